@@ -1,0 +1,2 @@
+//! uniffi bindings of linkwork-core.
+uniffi::setup_scaffolding!();

@@ -1,0 +1,212 @@
+//! Typed reads of document values, tolerant of concurrent values (conflicts) and unknown keys.
+
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef, ROOT};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use super::keys;
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::Code;
+
+/// Reads typed values out of a document.
+pub(crate) struct Reader<'a, D: ReadDoc> {
+    pub(crate) doc: &'a D,
+}
+
+impl<'a, D: ReadDoc> Reader<'a, D> {
+    pub(crate) fn new(doc: &'a D) -> Self {
+        Reader { doc }
+    }
+
+    fn scalar(&self, obj: &ObjId, key: &str) -> Option<ScalarValue> {
+        match self.doc.get(obj, key) {
+            Ok(Some((Value::Scalar(s), _))) => Some(s.into_owned()),
+            _ => None,
+        }
+    }
+
+    /// A string stored as a scalar or as a Text object.
+    pub(crate) fn str(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.doc.get(obj, key) {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Str(s) => Some(s.to_string()),
+                _ => None,
+            },
+            Ok(Some((Value::Object(ObjType::Text), id))) => self.doc.text(&id).ok(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn req_str(&self, obj: &ObjId, key: &'static str) -> Result<String> {
+        self.str(obj, key).ok_or_else(|| missing(key))
+    }
+
+    pub(crate) fn id(&self, obj: &ObjId, key: &'static str) -> Result<Id> {
+        let text = self.req_str(obj, key)?;
+        Id::parse(key, &text).map_err(|_| Error::schema(format!("`{key}` is not an id")))
+    }
+
+    pub(crate) fn opt_id(&self, obj: &ObjId, key: &'static str) -> Result<Option<Id>> {
+        match self.str(obj, key) {
+            None => Ok(None),
+            Some(t) => Id::parse(key, &t)
+                .map(Some)
+                .map_err(|_| Error::schema(format!("`{key}` is not an id"))),
+        }
+    }
+
+    pub(crate) fn code<T: Code>(&self, obj: &ObjId, key: &'static str) -> Result<T> {
+        self.opt_code(obj, key)?.ok_or_else(|| missing(key))
+    }
+
+    pub(crate) fn opt_code<T: Code>(&self, obj: &ObjId, key: &'static str) -> Result<Option<T>> {
+        match self.str(obj, key) {
+            None => Ok(None),
+            Some(c) => T::from_code(&c)
+                .map(Some)
+                .ok_or_else(|| Error::schema(format!("unknown code in `{key}`"))),
+        }
+    }
+
+    pub(crate) fn int(&self, obj: &ObjId, key: &str) -> Option<i64> {
+        match self.scalar(obj, key)? {
+            ScalarValue::Int(i) => Some(i),
+            ScalarValue::Uint(u) => i64::try_from(u).ok(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn f64(&self, obj: &ObjId, key: &str) -> Option<f64> {
+        match self.scalar(obj, key)? {
+            ScalarValue::F64(f) => Some(f),
+            ScalarValue::Int(i) => Some(i as f64),
+            ScalarValue::Uint(u) => Some(u as f64),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn bool(&self, obj: &ObjId, key: &str) -> Option<bool> {
+        match self.scalar(obj, key)? {
+            ScalarValue::Boolean(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn time(&self, obj: &ObjId, key: &str) -> Option<DateTime<Utc>> {
+        match self.scalar(obj, key)? {
+            ScalarValue::Timestamp(ms) | ScalarValue::Int(ms) => {
+                Utc.timestamp_millis_opt(ms).single()
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn req_time(&self, obj: &ObjId, key: &'static str) -> Result<DateTime<Utc>> {
+        self.time(obj, key).ok_or_else(|| missing(key))
+    }
+
+    pub(crate) fn date(&self, obj: &ObjId, key: &'static str) -> Result<Option<NaiveDate>> {
+        match self.str(obj, key) {
+            None => Ok(None),
+            Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| Error::schema(format!("`{key}` is not a date"))),
+        }
+    }
+
+    /// A list of strings (absent = empty).
+    pub(crate) fn str_list(&self, obj: &ObjId, key: &str) -> Vec<String> {
+        let Ok(Some((Value::Object(ObjType::List), list))) = self.doc.get(obj, key) else {
+            return Vec::new();
+        };
+        self.doc
+            .list_range(&list, ..)
+            .filter_map(|item| match item.value {
+                ValueRef::Scalar(ScalarValueRef::Str(s)) => Some(s.into_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A list of optional integers (absent = empty; null = `None`).
+    pub(crate) fn opt_int_list(&self, obj: &ObjId, key: &str) -> Vec<Option<i64>> {
+        let Ok(Some((Value::Object(ObjType::List), list))) = self.doc.get(obj, key) else {
+            return Vec::new();
+        };
+        self.doc
+            .list_range(&list, ..)
+            .map(|item| match item.value {
+                ValueRef::Scalar(ScalarValueRef::Int(i)) => Some(i),
+                ValueRef::Scalar(ScalarValueRef::Uint(u)) => i64::try_from(u).ok(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The child map at `key`, if it is a map.
+    pub(crate) fn map(&self, obj: &ObjId, key: &str) -> Option<ObjId> {
+        match self.doc.get(obj, key) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The entries of the collection map at `key`: `(item key, item map)`.
+    ///
+    /// When two devices created the collection concurrently (possible only for containers that a
+    /// later schema version adds), every concurrent container is read, so nothing is hidden.
+    pub(crate) fn items(&self, obj: &ObjId, key: &str) -> Vec<(String, ObjId)> {
+        let mut out: Vec<(String, ObjId)> = Vec::new();
+        let containers = self.doc.get_all(obj, key).unwrap_or_default();
+        for (value, container) in containers {
+            if value.as_objtype() != Some(ObjType::Map) {
+                continue;
+            }
+            for item in self.doc.map_range(&container, ..) {
+                if let ValueRef::Object(ObjType::Map) = item.value {
+                    let k = item.key.to_string();
+                    if !out.iter().any(|(seen, _)| *seen == k) {
+                        out.push((k, item.id()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The keys of a set-like map at `key` (e.g. a goal's needs).
+    pub(crate) fn key_set(&self, obj: &ObjId, key: &str) -> Vec<String> {
+        match self.map(obj, key) {
+            Some(m) => self
+                .doc
+                .map_range(&m, ..)
+                .map(|i| i.key.to_string())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The item map with id `id` in the root collection `collection`.
+    pub(crate) fn item(&self, collection: &str, id: &str) -> Option<ObjId> {
+        self.items(&ROOT, collection)
+            .into_iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, o)| o)
+    }
+}
+
+fn missing(key: &'static str) -> Error {
+    Error::schema(format!("missing `{key}`"))
+}
+
+/// The `(schema, version, person)` of a document, or a schema error.
+pub(crate) fn schema_of<D: ReadDoc>(doc: &D) -> Result<(String, u64, Id)> {
+    let r = Reader::new(doc);
+    let schema = r.req_str(&ROOT, keys::SCHEMA)?;
+    let version = r
+        .int(&ROOT, keys::VERSION)
+        .and_then(|v| u64::try_from(v).ok())
+        .ok_or_else(|| missing(keys::VERSION))?;
+    let person = r.id(&ROOT, keys::PERSON)?;
+    Ok((schema, version, person))
+}

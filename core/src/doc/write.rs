@@ -1,0 +1,171 @@
+//! Typed writes into a document inside one automerge transaction.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ScalarValue, Value, ROOT};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::read::Reader;
+use crate::error::{Error, Result};
+
+/// Sets a scalar string.
+pub(crate) fn put_str<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, v: &str) -> Result<()> {
+    tx.put(obj, key, v)?;
+    Ok(())
+}
+
+/// Sets an optional string: `None` removes the key (if present).
+pub(crate) fn put_opt_str<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    v: Option<&str>,
+) -> Result<()> {
+    match v {
+        Some(v) => put_str(tx, obj, key, v),
+        None => delete(tx, obj, key),
+    }
+}
+
+/// Removes a key if it is present.
+pub(crate) fn delete<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str) -> Result<()> {
+    if tx.get(obj, key)?.is_some() {
+        tx.delete(obj, key)?;
+    }
+    Ok(())
+}
+
+/// Sets mergeable text: edits an existing Text object in place (so concurrent edits merge
+/// character by character) or creates one.
+pub(crate) fn put_text<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, v: &str) -> Result<()> {
+    let text = match tx.get(obj, key)? {
+        Some((Value::Object(ObjType::Text), id)) => id,
+        _ => tx.put_object(obj, key, ObjType::Text)?,
+    };
+    tx.update_text(&text, v)?;
+    Ok(())
+}
+
+/// Sets an instant (automerge timestamp, milliseconds since the epoch).
+pub(crate) fn put_time<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    v: DateTime<Utc>,
+) -> Result<()> {
+    tx.put(obj, key, ScalarValue::Timestamp(v.timestamp_millis()))?;
+    Ok(())
+}
+
+/// Sets an optional calendar date (`YYYY-MM-DD`).
+pub(crate) fn put_opt_date<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    v: Option<NaiveDate>,
+) -> Result<()> {
+    put_opt_str(
+        tx,
+        obj,
+        key,
+        v.map(|d| d.format("%Y-%m-%d").to_string()).as_deref(),
+    )
+}
+
+/// Sets an integer.
+pub(crate) fn put_int<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, v: i64) -> Result<()> {
+    tx.put(obj, key, v)?;
+    Ok(())
+}
+
+/// Sets a boolean.
+pub(crate) fn put_bool<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, v: bool) -> Result<()> {
+    tx.put(obj, key, v)?;
+    Ok(())
+}
+
+/// Replaces the list at `key` with a new list of strings.
+pub(crate) fn put_str_list<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    values: &[String],
+) -> Result<()> {
+    let list = tx.put_object(obj, key, ObjType::List)?;
+    for (i, v) in values.iter().enumerate() {
+        tx.insert(&list, i, v.as_str())?;
+    }
+    Ok(())
+}
+
+/// Replaces the list at `key` with optional integers (null for `None`).
+pub(crate) fn put_opt_int_list<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    values: &[Option<i64>],
+) -> Result<()> {
+    let list = tx.put_object(obj, key, ObjType::List)?;
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            Some(n) => tx.insert(&list, i, *n)?,
+            None => tx.insert(&list, i, ScalarValue::Null)?,
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the set-like map at `key` with exactly `members` (each key maps to `true`).
+/// Existing members are kept as they are, so concurrent additions of other members merge.
+pub(crate) fn put_key_set<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    members: &[&str],
+) -> Result<()> {
+    let set = match tx.get(obj, key)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => tx.put_object(obj, key, ObjType::Map)?,
+    };
+    let existing: Vec<String> = tx.keys(&set).collect();
+    for k in existing.iter().filter(|k| !members.contains(&k.as_str())) {
+        tx.delete(&set, k.as_str())?;
+    }
+    for m in members.iter().filter(|m| !existing.iter().any(|e| e == *m)) {
+        tx.put(&set, *m, true)?;
+    }
+    Ok(())
+}
+
+/// Creates an empty map at `key`.
+pub(crate) fn new_map<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str) -> Result<ObjId> {
+    Ok(tx.put_object(obj, key, ObjType::Map)?)
+}
+
+/// The root collection map `collection` (created with the document).
+pub(crate) fn collection<T: Transactable>(tx: &T, collection: &str) -> Result<ObjId> {
+    Reader::new(tx)
+        .map(&ROOT, collection)
+        .ok_or_else(|| Error::schema(format!("missing collection `{collection}`")))
+}
+
+/// Creates a new item map with key `id` in the root collection `collection`.
+pub(crate) fn new_item<T: Transactable>(
+    tx: &mut T,
+    collection_key: &str,
+    id: &str,
+) -> Result<ObjId> {
+    let c = collection(tx, collection_key)?;
+    new_map(tx, &c, id)
+}
+
+/// The existing item `id` of root collection `collection`, or `NotFound` of `kind`.
+pub(crate) fn existing_item<T: Transactable>(
+    tx: &T,
+    collection: &str,
+    kind: &'static str,
+    id: &str,
+) -> Result<ObjId> {
+    Reader::new(tx)
+        .item(collection, id)
+        .ok_or_else(|| Error::not_found(kind, id))
+}

@@ -1,0 +1,105 @@
+//! The one rich error type of the core. Messages never contain patient data: they name fields,
+//! kinds and ids (random UUIDs), never names, numbers, notes or answers.
+
+use crate::measures::MeasureError;
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A caller-supplied value is invalid; `field` names the argument, `reason` says why.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The field or argument that is invalid.
+        field: &'static str,
+        /// Why it is invalid (never contains the value itself).
+        reason: String,
+    },
+    /// No item of this kind with this id exists in the store.
+    #[error("no {kind} with id {id}")]
+    NotFound {
+        /// The kind of item looked for (person, goal, step, ...).
+        kind: &'static str,
+        /// The id that was looked for.
+        id: String,
+    },
+    /// A state machine refused a transition.
+    #[error("cannot move {machine} from {from} to {to}")]
+    IllegalTransition {
+        /// Which state machine (episode, onward referral, step, consultation).
+        machine: &'static str,
+        /// The current state.
+        from: String,
+        /// The requested state.
+        to: String,
+    },
+    /// The store's role does not allow this action (e.g. a patient store editing case data).
+    #[error("not permitted on this store: {action}")]
+    NotPermitted {
+        /// The refused action.
+        action: &'static str,
+    },
+    /// An outcome measure's answers are invalid.
+    #[error(transparent)]
+    Measure(#[from] MeasureError),
+    /// A stored or received document does not follow the linkwork schema.
+    #[error("document does not follow the schema: {reason}")]
+    Schema {
+        /// What is wrong (structure only, no content).
+        reason: String,
+    },
+    /// The database file was written by a newer version of linkwork.
+    #[error("store format {found} is newer than this build supports ({supported})")]
+    StoreTooNew {
+        /// The store's format version.
+        found: i64,
+        /// The newest version this build understands.
+        supported: i64,
+    },
+    /// The file is not a linkwork store (or is damaged beyond opening).
+    #[error("not a linkwork store: {reason}")]
+    NotAStore {
+        /// What was found instead.
+        reason: String,
+    },
+    /// The store already exists (when creating).
+    #[error("a store already exists at that path")]
+    AlreadyExists,
+    /// SQLite failed.
+    #[error("storage error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// automerge failed to load or apply document bytes.
+    #[error("document error: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// A filesystem operation failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::NotFound`].
+    pub fn not_found(kind: &'static str, id: impl ToString) -> Self {
+        Error::NotFound {
+            kind,
+            id: id.to_string(),
+        }
+    }
+
+    /// Shorthand for [`Error::Schema`].
+    pub fn schema(reason: impl Into<String>) -> Self {
+        Error::Schema {
+            reason: reason.into(),
+        }
+    }
+}

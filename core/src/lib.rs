@@ -1,0 +1,26 @@
+//! linkwork-core: the offline-first core of social prescribing.
+//!
+//! A link worker's caseload lives on the device as automerge documents (one plan document and
+//! one case document per person) stored in SQLite, with projection tables for lists and search.
+//! Every user action is one automerge commit stamped with the acting user and time, so two
+//! devices that edited offline merge without losing anything.
+//!
+//! Start at [`Store`]. The rooms:
+//! - [`model`]: domain types and their validation;
+//! - [`doc`]: how the model maps onto automerge documents (`docs/schema.md`);
+//! - `storage`: SQLite, migrations and projections (the only place rusqlite appears);
+//! - [`measures`]: outcome-measure instruments and scoring;
+//! - [`store`]: the entry point that ties them together.
+
+pub mod doc;
+pub mod error;
+mod history;
+pub mod ids;
+pub mod measures;
+pub mod model;
+mod storage;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use ids::{Id, PersonId};
+pub use store::{ChangeListener, ListenerId, Store};

@@ -1,0 +1,109 @@
+//! PAM (Patient Activation Measure) is proprietary: it is never computed here. We only
+//! store and check the output of a licensed scorer.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::MeasureError;
+
+/// A licensed PAM scorer's output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PamResult {
+    /// Activation score, 0-100.
+    pub score: f64,
+    /// Activation level, 1-4.
+    pub level: u8,
+    /// The scorer's version string (non-empty).
+    pub version: String,
+}
+
+impl PamResult {
+    /// Build a result, checking it with [`PamResult::validate`].
+    ///
+    /// # Errors
+    /// [`MeasureError::InvalidPam`] naming the first bad field.
+    pub fn new(score: f64, level: u8, version: impl Into<String>) -> Result<Self, MeasureError> {
+        let result = PamResult {
+            score,
+            level,
+            version: version.into(),
+        };
+        result.validate()?;
+        Ok(result)
+    }
+
+    /// Check the fields: `score` finite and within 0..=100, `level` within 1..=4, `version`
+    /// not blank.
+    ///
+    /// # Errors
+    /// [`MeasureError::InvalidPam`] naming the first bad field (`"score"`, `"level"`,
+    /// `"version"`).
+    pub fn validate(&self) -> Result<(), MeasureError> {
+        if !(self.score.is_finite() && (0.0..=100.0).contains(&self.score)) {
+            return Err(MeasureError::InvalidPam { field: "score" });
+        }
+        if !(1..=4).contains(&self.level) {
+            return Err(MeasureError::InvalidPam { field: "level" });
+        }
+        if self.version.trim().is_empty() {
+            return Err(MeasureError::InvalidPam { field: "version" });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn pam(score: f64, level: u8, version: &str) -> PamResult {
+        PamResult {
+            score,
+            level,
+            version: version.to_owned(),
+        }
+    }
+
+    #[test]
+    fn valid_results_at_the_edges() {
+        for (score, level) in [(0.0, 1), (100.0, 4), (55.6, 3)] {
+            assert_eq!(pam(score, level, "PAM-13 v2").validate(), Ok(()));
+        }
+        assert_eq!(PamResult::new(62.3, 3, "13").unwrap(), pam(62.3, 3, "13"));
+    }
+
+    #[test]
+    fn bad_score() {
+        for score in [-0.1, 100.01, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(
+                pam(score, 2, "v").validate(),
+                Err(MeasureError::InvalidPam { field: "score" }),
+                "{score}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_level_and_version() {
+        for level in [0, 5, u8::MAX] {
+            assert_eq!(
+                pam(50.0, level, "v").validate(),
+                Err(MeasureError::InvalidPam { field: "level" })
+            );
+        }
+        for version in ["", "   "] {
+            assert_eq!(
+                PamResult::new(50.0, 2, version),
+                Err(MeasureError::InvalidPam { field: "version" })
+            );
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let result = pam(47.5, 2, "v1");
+        let json = serde_json::to_string(&result).unwrap();
+        assert_eq!(json, r#"{"score":47.5,"level":2,"version":"v1"}"#);
+        assert_eq!(serde_json::from_str::<PamResult>(&json).unwrap(), result);
+    }
+}

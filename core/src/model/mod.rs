@@ -1,0 +1,28 @@
+//! Domain types of social prescribing and their validation, independent of storage.
+//!
+//! Inputs (`New*`, `*Update`) are validated here before anything touches a document, so a bad
+//! value is refused with [`crate::Error::InvalidInput`] and nothing changes.
+
+pub mod case;
+mod codes;
+pub mod episode;
+pub mod history;
+pub mod onward;
+pub mod person;
+pub mod plan;
+pub mod record;
+pub mod role;
+pub mod snomed;
+pub mod text;
+
+pub use case::*;
+use codes::code_enum;
+pub use codes::Code;
+pub use episode::*;
+pub use history::*;
+pub use onward::*;
+pub use person::*;
+pub use plan::*;
+pub use record::*;
+pub use role::*;
+pub use snomed::*;

@@ -1,0 +1,147 @@
+//! Whole-record and caseload views: what one screen needs in one call.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{
+    CaseNote, ConsentRecord, Consultation, ContactAttempt, Demographics, Episode, EpisodeStatus,
+    Flag, OnwardReferral, Plan,
+};
+use crate::ids::Id;
+
+/// Everything in a person's case document (link-worker only).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseRecord {
+    /// Demographics.
+    pub demographics: Demographics,
+    /// Episodes, oldest first; the last is the current one.
+    pub episodes: Vec<Episode>,
+    /// Contact attempts, oldest first.
+    pub contact_attempts: Vec<ContactAttempt>,
+    /// Consent records, oldest first (never rewritten).
+    pub consents: Vec<ConsentRecord>,
+    /// Consultations, oldest first.
+    pub consultations: Vec<Consultation>,
+    /// Onward referrals, oldest first.
+    pub onward_referrals: Vec<OnwardReferral>,
+    /// Risk and safeguarding flags, oldest first.
+    pub flags: Vec<Flag>,
+    /// Case notes, oldest first.
+    pub notes: Vec<CaseNote>,
+}
+
+impl CaseRecord {
+    /// The current (most recently opened) episode.
+    pub fn current_episode(&self) -> Option<&Episode> {
+        self.episodes.last()
+    }
+
+    /// The consent records in force: for each purpose and recipient, the latest record, when it
+    /// is a "given" that has not expired on `today`.
+    pub fn consents_in_force(&self, today: NaiveDate) -> Vec<&ConsentRecord> {
+        let mut latest: Vec<&ConsentRecord> = Vec::new();
+        for c in &self.consents {
+            match latest
+                .iter_mut()
+                .find(|l| l.purpose == c.purpose && l.recipient == c.recipient)
+            {
+                Some(slot) if (slot.recorded_at, slot.id) < (c.recorded_at, c.id) => *slot = c,
+                Some(_) => {}
+                None => latest.push(c),
+            }
+        }
+        latest
+            .into_iter()
+            .filter(|c| c.decision == super::ConsentDecision::Given)
+            .filter(|c| c.expires.is_none_or(|e| e >= today))
+            .collect()
+    }
+}
+
+/// A person's full record: the case (absent on a patient's own store) and the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PersonRecord {
+    /// The person's id.
+    pub person_id: Id,
+    /// The case document, when this store holds it.
+    pub case: Option<CaseRecord>,
+    /// The plan document.
+    pub plan: Plan,
+}
+
+/// One row of the caseload list, read from the projection tables (no document is loaded).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseloadEntry {
+    /// The person's id.
+    pub person_id: Id,
+    /// Given name (absent on a patient store).
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// NHS number.
+    pub nhs_number: Option<String>,
+    /// Current episode status.
+    pub status: Option<EpisodeStatus>,
+    /// The earliest due date of an open step.
+    pub next_step_due: Option<NaiveDate>,
+    /// Number of active goals.
+    pub active_goals: u32,
+    /// Number of open onward referrals.
+    pub open_onward_referrals: u32,
+    /// When either document last changed on this device.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filters for the caseload list; all set fields must match.
+#[derive(Clone, Debug, Default)]
+pub struct CaseloadQuery {
+    /// Matches the start of the given or family name, or of "given family", case-insensitively,
+    /// or the NHS number's digits (spaces ignored).
+    pub text: Option<String>,
+    /// Only people whose current episode has this status.
+    pub status: Option<EpisodeStatus>,
+    /// At most this many rows (all when `None`).
+    pub limit: Option<u32>,
+}
+
+/// What a "due" list row is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DueKind {
+    /// An action-plan step.
+    Step,
+    /// A goal's target date.
+    Goal,
+}
+
+/// A goal or step due on or before a date, from the projection tables.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DueItem {
+    /// Step or goal.
+    pub kind: DueKind,
+    /// The step's or goal's id.
+    pub item_id: Id,
+    /// The person.
+    pub person_id: Id,
+    /// Step or goal text.
+    pub text: String,
+    /// Due (or target) date.
+    pub due: NaiveDate,
+}
+
+/// An onward referral that has not reached a final state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpenOnwardReferral {
+    /// The referral's id.
+    pub referral_id: Id,
+    /// The person.
+    pub person_id: Id,
+    /// Service.
+    pub service: String,
+    /// Current state.
+    pub status: super::OnwardStatus,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+}

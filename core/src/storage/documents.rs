@@ -1,0 +1,133 @@
+//! Document rows: a compacted snapshot plus incremental change rows per document.
+
+use automerge::Automerge;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::{Code, DocKind};
+
+/// Compact when this many change rows have accumulated...
+pub(crate) const COMPACT_AFTER_ROWS: i64 = 10;
+
+/// Loads a document, applying its change rows to the snapshot. `None` when absent.
+pub(crate) fn load(conn: &Connection, person: Id, kind: DocKind) -> Result<Option<Automerge>> {
+    let key = person.to_string();
+    let snapshot: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT snapshot FROM documents WHERE person_id = ?1 AND kind = ?2",
+            params![key, kind.code()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(snapshot) = snapshot else {
+        return Ok(None);
+    };
+    let mut doc = Automerge::load(&snapshot)
+        .map_err(|_| Error::schema("stored document snapshot cannot be loaded"))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT bytes FROM doc_changes WHERE person_id = ?1 AND kind = ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![key, kind.code()])?;
+    while let Some(row) = rows.next()? {
+        let bytes: Vec<u8> = row.get(0)?;
+        doc.load_incremental(&bytes)
+            .map_err(|_| Error::schema("stored document change cannot be loaded"))?;
+    }
+    Ok(Some(doc))
+}
+
+/// Stores a new document as its first snapshot.
+pub(crate) fn insert(
+    tx: &Transaction<'_>,
+    person: Id,
+    kind: DocKind,
+    doc: &Automerge,
+) -> Result<()> {
+    let snapshot = doc.save();
+    tx.execute(
+        "INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            person.to_string(),
+            kind.code(),
+            snapshot,
+            snapshot.len() as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// Appends incremental bytes; compacts into a new snapshot when the increments have grown to
+/// the snapshot's size or [`COMPACT_AFTER_ROWS`] rows.
+pub(crate) fn append(
+    tx: &Transaction<'_>,
+    person: Id,
+    kind: DocKind,
+    bytes: &[u8],
+    doc: &Automerge,
+) -> Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let key = person.to_string();
+    let (snapshot_bytes, change_bytes, change_rows): (i64, i64, i64) = tx.query_row(
+        "SELECT snapshot_bytes, change_bytes, change_rows FROM documents
+         WHERE person_id = ?1 AND kind = ?2",
+        params![key, kind.code()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let change_bytes = change_bytes + bytes.len() as i64;
+    if change_rows + 1 >= COMPACT_AFTER_ROWS || change_bytes >= snapshot_bytes {
+        return compact(tx, person, kind, doc);
+    }
+    tx.prepare_cached("INSERT INTO doc_changes (person_id, kind, bytes) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, kind.code(), bytes])?;
+    tx.prepare_cached(
+        "UPDATE documents SET change_bytes = ?3, change_rows = change_rows + 1
+         WHERE person_id = ?1 AND kind = ?2",
+    )?
+    .execute(params![key, kind.code(), change_bytes])?;
+    Ok(())
+}
+
+/// Replaces a document's snapshot and change rows with one compacted snapshot.
+pub(crate) fn compact(
+    tx: &Transaction<'_>,
+    person: Id,
+    kind: DocKind,
+    doc: &Automerge,
+) -> Result<()> {
+    let key = person.to_string();
+    let snapshot = doc.save();
+    tx.execute(
+        "DELETE FROM doc_changes WHERE person_id = ?1 AND kind = ?2",
+        params![key, kind.code()],
+    )?;
+    tx.execute(
+        "UPDATE documents SET snapshot = ?3, snapshot_bytes = ?4, change_bytes = 0, change_rows = 0
+         WHERE person_id = ?1 AND kind = ?2",
+        params![key, kind.code(), snapshot, snapshot.len() as i64],
+    )?;
+    Ok(())
+}
+
+/// Every person with at least one document.
+pub(crate) fn people(conn: &Connection) -> Result<Vec<Id>> {
+    let mut stmt = conn.prepare("SELECT DISTINCT person_id FROM documents ORDER BY person_id")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(Id::parse("person", &id?).map_err(|_| Error::schema("stored person id"))?);
+    }
+    Ok(out)
+}
+
+/// Sizes of the stored documents: `(snapshot bytes, change bytes, change rows)` summed.
+pub(crate) fn sizes(conn: &Connection) -> Result<(i64, i64, i64)> {
+    Ok(conn.query_row(
+        "SELECT coalesce(sum(snapshot_bytes), 0), coalesce(sum(change_bytes), 0),
+                coalesce(sum(change_rows), 0) FROM documents",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
+}

@@ -1,0 +1,82 @@
+//! A small cache of loaded documents held by the writer, so consecutive edits of the same
+//! person do not reload their documents from SQLite.
+
+use std::collections::HashMap;
+
+use automerge::{ActorId, Automerge};
+use rusqlite::Connection;
+
+use crate::error::Result;
+use crate::ids::Id;
+use crate::model::DocKind;
+use crate::storage::documents;
+
+/// How many documents stay loaded.
+const CAPACITY: usize = 64;
+
+/// Loaded documents keyed by person and kind, with a use counter for eviction.
+pub(crate) struct DocCache {
+    docs: HashMap<(Id, DocKind), (u64, Automerge)>,
+    clock: u64,
+    actor: ActorId,
+}
+
+impl DocCache {
+    /// An empty cache whose documents edit as `actor` (the store's device actor).
+    pub(crate) fn new(actor: ActorId) -> Self {
+        DocCache {
+            docs: HashMap::new(),
+            clock: 0,
+            actor,
+        }
+    }
+
+    /// Loads a document into the cache if needed; `false` when it does not exist.
+    pub(crate) fn ensure(&mut self, conn: &Connection, person: Id, kind: DocKind) -> Result<bool> {
+        self.clock += 1;
+        if let Some(entry) = self.docs.get_mut(&(person, kind)) {
+            entry.0 = self.clock;
+            return Ok(true);
+        }
+        let Some(mut doc) = documents::load(conn, person, kind)? else {
+            return Ok(false);
+        };
+        // Loading gives a random actor; this store's edits must always use its own.
+        doc.set_actor(self.actor.clone());
+        if self.docs.len() >= CAPACITY {
+            if let Some(oldest) = self
+                .docs
+                .iter()
+                .min_by_key(|(_, (t, _))| *t)
+                .map(|(k, _)| *k)
+            {
+                self.docs.remove(&oldest);
+            }
+        }
+        self.docs.insert((person, kind), (self.clock, doc));
+        Ok(true)
+    }
+
+    pub(crate) fn get(&self, person: Id, kind: DocKind) -> Option<&Automerge> {
+        self.docs.get(&(person, kind)).map(|(_, d)| d)
+    }
+
+    pub(crate) fn get_mut(&mut self, person: Id, kind: DocKind) -> Option<&mut Automerge> {
+        self.docs.get_mut(&(person, kind)).map(|(_, d)| d)
+    }
+
+    pub(crate) fn insert(&mut self, person: Id, kind: DocKind, mut doc: Automerge) {
+        doc.set_actor(self.actor.clone());
+        self.clock += 1;
+        self.docs.insert((person, kind), (self.clock, doc));
+    }
+
+    /// Drops a document whose in-memory state may differ from what is stored.
+    pub(crate) fn evict(&mut self, person: Id, kind: DocKind) {
+        self.docs.remove(&(person, kind));
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.docs.clear();
+    }
+}

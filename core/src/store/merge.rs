@@ -1,0 +1,168 @@
+//! Whole-document exchange: export a document as plain automerge bytes, and merge bytes from
+//! another device or automerge implementation after checking them against the schema and the
+//! store's role. The sync protocol builds on the same merge step.
+
+use automerge::{Automerge, ReadDoc};
+
+use super::{refresh_person, Store, Writer};
+use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::{DocKind, Role};
+use crate::storage::documents;
+
+/// Largest document accepted for import (bytes); larger input is refused before decoding.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// The person the document belongs to.
+    pub person: Id,
+    /// Which document.
+    pub kind: DocKind,
+    /// Whether the store learned anything new (false when it already had every change).
+    pub changed: bool,
+}
+
+impl Store {
+    /// One of a person's documents as plain automerge bytes (loadable by any automerge
+    /// implementation).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] for case documents on a patient store or
+    /// another person's plan.
+    pub fn export_document(&self, person: Id, kind: DocKind) -> Result<Vec<u8>> {
+        match kind {
+            DocKind::Case => self.require_link_worker("export a case document")?,
+            DocKind::Plan => self.require_plan_access(person, "export another person's plan")?,
+        }
+        let doc = self
+            .load_doc(person, kind)?
+            .ok_or_else(|| Error::not_found("document", person))?;
+        Ok(doc.save())
+    }
+
+    /// Merges automerge bytes of a plan or case document into the store: a new person's
+    /// document is added, an existing one is merged (nothing is lost on either side).
+    /// Projections are updated in the same transaction and listeners are told.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for oversized or undecodable bytes; [`Error::Schema`] for a
+    /// document that does not follow the linkwork schema or is unrelated to the stored document
+    /// of the same person; [`Error::NotPermitted`] when the store's role may not hold it (a
+    /// patient store receiving a case document or another person's plan). Nothing is stored on
+    /// error.
+    pub fn import_document(&self, bytes: &[u8]) -> Result<ImportOutcome> {
+        if bytes.len() > MAX_IMPORT_BYTES {
+            return Err(Error::invalid(
+                "document",
+                "is larger than the import limit",
+            ));
+        }
+        let mut incoming = Automerge::load(bytes)
+            .map_err(|_| Error::invalid("document", "is not an automerge document"))?;
+        let (schema, _version, person) = schema_of(&incoming)?;
+        let kind = match schema.as_str() {
+            PLAN_SCHEMA => DocKind::Plan,
+            CASE_SCHEMA => DocKind::Case,
+            _ => return Err(Error::schema("unknown document schema")),
+        };
+        match (self.info.role, kind) {
+            (Role::Patient, DocKind::Case) => {
+                return Err(Error::NotPermitted {
+                    action: "hold a case document",
+                })
+            }
+            (Role::Patient, DocKind::Plan) if self.info.person != Some(person) => {
+                return Err(Error::NotPermitted {
+                    action: "hold another person's plan",
+                })
+            }
+            _ => {}
+        }
+        validate(&incoming, kind)?;
+        let changed = {
+            let mut w = self.writer();
+            let Writer { conn, cache } = &mut *w;
+            let exists = cache.ensure(conn, person, kind)?;
+            let other = if kind == DocKind::Plan {
+                DocKind::Case
+            } else {
+                DocKind::Plan
+            };
+            cache.ensure(conn, person, other)?;
+            let tx = conn.transaction()?;
+            let changed = if exists {
+                let doc = cache
+                    .get_mut(person, kind)
+                    .ok_or_else(|| Error::not_found("document", person))?;
+                check_related(doc, &incoming)?;
+                let before = doc.get_heads();
+                doc.merge(&mut incoming)?;
+                let bytes = doc.save_after(&before);
+                let merged = validate(doc, kind);
+                let stored = merged.and_then(|()| match cache.get(person, kind) {
+                    Some(doc) => documents::append(&tx, person, kind, &bytes, doc),
+                    None => Ok(()),
+                });
+                if let Err(e) = stored {
+                    cache.evict(person, kind);
+                    return Err(e);
+                }
+                !bytes.is_empty()
+            } else {
+                documents::insert(&tx, person, kind, &incoming)?;
+                cache.insert(person, kind, incoming);
+                true
+            };
+            let done = refresh_person(&tx, cache, person, chrono::Utc::now())
+                .and_then(|()| Ok(tx.commit()?));
+            if let Err(e) = done {
+                cache.evict(person, kind);
+                return Err(e);
+            }
+            changed
+        };
+        if changed {
+            self.listeners.notify(&[person]);
+        }
+        Ok(ImportOutcome {
+            person,
+            kind,
+            changed,
+        })
+    }
+}
+
+/// Reads the whole document with the schema's readers: anything they refuse is refused.
+fn validate(doc: &Automerge, kind: DocKind) -> Result<()> {
+    match kind {
+        DocKind::Plan => plan_doc::read(doc).map(|_| ()),
+        DocKind::Case => case_doc::read(doc).map(|_| ()),
+    }
+}
+
+/// Refuses a document that does not share the stored document's first change: an unrelated
+/// document with the same person id would otherwise merge into conflicting containers.
+fn check_related(stored: &Automerge, incoming: &Automerge) -> Result<()> {
+    let roots = |d: &Automerge| -> Vec<automerge::ChangeHash> {
+        d.get_changes(&[])
+            .iter()
+            .filter(|c| c.deps().is_empty())
+            .map(|c| c.hash())
+            .collect()
+    };
+    let stored_roots = roots(stored);
+    let shared = roots(incoming).iter().any(|h| stored_roots.contains(h))
+        || stored_roots
+            .iter()
+            .any(|h| incoming.get_change_by_hash(h).is_some());
+    if shared {
+        Ok(())
+    } else {
+        Err(Error::schema(
+            "document is unrelated to the stored document of that person",
+        ))
+    }
+}

@@ -1,0 +1,467 @@
+//! [`Store`]: the one entry point an app holds. It owns the SQLite connections, applies every
+//! user action as one automerge commit, keeps projections in step, and tells listeners which
+//! people changed.
+//!
+//! Threading: `Store` is `Send + Sync`. Writes are serialised by one writer connection; reads
+//! use a small pool of reader connections and never wait for a write to finish (SQLite WAL).
+//! Every method may block on disk I/O: call them off an app's main thread.
+
+mod cache;
+mod case_ops;
+mod listeners;
+mod merge;
+mod people;
+mod plan_ops;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use automerge::transaction::{CommitOptions, Transaction};
+use automerge::{ActorId, Automerge};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+pub use listeners::{ChangeListener, ListenerId};
+pub use merge::ImportOutcome;
+
+use crate::doc::{case_doc, plan_doc, Actor};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::{Code, DocKind, NewStore, Role, StoreInfo};
+use crate::storage::{self, documents, meta, migrations, projections};
+use cache::DocCache;
+
+/// How many idle reader connections are kept.
+const MAX_IDLE_READERS: usize = 4;
+
+/// An open linkwork store (one SQLite file).
+pub struct Store {
+    path: PathBuf,
+    info: StoreInfo,
+    actor: ActorId,
+    writer: Mutex<Writer>,
+    readers: Mutex<Vec<Connection>>,
+    listeners: listeners::Registry,
+}
+
+struct Writer {
+    conn: Connection,
+    cache: DocCache,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("store_id", &self.info.store_id)
+            .field("role", &self.info.role)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Creates a new store file at `path` for its owner.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyExists`] when a store (or any non-empty database) is already there;
+    /// [`Error::InvalidInput`] for an empty user, or a person given for a link-worker store or
+    /// missing for a patient store; storage errors.
+    pub fn create(path: impl AsRef<Path>, new: NewStore) -> Result<Store> {
+        let user = crate::model::text::required("user", &new.user)?;
+        match (new.role, new.person) {
+            (Role::Patient, None) => {
+                return Err(Error::invalid(
+                    "person",
+                    "a patient store must name its person",
+                ))
+            }
+            (Role::LinkWorker, Some(_)) => {
+                return Err(Error::invalid(
+                    "person",
+                    "only a patient store names a person",
+                ))
+            }
+            _ => {}
+        }
+        let path = path.as_ref();
+        if path.exists() && std::fs::metadata(path)?.len() > 0 {
+            return Err(Error::AlreadyExists);
+        }
+        let mut conn = storage::connect(path, true)?;
+        if !meta::is_empty_database(&conn)? {
+            return Err(Error::AlreadyExists);
+        }
+        migrations::migrate(&mut conn)?;
+        let store_id = Id::new();
+        let actor = ActorId::random();
+        let tx = conn.transaction()?;
+        meta::set(&tx, "format", meta::FORMAT)?;
+        meta::set(&tx, "store_id", &store_id.to_string())?;
+        meta::set(&tx, "actor", &actor.to_hex_string())?;
+        meta::set(&tx, "user", &user)?;
+        meta::set(&tx, "role", new.role.code())?;
+        if let Some(p) = new.person {
+            meta::set(&tx, "person", &p.to_string())?;
+        }
+        tx.commit()?;
+        Self::from_connection(path, conn, None)
+    }
+
+    /// Opens an existing store, acting as the user it was created for.
+    ///
+    /// # Errors
+    /// [`Error::NotAStore`] for a missing file, a file that is not a database, or a database
+    /// that is not a linkwork store (nothing in it is changed); [`Error::StoreTooNew`] for a
+    /// store written by a newer version; storage errors.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Self::open_as(path, None)
+    }
+
+    /// Opens an existing store acting as `user` (e.g. a colleague on a shared hub device).
+    ///
+    /// # Errors
+    /// As [`Store::open`]; [`Error::InvalidInput`] for an empty user.
+    pub fn open_as(path: impl AsRef<Path>, user: Option<&str>) -> Result<Store> {
+        let path = path.as_ref();
+        let user = user
+            .map(|u| crate::model::text::required("user", u))
+            .transpose()?;
+        let mut conn = storage::connect(path, false)?;
+        check_is_store(&conn)?;
+        let migrated = migrations::migrate(&mut conn)?;
+        let store = Self::from_connection(path, conn, user)?;
+        if migrated.rebuild_projections {
+            store.rebuild_projections()?;
+        }
+        Ok(store)
+    }
+
+    fn from_connection(path: &Path, conn: Connection, user: Option<String>) -> Result<Store> {
+        let store_id = Id::parse("store_id", &meta::require(&conn, "store_id")?).map_err(|_| {
+            Error::NotAStore {
+                reason: "damaged store id".into(),
+            }
+        })?;
+        let actor = ActorId::try_from(meta::require(&conn, "actor")?.as_str()).map_err(|_| {
+            Error::NotAStore {
+                reason: "damaged actor id".into(),
+            }
+        })?;
+        let role =
+            Role::from_code(&meta::require(&conn, "role")?).ok_or_else(|| Error::NotAStore {
+                reason: "unknown role".into(),
+            })?;
+        let person = meta::get(&conn, "person")?
+            .map(|p| Id::parse("person", &p))
+            .transpose()
+            .map_err(|_| Error::NotAStore {
+                reason: "damaged person id".into(),
+            })?;
+        let user = match user {
+            Some(u) => u,
+            None => meta::require(&conn, "user")?,
+        };
+        Ok(Store {
+            path: path.to_path_buf(),
+            info: StoreInfo {
+                store_id,
+                user,
+                role,
+                person,
+            },
+            writer: Mutex::new(Writer {
+                conn,
+                cache: DocCache::new(actor.clone()),
+            }),
+            actor,
+            readers: Mutex::new(Vec::new()),
+            listeners: listeners::Registry::default(),
+        })
+    }
+
+    /// The store's identity: id, acting user, role and (patient stores) person.
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
+    /// The path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Registers a listener told which people changed after every local edit (and, later, every
+    /// merge). Callbacks run on the thread that made the change, after every lock is released.
+    pub fn add_listener(&self, listener: Arc<dyn ChangeListener>) -> ListenerId {
+        self.listeners.add(listener)
+    }
+
+    /// Removes a listener; `false` when it was not registered.
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        self.listeners.remove(id)
+    }
+
+    /// Rebuilds every projection row from the documents (after a migration, or to repair).
+    ///
+    /// # Errors
+    /// Storage or schema errors; nothing changes on error.
+    pub fn rebuild_projections(&self) -> Result<()> {
+        let mut w = self.writer();
+        let Writer { conn, cache } = &mut *w;
+        let people = documents::people(conn)?;
+        let tx = conn.transaction()?;
+        for person in &people {
+            cache.ensure(&tx, *person, DocKind::Plan)?;
+            cache.ensure(&tx, *person, DocKind::Case)?;
+            refresh_person(&tx, cache, *person, Utc::now())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Compacts every document into a single snapshot (also done automatically as rows grow).
+    ///
+    /// # Errors
+    /// Storage errors; nothing changes on error.
+    pub fn compact(&self) -> Result<()> {
+        let mut w = self.writer();
+        let Writer { conn, cache } = &mut *w;
+        let people = documents::people(conn)?;
+        let tx = conn.transaction()?;
+        for person in people {
+            for kind in [DocKind::Plan, DocKind::Case] {
+                if cache.ensure(&tx, person, kind)? {
+                    if let Some(doc) = cache.get(person, kind) {
+                        documents::compact(&tx, person, kind, doc)?;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        drop(w);
+        self.writer()
+            .conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        Ok(())
+    }
+
+    /// Storage figures: `(snapshot bytes, incremental change bytes, change rows)` over all documents.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn storage_sizes(&self) -> Result<(i64, i64, i64)> {
+        self.read(documents::sizes)
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Writer> {
+        // A poisoned lock means a panic mid-edit: SQLite rolled back, but the cache may hold a
+        // half-made change, so it is dropped and the store carries on.
+        self.writer.lock().unwrap_or_else(|poisoned| {
+            let mut w = poisoned.into_inner();
+            w.cache.clear();
+            w
+        })
+    }
+
+    /// Runs `f` on a pooled reader connection.
+    fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => storage::connect(&self.path, false)?,
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < MAX_IDLE_READERS {
+            pool.push(conn);
+        }
+        out
+    }
+
+    fn actor_now(&self) -> Actor {
+        Actor {
+            user: self.info.user.clone(),
+            now: Utc::now(),
+        }
+    }
+
+    /// Refuses link-worker actions on a patient store.
+    fn require_link_worker(&self, action: &'static str) -> Result<()> {
+        match self.info.role {
+            Role::LinkWorker => Ok(()),
+            Role::Patient => Err(Error::NotPermitted { action }),
+        }
+    }
+
+    /// Refuses plan edits by a patient store on anyone but its own person.
+    fn require_plan_access(&self, person: Id, action: &'static str) -> Result<()> {
+        match (self.info.role, self.info.person) {
+            (Role::LinkWorker, _) => Ok(()),
+            (Role::Patient, Some(own)) if own == person => Ok(()),
+            _ => Err(Error::NotPermitted { action }),
+        }
+    }
+
+    /// Applies one user action to one document as one automerge commit, stores the change and
+    /// refreshes projections in one SQLite transaction, then notifies listeners. On any error the
+    /// document, the database and the projections are as they were.
+    fn edit<R>(
+        &self,
+        person: Id,
+        kind: DocKind,
+        action: &'static str,
+        item: Option<Id>,
+        f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
+    ) -> Result<R> {
+        let actor = self.actor_now();
+        let out = {
+            let mut w = self.writer();
+            let Writer { conn, cache } = &mut *w;
+            if !cache.ensure(conn, person, kind)? {
+                return Err(Error::not_found(
+                    if kind == DocKind::Plan {
+                        "person"
+                    } else {
+                        "case"
+                    },
+                    person,
+                ));
+            }
+            let other = match kind {
+                DocKind::Plan => DocKind::Case,
+                DocKind::Case => DocKind::Plan,
+            };
+            cache.ensure(conn, person, other)?;
+            let doc = cache
+                .get_mut(person, kind)
+                .ok_or_else(|| Error::not_found("person", person))?;
+            let before = doc.get_heads();
+            let message = crate::history::message(&actor.user, action, item);
+            let out = doc
+                .transact_with(
+                    |_| {
+                        CommitOptions::default()
+                            .with_message(message)
+                            .with_time(actor.now.timestamp())
+                    },
+                    |tx| f(tx, &actor),
+                )
+                .map_err(|failure| failure.error)?
+                .result;
+            let bytes = doc.save_after(&before);
+            let stored = (|| {
+                let tx = conn.transaction()?;
+                if let Some(doc) = cache.get(person, kind) {
+                    documents::append(&tx, person, kind, &bytes, doc)?;
+                }
+                refresh_person(&tx, cache, person, actor.now)?;
+                tx.commit()?;
+                Ok::<_, Error>(())
+            })();
+            if let Err(e) = stored {
+                cache.evict(person, kind);
+                return Err(e);
+            }
+            out
+        };
+        self.listeners.notify(&[person]);
+        Ok(out)
+    }
+
+    /// Creates a person's two documents in one SQLite transaction.
+    fn create_person_docs(
+        &self,
+        person: Id,
+        init_case: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<()>,
+    ) -> Result<()> {
+        let actor = self.actor_now();
+        {
+            let mut w = self.writer();
+            let Writer { conn, cache } = &mut *w;
+            let message = crate::history::message(&actor.user, "person.add", None);
+            let mut plan = Automerge::new().with_actor(self.actor.clone());
+            plan.transact_with(
+                |_| {
+                    CommitOptions::default()
+                        .with_message(message.clone())
+                        .with_time(actor.now.timestamp())
+                },
+                |tx| plan_doc::init(tx, person),
+            )
+            .map_err(|f| f.error)?;
+            let mut case = Automerge::new().with_actor(self.actor.clone());
+            case.transact_with(
+                |_| {
+                    CommitOptions::default()
+                        .with_message(message)
+                        .with_time(actor.now.timestamp())
+                },
+                |tx| init_case(tx, &actor),
+            )
+            .map_err(|f| f.error)?;
+            let tx = conn.transaction()?;
+            documents::insert(&tx, person, DocKind::Plan, &plan)?;
+            documents::insert(&tx, person, DocKind::Case, &case)?;
+            cache.insert(person, DocKind::Plan, plan);
+            cache.insert(person, DocKind::Case, case);
+            let refreshed =
+                refresh_person(&tx, cache, person, actor.now).and_then(|()| Ok(tx.commit()?));
+            if let Err(e) = refreshed {
+                cache.evict(person, DocKind::Plan);
+                cache.evict(person, DocKind::Case);
+                return Err(e);
+            }
+        }
+        self.listeners.notify(&[person]);
+        Ok(())
+    }
+
+    /// Loads one of a person's documents on a reader connection.
+    fn load_doc(&self, person: Id, kind: DocKind) -> Result<Option<Automerge>> {
+        self.read(|conn| documents::load(conn, person, kind))
+    }
+
+    /// The person an item belongs to, checking the item's kind.
+    fn owner_of(&self, item: Id, kind: &'static str) -> Result<Id> {
+        match self.read(|conn| projections::item_owner(conn, item))? {
+            Some((person, k)) if k == kind => Ok(person),
+            _ => Err(Error::not_found(kind, item)),
+        }
+    }
+}
+
+/// Rewrites a person's projections from the cached documents.
+fn refresh_person(
+    tx: &rusqlite::Transaction<'_>,
+    cache: &DocCache,
+    person: Id,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let plan = cache
+        .get(person, DocKind::Plan)
+        .map(plan_doc::read)
+        .transpose()?;
+    let case = cache
+        .get(person, DocKind::Case)
+        .map(case_doc::read)
+        .transpose()?;
+    projections::refresh(tx, person, plan.as_ref(), case.as_ref(), now)
+}
+
+/// Refuses databases that are not linkwork stores, before anything is written to them.
+fn check_is_store(conn: &Connection) -> Result<()> {
+    let has_meta: bool = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? == 1;
+    if !has_meta {
+        return Err(Error::NotAStore {
+            reason: "no linkwork metadata".into(),
+        });
+    }
+    match meta::get(conn, "format")? {
+        Some(f) if f == meta::FORMAT => Ok(()),
+        _ => Err(Error::NotAStore {
+            reason: "not a linkwork store".into(),
+        }),
+    }
+}

@@ -1,0 +1,206 @@
+//! People: adding, demographics, whole records, the caseload list and history.
+
+use chrono::NaiveDate;
+
+use super::Store;
+use crate::doc::{case_doc, plan_doc};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::*;
+
+impl Store {
+    /// Adds a person with their referral: creates their plan and case documents and opens the
+    /// first episode (state `referred`). Returns the person's id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for empty names, a date of birth in the future, an invalid NHS
+    /// number or referral date; [`Error::NotPermitted`] on a patient store.
+    pub fn add_person(&self, p: NewPerson) -> Result<Id> {
+        self.require_link_worker("add a person")?;
+        let demographics = validate_new(&p)?;
+        let referral = validate_referral(&p.referral)?;
+        let person = Id::new();
+        let episode = Id::new();
+        self.create_person_docs(person, |tx, a| {
+            case_doc::init(tx, a, person, &demographics, episode, &referral)
+        })?;
+        Ok(person)
+    }
+
+    /// Updates demographics; fields left `None` are unchanged.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for bad values; [`Error::NotFound`]; [`Error::NotPermitted`].
+    pub fn update_demographics(&self, person: Id, u: DemographicsUpdate) -> Result<()> {
+        self.require_link_worker("change demographics")?;
+        let mut u = u;
+        if let Some(g) = &u.given_name {
+            u.given_name = Some(text::required("given_name", g)?);
+        }
+        if let Some(f) = &u.family_name {
+            u.family_name = Some(text::required("family_name", f)?);
+        }
+        if let Some(Some(dob)) = u.date_of_birth {
+            check_date_of_birth(dob)?;
+        }
+        let nhs = match &u.nhs_number {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(n)) => Some(Some(NhsNumber::parse(n)?)),
+        };
+        for (field, value) in [
+            ("address", &mut u.address),
+            ("phone", &mut u.phone),
+            ("email", &mut u.email),
+            ("communication_needs", &mut u.communication_needs),
+        ] {
+            if let Some(v) = value {
+                *v = text::optional(field, v.as_deref())?;
+            }
+        }
+        self.edit(person, DocKind::Case, "person.update", None, |tx, _| {
+            case_doc::update_demographics(tx, &u, nhs)
+        })
+    }
+
+    /// Opens a new episode for a new referral; the current episode must be closed.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] when the current episode is still open; as [`Store::add_person`].
+    pub fn open_episode(&self, person: Id, referral: NewReferral) -> Result<Id> {
+        self.require_link_worker("open an episode")?;
+        let referral = validate_referral(&referral)?;
+        let id = Id::new();
+        self.edit(person, DocKind::Case, "episode.open", Some(id), |tx, a| {
+            let (_, current) = case_doc::current_episode(tx)?;
+            let status: EpisodeStatus = crate::doc::Reader::new(tx).code(&current, "status")?;
+            if !status.is_closed() {
+                return Err(Error::IllegalTransition {
+                    machine: "episode",
+                    from: status.to_string(),
+                    to: "new episode".into(),
+                });
+            }
+            case_doc::open_episode(tx, a, id, &referral)
+        })?;
+        Ok(id)
+    }
+
+    /// A person's full record: the case (link-worker stores) and the plan, in one call.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
+    pub fn person(&self, person: Id) -> Result<PersonRecord> {
+        self.require_plan_access(person, "read another person's record")?;
+        let plan = self.plan(person)?;
+        let case = match self.info.role {
+            Role::LinkWorker => self
+                .load_doc(person, DocKind::Case)?
+                .map(|d| case_doc::read(&d))
+                .transpose()?,
+            Role::Patient => None,
+        };
+        Ok(PersonRecord {
+            person_id: person,
+            case,
+            plan,
+        })
+    }
+
+    /// A person's plan.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
+    pub fn plan(&self, person: Id) -> Result<Plan> {
+        self.require_plan_access(person, "read another person's plan")?;
+        let doc = self
+            .load_doc(person, DocKind::Plan)?
+            .ok_or_else(|| Error::not_found("person", person))?;
+        plan_doc::read(&doc)
+    }
+
+    /// The caseload list, from projections (no document is loaded).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn caseload(&self, query: &CaseloadQuery) -> Result<Vec<CaseloadEntry>> {
+        self.read(|conn| crate::storage::projections::caseload(conn, query))
+    }
+
+    /// Open steps and active goals due on or before `until`, from projections.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn due(&self, until: NaiveDate) -> Result<Vec<DueItem>> {
+        self.read(|conn| crate::storage::projections::due(conn, until))
+    }
+
+    /// Onward referrals not yet in a final state, from projections.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn open_onward_referrals(&self) -> Result<Vec<OpenOnwardReferral>> {
+        self.read(crate::storage::projections::open_onward)
+    }
+
+    /// The SNOMED CT codes the GP record should receive for this person, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] on a patient store.
+    pub fn gp_codes(&self, person: Id) -> Result<Vec<GpCode>> {
+        self.require_link_worker("read GP codes")?;
+        let doc = self
+            .load_doc(person, DocKind::Case)?
+            .ok_or_else(|| Error::not_found("person", person))?;
+        let case = case_doc::read(&doc)?;
+        let mut codes: Vec<GpCode> = case.episodes.into_iter().flat_map(|e| e.gp_codes).collect();
+        codes.sort_by(|a, b| (a.recorded_at, &a.code).cmp(&(b.recorded_at, &b.code)));
+        Ok(codes)
+    }
+
+    /// Who changed what and when in this person's documents, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
+    pub fn history(&self, person: Id) -> Result<Vec<HistoryEntry>> {
+        self.require_plan_access(person, "read another person's history")?;
+        let mut out = Vec::new();
+        let mut found = false;
+        for kind in [DocKind::Plan, DocKind::Case] {
+            if kind == DocKind::Case && self.info.role == Role::Patient {
+                continue;
+            }
+            if let Some(doc) = self.load_doc(person, kind)? {
+                found = true;
+                out.extend(crate::history::read(&doc, kind));
+            }
+        }
+        if !found {
+            return Err(Error::not_found("person", person));
+        }
+        out.sort_by(|a, b| (a.at, &a.change).cmp(&(b.at, &b.change)));
+        Ok(out)
+    }
+}
+
+fn validate_referral(r: &NewReferral) -> Result<NewReferral> {
+    let mut reasons = Vec::new();
+    for reason in &r.reasons {
+        if let Some(t) = text::optional("reasons", Some(reason))? {
+            reasons.push(t);
+        }
+    }
+    if let Some(received) = r.received {
+        if received > text::today() {
+            return Err(Error::invalid("received", "is in the future"));
+        }
+    }
+    Ok(NewReferral {
+        source: r.source,
+        referrer: text::optional("referrer", r.referrer.as_deref())?,
+        reasons,
+        received: r.received,
+        urgency: r.urgency,
+        consent_to_contact: r.consent_to_contact,
+    })
+}

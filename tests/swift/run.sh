@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Swift tests of the uniffi bindings: cargo build (host) -> uniffi-bindgen (swift) ->
+# stage into this SwiftPM package -> `swift build` + `swift test` (XCTest) inside a
+# Debian trixie chroot with Debian's swiftlang (bookworm has none).
+# Recipe: shared/recipes/swift-linux.md. Needs root (debootstrap, chroot, mount, unshare).
+#
+#   bash tests/swift/run.sh          # exit code = swift test's
+#
+# Env (all optional):
+#   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen already in the target dir)
+#   LINKWORK_PROFILE      cargo profile dir, debug (default) or release
+#   LINKWORK_REPO         workspace root (default: two levels above this script)
+#   CARGO_TARGET_DIR      honoured like cargo does (default <repo>/target)
+#   SWIFT_CHROOT          chroot dir (default /var/cache/swift-chroot/trixie)
+#   SWIFT_OFFLINE=0       run swift with the host network (default: empty netns via unshare --net)
+#   SWIFT_TEST_ARGS       extra args for `swift test`, e.g. "--filter LinkWorkTests.testFoo"
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CI_SCRIPTS=$(cd "$here/../../scripts/ci" && pwd)
+REPO=$(cd "${LINKWORK_REPO:-$here/../..}" && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$PWD/$TARGET_DIR
+export CARGO_TARGET_DIR=$TARGET_DIR          # so cargo (run from $REPO) uses the same dir
+PROFILE=${LINKWORK_PROFILE:-debug}
+FFI_PKG=linkwork-ffi
+BINDGEN_PKG=uniffi-bindgen
+LIBNAME=linkwork_ffi                         # -> lib$LIBNAME.so, $LIBNAME.swift, ${LIBNAME}FFI.h
+SWIFT_MODULE=LinkWork                        # SwiftPM target holding the generated .swift
+SWIFT_PKG=$REPO/tests/swift
+CHROOT=${SWIFT_CHROOT:-/var/cache/swift-chroot/trixie}
+export SWIFT_CHROOT=$CHROOT
+LIBDIR=$TARGET_DIR/$PROFILE
+GEN=$TARGET_DIR/swift/gen
+
+start=$SECONDS
+step() { printf '[swift-tests +%3ds] %s\n' $((SECONDS - start)) "$*" >&2; }
+
+[[ $(id -u) == 0 ]] || { echo "tests/swift/run.sh needs root (chroot, mount)" >&2; exit 1; }
+
+bg_pid=
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local m
+  for m in "$CHROOT$REPO" "$CHROOT/proc"; do
+    if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m" || true; fi
+  done
+  # let a chroot bootstrap started below finish (it is resumable, but a kill wastes it)
+  if [[ -n $bg_pid ]]; then wait "$bg_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Cold machine: bootstrap the chroot (~1 min, mostly network/dpkg) while cargo builds.
+if [[ ! -f $CHROOT/.swiftlang-ready ]]; then
+  step "chroot not ready: bootstrapping it in the background"
+  bash "$CI_SCRIPTS/swift-chroot.sh" >/dev/null &
+  bg_pid=$!
+fi
+
+if [[ ${LINKWORK_SKIP_BUILD:-0} != 1 ]]; then
+  step "cargo build --locked -p $FFI_PKG -p $BINDGEN_PKG ($PROFILE)"
+  release=(); [[ $PROFILE == release ]] && release=(--release)
+  (cd "$REPO" && cargo build --locked "${release[@]}" -p "$FFI_PKG" -p "$BINDGEN_PKG")
+fi
+
+# Always regenerate from the .so just built (stale bindings = checksum errors or crashes).
+step "uniffi-bindgen generate --language swift -> $GEN"
+rm -rf "$GEN"
+# run inside the workspace: the generator calls `cargo metadata` to find bindings/uniffi.toml
+(cd "$REPO" && "$LIBDIR/uniffi-bindgen" generate --no-format \
+  "$LIBDIR/lib$LIBNAME.so" --language swift --out-dir "$GEN")
+
+# Stage into the SwiftPM package (all git-ignored). The .so is copied, so the package
+# links and runs against tests/swift/lib and the cargo target dir need not be visible
+# inside the chroot, wherever CARGO_TARGET_DIR points.
+step "staging into ${SWIFT_PKG#"$REPO"/}"
+ffi=$SWIFT_PKG/Sources/${LIBNAME}FFI
+mod=$SWIFT_PKG/Sources/$SWIFT_MODULE
+rm -rf "$ffi" "$mod" "${SWIFT_PKG:?}/lib"
+mkdir -p "$ffi" "$mod" "$SWIFT_PKG/lib"
+cp "$GEN/${LIBNAME}FFI.h" "$ffi/"
+cp "$GEN/${LIBNAME}FFI.modulemap" "$ffi/module.modulemap"  # systemLibrary needs this exact name
+cp "$GEN/$LIBNAME.swift" "$mod/"
+cp "$LIBDIR/lib$LIBNAME.so" "$SWIFT_PKG/lib/"
+
+if [[ -n $bg_pid ]]; then
+  step "waiting for the chroot bootstrap"
+  wait "$bg_pid" || { bg_pid=; echo "chroot bootstrap failed" >&2; exit 1; }
+  bg_pid=
+fi
+
+# One user of the chroot's mounts at a time (same lock as swift-chroot.sh).
+exec 9>"$CHROOT.lock"
+flock 9
+SWIFT_CHROOT_LOCK_HELD=1 bash "$CI_SCRIPTS/swift-chroot.sh" >/dev/null
+
+mountpoint -q "$CHROOT/proc" || mount -t proc proc "$CHROOT/proc"  # swift's $ORIGIN rpath needs /proc
+mkdir -p "$CHROOT$REPO"
+# same path inside as outside, so the rpath baked in at link time is valid at run time
+mountpoint -q "$CHROOT$REPO" || mount --bind "$REPO" "$CHROOT$REPO"
+
+ns=(); [[ ${SWIFT_OFFLINE:-1} == 1 ]] && ns=(unshare --net)
+in_chroot() {
+  "${ns[@]}" chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    bash -c "cd '$SWIFT_PKG' && $1"
+}
+
+step "swift build --build-tests (in chroot)"
+in_chroot "swift build --build-tests"
+step "swift test (in chroot)"
+rc=0
+in_chroot "swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" || rc=$?
+step "done, swift test exit code $rc"
+exit $rc
