@@ -14,23 +14,37 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 
-/// Opens a connection with linkwork's pragmas. `create` allows creating a new file.
+/// Opens a connection without changing the file: checks only that it is a readable SQLite
+/// database. Call [`configure`] once the file is known to be a linkwork store (or is new).
 pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_store(e, path))?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    // A file that is not a database fails here, on the first read.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| not_a_store(e, path))?;
+    // A file that is not a database fails on its first read; this read writes nothing.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| not_a_store(e, path))?;
+    Ok(conn)
+}
+
+/// Sets linkwork's pragmas: WAL, foreign keys, secure delete, in-memory temp storage.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// A reader or writer connection to an existing store, configured.
+pub(crate) fn connect_configured(path: &Path) -> Result<Connection> {
+    let conn = connect(path, false)?;
+    configure(&conn)?;
     Ok(conn)
 }
 

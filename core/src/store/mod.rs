@@ -90,6 +90,7 @@ impl Store {
         if !meta::is_empty_database(&conn)? {
             return Err(Error::AlreadyExists);
         }
+        storage::configure(&conn)?;
         migrations::migrate(&mut conn)?;
         let store_id = Id::new();
         let actor = ActorId::random();
@@ -127,6 +128,7 @@ impl Store {
             .transpose()?;
         let mut conn = storage::connect(path, false)?;
         check_is_store(&conn)?;
+        storage::configure(&conn)?;
         let migrated = migrations::migrate(&mut conn)?;
         let store = Self::from_connection(path, conn, user)?;
         if migrated.rebuild_projections {
@@ -266,7 +268,7 @@ impl Store {
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
-            None => storage::connect(&self.path, false)?,
+            None => storage::connect_configured(&self.path)?,
         };
         let out = f(&conn);
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());

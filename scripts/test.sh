@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every check linkwork has, installing what it needs on a fresh Debian machine (as root):
+# formatting, clippy, the Rust unit/integration/property tests, then the Kotlin and Swift
+# binding suites against the real native library. Exit code is non-zero if anything failed.
+#
+#   bash scripts/test.sh
+#
+# Env: CARGO_TARGET_DIR (cargo's; CI points it outside the clone so builds are cached),
+#      LINKWORK_SKIP_KOTLIN=1 / LINKWORK_SKIP_SWIFT=1 to leave a platform suite out locally.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+start=$SECONDS
+section() { printf '\n==> [%4ds] %s\n' $((SECONDS - start)) "$*"; }
+
+section "toolchain"
+command -v cargo >/dev/null || { echo "cargo is required (rustup)" >&2; exit 1; }
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo --version
+
+section "cargo fmt --check"
+cargo fmt --all -- --check
+
+section "cargo clippy (workspace, all targets, -D warnings)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+section "cargo test (workspace)"
+cargo test --locked --workspace
+
+if [[ ${LINKWORK_SKIP_KOTLIN:-0} != 1 ]]; then
+  section "Kotlin binding tests (JVM)"
+  bash tests/kotlin/run.sh
+fi
+
+if [[ ${LINKWORK_SKIP_SWIFT:-0} != 1 ]]; then
+  # Last, so that the closing line of the run is XCTest's summary.
+  section "Swift binding tests (Linux, trixie chroot)"
+  bash tests/swift/run.sh
+fi
