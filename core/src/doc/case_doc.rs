@@ -516,6 +516,7 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
         .map(|(k, o)| {
             Ok(ContactAttempt {
                 id: item_id(&k)?,
+                episode_id: r.id(&o, "episode_id")?,
                 at: r.req_time(&o, "at")?,
                 channel: r.code(&o, "channel")?,
                 outcome: r.code(&o, "outcome")?,

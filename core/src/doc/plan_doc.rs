@@ -69,13 +69,17 @@ pub(crate) fn remove_need<T: Transactable>(tx: &mut T, need: Need) -> Result<()>
     delete(tx, &needs, need.code())
 }
 
+fn known_needs() -> Vec<&'static str> {
+    Need::ALL.iter().map(|n| n.code()).collect()
+}
+
 /// Adds a goal (already validated).
 pub(crate) fn add_goal<T: Transactable>(tx: &mut T, a: &Actor, id: Id, g: &NewGoal) -> Result<()> {
     let goal = new_item(tx, GOALS, &id.to_string())?;
     put_text(tx, &goal, "text", &g.text)?;
     put_opt_str(tx, &goal, "smart_detail", g.smart_detail.as_deref())?;
     let needs: Vec<&str> = g.needs.iter().map(|n| n.code()).collect();
-    put_key_set(tx, &goal, NEEDS, &needs)?;
+    put_key_set(tx, &goal, NEEDS, &needs, &known_needs())?;
     put_opt_date(tx, &goal, "target_date", g.target_date)?;
     put_str(tx, &goal, "status", GoalStatus::Active.code())?;
     put_str(tx, &goal, "created_by", &a.user)?;
@@ -101,7 +105,7 @@ pub(crate) fn update_goal<T: Transactable>(tx: &mut T, id: Id, u: &GoalUpdate) -
     }
     if let Some(needs) = &u.needs {
         let codes: Vec<&str> = needs.iter().map(|n| n.code()).collect();
-        put_key_set(tx, &goal, NEEDS, &codes)?;
+        put_key_set(tx, &goal, NEEDS, &codes, &known_needs())?;
     }
     Ok(())
 }

@@ -114,20 +114,26 @@ pub(crate) fn put_opt_int_list<T: Transactable>(
     Ok(())
 }
 
-/// Replaces the set-like map at `key` with exactly `members` (each key maps to `true`).
-/// Existing members are kept as they are, so concurrent additions of other members merge.
+/// Makes the set-like map at `key` hold exactly `members` among the codes this build knows
+/// (`known`): each member maps to `true`. Keys this build does not know (written by a newer
+/// version) are left alone, and existing members are kept as they are, so concurrent additions
+/// of other members merge.
 pub(crate) fn put_key_set<T: Transactable>(
     tx: &mut T,
     obj: &ObjId,
     key: &str,
     members: &[&str],
+    known: &[&str],
 ) -> Result<()> {
     let set = match tx.get(obj, key)? {
         Some((Value::Object(ObjType::Map), id)) => id,
         _ => tx.put_object(obj, key, ObjType::Map)?,
     };
     let existing: Vec<String> = tx.keys(&set).collect();
-    for k in existing.iter().filter(|k| !members.contains(&k.as_str())) {
+    for k in existing
+        .iter()
+        .filter(|k| known.contains(&k.as_str()) && !members.contains(&k.as_str()))
+    {
         tx.delete(&set, k.as_str())?;
     }
     for m in members.iter().filter(|m| !existing.iter().any(|e| e == *m)) {

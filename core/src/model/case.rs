@@ -43,6 +43,8 @@ code_enum! {
 pub struct ContactAttempt {
     /// Id.
     pub id: Id,
+    /// The episode it belongs to.
+    pub episode_id: Id,
     /// When.
     pub at: DateTime<Utc>,
     /// Channel.

@@ -37,10 +37,13 @@ impl CaseRecord {
     }
 
     /// The consent records in force: for each purpose and recipient, the latest record, when it
-    /// is a "given" that has not expired on `today`.
+    /// is a "given" that has not expired on `today`. A record that another record supersedes is
+    /// never the latest, whatever the devices' clocks said; among the others (concurrent records
+    /// from two devices) the latest by time wins.
     pub fn consents_in_force(&self, today: NaiveDate) -> Vec<&ConsentRecord> {
+        let superseded: Vec<Id> = self.consents.iter().filter_map(|c| c.supersedes).collect();
         let mut latest: Vec<&ConsentRecord> = Vec::new();
-        for c in &self.consents {
+        for c in self.consents.iter().filter(|c| !superseded.contains(&c.id)) {
             match latest
                 .iter_mut()
                 .find(|l| l.purpose == c.purpose && l.recipient == c.recipient)

@@ -14,11 +14,12 @@ mod people;
 mod plan_ops;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
 
 pub use listeners::{ChangeListener, ListenerId};
@@ -42,6 +43,8 @@ pub struct Store {
     writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
     listeners: listeners::Registry,
+    /// The time (ms since the epoch) of this store's latest action; see [`Store::actor_now`].
+    last_action_ms: AtomicI64,
 }
 
 struct Writer {
@@ -177,6 +180,7 @@ impl Store {
             actor,
             readers: Mutex::new(Vec::new()),
             listeners: listeners::Registry::default(),
+            last_action_ms: AtomicI64::new(0),
         })
     }
 
@@ -278,10 +282,26 @@ impl Store {
         out
     }
 
+    /// The acting user and the time of an action. The time is the wall clock, but always at
+    /// least a millisecond (the resolution of stored times) after this store's previous action,
+    /// so items recorded one after another never tie and keep their order. Called with the
+    /// writer lock held, so action times follow commit order.
     fn actor_now(&self) -> Actor {
+        let wall = Utc::now().timestamp_millis();
+        let next = |last: i64| wall.max(last.saturating_add(1));
+        let ms =
+            match self
+                .last_action_ms
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| Some(next(last)))
+            {
+                Ok(last) | Err(last) => next(last),
+            };
         Actor {
             user: self.info.user.clone(),
-            now: Utc::now(),
+            now: Utc
+                .timestamp_millis_opt(ms)
+                .single()
+                .unwrap_or_else(Utc::now),
         }
     }
 
@@ -313,9 +333,10 @@ impl Store {
         item: Option<Id>,
         f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
     ) -> Result<R> {
-        let actor = self.actor_now();
         let out = {
             let mut w = self.writer();
+            // Taken under the writer lock, so that action times follow commit order.
+            let actor = self.actor_now();
             let Writer { conn, cache } = &mut *w;
             if !cache.ensure(conn, person, kind)? {
                 return Err(Error::not_found(
@@ -374,9 +395,10 @@ impl Store {
         person: Id,
         init_case: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<()>,
     ) -> Result<()> {
-        let actor = self.actor_now();
         {
             let mut w = self.writer();
+            // Taken under the writer lock, so that action times follow commit order.
+            let actor = self.actor_now();
             let Writer { conn, cache } = &mut *w;
             let message = crate::history::message(&actor.user, "person.add", None);
             let mut plan = Automerge::new().with_actor(self.actor.clone());

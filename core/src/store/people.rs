@@ -7,6 +7,7 @@ use crate::doc::{case_doc, plan_doc};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::*;
+use crate::storage::documents;
 
 impl Store {
     /// Adds a person with their referral: creates their plan and case documents and opens the
@@ -92,18 +93,24 @@ impl Store {
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
     pub fn person(&self, person: Id) -> Result<PersonRecord> {
         self.require_plan_access(person, "read another person's record")?;
-        let plan = self.plan(person)?;
-        let case = match self.info.role {
-            Role::LinkWorker => self
-                .load_doc(person, DocKind::Case)?
-                .map(|d| case_doc::read(&d))
-                .transpose()?,
-            Role::Patient => None,
-        };
+        let with_case = self.info.role == Role::LinkWorker;
+        // One read transaction, so the plan and the case come from the same committed state.
+        let (plan, case) = self.read(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let plan = documents::load(&tx, person, DocKind::Plan)?;
+            let case = if with_case {
+                documents::load(&tx, person, DocKind::Case)?
+            } else {
+                None
+            };
+            tx.finish()?;
+            Ok((plan, case))
+        })?;
+        let plan = plan.ok_or_else(|| Error::not_found("person", person))?;
         Ok(PersonRecord {
             person_id: person,
-            case,
-            plan,
+            case: case.map(|d| case_doc::read(&d)).transpose()?,
+            plan: plan_doc::read(&plan)?,
         })
     }
 
@@ -178,7 +185,9 @@ impl Store {
         if !found {
             return Err(Error::not_found("person", person));
         }
-        out.sort_by(|a, b| (a.at, &a.change).cmp(&(b.at, &b.change)));
+        // Commit times have one-second resolution: a stable sort keeps each document's commit
+        // order (automerge returns changes causally ordered) among actions of the same second.
+        out.sort_by_key(|e| e.at);
         Ok(out)
     }
 }
