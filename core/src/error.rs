@@ -68,6 +68,15 @@ pub enum Error {
     /// The store already exists (when creating).
     #[error("a store already exists at that path")]
     AlreadyExists,
+    /// A sync message could not be used: malformed, from an incompatible version, or out of
+    /// order. `retryable` says whether starting a new session may succeed.
+    #[error("sync failed: {reason}")]
+    Sync {
+        /// What went wrong (protocol terms only).
+        reason: String,
+        /// Whether a new session may succeed (e.g. a message was lost or cut off).
+        retryable: bool,
+    },
     /// SQLite failed.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -93,6 +102,14 @@ impl Error {
         Error::NotFound {
             kind,
             id: id.to_string(),
+        }
+    }
+
+    /// Shorthand for a non-retryable [`Error::Sync`].
+    pub fn protocol(reason: impl Into<String>) -> Self {
+        Error::Sync {
+            reason: reason.into(),
+            retryable: false,
         }
     }
 

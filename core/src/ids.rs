@@ -31,6 +31,18 @@ impl Id {
     }
 }
 
+impl Id {
+    /// The id's 16 bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+
+    /// An id from its 16 bytes.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Id(Uuid::from_bytes(bytes))
+    }
+}
+
 impl Default for Id {
     fn default() -> Self {
         Self::new()

@@ -20,7 +20,9 @@ pub mod measures;
 pub mod model;
 mod storage;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 pub use ids::{Id, PersonId};
 pub use store::{ChangeListener, ListenerId, Store};
+pub use sync::{PeerInfo, SyncSession, SyncStats, SyncStep};

@@ -37,6 +37,13 @@ pub(crate) fn load(conn: &Connection, person: Id, kind: DocKind) -> Result<Optio
     Ok(Some(doc))
 }
 
+/// A document's heads as stored: sorted 32-byte hashes, concatenated.
+pub(crate) fn encode_heads(doc: &Automerge) -> Vec<u8> {
+    let mut heads = doc.get_heads();
+    heads.sort();
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
 /// Stores a new document as its first snapshot.
 pub(crate) fn insert(
     tx: &Transaction<'_>,
@@ -46,15 +53,50 @@ pub(crate) fn insert(
 ) -> Result<()> {
     let snapshot = doc.save();
     tx.execute(
-        "INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes, heads)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             person.to_string(),
             kind.code(),
             snapshot,
-            snapshot.len() as i64
+            snapshot.len() as i64,
+            encode_heads(doc)
         ],
     )?;
     Ok(())
+}
+
+/// Records a document's current heads.
+pub(crate) fn set_heads(
+    tx: &Transaction<'_>,
+    person: Id,
+    kind: DocKind,
+    doc: &Automerge,
+) -> Result<()> {
+    tx.prepare_cached("UPDATE documents SET heads = ?3 WHERE person_id = ?1 AND kind = ?2")?
+        .execute(params![person.to_string(), kind.code(), encode_heads(doc)])?;
+    Ok(())
+}
+
+/// Every document with its stored heads: `(person, kind, heads)`.
+pub(crate) fn all_heads(conn: &Connection) -> Result<Vec<(Id, DocKind, Vec<u8>)>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT person_id, kind, heads FROM documents ORDER BY person_id, kind")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (p, k, h) = row?;
+        let id = Id::parse("person", &p).map_err(|_| Error::schema("stored person id"))?;
+        let kind = DocKind::from_code(&k).ok_or_else(|| Error::schema("stored document kind"))?;
+        out.push((id, kind, h));
+    }
+    Ok(out)
 }
 
 /// Appends incremental bytes; compacts into a new snapshot when the increments have grown to
@@ -69,6 +111,7 @@ pub(crate) fn append(
     if bytes.is_empty() {
         return Ok(());
     }
+    set_heads(tx, person, kind, doc)?;
     let key = person.to_string();
     let (snapshot_bytes, change_bytes, change_rows): (i64, i64, i64) = tx.query_row(
         "SELECT snapshot_bytes, change_bytes, change_rows FROM documents
@@ -104,11 +147,21 @@ pub(crate) fn compact(
         params![key, kind.code()],
     )?;
     tx.execute(
-        "UPDATE documents SET snapshot = ?3, snapshot_bytes = ?4, change_bytes = 0, change_rows = 0
+        "UPDATE documents SET snapshot = ?3, snapshot_bytes = ?4, change_bytes = 0, change_rows = 0,
+             heads = ?5
          WHERE person_id = ?1 AND kind = ?2",
-        params![key, kind.code(), snapshot, snapshot.len() as i64],
+        params![key, kind.code(), snapshot, snapshot.len() as i64, encode_heads(doc)],
     )?;
     Ok(())
+}
+
+/// Whether a person has any document.
+pub(crate) fn has_person(conn: &Connection, person: Id) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM documents WHERE person_id = ?1 LIMIT 1")?
+        .query_row(params![person.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// Every person with at least one document.

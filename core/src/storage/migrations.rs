@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0001_documents.sql"),
     include_str!("migrations/0002_projections.sql"),
+    include_str!("migrations/0003_sync.sql"),
 ];
 
 /// The store format this build writes.
@@ -24,7 +25,7 @@ pub(crate) struct Migrated {
 }
 
 /// Steps after which projections must be rebuilt (their tables were created or changed).
-const REBUILDS_PROJECTIONS: &[i64] = &[2];
+const REBUILDS_PROJECTIONS: &[i64] = &[2, 3];
 
 /// Brings the schema up to [`CURRENT_VERSION`], refusing a newer store.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<Migrated> {

@@ -6,6 +6,7 @@ pub(crate) mod documents;
 pub(crate) mod meta;
 pub(crate) mod migrations;
 pub(crate) mod projections;
+pub(crate) mod sync_state;
 
 use std::path::Path;
 use std::time::Duration;

@@ -4,12 +4,13 @@
 
 use automerge::{Automerge, ReadDoc};
 
+use super::cache::DocCache;
 use super::{refresh_person, Store, Writer};
 use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::{DocKind, Role};
-use crate::storage::documents;
+use crate::storage::{documents, sync_state};
 
 /// Largest document accepted for import (bytes); larger input is refused before decoding.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -54,20 +55,7 @@ impl Store {
     /// patient store receiving a case document or another person's plan). Nothing is stored on
     /// error.
     pub fn import_document(&self, bytes: &[u8]) -> Result<ImportOutcome> {
-        if bytes.len() > MAX_IMPORT_BYTES {
-            return Err(Error::invalid(
-                "document",
-                "is larger than the import limit",
-            ));
-        }
-        let mut incoming = Automerge::load(bytes)
-            .map_err(|_| Error::invalid("document", "is not an automerge document"))?;
-        let (schema, _version, person) = schema_of(&incoming)?;
-        let kind = match schema.as_str() {
-            PLAN_SCHEMA => DocKind::Plan,
-            CASE_SCHEMA => DocKind::Case,
-            _ => return Err(Error::schema("unknown document schema")),
-        };
+        let (incoming, person, kind) = decode_document(bytes)?;
         match (self.info.role, kind) {
             (Role::Patient, DocKind::Case) => {
                 return Err(Error::NotPermitted {
@@ -81,43 +69,23 @@ impl Store {
             }
             _ => {}
         }
-        validate(&incoming, kind)?;
         let changed = {
             let mut w = self.writer();
             let Writer { conn, cache } = &mut *w;
-            let exists = cache.ensure(conn, person, kind)?;
-            let other = if kind == DocKind::Plan {
-                DocKind::Case
-            } else {
-                DocKind::Plan
-            };
-            cache.ensure(conn, person, other)?;
-            let tx = conn.transaction()?;
-            let changed = if exists {
-                let doc = cache
-                    .get_mut(person, kind)
-                    .ok_or_else(|| Error::not_found("document", person))?;
-                check_related(doc, &incoming)?;
-                let before = doc.get_heads();
-                doc.merge(&mut incoming)?;
-                let bytes = doc.save_after(&before);
-                let merged = validate(doc, kind);
-                let stored = merged.and_then(|()| match cache.get(person, kind) {
-                    Some(doc) => documents::append(&tx, person, kind, &bytes, doc),
-                    None => Ok(()),
+            if sync_state::is_erased(conn, person)? {
+                return Err(Error::NotPermitted {
+                    action: "restore an erased person",
                 });
-                if let Err(e) = stored {
-                    cache.evict(person, kind);
-                    return Err(e);
-                }
-                !bytes.is_empty()
+            }
+            let tx = conn.transaction()?;
+            let changed = merge_whole(&tx, cache, person, kind, incoming)?;
+            // An import that learned nothing writes nothing (the row's `updated_at` stays).
+            let done = if changed {
+                refresh_person(&tx, cache, person, chrono::Utc::now())
+                    .and_then(|()| Ok(tx.commit()?))
             } else {
-                documents::insert(&tx, person, kind, &incoming)?;
-                cache.insert(person, kind, incoming);
-                true
+                Ok(())
             };
-            let done = refresh_person(&tx, cache, person, chrono::Utc::now())
-                .and_then(|()| Ok(tx.commit()?));
             if let Err(e) = done {
                 cache.evict(person, kind);
                 return Err(e);
@@ -135,8 +103,72 @@ impl Store {
     }
 }
 
+/// Loads untrusted document bytes and identifies them: `(document, person, kind)`.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for oversized or undecodable bytes; [`Error::Schema`] for a document
+/// that does not follow the linkwork schema.
+pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind)> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(Error::invalid(
+            "document",
+            "is larger than the import limit",
+        ));
+    }
+    let incoming = Automerge::load(bytes)
+        .map_err(|_| Error::invalid("document", "is not an automerge document"))?;
+    let (schema, _version, person) = schema_of(&incoming)?;
+    let kind = match schema.as_str() {
+        PLAN_SCHEMA => DocKind::Plan,
+        CASE_SCHEMA => DocKind::Case,
+        _ => return Err(Error::schema("unknown document schema")),
+    };
+    validate(&incoming, kind)?;
+    Ok((incoming, person, kind))
+}
+
+/// Merges a whole, already validated document into the cache and the database (inside `tx`,
+/// which the caller commits after refreshing projections). Returns whether anything was new.
+/// On error the cached document is evicted, so the cache never runs ahead of the database.
+pub(crate) fn merge_whole(
+    tx: &rusqlite::Transaction<'_>,
+    cache: &mut DocCache,
+    person: Id,
+    kind: DocKind,
+    mut incoming: Automerge,
+) -> Result<bool> {
+    let exists = cache.ensure(tx, person, kind)?;
+    let other = if kind == DocKind::Plan {
+        DocKind::Case
+    } else {
+        DocKind::Plan
+    };
+    cache.ensure(tx, person, other)?;
+    if !exists {
+        documents::insert(tx, person, kind, &incoming)?;
+        cache.insert(person, kind, incoming);
+        return Ok(true);
+    }
+    let doc = cache
+        .get_mut(person, kind)
+        .ok_or_else(|| Error::not_found("document", person))?;
+    let result = (|| {
+        check_related(doc, &incoming)?;
+        let before = doc.get_heads();
+        doc.merge(&mut incoming)?;
+        let bytes = doc.save_after(&before);
+        validate(doc, kind)?;
+        documents::append(tx, person, kind, &bytes, doc)?;
+        Ok(!bytes.is_empty())
+    })();
+    if result.is_err() {
+        cache.evict(person, kind);
+    }
+    result
+}
+
 /// Reads the whole document with the schema's readers: anything they refuse is refused.
-fn validate(doc: &Automerge, kind: DocKind) -> Result<()> {
+pub(crate) fn validate(doc: &Automerge, kind: DocKind) -> Result<()> {
     match kind {
         DocKind::Plan => plan_doc::read(doc).map(|_| ()),
         DocKind::Case => case_doc::read(doc).map(|_| ()),

@@ -8,10 +8,12 @@
 
 mod cache;
 mod case_ops;
+mod erase;
 mod listeners;
 mod merge;
 mod people;
 mod plan_ops;
+mod sync_ops;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -205,7 +207,8 @@ impl Store {
         self.listeners.remove(id)
     }
 
-    /// Rebuilds every projection row from the documents (after a migration, or to repair).
+    /// Rebuilds every projection row and stored heads from the documents (after a migration, or
+    /// to repair).
     ///
     /// # Errors
     /// Storage or schema errors; nothing changes on error.
@@ -215,8 +218,13 @@ impl Store {
         let people = documents::people(conn)?;
         let tx = conn.transaction()?;
         for person in &people {
-            cache.ensure(&tx, *person, DocKind::Plan)?;
-            cache.ensure(&tx, *person, DocKind::Case)?;
+            for kind in [DocKind::Plan, DocKind::Case] {
+                if cache.ensure(&tx, *person, kind)? {
+                    if let Some(doc) = cache.get(*person, kind) {
+                        documents::set_heads(&tx, *person, kind, doc)?;
+                    }
+                }
+            }
             refresh_person(&tx, cache, *person, Utc::now())?;
         }
         tx.commit()?;

@@ -1,0 +1,46 @@
+//! Erasure: a person's documents, change rows, projections and sync state are deleted, and a
+//! tombstone makes every peer that syncs with this store do the same.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, Writer};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::DocKind;
+use crate::storage::{documents, sync_state};
+
+impl Store {
+    /// Erases a person: deletes both documents with every stored change, their projections and
+    /// sync state, records a tombstone that travels to peers on the next sync, and checkpoints
+    /// the WAL (secure delete is on, so freed pages are overwritten).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown person; [`Error::NotPermitted`] on a patient store;
+    /// storage errors (nothing changes on error).
+    pub fn erase_person(&self, person: Id) -> Result<()> {
+        self.require_link_worker("erase a person")?;
+        {
+            let mut w = self.writer();
+            let Writer { conn, cache } = &mut *w;
+            if !documents::has_person(conn, person)? {
+                return Err(Error::not_found("person", person));
+            }
+            let tx = conn.transaction()?;
+            sync_state::erase(&tx, person, Utc::now())?;
+            tx.commit()?;
+            cache.evict(person, DocKind::Plan);
+            cache.evict(person, DocKind::Case);
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        }
+        self.listeners.notify(&[person]);
+        Ok(())
+    }
+
+    /// People erased on this store or by a peer: `(person, when)`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn erased_people(&self) -> Result<Vec<(Id, DateTime<Utc>)>> {
+        self.read(sync_state::tombstones)
+    }
+}

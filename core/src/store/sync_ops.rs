@@ -1,0 +1,528 @@
+//! The sync engine's store side: building and applying sync messages. Every received message
+//! is applied in one SQLite transaction (documents, projections, sync state and tombstones
+//! together); anything the policy refuses fails the whole message and nothing of it is stored.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::ChangeHash;
+use chrono::{TimeZone, Utc};
+use rusqlite::Connection;
+
+use super::cache::DocCache;
+use super::merge::{decode_document, merge_whole, validate};
+use super::{refresh_person, Store, Writer};
+use crate::doc::{plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::{DocKind, Role};
+use crate::storage::{documents, sync_state};
+use crate::sync::digest;
+use crate::sync::policy;
+use crate::sync::session::MAX_MESSAGES;
+use crate::sync::wire::{DocKey, Hello, Message, Payload};
+use crate::sync::{SyncSession, SyncStep};
+
+/// The documents and tombstones two stores share, as this side sees them.
+struct Scope {
+    docs: Vec<(DocKey, Vec<u8>)>,
+    tombstones: Vec<(Id, i64)>,
+    /// Documents whose heads differ from those last known shared with the peer (or that were
+    /// never synced with it).
+    dirty: HashSet<DocKey>,
+    /// Documents the peer held at the end of an earlier session.
+    synced_before: HashSet<DocKey>,
+}
+
+impl Scope {
+    fn digest(&self) -> [u8; 32] {
+        digest::digest(
+            self.docs.iter().map(|(k, h)| (k, h.as_slice())),
+            self.tombstones.iter().map(|(p, _)| p),
+        )
+    }
+
+    fn tags(&self) -> HashMap<DocKey, [u8; 8]> {
+        self.docs
+            .iter()
+            .map(|(k, h)| (*k, digest::tag(h)))
+            .collect()
+    }
+}
+
+impl Store {
+    fn hello(&self) -> Hello {
+        Hello {
+            store_id: self.info.store_id,
+            role: self.info.role,
+            person: self.info.person,
+        }
+    }
+
+    /// Starts a sync session as the side that connects. Returns the session and the first
+    /// message to send: a hello and a digest of everything this store holds, so a peer that
+    /// already has the same answers at once.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn sync_start(&self) -> Result<(SyncSession, Vec<u8>)> {
+        let mut s = SyncSession::default();
+        let scope = self.read(|conn| scope_of(conn, &self.info, None))?;
+        let msg = Message {
+            hello: Some(self.hello()),
+            digest: scope.digest(),
+            doc_count: scope.docs.len() as u64,
+            ..Message::default()
+        };
+        s.sent_hello = true;
+        let bytes = encode(&mut s, &msg);
+        Ok((s, bytes))
+    }
+
+    /// A session for the side that listens: feed it the connecting side's first message.
+    pub fn sync_accept(&self) -> SyncSession {
+        SyncSession::default()
+    }
+
+    /// Applies one message from the peer and returns the reply to send (if any), the people
+    /// whose documents changed, and whether the session is complete. Listeners are told about
+    /// the changed people after the store's locks are released.
+    ///
+    /// After an error the session must be abandoned (start a new one); nothing from the failed
+    /// message was stored.
+    ///
+    /// # Errors
+    /// [`Error::Sync`] for malformed, out-of-order or non-converging messages (retryable when a
+    /// new session may succeed); [`Error::NotPermitted`] when the peer sends or asks for what
+    /// the share policy forbids; [`Error::Schema`] / [`Error::InvalidInput`] for documents that
+    /// do not follow the schema; storage errors.
+    pub fn sync_receive(&self, s: &mut SyncSession, bytes: &[u8]) -> Result<SyncStep> {
+        s.stats.messages_received += 1;
+        s.stats.bytes_received += bytes.len() as u64;
+        if s.stats.messages_received + s.stats.messages_sent > MAX_MESSAGES {
+            return Err(Error::Sync {
+                reason: "the session did not converge".into(),
+                retryable: true,
+            });
+        }
+        let msg = Message::decode(bytes)?;
+        let peer = match (&s.peer, &msg.hello) {
+            (None, Some(h)) => {
+                policy::check_pairing(&self.info, h)?;
+                s.peer = Some(h.clone());
+                h.clone()
+            }
+            (Some(p), Some(h)) if p != h => {
+                return Err(Error::protocol("the peer changed identity"))
+            }
+            (Some(p), _) => p.clone(),
+            (None, None) => {
+                return Err(Error::protocol("the first message must introduce the peer"))
+            }
+        };
+        policy::check_tombstones(&peer, msg.tombstones.len())?;
+        if let Some(m) = &msg.manifest {
+            let tags = s.peer_tags.get_or_insert_with(HashMap::new);
+            if msg.full_manifest {
+                // A full manifest is authoritative: what it lacks, the peer lacks.
+                tags.clear();
+                s.peer_has.clear();
+                s.peer_full_manifest = true;
+            }
+            tags.extend(m.iter().copied());
+            s.peer_has.extend(m.iter().map(|(k, _)| *k));
+        }
+        let (changed, reply) = {
+            let mut w = self.writer();
+            let Writer { conn, cache } = &mut *w;
+            let changed = self.apply_message(conn, cache, s, &peer, &msg)?;
+            let reply = self.build_reply(conn, cache, s, &peer, &msg)?;
+            (changed, reply)
+        };
+        s.changed.extend(changed.iter().copied());
+        let changed: Vec<Id> = changed.into_iter().collect();
+        self.listeners.notify(&changed);
+        let reply = reply.map(|m| encode(s, &m));
+        Ok(SyncStep {
+            reply,
+            changed_people: changed,
+            complete: s.complete,
+        })
+    }
+
+    /// Live mode: when the session has completed and local edits have changed shared
+    /// documents since, returns a message carrying them (send it; the peer's reply goes to
+    /// [`Store::sync_receive`] as usual). `None` when there is nothing new or a round is in
+    /// flight. Cheap enough to call every few hundred milliseconds.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn sync_poll(&self, s: &mut SyncSession) -> Result<Option<Vec<u8>>> {
+        let Some(peer) = s.peer.clone() else {
+            return Ok(None);
+        };
+        if !s.complete {
+            return Ok(None);
+        }
+        let msg = {
+            let mut w = self.writer();
+            let Writer { conn, cache } = &mut *w;
+            let scope = scope_of(conn, &self.info, Some(&peer))?;
+            let tags = scope.tags();
+            if tags == s.settled_tags {
+                return Ok(None);
+            }
+            let mut out = Message {
+                digest: scope.digest(),
+                doc_count: scope.docs.len() as u64,
+                ..Message::default()
+            };
+            for (key, tag) in &tags {
+                if s.settled_tags.get(key) == Some(tag) {
+                    continue;
+                }
+                if let Some(p) = self.payload_for(conn, cache, s, &peer, *key)? {
+                    out.docs.push((*key, p));
+                }
+            }
+            out
+        };
+        s.complete = false;
+        Ok(Some(encode(s, &msg)))
+    }
+
+    /// Applies tombstones and document payloads of one message in one transaction.
+    fn apply_message(
+        &self,
+        conn: &mut Connection,
+        cache: &mut DocCache,
+        s: &mut SyncSession,
+        peer: &Hello,
+        msg: &Message,
+    ) -> Result<BTreeSet<Id>> {
+        let mut changed = BTreeSet::new();
+        let mut erased = BTreeSet::new();
+        let mut touched: Vec<DocKey> = Vec::new();
+        let tx = conn.transaction()?;
+        let result = (|| {
+            for (person, at) in &msg.tombstones {
+                if !sync_state::is_erased(&tx, *person)? {
+                    let at = Utc
+                        .timestamp_millis_opt(*at)
+                        .single()
+                        .unwrap_or_else(Utc::now);
+                    sync_state::erase(&tx, *person, at)?;
+                    erased.insert(*person);
+                    touched.push((*person, DocKind::Plan));
+                    touched.push((*person, DocKind::Case));
+                }
+            }
+            for (key, payload) in &msg.docs {
+                let (person, kind) = *key;
+                if sync_state::is_erased(&tx, person)? {
+                    continue; // the peer will learn of the erasure from our tombstones
+                }
+                let have = cache.ensure(&tx, person, kind)?;
+                policy::check_receive(&self.info, peer, *key, have)?;
+                touched.push(*key);
+                let before = match (peer.role, kind) {
+                    (Role::Patient, DocKind::Plan) => {
+                        cache.get(person, kind).map(plan_doc::read).transpose()?
+                    }
+                    _ => None,
+                };
+                let learned = match payload {
+                    Payload::Whole(bytes) => {
+                        let (doc, p, k) = decode_document(bytes)?;
+                        if (p, k) != *key {
+                            return Err(Error::protocol("a document does not match its key"));
+                        }
+                        merge_whole(&tx, cache, person, kind, doc)?
+                    }
+                    Payload::Sync(bytes) => {
+                        let message = sync::Message::decode(bytes)
+                            .map_err(|_| Error::protocol("malformed automerge sync message"))?;
+                        let state = session_state(&tx, s, peer, *key)?;
+                        let doc = cache.get(person, kind).ok_or_else(|| {
+                            Error::protocol("sync message for a document this store does not hold")
+                        })?;
+                        let mut candidate = doc.clone();
+                        let heads = candidate.get_heads();
+                        candidate
+                            .receive_sync_message(state, message)
+                            .map_err(|_| {
+                                Error::protocol("the automerge sync message could not be applied")
+                            })?;
+                        let new = candidate.save_after(&heads);
+                        if new.is_empty() {
+                            false
+                        } else {
+                            check_identity(&candidate, *key)?;
+                            validate(&candidate, kind)?;
+                            documents::append(&tx, person, kind, &new, &candidate)?;
+                            cache.insert(person, kind, candidate);
+                            true
+                        }
+                    }
+                };
+                if let Some(before) = before {
+                    let after = cache.get(person, kind).map(plan_doc::read).transpose()?;
+                    if let Some(after) = after {
+                        policy::check_patient_changes(&before, &after)?;
+                    }
+                }
+                s.peer_has.insert(*key);
+                if learned {
+                    changed.insert(person);
+                }
+            }
+            let now = Utc::now();
+            for person in changed.iter().filter(|p| !erased.contains(p)) {
+                refresh_person(&tx, cache, *person, now)?;
+            }
+            for key in &touched {
+                if let Some(state) = s.states.get(key) {
+                    sync_state::save_state(&tx, peer.store_id, key.0, key.1, &state.encode())?;
+                }
+            }
+            sync_state::save_peer(&tx, peer.store_id, peer.role, peer.person, now)?;
+            Ok(())
+        })();
+        match result.and_then(|()| Ok(tx.commit()?)) {
+            Ok(()) => {
+                for p in &erased {
+                    cache.evict(*p, DocKind::Plan);
+                    cache.evict(*p, DocKind::Case);
+                }
+                changed.extend(erased);
+                Ok(changed)
+            }
+            Err(e) => {
+                for (p, k) in touched {
+                    cache.evict(p, k);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Decides what to send after applying `msg`.
+    ///
+    /// When the digests differ, the first reply carries a manifest of the documents changed
+    /// since the last sync with this peer (every document, the first time); documents either
+    /// side changed are then exchanged as automerge sync messages, or whole when the peer lacks
+    /// them. If differences remain that no manifest explained (e.g. the peer lost data), a full
+    /// manifest follows. When both digests agree the session completes and the shared heads
+    /// are remembered, so the next session starts from them.
+    fn build_reply(
+        &self,
+        conn: &mut Connection,
+        cache: &mut DocCache,
+        s: &mut SyncSession,
+        peer: &Hello,
+        msg: &Message,
+    ) -> Result<Option<Message>> {
+        let scope = scope_of(conn, &self.info, Some(peer))?;
+        if !s.peer_full_manifest {
+            s.peer_has.extend(scope.synced_before.iter().copied());
+        }
+        let digest = scope.digest();
+        let in_sync = digest == msg.digest && scope.docs.len() as u64 == msg.doc_count;
+        let mut out = Message {
+            digest,
+            doc_count: scope.docs.len() as u64,
+            ..Message::default()
+        };
+        if !s.sent_hello {
+            out.hello = Some(self.hello());
+            s.sent_hello = true;
+        }
+        let mut sending = false;
+        if !in_sync {
+            if s.manifest_level == 0 {
+                let changed = scope.docs.iter().filter(|(k, _)| scope.dirty.contains(k));
+                out.manifest = Some(changed.map(|(k, h)| (*k, digest::tag(h))).collect());
+                s.manifest_level = 1;
+                sending = true;
+            }
+            if !s.sent_tombstones
+                && self.info.role == Role::LinkWorker
+                && !scope.tombstones.is_empty()
+            {
+                out.tombstones = scope.tombstones.clone();
+                s.sent_tombstones = true;
+                sending = true;
+            }
+            if let Some(peer_tags) = s.peer_tags.clone() {
+                for (key, heads) in &scope.docs {
+                    let tag = digest::tag(heads);
+                    let peer_tag = peer_tags.get(key);
+                    let differs = match peer_tag {
+                        Some(t) => *t != tag,
+                        None => scope.dirty.contains(key),
+                    };
+                    if differs || s.states.contains_key(key) || !s.peer_has.contains(key) {
+                        if let Some(p) = self.payload_for(conn, cache, s, peer, *key)? {
+                            out.docs.push((*key, p));
+                            sending = true;
+                        }
+                    }
+                }
+                if !sending && s.manifest_level < 2 {
+                    out.manifest = Some(
+                        scope
+                            .docs
+                            .iter()
+                            .map(|(k, h)| (*k, digest::tag(h)))
+                            .collect(),
+                    );
+                    out.full_manifest = true;
+                    s.manifest_level = 2;
+                    sending = true;
+                }
+            }
+        }
+        if sending {
+            s.complete = false;
+            return Ok(Some(out));
+        }
+        s.complete = true;
+        s.settled_tags = scope.tags();
+        if in_sync {
+            s.peer_has.extend(s.settled_tags.keys().copied());
+            s.peer_tags = Some(s.settled_tags.clone());
+            remember_shared_heads(conn, peer, &scope)?;
+        }
+        if msg.done {
+            Ok(None)
+        } else {
+            out.done = true;
+            Ok(Some(out))
+        }
+    }
+
+    /// The payload that brings the peer's copy of `key` up to date: the whole document when
+    /// the peer lacks it, else an automerge sync message (or nothing when automerge has nothing
+    /// to say).
+    fn payload_for(
+        &self,
+        conn: &Connection,
+        cache: &mut DocCache,
+        s: &mut SyncSession,
+        peer: &Hello,
+        key: DocKey,
+    ) -> Result<Option<Payload>> {
+        if !cache.ensure(conn, key.0, key.1)? {
+            return Ok(None);
+        }
+        if !s.peer_has.contains(&key) {
+            s.peer_has.insert(key);
+            return Ok(cache.get(key.0, key.1).map(|d| Payload::Whole(d.save())));
+        }
+        let state = session_state(conn, s, peer, key)?;
+        Ok(cache
+            .get(key.0, key.1)
+            .and_then(|d| d.generate_sync_message(state))
+            .map(|m| Payload::Sync(m.encode())))
+    }
+}
+
+/// The session's automerge sync state for `key`, loaded from the persisted state on first use.
+fn session_state<'s>(
+    conn: &Connection,
+    s: &'s mut SyncSession,
+    peer: &Hello,
+    key: DocKey,
+) -> Result<&'s mut sync::State> {
+    match s.states.entry(key) {
+        std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let state = match sync_state::load_state(conn, peer.store_id, key.0, key.1)? {
+                Some(bytes) => sync::State::decode(&bytes).unwrap_or_default(),
+                None => sync::State::new(),
+            };
+            Ok(e.insert(state))
+        }
+    }
+}
+
+/// Refuses a merged document whose root says it is another person's or kind.
+fn check_identity(doc: &automerge::Automerge, key: DocKey) -> Result<()> {
+    let (schema, _, person) = schema_of(doc)?;
+    let kind = match schema.as_str() {
+        PLAN_SCHEMA => DocKind::Plan,
+        CASE_SCHEMA => DocKind::Case,
+        _ => return Err(Error::schema("unknown document schema")),
+    };
+    if (person, kind) != key {
+        return Err(Error::protocol("a document does not match its key"));
+    }
+    Ok(())
+}
+
+/// The shared scope toward `peer` (or, before the peer is known, everything this store holds).
+fn scope_of(
+    conn: &Connection,
+    local: &crate::model::StoreInfo,
+    peer: Option<&Hello>,
+) -> Result<Scope> {
+    let docs: Vec<(DocKey, Vec<u8>)> = documents::all_heads(conn)?
+        .into_iter()
+        .filter(|(p, k, _)| peer.is_none_or(|h| policy::in_scope(local, h, (*p, *k))))
+        .map(|(p, k, h)| ((p, k), h))
+        .collect();
+    let tombstones = sync_state::tombstones(conn)?
+        .into_iter()
+        .filter(|(p, _)| peer.is_none_or(|h| policy::tombstone_in_scope(local, h, *p)))
+        .map(|(p, at)| (p, at.timestamp_millis()))
+        .collect();
+    let mut shared: HashMap<DocKey, Vec<u8>> = HashMap::new();
+    if let Some(h) = peer {
+        for (p, k, state) in sync_state::states_for_peer(conn, h.store_id)? {
+            if let Ok(state) = sync::State::decode(&state) {
+                let mut heads = state.shared_heads;
+                heads.sort();
+                shared.insert((p, k), heads.iter().flat_map(|h| h.0).collect());
+            }
+        }
+    }
+    let dirty = docs
+        .iter()
+        .filter(|(k, h)| shared.get(k) != Some(h))
+        .map(|(k, _)| *k)
+        .collect();
+    let synced_before = shared.keys().copied().collect();
+    Ok(Scope {
+        docs,
+        tombstones,
+        dirty,
+        synced_before,
+    })
+}
+
+/// Records, for every shared document, that the peer holds exactly our current heads.
+fn remember_shared_heads(conn: &mut Connection, peer: &Hello, scope: &Scope) -> Result<()> {
+    if scope.dirty.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for (key, heads) in scope.docs.iter().filter(|(k, _)| scope.dirty.contains(k)) {
+        let state = sync::State {
+            shared_heads: heads
+                .chunks(32)
+                .filter_map(|c| ChangeHash::try_from(c).ok())
+                .collect(),
+            ..sync::State::new()
+        };
+        sync_state::save_state(&tx, peer.store_id, key.0, key.1, &state.encode())?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn encode(s: &mut SyncSession, msg: &Message) -> Vec<u8> {
+    let bytes = msg.encode();
+    s.stats.messages_sent += 1;
+    s.stats.bytes_sent += bytes.len() as u64;
+    bytes
+}

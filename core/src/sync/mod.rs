@@ -1,0 +1,18 @@
+//! Sync between two stores over any transport: the app moves opaque bytes, the core decides
+//! what to send. One message per round carries every document that needs it; a digest of the
+//! shared documents' heads comes first, so two stores already in sync finish in one round trip.
+//!
+//! - [`wire`]: the message envelope;
+//! - [`policy`]: which documents a peer may see and send, by role;
+//! - [`digest`]: the digest and per-document tags computed from stored heads;
+//! - [`session`]: the per-connection state an app holds ([`SyncSession`]).
+//!
+//! The steps themselves are `Store::sync_start`, `Store::sync_accept`, `Store::sync_receive`
+//! and `Store::sync_poll` (in `store/sync_ops.rs`, beside the storage they write).
+
+pub(crate) mod digest;
+pub(crate) mod policy;
+pub mod session;
+pub(crate) mod wire;
+
+pub use session::{PeerInfo, SyncSession, SyncStats, SyncStep};

@@ -1,0 +1,388 @@
+//! The sync message envelope: a small, bounds-checked binary format carrying, for one round,
+//! the sender's hello, digest, manifest, tombstones and document payloads for every document.
+//!
+//! ```text
+//! magic "LWS" version(1)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
+//! [hello: store_id(16) role(u8) has_person(u8) person(16)?]
+//! digest(32) doc_count(varint)
+//! [manifest: count(varint) { person(16) kind(u8) heads_tag(8) }*]   (flag 8: the manifest is full)
+//! tombstones: count(varint) { person(16) erased_at_ms(i64 LE) }*
+//! docs: count(varint) { person(16) kind(u8) payload(u8: 0 whole document, 1 sync message) len(varint) bytes }*
+//! ```
+//! Every count and length is checked against the bytes that remain, so a hostile or truncated
+//! message is an error, never a panic or an unbounded allocation.
+
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::{DocKind, Role};
+
+const MAGIC: &[u8; 3] = b"LWS";
+/// The protocol version this build speaks.
+pub(crate) const VERSION: u8 = 1;
+/// Largest message accepted (bytes).
+pub(crate) const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+const FLAG_HELLO: u8 = 1;
+const FLAG_DONE: u8 = 2;
+const FLAG_MANIFEST: u8 = 4;
+const FLAG_FULL_MANIFEST: u8 = 8;
+
+/// A document's key: its person and kind.
+pub(crate) type DocKey = (Id, DocKind);
+
+/// Who the sender is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Hello {
+    pub store_id: Id,
+    pub role: Role,
+    pub person: Option<Id>,
+}
+
+/// One document's content in a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Payload {
+    /// The whole document (the receiver does not have it).
+    Whole(Vec<u8>),
+    /// An automerge sync message.
+    Sync(Vec<u8>),
+}
+
+/// One round's message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Message {
+    pub hello: Option<Hello>,
+    pub done: bool,
+    pub digest: [u8; 32],
+    pub doc_count: u64,
+    pub manifest: Option<Vec<(DocKey, [u8; 8])>>,
+    /// The manifest lists every shared document (not only those changed since the last sync).
+    pub full_manifest: bool,
+    pub tombstones: Vec<(Id, i64)>,
+    pub docs: Vec<(DocKey, Payload)>,
+}
+
+impl Message {
+    /// Encodes the message.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(MAGIC);
+        out.push(VERSION);
+        let mut flags = 0;
+        if self.hello.is_some() {
+            flags |= FLAG_HELLO;
+        }
+        if self.done {
+            flags |= FLAG_DONE;
+        }
+        if self.manifest.is_some() {
+            flags |= FLAG_MANIFEST;
+            if self.full_manifest {
+                flags |= FLAG_FULL_MANIFEST;
+            }
+        }
+        out.push(flags);
+        if let Some(h) = &self.hello {
+            out.extend_from_slice(h.store_id.as_bytes());
+            out.push(role_byte(h.role));
+            match h.person {
+                Some(p) => {
+                    out.push(1);
+                    out.extend_from_slice(p.as_bytes());
+                }
+                None => out.push(0),
+            }
+        }
+        out.extend_from_slice(&self.digest);
+        put_varint(&mut out, self.doc_count);
+        if let Some(m) = &self.manifest {
+            put_varint(&mut out, m.len() as u64);
+            for ((p, k), tag) in m {
+                out.extend_from_slice(p.as_bytes());
+                out.push(kind_byte(*k));
+                out.extend_from_slice(tag);
+            }
+        }
+        put_varint(&mut out, self.tombstones.len() as u64);
+        for (p, at) in &self.tombstones {
+            out.extend_from_slice(p.as_bytes());
+            out.extend_from_slice(&at.to_le_bytes());
+        }
+        put_varint(&mut out, self.docs.len() as u64);
+        for ((p, k), payload) in &self.docs {
+            out.extend_from_slice(p.as_bytes());
+            out.push(kind_byte(*k));
+            let (tag, bytes) = match payload {
+                Payload::Whole(b) => (0u8, b),
+                Payload::Sync(b) => (1u8, b),
+            };
+            out.push(tag);
+            put_varint(&mut out, bytes.len() as u64);
+            out.extend_from_slice(bytes);
+        }
+        out
+    }
+
+    /// Decodes a message, refusing anything malformed, truncated, oversized or of another version.
+    ///
+    /// # Errors
+    /// [`Error::Sync`] (not retryable) describing the structural problem.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Message> {
+        if bytes.len() > MAX_MESSAGE_BYTES {
+            return Err(Error::protocol("message is larger than the limit"));
+        }
+        let mut r = Cursor { bytes, pos: 0 };
+        if r.take(3)? != MAGIC {
+            return Err(Error::protocol("not a linkwork sync message"));
+        }
+        let version = r.byte()?;
+        if version != VERSION {
+            return Err(Error::protocol(format!(
+                "unsupported protocol version {version}"
+            )));
+        }
+        let flags = r.byte()?;
+        if flags & !(FLAG_HELLO | FLAG_DONE | FLAG_MANIFEST | FLAG_FULL_MANIFEST) != 0 {
+            return Err(Error::protocol("unknown flags"));
+        }
+        let hello = if flags & FLAG_HELLO != 0 {
+            let store_id = r.id()?;
+            let role = role_from(r.byte()?)?;
+            let person = match r.byte()? {
+                0 => None,
+                1 => Some(r.id()?),
+                _ => return Err(Error::protocol("bad hello")),
+            };
+            Some(Hello {
+                store_id,
+                role,
+                person,
+            })
+        } else {
+            None
+        };
+        let digest = r.array32()?;
+        let doc_count = r.varint()?;
+        let manifest = if flags & FLAG_MANIFEST != 0 {
+            let n = r.count(16 + 1 + 8)?;
+            let mut m = Vec::with_capacity(n);
+            for _ in 0..n {
+                let key = (r.id()?, kind_from(r.byte()?)?);
+                let mut tag = [0u8; 8];
+                tag.copy_from_slice(r.take(8)?);
+                m.push((key, tag));
+            }
+            Some(m)
+        } else {
+            None
+        };
+        let n = r.count(16 + 8)?;
+        let mut tombstones = Vec::with_capacity(n);
+        for _ in 0..n {
+            let p = r.id()?;
+            let mut at = [0u8; 8];
+            at.copy_from_slice(r.take(8)?);
+            tombstones.push((p, i64::from_le_bytes(at)));
+        }
+        let n = r.count(16 + 1 + 1 + 1)?;
+        let mut docs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let key = (r.id()?, kind_from(r.byte()?)?);
+            let tag = r.byte()?;
+            let len =
+                usize::try_from(r.varint()?).map_err(|_| Error::protocol("length overflow"))?;
+            let body = r.take(len)?.to_vec();
+            let payload = match tag {
+                0 => Payload::Whole(body),
+                1 => Payload::Sync(body),
+                _ => return Err(Error::protocol("unknown payload type")),
+            };
+            docs.push((key, payload));
+        }
+        if r.pos != bytes.len() {
+            return Err(Error::protocol("trailing bytes"));
+        }
+        let full_manifest = manifest.is_some() && flags & FLAG_FULL_MANIFEST != 0;
+        Ok(Message {
+            hello,
+            done: flags & FLAG_DONE != 0,
+            digest,
+            doc_count,
+            manifest,
+            full_manifest,
+            tombstones,
+            docs,
+        })
+    }
+}
+
+fn role_byte(r: Role) -> u8 {
+    match r {
+        Role::LinkWorker => 1,
+        Role::Patient => 2,
+    }
+}
+
+fn role_from(b: u8) -> Result<Role> {
+    match b {
+        1 => Ok(Role::LinkWorker),
+        2 => Ok(Role::Patient),
+        _ => Err(Error::protocol("unknown role")),
+    }
+}
+
+fn kind_byte(k: DocKind) -> u8 {
+    match k {
+        DocKind::Plan => 1,
+        DocKind::Case => 2,
+    }
+}
+
+fn kind_from(b: u8) -> Result<DocKind> {
+    match b {
+        1 => Ok(DocKind::Plan),
+        2 => Ok(DocKind::Case),
+        _ => Err(Error::protocol("unknown document kind")),
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or_else(|| Error::protocol("length overflow"))?;
+        let slice = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or_else(|| Error::protocol("message is truncated"))?;
+        self.pos = end;
+        Ok(slice)
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        Ok(self.take(1)?.first().copied().unwrap_or_default())
+    }
+
+    fn id(&mut self) -> Result<Id> {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(self.take(16)?);
+        Ok(Id::from_bytes(b))
+    }
+
+    fn array32(&mut self) -> Result<[u8; 32]> {
+        let mut b = [0u8; 32];
+        b.copy_from_slice(self.take(32)?);
+        Ok(b)
+    }
+
+    fn varint(&mut self) -> Result<u64> {
+        let mut v: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(Error::protocol("varint too long"))
+    }
+
+    /// A count of items each at least `min_size` bytes: refused when the rest cannot hold them.
+    fn count(&mut self, min_size: usize) -> Result<usize> {
+        let n = usize::try_from(self.varint()?).map_err(|_| Error::protocol("count overflow"))?;
+        let remaining = self.bytes.len() - self.pos;
+        if n.checked_mul(min_size).is_none_or(|need| need > remaining) {
+            return Err(Error::protocol("count exceeds message size"));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Message {
+        let p = Id::new();
+        Message {
+            hello: Some(Hello {
+                store_id: Id::new(),
+                role: Role::Patient,
+                person: Some(p),
+            }),
+            done: true,
+            digest: [7; 32],
+            doc_count: 3,
+            manifest: Some(vec![((p, DocKind::Plan), [1; 8])]),
+            full_manifest: true,
+            tombstones: vec![(Id::new(), 1_700_000_000_000)],
+            docs: vec![
+                ((p, DocKind::Plan), Payload::Sync(vec![1, 2, 3])),
+                ((p, DocKind::Case), Payload::Whole(vec![9; 300])),
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let m = sample();
+        assert_eq!(Message::decode(&m.encode()).unwrap(), m);
+        let empty = Message::default();
+        assert_eq!(Message::decode(&empty.encode()).unwrap(), empty);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let bytes = sample().encode();
+        for cut in 0..bytes.len() {
+            assert!(Message::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_and_bad_magic_refused() {
+        let mut bytes = sample().encode();
+        bytes.push(0);
+        assert!(Message::decode(&bytes).is_err());
+        assert!(Message::decode(b"XYZ\x01\x00").is_err());
+    }
+
+    #[test]
+    fn huge_counts_do_not_allocate() {
+        let mut bytes = Message::default().encode();
+        // Replace the final "0 docs" count with a huge varint.
+        bytes.pop();
+        bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+        assert!(matches!(
+            Message::decode(&bytes),
+            Err(Error::Sync {
+                retryable: false,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn other_versions_refused() {
+        let mut bytes = sample().encode();
+        bytes[3] = 2;
+        assert!(Message::decode(&bytes).is_err());
+    }
+}
