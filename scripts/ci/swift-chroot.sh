@@ -77,18 +77,23 @@ if ! command -v debootstrap >/dev/null; then
   rm -f "$aptlog"
 fi
 
+# Children inherit the lock fd, so a stray debootstrap would keep the lock: take it down with us.
+child=''
 trap 'umount_below "$PARTIAL" || true' EXIT
+trap '[[ -n $child ]] && kill "$child" 2>/dev/null; exit 143' TERM
+trap '[[ -n $child ]] && kill "$child" 2>/dev/null; exit 130' INT
+run_child() { "$@" & child=$!; wait "$child"; local rc=$?; child=''; return "$rc"; }
 safe_rm "$PARTIAL"
 rm -f "$PARTIAL.debootstrap.log" "$PARTIAL.apt.log"
-if ! debootstrap --variant=minbase "$SUITE" "$PARTIAL" "$MIRROR" >"$PARTIAL.debootstrap.log" 2>&1; then
+if ! run_child debootstrap --variant=minbase "$SUITE" "$PARTIAL" "$MIRROR" >"$PARTIAL.debootstrap.log" 2>&1; then
   tail -30 "$PARTIAL.debootstrap.log" >&2
   log "debootstrap failed (log: $PARTIAL.debootstrap.log)"
   exit 1
 fi
 log "debootstrap done after $((SECONDS - start)) s; installing ${PACKAGES[*]}"
 mount -t proc proc "$PARTIAL/proc"   # required: swift's $ORIGIN rpath needs /proc
-if ! { chroot "$PARTIAL" apt-get update -qq &&
-       chroot "$PARTIAL" env DEBIAN_FRONTEND=noninteractive \
+if ! { run_child chroot "$PARTIAL" apt-get update -qq &&
+       run_child chroot "$PARTIAL" env DEBIAN_FRONTEND=noninteractive \
          apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"; } >"$PARTIAL.apt.log" 2>&1; then
   tail -40 "$PARTIAL.apt.log" >&2
   log "apt-get in the chroot failed (log: $PARTIAL.apt.log)"
@@ -98,6 +103,7 @@ chroot "$PARTIAL" apt-get clean
 version=$(chroot "$PARTIAL" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin swift --version 2>&1 | head -1)
 [[ $version == *"Swift version"* ]] || { log "swift does not run in the new chroot: $version"; exit 1; }
 umount_below "$PARTIAL"
+trap - TERM INT
 { echo "$version"; echo "packages: ${PACKAGES[*]}"; echo "built: $(date -u +%FT%TZ)"; } >"$PARTIAL/.swiftlang-ready"
 
 safe_rm "$CHROOT"          # an old unfinished/unstamped chroot, if any

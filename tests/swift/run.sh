@@ -38,13 +38,15 @@ step() { printf '[swift-tests +%3ds] %s\n' $((SECONDS - start)) "$*" >&2; }
 
 [[ $(id -u) == 0 ]] || { echo "tests/swift/run.sh needs root (chroot, mount)" >&2; exit 1; }
 
-bg_pid=
+bg_pid='' locked=0
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local m
-  for m in "$CHROOT$REPO" "$CHROOT/proc"; do
-    if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m" || true; fi
-  done
+  if [[ $locked == 1 ]]; then   # the mounts belong to whoever holds the lock
+    for m in "$CHROOT$REPO" "$CHROOT/proc"; do
+      while mountpoint -q "$m" 2>/dev/null; do umount "$m" 2>/dev/null || umount -l "$m" || break; done
+    done
+  fi
   # let a chroot bootstrap started below finish (it is resumable, but a kill wastes it)
   if [[ -n $bg_pid ]]; then wait "$bg_pid" 2>/dev/null || true; fi
 }
@@ -94,12 +96,16 @@ fi
 # One user of the chroot's mounts at a time (same lock as swift-chroot.sh).
 exec 9>"$CHROOT.lock"
 flock 9
+locked=1
 SWIFT_CHROOT_LOCK_HELD=1 bash "$CI_SCRIPTS/swift-chroot.sh" >/dev/null
 
 mountpoint -q "$CHROOT/proc" || mount -t proc proc "$CHROOT/proc"  # swift's $ORIGIN rpath needs /proc
 mkdir -p "$CHROOT$REPO"
+# A leftover mount here (a killed run) may show an older, deleted clone at the same path:
+# always bind the current one afresh. We hold the lock, so nobody else is using it.
+while mountpoint -q "$CHROOT$REPO"; do umount "$CHROOT$REPO" 2>/dev/null || umount -l "$CHROOT$REPO"; done
 # same path inside as outside, so the rpath baked in at link time is valid at run time
-mountpoint -q "$CHROOT$REPO" || mount --bind "$REPO" "$CHROOT$REPO"
+mount --bind "$REPO" "$CHROOT$REPO"
 
 ns=(); [[ ${SWIFT_OFFLINE:-1} == 1 ]] && ns=(unshare --net)
 in_chroot() {
