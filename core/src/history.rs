@@ -28,6 +28,14 @@ pub(crate) fn message(user: &str, action: &str, item: Option<Id>) -> String {
     serde_json::to_string(&m).unwrap_or_default()
 }
 
+/// The acting user named in a commit message (empty when the change is not linkwork's).
+pub(crate) fn user_of(message: Option<&str>) -> String {
+    message
+        .and_then(|m| serde_json::from_str::<Message>(m).ok())
+        .map(|m| m.user)
+        .unwrap_or_default()
+}
+
 /// Every change of `doc` as history entries, oldest first. Changes without a linkwork message
 /// (e.g. made by another automerge app) appear with action `external`.
 pub(crate) fn read(doc: &Automerge, kind: DocKind) -> Vec<HistoryEntry> {

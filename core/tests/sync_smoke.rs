@@ -153,3 +153,73 @@ fn patient_gets_only_their_plan_and_edits_flow_back() {
     assert_eq!(a.plan(p).unwrap().goals[0].progress.len(), 1);
     assert_eq!(sync(&phone, &a).0, 2);
 }
+
+#[test]
+fn concurrent_field_edits_are_surfaced_and_resolved_by_a_new_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = store(dir.path(), "ann", Role::LinkWorker, None);
+    let b = store(dir.path(), "bo", Role::LinkWorker, None);
+    let p = a
+        .add_person(NewPerson {
+            given_name: "Ada".into(),
+            family_name: "L".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let g = a
+        .add_goal(
+            p,
+            NewGoal {
+                text: "walk".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    sync(&a, &b);
+    a.update_goal(
+        g,
+        GoalUpdate {
+            status: Some(GoalStatus::Achieved),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    b.update_goal(
+        g,
+        GoalUpdate {
+            status: Some(GoalStatus::Dropped),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    sync(&a, &b);
+    let ra = a.person(p).unwrap();
+    assert_eq!(ra, b.person(p).unwrap());
+    assert_eq!(ra.conflicts.len(), 1, "{:?}", ra.conflicts);
+    let c = &ra.conflicts[0];
+    assert_eq!(
+        c.path,
+        vec!["goals".to_string(), g.to_string(), "status".to_string()]
+    );
+    let mut who: Vec<(&str, &str)> = c
+        .values
+        .iter()
+        .map(|v| (v.set_by.as_str(), v.value.as_str()))
+        .collect();
+    who.sort();
+    assert_eq!(who, vec![("ann", "achieved"), ("bo", "dropped")]);
+    b.update_goal(
+        g,
+        GoalUpdate {
+            status: Some(GoalStatus::PartlyAchieved),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    sync(&b, &a);
+    assert!(a.person(p).unwrap().conflicts.is_empty());
+    assert_eq!(
+        a.plan(p).unwrap().goals[0].status,
+        GoalStatus::PartlyAchieved
+    );
+}

@@ -9,6 +9,7 @@
 //! - a missing optional field is an absent key; an unknown key is never touched.
 
 pub mod case_doc;
+pub(crate) mod conflicts;
 mod keys;
 pub mod plan_doc;
 mod read;

@@ -5,6 +5,7 @@
 
 pub mod case;
 mod codes;
+pub mod conflict;
 pub mod episode;
 pub mod history;
 pub mod onward;
@@ -18,6 +19,7 @@ pub mod text;
 pub use case::*;
 use codes::code_enum;
 pub use codes::Code;
+pub use conflict::*;
 pub use episode::*;
 pub use history::*;
 pub use onward::*;

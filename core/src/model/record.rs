@@ -70,6 +70,9 @@ pub struct PersonRecord {
     pub case: Option<CaseRecord>,
     /// The plan document.
     pub plan: Plan,
+    /// Fields that devices set concurrently (empty when none): both values and who set them.
+    /// Any new edit of such a field resolves it.
+    pub conflicts: Vec<super::FieldConflict>,
 }
 
 /// One row of the caseload list, read from the projection tables (no document is loaded).

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::Store;
-use crate::doc::{case_doc, plan_doc};
+use crate::doc::{case_doc, conflicts, plan_doc};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::*;
@@ -107,10 +107,15 @@ impl Store {
             Ok((plan, case))
         })?;
         let plan = plan.ok_or_else(|| Error::not_found("person", person))?;
+        let mut conflicts = conflicts::find(&plan, DocKind::Plan);
+        if let Some(case) = &case {
+            conflicts.extend(conflicts::find(case, DocKind::Case));
+        }
         Ok(PersonRecord {
             person_id: person,
             case: case.map(|d| case_doc::read(&d)).transpose()?,
             plan: plan_doc::read(&plan)?,
+            conflicts,
         })
     }
 

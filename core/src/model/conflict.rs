@@ -1,0 +1,30 @@
+//! Concurrent edits of the same field, surfaced rather than hidden.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::DocKind;
+
+/// One of the values two or more devices set concurrently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConflictValue {
+    /// The value, as text (dates `YYYY-MM-DD`, instants RFC 3339, objects as `<map>` etc.).
+    pub value: String,
+    /// The user whose edit set it.
+    pub set_by: String,
+    /// When that edit was committed (the editing device's clock).
+    pub set_at: DateTime<Utc>,
+    /// Whether this is the value readers currently see (automerge's deterministic winner).
+    pub shown: bool,
+}
+
+/// A field that devices set concurrently. Any new edit of the field resolves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldConflict {
+    /// Which document.
+    pub document: DocKind,
+    /// The path from the document root, e.g. `["goals", "<goal id>", "status"]`.
+    pub path: Vec<String>,
+    /// Every concurrent value, the shown one first.
+    pub values: Vec<ConflictValue>,
+}
