@@ -19,6 +19,8 @@ pub(crate) struct DocCache {
     docs: HashMap<(Id, DocKind), (u64, Automerge)>,
     clock: u64,
     actor: ActorId,
+    /// SQLite's `data_version` when the cache was last known to match the database.
+    data_version: Option<i64>,
 }
 
 impl DocCache {
@@ -28,6 +30,7 @@ impl DocCache {
             docs: HashMap::new(),
             clock: 0,
             actor,
+            data_version: None,
         }
     }
 
@@ -74,6 +77,14 @@ impl DocCache {
     /// Drops a document whose in-memory state may differ from what is stored.
     pub(crate) fn evict(&mut self, person: Id, kind: DocKind) {
         self.docs.remove(&(person, kind));
+    }
+
+    /// Drops every document when another connection changed the database since last seen.
+    pub(crate) fn observe_data_version(&mut self, version: i64) {
+        if self.data_version != Some(version) {
+            self.docs.clear();
+            self.data_version = Some(version);
+        }
     }
 
     pub(crate) fn clear(&mut self) {

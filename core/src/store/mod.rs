@@ -268,11 +268,21 @@ impl Store {
     fn writer(&self) -> MutexGuard<'_, Writer> {
         // A poisoned lock means a panic mid-edit: SQLite rolled back, but the cache may hold a
         // half-made change, so it is dropped and the store carries on.
-        self.writer.lock().unwrap_or_else(|poisoned| {
+        let mut w = self.writer.lock().unwrap_or_else(|poisoned| {
             let mut w = poisoned.into_inner();
             w.cache.clear();
             w
-        })
+        });
+        // Another process (or another Store on the same file) may have committed since this
+        // writer last looked: its cached documents would then be stale.
+        let version = w
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+        match version {
+            Ok(v) => w.cache.observe_data_version(v),
+            Err(_) => w.cache.clear(),
+        }
+        w
     }
 
     /// Runs `f` on a pooled reader connection.
