@@ -1,2 +1,29 @@
-//! uniffi bindings of linkwork-core.
+//! linkwork-ffi: the Kotlin (`org.linkwork`) and Swift (`LinkWork`) API of linkwork-core,
+//! made with uniffi proc-macros.
+//!
+//! A thin layer with no logic of its own: every call converts its arguments, calls
+//! [`linkwork_core::Store`] and converts the result back. The rooms:
+//! - [`store`]: the [`LinkWorkStore`] object, one method per core capability;
+//! - [`types`]: records and enums mirroring the core's model and measures;
+//! - [`error`]: the one public error, [`LinkWorkError`], and its single mapping from the core;
+//! - [`listener`]: the foreign [`ChangeListener`] told which people changed;
+//! - [`scoring`]: pure measure functions (scoring, definitions, change) that need no store;
+//! - `convert`: ids (UUID text), calendar dates (`YYYY-MM-DD` text) and instants.
+//!
+//! Threading: every object is `Send + Sync` and every method may be called from any thread.
+//! Every store method may block on disk I/O, so apps call them off the main (UI) thread.
+
+mod convert;
+pub mod error;
+pub mod listener;
+pub mod scoring;
+pub mod store;
+pub mod types;
+
+pub use error::LinkWorkError;
+pub use listener::ChangeListener;
+pub use scoring::{instrument_definition, measure_change, score_measure};
+pub use store::LinkWorkStore;
+pub use types::*;
+
 uniffi::setup_scaffolding!();

@@ -1,8 +1,8 @@
 // swift-tools-version:5.9
 // Test package for the uniffi Swift bindings. tests/swift/run.sh stages the generated
 // files (git-ignored) before building:
-//   Sources/linkwork_ffiFFI/{linkwork_ffiFFI.h, module.modulemap}   C module of the FFI
-//   Sources/LinkWork/linkwork_ffi.swift                              Swift module `LinkWork`
+//   Sources/LinkWorkFFI/{LinkWorkFFI.h, module.modulemap}   C module of the FFI
+//   Sources/LinkWork/LinkWork.swift                                   Swift module `LinkWork`
 //   lib/liblinkwork_ffi.so                                           the Rust cdylib
 // tools-version 5.9 on purpose: Swift 6 language mode crashes Debian's swift 6.0.3 on
 // uniffi async foreign traits (shared/recipes/swift-linux.md, pitfall 6).
@@ -15,10 +15,10 @@ let package = Package(
     name: "LinkWork",
     products: [.library(name: "LinkWork", targets: ["LinkWork"])],
     targets: [
-        .systemLibrary(name: "linkwork_ffiFFI", path: "Sources/linkwork_ffiFFI"),
+        .systemLibrary(name: "LinkWorkFFI", path: "Sources/LinkWorkFFI"),
         .target(
             name: "LinkWork",
-            dependencies: ["linkwork_ffiFFI"],
+            dependencies: ["LinkWorkFFI"],
             path: "Sources/LinkWork",
             linkerSettings: [
                 .linkedLibrary("linkwork_ffi"),

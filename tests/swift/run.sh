@@ -26,7 +26,8 @@ PROFILE=${LINKWORK_PROFILE:-debug}
 FFI_PKG=linkwork-ffi
 BINDGEN_PKG=uniffi-bindgen
 LIBNAME=linkwork_ffi                         # -> lib$LIBNAME.so, $LIBNAME.swift, ${LIBNAME}FFI.h
-SWIFT_MODULE=LinkWork                        # SwiftPM target holding the generated .swift
+SWIFT_MODULE=LinkWork                        # module_name in bindings/uniffi.toml: LinkWork.swift
+FFI_MODULE=${SWIFT_MODULE}FFI                # its C module: LinkWorkFFI.h, LinkWorkFFI.modulemap
 SWIFT_PKG=$REPO/tests/swift
 CHROOT=${SWIFT_CHROOT:-/var/cache/swift-chroot/trixie}
 export SWIFT_CHROOT=$CHROOT
@@ -78,13 +79,13 @@ rm -rf "$GEN"
 # links and runs against tests/swift/lib and the cargo target dir need not be visible
 # inside the chroot, wherever CARGO_TARGET_DIR points.
 step "staging into ${SWIFT_PKG#"$REPO"/}"
-ffi=$SWIFT_PKG/Sources/${LIBNAME}FFI
+ffi=$SWIFT_PKG/Sources/$FFI_MODULE
 mod=$SWIFT_PKG/Sources/$SWIFT_MODULE
 rm -rf "$ffi" "$mod" "${SWIFT_PKG:?}/lib"
 mkdir -p "$ffi" "$mod" "$SWIFT_PKG/lib"
-cp "$GEN/${LIBNAME}FFI.h" "$ffi/"
-cp "$GEN/${LIBNAME}FFI.modulemap" "$ffi/module.modulemap"  # systemLibrary needs this exact name
-cp "$GEN/$LIBNAME.swift" "$mod/"
+cp "$GEN/$FFI_MODULE.h" "$ffi/"
+cp "$GEN/$FFI_MODULE.modulemap" "$ffi/module.modulemap"  # systemLibrary needs this exact name
+cp "$GEN/$SWIFT_MODULE.swift" "$mod/"
 cp "$LIBDIR/lib$LIBNAME.so" "$SWIFT_PKG/lib/"
 
 if [[ -n $bg_pid ]]; then

@@ -1,0 +1,120 @@
+//! The one public error of the bindings: a few variants an app can act on, and the single
+//! place where the core's rich error is mapped onto them. No message contains patient data:
+//! they name fields, kinds, actions and random ids only (the core's messages already do).
+
+use linkwork_core::measures::MeasureError;
+use linkwork_core::Error as CoreError;
+
+/// Everything a linkwork call can fail with. Kotlin: `LinkWorkException` (a sealed class with
+/// one subclass per variant); Swift: `LinkWorkError` (an enum conforming to `Error`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum LinkWorkError {
+    /// No item of this kind with this id exists in the store (e.g. a deleted or mistyped id).
+    #[error("no {kind} with id {id}")]
+    NotFound {
+        /// The kind of item looked for: `person`, `goal`, `step`, `consultation`, ...
+        kind: String,
+        /// The id that was looked for.
+        id: String,
+    },
+    /// An argument is invalid; show `field` to the user and let them correct it.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The field or argument, in the core's snake_case spelling (`nhs_number`, `rating`,
+        /// `date_of_birth`, `person_id`, `answers`, `document`, ...).
+        field: String,
+        /// Why it is invalid (never the value itself).
+        reason: String,
+    },
+    /// The request conflicts with the current state: an illegal state transition (e.g.
+    /// accepted -> contacting, a step already done) or a store that already exists.
+    /// Reload and show the current state.
+    #[error("conflict: {reason}")]
+    Conflict {
+        /// What conflicts (state codes, never content).
+        reason: String,
+    },
+    /// This store's role does not allow the action (e.g. a patient's own store editing case
+    /// data or reading another person).
+    #[error("not permitted on this store: {action}")]
+    NotPermitted {
+        /// The refused action.
+        action: String,
+    },
+    /// The database could not be opened, read or written: not a linkwork store, written by a
+    /// newer version, disk full, file damaged.
+    #[error("storage error: {reason}")]
+    Storage {
+        /// What failed.
+        reason: String,
+    },
+    /// Synchronisation failed; start a new session later when `retryable`.
+    #[error("sync error: {reason}")]
+    Sync {
+        /// Whether retrying the same exchange later may succeed.
+        retryable: bool,
+        /// What failed.
+        reason: String,
+    },
+    /// A bug or an unforeseen failure; report it.
+    #[error("unexpected error: {reason}")]
+    Unexpected {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl From<CoreError> for LinkWorkError {
+    fn from(e: CoreError) -> Self {
+        let reason = e.to_string();
+        match e {
+            CoreError::InvalidInput { field, reason } => Self::InvalidInput {
+                field: field.to_string(),
+                reason,
+            },
+            CoreError::NotFound { kind, id } => Self::NotFound {
+                kind: kind.to_string(),
+                id,
+            },
+            CoreError::IllegalTransition { .. } | CoreError::AlreadyExists => {
+                Self::Conflict { reason }
+            }
+            CoreError::NotPermitted { action } => Self::NotPermitted {
+                action: action.to_string(),
+            },
+            // Answers an instrument refuses are invalid input of the field that holds them.
+            CoreError::Measure(m) => Self::InvalidInput {
+                field: match m {
+                    MeasureError::WrongLength { .. } | MeasureError::OutOfRange { .. } => "answers",
+                    MeasureError::InvalidPam { .. } => "pam",
+                    MeasureError::NotScoredHere { .. } | MeasureError::UnknownInstrument => {
+                        "instrument"
+                    }
+                }
+                .into(),
+                reason,
+            },
+            // Raised by imported bytes that decode but do not follow the schema.
+            CoreError::Schema { .. } => Self::InvalidInput {
+                field: "document".into(),
+                reason,
+            },
+            CoreError::Sync { reason, retryable } => Self::Sync { retryable, reason },
+            CoreError::StoreTooNew { .. }
+            | CoreError::NotAStore { .. }
+            | CoreError::Sqlite(_)
+            | CoreError::Io(_) => Self::Storage { reason },
+            CoreError::Automerge(_) => Self::Unexpected { reason },
+            // The core error is non-exhaustive: new variants are unexpected until mapped here.
+            _ => Self::Unexpected { reason },
+        }
+    }
+}
+
+/// A Kotlin or Swift callback (e.g. a [`crate::ChangeListener`]) threw something other than a
+/// `LinkWorkError`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for LinkWorkError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Unexpected { reason: e.reason }
+    }
+}

@@ -1,0 +1,163 @@
+//! Case edits (link-worker stores only): contact attempts, consent, consultations and
+//! home-visit safety, onward referrals, flags and notes.
+
+use super::LinkWorkStore;
+use crate::convert::id;
+use crate::types::{
+    FlagKind, NewConsent, NewConsultation, NewContactAttempt, NewOnwardReferral, OnwardStatus,
+};
+use crate::LinkWorkError;
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// Records an attempt to contact the person and returns its id. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
+    pub fn record_contact_attempt(
+        &self,
+        person_id: String,
+        attempt: NewContactAttempt,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .record_contact_attempt(id("person_id", &person_id)?, attempt.try_into()?)?
+            .to_string())
+    }
+
+    /// Records consent for a purpose and recipient and returns its id; it supersedes the latest
+    /// earlier record for the same purpose and recipient. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for empty purpose or recipient, an incomplete proxy, or no proxy
+    /// when the person lacks capacity; `NotFound`; `NotPermitted`.
+    pub fn record_consent(
+        &self,
+        person_id: String,
+        consent: NewConsent,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .record_consent(id("person_id", &person_id)?, consent.try_into()?)?
+            .to_string())
+    }
+
+    /// Records a consultation in the current episode (which must be open) and returns its id.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `Conflict` when the episode is closed; `InvalidInput` for a duration outside
+    /// 1-1440 minutes; `NotFound`; `NotPermitted`.
+    pub fn add_consultation(
+        &self,
+        person_id: String,
+        consultation: NewConsultation,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .add_consultation(id("person_id", &person_id)?, consultation.try_into()?)?
+            .to_string())
+    }
+
+    /// Lone-working safety: checks in at the start of a home visit. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for a consultation that is not a home visit; `Conflict` when
+    /// already checked in; `NotFound`; `NotPermitted`.
+    pub fn check_in(&self, consultation_id: String) -> Result<(), LinkWorkError> {
+        Ok(self
+            .inner
+            .check_in(id("consultation_id", &consultation_id)?)?)
+    }
+
+    /// Lone-working safety: checks out at the end of a home visit. Blocks on disk I/O.
+    ///
+    /// Errors: as `check_in`; `Conflict` when not checked in or already checked out.
+    pub fn check_out(&self, consultation_id: String) -> Result<(), LinkWorkError> {
+        Ok(self
+            .inner
+            .check_out(id("consultation_id", &consultation_id)?)?)
+    }
+
+    /// Replaces a consultation's notes (merged character by character with concurrent edits
+    /// from other devices). Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
+    pub fn set_consultation_notes(
+        &self,
+        consultation_id: String,
+        notes: String,
+    ) -> Result<(), LinkWorkError> {
+        Ok(self
+            .inner
+            .set_consultation_notes(id("consultation_id", &consultation_id)?, &notes)?)
+    }
+
+    /// Refers the person to a community service (state `Sent`) and returns the referral's id.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for an empty service; `NotFound`; `NotPermitted`.
+    pub fn add_onward_referral(
+        &self,
+        person_id: String,
+        referral: NewOnwardReferral,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .add_onward_referral(id("person_id", &person_id)?, referral.into())?
+            .to_string())
+    }
+
+    /// Moves an onward referral to a new state (e.g. `NoCapacity` when waitlisted).
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `Conflict` for a move the state machine refuses; `NotFound`; `NotPermitted`.
+    #[uniffi::method(default(note = None))]
+    pub fn transition_onward_referral(
+        &self,
+        referral_id: String,
+        to: OnwardStatus,
+        note: Option<String>,
+    ) -> Result<(), LinkWorkError> {
+        Ok(self.inner.transition_onward_referral(
+            id("referral_id", &referral_id)?,
+            to.into(),
+            note.as_deref(),
+        )?)
+    }
+
+    /// Raises a risk or safeguarding flag and returns its id. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for an empty description; `NotFound`; `NotPermitted`.
+    pub fn raise_flag(
+        &self,
+        person_id: String,
+        kind: FlagKind,
+        description: String,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .raise_flag(id("person_id", &person_id)?, kind.into(), &description)?
+            .to_string())
+    }
+
+    /// Resolves a flag. Blocks on disk I/O.
+    ///
+    /// Errors: `Conflict` when already resolved; `NotFound`; `NotPermitted`.
+    pub fn resolve_flag(&self, flag_id: String) -> Result<(), LinkWorkError> {
+        Ok(self.inner.resolve_flag(id("flag_id", &flag_id)?)?)
+    }
+
+    /// Adds a case note and returns its id. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for empty text; `NotFound`; `NotPermitted`.
+    pub fn add_case_note(&self, person_id: String, text: String) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .add_case_note(id("person_id", &person_id)?, &text)?
+            .to_string())
+    }
+
+    /// Edits a case note's text (merged character by character). Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for empty text; `NotFound`; `NotPermitted`.
+    pub fn edit_case_note(&self, note_id: String, text: String) -> Result<(), LinkWorkError> {
+        Ok(self.inner.edit_case_note(id("note_id", &note_id)?, &text)?)
+    }
+}

@@ -1,0 +1,157 @@
+//! [`LinkWorkStore`]: the one object an app holds, one method per core capability.
+//!
+//! Every method is a one-line call into [`linkwork_core::Store`] between conversions. Split by
+//! concern like the core: this file has opening, identity, listeners and whole documents;
+//! `people`, `plan` and `case` have the rest.
+//!
+//! Threading: the object is `Send + Sync`; any method may be called from any thread, and
+//! concurrent calls are safe (writes are serialised inside the core, reads run in parallel).
+//! **Every method may block on disk I/O**: call them off the main (UI) thread, e.g. on
+//! `Dispatchers.IO` in Kotlin or a background `Task`/actor in Swift.
+
+mod case;
+mod people;
+mod plan;
+
+use std::sync::Arc;
+
+use linkwork_core::model::NewStore;
+use linkwork_core::{ListenerId, Store};
+
+use crate::convert::{id, opt_id};
+use crate::listener::{ChangeListener, ListenerBridge};
+use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo};
+use crate::LinkWorkError;
+
+/// An open linkwork store: one SQLite file holding a caseload (link worker) or one person's
+/// plan (patient). Kotlin: `AutoCloseable` (use `use {}` or `close()`); Swift: a class freed
+/// when the last reference goes. Calls after `close()` throw `IllegalStateException`.
+#[derive(uniffi::Object)]
+pub struct LinkWorkStore {
+    inner: Store,
+}
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// Creates a new store file at `path` for its owner `user` (the name stamped on every edit).
+    /// A patient store names its `person_id`; a link-worker store must not. Blocks on disk I/O.
+    ///
+    /// Errors: `Conflict` when a store (or any non-empty file) is already there;
+    /// `InvalidInput` for an empty user or a wrong `person_id`; `Storage`.
+    #[uniffi::constructor(default(person_id = None))]
+    pub fn create(
+        path: String,
+        user: String,
+        role: Role,
+        person_id: Option<String>,
+    ) -> Result<Arc<Self>, LinkWorkError> {
+        let new = NewStore {
+            user,
+            role: role.into(),
+            person: opt_id("person_id", person_id)?,
+        };
+        Ok(Arc::new(Self {
+            inner: Store::create(path, new)?,
+        }))
+    }
+
+    /// Opens an existing store as the user it was created for (migrating an older format).
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `Storage` for a missing file, a file that is not a linkwork store (left
+    /// untouched), or a store written by a newer version.
+    #[uniffi::constructor]
+    pub fn open(path: String) -> Result<Arc<Self>, LinkWorkError> {
+        Ok(Arc::new(Self {
+            inner: Store::open(path)?,
+        }))
+    }
+
+    /// Opens an existing store acting as `user` (e.g. a colleague on a shared hub device).
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: as `open`; `InvalidInput` for an empty user.
+    #[uniffi::constructor]
+    pub fn open_as(path: String, user: String) -> Result<Arc<Self>, LinkWorkError> {
+        Ok(Arc::new(Self {
+            inner: Store::open_as(path, Some(&user))?,
+        }))
+    }
+
+    /// The store's identity: id, acting user, role and (patient stores) person. Does not block.
+    pub fn info(&self) -> StoreInfo {
+        self.inner.info().into()
+    }
+
+    /// The path of the database file. Does not block.
+    pub fn path(&self) -> String {
+        self.inner.path().to_string_lossy().into_owned()
+    }
+
+    /// Registers a listener told which people changed after every local edit and every
+    /// import or merge. Returns a token for `remove_listener`. Does not block.
+    pub fn add_listener(&self, listener: Arc<dyn ChangeListener>) -> u64 {
+        self.inner
+            .add_listener(Arc::new(ListenerBridge(listener)))
+            .0
+    }
+
+    /// Removes a listener; `false` when the token was not registered. Does not block.
+    pub fn remove_listener(&self, token: u64) -> bool {
+        self.inner.remove_listener(ListenerId(token))
+    }
+
+    /// One of a person's documents as plain automerge bytes (for backup, transfer or any
+    /// automerge implementation). Blocks on disk I/O.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` for case documents on a patient store or another
+    /// person's plan; `InvalidInput` for a bad id.
+    pub fn export_document(
+        &self,
+        person_id: String,
+        kind: DocKind,
+    ) -> Result<Vec<u8>, LinkWorkError> {
+        Ok(self
+            .inner
+            .export_document(id("person_id", &person_id)?, kind.into())?)
+    }
+
+    /// Merges exported document bytes into the store: a new person's document is added, an
+    /// existing one is merged without losing either side's edits; listeners are told.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` (field `document`) for oversized, undecodable or schema-violating
+    /// bytes or a document unrelated to the stored one; `NotPermitted` when this store's role
+    /// may not hold it. Nothing is stored on error.
+    pub fn import_document(&self, bytes: Vec<u8>) -> Result<ImportOutcome, LinkWorkError> {
+        Ok(self.inner.import_document(&bytes)?.into())
+    }
+
+    /// Compacts every document into a single snapshot (also done automatically). Blocks on
+    /// disk I/O, for longer than other calls on a big caseload.
+    ///
+    /// Errors: `Storage`.
+    pub fn compact(&self) -> Result<(), LinkWorkError> {
+        Ok(self.inner.compact()?)
+    }
+
+    /// Rebuilds the caseload and search indexes from the documents (repair). Blocks on disk
+    /// I/O, for longer than other calls on a big caseload.
+    ///
+    /// Errors: `Storage`.
+    pub fn rebuild_projections(&self) -> Result<(), LinkWorkError> {
+        Ok(self.inner.rebuild_projections()?)
+    }
+
+    /// Storage figures over all documents, for diagnostics. Blocks on disk I/O.
+    ///
+    /// Errors: `Storage`.
+    pub fn storage_sizes(&self) -> Result<StorageSizes, LinkWorkError> {
+        let (snapshot_bytes, change_bytes, change_rows) = self.inner.storage_sizes()?;
+        Ok(StorageSizes {
+            snapshot_bytes,
+            change_bytes,
+            change_rows,
+        })
+    }
+}

@@ -1,0 +1,122 @@
+//! People: adding, demographics, episodes, whole records, lists and history.
+
+use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
+
+use super::LinkWorkStore;
+use crate::convert::{date, id, list};
+use crate::types::{
+    CaseloadEntry, CaseloadQuery, DemographicsUpdate, DueItem, EpisodeStatus, EpisodeTransition,
+    GpCode, HistoryEntry, NewPerson, NewReferral, OpenOnwardReferral, PersonRecord, Plan,
+};
+use crate::LinkWorkError;
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// Adds a person with their referral (opening their first episode, state `Referred`) and
+    /// returns their id. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for empty names, a future or malformed date of birth, an invalid
+    /// NHS number or referral date; `NotPermitted` on a patient store.
+    pub fn add_person(&self, person: NewPerson) -> Result<String, LinkWorkError> {
+        Ok(self.inner.add_person(person.try_into()?)?.to_string())
+    }
+
+    /// Updates demographics (see `DemographicsUpdate`). Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
+    pub fn update_demographics(
+        &self,
+        person_id: String,
+        update: DemographicsUpdate,
+    ) -> Result<(), LinkWorkError> {
+        Ok(self
+            .inner
+            .update_demographics(id("person_id", &person_id)?, update.try_into()?)?)
+    }
+
+    /// Opens a new episode for a new referral (the current one must be closed); returns its id.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `Conflict` while the current episode is open; as `add_person`; `NotFound`.
+    pub fn open_episode(
+        &self,
+        person_id: String,
+        referral: NewReferral,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .open_episode(id("person_id", &person_id)?, referral.try_into()?)?
+            .to_string())
+    }
+
+    /// Moves the person's current episode to a new state and returns it. Accepting records the
+    /// SNOMED CT code 871731000000106 once per episode; declining records 871711000000103.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `Conflict` for a move the state machine refuses; `InvalidInput` for a discharge
+    /// without a reason (or a reason without a discharge); `NotFound`; `NotPermitted`.
+    pub fn transition_episode(
+        &self,
+        person_id: String,
+        transition: EpisodeTransition,
+    ) -> Result<EpisodeStatus, LinkWorkError> {
+        Ok(self
+            .inner
+            .transition_episode(id("person_id", &person_id)?, transition.into())?
+            .into())
+    }
+
+    /// A person's full record in one call: the case (link-worker stores) and the plan.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
+    pub fn person(&self, person_id: String) -> Result<PersonRecord, LinkWorkError> {
+        Ok(self.inner.person(id("person_id", &person_id)?)?.into())
+    }
+
+    /// A person's plan (all a patient store holds). Blocks on disk I/O.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
+    pub fn plan(&self, person_id: String) -> Result<Plan, LinkWorkError> {
+        Ok(self.inner.plan(id("person_id", &person_id)?)?.into())
+    }
+
+    /// The caseload list, filtered by `query` (an empty query lists everyone), in one call.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `Storage`.
+    pub fn caseload(&self, query: CaseloadQuery) -> Result<Vec<CaseloadEntry>, LinkWorkError> {
+        let query: CoreCaseloadQuery = query.into();
+        Ok(list(self.inner.caseload(&query)?))
+    }
+
+    /// Open steps and active goals due on or before `until` (`YYYY-MM-DD`), across the
+    /// caseload. Blocks on disk I/O.
+    ///
+    /// Errors: `InvalidInput` for a malformed date; `Storage`.
+    pub fn due(&self, until: String) -> Result<Vec<DueItem>, LinkWorkError> {
+        Ok(list(self.inner.due(date("until", &until)?)?))
+    }
+
+    /// Onward referrals not yet in a final state, across the caseload. Blocks on disk I/O.
+    ///
+    /// Errors: `Storage`.
+    pub fn open_onward_referrals(&self) -> Result<Vec<OpenOnwardReferral>, LinkWorkError> {
+        Ok(list(self.inner.open_onward_referrals()?))
+    }
+
+    /// The SNOMED CT codes the GP record should receive for this person, oldest first.
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` on a patient store.
+    pub fn gp_codes(&self, person_id: String) -> Result<Vec<GpCode>, LinkWorkError> {
+        Ok(list(self.inner.gp_codes(id("person_id", &person_id)?)?))
+    }
+
+    /// Who changed what and when in this person's documents, oldest first. Blocks on disk I/O.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
+    pub fn history(&self, person_id: String) -> Result<Vec<HistoryEntry>, LinkWorkError> {
+        Ok(list(self.inner.history(id("person_id", &person_id)?)?))
+    }
+}

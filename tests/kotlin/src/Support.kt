@@ -1,0 +1,72 @@
+// Shared fixtures for the suite: temporary directories, stores, people and a recording listener.
+package org.linkwork.tests
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.LocalDate
+import java.time.ZoneOffset
+import java.util.concurrent.CopyOnWriteArrayList
+import org.linkwork.*
+
+/** A temporary directory deleted after `block`, with helpers to make stores in it. */
+fun <T> withTempDir(block: (TempDir) -> T): T {
+    val dir = TempDir(Files.createTempDirectory("linkwork-kotlin-"))
+    try {
+        return block(dir)
+    } finally {
+        dir.root.toFile().deleteRecursively()
+    }
+}
+
+class TempDir(val root: Path) {
+    /** A path for a new file in the directory. */
+    fun path(name: String): String = root.resolve(name).toString()
+
+    /** A new link-worker store acting as `user`. */
+    fun linkWorkerStore(name: String = "caseload.db", user: String = "sam.worker"): LinkWorkStore =
+        LinkWorkStore.create(path(name), user, Role.LINK_WORKER)
+}
+
+/** Today (UTC, as the core reckons it) plus `days`, as the ISO text the API takes for dates. */
+fun day(days: Long = 0): String = LocalDate.now(ZoneOffset.UTC).plusDays(days).toString()
+
+/** A person with a GP referral; names and numbers are fictional (943 476 5919 is the NHS example). */
+fun newPerson(
+    given: String = "Ada",
+    family: String = "Lovelace",
+    nhs: String? = "943 476 5919",
+    dob: String? = "1950-02-28",
+): NewPerson = NewPerson(
+    givenName = given,
+    familyName = family,
+    dateOfBirth = dob,
+    nhsNumber = nhs,
+    phone = "07700 900123",
+    preferredContact = ContactPreference.PHONE,
+    referral = NewReferral(
+        source = ReferralSource.GP,
+        referrer = "Dr Patel",
+        reasons = listOf("isolated since bereavement"),
+        urgency = Urgency.ROUTINE,
+        consentToContact = true,
+    ),
+)
+
+/** Records every notification; thread-safe. */
+class RecordingListener : ChangeListener {
+    val calls = CopyOnWriteArrayList<List<String>>()
+    override fun peopleChanged(personIds: List<String>) {
+        calls.add(personIds)
+    }
+}
+
+/** Exhaustive over the error's variants: a variant added in Rust fails to compile here. */
+fun describe(e: LinkWorkException): String = when (e) {
+    is LinkWorkException.NotFound -> "not found: ${e.kind} ${e.id}"
+    is LinkWorkException.InvalidInput -> "invalid ${e.field}: ${e.reason}"
+    is LinkWorkException.Conflict -> "conflict: ${e.reason}"
+    is LinkWorkException.NotPermitted -> "not permitted: ${e.action}"
+    is LinkWorkException.Storage -> "storage: ${e.reason}"
+    is LinkWorkException.Sync -> "sync (retryable=${e.retryable}): ${e.reason}"
+    is LinkWorkException.Unexpected -> "unexpected: ${e.reason}"
+}
