@@ -3,7 +3,8 @@
 //!
 //! A thin layer with no logic of its own: every call converts its arguments, calls
 //! [`linkwork_core::Store`] and converts the result back. The rooms:
-//! - [`store`]: the [`LinkWorkStore`] object, one method per core capability;
+//! - [`store`]: the [`LinkWorkStore`] object, one method per core capability, and the
+//!   [`SyncSession`] object of one sync connection with a peer store;
 //! - [`types`]: records and enums mirroring the core's model and measures;
 //! - [`error`]: the one public error, [`LinkWorkError`], and its single mapping from the core;
 //! - [`listener`]: the foreign [`ChangeListener`] told which people changed;
@@ -23,7 +24,7 @@ pub mod types;
 pub use error::LinkWorkError;
 pub use listener::ChangeListener;
 pub use scoring::{instrument_definition, measure_change, score_measure};
-pub use store::LinkWorkStore;
+pub use store::{LinkWorkStore, SyncSession, SyncStart};
 pub use types::*;
 
 uniffi::setup_scaffolding!();

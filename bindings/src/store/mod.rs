@@ -2,7 +2,7 @@
 //!
 //! Every method is a one-line call into [`linkwork_core::Store`] between conversions. Split by
 //! concern like the core: this file has opening, identity, listeners and whole documents;
-//! `people`, `plan` and `case` have the rest.
+//! `people`, `plan` and `case` have the rest, and `sync` has sync sessions.
 //!
 //! Threading: the object is `Send + Sync`; any method may be called from any thread, and
 //! concurrent calls are safe (writes are serialised inside the core, reads run in parallel).
@@ -12,6 +12,7 @@
 mod case;
 mod people;
 mod plan;
+mod sync;
 
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ use crate::convert::{id, opt_id};
 use crate::listener::{ChangeListener, ListenerBridge};
 use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo};
 use crate::LinkWorkError;
+
+pub use sync::{SyncSession, SyncStart};
 
 /// An open linkwork store: one SQLite file holding a caseload (link worker) or one person's
 /// plan (patient). Kotlin: `AutoCloseable` (use `use {}` or `close()`); Swift: a class freed

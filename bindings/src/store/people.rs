@@ -1,12 +1,13 @@
-//! People: adding, demographics, episodes, whole records, lists and history.
+//! People: adding, demographics, episodes, whole records, lists, history and erasure.
 
 use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
 
 use super::LinkWorkStore;
-use crate::convert::{date, id, list};
+use crate::convert::{date, id, instant, list};
 use crate::types::{
     CaseloadEntry, CaseloadQuery, DemographicsUpdate, DueItem, EpisodeStatus, EpisodeTransition,
-    GpCode, HistoryEntry, NewPerson, NewReferral, OpenOnwardReferral, PersonRecord, Plan,
+    ErasedPerson, GpCode, HistoryEntry, NewPerson, NewReferral, OpenOnwardReferral, PersonRecord,
+    Plan,
 };
 use crate::LinkWorkError;
 
@@ -118,5 +119,31 @@ impl LinkWorkStore {
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
     pub fn history(&self, person_id: String) -> Result<Vec<HistoryEntry>, LinkWorkError> {
         Ok(list(self.inner.history(id("person_id", &person_id)?)?))
+    }
+
+    /// Erases a person: deletes both of their documents with every stored change, their
+    /// indexes and sync state, and records a tombstone that makes every peer syncing with this
+    /// store erase them too (their documents are never accepted again, by sync or import).
+    /// Listeners are told. Irreversible. Blocks on disk I/O.
+    ///
+    /// Errors: `NotFound` for an unknown person; `NotPermitted` on a patient store;
+    /// `InvalidInput` for a bad id; `Storage` (nothing changes on error).
+    pub fn erase_person(&self, person_id: String) -> Result<(), LinkWorkError> {
+        Ok(self.inner.erase_person(id("person_id", &person_id)?)?)
+    }
+
+    /// People erased on this store or by a peer, with when. Blocks on disk I/O.
+    ///
+    /// Errors: `Storage`.
+    pub fn erased_people(&self) -> Result<Vec<ErasedPerson>, LinkWorkError> {
+        Ok(self
+            .inner
+            .erased_people()?
+            .into_iter()
+            .map(|(person, at)| ErasedPerson {
+                person_id: person.to_string(),
+                erased_at: instant(at),
+            })
+            .collect())
     }
 }

@@ -13,6 +13,7 @@ pub mod measures;
 pub mod onward;
 pub mod person;
 pub mod plan;
+pub mod sync;
 
 pub use case::*;
 pub use documents::*;
@@ -21,6 +22,7 @@ pub use measures::*;
 pub use onward::*;
 pub use person::*;
 pub use plan::*;
+pub use sync::*;
 
 /// Declares a fieldless `uniffi::Enum` mirroring a core enum variant for variant, with `From`
 /// both ways (a variant added in the core fails to compile here until it is mirrored).

@@ -2,8 +2,8 @@
 
 use linkwork_core::model as lw;
 
-use super::{mirror_enum, patch, CaseRecord, EpisodeStatus, NewReferral, Plan};
-use crate::convert::{date_text, instant, opt_date, opt_date_text};
+use super::{mirror_enum, patch, CaseRecord, EpisodeStatus, FieldConflict, NewReferral, Plan};
+use crate::convert::{date_text, instant, list, opt_date, opt_date_text};
 use crate::LinkWorkError;
 
 mirror_enum! {
@@ -207,7 +207,8 @@ impl TryFrom<DemographicsUpdate> for lw::DemographicsUpdate {
     }
 }
 
-/// A person's full record in one call: the case (absent on a patient's own store) and the plan.
+/// A person's full record in one call: the case (absent on a patient's own store), the plan,
+/// and the fields devices set concurrently.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct PersonRecord {
     /// The person's id.
@@ -216,6 +217,10 @@ pub struct PersonRecord {
     pub case_record: Option<CaseRecord>,
     /// The plan document.
     pub plan: Plan,
+    /// Fields of either document that devices set concurrently (empty almost always). The
+    /// record shows one value of each; show the conflict and let the user pick, which is a new
+    /// edit of the field (e.g. `updateGoal`) and resolves it everywhere after the next sync.
+    pub conflicts: Vec<FieldConflict>,
 }
 
 impl From<lw::PersonRecord> for PersonRecord {
@@ -224,6 +229,7 @@ impl From<lw::PersonRecord> for PersonRecord {
             person_id: r.person_id.to_string(),
             case_record: r.case.map(Into::into),
             plan: r.plan.into(),
+            conflicts: list(r.conflicts),
         }
     }
 }

@@ -33,10 +33,13 @@ fn walk(
     for (key, conflict, is_map, child) in items {
         path.push(key.clone());
         if conflict {
+            // `get_all` lists values in op order and readers see the last one (automerge's
+            // winner), so reverse: the shown value first.
             let values = doc
                 .get_all(obj, key.as_str())
                 .unwrap_or_default()
                 .into_iter()
+                .rev()
                 .enumerate()
                 .map(|(i, (v, id))| describe(doc, &v, &id, i == 0))
                 .collect::<Vec<_>>();

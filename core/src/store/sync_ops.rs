@@ -255,6 +255,10 @@ impl Store {
                             })?;
                         let new = candidate.save_after(&heads);
                         if new.is_empty() {
+                            // Nothing applied, but automerge may have queued changes whose
+                            // dependencies come later: keep them (the peer will not resend
+                            // what it remembers sending in this session).
+                            cache.insert(person, kind, candidate);
                             false
                         } else {
                             check_identity(&candidate, *key)?;
@@ -420,6 +424,13 @@ impl Store {
             return Ok(cache.get(key.0, key.1).map(|d| Payload::Whole(d.save())));
         }
         let state = session_state(conn, s, peer, key)?;
+        // Changes the peer still needs although we sent them (it lost queued changes, e.g. its
+        // cache dropped the document) are sent again.
+        if let Some(need) = state.their_need.clone() {
+            for hash in &need {
+                state.sent_hashes.remove(hash);
+            }
+        }
         Ok(cache
             .get(key.0, key.1)
             .and_then(|d| d.generate_sync_message(state))

@@ -1,0 +1,213 @@
+//! Sync: [`SyncSession`], one connection between this store and one peer store, over a
+//! transport the app owns (Wi-Fi, Bluetooth, a socket to the team's hub). Bytes in, bytes out.
+//!
+//! The session is bound to the store that made it (it keeps that store open) so it can never be
+//! fed to another store; `receive` and `poll` are its methods. Protocol, share policy and
+//! identity: `docs/sync.md`.
+//!
+//! ```text
+//! connecting side                         listening side
+//! (session, first) = store.syncStart()
+//! send(first)                   ──────▶   session = store.syncAccept()
+//!                                         step = session.receive(bytes)
+//!                               ◀──────   send(step.reply) if any
+//! step = session.receive(bytes)
+//! send(step.reply) if any       ──────▶   ...
+//! ```
+//! A side is finished when a step is `complete` with no `reply`.
+//!
+//! Beyond converting, the object adds two things to the core's session: once a call fails the
+//! session stays failed (the core requires abandoning it; here a later call cannot forget to),
+//! and the non-blocking getters read a copy taken after every call, so they never wait for a
+//! message being applied (a listener may call them).
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use linkwork_core::SyncSession as CoreSession;
+
+use super::LinkWorkStore;
+use crate::types::{PeerInfo, SyncStats, SyncStep};
+use crate::LinkWorkError;
+
+/// A new session of the connecting side and the first message to send.
+#[derive(uniffi::Record)]
+pub struct SyncStart {
+    /// The session: feed it every message the peer sends back.
+    pub session: Arc<SyncSession>,
+    /// The first message (a hello and a digest of what this store holds); send it to the peer.
+    pub message: Vec<u8>,
+}
+
+/// One sync connection between this store and one peer store. Made by
+/// `LinkWorkStore.syncStart()` (the side that connects) or `LinkWorkStore.syncAccept()` (the
+/// side that listens); feed every message received from the peer to [`SyncSession::receive`]
+/// and send back its reply, until a step is `complete` with no reply.
+///
+/// **Threading**: usable from any thread. `receive` and `poll` block on disk I/O (and can take
+/// a while when a whole caseload arrives): call them off the main thread. Calls on one session
+/// run one at a time (a second caller waits); sessions with different peers may run in
+/// parallel, also on the same store. `stats`, `peer`, `isComplete` and `changedPersonIds` do not
+/// block and may be called at any time, also from a `ChangeListener` while a message is being
+/// applied (a listener must not call `receive` or `poll` of that same session: it would wait
+/// for itself).
+///
+/// **Errors**: after any error the session is finished and every later `receive` or `poll`
+/// throws the same error. Nothing of the failed message was stored. Drop the session and,
+/// when the error is `Sync` with `retryable` (a lost or cut-off message, a session that did not
+/// converge) or `Storage`, start a new one, perhaps later; the state persisted per peer makes
+/// the next session cheap. `NotPermitted` means the peer broke the share policy and will do
+/// so again. The session keeps its store open until it is closed (Kotlin `close()`/`use {}`)
+/// or freed.
+#[derive(uniffi::Object)]
+pub struct SyncSession {
+    store: Arc<LinkWorkStore>,
+    /// The protocol state, held for the whole of a `receive` or `poll`.
+    state: Mutex<State>,
+    /// What the non-blocking getters report, copied after every `receive` or `poll`.
+    summary: Mutex<Summary>,
+}
+
+struct State {
+    inner: CoreSession,
+    /// The error that finished the session.
+    failed: Option<LinkWorkError>,
+}
+
+struct Summary {
+    stats: linkwork_core::SyncStats,
+    peer: Option<linkwork_core::PeerInfo>,
+    complete: bool,
+    changed: Vec<String>,
+}
+
+impl Summary {
+    fn of(inner: &CoreSession) -> Self {
+        Summary {
+            stats: inner.stats(),
+            peer: inner.peer(),
+            complete: inner.is_complete(),
+            changed: inner
+                .changed_people()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
+    }
+}
+
+impl SyncSession {
+    fn new(store: Arc<LinkWorkStore>, inner: CoreSession) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            summary: Mutex::new(Summary::of(&inner)),
+            state: Mutex::new(State {
+                inner,
+                failed: None,
+            }),
+        })
+    }
+
+    /// Runs one protocol call: refuses a finished session, records the error that finishes one.
+    fn run<T>(
+        &self,
+        call: impl FnOnce(&LinkWorkStore, &mut CoreSession) -> Result<T, linkwork_core::Error>,
+    ) -> Result<T, LinkWorkError> {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| {
+            // A bug panicked inside an earlier call: the session's state cannot be trusted.
+            let mut state = poisoned.into_inner();
+            state.failed.get_or_insert(LinkWorkError::Unexpected {
+                reason: "an earlier call on this sync session failed; start a new session".into(),
+            });
+            state
+        });
+        if let Some(e) = &state.failed {
+            return Err(e.clone());
+        }
+        let result = call(&self.store, &mut state.inner).map_err(LinkWorkError::from);
+        if let Err(e) = &result {
+            state.failed = Some(e.clone());
+        }
+        *self.summary() = Summary::of(&state.inner);
+        result
+    }
+
+    fn summary(&self) -> MutexGuard<'_, Summary> {
+        // Only plain copies happen under this lock: a poisoned one still holds whole values.
+        self.summary.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[uniffi::export]
+impl SyncSession {
+    /// Applies one message received from the peer, in one transaction, and returns the reply
+    /// to send (if any), the people whose documents changed (listeners are told as well, on
+    /// this thread) and whether the session is complete. Blocks on disk I/O: call it off the
+    /// main thread.
+    ///
+    /// Errors (each finishes the session; nothing of the message is stored): `Sync` for a
+    /// malformed, truncated, out-of-order or non-converging exchange (`retryable` when a new
+    /// session may succeed); `NotPermitted` when the peer sends what the share policy forbids
+    /// (e.g. case documents to a patient's store, or a patient's store changing more than its
+    /// progress, ticks and answers); `InvalidInput` (field `document`) for a document that
+    /// breaks the schema; `Storage`.
+    pub fn receive(&self, message: Vec<u8>) -> Result<SyncStep, LinkWorkError> {
+        self.run(|store, s| store.inner.sync_receive(s, &message))
+            .map(Into::into)
+    }
+
+    /// Live mode (both devices stay connected, e.g. during a video consultation): once the
+    /// session is complete, returns a message carrying local edits made since, or `null`/`nil`
+    /// when there is nothing new or a round is still in flight. Send it; the peer's reply goes
+    /// to `receive` as usual. Cheap enough to call every few hundred milliseconds while the
+    /// line is quiet. Blocks on disk I/O: call it off the main thread.
+    ///
+    /// Errors: `Storage` (finishes the session).
+    pub fn poll(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {
+        self.run(|store, s| store.inner.sync_poll(s))
+    }
+
+    /// Message and byte counts so far. Does not block.
+    pub fn stats(&self) -> SyncStats {
+        self.summary().stats.into()
+    }
+
+    /// Who the peer says it is, once its first message arrived. Does not block.
+    pub fn peer(&self) -> Option<PeerInfo> {
+        self.summary().peer.clone().map(Into::into)
+    }
+
+    /// Whether the session has completed (see `SyncStep.complete`). Does not block.
+    pub fn is_complete(&self) -> bool {
+        self.summary().complete
+    }
+
+    /// Every person whose documents changed on this store during the session. Does not block.
+    pub fn changed_person_ids(&self) -> Vec<String> {
+        self.summary().changed.clone()
+    }
+}
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// Starts a sync session as the side that connects: returns the session and the first
+    /// message to send. Blocks on disk I/O: call it off the main thread.
+    ///
+    /// Kotlin: `val (session, first) = store.syncStart()`. Swift:
+    /// `let start = try store.syncStart()`, then `start.session` and `start.message`.
+    ///
+    /// Errors: `Storage`.
+    pub fn sync_start(self: Arc<Self>) -> Result<SyncStart, LinkWorkError> {
+        let (inner, message) = self.inner.sync_start()?;
+        Ok(SyncStart {
+            session: SyncSession::new(self, inner),
+            message,
+        })
+    }
+
+    /// Starts a sync session as the side that listens: feed it the connecting side's first
+    /// message with `receive`. Does not block.
+    pub fn sync_accept(self: Arc<Self>) -> Arc<SyncSession> {
+        let inner = self.inner.sync_accept();
+        SyncSession::new(self, inner)
+    }
+}

@@ -1,0 +1,142 @@
+//! Sync and erasure: what one received message led to, a session's counts, who the peer is,
+//! erased people, and fields that devices set concurrently (conflicts).
+
+use std::time::SystemTime;
+
+use linkwork_core::model as lw;
+
+use super::{DocKind, Role};
+use crate::convert::{instant, list};
+
+/// What one received sync message led to (see `SyncSession.receive`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStep {
+    /// Bytes to send to the peer, or `null`/`nil` when this side has nothing to send.
+    pub reply: Option<Vec<u8>>,
+    /// Ids of the people whose documents changed on this store by this message (listeners
+    /// were told too); refresh what shows them.
+    pub changed_person_ids: Vec<String>,
+    /// This side has nothing more to send and believes both sides hold the same shared
+    /// documents. The session is finished when `complete` and `reply` is absent; a later
+    /// message from the peer (or a local edit in live mode) may reopen it.
+    pub complete: bool,
+}
+
+impl From<linkwork_core::SyncStep> for SyncStep {
+    fn from(s: linkwork_core::SyncStep) -> Self {
+        SyncStep {
+            reply: s.reply,
+            changed_person_ids: s.changed_people.iter().map(ToString::to_string).collect(),
+            complete: s.complete,
+        }
+    }
+}
+
+/// Message and byte counts of a sync session, this side's view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStats {
+    /// Messages this side produced.
+    pub messages_sent: u32,
+    /// Messages this side received.
+    pub messages_received: u32,
+    /// Bytes this side produced.
+    pub bytes_sent: u64,
+    /// Bytes this side received.
+    pub bytes_received: u64,
+    /// Round trips so far: one message each way; an unanswered last message counts as half,
+    /// rounded up. Reconnecting with nothing to exchange costs one.
+    pub round_trips: u32,
+}
+
+impl From<linkwork_core::SyncStats> for SyncStats {
+    fn from(s: linkwork_core::SyncStats) -> Self {
+        SyncStats {
+            messages_sent: s.messages_sent,
+            messages_received: s.messages_received,
+            bytes_sent: s.bytes_sent,
+            bytes_received: s.bytes_received,
+            round_trips: s.round_trips(),
+        }
+    }
+}
+
+/// Who the peer of a sync session says it is (from its first message). A claim, not a proof:
+/// the transport must authenticate the peer (see `docs/sync.md`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PeerInfo {
+    /// The peer store's id.
+    pub store_id: String,
+    /// The peer's role.
+    pub role: Role,
+    /// On a patient peer, the person its store belongs to.
+    pub person_id: Option<String>,
+}
+
+impl From<linkwork_core::PeerInfo> for PeerInfo {
+    fn from(p: linkwork_core::PeerInfo) -> Self {
+        PeerInfo {
+            store_id: p.store_id.to_string(),
+            role: p.role.into(),
+            person_id: p.person.map(|p| p.to_string()),
+        }
+    }
+}
+
+/// A person erased on this store or by a peer (a tombstone: their documents are gone and are
+/// never accepted again).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ErasedPerson {
+    /// The erased person's id.
+    pub person_id: String,
+    /// When they were erased (the erasing device's clock).
+    pub erased_at: SystemTime,
+}
+
+/// One of the values that two or more devices set concurrently for a field.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ConflictValue {
+    /// The value as text: dates `YYYY-MM-DD`, instants RFC 3339, enums by their stored code
+    /// (e.g. a goal status `achieved`), nested objects `<map>`.
+    pub value: String,
+    /// The user whose edit set it.
+    pub set_by: String,
+    /// When that edit was committed (the editing device's clock, to the second).
+    pub set_at: SystemTime,
+    /// Whether this is the value the record currently shows (automerge's deterministic
+    /// winner, the same on every device).
+    pub shown: bool,
+}
+
+impl From<lw::ConflictValue> for ConflictValue {
+    fn from(v: lw::ConflictValue) -> Self {
+        ConflictValue {
+            value: v.value,
+            set_by: v.set_by,
+            set_at: instant(v.set_at),
+            shown: v.shown,
+        }
+    }
+}
+
+/// A field that devices set concurrently (e.g. two link workers changing a goal's status
+/// offline). Show every value with who set it; any new edit of the field resolves it on every
+/// device.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct FieldConflict {
+    /// Which of the person's documents holds the field.
+    pub document: DocKind,
+    /// The path from the document root, e.g. `["goals", "<goal id>", "status"]`.
+    pub path: Vec<String>,
+    /// Every concurrent value, the shown one first.
+    pub values: Vec<ConflictValue>,
+}
+
+impl From<lw::FieldConflict> for FieldConflict {
+    fn from(c: lw::FieldConflict) -> Self {
+        FieldConflict {
+            document: c.document.into(),
+            path: c.path,
+            values: list(c.values),
+        }
+    }
+}
