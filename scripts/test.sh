@@ -27,6 +27,9 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 section "cargo test (workspace)"
 cargo test --locked --workspace
 
+section "FHIR export against an independent validator (fhir.resources)"
+bash tests/fhir/run.sh
+
 if [[ ${LINKWORK_SKIP_KOTLIN:-0} != 1 ]]; then
   section "Kotlin binding tests (JVM)"
   bash tests/kotlin/run.sh

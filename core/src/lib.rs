@@ -14,10 +14,13 @@
 
 pub mod doc;
 pub mod error;
+pub mod fhir;
+pub mod gp_message;
 mod history;
 pub mod ids;
 pub mod measures;
 pub mod model;
+pub mod reports;
 mod storage;
 pub mod store;
 pub mod sync;

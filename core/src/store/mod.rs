@@ -13,6 +13,7 @@ mod listeners;
 mod merge;
 mod people;
 mod plan_ops;
+mod report_ops;
 mod sync_ops;
 
 use std::path::{Path, PathBuf};
@@ -458,7 +459,14 @@ impl Store {
 
     /// Loads one of a person's documents on a reader connection.
     fn load_doc(&self, person: Id, kind: DocKind) -> Result<Option<Automerge>> {
-        self.read(|conn| documents::load(conn, person, kind))
+        // One read transaction: a compaction committed between reading the snapshot and the
+        // change rows would otherwise lose the changes it folded into the new snapshot.
+        self.read(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let doc = documents::load(&tx, person, kind)?;
+            tx.finish()?;
+            Ok(doc)
+        })
     }
 
     /// The person an item belongs to, checking the item's kind.
@@ -490,11 +498,12 @@ fn refresh_person(
 
 /// Refuses databases that are not linkwork stores, before anything is written to them.
 fn check_is_store(conn: &Connection) -> Result<()> {
+    // A foreign database may have its own `meta` table: it must have linkwork's columns.
     let has_meta: bool = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        "SELECT count(*) FROM pragma_table_info('meta') WHERE name IN ('key', 'value')",
         [],
         |r| r.get::<_, i64>(0),
-    )? == 1;
+    )? == 2;
     if !has_meta {
         return Err(Error::NotAStore {
             reason: "no linkwork metadata".into(),

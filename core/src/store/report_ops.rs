@@ -1,0 +1,103 @@
+//! Reports and exports: the caseload report, paired change, the FHIR R4 export and the message
+//! back to the GP. Read-only: nothing here changes a document.
+
+use chrono::Utc;
+
+use super::Store;
+use crate::doc::{case_doc, plan_doc};
+use crate::error::{Error, Result};
+use crate::gp_message::{self, GpEvent, GpMessage};
+use crate::ids::Id;
+use crate::model::{DocKind, PersonRecord};
+use crate::reports::{person_changes, CaseloadReport, PersonChange};
+use crate::storage::documents;
+
+impl Store {
+    /// The caseload report over every person on this store, computed offline (see
+    /// [`crate::reports`] for what each table counts). Every record is read in one read
+    /// transaction, so the report reflects one committed state.
+    ///
+    /// # Errors
+    /// [`Error::NotPermitted`] on a patient store (use [`Store::paired_change`] for the
+    /// person's own measures); storage or schema errors.
+    pub fn caseload_report(&self) -> Result<CaseloadReport> {
+        self.require_link_worker("compute the caseload report")?;
+        let records = self.all_records()?;
+        Ok(CaseloadReport::from_records(&records))
+    }
+
+    /// One person's paired change in outcome measures (baseline against the latest
+    /// follow-up; see [`crate::reports::person_changes`]). Allowed on a patient store for its
+    /// own person.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
+    pub fn paired_change(&self, person: Id) -> Result<Vec<PersonChange>> {
+        Ok(person_changes(&self.plan(person)?))
+    }
+
+    /// The person's record as a FHIR R4 Bundle (type `collection`; see [`crate::fhir`]).
+    /// Case data (the episode and referral, onward referrals, consent, consultations, flags,
+    /// address and telecom) is included only when `include_case_data` is true; otherwise the
+    /// bundle holds a minimal Patient, the CarePlan with its Goals and the person's measures.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store, or
+    /// for `include_case_data` on a patient store.
+    pub fn export_fhir(&self, person: Id, include_case_data: bool) -> Result<serde_json::Value> {
+        if include_case_data {
+            self.require_link_worker("export case data")?;
+        }
+        let record = self.person(person)?;
+        Ok(crate::fhir::bundle(&record, include_case_data, Utc::now()))
+    }
+
+    /// As [`Store::export_fhir`], as pretty-printed JSON text.
+    ///
+    /// # Errors
+    /// As [`Store::export_fhir`].
+    pub fn export_fhir_json(&self, person: Id, include_case_data: bool) -> Result<String> {
+        let bundle = self.export_fhir(person, include_case_data)?;
+        serde_json::to_string_pretty(&bundle)
+            .map_err(|_| Error::schema("the FHIR bundle could not be written as JSON"))
+    }
+
+    /// The message back to the GP for `event` about the person's current episode: SNOMED CT
+    /// codes with dates, the event date and link worker, and (unless the person asked for
+    /// codes only) a short structured summary. See [`crate::gp_message`].
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] when the episode is not in a state the event fits (e.g.
+    /// `accepted` for an episode never accepted); [`Error::NotFound`]; [`Error::NotPermitted`]
+    /// on a patient store.
+    pub fn gp_message(&self, person: Id, event: GpEvent) -> Result<GpMessage> {
+        self.require_link_worker("compose a GP message")?;
+        let record = self.person(person)?;
+        gp_message::gp_message(&record, event)
+    }
+
+    /// Every person's record (without conflict details), read in one read transaction.
+    fn all_records(&self) -> Result<Vec<PersonRecord>> {
+        self.read(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let people = documents::people(&tx)?;
+            let mut out = Vec::with_capacity(people.len());
+            for person in people {
+                let Some(plan) = documents::load(&tx, person, DocKind::Plan)? else {
+                    continue;
+                };
+                let case = documents::load(&tx, person, DocKind::Case)?
+                    .map(|d| case_doc::read(&d))
+                    .transpose()?;
+                out.push(PersonRecord {
+                    person_id: person,
+                    case,
+                    plan: plan_doc::read(&plan)?,
+                    conflicts: Vec::new(),
+                });
+            }
+            tx.finish()?;
+            Ok(out)
+        })
+    }
+}
