@@ -1,0 +1,213 @@
+//! Command implementations, grouped by concern. Every command that writes makes exactly one
+//! core call, so the core's "nothing changes on error" guarantee holds for the whole command.
+//!
+//! Values are parsed here (not by clap) so that a bad id, date, number or code is reported as
+//! the core's typed error, naming the field and listing accepted codes.
+
+/// Case document commands.
+pub mod case;
+/// Document export, import and compaction.
+pub mod docs;
+/// Outcome measures.
+pub mod measures;
+/// Stores, people, episodes, contact, GP codes, history.
+pub mod people;
+/// Plan document commands.
+pub mod plan;
+/// `sync serve` and `sync connect`.
+pub mod sync;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use linkwork_core::model::{text, Code};
+use linkwork_core::{Error, Id, Store};
+
+use crate::args::{Cli, Command};
+use crate::error::{CliError, CliResult};
+use crate::output::Output;
+
+/// What every command may need: the store path, the acting user and the output mode.
+#[derive(Debug)]
+pub struct Ctx {
+    /// `--db`.
+    pub db: Option<PathBuf>,
+    /// `--user`.
+    pub user: Option<String>,
+    /// Text or JSON.
+    pub out: Output,
+}
+
+impl Ctx {
+    /// The `--db` path, or a usage error naming the command.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] when `--db` was not given.
+    pub fn db_path(&self) -> CliResult<&PathBuf> {
+        self.db.as_ref().ok_or_else(|| {
+            CliError::Usage("this command needs --db FILE (the store to use)".into())
+        })
+    }
+
+    /// Opens the store at `--db`, acting as `--user` when given.
+    ///
+    /// # Errors
+    /// A missing `--db`; the core's open errors.
+    pub fn store(&self) -> CliResult<Store> {
+        let path = self.db_path()?;
+        Ok(Store::open_as(path, self.user.as_deref())?)
+    }
+}
+
+/// Runs the parsed command line.
+///
+/// # Errors
+/// Whatever the command reports.
+pub fn run(cli: Cli) -> CliResult {
+    let ctx = Ctx {
+        db: cli.db,
+        user: cli.user,
+        out: Output::new(cli.json),
+    };
+    match cli.command {
+        Command::Init(a) => people::init(&ctx, a),
+        Command::Info => people::info(&ctx),
+        Command::Person(c) => people::person(&ctx, c),
+        Command::Episode(c) => people::episode(&ctx, c),
+        Command::Contact(c) => people::contact(&ctx, c),
+        Command::History(a) => people::history(&ctx, a),
+        Command::Conflicts(a) => people::conflicts(&ctx, a),
+        Command::GpCodes(a) => people::gp_codes(&ctx, a),
+        Command::Goal(c) => plan::goal(&ctx, c),
+        Command::Step(c) => plan::step(&ctx, c),
+        Command::Need(c) => plan::need(&ctx, c),
+        Command::Plan(c) => plan::plan(&ctx, c),
+        Command::Due(a) => plan::due(&ctx, a),
+        Command::Consultation(c) => case::consultation(&ctx, c),
+        Command::Consent(c) => case::consent(&ctx, c),
+        Command::Onward(c) => case::onward(&ctx, c),
+        Command::Flag(c) => case::flag(&ctx, c),
+        Command::Note(c) => case::note(&ctx, c),
+        Command::Measure(c) => measures::measure(&ctx, c),
+        Command::Doc(c) => docs::doc(&ctx, c),
+        Command::Compact => docs::compact(&ctx),
+        Command::Sync(c) => sync::sync(&ctx, c),
+        Command::Demo(a) => crate::demo::run(a.keep),
+    }
+}
+
+/// Parses an id argument, naming `field` in the error.
+///
+/// # Errors
+/// [`Error::InvalidInput`] when `text` is not an id.
+pub fn id(field: &'static str, text: &str) -> CliResult<Id> {
+    Ok(Id::parse(field, text)?)
+}
+
+/// Parses a `YYYY-MM-DD` date.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn date(field: &'static str, text: &str) -> CliResult<NaiveDate> {
+    Ok(text::parse_date(field, text)?)
+}
+
+/// Parses an optional date.
+///
+/// # Errors
+/// As [`date`].
+pub fn opt_date(field: &'static str, text: Option<&str>) -> CliResult<Option<NaiveDate>> {
+    text.map(|t| date(field, t)).transpose()
+}
+
+/// Parses a date that may be cleared: absent = unchanged, empty = clear, else the date.
+///
+/// # Errors
+/// As [`date`].
+pub fn clearable_date(
+    field: &'static str,
+    text: Option<&str>,
+) -> CliResult<Option<Option<NaiveDate>>> {
+    match text.map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(t) => Ok(Some(Some(date(field, t)?))),
+    }
+}
+
+/// Parses a closed-vocabulary code; the error lists the accepted codes.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn code<T: Code>(field: &'static str, text: &str) -> CliResult<T> {
+    Ok(T::parse(field, text)?)
+}
+
+/// Parses an optional code.
+///
+/// # Errors
+/// As [`code`].
+pub fn opt_code<T: Code>(field: &'static str, text: Option<&str>) -> CliResult<Option<T>> {
+    text.map(|t| code(field, t)).transpose()
+}
+
+/// Parses a number.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` with `reason`.
+pub fn number<T: std::str::FromStr>(
+    field: &'static str,
+    text: &str,
+    reason: &'static str,
+) -> CliResult<T> {
+    text.trim()
+        .parse::<T>()
+        .map_err(|_| CliError::Core(Error::invalid(field, reason)))
+}
+
+/// Optional text that may be cleared: absent = unchanged, empty = clear, else the text.
+pub fn clearable(text: Option<String>) -> Option<Option<String>> {
+    text.map(|t| {
+        let trimmed = t.trim();
+        (!trimmed.is_empty()).then(|| trimmed.to_string())
+    })
+}
+
+/// Refuses an update that would change nothing.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `what`.
+pub fn require_change(what: &'static str, any: bool) -> CliResult {
+    if any {
+        Ok(())
+    } else {
+        Err(Error::invalid(what, "give at least one field to change").into())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use linkwork_core::model::EpisodeStatus;
+
+    #[test]
+    fn code_errors_list_accepted_values() {
+        let err = code::<EpisodeStatus>("to", "finished").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("invalid to: expected one of referred"),
+            "{msg}"
+        );
+        assert_eq!(err.code(), crate::error::EXIT_INVALID);
+    }
+
+    #[test]
+    fn clearable_values() {
+        assert_eq!(clearable(None), None);
+        assert_eq!(clearable(Some(" ".into())), Some(None));
+        assert_eq!(clearable(Some("x".into())), Some(Some("x".into())));
+        assert_eq!(clearable_date("d", Some("")).unwrap(), Some(None));
+        assert!(clearable_date("d", Some("2020-13-01")).is_err());
+    }
+}

@@ -1,0 +1,631 @@
+//! The reference transport: sync sessions over a TCP stream (`linkwork sync serve|connect`),
+//! and an in-process driver for the demo.
+//!
+//! **Framing.** Each message travels as a 4-byte big-endian length followed by that many bytes.
+//! Frames over 64 MiB are refused in both directions (before anything is allocated for them).
+//!
+//! **A session.** The connecting side calls `Store::sync_start` and sends the first message;
+//! the listening side calls `Store::sync_accept`. Each side feeds every frame it receives to
+//! `Store::sync_receive` and sends back the reply, if any.
+//!
+//! **Ending.** A side whose session completes with no reply to send has finished: the message
+//! it just received was the peer's "done". The connecting side then closes. The listening side
+//! half-closes (it will send nothing more) and reads until the stream ends: the last message of
+//! a session may go either way, so a connecting side that has just sent its own "done" learns
+//! from that half-close that nothing more is coming. A stream that ends before the session
+//! completed is an error (nothing received so far is lost: every message is stored in one
+//! transaction, and the next session starts from it).
+//!
+//! **Live mode.** Neither side closes when the session completes. Every [`TICK`] without a
+//! frame, `Store::sync_poll` picks up local edits (including those made by another process on
+//! the same file) and their message is sent. The session ends when the peer closes, when a
+//! deadline passes, or when the process is interrupted.
+//!
+//! The transport does not authenticate peers (see `docs/sync.md`): it is for demos and tests
+//! on one machine.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use linkwork_core::{Error, Id, PeerInfo, Store, SyncSession, SyncStats};
+use serde::Serialize;
+
+use crate::error::{CliError, CliResult};
+
+/// The largest message accepted or sent: 64 MiB.
+pub const MAX_FRAME: usize = 64 * 1024 * 1024;
+
+/// How long a read waits before the session checks its deadline (and, live, polls local edits).
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Outside live mode, how long a peer may stay silent mid-session before the session fails.
+const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+
+/// After this side closes, how long it keeps reading for the peer's end of the stream.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// The most messages an in-process session may take (the core bounds sessions too).
+const IN_PROCESS_LIMIT: u32 = 400;
+
+/// Sends one message as a frame (length and bytes in one write).
+///
+/// # Errors
+/// A message over [`MAX_FRAME`]; write errors.
+pub fn write_frame(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    let len = u32::try_from(bytes.len())
+        .ok()
+        .filter(|l| *l as usize <= MAX_FRAME)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a message over 64 MiB"))?;
+    let mut frame = Vec::with_capacity(4 + bytes.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(bytes);
+    w.write_all(&frame)?;
+    w.flush()
+}
+
+/// What one read of the stream produced.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Incoming {
+    /// A whole message.
+    Frame(Vec<u8>),
+    /// Nothing complete arrived before the read timed out.
+    Idle,
+    /// The peer closed the stream (between frames).
+    Closed,
+}
+
+/// Reads frames from a stream with a read timeout, keeping a partly received frame across
+/// timeouts.
+#[derive(Debug, Default)]
+pub struct FrameReader {
+    buf: Vec<u8>,
+}
+
+impl FrameReader {
+    /// The next frame, or [`Incoming::Idle`] when the read timed out first, or
+    /// [`Incoming::Closed`] at the end of the stream.
+    ///
+    /// # Errors
+    /// A frame over [`MAX_FRAME`]; the stream ending inside a frame; read errors.
+    pub fn next(&mut self, r: &mut impl Read) -> io::Result<Incoming> {
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            if let Some(frame) = self.take()? {
+                return Ok(Incoming::Frame(frame));
+            }
+            match r.read(&mut chunk) {
+                Ok(0) if self.buf.is_empty() => return Ok(Incoming::Closed),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the connection closed in the middle of a message",
+                    ))
+                }
+                Ok(n) => self
+                    .buf
+                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(Incoming::Idle)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Removes and returns the first whole frame in the buffer, if there is one.
+    fn take(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let Some(header) = self.buf.get(..4).and_then(|h| <[u8; 4]>::try_from(h).ok()) else {
+            return Ok(None);
+        };
+        let len = u32::from_be_bytes(header) as usize;
+        if len > MAX_FRAME {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the peer sent a message over 64 MiB",
+            ));
+        }
+        match self.buf.get(4..4 + len) {
+            Some(body) => {
+                let frame = body.to_vec();
+                self.buf.drain(..4 + len);
+                Ok(Some(frame))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// Which end of the connection this side is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Connected to the peer (`sync connect`): starts the session.
+    Connect,
+    /// Accepted the connection (`sync serve`): answers.
+    Serve,
+}
+
+/// How a session runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mode {
+    /// Keep the session open and send local edits as they happen.
+    pub live: bool,
+    /// Stop at this instant (live), or fail if not complete by then (otherwise).
+    pub deadline: Option<Instant>,
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ended {
+    /// Both sides hold the same shared documents and the connection was closed.
+    Completed,
+    /// The peer closed the connection (live mode).
+    PeerClosed,
+    /// The `--duration` deadline passed (live mode).
+    Duration,
+}
+
+/// What a session did, for the report `sync serve|connect` print.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Who the peer said it is (absent if it never introduced itself).
+    pub peer: Option<PeerInfo>,
+    /// People whose documents changed on this side.
+    pub changed_people: Vec<Id>,
+    /// Round trips (a message each way).
+    pub round_trips: u32,
+    /// Messages and bytes each way.
+    #[serde(flatten)]
+    pub stats: SyncStats,
+    /// Wall-clock time from the connection to the end of the session, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Whether the last round completed (both sides held the same shared documents).
+    pub complete: bool,
+    /// Whether the session ran in live mode.
+    pub live: bool,
+    /// Why it ended.
+    pub ended: Ended,
+}
+
+/// Something that happened during a session, reported as it happens (live mode).
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A received message changed these people's documents.
+    Merged(Vec<Id>),
+}
+
+/// A connection-level error while doing `action`.
+fn net(action: &'static str) -> impl FnOnce(io::Error) -> CliError {
+    CliError::net(action)
+}
+
+/// Whether an error means the peer went away.
+fn is_disconnect(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+/// Runs one sync session over `stream` to its end (see the module documentation), calling
+/// `on_event` as things happen.
+///
+/// # Errors
+/// Core errors from the session (a refused document, a malformed message); connection errors;
+/// outside live mode, a peer that closes, falls silent or misses the deadline before the
+/// session completes.
+pub fn run(
+    store: &Store,
+    stream: TcpStream,
+    side: Side,
+    mode: Mode,
+    on_event: &mut dyn FnMut(Event) -> CliResult,
+) -> CliResult<Report> {
+    let started = Instant::now();
+    stream
+        .set_nodelay(true)
+        .and_then(|()| stream.set_read_timeout(Some(TICK)))
+        .map_err(net("configure the connection"))?;
+    let mut conn = &stream;
+    let mut reader = FrameReader::default();
+    let mut session = match side {
+        Side::Connect => {
+            let (session, first) = store.sync_start()?;
+            write_frame(&mut conn, &first).map_err(net("send to the peer"))?;
+            session
+        }
+        Side::Serve => store.sync_accept(),
+    };
+    let mut last_heard = Instant::now();
+    let mut half_closed = false;
+    let ended = loop {
+        if mode.deadline.is_some_and(|d| Instant::now() >= d) {
+            if mode.live {
+                break Ended::Duration;
+            }
+            return Err(CliError::Failed(
+                "the sync did not complete within --duration".into(),
+            ));
+        }
+        let incoming = match reader.next(&mut conn) {
+            Ok(i) => i,
+            Err(e) if mode.live && is_disconnect(&e) => break Ended::PeerClosed,
+            Err(e) => return Err(net("receive from the peer")(e)),
+        };
+        match incoming {
+            Incoming::Frame(bytes) => {
+                last_heard = Instant::now();
+                let step = store.sync_receive(&mut session, &bytes)?;
+                if mode.live && !step.changed_people.is_empty() {
+                    on_event(Event::Merged(step.changed_people.clone()))?;
+                }
+                match step.reply {
+                    Some(reply) if !half_closed => {
+                        if let Err(e) = write_frame(&mut conn, &reply) {
+                            if mode.live && is_disconnect(&e) {
+                                break Ended::PeerClosed;
+                            }
+                            return Err(net("send to the peer")(e));
+                        }
+                    }
+                    Some(_) => {
+                        return Err(CliError::Failed(
+                            "the peer went on after the session completed".into(),
+                        ))
+                    }
+                    None if mode.live => {}
+                    // No reply means this side received the peer's "done": the session is over.
+                    None => match side {
+                        Side::Connect => break Ended::Completed,
+                        Side::Serve => {
+                            stream
+                                .shutdown(Shutdown::Write)
+                                .map_err(net("close the connection"))?;
+                            half_closed = true;
+                        }
+                    },
+                }
+            }
+            Incoming::Idle if mode.live => {
+                if let Some(message) = store.sync_poll(&mut session)? {
+                    if let Err(e) = write_frame(&mut conn, &message) {
+                        if is_disconnect(&e) {
+                            break Ended::PeerClosed;
+                        }
+                        return Err(net("send to the peer")(e));
+                    }
+                }
+            }
+            Incoming::Idle => {
+                if last_heard.elapsed() >= SILENCE_LIMIT {
+                    return Err(CliError::Failed(
+                        "the peer sent nothing for 30 seconds; the sync was abandoned".into(),
+                    ));
+                }
+            }
+            Incoming::Closed if mode.live => break Ended::PeerClosed,
+            Incoming::Closed if session.is_complete() => break Ended::Completed,
+            Incoming::Closed => {
+                return Err(CliError::Failed(
+                    "the peer closed the connection before the sync completed".into(),
+                ))
+            }
+        }
+    };
+    if !half_closed && ended != Ended::PeerClosed {
+        close(store, &stream, &mut reader, &mut session);
+    }
+    Ok(report(&session, started, mode, ended))
+}
+
+/// Closes this side's half and reads until the peer closes too (or a short grace period
+/// passes), so the peer sees a clean end of stream rather than a reset. Messages still
+/// arriving are stored; nothing more is sent.
+fn close(store: &Store, stream: &TcpStream, reader: &mut FrameReader, session: &mut SyncSession) {
+    if stream.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let until = Instant::now() + CLOSE_GRACE;
+    let mut conn = stream;
+    while Instant::now() < until {
+        match reader.next(&mut conn) {
+            Ok(Incoming::Frame(bytes)) => {
+                if store.sync_receive(session, &bytes).is_err() {
+                    return;
+                }
+            }
+            Ok(Incoming::Idle) => {}
+            Ok(Incoming::Closed) | Err(_) => return,
+        }
+    }
+}
+
+/// The report of a finished session.
+fn report(session: &SyncSession, started: Instant, mode: Mode, ended: Ended) -> Report {
+    let stats = session.stats();
+    Report {
+        peer: session.peer(),
+        changed_people: session.changed_people(),
+        round_trips: stats.round_trips(),
+        stats,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        complete: session.is_complete(),
+        live: mode.live,
+        ended,
+    }
+}
+
+/// What an in-process session between two stores did.
+#[derive(Clone, Debug)]
+pub struct InProcess {
+    /// The connecting store's counts: `bytes_sent` went to the listening store,
+    /// `bytes_received` came back.
+    pub stats: SyncStats,
+    /// People whose documents changed on the connecting store.
+    pub changed_on_a: Vec<Id>,
+    /// People whose documents changed on the listening store.
+    pub changed_on_b: Vec<Id>,
+}
+
+/// Runs a whole session between two stores in one process: `a` connects, `b` listens, and
+/// messages are handed over directly until one side has nothing to reply.
+///
+/// # Errors
+/// Core errors (e.g. the share policy refusing a document); a session that does not finish.
+pub fn sync_in_process(a: &Store, b: &Store) -> CliResult<InProcess> {
+    let (mut sa, first) = a.sync_start()?;
+    let mut sb = b.sync_accept();
+    let mut message = Some(first);
+    let mut to_b = true;
+    let mut count = 0;
+    while let Some(m) = message.take() {
+        count += 1;
+        if count > IN_PROCESS_LIMIT {
+            return Err(Error::Sync {
+                reason: "the session did not converge".into(),
+                retryable: true,
+            }
+            .into());
+        }
+        let step = if to_b {
+            b.sync_receive(&mut sb, &m)?
+        } else {
+            a.sync_receive(&mut sa, &m)?
+        };
+        message = step.reply;
+        to_b = !to_b;
+    }
+    if !(sa.is_complete() && sb.is_complete()) {
+        return Err(CliError::Failed(
+            "an in-process sync ended before both sides completed".into(),
+        ));
+    }
+    Ok(InProcess {
+        stats: sa.stats(),
+        changed_on_a: sa.changed_people(),
+        changed_on_b: sb.changed_people(),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+    use std::net::TcpListener;
+
+    use linkwork_core::model::{NewGoal, NewPerson, NewProgress, NewStore, Role};
+
+    /// A reader that hands out its bytes in small pieces, timing out between them.
+    struct Trickle {
+        pieces: Vec<Vec<u8>>,
+        timed_out: bool,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if !self.timed_out {
+                self.timed_out = true;
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            self.timed_out = false;
+            if self.pieces.is_empty() {
+                return Ok(0);
+            }
+            let piece = self.pieces.remove(0);
+            buf[..piece.len()].copy_from_slice(&piece);
+            Ok(piece.len())
+        }
+    }
+
+    fn framed(messages: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for m in messages {
+            write_frame(&mut out, m).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn frames_round_trip_with_big_endian_lengths() {
+        let bytes = framed(&[b"hello", b"", b"x"]);
+        assert_eq!(&bytes[..4], &[0, 0, 0, 5]);
+        let mut r = Cursor::new(bytes);
+        let mut reader = FrameReader::default();
+        assert_eq!(
+            reader.next(&mut r).unwrap(),
+            Incoming::Frame(b"hello".to_vec())
+        );
+        assert_eq!(reader.next(&mut r).unwrap(), Incoming::Frame(Vec::new()));
+        assert_eq!(reader.next(&mut r).unwrap(), Incoming::Frame(b"x".to_vec()));
+        assert_eq!(reader.next(&mut r).unwrap(), Incoming::Closed);
+    }
+
+    #[test]
+    fn partial_frames_survive_read_timeouts() {
+        let bytes = framed(&[b"abcdef", b"gh"]);
+        let pieces: Vec<Vec<u8>> = bytes.chunks(3).map(<[u8]>::to_vec).collect();
+        let mut r = Trickle {
+            pieces,
+            timed_out: false,
+        };
+        let mut reader = FrameReader::default();
+        let mut frames = Vec::new();
+        let mut idles = 0;
+        loop {
+            match reader.next(&mut r).unwrap() {
+                Incoming::Frame(f) => frames.push(f),
+                Incoming::Idle => idles += 1,
+                Incoming::Closed => break,
+            }
+        }
+        assert_eq!(frames, vec![b"abcdef".to_vec(), b"gh".to_vec()]);
+        assert!(idles > 2);
+    }
+
+    #[test]
+    fn oversized_and_cut_off_frames_are_refused() {
+        let mut header = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
+        header.extend_from_slice(b"abc");
+        let err = FrameReader::default()
+            .next(&mut Cursor::new(header))
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+
+        let exactly_max = (MAX_FRAME as u32).to_be_bytes().to_vec();
+        let err = FrameReader::default()
+            .next(&mut Cursor::new(exactly_max))
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+
+        let mut cut = framed(&[b"abcdef"]);
+        cut.truncate(7);
+        let err = FrameReader::default()
+            .next(&mut Cursor::new(cut))
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+
+        let too_big = vec![0u8; MAX_FRAME + 1];
+        let err = write_frame(&mut Vec::new(), &too_big).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    fn store(dir: &std::path::Path, name: &str) -> Store {
+        Store::create(
+            dir.join(name),
+            NewStore {
+                user: name.into(),
+                role: Role::LinkWorker,
+                person: None,
+            },
+        )
+        .unwrap()
+    }
+
+    /// Runs a session over loopback TCP: `a` serves, `b` connects.
+    fn over_tcp(a: &Store, b: &Store) -> (Report, Report) {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mode = Mode {
+            live: false,
+            deadline: Some(Instant::now() + Duration::from_secs(20)),
+        };
+        std::thread::scope(|scope| {
+            let server = scope.spawn(|| {
+                let (stream, _) = listener.accept().unwrap();
+                run(a, stream, Side::Serve, mode, &mut |_| Ok(())).unwrap()
+            });
+            let stream = TcpStream::connect(addr).unwrap();
+            let client = run(b, stream, Side::Connect, mode, &mut |_| Ok(())).unwrap();
+            (server.join().unwrap(), client)
+        })
+    }
+
+    /// Whichever side sends the last message, both sides finish and agree on the counts.
+    #[test]
+    fn sessions_end_cleanly_whoever_sends_the_last_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = store(dir.path(), "a");
+        let b = store(dir.path(), "b");
+        let p = a
+            .add_person(NewPerson {
+                given_name: "Ada".into(),
+                family_name: "L".into(),
+                ..NewPerson::default()
+            })
+            .unwrap();
+        let g = a
+            .add_goal(
+                p,
+                NewGoal {
+                    text: "walk".into(),
+                    ..NewGoal::default()
+                },
+            )
+            .unwrap();
+        let progress = |s: &Store| {
+            s.record_progress(
+                g,
+                NewProgress {
+                    rating: Some(5),
+                    note: None,
+                },
+            )
+            .unwrap();
+        };
+        let mut finals = Vec::new();
+        for round in 0..4 {
+            match round {
+                1 => progress(&a),
+                2 => progress(&b),
+                3 => {
+                    progress(&a);
+                    progress(&b);
+                }
+                _ => {}
+            }
+            let (server, client) = over_tcp(&a, &b);
+            assert_eq!(server.ended, Ended::Completed);
+            assert_eq!(client.ended, Ended::Completed);
+            assert!(server.complete && client.complete);
+            assert_eq!(server.stats.bytes_sent, client.stats.bytes_received);
+            assert_eq!(server.stats.bytes_received, client.stats.bytes_sent);
+            assert_eq!(server.round_trips, client.round_trips);
+            finals.push(client.stats.messages_sent + client.stats.messages_received);
+            assert_eq!(a.person(p).unwrap(), b.person(p).unwrap());
+        }
+        // Both parities occur: sessions ending on each side.
+        assert!(finals.iter().any(|n| n % 2 == 0) && finals.iter().any(|n| n % 2 == 1));
+        let (server, client) = over_tcp(&a, &b);
+        assert_eq!((server.round_trips, client.stats.messages_sent), (1, 1));
+    }
+
+    #[test]
+    fn in_process_sessions_converge() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = store(dir.path(), "a");
+        let b = store(dir.path(), "b");
+        let p = a
+            .add_person(NewPerson {
+                given_name: "Ada".into(),
+                family_name: "L".into(),
+                ..NewPerson::default()
+            })
+            .unwrap();
+        let done = sync_in_process(&b, &a).unwrap();
+        assert_eq!(done.changed_on_a, vec![p]);
+        assert!(done.changed_on_b.is_empty());
+        let idle = sync_in_process(&a, &b).unwrap();
+        assert_eq!(idle.stats.round_trips(), 1);
+    }
+}
