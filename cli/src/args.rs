@@ -88,9 +88,18 @@ pub enum Command {
     /// Fields that two devices set concurrently in a person's documents (every value, who set
     /// it and when); a new edit of the field resolves it.
     Conflicts(PersonArg),
-    /// Outcome measures: record answers, or score them without a store.
+    /// Outcome measures: record answers, score them without a store, or show a person's
+    /// paired change.
     #[command(subcommand)]
     Measure(MeasureCmd),
+    /// The caseload report (aggregates only), printed or written as CSV files.
+    Report(ReportArgs),
+    /// Export a person's record in a standard format (FHIR R4).
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// The message back to the GP on acceptance, decline or discharge: SNOMED CT codes and,
+    /// unless the person asked for codes only, a short summary.
+    GpMessage(GpMessageArgs),
     /// Export and import whole documents (automerge bytes).
     #[command(subcommand)]
     Doc(DocCmd),
@@ -678,6 +687,9 @@ pub enum MeasureCmd {
     Record(MeasureRecordArgs),
     /// Score answers without a store; prints the outcome as JSON.
     Score(MeasureScoreArgs),
+    /// A person's paired change: earliest complete baseline against latest complete
+    /// follow-up, per instrument and quantity.
+    Change(PersonArg),
 }
 
 /// `measure record` options.
@@ -720,6 +732,46 @@ pub struct MeasureScoreArgs {
     /// Comma-separated whole numbers in item order; an empty entry or `-` is unanswered.
     #[arg(long, value_name = "A,B,C", allow_hyphen_values = true)]
     pub answers: String,
+}
+
+/// `report` options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write one CSV file per table into this directory (created if missing; files of the
+    /// same names are replaced) and print their paths, instead of printing the report.
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// Write the person's record as a FHIR R4 Bundle (JSON); prints the file's path.
+    Fhir(ExportFhirArgs),
+}
+
+/// `export fhir` options.
+#[derive(Debug, Args)]
+pub struct ExportFhirArgs {
+    /// The person's id.
+    pub person: String,
+    /// The file to write (replaced whole, never left half-written).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Include case data: the episode and referral, onward referrals, consent,
+    /// consultations, flags, address and telecom (left out by default).
+    #[arg(long)]
+    pub include_case_data: bool,
+}
+
+/// `gp-message` options.
+#[derive(Debug, Args)]
+pub struct GpMessageArgs {
+    /// The person's id.
+    pub person: String,
+    /// The event: accepted, declined, discharged.
+    #[arg(long, value_name = "EVENT")]
+    pub event: String,
 }
 
 /// `doc` subcommands.

@@ -9,11 +9,13 @@ use std::fmt::{Display, Write as _};
 use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
-use linkwork_core::measures::{Score, ScoreOutcome};
+use linkwork_core::gp_message::GpMessage;
+use linkwork_core::measures::{DifferenceConvention, Score, ScoreOutcome};
 use linkwork_core::model::{
     CaseRecord, CaseloadEntry, DueItem, GpCode, HistoryEntry, MeasureResponse, OpenOnwardReferral,
     PersonRecord, Plan,
 };
+use linkwork_core::reports::{CaseloadReport, Count, MeasureChange, PersonChange};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -631,6 +633,332 @@ pub fn open_onward(items: &[OpenOnwardReferral]) -> String {
     table(&["ID", "PERSON", "SERVICE", "STATUS", "SENT"], &rows)
 }
 
+/// A number with at most two decimal places, trailing zeros dropped (`19.25`, `3`, `1.5`).
+fn num(v: f64) -> String {
+    let s = format!("{:.2}", (v * 100.0).round() / 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A signed difference: `+2`, `-1.5`, `0`.
+fn signed(v: f64) -> String {
+    let n = num(v);
+    if v > 0.0 && n != "0" {
+        format!("+{n}")
+    } else {
+        n
+    }
+}
+
+/// `better`, `worse` or `same` from a direction-aware comparison.
+fn verdict(improved: Option<bool>) -> &'static str {
+    match improved {
+        Some(true) => "better",
+        Some(false) => "worse",
+        None => "same",
+    }
+}
+
+/// The non-zero counts on one line (`gp 2, vcse 1`), or `none`.
+fn counts(counts: &[Count]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|c| c.count > 0)
+        .map(|c| format!("{} {}", c.key, c.count))
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The note printed under paired changes when any is taken as baseline − follow-up.
+const BASELINE_MINUS_NOTE: &str =
+    "  (MYCaW change is baseline minus follow-up, so positive is better)\n";
+
+/// The caseload report, compactly: one line per count table (non-zero counts only), then
+/// onward referrals by service and paired change (quantities with at least one pair) as
+/// tables.
+pub fn caseload_report(r: &CaseloadReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "People: {}   Referrals: {}", r.people, r.referrals);
+    let _ = writeln!(
+        out,
+        "Referrals by source: {}",
+        counts(&r.referrals_by_source)
+    );
+    let _ = writeln!(out, "Referrals by month: {}", counts(&r.referrals_by_month));
+    let _ = writeln!(
+        out,
+        "Referral outcomes: {}",
+        counts(&r.outcomes.referral_outcome)
+    );
+    let _ = writeln!(out, "Current status: {}", counts(&r.outcomes.by_status));
+    let _ = writeln!(out, "Needs (people): {}", counts(&r.needs));
+    let _ = writeln!(
+        out,
+        "Consultations by mode: {}",
+        counts(&r.consultations_by_mode)
+    );
+    let onward_total: u32 = r.onward_by_service.iter().map(|s| s.total).sum();
+    if onward_total == 0 {
+        let _ = writeln!(out, "Onward referrals: none");
+    } else {
+        let _ = writeln!(
+            out,
+            "Onward referrals: {onward_total} (unmet need, waitlisted now: {})",
+            r.unmet_need
+        );
+        let rows: Vec<Vec<String>> = r
+            .onward_by_service
+            .iter()
+            .map(|s| {
+                vec![
+                    s.service.clone(),
+                    s.total.to_string(),
+                    s.unmet_need.to_string(),
+                    s.ever_waitlisted.to_string(),
+                    counts(&s.by_status),
+                ]
+            })
+            .collect();
+        let t = table(
+            &[
+                "SERVICE",
+                "TOTAL",
+                "UNMET NEED",
+                "EVER WAITLISTED",
+                "BY STATUS",
+            ],
+            &rows,
+        );
+        for line in t.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    let f = &r.time_to_first_contact;
+    match (f.median_days, f.mean_days, f.min_days, f.max_days) {
+        (Some(median), Some(mean), Some(min), Some(max)) => {
+            let _ = writeln!(
+                out,
+                "Time to first contact (days): n {}, median {}, mean {}, range {min} to {max}; \
+                 not contacted {}",
+                f.n,
+                num(median),
+                num(mean),
+                f.not_contacted
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "Time to first contact (days): none yet; not contacted {}",
+                f.not_contacted
+            );
+        }
+    }
+    out.push_str(&measure_changes(&r.paired_change));
+    out
+}
+
+/// The caseload's paired change: quantities with at least one pair.
+fn measure_changes(changes: &[MeasureChange]) -> String {
+    let mut out = String::new();
+    let shown: Vec<&MeasureChange> = changes.iter().filter(|m| m.n > 0).collect();
+    if shown.is_empty() {
+        let _ = writeln!(
+            out,
+            "Paired change: none yet (needs a complete baseline and follow-up)"
+        );
+        return out;
+    }
+    let _ = writeln!(out, "Paired change (baseline to latest follow-up):");
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|m| {
+            vec![
+                m.instrument.code().to_string(),
+                m.quantity.clone(),
+                if m.lower_is_better { "lower" } else { "higher" }.into(),
+                m.n.to_string(),
+                m.mean_baseline.map_or_else(|| "-".into(), num),
+                m.mean_follow_up.map_or_else(|| "-".into(), num),
+                m.mean_change.map_or_else(|| "-".into(), signed),
+                m.median.map_or_else(|| "-".into(), signed),
+                match (m.min, m.max) {
+                    (Some(a), Some(b)) => format!("{} to {}", signed(a), signed(b)),
+                    _ => "-".into(),
+                },
+                format!("{}/{}/{}", m.improved, m.same, m.worse),
+            ]
+        })
+        .collect();
+    let t = table(
+        &[
+            "INSTRUMENT",
+            "QUANTITY",
+            "BETTER WHEN",
+            "N",
+            "BASELINE",
+            "FOLLOW-UP",
+            "MEAN CHANGE",
+            "MEDIAN",
+            "RANGE",
+            "IMPROVED/SAME/WORSE",
+        ],
+        &rows,
+    );
+    for line in t.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if shown
+        .iter()
+        .any(|m| m.convention == DifferenceConvention::BaselineMinusFollowUp)
+    {
+        out.push_str(BASELINE_MINUS_NOTE);
+    }
+    out
+}
+
+/// One person's paired change as a table.
+pub fn person_changes(changes: &[PersonChange]) -> String {
+    if changes.is_empty() {
+        return "no paired measures (needs a complete baseline and a complete follow-up)\n".into();
+    }
+    let rows: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| {
+            vec![
+                c.instrument.code().to_string(),
+                c.quantity.clone(),
+                num(c.baseline),
+                num(c.follow_up),
+                signed(c.difference),
+                verdict(c.improved).into(),
+                format!(
+                    "{} to {}",
+                    c.baseline_at.format("%Y-%m-%d"),
+                    c.follow_up_at.format("%Y-%m-%d")
+                ),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "INSTRUMENT",
+            "QUANTITY",
+            "BASELINE",
+            "FOLLOW-UP",
+            "CHANGE",
+            "RESULT",
+            "DATES",
+        ],
+        &rows,
+    );
+    if changes
+        .iter()
+        .any(|c| c.convention == DifferenceConvention::BaselineMinusFollowUp)
+    {
+        out.push_str(BASELINE_MINUS_NOTE);
+    }
+    out
+}
+
+/// A GP message: event, patient, codes, then the summary (or that the person asked for codes
+/// only).
+pub fn gp_message(m: &GpMessage) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "GP message: {} on {}, by {}",
+        m.event,
+        m.date,
+        if m.link_worker.is_empty() {
+            "?"
+        } else {
+            &m.link_worker
+        }
+    );
+    let p = &m.patient;
+    let mut patient = format!("Patient: {} {}", p.given_name, p.family_name);
+    match &p.nhs_number {
+        Some(n) => {
+            let _ = write!(patient, ", NHS {}", nhs_spaced(n));
+        }
+        None => patient.push_str(", no NHS number"),
+    }
+    if let Some(dob) = p.date_of_birth {
+        let _ = write!(patient, ", born {dob}");
+    }
+    let _ = writeln!(out, "{patient}  ({})", p.person_id);
+    let _ = writeln!(out, "Episode: {}", m.episode_id);
+    let _ = writeln!(out, "Codes:");
+    for c in &m.codes {
+        let _ = writeln!(out, "  {}  {}  ({})", c.code, c.display, c.date);
+    }
+    let Some(s) = &m.summary else {
+        let _ = writeln!(
+            out,
+            "Summary: none (the person asked that the GP receive codes only)"
+        );
+        return out;
+    };
+    let _ = writeln!(out, "Summary:");
+    let _ = writeln!(
+        out,
+        "  Referral received {}; {} consultation{} in this episode",
+        s.referral_received,
+        s.consultations,
+        if s.consultations == 1 { "" } else { "s" }
+    );
+    if let Some(r) = s.discharge_reason {
+        let _ = writeln!(out, "  Discharge reason: {r}");
+    }
+    if !s.needs.is_empty() {
+        let needs: Vec<String> = s.needs.iter().map(ToString::to_string).collect();
+        let _ = writeln!(out, "  Needs: {}", needs.join(", "));
+    }
+    if !s.goals.is_empty() {
+        let _ = writeln!(out, "  Goals:");
+        for g in &s.goals {
+            let _ = writeln!(out, "    {} [{}]", g.text, g.status);
+        }
+    }
+    if !s.onward_referrals.is_empty() {
+        let _ = writeln!(out, "  Onward referrals:");
+        for o in &s.onward_referrals {
+            let org = o
+                .organisation
+                .as_deref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default();
+            let unmet = if o.unmet_need { ", unmet need" } else { "" };
+            let _ = writeln!(out, "    {}{org}: {}{unmet}", o.service, o.status);
+        }
+    }
+    if !s.measure_change.is_empty() {
+        let _ = writeln!(out, "  Measure change (baseline to follow-up):");
+        for c in &s.measure_change {
+            let _ = writeln!(
+                out,
+                "    {} {}: {} to {} ({}, {})",
+                c.instrument,
+                c.quantity,
+                num(c.baseline),
+                num(c.follow_up),
+                signed(c.difference),
+                verdict(c.improved)
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,6 +979,31 @@ mod tests {
     fn nhs_numbers_are_grouped() {
         assert_eq!(nhs_spaced("9434765919"), "943 476 5919");
         assert_eq!(nhs_spaced("123"), "123");
+    }
+
+    #[test]
+    fn numbers_are_short_and_signed() {
+        assert_eq!(num(19.25), "19.25");
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(1.5), "1.5");
+        assert_eq!(num(-0.001), "0");
+        assert_eq!(signed(2.0), "+2");
+        assert_eq!(signed(-1.25), "-1.25");
+        assert_eq!(signed(0.0), "0");
+        assert_eq!(signed(0.001), "0");
+    }
+
+    #[test]
+    fn zero_counts_are_left_out() {
+        let c = |key: &str, count| Count {
+            key: key.into(),
+            count,
+        };
+        assert_eq!(
+            counts(&[c("gp", 2), c("vcse", 0), c("self", 1)]),
+            "gp 2, self 1"
+        );
+        assert_eq!(counts(&[c("gp", 0)]), "none");
     }
 
     #[test]

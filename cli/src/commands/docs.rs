@@ -3,7 +3,7 @@
 use linkwork_core::model::DocKind;
 use serde_json::json;
 
-use super::{code, id, Ctx};
+use super::{code, id, write_atomically, Ctx};
 use crate::args::{DocCmd, DocExportArgs};
 use crate::error::{CliError, CliResult};
 use crate::output;
@@ -48,7 +48,7 @@ fn export(ctx: &Ctx, a: DocExportArgs) -> CliResult {
     let person = id("person", &a.person)?;
     let kind: DocKind = code("kind", &a.kind)?;
     let bytes = ctx.store()?.export_document(person, kind)?;
-    write_whole(&a.out, &bytes).map_err(|source| CliError::File {
+    write_atomically(&a.out, &bytes).map_err(|source| CliError::File {
         action: "write the document file",
         source,
     })?;
@@ -75,19 +75,4 @@ pub fn compact(ctx: &Ctx) -> CliResult {
             "compacted: {snapshot_bytes} snapshot bytes, {change_rows} change rows\n"
         ))
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a failed
-/// export never leaves a half-written document.
-fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

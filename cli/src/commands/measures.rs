@@ -1,4 +1,5 @@
-//! Outcome measures: recording a person's answers, and pure scoring without a store.
+//! Outcome measures: recording a person's answers, pure scoring without a store, and a
+//! person's paired change.
 
 use linkwork_core::measures::{self, AdministrationMode, Instrument, PamResult, Timepoint};
 use linkwork_core::model::NewMeasureResponse;
@@ -7,8 +8,9 @@ use linkwork_core::Error;
 use super::{id, number, Ctx};
 use crate::args::{MeasureCmd, MeasureRecordArgs};
 use crate::error::CliResult;
+use crate::output;
 
-/// `measure record|score`.
+/// `measure record|score|change`.
 ///
 /// # Errors
 /// Bad instrument, answers, timepoint or mode; unknown person.
@@ -20,6 +22,11 @@ pub fn measure(ctx: &Ctx, cmd: MeasureCmd) -> CliResult {
             let answers = answers(&a.answers)?;
             let outcome = measures::score(instrument, &answers)?;
             ctx.out.json_value(&outcome)
+        }
+        MeasureCmd::Change(a) => {
+            let person = id("person", &a.person)?;
+            let changes = ctx.store()?.paired_change(person)?;
+            ctx.out.show(&changes, |c| output::person_changes(c))
         }
     }
 }

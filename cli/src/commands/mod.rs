@@ -14,6 +14,8 @@ pub mod measures;
 pub mod people;
 /// Plan document commands.
 pub mod plan;
+/// The caseload report, the FHIR export and the GP message.
+pub mod reports;
 /// `sync serve` and `sync connect`.
 pub mod sync;
 
@@ -89,6 +91,9 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Flag(c) => case::flag(&ctx, c),
         Command::Note(c) => case::note(&ctx, c),
         Command::Measure(c) => measures::measure(&ctx, c),
+        Command::Report(a) => reports::report(&ctx, a),
+        Command::Export(c) => reports::export(&ctx, c),
+        Command::GpMessage(a) => reports::gp_message(&ctx, a),
         Command::Doc(c) => docs::doc(&ctx, c),
         Command::Compact => docs::compact(&ctx),
         Command::Sync(c) => sync::sync(&ctx, c),
@@ -183,6 +188,25 @@ pub fn require_change(what: &'static str, any: bool) -> CliResult {
     } else {
         Err(Error::invalid(what, "give at least one field to change").into())
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a failed
+/// write never leaves a half-written file (and an existing file is replaced whole). On Unix
+/// the file is readable and writable by its owner only.
+///
+/// # Errors
+/// Creating, writing, syncing or renaming the temporary file failed.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
