@@ -5,7 +5,8 @@
 //! [`linkwork_core::Store`] and converts the result back. The rooms:
 //! - [`store`]: the [`LinkWorkStore`] object, one method per core capability, and the
 //!   [`SyncSession`] object of one sync connection with a peer store;
-//! - [`types`]: records and enums mirroring the core's model and measures;
+//! - [`types`]: records and enums mirroring the core's model, measures, reports and GP
+//!   messages;
 //! - [`error`]: the one public error, [`LinkWorkError`], and its single mapping from the core;
 //! - [`listener`]: the foreign [`ChangeListener`] told which people changed;
 //! - [`scoring`]: pure measure functions (scoring, definitions, change) that need no store;

@@ -2,7 +2,8 @@
 //!
 //! Every method is a one-line call into [`linkwork_core::Store`] between conversions. Split by
 //! concern like the core: this file has opening, identity, listeners and whole documents;
-//! `people`, `plan` and `case` have the rest, and `sync` has sync sessions.
+//! `people`, `plan` and `case` have the rest, `reports` has reports and exports (caseload
+//! report, CSV, paired change, FHIR, GP message), and `sync` has sync sessions.
 //!
 //! Threading: the object is `Send + Sync`; any method may be called from any thread, and
 //! concurrent calls are safe (writes are serialised inside the core, reads run in parallel).
@@ -12,6 +13,7 @@
 mod case;
 mod people;
 mod plan;
+mod reports;
 mod sync;
 
 use std::sync::Arc;

@@ -9,19 +9,23 @@
 pub mod case;
 pub mod documents;
 pub mod episode;
+pub mod gp_message;
 pub mod measures;
 pub mod onward;
 pub mod person;
 pub mod plan;
+pub mod reports;
 pub mod sync;
 
 pub use case::*;
 pub use documents::*;
 pub use episode::*;
+pub use gp_message::*;
 pub use measures::*;
 pub use onward::*;
 pub use person::*;
 pub use plan::*;
+pub use reports::*;
 pub use sync::*;
 
 /// Declares a fieldless `uniffi::Enum` mirroring a core enum variant for variant, with `From`

@@ -19,7 +19,7 @@ object LinkWorkTests {
 
     val all: List<TestCase> =
         FlowTests.all + ErrorTests.all + ListenerTests.all + LifecycleTests.all +
-            ExchangeTests.all + MeasureTests.all + SyncTests.all
+            ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all
 }
 
 fun main() {

@@ -1,0 +1,96 @@
+//! Reports and exports: the caseload report and its CSV files, paired change, the FHIR R4
+//! export and the message back to the GP. Read-only: nothing here changes a document.
+//!
+//! Every method blocks on disk I/O (the caseload report reads every record on the store):
+//! call them off the main (UI) thread.
+
+use super::LinkWorkStore;
+use crate::convert::{id, list};
+use crate::types::{CaseloadReport, GpEvent, GpMessage, PersonChange};
+use crate::LinkWorkError;
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// The caseload report over every person on this store, computed offline: referrals by
+    /// source and month, outcomes, needs, consultations by mode, onward referrals by service
+    /// with unmet need, time to first contact and paired change per measure. Reflects one
+    /// committed state. **Blocks** on disk I/O for longer than other reads on a big caseload:
+    /// call it off the main thread.
+    ///
+    /// Errors: `NotPermitted` on a patient store (use `paired_change` for the person's own
+    /// measures); `Storage`.
+    pub fn caseload_report(&self) -> Result<CaseloadReport, LinkWorkError> {
+        Ok(self.inner.caseload_report()?.into())
+    }
+
+    /// Computes the caseload report and writes it as one CSV file per table into `dir`
+    /// (created if missing; files of the same names are replaced): `referrals_by_source.csv`,
+    /// `referrals_by_month.csv`, `outcomes.csv`, `needs.csv`, `consultations_by_mode.csv`,
+    /// `onward_by_service.csv`, `time_to_first_contact.csv`, `paired_change.csv` (RFC 4180,
+    /// CRLF, a header row). Returns the paths written, in that order. **Blocks** on disk I/O:
+    /// call it off the main thread.
+    ///
+    /// Errors: `NotPermitted` on a patient store; `Storage` when the directory or a file
+    /// cannot be written.
+    pub fn write_report_csv(&self, dir: String) -> Result<Vec<String>, LinkWorkError> {
+        let written = self.inner.caseload_report()?.write_csv(dir)?;
+        Ok(written
+            .into_iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect())
+    }
+
+    /// One person's paired change in outcome measures: for each instrument with a complete
+    /// baseline and a complete follow-up, the earliest baseline against the latest follow-up,
+    /// one entry per reported quantity, direction-aware (ONS4 anxiety, UCLA 3, loneliness and
+    /// MYCaW: lower is better). Allowed on a patient store for its own person. **Blocks** on
+    /// disk I/O: call it off the main thread.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` for another person on a patient store;
+    /// `InvalidInput` for a bad id.
+    pub fn paired_change(&self, person_id: String) -> Result<Vec<PersonChange>, LinkWorkError> {
+        Ok(list(
+            self.inner.paired_change(id("person_id", &person_id)?)?,
+        ))
+    }
+
+    /// The person's record as a FHIR R4 Bundle (type `collection`), as JSON text: Patient
+    /// (NHS number with system `https://fhir.nhs.uk/Id/nhs-number`), CarePlan with Goals,
+    /// measures as QuestionnaireResponse and Observation; with `include_case_data` also the
+    /// episode (EpisodeOfCare), the referral (ServiceRequest, SNOMED CT 871731000000106),
+    /// onward referrals, consent, consultations, flags, address and telecom. Case data leaves
+    /// only when `include_case_data` is true. **Blocks** on disk I/O: call it off the main
+    /// thread.
+    ///
+    /// Errors: `NotFound`; `NotPermitted` for another person on a patient store, or for
+    /// `include_case_data` on a patient store; `InvalidInput` for a bad id.
+    pub fn export_fhir(
+        &self,
+        person_id: String,
+        include_case_data: bool,
+    ) -> Result<String, LinkWorkError> {
+        Ok(self
+            .inner
+            .export_fhir_json(id("person_id", &person_id)?, include_case_data)?)
+    }
+
+    /// The message back to the GP for `event` about the person's current episode: the SNOMED
+    /// CT codes with their dates, the event date, the link worker, the patient's identifiers
+    /// and, unless the person asked for codes only (`DemographicsUpdate.gpCodesOnly`), a
+    /// short structured summary. **Blocks** on disk I/O: call it off the main thread.
+    ///
+    /// Errors: `Conflict` when the episode is not in a state the event fits (`Accepted` for
+    /// an episode never accepted, `Declined` for one not declined, `Discharged` for one not
+    /// discharged); `NotFound`; `NotPermitted` on a patient store; `InvalidInput` for a bad
+    /// id.
+    pub fn gp_message(
+        &self,
+        person_id: String,
+        event: GpEvent,
+    ) -> Result<GpMessage, LinkWorkError> {
+        Ok(self
+            .inner
+            .gp_message(id("person_id", &person_id)?, event.into())?
+            .into())
+    }
+}
