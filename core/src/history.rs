@@ -1,7 +1,10 @@
 //! Who changed what, when: every commit carries a small JSON message naming the acting user,
 //! the action code and the item touched (never any content), which history reads back.
 
-use automerge::Automerge;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use automerge::{Automerge, Change, ChangeHash};
 use chrono::{TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +42,7 @@ pub(crate) fn user_of(message: Option<&str>) -> String {
 /// Every change of `doc` as history entries, oldest first. Changes without a linkwork message
 /// (e.g. made by another automerge app) appear with action `external`.
 pub(crate) fn read(doc: &Automerge, kind: DocKind) -> Vec<HistoryEntry> {
-    doc.get_changes(&[])
+    causal_order(doc.get_changes(&[]))
         .into_iter()
         .map(|c| {
             let parsed = c
@@ -62,6 +65,44 @@ pub(crate) fn read(doc: &Automerge, kind: DocKind) -> Vec<HistoryEntry> {
             }
         })
         .collect()
+}
+
+/// Orders changes so that each follows the changes it depends on, and changes made
+/// concurrently by their time, then hash: every device holding the same changes lists them in
+/// the same order (automerge's own order depends on which device applied what first).
+fn causal_order(changes: Vec<Change>) -> Vec<Change> {
+    let index: HashMap<ChangeHash, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.hash(), i))
+        .collect();
+    let mut waiting = vec![0usize; changes.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+    for (i, c) in changes.iter().enumerate() {
+        for dep in c.deps() {
+            if let Some(&d) = index.get(dep) {
+                waiting[i] += 1;
+                dependents[d].push(i);
+            }
+        }
+    }
+    let key = |i: usize| Reverse((changes[i].timestamp(), changes[i].hash(), i));
+    let mut ready: BinaryHeap<_> = (0..changes.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(key)
+        .collect();
+    let mut order = Vec::with_capacity(changes.len());
+    while let Some(Reverse((_, _, i))) = ready.pop() {
+        order.push(i);
+        for &next in &dependents[i] {
+            waiting[next] -= 1;
+            if waiting[next] == 0 {
+                ready.push(key(next));
+            }
+        }
+    }
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 #[cfg(test)]

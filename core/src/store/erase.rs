@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, Writer};
+use super::{begin_write, Store, Writer};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::DocKind;
@@ -22,10 +22,10 @@ impl Store {
         {
             let mut w = self.writer();
             let Writer { conn, cache } = &mut *w;
-            if !documents::has_person(conn, person)? {
+            let tx = begin_write(conn, cache)?;
+            if !documents::has_person(&tx, person)? {
                 return Err(Error::not_found("person", person));
             }
-            let tx = conn.transaction()?;
             sync_state::erase(&tx, person, Utc::now())?;
             tx.commit()?;
             cache.evict(person, DocKind::Plan);

@@ -5,7 +5,7 @@
 use automerge::{Automerge, ReadDoc};
 
 use super::cache::DocCache;
-use super::{refresh_person, Store, Writer};
+use super::{begin_write, refresh_person, Store, Writer};
 use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -72,12 +72,12 @@ impl Store {
         let changed = {
             let mut w = self.writer();
             let Writer { conn, cache } = &mut *w;
-            if sync_state::is_erased(conn, person)? {
+            let tx = begin_write(conn, cache)?;
+            if sync_state::is_erased(&tx, person)? {
                 return Err(Error::NotPermitted {
                     action: "restore an erased person",
                 });
             }
-            let tx = conn.transaction()?;
             let changed = merge_whole(&tx, cache, person, kind, incoming)?;
             // An import that learned nothing writes nothing (the row's `updated_at` stays).
             let done = if changed {

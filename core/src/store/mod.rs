@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge};
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 pub use listeners::{ChangeListener, ListenerId};
 pub use merge::ImportOutcome;
@@ -216,8 +216,8 @@ impl Store {
     pub fn rebuild_projections(&self) -> Result<()> {
         let mut w = self.writer();
         let Writer { conn, cache } = &mut *w;
-        let people = documents::people(conn)?;
-        let tx = conn.transaction()?;
+        let tx = begin_write(conn, cache)?;
+        let people = documents::people(&tx)?;
         for person in &people {
             for kind in [DocKind::Plan, DocKind::Case] {
                 if cache.ensure(&tx, *person, kind)? {
@@ -239,8 +239,8 @@ impl Store {
     pub fn compact(&self) -> Result<()> {
         let mut w = self.writer();
         let Writer { conn, cache } = &mut *w;
-        let people = documents::people(conn)?;
-        let tx = conn.transaction()?;
+        let tx = begin_write(conn, cache)?;
+        let people = documents::people(&tx)?;
         for person in people {
             for kind in [DocKind::Plan, DocKind::Case] {
                 if cache.ensure(&tx, person, kind)? {
@@ -357,7 +357,11 @@ impl Store {
             // Taken under the writer lock, so that action times follow commit order.
             let actor = self.actor_now();
             let Writer { conn, cache } = &mut *w;
-            if !cache.ensure(conn, person, kind)? {
+            // Hold the write lock from reading the documents to the commit, so another handle
+            // on the file (another process) cannot commit in between: the cached documents
+            // checked here stay current until this change is stored.
+            let tx = begin_write(conn, cache)?;
+            if !cache.ensure(&tx, person, kind)? {
                 return Err(Error::not_found(
                     if kind == DocKind::Plan {
                         "person"
@@ -371,7 +375,7 @@ impl Store {
                 DocKind::Plan => DocKind::Case,
                 DocKind::Case => DocKind::Plan,
             };
-            cache.ensure(conn, person, other)?;
+            cache.ensure(&tx, person, other)?;
             let doc = cache
                 .get_mut(person, kind)
                 .ok_or_else(|| Error::not_found("person", person))?;
@@ -389,15 +393,12 @@ impl Store {
                 .map_err(|failure| failure.error)?
                 .result;
             let bytes = doc.save_after(&before);
-            let stored = (|| {
-                let tx = conn.transaction()?;
-                if let Some(doc) = cache.get(person, kind) {
-                    documents::append(&tx, person, kind, &bytes, doc)?;
-                }
-                refresh_person(&tx, cache, person, actor.now)?;
-                tx.commit()?;
-                Ok::<_, Error>(())
-            })();
+            let stored = match cache.get(person, kind) {
+                Some(doc) => documents::append(&tx, person, kind, &bytes, doc),
+                None => Ok(()),
+            }
+            .and_then(|()| refresh_person(&tx, cache, person, actor.now))
+            .and_then(|()| Ok(tx.commit()?));
             if let Err(e) = stored {
                 cache.evict(person, kind);
                 return Err(e);
@@ -440,7 +441,7 @@ impl Store {
                 |tx| init_case(tx, &actor),
             )
             .map_err(|f| f.error)?;
-            let tx = conn.transaction()?;
+            let tx = begin_write(conn, cache)?;
             documents::insert(&tx, person, DocKind::Plan, &plan)?;
             documents::insert(&tx, person, DocKind::Case, &case)?;
             cache.insert(person, DocKind::Plan, plan);
@@ -476,6 +477,20 @@ impl Store {
             _ => Err(Error::not_found(kind, item)),
         }
     }
+}
+
+/// Begins a write transaction that holds SQLite's write lock from the start, and drops cached
+/// documents if another connection (another process, another handle) committed since they were
+/// loaded. Every write path reads its documents inside this transaction, so they stay current
+/// until the change is stored.
+pub(crate) fn begin_write<'c>(
+    conn: &'c mut Connection,
+    cache: &mut DocCache,
+) -> Result<rusqlite::Transaction<'c>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version = tx.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?;
+    cache.observe_data_version(version);
+    Ok(tx)
 }
 
 /// Rewrites a person's projections from the cached documents.

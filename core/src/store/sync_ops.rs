@@ -203,7 +203,7 @@ impl Store {
         let mut changed = BTreeSet::new();
         let mut erased = BTreeSet::new();
         let mut touched: Vec<DocKey> = Vec::new();
-        let tx = conn.transaction()?;
+        let tx = super::begin_write(conn, cache)?;
         let result = (|| {
             for (person, at) in &msg.tombstones {
                 if !sync_state::is_erased(&tx, *person)? {
@@ -282,6 +282,10 @@ impl Store {
             }
             let now = Utc::now();
             for person in changed.iter().filter(|p| !erased.contains(p)) {
+                // Projections read both documents: the one not in this message may not be
+                // cached (evicted, or the store was just opened).
+                cache.ensure(&tx, *person, DocKind::Plan)?;
+                cache.ensure(&tx, *person, DocKind::Case)?;
                 refresh_person(&tx, cache, *person, now)?;
             }
             for key in &touched {
