@@ -68,12 +68,14 @@ impl Store {
     pub fn sync_start(&self) -> Result<(SyncSession, Vec<u8>)> {
         let mut s = SyncSession::default();
         let scope = self.read(|conn| scope_of(conn, &self.info, None))?;
+        // The count is left out (0): the peer is not known yet, and a patient's phone must not
+        // learn how large this caseload is. The digest alone reveals nothing.
         let msg = Message {
             hello: Some(self.hello()),
             digest: scope.digest(),
-            doc_count: scope.docs.len() as u64,
             ..Message::default()
         };
+        s.initiator = true;
         s.sent_hello = true;
         let bytes = encode(&mut s, &msg);
         Ok((s, bytes))
@@ -335,7 +337,10 @@ impl Store {
             s.peer_has.extend(scope.synced_before.iter().copied());
         }
         let digest = scope.digest();
-        let in_sync = digest == msg.digest && scope.docs.len() as u64 == msg.doc_count;
+        // The connecting side's first message carries no count (see `sync_start`).
+        let count_unknown = !s.initiator && s.stats.messages_received == 1;
+        let in_sync =
+            digest == msg.digest && (count_unknown || scope.docs.len() as u64 == msg.doc_count);
         let mut out = Message {
             digest,
             doc_count: scope.docs.len() as u64,

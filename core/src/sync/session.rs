@@ -64,6 +64,8 @@ pub struct SyncStep {
 pub struct SyncSession {
     pub(crate) peer: Option<Hello>,
     pub(crate) sent_hello: bool,
+    /// This side connected (made the first message).
+    pub(crate) initiator: bool,
     /// 0: no manifest sent yet; 1: the changed-since-last-sync manifest; 2: the full one.
     pub(crate) manifest_level: u8,
     pub(crate) sent_tombstones: bool,
