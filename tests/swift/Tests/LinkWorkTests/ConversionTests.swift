@@ -1,0 +1,70 @@
+// How values cross the boundary, as a Swift developer meets them: ids are UUID text (Swift's
+// uppercase `uuidString` is accepted, ids come back lowercase), instants are `Date` stored at
+// millisecond precision, calendar dates are `YYYY-MM-DD` text.
+import Foundation
+import XCTest
+import LinkWork
+
+final class ConversionTests: LinkWorkTestCase {
+    func testIdsAcceptSwiftsUppercaseUUIDsAndComeBackLowercase() throws {
+        let store = try linkWorkerStore()
+        let pid = try store.addPerson(person: newPerson())
+        XCTAssertEqual(pid, pid.lowercased())
+        let uuid = try XCTUnwrap(UUID(uuidString: pid))
+        // `uuid.uuidString` is uppercase; the store takes it and answers with the canonical id.
+        XCTAssertEqual(try store.person(personId: uuid.uuidString).personId, pid)
+
+        let own = UUID()
+        let patient = try LinkWorkStore.create(
+            path: dir.path("phone.db"), user: "ada", role: .patient, personId: own.uuidString
+        )
+        let stored = try XCTUnwrap(patient.info().personId)
+        XCTAssertNotEqual(stored, own.uuidString, "compare ids as UUIDs, not as text")
+        XCTAssertEqual(UUID(uuidString: stored), own)
+
+        let unknown = UUID()
+        let notFound = assertNotFound(try store.person(personId: unknown.uuidString), kind: "person")
+        XCTAssertEqual(notFound.flatMap { UUID(uuidString: $0.id) }, unknown)
+    }
+
+    func testInstantsCrossAsDatesAtMillisecondPrecision() throws {
+        let store = try linkWorkerStore()
+        let pid = try store.addPerson(person: newPerson())
+        let precise = Date(timeIntervalSince1970: 1_780_000_000.123_456_7)
+        let wholeMillis = Date(timeIntervalSince1970: 1_780_000_000.25)
+        let beforeEpoch = Date(timeIntervalSince1970: -1.5)
+        var ids: [String] = []
+        for at in [precise, wholeMillis, beforeEpoch] {
+            ids.append(try store.recordContactAttempt(
+                personId: pid, attempt: NewContactAttempt(channel: .letter, outcome: .sent, at: at)
+            ))
+        }
+        let attempts = try XCTUnwrap(try store.person(personId: pid).caseRecord).contactAttempts
+        let back = try ids.map { id in try XCTUnwrap(attempts.first { $0.id == id }).at }
+        XCTAssertEqual(back[0].timeIntervalSince1970, precise.timeIntervalSince1970, accuracy: 0.001,
+                       "sub-millisecond digits are dropped")
+        XCTAssertNotEqual(back[0], precise, "so a Date with finer digits does not come back equal")
+        XCTAssertEqual(back[1], wholeMillis, "whole milliseconds cross exactly")
+        XCTAssertEqual(back[2], beforeEpoch, "instants before 1970 cross too")
+
+        // Defaulted instants are "now".
+        let visit = try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .venue))
+        let start = try XCTUnwrap(try store.person(personId: pid).caseRecord?.consultations.first { $0.id == visit }).start
+        XCTAssertLessThan(abs(start.timeIntervalSinceNow), 60)
+    }
+
+    func testCalendarDatesAreIsoText() throws {
+        let store = try linkWorkerStore()
+        let pid = try store.addPerson(person: newPerson(dob: "1950-02-28"))
+        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.dateOfBirth, "1950-02-28")
+        // A leap day is a date; the 30th of February is not; neither is a date with a time.
+        _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Leap", targetDate: "2028-02-29"))
+        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: "x", targetDate: "2027-02-29")),
+                           field: "target_date")
+        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: "x", targetDate: "2027-01-01T00:00:00Z")),
+                           field: "target_date")
+        assertInvalidInput(try store.addStep(personId: pid, step: NewStep(text: "x", owner: .person, due: "tomorrow")),
+                           field: "due")
+        XCTAssertEqual(try store.plan(personId: pid).goals.map(\.targetDate), ["2028-02-29"])
+    }
+}

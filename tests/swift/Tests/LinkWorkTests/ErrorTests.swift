@@ -1,0 +1,232 @@
+// Each LinkWorkError case as a thrown Swift error, matched by pattern, with the field or kind an
+// app acts on, and no patient data in any message.
+import Foundation
+import XCTest
+import LinkWork
+
+final class ErrorTests: LinkWorkTestCase {
+    func testNotFoundForAnUnknownId() throws {
+        let store = try linkWorkerStore()
+        let unknown = UUID().uuidString.lowercased()
+
+        XCTAssertThrowsError(try store.person(personId: unknown)) { error in
+            guard case let LinkWorkError.NotFound(kind, id) = error else {
+                return XCTFail("expected NotFound, got \(error)")
+            }
+            XCTAssertEqual(kind, "person")
+            XCTAssertEqual(id, unknown)
+            XCTAssertEqual(error as? LinkWorkError, .NotFound(kind: "person", id: unknown), "Equatable")
+            XCTAssertTrue(describe(error as! LinkWorkError).hasPrefix("not found: person"))
+        }
+        assertNotFound(try store.completeStep(stepId: unknown), kind: "step")
+        assertNotFound(try store.recordProgress(goalId: unknown, progress: NewProgress(rating: 5)), kind: "goal")
+        assertNotFound(try store.checkIn(consultationId: unknown), kind: "consultation")
+        assertNotFound(try store.addGoal(personId: unknown, goal: NewGoal(text: "x")))
+        assertNotFound(try store.history(personId: unknown))
+
+        let pid = try store.addPerson(person: newPerson())
+        assertNotFound(try store.removeNeed(personId: pid, need: .housing), kind: "need")
+    }
+
+    func testNotFoundCaughtWithDoCatchPattern() throws {
+        let store = try linkWorkerStore()
+        let unknown = UUID().uuidString.lowercased()
+        // The way an app would write it: catch the one case it acts on.
+        do {
+            _ = try store.plan(personId: unknown)
+            XCTFail("plan of an unknown person returned")
+        } catch LinkWorkError.NotFound(let kind, let id) {
+            XCTAssertEqual(kind, "person")
+            XCTAssertEqual(id, unknown)
+        } catch {
+            XCTFail("expected NotFound, got \(error)")
+        }
+    }
+
+    func testInvalidInputNamesTheField() throws {
+        let store = try linkWorkerStore()
+
+        // A bad NHS number (wrong check digit): the field is named, the value never echoed.
+        XCTAssertThrowsError(try store.addPerson(person: newPerson(nhs: "943 476 5918"))) { error in
+            guard case let LinkWorkError.InvalidInput(field, reason) = error else {
+                return XCTFail("expected InvalidInput, got \(error)")
+            }
+            XCTAssertEqual(field, "nhs_number")
+            XCTAssertFalse(reason.isEmpty)
+            for text in [reason, String(describing: error), error.localizedDescription,
+                         describe(error as! LinkWorkError)] {
+                XCTAssertFalse(text.contains("9434765918") || text.contains("943 476 5918"), text)
+                XCTAssertFalse(text.contains("Lovelace") || text.contains("Ada"), text)
+            }
+        }
+
+        // A malformed date string, and a date of birth in the future.
+        XCTAssertThrowsError(try store.addPerson(person: newPerson(dob: "28/02/1950"))) { error in
+            guard case LinkWorkError.InvalidInput(field: "date_of_birth", reason: _) = error else {
+                return XCTFail("expected InvalidInput(date_of_birth), got \(error)")
+            }
+        }
+        assertInvalidInput(try store.addPerson(person: newPerson(dob: day(1))), field: "date_of_birth")
+        assertInvalidInput(try store.addPerson(person: newPerson(given: "  ")), field: "given_name")
+        XCTAssertTrue(try store.caseload(query: CaseloadQuery()).isEmpty, "nothing is stored on error")
+
+        // A rating of 11, and progress with neither rating nor note.
+        let pid = try store.addPerson(person: newPerson())
+        let goal = try store.addGoal(personId: pid, goal: NewGoal(text: "Walk"))
+        XCTAssertThrowsError(try store.recordProgress(goalId: goal, progress: NewProgress(rating: 11))) { error in
+            guard case let LinkWorkError.InvalidInput(field, _) = error else {
+                return XCTFail("expected InvalidInput, got \(error)")
+            }
+            XCTAssertEqual(field, "rating")
+        }
+        assertInvalidInput(try store.recordProgress(goalId: goal, progress: NewProgress()), field: "progress")
+        XCTAssertTrue(try store.plan(personId: pid).goals.first?.progress.isEmpty ?? false)
+
+        // More malformed dates and ids.
+        assertInvalidInput(try store.due(until: "next week"), field: "until")
+        assertInvalidInput(
+            try store.addGoal(personId: pid, goal: NewGoal(text: "Swim", targetDate: "2026-02-30")), field: "target_date"
+        )
+        assertInvalidInput(try store.setReviewDate(personId: pid, date: "2026-13-01"), field: "review_date")
+        assertInvalidInput(try store.person(personId: "not-a-uuid"), field: "person_id")
+        assertInvalidInput(
+            try store.addStep(personId: pid, step: NewStep(text: "x", owner: .person, goalId: "nope")), field: "goal_id"
+        )
+        assertInvalidInput(
+            try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .phone, durationMinutes: 0)),
+            field: "duration_minutes"
+        )
+        XCTAssertEqual(try store.plan(personId: pid).goals.count, 1)
+    }
+
+    func testInvalidInputForMeasureAnswers() throws {
+        let store = try linkWorkerStore()
+        let pid = try store.addPerson(person: newPerson())
+        let outOfRange = assertInvalidInput(
+            try store.recordMeasure(
+                personId: pid,
+                response: NewMeasureResponse(instrument: .ons4, timepoint: .baseline, mode: .selfCompleted,
+                                             answers: [4, 11, 5, 7])
+            ),
+            field: "answers"
+        )
+        XCTAssertFalse(outOfRange?.reason.contains("11") ?? true, "the answer value is not echoed")
+        assertInvalidInput(
+            try store.recordMeasure(
+                personId: pid,
+                response: NewMeasureResponse(instrument: .ons4, timepoint: .baseline, mode: .selfCompleted,
+                                             answers: [4, 5])
+            ),
+            field: "answers"
+        )
+        assertInvalidInput(
+            try store.recordMeasure(
+                personId: pid,
+                response: NewMeasureResponse(instrument: .pam, timepoint: .baseline, mode: .selfCompleted,
+                                             pam: PamResult(score: 120.0, level: 2, version: "13"))
+            ),
+            field: "pam"
+        )
+        XCTAssertTrue(try store.plan(personId: pid).measures.isEmpty)
+    }
+
+    func testConflictForIllegalTransitionsAndAnExistingStore() throws {
+        let path = dir.path("caseload.db")
+        do {
+            let store = try LinkWorkStore.create(path: path, user: "sam.worker", role: .linkWorker)
+            let pid = try store.addPerson(person: newPerson())
+
+            XCTAssertThrowsError(
+                try store.transitionEpisode(
+                    personId: pid, transition: EpisodeTransition(to: .discharged, dischargeReason: .other)
+                )
+            ) { error in
+                guard case let LinkWorkError.Conflict(reason) = error else {
+                    return XCTFail("expected Conflict, got \(error)")
+                }
+                XCTAssertTrue(reason.contains("referred") && reason.contains("discharged"), reason)
+            }
+            XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.status, .referred, "state unchanged")
+
+            _ = try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted))
+            assertConflict(try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .contacting)))
+            let onward = try store.addOnwardReferral(personId: pid, referral: NewOnwardReferral(service: "Walking group"))
+            assertConflict(try store.transitionOnwardReferral(referralId: onward, to: .gotHelp))
+            let step = try store.addStep(personId: pid, step: NewStep(text: "Call", owner: .linkWorker))
+            try store.completeStep(stepId: step)
+            assertConflict(try store.completeStep(stepId: step))
+            let visit = try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .homeVisit))
+            assertConflict(try store.checkOut(consultationId: visit))
+            try store.checkIn(consultationId: visit)
+            assertConflict(try store.checkIn(consultationId: visit))
+            let phoneCall = try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .phone))
+            assertInvalidInput(try store.checkIn(consultationId: phoneCall))
+        }
+        // A store is already there.
+        assertConflict(try LinkWorkStore.create(path: path, user: "someone", role: .linkWorker))
+    }
+
+    func testNotPermittedOnAPatientStore() throws {
+        let pid = UUID().uuidString.lowercased()
+        let store = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        XCTAssertEqual(store.info().role, .patient)
+        XCTAssertEqual(store.info().personId, pid)
+
+        XCTAssertThrowsError(try store.addPerson(person: newPerson())) { error in
+            guard case let LinkWorkError.NotPermitted(action) = error else {
+                return XCTFail("expected NotPermitted, got \(error)")
+            }
+            XCTAssertFalse(action.trimmingCharacters(in: .whitespaces).isEmpty)
+        }
+        assertNotPermitted(try store.plan(personId: UUID().uuidString.lowercased()))
+        assertNotPermitted(try store.gpCodes(personId: pid))
+        assertNotPermitted(try store.setWhatMatters(personId: pid, text: "x"))
+        assertNotPermitted(try store.addCaseNote(personId: pid, text: "x"))
+
+        // A patient store must name its person.
+        assertInvalidInput(
+            try LinkWorkStore.create(path: dir.path("phone2.db"), user: "ada", role: .patient), field: "person"
+        )
+    }
+
+    func testStorageForAFileThatIsNotAStore() throws {
+        let text = String(repeating: "this is not a database, just some text\n", count: 100)
+        let path = dir.path("notes.txt")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+
+        XCTAssertThrowsError(try LinkWorkStore.open(path: path)) { error in
+            guard case let LinkWorkError.Storage(reason) = error else {
+                return XCTFail("expected Storage, got \(error)")
+            }
+            XCTAssertFalse(reason.isEmpty)
+            XCTAssertTrue(describe(error as! LinkWorkError).hasPrefix("storage"))
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), text, "left untouched")
+        assertStorage(try LinkWorkStore.open(path: dir.path("missing.db")))
+        assertStorage(try LinkWorkStore.openAs(path: path, user: "jo.colleague"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("missing.db")), "open never creates")
+    }
+
+    func testErrorsAreSwiftErrorValues() throws {
+        let store = try linkWorkerStore()
+        var caught: Error?
+        do {
+            _ = try store.person(personId: "nope")
+        } catch {
+            caught = error
+        }
+        let error = try XCTUnwrap(caught as? LinkWorkError, "thrown as LinkWorkError")
+        guard case let .InvalidInput(field, reason) = error else {
+            return XCTFail("expected InvalidInput, got \(error)")
+        }
+        XCTAssertEqual(field, "person_id")
+        // Equatable and Hashable: compare whole errors, put them in sets.
+        XCTAssertEqual(error, .InvalidInput(field: "person_id", reason: reason))
+        XCTAssertNotEqual(error, .InvalidInput(field: "goal_id", reason: reason))
+        let set: Set<LinkWorkError> = [error, error, .Conflict(reason: "x")]
+        XCTAssertEqual(set.count, 2)
+        // LocalizedError: localizedDescription is for logs (it names the case and field).
+        XCTAssertTrue(error.localizedDescription.contains("person_id"), error.localizedDescription)
+        XCTAssertTrue(error.localizedDescription.contains("InvalidInput"), error.localizedDescription)
+    }
+}

@@ -1,0 +1,245 @@
+// Shared fixtures of the Swift suite: a temporary directory per test, dates as the API takes
+// them, a sample person, a thread-safe recording listener, and helpers that assert a call
+// throws one LinkWorkError case and hand back its payload.
+import Foundation
+import XCTest
+import LinkWork
+
+/// Base class: every test gets a fresh temporary directory, removed afterwards.
+class LinkWorkTestCase: XCTestCase {
+    private(set) var dir: TempDir!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        dir = try TempDir()
+    }
+
+    override func tearDownWithError() throws {
+        dir?.remove()
+        dir = nil
+        try super.tearDownWithError()
+    }
+
+    /// A new link-worker store acting as `user`.
+    func linkWorkerStore(_ name: String = "caseload.db", user: String = "sam.worker") throws -> LinkWorkStore {
+        try LinkWorkStore.create(path: dir.path(name), user: user, role: .linkWorker)
+    }
+}
+
+/// A temporary directory, named `linkwork-swift-<uuid>` under the system's temporary directory.
+final class TempDir {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("linkwork-swift-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// A path for a file in the directory (the API takes paths as strings).
+    func path(_ name: String) -> String {
+        url.appendingPathComponent(name).path
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// Today (UTC, as the core reckons it) plus `offset` days, as the `YYYY-MM-DD` text the API
+/// takes and returns for calendar dates.
+func day(_ offset: Int = 0) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let date = calendar.date(byAdding: .day, value: offset, to: Date())!
+    let c = calendar.dateComponents([.year, .month, .day], from: date)
+    return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+}
+
+/// Now minus `seconds`, truncated to whole seconds (so it crosses the FFI exactly).
+func wholeSecondsAgo(_ seconds: TimeInterval) -> Date {
+    Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - seconds).rounded(.down))
+}
+
+/// A person with a GP referral; names and numbers are fictional (943 476 5919 is the NHS
+/// example number).
+func newPerson(
+    given: String = "Ada",
+    family: String = "Lovelace",
+    nhs: String? = "943 476 5919",
+    dob: String? = "1950-02-28"
+) -> NewPerson {
+    NewPerson(
+        givenName: given,
+        familyName: family,
+        dateOfBirth: dob,
+        nhsNumber: nhs,
+        phone: "07700 900123",
+        preferredContact: .phone,
+        referral: NewReferral(
+            source: .gp,
+            referrer: "Dr Patel",
+            reasons: ["isolated since bereavement"],
+            urgency: .routine,
+            consentToContact: true
+        )
+    )
+}
+
+/// Records every notification. Callbacks arrive on Rust threads, possibly at the same time,
+/// so the state is behind a lock (shared/recipes/swift-linux.md, pitfall 10).
+final class Recorder: ChangeListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [[String]] = []
+    private var recordedThreads: [Bool] = []
+
+    func peopleChanged(personIds: [String]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        recorded.append(personIds)
+        recordedThreads.append(Thread.isMainThread)
+    }
+
+    /// Every notification so far, in arrival order.
+    var calls: [[String]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    /// For each notification, whether it arrived on the main thread.
+    var onMainThread: [Bool] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recordedThreads
+    }
+}
+
+/// Collects values and errors from many threads.
+final class Collector<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [T] = []
+    private var errors: [Error] = []
+
+    func add(_ value: T) { lock.lock(); values.append(value); lock.unlock() }
+    func fail(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }
+    var all: [T] { lock.lock(); defer { lock.unlock() }; return values }
+    var failures: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
+}
+
+/// Exhaustive over the error's cases: a case added in Rust fails to compile here.
+func describe(_ error: LinkWorkError) -> String {
+    switch error {
+    case let .NotFound(kind, id): return "not found: \(kind) \(id)"
+    case let .InvalidInput(field, reason): return "invalid \(field): \(reason)"
+    case let .Conflict(reason): return "conflict: \(reason)"
+    case let .NotPermitted(action): return "not permitted: \(action)"
+    case let .Storage(reason): return "storage: \(reason)"
+    case let .Sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
+    case let .Unexpected(reason): return "unexpected: \(reason)"
+    }
+}
+
+// MARK: - Asserting one error case
+
+/// Asserts that `expression` throws `LinkWorkError.NotFound`; returns its payload.
+@discardableResult
+func assertNotFound<T>(
+    _ expression: @autoclosure () throws -> T,
+    kind expectedKind: String? = nil,
+    file: StaticString = #filePath, line: UInt = #line
+) -> (kind: String, id: String)? {
+    var payload: (kind: String, id: String)?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.NotFound(kind, id) = error else {
+            return XCTFail("expected LinkWorkError.NotFound, got \(error)", file: file, line: line)
+        }
+        payload = (kind, id)
+    }
+    if let expectedKind, let payload {
+        XCTAssertEqual(payload.kind, expectedKind, file: file, line: line)
+    }
+    return payload
+}
+
+/// Asserts that `expression` throws `LinkWorkError.InvalidInput` (naming `field` when given);
+/// returns its payload.
+@discardableResult
+func assertInvalidInput<T>(
+    _ expression: @autoclosure () throws -> T,
+    field expectedField: String? = nil,
+    file: StaticString = #filePath, line: UInt = #line
+) -> (field: String, reason: String)? {
+    var payload: (field: String, reason: String)?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.InvalidInput(field, reason) = error else {
+            return XCTFail("expected LinkWorkError.InvalidInput, got \(error)", file: file, line: line)
+        }
+        payload = (field, reason)
+    }
+    if let expectedField, let payload {
+        XCTAssertEqual(payload.field, expectedField, "reason: \(payload.reason)", file: file, line: line)
+    }
+    return payload
+}
+
+/// Asserts that `expression` throws `LinkWorkError.Conflict`; returns its reason.
+@discardableResult
+func assertConflict<T>(
+    _ expression: @autoclosure () throws -> T,
+    file: StaticString = #filePath, line: UInt = #line
+) -> String? {
+    var reason: String?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.Conflict(r) = error else {
+            return XCTFail("expected LinkWorkError.Conflict, got \(error)", file: file, line: line)
+        }
+        reason = r
+    }
+    return reason
+}
+
+/// Asserts that `expression` throws `LinkWorkError.NotPermitted`; returns its action.
+@discardableResult
+func assertNotPermitted<T>(
+    _ expression: @autoclosure () throws -> T,
+    file: StaticString = #filePath, line: UInt = #line
+) -> String? {
+    var action: String?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.NotPermitted(a) = error else {
+            return XCTFail("expected LinkWorkError.NotPermitted, got \(error)", file: file, line: line)
+        }
+        action = a
+    }
+    return action
+}
+
+/// Asserts that `expression` throws `LinkWorkError.Storage`; returns its reason.
+@discardableResult
+func assertStorage<T>(
+    _ expression: @autoclosure () throws -> T,
+    file: StaticString = #filePath, line: UInt = #line
+) -> String? {
+    var reason: String?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.Storage(r) = error else {
+            return XCTFail("expected LinkWorkError.Storage, got \(error)", file: file, line: line)
+        }
+        reason = r
+    }
+    return reason
+}
+
+/// The scored result of a measure, or a test failure.
+func scored(_ outcome: ScoreOutcome?, file: StaticString = #filePath, line: UInt = #line) throws -> Score {
+    guard case let .scored(score)? = outcome else {
+        XCTFail("expected a scored outcome, got \(String(describing: outcome))", file: file, line: line)
+        throw TestFailure.notScored
+    }
+    return score
+}
+
+enum TestFailure: Error {
+    case notScored
+}

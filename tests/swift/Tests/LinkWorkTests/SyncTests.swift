@@ -1,0 +1,555 @@
+// Sync through the byte API (Data in, Data out): two link-worker stores converging, cheap
+// reconnects, a patient's store getting only its plan and refusing case data, broken messages,
+// conflicts surfaced and resolved, erasure travelling, live mode, and sessions driven from their
+// own threads.
+import Foundation
+import XCTest
+import LinkWork
+
+/// What one side of a finished exchange saw.
+struct SideResult {
+    let stats: SyncStats
+    let changed: Set<String>
+    let peer: PeerInfo?
+}
+
+/// Both sides of a finished exchange.
+struct Exchange {
+    let connecting: SideResult
+    let listening: SideResult
+    let messages: Int
+}
+
+/// Runs a whole session in memory: `from` connects, `to` listens, and every reply is handed to
+/// the other side until a step has no reply. Checks that both sessions end complete.
+func sync(_ from: LinkWorkStore, _ to: LinkWorkStore,
+          file: StaticString = #filePath, line: UInt = #line) throws -> Exchange {
+    let start = try from.syncStart()
+    let a = start.session
+    let b = to.syncAccept()
+    var changedA = Set<String>()
+    var changedB = Set<String>()
+    var message: Data? = start.message
+    var toListener = true
+    var messages = 0
+    while let m = message {
+        messages += 1
+        guard messages < 100 else {
+            XCTFail("the exchange did not end", file: file, line: line)
+            break
+        }
+        let step = try (toListener ? b : a).receive(message: m)
+        if toListener {
+            changedB.formUnion(step.changedPersonIds)
+        } else {
+            changedA.formUnion(step.changedPersonIds)
+        }
+        if step.reply == nil {
+            XCTAssertTrue(step.complete, "no reply but not complete", file: file, line: line)
+        }
+        message = step.reply
+        toListener.toggle()
+    }
+    XCTAssertTrue(a.isComplete(), "connecting side not complete", file: file, line: line)
+    XCTAssertTrue(b.isComplete(), "listening side not complete", file: file, line: line)
+    XCTAssertEqual(changedA, Set(a.changedPersonIds()), file: file, line: line)
+    XCTAssertEqual(changedB, Set(b.changedPersonIds()), file: file, line: line)
+    return Exchange(
+        connecting: SideResult(stats: a.stats(), changed: changedA, peer: a.peer()),
+        listening: SideResult(stats: b.stats(), changed: changedB, peer: b.peer()),
+        messages: messages
+    )
+}
+
+/// Drives one round to the end: `message` goes to `to`, and replies bounce between the two
+/// sessions until a step has no reply.
+func deliver(_ message: Data, to: SyncSession, other: SyncSession) throws {
+    var next: Data? = message
+    var side = to
+    while let current = next {
+        next = try side.receive(message: current).reply
+        side = side === to ? other : to
+    }
+}
+
+/// The caseload without `updatedAt` (when each device itself last changed a row).
+func comparableCaseload(_ store: LinkWorkStore) throws -> [CaseloadEntry] {
+    try store.caseload(query: CaseloadQuery()).map { entry in
+        var entry = entry
+        entry.updatedAt = Date(timeIntervalSince1970: 0)
+        return entry
+    }
+}
+
+/// Asserts that `expression` throws `LinkWorkError.Sync`; returns the error.
+@discardableResult
+func assertSyncError<T>(_ expression: @autoclosure () throws -> T, retryable expected: Bool? = nil,
+                        file: StaticString = #filePath, line: UInt = #line) -> LinkWorkError? {
+    var thrown: LinkWorkError?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.Sync(retryable, reason) = error else {
+            return XCTFail("expected LinkWorkError.Sync, got \(error)", file: file, line: line)
+        }
+        if let expected {
+            XCTAssertEqual(retryable, expected, reason, file: file, line: line)
+        }
+        thrown = error as? LinkWorkError
+    }
+    return thrown
+}
+
+/// Asserts that `expression` throws exactly `expected`.
+func assertThrows<T>(_ expression: @autoclosure () throws -> T, _ expected: LinkWorkError?,
+                     file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        XCTAssertEqual(error as? LinkWorkError, expected, file: file, line: line)
+    }
+}
+
+final class SyncTests: LinkWorkTestCase {
+    func testTwoLinkWorkerStoresSyncAndOfflineEditsMergeOnBoth() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        let pid = try a.addPerson(person: newPerson())
+        let goal = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let heard = Recorder()
+        _ = b.addListener(listener: heard)
+
+        let first = try sync(a, b)
+        XCTAssertEqual(first.listening.changed, [pid])
+        XCTAssertEqual(first.connecting.changed, [])
+        XCTAssertEqual(first.connecting.peer, PeerInfo(storeId: b.info().storeId, role: .linkWorker, personId: nil))
+        XCTAssertEqual(first.listening.peer, PeerInfo(storeId: a.info().storeId, role: .linkWorker, personId: nil))
+        XCTAssertEqual(heard.calls, [[pid]])
+        XCTAssertEqual(try a.person(personId: pid), try b.person(personId: pid))
+
+        // Both edit offline, then b connects this time.
+        _ = try a.addCaseNote(personId: pid, text: "Note from Sam")
+        _ = try a.recordProgress(goalId: goal, progress: NewProgress(rating: 6))
+        _ = try b.addCaseNote(personId: pid, text: "Note from Jo")
+        let step = try b.addStep(personId: pid, step: NewStep(text: "Find boots", owner: .person))
+        try b.updateStep(stepId: step, update: StepUpdate(due: day(7)))
+
+        // The receiving store's listener runs after the merge: it already sees both sides.
+        final class NotesSeen: ChangeListener, @unchecked Sendable {
+            weak var store: LinkWorkStore?
+            let seen = Collector<Set<String>>()
+            func peopleChanged(personIds: [String]) throws {
+                for id in personIds {
+                    let notes = try store?.person(personId: id).caseRecord?.notes.map(\.text) ?? []
+                    seen.add(Set(notes))
+                }
+            }
+        }
+        let notesSeen = NotesSeen()
+        notesSeen.store = a
+        _ = a.addListener(listener: notesSeen)
+        let second = try sync(b, a)
+        XCTAssertEqual(second.connecting.changed, [pid], "b learned a's edits")
+        XCTAssertEqual(second.listening.changed, [pid], "a learned b's edits")
+        let both: Set<String> = ["Note from Sam", "Note from Jo"]
+        // Told once per message that changed something: usually one, sometimes two (how the
+        // exchange splits into messages varies from run to run). Each call already sees what
+        // that message merged, and the last one sees both sides.
+        let seen = notesSeen.seen.all
+        XCTAssertFalse(seen.isEmpty)
+        XCTAssertTrue(seen.allSatisfy { $0.contains("Note from Sam") && $0.isSubset(of: both) }, "\(seen)")
+        XCTAssertEqual(seen.last, both)
+
+        let merged = try a.person(personId: pid)
+        XCTAssertEqual(merged, try b.person(personId: pid))
+        XCTAssertEqual(Set(merged.caseRecord?.notes.map(\.text) ?? []), both)
+        XCTAssertEqual(merged.plan.goals.first?.progress.map(\.rating), [6])
+        XCTAssertEqual(merged.plan.steps.map(\.due), [day(7)])
+        XCTAssertTrue(merged.conflicts.isEmpty)
+        XCTAssertEqual(try comparableCaseload(a), try comparableCaseload(b))
+        XCTAssertEqual(Set(try a.history(personId: pid).map(\.user)), ["sam.worker", "jo.colleague"])
+    }
+
+    func testIdleReconnectIsOneRoundTripUnderOneKilobyte() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        for i in 0..<250 {
+            _ = try a.addPerson(person: newPerson(given: "Person\(i)", nhs: nil))
+        }
+        let initial = try sync(a, b)
+        XCTAssertEqual(initial.listening.changed.count, 250)
+        XCTAssertEqual(try b.caseload(query: CaseloadQuery()).count, 250)
+
+        let heard = Recorder()
+        _ = a.addListener(listener: heard)
+        _ = b.addListener(listener: heard)
+        for (from, to) in [(a, b), (b, a)] {
+            let idle = try sync(from, to)
+            let s = idle.connecting.stats
+            XCTAssertEqual(idle.messages, 2)
+            XCTAssertEqual(s.roundTrips, 1)
+            XCTAssertEqual(s.messagesSent, 1)
+            XCTAssertEqual(s.messagesReceived, 1)
+            XCTAssertEqual(s.bytesSent, idle.listening.stats.bytesReceived)
+            XCTAssertEqual(s.bytesReceived, idle.listening.stats.bytesSent)
+            XCTAssertLessThan(s.bytesSent + s.bytesReceived, 1024, "idle reconnect cost")
+            XCTAssertTrue(idle.connecting.changed.isEmpty && idle.listening.changed.isEmpty)
+        }
+        XCTAssertTrue(heard.calls.isEmpty, "nobody is told when nothing changed")
+
+        // One offline edit costs more than an idle reconnect, but far less than the caseload.
+        let pid = try XCTUnwrap(try a.caseload(query: CaseloadQuery(text: "Person249")).first).personId
+        try a.setWhatMatters(personId: pid, text: "Gardening")
+        let one = try sync(a, b)
+        XCTAssertEqual(one.listening.changed, [pid])
+        XCTAssertLessThan(one.connecting.stats.bytesSent + one.connecting.stats.bytesReceived, 8192)
+    }
+
+    func testAPatientStoreSyncsOnlyItsOwnPlanAndProgressFlowsBack() throws {
+        let worker = try linkWorkerStore()
+        let pid = try worker.addPerson(person: newPerson())
+        let other = try worker.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        let goal = try worker.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let step = try worker.addStep(personId: pid, step: NewStep(text: "Find boots", owner: .person))
+        _ = try worker.addGoal(personId: other, goal: NewGoal(text: "Someone else's goal"))
+        _ = try worker.addCaseNote(personId: pid, text: "Case data stays on the team's devices")
+
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let first = try sync(phone, worker)
+        XCTAssertEqual(first.listening.peer, PeerInfo(storeId: phone.info().storeId, role: .patient, personId: pid))
+        XCTAssertEqual(first.connecting.changed, [pid])
+        XCTAssertEqual(try worker.plan(personId: pid), try phone.plan(personId: pid))
+        XCTAssertNil(try phone.person(personId: pid).caseRecord)
+        XCTAssertEqual(try phone.caseload(query: CaseloadQuery()).map(\.personId), [pid])
+        assertNotPermitted(try phone.exportDocument(personId: pid, kind: .case))
+        assertNotPermitted(try phone.plan(personId: other))
+        assertNotPermitted(try phone.erasePerson(personId: pid))
+
+        // The person's own edits on their phone reach the worker, with their name.
+        _ = try phone.recordProgress(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))
+        try phone.completeStep(stepId: step)
+        let back = try sync(phone, worker)
+        XCTAssertEqual(back.listening.changed, [pid])
+        let plan = try worker.plan(personId: pid)
+        XCTAssertEqual(plan.goals.first?.progress.map(\.recordedBy), ["ada"])
+        XCTAssertEqual(plan.steps.first?.doneBy, "ada")
+        XCTAssertEqual(plan, try phone.plan(personId: pid))
+        XCTAssertEqual(try worker.person(personId: pid).caseRecord?.notes.count, 1)
+    }
+
+    func testAPatientStoreRefusesAMessageCarryingCaseDataStoringNothing() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        let pid = try a.addPerson(person: newPerson())
+        _ = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        _ = try a.addCaseNote(personId: pid, text: "Confidential")
+
+        // Capture a link-worker <-> link-worker exchange: a's hello, then a's message carrying
+        // its whole documents (plan and case) to b.
+        let start = try a.syncStart()
+        let hello = start.message
+        let manifest = try XCTUnwrap(try b.syncAccept().receive(message: hello).reply)
+        let documents = try XCTUnwrap(try start.session.receive(message: manifest).reply)
+        XCTAssertGreaterThan(documents.count, hello.count + 500, "the message carries whole documents")
+
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let heard = Recorder()
+        _ = phone.addListener(listener: heard)
+        do {
+            let session = phone.syncAccept()
+            let step = try session.receive(message: hello) // a link worker may talk to the phone
+            XCTAssertTrue(step.changedPersonIds.isEmpty)
+            let refused = assertNotPermitted(try session.receive(message: documents))
+            XCTAssertEqual(refused, "receive a case document on a patient store")
+            // The session is finished: later calls throw the same error.
+            assertThrows(try session.receive(message: documents), refused.map { LinkWorkError.NotPermitted(action: $0) })
+            assertThrows(try session.poll(), refused.map { LinkWorkError.NotPermitted(action: $0) })
+            XCTAssertFalse(session.isComplete())
+            XCTAssertEqual(session.stats().messagesReceived, 2)
+        }
+        // Nothing of the message was stored, not even the plan the phone may hold.
+        assertNotFound(try phone.plan(personId: pid))
+        XCTAssertTrue(try phone.caseload(query: CaseloadQuery()).isEmpty)
+        XCTAssertTrue(try phone.erasedPeople().isEmpty)
+        XCTAssertTrue(heard.calls.isEmpty)
+
+        // The same message without the hello before it: out of order for a new session.
+        assertSyncError(try phone.syncAccept().receive(message: documents), retryable: false)
+        XCTAssertTrue(try phone.caseload(query: CaseloadQuery()).isEmpty)
+    }
+
+    func testBrokenBytesAreANonRetryableSyncErrorAndFinishTheSession() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        let pid = try a.addPerson(person: newPerson())
+        let first = try a.syncStart().message
+        // Slices of a Data (non-zero start index after dropFirst) cross like any Data.
+        let broken: [Data] = [first.prefix(first.count / 2), first.dropLast(), Data(), Data([1, 2, 3]),
+                              first.dropFirst()]
+        for bad in broken {
+            let session = b.syncAccept()
+            let error = assertSyncError(try session.receive(message: bad), retryable: false)
+            // Abandoned: even the intact message is refused now, with the same error.
+            assertThrows(try session.receive(message: first), error)
+        }
+        // The documents' message cut off half-way: same error, nothing stored.
+        let start = try a.syncStart()
+        let listening = b.syncAccept()
+        let manifest = try XCTUnwrap(try listening.receive(message: start.message).reply)
+        let documents = try XCTUnwrap(try start.session.receive(message: manifest).reply)
+        assertSyncError(try listening.receive(message: documents.prefix(documents.count - 10)), retryable: false)
+        XCTAssertTrue(try b.caseload(query: CaseloadQuery()).isEmpty)
+
+        // A new session succeeds.
+        XCTAssertEqual(try sync(a, b).listening.changed, [pid])
+        XCTAssertEqual(try a.person(personId: pid), try b.person(personId: pid))
+    }
+
+    func testConcurrentGoalStatusEditsSurfaceOneConflictThatAnEditResolves() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        let pid = try a.addPerson(person: newPerson())
+        let goal = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        _ = try sync(a, b)
+        let before = Date().addingTimeInterval(-2)
+
+        try a.updateGoal(goalId: goal, update: GoalUpdate(status: .achieved))
+        try b.updateGoal(goalId: goal, update: GoalUpdate(status: .dropped))
+        XCTAssertTrue(try a.person(personId: pid).conflicts.isEmpty, "no conflict before the stores meet")
+        _ = try sync(a, b)
+
+        let record = try a.person(personId: pid)
+        XCTAssertEqual(record, try b.person(personId: pid), "both stores show the same record and conflict")
+        XCTAssertEqual(record.conflicts.count, 1)
+        let conflict = try XCTUnwrap(record.conflicts.first)
+        XCTAssertEqual(conflict.document, .plan)
+        XCTAssertEqual(conflict.path, ["goals", goal, "status"])
+        XCTAssertEqual(
+            Dictionary(uniqueKeysWithValues: conflict.values.map { ($0.value, $0.setBy) }),
+            ["achieved": "sam.worker", "dropped": "jo.colleague"]
+        )
+        XCTAssertEqual(conflict.values.map(\.shown), [true, false], "the shown value comes first")
+        let shown = try XCTUnwrap(record.plan.goals.first).status
+        XCTAssertEqual(shown, conflict.values[0].value == "achieved" ? .achieved : .dropped)
+        for value in conflict.values {
+            XCTAssertGreaterThanOrEqual(value.setAt, before)
+            XCTAssertLessThanOrEqual(value.setAt, Date().addingTimeInterval(2))
+        }
+
+        // Resolving is a new edit of the field; the peer learns it on the next sync.
+        try b.updateGoal(goalId: goal, update: GoalUpdate(status: .partlyAchieved))
+        XCTAssertTrue(try b.person(personId: pid).conflicts.isEmpty)
+        XCTAssertEqual(try a.person(personId: pid).conflicts.count, 1)
+        XCTAssertEqual(try sync(b, a).listening.changed, [pid])
+        for store in [a, b] {
+            let r = try store.person(personId: pid)
+            XCTAssertTrue(r.conflicts.isEmpty)
+            XCTAssertEqual(r.plan.goals.first?.status, .partlyAchieved)
+        }
+    }
+
+    func testErasureTravelsToThePeerAndTheErasedPersonCannotComeBack() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        let pid = try a.addPerson(person: newPerson())
+        let kept = try a.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        _ = try a.addGoal(personId: pid, goal: NewGoal(text: "Walk"))
+        _ = try sync(a, b)
+        let oldPlan = try b.exportDocument(personId: pid, kind: .plan)
+        let heardA = Recorder()
+        let heardB = Recorder()
+        _ = a.addListener(listener: heardA)
+        _ = b.addListener(listener: heardB)
+
+        let before = Date().addingTimeInterval(-1)
+        try a.erasePerson(personId: pid)
+        XCTAssertEqual(heardA.calls, [[pid]])
+        assertNotFound(try a.person(personId: pid))
+        let erased = try a.erasedPeople()
+        XCTAssertEqual(erased.map(\.personId), [pid])
+        let erasedAt = try XCTUnwrap(erased.first).erasedAt
+        XCTAssertGreaterThanOrEqual(erasedAt, before)
+        XCTAssertLessThan(erasedAt.timeIntervalSince(before), 60)
+        assertNotFound(try a.erasePerson(personId: pid))
+        assertNotFound(try a.erasePerson(personId: UUID().uuidString))
+        assertInvalidInput(try a.erasePerson(personId: "not-an-id"), field: "person_id")
+
+        // b still holds pid until the stores meet; b connecting is enough.
+        XCTAssertEqual(try b.caseload(query: CaseloadQuery()).count, 2)
+        let exchange = try sync(b, a)
+        XCTAssertEqual(exchange.connecting.changed, [pid])
+        XCTAssertEqual(heardB.calls, [[pid]])
+        assertNotFound(try b.person(personId: pid))
+        XCTAssertEqual(try b.caseload(query: CaseloadQuery()).map(\.personId), [kept])
+        XCTAssertEqual(try a.erasedPeople(), try b.erasedPeople())
+
+        // Old copies cannot bring the person back, by import or by sync.
+        XCTAssertEqual(assertNotPermitted(try b.importDocument(bytes: oldPlan)), "restore an erased person")
+        let c = try linkWorkerStore("c.db", user: "al.hub")
+        _ = try c.importDocument(bytes: oldPlan) // a device that never heard of the erasure
+        XCTAssertEqual(try sync(a, c).listening.changed, [pid, kept], "c erases pid and learns kept")
+        assertNotFound(try c.person(personId: pid))
+        XCTAssertEqual(try a.erasedPeople(), try c.erasedPeople())
+    }
+
+    func testLiveModePollCarriesAnEditOverAnOpenSession() throws {
+        let worker = try linkWorkerStore("a.db", user: "sam.worker")
+        let pid = try worker.addPerson(person: newPerson())
+        let goal = try worker.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let start = try phone.syncStart()
+        let sp = start.session
+        let sw = worker.syncAccept()
+
+        try deliver(start.message, to: sw, other: sp)
+        XCTAssertTrue(sp.isComplete() && sw.isComplete())
+        XCTAssertEqual(try phone.plan(personId: pid).goals.map(\.id), [goal])
+        XCTAssertNil(try sp.poll(), "nothing new")
+        XCTAssertNil(try sw.poll(), "nothing new")
+
+        // During the call the person records progress; the worker sees it at once.
+        let heard = Recorder()
+        _ = worker.addListener(listener: heard)
+        _ = try phone.recordProgress(goalId: goal, progress: NewProgress(rating: 8, note: "on the call"))
+        let update = try XCTUnwrap(try sp.poll())
+        XCTAssertNil(try sp.poll(), "a round is in flight")
+        try deliver(update, to: sw, other: sp)
+        XCTAssertEqual(try worker.plan(personId: pid).goals.first?.progress.map(\.note), ["on the call"])
+        XCTAssertEqual(heard.calls, [[pid]])
+
+        // And the other way.
+        let step = try worker.addStep(personId: pid, step: NewStep(text: "Try the Tuesday walk", owner: .person))
+        try deliver(try XCTUnwrap(try sw.poll()), to: sp, other: sw)
+        XCTAssertEqual(try phone.plan(personId: pid).steps.map(\.id), [step])
+        XCTAssertEqual(try worker.plan(personId: pid), try phone.plan(personId: pid))
+        XCTAssertNil(try sp.poll())
+        XCTAssertNil(try sw.poll())
+        XCTAssertTrue(sp.isComplete() && sw.isComplete())
+    }
+
+    func testEachSideOnItsOwnThreadOverAQueueTransport() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let people = try (0..<5).map { try a.addPerson(person: newPerson(given: "P\($0)", nhs: nil)) }
+
+        // A listener that reads the session's getters while the session applies a message (they
+        // must not wait for it). It holds the session weakly: session -> store -> listener.
+        final class Getters: ChangeListener, @unchecked Sendable {
+            weak var session: SyncSession?
+            let stats = Collector<SyncStats>()
+            let peers = Collector<String?>()
+            func peopleChanged(personIds: [String]) throws {
+                guard let session else { return }
+                stats.add(session.stats())
+                peers.add(session.peer()?.storeId)
+                _ = session.isComplete()
+            }
+        }
+        let getters = Getters()
+        var listening: SyncSession! = try {
+            let b = try linkWorkerStore("b.db", user: "jo.colleague")
+            _ = try b.addPerson(person: newPerson(given: "Q", nhs: nil))
+            _ = b.addListener(listener: getters)
+            let session = b.syncAccept()
+            getters.session = session
+            return session
+        }() // the app let go of its store: the session keeps it open until the session goes
+
+        let toA = Channel()
+        let toB = Channel()
+        let failures = Collector<Void>()
+        let group = DispatchGroup()
+        func side(_ session: SyncSession, inbox: Channel, outbox: Channel, first: Data?) {
+            DispatchQueue.global().async(group: group) {
+                do {
+                    if let first { outbox.send(.bytes(first)) }
+                    while true {
+                        guard let message = inbox.receive(timeout: 30) else {
+                            throw LinkWorkError.Unexpected(reason: "the peer went silent")
+                        }
+                        guard case let .bytes(bytes) = message else { break } // EOF
+                        guard let reply = try session.receive(message: bytes).reply else {
+                            outbox.send(.eof)
+                            break
+                        }
+                        outbox.send(.bytes(reply))
+                    }
+                } catch {
+                    failures.fail(error)
+                    outbox.send(.eof)
+                }
+            }
+        }
+        let start = try a.syncStart()
+        var connecting: SyncSession! = start.session
+        side(connecting, inbox: toA, outbox: toB, first: start.message)
+        side(listening, inbox: toB, outbox: toA, first: nil)
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success, "the exchange did not end")
+        XCTAssertTrue(failures.failures.isEmpty, "\(failures.failures)")
+
+        XCTAssertTrue(connecting.isComplete() && listening.isComplete())
+        XCTAssertEqual(Set(listening.changedPersonIds()), Set(people))
+        XCTAssertEqual(connecting.changedPersonIds().count, 1)
+        XCTAssertEqual(connecting.stats().bytesSent, listening.stats().bytesReceived)
+        XCTAssertEqual(connecting.stats().bytesReceived, listening.stats().bytesSent)
+        XCTAssertEqual(connecting.stats().roundTrips, listening.stats().roundTrips)
+        XCTAssertFalse(getters.stats.all.isEmpty)
+        XCTAssertEqual(Set(getters.peers.all), [a.info().storeId])
+
+        connecting = nil
+        listening = nil
+        let reopened = try LinkWorkStore.open(path: dir.path("b.db"))
+        XCTAssertEqual(try a.caseload(query: CaseloadQuery()).count, 6)
+        XCTAssertEqual(try comparableCaseload(a), try comparableCaseload(reopened))
+    }
+
+    func testASessionKeepsItsStoreOpenAfterTheAppLetGoOfIt() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let pid = try a.addPerson(person: newPerson())
+        weak var weakStore: LinkWorkStore?
+        weak var weakSession: SyncSession?
+        var listening: SyncSession? = try {
+            let b = try linkWorkerStore("b.db", user: "jo.colleague")
+            weakStore = b
+            return b.syncAccept()
+        }()
+        weakSession = listening
+        // The Swift wrapper is freed; the native store lives on inside the session.
+        XCTAssertNil(weakStore)
+        let start = try a.syncStart()
+        try deliver(start.message, to: try XCTUnwrap(listening), other: start.session)
+        XCTAssertEqual(listening?.isComplete(), true)
+        XCTAssertEqual(listening?.changedPersonIds(), [pid])
+
+        listening = nil
+        XCTAssertNil(weakSession, "the session is freed with its last reference")
+        // The store file was written through the session, is closed, and opens again.
+        let reopened = try LinkWorkStore.open(path: dir.path("b.db"))
+        XCTAssertEqual(reopened.info().user, "jo.colleague")
+        XCTAssertEqual(try reopened.person(personId: pid), try a.person(personId: pid))
+    }
+}
+
+/// A blocking queue of messages standing in for a socket; `.eof` is the stream closing.
+final class Channel: @unchecked Sendable {
+    enum Message {
+        case bytes(Data)
+        case eof
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Message] = []
+
+    func send(_ message: Message) {
+        condition.lock()
+        queue.append(message)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next message, or nil after `timeout` seconds without one.
+    func receive(timeout: TimeInterval) -> Message? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty {
+            if !condition.wait(until: deadline) { return nil }
+        }
+        return queue.removeFirst()
+    }
+}
