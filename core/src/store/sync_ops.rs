@@ -290,7 +290,7 @@ impl Store {
                 cache.ensure(&tx, *person, DocKind::Case)?;
                 refresh_person(&tx, cache, *person, now)?;
             }
-            for key in &touched {
+            for key in touched.iter().filter(|(p, _)| !erased.contains(p)) {
                 if let Some(state) = s.states.get(key) {
                     sync_state::save_state(&tx, peer.store_id, key.0, key.1, &state.encode())?;
                 }
