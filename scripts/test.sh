@@ -27,6 +27,9 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 section "cargo test (workspace)"
 cargo test --locked --workspace
 
+# The binding suites build the workspace exactly as `cargo test` just did, reusing its artifacts.
+export LINKWORK_BUILD_WORKSPACE=1
+
 section "FHIR export against an independent validator (fhir.resources)"
 bash tests/fhir/run.sh
 

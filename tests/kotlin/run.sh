@@ -13,6 +13,7 @@
 #   KOTLIN_EXTRA_CP       extra classpath entries (':'-separated) for compile and run
 #   KOTLINC_FLAGS         extra kotlinc flags, e.g. "-Werror"
 #   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen already in the target dir)
+#   LINKWORK_BUILD_WORKSPACE=1 build the whole workspace as `cargo test --workspace` does (set by scripts/test.sh)
 #   LINKWORK_PROFILE      cargo profile dir, debug (default) or release
 #   LINKWORK_REPO         workspace root (default: two levels above this script)
 #   CARGO_TARGET_DIR      honoured like cargo does (default <repo>/target)
@@ -40,9 +41,16 @@ step() { printf '[kotlin-tests +%3ds] %s\n' $((SECONDS - start)) "$*" >&2; }
 KOTLIN_HOME=$(bash "$here/../../scripts/ci/install-kotlin.sh")
 
 if [[ ${LINKWORK_SKIP_BUILD:-0} != 1 ]]; then
-  step "cargo build --locked -p $FFI_PKG -p $BINDGEN_PKG ($PROFILE)"
+  step "cargo build --locked ($PROFILE)"
   release=(); [[ $PROFILE == release ]] && release=(--release)
-  (cd "$REPO" && cargo build --locked "${release[@]}" -p "$FFI_PKG" -p "$BINDGEN_PKG")
+  # Inside scripts/test.sh the workspace was just built by `cargo test`: building it the same
+  # way (same feature resolution) reuses every artifact instead of rebuilding dependencies.
+  if [[ ${LINKWORK_BUILD_WORKSPACE:-0} == 1 ]]; then
+    pkgs=(--workspace --all-targets)
+  else
+    pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG")
+  fi
+  (cd "$REPO" && cargo build --locked "${release[@]}" "${pkgs[@]}")
 fi
 
 # Always regenerate from the .so just built: stale bindings can crash the JVM (recipe pitfall 1).
