@@ -119,6 +119,7 @@ pub fn run() -> Res<()> {
     delays.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("live mode: an edit on one phone visible on the other (poll every {} ms, {EDITS} edits, both directions)", POLL.as_millis());
+    println!();
     println!("| median | p90 | max |");
     println!("| --- | --- | --- |");
     println!(

@@ -14,7 +14,8 @@
 //! - `all`: everything.
 //!
 //! Generated caseloads are cached in `$TMPDIR/linkwork-bench-v<N>` (`LINKWORK_BENCH_CACHE`
-//! overrides; `LINKWORK_BENCH_FRESH=1` regenerates).
+//! overrides; `LINKWORK_BENCH_FRESH=1` regenerates). Sync scenarios run up to 1,000 people;
+//! `LINKWORK_BENCH_SYNC_ALL=1` runs them at every size.
 
 mod caseload;
 mod gen;

@@ -30,6 +30,8 @@ fn b(bytes: f64) -> String {
 fn ratio(lw: f64, raw: f64) -> String {
     if lw.is_nan() || raw.is_nan() || raw <= 0.0 {
         "–".into()
+    } else if lw / raw < 0.01 {
+        "<0.01x".into()
     } else {
         format!("{:.2}x", lw / raw)
     }
@@ -52,6 +54,9 @@ fn mem(f: &Figures, lw: &str, raw: &str) -> String {
 
 fn sync_cell(f: &Figures, s: &str) -> String {
     let sessions = f.get(s, "sync_sessions");
+    if !f.figs.contains_key(s) {
+        return "–".into();
+    }
     format!(
         "{} → / {} ←, {} RT, {}{}",
         b(f.get(s, "sync_a_to_b")),
@@ -76,8 +81,9 @@ pub fn print_size(f: &Figures) {
     let gen_cached = f.get("gen", "cached") == 1.0;
     println!();
     println!(
-        "### {n} people (generated through the Store at {} per person{})",
+        "### {n} people (generated through the Store at {} per person, peak memory {:.0} MB{})",
         t(f.get("gen", "gen_ms_per_person")),
+        f.get("gen", "peak_kb") / 1024.0,
         if gen_cached {
             ", cached from an earlier run"
         } else {
@@ -234,24 +240,26 @@ pub fn print_size(f: &Figures) {
             mem(f, lw, raw),
         );
     }
-    println!();
-    println!(
-        "Where the bytes are after compaction, per person: automerge documents {}, {}; \
+    if f.figs.contains_key(s) {
+        println!();
+        println!(
+            "Where the bytes are after compaction, per person: automerge documents {}, {}; \
          free pages left by compaction {}. Compaction took {}.",
-        b(f.get(s, "automerge_after_per_person")),
-        f.figs
-            .get(s)
-            .map(|fig| {
-                fig.iter()
-                    .filter_map(|(k, v)| k.strip_prefix("after_table:").map(|n| (n, *v)))
-                    .map(|(name, v)| format!("{name} {}", b(v)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default(),
-        b(f.get(s, "freelist_per_person")),
-        t(f.get(s, "compact_ms"))
-    );
+            b(f.get(s, "automerge_after_per_person")),
+            f.figs
+                .get(s)
+                .map(|fig| {
+                    fig.iter()
+                        .filter_map(|(k, v)| k.strip_prefix("after_table:").map(|n| (n, *v)))
+                        .map(|(name, v)| format!("{name} {}", b(v)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+            b(f.get(s, "freelist_per_person")),
+            t(f.get(s, "compact_ms"))
+        );
+    }
     println!(
         "Bench time for this size: {:.0} s. Arrows: → from the caseload's device to the other \
          (for a new device: to it), ← back. RT = round trips.",
@@ -315,9 +323,16 @@ pub fn print_targets(f: &Figures) {
     ] {
         let tr = f.get(lw, "sync_ms") / f.get(raw, "sync_ms");
         let br = sync_bytes(f, lw) / sync_bytes(f, raw);
+        let x = |v: f64| {
+            if v < 0.01 {
+                "<0.01x".to_string()
+            } else {
+                format!("{v:.2}x")
+            }
+        };
         line(
             &format!("sync overhead ≤ 1.5x: {label} (time, bytes)"),
-            format!("{tr:.2}x, {br:.2}x"),
+            format!("{}, {}", x(tr), x(br)),
             tr <= 1.5 && br <= 1.5,
         );
     }

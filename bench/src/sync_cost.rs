@@ -19,7 +19,9 @@ fn row(label: &str, (a, b): (SyncStats, SyncStats), ms: f64) {
 
 /// Runs the sync-cost benchmark for 250 and 1,000 people and prints its table.
 pub fn run() -> Res<()> {
+    println!();
     println!("sync cost (people each with a goal and a step)");
+    println!();
     println!("| case | round trips | bytes a->b | bytes b->a | time |");
     println!("| --- | --- | --- | --- | --- |");
     for n in [250usize, 1000] {
