@@ -1,0 +1,64 @@
+import Foundation
+import LinkWork
+
+/// Which side of a sync a device plays: one connects, the other listens (accepts).
+public enum SyncSide: Sendable {
+    /// Starts the session and sends the first message.
+    case connecting
+    /// Accepts a session the other side started.
+    case listening
+}
+
+/// What one finished sync did on this device.
+public struct SyncOutcome: Equatable, Sendable {
+    /// The people whose documents this sync changed here.
+    public var changedPersonIds: [String]
+    /// Messages and bytes both ways.
+    public var stats: SyncStats
+    /// The other store, as it introduced itself (a claim: the transport authenticates).
+    public var peer: PeerInfo?
+}
+
+/// Runs one sync session between a store and a peer over a transport, to the end: every
+/// message received goes to the session, every reply goes back, until one side has nothing to
+/// reply. Store calls run off the main actor. See bindings/README.md, "Sync".
+public enum SyncRunner {
+    /// Runs the session and returns what it changed here. Closes the transport when done.
+    ///
+    /// Throws `LinkWorkError` (`.Sync` with `retryable`, `.NotPermitted` when the peer broke
+    /// the share policy, `.Storage`), `PatientKitError.peerLeftEarly` when the transport ended
+    /// before the stores were in sync, or the transport's own errors.
+    public static func run(_ store: LinkWorkStore, over transport: SyncTransport,
+                           as side: SyncSide) async throws -> SyncOutcome {
+        do {
+            let outcome = try await exchange(store, over: transport, as: side)
+            await transport.close()
+            return outcome
+        } catch {
+            await transport.close()
+            throw error
+        }
+    }
+
+    private static func exchange(_ store: LinkWorkStore, over transport: SyncTransport,
+                                 as side: SyncSide) async throws -> SyncOutcome {
+        let session: SyncSession
+        switch side {
+        case .connecting:
+            let start = try await Background.run { try store.syncStart() }
+            try await transport.send(start.message)
+            session = start.session
+        case .listening:
+            session = store.syncAccept() // does not block
+        }
+        while let incoming = try await transport.receive() {
+            try Task.checkCancellation()
+            let step = try await Background.run { try session.receive(message: incoming) }
+            guard let reply = step.reply else { break } // this side has finished
+            try await transport.send(reply)
+        }
+        guard session.isComplete() else { throw PatientKitError.peerLeftEarly }
+        return SyncOutcome(changedPersonIds: session.changedPersonIds(), stats: session.stats(),
+                           peer: session.peer())
+    }
+}

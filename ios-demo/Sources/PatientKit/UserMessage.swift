@@ -1,0 +1,86 @@
+import LinkWork
+
+/// A message a screen shows when something went wrong: plain words for the person, built from
+/// the error's kind and field only, never from patient data.
+public struct UserMessage: Equatable, Sendable {
+    /// One short line.
+    public var title: String
+    /// What the person can do about it.
+    public var detail: String
+    /// Whether trying the same thing again later may work.
+    public var canRetry: Bool
+
+    /// A message with a title, advice and whether retrying may help.
+    public init(title: String, detail: String, canRetry: Bool = false) {
+        self.title = title
+        self.detail = detail
+        self.canRetry = canRetry
+    }
+
+    /// The message for any error a PatientKit call throws.
+    public init(_ error: Error) {
+        switch error {
+        case let error as LinkWorkError: self = UserMessage(error)
+        case let error as PatientKitError: self = UserMessage(error)
+        case is TransportClosed: self = UserMessage(PatientKitError.peerLeftEarly)
+        case is CancellationError:
+            self.init(title: "Stopped", detail: "Nothing was lost.", canRetry: true)
+        default:
+            self.init(title: "Something went wrong", detail: "Please try again. If it keeps happening, tell your link worker.",
+                      canRetry: true)
+        }
+    }
+
+    /// The message for a store or sync error.
+    public init(_ error: LinkWorkError) {
+        switch error {
+        case .NotFound:
+            self.init(title: "This is no longer in your plan",
+                      detail: "Your link worker may have changed it. Your plan has been reloaded.")
+        case let .InvalidInput(field, _):
+            self.init(title: "Please check your answer", detail: Self.advice(forField: field))
+        case .Conflict:
+            self.init(title: "Already done", detail: "Your plan has been reloaded to show where things are.")
+        case .NotPermitted:
+            self.init(title: "Only your link worker can do that",
+                      detail: "Talk to them next time you meet.")
+        case .Storage:
+            self.init(title: "Your plan could not be opened",
+                      detail: "Restart the app. If it keeps happening, your link worker can help you set it up again.")
+        case let .Sync(retryable, _):
+            self.init(title: "Sync did not finish",
+                      detail: retryable ? "Stay close to your link worker's phone and try again."
+                                        : "Try again with your link worker. If it keeps happening, they can help.",
+                      canRetry: retryable)
+        case .Unexpected:
+            self.init(title: "Something went wrong",
+                      detail: "Please try again. If it keeps happening, tell your link worker.", canRetry: true)
+        }
+    }
+
+    /// The message for PatientKit's own errors.
+    public init(_ error: PatientKitError) {
+        switch error {
+        case .notAPatientStore:
+            self.init(title: "This phone is not set up for you yet",
+                      detail: "Pair with your link worker's phone to get your plan.")
+        case .peerLeftEarly:
+            self.init(title: "Sync did not finish",
+                      detail: "The other phone went away. Stay close and try again.", canRetry: true)
+        case .peerNotALinkWorker:
+            self.init(title: "That is not your link worker's phone",
+                      detail: "Your plan only syncs with your link worker.")
+        }
+    }
+
+    /// What to fix for a refused field (field names come from the store's errors).
+    static func advice(forField field: String) -> String {
+        switch field {
+        case "rating": return "Choose a number from 0 to 10."
+        case "note": return "Your note is too long. Please shorten it."
+        case "progress": return "Add a rating, a note, or both."
+        case "answers": return "Answer every question with one of the choices."
+        default: return "Something in what you entered was not accepted. Please check it."
+        }
+    }
+}

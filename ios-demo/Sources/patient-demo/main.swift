@@ -1,0 +1,126 @@
+// patient-demo: the patient's flow of the iOS demo, on the command line, through the same
+// models the SwiftUI app uses. A link worker's store and the patient's store live in a
+// temporary directory and sync through an in-process transport (the app would use a nearby
+// network connection). Exits non-zero if any check fails.
+import Foundation
+import LinkWork
+import PatientKit
+
+/// Checks the story's claims; counts failures for the exit code.
+@MainActor
+enum Checks {
+    static var failures = 0
+}
+
+/// Prints a check and counts it when it fails.
+@MainActor
+func check(_ condition: Bool, _ what: String) {
+    print("  \(condition ? "ok  " : "FAIL") \(what)")
+    if !condition { Checks.failures += 1 }
+}
+
+@MainActor
+func runDemo(in directory: URL) async throws {
+    let provider = StoreProvider.ephemeral(directory: directory)
+
+    Screens.heading("Link worker's phone: a home visit with Ada, plan and case recorded")
+    let worker = try provider.createLinkWorkerStore("caseload.db", user: "sam.worker")
+    let (pid, walking, _) = try LinkWorker.setUpPlan(worker)
+    let linkWorkersPhone = InProcessPeer(store: worker)
+    print("  pairing code shown to Ada: \(pid.uppercased())")
+
+    Screens.heading("Ada's phone: first start, pairing")
+    let app = PatientAppModel(provider: provider, connect: { await linkWorkersPhone.connect() })
+    await app.start()
+    guard case .pairing = app.screen else { throw DemoError("expected the pairing screen on first start") }
+    app.name = "Ada"
+    app.pairingCode = pid.uppercased()
+    await app.pair()
+    guard case let .plan(ada) = app.screen else { throw DemoError("pairing did not open the plan") }
+    Screens.goals(ada.goals)
+
+    Screens.heading("They meet: Ada's phone syncs with the link worker's")
+    await ada.sync.sync()
+    Screens.sync(ada.sync)
+    Screens.goals(ada.goals)
+    Screens.steps(ada.steps)
+
+    Screens.heading("Ada records progress on a goal")
+    let detail = ada.goalDetail(walking)
+    detail.rating = 6
+    detail.note = "Walked to the café with my neighbour"
+    check(await detail.save(), "progress saved")
+    Screens.goal(detail)
+
+    Screens.heading("Ada ticks a step")
+    guard let ring = ada.steps.toDo.first(where: { $0.canTick }) else { throw DemoError("no step to tick") }
+    await ada.steps.toggle(ring.id)
+    Screens.steps(ada.steps)
+
+    Screens.heading("Ada answers ONS4 and SWEMWBS")
+    let ons4 = ada.questionnaire(.ons4)
+    for (index, value) in [6, 7, 5, 4].enumerated() { ons4.answer(index, Int64(value)) }
+    check(await ons4.submit(), "ONS4 stored (\(ons4.timepoint == .baseline ? "baseline" : "review"))")
+    Screens.questionnaire(ons4)
+    let swemwbs = ada.questionnaire(.swemwbs)
+    for (index, value) in [3, 4, 3, 3, 4, 4, 3].enumerated() { swemwbs.answer(index, Int64(value)) }
+    check(await swemwbs.submit(), "SWEMWBS stored")
+    Screens.questionnaire(swemwbs)
+
+    Screens.heading("They meet again: sync back")
+    await ada.sync.sync()
+    Screens.sync(ada.sync)
+    let heard = try await linkWorkersPhone.lastOutcome()
+    check(heard?.changedPersonIds == [pid], "the link worker's phone merged Ada's changes")
+    check(heard?.peer?.role == .patient && heard?.peer?.personId == pid, "it saw Ada's own store as the peer")
+
+    Screens.heading("Link worker's phone after the sync")
+    let plan = try worker.plan(personId: pid)
+    let progress = plan.goals.first { $0.id == walking }?.progress.last
+    print("  progress on “Join a walking group”: \(progress?.rating.map(String.init) ?? "-")/10 by \(progress?.recordedBy ?? "-")")
+    for step in plan.steps { print("  step “\(step.text)”: \(step.doneBy.map { "done by \($0)" } ?? "to do")") }
+    for measure in plan.measures {
+        print("  \(measure.instrument) \(measure.timepoint) by \(measure.recordedBy): " + Formatting.scoreLines(measure.outcome).joined(separator: "; "))
+    }
+    check(progress?.recordedBy == "Ada" && progress?.rating == 6, "Ada's progress arrived with her name")
+    check(plan.steps.contains { $0.id == ring.id && $0.doneBy == "Ada" }, "the ticked step arrived")
+    check(plan.measures.map(\.instrument) == [.ons4, .swemwbs], "both questionnaires arrived")
+    let onPhone = try await ada.store.plan()
+    check(try worker.plan(personId: pid) == onPhone, "both phones hold the same plan")
+
+    Screens.heading("What Ada's phone holds: her plan and no case data")
+    let privacy = try await ada.store.privacyCheck()
+    let caseNotes = try worker.person(personId: pid).caseRecord?.notes.count ?? 0
+    print("  link worker's phone: case record with \(caseNotes) note(s) and a home visit")
+    check(privacy.peopleHeld == 1 && privacy.holdsOnlyOwnPlan, "Ada's phone holds one record: her own plan")
+    check(!privacy.holdsCaseRecord, "it holds no case record (notes, visits, flags, consent, referrals)")
+    check(privacy.caseExportRefused, "exporting the case document is refused (NotPermitted)")
+    check(privacy.gpCodesRefused, "reading GP codes is refused (NotPermitted)")
+    check(privacy.caseNoteRefused, "writing a case note is refused (NotPermitted)")
+    check(privacy.newGoalRefused, "adding a goal is refused: goals are agreed with the link worker")
+}
+
+/// Runs the story and returns the number of failed checks.
+@MainActor
+func runAll(in directory: URL) async -> Int {
+    do {
+        try await runDemo(in: directory)
+    } catch {
+        print("patient-demo failed: \(error)")
+        Checks.failures += 1
+    }
+    return Checks.failures
+}
+
+struct DemoError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+let directory = FileManager.default.temporaryDirectory
+    .appendingPathComponent("patient-demo-\(UUID().uuidString)", isDirectory: true)
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+let failures = await runAll(in: directory)
+try? FileManager.default.removeItem(at: directory)
+print(failures == 0 ? "\npatient-demo: all checks passed" : "\npatient-demo: \(failures) check(s) failed")
+exit(failures == 0 ? 0 : 1)

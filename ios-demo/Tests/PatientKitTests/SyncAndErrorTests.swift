@@ -1,0 +1,78 @@
+// Sync that fails (no connection, the other phone leaving, a broken message) and the messages a
+// person sees: plain words from the error's kind, never patient data.
+import Foundation
+import XCTest
+import LinkWork
+@testable import PatientKit
+
+final class SyncAndErrorTests: PatientKitTestCase {
+    func testNoConnectionIsARetryableFailureAndNothingChanges() async throws {
+        struct Unreachable: Error {}
+        let patient = try await fixture.paired(synced: false, connect: { throw Unreachable() })
+        await patient.sync.sync()
+        guard case let .failed(message) = patient.sync.status else { return XCTFail("\(patient.sync.status)") }
+        XCTAssertTrue(message.canRetry)
+        XCTAssertTrue(patient.sync.canSync)
+        XCTAssertNil(patient.plan)
+    }
+
+    func testThePeerLeavingEarlyIsReported() async throws {
+        let patient = try await fixture.paired(synced: false, connect: {
+            let (mine, theirs) = InProcessTransport.pair()
+            await theirs.close() // the other phone went away at once
+            return mine
+        })
+        await patient.sync.sync()
+        XCTAssertEqual(patient.sync.status, .failed(UserMessage(PatientKitError.peerLeftEarly)))
+    }
+
+    func testABrokenMessageFailsTheSessionAsNotRetryable() async throws {
+        let patient = try await fixture.paired(synced: false, connect: {
+            let (mine, theirs) = InProcessTransport.pair()
+            Task {
+                _ = try await theirs.receive()           // the phone's hello
+                try await theirs.send(Data("garbage".utf8))
+            }
+            return mine
+        })
+        await patient.sync.sync()
+        guard case let .failed(message) = patient.sync.status else { return XCTFail("\(patient.sync.status)") }
+        XCTAssertEqual(message.title, "Sync did not finish")
+        XCTAssertFalse(message.canRetry)
+    }
+
+    func testMessagesComeFromTheErrorKindOnly() async {
+        let secret = "Ada Lovelace 943 476 5919"
+        let errors: [LinkWorkError] = [
+            .NotFound(kind: "goal", id: secret), .InvalidInput(field: "rating", reason: secret),
+            .Conflict(reason: secret), .NotPermitted(action: secret), .Storage(reason: secret),
+            .Sync(retryable: true, reason: secret), .Sync(retryable: false, reason: secret), .Unexpected(reason: secret),
+        ]
+        for error in errors {
+            let message = UserMessage(error)
+            XCTAssertFalse(message.title.contains(secret) || message.detail.contains(secret), "\(error)")
+            XCTAssertFalse(message.title.isEmpty || message.detail.isEmpty)
+        }
+        XCTAssertEqual(UserMessage(LinkWorkError.InvalidInput(field: "rating", reason: "x")).detail, "Choose a number from 0 to 10.")
+        XCTAssertTrue(UserMessage(LinkWorkError.Sync(retryable: true, reason: "x")).canRetry)
+        XCTAssertFalse(UserMessage(LinkWorkError.NotPermitted(action: "x")).canRetry)
+        XCTAssertEqual(UserMessage(PatientKitError.notAPatientStore).title, "This phone is not set up for you yet")
+    }
+
+    func testALinkWorkersStoreIsNotAPatientStore() async {
+        XCTAssertThrowsError(try PatientStore(fixture.worker)) { error in
+            XCTAssertEqual(error as? PatientKitError, .notAPatientStore)
+        }
+    }
+
+    func testAGoalRemovedFromThePlanCannotTakeProgress() async throws {
+        let patient = try await fixture.paired()
+        let gone = patient.goalDetail(UUID().uuidString.lowercased())
+        XCTAssertNil(gone.goal)
+        XCTAssertEqual(gone.title, "This goal is no longer in your plan")
+        gone.rating = 5
+        XCTAssertFalse(gone.canSave)
+        let saved = await gone.save()
+        XCTAssertFalse(saved)
+    }
+}
