@@ -1,0 +1,39 @@
+import PatientKit
+import SwiftUI
+
+/// Sync with the link worker's phone when you meet.
+struct SyncView: View {
+    @ViewModel var sync: SyncModel
+
+    var body: some View {
+        VStack(spacing: 24) {
+            Text("When you meet your link worker, open Sync on both phones and tap the button.")
+                .multilineTextAlignment(.center)
+            Button { Task { await sync.sync() } } label: {
+                Label("Sync now", systemImage: "arrow.triangle.2.circlepath")
+            }
+            .buttonStyle(.borderedProminent)
+            .disabled(!sync.canSync)
+            status
+            Spacer()
+        }
+        .padding()
+        .navigationTitle("Sync")
+    }
+
+    @ViewBuilder private var status: some View {
+        switch sync.status {
+        case .idle:
+            EmptyView()
+        case .syncing:
+            ProgressView("Syncing…")
+        case let .finished(summary):
+            VStack(spacing: 4) {
+                Label(summary, systemImage: "checkmark.circle")
+                if let details = sync.details { Text(details).font(.caption).foregroundStyle(.secondary) }
+            }
+        case let .failed(message):
+            MessageView(message: message)
+        }
+    }
+}
