@@ -2,9 +2,12 @@
 # Swift tests of the uniffi bindings: cargo build (host) -> uniffi-bindgen (swift) ->
 # stage into this SwiftPM package -> `swift build` + `swift test` (XCTest) inside a
 # Debian trixie chroot with Debian's swiftlang (bookworm has none).
+# Then the iOS demo's logic (ios-demo/, package PatientDemo) against the same generated
+# bindings and library: `swift build --build-tests`, its command line `patient-demo`, and its
+# XCTest suite PatientKitTests. The bindings suite's tests run last.
 # Recipe: shared/recipes/swift-linux.md. Needs root (debootstrap, chroot, mount, unshare).
 #
-#   bash tests/swift/run.sh          # exit code = swift test's
+#   bash tests/swift/run.sh          # exit code: non-zero if any build, test or the CLI failed
 #
 # Env (all optional):
 #   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen already in the target dir)
@@ -15,6 +18,7 @@
 #   SWIFT_CHROOT          chroot dir (default /var/cache/swift-chroot/trixie)
 #   SWIFT_OFFLINE=0       run swift with the host network (default: empty netns via unshare --net)
 #   SWIFT_TEST_ARGS       extra args for `swift test`, e.g. "--filter LinkWorkTests.testFoo"
+#   LINKWORK_SKIP_IOS_DEMO=1 skip the ios-demo package (build, CLI and tests)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +34,7 @@ LIBNAME=linkwork_ffi                         # -> lib$LIBNAME.so, $LIBNAME.swift
 SWIFT_MODULE=LinkWork                        # module_name in bindings/uniffi.toml: LinkWork.swift
 FFI_MODULE=${SWIFT_MODULE}FFI                # its C module: LinkWorkFFI.h, LinkWorkFFI.modulemap
 SWIFT_PKG=$REPO/tests/swift
+DEMO_PKG=$REPO/ios-demo                      # the iOS demo's Swift package (PatientKit, patient-demo)
 CHROOT=${SWIFT_CHROOT:-/var/cache/swift-chroot/trixie}
 export SWIFT_CHROOT=$CHROOT
 LIBDIR=$TARGET_DIR/$PROFILE
@@ -96,6 +101,21 @@ cp "$GEN/$FFI_MODULE.modulemap" "$ffi/module.modulemap"  # systemLibrary needs t
 cp "$GEN/$SWIFT_MODULE.swift" "$mod/"
 cp "$LIBDIR/lib$LIBNAME.so" "$SWIFT_PKG/lib/"
 
+# The demo package gets the same files. Sources are copied only when they changed, so its
+# incremental build does not recompile the large generated LinkWork.swift every run; the
+# library is hard-linked (a copy when the link fails), loaded at run time through the rpath.
+demo=0; [[ ${LINKWORK_SKIP_IOS_DEMO:-0} != 1 && -f $DEMO_PKG/Package.swift ]] && demo=1
+stage_changed() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+if [[ $demo == 1 ]]; then
+  step "staging into ${DEMO_PKG#"$REPO"/}"
+  mkdir -p "$DEMO_PKG/Sources/$FFI_MODULE" "$DEMO_PKG/Sources/$SWIFT_MODULE" "$DEMO_PKG/lib"
+  stage_changed "$GEN/$FFI_MODULE.h" "$DEMO_PKG/Sources/$FFI_MODULE/$FFI_MODULE.h"
+  stage_changed "$GEN/$FFI_MODULE.modulemap" "$DEMO_PKG/Sources/$FFI_MODULE/module.modulemap"
+  stage_changed "$GEN/$SWIFT_MODULE.swift" "$DEMO_PKG/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift"
+  rm -f "$DEMO_PKG/lib/lib$LIBNAME.so"
+  ln "$SWIFT_PKG/lib/lib$LIBNAME.so" "$DEMO_PKG/lib/" 2>/dev/null || cp "$SWIFT_PKG/lib/lib$LIBNAME.so" "$DEMO_PKG/lib/"
+fi
+
 if [[ -n $bg_pid ]]; then
   step "waiting for the chroot bootstrap"
   wait "$bg_pid" || { bg_pid=; echo "chroot bootstrap failed" >&2; exit 1; }
@@ -117,17 +137,38 @@ while mountpoint -q "$CHROOT$REPO"; do umount "$CHROOT$REPO" 2>/dev/null || umou
 mount --bind "$REPO" "$CHROOT$REPO"
 
 ns=(); [[ ${SWIFT_OFFLINE:-1} == 1 ]] && ns=(unshare --net)
+# in_chroot DIR COMMAND: run COMMAND in DIR (a package path, same inside as outside)
 in_chroot() {
   "${ns[@]}" chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    bash -c "cd '$SWIFT_PKG' && $1"
+    bash -c "cd '$1' && $2"
 }
 
 step "swift build --build-tests (in chroot)"
-in_chroot "swift build --build-tests"
+in_chroot "$SWIFT_PKG" "swift build --build-tests"
+
+# The iOS demo's logic: build, run the patient's flow on the command line, run its tests.
+# A failure here is reported but does not stop the bindings suite below.
+demo_failed=''
+if [[ $demo == 1 ]]; then
+  step "ios-demo: swift build --build-tests (in chroot)"
+  if in_chroot "$DEMO_PKG" "swift build --build-tests"; then
+    step "ios-demo: patient-demo (the patient's flow on the command line)"
+    in_chroot "$DEMO_PKG" ".build/debug/patient-demo" || demo_failed+=' patient-demo'
+    step "ios-demo: swift test (PatientKitTests)"
+    in_chroot "$DEMO_PKG" "swift test --skip-build --disable-swift-testing" || demo_failed+=' PatientKitTests'
+  else
+    demo_failed+=' build'
+  fi
+fi
+
 step "swift test (in chroot)"
 rc=0
-in_chroot "swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" || rc=$?
-# No line after XCTest's "Executed N tests, with M failures": it closes the run (scripts/test.sh
-# runs this suite last for that reason); the exit code carries the result.
+in_chroot "$SWIFT_PKG" "swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" || rc=$?
+if [[ -n $demo_failed ]]; then
+  echo "[swift-tests] ios-demo FAILED:$demo_failed (see above)" >&2
+  exit 1
+fi
+# On success no line follows XCTest's "Executed N tests, with M failures": it closes the run
+# (scripts/test.sh runs this suite last for that reason); the exit code carries the result.
 exit $rc

@@ -4,8 +4,9 @@ import LinkWork
 /// Creates and opens the store files of this app: the one place that knows how a store is
 /// opened, so a change in how stores open (encryption keys, ...) is made here only.
 ///
-/// The key of a store comes from `keySupplier`: on the phone, a 32-byte key kept in the iOS
-/// Keychain (App/KeychainKeys.swift); in the command line and the tests, random bytes.
+/// Every store is encrypted with a 32-byte key from `keySupplier`: on the phone, a random key
+/// kept in the iOS Keychain (App/KeychainKeys.swift); in the command line and the tests, random
+/// bytes held in memory. A store opened with another key throws `LinkWorkError.WrongKey`.
 public struct StoreProvider: Sendable {
     /// Returns the 32-byte key of the store file named `name`, creating it on first use.
     public typealias KeySupplier = @Sendable (_ name: String) throws -> Data
@@ -58,16 +59,16 @@ public struct StoreProvider: Sendable {
         try create(name, user: user, role: .linkWorker, personId: nil)
     }
 
-    // The two calls that touch the store's opening API.
+    // The two calls that touch the store's opening API. Every store is encrypted
+    // (SQLCipher, AES-256) with the 32-byte key the supplier returns for its name.
 
     private func create(_ name: String, user: String, role: Role, personId: String?) throws -> LinkWorkStore {
-        _ = try keySupplier(name) // TODO(cipher): pass as StoreKey.encrypted once the API takes it
-        return try LinkWorkStore.create(path: path(name), user: user, role: role, personId: personId)
+        try LinkWorkStore.create(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,
+                                 role: role, personId: personId)
     }
 
     private func open(_ name: String) throws -> LinkWorkStore {
-        _ = try keySupplier(name)
-        return try LinkWorkStore.open(path: path(name))
+        try LinkWorkStore.open(path: path(name), key: .encrypted(key: keySupplier(name)))
     }
 
     /// 32 random bytes from the system's secure generator.

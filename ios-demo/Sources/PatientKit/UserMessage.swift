@@ -44,6 +44,9 @@ public struct UserMessage: Equatable, Sendable {
         case .NotPermitted:
             self.init(title: "Only your link worker can do that",
                       detail: "Talk to them next time you meet.")
+        case .WrongKey:
+            self.init(title: "Your plan could not be unlocked",
+                      detail: "This phone's key for your plan is missing. Your link worker can set the app up again and sync your plan back.")
         case .Storage:
             self.init(title: "Your plan could not be opened",
                       detail: "Restart the app. If it keeps happening, your link worker can help you set it up again.")

@@ -10,6 +10,7 @@ final class QuestionnaireTests: PatientKitTestCase {
         let patient = try await fixture.paired()
         let ons4 = patient.questionnaire(.ons4)
         XCTAssertEqual(QuestionnaireModel.offered, [.ons4, .swemwbs])
+        XCTAssertEqual(QuestionnaireModel.title(of: .ons4), ons4.title)
         XCTAssertEqual(ons4.questions.count, 4)
         XCTAssertEqual(ons4.questions.first?.choices.map(\.id), Array(0...10))
         XCTAssertEqual(ons4.timepoint, .baseline)

@@ -47,6 +47,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
             .NotFound(kind: "goal", id: secret), .InvalidInput(field: "rating", reason: secret),
             .Conflict(reason: secret), .NotPermitted(action: secret), .Storage(reason: secret),
             .Sync(retryable: true, reason: secret), .Sync(retryable: false, reason: secret), .Unexpected(reason: secret),
+            .WrongKey(reason: secret),
         ]
         for error in errors {
             let message = UserMessage(error)
@@ -57,6 +58,19 @@ final class SyncAndErrorTests: PatientKitTestCase {
         XCTAssertTrue(UserMessage(LinkWorkError.Sync(retryable: true, reason: "x")).canRetry)
         XCTAssertFalse(UserMessage(LinkWorkError.NotPermitted(action: "x")).canRetry)
         XCTAssertEqual(UserMessage(PatientKitError.notAPatientStore).title, "This phone is not set up for you yet")
+    }
+
+    func testTheStoreIsEncryptedAndAnotherKeyDoesNotOpenIt() async throws {
+        _ = try await fixture.paired()
+        // Same directory, other keys: as if the Keychain item were lost.
+        let stranger = PatientAppModel(provider: StoreProvider.ephemeral(directory: fixture.directory),
+                                       connect: { throw TransportClosed() })
+        await stranger.start()
+        guard case let .failed(message) = stranger.screen else { return XCTFail("expected failure, got \(stranger.screen)") }
+        XCTAssertEqual(message, UserMessage(LinkWorkError.WrongKey(reason: "")))
+        XCTAssertThrowsError(try LinkWorkStore.open(path: fixture.provider.path(PatientAppModel.storeName), key: .unencrypted)) {
+            XCTAssertEqual(($0 as? LinkWorkError).map { if case .WrongKey = $0 { return true } else { return false } }, true)
+        }
     }
 
     func testALinkWorkersStoreIsNotAPatientStore() async {

@@ -43,6 +43,7 @@ public final class PatientAppModel: ObservableModel {
 
     /// Opens the person's store if the phone has one, and loads their plan.
     public func start() async {
+        guard case .starting = screen else { return } // once per launch
         let provider = provider
         do {
             if let store = try await Background.run({ try provider.openPatientStore(Self.storeName) }) {

@@ -37,6 +37,11 @@ public final class QuestionnaireModel: ObservableModel {
     /// The questionnaires the patient app offers.
     public static let offered: [Instrument] = [.ons4, .swemwbs]
 
+    /// The title of a questionnaire, for the list of questionnaires.
+    public nonisolated static func title(of instrument: Instrument) -> String {
+        instrumentDefinition(instrument: instrument).title
+    }
+
     /// Observers of this model.
     public let changes = ModelChanges()
     /// Which questionnaire.
