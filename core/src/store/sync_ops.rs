@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::ChangeHash;
+use automerge::{ChangeHash, ReadDoc};
 use chrono::{TimeZone, Utc};
 use rusqlite::Connection;
 
@@ -19,7 +19,7 @@ use crate::model::{DocKind, Role};
 use crate::storage::{documents, sync_state};
 use crate::sync::digest;
 use crate::sync::policy;
-use crate::sync::session::MAX_MESSAGES;
+use crate::sync::session::{MAX_HELD_BYTES, MAX_MESSAGES};
 use crate::sync::wire::{DocKey, Hello, Message, Payload};
 use crate::sync::{SyncSession, SyncStep};
 
@@ -244,23 +244,36 @@ impl Store {
                     Payload::Sync(bytes) => {
                         let message = sync::Message::decode(bytes)
                             .map_err(|_| Error::protocol("malformed automerge sync message"))?;
-                        let state = session_state(&tx, s, peer, *key)?;
+                        let chunks: Vec<Vec<u8>> =
+                            message.changes.iter().map(<[u8]>::to_vec).collect();
+                        let held = s.held.remove(key).unwrap_or_default();
+                        s.held_bytes -= held_size(&held);
+                        let state = session_state(&tx, &mut s.states, peer, *key)?;
                         let doc = cache.get(person, kind).ok_or_else(|| {
                             Error::protocol("sync message for a document this store does not hold")
                         })?;
                         let mut candidate = doc.clone();
                         let heads = candidate.get_heads();
+                        // Changes still waiting for a dependency go back into the document's
+                        // queue first (the cached copy may have been reloaded without them).
+                        for chunk in &held {
+                            candidate.load_incremental(chunk).map_err(|_| {
+                                Error::protocol("the automerge sync message could not be applied")
+                            })?;
+                        }
                         candidate
                             .receive_sync_message(state, message)
                             .map_err(|_| {
                                 Error::protocol("the automerge sync message could not be applied")
                             })?;
+                        if !candidate.get_missing_deps(&[]).is_empty() {
+                            // automerge queued changes whose dependencies come later: the
+                            // session keeps them (see `SyncSession::held`). Chunks already
+                            // applied are harmless to feed again and go when the queue empties.
+                            hold(s, *key, held.into_iter().chain(chunks).collect())?;
+                        }
                         let new = candidate.save_after(&heads);
                         if new.is_empty() {
-                            // Nothing applied, but automerge may have queued changes whose
-                            // dependencies come later: keep them (the peer will not resend
-                            // what it remembers sending in this session).
-                            cache.insert(person, kind, candidate);
                             false
                         } else {
                             check_identity(&candidate, *key)?;
@@ -432,29 +445,70 @@ impl Store {
             s.peer_has.insert(key);
             return Ok(cache.get(key.0, key.1).map(|d| Payload::Whole(d.save())));
         }
-        let state = session_state(conn, s, peer, key)?;
-        // Changes the peer still needs although we sent them (it lost queued changes, e.g. its
-        // cache dropped the document) are sent again.
+        let held = s.held.get(&key).filter(|h| !h.is_empty());
+        let state = session_state(conn, &mut s.states, peer, key)?;
+        // Changes the peer still needs although we sent them (a peer that lost its session,
+        // or an older version that lost queued changes) are sent again.
         if let Some(need) = state.their_need.clone() {
             for hash in &need {
                 state.sent_hashes.remove(hash);
             }
         }
-        Ok(cache
-            .get(key.0, key.1)
-            .and_then(|d| d.generate_sync_message(state))
-            .map(|m| Payload::Sync(m.encode())))
+        let Some(doc) = cache.get(key.0, key.1) else {
+            return Ok(None);
+        };
+        let message = match held {
+            // With the held changes back in its queue, the document asks the peer for their
+            // missing dependencies (without them it would ask for the held changes again).
+            Some(held) => {
+                let mut with_held = doc.clone();
+                let heads = with_held.get_heads();
+                for chunk in held {
+                    with_held.load_incremental(chunk).map_err(|_| {
+                        Error::protocol("the automerge sync message could not be applied")
+                    })?;
+                }
+                if with_held.get_heads() == heads {
+                    with_held.generate_sync_message(state)
+                } else {
+                    // The dependencies arrived meanwhile (another session stored them): the
+                    // next message applies and stores the held changes; until then speak
+                    // for what is stored.
+                    doc.generate_sync_message(state)
+                }
+            }
+            None => doc.generate_sync_message(state),
+        };
+        Ok(message.map(|m| Payload::Sync(m.encode())))
     }
 }
 
-/// The session's automerge sync state for `key`, loaded from the persisted state on first use.
+/// Keeps `chunks` as the changes of `key` waiting for a dependency, within the session's bound.
+fn hold(s: &mut SyncSession, key: DocKey, chunks: Vec<Vec<u8>>) -> Result<()> {
+    s.held_bytes += held_size(&chunks);
+    s.held.insert(key, chunks);
+    if s.held_bytes > MAX_HELD_BYTES {
+        return Err(Error::Sync {
+            reason: "too many changes are waiting for their dependencies".into(),
+            retryable: true,
+        });
+    }
+    Ok(())
+}
+
+fn held_size(chunks: &[Vec<u8>]) -> usize {
+    chunks.iter().map(Vec::len).sum()
+}
+
+/// The session's automerge sync state for `key` (from `states`, the session's), loaded from
+/// the persisted state on first use.
 fn session_state<'s>(
     conn: &Connection,
-    s: &'s mut SyncSession,
+    states: &'s mut HashMap<DocKey, sync::State>,
     peer: &Hello,
     key: DocKey,
 ) -> Result<&'s mut sync::State> {
-    match s.states.entry(key) {
+    match states.entry(key) {
         std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
         std::collections::hash_map::Entry::Vacant(e) => {
             let state = match sync_state::load_state(conn, peer.store_id, key.0, key.1)? {

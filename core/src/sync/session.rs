@@ -12,6 +12,11 @@ use crate::model::Role;
 /// The most messages one session may exchange before it is abandoned as not converging.
 pub(crate) const MAX_MESSAGES: u32 = 200;
 
+/// The most bytes of held changes (see [`SyncSession`]'s `held`) one session keeps before it is
+/// abandoned (retryable): a peer cannot make a session grow without bound by sending changes
+/// whose dependencies never come.
+pub(crate) const MAX_HELD_BYTES: usize = 32 * 1024 * 1024;
+
 /// Byte and message counts of a session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SyncStats {
@@ -78,6 +83,25 @@ pub struct SyncSession {
     pub(crate) peer_has: HashSet<DocKey>,
     /// automerge sync states of documents being exchanged in this session.
     pub(crate) states: HashMap<DocKey, sync::State>,
+    /// Changes received for a document that automerge could not apply yet because a
+    /// dependency has not arrived (it queues them inside the document), kept as the change
+    /// chunks of the sync messages that brought them, for as long as the document's queue is
+    /// not empty.
+    ///
+    /// Why here, and why changes rather than documents: automerge keeps its queue only in the
+    /// in-memory document, and the writer's document cache is small and shared (64 documents,
+    /// least recently used out), so a session exchanging more documents than that evicted the
+    /// document with its queue. The peer does not resend what it remembers sending, so the
+    /// document asked for the lost change again, received it, queued it and lost it again, and
+    /// the session never converged. Holding the exchanged documents themselves for the
+    /// session's lifetime would cost a loaded document per exchanged document (thousands with a
+    /// large caseload); the changes waiting for a dependency are few and small (a Bloom filter
+    /// false positive makes the peer skip a dependency now and then), so the session keeps
+    /// only those and feeds them back to the document before applying or answering the next
+    /// message for it, whatever the cache did in between. Bounded by [`MAX_HELD_BYTES`].
+    pub(crate) held: HashMap<DocKey, Vec<Vec<u8>>>,
+    /// Total bytes in `held`.
+    pub(crate) held_bytes: usize,
     /// Tags of the shared documents when the session last completed (for live polling).
     pub(crate) settled_tags: HashMap<DocKey, [u8; 8]>,
     pub(crate) complete: bool,
