@@ -1,0 +1,138 @@
+package org.linkwork.demo.caseload
+
+import java.time.Clock
+import java.time.LocalDate
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+import org.linkwork.CaseloadEntry
+import org.linkwork.CaseloadQuery
+import org.linkwork.EpisodeStatus
+import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.ui.ScreenModel
+import org.linkwork.demo.ui.UserMessage
+import org.linkwork.demo.ui.displayDate
+import org.linkwork.demo.ui.displayName
+import org.linkwork.demo.ui.label
+
+/** How the next step's due date compares with today. */
+enum class DueState { NONE, LATER, TODAY, OVERDUE }
+
+/** One person in the caseload list. */
+data class CaseloadRow(
+    val personId: String,
+    val name: String,
+    /** Current episode status in words ("Accepted"), or "No episode". */
+    val status: String,
+    /** The earliest due date of an open step, for display ("3 Mar 2026"), if any. */
+    val nextStepDue: String?,
+    val dueState: DueState,
+    val activeGoals: Int,
+    val openOnwardReferrals: Int,
+    /** This device's edits of the person not yet synced with a link-worker peer (the badge). */
+    val unsyncedEdits: Int,
+)
+
+/** What the caseload screen shows. */
+data class CaseloadState(
+    val query: String = "",
+    val status: EpisodeStatus? = null,
+    val rows: List<CaseloadRow> = emptyList(),
+    val loading: Boolean = true,
+    /** Sum of the badges: edits waiting for the next sync. */
+    val unsyncedTotal: Int = 0,
+    val message: UserMessage? = null,
+) {
+    /** The status filter choices, "all" (`null`) first. */
+    val statusOptions: List<EpisodeStatus?> get() = listOf(null) + EpisodeStatus.entries
+}
+
+/**
+ * The caseload screen: search by name or NHS number, filter by status, the next step due and a
+ * badge for unsynced edits per person. Reloads when the store reports a change (a local edit or
+ * a merge from a sync) and when the unsynced counts move.
+ */
+class CaseloadViewModel(
+    private val repository: LinkWorkRepository,
+    scope: CoroutineScope,
+    private val clock: Clock = Clock.systemDefaultZone(),
+) : ScreenModel(scope) {
+    private val mutableState = MutableStateFlow(CaseloadState())
+    private var loadJob: Job? = null
+
+    /** The screen's state. */
+    val state: StateFlow<CaseloadState> = mutableState.asStateFlow()
+
+    init {
+        refresh()
+        scope.launch { repository.changes.collect { refresh() } }
+        scope.launch {
+            repository.unsyncedByPerson.collect { counts ->
+                mutableState.update { s ->
+                    s.copy(
+                        rows = s.rows.map { it.copy(unsyncedEdits = counts[it.personId] ?: 0) },
+                        unsyncedTotal = counts.values.sum(),
+                    )
+                }
+            }
+        }
+    }
+
+    /** Searches as the user types (start of a name, or NHS number digits). */
+    fun search(text: String): Job {
+        mutableState.update { it.copy(query = text) }
+        return refresh()
+    }
+
+    /** Shows only people whose current episode has [status]; `null` shows everyone. */
+    fun filterStatus(status: EpisodeStatus?): Job {
+        mutableState.update { it.copy(status = status) }
+        return refresh()
+    }
+
+    /** Dismisses the message on screen. */
+    fun dismissMessage() = mutableState.update { it.copy(message = null) }
+
+    /** Reloads the list for the current search and filter; a newer reload cancels an older one. */
+    @Synchronized
+    fun refresh(): Job {
+        loadJob?.cancel()
+        mutableState.update { it.copy(loading = true) }
+        val query = mutableState.value.let { CaseloadQuery(text = it.query.trim().ifEmpty { null }, status = it.status) }
+        return launchAction({ m -> mutableState.update { it.copy(loading = false, message = m) } }) {
+            val entries = repository.read { it.caseload(query) }
+            val counts = repository.unsyncedByPerson.value
+            val today = LocalDate.now(clock)
+            mutableState.update { s ->
+                s.copy(
+                    rows = entries.map { row(it, today, counts[it.personId] ?: 0) },
+                    unsyncedTotal = counts.values.sum(),
+                    loading = false,
+                )
+            }
+        }.also { loadJob = it }
+    }
+
+    private fun row(e: CaseloadEntry, today: LocalDate, unsynced: Int): CaseloadRow {
+        val due = e.nextStepDue?.let(LocalDate::parse)
+        return CaseloadRow(
+            personId = e.personId,
+            name = displayName(e.givenName, e.familyName),
+            status = e.status?.let(::label) ?: "No episode",
+            nextStepDue = e.nextStepDue?.let(::displayDate),
+            dueState = when {
+                due == null -> DueState.NONE
+                due.isBefore(today) -> DueState.OVERDUE
+                due == today -> DueState.TODAY
+                else -> DueState.LATER
+            },
+            activeGoals = e.activeGoals.toInt(),
+            openOnwardReferrals = e.openOnwardReferrals.toInt(),
+            unsyncedEdits = unsynced,
+        )
+    }
+}

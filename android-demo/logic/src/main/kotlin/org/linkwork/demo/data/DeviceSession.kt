@@ -1,0 +1,58 @@
+package org.linkwork.demo.data
+
+import java.io.File
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.withContext
+import org.linkwork.demo.ui.ScreenModel
+import org.linkwork.demo.ui.UserMessage
+
+/** Whether the device's caseload is open. */
+sealed interface SessionState {
+    /** Opening the store (it may migrate): show a progress indicator. */
+    data object Opening : SessionState
+
+    /** Open: the screens use [repository]. */
+    data class Ready(val repository: LinkWorkRepository) : SessionState
+
+    /** Could not open (e.g. the key does not unlock it): show [message]. */
+    data class Failed(val message: UserMessage) : SessionState
+}
+
+/**
+ * Opens the link worker's caseload off the main thread when the app starts, and closes it at
+ * the end. The store file is [storeName] in the provider's directory; unsynced-edit counts
+ * persist in [unsyncedFile] (no patient data: person ids and numbers).
+ */
+class DeviceSession(
+    private val provider: StoreProvider,
+    private val storeName: String,
+    private val user: String,
+    private val io: CoroutineDispatcher,
+    private val unsyncedFile: File?,
+    scope: CoroutineScope,
+) : ScreenModel(scope) {
+    private val mutableState = MutableStateFlow<SessionState>(SessionState.Opening)
+
+    /** The session's state. */
+    val state: StateFlow<SessionState> = mutableState.asStateFlow()
+
+    /** Opens the store (again, after a failure). */
+    fun open(): Job {
+        mutableState.value = SessionState.Opening
+        return launchAction({ mutableState.value = SessionState.Failed(it) }) {
+            val store = withContext(io) { provider.openOrCreateLinkWorker(storeName, user) }
+            mutableState.value = SessionState.Ready(LinkWorkRepository(store, io, UnsyncedChanges(unsyncedFile)))
+        }
+    }
+
+    /** Closes the store if it is open. */
+    fun close() {
+        (mutableState.value as? SessionState.Ready)?.repository?.close()
+        mutableState.value = SessionState.Opening
+    }
+}

@@ -1,0 +1,316 @@
+package org.linkwork.demo.sync
+
+import java.net.Inet4Address
+import java.net.NetworkInterface
+import java.time.Clock
+import java.time.LocalDate
+import java.util.Locale
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+import org.linkwork.CaseloadQuery
+import org.linkwork.DocKind
+import org.linkwork.FieldConflict
+import org.linkwork.GoalStatus
+import org.linkwork.GoalUpdate
+import org.linkwork.LinkWorkStore
+import org.linkwork.PersonRecord
+import org.linkwork.Role
+import org.linkwork.StepUpdate
+import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.ui.ScreenModel
+import org.linkwork.demo.ui.UserMessage
+import org.linkwork.demo.ui.displayDate
+import org.linkwork.demo.ui.displayName
+import org.linkwork.demo.ui.displayTime
+
+/** Where a sync goes. */
+enum class SyncTargetKind { NEARBY_DEVICE, TEAM_HUB }
+
+/**
+ * A place to sync with. [connect] opens the byte pipe (Nearby Connections to a colleague's
+ * phone, a socket to the team hub, or an in-process pair in tests); it must authenticate the peer.
+ */
+class SyncTarget(
+    val id: String,
+    val label: String,
+    val kind: SyncTargetKind,
+    val connect: suspend () -> SyncTransport,
+)
+
+/** A target as the screen lists it. */
+data class TargetRow(val id: String, val label: String, val kind: SyncTargetKind)
+
+/** What the last sync did. */
+data class SyncReport(
+    val target: String,
+    /** What the peer said it was ("a link worker's device", "the person's own phone"). */
+    val peer: String,
+    /** People whose records changed here, by name. */
+    val merged: List<String>,
+    /** People erased here because the peer had erased them. */
+    val erased: Int,
+    val messages: Int,
+    val bytes: Long,
+    val roundTrips: Int,
+    val finishedAt: String,
+    /** Whether this device's unsynced edits now count as synced (a link-worker peer). */
+    val clearedBadges: Boolean,
+)
+
+/** One of the values two devices set concurrently. */
+data class ConflictChoice(val value: String, val setBy: String, val setAt: String, val shown: Boolean)
+
+/** A field set concurrently on two devices: the record shows one value; the user may pick. */
+data class ConflictRow(
+    /** Stable key of the conflict on screen. */
+    val key: String,
+    val personId: String,
+    val personName: String,
+    /** Which field ("Goal \"Join a walking group\": status"). */
+    val field: String,
+    val choices: List<ConflictChoice>,
+    /** Whether the demo can resolve it here (an edit of that field); others are shown only. */
+    val resolvable: Boolean,
+)
+
+/** What the sync screen shows. */
+data class SyncState(
+    val targets: List<TargetRow> = emptyList(),
+    /** The target being synced with, while a session runs. */
+    val running: String? = null,
+    val unsyncedTotal: Int = 0,
+    val last: SyncReport? = null,
+    /** Where a colleague's phone on the same network listens ("192.168.1.20" or "host:port"). */
+    val nearbyAddress: String = "",
+    /** While waiting for a colleague to connect: what to tell them ("192.168.1.5:7701"). */
+    val waitingOn: String? = null,
+    val conflicts: List<ConflictRow> = emptyList(),
+    val message: UserMessage? = null,
+)
+
+/**
+ * The sync screen: sync with a nearby colleague's device or the team hub, show what merged and
+ * list conflicts (fields set on two devices) for the user to resolve. Resolving is a new edit
+ * of the field; the peer learns it at the next sync.
+ */
+class SyncViewModel(
+    private val repository: LinkWorkRepository,
+    targets: List<SyncTarget>,
+    scope: CoroutineScope,
+    private val clock: Clock = Clock.systemDefaultZone(),
+    /** Runs socket calls (nearby sync over the local network). */
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+    /** The port this device listens on for a colleague, and the default port it connects to. */
+    private val nearbyPort: Int = NEARBY_PORT,
+) : ScreenModel(scope) {
+    private var waitJob: Job? = null
+    private val targetsById = targets.associateBy { it.id }
+    private val mutableState = MutableStateFlow(SyncState(targets = targets.map { TargetRow(it.id, it.label, it.kind) }))
+    private val resolutions = mutableMapOf<String, Resolution>()
+
+    /** The screen's state. */
+    val state: StateFlow<SyncState> = mutableState.asStateFlow()
+
+    init {
+        scope.launch { repository.unsyncedByPerson.collect { c -> mutableState.update { it.copy(unsyncedTotal = c.values.sum()) } } }
+        refreshConflicts()
+    }
+
+    /** Syncs with target [targetId] (this device starts the session). */
+    fun sync(targetId: String): Job {
+        val target = targetsById.getValue(targetId)
+        return run(target.label) { repository.sync(target.connect(), connect = true) }
+    }
+
+    /** Edits the colleague's address for a nearby sync. */
+    fun editNearbyAddress(text: String) = mutableState.update { it.copy(nearbyAddress = text) }
+
+    /** Syncs with a colleague's phone that is waiting at [SyncState.nearbyAddress]. */
+    fun syncNearby(): Job {
+        val (host, port) = parseAddress(mutableState.value.nearbyAddress)
+            ?: return Job().apply { complete() }.also {
+                mutableState.update { it.copy(message = UserMessage("Enter the address shown on your colleague's phone.")) }
+            }
+        return run("Colleague's phone") { repository.sync(SocketTransport.connect(host, port, io), connect = true) }
+    }
+
+    /**
+     * Waits for a colleague's phone on the same network to connect, then answers its session.
+     * [SyncState.waitingOn] tells the user which address to give. [cancelWaiting] stops.
+     */
+    fun waitForColleague(): Job {
+        if (mutableState.value.running != null) return Job().apply { complete() }
+        val here = localAddresses().firstOrNull() ?: "this device"
+        mutableState.update { it.copy(waitingOn = "$here:$nearbyPort", message = null) }
+        return run("Colleague's phone") {
+            try {
+                repository.sync(SocketTransport.acceptOne(nearbyPort, io), connect = false)
+            } finally {
+                mutableState.update { it.copy(waitingOn = null) }
+            }
+        }.also { waitJob = it }
+    }
+
+    /** Stops waiting for a colleague. */
+    fun cancelWaiting() {
+        waitJob?.cancel()
+        mutableState.update { it.copy(waitingOn = null, running = null) }
+    }
+
+    /** Answers a session another device started over [transport] (e.g. a nearby colleague). */
+    fun answer(label: String, transport: SyncTransport): Job = run(label) { repository.sync(transport, connect = false) }
+
+    /** Resolves conflict [key] by setting the field to choice [choice] (an index of its choices). */
+    fun resolve(key: String, choice: Int): Job = launchAction(::show) {
+        val row = mutableState.value.conflicts.firstOrNull { it.key == key } ?: return@launchAction
+        val resolution = resolutions[key] ?: return@launchAction
+        val value = resolution.values.getOrNull(choice) ?: return@launchAction
+        repository.edit(row.personId) { resolution.apply(it, row.personId, value) }
+        scanConflicts(listOf(row.personId))
+    }
+
+    /** Re-reads conflicts: of [personIds], or of the whole caseload when `null`. */
+    fun refreshConflicts(personIds: Collection<String>? = null): Job = launchAction(::show) { scanConflicts(personIds) }
+
+    /** Dismisses the message on screen. */
+    fun dismissMessage() = mutableState.update { it.copy(message = null) }
+
+    private fun show(message: UserMessage) = mutableState.update { it.copy(running = null, message = message) }
+
+    private fun run(label: String, session: suspend () -> SyncOutcome): Job {
+        if (mutableState.value.running != null) return Job().apply { complete() }
+        mutableState.update { it.copy(running = label, message = null) }
+        return launchAction(::show) {
+            val outcome = session()
+            val changed = outcome.changedPersonIds
+            val (names, erased) = repository.read { store ->
+                val byId = store.caseload(CaseloadQuery()).associateBy { it.personId }
+                val gone = store.erasedPeople().map { it.personId }.toSet()
+                changed.mapNotNull { byId[it]?.let { e -> displayName(e.givenName, e.familyName) } }.sorted() to
+                    changed.count { it in gone }
+            }
+            val s = outcome.stats
+            val report = SyncReport(
+                target = label,
+                peer = when (outcome.peer?.role) {
+                    Role.LINK_WORKER -> "a link worker's device"
+                    Role.PATIENT -> "the person's own phone"
+                    null -> "an unknown device"
+                },
+                merged = names,
+                erased = erased,
+                messages = (s.messagesSent + s.messagesReceived).toInt(),
+                bytes = (s.bytesSent + s.bytesReceived).toLong(),
+                roundTrips = s.roundTrips.toInt(),
+                finishedAt = displayTime(clock.instant(), clock.zone),
+                clearedBadges = outcome.peer?.role == Role.LINK_WORKER,
+            )
+            val unsynced = repository.unsyncedByPerson.value.values.sum()
+            mutableState.update { it.copy(running = null, last = report, unsyncedTotal = unsynced) }
+            scanConflicts(changed + mutableState.value.conflicts.map { it.personId })
+        }
+    }
+
+    private suspend fun scanConflicts(personIds: Collection<String>?) {
+        val found = repository.read { store ->
+            val ids = personIds?.distinct() ?: store.caseload(CaseloadQuery()).map { it.personId }
+            ids.associateWith { id -> runCatching { store.person(id) }.getOrNull() }
+        }
+        val rows = mutableListOf<ConflictRow>()
+        synchronized(resolutions) {
+            resolutions.keys.removeAll { key -> found.keys.any { key.startsWith("$it/") } }
+            for ((id, record) in found) {
+                record ?: continue
+                for (c in record.conflicts) {
+                    val key = "$id/${c.document}/${c.path.joinToString("/")}"
+                    val resolution = resolution(c)
+                    if (resolution != null) resolutions[key] = resolution
+                    rows += ConflictRow(key, id, personName(record), fieldLabel(record, c), choices(c), resolution != null)
+                }
+            }
+        }
+        val scanned = found.keys
+        mutableState.update { s -> s.copy(conflicts = s.conflicts.filter { it.personId !in scanned } + rows) }
+    }
+
+    private fun personName(r: PersonRecord) =
+        r.caseRecord?.demographics?.let { displayName(it.givenName, it.familyName) } ?: "(plan only)"
+
+    private fun choices(c: FieldConflict) = c.values.map {
+        ConflictChoice(valueLabel(c.path.lastOrNull(), it.value), it.setBy, displayTime(it.setAt, clock.zone), it.shown)
+    }
+
+    private fun fieldLabel(r: PersonRecord, c: FieldConflict): String {
+        val p = c.path
+        fun field(name: String) = name.replace('_', ' ')
+        return when {
+            c.document == DocKind.PLAN && p.size == 3 && p[0] == "goals" ->
+                "Goal \"${r.plan.goals.firstOrNull { it.id == p[1] }?.text ?: "?"}\": ${field(p[2])}"
+            c.document == DocKind.PLAN && p.size == 3 && p[0] == "steps" ->
+                "Step \"${r.plan.steps.firstOrNull { it.id == p[1] }?.text ?: "?"}\": ${field(p[2])}"
+            p.size == 1 -> field(p[0]).replaceFirstChar { it.titlecase(Locale.UK) }
+            p.size == 2 && p[0] == "demographics" -> "Details: ${field(p[1])}"
+            else -> "${c.document.name.lowercase(Locale.UK)} field ${p.filterIndexed { i, _ -> i % 2 == 0 || i == p.lastIndex }.joinToString(" / ") { field(it) }}"
+        }
+    }
+
+    private fun valueLabel(field: String?, value: String): String = when {
+        field == "status" -> value.replace('-', ' ').replaceFirstChar { it.titlecase(Locale.UK) }
+        runCatching { LocalDate.parse(value) }.isSuccess -> displayDate(value)
+        else -> value
+    }
+
+    private fun parseAddress(text: String): Pair<String, Int>? {
+        val t = text.trim()
+        if (t.isEmpty() || t.any { it.isWhitespace() }) return null
+        val colon = t.lastIndexOf(':')
+        if (colon < 0) return t to nearbyPort
+        val port = t.substring(colon + 1).toIntOrNull()?.takeIf { it in 1..65535 } ?: return null
+        return t.substring(0, colon).takeIf { it.isNotEmpty() }?.let { it to port }
+    }
+
+    /** How a conflict is resolved: the field's values and the edit that sets one of them. */
+    private class Resolution(val values: List<String>, val apply: (store: LinkWorkStore, personId: String, value: String) -> Unit)
+
+    private fun resolution(c: FieldConflict): Resolution? {
+        val values = c.values.map { it.value }
+        if (values.any { it == "<map>" }) return null
+        val p = c.path
+        val edit: ((LinkWorkStore, String, String) -> Unit)? = when {
+            c.document != DocKind.PLAN -> null
+            p == listOf("what_matters") -> { s, person, v -> s.setWhatMatters(person, v) }
+            p.size == 3 && p[0] == "goals" -> when (p[2]) {
+                "status" -> { s, _, v -> s.updateGoal(p[1], GoalUpdate(status = GoalStatus.valueOf(v.uppercase(Locale.ROOT).replace('-', '_')))) }
+                "text" -> { s, _, v -> s.updateGoal(p[1], GoalUpdate(text = v)) }
+                "target_date" -> { s, _, v -> s.updateGoal(p[1], GoalUpdate(targetDate = v)) }
+                else -> null
+            }
+            p.size == 3 && p[0] == "steps" -> when (p[2]) {
+                "text" -> { s, _, v -> s.updateStep(p[1], StepUpdate(text = v)) }
+                "due" -> { s, _, v -> s.updateStep(p[1], StepUpdate(due = v)) }
+                else -> null
+            }
+            else -> null
+        }
+        return edit?.let { Resolution(values, it) }
+    }
+}
+
+/** The default port for nearby sync between two phones on the same network. */
+const val NEARBY_PORT = 7701
+
+/** This device's IPv4 addresses on up, non-loopback interfaces (what a colleague connects to). */
+fun localAddresses(): List<String> = runCatching {
+    NetworkInterface.getNetworkInterfaces().toList()
+        .filter { it.isUp && !it.isLoopback }
+        .flatMap { it.inetAddresses.toList() }
+        .filterIsInstance<Inet4Address>()
+        .mapNotNull { it.hostAddress }
+}.getOrDefault(emptyList())

@@ -1,0 +1,163 @@
+// The data layer: encrypted stores from the provider, the unsynced-edit counts, user messages
+// free of patient data, and the sync driver over both transports.
+package org.linkwork.demo.tests
+
+import java.io.File
+import java.net.InetAddress
+import java.net.ServerSocket
+import kotlin.test.*
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.withTimeout
+import org.linkwork.LinkWorkException
+import org.linkwork.LinkWorkStore
+import org.linkwork.NewGoal
+import org.linkwork.Role
+import org.linkwork.StoreKey
+import org.linkwork.demo.data.DeviceSession
+import org.linkwork.demo.data.InMemoryKeySupplier
+import org.linkwork.demo.data.SessionState
+import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.data.StoreProvider
+import org.linkwork.demo.data.UnsyncedChanges
+import org.linkwork.demo.sync.InProcessTransport
+import org.linkwork.demo.sync.SocketTransport
+import org.linkwork.demo.ui.userMessage
+
+object DataTests {
+    val all: List<DemoTest> = listOf(
+        DemoTest("store provider: encrypted stores reopen with their key; another key is WrongKey", ::provider),
+        DemoTest("device session: opens off the main thread; a wrong key is a message, not a crash", ::session),
+        DemoTest("unsynced edits: counted per person, cleared by a sync's snapshot only, persisted", ::unsyncedCounts),
+        DemoTest("repository: edits counted, listener changes as a flow, sync clears with a link worker", ::repository),
+        DemoTest("user messages name kinds and fields, never ids or patient data", ::messages),
+        DemoTest("socket transport: the reference framing over loopback, hub answering", ::socketSync),
+    )
+
+    private fun provider() = world {
+        val pid = provider.openOrCreateLinkWorker("phone", "sam").use { it.addPerson(newPerson()) }
+        // Reopened by the provider with the same key: the data is there, as the same user.
+        provider.openOrCreateLinkWorker("phone", "sam").use { store ->
+            assertEquals("sam", store.info().user)
+            assertEquals(pid, store.person(pid).personId)
+        }
+        // The file is not plain SQLite, and neither another key nor no key opens it.
+        val file = provider.fileFor("phone")
+        assertFalse(file.readBytes().copyOf(16).decodeToString().startsWith("SQLite format 3"), "the file is encrypted")
+        assertFailsWith<LinkWorkException.WrongKey> {
+            LinkWorkStore.open(file.path, StoreKey.Encrypted(InMemoryKeySupplier().key("phone")))
+        }
+        assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.open(file.path, StoreKey.Unencrypted) }
+        val other = StoreProvider(dir, InMemoryKeySupplier())
+        val e = assertFailsWith<LinkWorkException.WrongKey> { other.openOrCreateLinkWorker("phone", "sam") }
+        assertTrue("unlocked" in userMessage(e).text)
+        // A patient store for one person.
+        provider.openOrCreatePatient("ada-phone", "ada", pid).use { assertEquals(Role.PATIENT, it.info().role) }
+    }
+
+    private fun session() = world {
+        val unsyncedFile = File(dir, "unsynced.properties")
+        val session = DeviceSession(provider, "phone", "sam", Dispatchers.IO, unsyncedFile, scope)
+        session.open().join()
+        val ready = assertIs<SessionState.Ready>(session.state.value)
+        val pid = ready.repository.addPerson(newPerson())
+        session.close()
+        assertEquals(mapOf(pid to 1), UnsyncedChanges(unsyncedFile).byPerson.value, "counts kept across restarts")
+
+        val again = DeviceSession(provider, "phone", "sam", Dispatchers.IO, unsyncedFile, scope)
+        again.open().join()
+        val reopened = assertIs<SessionState.Ready>(again.state.value)
+        assertEquals(1, reopened.repository.unsyncedByPerson.value[pid])
+        again.close()
+
+        val locked = DeviceSession(StoreProvider(dir, InMemoryKeySupplier()), "phone", "sam", Dispatchers.IO, null, scope)
+        locked.open().join()
+        val failed = assertIs<SessionState.Failed>(locked.state.value)
+        assertTrue("unlocked" in failed.message.text)
+    }
+
+    private fun unsyncedCounts() {
+        val file = File.createTempFile("unsynced", ".properties").apply { delete() }
+        try {
+            val counts = UnsyncedChanges(file)
+            counts.recorded("a")
+            counts.recorded("a")
+            counts.recorded("b")
+            val before = counts.snapshot()
+            counts.recorded("a") // made while the sync ran: still unsynced afterwards
+            counts.synced(before)
+            assertEquals(mapOf("a" to 1), counts.byPerson.value)
+            assertEquals(mapOf("a" to 1), UnsyncedChanges(file).byPerson.value, "persisted")
+            counts.forget("a")
+            assertEquals(emptyMap(), UnsyncedChanges(file).byPerson.value)
+            assertEquals(emptyMap(), UnsyncedChanges().byPerson.value)
+        } finally {
+            file.delete()
+        }
+    }
+
+    private fun repository() = world { coroutineScope {
+        val a = linkWorker("a", "sam")
+        val b = linkWorker("b", "jo")
+        val heard = async(start = CoroutineStart.UNDISPATCHED) { withTimeout(10_000) { a.changes.first() } }
+        val pid = a.addPerson(newPerson())
+        val goal = a.edit(pid) { it.addGoal(pid, NewGoal(text = "Walk")) }
+        assertEquals(setOf(pid), heard.await())
+        assertEquals(mapOf(pid to 2), a.unsyncedByPerson.value)
+
+        val (ta, tb) = InProcessTransport.pair()
+        val answering = async(Dispatchers.Default) { b.sync(tb, connect = false) }
+        val outcome = a.sync(ta)
+        val other = answering.await()
+        assertTrue(outcome.complete && other.complete)
+        assertEquals(Role.LINK_WORKER, outcome.peer?.role)
+        assertEquals(listOf(pid), other.changedPersonIds)
+        assertEquals(emptyMap(), a.unsyncedByPerson.value, "a link-worker peer has everything now")
+        assertEquals(emptyMap(), b.unsyncedByPerson.value, "merged changes are not b's own edits")
+        assertEquals(goal, b.read { it.plan(pid) }.goals.single().id)
+    } }
+
+    private fun messages() {
+        val id = "3f2b8c1e-0000-4000-8000-000000000001"
+        val cases = listOf(
+            LinkWorkException.NotFound(kind = "goal", id = id),
+            LinkWorkException.InvalidInput(field = "nhs_number", reason = "check digit does not match"),
+            LinkWorkException.Conflict(reason = "accepted -> contacting"),
+            LinkWorkException.NotPermitted(action = "read case data"),
+            LinkWorkException.Storage(reason = "disk full at /data/user/0/x.db"),
+            LinkWorkException.WrongKey(reason = "not opened"),
+            LinkWorkException.Sync(retryable = true, reason = "peer closed"),
+            LinkWorkException.Sync(retryable = false, reason = "bad envelope"),
+            LinkWorkException.Unexpected(reason = "bug $id"),
+        )
+        for (e in cases) {
+            val m = userMessage(e)
+            assertFalse(id in m.text || "/data" in m.text, "no ids or paths: ${m.text}")
+            assertTrue(m.text.endsWith("."), m.text)
+        }
+        assertEquals("Please check the NHS number.", userMessage(cases[1]).text)
+        assertTrue(userMessage(cases[6]).canRetry)
+        assertFalse(userMessage(cases[7]).canRetry)
+    }
+
+    private fun socketSync() = world { coroutineScope {
+        val phone = linkWorker("phone", "sam")
+        val hub = linkWorker("hub", "kim")
+        val pid = phone.addPerson(newPerson())
+        ServerSocket(0, 1, InetAddress.getLoopbackAddress()).use { server ->
+            val hubSide = async(Dispatchers.IO) {
+                val socket = server.accept()
+                hub.sync(SocketTransport(socket, Dispatchers.IO), connect = false)
+            }
+            val outcome = phone.sync(SocketTransport.connect("127.0.0.1", server.localPort, Dispatchers.IO))
+            val hubOutcome = hubSide.await()
+            assertTrue(outcome.complete && hubOutcome.complete)
+            assertEquals(listOf(pid), hubOutcome.changedPersonIds)
+            assertEquals(outcome.stats.bytesSent, hubOutcome.stats.bytesReceived)
+        }
+        assertEquals(phone.read { it.person(pid) }, hub.read { it.person(pid) })
+    } }
+}
