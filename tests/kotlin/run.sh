@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Kotlin/JVM tests of the uniffi bindings: cargo build -> uniffi-bindgen (kotlin) ->
-# kotlinc (generated code + test sources) -> java <main class>. No Gradle/Android SDK;
-# JNA loads lib$LIBNAME.so. Recipe: shared/recipes/kotlin-jvm.md.
+# kotlinc (generated code, then test sources against it) -> java <main class>. No Gradle/Android
+# SDK; JNA loads lib$LIBNAME.so. Recipe: shared/recipes/kotlin-jvm.md.
+# Also compiles and runs the Android demo's plain-Kotlin logic (android-demo/logic: its tests,
+# then its command-line entry point), which CI cannot build with Gradle.
 #
 #   bash tests/kotlin/run.sh          # exit code = non-zero if any main class failed
+#
+# Three jars in target/kotlin, each rebuilt only when its inputs change: the generated bindings
+# (linkwork-bindings.jar), the binding suite (linkwork-kotlin-tests.jar) and the demo logic
+# (android-demo-logic.jar); the last two are compiled in parallel against the first.
 #
 # Env (all optional):
 #   KOTLIN_MAIN_CLASSES   space-separated main classes to run, in order
 #                         (default org.linkwork.tests.LinkWorkTestsKt)
 #   KOTLIN_SRC_DIRS       space-separated source dirs, relative to the repo or absolute,
-#                         compiled together with the generated bindings (default tests/kotlin/src)
+#                         compiled against the generated bindings (default tests/kotlin/src)
+#   ANDROID_DEMO_MAIN_CLASSES  main classes run from the demo logic jar (default: its tests,
+#                         org.linkwork.demo.tests.DemoTestsKt, then org.linkwork.demo.cli.DemoMainKt)
+#   LINKWORK_SKIP_ANDROID_DEMO=1  leave the Android demo's logic out
 #   KOTLIN_EXTRA_CP       extra classpath entries (':'-separated) for compile and run
 #   KOTLINC_FLAGS         extra kotlinc flags, e.g. "-Werror"
 #   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen already in the target dir)
@@ -32,7 +41,12 @@ MAIN_CLASSES=${KOTLIN_MAIN_CLASSES:-org.linkwork.tests.LinkWorkTestsKt}
 SRC_DIRS=${KOTLIN_SRC_DIRS:-tests/kotlin/src}
 OUT=$TARGET_DIR/kotlin
 GEN=$OUT/gen
+BINDINGS_JAR=$OUT/linkwork-bindings.jar
 JAR=$OUT/linkwork-kotlin-tests.jar
+DEMO_JAR=$OUT/android-demo-logic.jar
+DEMO_SRC_DIRS="android-demo/logic/src/main/kotlin android-demo/logic/src/test/kotlin"
+DEMO_MAIN_CLASSES=${ANDROID_DEMO_MAIN_CLASSES:-org.linkwork.demo.tests.DemoTestsKt org.linkwork.demo.cli.DemoMainKt}
+SKIP_DEMO=${LINKWORK_SKIP_ANDROID_DEMO:-0}
 LIBDIR=$TARGET_DIR/$PROFILE
 
 start=$SECONDS
@@ -64,33 +78,67 @@ KCP=/usr/share/java/jna.jar:$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar:$KO
 [[ -n ${KOTLIN_EXTRA_CP:-} ]] && KCP=$KCP:$KOTLIN_EXTRA_CP
 RCP=$KCP:$KOTLIN_HOME/lib/kotlin-stdlib.jar
 
-srcs=("$GEN")
-for d in $SRC_DIRS; do
-  [[ $d == /* ]] || d=$REPO/$d
-  [[ -d $d ]] || { echo "kotlin source dir not found: $d" >&2; exit 1; }
-  srcs+=("$d")
-done
+# source_dirs LIST: the space-separated dirs of LIST, made absolute, into the array `dirs`.
+source_dirs() {
+  local d
+  dirs=()
+  for d in $1; do
+    [[ $d == /* ]] || d=$REPO/$d
+    [[ -d $d ]] || { echo "kotlin source dir not found: $d" >&2; exit 1; }
+    dirs+=("$d")
+  done
+}
 
-# Skip kotlinc (~7-15 s) when no input changed since the last successful compile.
-inputs_hash=$( { echo "$KOTLIN_HOME $KCP ${KOTLINC_FLAGS:-}"
-                 find "${srcs[@]}" -type f \( -name '*.kt' -o -name '*.java' \) -print0 | sort -z |
-                   xargs -0r sha256sum; } | sha256sum | cut -d' ' -f1)
-if [[ -f $JAR && -f $JAR.inputs && $(cat "$JAR.inputs") == "$inputs_hash" ]]; then
-  step "kotlinc skipped (inputs unchanged)"
-else
-  step "kotlinc ${srcs[*]#"$REPO"/}"
-  rm -f "$JAR" "$JAR.inputs"
+# compile_jar JAR CLASSPATH SRC... : kotlinc SRC... into JAR, skipped (~10-40 s saved) when no
+# input changed since the last successful compile (hash of the sources, classpath jars, flags).
+compile_jar() {
+  local jar=$1 cp=$2; shift 2
+  local hash
+  hash=$( { echo "$KOTLIN_HOME $cp ${KOTLINC_FLAGS:-}"
+            tr ':' '\n' <<<"$cp" | { grep "^$OUT/" || true; } | xargs -r sha256sum
+            find "$@" -type f \( -name '*.kt' -o -name '*.java' \) -print0 | sort -z |
+              xargs -0r sha256sum; } | sha256sum | cut -d' ' -f1)
+  if [[ -f $jar && -f $jar.inputs && $(cat "$jar.inputs") == "$hash" ]]; then
+    step "kotlinc skipped for ${jar##*/} (inputs unchanged)"
+    return 0
+  fi
+  step "kotlinc -> ${jar##*/}: ${*#"$REPO"/}"
+  rm -f "$jar" "$jar.inputs"
   # C1-only JIT for the compiler JVM: about half the CPU on 2 cores (recipe section 5)
   # shellcheck disable=SC2086  # KOTLINC_FLAGS is a word list
   JAVA_OPTS="-Xmx1G -Xms256M -XX:TieredStopAtLevel=1" \
-    "$KOTLIN_HOME/bin/kotlinc" "${srcs[@]}" -cp "$KCP" ${KOTLINC_FLAGS:-} -d "$JAR"
-  echo "$inputs_hash" >"$JAR.inputs"
+    "$KOTLIN_HOME/bin/kotlinc" "$@" -cp "$cp" ${KOTLINC_FLAGS:-} -d "$jar" || return 1
+  echo "$hash" >"$jar.inputs"
+  step "kotlinc done for ${jar##*/}"
+}
+
+source_dirs "$SRC_DIRS"; test_srcs=("${dirs[@]}")
+if [[ $SKIP_DEMO != 1 ]]; then source_dirs "$DEMO_SRC_DIRS"; demo_srcs=("${dirs[@]}"); fi
+compile_jar "$BINDINGS_JAR" "$KCP" "$GEN"
+
+# The suite and the demo logic only need the bindings: compile them side by side (2 cores).
+pids=() names=()
+compile_jar "$JAR" "$BINDINGS_JAR:$KCP" "${test_srcs[@]}" & pids+=($!) names+=("binding suite")
+if [[ $SKIP_DEMO != 1 ]]; then
+  compile_jar "$DEMO_JAR" "$BINDINGS_JAR:$KCP" "${demo_srcs[@]}" & pids+=($!) names+=("android-demo logic")
 fi
 
 rc=0
-for cls in $MAIN_CLASSES; do
-  step "java $cls"
-  java -Djna.library.path="$LIBDIR" -cp "$JAR:$RCP" "$cls" || { r=$?; echo "$cls exited with $r" >&2; rc=1; }
+built=()
+for i in "${!pids[@]}"; do
+  if wait "${pids[$i]}"; then built+=("${names[$i]}"); else echo "kotlinc failed: ${names[$i]}" >&2; rc=1; fi
 done
+
+run_main() {
+  local jar=$1 cls=$2
+  step "java $cls"
+  java -Djna.library.path="$LIBDIR" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
+}
+if [[ " ${built[*]} " == *" binding suite "* ]]; then
+  for cls in $MAIN_CLASSES; do run_main "$JAR" "$cls"; done
+fi
+if [[ " ${built[*]} " == *" android-demo logic "* ]]; then
+  for cls in $DEMO_MAIN_CLASSES; do run_main "$DEMO_JAR" "$cls"; done
+fi
 step "done, exit code $rc"
 exit $rc
