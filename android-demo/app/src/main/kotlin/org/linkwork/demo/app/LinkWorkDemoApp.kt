@@ -1,0 +1,42 @@
+package org.linkwork.demo.app
+
+import android.app.Application
+import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import org.linkwork.demo.data.DeviceSession
+import org.linkwork.demo.data.StoreProvider
+import org.linkwork.demo.sync.SocketTransport
+import org.linkwork.demo.sync.SyncTarget
+import org.linkwork.demo.sync.SyncTargetKind
+
+/** The app's object graph: one store session for the process, and the sync targets. */
+class LinkWorkDemoApp : Application() {
+    private val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
+
+    /** The caseload, opened off the main thread at start. */
+    lateinit var session: DeviceSession
+        private set
+
+    /** Where the sync screen can sync to (a colleague's phone is reached by address). */
+    val syncTargets: List<SyncTarget> = listOf(
+        SyncTarget("hub", "Team hub", SyncTargetKind.TEAM_HUB) {
+            SocketTransport.connect(BuildConfig.HUB_HOST, BuildConfig.HUB_PORT, Dispatchers.IO)
+        },
+    )
+
+    override fun onCreate() {
+        super.onCreate()
+        val provider = StoreProvider(filesDir, KeystoreKeySupplier(File(noBackupFilesDir, "keys")))
+        session = DeviceSession(
+            provider = provider,
+            storeName = "caseload",
+            user = BuildConfig.DEMO_USER,
+            io = Dispatchers.IO,
+            unsyncedFile = File(filesDir, "unsynced.properties"),
+            scope = appScope,
+        )
+        session.open()
+    }
+}

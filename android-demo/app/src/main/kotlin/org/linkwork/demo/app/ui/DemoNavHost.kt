@@ -1,0 +1,39 @@
+package org.linkwork.demo.app.ui
+
+import androidx.compose.runtime.Composable
+import androidx.navigation.compose.NavHost
+import androidx.navigation.compose.composable
+import androidx.navigation.compose.rememberNavController
+import org.linkwork.demo.app.rememberScreenModel
+import org.linkwork.demo.caseload.CaseloadViewModel
+import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.person.PersonViewModel
+import org.linkwork.demo.sync.SyncTarget
+import org.linkwork.demo.sync.SyncViewModel
+import org.linkwork.demo.visit.HomeVisitViewModel
+
+/** The four screens and how they link: caseload -> person -> home visit; caseload -> sync. */
+@Composable
+fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
+    val nav = rememberNavController()
+    NavHost(nav, startDestination = "caseload") {
+        composable("caseload") {
+            val vm = rememberScreenModel("caseload") { CaseloadViewModel(repository, it) }
+            CaseloadScreen(vm, onOpen = { id -> nav.navigate("person/$id") }, onSync = { nav.navigate("sync") })
+        }
+        composable("person/{id}") { entry ->
+            val id = entry.arguments?.getString("id").orEmpty()
+            val vm = rememberScreenModel("person") { PersonViewModel(repository, id, it) }
+            PersonScreen(vm, onVisit = { nav.navigate("visit/$id") }, onBack = { nav.popBackStack() })
+        }
+        composable("visit/{id}") { entry ->
+            val id = entry.arguments?.getString("id").orEmpty()
+            val vm = rememberScreenModel("visit") { HomeVisitViewModel(repository, id, it) }
+            HomeVisitScreen(vm, onBack = { nav.popBackStack() })
+        }
+        composable("sync") {
+            val vm = rememberScreenModel("sync") { SyncViewModel(repository, targets, it) }
+            SyncScreen(vm, onBack = { nav.popBackStack() })
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.linkwork.demo.app.ui
+
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
+import androidx.compose.material3.LinearProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.linkwork.demo.sync.SyncViewModel
+
+/** Sync with the team hub or a colleague's phone; what merged; conflicts to resolve. */
+@Composable
+fun SyncScreen(vm: SyncViewModel, onBack: () -> Unit) {
+    val s by vm.state.collectAsStateWithLifecycle()
+    DemoScaffold(title = "Sync", onBack = onBack, actions = { UnsyncedBadge(s.unsyncedTotal) }) { modifier ->
+        LazyColumn(modifier) {
+            item {
+                MessageCard(s.message, vm::dismissMessage)
+                s.running?.let { Section("Syncing with $it") { LinearProgressIndicator() } }
+                Section("Sync with") {
+                    s.targets.forEach { t -> Button(onClick = { vm.sync(t.id) }, enabled = s.running == null) { Text(t.label) } }
+                }
+                Section("A colleague's phone (same Wi-Fi)") {
+                    val waiting = s.waitingOn
+                    if (waiting != null) {
+                        Text("Ask your colleague to connect to $waiting")
+                        TextButton(onClick = vm::cancelWaiting) { Text("Stop waiting") }
+                    } else {
+                        OutlinedTextField(value = s.nearbyAddress, onValueChange = vm::editNearbyAddress, label = { Text("Colleague's address") })
+                        Row {
+                            Button(onClick = { vm.syncNearby() }, enabled = s.running == null) { Text("Connect") }
+                            OutlinedButton(onClick = { vm.waitForColleague() }, enabled = s.running == null) { Text("Wait for colleague") }
+                        }
+                    }
+                }
+                s.last?.let { r ->
+                    Section("Last sync: ${r.target}, ${r.finishedAt}") {
+                        Text("With ${r.peer}: ${r.messages} messages, ${r.bytes} bytes, ${r.roundTrips} round trips")
+                        Text("Merged: " + r.merged.joinToString().ifEmpty { "nothing new" } + if (r.erased > 0) " · ${r.erased} erased" else "")
+                        if (!r.clearedBadges) Text("Unsynced badges kept: the peer was not a link worker's store.")
+                    }
+                }
+            }
+            items(s.conflicts, key = { it.key }) { c ->
+                Section("${c.personName}: ${c.field}") {
+                    c.choices.forEachIndexed { i, choice ->
+                        Row {
+                            Text("${choice.value} · ${choice.setBy}, ${choice.setAt}" + if (choice.shown) " (shown now)" else "")
+                            if (c.resolvable) TextButton(onClick = { vm.resolve(c.key, i) }) { Text("Keep") }
+                        }
+                    }
+                    if (!c.resolvable) Text("Resolve this one in the full app.", style = MaterialTheme.typography.bodySmall)
+                }
+            }
+        }
+    }
+}
