@@ -88,31 +88,27 @@ rm -rf "$GEN"
 (cd "$REPO" && "$LIBDIR/uniffi-bindgen" generate --no-format \
   "$LIBDIR/lib$LIBNAME.so" --language swift --out-dir "$GEN")
 
-# Stage into the SwiftPM package (all git-ignored). The .so is copied, so the package
-# links and runs against tests/swift/lib and the cargo target dir need not be visible
-# inside the chroot, wherever CARGO_TARGET_DIR points.
+# Stage into the SwiftPM packages (all git-ignored). Sources are copied only when they changed,
+# so an incremental `swift build` does not recompile the large generated LinkWork.swift every
+# run. The .so is copied (a new file each time), so the package links and runs against
+# tests/swift/lib and the cargo target dir need not be visible inside the chroot, wherever
+# CARGO_TARGET_DIR points; the demo package gets a hard link to it (a copy when linking fails).
+stage_changed() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+stage_sources() {  # stage_sources PACKAGE_DIR
+  mkdir -p "$1/Sources/$FFI_MODULE" "$1/Sources/$SWIFT_MODULE" "$1/lib"
+  stage_changed "$GEN/$FFI_MODULE.h" "$1/Sources/$FFI_MODULE/$FFI_MODULE.h"
+  stage_changed "$GEN/$FFI_MODULE.modulemap" "$1/Sources/$FFI_MODULE/module.modulemap"  # systemLibrary needs this name
+  stage_changed "$GEN/$SWIFT_MODULE.swift" "$1/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift"
+  rm -f "$1/lib/lib$LIBNAME.so"
+}
 step "staging into ${SWIFT_PKG#"$REPO"/}"
-ffi=$SWIFT_PKG/Sources/$FFI_MODULE
-mod=$SWIFT_PKG/Sources/$SWIFT_MODULE
-rm -rf "$ffi" "$mod" "${SWIFT_PKG:?}/lib"
-mkdir -p "$ffi" "$mod" "$SWIFT_PKG/lib"
-cp "$GEN/$FFI_MODULE.h" "$ffi/"
-cp "$GEN/$FFI_MODULE.modulemap" "$ffi/module.modulemap"  # systemLibrary needs this exact name
-cp "$GEN/$SWIFT_MODULE.swift" "$mod/"
+stage_sources "$SWIFT_PKG"
 cp "$LIBDIR/lib$LIBNAME.so" "$SWIFT_PKG/lib/"
 
-# The demo package gets the same files. Sources are copied only when they changed, so its
-# incremental build does not recompile the large generated LinkWork.swift every run; the
-# library is hard-linked (a copy when the link fails), loaded at run time through the rpath.
 demo=0; [[ ${LINKWORK_SKIP_IOS_DEMO:-0} != 1 && -f $DEMO_PKG/Package.swift ]] && demo=1
-stage_changed() { cmp -s "$1" "$2" || cp "$1" "$2"; }
 if [[ $demo == 1 ]]; then
   step "staging into ${DEMO_PKG#"$REPO"/}"
-  mkdir -p "$DEMO_PKG/Sources/$FFI_MODULE" "$DEMO_PKG/Sources/$SWIFT_MODULE" "$DEMO_PKG/lib"
-  stage_changed "$GEN/$FFI_MODULE.h" "$DEMO_PKG/Sources/$FFI_MODULE/$FFI_MODULE.h"
-  stage_changed "$GEN/$FFI_MODULE.modulemap" "$DEMO_PKG/Sources/$FFI_MODULE/module.modulemap"
-  stage_changed "$GEN/$SWIFT_MODULE.swift" "$DEMO_PKG/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift"
-  rm -f "$DEMO_PKG/lib/lib$LIBNAME.so"
+  stage_sources "$DEMO_PKG"
   ln "$SWIFT_PKG/lib/lib$LIBNAME.so" "$DEMO_PKG/lib/" 2>/dev/null || cp "$SWIFT_PKG/lib/lib$LIBNAME.so" "$DEMO_PKG/lib/"
 fi
 
