@@ -33,6 +33,7 @@ let package = Package(
     platforms: [.iOS(.v16), .macOS(.v13)],
     products: [
         .library(name: "PatientKit", targets: ["PatientKit"]),
+        .library(name: "LinkWork", targets: ["LinkWork"]), // the app names the bindings' types too
         .executable(name: "patient-demo", targets: ["patient-demo"]),
     ],
     targets: [

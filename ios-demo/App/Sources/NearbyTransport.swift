@@ -28,7 +28,8 @@ final class NearbyTransport: SyncTransport, @unchecked Sendable {
     static func connectToLinkWorker(timeout: Duration = .seconds(15)) async throws -> SyncTransport {
         try await withThrowingTaskGroup(of: SyncTransport.self) { group in
             group.addTask {
-                let transport = NearbyTransport(connection: NWConnection(to: try await browse(), using: .tcp))
+                let endpoint = try await browse()
+                let transport = NearbyTransport(connection: NWConnection(to: endpoint, using: .tcp))
                 return try await withTaskCancellationHandler {
                     try await transport.start()
                 } onCancel: {
@@ -72,21 +73,13 @@ final class NearbyTransport: SyncTransport, @unchecked Sendable {
 
     private func start() async throws -> NearbyTransport {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            var resumed = false
+            let once = ResumeOnce(continuation)
             connection.stateUpdateHandler = { state in
-                guard !resumed else { return }
                 switch state {
-                case .ready:
-                    resumed = true
-                    continuation.resume()
-                case let .failed(error), let .waiting(error):
-                    resumed = true
-                    continuation.resume(throwing: error)
-                case .cancelled:
-                    resumed = true
-                    continuation.resume(throwing: CancellationError())
-                default:
-                    break
+                case .ready: once.resume(with: .success(()))
+                case let .failed(error), let .waiting(error): once.resume(with: .failure(error))
+                case .cancelled: once.resume(with: .failure(CancellationError()))
+                default: break
                 }
             }
             connection.start(queue: queue)
@@ -110,31 +103,40 @@ final class NearbyTransport: SyncTransport, @unchecked Sendable {
     private static func browse() async throws -> NWEndpoint {
         let browser = NWBrowser(for: .bonjour(type: serviceType, domain: nil), using: .tcp)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                var resumed = false // handlers run on the main queue, one at a time
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NWEndpoint, Error>) in
+                let once = ResumeOnce(continuation)
                 browser.browseResultsChangedHandler = { results, _ in
-                    guard !resumed, let first = results.first else { return }
-                    resumed = true
-                    continuation.resume(returning: first.endpoint)
+                    guard let first = results.first else { return }
+                    once.resume(with: .success(first.endpoint))
                     browser.cancel()
                 }
                 browser.stateUpdateHandler = { state in
-                    guard !resumed else { return }
                     switch state {
-                    case let .failed(error):
-                        resumed = true
-                        continuation.resume(throwing: error)
-                    case .cancelled:
-                        resumed = true
-                        continuation.resume(throwing: CancellationError())
-                    default:
-                        break
+                    case let .failed(error): once.resume(with: .failure(error))
+                    case .cancelled: once.resume(with: .failure(CancellationError()))
+                    default: break
                     }
                 }
                 browser.start(queue: .main)
             }
         } onCancel: {
             browser.cancel() // resumes the continuation with CancellationError
+        }
+    }
+
+    /// Resumes a continuation once, from whichever handler fires first (later calls are ignored).
+    private final class ResumeOnce<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<T, Error>?
+
+        init(_ continuation: CheckedContinuation<T, Error>) { self.continuation = continuation }
+
+        func resume(with result: Result<T, Error>) {
+            lock.lock()
+            let pending = continuation
+            continuation = nil
+            lock.unlock()
+            pending?.resume(with: result)
         }
     }
 

@@ -31,6 +31,7 @@ struct ViewModel<Model: ObservableModel>: DynamicProperty {
     }
 
     /// Turns the model's change notifications into SwiftUI's.
+    @MainActor
     final class Box: ObservableObject {
         let model: Model
         private var token: ObservationToken?

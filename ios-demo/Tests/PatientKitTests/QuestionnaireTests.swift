@@ -60,7 +60,8 @@ final class QuestionnaireTests: PatientKitTestCase {
         let swemwbs = patient.questionnaire(.swemwbs)
         XCTAssertEqual(swemwbs.questions.count, 7)
         XCTAssertEqual(swemwbs.questions.first?.choices.map(\.id), [1, 2, 3, 4, 5])
-        XCTAssertNotNil(swemwbs.recallPeriod)
+        XCTAssertEqual(swemwbs.instructions?.first?.isUppercase, true)
+        XCTAssertEqual(swemwbs.instructions?.lowercased(), swemwbs.recallPeriod?.lowercased())
         for index in 0..<6 { swemwbs.answer(index, 4) }
         XCTAssertFalse(swemwbs.canSubmit, "incomplete answers are never scored, so all are needed")
         swemwbs.answer(6, 2) // raw 26 -> metric 23.21

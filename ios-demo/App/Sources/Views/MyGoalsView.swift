@@ -38,7 +38,7 @@ struct GoalRowView: View {
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             Text(row.text).font(.headline)
-            Text(row.status).font(.subheadline).foregroundStyle(row.isActive ? .primary : .secondary)
+            Text(row.status).font(.subheadline).foregroundStyle(row.isActive ? Color.primary : Color.secondary)
             Text(row.progress).font(.caption).foregroundStyle(.secondary)
             ForEach([row.target, row.steps].compactMap { $0 }, id: \.self) { line in
                 Text(line).font(.caption).foregroundStyle(.secondary)

@@ -31,8 +31,8 @@ struct QuestionnaireView: View {
                     Section("Since your first answers") { ForEach(result.changeLines, id: \.self) { Text($0) } }
                 }
             } else {
-                if let recall = questionnaire.recallPeriod {
-                    Text("Thinking about \(recall)").foregroundStyle(.secondary)
+                if let instructions = questionnaire.instructions {
+                    Text(instructions).foregroundStyle(.secondary)
                 }
                 ForEach(questionnaire.questions) { question in
                     Section(question.text) {

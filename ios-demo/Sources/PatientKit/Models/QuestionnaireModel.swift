@@ -83,6 +83,13 @@ public final class QuestionnaireModel: ObservableModel {
         answers[index] = value
     }
 
+    /// What the screen says above the questions, e.g. "Over the last 2 weeks", when the
+    /// instrument states a recall period.
+    public var instructions: String? {
+        guard let recall = recallPeriod, let first = recall.first else { return nil }
+        return first.uppercased() + recall.dropFirst()
+    }
+
     /// "3 of 7 answered".
     public var progress: String {
         "\(answers.compactMap { $0 }.count) of \(questions.count) answered"
