@@ -98,6 +98,27 @@ func runDemo(in directory: URL) async throws {
     check(privacy.gpCodesRefused, "reading GP codes is refused (NotPermitted)")
     check(privacy.caseNoteRefused, "writing a case note is refused (NotPermitted)")
     check(privacy.newGoalRefused, "adding a goal is refused: goals are agreed with the link worker")
+
+    // Defence in depth: a message that does carry case data (captured between two link
+    // workers' phones) is refused by Ada's phone, and nothing of it is stored.
+    let colleague = try provider.createLinkWorkerStore("colleague.db", user: "jo.colleague")
+    let start = try worker.syncStart()
+    let manifest = try colleague.syncAccept().receive(message: start.message).reply
+    guard let manifest, let documents = try start.session.receive(message: manifest).reply else {
+        throw DemoError("no documents message between the two link workers")
+    }
+    let before = try await ada.store.plan()
+    let session = ada.store.store.syncAccept()
+    _ = try session.receive(message: start.message)
+    do {
+        _ = try session.receive(message: documents)
+        check(false, "a message carrying case data is refused")
+    } catch LinkWorkError.NotPermitted(let action) {
+        check(true, "a message carrying case data is refused (NotPermitted: \(action))")
+    }
+    let after = try await ada.store.plan()
+    let stillPrivate = try await ada.store.privacyCheck()
+    check(after == before && stillPrivate.holdsNoCaseData, "nothing of it was stored")
 }
 
 /// Runs the story and returns the number of failed checks.
