@@ -130,15 +130,20 @@ for i in "${!pids[@]}"; do
 done
 
 run_main() {
-  local jar=$1 cls=$2
+  local jar=$1 cls=$2; shift 2
   step "java $cls"
-  java -Djna.library.path="$LIBDIR" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
+  java -Djna.library.path="$LIBDIR" "$@" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
 }
 if [[ " ${built[*]} " == *" binding suite "* ]]; then
   for cls in $MAIN_CLASSES; do run_main "$JAR" "$cls"; done
 fi
 if [[ " ${built[*]} " == *" android-demo logic "* ]]; then
-  for cls in $DEMO_MAIN_CLASSES; do run_main "$DEMO_JAR" "$cls"; done
+  # The demo syncs once with the reference hub (`linkwork sync serve`) when the CLI binary is at
+  # least as new as the library (a workspace build, as in scripts/test.sh); otherwise it skips.
+  demo_opts=()
+  cli=$LIBDIR/linkwork
+  if [[ -x $cli && ! $LIBDIR/lib$LIBNAME.so -nt $cli ]]; then demo_opts+=(-Dlinkwork.cli="$cli"); fi
+  for cls in $DEMO_MAIN_CLASSES; do run_main "$DEMO_JAR" "$cls" "${demo_opts[@]}"; done
 fi
 step "done, exit code $rc"
 exit $rc

@@ -5,6 +5,7 @@ package org.linkwork.demo.tests
 import java.io.File
 import java.net.InetAddress
 import java.net.ServerSocket
+import java.util.concurrent.TimeUnit
 import kotlin.test.*
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.CoroutineStart
@@ -35,6 +36,7 @@ object DataTests {
         DemoTest("repository: edits counted, listener changes as a flow, sync clears with a link worker", ::repository),
         DemoTest("user messages name kinds and fields, never ids or patient data", ::messages),
         DemoTest("socket transport: the reference framing over loopback, hub answering", ::socketSync),
+        DemoTest("socket transport: syncs with the reference hub, `linkwork sync serve`", ::referenceHub),
     )
 
     private fun provider() = world {
@@ -142,6 +144,50 @@ object DataTests {
         assertTrue(userMessage(cases[6]).canRetry)
         assertFalse(userMessage(cases[7]).canRetry)
     }
+
+    /** The CLI binary passed by tests/kotlin/run.sh when it is as new as the library. */
+    private val cli: String? = System.getProperty("linkwork.cli")?.takeIf { File(it).canExecute() }
+
+    /** Runs the CLI to the end; its standard output. */
+    private fun linkwork(vararg args: String): String {
+        val p = ProcessBuilder(listOf(cli!!) + args).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "linkwork ${args.toList()} timed out")
+        assertEquals(0, p.exitValue(), "linkwork ${args.toList()} failed")
+        return out
+    }
+
+    private fun referenceHub() = world { coroutineScope {
+        if (cli == null) {
+            println("    skipped: no current linkwork binary (run.sh passes -Dlinkwork.cli after a workspace build)")
+            return@coroutineScope
+        }
+        val key = File(dir, "hub.key").path
+        val db = File(dir, "hub.db").path
+        linkwork("key", "new", "--out", key)
+        linkwork("--db", db, "--key-file", key, "init", "--user", "kim.lee")
+        val grace = linkwork("--db", db, "--key-file", key, "person", "add", "--given", "Grace", "--family", "Hopper", "--dob", "1906-12-09").trim()
+        val phone = linkWorker("phone", "sam")
+        val ada = phone.addPerson(newPerson())
+
+        val server = ProcessBuilder(cli, "--db", db, "--key-file", key, "sync", "serve", "--port", "0", "--once")
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        try {
+            val listening = server.inputStream.bufferedReader().readLine() ?: error("the hub printed nothing")
+            assertTrue(listening.startsWith("listening on 127.0.0.1:"), listening)
+            val port = listening.substringAfterLast(':').trim().toInt()
+            val outcome = phone.sync(SocketTransport.connect("127.0.0.1", port, Dispatchers.IO))
+            assertTrue(outcome.complete)
+            assertEquals(Role.LINK_WORKER, outcome.peer?.role)
+            assertEquals(listOf(grace), outcome.changedPersonIds)
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the hub did not end after one session")
+            assertEquals(0, server.exitValue())
+        } finally {
+            server.destroy()
+        }
+        assertTrue("Lovelace" in linkwork("--db", db, "--key-file", key, "--json", "person", "show", ada))
+        assertEquals(emptyMap(), phone.unsyncedByPerson.value)
+    } }
 
     private fun socketSync() = world { coroutineScope {
         val phone = linkWorker("phone", "sam")
