@@ -32,8 +32,7 @@ enum Screens {
         if let empty = model.emptyText { print("  \(empty)") }
         for row in model.toDo + model.done {
             let box = row.isDone ? "[x]" : (row.canTick ? "[ ]" : "[·]")
-            let detail = [row.owner, row.detail, row.goal.map { "for “\($0)”" }].compactMap { $0 }.joined(separator: ", ")
-            print("  \(box) \(row.text)  (\(detail))")
+            print("  \(box) \(row.text)  (\(row.caption))")
         }
     }
 

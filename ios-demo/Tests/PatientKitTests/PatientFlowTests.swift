@@ -104,6 +104,7 @@ final class PatientFlowTests: PatientKitTestCase {
         XCTAssertTrue(own.canTick)
         XCTAssertEqual(own.detail, "Due 10 Jan 2030")
         XCTAssertEqual(own.goal, "Join a walking group")
+        XCTAssertEqual(own.caption, "You · Due 10 Jan 2030 · Join a walking group")
         let theirs = try XCTUnwrap(steps.toDo.first { $0.id == fixture.workersStep })
         XCTAssertEqual(theirs.owner, "Your link worker")
         XCTAssertFalse(theirs.canTick)

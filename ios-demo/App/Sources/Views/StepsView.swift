@@ -30,8 +30,7 @@ struct StepsView: View {
                         .foregroundStyle(row.canTick ? Color.accentColor : Color.secondary)
                     VStack(alignment: .leading, spacing: 2) {
                         Text(row.text).strikethrough(row.isDone)
-                        Text(([row.owner] + [row.detail, row.goal].compactMap { $0 }).joined(separator: " · "))
-                            .font(.caption).foregroundStyle(.secondary)
+                        Text(row.caption).font(.caption).foregroundStyle(.secondary)
                     }
                 }
             }

@@ -17,6 +17,11 @@ public struct StepRow: Identifiable, Equatable, Sendable {
     public let detail: String?
     /// The goal it serves, if any.
     public let goal: String?
+
+    /// One line under the step: "You · Due 28 Nov 2026 · Join a walking group".
+    public var caption: String {
+        ([owner] + [detail, goal].compactMap { $0 }).joined(separator: " · ")
+    }
 }
 
 /// The action plan: steps still to do (by due date), then steps done. The person ticks their
