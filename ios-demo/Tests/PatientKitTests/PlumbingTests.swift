@@ -54,6 +54,13 @@ final class PlumbingTests: XCTestCase {
         XCTAssertEqual(carried.sent, 2)
     }
 
+    func testFramingIsTheReferenceTransportsFraming() async {
+        // cli/src/transport.rs: a 4-byte big-endian length, then the bytes; 64 MiB at most.
+        XCTAssertEqual(MessageFraming.frame(Data("abc".utf8)), Data([0, 0, 0, 3, 0x61, 0x62, 0x63]))
+        XCTAssertEqual(MessageFraming.frame(Data(count: 258)).prefix(4), Data([0, 0, 1, 2]))
+        XCTAssertEqual(MessageFraming.maxMessageBytes, 64 * 1024 * 1024)
+    }
+
     func testFramingReassemblesMessagesFromAnyChunks() async throws {
         let messages = [Data("hello".utf8), Data(), Data(repeating: 7, count: 70_000)]
         let stream = messages.map(MessageFraming.frame).reduce(Data(), +)
