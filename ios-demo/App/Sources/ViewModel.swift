@@ -11,9 +11,10 @@ import SwiftUI
 struct ViewModel<Model: ObservableModel>: DynamicProperty {
     @StateObject private var box: Box
 
-    /// Keeps `wrappedValue` for the life of the view.
-    init(wrappedValue: Model) {
-        _box = StateObject(wrappedValue: Box(wrappedValue))
+    /// Keeps the model for the life of the view: like `@StateObject`, `wrappedValue` is
+    /// evaluated once, when the view first appears, not each time its parent redraws.
+    init(wrappedValue: @autoclosure @escaping () -> Model) {
+        _box = StateObject(wrappedValue: Box(wrappedValue()))
     }
 
     var wrappedValue: Model { box.model }
