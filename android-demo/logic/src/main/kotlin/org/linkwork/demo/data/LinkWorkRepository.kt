@@ -17,8 +17,8 @@ import org.linkwork.demo.sync.SyncTransport
 
 /**
  * The screens' access to one open store: every call runs on [io] (store calls block on disk),
- * every successful edit is counted in [unsynced], and [changes] tells the screens which people
- * changed, whoever changed them (this device, an import or a sync).
+ * every successful user action ([edit] call) counts once in [unsynced], and [changes] tells the
+ * screens which people changed, whoever changed them (this device, an import or a sync).
  *
  * The repository owns [store] and closes it in [close].
  */

@@ -164,9 +164,6 @@ class SyncViewModel(
         mutableState.update { it.copy(waitingOn = null, running = null) }
     }
 
-    /** Answers a session another device started over [transport] (e.g. a nearby colleague). */
-    fun answer(label: String, transport: SyncTransport): Job = run(label) { repository.sync(transport, connect = false) }
-
     /** Resolves conflict [key] by setting the field to choice [choice] (an index of its choices). */
     fun resolve(key: String, choice: Int): Job = launchAction(::show) {
         val row = mutableState.value.conflicts.firstOrNull { it.key == key } ?: return@launchAction
@@ -310,6 +307,7 @@ const val NEARBY_PORT = 7701
 fun localAddresses(): List<String> = runCatching {
     NetworkInterface.getNetworkInterfaces().toList()
         .filter { it.isUp && !it.isLoopback }
+        .sortedByDescending { it.name.startsWith("wlan") } // Wi-Fi first on a phone
         .flatMap { it.inetAddresses.toList() }
         .filterIsInstance<Inet4Address>()
         .mapNotNull { it.hostAddress }

@@ -3,8 +3,8 @@ package org.linkwork.demo.app.ui
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.LazyRow
-import androidx.compose.foundation.lazy.itemsIndexed
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.lazy.itemsIndexed
 import androidx.compose.material3.AssistChip
 import androidx.compose.material3.Button
 import androidx.compose.material3.FilterChip
@@ -19,6 +19,7 @@ import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.linkwork.demo.ui.instrumentName
+import org.linkwork.demo.ui.label
 import org.linkwork.demo.visit.HomeVisitViewModel
 import org.linkwork.demo.visit.MeasureForm
 import org.linkwork.demo.visit.VisitPhase
@@ -78,13 +79,13 @@ fun HomeVisitScreen(vm: HomeVisitViewModel, onBack: () -> Unit) {
 
 @Composable
 private fun MeasureFormView(form: MeasureForm, onAnswer: (Int, Long) -> Unit, onSave: () -> Unit, onCancel: () -> Unit) {
-    Section("${instrumentName(form.instrument)} (${form.timepoint.name.lowercase().replace('_', ' ')})") {
+    Section("${instrumentName(form.instrument)} (${label(form.timepoint)})") {
         form.recallPeriod?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
         form.items.forEachIndexed { index, item ->
             Text("${index + 1}. ${item.text}")
             LazyRow {
-                itemsIndexed(item.options) { _, (value, label) ->
-                    FilterChip(selected = item.answer == value, onClick = { onAnswer(index, value) }, label = { Text(label) })
+                itemsIndexed(item.options) { _, (value, text) ->
+                    FilterChip(selected = item.answer == value, onClick = { onAnswer(index, value) }, label = { Text(text) })
                 }
             }
         }

@@ -38,7 +38,7 @@ fun PersonScreen(vm: PersonViewModel, onVisit: () -> Unit, onBack: () -> Unit) {
                     s.goals.forEach { g ->
                         Text("${g.text} (${g.status})", style = MaterialTheme.typography.bodyLarge)
                         Text("Progress: " + (g.ratings.joinToString(" → ").ifEmpty { "none yet" }) + (g.targetDate?.let { " · target $it" } ?: ""))
-                        g.latestRating?.let { LinearProgressIndicator(progress = { it / 10f }) }
+                        g.latestRating?.let { rating -> LinearProgressIndicator(progress = { rating / 10f }) }
                     }
                 }
             }
