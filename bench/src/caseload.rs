@@ -65,7 +65,7 @@ pub fn generate(n: usize, db: &Path, from: Option<&Path>) -> Res<()> {
         None => Vec::new(),
     };
     let store = if from.is_some() {
-        Store::open(&tmp).map_err(e)?
+        Store::open(&tmp, &linkwork_core::StoreKey::unencrypted()).map_err(e)?
     } else {
         Store::create(
             &tmp,
@@ -74,6 +74,7 @@ pub fn generate(n: usize, db: &Path, from: Option<&Path>) -> Res<()> {
                 role: Role::LinkWorker,
                 person: None,
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .map_err(e)?
     };
@@ -112,7 +113,7 @@ fn scratch(db: &Path) -> Res<(tempfile::TempDir, PathBuf)> {
 pub fn action(db: &Path, count: usize) -> Res<()> {
     let people = read_ids(&ids_path(db))?;
     let (_dir, path) = scratch(db)?;
-    let store = Store::open(&path).map_err(e)?;
+    let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
     let mut r = Rng::new(77);
     let progress = |r: &mut Rng, goal: Id| -> Res<f64> {
         let note = (r.below(2) == 0).then(|| prose(r, 80));
@@ -155,7 +156,7 @@ pub fn action(db: &Path, count: usize) -> Res<()> {
 pub fn open(db: &Path) -> Res<()> {
     let (_dir, path) = scratch(db)?;
     let t = Instant::now();
-    let store = Store::open(&path).map_err(e)?;
+    let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
     let open_ms = ms(t.elapsed());
     let t = Instant::now();
     let screen = store
@@ -182,7 +183,7 @@ pub fn open(db: &Path) -> Res<()> {
 pub fn record(db: &Path, count: usize) -> Res<()> {
     let people = read_ids(&ids_path(db))?;
     let (_dir, path) = scratch(db)?;
-    let store = Store::open(&path).map_err(e)?;
+    let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
     let mut times = Vec::with_capacity(count);
     let mut plan_times = Vec::with_capacity(count);
     for i in 0..count {
@@ -227,7 +228,7 @@ pub fn size(db: &Path) -> Res<()> {
     let (dir, path) = scratch(db)?;
     let before = db_bytes(&path);
     let (snap, changes, rows) = {
-        let store = Store::open(&path).map_err(e)?;
+        let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
         store.storage_sizes().map_err(e)?
     };
     out("before_per_person", before as f64 / n);
@@ -238,7 +239,7 @@ pub fn size(db: &Path) -> Res<()> {
     }
     let t = Instant::now();
     let (snap, changes) = {
-        let store = Store::open(&path).map_err(e)?;
+        let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
         store.compact().map_err(e)?;
         let open_bytes = db_bytes(&path);
         out("after_open_per_person", open_bytes as f64 / n);
@@ -249,7 +250,7 @@ pub fn size(db: &Path) -> Res<()> {
     {
         // Full records once every document is one snapshot (no pending change rows).
         let people = read_ids(&ids_path(db))?;
-        let store = Store::open(&path).map_err(e)?;
+        let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
         let mut compacted = Vec::new();
         for i in 0..100 {
             let p = people[spread(i, people.len())];
@@ -304,7 +305,7 @@ pub fn sync_new(db: &Path, pair: &Path) -> Res<()> {
     let (a_path, b_path) = (pair.join("a.db"), pair.join("b.db"));
     copy_db(db, &a_path)?;
     let _ = std::fs::remove_file(&b_path);
-    let a = Store::open(&a_path).map_err(e)?;
+    let a = Store::open(&a_path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
     let b = Store::create(
         &b_path,
         NewStore {
@@ -312,6 +313,7 @@ pub fn sync_new(db: &Path, pair: &Path) -> Res<()> {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .map_err(e)?;
     let t = Instant::now();
@@ -341,8 +343,8 @@ fn open_pair(pair: &Path) -> Res<(tempfile::TempDir, Store, Store, Vec<Person>)>
     copy_db(&pair.join("a.db"), &a)?;
     copy_db(&pair.join("b.db"), &b)?;
     let people = read_ids(&pair.join("a.ids"))?;
-    let a = Store::open(&a).map_err(e)?;
-    let b = Store::open(&b).map_err(e)?;
+    let a = Store::open(&a, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+    let b = Store::open(&b, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
     Ok((dir, a, b, people))
 }
 

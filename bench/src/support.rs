@@ -20,6 +20,7 @@ pub fn store(dir: &std::path::Path, name: &str, role: Role, person: Option<Id>) 
             role,
             person,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .map_err(e)
 }

@@ -48,6 +48,15 @@ pub enum LinkWorkError {
         /// What failed.
         reason: String,
     },
+    /// The key does not open this store: another key, an encrypted store opened as
+    /// `Unencrypted`, or a plain store opened with a key. Nothing was changed. Open it with its
+    /// own key; a store whose key is lost cannot be read (restore from a backup or sync it
+    /// again from another device).
+    #[error("wrong key: {reason}")]
+    WrongKey {
+        /// What was found (never key material).
+        reason: String,
+    },
     /// Synchronisation failed; start a new session later when `retryable`.
     #[error("sync error: {reason}")]
     Sync {
@@ -100,8 +109,10 @@ impl From<CoreError> for LinkWorkError {
                 reason,
             },
             CoreError::Sync { reason, retryable } => Self::Sync { retryable, reason },
+            CoreError::WrongKey { reason } => Self::WrongKey { reason },
             CoreError::StoreTooNew { .. }
             | CoreError::NotAStore { .. }
+            | CoreError::EncryptionUnavailable
             | CoreError::Sqlite(_)
             | CoreError::Io(_) => Self::Storage { reason },
             CoreError::Automerge(_) => Self::Unexpected { reason },

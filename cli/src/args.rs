@@ -31,6 +31,20 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
 
+    /// The store's encryption key: a file holding 32 raw bytes or 64 hex characters (see `key
+    /// new`). Every command that opens or creates a store needs this or `--unencrypted`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "unencrypted"
+    )]
+    pub key_file: Option<PathBuf>,
+
+    /// The store is (or is created) unencrypted, in plain SQLite: for tests and tools only.
+    #[arg(long, global = true)]
+    pub unencrypted: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -109,8 +123,38 @@ pub enum Command {
     /// does not authenticate peers).
     #[command(subcommand)]
     Sync(SyncCmd),
+    /// Store keys: `key new --out FILE` writes a random key file (no store needed).
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Re-encrypt the store (`--key-file`) under the key in `--new-key-file`; afterwards it
+    /// opens only with the new key. Close other handles on the store first.
+    Rekey(RekeyArgs),
     /// Tell a home-visit story end to end on temporary stores (no arguments needed).
     Demo(DemoArgs),
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Write a new random 32-byte key to a file (created readable by its owner only; an
+    /// existing file is never overwritten). Prints the file's path.
+    New(KeyNewArgs),
+}
+
+/// `key new` options.
+#[derive(Debug, Args)]
+pub struct KeyNewArgs {
+    /// The key file to create.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `rekey` options.
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    /// The file holding the new key (32 raw bytes or 64 hex characters).
+    #[arg(long, value_name = "FILE")]
+    pub new_key_file: PathBuf,
 }
 
 /// `init` options.

@@ -7,7 +7,8 @@
 //! copies by syncing. Everyone then edits the same plan offline, Sam and Kim setting the same
 //! goal's status differently; the devices reconnect in turn, the conflict is shown and resolved
 //! by a new edit, and the merged plan is checked to be identical on all three devices. Every
-//! sync prints its round trips and bytes each way.
+//! sync prints its round trips and bytes each way. Every store is encrypted with its own random
+//! key, written beside it (`link-worker.key`, ...).
 //!
 //! Each chapter is one method of [`Story`], called in order by [`run`].
 
@@ -25,6 +26,7 @@ use linkwork_core::model::{
 };
 use linkwork_core::{Error, Id, Store};
 
+use crate::commands::keys::new_key_file;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print_text, table};
 use crate::transport::sync_in_process;
@@ -81,7 +83,8 @@ pub fn run(keep: Option<PathBuf>) -> CliResult {
     match &keep {
         Some(d) => story.say(&format!(
             "\nStores kept in {}: link-worker.db (Sam), colleague.db (Kim),\n\
-             rose-phone.db (Rose's phone).",
+             rose-phone.db (Rose's phone), each encrypted with the key beside it\n\
+             (link-worker.key, ...): e.g. linkwork --db link-worker.db --key-file link-worker.key info",
             d.display()
         )),
         None => story.say("\nThe temporary stores are removed (use --keep DIR to keep them)."),
@@ -133,6 +136,7 @@ impl Story {
                 role: Role::LinkWorker,
                 person: None,
             },
+            &new_key_file(&dir.join("link-worker.key"))?,
         )?;
         let story = Story {
             dir: dir.to_path_buf(),
@@ -457,6 +461,7 @@ impl Story {
                 role: Role::LinkWorker,
                 person: None,
             },
+            &new_key_file(&self.dir.join("colleague.key"))?,
         )?;
         let phone = Store::create(
             self.dir.join("rose-phone.db"),
@@ -465,6 +470,7 @@ impl Story {
                 role: Role::Patient,
                 person: Some(rose),
             },
+            &new_key_file(&self.dir.join("rose-phone.key"))?,
         )?;
         self.say("Kim, who covers Sam's Tuesdays, syncs her device with Sam's at the office:")?;
         self.sync((&kim, "Kim"), (&self.sam, "Sam"))?;

@@ -528,6 +528,7 @@ mod tests {
                 role: Role::LinkWorker,
                 person: None,
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .unwrap()
     }

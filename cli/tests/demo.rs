@@ -79,7 +79,16 @@ fn demo_keeps_its_stores_when_asked() {
 
     // The kept stores are ordinary stores: the CLI reads them.
     let rows = |db: &std::path::Path| {
-        let list = run_bare(&["--db", db.to_str().unwrap(), "--json", "person", "list"]);
+        let key = db.with_extension("key");
+        let list = run_bare(&[
+            "--db",
+            db.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+            "--json",
+            "person",
+            "list",
+        ]);
         assert!(list.status.success(), "{}", stderr(&list));
         let rows: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
         rows.as_array().unwrap().len()
@@ -87,8 +96,29 @@ fn demo_keeps_its_stores_when_asked() {
     assert_eq!(rows(&sam), 2);
     assert_eq!(rows(&kim), 2);
     assert_eq!(rows(&phone), 1);
-    let info = run_bare(&["--db", phone.to_str().unwrap(), "info"]);
+    let phone_key = keep.join("rose-phone.key");
+    let info = run_bare(&[
+        "--db",
+        phone.to_str().unwrap(),
+        "--key-file",
+        phone_key.to_str().unwrap(),
+        "info",
+    ]);
     assert!(stdout(&info).contains("role  patient"));
+    // The kept stores are encrypted: without the key they do not open, with another key
+    // neither.
+    let plain = run_bare(&["--db", phone.to_str().unwrap(), "--unencrypted", "info"]);
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(stderr(&plain).contains("wrong key"), "{}", stderr(&plain));
+    let other = run_bare(&[
+        "--db",
+        phone.to_str().unwrap(),
+        "--key-file",
+        keep.join("colleague.key").to_str().unwrap(),
+        "info",
+    ]);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(stderr(&other).contains("wrong key"), "{}", stderr(&other));
 
     // A second run does not overwrite them.
     let again = run_bare(&["demo", "--keep", keep.to_str().unwrap()]);

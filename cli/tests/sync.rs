@@ -71,6 +71,8 @@ fn spawn(env: &Env, args: &[&str], extra: &[&str]) -> Child {
         .arg("--json")
         .arg("--db")
         .arg(env.db())
+        .arg("--key-file")
+        .arg(env.key())
         .args(args)
         .args(extra)
         .stdout(Stdio::piped())
@@ -421,6 +423,8 @@ fn progress_notes(env: &Env, person: &str) -> Vec<String> {
         .arg("--json")
         .arg("--db")
         .arg(env.db())
+        .arg("--key-file")
+        .arg(env.key())
         .args(["person", "show", person])
         .output()
         .unwrap();

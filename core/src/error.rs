@@ -65,6 +65,18 @@ pub enum Error {
         /// What was found instead.
         reason: String,
     },
+    /// The key does not open this store: another key, an encrypted store opened as
+    /// unencrypted, a plain store opened with a key, or a file that is not a store encrypted for
+    /// this key. Nothing was changed.
+    #[error("wrong key: {reason}")]
+    WrongKey {
+        /// What was found (never key material).
+        reason: String,
+    },
+    /// A key was given but this build has no encryption (linkwork-core without its
+    /// `encryption` feature). Nothing was written in plain text.
+    #[error("this build cannot encrypt stores (built without the `encryption` feature)")]
+    EncryptionUnavailable,
     /// The store already exists (when creating).
     #[error("a store already exists at that path")]
     AlreadyExists,

@@ -18,6 +18,7 @@ pub mod fhir;
 pub mod gp_message;
 mod history;
 pub mod ids;
+pub mod key;
 pub mod measures;
 pub mod model;
 pub mod reports;
@@ -27,5 +28,6 @@ pub mod sync;
 
 pub use error::{Error, Result};
 pub use ids::{Id, PersonId};
+pub use key::StoreKey;
 pub use store::{ChangeListener, ListenerId, Store};
 pub use sync::{PeerInfo, SyncSession, SyncStats, SyncStep};

@@ -35,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )?;
     let record = fixture::build(&store)?;
     std::fs::write(full, store.export_fhir_json(record.person, true)?)?;

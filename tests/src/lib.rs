@@ -42,6 +42,7 @@ impl TestDir {
                 role: Role::LinkWorker,
                 person: None,
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .expect("create link-worker store")
     }
@@ -55,6 +56,7 @@ impl TestDir {
                 role: Role::Patient,
                 person: Some(person),
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .expect("create patient store")
     }

@@ -161,7 +161,7 @@ fn concurrent_writes_and_reads_on_one_store_all_land() {
     check(&s);
     let s = Arc::try_unwrap(s).unwrap();
     drop(s);
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     check(&s);
 }
 
@@ -252,7 +252,7 @@ fn two_handles_on_one_file_writing_at_once_lose_nothing() {
     // corrupted (same actor, same sequence number) or compacted without the other's changes.
     let (dir, first) = link_worker_store();
     let f = full_person(&first);
-    let second = Store::open(dir.path("lw.db")).unwrap();
+    let second = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     let handles: Vec<_> = [first, second]
         .into_iter()
         .enumerate()
@@ -278,7 +278,7 @@ fn two_handles_on_one_file_writing_at_once_lose_nothing() {
         })
         .collect();
     let results: Vec<(Vec<Id>, Vec<Id>)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     let rec = s.person(f.person).unwrap();
     let progress: Vec<Id> = rec.plan.goals[0].progress.iter().map(|e| e.id).collect();
     let notes: Vec<Id> = rec.case.unwrap().notes.iter().map(|n| n.id).collect();
@@ -290,6 +290,6 @@ fn two_handles_on_one_file_writing_at_once_lose_nothing() {
     }
     s.compact().unwrap();
     drop(s);
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.plan(f.person).unwrap().goals[0].progress.len(), 82);
 }

@@ -30,6 +30,7 @@ fn env() -> Env {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     let record = fixture::build(&store).unwrap();
@@ -563,6 +564,7 @@ fn patient_store_exports_its_own_plan_only() {
             role: Role::Patient,
             person: Some(e.record.person),
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     let plan = e

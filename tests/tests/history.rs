@@ -46,7 +46,7 @@ fn history_names_users_and_actions_oldest_first() {
     drop(s);
 
     // A colleague on the same hub device.
-    let kim = Store::open_as(&path, Some("kim")).unwrap();
+    let kim = Store::open_as(&path, &linkwork_core::StoreKey::unencrypted(), Some("kim")).unwrap();
     assert_eq!(kim.info().user, "kim");
     let step = kim
         .add_step(
@@ -63,7 +63,7 @@ fn history_names_users_and_actions_oldest_first() {
     drop(kim);
 
     // Opening without a user acts as the store's owner again.
-    let s = Store::open(&path).unwrap();
+    let s = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.info().user, "sam");
     s.record_progress(
         goal,
@@ -209,7 +209,12 @@ fn refused_actions_leave_no_history() {
 fn open_as_refuses_an_empty_user() {
     let (dir, s) = link_worker_store();
     drop(s);
-    let err = Store::open_as(dir.path("lw.db"), Some("  ")).unwrap_err();
+    let err = Store::open_as(
+        dir.path("lw.db"),
+        &linkwork_core::StoreKey::unencrypted(),
+        Some("  "),
+    )
+    .unwrap_err();
     assert_invalid(&err, "user");
 }
 

@@ -257,7 +257,7 @@ fn a_document_breaking_the_schema_is_refused_new_or_existing() {
         "Join a walking group"
     );
     drop(s);
-    let s = Store::open(dir.path("a.db")).unwrap();
+    let s = Store::open(dir.path("a.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(
         s.plan(f.person).unwrap().goals[0].text,
         "Join a walking group"

@@ -265,7 +265,7 @@ fn projections_survive_reopen_and_match_a_rebuild() {
     assert_eq!(s.due(date(9999, 1, 1)).unwrap(), due);
     assert_eq!(s.open_onward_referrals().unwrap(), open);
     drop(s);
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(entries_without_time(&s), before);
     assert_eq!(s.due(date(9999, 1, 1)).unwrap(), due);
 }

@@ -871,6 +871,7 @@ fn generated_caseload_report_matches_independent_counts() {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     let mut rng = Rng(SEED);
@@ -921,6 +922,7 @@ fn empty_caseload_and_patient_store() {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     let report = s.caseload_report().unwrap();
@@ -939,6 +941,7 @@ fn empty_caseload_and_patient_store() {
             role: Role::Patient,
             person: Some(Id::new()),
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     assert!(matches!(

@@ -21,6 +21,7 @@ fn store(dir: &tempfile::TempDir) -> Store {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap()
 }
@@ -239,6 +240,7 @@ fn refused_on_a_patient_store_and_for_unknown_people() {
             role: Role::Patient,
             person: Some(p),
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     assert!(matches!(

@@ -58,6 +58,7 @@ fn setup() -> (tempfile::TempDir, Store, Id) {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     let p = s
@@ -223,6 +224,7 @@ fn the_patient_sees_their_own_change_only() {
             role: Role::Patient,
             person: Some(p),
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap();
     let plan = s.export_document(p, DocKind::Plan).unwrap();

@@ -18,6 +18,7 @@ fn store_creation_checks_role_and_person() {
             role: Role::Patient,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap_err();
     assert_invalid(&err, "person");
@@ -28,6 +29,7 @@ fn store_creation_checks_role_and_person() {
             role: Role::LinkWorker,
             person: Some(Id::new()),
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap_err();
     assert_invalid(&err, "person");
@@ -38,6 +40,7 @@ fn store_creation_checks_role_and_person() {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap_err();
     assert_invalid(&err, "user");
@@ -50,7 +53,7 @@ fn store_creation_checks_role_and_person() {
     assert_eq!(s.info().person, Some(person));
     assert_eq!(s.info().user, "pat");
     drop(s);
-    let s = Store::open(dir.path("ok.db")).unwrap();
+    let s = Store::open(dir.path("ok.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.info().role, Role::Patient);
     assert_eq!(s.info().person, Some(person));
 }

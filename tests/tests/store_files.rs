@@ -1,11 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 //! Store files: what `Store::open` and `Store::create` do with paths that are missing, not
-//! SQLite, SQLite but not linkwork, or already a store; identity across reopening; compaction.
+//! SQLite, SQLite but not linkwork, truncated, encrypted with another key, or already a store;
+//! identity across reopening; compaction. Every refused open is a typed error that leaves the
+//! files byte-identical.
 
 use std::path::Path;
 
 use linkwork_core::model::*;
-use linkwork_core::{Error, Store};
+use linkwork_core::{Error, Store, StoreKey};
 use linkwork_tests::*;
 
 fn files_in(dir: &TestDir) -> Vec<String> {
@@ -20,11 +22,11 @@ fn files_in(dir: &TestDir) -> Vec<String> {
 #[track_caller]
 fn assert_not_a_store(path: &Path) {
     let before = std::fs::read(path).ok();
-    match Store::open(path) {
+    match Store::open(path, &linkwork_core::StoreKey::unencrypted()) {
         Err(Error::NotAStore { reason }) => assert!(!reason.is_empty()),
         other => panic!("expected NotAStore for {}, got {other:?}", path.display()),
     }
-    match Store::open_as(path, Some("kim")) {
+    match Store::open_as(path, &linkwork_core::StoreKey::unencrypted(), Some("kim")) {
         Err(Error::NotAStore { .. }) => {}
         other => panic!("expected NotAStore, got {other:?}"),
     }
@@ -122,12 +124,13 @@ fn creating_over_an_existing_store_or_file_is_refused() {
                 role,
                 person: (role == Role::Patient).then_some(p),
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .unwrap_err();
         assert!(matches!(err, Error::AlreadyExists), "{err:?}");
     }
     assert_eq!(file_bytes(&path), before);
-    let s = Store::open(&path).unwrap();
+    let s = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.info().user, "sam");
     assert_eq!(entry(&s, p).family_name.as_deref(), Some("Here"));
     drop(s);
@@ -141,6 +144,7 @@ fn creating_over_an_existing_store_or_file_is_refused() {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap_err();
     assert!(matches!(err, Error::AlreadyExists), "{err:?}");
@@ -159,6 +163,7 @@ fn creating_over_an_existing_store_or_file_is_refused() {
             role: Role::LinkWorker,
             person: None,
         },
+        &linkwork_core::StoreKey::unencrypted(),
     )
     .unwrap_err();
     assert!(matches!(err, Error::AlreadyExists), "{err:?}");
@@ -177,7 +182,7 @@ fn a_store_keeps_its_identity_and_records_across_reopening() {
     let record = s.person(f.person).unwrap();
     let history = s.history(f.person).unwrap();
     drop(s);
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.info(), &info);
     assert_eq!(s.person(f.person).unwrap(), record);
     assert_eq!(s.history(f.person).unwrap(), history);
@@ -186,11 +191,22 @@ fn a_store_keeps_its_identity_and_records_across_reopening() {
     assert_ne!(t.info().store_id, info.store_id);
     // Opening as a colleague changes only the acting user.
     drop(s);
-    let s = Store::open_as(dir.path("lw.db"), Some("kim")).unwrap();
+    let s = Store::open_as(
+        dir.path("lw.db"),
+        &linkwork_core::StoreKey::unencrypted(),
+        Some("kim"),
+    )
+    .unwrap();
     assert_eq!(s.info().user, "kim");
     assert_eq!(s.info().store_id, info.store_id);
     drop(s);
-    assert_eq!(Store::open(dir.path("lw.db")).unwrap().info().user, "sam");
+    assert_eq!(
+        Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted())
+            .unwrap()
+            .info()
+            .user,
+        "sam"
+    );
 }
 
 #[test]
@@ -226,7 +242,7 @@ fn many_edits_are_compacted_and_reopen_to_the_same_record() {
     assert_eq!(s.person(f.person).unwrap(), record);
     let history = s.history(f.person).unwrap();
     drop(s);
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.person(f.person).unwrap(), record);
     assert_eq!(s.history(f.person).unwrap(), history);
     assert_eq!(s.storage_sizes().unwrap(), (snapshot, 0, 0));
@@ -245,7 +261,7 @@ fn many_edits_are_compacted_and_reopen_to_the_same_record() {
         "an edit appends a change row"
     );
     drop(s);
-    let s = Store::open(dir.path("lw.db")).unwrap();
+    let s = Store::open(dir.path("lw.db"), &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(s.plan(f.person).unwrap().goals[0].progress.len(), 63);
 }
 
@@ -281,4 +297,134 @@ fn the_raw_file_holds_documents_and_projections_in_sqlite() {
         )
         .unwrap();
     assert!(automerge::AutoCommit::load(&snapshot).is_ok());
+}
+
+/// Every file in the directory with its bytes.
+fn snapshot_dir(dir: &TestDir) -> Vec<(String, Vec<u8>)> {
+    files_in(dir)
+        .into_iter()
+        .map(|n| {
+            let bytes = file_bytes(&dir.path(&n));
+            (n, bytes)
+        })
+        .collect()
+}
+
+fn key(byte: u8) -> StoreKey {
+    StoreKey::from_bytes(&[byte; 32]).unwrap()
+}
+
+/// A closed store with a few people, plain or encrypted.
+fn closed_store(dir: &TestDir, name: &str, key: &StoreKey) {
+    let s = Store::create(
+        dir.path(name),
+        NewStore {
+            user: "sam".into(),
+            role: Role::LinkWorker,
+            person: None,
+        },
+        key,
+    )
+    .unwrap();
+    for i in 0..40 {
+        let p = add_person(&s, "Someone", &format!("Family {i}"));
+        s.add_case_note(p, &"a long enough note to fill pages ".repeat(20))
+            .unwrap();
+    }
+    s.compact().unwrap();
+}
+
+/// Opens `path` with `key` and expects `NotAStore` or `WrongKey`, with every file in the
+/// directory left byte-identical and no file added or removed.
+#[track_caller]
+fn assert_refused_unchanged(dir: &TestDir, name: &str, key: &StoreKey) -> Error {
+    let before = snapshot_dir(dir);
+    let err = Store::open(dir.path(name), key).unwrap_err();
+    assert!(
+        matches!(err, Error::NotAStore { .. } | Error::WrongKey { .. }),
+        "{name}: {err:?}"
+    );
+    let err2 = Store::open_as(dir.path(name), key, Some("kim")).unwrap_err();
+    assert_eq!(
+        std::mem::discriminant(&err),
+        std::mem::discriminant(&err2),
+        "{name}"
+    );
+    assert!(snapshot_dir(dir) == before, "{name}: files changed");
+    err
+}
+
+#[test]
+fn truncated_stores_are_typed_errors_and_left_byte_identical() {
+    for (label, k) in [("plain", StoreKey::unencrypted()), ("encrypted", key(9))] {
+        let dir = TestDir::new();
+        closed_store(&dir, "full.db", &k);
+        let full = file_bytes(&dir.path("full.db"));
+        assert!(full.len() > 8 * 4096, "{label}: {} bytes", full.len());
+        for cut in [
+            0usize,
+            10,
+            100,
+            1000,
+            4096,
+            4096 + 100,
+            full.len() / 2,
+            full.len() - 1,
+        ] {
+            let name = format!("cut-{cut}.db");
+            std::fs::write(dir.path(&name), &full[..cut]).unwrap();
+            let err = assert_refused_unchanged(&dir, &name, &k);
+            if cut > 4096 {
+                // The first page is whole: the key is right, the file is damaged.
+                assert!(
+                    matches!(err, Error::NotAStore { .. }),
+                    "{label} cut at {cut}: {err:?}"
+                );
+            }
+            std::fs::remove_file(dir.path(&name)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn garbage_and_foreign_files_are_typed_errors_with_a_key_too() {
+    let dir = TestDir::new();
+    std::fs::write(dir.path("text.txt"), b"Dear diary\n").unwrap();
+    std::fs::write(
+        dir.path("noise.bin"),
+        (0..16_384u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    rusqlite::Connection::open(dir.path("foreign.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);")
+        .unwrap();
+    for name in ["text.txt", "noise.bin", "foreign.db"] {
+        assert_refused_unchanged(&dir, name, &StoreKey::unencrypted());
+        // With a key, any of them is "not a store encrypted for this key".
+        match assert_refused_unchanged(&dir, name, &key(1)) {
+            Error::WrongKey { .. } => {}
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A foreign plain SQLite file opened with a key is told apart by its header.
+    match Store::open(dir.path("foreign.db"), &key(1)) {
+        Err(Error::WrongKey { reason }) => assert!(reason.contains("not encrypted"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_store_encrypted_with_another_key_is_wrong_key_and_left_byte_identical() {
+    let dir = TestDir::new();
+    closed_store(&dir, "enc.db", &key(3));
+    for k in [key(4), StoreKey::unencrypted()] {
+        match assert_refused_unchanged(&dir, "enc.db", &k) {
+            Error::WrongKey { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    Store::open(dir.path("enc.db"), &key(3)).unwrap();
 }

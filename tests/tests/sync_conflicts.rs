@@ -175,8 +175,18 @@ fn concurrent_phone_numbers_name_the_users_who_set_them() {
     let field_path = phone_lw.path().to_path_buf();
     drop(hub);
     drop(phone_lw);
-    let hub = Store::open_as(&hub_path, Some("dee")).unwrap();
-    let field = Store::open_as(&field_path, Some("eli")).unwrap();
+    let hub = Store::open_as(
+        &hub_path,
+        &linkwork_core::StoreKey::unencrypted(),
+        Some("dee"),
+    )
+    .unwrap();
+    let field = Store::open_as(
+        &field_path,
+        &linkwork_core::StoreKey::unencrypted(),
+        Some("eli"),
+    )
+    .unwrap();
     set_phone(&hub, p.person, "01632 960111");
     set_phone(&field, p.person, "01632 960222");
     sync(&field, &hub);

@@ -308,10 +308,16 @@ fn a_restart_mid_session_loses_nothing_and_resumes_from_persisted_state() {
             // Power off one side: its store and session are gone.
             let (a, b) = if restart_b {
                 drop(b);
-                (a, Store::open(&path_b).unwrap())
+                (
+                    a,
+                    Store::open(&path_b, &linkwork_core::StoreKey::unencrypted()).unwrap(),
+                )
             } else {
                 drop(a);
-                (Store::open(&path_a).unwrap(), b)
+                (
+                    Store::open(&path_a, &linkwork_core::StoreKey::unencrypted()).unwrap(),
+                    b,
+                )
             };
             let second = if cut % 2 == 0 {
                 sync(&a, &b)
@@ -378,7 +384,7 @@ fn a_restart_during_a_first_sync_keeps_what_arrived() {
     });
     assert!(run.lost && seen_docs, "{run:?}");
     drop(b);
-    let b = Store::open(&path_b).unwrap();
+    let b = Store::open(&path_b, &linkwork_core::StoreKey::unencrypted()).unwrap();
     assert_eq!(people(&b).len(), 20, "what arrived was kept");
     let second = sync(&b, &a);
     assert_converged(&[&a, &b]);
@@ -647,7 +653,7 @@ fn a_plan_only_change_keeps_the_case_part_of_the_caseload_row() {
     sync(&a, &b);
     let path_b = b.path().to_path_buf();
     drop(b);
-    let b = Store::open(&path_b).unwrap();
+    let b = Store::open(&path_b, &linkwork_core::StoreKey::unencrypted()).unwrap();
     progress(&a, p.goal, 9);
     add_goal(&a, p.person, "Another goal");
     sync(&a, &b);
@@ -658,7 +664,7 @@ fn a_plan_only_change_keeps_the_case_part_of_the_caseload_row() {
     // And the other way round: a case-only change keeps the plan's part.
     let path_a = a.path().to_path_buf();
     drop(a);
-    let a = Store::open(&path_a).unwrap();
+    let a = Store::open(&path_a, &linkwork_core::StoreKey::unencrypted()).unwrap();
     b.add_case_note(p.person, "only the case").unwrap();
     sync(&b, &a);
     assert_converged(&[&a, &b]);

@@ -71,8 +71,8 @@ fn reconnect_costs_for_250_people() {
     let (pa, pb) = (a.path().to_path_buf(), b.path().to_path_buf());
     drop(a);
     drop(b);
-    let a = Store::open(&pa).unwrap();
-    let b = Store::open(&pb).unwrap();
+    let a = Store::open(&pa, &linkwork_core::StoreKey::unencrypted()).unwrap();
+    let b = Store::open(&pb, &linkwork_core::StoreKey::unencrypted()).unwrap();
     let run = sync(&b, &a);
     report("idle reconnect after reopening", &run);
     assert_eq!(run.delivered, 2);

@@ -23,7 +23,7 @@ use linkwork_core::{ListenerId, Store};
 
 use crate::convert::{id, opt_id};
 use crate::listener::{ChangeListener, ListenerBridge};
-use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo};
+use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo, StoreKey};
 use crate::LinkWorkError;
 
 pub use sync::{SyncSession, SyncStart};
@@ -38,49 +38,69 @@ pub struct LinkWorkStore {
 
 #[uniffi::export]
 impl LinkWorkStore {
-    /// Creates a new store file at `path` for its owner `user` (the name stamped on every edit).
-    /// A patient store names its `person_id`; a link-worker store must not. Blocks on disk I/O.
+    /// Creates a new store file at `path` for its owner `user` (the name stamped on every edit),
+    /// encrypted with `key` (`StoreKey.Unencrypted` only for tests). A patient store names its
+    /// `person_id`; a link-worker store must not. Blocks on disk I/O.
     ///
     /// Errors: `Conflict` when a store (or any non-empty file) is already there;
-    /// `InvalidInput` for an empty user or a wrong `person_id`; `Storage`.
+    /// `InvalidInput` for an empty user, a wrong `person_id` or a key that is not 32 bytes
+    /// (field `key`); `Storage`.
     #[uniffi::constructor(default(person_id = None))]
     pub fn create(
         path: String,
+        key: StoreKey,
         user: String,
         role: Role,
         person_id: Option<String>,
     ) -> Result<Arc<Self>, LinkWorkError> {
+        let key = key.try_into()?;
         let new = NewStore {
             user,
             role: role.into(),
             person: opt_id("person_id", person_id)?,
         };
         Ok(Arc::new(Self {
-            inner: Store::create(path, new)?,
+            inner: Store::create(path, new, &key)?,
         }))
     }
 
-    /// Opens an existing store as the user it was created for (migrating an older format).
-    /// Blocks on disk I/O.
+    /// Opens an existing store with its `key`, as the user it was created for (migrating an
+    /// older format). Blocks on disk I/O.
     ///
-    /// Errors: `Storage` for a missing file, a file that is not a linkwork store (left
-    /// untouched), or a store written by a newer version.
+    /// Errors: `WrongKey` when the key does not open the store (another key, or encrypted vs
+    /// unencrypted); `Storage` for a missing file, a file that is not a linkwork store, or a
+    /// store written by a newer version; `InvalidInput` for a key that is not 32 bytes. The
+    /// file is left untouched on every error.
     #[uniffi::constructor]
-    pub fn open(path: String) -> Result<Arc<Self>, LinkWorkError> {
+    pub fn open(path: String, key: StoreKey) -> Result<Arc<Self>, LinkWorkError> {
+        let key = key.try_into()?;
         Ok(Arc::new(Self {
-            inner: Store::open(path)?,
+            inner: Store::open(path, &key)?,
         }))
     }
 
-    /// Opens an existing store acting as `user` (e.g. a colleague on a shared hub device).
-    /// Blocks on disk I/O.
+    /// Opens an existing store with its `key`, acting as `user` (e.g. a colleague on a shared
+    /// hub device). Blocks on disk I/O.
     ///
     /// Errors: as `open`; `InvalidInput` for an empty user.
     #[uniffi::constructor]
-    pub fn open_as(path: String, user: String) -> Result<Arc<Self>, LinkWorkError> {
+    pub fn open_as(path: String, key: StoreKey, user: String) -> Result<Arc<Self>, LinkWorkError> {
+        let key = key.try_into()?;
         Ok(Arc::new(Self {
-            inner: Store::open_as(path, Some(&user))?,
+            inner: Store::open_as(path, &key, Some(&user))?,
         }))
+    }
+
+    /// Re-encrypts the store under `new_key`, in place: from now on it opens only with
+    /// `new_key` (store the new key before calling, and keep the old one until this returns).
+    /// Waits for calls in flight. Other handles on the same file must be closed first. Blocks
+    /// on disk I/O.
+    ///
+    /// Errors: `InvalidInput` (field `key`) when the store is unencrypted, `new_key` is
+    /// `Unencrypted` or not 32 bytes; `Storage` (the store then still opens with the old key).
+    pub fn rekey(&self, new_key: StoreKey) -> Result<(), LinkWorkError> {
+        let new_key = new_key.try_into()?;
+        Ok(self.inner.rekey(&new_key)?)
     }
 
     /// The store's identity: id, acting user, role and (patient stores) person. Does not block.

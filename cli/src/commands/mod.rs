@@ -8,6 +8,8 @@
 pub mod case;
 /// Document export, import and compaction.
 pub mod docs;
+/// Key files: `key new`, `rekey`, and reading `--key-file`.
+pub mod keys;
 /// Outcome measures.
 pub mod measures;
 /// Stores, people, episodes, contact, GP codes, history.
@@ -23,7 +25,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use linkwork_core::model::{text, Code};
-use linkwork_core::{Error, Id, Store};
+use linkwork_core::{Error, Id, Store, StoreKey};
 
 use crate::args::{Cli, Command};
 use crate::error::{CliError, CliResult};
@@ -36,6 +38,10 @@ pub struct Ctx {
     pub db: Option<PathBuf>,
     /// `--user`.
     pub user: Option<String>,
+    /// `--key-file`.
+    pub key_file: Option<PathBuf>,
+    /// `--unencrypted`.
+    pub unencrypted: bool,
     /// Text or JSON.
     pub out: Output,
 }
@@ -51,13 +57,34 @@ impl Ctx {
         })
     }
 
-    /// Opens the store at `--db`, acting as `--user` when given.
+    /// The store key from `--key-file`, or [`StoreKey::unencrypted`] with `--unencrypted`.
     ///
     /// # Errors
-    /// A missing `--db`; the core's open errors.
+    /// [`CliError::Usage`] when neither was given; a key file that cannot be read or does not
+    /// hold a key.
+    pub fn key(&self) -> CliResult<StoreKey> {
+        match (&self.key_file, self.unencrypted) {
+            (Some(file), false) => keys::read_key_file(file),
+            (None, true) => Ok(StoreKey::unencrypted()),
+            (Some(_), true) => Err(CliError::Usage(
+                "--key-file and --unencrypted cannot be used together".into(),
+            )),
+            (None, false) => Err(CliError::Usage(
+                "this command opens a store: pass --key-file FILE (the store's key; `linkwork \
+                 key new --out FILE` makes one) or --unencrypted (a plain store, for tests)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Opens the store at `--db` with its key, acting as `--user` when given.
+    ///
+    /// # Errors
+    /// A missing `--db`, `--key-file` or `--unencrypted`; the core's open errors.
     pub fn store(&self) -> CliResult<Store> {
         let path = self.db_path()?;
-        Ok(Store::open_as(path, self.user.as_deref())?)
+        let key = self.key()?;
+        Ok(Store::open_as(path, &key, self.user.as_deref())?)
     }
 }
 
@@ -69,6 +96,8 @@ pub fn run(cli: Cli) -> CliResult {
     let ctx = Ctx {
         db: cli.db,
         user: cli.user,
+        key_file: cli.key_file,
+        unencrypted: cli.unencrypted,
         out: Output::new(cli.json),
     };
     match cli.command {
@@ -97,6 +126,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Doc(c) => docs::doc(&ctx, c),
         Command::Compact => docs::compact(&ctx),
         Command::Sync(c) => sync::sync(&ctx, c),
+        Command::Key(c) => keys::key(&ctx, c),
+        Command::Rekey(a) => keys::rekey(&ctx, a),
         Command::Demo(a) => crate::demo::run(a.keep),
     }
 }

@@ -29,7 +29,8 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> CliResult {
         .ok_or_else(|| CliError::Usage("init needs --user NAME (the store's owner)".into()))?;
     let role: Role = code("role", &a.role)?;
     let person = a.person.as_deref().map(|p| id("person", p)).transpose()?;
-    let store = Store::create(path, NewStore { user, role, person })?;
+    let key = ctx.key()?;
+    let store = Store::create(path, NewStore { user, role, person }, &key)?;
     ctx.out.created(store.info().store_id)
 }
 

@@ -41,10 +41,11 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
-/// A store in a temporary directory.
+/// A store in a temporary directory, encrypted with the key in `key` (64 hex digits).
 pub struct Env {
     pub dir: TempDir,
     pub db: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Env {
@@ -60,7 +61,10 @@ impl Env {
     pub fn empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("store.db");
-        Env { dir, db }
+        let key = dir.path().join("store.key");
+        // A fixed test key (each store file is its own); `key new` is tested on its own.
+        std::fs::write(&key, format!("{}\n", "7e".repeat(32))).unwrap();
+        Env { dir, db, key }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -71,11 +75,18 @@ impl Env {
         &self.db
     }
 
-    /// Runs `linkwork --db <store> args...`.
+    /// The store's key file.
+    pub fn key(&self) -> &Path {
+        &self.key
+    }
+
+    /// Runs `linkwork --db <store> --key-file <key> args...`.
     pub fn run(&self, args: &[&str]) -> Output {
         bin()
             .arg("--db")
             .arg(&self.db)
+            .arg("--key-file")
+            .arg(&self.key)
             .args(args)
             .output()
             .expect("run linkwork")

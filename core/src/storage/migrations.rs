@@ -151,6 +151,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
                 role: Role::LinkWorker,
                 person: None,
             },
+            &crate::StoreKey::unencrypted(),
         )
         .unwrap()
     }
@@ -222,7 +223,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let fresh = dir.path().join("fresh.db");
         drop(new_store(&fresh));
 
-        let s = Store::open(&old).unwrap();
+        let s = Store::open(&old, &crate::StoreKey::unencrypted()).unwrap();
         // The projection was rebuilt from the documents: the caseload shows the person.
         let list = s.caseload(&CaseloadQuery::default()).unwrap();
         assert_eq!(list.len(), 1);
@@ -247,7 +248,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         assert_eq!(user_version(&fresh), CURRENT_VERSION);
         assert_eq!(schema(&old), schema(&fresh));
         // Opening again migrates nothing and keeps everything.
-        let s = Store::open(&old).unwrap();
+        let s = Store::open(&old, &crate::StoreKey::unencrypted()).unwrap();
         assert_eq!(s.caseload(&CaseloadQuery::default()).unwrap().len(), 1);
         assert_eq!(
             s.person(person).unwrap().case.unwrap().notes.len(),
@@ -293,7 +294,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         }
         let bytes = std::fs::read(&path).unwrap();
         for _ in 0..2 {
-            match Store::open(&path) {
+            match Store::open(&path, &crate::StoreKey::unencrypted()) {
                 Err(Error::StoreTooNew { found, supported }) => {
                     assert_eq!(found, CURRENT_VERSION + 1);
                     assert_eq!(supported, CURRENT_VERSION);
@@ -301,7 +302,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
                 other => panic!("expected StoreTooNew, got {other:?}"),
             }
             assert!(matches!(
-                Store::open_as(&path, Some("kim")),
+                Store::open_as(&path, &crate::StoreKey::unencrypted(), Some("kim")),
                 Err(Error::StoreTooNew { .. })
             ));
         }

@@ -12,24 +12,72 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::key::StoreKey;
 
-/// Opens a connection without changing the file: checks only that it is a readable SQLite
-/// database. Call [`configure`] once the file is known to be a linkwork store (or is new).
-pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection> {
+/// The first 16 bytes of every plain (unencrypted) SQLite database file. An encrypted file
+/// starts with a random salt instead.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Opens a connection without changing the file: keys it (before its first read) and checks
+/// only that it is a readable SQLite database. Call [`configure`] once the file is known to be
+/// a linkwork store (or is new).
+pub(crate) fn connect(path: &Path, create: bool, key: &StoreKey) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_store(e, path))?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    // A file that is not a database fails on its first read; this read writes nothing.
+    // SQLCipher logs its errors (e.g. a failed page decryption) to stderr or logcat by
+    // default; the caller gets them as typed errors instead. Plain SQLite ignores the pragma.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
+    apply_key(&conn, key)?;
+    // A file that is not a database (or not one for this key) fails on its first read; this
+    // read writes nothing.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })
-    .map_err(|e| not_a_store(e, path))?;
+    .map_err(|e| unreadable(e, path, key))?;
     Ok(conn)
+}
+
+/// Whether this build's SQLite is SQLCipher (`PRAGMA cipher_version` answers only there).
+pub(crate) fn has_encryption(conn: &Connection) -> Result<bool> {
+    let mut stmt = conn.prepare("PRAGMA cipher_version")?;
+    let mut rows = stmt.query([])?;
+    Ok(rows.next()?.is_some())
+}
+
+/// Gives the connection its key (nothing for an unencrypted store). Must run before the
+/// connection's first read.
+fn apply_key(conn: &Connection, key: &StoreKey) -> Result<()> {
+    let Some(literal) = key.sqlcipher_literal() else {
+        return Ok(());
+    };
+    if !has_encryption(conn)? {
+        return Err(Error::EncryptionUnavailable);
+    }
+    // A raw key (`x'<64 hex>'`): SQLCipher uses it as is, with no PBKDF2 per connection.
+    let sql = Zeroizing::new(format!("PRAGMA key = \"{}\"", literal.as_str()));
+    conn.execute_batch(&sql)?;
+    Ok(())
+}
+
+/// Re-encrypts the store under `new` (SQLCipher `PRAGMA rekey`) on a connection opened with the
+/// current key; the connection then uses the new key.
+pub(crate) fn rekey(conn: &Connection, new: &StoreKey) -> Result<()> {
+    let Some(literal) = new.sqlcipher_literal() else {
+        return Err(Error::invalid(
+            "key",
+            "an encrypted store can only be re-keyed with another key",
+        ));
+    };
+    let sql = Zeroizing::new(format!("PRAGMA rekey = \"{}\"", literal.as_str()));
+    conn.execute_batch(&sql)?;
+    Ok(())
 }
 
 /// Sets linkwork's pragmas: WAL, foreign keys, secure delete, in-memory temp storage.
@@ -42,11 +90,129 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// A reader or writer connection to an existing store, configured.
-pub(crate) fn connect_configured(path: &Path) -> Result<Connection> {
-    let conn = connect(path, false)?;
+/// Refuses a truncated file before anything is written to it: with no WAL to hold newer
+/// pages, the file must be as long as the page count its header (or first page) records.
+pub(crate) fn check_length(conn: &Connection, path: &Path) -> Result<()> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    if wal_len > 0 {
+        return Ok(());
+    }
+    let pages = pragma_int(conn, "PRAGMA page_count").map_err(damaged)?;
+    let page_size = pragma_int(conn, "PRAGMA page_size")?;
+    let len = std::fs::metadata(path)?.len();
+    if u64::try_from(pages.saturating_mul(page_size)).unwrap_or(u64::MAX) > len {
+        return Err(Error::NotAStore {
+            reason: "the file is truncated (shorter than its recorded size)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A pragma's integer answer (SQLCipher answers some pragmas as text).
+fn pragma_int(conn: &Connection, sql: &str) -> Result<i64> {
+    use rusqlite::types::Value;
+    let value: Value = conn.query_row(sql, [], |r| r.get(0))?;
+    match value {
+        Value::Integer(n) => Ok(n),
+        Value::Text(t) => t.trim().parse().map_err(|_| Error::NotAStore {
+            reason: "the file is damaged".into(),
+        }),
+        _ => Err(Error::NotAStore {
+            reason: "the file is damaged".into(),
+        }),
+    }
+}
+
+/// Turns SQLite's "corrupt" and "not a database" failures while opening into
+/// [`Error::NotAStore`]; other errors pass through.
+pub(crate) fn damaged(e: Error) -> Error {
+    match &e {
+        Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            ) =>
+        {
+            Error::NotAStore {
+                reason: "the file is damaged".into(),
+            }
+        }
+        _ => e,
+    }
+}
+
+/// Copies every page in the WAL into the main file and empties the WAL (`wal_checkpoint
+/// (TRUNCATE)`), retrying a few times while a reader holds an old snapshot. Returns whether it
+/// completed. With secure delete on, this is what makes deleted rows leave the file: the zeroed
+/// pages replace the old ones in the main file, and the WAL that still held them is emptied.
+pub(crate) fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
+    for _ in 0..3 {
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A reader or writer connection to an existing store, keyed and configured.
+pub(crate) fn connect_configured(path: &Path, key: &StoreKey) -> Result<Connection> {
+    let conn = connect(path, false, key)?;
     configure(&conn)?;
     Ok(conn)
+}
+
+/// Explains a first read that failed: a wrong key, a plain store opened with a key, an
+/// encrypted store opened without one, or a file that is no database at all.
+fn unreadable(e: rusqlite::Error, path: &Path, key: &StoreKey) -> Error {
+    let not_a_database = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase
+    );
+    if !not_a_database {
+        return not_a_store(e, path);
+    }
+    let (header, len) = match read_header(path) {
+        Ok(found) => found,
+        Err(_) => return not_a_store(e, path),
+    };
+    let plain = &header == SQLITE_HEADER;
+    // An encrypted file starts with a random 16-byte salt and is whole pages long.
+    let salted = header.iter().any(|b| *b != header[0]) && len >= 1024 && len % 512 == 0;
+    match (key.is_encrypted(), plain) {
+        (true, true) => Error::WrongKey {
+            reason: "the file is not encrypted: open it as an unencrypted store".into(),
+        },
+        (true, false) => Error::WrongKey {
+            reason: "the key does not open this file (another key, or not an encrypted store)"
+                .into(),
+        },
+        (false, false) if salted => Error::WrongKey {
+            reason: "the file is not a plain SQLite database: if it is an encrypted store, \
+                     open it with its key"
+                .into(),
+        },
+        (false, _) => not_a_store(e, path),
+    }
+}
+
+/// The file's first 16 bytes (zeros past its end) and its length.
+fn read_header(path: &Path) -> std::io::Result<([u8; 16], u64)> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut header = [0u8; 16];
+    let mut filled = 0;
+    let mut reader = file.take(16);
+    while filled < header.len() {
+        match reader.read(&mut header[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok((header, len))
 }
 
 fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {

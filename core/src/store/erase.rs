@@ -7,12 +7,14 @@ use super::{begin_write, Store, Writer};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::DocKind;
-use crate::storage::{documents, sync_state};
+use crate::storage::{self, documents, sync_state};
 
 impl Store {
     /// Erases a person: deletes both documents with every stored change, their projections and
     /// sync state, records a tombstone that travels to peers on the next sync, and checkpoints
-    /// the WAL (secure delete is on, so freed pages are overwritten).
+    /// the WAL into the file and empties it (secure delete is on, so freed cells and pages are
+    /// overwritten with zeros): the person's bytes are gone from the file and its WAL, not only
+    /// unlinked.
     ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown person; [`Error::NotPermitted`] on a patient store;
@@ -30,7 +32,11 @@ impl Store {
             tx.commit()?;
             cache.evict(person, DocKind::Plan);
             cache.evict(person, DocKind::Case);
-            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            // Secure delete zeroed the freed cells and pages; the checkpoint writes them over
+            // the old pages in the main file and empties the WAL that still held the old ones.
+            // A reader holding an old snapshot for longer (busy timeout, three tries) delays
+            // that to the next checkpoint; the erasure itself is committed either way.
+            storage::checkpoint_truncate(conn)?;
         }
         self.listeners.notify(&[person]);
         Ok(())

@@ -18,7 +18,7 @@ mod sync_ops;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge};
@@ -31,6 +31,7 @@ pub use merge::ImportOutcome;
 use crate::doc::{case_doc, plan_doc, Actor};
 use crate::error::{Error, Result};
 use crate::ids::Id;
+use crate::key::StoreKey;
 use crate::model::{Code, DocKind, NewStore, Role, StoreInfo};
 use crate::storage::{self, documents, meta, migrations, projections};
 use cache::DocCache;
@@ -45,6 +46,9 @@ pub struct Store {
     actor: ActorId,
     writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
+    /// The key every new connection is given. Each read holds it shared for its whole length,
+    /// so [`Store::rekey`] (which takes it exclusively) waits for reads in flight.
+    key: RwLock<StoreKey>,
     listeners: listeners::Registry,
     /// The time (ms since the epoch) of this store's latest action; see [`Store::actor_now`].
     last_action_ms: AtomicI64,
@@ -65,13 +69,15 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Creates a new store file at `path` for its owner.
+    /// Creates a new store file at `path` for its owner, encrypted with `key` (or plain, when
+    /// `key` is [`StoreKey::unencrypted`]).
     ///
     /// # Errors
     /// [`Error::AlreadyExists`] when a store (or any non-empty database) is already there;
     /// [`Error::InvalidInput`] for an empty user, or a person given for a link-worker store or
-    /// missing for a patient store; storage errors.
-    pub fn create(path: impl AsRef<Path>, new: NewStore) -> Result<Store> {
+    /// missing for a patient store; [`Error::EncryptionUnavailable`] for a key in a build
+    /// without encryption; storage errors.
+    pub fn create(path: impl AsRef<Path>, new: NewStore, key: &StoreKey) -> Result<Store> {
         let user = crate::model::text::required("user", &new.user)?;
         match (new.role, new.person) {
             (Role::Patient, None) => {
@@ -92,7 +98,7 @@ impl Store {
         if path.exists() && std::fs::metadata(path)?.len() > 0 {
             return Err(Error::AlreadyExists);
         }
-        let mut conn = storage::connect(path, true)?;
+        let mut conn = storage::connect(path, true, key)?;
         if !meta::is_empty_database(&conn)? {
             return Err(Error::AlreadyExists);
         }
@@ -110,40 +116,50 @@ impl Store {
             meta::set(&tx, "person", &p.to_string())?;
         }
         tx.commit()?;
-        Self::from_connection(path, conn, None)
+        Self::from_connection(path, conn, None, key)
     }
 
-    /// Opens an existing store, acting as the user it was created for.
+    /// Opens an existing store with its key ([`StoreKey::unencrypted`] for a plain store),
+    /// acting as the user it was created for.
     ///
     /// # Errors
-    /// [`Error::NotAStore`] for a missing file, a file that is not a database, or a database
-    /// that is not a linkwork store (nothing in it is changed); [`Error::StoreTooNew`] for a
-    /// store written by a newer version; storage errors.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Self::open_as(path, None)
+    /// [`Error::WrongKey`] when `key` does not open the file (another key, an encrypted store
+    /// opened as unencrypted or the reverse); [`Error::NotAStore`] for a missing file, a file
+    /// that is not a database, or a database that is not a linkwork store;
+    /// [`Error::StoreTooNew`] for a store written by a newer version;
+    /// [`Error::EncryptionUnavailable`] for a key in a build without encryption; storage
+    /// errors. On any of these errors the file is not changed.
+    pub fn open(path: impl AsRef<Path>, key: &StoreKey) -> Result<Store> {
+        Self::open_as(path, key, None)
     }
 
     /// Opens an existing store acting as `user` (e.g. a colleague on a shared hub device).
     ///
     /// # Errors
     /// As [`Store::open`]; [`Error::InvalidInput`] for an empty user.
-    pub fn open_as(path: impl AsRef<Path>, user: Option<&str>) -> Result<Store> {
+    pub fn open_as(path: impl AsRef<Path>, key: &StoreKey, user: Option<&str>) -> Result<Store> {
         let path = path.as_ref();
         let user = user
             .map(|u| crate::model::text::required("user", u))
             .transpose()?;
-        let mut conn = storage::connect(path, false)?;
-        check_is_store(&conn)?;
+        let mut conn = storage::connect(path, false, key)?;
+        check_is_store(&conn).map_err(storage::damaged)?;
+        storage::check_length(&conn, path)?;
         storage::configure(&conn)?;
         let migrated = migrations::migrate(&mut conn)?;
-        let store = Self::from_connection(path, conn, user)?;
+        let store = Self::from_connection(path, conn, user, key)?;
         if migrated.rebuild_projections {
             store.rebuild_projections()?;
         }
         Ok(store)
     }
 
-    fn from_connection(path: &Path, conn: Connection, user: Option<String>) -> Result<Store> {
+    fn from_connection(
+        path: &Path,
+        conn: Connection,
+        user: Option<String>,
+        key: &StoreKey,
+    ) -> Result<Store> {
         let store_id = Id::parse("store_id", &meta::require(&conn, "store_id")?).map_err(|_| {
             Error::NotAStore {
                 reason: "damaged store id".into(),
@@ -182,6 +198,7 @@ impl Store {
             }),
             actor,
             readers: Mutex::new(Vec::new()),
+            key: RwLock::new(key.clone()),
             listeners: listeners::Registry::default(),
             last_action_ms: AtomicI64::new(0),
         })
@@ -258,6 +275,39 @@ impl Store {
         Ok(())
     }
 
+    /// Re-encrypts an encrypted store under `new_key`, in place; from now on it opens only with
+    /// `new_key`. Waits for reads and writes in flight. Other handles on the same file (another
+    /// `Store`, another process) must be closed first: they still hold the old key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (field `key`) when the store is unencrypted or `new_key` is
+    /// [`StoreKey::unencrypted`] (neither is supported in place); storage errors (the store
+    /// then still opens with its old key).
+    pub fn rekey(&self, new_key: &StoreKey) -> Result<()> {
+        let w = self.writer();
+        let mut key = self.key.write().unwrap_or_else(|p| p.into_inner());
+        if !key.is_encrypted() {
+            return Err(Error::invalid(
+                "key",
+                "an unencrypted store cannot be encrypted in place",
+            ));
+        }
+        if !new_key.is_encrypted() {
+            return Err(Error::invalid(
+                "key",
+                "an encrypted store can only be re-keyed with another key",
+            ));
+        }
+        // Idle readers hold the old key; no read is in flight (the key lock is held).
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        storage::rekey(&w.conn, new_key)?;
+        *key = new_key.clone();
+        Ok(())
+    }
+
     /// Storage figures: `(snapshot bytes, incremental change bytes, change rows)` over all documents.
     ///
     /// # Errors
@@ -286,12 +336,15 @@ impl Store {
         w
     }
 
-    /// Runs `f` on a pooled reader connection.
+    /// Runs `f` on a pooled reader connection (keyed before its first read).
     fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        // Held for the whole read: a re-key waits for it, and no connection with the old key
+        // goes back to the pool afterwards.
+        let key = self.key.read().unwrap_or_else(|p| p.into_inner());
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
-            None => storage::connect_configured(&self.path)?,
+            None => storage::connect_configured(&self.path, &key)?,
         };
         let out = f(&conn);
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());

@@ -110,7 +110,7 @@ object ErrorTests {
 
     private fun conflict() = withTempDir { dir ->
         val path = dir.path("caseload.db")
-        LinkWorkStore.create(path, "sam.worker", Role.LINK_WORKER).use { store ->
+        LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { store ->
             val pid = store.addPerson(newPerson())
             val e = assertFailsWith<LinkWorkException.Conflict> {
                 store.transitionEpisode(
@@ -133,13 +133,13 @@ object ErrorTests {
             assertFailsWith<LinkWorkException.Conflict> { store.completeStep(step) }
         }
         assertFailsWith<LinkWorkException.Conflict> {
-            LinkWorkStore.create(path, "someone", Role.LINK_WORKER)
+            LinkWorkStore.create(path, StoreKey.Unencrypted, "someone", Role.LINK_WORKER)
         }
     }
 
     private fun notPermitted() = withTempDir { dir ->
         val pid = UUID.randomUUID().toString()
-        LinkWorkStore.create(dir.path("phone.db"), "ada", Role.PATIENT, pid).use { store ->
+        LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { store ->
             assertEquals(pid, store.info().personId)
             assertEquals(Role.PATIENT, store.info().role)
             val e = assertFailsWith<LinkWorkException.NotPermitted> { store.addPerson(newPerson()) }
@@ -149,16 +149,16 @@ object ErrorTests {
             assertFailsWith<LinkWorkException.NotPermitted> { store.setWhatMatters(pid, "x") }
         }
         assertEquals("person", assertFailsWith<LinkWorkException.InvalidInput> {
-            LinkWorkStore.create(dir.path("phone2.db"), "ada", Role.PATIENT)
+            LinkWorkStore.create(dir.path("phone2.db"), StoreKey.Unencrypted, "ada", Role.PATIENT)
         }.field)
     }
 
     private fun storage() = withTempDir { dir ->
         val text = File(dir.path("notes.txt")).apply { writeText("this is not a database, just some text\n".repeat(100)) }
-        val e = assertFailsWith<LinkWorkException.Storage> { LinkWorkStore.open(text.path) }
+        val e = assertFailsWith<LinkWorkException.Storage> { LinkWorkStore.open(text.path, StoreKey.Unencrypted) }
         assertTrue(e.reason.isNotBlank())
         assertEquals("this is not a database, just some text\n".repeat(100), text.readText(), "left untouched")
-        assertFailsWith<LinkWorkException.Storage> { LinkWorkStore.open(dir.path("missing.db")) }
+        assertFailsWith<LinkWorkException.Storage> { LinkWorkStore.open(dir.path("missing.db"), StoreKey.Unencrypted) }
         assertTrue(describe(e).startsWith("storage"))
     }
 }

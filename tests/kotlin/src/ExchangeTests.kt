@@ -60,7 +60,7 @@ object ExchangeTests {
             val plan = worker.exportDocument(pid, DocKind.PLAN)
             val case = worker.exportDocument(pid, DocKind.CASE)
 
-            LinkWorkStore.create(dir.path("phone.db"), "ada", Role.PATIENT, pid).use { phone ->
+            LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                 assertFailsWith<LinkWorkException.NotPermitted> { phone.importDocument(case) }
                 assertEquals(pid, phone.importDocument(plan).personId)
                 phone.recordProgress(goal, NewProgress(rating = 7u, note = "walked twice"))

@@ -211,15 +211,15 @@ object FlowTests {
 
     private fun historyByUser() = withTempDir { dir ->
         val path = dir.path("hub.db")
-        val pid = LinkWorkStore.create(path, "sam.worker", Role.LINK_WORKER).use { it.addPerson(newPerson()) }
-        LinkWorkStore.openAs(path, "jo.colleague").use { store ->
+        val pid = LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { it.addPerson(newPerson()) }
+        LinkWorkStore.openAs(path, StoreKey.Unencrypted, "jo.colleague").use { store ->
             assertEquals("jo.colleague", store.info().user)
             store.addCaseNote(pid, "Covered a visit for Sam")
             val byUser = store.history(pid).groupBy({ it.user }, { it.action })
             assertEquals(setOf("sam.worker", "jo.colleague"), byUser.keys)
             assertEquals(listOf("note.add"), byUser["jo.colleague"])
         }
-        LinkWorkStore.open(path).use { assertEquals("sam.worker", it.info().user) }
+        LinkWorkStore.open(path, StoreKey.Unencrypted).use { assertEquals("sam.worker", it.info().user) }
     }
 
     private fun demographicsUpdate() = withTempDir { dir ->

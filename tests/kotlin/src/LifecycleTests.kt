@@ -16,7 +16,7 @@ object LifecycleTests {
 
     private fun closeAndUseAfterClose() = withTempDir { dir ->
         val path = dir.path("caseload.db")
-        val store = LinkWorkStore.create(path, "sam.worker", Role.LINK_WORKER)
+        val store = LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER)
         val pid = store.use { it.addPerson(newPerson()) }
         val e = assertFailsWith<IllegalStateException> { store.info() }
         assertTrue("destroyed" in (e.message ?: ""), e.message)
@@ -24,13 +24,13 @@ object LifecycleTests {
         store.close() // closing twice is a no-op
 
         // The data outlived the object; the file is free to open again.
-        val reopened = LinkWorkStore.open(path)
+        val reopened = LinkWorkStore.open(path, StoreKey.Unencrypted)
         assertEquals("Ada", reopened.person(pid).caseRecord!!.demographics.givenName)
         reopened.close()
         assertFailsWith<IllegalStateException> { reopened.caseload(CaseloadQuery()) }
 
         // Closing a store with a listener registered is fine too.
-        LinkWorkStore.open(path).use { it.addListener(RecordingListener()) }
+        LinkWorkStore.open(path, StoreKey.Unencrypted).use { it.addListener(RecordingListener()) }
     }
 
     private fun concurrentCalls() = withTempDir { dir ->

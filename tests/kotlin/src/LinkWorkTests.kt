@@ -19,7 +19,8 @@ object LinkWorkTests {
 
     val all: List<TestCase> =
         FlowTests.all + ErrorTests.all + ListenerTests.all + LifecycleTests.all +
-            ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all
+            ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
+            EncryptionTests.all
 }
 
 fun main() {

@@ -563,7 +563,7 @@ object ReportTests {
             recordPairs(worker, pid)
             pid to worker.exportDocument(pid, DocKind.PLAN)
         }
-        LinkWorkStore.create(dir.path("phone.db"), "ada", Role.PATIENT, pid).use { phone ->
+        LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
             phone.importDocument(plan)
             // Their own paired change and a plan-only export are allowed.
             assertEquals(6, phone.pairedChange(pid).size)

@@ -24,7 +24,7 @@ class TempDir(val root: Path) {
 
     /** A new link-worker store acting as `user`. */
     fun linkWorkerStore(name: String = "caseload.db", user: String = "sam.worker"): LinkWorkStore =
-        LinkWorkStore.create(path(name), user, Role.LINK_WORKER)
+        LinkWorkStore.create(path(name), StoreKey.Unencrypted, user, Role.LINK_WORKER)
 }
 
 /** Today (UTC, as the core reckons it) plus `days`, as the ISO text the API takes for dates. */
@@ -67,6 +67,7 @@ fun describe(e: LinkWorkException): String = when (e) {
     is LinkWorkException.Conflict -> "conflict: ${e.reason}"
     is LinkWorkException.NotPermitted -> "not permitted: ${e.action}"
     is LinkWorkException.Storage -> "storage: ${e.reason}"
+    is LinkWorkException.WrongKey -> "wrong key: ${e.reason}"
     is LinkWorkException.Sync -> "sync (retryable=${e.retryable}): ${e.reason}"
     is LinkWorkException.Unexpected -> "unexpected: ${e.reason}"
 }

@@ -179,7 +179,7 @@ object SyncTests {
             worker.addGoal(other, NewGoal(text = "Someone else's goal"))
             worker.addCaseNote(pid, "Case data stays on the team's devices")
 
-            LinkWorkStore.create(dir.path("phone.db"), "ada", Role.PATIENT, pid).use { phone ->
+            LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                 val first = sync(phone, worker)
                 assertEquals(PeerInfo(phone.info().storeId, Role.PATIENT, pid), first.listening.peer)
                 assertEquals(setOf(pid), first.connecting.changed)
@@ -221,7 +221,7 @@ object SyncTests {
                 sa.close()
                 sb.close()
 
-                LinkWorkStore.create(dir.path("phone.db"), "ada", Role.PATIENT, pid).use { phone ->
+                LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                     val heard = RecordingListener()
                     phone.addListener(heard)
                     phone.syncAccept().use { session ->
@@ -383,7 +383,7 @@ object SyncTests {
         dir.linkWorkerStore("a.db", "sam.worker").use { worker ->
             val pid = worker.addPerson(newPerson())
             val goal = worker.addGoal(pid, NewGoal(text = "Join a walking group"))
-            LinkWorkStore.create(dir.path("phone.db"), "ada", Role.PATIENT, pid).use { phone ->
+            LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                 val (sp, hello) = phone.syncStart()
                 val sw = worker.syncAccept()
                 sp.use {
@@ -489,7 +489,7 @@ object SyncTests {
             connecting.close()
             listening.close()
 
-            LinkWorkStore.open(dir.path("b.db")).use { reopened ->
+            LinkWorkStore.open(dir.path("b.db"), StoreKey.Unencrypted).use { reopened ->
                 assertEquals(6, a.caseload(CaseloadQuery()).size)
                 assertEquals(caseload(a), caseload(reopened))
             }

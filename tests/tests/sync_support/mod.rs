@@ -50,6 +50,7 @@ impl Dir {
                 role: Role::LinkWorker,
                 person: None,
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .expect("create link-worker store")
     }
@@ -63,6 +64,7 @@ impl Dir {
                 role: Role::Patient,
                 person: Some(person),
             },
+            &linkwork_core::StoreKey::unencrypted(),
         )
         .expect("create patient store")
     }

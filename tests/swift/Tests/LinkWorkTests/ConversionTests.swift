@@ -16,7 +16,7 @@ final class ConversionTests: LinkWorkTestCase {
 
         let own = UUID()
         let patient = try LinkWorkStore.create(
-            path: dir.path("phone.db"), user: "ada", role: .patient, personId: own.uuidString
+            path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: own.uuidString
         )
         let stored = try XCTUnwrap(patient.info().personId)
         XCTAssertNotEqual(stored, own.uuidString, "compare ids as UUIDs, not as text")

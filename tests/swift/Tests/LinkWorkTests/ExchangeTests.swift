@@ -59,7 +59,7 @@ final class ExchangeTests: LinkWorkTestCase {
         let caseDocument = try worker.exportDocument(personId: pid, kind: .case)
 
         do {
-            let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+            let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
             assertNotPermitted(try phone.importDocument(bytes: caseDocument))
             XCTAssertEqual(try phone.importDocument(bytes: plan).personId, pid)
             _ = try phone.recordProgress(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))

@@ -237,16 +237,16 @@ final class FlowTests: LinkWorkTestCase {
 
     func testHistoryNamesEachUserAfterOpenAs() throws {
         let path = dir.path("hub.db")
-        let pid = try LinkWorkStore.create(path: path, user: "sam.worker", role: .linkWorker).addPerson(person: newPerson())
+        let pid = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker).addPerson(person: newPerson())
 
-        let colleague = try LinkWorkStore.openAs(path: path, user: "jo.colleague")
+        let colleague = try LinkWorkStore.openAs(path: path, key: .unencrypted, user: "jo.colleague")
         XCTAssertEqual(colleague.info().user, "jo.colleague")
         _ = try colleague.addCaseNote(personId: pid, text: "Covered a visit for Sam")
         let byUser = Dictionary(grouping: try colleague.history(personId: pid), by: \.user)
         XCTAssertEqual(Set(byUser.keys), ["sam.worker", "jo.colleague"])
         XCTAssertEqual(byUser["jo.colleague"]?.map(\.action), ["note.add"])
 
-        XCTAssertEqual(try LinkWorkStore.open(path: path).info().user, "sam.worker", "open uses the owner")
+        XCTAssertEqual(try LinkWorkStore.open(path: path, key: .unencrypted).info().user, "sam.worker", "open uses the owner")
     }
 
     func testDemographicsUpdateSetsAndClearsFields() throws {

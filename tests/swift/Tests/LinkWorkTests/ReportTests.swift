@@ -526,7 +526,7 @@ final class ReportTests: LinkWorkTestCase {
             try recordPairs(worker, pid)
             return (pid, try worker.exportDocument(personId: pid, kind: .plan))
         }()
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         _ = try phone.importDocument(bytes: plan)
         // Their own paired change and a plan-only export are allowed.
         XCTAssertEqual(try phone.pairedChange(personId: pid).count, 6)

@@ -22,7 +22,7 @@ class LinkWorkTestCase: XCTestCase {
 
     /// A new link-worker store acting as `user`.
     func linkWorkerStore(_ name: String = "caseload.db", user: String = "sam.worker") throws -> LinkWorkStore {
-        try LinkWorkStore.create(path: dir.path(name), user: user, role: .linkWorker)
+        try LinkWorkStore.create(path: dir.path(name), key: .unencrypted, user: user, role: .linkWorker)
     }
 }
 
@@ -135,6 +135,7 @@ func describe(_ error: LinkWorkError) -> String {
     case let .Conflict(reason): return "conflict: \(reason)"
     case let .NotPermitted(action): return "not permitted: \(action)"
     case let .Storage(reason): return "storage: \(reason)"
+    case let .WrongKey(reason): return "wrong key: \(reason)"
     case let .Sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
     case let .Unexpected(reason): return "unexpected: \(reason)"
     }
@@ -181,6 +182,22 @@ func assertInvalidInput<T>(
         XCTAssertEqual(payload.field, expectedField, "reason: \(payload.reason)", file: file, line: line)
     }
     return payload
+}
+
+/// Asserts that `expression` throws `LinkWorkError.WrongKey`; returns its reason.
+@discardableResult
+func assertWrongKey<T>(
+    _ expression: @autoclosure () throws -> T,
+    file: StaticString = #filePath, line: UInt = #line
+) -> String? {
+    var reason: String?
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        guard case let LinkWorkError.WrongKey(r) = error else {
+            return XCTFail("expected LinkWorkError.WrongKey, got \(error)", file: file, line: line)
+        }
+        reason = r
+    }
+    return reason
 }
 
 /// Asserts that `expression` throws `LinkWorkError.Conflict`; returns its reason.

@@ -210,7 +210,7 @@ final class SyncTests: LinkWorkTestCase {
         _ = try worker.addGoal(personId: other, goal: NewGoal(text: "Someone else's goal"))
         _ = try worker.addCaseNote(personId: pid, text: "Case data stays on the team's devices")
 
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         let first = try sync(phone, worker)
         XCTAssertEqual(first.listening.peer, PeerInfo(storeId: phone.info().storeId, role: .patient, personId: pid))
         XCTAssertEqual(first.connecting.changed, [pid])
@@ -248,7 +248,7 @@ final class SyncTests: LinkWorkTestCase {
         let documents = try XCTUnwrap(try start.session.receive(message: manifest).reply)
         XCTAssertGreaterThan(documents.count, hello.count + 500, "the message carries whole documents")
 
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         let heard = Recorder()
         _ = phone.addListener(listener: heard)
         do {
@@ -392,7 +392,7 @@ final class SyncTests: LinkWorkTestCase {
         let worker = try linkWorkerStore("a.db", user: "sam.worker")
         let pid = try worker.addPerson(person: newPerson())
         let goal = try worker.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), user: "ada", role: .patient, personId: pid)
+        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         let start = try phone.syncStart()
         let sp = start.session
         let sw = worker.syncAccept()
@@ -493,7 +493,7 @@ final class SyncTests: LinkWorkTestCase {
 
         connecting = nil
         listening = nil
-        let reopened = try LinkWorkStore.open(path: dir.path("b.db"))
+        let reopened = try LinkWorkStore.open(path: dir.path("b.db"), key: .unencrypted)
         XCTAssertEqual(try a.caseload(query: CaseloadQuery()).count, 6)
         XCTAssertEqual(try comparableCaseload(a), try comparableCaseload(reopened))
     }
@@ -519,7 +519,7 @@ final class SyncTests: LinkWorkTestCase {
         listening = nil
         XCTAssertNil(weakSession, "the session is freed with its last reference")
         // The store file was written through the session, is closed, and opens again.
-        let reopened = try LinkWorkStore.open(path: dir.path("b.db"))
+        let reopened = try LinkWorkStore.open(path: dir.path("b.db"), key: .unencrypted)
         XCTAssertEqual(reopened.info().user, "jo.colleague")
         XCTAssertEqual(try reopened.person(personId: pid), try a.person(personId: pid))
     }
