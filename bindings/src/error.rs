@@ -27,8 +27,9 @@ pub enum LinkWorkError {
         reason: String,
     },
     /// The request conflicts with the current state: an illegal state transition (e.g.
-    /// accepted -> contacting, a step already done) or a store that already exists.
-    /// Reload and show the current state.
+    /// accepted -> contacting, a step already done), a store that already exists, or an item
+    /// written by a newer app version with a code this build does not know (update the app to
+    /// change it). Reload and show the current state.
     #[error("conflict: {reason}")]
     Conflict {
         /// What conflicts (state codes, never content).
@@ -85,9 +86,11 @@ impl From<CoreError> for LinkWorkError {
                 kind: kind.to_string(),
                 id,
             },
-            CoreError::IllegalTransition { .. } | CoreError::AlreadyExists => {
-                Self::Conflict { reason }
-            }
+            // An item written by a newer app version with a code this build does not know:
+            // the app shows it as needing an update, like a state it cannot move from.
+            CoreError::IllegalTransition { .. }
+            | CoreError::AlreadyExists
+            | CoreError::NewerVersion { .. } => Self::Conflict { reason },
             CoreError::NotPermitted { action } => Self::NotPermitted {
                 action: action.to_string(),
             },

@@ -80,6 +80,16 @@ pub enum Error {
     /// The store already exists (when creating).
     #[error("a store already exists at that path")]
     AlreadyExists,
+    /// The item carries a code (a status, a mode, an instrument, ...) that only a newer version
+    /// of linkwork knows. Readers leave such an item out and the document keeps it untouched;
+    /// this build refuses to edit it. Update the app to change it.
+    #[error("{kind} {id} was written by a newer version of linkwork")]
+    NewerVersion {
+        /// The item's kind (goal, step, episode, consultation, ...).
+        kind: &'static str,
+        /// The item's id.
+        id: String,
+    },
     /// A sync message could not be used: malformed, from an incompatible version, or out of
     /// order. `retryable` says whether starting a new session may succeed.
     #[error("sync failed: {reason}")]

@@ -6,7 +6,7 @@ use automerge::{ObjId, ReadDoc, ROOT};
 use chrono::{DateTime, Utc};
 
 use super::keys::*;
-use super::read::Reader;
+use super::read::{hide_newer, refuse_newer, Reader};
 use super::write::*;
 use super::Actor;
 use crate::error::{Error, Result};
@@ -147,8 +147,18 @@ pub(crate) fn current_episode<D: ReadDoc>(doc: &D) -> Result<(Id, ObjId)> {
             best = Some((opened, id, o));
         }
     }
-    best.map(|(_, id, o)| (id, o))
-        .ok_or_else(|| Error::not_found("episode", "current"))
+    let (id, o) = best
+        .map(|(_, id, o)| (id, o))
+        .ok_or_else(|| Error::not_found("episode", "current"))?;
+    // An action on the current episode is refused when a newer version wrote it with a code
+    // this build does not know: the app cannot show its state.
+    let key = id.to_string();
+    refuse_newer(
+        read_episode(&r, &key, &o, &[], &mut Vec::new()),
+        "episode",
+        &key,
+    )?;
+    Ok((id, o))
 }
 
 /// Moves the current episode to a new state, recording the transition and, on acceptance or
@@ -271,11 +281,20 @@ pub(crate) fn add_consent<T: Transactable>(
     id: Id,
     c: &NewConsent,
 ) -> Result<()> {
-    let supersedes = read_consents(&Reader::new(tx))?
-        .into_iter()
-        .filter(|old| old.purpose == c.purpose && old.recipient == c.recipient)
-        .max_by_key(|old| (old.recorded_at, old.id))
-        .map(|old| old.id);
+    // Every earlier record counts, also one this build cannot read (a newer version's code):
+    // only the purpose, recipient, time and id are needed.
+    let r = Reader::new(tx);
+    let mut supersedes: Option<(DateTime<Utc>, Id)> = None;
+    for (k, o) in r.items(&ROOT, CONSENTS) {
+        let same = r.str(&o, "purpose").as_deref() == Some(c.purpose.as_str())
+            && r.str(&o, "recipient").as_deref() == Some(c.recipient.as_str());
+        if let (true, Some(at), Ok(old)) = (same, r.time(&o, "recorded_at"), item_id(&k)) {
+            if supersedes.is_none_or(|best| (at, old) > best) {
+                supersedes = Some((at, old));
+            }
+        }
+    }
+    let supersedes = supersedes.map(|(_, id)| id);
     let o = new_item(tx, CONSENTS, &id.to_string())?;
     put_str(tx, &o, "purpose", &c.purpose)?;
     put_str(tx, &o, "recipient", &c.recipient)?;
@@ -333,9 +352,22 @@ pub(crate) fn add_consultation<T: Transactable>(
     Ok(())
 }
 
+/// The consultation `id`, refused with [`Error::NewerVersion`] when it carries a code this
+/// build does not know.
+fn readable_consultation<T: Transactable>(tx: &T, id: Id) -> Result<ObjId> {
+    let key = id.to_string();
+    let o = existing_item(tx, CONSULTATIONS, "consultation", &key)?;
+    refuse_newer(
+        read_consultation(&Reader::new(tx), &key, &o),
+        "consultation",
+        &key,
+    )?;
+    Ok(o)
+}
+
 /// Lone-working check-in (`out == false`) or check-out of a home visit.
 pub(crate) fn check_visit<T: Transactable>(tx: &mut T, a: &Actor, id: Id, out: bool) -> Result<()> {
-    let o = existing_item(tx, CONSULTATIONS, "consultation", &id.to_string())?;
+    let o = readable_consultation(tx, id)?;
     let r = Reader::new(tx);
     let mode: ConsultationMode = r.code(&o, "mode")?;
     if mode != ConsultationMode::HomeVisit {
@@ -376,7 +408,7 @@ pub(crate) fn set_consultation_notes<T: Transactable>(
     id: Id,
     notes: &str,
 ) -> Result<()> {
-    let o = existing_item(tx, CONSULTATIONS, "consultation", &id.to_string())?;
+    let o = readable_consultation(tx, id)?;
     put_text(tx, &o, "notes", notes)
 }
 
@@ -407,7 +439,13 @@ pub(crate) fn transition_onward<T: Transactable>(
     to: OnwardStatus,
     note: Option<&str>,
 ) -> Result<()> {
-    let o = existing_item(tx, ONWARD, "onward referral", &id.to_string())?;
+    let key = id.to_string();
+    let o = existing_item(tx, ONWARD, "onward referral", &key)?;
+    refuse_newer(
+        read_onward(&Reader::new(tx), &key, &o, &mut Vec::new()),
+        "onward-referral",
+        &key,
+    )?;
     let from: OnwardStatus = Reader::new(tx).code(&o, "status")?;
     check_onward_transition(from, to)?;
     put_str(tx, &o, "status", to.code())?;
@@ -441,7 +479,9 @@ pub(crate) fn raise_flag<T: Transactable>(
 
 /// Resolves a flag.
 pub(crate) fn resolve_flag<T: Transactable>(tx: &mut T, a: &Actor, id: Id) -> Result<()> {
-    let o = existing_item(tx, FLAGS, "flag", &id.to_string())?;
+    let key = id.to_string();
+    let o = existing_item(tx, FLAGS, "flag", &key)?;
+    refuse_newer(read_flag(&Reader::new(tx), &key, &o), "flag", &key)?;
     if Reader::new(tx).time(&o, "resolved_at").is_some() {
         return Err(Error::IllegalTransition {
             machine: "flag",
@@ -494,77 +534,66 @@ pub(crate) fn read_demographics<D: ReadDoc>(doc: &D) -> Result<Demographics> {
         address: r.str(&d, "address"),
         phone: r.str(&d, "phone"),
         email: r.str(&d, "email"),
-        preferred_contact: r.opt_code(&d, "preferred_contact")?,
+        // A preference only a newer version knows reads as not set; the document keeps it
+        // until someone sets another.
+        preferred_contact: r.opt_code(&d, "preferred_contact").ok().flatten(),
         communication_needs: r.str(&d, "communication_needs"),
         gp_codes_only: r.bool(&d, "gp_codes_only").unwrap_or(false),
     })
 }
 
-/// Reads the whole case.
+/// Reads the whole case. Items carrying a code this build does not know are left out and
+/// listed in `newer_items`; the document keeps them untouched.
 pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
     let r = Reader::new(doc);
     let demographics = read_demographics(doc)?;
     let codes = read_codes(&r)?;
-    let episodes = r
-        .items(&ROOT, EPISODES)
-        .into_iter()
-        .map(|(k, o)| read_episode(&r, &k, &o, &codes))
-        .collect::<Result<Vec<_>>>()?;
-    let contact_attempts = r
-        .items(&ROOT, CONTACT_ATTEMPTS)
-        .into_iter()
-        .map(|(k, o)| {
-            Ok(ContactAttempt {
-                id: item_id(&k)?,
-                episode_id: r.id(&o, "episode_id")?,
-                at: r.req_time(&o, "at")?,
-                channel: r.code(&o, "channel")?,
-                outcome: r.code(&o, "outcome")?,
-                note: r.str(&o, "note"),
-                by: r.req_str(&o, "by")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let consultations = r
-        .items(&ROOT, CONSULTATIONS)
-        .into_iter()
-        .map(|(k, o)| {
-            Ok(Consultation {
-                id: item_id(&k)?,
-                episode_id: r.id(&o, "episode_id")?,
-                mode: r.code(&o, "mode")?,
-                start: r.req_time(&o, "start")?,
-                duration_minutes: r
-                    .int(&o, "duration_minutes")
-                    .and_then(|d| u32::try_from(d).ok()),
-                attendees: r.str_list(&o, "attendees"),
-                notes: r.str(&o, "notes").unwrap_or_default(),
-                checked_in_at: r.time(&o, "checked_in_at"),
-                checked_out_at: r.time(&o, "checked_out_at"),
-                by: r.req_str(&o, "by")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let onward = r
-        .items(&ROOT, ONWARD)
-        .into_iter()
-        .map(|(k, o)| read_onward(&r, &k, &o))
-        .collect::<Result<Vec<_>>>()?;
-    let flags = r
-        .items(&ROOT, FLAGS)
-        .into_iter()
-        .map(|(k, o)| {
-            Ok(Flag {
-                id: item_id(&k)?,
-                kind: r.code(&o, "kind")?,
-                description: r.req_str(&o, "description")?,
-                raised_by: r.req_str(&o, "raised_by")?,
-                raised_at: r.req_time(&o, "raised_at")?,
-                resolved_at: r.time(&o, "resolved_at"),
-                resolved_by: r.str(&o, "resolved_by"),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut newer: Vec<NewerItem> = Vec::new();
+    let mut episodes = Vec::new();
+    for (k, o) in r.items(&ROOT, EPISODES) {
+        let mut history_newer = Vec::new();
+        let read = read_episode(&r, &k, &o, &codes, &mut history_newer);
+        let at = r.time(&o, "opened_at");
+        if let Some(e) = hide_newer(&r, read, &mut newer, "episode", &k, &o, at)? {
+            episodes.push(e);
+            newer.append(&mut history_newer);
+        }
+    }
+    let mut contact_attempts = Vec::new();
+    for (k, o) in r.items(&ROOT, CONTACT_ATTEMPTS) {
+        let read = read_contact(&r, &k, &o);
+        let at = r.time(&o, "at");
+        if let Some(c) = hide_newer(&r, read, &mut newer, "contact-attempt", &k, &o, at)? {
+            contact_attempts.push(c);
+        }
+    }
+    let consents = read_consents(&r, &mut newer)?;
+    let mut consultations = Vec::new();
+    for (k, o) in r.items(&ROOT, CONSULTATIONS) {
+        let read = read_consultation(&r, &k, &o);
+        let at = r.time(&o, "start");
+        if let Some(c) = hide_newer(&r, read, &mut newer, "consultation", &k, &o, at)? {
+            consultations.push(c);
+        }
+    }
+    let mut onward = Vec::new();
+    for (k, o) in r.items(&ROOT, ONWARD) {
+        let mut history_newer = Vec::new();
+        let read = read_onward(&r, &k, &o, &mut history_newer);
+        let at = r.time(&o, "sent_at");
+        if let Some(x) = hide_newer(&r, read, &mut newer, "onward-referral", &k, &o, at)? {
+            onward.push(x);
+            newer.append(&mut history_newer);
+        }
+    }
+    let mut flags = Vec::new();
+    for (k, o) in r.items(&ROOT, FLAGS) {
+        let read = read_flag(&r, &k, &o);
+        let at = r.time(&o, "raised_at");
+        if let Some(f) = hide_newer(&r, read, &mut newer, "flag", &k, &o, at)? {
+            flags.push(f);
+        }
+    }
     let notes = r
         .items(&ROOT, NOTES)
         .into_iter()
@@ -581,11 +610,53 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
         demographics,
         episodes: sorted(episodes, |e| (e.opened_at, e.id)),
         contact_attempts: sorted(contact_attempts, |c| (c.at, c.id)),
-        consents: sorted(read_consents(&r)?, |c| (c.recorded_at, c.id)),
+        consents: sorted(consents, |c| (c.recorded_at, c.id)),
         consultations: sorted(consultations, |c| (c.start, c.id)),
         onward_referrals: sorted(onward, |o| (o.sent_at, o.id)),
         flags: sorted(flags, |f| (f.raised_at, f.id)),
         notes: sorted(notes, |n| (n.at, n.id)),
+        newer_items: sorted(newer, |n| (n.at, n.id)),
+    })
+}
+
+fn read_contact<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<ContactAttempt> {
+    Ok(ContactAttempt {
+        id: item_id(key)?,
+        episode_id: r.id(o, "episode_id")?,
+        at: r.req_time(o, "at")?,
+        channel: r.code(o, "channel")?,
+        outcome: r.code(o, "outcome")?,
+        note: r.str(o, "note"),
+        by: r.req_str(o, "by")?,
+    })
+}
+
+fn read_consultation<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<Consultation> {
+    Ok(Consultation {
+        id: item_id(key)?,
+        episode_id: r.id(o, "episode_id")?,
+        mode: r.code(o, "mode")?,
+        start: r.req_time(o, "start")?,
+        duration_minutes: r
+            .int(o, "duration_minutes")
+            .and_then(|d| u32::try_from(d).ok()),
+        attendees: r.str_list(o, "attendees"),
+        notes: r.str(o, "notes").unwrap_or_default(),
+        checked_in_at: r.time(o, "checked_in_at"),
+        checked_out_at: r.time(o, "checked_out_at"),
+        by: r.req_str(o, "by")?,
+    })
+}
+
+fn read_flag<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<Flag> {
+    Ok(Flag {
+        id: item_id(key)?,
+        kind: r.code(o, "kind")?,
+        description: r.req_str(o, "description")?,
+        raised_by: r.req_str(o, "raised_by")?,
+        raised_at: r.req_time(o, "raised_at")?,
+        resolved_at: r.time(o, "resolved_at"),
+        resolved_by: r.str(o, "resolved_by"),
     })
 }
 
@@ -607,17 +678,19 @@ fn read_codes<D: ReadDoc>(r: &Reader<'_, D>) -> Result<Vec<GpCode>> {
     Ok(codes)
 }
 
+/// Reads an episode; history entries with a code this build does not know are left out and
+/// added to `newer`.
 fn read_episode<D: ReadDoc>(
     r: &Reader<'_, D>,
     key: &str,
     o: &ObjId,
     codes: &[GpCode],
+    newer: &mut Vec<NewerItem>,
 ) -> Result<Episode> {
     let id = item_id(key)?;
-    let history = r
-        .items(o, HISTORY)
-        .into_iter()
-        .map(|(k, h)| {
+    let mut history = Vec::new();
+    for (k, h) in r.items(o, HISTORY) {
+        let read = (|| {
             Ok(StatusChange {
                 id: item_id(&k)?,
                 from: r.code(&h, "from")?,
@@ -627,8 +700,12 @@ fn read_episode<D: ReadDoc>(
                 at: r.req_time(&h, "at")?,
                 reopened: r.bool(&h, "reopened").unwrap_or(false),
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        })();
+        let at = r.time(&h, "at");
+        if let Some(change) = hide_newer(r, read, newer, "status-change", &k, &h, at)? {
+            history.push(change);
+        }
+    }
     Ok(Episode {
         id,
         source: r.opt_code(o, "source")?,
@@ -653,11 +730,17 @@ fn read_episode<D: ReadDoc>(
     })
 }
 
-fn read_onward<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<OnwardReferral> {
-    let history = r
-        .items(o, HISTORY)
-        .into_iter()
-        .map(|(k, h)| {
+/// Reads an onward referral; history entries with a code this build does not know are left
+/// out and added to `newer`.
+fn read_onward<D: ReadDoc>(
+    r: &Reader<'_, D>,
+    key: &str,
+    o: &ObjId,
+    newer: &mut Vec<NewerItem>,
+) -> Result<OnwardReferral> {
+    let mut history = Vec::new();
+    for (k, h) in r.items(o, HISTORY) {
+        let read = (|| {
             Ok(OnwardChange {
                 id: item_id(&k)?,
                 from: r.code(&h, "from")?,
@@ -666,8 +749,12 @@ fn read_onward<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<On
                 by: r.req_str(&h, "by")?,
                 at: r.req_time(&h, "at")?,
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        })();
+        let at = r.time(&h, "at");
+        if let Some(change) = hide_newer(r, read, newer, "onward-change", &k, &h, at)? {
+            history.push(change);
+        }
+    }
     Ok(OnwardReferral {
         id: item_id(key)?,
         service: r.req_str(o, "service")?,
@@ -680,10 +767,15 @@ fn read_onward<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<On
     })
 }
 
-fn read_consents<D: ReadDoc>(r: &Reader<'_, D>) -> Result<Vec<ConsentRecord>> {
-    r.items(&ROOT, CONSENTS)
-        .into_iter()
-        .map(|(k, o)| {
+/// Reads the consent records; a record with a code this build does not know is left out and
+/// added to `newer`, still naming the record it supersedes.
+fn read_consents<D: ReadDoc>(
+    r: &Reader<'_, D>,
+    newer: &mut Vec<NewerItem>,
+) -> Result<Vec<ConsentRecord>> {
+    let mut out = Vec::new();
+    for (k, o) in r.items(&ROOT, CONSENTS) {
+        let read = (|| {
             let proxy = r.map(&o, "proxy").and_then(|p| {
                 Some(Proxy {
                     name: r.str(&p, "name")?,
@@ -703,6 +795,15 @@ fn read_consents<D: ReadDoc>(r: &Reader<'_, D>) -> Result<Vec<ConsentRecord>> {
                 recorded_by: r.req_str(&o, "recorded_by")?,
                 recorded_at: r.req_time(&o, "recorded_at")?,
             })
-        })
-        .collect()
+        })();
+        let at = r.time(&o, "recorded_at");
+        let before = newer.len();
+        if let Some(c) = hide_newer(r, read, newer, "consent", &k, &o, at)? {
+            out.push(c);
+        } else if let Some(hidden) = newer.get_mut(before) {
+            // It still supersedes the record it names (a malformed id is simply not one).
+            hidden.supersedes = r.opt_id(&o, "supersedes").ok().flatten();
+        }
+    }
+    Ok(out)
 }

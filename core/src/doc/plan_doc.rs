@@ -4,7 +4,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjId, ReadDoc, ROOT};
 
 use super::keys::*;
-use super::read::Reader;
+use super::read::{hide_newer, refuse_newer, unknown_code, Reader};
 use super::write::*;
 use super::Actor;
 use crate::error::{Error, Result};
@@ -12,7 +12,8 @@ use crate::ids::Id;
 use crate::measures::{self, AdministrationMode, Instrument, PamResult, Timepoint};
 use crate::model::{
     Code, Goal, GoalStatus, GoalUpdate, MeasureResponse, Need, NewGoal, NewMeasureResponse,
-    NewProgress, NewStep, Plan, ProgressEntry, RecordedNeed, Step, StepOwner, StepUpdate,
+    NewProgress, NewStep, NewerItem, Plan, ProgressEntry, RecordedNeed, Step, StepOwner,
+    StepUpdate,
 };
 
 /// Writes the skeleton of a new plan document.
@@ -73,6 +74,23 @@ fn known_needs() -> Vec<&'static str> {
     Need::ALL.iter().map(|n| n.code()).collect()
 }
 
+/// The goal `id`, refused with [`Error::NewerVersion`] when it carries a code this build does
+/// not know (an edit would act on a goal the app cannot show).
+fn readable_goal<T: Transactable>(tx: &T, id: Id) -> Result<ObjId> {
+    let key = id.to_string();
+    let goal = existing_item(tx, GOALS, "goal", &key)?;
+    refuse_newer(read_goal(&Reader::new(tx), &key, &goal), "goal", &key)?;
+    Ok(goal)
+}
+
+/// The step `id`, refused with [`Error::NewerVersion`] like [`readable_goal`].
+fn readable_step<T: Transactable>(tx: &T, id: Id) -> Result<ObjId> {
+    let key = id.to_string();
+    let step = existing_item(tx, STEPS, "step", &key)?;
+    refuse_newer(read_step(&Reader::new(tx), &key, &step), "step", &key)?;
+    Ok(step)
+}
+
 /// Adds a goal (already validated).
 pub(crate) fn add_goal<T: Transactable>(tx: &mut T, a: &Actor, id: Id, g: &NewGoal) -> Result<()> {
     let goal = new_item(tx, GOALS, &id.to_string())?;
@@ -90,7 +108,7 @@ pub(crate) fn add_goal<T: Transactable>(tx: &mut T, a: &Actor, id: Id, g: &NewGo
 
 /// Applies a goal update (already validated).
 pub(crate) fn update_goal<T: Transactable>(tx: &mut T, id: Id, u: &GoalUpdate) -> Result<()> {
-    let goal = existing_item(tx, GOALS, "goal", &id.to_string())?;
+    let goal = readable_goal(tx, id)?;
     if let Some(text) = &u.text {
         put_text(tx, &goal, "text", text)?;
     }
@@ -118,7 +136,7 @@ pub(crate) fn add_progress<T: Transactable>(
     entry: Id,
     p: &NewProgress,
 ) -> Result<()> {
-    let goal = existing_item(tx, GOALS, "goal", &goal.to_string())?;
+    let goal = readable_goal(tx, goal)?;
     let progress = Reader::new(tx)
         .map(&goal, PROGRESS)
         .ok_or_else(|| Error::schema("goal without progress map"))?;
@@ -135,7 +153,7 @@ pub(crate) fn add_progress<T: Transactable>(
 /// Adds a step (already validated; the goal, if any, exists).
 pub(crate) fn add_step<T: Transactable>(tx: &mut T, a: &Actor, id: Id, s: &NewStep) -> Result<()> {
     if let Some(goal) = s.goal_id {
-        existing_item(tx, GOALS, "goal", &goal.to_string())?;
+        readable_goal(tx, goal)?;
     }
     let step = new_item(tx, STEPS, &id.to_string())?;
     put_text(tx, &step, "text", &s.text)?;
@@ -155,7 +173,7 @@ pub(crate) fn add_step<T: Transactable>(tx: &mut T, a: &Actor, id: Id, s: &NewSt
 
 /// Applies a step update.
 pub(crate) fn update_step<T: Transactable>(tx: &mut T, id: Id, u: &StepUpdate) -> Result<()> {
-    let step = existing_item(tx, STEPS, "step", &id.to_string())?;
+    let step = readable_step(tx, id)?;
     if let Some(text) = &u.text {
         put_text(tx, &step, "text", text)?;
     }
@@ -178,7 +196,7 @@ pub(crate) fn set_step_done<T: Transactable>(
     id: Id,
     done: bool,
 ) -> Result<()> {
-    let step = existing_item(tx, STEPS, "step", &id.to_string())?;
+    let step = readable_step(tx, id)?;
     let is_done = Reader::new(tx).time(&step, "done_at").is_some();
     if is_done == done {
         return Err(Error::IllegalTransition {
@@ -239,17 +257,23 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
         });
     }
     needs.sort_by_key(|n| n.need);
-    let mut goals = r
-        .items(&ROOT, GOALS)
-        .into_iter()
-        .map(|(k, o)| read_goal(&r, &k, &o))
-        .collect::<Result<Vec<_>>>()?;
+    // Items with a code this build does not know are left out and listed in `newer`.
+    let mut newer: Vec<NewerItem> = Vec::new();
+    let mut goals = Vec::new();
+    for (k, o) in r.items(&ROOT, GOALS) {
+        let at = r.time(&o, "created_at");
+        if let Some(g) = hide_newer(&r, read_goal(&r, &k, &o), &mut newer, "goal", &k, &o, at)? {
+            goals.push(g);
+        }
+    }
     goals.sort_by_key(|g| (g.created_at, g.id));
-    let mut steps = r
-        .items(&ROOT, STEPS)
-        .into_iter()
-        .map(|(k, o)| read_step(&r, &k, &o))
-        .collect::<Result<Vec<_>>>()?;
+    let mut steps = Vec::new();
+    for (k, o) in r.items(&ROOT, STEPS) {
+        let at = r.time(&o, "created_at");
+        if let Some(s) = hide_newer(&r, read_step(&r, &k, &o), &mut newer, "step", &k, &o, at)? {
+            steps.push(s);
+        }
+    }
     steps.sort_by(|a, b| {
         (a.due.is_none(), a.due, a.created_at, a.id).cmp(&(
             b.due.is_none(),
@@ -258,12 +282,16 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
             b.id,
         ))
     });
-    let mut measures = r
-        .items(&ROOT, MEASURES)
-        .into_iter()
-        .map(|(k, o)| read_measure(&r, &k, &o))
-        .collect::<Result<Vec<_>>>()?;
+    let mut measures = Vec::new();
+    for (k, o) in r.items(&ROOT, MEASURES) {
+        let at = r.time(&o, "recorded_at");
+        let read = read_measure(&r, &k, &o);
+        if let Some(m) = hide_newer(&r, read, &mut newer, "measure", &k, &o, at)? {
+            measures.push(m);
+        }
+    }
     measures.sort_by_key(|m| (m.recorded_at, m.id));
+    newer.sort_by_key(|n| (n.at, n.id));
     Ok(Plan {
         person_id,
         what_matters: r.str(&ROOT, WHAT_MATTERS).unwrap_or_default(),
@@ -272,6 +300,7 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
         steps,
         review_date: r.date(&ROOT, REVIEW_DATE)?,
         measures,
+        newer_items: newer,
     })
 }
 
@@ -327,8 +356,7 @@ fn read_step<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<Step
 
 fn read_measure<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<MeasureResponse> {
     let code = r.req_str(o, "instrument")?;
-    let instrument = Instrument::from_code(&code)
-        .ok_or_else(|| Error::schema("unknown code in `instrument`"))?;
+    let instrument = Instrument::from_code(&code).ok_or_else(|| unknown_code("instrument"))?;
     let answers = r.opt_int_list(o, "answers");
     let pam = r.map(o, "pam").and_then(|p| {
         Some(PamResult {
@@ -350,9 +378,9 @@ fn read_measure<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<M
         concern_labels: r.str_list(o, "concern_labels"),
         pam,
         timepoint: Timepoint::from_code(&r.req_str(o, "timepoint")?)
-            .ok_or_else(|| Error::schema("unknown code in `timepoint`"))?,
+            .ok_or_else(|| unknown_code("timepoint"))?,
         mode: AdministrationMode::from_code(&r.req_str(o, "mode")?)
-            .ok_or_else(|| Error::schema("unknown code in `mode`"))?,
+            .ok_or_else(|| unknown_code("mode"))?,
         recorded_by: r.req_str(o, "recorded_by")?,
         recorded_at: r.req_time(o, "recorded_at")?,
         outcome,

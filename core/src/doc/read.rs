@@ -1,12 +1,14 @@
 //! Typed reads of document values, tolerant of concurrent values (conflicts) and unknown keys.
 
+use std::hash::{Hash, Hasher};
+
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef, ROOT};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::keys;
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::Code;
+use crate::model::{Code, NewerItem};
 
 /// Reads typed values out of a document.
 pub(crate) struct Reader<'a, D: ReadDoc> {
@@ -59,12 +61,54 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         self.opt_code(obj, key)?.ok_or_else(|| missing(key))
     }
 
+    /// An optional code. A code this build does not know is [`unknown_code`]: the item that
+    /// holds it is left out by readers ([`hide_newer`]) and refused by writers ([`refuse_newer`]).
     pub(crate) fn opt_code<T: Code>(&self, obj: &ObjId, key: &'static str) -> Result<Option<T>> {
         match self.str(obj, key) {
             None => Ok(None),
-            Some(c) => T::from_code(&c)
-                .map(Some)
-                .ok_or_else(|| Error::schema(format!("unknown code in `{key}`"))),
+            Some(c) => T::from_code(&c).map(Some).ok_or_else(|| unknown_code(key)),
+        }
+    }
+
+    /// A hash of everything under `obj`: keys, scalar values, text, nested maps and lists (the
+    /// value each key shows). Equal content gives equal hashes within one build.
+    pub(crate) fn fingerprint(&self, obj: &ObjId) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.hash_object(obj, &mut h, 0);
+        h.finish()
+    }
+
+    fn hash_object(&self, obj: &ObjId, h: &mut impl Hasher, depth: usize) {
+        // Documents are bounded on import; the depth guard only keeps a hostile one from
+        // exhausting the stack.
+        if depth > 64 {
+            return;
+        }
+        match self.doc.object_type(obj) {
+            Ok(ObjType::Map) | Ok(ObjType::Table) => {
+                for item in self.doc.map_range(obj, ..) {
+                    item.key.hash(h);
+                    self.hash_value(&item.value, &item.id(), h, depth);
+                }
+            }
+            Ok(ObjType::List) => {
+                for item in self.doc.list_range(obj, ..) {
+                    item.index.hash(h);
+                    self.hash_value(&item.value, &item.id(), h, depth);
+                }
+            }
+            Ok(ObjType::Text) => self.doc.text(obj).unwrap_or_default().hash(h),
+            Err(_) => {}
+        }
+    }
+
+    fn hash_value(&self, value: &ValueRef<'_>, id: &ObjId, h: &mut impl Hasher, depth: usize) {
+        match value {
+            ValueRef::Scalar(s) => format!("{:?}", s).hash(h),
+            ValueRef::Object(t) => {
+                format!("{t:?}").hash(h);
+                self.hash_object(id, h, depth + 1);
+            }
         }
     }
 
@@ -197,6 +241,56 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
 
 fn missing(key: &'static str) -> Error {
     Error::schema(format!("missing `{key}`"))
+}
+
+/// A code this build does not know, in key `key`: marks the item as written by a newer version.
+/// Item readers pass it up with `?`; collection readers turn it into a [`NewerItem`] with
+/// [`hide_newer`], writers into an error naming the item with [`refuse_newer`].
+pub(crate) fn unknown_code(key: &'static str) -> Error {
+    Error::NewerVersion {
+        kind: key,
+        id: String::new(),
+    }
+}
+
+/// The outcome of reading one item: `Ok(Some(item))`, `Ok(None)` when the item carries a code
+/// this build does not know (it is recorded in `hidden`), or the schema error.
+pub(crate) fn hide_newer<T, D: ReadDoc>(
+    r: &Reader<'_, D>,
+    read: Result<T>,
+    hidden: &mut Vec<NewerItem>,
+    kind: &'static str,
+    key: &str,
+    obj: &ObjId,
+    at: Option<DateTime<Utc>>,
+) -> Result<Option<T>> {
+    match read {
+        Ok(item) => Ok(Some(item)),
+        Err(Error::NewerVersion { .. }) => {
+            let id = Id::parse("id", key).map_err(|_| Error::schema("item key is not an id"))?;
+            hidden.push(NewerItem {
+                kind,
+                id,
+                at,
+                supersedes: None,
+                fingerprint: r.fingerprint(obj),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses to edit an item that this build cannot read because of a code only a newer version
+/// knows: the error names the item, never the code or its content.
+pub(crate) fn refuse_newer<T>(read: Result<T>, kind: &'static str, id: &str) -> Result<T> {
+    read.map_err(|e| match e {
+        Error::NewerVersion { .. } => Error::NewerVersion {
+            kind,
+            id: id.to_string(),
+        },
+        other => other,
+    })
 }
 
 /// The `(schema, version, person)` of a document, or a schema error.

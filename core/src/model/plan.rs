@@ -284,6 +284,9 @@ pub struct Plan {
     pub review_date: Option<NaiveDate>,
     /// The person's outcome-measure responses, oldest first.
     pub measures: Vec<MeasureResponse>,
+    /// Goals, steps and measure responses left out above because a newer app version wrote
+    /// them with codes this build does not know (kept in the document, untouched).
+    pub newer_items: Vec<super::NewerItem>,
 }
 
 #[cfg(test)]

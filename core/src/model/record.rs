@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{
     CaseNote, ConsentRecord, Consultation, ContactAttempt, Demographics, Episode, EpisodeStatus,
-    Flag, OnwardReferral, Plan,
+    Flag, NewerItem, OnwardReferral, Plan,
 };
 use crate::ids::Id;
 
@@ -28,12 +28,26 @@ pub struct CaseRecord {
     pub flags: Vec<Flag>,
     /// Case notes, oldest first.
     pub notes: Vec<CaseNote>,
+    /// Items left out above (and status changes left out of episode and referral histories)
+    /// because a newer app version wrote them with codes this build does not know; the
+    /// document keeps them untouched.
+    pub newer_items: Vec<NewerItem>,
 }
 
 impl CaseRecord {
-    /// The current (most recently opened) episode.
+    /// The current (most recently opened) episode; `None` when the most recently opened
+    /// episode is one this build cannot read (see [`CaseRecord::newer_items`]), so an older
+    /// episode is never shown as the current one.
     pub fn current_episode(&self) -> Option<&Episode> {
-        self.episodes.last()
+        let last = self.episodes.last()?;
+        let newer_episode = self.newer_items.iter().any(|n| {
+            n.kind == "episode" && n.at.is_none_or(|at| (at, n.id) > (last.opened_at, last.id))
+        });
+        if newer_episode {
+            None
+        } else {
+            Some(last)
+        }
     }
 
     /// The consent records in force: for each purpose and recipient, the latest record, when it
@@ -41,7 +55,13 @@ impl CaseRecord {
     /// never the latest, whatever the devices' clocks said; among the others (concurrent records
     /// from two devices) the latest by time wins.
     pub fn consents_in_force(&self, today: NaiveDate) -> Vec<&ConsentRecord> {
-        let superseded: Vec<Id> = self.consents.iter().filter_map(|c| c.supersedes).collect();
+        // A record this build cannot read still supersedes the record it names.
+        let superseded: Vec<Id> = self
+            .consents
+            .iter()
+            .filter_map(|c| c.supersedes)
+            .chain(self.newer_items.iter().filter_map(|n| n.supersedes))
+            .collect();
         let mut latest: Vec<&ConsentRecord> = Vec::new();
         for c in self.consents.iter().filter(|c| !superseded.contains(&c.id)) {
             match latest

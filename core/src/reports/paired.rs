@@ -300,6 +300,7 @@ mod tests {
             steps: Vec::new(),
             review_date: None,
             measures,
+            newer_items: Vec::new(),
         }
     }
 

@@ -27,32 +27,53 @@ pub(crate) struct Migrated {
 /// Steps after which projections must be rebuilt (their tables were created or changed).
 const REBUILDS_PROJECTIONS: &[i64] = &[2, 3];
 
-/// Brings the schema up to [`CURRENT_VERSION`], refusing a newer store.
+#[cfg(test)]
+thread_local! {
+    /// Steps a test appends after [`STEPS`] on its own thread to play a future build that
+    /// bumped the store format (each is taken to change projection tables).
+    static FUTURE_STEPS: std::cell::RefCell<Vec<&'static str>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The steps this build runs: [`STEPS`], plus in tests any future steps of this thread.
+fn steps() -> Vec<&'static str> {
+    #[allow(unused_mut)]
+    let mut steps = STEPS.to_vec();
+    #[cfg(test)]
+    FUTURE_STEPS.with(|f| steps.extend(f.borrow().iter().copied()));
+    steps
+}
+
+/// Brings the schema up to [`CURRENT_VERSION`], refusing a newer store. A refused store is not
+/// written to: the version is read before any step runs.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<Migrated> {
+    let steps = steps();
+    let supported = steps.len() as i64;
     let from: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if from > CURRENT_VERSION {
+    if from > supported {
         return Err(Error::StoreTooNew {
             found: from,
-            supported: CURRENT_VERSION,
+            supported,
         });
     }
     let mut out = Migrated {
         from,
         rebuild_projections: false,
     };
-    for version in (from + 1)..=CURRENT_VERSION {
+    for version in (from + 1)..=supported {
         let tx = conn.transaction()?;
-        apply(&tx, version)?;
+        apply(&tx, &steps, version)?;
         tx.commit()?;
-        out.rebuild_projections |= from > 0 && REBUILDS_PROJECTIONS.contains(&version);
+        out.rebuild_projections |=
+            from > 0 && (REBUILDS_PROJECTIONS.contains(&version) || version > CURRENT_VERSION);
     }
     Ok(out)
 }
 
-fn apply(tx: &Transaction<'_>, version: i64) -> Result<()> {
+fn apply(tx: &Transaction<'_>, steps: &[&str], version: i64) -> Result<()> {
     let sql = usize::try_from(version - 1)
         .ok()
-        .and_then(|i| STEPS.get(i))
+        .and_then(|i| steps.get(i))
         .ok_or_else(|| Error::schema("unknown store migration"))?;
     tx.execute_batch(sql)?;
     tx.pragma_update(None, "user_version", version)?;
@@ -68,7 +89,8 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        CaseloadQuery, EpisodeStatus, EpisodeTransition, NewGoal, NewPerson, NewStore, Role,
+        CaseloadQuery, EpisodeStatus, EpisodeTransition, NewGoal, NewPerson, NewStep, NewStore,
+        Role, StepOwner,
     };
     use crate::Store;
 
@@ -308,5 +330,227 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         }
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
         assert_eq!(user_version(&path), CURRENT_VERSION + 1);
+    }
+
+    /// A future version's step on top of the current schema: a new column on a projection and
+    /// on `documents`, and a new table filled from existing rows (a data migration).
+    const FUTURE_STEP: &str = "
+        ALTER TABLE people ADD COLUMN preferred_name TEXT;
+        ALTER TABLE documents ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE reminders (
+            item_id   TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            due       TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO reminders (item_id, person_id, due)
+            SELECT item_id, person_id, due FROM due_items;
+    ";
+
+    /// Every row of every table, as text, sorted; only the columns `columns` names for a table
+    /// (all of them when absent), leaving out `people.updated_at` (a rebuild rewrites it).
+    fn dump(
+        path: &Path,
+        columns: Option<&std::collections::BTreeMap<String, Vec<String>>>,
+    ) -> std::collections::BTreeMap<String, (Vec<String>, Vec<String>)> {
+        let conn = Connection::open(path).unwrap();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let mut out = std::collections::BTreeMap::new();
+        for table in tables {
+            let cols: Vec<String> = match columns {
+                Some(c) => match c.get(&table) {
+                    Some(cols) => cols.clone(),
+                    None => continue,
+                },
+                None => conn
+                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .map(|r| r.unwrap())
+                    .filter(|c: &String| !(table == "people" && c == "updated_at"))
+                    .collect(),
+            };
+            let sql = format!("SELECT {} FROM {table}", cols.join(", "));
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let mut rows: Vec<String> = stmt
+                .query_map([], |r| {
+                    let values: Vec<rusqlite::types::Value> = (0..cols.len())
+                        .map(|i| r.get(i))
+                        .collect::<Result<_, _>>()?;
+                    Ok(format!("{values:?}"))
+                })
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            rows.sort();
+            out.insert(table, (cols, rows));
+        }
+        out
+    }
+
+    /// Runs a whole sync session between two stores.
+    fn sync(a: &Store, b: &Store) {
+        let (mut sa, mut msg) = a.sync_start().unwrap();
+        let mut sb = b.sync_accept();
+        let mut to_b = true;
+        for _ in 0..50 {
+            let step = if to_b {
+                b.sync_receive(&mut sb, &msg)
+            } else {
+                a.sync_receive(&mut sa, &msg)
+            }
+            .unwrap();
+            match step.reply {
+                Some(reply) => {
+                    msg = reply;
+                    to_b = !to_b;
+                }
+                None => return,
+            }
+        }
+        panic!("the sync session did not end");
+    }
+
+    fn open(path: &Path) -> Result<Store> {
+        Store::open(path, &crate::StoreKey::unencrypted())
+    }
+
+    #[test]
+    fn a_future_schema_bump_keeps_every_current_row_and_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let peer_path = dir.path().join("peer.db");
+        let (person, record) = {
+            let s = new_store(&path);
+            let p = s
+                .add_person(NewPerson {
+                    given_name: "Ada".into(),
+                    family_name: "Lovelace".into(),
+                    nhs_number: Some("9434765919".into()),
+                    ..Default::default()
+                })
+                .unwrap();
+            s.transition_episode(
+                p,
+                EpisodeTransition {
+                    to: EpisodeStatus::Accepted,
+                    discharge_reason: None,
+                    reason: None,
+                },
+            )
+            .unwrap();
+            let due = chrono::NaiveDate::from_ymd_opt(2031, 3, 1).unwrap();
+            let goal = s
+                .add_goal(
+                    p,
+                    NewGoal {
+                        text: "Join a walking group".into(),
+                        target_date: Some(due),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            s.add_step(
+                p,
+                NewStep {
+                    text: "Phone the group".into(),
+                    owner: StepOwner::Person,
+                    owner_name: None,
+                    goal_id: Some(goal),
+                    due: Some(due),
+                },
+            )
+            .unwrap();
+            s.add_case_note(p, "before the upgrade").unwrap();
+            // A tombstone, and sync state and a peer row from a session with another store.
+            let gone = s.add_person(NewPerson {
+                given_name: "Bob".into(),
+                family_name: "Gone".into(),
+                ..Default::default()
+            });
+            s.erase_person(gone.unwrap()).unwrap();
+            let peer = new_store(&peer_path);
+            sync(&s, &peer);
+            assert_eq!(peer.person(p).unwrap(), s.person(p).unwrap());
+            (p, s.person(p).unwrap())
+        };
+        let before = dump(&path, None);
+        for table in [
+            "documents",
+            "people",
+            "due_items",
+            "sync_state",
+            "tombstones",
+            "peers",
+        ] {
+            assert!(
+                !before[table].1.is_empty(),
+                "no rows in {table} to carry over"
+            );
+        }
+        let old_columns = before
+            .iter()
+            .map(|(t, (cols, _))| (t.clone(), cols.clone()))
+            .collect();
+
+        // The future build opens the store: it migrates one step further.
+        FUTURE_STEPS.with(|f| f.borrow_mut().push(FUTURE_STEP));
+        let s = open(&path).unwrap();
+        assert_eq!(user_version(&path), CURRENT_VERSION + 1);
+        let after = dump(&path, Some(&old_columns));
+        assert_eq!(
+            after, before,
+            "a current row changed in the future version's migration"
+        );
+        let future = dump(&path, None);
+        assert_eq!(
+            future["reminders"].1.len(),
+            before["due_items"].1.len(),
+            "the data migration filled the new table"
+        );
+        assert!(future["documents"].0.contains(&"archived".to_string()));
+        // Everything reads as before, stays editable, and syncs with a current-version peer.
+        assert_eq!(s.person(person).unwrap(), record);
+        let list = s.caseload(&CaseloadQuery::default()).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].nhs_number.as_deref(), Some("9434765919"));
+        assert_eq!(list[0].status, Some(EpisodeStatus::Accepted));
+        s.add_case_note(person, "after the upgrade").unwrap();
+        let peer = open(&peer_path).unwrap();
+        sync(&s, &peer);
+        assert_eq!(peer.person(person).unwrap().case.unwrap().notes.len(), 2);
+        drop(s);
+        drop(peer);
+
+        // This build, back on a current version, refuses the upgraded file and leaves it alone.
+        FUTURE_STEPS.with(|f| f.borrow_mut().clear());
+        let files = |p: &Path| {
+            let mut names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            names.sort();
+            names
+        };
+        let bytes = std::fs::read(&path).unwrap();
+        let listing = files(&path);
+        match open(&path) {
+            Err(Error::StoreTooNew { found, supported }) => {
+                assert_eq!((found, supported), (CURRENT_VERSION + 1, CURRENT_VERSION));
+            }
+            other => panic!("expected StoreTooNew, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
+        assert_eq!(
+            files(&path),
+            listing,
+            "files appeared or vanished beside the store"
+        );
     }
 }

@@ -126,6 +126,11 @@ pub(crate) fn check_patient_changes(before: &Plan, after: &Plan) -> Result<()> {
     if !before.measures.iter().all(|m| after.measures.contains(m)) {
         return refuse("change recorded measures from a patient store");
     }
+    // Items only a newer version can read are compared by content: this build cannot tell
+    // which of their changes a patient may make, so it accepts none.
+    if before.newer_items != after.newer_items {
+        return refuse("change items written by a newer app version from a patient store");
+    }
     Ok(())
 }
 
