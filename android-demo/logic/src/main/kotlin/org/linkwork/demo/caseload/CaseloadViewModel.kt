@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.linkwork.CaseloadEntry
 import org.linkwork.CaseloadQuery
 import org.linkwork.EpisodeStatus
@@ -62,7 +64,7 @@ class CaseloadViewModel(
     private val clock: Clock = Clock.systemDefaultZone(),
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(CaseloadState())
-    private var loadJob: Job? = null
+    private val loads = Mutex()
 
     /** The screen's state. */
     val state: StateFlow<CaseloadState> = mutableState.asStateFlow()
@@ -97,24 +99,28 @@ class CaseloadViewModel(
     /** Dismisses the message on screen. */
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
-    /** Reloads the list for the current search and filter; a newer reload cancels an older one. */
-    @Synchronized
+    /**
+     * Reloads the list for the current search and filter. Loads run one at a time, each reading
+     * the search and filter when it starts, so when a returned job completes the list is at
+     * least as new as the call.
+     */
     fun refresh(): Job {
-        loadJob?.cancel()
         mutableState.update { it.copy(loading = true) }
-        val query = mutableState.value.let { CaseloadQuery(text = it.query.trim().ifEmpty { null }, status = it.status) }
         return launchAction({ m -> mutableState.update { it.copy(loading = false, message = m) } }) {
-            val entries = repository.read { it.caseload(query) }
-            val counts = repository.unsyncedByPerson.value
-            val today = LocalDate.now(clock)
-            mutableState.update { s ->
-                s.copy(
-                    rows = entries.map { row(it, today, counts[it.personId] ?: 0) },
-                    unsyncedTotal = counts.values.sum(),
-                    loading = false,
-                )
+            loads.withLock {
+                val query = mutableState.value.let { CaseloadQuery(text = it.query.trim().ifEmpty { null }, status = it.status) }
+                val entries = repository.read { it.caseload(query) }
+                val counts = repository.unsyncedByPerson.value
+                val today = LocalDate.now(clock)
+                mutableState.update { s ->
+                    s.copy(
+                        rows = entries.map { row(it, today, counts[it.personId] ?: 0) },
+                        unsyncedTotal = counts.values.sum(),
+                        loading = false,
+                    )
+                }
             }
-        }.also { loadJob = it }
+        }
     }
 
     private fun row(e: CaseloadEntry, today: LocalDate, unsynced: Int): CaseloadRow {

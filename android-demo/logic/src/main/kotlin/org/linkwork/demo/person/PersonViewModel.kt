@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.linkwork.Consultation
 import org.linkwork.ConsultationMode
 import org.linkwork.Goal
@@ -108,6 +110,7 @@ class PersonViewModel(
     private val clock: Clock = Clock.systemDefaultZone(),
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(PersonState())
+    private val loads = Mutex()
 
     /** The screen's state. */
     val state: StateFlow<PersonState> = mutableState.asStateFlow()
@@ -122,11 +125,13 @@ class PersonViewModel(
 
     /** Reloads the record. */
     fun refresh(): Job = launchAction(::show) {
-        try {
-            val (record, change) = repository.read { it.person(personId) to it.pairedChange(personId) }
-            mutableState.value = present(record, change).copy(unsyncedEdits = repository.unsyncedByPerson.value[personId] ?: 0)
-        } catch (_: LinkWorkException.NotFound) {
-            mutableState.update { it.copy(loading = false, gone = true) }
+        loads.withLock { // one at a time: an older read never overwrites a newer one
+            try {
+                val (record, change) = repository.read { it.person(personId) to it.pairedChange(personId) }
+                mutableState.value = present(record, change).copy(unsyncedEdits = repository.unsyncedByPerson.value[personId] ?: 0)
+            } catch (_: LinkWorkException.NotFound) {
+                mutableState.update { it.copy(loading = false, gone = true) }
+            }
         }
     }
 

@@ -14,6 +14,8 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.linkwork.CaseloadQuery
 import org.linkwork.DocKind
 import org.linkwork.FieldConflict
@@ -111,6 +113,7 @@ class SyncViewModel(
     private val nearbyPort: Int = NEARBY_PORT,
 ) : ScreenModel(scope) {
     private var waitJob: Job? = null
+    private val scans = Mutex()
     private val targetsById = targets.associateBy { it.id }
     private val mutableState = MutableStateFlow(SyncState(targets = targets.map { TargetRow(it.id, it.label, it.kind) }))
     private val resolutions = mutableMapOf<String, Resolution>()
@@ -215,7 +218,7 @@ class SyncViewModel(
         }
     }
 
-    private suspend fun scanConflicts(personIds: Collection<String>?) {
+    private suspend fun scanConflicts(personIds: Collection<String>?) = scans.withLock {
         val found = repository.read { store ->
             val ids = personIds?.distinct() ?: store.caseload(CaseloadQuery()).map { it.personId }
             ids.associateWith { id -> runCatching { store.person(id) }.getOrNull() }

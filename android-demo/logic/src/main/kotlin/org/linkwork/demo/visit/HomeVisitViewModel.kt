@@ -12,6 +12,8 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.linkwork.AdministrationMode
 import org.linkwork.ConsultationMode
 import org.linkwork.GoalStatus
@@ -103,6 +105,7 @@ class HomeVisitViewModel(
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(HomeVisitState(expectedMinutes = expectedMinutes))
     private var checkedIn: Instant? = null
+    private val actions = Mutex()
 
     /** The screen's state. */
     val state: StateFlow<HomeVisitState> = mutableState.asStateFlow()
@@ -235,7 +238,8 @@ class HomeVisitViewModel(
         mutableState.update { it.copy(busy = true) }
         return launchAction({ m -> mutableState.update { it.copy(busy = false, loading = false, message = m) } }) {
             try {
-                block()
+                // One action at a time, in the order tapped: two quick taps on "Start" open one visit.
+                actions.withLock { block() }
             } catch (e: LinkWorkException.NotFound) {
                 // Reload what is there so the screen does not act on a vanished item.
                 runCatching { show(repository.read { it.person(personId) }) }

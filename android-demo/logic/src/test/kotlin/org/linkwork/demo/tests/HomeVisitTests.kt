@@ -43,6 +43,8 @@ object HomeVisitTests {
         assertTrue(vm.state.value.overdue, "past the expected length: the screen warns")
 
         vm.start().join() // a second start does not open a second visit
+        listOf(vm.start(), vm.start()).forEach { it.join() } // nor do quick double taps
+        assertEquals(1, repo.read { it.person(ada) }.caseRecord!!.consultations.size)
         vm.checkOut("Went well").join()
         s = vm.state.value
         assertEquals(VisitPhase.CHECKED_OUT, s.phase)
