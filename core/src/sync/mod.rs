@@ -16,3 +16,14 @@ pub mod session;
 pub(crate) mod wire;
 
 pub use session::{PeerInfo, SyncSession, SyncStats, SyncStep};
+
+/// Checks that `bytes` are one well-formed sync message of this protocol version, without a
+/// store: the same bounds-checked decoding `Store::sync_receive` starts with. A transport may
+/// use it to drop garbage early; the fuzz targets (`fuzz/`) use it to reach the decoder directly.
+///
+/// # Errors
+/// [`crate::Error::Sync`] (not retryable) for truncated, oversized, corrupted or
+/// other-version input.
+pub fn check_message(bytes: &[u8]) -> crate::Result<()> {
+    wire::Message::decode(bytes).map(|_| ())
+}

@@ -1,0 +1,322 @@
+//! The bodies of linkwork's fuzz targets: every decoder of input that comes from outside the
+//! device (sync messages, imported documents, text an app passes through).
+//!
+//! Each function panics when a guarantee is broken, which libFuzzer reports as a crash:
+//! - decoding never panics and never allocates without bound (libFuzzer's `-rss_limit_mb`);
+//! - input that is refused gets a typed error (not a storage error) and changes nothing the
+//!   store shows (records, history, lists, exported documents, sizes);
+//! - whatever was accepted survives closing and reopening the store, and the projections equal
+//!   a full rebuild from the documents.
+//!
+//! Inputs that drive a store are *frames*: `len (u32 LE) bytes`, repeated; a last frame
+//! shorter than its length takes what is left. This file is also compiled into the main
+//! workspace's tests (`tests/tests/fuzz_corpus.rs`), which replay the committed corpus, and
+//! the seed generator (`tests/examples/fuzz_seeds.rs`).
+
+use std::path::Path;
+
+use linkwork_core::model::{CaseloadEntry, CaseloadQuery, DocKind, NewStore, NhsNumber, Role};
+use linkwork_core::{Error, Id, Store, StoreKey, SyncSession};
+
+/// At most this many frames of an input are used (more only slow the fuzzer down).
+pub const MAX_FRAMES: usize = 16;
+
+/// The user every fuzzed store acts as.
+const USER: &str = "fuzz";
+
+/// Splits a fuzz input into frames (see the module docs).
+pub fn frames(data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() && out.len() < MAX_FRAMES {
+        let (len, body) = match rest.split_first_chunk::<4>() {
+            Some((len, body)) => (u32::from_le_bytes(*len) as usize, body),
+            None => (rest.len(), &[][..]),
+        };
+        let (frame, next) = body.split_at(len.min(body.len()));
+        out.push(frame);
+        rest = next;
+    }
+    out
+}
+
+/// Joins frames into one input (the inverse of [`frames`]).
+pub fn join_frames(frames: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// Creates a store; the one place that knows `Store::create`'s signature. Fuzzed stores are
+/// not encrypted: the fuzz workspace builds core without SQLCipher, and encryption sits below
+/// every code path fuzzed here.
+pub fn create_store(path: &Path, role: Role, person: Option<Id>) -> Store {
+    Store::create(
+        path,
+        NewStore {
+            user: USER.into(),
+            role,
+            person,
+        },
+        &StoreKey::unencrypted(),
+    )
+    .expect("create a store")
+}
+
+/// Opens a store; the one place that knows `Store::open`'s signature.
+pub fn open_store(path: &Path) -> linkwork_core::Result<Store> {
+    Store::open(path, &StoreKey::unencrypted())
+}
+
+/// Everything a store shows: records with history, exported documents, the lists, erasures and
+/// storage sizes. Equal fingerprints mean nothing observable changed.
+#[derive(Debug, PartialEq)]
+pub struct Fingerprint {
+    caseload: Vec<CaseloadEntry>,
+    people: Vec<String>,
+    erased: Vec<String>,
+    sizes: (i64, i64, i64),
+}
+
+/// Takes a store's [`Fingerprint`]; panics when any part of the store cannot be read.
+pub fn fingerprint(store: &Store) -> Fingerprint {
+    let caseload = store
+        .caseload(&CaseloadQuery::default())
+        .expect("caseload reads");
+    let mut ids: Vec<Id> = caseload.iter().map(|e| e.person_id).collect();
+    if let Some(p) = store.info().person {
+        ids.push(p);
+    }
+    ids.sort();
+    ids.dedup();
+    let mut people = Vec::new();
+    for id in ids {
+        // A person may lack a document (a patient store before its first sync, a case
+        // document imported before its plan): the refusal is part of what the store shows.
+        let record = match store.info().role {
+            Role::LinkWorker => format!("{:?}", store.person(id).map_err(|e| e.to_string())),
+            Role::Patient => format!("{:?}", store.plan(id).map_err(|e| e.to_string())),
+        };
+        let history = format!("{:?}", store.history(id).map_err(|e| e.to_string()));
+        let docs: Vec<Option<Vec<u8>>> = [DocKind::Plan, DocKind::Case]
+            .into_iter()
+            .map(|k| store.export_document(id, k).ok())
+            .collect();
+        people.push(format!("{record}\n{history}\n{docs:?}"));
+    }
+    let erased = store
+        .erased_people()
+        .expect("erasures read")
+        .iter()
+        .map(|(p, at)| format!("{p} {at}"))
+        .collect();
+    Fingerprint {
+        caseload,
+        people,
+        erased,
+        sizes: store.storage_sizes().expect("sizes read"),
+    }
+}
+
+/// A refusal must be a typed refusal of the input, not a failure of the storage underneath.
+fn assert_typed_refusal(e: &Error) {
+    assert!(
+        !matches!(e, Error::Sqlite(_) | Error::Io(_)),
+        "hostile input surfaced as a storage error: {e:?}"
+    );
+}
+
+/// Closes and reopens the store: it must open, show exactly what it showed before, and its
+/// projections must equal a rebuild from the documents.
+fn check_reopens(store: Store, path: &Path) {
+    let before = fingerprint(&store);
+    drop(store);
+    let store = open_store(path).expect("the store reopens after hostile input");
+    let after = fingerprint(&store);
+    assert_eq!(before, after, "reopening changed what the store shows");
+    let lists = |s: &Store| {
+        let mut caseload = s.caseload(&CaseloadQuery::default()).expect("caseload");
+        for e in &mut caseload {
+            e.updated_at = chrono_epoch();
+        }
+        let due = s
+            .due(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date"))
+            .map(|d| format!("{d:?}"))
+            .expect("due list");
+        let onward = format!("{:?}", s.open_onward_referrals().expect("onward list"));
+        (caseload, due, onward)
+    };
+    let projected = lists(&store);
+    store.rebuild_projections().expect("projections rebuild");
+    assert_eq!(
+        projected,
+        lists(&store),
+        "projections differ from a rebuild from the documents"
+    );
+}
+
+fn chrono_epoch() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::<chrono::Utc>::UNIX_EPOCH
+}
+
+/// The sync envelope decoder (`core/src/sync/wire.rs`) on its own: any bytes give `Ok` or a
+/// not-retryable [`Error::Sync`], never a panic or an allocation beyond the input's size.
+pub fn sync_envelope(data: &[u8]) {
+    match linkwork_core::sync::check_message(data) {
+        Ok(()) => {}
+        Err(Error::Sync {
+            retryable: false, ..
+        }) => {}
+        Err(e) => panic!("the envelope decoder gave an unexpected error: {e:?}"),
+    }
+}
+
+/// A store's sync receive path. The first byte picks the receiving side:
+/// - `0`: an empty link-worker store that listens (`sync_accept`);
+/// - `1`: a patient store that listens; the next 16 bytes are its person's id;
+/// - `2`: an empty link-worker store that connected (`sync_start`; its first message is
+///   dropped, the frames are the listener's replies).
+///
+/// The remaining bytes are frames fed to `sync_receive` in order; an empty frame starts a new
+/// session with the same peer (so a second session can exchange automerge sync messages about
+/// documents the first one delivered). A refused message must leave the store as it was; at the
+/// end the store must reopen with the same data and consistent projections.
+pub fn sync_session(data: &[u8]) {
+    let Some((&side, rest)) = data.split_first() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("fuzz.db");
+    let (store, rest, initiator) = match side % 3 {
+        1 => {
+            let Some((person, rest)) = rest.split_first_chunk::<16>() else {
+                return;
+            };
+            let person = Id::from_bytes(*person);
+            (
+                create_store(&path, Role::Patient, Some(person)),
+                rest,
+                false,
+            )
+        }
+        2 => (create_store(&path, Role::LinkWorker, None), rest, true),
+        _ => (create_store(&path, Role::LinkWorker, None), rest, false),
+    };
+    let new_session = |store: &Store| -> SyncSession {
+        if initiator {
+            store.sync_start().expect("sync_start on a healthy store").0
+        } else {
+            store.sync_accept()
+        }
+    };
+    let mut session = new_session(&store);
+    for frame in frames(rest) {
+        if frame.is_empty() {
+            session = new_session(&store);
+            continue;
+        }
+        let before = fingerprint(&store);
+        match store.sync_receive(&mut session, frame) {
+            Ok(_step) => {}
+            Err(e) => {
+                assert_typed_refusal(&e);
+                assert_eq!(
+                    before,
+                    fingerprint(&store),
+                    "a refused sync message changed the store ({e})"
+                );
+                // A failed session is abandoned; the next frame starts a new one.
+                session = new_session(&store);
+            }
+        }
+    }
+    check_reopens(store, &path);
+}
+
+/// `Store::import_document` (and through it the document decoder and the schema's readers).
+/// The first byte picks the store: `1` a patient store whose person id is the next 16 bytes,
+/// anything else an empty link-worker store. The remaining bytes are frames, each imported in
+/// turn (so a later document can merge into an earlier one). A refused document must leave the
+/// store as it was; an accepted one must read back; the store must reopen with the same data.
+pub fn import_document(data: &[u8]) {
+    let Some((&side, rest)) = data.split_first() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("fuzz.db");
+    let (store, rest) = if side % 2 == 1 {
+        let Some((person, rest)) = rest.split_first_chunk::<16>() else {
+            return;
+        };
+        let person = Id::from_bytes(*person);
+        (create_store(&path, Role::Patient, Some(person)), rest)
+    } else {
+        (create_store(&path, Role::LinkWorker, None), rest)
+    };
+    for frame in frames(rest) {
+        let before = fingerprint(&store);
+        match store.import_document(frame) {
+            Ok(outcome) => {
+                let read = match outcome.kind {
+                    DocKind::Plan => store.plan(outcome.person).map(|_| ()),
+                    DocKind::Case => store
+                        .export_document(outcome.person, outcome.kind)
+                        .map(|_| ()),
+                };
+                read.expect("an imported document reads back");
+                if !outcome.changed {
+                    assert_eq!(
+                        before,
+                        fingerprint(&store),
+                        "an import of nothing new wrote"
+                    );
+                }
+            }
+            Err(e) => {
+                assert_typed_refusal(&e);
+                assert_eq!(
+                    before,
+                    fingerprint(&store),
+                    "a refused document changed the store ({e})"
+                );
+            }
+        }
+    }
+    check_reopens(store, &path);
+}
+
+/// The parsers of text an app passes through from people and other systems: NHS numbers,
+/// dates, ids and free text. They refuse with [`Error::InvalidInput`] and never echo the input
+/// (no patient data in errors).
+pub fn text_inputs(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    let results = [
+        NhsNumber::parse(text).map(|_| ()),
+        linkwork_core::model::text::parse_date("date", text).map(|_| ()),
+        Id::parse("id", text).map(|_| ()),
+        linkwork_core::model::text::required("text", text).map(|_| ()),
+        linkwork_core::model::text::bounded("text", text).map(|_| ()),
+        linkwork_core::model::text::optional("text", Some(text)).map(|_| ()),
+    ];
+    // Long runs of digits are what an NHS number, a phone number or a date of birth look like:
+    // they must never appear in an error message.
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    for r in results {
+        match r {
+            Ok(()) => {}
+            Err(e @ Error::InvalidInput { .. }) => {
+                if digits >= 6 && text.trim().len() >= 6 {
+                    assert!(
+                        !e.to_string().contains(text.trim()),
+                        "an error message echoes its input"
+                    );
+                }
+            }
+            Err(e) => panic!("a text parser gave an unexpected error: {e:?}"),
+        }
+    }
+}

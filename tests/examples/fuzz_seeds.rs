@@ -1,0 +1,238 @@
+//! Writes the fuzz targets' seed corpus (`fuzz/corpus/<target>/`) from real sessions and real
+//! documents, plus a few broken variants, in the frame format of `fuzz/src/targets.rs`.
+//!
+//!   cargo run -p linkwork-tests --example fuzz_seeds [-- <corpus dir>]
+//!
+//! Ids are random, so every run writes different bytes; the committed corpus is one run's
+//! output. Rerun it when the wire format or the schema changes (old seeds stay valid fuzz input,
+//! just less useful). Files are named by content, so reruns add rather than overwrite.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "../../fuzz/src/targets.rs"]
+#[allow(dead_code)]
+mod targets;
+
+use std::path::{Path, PathBuf};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ReadDoc, ROOT};
+use linkwork_core::model::*;
+use linkwork_core::Store;
+use linkwork_tests::{add_person, full_person, TestDir};
+use targets::join_frames;
+
+struct Corpus {
+    root: PathBuf,
+    written: usize,
+}
+
+impl Corpus {
+    fn put(&mut self, target: &str, name: &str, bytes: &[u8]) {
+        let dir = self.root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A short content hash keeps names stable for equal bytes.
+        let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+        });
+        std::fs::write(dir.join(format!("{name}-{hash:016x}")), bytes).unwrap();
+        self.written += 1;
+    }
+}
+
+/// Runs one session between `initiator` and `listener` to the end; returns the messages each
+/// side sent, in order.
+fn session(initiator: &Store, listener: &Store) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let (mut si, first) = initiator.sync_start().unwrap();
+    let mut sl = listener.sync_accept();
+    let mut from_initiator = vec![first.clone()];
+    let mut from_listener = Vec::new();
+    let mut msg = first;
+    for _ in 0..50 {
+        let step = listener.sync_receive(&mut sl, &msg).unwrap();
+        let Some(reply) = step.reply else { break };
+        from_listener.push(reply.clone());
+        let step = initiator.sync_receive(&mut si, &reply).unwrap();
+        let Some(next) = step.reply else { break };
+        from_initiator.push(next.clone());
+        msg = next;
+    }
+    (from_initiator, from_listener)
+}
+
+fn refs(frames: &[Vec<u8>]) -> Vec<&[u8]> {
+    frames.iter().map(Vec::as_slice).collect()
+}
+
+fn with_prefix(prefix: &[u8], frames: &[&[u8]]) -> Vec<u8> {
+    let mut out = prefix.to_vec();
+    out.extend(join_frames(frames));
+    out
+}
+
+fn main() {
+    let root = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("fuzz")
+                .join("corpus")
+        });
+    let mut c = Corpus { root, written: 0 };
+    let dir = TestDir::new();
+
+    // A link worker's store with a full record and a minimal one.
+    let b = dir.link_worker("b.db", "kim");
+    let fx = full_person(&b);
+    let x = fx.person;
+    add_person(&b, "Grace", "Hopper");
+    let plan_v1 = b.export_document(x, DocKind::Plan).unwrap();
+    let case_v1 = b.export_document(x, DocKind::Case).unwrap();
+
+    // Side 0: an empty link-worker store listening to b, then a second session after an edit
+    // (automerge sync messages rather than whole documents).
+    let a0 = dir.link_worker("a0.db", "sam");
+    let (first, _) = session(&b, &a0);
+    b.record_progress(
+        fx.goal,
+        NewProgress {
+            rating: Some(7),
+            note: Some("went to the lunch club".into()),
+        },
+    )
+    .unwrap();
+    let (second, replies) = session(&b, &a0);
+    c.put(
+        "sync_session",
+        "lw-listener",
+        &with_prefix(&[0], &refs(&first)),
+    );
+    let mut two = refs(&first);
+    two.push(&[]);
+    two.extend(refs(&second));
+    c.put(
+        "sync_session",
+        "lw-listener-two-sessions",
+        &with_prefix(&[0], &two),
+    );
+    let mut replayed = refs(&first);
+    replayed.extend(refs(&first));
+    c.put(
+        "sync_session",
+        "lw-listener-replayed",
+        &with_prefix(&[0], &replayed),
+    );
+    let mut cut = refs(&first);
+    if let Some(last) = cut.last_mut() {
+        *last = &last[..last.len() / 2];
+    }
+    c.put(
+        "sync_session",
+        "lw-listener-truncated",
+        &with_prefix(&[0], &cut),
+    );
+
+    // Side 2: an empty link-worker store that connected to b; frames are b's replies.
+    let i0 = dir.link_worker("i0.db", "ray");
+    let (_, from_b) = session(&i0, &b);
+    c.put(
+        "sync_session",
+        "lw-initiator",
+        &with_prefix(&[2], &refs(&from_b)),
+    );
+
+    // Side 1: x's own phone listening to b (it receives x's plan only).
+    let p0 = dir.patient("p0.db", "ada", x);
+    let (to_patient, _) = session(&b, &p0);
+    let mut prefix = vec![1];
+    prefix.extend_from_slice(x.as_bytes());
+    c.put(
+        "sync_session",
+        "patient-listener",
+        &with_prefix(&prefix, &refs(&to_patient)),
+    );
+    // And the phone's own messages after it ticked a step, to an empty link-worker store (which
+    // must refuse a patient introducing a document).
+    p0.complete_step(fx.step).unwrap();
+    let (from_patient, _) = session(&p0, &b);
+    c.put(
+        "sync_session",
+        "patient-to-empty-lw",
+        &with_prefix(&[0], &refs(&from_patient)),
+    );
+
+    for (i, m) in first
+        .iter()
+        .chain(&second)
+        .chain(&replies)
+        .chain(&from_b)
+        .chain(&to_patient)
+        .chain(&from_patient)
+        .enumerate()
+    {
+        c.put("sync_envelope", &format!("message-{i}"), m);
+    }
+    c.put("sync_envelope", "empty", b"");
+    c.put("sync_envelope", "magic-only", b"LWS\x01\x00");
+
+    // Imports: new documents, a merge of a later version, refusals.
+    let plan_v2 = b.export_document(x, DocKind::Plan).unwrap();
+    c.put("import_document", "plan", &with_prefix(&[0], &[&plan_v1]));
+    c.put("import_document", "case", &with_prefix(&[0], &[&case_v1]));
+    c.put(
+        "import_document",
+        "plan-then-later-plan",
+        &with_prefix(&[0], &[&plan_v1, &plan_v2]),
+    );
+    c.put(
+        "import_document",
+        "plan-and-case-twice",
+        &with_prefix(&[0], &[&plan_v1, &case_v1, &case_v1]),
+    );
+    c.put(
+        "import_document",
+        "patient-plan",
+        &with_prefix(&prefix, &[&plan_v1]),
+    );
+    c.put(
+        "import_document",
+        "patient-case",
+        &with_prefix(&prefix, &[&case_v1]),
+    );
+    c.put(
+        "import_document",
+        "truncated",
+        &with_prefix(&[0], &[&plan_v1[..plan_v1.len() / 2]]),
+    );
+    // Well-formed automerge, wrong schema: no schema at all, and a plan whose field has the
+    // wrong type.
+    let mut other = AutoCommit::new();
+    other.put(ROOT, "hello", "world").unwrap();
+    c.put(
+        "import_document",
+        "not-linkwork",
+        &with_prefix(&[0], &[&other.save()]),
+    );
+    let mut wrong = AutoCommit::load(&plan_v1).unwrap();
+    assert!(wrong.get(ROOT, "what_matters").unwrap().is_some());
+    wrong.put(ROOT, "what_matters", 42_i64).unwrap();
+    c.put(
+        "import_document",
+        "wrong-type",
+        &with_prefix(&[0], &[&wrong.save()]),
+    );
+
+    for (name, text) in [
+        ("nhs", "943 476 5919"),
+        ("nhs-bad-check", "9434765918"),
+        ("date", "2024-02-29"),
+        ("date-bad", "2023-02-29"),
+        ("id", "67e55044-10b1-426f-9247-bb680e5fe0c8"),
+        ("text", "  Seeing my grandchildren  "),
+        ("control", "a\u{0}b\u{7}"),
+    ] {
+        c.put("text_inputs", name, text.as_bytes());
+    }
+    println!("wrote {} seed files under {}", c.written, c.root.display());
+}

@@ -1,0 +1,318 @@
+//! Crash safety: a child process (`src/bin/crash_writer.rs`) does real user actions on a store
+//! in a loop and is killed with SIGKILL at random moments, 120 times. After every kill the store
+//! must open, hold every edit the child reported committed, hold nothing half-applied (each
+//! action writes a unit whose fields all derive from one number), load every document, and show
+//! projections equal to a rebuild from the documents.
+//!
+//! The delays and the child's actions come from one seed, printed at the start; rerun a failure
+//! with `LINKWORK_CRASH_SEED=<seed>`.
+#![cfg(unix)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use linkwork_core::measures::Instrument;
+use linkwork_core::model::*;
+use linkwork_core::{Id, Store, StoreKey};
+use linkwork_tests::TestDir;
+
+/// Kills in all.
+const TRIALS: u64 = 120;
+/// A new store every this many trials, so each stays small enough to check whole every time.
+const TRIALS_PER_STORE: u64 = 20;
+/// Kill delays are uniform in 0..this many milliseconds (opening the store included).
+const MAX_DELAY_MS: u64 = 120;
+
+/// The key of the stores in this test: encrypted, as on a phone (the child uses the same).
+const KEY: [u8; 32] = *b"crash-safety-test-key-32-bytes!!";
+
+fn key() -> StoreKey {
+    StoreKey::from_bytes(&KEY).expect("a 32-byte key")
+}
+
+/// The one place that knows how a store is created for this test.
+fn create_store(path: &Path) -> Store {
+    Store::create(
+        path,
+        NewStore {
+            user: "sam".into(),
+            role: Role::LinkWorker,
+            person: None,
+        },
+        &key(),
+    )
+    .expect("create the store")
+}
+
+/// The one place that knows how a store is opened (the child has its own copy).
+fn open_store(path: &Path) -> linkwork_core::Result<Store> {
+    Store::open(path, &key())
+}
+
+/// xorshift64, as in the child.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// One edit the child reported committed.
+#[derive(Clone, Debug)]
+enum Edit {
+    Person { n: u64, person: Id },
+    Goal { n: u64, goal: Id, person: Id },
+    Progress { n: u64, progress: Id, goal: Id },
+    Step { n: u64, step: Id, person: Id },
+    Done { step: Id },
+    Measure { n: u64, measure: Id, person: Id },
+    Note { n: u64, note: Id, person: Id },
+}
+
+fn parse_line(line: &str) -> Edit {
+    let w: Vec<&str> = line.split(' ').collect();
+    let id = |i: usize| Id::parse("id", w[i]).unwrap_or_else(|_| panic!("an id in {line:?}"));
+    assert_eq!(w[0], "committed", "unexpected output {line:?}");
+    let n: u64 = w[1].parse().expect("a number");
+    match w[2] {
+        "person" => Edit::Person { n, person: id(3) },
+        "goal" => Edit::Goal {
+            n,
+            goal: id(3),
+            person: id(4),
+        },
+        "progress" => Edit::Progress {
+            n,
+            progress: id(3),
+            goal: id(4),
+        },
+        "step" => Edit::Step {
+            n,
+            step: id(3),
+            person: id(4),
+        },
+        "done" => Edit::Done { step: id(3) },
+        "measure" => Edit::Measure {
+            n,
+            measure: id(3),
+            person: id(4),
+        },
+        "note" => Edit::Note {
+            n,
+            note: id(3),
+            person: id(4),
+        },
+        other => panic!("unknown edit {other:?}"),
+    }
+}
+
+fn date(n: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Days::new(n % 365)
+}
+
+/// The number at the end of `prefix <n>`.
+fn number(text: &str, prefix: &str) -> u64 {
+    text.strip_prefix(prefix)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{text:?} is not {prefix:?} followed by a number"))
+}
+
+/// Runs the child once for about `delay_ms`, kills it, and returns the edits it reported.
+fn run_child(path: &Path, seed: u64, delay_ms: u64) -> Vec<Edit> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crash_writer"))
+        .arg(path)
+        .arg(seed.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the writer");
+    std::thread::sleep(Duration::from_millis(delay_ms));
+    if let Some(status) = child.try_wait().expect("poll the writer") {
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        panic!("the writer stopped by itself ({status}): {err}");
+    }
+    child.kill().expect("SIGKILL the writer");
+    child.wait().expect("reap the writer");
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    // A line cut by the kill has no newline and was never a promise.
+    out.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .map(|l| parse_line(l.trim_end()))
+        .collect()
+}
+
+/// Every list a projection serves, with the refresh time left out.
+fn projected_lists(store: &Store) -> (Vec<CaseloadEntry>, String, String) {
+    let mut caseload = store.caseload(&CaseloadQuery::default()).expect("caseload");
+    for e in &mut caseload {
+        e.updated_at = chrono::DateTime::UNIX_EPOCH;
+    }
+    let due = format!(
+        "{:?}",
+        store
+            .due(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap())
+            .expect("due list")
+    );
+    let onward = format!("{:?}", store.open_onward_referrals().expect("onward list"));
+    (caseload, due, onward)
+}
+
+/// Checks the reopened store: documents load, every unit is whole, projections equal a
+/// rebuild, and every reported edit is there. Returns the records by person.
+fn check_store(store: &Store, reported: &[Edit], context: &str) {
+    let lists = projected_lists(store);
+    let people: Vec<Id> = lists.0.iter().map(|e| e.person_id).collect();
+    let mut records = BTreeMap::new();
+    for &p in &people {
+        let record = store
+            .person(p)
+            .unwrap_or_else(|e| panic!("{context}: person {p} does not load: {e}"));
+        records.insert(p, record);
+    }
+
+    // Nothing half-applied: every unit's fields agree with each other.
+    let mut goals = BTreeMap::new();
+    let mut progress = BTreeMap::new();
+    let mut steps = BTreeMap::new();
+    let mut measures = BTreeSet::new();
+    let mut notes = BTreeSet::new();
+    for (p, r) in &records {
+        let case = r
+            .case
+            .as_ref()
+            .unwrap_or_else(|| panic!("{context}: {p} has a plan but no case document"));
+        let n = number(&case.demographics.given_name, "G");
+        assert_eq!(case.demographics.family_name, format!("F{n}"), "{context}");
+        let episode = case.current_episode().expect("an episode");
+        assert_eq!(episode.reasons, vec![format!("r{n}")], "{context}");
+        for g in &r.plan.goals {
+            let n = number(&g.text, "goal ");
+            assert_eq!(g.smart_detail, Some(format!("detail {n}")), "{context}");
+            assert_eq!(g.target_date, Some(date(n)), "{context}");
+            assert_eq!(g.needs, vec![Need::Loneliness], "{context}");
+            goals.insert(g.id, (*p, n));
+            for e in &g.progress {
+                let n = number(e.note.as_deref().unwrap_or_default(), "progress ");
+                assert_eq!(e.rating, Some((n % 11) as u8), "{context}");
+                progress.insert(e.id, (g.id, n));
+            }
+        }
+        for s in &r.plan.steps {
+            let n = number(&s.text, "step ");
+            assert_eq!(s.due, Some(date(n)), "{context}");
+            steps.insert(s.id, (*p, n, s.done_at.is_some()));
+        }
+        for m in &r.plan.measures {
+            assert_eq!(m.instrument, Instrument::Ons4, "{context}");
+            let first = m.answers.first().copied().flatten().expect("answers");
+            let expected: Vec<Option<i64>> = (0..4).map(|i| Some((first + i) % 11)).collect();
+            assert_eq!(m.answers, expected, "{context}: measure answers");
+            measures.insert((*p, m.id, first));
+        }
+        for note in &case.notes {
+            number(&note.text, "note ");
+            notes.insert((*p, note.id, note.text.clone()));
+        }
+    }
+
+    // Every reported edit is there.
+    for edit in reported {
+        let found = match *edit {
+            Edit::Person { n, person } => records
+                .get(&person)
+                .and_then(|r| r.case.as_ref())
+                .is_some_and(|c| c.demographics.given_name == format!("G{n}")),
+            Edit::Goal { n, goal, person } => goals.get(&goal) == Some(&(person, n)),
+            Edit::Progress {
+                n,
+                progress: e,
+                goal,
+            } => progress.get(&e) == Some(&(goal, n)),
+            Edit::Step { n, step, person } => {
+                steps.get(&step).is_some_and(|s| (s.0, s.1) == (person, n))
+            }
+            Edit::Done { step } => steps.get(&step).is_some_and(|s| s.2),
+            Edit::Measure { n, measure, person } => {
+                measures.contains(&(person, measure, (n % 11) as i64))
+            }
+            Edit::Note { n, note, person } => notes.contains(&(person, note, format!("note {n}"))),
+        };
+        assert!(found, "{context}: a reported edit is missing: {edit:?}");
+    }
+
+    // Projections equal a rebuild from the documents.
+    store.rebuild_projections().expect("rebuild projections");
+    assert_eq!(
+        lists,
+        projected_lists(store),
+        "{context}: projections differ from a rebuild"
+    );
+}
+
+#[test]
+fn killed_writers_leave_whole_edits_and_lose_none_reported() {
+    let seed = std::env::var("LINKWORK_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    println!("crash_safety seed: {seed} (rerun with LINKWORK_CRASH_SEED={seed})");
+    let mut rng = Rng(seed | 1);
+    let dir = TestDir::new();
+    let mut total_edits = 0;
+    let mut kills_before_first_edit = 0;
+    let mut reported = Vec::new();
+    let mut path = dir.path("crash-0.db");
+    for trial in 0..TRIALS {
+        if trial % TRIALS_PER_STORE == 0 {
+            path = dir.path(&format!("crash-{trial}.db"));
+            drop(create_store(&path));
+            reported.clear();
+        }
+        let delay = rng.below(MAX_DELAY_MS);
+        let child_seed = rng.below(1_000_000);
+        let edits = run_child(&path, child_seed, delay);
+        if edits.is_empty() {
+            kills_before_first_edit += 1;
+        }
+        total_edits += edits.len();
+        reported.extend(edits);
+        let context = format!("seed {seed}, trial {trial} (killed after {delay} ms)");
+        let store = open_store(&path)
+            .unwrap_or_else(|e| panic!("{context}: the store does not open after a kill: {e}"));
+        check_store(&store, &reported, &context);
+    }
+    println!(
+        "{TRIALS} kills, {total_edits} reported edits, {kills_before_first_edit} kills before \
+         the first edit of a run"
+    );
+    // The kills must land among edits, not only while the store opens.
+    assert!(
+        total_edits as u64 > TRIALS,
+        "too few edits to test anything"
+    );
+}
