@@ -7,6 +7,7 @@
 #
 # Env: CARGO_TARGET_DIR (cargo's; CI points it outside the clone so builds are cached),
 #      LINKWORK_SKIP_KOTLIN=1 / LINKWORK_SKIP_SWIFT=1 to leave a platform suite out locally.
+#      LINKWORK_SKIP_FUZZ=1 to leave the fuzz stage out; LINKWORK_FUZZ_SECONDS per target (15).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,6 +27,13 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 
 section "cargo test (workspace)"
 cargo test --locked --workspace
+
+if [[ ${LINKWORK_SKIP_FUZZ:-0} != 1 ]]; then
+  # Hostile input: every decoder fuzzed for a bounded time from the committed seed corpus
+  # (stable toolchain, libFuzzer; build cached beside CARGO_TARGET_DIR).
+  section "fuzz targets (bounded, scripts/fuzz.sh)"
+  bash scripts/fuzz.sh
+fi
 
 # The binding suites build the workspace exactly as `cargo test` just did, reusing its artifacts.
 export LINKWORK_BUILD_WORKSPACE=1
