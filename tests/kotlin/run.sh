@@ -103,11 +103,14 @@ compile_jar() {
     return 0
   fi
   step "kotlinc -> ${jar##*/}: ${*#"$REPO"/}"
-  rm -f "$jar" "$jar.inputs"
+  rm -f "$jar.inputs"
+  # Written aside and moved into place, so a concurrent run never reads a half-written jar.
+  local tmp=${jar%.jar}.$$.jar
   # C1-only JIT for the compiler JVM: about half the CPU on 2 cores (recipe section 5)
   # shellcheck disable=SC2086  # KOTLINC_FLAGS is a word list
   JAVA_OPTS="-Xmx1G -Xms256M -XX:TieredStopAtLevel=1" \
-    "$KOTLIN_HOME/bin/kotlinc" "$@" -cp "$cp" ${KOTLINC_FLAGS:-} -d "$jar" || return 1
+    "$KOTLIN_HOME/bin/kotlinc" "$@" -cp "$cp" ${KOTLINC_FLAGS:-} -d "$tmp" || { rm -f "$tmp"; return 1; }
+  mv -f "$tmp" "$jar"
   echo "$hash" >"$jar.inputs"
   step "kotlinc done for ${jar##*/}"
 }
