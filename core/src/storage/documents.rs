@@ -37,6 +37,28 @@ pub(crate) fn load(conn: &Connection, person: Id, kind: DocKind) -> Result<Optio
     Ok(Some(doc))
 }
 
+/// A document's stored bytes as one loadable sequence (the snapshot followed by its change
+/// rows), without loading it: what a peer that lacks the document is sent. `None` when absent.
+pub(crate) fn saved_bytes(conn: &Connection, person: Id, kind: DocKind) -> Result<Option<Vec<u8>>> {
+    let key = person.to_string();
+    let snapshot: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT snapshot FROM documents WHERE person_id = ?1 AND kind = ?2")?
+        .query_row(params![key, kind.code()], |r| r.get(0))
+        .optional()?;
+    let Some(mut bytes) = snapshot else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT bytes FROM doc_changes WHERE person_id = ?1 AND kind = ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![key, kind.code()])?;
+    while let Some(row) = rows.next()? {
+        let change: Vec<u8> = row.get(0)?;
+        bytes.extend_from_slice(&change);
+    }
+    Ok(Some(bytes))
+}
+
 /// A document's heads as stored: sorted 32-byte hashes, concatenated.
 pub(crate) fn encode_heads(doc: &Automerge) -> Vec<u8> {
     let mut heads = doc.get_heads();
@@ -51,7 +73,19 @@ pub(crate) fn insert(
     kind: DocKind,
     doc: &Automerge,
 ) -> Result<()> {
-    let snapshot = doc.save();
+    insert_saved(tx, person, kind, &doc.save(), doc)
+}
+
+/// Stores a new document as `saved`, bytes that load as `doc` (its `save()`, or a received
+/// document exactly as it was checked), so a document that arrives whole is not saved again.
+pub(crate) fn insert_saved(
+    tx: &Transaction<'_>,
+    person: Id,
+    kind: DocKind,
+    saved: &[u8],
+    doc: &Automerge,
+) -> Result<()> {
+    let snapshot = saved;
     tx.execute(
         "INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes, heads)
          VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -9,7 +9,7 @@ use super::{begin_write, refresh_person, Store, Writer};
 use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::{DocKind, Role};
+use crate::model::{CaseRecord, DocKind, Plan, Role};
 use crate::storage::{documents, sync_state};
 
 /// Largest document accepted for import (bytes); larger input is refused before decoding.
@@ -55,7 +55,7 @@ impl Store {
     /// patient store receiving a case document or another person's plan). Nothing is stored on
     /// error.
     pub fn import_document(&self, bytes: &[u8]) -> Result<ImportOutcome> {
-        let (incoming, person, kind) = decode_document(bytes)?;
+        let (incoming, person, kind, content) = decode_document(bytes)?;
         match (self.info.role, kind) {
             (Role::Patient, DocKind::Case) => {
                 return Err(Error::NotPermitted {
@@ -78,7 +78,7 @@ impl Store {
                     action: "restore an erased person",
                 });
             }
-            let changed = merge_whole(&tx, cache, person, kind, incoming)?;
+            let changed = merge_whole(&tx, cache, person, kind, incoming, content)?.is_some();
             // An import that learned nothing writes nothing (the row's `updated_at` stays).
             let done = if changed {
                 refresh_person(&tx, cache, person, chrono::Utc::now())
@@ -103,12 +103,20 @@ impl Store {
     }
 }
 
-/// Loads untrusted document bytes and identifies them: `(document, person, kind)`.
+/// A document's content as the schema's readers see it: what validating it produced, kept so
+/// that projections can be refreshed without reading the document again.
+pub(crate) enum Content {
+    Plan(Plan),
+    Case(CaseRecord),
+}
+
+/// Loads untrusted document bytes, identifies and validates them: `(document, person, kind,
+/// content)`.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for oversized or undecodable bytes; [`Error::Schema`] for a document
 /// that does not follow the linkwork schema.
-pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind)> {
+pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind, Content)> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(Error::invalid(
             "document",
@@ -123,20 +131,23 @@ pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind)> 
         CASE_SCHEMA => DocKind::Case,
         _ => return Err(Error::schema("unknown document schema")),
     };
-    validate(&incoming, kind)?;
-    Ok((incoming, person, kind))
+    let content = read_checked(&incoming, kind)?;
+    Ok((incoming, person, kind, content))
 }
 
-/// Merges a whole, already validated document into the cache and the database (inside `tx`,
-/// which the caller commits after refreshing projections). Returns whether anything was new.
-/// On error the cached document is evicted, so the cache never runs ahead of the database.
+/// Merges a whole, already validated document (`content` is what validating it read) into the
+/// cache and the database (inside `tx`, which the caller commits after refreshing
+/// projections). Returns the merged document's content when anything was new, `None` when the
+/// store already had every change. On error the cached document is evicted, so the cache never
+/// runs ahead of the database.
 pub(crate) fn merge_whole(
     tx: &rusqlite::Transaction<'_>,
     cache: &mut DocCache,
     person: Id,
     kind: DocKind,
     mut incoming: Automerge,
-) -> Result<bool> {
+    content: Content,
+) -> Result<Option<Content>> {
     let exists = cache.ensure(tx, person, kind)?;
     let other = if kind == DocKind::Plan {
         DocKind::Case
@@ -147,7 +158,7 @@ pub(crate) fn merge_whole(
     if !exists {
         documents::insert(tx, person, kind, &incoming)?;
         cache.insert(person, kind, incoming);
-        return Ok(true);
+        return Ok(Some(content));
     }
     let doc = cache
         .get_mut(person, kind)
@@ -157,9 +168,9 @@ pub(crate) fn merge_whole(
         let before = doc.get_heads();
         doc.merge(&mut incoming)?;
         let bytes = doc.save_after(&before);
-        validate(doc, kind)?;
+        let content = read_checked(doc, kind)?;
         documents::append(tx, person, kind, &bytes, doc)?;
-        Ok(!bytes.is_empty())
+        Ok((!bytes.is_empty()).then_some(content))
     })();
     if result.is_err() {
         cache.evict(person, kind);
@@ -168,10 +179,10 @@ pub(crate) fn merge_whole(
 }
 
 /// Reads the whole document with the schema's readers: anything they refuse is refused.
-pub(crate) fn validate(doc: &Automerge, kind: DocKind) -> Result<()> {
+pub(crate) fn read_checked(doc: &Automerge, kind: DocKind) -> Result<Content> {
     match kind {
-        DocKind::Plan => plan_doc::read(doc).map(|_| ()),
-        DocKind::Case => case_doc::read(doc).map(|_| ()),
+        DocKind::Plan => plan_doc::read(doc).map(Content::Plan),
+        DocKind::Case => case_doc::read(doc).map(Content::Case),
     }
 }
 

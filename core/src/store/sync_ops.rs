@@ -5,18 +5,18 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{ChangeHash, ReadDoc};
-use chrono::{TimeZone, Utc};
-use rusqlite::Connection;
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, Transaction};
 
 use super::cache::DocCache;
-use super::merge::{decode_document, merge_whole, validate};
-use super::{refresh_person, Store, Writer};
-use crate::doc::{plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
+use super::merge::{decode_document, merge_whole, read_checked, Content};
+use super::{Store, Writer};
+use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::{DocKind, Role};
-use crate::storage::{documents, sync_state};
+use crate::model::{CaseRecord, DocKind, Plan, Role};
+use crate::storage::{documents, projections, sync_state};
 use crate::sync::digest;
 use crate::sync::policy;
 use crate::sync::session::{MAX_HELD_BYTES, MAX_MESSAGES};
@@ -137,8 +137,8 @@ impl Store {
         let (changed, reply) = {
             let mut w = self.writer();
             let Writer { conn, cache } = &mut *w;
-            let changed = self.apply_message(conn, cache, s, &peer, &msg)?;
-            let reply = self.build_reply(conn, cache, s, &peer, &msg)?;
+            let (changed, prepared) = self.apply_message(conn, cache, s, &peer, &msg)?;
+            let reply = self.build_reply(conn, cache, s, &peer, &msg, prepared)?;
             (changed, reply)
         };
         s.changed.extend(changed.iter().copied());
@@ -193,7 +193,9 @@ impl Store {
         Ok(Some(encode(s, &msg)))
     }
 
-    /// Applies tombstones and document payloads of one message in one transaction.
+    /// Applies tombstones and document payloads of one message in one transaction. Returns the
+    /// people whose documents changed, and automerge's answers for the documents that came as
+    /// sync messages, made while each document was at hand (see [`Prepared`]).
     fn apply_message(
         &self,
         conn: &mut Connection,
@@ -201,10 +203,11 @@ impl Store {
         s: &mut SyncSession,
         peer: &Hello,
         msg: &Message,
-    ) -> Result<BTreeSet<Id>> {
+    ) -> Result<(BTreeSet<Id>, Prepared)> {
         let mut changed = BTreeSet::new();
         let mut erased = BTreeSet::new();
         let mut touched: Vec<DocKey> = Vec::new();
+        let mut prepared = Prepared::new();
         let tx = super::begin_write(conn, cache)?;
         let result = (|| {
             for (person, at) in &msg.tombstones {
@@ -219,11 +222,22 @@ impl Store {
                     touched.push((*person, DocKind::Case));
                 }
             }
+            let now = Utc::now();
+            // Documents come in person order (plan, then case): a person's projections are
+            // refreshed as soon as the message moves on to the next person, from what
+            // validating the documents read, so nothing is loaded or read again for them.
+            let mut learned = Learned::default();
             for (key, payload) in &msg.docs {
                 let (person, kind) = *key;
+                if learned.person != Some(person) {
+                    let done = std::mem::take(&mut learned);
+                    self.refresh_learned(&tx, cache, done, now)?;
+                    learned.person = Some(person);
+                }
                 if sync_state::is_erased(&tx, person)? {
                     continue; // the peer will learn of the erasure from our tombstones
                 }
+                s.generated.remove(key);
                 let have = cache.ensure(&tx, person, kind)?;
                 policy::check_receive(&self.info, peer, *key, have)?;
                 touched.push(*key);
@@ -233,76 +247,36 @@ impl Store {
                     }
                     _ => None,
                 };
-                let learned = match payload {
+                let content = match payload {
                     Payload::Whole(bytes) => {
-                        let (doc, p, k) = decode_document(bytes)?;
+                        let (doc, p, k, content) = decode_document(bytes)?;
                         if (p, k) != *key {
                             return Err(Error::protocol("a document does not match its key"));
                         }
-                        merge_whole(&tx, cache, person, kind, doc)?
+                        if have {
+                            merge_whole(&tx, cache, person, kind, doc, content)?
+                        } else {
+                            // New to this store: stored as it came (it was loaded and checked
+                            // from exactly these bytes), and not cached: a new device receives
+                            // the whole caseload, and nothing here reads it again.
+                            documents::insert_saved(&tx, person, kind, bytes, &doc)?;
+                            Some(content)
+                        }
                     }
                     Payload::Sync(bytes) => {
-                        let message = sync::Message::decode(bytes)
-                            .map_err(|_| Error::protocol("malformed automerge sync message"))?;
-                        let chunks: Vec<Vec<u8>> =
-                            message.changes.iter().map(<[u8]>::to_vec).collect();
-                        let held = s.held.remove(key).unwrap_or_default();
-                        s.held_bytes -= held_size(&held);
-                        let state = session_state(&tx, &mut s.states, peer, *key)?;
-                        let doc = cache.get(person, kind).ok_or_else(|| {
-                            Error::protocol("sync message for a document this store does not hold")
-                        })?;
-                        let mut candidate = doc.clone();
-                        let heads = candidate.get_heads();
-                        // Changes still waiting for a dependency go back into the document's
-                        // queue first (the cached copy may have been reloaded without them).
-                        for chunk in &held {
-                            candidate.load_incremental(chunk).map_err(|_| {
-                                Error::protocol("the automerge sync message could not be applied")
-                            })?;
-                        }
-                        candidate
-                            .receive_sync_message(state, message)
-                            .map_err(|_| {
-                                Error::protocol("the automerge sync message could not be applied")
-                            })?;
-                        if !candidate.get_missing_deps(&[]).is_empty() {
-                            // automerge queued changes whose dependencies come later: the
-                            // session keeps them (see `SyncSession::held`). Chunks already
-                            // applied are harmless to feed again and go when the queue empties.
-                            hold(s, *key, held.into_iter().chain(chunks).collect())?;
-                        }
-                        let new = candidate.save_after(&heads);
-                        if new.is_empty() {
-                            false
-                        } else {
-                            check_identity(&candidate, *key)?;
-                            validate(&candidate, kind)?;
-                            documents::append(&tx, person, kind, &new, &candidate)?;
-                            cache.insert(person, kind, candidate);
-                            true
-                        }
+                        apply_sync(&tx, cache, s, peer, *key, bytes, &mut prepared)?
                     }
                 };
-                if let Some(before) = before {
-                    let after = cache.get(person, kind).map(plan_doc::read).transpose()?;
-                    if let Some(after) = after {
-                        policy::check_patient_changes(&before, &after)?;
-                    }
+                if let (Some(before), Some(Content::Plan(after))) = (&before, &content) {
+                    policy::check_patient_changes(before, after)?;
                 }
                 s.peer_has.insert(*key);
-                if learned {
+                if let Some(content) = content {
                     changed.insert(person);
+                    learned.add(content);
                 }
             }
-            let now = Utc::now();
-            for person in changed.iter().filter(|p| !erased.contains(p)) {
-                // Projections read both documents: the one not in this message may not be
-                // cached (evicted, or the store was just opened).
-                cache.ensure(&tx, *person, DocKind::Plan)?;
-                cache.ensure(&tx, *person, DocKind::Case)?;
-                refresh_person(&tx, cache, *person, now)?;
-            }
+            self.refresh_learned(&tx, cache, learned, now)?;
             for key in touched.iter().filter(|(p, _)| !erased.contains(p)) {
                 if let Some(state) = s.states.get(key) {
                     sync_state::save_state(&tx, peer.store_id, key.0, key.1, &state.encode())?;
@@ -318,7 +292,7 @@ impl Store {
                     cache.evict(*p, DocKind::Case);
                 }
                 changed.extend(erased);
-                Ok(changed)
+                Ok((changed, prepared))
             }
             Err(e) => {
                 for (p, k) in touched {
@@ -327,6 +301,48 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// Refreshes the projections of the person whose documents `learned` holds the new content
+    /// of. The other document, when only one changed, is read from the cache (loaded if
+    /// needed).
+    fn refresh_learned(
+        &self,
+        tx: &Transaction<'_>,
+        cache: &mut DocCache,
+        learned: Learned,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(person) = learned.person else {
+            return Ok(());
+        };
+        let (plan, case) = match (learned.plan, learned.case) {
+            (None, None) => return Ok(()),
+            (Some(plan), Some(case)) => (Some(plan), Some(case)),
+            (Some(plan), None) => {
+                let case = if cache.ensure(tx, person, DocKind::Case)? {
+                    cache
+                        .get(person, DocKind::Case)
+                        .map(case_doc::read)
+                        .transpose()?
+                } else {
+                    None
+                };
+                (Some(plan), case)
+            }
+            (None, Some(case)) => {
+                let plan = if cache.ensure(tx, person, DocKind::Plan)? {
+                    cache
+                        .get(person, DocKind::Plan)
+                        .map(plan_doc::read)
+                        .transpose()?
+                } else {
+                    None
+                };
+                (plan, Some(case))
+            }
+        };
+        projections::refresh(tx, person, plan.as_ref(), case.as_ref(), now)
     }
 
     /// Decides what to send after applying `msg`.
@@ -344,6 +360,7 @@ impl Store {
         s: &mut SyncSession,
         peer: &Hello,
         msg: &Message,
+        mut prepared: Prepared,
     ) -> Result<Option<Message>> {
         let scope = scope_of(conn, &self.info, Some(peer))?;
         if !s.peer_full_manifest {
@@ -387,11 +404,26 @@ impl Store {
                         Some(t) => *t != tag,
                         None => scope.dirty.contains(key),
                     };
-                    if differs || s.states.contains_key(key) || !s.peer_has.contains(key) {
-                        if let Some(p) = self.payload_for(conn, cache, s, peer, *key)? {
-                            out.docs.push((*key, p));
-                            sending = true;
-                        }
+                    if !(differs || s.states.contains_key(key) || !s.peer_has.contains(key)) {
+                        continue;
+                    }
+                    let payload = if let Some(answer) = prepared.remove(key) {
+                        s.generated.insert(*key, answer.tag);
+                        answer.payload
+                    } else if s.peer_has.contains(key)
+                        && s.states.contains_key(key)
+                        && s.generated.get(key) == Some(&tag)
+                    {
+                        // automerge answered for this document at these heads and has heard
+                        // nothing about it since: it would have nothing to add, so the
+                        // document is not loaded to ask it.
+                        None
+                    } else {
+                        self.payload_for(conn, cache, s, peer, *key)?
+                    };
+                    if let Some(p) = payload {
+                        out.docs.push((*key, p));
+                        sending = true;
                     }
                 }
                 if !sending && s.manifest_level < 2 {
@@ -407,6 +439,11 @@ impl Store {
                     sending = true;
                 }
             }
+        }
+        // Answers not sent (the digests agree, or the peer's manifest has not come): automerge's
+        // state goes back to before them, as if they had never been made.
+        for (key, answer) in prepared {
+            s.states.insert(key, answer.before);
         }
         if sending {
             s.complete = false;
@@ -438,26 +475,28 @@ impl Store {
         peer: &Hello,
         key: DocKey,
     ) -> Result<Option<Payload>> {
+        if !s.peer_has.contains(&key) {
+            // Sent as stored (the snapshot and its change rows load as one document), without
+            // loading it; one read transaction, so a compaction cannot come in between.
+            let tx = conn.unchecked_transaction()?;
+            let bytes = documents::saved_bytes(&tx, key.0, key.1)?;
+            tx.finish()?;
+            let Some(bytes) = bytes else {
+                return Ok(None);
+            };
+            s.peer_has.insert(key);
+            return Ok(Some(Payload::Whole(bytes)));
+        }
         if !cache.ensure(conn, key.0, key.1)? {
             return Ok(None);
         }
-        if !s.peer_has.contains(&key) {
-            s.peer_has.insert(key);
-            return Ok(cache.get(key.0, key.1).map(|d| Payload::Whole(d.save())));
-        }
         let held = s.held.get(&key).filter(|h| !h.is_empty());
         let state = session_state(conn, &mut s.states, peer, key)?;
-        // Changes the peer still needs although we sent them (a peer that lost its session,
-        // or an older version that lost queued changes) are sent again.
-        if let Some(need) = state.their_need.clone() {
-            for hash in &need {
-                state.sent_hashes.remove(hash);
-            }
-        }
         let Some(doc) = cache.get(key.0, key.1) else {
             return Ok(None);
         };
-        let message = match held {
+        let tag = digest::tag(&documents::encode_heads(doc));
+        let payload = match held {
             // With the held changes back in its queue, the document asks the peer for their
             // missing dependencies (without them it would ask for the held changes again).
             Some(held) => {
@@ -469,18 +508,127 @@ impl Store {
                     })?;
                 }
                 if with_held.get_heads() == heads {
-                    with_held.generate_sync_message(state)
+                    sync_answer(&with_held, state)
                 } else {
                     // The dependencies arrived meanwhile (another session stored them): the
                     // next message applies and stores the held changes; until then speak
                     // for what is stored.
-                    doc.generate_sync_message(state)
+                    sync_answer(doc, state)
                 }
             }
-            None => doc.generate_sync_message(state),
+            None => sync_answer(doc, state),
         };
-        Ok(message.map(|m| Payload::Sync(m.encode())))
+        s.generated.insert(key, tag);
+        Ok(payload)
     }
+}
+
+/// automerge's answers for documents that came as sync messages in the message being applied,
+/// made right after applying each (when the document is at hand, its queue included), so that
+/// building the reply does not load them again. Each keeps the document's automerge sync state
+/// from before the answer, restored if the reply does not carry it.
+type Prepared = HashMap<DocKey, PreparedAnswer>;
+
+struct PreparedAnswer {
+    payload: Option<Payload>,
+    before: sync::State,
+    /// Tag of the document's heads when answered.
+    tag: [u8; 8],
+}
+
+/// What the documents of one person in a received message changed to, for their projections.
+#[derive(Default)]
+struct Learned {
+    person: Option<Id>,
+    plan: Option<Plan>,
+    case: Option<CaseRecord>,
+}
+
+impl Learned {
+    fn add(&mut self, content: Content) {
+        match content {
+            Content::Plan(p) => self.plan = Some(p),
+            Content::Case(c) => self.case = Some(c),
+        }
+    }
+}
+
+/// Applies one automerge sync message to the document `key` (inside `tx`): stores what it
+/// brought, keeps what must wait for a dependency in the session, and prepares automerge's
+/// answer. Returns the document's new content when anything was applied.
+fn apply_sync(
+    tx: &Transaction<'_>,
+    cache: &mut DocCache,
+    s: &mut SyncSession,
+    peer: &Hello,
+    key: DocKey,
+    bytes: &[u8],
+    prepared: &mut Prepared,
+) -> Result<Option<Content>> {
+    let (person, kind) = key;
+    let message = sync::Message::decode(bytes)
+        .map_err(|_| Error::protocol("malformed automerge sync message"))?;
+    let chunks: Vec<Vec<u8>> = message.changes.iter().map(<[u8]>::to_vec).collect();
+    let held = s.held.remove(&key).unwrap_or_default();
+    s.held_bytes -= held_size(&held);
+    let state = session_state(tx, &mut s.states, peer, key)?;
+    let doc = cache
+        .get(person, kind)
+        .ok_or_else(|| Error::protocol("sync message for a document this store does not hold"))?;
+    let mut candidate = doc.clone();
+    let heads = candidate.get_heads();
+    // Changes still waiting for a dependency go back into the document's queue first (the
+    // cached copy may have been reloaded without them).
+    for chunk in &held {
+        candidate
+            .load_incremental(chunk)
+            .map_err(|_| Error::protocol("the automerge sync message could not be applied"))?;
+    }
+    candidate
+        .receive_sync_message(state, message)
+        .map_err(|_| Error::protocol("the automerge sync message could not be applied"))?;
+    let new = candidate.save_after(&heads);
+    let content = if new.is_empty() {
+        None
+    } else {
+        check_identity(&candidate, key)?;
+        let content = read_checked(&candidate, kind)?;
+        documents::append(tx, person, kind, &new, &candidate)?;
+        Some(content)
+    };
+    let before = state.clone();
+    let payload = sync_answer(&candidate, state);
+    prepared.insert(
+        key,
+        PreparedAnswer {
+            payload,
+            before,
+            tag: digest::tag(&documents::encode_heads(&candidate)),
+        },
+    );
+    if !candidate.get_missing_deps(&[]).is_empty() {
+        // automerge queued changes whose dependencies come later: the session keeps them
+        // (see `SyncSession::held`). Chunks already applied are harmless to feed again and go
+        // when the queue empties.
+        hold(s, key, held.into_iter().chain(chunks).collect())?;
+    }
+    if content.is_some() {
+        cache.insert(person, kind, candidate);
+    }
+    Ok(content)
+}
+
+/// automerge's sync message for one document, if it has anything to say.
+fn sync_answer(doc: &Automerge, state: &mut sync::State) -> Option<Payload> {
+    // Changes the peer still needs although we sent them (a peer that lost its session, or an
+    // older version that lost queued changes) are sent again.
+    if let Some(need) = state.their_need.clone() {
+        for hash in &need {
+            state.sent_hashes.remove(hash);
+        }
+    }
+    doc.generate_sync_message(state)
+        .map(|m| Payload::Sync(m.encode()))
 }
 
 /// Keeps `chunks` as the changes of `key` waiting for a dependency, within the session's bound.

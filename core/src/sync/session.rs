@@ -102,6 +102,10 @@ pub struct SyncSession {
     pub(crate) held: HashMap<DocKey, Vec<Vec<u8>>>,
     /// Total bytes in `held`.
     pub(crate) held_bytes: usize,
+    /// For each document automerge last answered for (with or without a message), the tag of
+    /// its heads then. Removed when the peer sends anything for the document: until then,
+    /// at the same heads automerge has nothing to add, so the document is not loaded to ask.
+    pub(crate) generated: HashMap<DocKey, [u8; 8]>,
     /// Tags of the shared documents when the session last completed (for live polling).
     pub(crate) settled_tags: HashMap<DocKey, [u8; 8]>,
     pub(crate) complete: bool,
