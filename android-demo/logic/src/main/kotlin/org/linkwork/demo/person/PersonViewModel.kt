@@ -136,7 +136,7 @@ class PersonViewModel(
     }
 
     /** Ticks a step done, or reopens it if it was done. */
-    fun toggleStep(stepId: String): Job = launchAction(::show) {
+    fun toggleStep(stepId: String): Job = launchAction(::showAndReload) {
         repository.edit(personId) { store ->
             val step = store.plan(personId).steps.firstOrNull { it.id == stepId }
                 ?: throw LinkWorkException.NotFound(kind = "step", id = stepId)
@@ -145,7 +145,7 @@ class PersonViewModel(
     }
 
     /** Sets a goal's status (achieved, partly achieved, dropped, ...). */
-    fun setGoalStatus(goalId: String, status: GoalStatus): Job = launchAction(::show) {
+    fun setGoalStatus(goalId: String, status: GoalStatus): Job = launchAction(::showAndReload) {
         repository.edit(personId) { it.updateGoal(goalId, GoalUpdate(status = status)) }
     }
 
@@ -153,6 +153,12 @@ class PersonViewModel(
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
     private fun show(message: UserMessage) = mutableState.update { it.copy(loading = false, message = message) }
+
+    /** After a failed action: the message, and the record as it is now. */
+    private fun showAndReload(message: UserMessage) {
+        show(message)
+        refresh()
+    }
 
     private fun present(r: PersonRecord, change: List<PersonChange>): PersonState {
         val zone = clock.zone

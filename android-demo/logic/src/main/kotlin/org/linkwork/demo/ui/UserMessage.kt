@@ -40,11 +40,11 @@ fun userMessage(error: Throwable): UserMessage = when (error) {
 /** What to tell the user about a store error. Exhaustive: a new variant fails to compile here. */
 fun userMessage(error: LinkWorkException): UserMessage = when (error) {
     is LinkWorkException.NotFound ->
-        UserMessage("This ${error.kind.replace('_', ' ')} is no longer on this device. It may have been erased; the screen has been refreshed.")
+        UserMessage("This ${error.kind.replace('_', ' ')} is no longer on this device; it may have been erased.")
     is LinkWorkException.InvalidInput ->
         UserMessage("Please check the ${fieldLabels[error.field] ?: error.field.replace('_', ' ')}.")
     is LinkWorkException.Conflict ->
-        UserMessage("That no longer fits the record's current state; the screen has been refreshed.")
+        UserMessage("That cannot be done in the record's current state (it may have changed on another device).")
     is LinkWorkException.NotPermitted ->
         UserMessage("This device is not allowed to do that.")
     is LinkWorkException.Storage ->

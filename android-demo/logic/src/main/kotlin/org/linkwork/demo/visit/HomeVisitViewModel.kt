@@ -240,9 +240,11 @@ class HomeVisitViewModel(
             try {
                 // One action at a time, in the order tapped: two quick taps on "Start" open one visit.
                 actions.withLock { block() }
-            } catch (e: LinkWorkException.NotFound) {
-                // Reload what is there so the screen does not act on a vanished item.
-                runCatching { show(repository.read { it.person(personId) }) }
+            } catch (e: LinkWorkException) {
+                // Show the record as it is now (an item vanished, a state moved on), then the message.
+                if (e is LinkWorkException.NotFound || e is LinkWorkException.Conflict) {
+                    runCatching { show(repository.read { it.person(personId) }) }
+                }
                 throw e
             }
             mutableState.update { it.copy(busy = false) }
