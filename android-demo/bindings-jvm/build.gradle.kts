@@ -8,9 +8,7 @@ plugins {
 
 kotlin {
     jvmToolchain(17)
-    sourceSets.main {
-        kotlin.srcDir(rootProject.file("../target/bindings/kotlin"))
-    }
+    sourceSets.getByName("main").kotlin.srcDir(rootProject.file("../target/bindings/kotlin"))
 }
 
 dependencies {
