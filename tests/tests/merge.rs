@@ -272,11 +272,12 @@ fn a_document_breaking_the_schema_is_refused_new_or_existing() {
         .is_empty());
     assert_eq!(fresh.storage_sizes().unwrap(), (0, 0, 0));
 
-    // A bad code in a case document is refused too.
+    // A required key missing in a case document is refused too. (A code this build does not
+    // know is not a schema error: the item is set aside, see `schema_evolution.rs`.)
     let mut doc = AutoCommit::load(&s.export_document(f.person, DocKind::Case).unwrap()).unwrap();
     let episodes = obj(&doc, &ROOT, "episodes");
     let episode = obj(&doc, &episodes, &f.episode.to_string());
-    doc.put(&episode, "status", "teleported").unwrap();
+    doc.delete(&episode, "status").unwrap();
     let err = fresh.import_document(&doc.save()).unwrap_err();
     assert!(matches!(err, Error::Schema { .. }), "{err:?}");
     assert_eq!(fresh.storage_sizes().unwrap(), (0, 0, 0));
