@@ -18,21 +18,21 @@ fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
     val nav = rememberNavController()
     NavHost(nav, startDestination = "caseload") {
         composable("caseload") {
-            val vm = rememberScreenModel("caseload") { CaseloadViewModel(repository, it) }
+            val vm = rememberScreenModel("caseload") { scope -> CaseloadViewModel(repository, scope) }
             CaseloadScreen(vm, onOpen = { id -> nav.navigate("person/$id") }, onSync = { nav.navigate("sync") })
         }
         composable("person/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val vm = rememberScreenModel("person") { PersonViewModel(repository, id, it) }
+            val vm = rememberScreenModel("person") { scope -> PersonViewModel(repository, id, scope) }
             PersonScreen(vm, onVisit = { nav.navigate("visit/$id") }, onBack = { nav.popBackStack() })
         }
         composable("visit/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val vm = rememberScreenModel("visit") { HomeVisitViewModel(repository, id, it) }
+            val vm = rememberScreenModel("visit") { scope -> HomeVisitViewModel(repository, id, scope) }
             HomeVisitScreen(vm, onBack = { nav.popBackStack() })
         }
         composable("sync") {
-            val vm = rememberScreenModel("sync") { SyncViewModel(repository, targets, it) }
+            val vm = rememberScreenModel("sync") { scope -> SyncViewModel(repository, targets, scope) }
             SyncScreen(vm, onBack = { nav.popBackStack() })
         }
     }
