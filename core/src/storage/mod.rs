@@ -239,3 +239,48 @@ fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {
         _ => Error::Sqlite(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{NewStore, Role};
+    use crate::Store;
+
+    /// With the `encryption` feature the SQLite linked in is SQLCipher and a key encrypts;
+    /// without it a key is refused and nothing is written in plain text.
+    #[test]
+    fn a_key_encrypts_or_is_refused_never_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        let key = StoreKey::from_bytes(&[7; 32]).unwrap();
+        let memory = Connection::open_in_memory().unwrap();
+        let created = Store::create(
+            &path,
+            NewStore {
+                user: "sam".into(),
+                role: Role::LinkWorker,
+                person: None,
+            },
+            &key,
+        );
+        if cfg!(feature = "encryption") {
+            assert!(has_encryption(&memory).unwrap());
+            let store = created.unwrap();
+            drop(store);
+            let header = std::fs::read(&path).unwrap();
+            assert_ne!(&header[..16], SQLITE_HEADER);
+        } else {
+            assert!(!has_encryption(&memory).unwrap());
+            assert!(
+                matches!(created, Err(Error::EncryptionUnavailable)),
+                "{created:?}"
+            );
+            let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            assert_eq!(len, 0, "nothing written without encryption");
+            assert!(matches!(
+                Store::open(&path, &key),
+                Err(Error::EncryptionUnavailable)
+            ));
+        }
+    }
+}
