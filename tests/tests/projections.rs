@@ -3,6 +3,7 @@
 //! and open onward referrals, all read from projection tables kept in step with the
 //! documents — after local edits, after merges of remote edits, and after a rebuild.
 
+use linkwork_core::measures::Timepoint;
 use linkwork_core::model::*;
 use linkwork_core::{Id, Store};
 use linkwork_tests::*;
@@ -391,4 +392,310 @@ fn remote_edits_show_in_projections_after_a_merge() {
         .unwrap();
     assert_eq!(a_row, b_row);
     assert_eq!(a.person(f.person).unwrap(), b.person(f.person).unwrap());
+}
+
+/// Every projection row in the store's file, read with a separate connection. `updated_at` is
+/// left out: a rebuild stamps its own time.
+fn projection_rows(path: &std::path::Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT person_id, given_name, family_name, given_lc, family_lc, date_of_birth,
+                nhs_number, status, next_step_due, active_goals, open_onward
+         FROM people ORDER BY person_id",
+        "SELECT item_id, person_id, kind FROM items ORDER BY item_id",
+        "SELECT item_id, person_id, kind, text, due FROM due_items ORDER BY item_id",
+        "SELECT referral_id, person_id, service, status, sent_at FROM open_onward
+         ORDER BY referral_id",
+    ] {
+        let mut stmt = c.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        for row in rows {
+            out.push(format!("{}: {}", &sql[..30], row.unwrap().join(" | ")));
+        }
+    }
+    out
+}
+
+/// The projections as the action left them equal a rebuild from both documents.
+fn assert_same_as_rebuild(s: &Store, path: &std::path::Path, after: &str) {
+    let incremental = projection_rows(path);
+    assert!(!incremental.is_empty());
+    s.rebuild_projections().unwrap();
+    assert_eq!(
+        projection_rows(path),
+        incremental,
+        "projections after {after} differ from a rebuild"
+    );
+}
+
+#[test]
+fn projections_after_every_kind_of_action_equal_a_rebuild() {
+    let (dir, s) = link_worker_store();
+    let path = dir.path("lw.db");
+    let check = |after: &str| assert_same_as_rebuild(&s, &path, after);
+    let other = full_person(&s);
+    check("a full record");
+    let p = s
+        .add_person(NewPerson {
+            nhs_number: Some("401 023 2137".into()),
+            date_of_birth: Some(date(1960, 3, 4)),
+            ..new_person("Grace", "Hopper")
+        })
+        .unwrap();
+    check("add_person");
+
+    // Plan edits.
+    s.set_what_matters(p, "My garden").unwrap();
+    check("set_what_matters");
+    s.add_need(p, Need::Loneliness, Some("since moving"))
+        .unwrap();
+    check("add_need");
+    s.remove_need(p, Need::Loneliness).unwrap();
+    check("remove_need");
+    s.set_review_date(p, Some(date(2030, 6, 1))).unwrap();
+    check("set_review_date");
+    let goal = s
+        .add_goal(
+            p,
+            NewGoal {
+                text: "Walk to the shops".into(),
+                smart_detail: None,
+                needs: vec![Need::PhysicalActivity],
+                target_date: Some(date(2030, 5, 1)),
+            },
+        )
+        .unwrap();
+    check("add_goal");
+    let undated = s
+        .add_goal(
+            p,
+            NewGoal {
+                text: "Call my sister".into(),
+                smart_detail: None,
+                needs: vec![],
+                target_date: None,
+            },
+        )
+        .unwrap();
+    check("add_goal without a date");
+    s.update_goal(
+        goal,
+        GoalUpdate {
+            text: Some("Walk to the shops and back".into()),
+            target_date: Some(Some(date(2030, 4, 1))),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    check("update_goal text and date");
+    s.record_progress(
+        goal,
+        NewProgress {
+            rating: Some(4),
+            note: Some("halfway".into()),
+        },
+    )
+    .unwrap();
+    check("record_progress");
+    let step = s
+        .add_step(
+            p,
+            new_step("Buy boots", StepOwner::Person, Some(date(2029, 9, 1))),
+        )
+        .unwrap();
+    check("add_step");
+    let later = s
+        .add_step(
+            p,
+            new_step(
+                "Find a route",
+                StepOwner::LinkWorker,
+                Some(date(2029, 10, 1)),
+            ),
+        )
+        .unwrap();
+    check("add_step later");
+    s.update_step(
+        later,
+        StepUpdate {
+            text: Some("Find a flat route".into()),
+            due: Some(Some(date(2029, 8, 1))),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    check("update_step");
+    s.complete_step(later).unwrap();
+    check("complete_step");
+    s.reopen_step(later).unwrap();
+    check("reopen_step");
+    s.complete_step(step).unwrap();
+    check("complete_step again");
+    s.record_measure(p, ons4([6, 7, 5, 3], Timepoint::Baseline))
+        .unwrap();
+    check("record_measure");
+    s.update_goal(
+        goal,
+        GoalUpdate {
+            status: Some(GoalStatus::Achieved),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    check("update_goal status");
+    s.update_goal(
+        undated,
+        GoalUpdate {
+            status: Some(GoalStatus::Dropped),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    check("update_goal abandoned");
+
+    // Case edits.
+    s.update_demographics(
+        p,
+        DemographicsUpdate {
+            given_name: Some("Amazing".into()),
+            family_name: Some("Grace".into()),
+            nhs_number: Some(None),
+            date_of_birth: Some(None),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    check("update_demographics");
+    s.record_contact_attempt(
+        p,
+        NewContactAttempt {
+            at: None,
+            channel: ContactChannel::Phone,
+            outcome: ContactOutcome::Reached,
+            note: None,
+        },
+    )
+    .unwrap();
+    check("record_contact_attempt");
+    walk(&s, p, &[EpisodeStatus::Contacting]);
+    check("transition_episode to contacting");
+    walk(&s, p, &[EpisodeStatus::Accepted]);
+    check("transition_episode to accepted");
+    s.record_consent(
+        p,
+        new_consent("debt support", "Citizens Advice", ConsentDecision::Given),
+    )
+    .unwrap();
+    check("record_consent");
+    let visit = s
+        .add_consultation(p, new_consultation(ConsultationMode::HomeVisit))
+        .unwrap();
+    check("add_consultation");
+    s.check_in(visit).unwrap();
+    check("check_in");
+    s.check_out(visit).unwrap();
+    check("check_out");
+    s.set_consultation_notes(visit, "Talked about the garden")
+        .unwrap();
+    check("set_consultation_notes");
+    let onward = s
+        .add_onward_referral(
+            p,
+            NewOnwardReferral {
+                service: "Gardening club".into(),
+                organisation: None,
+                need: Some("loneliness".into()),
+            },
+        )
+        .unwrap();
+    check("add_onward_referral");
+    s.transition_onward_referral(onward, OnwardStatus::Acknowledged, None)
+        .unwrap();
+    check("transition_onward_referral");
+    let second = s
+        .add_onward_referral(
+            p,
+            NewOnwardReferral {
+                service: "Lunch club".into(),
+                organisation: None,
+                need: None,
+            },
+        )
+        .unwrap();
+    s.transition_onward_referral(second, OnwardStatus::NotEligible, None)
+        .unwrap();
+    check("transition_onward_referral to a final state");
+    let flag = s.raise_flag(p, FlagKind::Risk, "Steep steps").unwrap();
+    check("raise_flag");
+    s.resolve_flag(flag).unwrap();
+    check("resolve_flag");
+    let note = s.add_case_note(p, "Prefers afternoons").unwrap();
+    check("add_case_note");
+    s.edit_case_note(note, "Prefers late afternoons").unwrap();
+    check("edit_case_note");
+    s.transition_episode(p, discharge(DischargeReason::GoalsMet))
+        .unwrap();
+    check("discharge");
+    s.open_episode(
+        p,
+        NewReferral {
+            source: Some(ReferralSource::SelfReferral),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    check("open_episode");
+
+    // Merges (the full refresh), then an erasure.
+    let b = fork(&s, &dir, "b.db", "kim", other.person);
+    b.add_step(
+        other.person,
+        new_step("Remote step", StepOwner::Person, Some(date(2029, 1, 1))),
+    )
+    .unwrap();
+    b.add_case_note(other.person, "Remote note").unwrap();
+    send(&b, &s, other.person);
+    check("import_document");
+    s.erase_person(other.person).unwrap();
+    check("erase_person");
+}
+
+#[test]
+fn projections_after_a_patient_store_edits_its_plan_equal_a_rebuild() {
+    let dir = TestDir::new();
+    let lw = dir.link_worker("lw.db", "sam");
+    let f = full_person(&lw);
+    let patient = patient_store(&dir, f.person);
+    patient
+        .import_document(&lw.export_document(f.person, DocKind::Plan).unwrap())
+        .unwrap();
+    let path = dir.path("patient.db");
+    assert_same_as_rebuild(&patient, &path, "receiving the plan");
+    patient
+        .record_progress(
+            f.goal,
+            NewProgress {
+                rating: Some(7),
+                note: None,
+            },
+        )
+        .unwrap();
+    assert_same_as_rebuild(&patient, &path, "record_progress on the patient's store");
+    patient.complete_step(f.step).unwrap();
+    assert_same_as_rebuild(&patient, &path, "complete_step on the patient's store");
+    patient
+        .record_measure(f.person, ons4([7, 7, 6, 2], Timepoint::FollowUp))
+        .unwrap();
+    assert_same_as_rebuild(&patient, &path, "record_measure on the patient's store");
 }

@@ -145,7 +145,6 @@ pub(crate) fn append(
     if bytes.is_empty() {
         return Ok(());
     }
-    set_heads(tx, person, kind, doc)?;
     let key = person.to_string();
     let (snapshot_bytes, change_bytes, change_rows): (i64, i64, i64) = tx.query_row(
         "SELECT snapshot_bytes, change_bytes, change_rows FROM documents
@@ -159,11 +158,13 @@ pub(crate) fn append(
     }
     tx.prepare_cached("INSERT INTO doc_changes (person_id, kind, bytes) VALUES (?1, ?2, ?3)")?
         .execute(params![key, kind.code(), bytes])?;
+    // One update for heads and counters: the row carries the snapshot, so every update
+    // rewrites the row (its overflow pages included when the record changes size).
     tx.prepare_cached(
-        "UPDATE documents SET change_bytes = ?3, change_rows = change_rows + 1
+        "UPDATE documents SET heads = ?4, change_bytes = ?3, change_rows = change_rows + 1
          WHERE person_id = ?1 AND kind = ?2",
     )?
-    .execute(params![key, kind.code(), change_bytes])?;
+    .execute(params![key, kind.code(), change_bytes, encode_heads(doc)])?;
     Ok(())
 }
 

@@ -1,14 +1,34 @@
 //! Projection tables: the caseload list, item index, due items and open onward referrals,
-//! rewritten for one person in the same transaction as that person's document change.
+//! brought in line for one person in the same transaction as that person's document change.
+//! Only rows (and caseload-row columns) that differ are written: an action then dirties a few
+//! pages instead of one per row and index (`linkwork-bench`, docs/performance.md).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use rusqlite::{params, params_from_iter, Connection, Transaction};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::*;
 
-/// Rewrites every projection row of `person` from its documents.
+/// Item kinds indexed from a plan document.
+const PLAN_ITEM_KINDS: [&str; 4] = ["goal", "progress", "step", "measure"];
+
+/// Item kinds indexed from a case document.
+const CASE_ITEM_KINDS: [&str; 7] = [
+    "episode",
+    "contact-attempt",
+    "consent",
+    "consultation",
+    "flag",
+    "case-note",
+    "onward-referral",
+];
+
+/// Brings every projection row of `person` in line with its documents (both, as they are now;
+/// `None` for a document the store does not hold). Rows that already match are not written.
 pub(crate) fn refresh(
     tx: &Transaction<'_>,
     person: Id,
@@ -17,15 +37,64 @@ pub(crate) fn refresh(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let key = person.to_string();
-    for table in ["people", "due_items", "open_onward"] {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE person_id = ?1"))?
-            .execute(params![key])?;
+    let mut columns = plan_columns(plan);
+    columns.extend(case_columns(case));
+    if !update_people(tx, &key, &columns, now)? {
+        insert_people(tx, &key, &columns, now)?;
     }
-    let mut items: Vec<(String, &str)> = Vec::new();
-    let d = case.map(|c| &c.demographics);
-    let status = case
-        .and_then(CaseRecord::current_episode)
-        .map(|e| e.status.code());
+    sync_due(tx, &key, plan)?;
+    sync_onward(tx, &key, case)?;
+    let mut items = plan_items(plan);
+    items.extend(case_items(case));
+    sync_items(tx, &key, &items, None)?;
+    Ok(())
+}
+
+/// After an edit of the plan document only: brings the projections derived from the plan
+/// (the caseload row's next step and active goals, due items, the plan's item ids) in line,
+/// without reading the case document. Every other row depends only on the case document,
+/// which did not change, so the result equals [`refresh`] with both documents.
+///
+/// `false` when the person has no caseload row yet (nothing is written): the caller then runs
+/// [`refresh`] with both documents.
+pub(crate) fn refresh_plan(
+    tx: &Transaction<'_>,
+    person: Id,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let key = person.to_string();
+    if !update_people(tx, &key, &plan_columns(Some(plan)), now)? {
+        return Ok(false);
+    }
+    sync_due(tx, &key, Some(plan))?;
+    sync_items(tx, &key, &plan_items(Some(plan)), Some(&PLAN_ITEM_KINDS))?;
+    Ok(true)
+}
+
+/// After an edit of the case document only: as [`refresh_plan`] for the projections derived
+/// from the case (names, number, status and open referrals on the caseload row, open onward
+/// referrals, the case's item ids).
+pub(crate) fn refresh_case(
+    tx: &Transaction<'_>,
+    person: Id,
+    case: &CaseRecord,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let key = person.to_string();
+    if !update_people(tx, &key, &case_columns(Some(case)), now)? {
+        return Ok(false);
+    }
+    sync_onward(tx, &key, Some(case))?;
+    sync_items(tx, &key, &case_items(Some(case)), Some(&CASE_ITEM_KINDS))?;
+    Ok(true)
+}
+
+/// A caseload-row column and its value.
+type Column = (&'static str, Value);
+
+/// The caseload-row columns derived from the plan.
+fn plan_columns(plan: Option<&Plan>) -> Vec<Column> {
     let next_due = plan
         .and_then(|p| {
             p.steps
@@ -41,70 +110,254 @@ pub(crate) fn refresh(
             .filter(|g| g.status == GoalStatus::Active)
             .count()
     });
-    let open_onward: Vec<&OnwardReferral> = case
+    vec![
+        ("next_step_due", text(next_due)),
+        ("active_goals", Value::Integer(active_goals as i64)),
+    ]
+}
+
+/// The caseload-row columns derived from the case.
+fn case_columns(case: Option<&CaseRecord>) -> Vec<Column> {
+    let d = case.map(|c| &c.demographics);
+    let status = case
+        .and_then(CaseRecord::current_episode)
+        .map(|e| e.status.code().to_string());
+    let open_onward = case.map_or(0, |c| {
+        c.onward_referrals
+            .iter()
+            .filter(|o| !o.status.is_final())
+            .count()
+    });
+    vec![
+        ("given_name", text(d.map(|d| d.given_name.clone()))),
+        ("family_name", text(d.map(|d| d.family_name.clone()))),
+        ("given_lc", text(d.map(|d| d.given_name.to_lowercase()))),
+        ("family_lc", text(d.map(|d| d.family_name.to_lowercase()))),
+        (
+            "date_of_birth",
+            text(d.and_then(|d| d.date_of_birth).map(|d| d.to_string())),
+        ),
+        (
+            "nhs_number",
+            text(
+                d.and_then(|d| d.nhs_number.as_ref())
+                    .map(|n| n.as_str().to_string()),
+            ),
+        ),
+        ("status", text(status)),
+        ("open_onward", Value::Integer(open_onward as i64)),
+    ]
+}
+
+fn text(value: Option<String>) -> Value {
+    value.map_or(Value::Null, Value::Text)
+}
+
+/// Sets `updated_at` and those of `columns` that differ on a person's caseload row; `false`
+/// when there is no row. Only changed columns are written, so the four indexes on names, NHS
+/// number and status are not touched by edits that leave them as they were.
+fn update_people(
+    tx: &Transaction<'_>,
+    key: &str,
+    columns: &[Column],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let current: Option<Vec<Value>> = tx
+        .prepare_cached(&format!(
+            "SELECT {} FROM people WHERE person_id = ?1",
+            names.join(", ")
+        ))?
+        .query_row(params![key], |r| {
+            (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect()
+        })
+        .optional()?;
+    let Some(current) = current else {
+        return Ok(false);
+    };
+    let mut set = vec!["updated_at = ?2".to_string()];
+    let mut args = vec![
+        Value::Text(key.to_string()),
+        Value::Integer(now.timestamp_millis()),
+    ];
+    for ((name, value), old) in columns.iter().zip(current) {
+        if *value != old {
+            args.push(value.clone());
+            set.push(format!("{name} = ?{}", args.len()));
+        }
+    }
+    tx.prepare_cached(&format!(
+        "UPDATE people SET {} WHERE person_id = ?1",
+        set.join(", ")
+    ))?
+    .execute(params_from_iter(args))?;
+    Ok(true)
+}
+
+/// Inserts a person's caseload row.
+fn insert_people(
+    tx: &Transaction<'_>,
+    key: &str,
+    columns: &[Column],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let marks: Vec<String> = (0..columns.len()).map(|i| format!("?{}", i + 3)).collect();
+    let mut args = vec![
+        Value::Text(key.to_string()),
+        Value::Integer(now.timestamp_millis()),
+    ];
+    args.extend(columns.iter().map(|(_, value)| value.clone()));
+    tx.prepare_cached(&format!(
+        "INSERT INTO people (person_id, updated_at, {}) VALUES (?1, ?2, {})",
+        names.join(", "),
+        marks.join(", ")
+    ))?
+    .execute(params_from_iter(args))?;
+    Ok(())
+}
+
+/// Brings a person's due items to exactly the plan's active goals with a target date and open
+/// steps with a due date, writing only rows that differ.
+fn sync_due(tx: &Transaction<'_>, key: &str, plan: Option<&Plan>) -> Result<()> {
+    let mut wanted: Vec<(String, [Value; 3])> = Vec::new();
+    if let Some(p) = plan {
+        for g in &p.goals {
+            if let (GoalStatus::Active, Some(t)) = (g.status, g.target_date) {
+                wanted.push((
+                    g.id.to_string(),
+                    [
+                        Value::Text("goal".into()),
+                        Value::Text(g.text.clone()),
+                        Value::Text(t.to_string()),
+                    ],
+                ));
+            }
+        }
+        for s in &p.steps {
+            if let (None, Some(t)) = (s.done_at, s.due) {
+                wanted.push((
+                    s.id.to_string(),
+                    [
+                        Value::Text("step".into()),
+                        Value::Text(s.text.clone()),
+                        Value::Text(t.to_string()),
+                    ],
+                ));
+            }
+        }
+    }
+    sync_rows(
+        tx,
+        key,
+        "SELECT item_id, kind, text, due FROM due_items WHERE person_id = ?1",
+        "INSERT OR REPLACE INTO due_items (item_id, person_id, kind, text, due)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "DELETE FROM due_items WHERE item_id = ?1",
+        wanted,
+    )
+}
+
+/// Brings a person's open onward referrals to exactly those of the case not in a final state,
+/// writing only rows that differ.
+fn sync_onward(tx: &Transaction<'_>, key: &str, case: Option<&CaseRecord>) -> Result<()> {
+    let wanted: Vec<(String, [Value; 3])> = case
         .map(|c| {
             c.onward_referrals
                 .iter()
                 .filter(|o| !o.status.is_final())
+                .map(|o| {
+                    (
+                        o.id.to_string(),
+                        [
+                            Value::Text(o.service.clone()),
+                            Value::Text(o.status.code().to_string()),
+                            Value::Integer(o.sent_at.timestamp_millis()),
+                        ],
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
-    tx.prepare_cached(
-        "INSERT INTO people (person_id, given_name, family_name, given_lc, family_lc, date_of_birth,
-            nhs_number, status, next_step_due, active_goals, open_onward, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
+    sync_rows(
+        tx,
         key,
-        d.map(|d| d.given_name.as_str()),
-        d.map(|d| d.family_name.as_str()),
-        d.map(|d| d.given_name.to_lowercase()),
-        d.map(|d| d.family_name.to_lowercase()),
-        d.and_then(|d| d.date_of_birth).map(|d| d.to_string()),
-        d.and_then(|d| d.nhs_number.as_ref()).map(|n| n.as_str()),
-        status,
-        next_due,
-        active_goals as i64,
-        open_onward.len() as i64,
-        now.timestamp_millis(),
-    ])?;
-    let mut due = tx.prepare_cached(
-        "INSERT OR REPLACE INTO due_items (item_id, person_id, kind, text, due) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
+        "SELECT referral_id, service, status, sent_at FROM open_onward WHERE person_id = ?1",
+        "INSERT OR REPLACE INTO open_onward (referral_id, person_id, service, status, sent_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "DELETE FROM open_onward WHERE referral_id = ?1",
+        wanted,
+    )
+}
+
+/// Brings a person's rows of a projection keyed by item id (id, person, three values) to
+/// exactly `wanted`: `select` lists the person's rows (id and the three values), `upsert`
+/// writes one row (id, person, values), `delete` removes one by id. Rows that already match
+/// are not written: these tables are keyed by random ids, so rewriting them all dirtied a page
+/// per row on every edit.
+fn sync_rows(
+    tx: &Transaction<'_>,
+    key: &str,
+    select: &str,
+    upsert: &str,
+    delete: &str,
+    wanted: Vec<(String, [Value; 3])>,
+) -> Result<()> {
+    let mut existing: HashMap<String, [Value; 3]> = tx
+        .prepare_cached(select)?
+        .query_map(params![key], |r| {
+            Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?]))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut write = tx.prepare_cached(upsert)?;
+    for (id, values) in wanted {
+        if existing.remove(&id).as_ref() == Some(&values) {
+            continue;
+        }
+        let [a, b, c] = values;
+        write.execute(params![id, key, a, b, c])?;
+    }
+    let mut remove = tx.prepare_cached(delete)?;
+    for id in existing.keys() {
+        remove.execute(params![id])?;
+    }
+    Ok(())
+}
+
+/// The plan's item ids and kinds, for the item index.
+fn plan_items(plan: Option<&Plan>) -> Vec<(String, &'static str)> {
+    let mut items = Vec::new();
     if let Some(p) = plan {
         for g in &p.goals {
             items.push((g.id.to_string(), "goal"));
             for e in &g.progress {
                 items.push((e.id.to_string(), "progress"));
             }
-            if let (GoalStatus::Active, Some(t)) = (g.status, g.target_date) {
-                due.execute(params![
-                    g.id.to_string(),
-                    key,
-                    "goal",
-                    g.text,
-                    t.to_string()
-                ])?;
-            }
         }
         for s in &p.steps {
             items.push((s.id.to_string(), "step"));
-            if let (None, Some(t)) = (s.done_at, s.due) {
-                due.execute(params![
-                    s.id.to_string(),
-                    key,
-                    "step",
-                    s.text,
-                    t.to_string()
-                ])?;
-            }
         }
         for m in &p.measures {
             items.push((m.id.to_string(), "measure"));
         }
+        // Items only a newer version can read are indexed too, so an edit addressed to one
+        // finds it and is refused with `Error::NewerVersion` rather than `NotFound`.
+        for n in p
+            .newer_items
+            .iter()
+            .filter(|n| PLAN_ITEM_KINDS.contains(&n.kind))
+        {
+            items.push((n.id.to_string(), n.kind));
+        }
     }
+    items
+}
+
+/// The case's item ids and kinds, for the item index.
+fn case_items(case: Option<&CaseRecord>) -> Vec<(String, &'static str)> {
+    let mut items = Vec::new();
     if let Some(c) = case {
-        let groups: [(&str, Vec<Id>); 6] = [
+        let groups: [(&str, Vec<Id>); 7] = [
             ("episode", c.episodes.iter().map(|x| x.id).collect()),
             (
                 "contact-attempt",
@@ -117,40 +370,46 @@ pub(crate) fn refresh(
             ),
             ("flag", c.flags.iter().map(|x| x.id).collect()),
             ("case-note", c.notes.iter().map(|x| x.id).collect()),
+            (
+                "onward-referral",
+                c.onward_referrals.iter().map(|x| x.id).collect(),
+            ),
         ];
         for (kind, ids) in groups {
             for id in ids {
                 items.push((id.to_string(), kind));
             }
         }
-        let mut onward = tx.prepare_cached(
-            "INSERT OR REPLACE INTO open_onward (referral_id, person_id, service, status, sent_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for o in &c.onward_referrals {
-            items.push((o.id.to_string(), "onward-referral"));
-        }
-        for o in open_onward {
-            onward.execute(params![
-                o.id.to_string(),
-                key,
-                o.service,
-                o.status.code(),
-                o.sent_at.timestamp_millis()
-            ])?;
+        for n in c
+            .newer_items
+            .iter()
+            .filter(|n| CASE_ITEM_KINDS.contains(&n.kind))
+        {
+            items.push((n.id.to_string(), n.kind));
         }
     }
-    sync_items(tx, &key, &items)?;
-    Ok(())
+    items
 }
 
 /// Brings a person's rows of the item index to exactly `items`, touching only rows that differ.
+/// With `only`, rows of other kinds are left alone (they come from the other document).
 /// Item ids are random keys, so one person's rows lie on dozens of pages: rewriting them all on
 /// every edit wrote about 400 KB per action at 250 people (`linkwork-bench`), this about 160 KB.
-fn sync_items(tx: &Transaction<'_>, key: &str, items: &[(String, &str)]) -> Result<()> {
-    let mut existing: std::collections::HashMap<String, String> = tx
+fn sync_items(
+    tx: &Transaction<'_>,
+    key: &str,
+    items: &[(String, &str)],
+    only: Option<&[&str]>,
+) -> Result<()> {
+    let mut existing: HashMap<String, String> = tx
         .prepare_cached("SELECT item_id, kind FROM items WHERE person_id = ?1")?
-        .query_map(params![key], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![key], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .filter(|row| match (row, only) {
+            (Ok((_, kind)), Some(kinds)) => kinds.contains(&kind.as_str()),
+            _ => true,
+        })
         .collect::<rusqlite::Result<_>>()?;
     let mut insert = tx.prepare_cached(
         "INSERT OR REPLACE INTO items (item_id, person_id, kind) VALUES (?1, ?2, ?3)",
@@ -182,7 +441,6 @@ pub(crate) fn remove(tx: &Transaction<'_>, person: Id) -> Result<()> {
 
 /// The person an item belongs to, and the item's kind.
 pub(crate) fn item_owner(conn: &Connection, item: Id) -> Result<Option<(Id, String)>> {
-    use rusqlite::OptionalExtension;
     let row: Option<(String, String)> = conn
         .prepare_cached("SELECT person_id, kind FROM items WHERE item_id = ?1")?
         .query_row(params![item.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -8,6 +8,7 @@
 
 mod cache;
 mod case_ops;
+mod checkpoint;
 mod erase;
 mod listeners;
 mod merge;
@@ -48,10 +49,12 @@ pub struct Store {
     readers: Mutex<Vec<Connection>>,
     /// The key every new connection is given. Each read holds it shared for its whole length,
     /// so [`Store::rekey`] (which takes it exclusively) waits for reads in flight.
-    key: RwLock<StoreKey>,
+    key: Arc<RwLock<StoreKey>>,
     listeners: listeners::Registry,
     /// The time (ms since the epoch) of this store's latest action; see [`Store::actor_now`].
     last_action_ms: AtomicI64,
+    /// Runs WAL checkpoints on its own thread, outside user actions (`checkpoint.rs`).
+    checkpointer: checkpoint::Checkpointer,
 }
 
 struct Writer {
@@ -184,6 +187,10 @@ impl Store {
             Some(u) => u,
             None => meta::require(&conn, "user")?,
         };
+        // Checkpoints run on the checkpointer's thread; the writer's own auto-checkpoint is
+        // only a safety net (see `checkpoint.rs`).
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES)?;
+        let key = Arc::new(RwLock::new(key.clone()));
         Ok(Store {
             path: path.to_path_buf(),
             info: StoreInfo {
@@ -198,7 +205,8 @@ impl Store {
             }),
             actor,
             readers: Mutex::new(Vec::new()),
-            key: RwLock::new(key.clone()),
+            checkpointer: checkpoint::Checkpointer::start(path.to_path_buf(), Arc::clone(&key)),
+            key,
             listeners: listeners::Registry::default(),
             last_action_ms: AtomicI64::new(0),
         })
@@ -281,8 +289,9 @@ impl Store {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] (field `key`) when the store is unencrypted or `new_key` is
-    /// [`StoreKey::unencrypted`] (neither is supported in place); storage errors (the store
-    /// then still opens with its old key).
+    /// [`StoreKey::unencrypted`] (neither is supported in place); storage errors (SQLCipher
+    /// rolls the re-key back, so the file still opens with its old key: drop this handle and
+    /// open the store again).
     pub fn rekey(&self, new_key: &StoreKey) -> Result<()> {
         let w = self.writer();
         let mut key = self.key.write().unwrap_or_else(|p| p.into_inner());
@@ -333,6 +342,8 @@ impl Store {
             Ok(v) => w.cache.observe_data_version(v),
             Err(_) => w.cache.clear(),
         }
+        // Every write starts here: the checkpointer runs once writes pause.
+        self.checkpointer.wrote();
         w
     }
 
@@ -424,11 +435,8 @@ impl Store {
                     person,
                 ));
             }
-            let other = match kind {
-                DocKind::Plan => DocKind::Case,
-                DocKind::Case => DocKind::Plan,
-            };
-            cache.ensure(&tx, person, other)?;
+            // Only the edited document is loaded: the projections derived from the other one
+            // cannot change (see `refresh_edited`).
             let doc = cache
                 .get_mut(person, kind)
                 .ok_or_else(|| Error::not_found("person", person))?;
@@ -450,7 +458,7 @@ impl Store {
                 Some(doc) => documents::append(&tx, person, kind, &bytes, doc),
                 None => Ok(()),
             }
-            .and_then(|()| refresh_person(&tx, cache, person, actor.now))
+            .and_then(|()| refresh_edited(&tx, cache, person, kind, actor.now))
             .and_then(|()| Ok(tx.commit()?));
             if let Err(e) = stored {
                 cache.evict(person, kind);
@@ -562,6 +570,37 @@ fn refresh_person(
         .map(case_doc::read)
         .transpose()?;
     projections::refresh(tx, person, plan.as_ref(), case.as_ref(), now)
+}
+
+/// Brings a person's projections in line after a local edit of one of their documents: only
+/// the projections derived from that document are read and written, so the other document is
+/// neither loaded nor read (equal to [`refresh_person`]: `tests/tests/projections.rs`).
+fn refresh_edited(
+    tx: &rusqlite::Transaction<'_>,
+    cache: &mut DocCache,
+    person: Id,
+    kind: DocKind,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let refreshed = match (kind, cache.get(person, kind)) {
+        (DocKind::Plan, Some(doc)) => {
+            projections::refresh_plan(tx, person, &plan_doc::read(doc)?, now)?
+        }
+        (DocKind::Case, Some(doc)) => {
+            projections::refresh_case(tx, person, &case_doc::read(doc)?, now)?
+        }
+        (_, None) => false,
+    };
+    if !refreshed {
+        // No caseload row yet (not expected once a person exists): refresh from both.
+        let other = match kind {
+            DocKind::Plan => DocKind::Case,
+            DocKind::Case => DocKind::Plan,
+        };
+        cache.ensure(tx, person, other)?;
+        refresh_person(tx, cache, person, now)?;
+    }
+    Ok(())
 }
 
 /// Refuses databases that are not linkwork stores, before anything is written to them.
