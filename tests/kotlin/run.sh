@@ -21,7 +21,7 @@
 #   LINKWORK_SKIP_ANDROID_DEMO=1  leave the Android demo's logic out
 #   KOTLIN_EXTRA_CP       extra classpath entries (':'-separated) for compile and run
 #   KOTLINC_FLAGS         extra kotlinc flags, e.g. "-Werror"
-#   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen already in the target dir)
+#   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen/linkwork already in the target dir)
 #   LINKWORK_BUILD_WORKSPACE=1 build the whole workspace as `cargo test --workspace` does (set by scripts/test.sh)
 #   LINKWORK_PROFILE      cargo profile dir, debug (default) or release
 #   LINKWORK_REPO         workspace root (default: two levels above this script)
@@ -63,6 +63,8 @@ if [[ ${LINKWORK_SKIP_BUILD:-0} != 1 ]]; then
     pkgs=(--workspace --all-targets)
   else
     pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG")
+    # the reference hub the demo's logic syncs with once
+    [[ ${LINKWORK_SKIP_ANDROID_DEMO:-0} == 1 ]] || pkgs+=(-p linkwork-cli)
   fi
   (cd "$REPO" && cargo build --locked "${release[@]}" "${pkgs[@]}")
 fi
@@ -141,11 +143,12 @@ if [[ " ${built[*]} " == *" binding suite "* ]]; then
   for cls in $MAIN_CLASSES; do run_main "$JAR" "$cls"; done
 fi
 if [[ " ${built[*]} " == *" android-demo logic "* ]]; then
-  # The demo syncs once with the reference hub (`linkwork sync serve`) when the CLI binary is at
-  # least as new as the library (a workspace build, as in scripts/test.sh); otherwise it skips.
+  # The demo syncs once with the reference hub (`linkwork sync serve`, built above with the
+  # library; with LINKWORK_SKIP_BUILD=1 whatever binary is there, like the library). Without a
+  # binary that one test reports SKIP.
   demo_opts=()
   cli=$LIBDIR/linkwork
-  if [[ -x $cli && ! $LIBDIR/lib$LIBNAME.so -nt $cli ]]; then demo_opts+=(-Dlinkwork.cli="$cli"); fi
+  [[ -x $cli ]] && demo_opts+=(-Dlinkwork.cli="$cli")
   for cls in $DEMO_MAIN_CLASSES; do run_main "$DEMO_JAR" "$cls" "${demo_opts[@]}"; done
 fi
 step "done, exit code $rc"

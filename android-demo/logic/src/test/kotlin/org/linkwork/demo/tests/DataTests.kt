@@ -158,10 +158,7 @@ object DataTests {
     }
 
     private fun referenceHub() = world { coroutineScope {
-        if (cli == null) {
-            println("    skipped: no current linkwork binary (run.sh passes -Dlinkwork.cli after a workspace build)")
-            return@coroutineScope
-        }
+        if (cli == null) throw Skipped("no current linkwork binary (run.sh passes -Dlinkwork.cli after a workspace build)")
         val key = File(dir, "hub.key").path
         val db = File(dir, "hub.db").path
         linkwork("key", "new", "--out", key)

@@ -9,6 +9,9 @@ import org.linkwork.uniffiEnsureInitialized
 /** A named test body. */
 class DemoTest(val name: String, val body: () -> Unit)
 
+/** Thrown by a test that cannot run here; the runner reports it as skipped, with [reason]. */
+class Skipped(val reason: String) : Exception(reason)
+
 /** Every test of the demo's logic, in run order. */
 object DemoTests {
     init {
@@ -22,6 +25,7 @@ object DemoTests {
 fun main() {
     var passed = 0
     var failed = 0
+    var skipped = 0
     val tests = try {
         DemoTests.all
     } catch (t: Throwable) {
@@ -36,12 +40,15 @@ fun main() {
             test.body()
             passed++
             println("PASS demo: ${test.name} (${(System.nanoTime() - started) / 1_000_000} ms)")
+        } catch (s: Skipped) {
+            skipped++
+            println("SKIP demo: ${test.name}: ${s.reason}")
         } catch (t: Throwable) {
             failed++
             println("FAIL demo: ${test.name}: $t")
             t.printStackTrace(System.out)
         }
     }
-    println("$passed passed, $failed failed")
+    println("$passed passed, $failed failed" + if (skipped > 0) " ($skipped skipped)" else "")
     exitProcess(if (failed == 0) 0 else 1)
 }
