@@ -7,6 +7,7 @@
 //! The delays and the child's actions come from one seed, printed at the start; rerun a failure
 //! with `LINKWORK_CRASH_SEED=<seed>`.
 #![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
