@@ -101,13 +101,16 @@ fn empty_link_worker_store(path: &Path) -> Store {
     open_store(path).expect("open a copy of the template store")
 }
 
+/// A person's plan and case documents as exported bytes (`None`: missing or not readable).
+type PersonDocs = (Id, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// What a store holds and shows: the caseload projection, every person's documents as
 /// exported bytes (records and history are read from these), erasures and storage sizes. Equal
 /// fingerprints mean nothing observable changed.
 #[derive(Debug, PartialEq)]
 pub struct Fingerprint {
     caseload: Vec<CaseloadEntry>,
-    docs: Vec<(Id, Option<Vec<u8>>, Option<Vec<u8>>)>,
+    docs: Vec<PersonDocs>,
     erased: Vec<(Id, chrono::DateTime<chrono::Utc>)>,
     sizes: (i64, i64, i64),
 }
