@@ -402,7 +402,9 @@ impl From<lw::CaseNote> for CaseNote {
 pub struct CaseRecord {
     /// Demographics.
     pub demographics: Demographics,
-    /// Episodes, oldest first; the last is the current one.
+    /// Episodes, oldest first; the last is the current one, unless `newer_items` lists an
+    /// episode opened later (written by a newer app version): then the current episode is one
+    /// this build cannot show, and actions on it fail with `Conflict`.
     pub episodes: Vec<Episode>,
     /// Contact attempts, oldest first.
     pub contact_attempts: Vec<ContactAttempt>,
@@ -416,6 +418,9 @@ pub struct CaseRecord {
     pub flags: Vec<Flag>,
     /// Case notes, oldest first.
     pub notes: Vec<CaseNote>,
+    /// Items left out above because a newer app version wrote them with codes this build does
+    /// not know (kept untouched in the document).
+    pub newer_items: Vec<super::NewerItem>,
 }
 
 impl From<lw::CaseRecord> for CaseRecord {
@@ -429,6 +434,7 @@ impl From<lw::CaseRecord> for CaseRecord {
             onward_referrals: list(c.onward_referrals),
             flags: list(c.flags),
             notes: list(c.notes),
+            newer_items: list(c.newer_items),
         }
     }
 }

@@ -402,6 +402,35 @@ pub struct Plan {
     pub review_date: Option<String>,
     /// Outcome-measure responses, oldest first.
     pub measures: Vec<MeasureResponse>,
+    /// Goals, steps and measure responses left out above because a newer app version wrote
+    /// them with codes this build does not know; kept untouched in the document. Show them as
+    /// "needs a newer version of the app"; editing one fails with `Conflict`.
+    pub newer_items: Vec<NewerItem>,
+}
+
+/// An item written by a newer app version with a code this build does not know.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct NewerItem {
+    /// `goal`, `step`, `measure`, `episode`, `contact-attempt`, `consent`, `consultation`,
+    /// `onward-referral`, `flag`, `status-change` or `onward-change`.
+    pub kind: String,
+    /// The item's id.
+    pub id: String,
+    /// When it was created, opened or recorded, when this build can read that.
+    pub at: Option<SystemTime>,
+    /// For a consent record: the record it supersedes (no longer in force).
+    pub supersedes: Option<String>,
+}
+
+impl From<lw::NewerItem> for NewerItem {
+    fn from(n: lw::NewerItem) -> Self {
+        NewerItem {
+            kind: n.kind.to_string(),
+            id: n.id.to_string(),
+            at: opt_instant(n.at),
+            supersedes: n.supersedes.map(|s| s.to_string()),
+        }
+    }
 }
 
 impl From<lw::Plan> for Plan {
@@ -414,6 +443,7 @@ impl From<lw::Plan> for Plan {
             steps: list(p.steps),
             review_date: opt_date_text(p.review_date),
             measures: list(p.measures),
+            newer_items: list(p.newer_items),
         }
     }
 }
