@@ -70,8 +70,8 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         }
     }
 
-    /// A hash of everything under `obj`: keys, scalar values, text, nested maps and lists (the
-    /// value each key shows). Equal content gives equal hashes within one build.
+    /// A hash of everything under `obj`: keys, scalar values, text, nested maps and lists, and
+    /// every concurrent value of a map key. Equal content gives equal hashes within one build.
     pub(crate) fn fingerprint(&self, obj: &ObjId) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.hash_object(obj, &mut h, 0);
@@ -86,15 +86,23 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         }
         match self.doc.object_type(obj) {
             Ok(ObjType::Map) | Ok(ObjType::Table) => {
-                for item in self.doc.map_range(obj, ..) {
-                    item.key.hash(h);
-                    self.hash_value(&item.value, &item.id(), h, depth);
+                for key in self.doc.keys(obj) {
+                    key.hash(h);
+                    for (value, id) in self.doc.get_all(obj, key.as_str()).unwrap_or_default() {
+                        self.hash_value(&value, &id, h, depth);
+                    }
                 }
             }
             Ok(ObjType::List) => {
                 for item in self.doc.list_range(obj, ..) {
                     item.index.hash(h);
-                    self.hash_value(&item.value, &item.id(), h, depth);
+                    match item.value {
+                        ValueRef::Scalar(s) => format!("{s:?}").hash(h),
+                        ValueRef::Object(t) => {
+                            format!("{t:?}").hash(h);
+                            self.hash_object(&item.id(), h, depth + 1);
+                        }
+                    }
                 }
             }
             Ok(ObjType::Text) => self.doc.text(obj).unwrap_or_default().hash(h),
@@ -102,10 +110,10 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         }
     }
 
-    fn hash_value(&self, value: &ValueRef<'_>, id: &ObjId, h: &mut impl Hasher, depth: usize) {
+    fn hash_value(&self, value: &Value<'_>, id: &ObjId, h: &mut impl Hasher, depth: usize) {
         match value {
-            ValueRef::Scalar(s) => format!("{:?}", s).hash(h),
-            ValueRef::Object(t) => {
+            Value::Scalar(s) => format!("{:?}", s.as_ref()).hash(h),
+            Value::Object(t) => {
                 format!("{t:?}").hash(h);
                 self.hash_object(id, h, depth + 1);
             }
