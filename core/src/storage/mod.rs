@@ -144,15 +144,25 @@ pub(crate) fn damaged(e: Error) -> Error {
 }
 
 /// Copies every page in the WAL into the main file and empties the WAL (`wal_checkpoint
-/// (TRUNCATE)`), retrying a few times while a reader holds an old snapshot. Returns whether it
-/// completed. With secure delete on, this is what makes deleted rows leave the file: the zeroed
-/// pages replace the old ones in the main file, and the WAL that still held them is emptied.
+/// (TRUNCATE)`), retrying a few times while a reader holds an old snapshot or another
+/// connection is checkpointing. Returns whether it completed. With secure delete on, this is
+/// what makes deleted rows leave the file: the zeroed pages replace the old ones in the main
+/// file, and the WAL that still held them is emptied.
 pub(crate) fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
-    for _ in 0..3 {
-        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-        if busy == 0 {
-            return Ok(true);
+    for attempt in 0..5u32 {
+        match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) => {}
+            Err(e) => return Err(e.into()),
         }
+        std::thread::sleep(Duration::from_millis(10 << attempt));
     }
     Ok(false)
 }

@@ -34,9 +34,11 @@ impl Store {
             cache.evict(person, DocKind::Case);
             // Secure delete zeroed the freed cells and pages; the checkpoint writes them over
             // the old pages in the main file and empties the WAL that still held the old ones.
-            // A reader holding an old snapshot for longer (busy timeout, three tries) delays
-            // that to the next checkpoint; the erasure itself is committed either way.
-            storage::checkpoint_truncate(conn)?;
+            // A reader holding an old snapshot for longer (busy timeout, five tries) delays
+            // that to the next checkpoint (the store's checkpointer truncates the WAL when
+            // writes pause). The erasure itself is committed: a failed checkpoint is not an
+            // error of the erasure.
+            let _wiped = storage::checkpoint_truncate(conn);
         }
         self.listeners.notify(&[person]);
         Ok(())
