@@ -10,7 +10,9 @@ use linkwork_core::model::{CaseloadQuery, NewConsultation, NewProgress, NewStore
 use linkwork_core::{Id, Store};
 
 use crate::gen::{self, prose, Person, Rng};
-use crate::support::{copy_db, db_bytes, e, ms, out, pct, sync_retrying, written, Converged, Res};
+use crate::support::{
+    copy_db, db_bytes, e, key, ms, out, pct, raw_open, sync_retrying, written, Converged, Res,
+};
 
 /// How many people a week offline touches on each device, and how many edits in all.
 pub const WEEK_PEOPLE: usize = 60;
@@ -65,7 +67,7 @@ pub fn generate(n: usize, db: &Path, from: Option<&Path>) -> Res<()> {
         None => Vec::new(),
     };
     let store = if from.is_some() {
-        Store::open(&tmp, &linkwork_core::StoreKey::unencrypted()).map_err(e)?
+        Store::open(&tmp, &key()?).map_err(e)?
     } else {
         Store::create(
             &tmp,
@@ -74,7 +76,7 @@ pub fn generate(n: usize, db: &Path, from: Option<&Path>) -> Res<()> {
                 role: Role::LinkWorker,
                 person: None,
             },
-            &linkwork_core::StoreKey::unencrypted(),
+            &key()?,
         )
         .map_err(e)?
     };
@@ -113,7 +115,7 @@ fn scratch(db: &Path) -> Res<(tempfile::TempDir, PathBuf)> {
 pub fn action(db: &Path, count: usize) -> Res<()> {
     let people = read_ids(&ids_path(db))?;
     let (_dir, path) = scratch(db)?;
-    let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+    let store = Store::open(&path, &key()?).map_err(e)?;
     let mut r = Rng::new(77);
     let progress = |r: &mut Rng, goal: Id| -> Res<f64> {
         let note = (r.below(2) == 0).then(|| prose(r, 80));
@@ -156,7 +158,7 @@ pub fn action(db: &Path, count: usize) -> Res<()> {
 pub fn open(db: &Path) -> Res<()> {
     let (_dir, path) = scratch(db)?;
     let t = Instant::now();
-    let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+    let store = Store::open(&path, &key()?).map_err(e)?;
     let open_ms = ms(t.elapsed());
     let t = Instant::now();
     let screen = store
@@ -183,7 +185,7 @@ pub fn open(db: &Path) -> Res<()> {
 pub fn record(db: &Path, count: usize) -> Res<()> {
     let people = read_ids(&ids_path(db))?;
     let (_dir, path) = scratch(db)?;
-    let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+    let store = Store::open(&path, &key()?).map_err(e)?;
     let mut times = Vec::with_capacity(count);
     let mut plan_times = Vec::with_capacity(count);
     for i in 0..count {
@@ -206,7 +208,7 @@ pub fn record(db: &Path, count: usize) -> Res<()> {
 
 /// Bytes of each table and index (SQLite's dbstat), largest first.
 fn dbstat(path: &Path) -> Res<Vec<(String, i64)>> {
-    let conn = rusqlite::Connection::open(path).map_err(e)?;
+    let conn = raw_open(path, None)?;
     let mut stmt = conn
         .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
         .map_err(e)?;
@@ -217,7 +219,7 @@ fn dbstat(path: &Path) -> Res<Vec<(String, i64)>> {
 }
 
 fn pragma(path: &Path, name: &str) -> Res<i64> {
-    let conn = rusqlite::Connection::open(path).map_err(e)?;
+    let conn = raw_open(path, None)?;
     conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
         .map_err(e)
 }
@@ -228,7 +230,7 @@ pub fn size(db: &Path) -> Res<()> {
     let (dir, path) = scratch(db)?;
     let before = db_bytes(&path);
     let (snap, changes, rows) = {
-        let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+        let store = Store::open(&path, &key()?).map_err(e)?;
         store.storage_sizes().map_err(e)?
     };
     out("before_per_person", before as f64 / n);
@@ -239,7 +241,7 @@ pub fn size(db: &Path) -> Res<()> {
     }
     let t = Instant::now();
     let (snap, changes) = {
-        let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+        let store = Store::open(&path, &key()?).map_err(e)?;
         store.compact().map_err(e)?;
         let open_bytes = db_bytes(&path);
         out("after_open_per_person", open_bytes as f64 / n);
@@ -250,7 +252,7 @@ pub fn size(db: &Path) -> Res<()> {
     {
         // Full records once every document is one snapshot (no pending change rows).
         let people = read_ids(&ids_path(db))?;
-        let store = Store::open(&path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+        let store = Store::open(&path, &key()?).map_err(e)?;
         let mut compacted = Vec::new();
         for i in 0..100 {
             let p = people[spread(i, people.len())];
@@ -272,7 +274,7 @@ pub fn size(db: &Path) -> Res<()> {
         out(&format!("after_table:{name}"), *bytes as f64 / n);
     }
     let vacuumed = dir.path().join("vacuumed.db");
-    let conn = rusqlite::Connection::open(&path).map_err(e)?;
+    let conn = raw_open(&path, None)?;
     conn.execute("VACUUM INTO ?1", [vacuumed.to_string_lossy()])
         .map_err(e)?;
     out("vacuumed_per_person", db_bytes(&vacuumed) as f64 / n);
@@ -305,7 +307,7 @@ pub fn sync_new(db: &Path, pair: &Path) -> Res<()> {
     let (a_path, b_path) = (pair.join("a.db"), pair.join("b.db"));
     copy_db(db, &a_path)?;
     let _ = std::fs::remove_file(&b_path);
-    let a = Store::open(&a_path, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+    let a = Store::open(&a_path, &key()?).map_err(e)?;
     let b = Store::create(
         &b_path,
         NewStore {
@@ -313,7 +315,7 @@ pub fn sync_new(db: &Path, pair: &Path) -> Res<()> {
             role: Role::LinkWorker,
             person: None,
         },
-        &linkwork_core::StoreKey::unencrypted(),
+        &key()?,
     )
     .map_err(e)?;
     let t = Instant::now();
@@ -343,8 +345,8 @@ fn open_pair(pair: &Path) -> Res<(tempfile::TempDir, Store, Store, Vec<Person>)>
     copy_db(&pair.join("a.db"), &a)?;
     copy_db(&pair.join("b.db"), &b)?;
     let people = read_ids(&pair.join("a.ids"))?;
-    let a = Store::open(&a, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
-    let b = Store::open(&b, &linkwork_core::StoreKey::unencrypted()).map_err(e)?;
+    let a = Store::open(&a, &key()?).map_err(e)?;
+    let b = Store::open(&b, &key()?).map_err(e)?;
     Ok((dir, a, b, people))
 }
 

@@ -59,7 +59,15 @@ fn median_of(runs: &[Fig]) -> Fig {
 pub fn cache_dir() -> PathBuf {
     std::env::var_os("LINKWORK_BENCH_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("linkwork-bench-v{GEN_VERSION}")))
+        .unwrap_or_else(|| {
+            // Encrypted and plain caseloads are cached apart (`LINKWORK_BENCH_PLAIN`).
+            let kind = if crate::support::plain() {
+                ""
+            } else {
+                "-sqlcipher"
+            };
+            std::env::temp_dir().join(format!("linkwork-bench-v{GEN_VERSION}{kind}"))
+        })
 }
 
 fn path_str(p: &Path) -> Res<&str> {

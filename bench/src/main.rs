@@ -13,8 +13,10 @@
 //! - `prepare [sizes]`: only generate (and cache) the caseloads;
 //! - `all`: everything.
 //!
-//! Generated caseloads are cached in `$TMPDIR/linkwork-bench-v<N>` (`LINKWORK_BENCH_CACHE`
-//! overrides; `LINKWORK_BENCH_FRESH=1` regenerates). Sync scenarios run up to 1,000 people;
+//! Every database is encrypted with SQLCipher, as in a deployment, the raw baseline's with the
+//! same key; `LINKWORK_BENCH_PLAIN=1` runs on plain SQLite files instead. Generated caseloads
+//! are cached in `$TMPDIR/linkwork-bench-v<N>-sqlcipher` (plain: `…-v<N>`;
+//! `LINKWORK_BENCH_CACHE` overrides; `LINKWORK_BENCH_FRESH=1` regenerates). Sync scenarios run up to 1,000 people;
 //! `LINKWORK_BENCH_SYNC_ALL=1` runs them at every size.
 
 mod caseload;
@@ -54,6 +56,15 @@ fn caseloads(sizes: &[usize], linkwork: bool, raw: bool) -> Res<()> {
     for n in sizes {
         cached.push((*n, harness::caseload(*n, fresh)?));
     }
+    println!();
+    println!(
+        "Files: {}",
+        if support::plain() {
+            "plain SQLite for linkwork and the raw baseline (LINKWORK_BENCH_PLAIN)"
+        } else {
+            "linkwork's stores and the raw baseline's databases encrypted with SQLCipher, one key"
+        }
+    );
     let mut all = Vec::new();
     for (n, (db, gen)) in cached {
         let f = harness::measure(n, &db, gen, linkwork, raw, sync_all || n <= SYNC_UP_TO)?;

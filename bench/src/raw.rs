@@ -21,7 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::caseload::{ids_path, read_ids, spread, WEEK_EDITS, WEEK_PEOPLE};
 use crate::gen::{prose, Person, Rng};
-use crate::support::{copy_db, db_bytes, e, ms, out, pct, written, Res};
+use crate::support::{copy_db, db_bytes, e, ms, out, pct, raw_open, written, Res};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, snapshot BLOB NOT NULL) STRICT;
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRI
 
 /// Opens (creating if needed) a raw database with linkwork's pragmas.
 fn connect(path: &Path) -> Res<Connection> {
-    let conn = Connection::open(path).map_err(e)?;
+    let conn = raw_open(path, None)?;
     conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(e)?;
@@ -112,8 +112,7 @@ pub fn build(db: &Path, dir: &Path) -> Res<()> {
         let _ = std::fs::remove_file(p);
     }
     // linkwork's own tables, read as stored (the bench's one dependency on the store layout).
-    let src =
-        Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(e)?;
+    let src = raw_open(db, Some(rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY))?;
     let mut m = connect(&mirror)?;
     let mut c = connect(&compacted)?;
     let mut u = connect(&changes)?;

@@ -1,7 +1,7 @@
 //! Shared set-up: stores in a temporary directory, generated people, an in-memory session.
 
 use linkwork_core::model::{NewGoal, NewPerson, NewStep, NewStore, Role, StepOwner};
-use linkwork_core::{Id, Store, SyncStats};
+use linkwork_core::{Id, Store, StoreKey, SyncStats};
 
 /// Errors as text: a benchmark only reports them.
 pub type Res<T> = Result<T, String>;
@@ -9,6 +9,46 @@ pub type Res<T> = Result<T, String>;
 /// Maps any displayable error to text.
 pub fn e<E: std::fmt::Display>(err: E) -> String {
     err.to_string()
+}
+
+/// A fixed key for every database the bench makes (a benchmark's data is synthetic).
+const BENCH_KEY: [u8; 32] = [
+    0x6c, 0x69, 0x6e, 0x6b, 0x77, 0x6f, 0x72, 0x6b, 0x2d, 0x62, 0x65, 0x6e, 0x63, 0x68, 0x2d, 0x6b,
+    0x65, 0x79, 0x2d, 0x6f, 0x6e, 0x6c, 0x79, 0x2d, 0x66, 0x6f, 0x72, 0x2d, 0x74, 0x65, 0x73, 0x74,
+];
+
+/// Whether the bench runs on plain SQLite files (`LINKWORK_BENCH_PLAIN` set) instead of
+/// SQLCipher-encrypted ones, as a deployment uses.
+pub fn plain() -> bool {
+    std::env::var_os("LINKWORK_BENCH_PLAIN").is_some()
+}
+
+/// The key of every linkwork store the bench makes: encrypted (SQLCipher) unless [`plain`].
+pub fn key() -> Res<StoreKey> {
+    if plain() {
+        Ok(StoreKey::unencrypted())
+    } else {
+        StoreKey::from_bytes(&BENCH_KEY).map_err(e)
+    }
+}
+
+/// Opens a database with plain rusqlite (the raw baseline, or reading a store's tables), keyed
+/// like the bench's stores, so the baseline pays for the same encryption.
+pub fn raw_open(
+    path: &std::path::Path,
+    flags: Option<rusqlite::OpenFlags>,
+) -> Res<rusqlite::Connection> {
+    let conn = match flags {
+        Some(f) => rusqlite::Connection::open_with_flags(path, f),
+        None => rusqlite::Connection::open(path),
+    }
+    .map_err(e)?;
+    if !plain() {
+        let hex: String = BENCH_KEY.iter().map(|b| format!("{b:02x}")).collect();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\""))
+            .map_err(e)?;
+    }
+    Ok(conn)
 }
 
 /// A new store in `dir`.
@@ -20,7 +60,7 @@ pub fn store(dir: &std::path::Path, name: &str, role: Role, person: Option<Id>) 
             role,
             person,
         },
-        &linkwork_core::StoreKey::unencrypted(),
+        &key()?,
     )
     .map_err(e)
 }
