@@ -41,6 +41,18 @@ fn a_new_device_holds_the_caseload_as_the_sender_stored_it() {
     let (b_snapshots, b_changes, b_rows) = b.storage_sizes().unwrap();
     assert_eq!((b_changes, b_rows), (0, 0));
     assert_eq!(b_snapshots, a_snapshots + a_changes);
+    let far = date(2100, 1, 1);
+    let projections = |s: &linkwork_core::Store| {
+        (
+            caseload_view(s),
+            s.due(far).unwrap(),
+            s.open_onward_referrals().unwrap(),
+        )
+    };
+    let received = projections(&b);
+    b.rebuild_projections().unwrap();
+    assert_eq!(received, projections(&b), "projections as rebuilt");
+    assert_eq!(received, projections(&a), "projections as the sender's");
 
     // The received documents take edits, sync back and compact like any other.
     for (i, p) in people.iter().enumerate() {

@@ -42,6 +42,25 @@ fn shared_caseload(dir: &Dir) -> (Store, Store, Vec<Planned>) {
     (a, b, planned)
 }
 
+/// The projections a sync left (caseload list, due items, open onward referrals) are those a
+/// rebuild from the documents gives.
+#[track_caller]
+fn assert_projections_as_rebuilt(s: &Store) {
+    let far = date(2100, 1, 1);
+    let before = (
+        caseload_view(s),
+        s.due(far).unwrap(),
+        s.open_onward_referrals().unwrap(),
+    );
+    s.rebuild_projections().unwrap();
+    let after = (
+        caseload_view(s),
+        s.due(far).unwrap(),
+        s.open_onward_referrals().unwrap(),
+    );
+    assert_eq!(before, after, "projections of {}", s.info().user);
+}
+
 /// A week's edits of one person on one device: both documents, several changes each.
 fn week_of_edits(s: &Store, p: &Planned, round: usize) {
     progress(s, p.goal, (round % 10) as u8);
@@ -159,6 +178,8 @@ fn a_week_offline_on_two_devices_converges_in_one_session() {
         ended.messages
     );
     assert_converged(&[&a, &b]);
+    assert_projections_as_rebuilt(&a);
+    assert_projections_as_rebuilt(&b);
     for p in &planned {
         let record = a.person(p.person).unwrap();
         let notes = record.case.as_ref().map_or(0, |c| c.notes.len());
@@ -210,6 +231,8 @@ fn a_change_waiting_for_its_dependency_survives_eviction_within_a_message() {
         ended.messages
     );
     assert_converged(&[&a, &b]);
+    // Only plans changed: the sync refreshed the plans' projections alone.
+    assert_projections_as_rebuilt(&a);
     assert_eq!(
         progress_ids(&a, last.person, last.goal),
         progress_ids(&b, last.person, last.goal)

@@ -304,8 +304,8 @@ impl Store {
     }
 
     /// Refreshes the projections of the person whose documents `learned` holds the new content
-    /// of. The other document, when only one changed, is read from the cache (loaded if
-    /// needed).
+    /// of. When only one of their documents changed, only the projections derived from it are
+    /// rewritten and the other document is neither loaded nor read (as for a local edit).
     fn refresh_learned(
         &self,
         tx: &Transaction<'_>,
@@ -320,6 +320,10 @@ impl Store {
             (None, None) => return Ok(()),
             (Some(plan), Some(case)) => (Some(plan), Some(case)),
             (Some(plan), None) => {
+                if projections::refresh_plan(tx, person, &plan, now)? {
+                    return Ok(());
+                }
+                // No caseload row yet (a patient store receiving its plan): every projection.
                 let case = if cache.ensure(tx, person, DocKind::Case)? {
                     cache
                         .get(person, DocKind::Case)
@@ -331,6 +335,9 @@ impl Store {
                 (Some(plan), case)
             }
             (None, Some(case)) => {
+                if projections::refresh_case(tx, person, &case, now)? {
+                    return Ok(());
+                }
                 let plan = if cache.ensure(tx, person, DocKind::Plan)? {
                     cache
                         .get(person, DocKind::Plan)
