@@ -26,7 +26,11 @@ const TRIALS: u64 = 120;
 /// A new store every this many trials, so each stays small enough to check whole every time.
 const TRIALS_PER_STORE: u64 = 20;
 /// Kill delays are uniform in 0..this many milliseconds (opening the store included).
-const MAX_DELAY_MS: u64 = 120;
+const MAX_DELAY_MS: u64 = 200;
+/// Kills of a writer creating its store on first run.
+const CREATE_TRIALS: u64 = 40;
+/// Their delays: uniform in 0..this many milliseconds (creating takes a few).
+const MAX_CREATE_DELAY_MS: u64 = 40;
 
 /// The key of the stores in this test: encrypted, as on a phone (the child uses the same).
 const KEY: [u8; 32] = *b"crash-safety-test-key-32-bytes!!";
@@ -126,8 +130,9 @@ fn number(text: &str, prefix: &str) -> u64 {
         .unwrap_or_else(|| panic!("{text:?} is not {prefix:?} followed by a number"))
 }
 
-/// Runs the child once for about `delay_ms`, kills it, and returns the edits it reported.
-fn run_child(path: &Path, seed: u64, delay_ms: u64) -> Vec<Edit> {
+/// Runs the child once for about `delay_ms`, kills it, and returns whether it reported creating
+/// the store, and the edits it reported.
+fn run_child(path: &Path, seed: u64, delay_ms: u64) -> (bool, Vec<Edit>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash_writer"))
         .arg(path)
         .arg(seed.to_string())
@@ -156,10 +161,18 @@ fn run_child(path: &Path, seed: u64, delay_ms: u64) -> Vec<Edit> {
         .read_to_string(&mut out)
         .unwrap();
     // A line cut by the kill has no newline and was never a promise.
-    out.split_inclusive('\n')
+    let lines: Vec<&str> = out
+        .split_inclusive('\n')
         .filter(|l| l.ends_with('\n'))
-        .map(|l| parse_line(l.trim_end()))
-        .collect()
+        .map(str::trim_end)
+        .collect();
+    let created = lines.first() == Some(&"created");
+    let edits = lines
+        .iter()
+        .filter(|l| **l != "created")
+        .map(|l| parse_line(l))
+        .collect();
+    (created, edits)
 }
 
 /// Every list a projection serves, with the refresh time left out.
@@ -270,8 +283,8 @@ fn check_store(store: &Store, reported: &[Edit], context: &str) {
     );
 }
 
-#[test]
-fn killed_writers_leave_whole_edits_and_lose_none_reported() {
+/// The run's seed: `LINKWORK_CRASH_SEED`, or the clock; printed either way.
+fn seed() -> u64 {
     let seed = std::env::var("LINKWORK_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -282,6 +295,51 @@ fn killed_writers_leave_whole_edits_and_lose_none_reported() {
                 .as_nanos() as u64
         });
     println!("crash_safety seed: {seed} (rerun with LINKWORK_CRASH_SEED={seed})");
+    seed
+}
+
+/// Killed while creating its store on first run, an app must find either a store that opens or
+/// a path where it can create one: never a file it can neither open nor create over.
+#[test]
+fn a_writer_killed_while_creating_its_store_leaves_one_that_opens_or_can_be_created() {
+    let seed = seed();
+    let mut rng = Rng(seed | 1);
+    let dir = TestDir::new();
+    let mut opened = 0;
+    for trial in 0..CREATE_TRIALS {
+        let path = dir.path(&format!("first-run-{trial}.db"));
+        let delay = rng.below(MAX_CREATE_DELAY_MS);
+        let (created, edits) = run_child(&path, rng.below(1_000_000), delay);
+        let context = format!("seed {seed}, trial {trial} (killed after {delay} ms)");
+        match open_store(&path) {
+            Ok(store) => {
+                opened += 1;
+                check_store(&store, &edits, &context);
+            }
+            Err(open) => {
+                assert!(!created, "{context}: a created store does not open: {open}");
+                if let Err(create) = Store::create(
+                    &path,
+                    NewStore {
+                        user: "sam".into(),
+                        role: Role::LinkWorker,
+                        person: None,
+                    },
+                    &key(),
+                ) {
+                    panic!(
+                        "{context}: the store neither opens ({open}) nor can be created ({create})"
+                    );
+                }
+            }
+        }
+    }
+    println!("{CREATE_TRIALS} kills while creating: {opened} stores opened");
+}
+
+#[test]
+fn killed_writers_leave_whole_edits_and_lose_none_reported() {
+    let seed = seed();
     let mut rng = Rng(seed | 1);
     let dir = TestDir::new();
     let mut total_edits = 0;
@@ -296,7 +354,7 @@ fn killed_writers_leave_whole_edits_and_lose_none_reported() {
         }
         let delay = rng.below(MAX_DELAY_MS);
         let child_seed = rng.below(1_000_000);
-        let edits = run_child(&path, child_seed, delay);
+        let (_, edits) = run_child(&path, child_seed, delay);
         if edits.is_empty() {
             kills_before_first_edit += 1;
         }

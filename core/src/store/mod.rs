@@ -76,7 +76,8 @@ impl Store {
     /// `key` is [`StoreKey::unencrypted`]).
     ///
     /// # Errors
-    /// [`Error::AlreadyExists`] when a store (or any non-empty database) is already there;
+    /// [`Error::AlreadyExists`] when a store (or any non-empty database) is already there (a
+    /// store whose creation a crash cut off, with no identity and no data yet, is finished);
     /// [`Error::InvalidInput`] for an empty user, or a person given for a link-worker store or
     /// missing for a patient store; [`Error::EncryptionUnavailable`] for a key in a build
     /// without encryption; storage errors.
@@ -98,11 +99,18 @@ impl Store {
             _ => {}
         }
         let path = path.as_ref();
-        if path.exists() && std::fs::metadata(path)?.len() > 0 {
+        // A creation that a crash cut off left a file with no identity and no data: finish it
+        // rather than leave a file that neither opens nor can be created over.
+        if path.exists()
+            && std::fs::metadata(path)?.len() > 0
+            && !storage::connect(path, false, key)
+                .and_then(|c| meta::is_unfinished_store(&c))
+                .unwrap_or(false)
+        {
             return Err(Error::AlreadyExists);
         }
         let mut conn = storage::connect(path, true, key)?;
-        if !meta::is_empty_database(&conn)? {
+        if !meta::is_unfinished_store(&conn)? {
             return Err(Error::AlreadyExists);
         }
         storage::configure(&conn)?;

@@ -4,6 +4,9 @@
 //!
 //!   crash_writer <store path> <seed>
 //!
+//! Without a store at the path it creates one first, as an app does on first run, and prints
+//! `created` once that returned.
+//!
 //! Every action writes a recognisable unit whose fields all derive from its number `n`, so the
 //! parent can tell a whole unit from a half-applied one: a person `G<n> F<n>` with a referral
 //! reason `r<n>` (two documents in one commit), a goal `goal <n>` / `detail <n>`, progress with
@@ -21,7 +24,15 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("usage: crash_writer <store> <seed>");
     let seed: u64 = args.next().and_then(|s| s.parse().ok()).expect("a seed");
-    let store = open_store(std::path::Path::new(&path)).expect("open the store");
+    let path = std::path::Path::new(&path);
+    // As an app does on first run: create the store when there is none.
+    let store = if path.exists() {
+        open_store(path).expect("open the store")
+    } else {
+        let store = create_store(path).expect("create the store");
+        println!("created");
+        store
+    };
     let mut rng = Rng(seed | 1);
     // What the store already holds, so later trials build on earlier ones.
     let mut people: Vec<Id> = Vec::new();
@@ -93,11 +104,23 @@ fn main() {
     }
 }
 
-/// Opens the store the way an app does, with its key (the parent test uses the same key);
-/// the one place that knows `Store::open`'s signature.
+/// The stores' key (the parent test uses the same).
+const KEY: &[u8; 32] = b"crash-safety-test-key-32-bytes!!";
+
+/// Opens the store the way an app does, with its key; the one place that knows `Store::open`'s
+/// signature.
 fn open_store(path: &std::path::Path) -> linkwork_core::Result<Store> {
-    let key = StoreKey::from_bytes(b"crash-safety-test-key-32-bytes!!")?;
-    Store::open(path, &key)
+    Store::open(path, &StoreKey::from_bytes(KEY)?)
+}
+
+/// Creates a link worker's store; the one place that knows `Store::create`'s signature.
+fn create_store(path: &std::path::Path) -> linkwork_core::Result<Store> {
+    let new = NewStore {
+        user: "sam".into(),
+        role: Role::LinkWorker,
+        person: None,
+    };
+    Store::create(path, new, &StoreKey::from_bytes(KEY)?)
 }
 
 /// xorshift64: a seeded, reproducible choice of actions.
