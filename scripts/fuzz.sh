@@ -3,7 +3,7 @@
 # stable toolchain, then runs each target for a bounded time from the seed corpus kept in the repo
 # (fuzz/corpus/<target>/). Fails if any target crashes, times out or runs out of memory.
 #
-#   bash scripts/fuzz.sh                 # every target, LINKWORK_FUZZ_SECONDS (15) each
+#   bash scripts/fuzz.sh                 # every target, LINKWORK_FUZZ_SECONDS (12) each
 #   bash scripts/fuzz.sh sync_session    # one target
 #
 # The flags are those `cargo fuzz build --sanitizer none` passes (coverage counters, compare
@@ -11,7 +11,7 @@
 # install is needed here; developers can still run `cargo fuzz run <target>` in fuzz/ (with
 # `--sanitizer none` on stable, or any sanitizer on nightly).
 #
-# Env: LINKWORK_FUZZ_SECONDS   seconds per target (default 15)
+# Env: LINKWORK_FUZZ_SECONDS   seconds per target (default 12)
 #      LINKWORK_FUZZ_TARGET_DIR  build dir (default: beside CARGO_TARGET_DIR when that is set,
 #                                as in CI, else fuzz/target)
 # New inputs libFuzzer finds go to a scratch directory, never into fuzz/corpus; a crashing input
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
-seconds=${LINKWORK_FUZZ_SECONDS:-15}
+seconds=${LINKWORK_FUZZ_SECONDS:-12}
 if [[ -n ${LINKWORK_FUZZ_TARGET_DIR:-} ]]; then
   target_dir=$LINKWORK_FUZZ_TARGET_DIR
 elif [[ -n ${CARGO_TARGET_DIR:-} ]]; then
@@ -44,11 +44,14 @@ max_len() {
 # libfuzzer-sys compiles libFuzzer (C++).
 if ! command -v c++ >/dev/null; then
   echo "installing g++ (libFuzzer is C++)"
+  apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q g++ >/dev/null
 fi
 
 host=$(rustc -vV | sed -n 's/^host: //p')
-# --target keeps the flags off build scripts and proc macros, as cargo-fuzz does.
+# --target keeps the flags off build scripts and proc macros, as cargo-fuzz does. Not --locked:
+# fuzz/Cargo.lock pins what it lists, and a dependency newly added to core is resolved rather
+# than failing the stage.
 flags=(
   -Cpasses=sancov-module
   -Cllvm-args=-sanitizer-coverage-level=4
@@ -64,7 +67,7 @@ build_start=$SECONDS
 (
   cd fuzz
   RUSTFLAGS="${flags[*]}" CARGO_TARGET_DIR=$target_dir \
-    cargo build --locked --release --target "$host" $(printf -- '--bin %s ' "${targets[@]}")
+    cargo build --release --target "$host" $(printf -- '--bin %s ' "${targets[@]}")
 )
 echo "built in $((SECONDS - build_start)) s"
 

@@ -7,7 +7,7 @@
 #
 # Env: CARGO_TARGET_DIR (cargo's; CI points it outside the clone so builds are cached),
 #      LINKWORK_SKIP_KOTLIN=1 / LINKWORK_SKIP_SWIFT=1 to leave a platform suite out locally.
-#      LINKWORK_SKIP_FUZZ=1 to leave the fuzz stage out; LINKWORK_FUZZ_SECONDS per target (15).
+#      LINKWORK_SKIP_FUZZ=1 to leave the fuzz stage out; LINKWORK_FUZZ_SECONDS per target (12).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
