@@ -755,3 +755,33 @@ fn encode(s: &mut SyncSession, msg: &Message) -> Vec<u8> {
     s.stats.bytes_sent += bytes.len() as u64;
     bytes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_changes_are_bounded_and_counted() {
+        let mut s = SyncSession::default();
+        let a: DocKey = (Id::new(), DocKind::Plan);
+        let b: DocKey = (Id::new(), DocKind::Case);
+        hold(&mut s, a, vec![vec![0; 1000], vec![0; 24]]).unwrap();
+        assert_eq!(s.held_bytes, 1024);
+        // A document's held changes are replaced as a whole (apply_sync takes them out first).
+        let taken = s.held.remove(&a).unwrap();
+        s.held_bytes -= held_size(&taken);
+        assert_eq!(s.held_bytes, 0);
+        hold(&mut s, a, vec![vec![0; MAX_HELD_BYTES / 2]]).unwrap();
+        let err = hold(&mut s, b, vec![vec![0; MAX_HELD_BYTES / 2 + 1]]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Sync {
+                    retryable: true,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}
