@@ -58,6 +58,14 @@ pub enum LinkWorkError {
         /// What was found (never key material).
         reason: String,
     },
+    /// This build is too old for what it met: a store written by a newer app version, or an
+    /// item a newer version wrote with a code this build does not know (it is kept untouched
+    /// but cannot be edited here). Ask the user to update the app.
+    #[error("update required: {reason}")]
+    UpdateRequired {
+        /// What was newer (format numbers, kinds and ids only).
+        reason: String,
+    },
     /// Synchronisation failed; start a new session later when `retryable`.
     #[error("sync error: {reason}")]
     Sync {
@@ -86,11 +94,13 @@ impl From<CoreError> for LinkWorkError {
                 kind: kind.to_string(),
                 id,
             },
-            // An item written by a newer app version with a code this build does not know:
-            // the app shows it as needing an update, like a state it cannot move from.
-            CoreError::IllegalTransition { .. }
-            | CoreError::AlreadyExists
-            | CoreError::NewerVersion { .. } => Self::Conflict { reason },
+            CoreError::IllegalTransition { .. } | CoreError::AlreadyExists => {
+                Self::Conflict { reason }
+            }
+            // Written by a newer app version: the user can act on it by updating the app.
+            CoreError::NewerVersion { .. } | CoreError::StoreTooNew { .. } => {
+                Self::UpdateRequired { reason }
+            }
             CoreError::NotPermitted { action } => Self::NotPermitted {
                 action: action.to_string(),
             },
@@ -113,8 +123,7 @@ impl From<CoreError> for LinkWorkError {
             },
             CoreError::Sync { reason, retryable } => Self::Sync { retryable, reason },
             CoreError::WrongKey { reason } => Self::WrongKey { reason },
-            CoreError::StoreTooNew { .. }
-            | CoreError::NotAStore { .. }
+            CoreError::NotAStore { .. }
             | CoreError::EncryptionUnavailable
             | CoreError::Sqlite(_)
             | CoreError::Io(_) => Self::Storage { reason },
@@ -130,5 +139,37 @@ impl From<CoreError> for LinkWorkError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for LinkWorkError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         Self::Unexpected { reason: e.reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_versions_ask_for_an_update() {
+        let item = CoreError::NewerVersion {
+            kind: "goal",
+            id: "g1".into(),
+        };
+        let store = CoreError::StoreTooNew {
+            found: 9,
+            supported: 3,
+        };
+        for e in [item, store] {
+            assert!(matches!(
+                LinkWorkError::from(e),
+                LinkWorkError::UpdateRequired { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn illegal_transitions_stay_conflicts() {
+        let e = CoreError::AlreadyExists;
+        assert!(matches!(
+            LinkWorkError::from(e),
+            LinkWorkError::Conflict { .. }
+        ));
     }
 }

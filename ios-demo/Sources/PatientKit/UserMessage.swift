@@ -47,6 +47,9 @@ public struct UserMessage: Equatable, Sendable {
         case .WrongKey:
             self.init(title: "Your plan could not be unlocked",
                       detail: "This phone's key for your plan is missing. Your link worker can set the app up again and sync your plan back.")
+        case .UpdateRequired:
+            self.init(title: "Please update the app",
+                      detail: "A newer version of the app changed your plan. Update to see and edit everything; nothing has been lost.")
         case .Storage:
             self.init(title: "Your plan could not be opened",
                       detail: "Restart the app. If it keeps happening, your link worker can help you set it up again.")

@@ -47,7 +47,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
             .NotFound(kind: "goal", id: secret), .InvalidInput(field: "rating", reason: secret),
             .Conflict(reason: secret), .NotPermitted(action: secret), .Storage(reason: secret),
             .Sync(retryable: true, reason: secret), .Sync(retryable: false, reason: secret), .Unexpected(reason: secret),
-            .WrongKey(reason: secret),
+            .WrongKey(reason: secret), .UpdateRequired(reason: secret),
         ]
         for error in errors {
             let message = UserMessage(error)
@@ -57,6 +57,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
         XCTAssertEqual(UserMessage(LinkWorkError.InvalidInput(field: "rating", reason: "x")).detail, "Choose a number from 0 to 10.")
         XCTAssertTrue(UserMessage(LinkWorkError.Sync(retryable: true, reason: "x")).canRetry)
         XCTAssertFalse(UserMessage(LinkWorkError.NotPermitted(action: "x")).canRetry)
+        XCTAssertEqual(UserMessage(LinkWorkError.UpdateRequired(reason: "x")).title, "Please update the app")
         XCTAssertEqual(UserMessage(PatientKitError.notAPatientStore).title, "This phone is not set up for you yet")
     }
 

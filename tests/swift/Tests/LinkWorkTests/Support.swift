@@ -136,6 +136,7 @@ func describe(_ error: LinkWorkError) -> String {
     case let .NotPermitted(action): return "not permitted: \(action)"
     case let .Storage(reason): return "storage: \(reason)"
     case let .WrongKey(reason): return "wrong key: \(reason)"
+    case let .UpdateRequired(reason): return "update required: \(reason)"
     case let .Sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
     case let .Unexpected(reason): return "unexpected: \(reason)"
     }

@@ -134,6 +134,7 @@ object DataTests {
             LinkWorkException.Sync(retryable = true, reason = "peer closed"),
             LinkWorkException.Sync(retryable = false, reason = "bad envelope"),
             LinkWorkException.Unexpected(reason = "bug $id"),
+            LinkWorkException.UpdateRequired(reason = "goal $id"),
         )
         for (e in cases) {
             val m = userMessage(e)
@@ -143,6 +144,7 @@ object DataTests {
         assertEquals("Please check the NHS number.", userMessage(cases[1]).text)
         assertTrue(userMessage(cases[6]).canRetry)
         assertFalse(userMessage(cases[7]).canRetry)
+        assertTrue("Update the app" in userMessage(cases[9]).text)
     }
 
     /** The CLI binary passed by tests/kotlin/run.sh when it is as new as the library. */
