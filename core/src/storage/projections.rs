@@ -90,6 +90,32 @@ pub(crate) fn refresh_case(
     Ok(true)
 }
 
+/// After an edit that changes nothing projected except, possibly, one new item of the item
+/// index (the store says which: `store::Projected`): sets the caseload row's `updated_at` and
+/// indexes the item. `false` when the person has no caseload row yet (nothing is written): the
+/// caller then refreshes.
+pub(crate) fn touch(
+    tx: &Transaction<'_>,
+    person: Id,
+    item: Option<(Id, &str)>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let key = person.to_string();
+    let rows = tx
+        .prepare_cached("UPDATE people SET updated_at = ?2 WHERE person_id = ?1")?
+        .execute(params![key, now.timestamp_millis()])?;
+    if rows == 0 {
+        return Ok(false);
+    }
+    if let Some((id, kind)) = item {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO items (item_id, person_id, kind) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![id.to_string(), key, kind])?;
+    }
+    Ok(true)
+}
+
 /// A caseload-row column and its value.
 type Column = (&'static str, Value);
 

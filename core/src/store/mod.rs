@@ -424,6 +424,20 @@ impl Store {
         item: Option<Id>,
         f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
     ) -> Result<R> {
+        self.edit_projecting(person, kind, action, item, Projected::Refresh, f)
+    }
+
+    /// As [`Store::edit`], for an action that says what it changes in the projections
+    /// ([`Projected`]), so the edited document need not be read back.
+    fn edit_projecting<R>(
+        &self,
+        person: Id,
+        kind: DocKind,
+        action: &'static str,
+        item: Option<Id>,
+        projected: Projected,
+        f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
+    ) -> Result<R> {
         let out = {
             let mut w = self.writer();
             // Taken under the writer lock, so that action times follow commit order.
@@ -466,7 +480,17 @@ impl Store {
                 Some(doc) => documents::append(&tx, person, kind, &bytes, doc),
                 None => Ok(()),
             }
-            .and_then(|()| refresh_edited(&tx, cache, person, kind, actor.now))
+            .and_then(|()| match projected {
+                Projected::Refresh => Ok(false),
+                Projected::Nothing => projections::touch(&tx, person, None, actor.now),
+                Projected::NewItem(id, item_kind) => {
+                    projections::touch(&tx, person, Some((id, item_kind)), actor.now)
+                }
+            })
+            .and_then(|done| match done {
+                true => Ok(()),
+                false => refresh_edited(&tx, cache, person, kind, actor.now),
+            })
             .and_then(|()| Ok(tx.commit()?));
             if let Err(e) = stored {
                 cache.evict(person, kind);
@@ -578,6 +602,20 @@ fn refresh_person(
         .map(case_doc::read)
         .transpose()?;
     projections::refresh(tx, person, plan.as_ref(), case.as_ref(), now)
+}
+
+/// What a user action changes in the projections, when the action alone can say so. The
+/// projections before the action equal a rebuild (every write keeps them so), so applying this
+/// keeps them equal to a rebuild (`tests/tests/projections.rs` checks every action).
+pub(crate) enum Projected {
+    /// Anything the edited document projects may change: refresh those projections from it.
+    Refresh,
+    /// Nothing projected changes (e.g. what matters, needs, notes): only the caseload row's
+    /// `updated_at`.
+    Nothing,
+    /// As `Nothing`, and the item index gains this item (its id and kind), e.g. a progress
+    /// entry or a measure response, which no other projection shows.
+    NewItem(Id, &'static str),
 }
 
 /// Brings a person's projections in line after a local edit of one of their documents: only

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::Store;
+use super::{Projected, Store};
 use crate::doc::plan_doc;
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -19,9 +19,14 @@ impl Store {
     pub fn set_what_matters(&self, person: Id, text: &str) -> Result<()> {
         self.require_link_worker("edit what matters")?;
         let text = text::bounded("what_matters", text.trim())?;
-        self.edit(person, DocKind::Plan, "plan.what-matters", None, |tx, _| {
-            plan_doc::set_what_matters(tx, &text)
-        })
+        self.edit_projecting(
+            person,
+            DocKind::Plan,
+            "plan.what-matters",
+            None,
+            Projected::Nothing,
+            |tx, _| plan_doc::set_what_matters(tx, &text),
+        )
     }
 
     /// Records a need (or replaces its note).
@@ -31,9 +36,14 @@ impl Store {
     pub fn add_need(&self, person: Id, need: Need, note: Option<&str>) -> Result<()> {
         self.require_link_worker("record a need")?;
         let note = text::optional("note", note)?;
-        self.edit(person, DocKind::Plan, "need.add", None, |tx, a| {
-            plan_doc::add_need(tx, a, need, note.as_deref())
-        })
+        self.edit_projecting(
+            person,
+            DocKind::Plan,
+            "need.add",
+            None,
+            Projected::Nothing,
+            |tx, a| plan_doc::add_need(tx, a, need, note.as_deref()),
+        )
     }
 
     /// Removes a recorded need.
@@ -42,9 +52,14 @@ impl Store {
     /// [`Error::NotFound`] when the need is not recorded; [`Error::NotPermitted`].
     pub fn remove_need(&self, person: Id, need: Need) -> Result<()> {
         self.require_link_worker("remove a need")?;
-        self.edit(person, DocKind::Plan, "need.remove", None, |tx, _| {
-            plan_doc::remove_need(tx, need)
-        })
+        self.edit_projecting(
+            person,
+            DocKind::Plan,
+            "need.remove",
+            None,
+            Projected::Nothing,
+            |tx, _| plan_doc::remove_need(tx, need),
+        )
     }
 
     /// Sets or clears the plan's review date.
@@ -53,9 +68,14 @@ impl Store {
     /// [`Error::NotFound`]; [`Error::NotPermitted`].
     pub fn set_review_date(&self, person: Id, date: Option<NaiveDate>) -> Result<()> {
         self.require_link_worker("set the review date")?;
-        self.edit(person, DocKind::Plan, "plan.review-date", None, |tx, _| {
-            plan_doc::set_review_date(tx, date)
-        })
+        self.edit_projecting(
+            person,
+            DocKind::Plan,
+            "plan.review-date",
+            None,
+            Projected::Nothing,
+            |tx, _| plan_doc::set_review_date(tx, date),
+        )
     }
 
     /// Adds a goal in the person's own words (status `active`). Returns its id.
@@ -113,11 +133,14 @@ impl Store {
         let person = self.owner_of(goal, "goal")?;
         self.require_plan_access(person, "record progress")?;
         let id = Id::new();
-        self.edit(
+        // A progress entry of a goal (which `add_progress` checked is readable) shows only in
+        // the item index: no due date, goal count or status changes.
+        self.edit_projecting(
             person,
             DocKind::Plan,
             "goal.progress",
             Some(goal),
+            Projected::NewItem(id, "progress"),
             |tx, a| plan_doc::add_progress(tx, a, goal, id, &p),
         )?;
         Ok(id)
@@ -239,11 +262,12 @@ impl Store {
             ..response
         };
         let id = Id::new();
-        self.edit(
+        self.edit_projecting(
             person,
             DocKind::Plan,
             "measure.record",
             Some(id),
+            Projected::NewItem(id, "measure"),
             |tx, a| plan_doc::add_measure(tx, a, id, &response),
         )?;
         Ok(id)
