@@ -220,8 +220,15 @@ fn dbstat(path: &Path) -> Res<Vec<(String, i64)>> {
 
 fn pragma(path: &Path, name: &str) -> Res<i64> {
     let conn = raw_open(path, None)?;
-    conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-        .map_err(e)
+    // SQLCipher answers some pragmas (page_size) as text.
+    let value: rusqlite::types::Value = conn
+        .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+        .map_err(e)?;
+    match value {
+        rusqlite::types::Value::Integer(n) => Ok(n),
+        rusqlite::types::Value::Text(t) => t.trim().parse().map_err(e),
+        other => Err(format!("PRAGMA {name} answered {other:?}")),
+    }
 }
 
 /// Database size per person before and after `Store::compact`, with where the bytes are.
