@@ -178,6 +178,28 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         .unwrap()
     }
 
+    /// Adds a person and accepts their referral: the start of every fixture here.
+    fn accepted_person(s: &Store) -> crate::ids::Id {
+        let p = s
+            .add_person(NewPerson {
+                given_name: "Ada".into(),
+                family_name: "Lovelace".into(),
+                nhs_number: Some("9434765919".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        s.transition_episode(
+            p,
+            EpisodeTransition {
+                to: EpisodeStatus::Accepted,
+                discharge_reason: None,
+                reason: None,
+            },
+        )
+        .unwrap();
+        p
+    }
+
     #[test]
     fn a_frozen_version_1_store_migrates_to_the_fresh_schema() {
         let dir = tempfile::tempdir().unwrap();
@@ -185,23 +207,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let source = dir.path().join("source.db");
         let (person, record) = {
             let s = new_store(&source);
-            let p = s
-                .add_person(NewPerson {
-                    given_name: "Ada".into(),
-                    family_name: "Lovelace".into(),
-                    nhs_number: Some("9434765919".into()),
-                    ..Default::default()
-                })
-                .unwrap();
-            s.transition_episode(
-                p,
-                EpisodeTransition {
-                    to: EpisodeStatus::Accepted,
-                    discharge_reason: None,
-                    reason: None,
-                },
-            )
-            .unwrap();
+            let p = accepted_person(&s);
             s.add_goal(
                 p,
                 NewGoal {
@@ -428,23 +434,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let peer_path = dir.path().join("peer.db");
         let (person, record) = {
             let s = new_store(&path);
-            let p = s
-                .add_person(NewPerson {
-                    given_name: "Ada".into(),
-                    family_name: "Lovelace".into(),
-                    nhs_number: Some("9434765919".into()),
-                    ..Default::default()
-                })
-                .unwrap();
-            s.transition_episode(
-                p,
-                EpisodeTransition {
-                    to: EpisodeStatus::Accepted,
-                    discharge_reason: None,
-                    reason: None,
-                },
-            )
-            .unwrap();
+            let p = accepted_person(&s);
             let due = chrono::NaiveDate::from_ymd_opt(2031, 3, 1).unwrap();
             let goal = s
                 .add_goal(
