@@ -75,59 +75,89 @@ fn path_str(p: &Path) -> Res<&str> {
         .ok_or_else(|| format!("not a UTF-8 path: {}", p.display()))
 }
 
-/// The cached caseload of `n` people, generated (from the largest smaller cached one) when
-/// missing or when `LINKWORK_BENCH_FRESH` is set. Returns its path and generation figures.
-pub fn caseload(n: usize, fresh: bool) -> Res<(PathBuf, Fig)> {
-    let dir = cache_dir();
-    std::fs::create_dir_all(&dir).map_err(e)?;
-    let db = dir.join(format!("caseload-{n}.db"));
-    let gen_file = db.with_extension("gen");
-    let cached = !fresh
-        && db.exists()
-        && crate::caseload::read_ids(&crate::caseload::ids_path(&db))
-            .map(|ids| ids.len() == n)
-            .unwrap_or(false);
-    if cached {
-        let mut fig = Fig::new();
-        if let Ok(text) = std::fs::read_to_string(&gen_file) {
-            for line in text.lines() {
-                if let Some((k, v)) = line.rsplit_once(' ') {
-                    if let Ok(v) = v.parse() {
-                        fig.insert(k.into(), v);
-                    }
+/// Whether `db` holds a caseload (its ids file lists `n` people, or any when `n` is `None`).
+fn holds(db: &Path, n: Option<usize>) -> bool {
+    db.exists()
+        && crate::caseload::read_ids(&crate::caseload::ids_path(db))
+            .map(|ids| n.map_or(!ids.is_empty(), |n| ids.len() == n))
+            .unwrap_or(false)
+}
+
+/// Generation figures as cached beside a caseload.
+fn read_gen(gen_file: &Path) -> Fig {
+    let mut fig = Fig::new();
+    if let Ok(text) = std::fs::read_to_string(gen_file) {
+        for line in text.lines() {
+            if let Some((k, v)) = line.rsplit_once(' ') {
+                if let Ok(v) = v.parse() {
+                    fig.insert(k.into(), v);
                 }
             }
         }
-        fig.insert("cached".into(), 1.0);
-        return Ok((db, fig));
     }
-    // Continue from the largest smaller caseload already cached (generated this run or before).
-    let from = (1..n)
-        .rev()
-        .map(|m| dir.join(format!("caseload-{m}.db")))
-        .find(|p| {
-            p.exists()
-                && crate::caseload::read_ids(&crate::caseload::ids_path(p))
-                    .map(|ids| !ids.is_empty())
-                    .unwrap_or(false)
-        });
-    let from = if fresh { None } else { from };
-    eprintln!(
-        "generating a caseload of {n} people{} (cached in {})",
-        from.as_ref()
-            .map(|f| format!(" from {}", f.display()))
-            .unwrap_or_default(),
-        dir.display()
-    );
-    let n_text = n.to_string();
-    let mut args = vec!["gen", n_text.as_str(), path_str(&db)?];
-    if let Some(f) = &from {
-        args.push(path_str(f)?);
+    fig
+}
+
+/// The cached caseloads of `sizes` people, those missing (all when `fresh`, i.e.
+/// `LINKWORK_BENCH_FRESH`) generated in one child process: each from the largest smaller one
+/// (cached, or generated just before), the largest on both cores (see
+/// [`crate::caseload::generate`]). Returns each size's path and generation figures.
+pub fn caseloads(sizes: &[usize], fresh: bool) -> Res<Vec<(usize, PathBuf, Fig)>> {
+    let dir = cache_dir();
+    std::fs::create_dir_all(&dir).map_err(e)?;
+    let db_of = |n: usize| dir.join(format!("caseload-{n}.db"));
+    let mut missing: Vec<usize> = sizes
+        .iter()
+        .copied()
+        .filter(|n| fresh || !holds(&db_of(*n), Some(*n)))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let mut args: Vec<String> = vec!["gen".into()];
+        let mut before: Option<usize> = None;
+        for n in &missing {
+            // Continue from the largest smaller caseload: generated just before, or cached.
+            let cached = (1..*n)
+                .rev()
+                .find(|m| !fresh && holds(&db_of(*m), None) && before.is_none_or(|b| *m > b));
+            let from = cached.or(before);
+            eprintln!(
+                "generating a caseload of {n} people{} (cached in {})",
+                from.map(|m| format!(" from {}", db_of(m).display()))
+                    .unwrap_or_default(),
+                dir.display()
+            );
+            args.push(n.to_string());
+            args.push(path_str(&db_of(*n))?.to_string());
+            args.push(match from {
+                Some(m) => path_str(&db_of(m))?.to_string(),
+                None => "-".into(),
+            });
+            before = Some(*n);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let fig = child(&refs)?;
+        for n in &missing {
+            let prefix = format!("{n}:");
+            let text: String = fig
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| format!("{k} {v}\n")))
+                .collect();
+            std::fs::write(db_of(*n).with_extension("gen"), text).map_err(e)?;
+        }
     }
-    let fig = child(&args)?;
-    let text: String = fig.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
-    std::fs::write(&gen_file, text).map_err(e)?;
-    Ok((db, fig))
+    Ok(sizes
+        .iter()
+        .map(|n| {
+            let db = db_of(*n);
+            let mut fig = read_gen(&db.with_extension("gen"));
+            if !missing.contains(n) {
+                fig.insert("cached".into(), 1.0);
+            }
+            (*n, db, fig)
+        })
+        .collect())
 }
 
 /// Every figure for one caseload size: linkwork's and the raw baseline's.
@@ -227,7 +257,22 @@ pub fn run_child(args: &[String]) -> Res<()> {
     let num = |i: usize| -> Res<usize> { arg(i)?.parse().map_err(e) };
     let p = |i: usize| -> Res<PathBuf> { Ok(PathBuf::from(arg(i)?)) };
     match arg(0)? {
-        "gen" => lw::generate(num(1)?, &p(2)?, args.get(3).map(Path::new))?,
+        "gen" => {
+            let steps = args
+                .get(1..)
+                .unwrap_or_default()
+                .chunks(3)
+                .map(|c| match c {
+                    [n, db, from] => Ok(lw::Step {
+                        n: n.parse().map_err(e)?,
+                        db: PathBuf::from(db),
+                        from: (from != "-").then(|| PathBuf::from(from)),
+                    }),
+                    _ => Err(format!("gen takes n db from triples: {}", args.join(" "))),
+                })
+                .collect::<Res<Vec<_>>>()?;
+            lw::generate(&steps)?
+        }
         "action" => lw::action(&p(1)?, num(2)?)?,
         "open" => lw::open(&p(1)?)?,
         "record" => lw::record(&p(1)?, num(2)?)?,

@@ -10,7 +10,8 @@
 //!   in a child process for its own peak memory, against the raw automerge + SQLite baseline,
 //!   with the targets for 1,000 people;
 //! - `baseline [sizes]`: the raw baseline's rows only;
-//! - `prepare [sizes]`: only generate (and cache) the caseloads;
+//! - `prepare [sizes]`: only generate (and cache) the caseloads (in one child process, each
+//!   size from the one below, the largest on both cores: see `caseload::generate`);
 //! - `all`: everything.
 //!
 //! Every database is encrypted with SQLCipher, as in a deployment, the raw baseline's with the
@@ -52,10 +53,7 @@ fn caseloads(sizes: &[usize], linkwork: bool, raw: bool) -> Res<()> {
     let fresh = std::env::var_os("LINKWORK_BENCH_FRESH").is_some();
     // Generate every size first (each from the largest smaller one), so that a missing cache
     // shows up as generation time before any table.
-    let mut cached = Vec::new();
-    for n in sizes {
-        cached.push((*n, harness::caseload(*n, fresh)?));
-    }
+    let cached = harness::caseloads(sizes, fresh)?;
     println!();
     println!(
         "Files: {}",
@@ -66,7 +64,7 @@ fn caseloads(sizes: &[usize], linkwork: bool, raw: bool) -> Res<()> {
         }
     );
     let mut all = Vec::new();
-    for (n, (db, gen)) in cached {
+    for (n, db, gen) in cached {
         let f = harness::measure(n, &db, gen, linkwork, raw, sync_all || n <= SYNC_UP_TO)?;
         report::print_size(&f);
         all.push(f);
@@ -92,8 +90,7 @@ fn main() {
         "baseline" => sizes(rest).and_then(|s| caseloads(&s, false, true)),
         "prepare" => sizes(rest).and_then(|s| {
             let fresh = std::env::var_os("LINKWORK_BENCH_FRESH").is_some();
-            s.iter()
-                .try_for_each(|n| harness::caseload(*n, fresh).map(|_| ()))
+            harness::caseloads(&s, fresh).map(|_| ())
         }),
         "all" => live::run()
             .and_then(|()| sync_cost::run())

@@ -81,8 +81,17 @@ pub fn print_size(f: &Figures) {
     let gen_cached = f.get("gen", "cached") == 1.0;
     println!();
     println!(
-        "### {n} people (generated through the Store at {} per person, peak memory {:.0} MB{})",
+        "### {n} people (generated through the Store at {} per person{}, peak memory {:.0} MB{})",
         t(f.get("gen", "gen_ms_per_person")),
+        if f.get("gen", "gen_threads") == 2.0 {
+            format!(
+                " on two threads in {:.0} s, {:.0} of them in a second store and imported",
+                f.get("gen", "gen_ms") / 1e3,
+                f.get("gen", "helper_people")
+            )
+        } else {
+            String::new()
+        },
         f.get("gen", "peak_kb") / 1024.0,
         if gen_cached {
             ", cached from an earlier run"
