@@ -42,6 +42,26 @@ fn opening_a_missing_path_is_not_a_store_and_creates_nothing() {
 }
 
 #[test]
+fn creating_in_a_missing_folder_names_the_path_and_creates_nothing() {
+    let dir = TestDir::new();
+    let err = Store::create(
+        dir.path("no/such/dir/new.db"),
+        NewStore {
+            user: "sam".into(),
+            role: Role::LinkWorker,
+            person: None,
+        },
+        &StoreKey::unencrypted(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { field: "path", .. }),
+        "{err:?}"
+    );
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+}
+
+#[test]
 fn opening_a_file_that_is_not_sqlite_leaves_it_byte_identical() {
     let dir = TestDir::new();
     let samples: Vec<(&str, Vec<u8>)> = vec![

@@ -29,6 +29,12 @@ pub(crate) fn connect(path: &Path, create: bool, key: &StoreKey) -> Result<Conne
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
+    if create && !parent_exists(path) {
+        return Err(Error::invalid(
+            "path",
+            "the folder for the store does not exist",
+        ));
+    }
     let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_store(e, path))?;
     conn.busy_timeout(Duration::from_secs(5))?;
     // SQLCipher logs its errors (e.g. a failed page decryption) to stderr or logcat by
@@ -223,6 +229,15 @@ fn read_header(path: &Path) -> std::io::Result<([u8; 16], u64)> {
         }
     }
     Ok((header, len))
+}
+
+/// Whether the folder a new store would go in exists (a bare file name means the working
+/// directory, which does).
+fn parent_exists(path: &Path) -> bool {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.is_dir(),
+        _ => true,
+    }
 }
 
 fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {
