@@ -383,3 +383,47 @@ fn a_conflict_on_the_plan_reaches_the_patient_store() {
     assert_eq!(users, vec!["pat", "sam"]);
     assert_patient_matches(&phone, &lw, p.person);
 }
+
+#[test]
+fn a_need_recorded_on_two_devices_at_once_is_resolved_by_recording_it_again() {
+    let dir = Dir::new();
+    let (a, b, p) = pair(&dir);
+    a.add_need(p.person, Need::Housing, Some("damp flat"))
+        .unwrap();
+    b.add_need(p.person, Need::Housing, Some("rent arrears"))
+        .unwrap();
+    sync(&a, &b);
+    let record = a.person(p.person).unwrap();
+    assert_eq!(record.conflicts.len(), 1, "{:?}", record.conflicts);
+    assert_eq!(record.conflicts[0].path, path(&["needs", "housing"]));
+    let shown = a.plan(p.person).unwrap();
+    let shown = shown
+        .needs
+        .iter()
+        .find(|n| n.need == Need::Housing)
+        .unwrap()
+        .clone();
+    // Recording the need again, with the note the person settles on, ends the conflict and
+    // keeps who recorded the shown record and when.
+    b.add_need(p.person, Need::Housing, Some("damp flat, rent arrears"))
+        .unwrap();
+    let shown = RecordedNeed {
+        note: Some("damp flat, rent arrears".into()),
+        ..shown
+    };
+    sync(&b, &a);
+    no_conflicts(&[&a, &b], p.person);
+    for s in [&a, &b] {
+        let plan = s.plan(p.person).unwrap();
+        let need = plan.needs.iter().find(|n| n.need == Need::Housing).unwrap();
+        assert_eq!(need, &shown, "{}", s.info().user);
+        assert_eq!(
+            plan.needs
+                .iter()
+                .filter(|n| n.need == Need::Housing)
+                .count(),
+            1
+        );
+    }
+    assert_converged(&[&a, &b]);
+}

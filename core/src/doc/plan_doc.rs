@@ -49,7 +49,12 @@ pub(crate) fn add_need<T: Transactable>(
     note: Option<&str>,
 ) -> Result<()> {
     let needs = collection(tx, NEEDS)?;
+    let conflicted = tx.get_all(&needs, need.code())?.len() > 1;
     let item = match Reader::new(tx).map(&needs, need.code()) {
+        // Two devices recorded this need at once: the new record replaces both, keeping what
+        // the shown one held (unknown keys included), so recording it again resolves the
+        // conflict.
+        Some(existing) if conflicted => replace_map_with_copy(tx, &needs, need.code(), &existing)?,
         Some(existing) => existing,
         None => {
             let m = new_map(tx, &needs, need.code())?;

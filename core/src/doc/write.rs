@@ -147,6 +147,85 @@ pub(crate) fn new_map<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str) -> Re
     Ok(tx.put_object(obj, key, ObjType::Map)?)
 }
 
+/// Puts a fresh map at `key` of `obj` holding a deep copy of the map `from` (every key, known to
+/// this version or not). The new map supersedes every concurrent value at `key`, so this is how
+/// an edit resolves a conflicted map without dropping what the shown value held.
+pub(crate) fn replace_map_with_copy<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    from: &ObjId,
+) -> Result<ObjId> {
+    let to = new_map(tx, obj, key)?;
+    copy_map_entries(tx, from, &to)?;
+    Ok(to)
+}
+
+/// An entry read before it is written (reads and writes share the transaction).
+enum Entry {
+    Scalar(ScalarValue),
+    Object(ObjType, ObjId),
+}
+
+fn entry(value: Value<'_>, id: ObjId) -> Entry {
+    match value {
+        Value::Scalar(s) => Entry::Scalar(s.into_owned()),
+        Value::Object(t) => Entry::Object(t, id),
+    }
+}
+
+fn copy_map_entries<T: Transactable>(tx: &mut T, from: &ObjId, to: &ObjId) -> Result<()> {
+    let entries: Vec<(String, Entry)> = tx
+        .map_range(from, ..)
+        .map(|i| {
+            let id = i.id();
+            (i.key.to_string(), entry(i.value.into_value(), id))
+        })
+        .collect();
+    for (key, e) in entries {
+        match e {
+            Entry::Scalar(s) => {
+                tx.put(to, key.as_str(), s)?;
+            }
+            Entry::Object(t, src) => {
+                let dst = tx.put_object(to, key.as_str(), t)?;
+                copy_object(tx, t, &src, &dst)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn copy_object<T: Transactable>(tx: &mut T, t: ObjType, src: &ObjId, dst: &ObjId) -> Result<()> {
+    match t {
+        ObjType::Map | ObjType::Table => copy_map_entries(tx, src, dst),
+        ObjType::Text => {
+            let text = tx.text(src)?;
+            tx.splice_text(dst, 0, 0, &text)?;
+            Ok(())
+        }
+        ObjType::List => {
+            let items: Vec<Entry> = tx
+                .list_range(src, ..)
+                .map(|i| {
+                    let id = i.id();
+                    entry(i.value.into_value(), id)
+                })
+                .collect();
+            for (index, e) in items.into_iter().enumerate() {
+                match e {
+                    Entry::Scalar(s) => tx.insert(dst, index, s)?,
+                    Entry::Object(t, src) => {
+                        let child = tx.insert_object(dst, index, t)?;
+                        copy_object(tx, t, &src, &child)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 /// The root collection map `collection` (created with the document).
 pub(crate) fn collection<T: Transactable>(tx: &T, collection: &str) -> Result<ObjId> {
     Reader::new(tx)
@@ -174,4 +253,61 @@ pub(crate) fn existing_item<T: Transactable>(
     Reader::new(tx)
         .item(collection, id)
         .ok_or_else(|| Error::not_found(kind, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::{AutoCommit, ReadDoc};
+
+    use super::*;
+
+    /// A readable dump of an object, deep, for comparing copies.
+    fn dump(doc: &AutoCommit, obj: &ObjId) -> String {
+        let mut out = String::new();
+        match doc.object_type(obj).unwrap() {
+            ObjType::Map | ObjType::Table => {
+                for i in doc.map_range(obj, ..) {
+                    let id = i.id();
+                    out += &format!("{}=", i.key);
+                    out += &match i.value.into_value() {
+                        Value::Scalar(s) => format!("{s};"),
+                        Value::Object(_) => format!("{{{}}}", dump(doc, &id)),
+                    };
+                }
+            }
+            ObjType::List => {
+                for i in doc.list_range(obj, ..) {
+                    let id = i.id();
+                    out += &match i.value.into_value() {
+                        Value::Scalar(s) => format!("{s},"),
+                        Value::Object(_) => format!("[{}]", dump(doc, &id)),
+                    };
+                }
+            }
+            ObjType::Text => out += &doc.text(obj).unwrap(),
+        }
+        out
+    }
+
+    #[test]
+    fn a_copied_map_holds_every_key_deeply() {
+        let mut doc = AutoCommit::new();
+        let parent = doc.put_object(ROOT, "needs", ObjType::Map).unwrap();
+        let from = doc.put_object(&parent, "housing", ObjType::Map).unwrap();
+        doc.put(&from, "recorded_by", "ann").unwrap();
+        doc.put(&from, "count", 3_i64).unwrap();
+        let text = doc.put_object(&from, "words", ObjType::Text).unwrap();
+        doc.splice_text(&text, 0, 0, "damp flat").unwrap();
+        let list = doc.put_object(&from, "future", ObjType::List).unwrap();
+        doc.insert(&list, 0, true).unwrap();
+        let nested = doc.insert_object(&list, 1, ObjType::Map).unwrap();
+        doc.put(&nested, "x", 1.5).unwrap();
+        let before = dump(&doc, &from);
+        let copy = replace_map_with_copy(&mut doc, &parent, "copy", &from).unwrap();
+        assert_eq!(dump(&doc, &copy), before);
+        assert!(
+            before.contains("damp flat") && before.contains("x=1.5"),
+            "{before}"
+        );
+    }
 }
