@@ -111,12 +111,10 @@ struct HelperStats {
     gen_ms: f64,
 }
 
-/// The helper thread: generates people of the last step from the top into a store of its own
-/// (another link worker of the team, as in real life a caseload is written by several people),
-/// exporting each person's documents to the main thread as soon as they are written.
-fn helper(shared: &Shared, dir: &Path, tx: mpsc::Sender<Exported>) -> Res<HelperStats> {
-    let store = Store::create(
-        dir.join("helper.db"),
+/// A new store of the team's second link worker (the generation helper; the new device).
+fn colleague_store(path: &Path) -> Res<Store> {
+    Store::create(
+        path,
         NewStore {
             user: "alex.link-worker".into(),
             role: Role::LinkWorker,
@@ -124,7 +122,14 @@ fn helper(shared: &Shared, dir: &Path, tx: mpsc::Sender<Exported>) -> Res<Helper
         },
         &key()?,
     )
-    .map_err(e)?;
+    .map_err(e)
+}
+
+/// The helper thread: generates people of the last step from the top into a store of its own
+/// (another link worker of the team, as in real life a caseload is written by several people),
+/// exporting each person's documents to the main thread as soon as they are written.
+fn helper(shared: &Shared, dir: &Path, tx: mpsc::Sender<Exported>) -> Res<HelperStats> {
+    let store = colleague_store(&dir.join("helper.db"))?;
     let mut stats = HelperStats::default();
     while let Some(i) = shared.take(true) {
         let t = Instant::now();
@@ -524,16 +529,7 @@ pub fn sync_new(db: &Path, pair: &Path) -> Res<()> {
     copy_db(db, &a_path)?;
     let _ = std::fs::remove_file(&b_path);
     let a = Store::open(&a_path, &key()?).map_err(e)?;
-    let b = Store::create(
-        &b_path,
-        NewStore {
-            user: "alex.link-worker".into(),
-            role: Role::LinkWorker,
-            person: None,
-        },
-        &key()?,
-    )
-    .map_err(e)?;
+    let b = colleague_store(&b_path)?;
     let t = Instant::now();
     let c = sync_retrying(&b, &a, MAX_SESSIONS)?;
     // Reported as a -> b = from the caseload to the new device.
