@@ -6,6 +6,7 @@
 //! - [`exchange`] / [`fork`]: whole-document exchange between stores.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -59,6 +60,33 @@ impl TestDir {
             &linkwork_core::StoreKey::unencrypted(),
         )
         .expect("create patient store")
+    }
+
+    /// Every file in the directory, by name, with its bytes.
+    pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(self.dir.path())
+            .expect("read the test directory")
+            .map(|e| {
+                let e = e.expect("a directory entry");
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).expect("read file"),
+                )
+            })
+            .collect()
+    }
+
+    /// `(file, needle)` for every needle found in the raw bytes of any file in the directory.
+    pub fn scan(&self, needles: &[&'static str]) -> Vec<(String, &'static str)> {
+        let mut found = Vec::new();
+        for (name, bytes) in self.files() {
+            for &needle in needles {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push((name.clone(), needle));
+                }
+            }
+        }
+        found
     }
 }
 

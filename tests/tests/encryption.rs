@@ -4,7 +4,6 @@
 //! that change nothing; re-keying; and no name, NHS number or note in the database file, its
 //! WAL or any other file beside it.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use linkwork_core::model::*;
@@ -67,42 +66,15 @@ fn add_marked_person(store: &Store) -> Id {
     p
 }
 
-/// Every file in the directory, by name, with its bytes.
-fn files(dir: &TestDir) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir.path(""))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 /// The files (of `dir`) holding any of the marked person's data, with what they hold.
 fn leaks(dir: &TestDir) -> Vec<(String, &'static str)> {
-    let mut found = Vec::new();
-    for (name, bytes) in files(dir) {
-        for needle in [
-            GIVEN,
-            FAMILY,
-            NHS_DIGITS,
-            "943 476 5919",
-            "damp in the back",
-        ] {
-            if contains(&bytes, needle) {
-                found.push((name.clone(), needle));
-            }
-        }
-    }
-    found
+    dir.scan(&[
+        GIVEN,
+        FAMILY,
+        NHS_DIGITS,
+        "943 476 5919",
+        "damp in the back",
+    ])
 }
 
 #[track_caller]
@@ -149,13 +121,13 @@ fn a_wrong_key_or_no_key_is_wrong_key_and_changes_nothing() {
     let s = create(&dir, "enc.db", &key(0x22));
     add_marked_person(&s);
     drop(s);
-    let before = files(&dir);
+    let before = dir.files();
     assert_eq!(before.keys().collect::<Vec<_>>(), ["enc.db"]);
     assert_wrong_key(Store::open(dir.path("enc.db"), &key(0x23)));
     assert_wrong_key(Store::open_as(dir.path("enc.db"), &key(0x23), Some("kim")));
     let reason = assert_wrong_key(Store::open(dir.path("enc.db"), &StoreKey::unencrypted()));
     assert!(reason.contains("key"), "{reason}");
-    assert_eq!(files(&dir), before, "a refused open changed or left files");
+    assert_eq!(dir.files(), before, "a refused open changed or left files");
     // The right key still opens it.
     assert_eq!(
         Store::open(dir.path("enc.db"), &key(0x22))
@@ -173,10 +145,10 @@ fn a_plain_store_opened_with_a_key_is_wrong_key_and_changes_nothing() {
     let s = create(&dir, "plain.db", &StoreKey::unencrypted());
     add_marked_person(&s);
     drop(s);
-    let before = files(&dir);
+    let before = dir.files();
     let reason = assert_wrong_key(Store::open(dir.path("plain.db"), &key(0x33)));
     assert!(reason.contains("not encrypted"), "{reason}");
-    assert_eq!(files(&dir), before);
+    assert_eq!(dir.files(), before);
     Store::open(dir.path("plain.db"), &StoreKey::unencrypted()).unwrap();
 }
 
@@ -184,7 +156,7 @@ fn a_plain_store_opened_with_a_key_is_wrong_key_and_changes_nothing() {
 fn creating_over_an_encrypted_store_is_refused_whatever_the_key() {
     let dir = TestDir::new();
     drop(create(&dir, "enc.db", &key(0x44)));
-    let before = files(&dir);
+    let before = dir.files();
     for k in [key(0x44), key(0x45), StoreKey::unencrypted()] {
         let err = Store::create(
             dir.path("enc.db"),
@@ -198,7 +170,7 @@ fn creating_over_an_encrypted_store_is_refused_whatever_the_key() {
         .unwrap_err();
         assert!(matches!(err, Error::AlreadyExists), "{err:?}");
     }
-    assert_eq!(files(&dir), before);
+    assert_eq!(dir.files(), before);
 }
 
 #[test]
@@ -291,7 +263,7 @@ fn an_encrypted_store_never_holds_names_numbers_or_notes_in_plain_text() {
     let s = create(&dir, "enc.db", &key(0x77));
     let p = add_marked_person(&s);
     // While open: the database file, its WAL and shared memory, anything else.
-    let names: Vec<String> = files(&dir).into_keys().collect();
+    let names: Vec<String> = dir.files().into_keys().collect();
     assert!(names.iter().any(|n| n.ends_with("-wal")), "{names:?}");
     assert!(leaks(&dir).is_empty(), "{:?}", leaks(&dir));
     // After searching (temporary sorting), compaction, a checkpoint and closing.

@@ -4,8 +4,6 @@
 //! pages included), not only unlinked. Scanned on unencrypted stores, where the bytes would be
 //! readable; the scan is first shown to find them.
 
-use std::collections::BTreeMap;
-
 use linkwork_core::model::*;
 use linkwork_core::{Id, Store, StoreKey};
 use linkwork_tests::*;
@@ -16,34 +14,6 @@ const ERASED_OLD_FAMILY: &str = "Fotheringale";
 const ERASED_NHS: &str = "9434765919";
 const ERASED_NOTE: &str = "Scared of the stairs since the fall";
 const KEPT_FAMILY: &str = "Abernethy-Strand";
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// `(file, needle)` for every needle found in any file of the directory.
-fn scan(dir: &TestDir, needles: &[&'static str]) -> Vec<(String, &'static str)> {
-    let files: BTreeMap<String, Vec<u8>> = std::fs::read_dir(dir.path(""))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    let mut found = Vec::new();
-    for (name, bytes) in &files {
-        for needle in needles {
-            if contains(bytes, needle) {
-                found.push((name.clone(), *needle));
-            }
-        }
-    }
-    found
-}
 
 const ERASED: [&str; 5] = [
     ERASED_GIVEN,
@@ -129,7 +99,7 @@ fn erasure_leaves_no_name_nhs_number_or_note_in_the_file_its_wal_or_free_pages()
     s.add_case_note(erased, "A second note after compaction")
         .unwrap();
     s.add_case_note(kept, "Kept note").unwrap();
-    let before = scan(&dir, &ERASED);
+    let before = dir.scan(&ERASED);
     for needle in [ERASED_GIVEN, ERASED_FAMILY, ERASED_NHS] {
         assert!(
             before.iter().any(|(_, n)| *n == needle),
@@ -139,7 +109,7 @@ fn erasure_leaves_no_name_nhs_number_or_note_in_the_file_its_wal_or_free_pages()
 
     s.erase_person(erased).unwrap();
     assert_eq!(
-        scan(&dir, &ERASED),
+        dir.scan(&ERASED),
         vec![],
         "found after erasure (store open)"
     );
@@ -153,16 +123,16 @@ fn erasure_leaves_no_name_nhs_number_or_note_in_the_file_its_wal_or_free_pages()
             .family_name,
         KEPT_FAMILY
     );
-    assert!(!scan(&dir, &[KEPT_FAMILY]).is_empty());
+    assert!(!dir.scan(&[KEPT_FAMILY]).is_empty());
     drop(s);
-    assert_eq!(scan(&dir, &ERASED), vec![], "found after closing");
+    assert_eq!(dir.scan(&ERASED), vec![], "found after closing");
 
     // Reopening and working on does not bring anything back.
     let s = Store::open(dir.path("lw.db"), &StoreKey::unencrypted()).unwrap();
     add_person(&s, "Another", "Person");
     s.compact().unwrap();
     drop(s);
-    assert_eq!(scan(&dir, &ERASED), vec![], "found after reopening");
+    assert_eq!(dir.scan(&ERASED), vec![], "found after reopening");
 }
 
 #[test]
@@ -177,9 +147,9 @@ fn erasure_with_a_reader_pool_in_use_still_wipes_the_wal() {
             scope.spawn(|| s.caseload(&CaseloadQuery::default()).unwrap());
         }
     });
-    assert!(!scan(&dir, &ERASED).is_empty());
+    assert!(!dir.scan(&ERASED).is_empty());
     s.erase_person(erased).unwrap();
-    assert_eq!(scan(&dir, &ERASED), vec![]);
+    assert_eq!(dir.scan(&ERASED), vec![]);
     let wal = dir.path("lw.db-wal");
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal_len, 0, "the WAL is emptied by the erasure's checkpoint");
