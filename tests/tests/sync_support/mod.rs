@@ -17,24 +17,21 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use linkwork_core::measures::{AdministrationMode, Instrument, Timepoint};
 use linkwork_core::model::*;
 use linkwork_core::{Error, Id, Store, SyncSession, SyncStats, SyncStep};
+use linkwork_tests::TestDir;
 
 // ---------------------------------------------------------------------------------------------
 // Stores
 
-/// A temporary directory holding test stores.
-pub struct Dir {
-    tmp: tempfile::TempDir,
-}
+/// A temporary directory holding test stores: [`TestDir`], with the user named after the file.
+pub struct Dir(TestDir);
 
 impl Dir {
     pub fn new() -> Self {
-        Dir {
-            tmp: tempfile::tempdir().expect("temporary directory"),
-        }
+        Dir(TestDir::new())
     }
 
     pub fn path(&self, file: &str) -> PathBuf {
-        self.tmp.path().join(file)
+        self.0.path(file)
     }
 
     /// A link-worker store in `file`, acting as the user `file` (without extension).
@@ -43,30 +40,12 @@ impl Dir {
     }
 
     pub fn link_worker_as(&self, file: &str, user: &str) -> Store {
-        Store::create(
-            self.path(file),
-            NewStore {
-                user: user.into(),
-                role: Role::LinkWorker,
-                person: None,
-            },
-            &linkwork_core::StoreKey::unencrypted(),
-        )
-        .expect("create link-worker store")
+        self.0.link_worker(file, user)
     }
 
     /// A patient store in `file` for `person`.
     pub fn patient(&self, file: &str, person: Id) -> Store {
-        Store::create(
-            self.path(file),
-            NewStore {
-                user: file.trim_end_matches(".db").into(),
-                role: Role::Patient,
-                person: Some(person),
-            },
-            &linkwork_core::StoreKey::unencrypted(),
-        )
-        .expect("create patient store")
+        self.0.patient(file, file.trim_end_matches(".db"), person)
     }
 }
 
@@ -537,9 +516,7 @@ pub fn set_phone(s: &Store, person: Id, phone: &str) {
     .expect("update demographics")
 }
 
-pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("date")
-}
+pub use linkwork_tests::date;
 
 /// A person with a goal and a step (and progress on the goal), as a link worker adds them.
 #[derive(Clone, Copy, Debug)]
