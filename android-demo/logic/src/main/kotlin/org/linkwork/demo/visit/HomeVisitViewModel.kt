@@ -168,7 +168,7 @@ class HomeVisitViewModel(
                     timepoint = if (hasBaseline) Timepoint.FOLLOW_UP else Timepoint.BASELINE,
                     recallPeriod = definition.recallPeriod,
                     items = items,
-                    preview = preview(instrument, items),
+                    preview = preview(score(instrument, items)),
                     complete = false,
                 ),
             )
@@ -180,12 +180,12 @@ class HomeVisitViewModel(
         val form = mutableState.value.form ?: return
         if (index !in form.items.indices) return
         val items = form.items.mapIndexed { i, item -> if (i == index) item.copy(answer = value) else item }
-        val outcome = runCatching { scoreMeasure(form.instrument, items.map { it.answer }) }
+        val outcome = score(form.instrument, items)
         mutableState.update {
             it.copy(
                 form = form.copy(
                     items = items,
-                    preview = outcome.fold({ o -> outcomeText(o) }, { e -> userMessage(e).text }),
+                    preview = preview(outcome),
                     complete = outcome.getOrNull() is ScoreOutcome.Scored,
                 ),
             )
@@ -291,6 +291,9 @@ class HomeVisitViewModel(
         refreshTimer()
     }
 
-    private fun preview(instrument: Instrument, items: List<FormItem>): String =
-        runCatching { outcomeText(scoreMeasure(instrument, items.map { it.answer })) }.getOrElse { userMessage(it).text }
+    private fun score(instrument: Instrument, items: List<FormItem>): Result<ScoreOutcome> =
+        runCatching { scoreMeasure(instrument, items.map { it.answer }) }
+
+    /** The score so far, or why the answers cannot be scored. */
+    private fun preview(outcome: Result<ScoreOutcome>): String = outcome.fold(::outcomeText) { userMessage(it).text }
 }
