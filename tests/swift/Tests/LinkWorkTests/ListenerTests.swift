@@ -73,9 +73,7 @@ final class ListenerTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         final class Reentrant: ChangeListener, @unchecked Sendable {
             weak var store: LinkWorkStore?
-            private let lock = NSLock()
-            private var names: [String] = []
-            private var errors: [Error] = []
+            let seen = Collector<String>() // given names read back, and any error
 
             func peopleChanged(personIds: [String]) throws {
                 guard let store else { return }
@@ -83,17 +81,12 @@ final class ListenerTests: LinkWorkTestCase {
                     // Would deadlock if the store still held its writer lock while calling us.
                     for id in personIds {
                         let name = try store.person(personId: id).caseRecord?.demographics.givenName ?? "?"
-                        lock.lock(); names.append(name); lock.unlock()
+                        seen.add(name)
                     }
                     _ = try store.caseload(query: CaseloadQuery())
                 } catch {
-                    lock.lock(); errors.append(error); lock.unlock()
+                    seen.fail(error)
                 }
-            }
-
-            var seen: ([String], [Error]) {
-                lock.lock(); defer { lock.unlock() }
-                return (names, errors)
             }
         }
         let listener = Reentrant()
@@ -113,9 +106,8 @@ final class ListenerTests: LinkWorkTestCase {
         }
         wait(for: [done], timeout: 30) // a deadlock fails here instead of hanging the suite
         XCTAssertTrue(failures.failures.isEmpty, "\(failures.failures)")
-        let (names, errors) = listener.seen
-        XCTAssertTrue(errors.isEmpty, "\(errors)")
-        XCTAssertEqual(names, ["Ada", "Ada"])
+        XCTAssertTrue(listener.seen.failures.isEmpty, "\(listener.seen.failures)")
+        XCTAssertEqual(listener.seen.all, ["Ada", "Ada"])
     }
 
     func testThrowingListenersNeitherFailTheEditNorStarveOthers() throws {
