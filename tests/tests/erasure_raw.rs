@@ -74,23 +74,10 @@ fn add_erased_person(s: &Store) -> Id {
     p
 }
 
-fn plain_store(dir: &TestDir) -> Store {
-    Store::create(
-        dir.path("lw.db"),
-        NewStore {
-            user: "sam".into(),
-            role: Role::LinkWorker,
-            person: None,
-        },
-        &StoreKey::unencrypted(),
-    )
-    .unwrap()
-}
-
 #[test]
 fn erasure_leaves_no_name_nhs_number_or_note_in_the_file_its_wal_or_free_pages() {
     let dir = TestDir::new();
-    let s = plain_store(&dir);
+    let s = dir.link_worker("lw.db", "sam");
     let kept = add_person(&s, "Rowena", KEPT_FAMILY);
     let erased = add_erased_person(&s);
     // Some of the pages move to the main file before the erasure (a checkpoint), some stay
@@ -138,7 +125,7 @@ fn erasure_leaves_no_name_nhs_number_or_note_in_the_file_its_wal_or_free_pages()
 #[test]
 fn erasure_with_a_reader_pool_in_use_still_wipes_the_wal() {
     let dir = TestDir::new();
-    let s = plain_store(&dir);
+    let s = dir.link_worker("lw.db", "sam");
     let erased = add_erased_person(&s);
     add_person(&s, "Rowena", KEPT_FAMILY);
     // Warm several pooled readers (they hold the WAL open, but no snapshot once idle).
