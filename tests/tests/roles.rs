@@ -11,39 +11,23 @@ use linkwork_tests::*;
 #[test]
 fn store_creation_checks_role_and_person() {
     let dir = TestDir::new();
-    let err = Store::create(
-        dir.path("p.db"),
-        NewStore {
-            user: "pat".into(),
-            role: Role::Patient,
-            person: None,
-        },
-        &linkwork_core::StoreKey::unencrypted(),
-    )
-    .unwrap_err();
-    assert_invalid(&err, "person");
-    let err = Store::create(
-        dir.path("l.db"),
-        NewStore {
-            user: "sam".into(),
-            role: Role::LinkWorker,
-            person: Some(Id::new()),
-        },
-        &linkwork_core::StoreKey::unencrypted(),
-    )
-    .unwrap_err();
-    assert_invalid(&err, "person");
-    let err = Store::create(
-        dir.path("u.db"),
-        NewStore {
-            user: " ".into(),
-            role: Role::LinkWorker,
-            person: None,
-        },
-        &linkwork_core::StoreKey::unencrypted(),
-    )
-    .unwrap_err();
-    assert_invalid(&err, "user");
+    for (name, user, role, person, field) in [
+        ("p.db", "pat", Role::Patient, None, "person"),
+        ("l.db", "sam", Role::LinkWorker, Some(Id::new()), "person"),
+        ("u.db", " ", Role::LinkWorker, None, "user"),
+    ] {
+        let err = Store::create(
+            dir.path(name),
+            NewStore {
+                user: user.into(),
+                role,
+                person,
+            },
+            &linkwork_core::StoreKey::unencrypted(),
+        )
+        .unwrap_err();
+        assert_invalid(&err, field);
+    }
     for name in ["p.db", "l.db", "u.db"] {
         assert!(!dir.path(name).exists(), "{name} was created");
     }
