@@ -319,17 +319,6 @@ fn the_raw_file_holds_documents_and_projections_in_sqlite() {
     assert!(automerge::AutoCommit::load(&snapshot).is_ok());
 }
 
-/// Every file in the directory with its bytes.
-fn snapshot_dir(dir: &TestDir) -> Vec<(String, Vec<u8>)> {
-    files_in(dir)
-        .into_iter()
-        .map(|n| {
-            let bytes = file_bytes(&dir.path(&n));
-            (n, bytes)
-        })
-        .collect()
-}
-
 fn key(byte: u8) -> StoreKey {
     StoreKey::from_bytes(&[byte; 32]).unwrap()
 }
@@ -358,7 +347,7 @@ fn closed_store(dir: &TestDir, name: &str, key: &StoreKey) {
 /// directory left byte-identical and no file added or removed.
 #[track_caller]
 fn assert_refused_unchanged(dir: &TestDir, name: &str, key: &StoreKey) -> Error {
-    let before = snapshot_dir(dir);
+    let before = dir.files();
     let err = Store::open(dir.path(name), key).unwrap_err();
     assert!(
         matches!(err, Error::NotAStore { .. } | Error::WrongKey { .. }),
@@ -370,7 +359,7 @@ fn assert_refused_unchanged(dir: &TestDir, name: &str, key: &StoreKey) -> Error 
         std::mem::discriminant(&err2),
         "{name}"
     );
-    assert!(snapshot_dir(dir) == before, "{name}: files changed");
+    assert!(dir.files() == before, "{name}: files changed");
     err
 }
 
