@@ -6,7 +6,7 @@ use automerge::{ObjId, ReadDoc, ROOT};
 use chrono::{DateTime, Utc};
 
 use super::keys::*;
-use super::read::{hide_newer, refuse_newer, Reader};
+use super::read::{hide_newer, read_items, refuse_newer, Reader};
 use super::write::*;
 use super::Actor;
 use crate::error::{Error, Result};
@@ -559,23 +559,25 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
             newer.append(&mut history_newer);
         }
     }
-    let mut contact_attempts = Vec::new();
-    for (k, o) in r.items(&ROOT, CONTACT_ATTEMPTS) {
-        let read = read_contact(&r, &k, &o);
-        let at = r.time(&o, "at");
-        if let Some(c) = hide_newer(&r, read, &mut newer, "contact-attempt", &k, &o, at)? {
-            contact_attempts.push(c);
-        }
-    }
+    let contact_attempts = read_items(
+        &r,
+        &ROOT,
+        CONTACT_ATTEMPTS,
+        "contact-attempt",
+        "at",
+        &mut newer,
+        |k, o| read_contact(&r, k, o),
+    )?;
     let consents = read_consents(&r, &mut newer)?;
-    let mut consultations = Vec::new();
-    for (k, o) in r.items(&ROOT, CONSULTATIONS) {
-        let read = read_consultation(&r, &k, &o);
-        let at = r.time(&o, "start");
-        if let Some(c) = hide_newer(&r, read, &mut newer, "consultation", &k, &o, at)? {
-            consultations.push(c);
-        }
-    }
+    let consultations = read_items(
+        &r,
+        &ROOT,
+        CONSULTATIONS,
+        "consultation",
+        "start",
+        &mut newer,
+        |k, o| read_consultation(&r, k, o),
+    )?;
     let mut onward = Vec::new();
     for (k, o) in r.items(&ROOT, ONWARD) {
         let mut history_newer = Vec::new();
@@ -586,14 +588,9 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
             newer.append(&mut history_newer);
         }
     }
-    let mut flags = Vec::new();
-    for (k, o) in r.items(&ROOT, FLAGS) {
-        let read = read_flag(&r, &k, &o);
-        let at = r.time(&o, "raised_at");
-        if let Some(f) = hide_newer(&r, read, &mut newer, "flag", &k, &o, at)? {
-            flags.push(f);
-        }
-    }
+    let flags = read_items(&r, &ROOT, FLAGS, "flag", "raised_at", &mut newer, |k, o| {
+        read_flag(&r, k, o)
+    })?;
     let notes = r
         .items(&ROOT, NOTES)
         .into_iter()
@@ -688,24 +685,17 @@ fn read_episode<D: ReadDoc>(
     newer: &mut Vec<NewerItem>,
 ) -> Result<Episode> {
     let id = item_id(key)?;
-    let mut history = Vec::new();
-    for (k, h) in r.items(o, HISTORY) {
-        let read = (|| {
-            Ok(StatusChange {
-                id: item_id(&k)?,
-                from: r.code(&h, "from")?,
-                to: r.code(&h, "to")?,
-                reason: r.str(&h, "reason"),
-                by: r.req_str(&h, "by")?,
-                at: r.req_time(&h, "at")?,
-                reopened: r.bool(&h, "reopened").unwrap_or(false),
-            })
-        })();
-        let at = r.time(&h, "at");
-        if let Some(change) = hide_newer(r, read, newer, "status-change", &k, &h, at)? {
-            history.push(change);
-        }
-    }
+    let history = read_items(r, o, HISTORY, "status-change", "at", newer, |k, h| {
+        Ok(StatusChange {
+            id: item_id(k)?,
+            from: r.code(h, "from")?,
+            to: r.code(h, "to")?,
+            reason: r.str(h, "reason"),
+            by: r.req_str(h, "by")?,
+            at: r.req_time(h, "at")?,
+            reopened: r.bool(h, "reopened").unwrap_or(false),
+        })
+    })?;
     Ok(Episode {
         id,
         source: r.opt_code(o, "source")?,
@@ -738,23 +728,16 @@ fn read_onward<D: ReadDoc>(
     o: &ObjId,
     newer: &mut Vec<NewerItem>,
 ) -> Result<OnwardReferral> {
-    let mut history = Vec::new();
-    for (k, h) in r.items(o, HISTORY) {
-        let read = (|| {
-            Ok(OnwardChange {
-                id: item_id(&k)?,
-                from: r.code(&h, "from")?,
-                to: r.code(&h, "to")?,
-                note: r.str(&h, "note"),
-                by: r.req_str(&h, "by")?,
-                at: r.req_time(&h, "at")?,
-            })
-        })();
-        let at = r.time(&h, "at");
-        if let Some(change) = hide_newer(r, read, newer, "onward-change", &k, &h, at)? {
-            history.push(change);
-        }
-    }
+    let history = read_items(r, o, HISTORY, "onward-change", "at", newer, |k, h| {
+        Ok(OnwardChange {
+            id: item_id(k)?,
+            from: r.code(h, "from")?,
+            to: r.code(h, "to")?,
+            note: r.str(h, "note"),
+            by: r.req_str(h, "by")?,
+            at: r.req_time(h, "at")?,
+        })
+    })?;
     Ok(OnwardReferral {
         id: item_id(key)?,
         service: r.req_str(o, "service")?,

@@ -4,7 +4,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjId, ReadDoc, ROOT};
 
 use super::keys::*;
-use super::read::{hide_newer, refuse_newer, unknown_code, Reader};
+use super::read::{read_items, refuse_newer, unknown_code, Reader};
 use super::write::*;
 use super::Actor;
 use crate::error::{Error, Result};
@@ -264,21 +264,25 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
     needs.sort_by_key(|n| n.need);
     // Items with a code this build does not know are left out and listed in `newer`.
     let mut newer: Vec<NewerItem> = Vec::new();
-    let mut goals = Vec::new();
-    for (k, o) in r.items(&ROOT, GOALS) {
-        let at = r.time(&o, "created_at");
-        if let Some(g) = hide_newer(&r, read_goal(&r, &k, &o), &mut newer, "goal", &k, &o, at)? {
-            goals.push(g);
-        }
-    }
+    let mut goals = read_items(
+        &r,
+        &ROOT,
+        GOALS,
+        "goal",
+        "created_at",
+        &mut newer,
+        |k, o| read_goal(&r, k, o),
+    )?;
     goals.sort_by_key(|g| (g.created_at, g.id));
-    let mut steps = Vec::new();
-    for (k, o) in r.items(&ROOT, STEPS) {
-        let at = r.time(&o, "created_at");
-        if let Some(s) = hide_newer(&r, read_step(&r, &k, &o), &mut newer, "step", &k, &o, at)? {
-            steps.push(s);
-        }
-    }
+    let mut steps = read_items(
+        &r,
+        &ROOT,
+        STEPS,
+        "step",
+        "created_at",
+        &mut newer,
+        |k, o| read_step(&r, k, o),
+    )?;
     steps.sort_by(|a, b| {
         (a.due.is_none(), a.due, a.created_at, a.id).cmp(&(
             b.due.is_none(),
@@ -287,14 +291,15 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
             b.id,
         ))
     });
-    let mut measures = Vec::new();
-    for (k, o) in r.items(&ROOT, MEASURES) {
-        let at = r.time(&o, "recorded_at");
-        let read = read_measure(&r, &k, &o);
-        if let Some(m) = hide_newer(&r, read, &mut newer, "measure", &k, &o, at)? {
-            measures.push(m);
-        }
-    }
+    let mut measures = read_items(
+        &r,
+        &ROOT,
+        MEASURES,
+        "measure",
+        "recorded_at",
+        &mut newer,
+        |k, o| read_measure(&r, k, o),
+    )?;
     measures.sort_by_key(|m| (m.recorded_at, m.id));
     newer.sort_by_key(|n| (n.at, n.id));
     Ok(Plan {

@@ -289,6 +289,28 @@ pub(crate) fn hide_newer<T, D: ReadDoc>(
     }
 }
 
+/// Reads every item of the map at `key` of `obj` with `read`; an item carrying a code this
+/// build does not know is left out and recorded in `hidden` ([`hide_newer`]) with its time at
+/// `at_key`.
+pub(crate) fn read_items<T, D: ReadDoc>(
+    r: &Reader<'_, D>,
+    obj: &ObjId,
+    key: &str,
+    kind: &'static str,
+    at_key: &'static str,
+    hidden: &mut Vec<NewerItem>,
+    read: impl Fn(&str, &ObjId) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for (k, o) in r.items(obj, key) {
+        let at = r.time(&o, at_key);
+        if let Some(item) = hide_newer(r, read(&k, &o), hidden, kind, &k, &o, at)? {
+            out.push(item);
+        }
+    }
+    Ok(out)
+}
+
 /// Refuses to edit an item that this build cannot read because of a code only a newer version
 /// knows: the error names the item, never the code or its content.
 pub(crate) fn refuse_newer<T>(read: Result<T>, kind: &'static str, id: &str) -> Result<T> {
