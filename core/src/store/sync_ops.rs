@@ -324,28 +324,22 @@ impl Store {
                     return Ok(());
                 }
                 // No caseload row yet (a patient store receiving its plan): every projection.
-                let case = if cache.ensure(tx, person, DocKind::Case)? {
-                    cache
-                        .get(person, DocKind::Case)
-                        .map(case_doc::read)
-                        .transpose()?
-                } else {
-                    None
-                };
+                cache.ensure(tx, person, DocKind::Case)?;
+                let case = cache
+                    .get(person, DocKind::Case)
+                    .map(case_doc::read)
+                    .transpose()?;
                 (Some(plan), case)
             }
             (None, Some(case)) => {
                 if projections::refresh_case(tx, person, &case, now)? {
                     return Ok(());
                 }
-                let plan = if cache.ensure(tx, person, DocKind::Plan)? {
-                    cache
-                        .get(person, DocKind::Plan)
-                        .map(plan_doc::read)
-                        .transpose()?
-                } else {
-                    None
-                };
+                cache.ensure(tx, person, DocKind::Plan)?;
+                let plan = cache
+                    .get(person, DocKind::Plan)
+                    .map(plan_doc::read)
+                    .transpose()?;
                 (plan, Some(case))
             }
         };
