@@ -76,16 +76,15 @@ pub(crate) fn insert(
     insert_saved(tx, person, kind, &doc.save(), doc)
 }
 
-/// Stores a new document as `saved`, bytes that load as `doc` (its `save()`, or a received
+/// Stores a new document as `snapshot`, bytes that load as `doc` (its `save()`, or a received
 /// document exactly as it was checked), so a document that arrives whole is not saved again.
 pub(crate) fn insert_saved(
     tx: &Transaction<'_>,
     person: Id,
     kind: DocKind,
-    saved: &[u8],
+    snapshot: &[u8],
     doc: &Automerge,
 ) -> Result<()> {
-    let snapshot = saved;
     tx.execute(
         "INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes, heads)
          VALUES (?1, ?2, ?3, ?4, ?5)",
