@@ -355,14 +355,14 @@ pub(crate) fn add_consultation<T: Transactable>(
 /// The consultation `id`, refused with [`Error::NewerVersion`] when it carries a code this
 /// build does not know.
 fn readable_consultation<T: Transactable>(tx: &T, id: Id) -> Result<ObjId> {
-    let key = id.to_string();
-    let o = existing_item(tx, CONSULTATIONS, "consultation", &key)?;
-    refuse_newer(
-        read_consultation(&Reader::new(tx), &key, &o),
+    readable_item(
+        tx,
+        CONSULTATIONS,
         "consultation",
-        &key,
-    )?;
-    Ok(o)
+        "consultation",
+        id,
+        read_consultation,
+    )
 }
 
 /// Lone-working check-in (`out == false`) or check-out of a home visit.
@@ -439,12 +439,13 @@ pub(crate) fn transition_onward<T: Transactable>(
     to: OnwardStatus,
     note: Option<&str>,
 ) -> Result<()> {
-    let key = id.to_string();
-    let o = existing_item(tx, ONWARD, "onward referral", &key)?;
-    refuse_newer(
-        read_onward(&Reader::new(tx), &key, &o, &mut Vec::new()),
+    let o = readable_item(
+        tx,
+        ONWARD,
+        "onward referral",
         "onward-referral",
-        &key,
+        id,
+        |r, k, o| read_onward(r, k, o, &mut Vec::new()),
     )?;
     let from: OnwardStatus = Reader::new(tx).code(&o, "status")?;
     check_onward_transition(from, to)?;
@@ -479,9 +480,7 @@ pub(crate) fn raise_flag<T: Transactable>(
 
 /// Resolves a flag.
 pub(crate) fn resolve_flag<T: Transactable>(tx: &mut T, a: &Actor, id: Id) -> Result<()> {
-    let key = id.to_string();
-    let o = existing_item(tx, FLAGS, "flag", &key)?;
-    refuse_newer(read_flag(&Reader::new(tx), &key, &o), "flag", &key)?;
+    let o = readable_item(tx, FLAGS, "flag", "flag", id, read_flag)?;
     if Reader::new(tx).time(&o, "resolved_at").is_some() {
         return Err(Error::IllegalTransition {
             machine: "flag",

@@ -4,7 +4,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjId, ReadDoc, ROOT};
 
 use super::keys::*;
-use super::read::{read_items, refuse_newer, unknown_code, Reader};
+use super::read::{read_items, unknown_code, Reader};
 use super::write::*;
 use super::Actor;
 use crate::error::{Error, Result};
@@ -82,18 +82,12 @@ fn known_needs() -> Vec<&'static str> {
 /// The goal `id`, refused with [`Error::NewerVersion`] when it carries a code this build does
 /// not know (an edit would act on a goal the app cannot show).
 fn readable_goal<T: Transactable>(tx: &T, id: Id) -> Result<ObjId> {
-    let key = id.to_string();
-    let goal = existing_item(tx, GOALS, "goal", &key)?;
-    refuse_newer(read_goal(&Reader::new(tx), &key, &goal), "goal", &key)?;
-    Ok(goal)
+    readable_item(tx, GOALS, "goal", "goal", id, read_goal)
 }
 
 /// The step `id`, refused with [`Error::NewerVersion`] like [`readable_goal`].
 fn readable_step<T: Transactable>(tx: &T, id: Id) -> Result<ObjId> {
-    let key = id.to_string();
-    let step = existing_item(tx, STEPS, "step", &key)?;
-    refuse_newer(read_step(&Reader::new(tx), &key, &step), "step", &key)?;
-    Ok(step)
+    readable_item(tx, STEPS, "step", "step", id, read_step)
 }
 
 /// Adds a goal (already validated).

@@ -4,8 +4,9 @@ use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ScalarValue, Value, ROOT};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::read::Reader;
+use super::read::{refuse_newer, Reader};
 use crate::error::{Error, Result};
+use crate::ids::Id;
 
 /// Sets a scalar string.
 pub(crate) fn put_str<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, v: &str) -> Result<()> {
@@ -241,6 +242,23 @@ pub(crate) fn new_item<T: Transactable>(
 ) -> Result<ObjId> {
     let c = collection(tx, collection_key)?;
     new_map(tx, &c, id)
+}
+
+/// The existing item `id` of root collection `collection` (`NotFound` of `kind`), refused with
+/// [`Error::NewerVersion`] of `newer_kind` when `read` finds a code this build does not know:
+/// an edit would act on an item the app cannot show.
+pub(crate) fn readable_item<T: Transactable, I>(
+    tx: &T,
+    collection: &str,
+    kind: &'static str,
+    newer_kind: &'static str,
+    id: Id,
+    read: impl Fn(&Reader<'_, T>, &str, &ObjId) -> Result<I>,
+) -> Result<ObjId> {
+    let key = id.to_string();
+    let o = existing_item(tx, collection, kind, &key)?;
+    refuse_newer(read(&Reader::new(tx), &key, &o), newer_kind, &key)?;
+    Ok(o)
 }
 
 /// The existing item `id` of root collection `collection`, or `NotFound` of `kind`.
