@@ -629,3 +629,57 @@ pub fn current(store: &Store, person: Id) -> Episode {
         .expect("current episode")
         .clone()
 }
+
+/// What the crash-safety test (`tests/crash_safety.rs`) and its child process
+/// (`src/bin/crash_writer.rs`) must agree on: the stores' key, how a store is created and
+/// opened, the seeded generator, and the date an action number stands for.
+pub mod crash {
+    use std::path::Path;
+
+    use chrono::NaiveDate;
+    use linkwork_core::model::{NewStore, Role};
+    use linkwork_core::{Result, Store, StoreKey};
+
+    /// The stores' key: encrypted, as on a phone.
+    pub const KEY: [u8; 32] = *b"crash-safety-test-key-32-bytes!!";
+
+    /// [`KEY`] as a store key.
+    pub fn key() -> StoreKey {
+        StoreKey::from_bytes(&KEY).expect("a 32-byte key")
+    }
+
+    /// Opens the store the way an app does, with its key; the one place that knows
+    /// `Store::open`'s signature.
+    pub fn open_store(path: &Path) -> Result<Store> {
+        Store::open(path, &key())
+    }
+
+    /// Creates a link worker's store acting as `sam`; the one place that knows
+    /// `Store::create`'s signature.
+    pub fn create_store(path: &Path) -> Result<Store> {
+        let new = NewStore {
+            user: "sam".into(),
+            role: Role::LinkWorker,
+            person: None,
+        };
+        Store::create(path, new, &key())
+    }
+
+    /// xorshift64: a seeded, reproducible sequence (the seed must be non-zero).
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        /// The next number, reduced to `0..n`.
+        pub fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// The date action number `n` writes: 2030-01-01 plus `n % 365` days.
+    pub fn date(n: u64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2030, 1, 1).expect("valid date") + chrono::Days::new(n % 365)
+    }
+}

@@ -18,7 +18,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use linkwork_core::measures::Instrument;
 use linkwork_core::model::*;
-use linkwork_core::{Id, Store, StoreKey};
+use linkwork_core::{Id, Store};
+use linkwork_tests::crash::{create_store, date, open_store, Rng};
 use linkwork_tests::TestDir;
 
 /// Kills in all.
@@ -31,44 +32,6 @@ const MAX_DELAY_MS: u64 = 200;
 const CREATE_TRIALS: u64 = 40;
 /// Their delays: uniform in 0..this many milliseconds (creating takes a few).
 const MAX_CREATE_DELAY_MS: u64 = 40;
-
-/// The key of the stores in this test: encrypted, as on a phone (the child uses the same).
-const KEY: [u8; 32] = *b"crash-safety-test-key-32-bytes!!";
-
-fn key() -> StoreKey {
-    StoreKey::from_bytes(&KEY).expect("a 32-byte key")
-}
-
-/// The one place that knows how a store is created for this test.
-fn create_store(path: &Path) -> Store {
-    Store::create(
-        path,
-        NewStore {
-            user: "sam".into(),
-            role: Role::LinkWorker,
-            person: None,
-        },
-        &key(),
-    )
-    .expect("create the store")
-}
-
-/// The one place that knows how a store is opened (the child has its own copy).
-fn open_store(path: &Path) -> linkwork_core::Result<Store> {
-    Store::open(path, &key())
-}
-
-/// xorshift64, as in the child.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 /// One edit the child reported committed.
 #[derive(Clone, Debug)]
@@ -117,10 +80,6 @@ fn parse_line(line: &str) -> Edit {
         },
         other => panic!("unknown edit {other:?}"),
     }
-}
-
-fn date(n: u64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Days::new(n % 365)
 }
 
 /// The number at the end of `prefix <n>`.
@@ -318,15 +277,7 @@ fn a_writer_killed_while_creating_its_store_leaves_one_that_opens_or_can_be_crea
             }
             Err(open) => {
                 assert!(!created, "{context}: a created store does not open: {open}");
-                if let Err(create) = Store::create(
-                    &path,
-                    NewStore {
-                        user: "sam".into(),
-                        role: Role::LinkWorker,
-                        person: None,
-                    },
-                    &key(),
-                ) {
+                if let Err(create) = create_store(&path) {
                     panic!(
                         "{context}: the store neither opens ({open}) nor can be created ({create})"
                     );
@@ -349,7 +300,7 @@ fn killed_writers_leave_whole_edits_and_lose_none_reported() {
     for trial in 0..TRIALS {
         if trial % TRIALS_PER_STORE == 0 {
             path = dir.path(&format!("crash-{trial}.db"));
-            drop(create_store(&path));
+            drop(create_store(&path).expect("create the store"));
             reported.clear();
         }
         let delay = rng.below(MAX_DELAY_MS);

@@ -18,7 +18,8 @@ use std::io::Write;
 
 use linkwork_core::measures::{AdministrationMode, Instrument, Timepoint};
 use linkwork_core::model::*;
-use linkwork_core::{Id, Store, StoreKey};
+use linkwork_core::Id;
+use linkwork_tests::crash::{create_store, date, open_store, Rng};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -102,41 +103,6 @@ fn main() {
         writeln!(out, "committed {n} {line}").expect("write");
         out.flush().expect("flush");
     }
-}
-
-/// The stores' key (the parent test uses the same).
-const KEY: &[u8; 32] = b"crash-safety-test-key-32-bytes!!";
-
-/// Opens the store the way an app does, with its key; the one place that knows `Store::open`'s
-/// signature.
-fn open_store(path: &std::path::Path) -> linkwork_core::Result<Store> {
-    Store::open(path, &StoreKey::from_bytes(KEY)?)
-}
-
-/// Creates a link worker's store; the one place that knows `Store::create`'s signature.
-fn create_store(path: &std::path::Path) -> linkwork_core::Result<Store> {
-    let new = NewStore {
-        user: "sam".into(),
-        role: Role::LinkWorker,
-        person: None,
-    };
-    Store::create(path, new, &StoreKey::from_bytes(KEY)?)
-}
-
-/// xorshift64: a seeded, reproducible choice of actions.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
-fn date(n: u64) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Days::new(n % 365)
 }
 
 fn person(n: u64) -> NewPerson {
