@@ -332,16 +332,13 @@ pub fn print_targets(f: &Figures) {
     ] {
         let tr = f.get(lw, "sync_ms") / f.get(raw, "sync_ms");
         let br = sync_bytes(f, lw) / sync_bytes(f, raw);
-        let x = |v: f64| {
-            if v < 0.01 {
-                "<0.01x".to_string()
-            } else {
-                format!("{v:.2}x")
-            }
-        };
         line(
             &format!("sync overhead ≤ 1.5x: {label} (time, bytes)"),
-            format!("{}, {}", x(tr), x(br)),
+            format!(
+                "{}, {}",
+                ratio(f.get(lw, "sync_ms"), f.get(raw, "sync_ms")),
+                ratio(sync_bytes(f, lw), sync_bytes(f, raw))
+            ),
             tr <= 1.5 && br <= 1.5,
         );
     }
