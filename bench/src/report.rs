@@ -105,29 +105,23 @@ pub fn print_size(f: &Figures) {
     let row = |label: &str, lw: String, raw: String, r: String, m: String| {
         println!("| {label} | {lw} | {raw} | {r} | {m} |");
     };
+    // One figure of a linkwork scenario beside the same figure of its raw twin, and their ratio.
+    let same = |label: &str, fmt: fn(f64) -> String, (lw, raw, key): (&str, &str, &str), m| {
+        let (x, y) = (f.get(lw, key), f.get(raw, key));
+        row(label, fmt(x), fmt(y), ratio(x, y), m);
+    };
     let (a, ra) = ("action", "raw-action");
-    row(
+    same(
         "one action (record goal progress) committed, median",
-        t(f.get(a, "median_ms")),
-        t(f.get(ra, "median_ms")),
-        ratio(f.get(a, "median_ms"), f.get(ra, "median_ms")),
+        t,
+        (a, ra, "median_ms"),
         mem(f, a, ra),
     );
-    row(
-        "one action, p99",
-        t(f.get(a, "p99_ms")),
-        t(f.get(ra, "p99_ms")),
-        ratio(f.get(a, "p99_ms"), f.get(ra, "p99_ms")),
-        String::new(),
-    );
-    row(
+    same("one action, p99", t, (a, ra, "p99_ms"), String::new());
+    same(
         "bytes written to disk per action (WAL frames + checkpoints)",
-        b(f.get(a, "written_per_action")),
-        b(f.get(ra, "written_per_action")),
-        ratio(
-            f.get(a, "written_per_action"),
-            f.get(ra, "written_per_action"),
-        ),
+        b,
+        (a, ra, "written_per_action"),
         String::new(),
     );
     row(
@@ -165,20 +159,13 @@ pub fn print_size(f: &Figures) {
         String::new(),
     );
     let (r, rr) = ("record", "raw-record");
-    row(
+    same(
         "one full record (Store::person; raw: load + hydrate both documents), median",
-        t(f.get(r, "median_ms")),
-        t(f.get(rr, "median_ms")),
-        ratio(f.get(r, "median_ms"), f.get(rr, "median_ms")),
+        t,
+        (r, rr, "median_ms"),
         mem(f, r, rr),
     );
-    row(
-        "one full record, p99",
-        t(f.get(r, "p99_ms")),
-        t(f.get(rr, "p99_ms")),
-        ratio(f.get(r, "p99_ms"), f.get(rr, "p99_ms")),
-        String::new(),
-    );
+    same("one full record, p99", t, (r, rr, "p99_ms"), String::new());
     row(
         "one full record after Store::compact, median",
         t(f.get("size", "record_compacted_median_ms")),
@@ -187,14 +174,10 @@ pub fn print_size(f: &Figures) {
         String::new(),
     );
     let (s, rb) = ("size", "raw-build");
-    row(
+    same(
         "disk per person before compaction (file + WAL; raw: a row per commit)",
-        b(f.get(s, "before_per_person")),
-        b(f.get(rb, "before_per_person")),
-        ratio(
-            f.get(s, "before_per_person"),
-            f.get(rb, "before_per_person"),
-        ),
+        b,
+        (s, rb, "before_per_person"),
         mem(f, s, rb),
     );
     row(
