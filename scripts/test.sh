@@ -13,6 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 start=$SECONDS
 section() { printf '\n==> [%4ds] %s\n' $((SECONDS - start)) "$*"; }
+# A stage left out is said so, loudly, so that a green run never hides it.
+skipped() { printf '\n==> [%4ds] SKIPPED %s (%s=1)\n' $((SECONDS - start)) "$1" "$2"; }
 
 section "toolchain"
 command -v cargo >/dev/null || { echo "cargo is required (rustup)" >&2; exit 1; }
@@ -33,6 +35,8 @@ if [[ ${LINKWORK_SKIP_FUZZ:-0} != 1 ]]; then
   # (stable toolchain, libFuzzer; build cached beside CARGO_TARGET_DIR).
   section "fuzz targets (bounded, scripts/fuzz.sh)"
   bash scripts/fuzz.sh
+else
+  skipped "fuzz targets" LINKWORK_SKIP_FUZZ
 fi
 
 # The binding suites build the workspace exactly as `cargo test` just did, reusing its artifacts.
@@ -44,10 +48,14 @@ bash tests/fhir/run.sh
 if [[ ${LINKWORK_SKIP_KOTLIN:-0} != 1 ]]; then
   section "Kotlin binding tests (JVM)"
   bash tests/kotlin/run.sh
+else
+  skipped "Kotlin binding tests" LINKWORK_SKIP_KOTLIN
 fi
 
 if [[ ${LINKWORK_SKIP_SWIFT:-0} != 1 ]]; then
   # Last, so that the closing line of the run is XCTest's summary.
   section "Swift binding tests (Linux, trixie chroot)"
   bash tests/swift/run.sh
+else
+  skipped "Swift binding tests" LINKWORK_SKIP_SWIFT
 fi

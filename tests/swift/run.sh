@@ -160,7 +160,16 @@ fi
 
 step "swift test (in chroot)"
 rc=0
-in_chroot "$SWIFT_PKG" "swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" || rc=$?
+log=$(mktemp)
+in_chroot "$SWIFT_PKG" "swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" \
+  2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+# XCTest exits 0 when it ran nothing (a filter that matches no test, a suite that lost its
+# tests): that proves nothing, so it fails here.
+if ((rc == 0)) && ! grep -Eq 'Executed [1-9][0-9]* tests?' "$log"; then
+  echo "[swift-tests] XCTest ran no test" >&2
+  rc=1
+fi
+rm -f "$log"
 if [[ -n $demo_failed ]]; then
   echo "[swift-tests] ios-demo FAILED:$demo_failed (see above)" >&2
   exit 1

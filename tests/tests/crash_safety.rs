@@ -2,7 +2,13 @@
 //! in a loop and is killed with SIGKILL at random moments, 120 times. After every kill the store
 //! must open, hold every edit the child reported committed, hold nothing half-applied (each
 //! action writes a unit whose fields all derive from one number), load every document, and show
-//! projections equal to a rebuild from the documents.
+//! projections equal to a rebuild from the documents. The child's output is read while it runs,
+//! so the test knows where each kill landed (inside an action, inside `Store::create`, between
+//! actions) and asserts that kills did land inside them.
+//!
+//! This models a killed process (the OS ending an app), not lost power: SQLite's WAL survives a
+//! killed process whole, while power loss under `synchronous=NORMAL` may roll back the last
+//! commits (docs/security.md).
 //!
 //! The delays and the child's actions come from one seed, printed at the start; rerun a failure
 //! with `LINKWORK_CRASH_SEED=<seed>`.
@@ -10,10 +16,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use linkwork_core::measures::Instrument;
@@ -30,8 +36,10 @@ const TRIALS_PER_STORE: u64 = 20;
 const MAX_DELAY_MS: u64 = 200;
 /// Kills of a writer creating its store on first run.
 const CREATE_TRIALS: u64 = 40;
-/// Their delays: uniform in 0..this many milliseconds (creating takes a few).
-const MAX_CREATE_DELAY_MS: u64 = 40;
+/// How long the unkilled calibration run may take to create its store.
+const CALIBRATION_WAIT: Duration = Duration::from_secs(3);
+/// Kills aimed at creation fall this much either side of the measured window.
+const WINDOW_MARGIN: Duration = Duration::from_millis(2);
 
 /// One edit the child reported committed.
 #[derive(Clone, Debug)]
@@ -89,9 +97,33 @@ fn number(text: &str, prefix: &str) -> u64 {
         .unwrap_or_else(|| panic!("{text:?} is not {prefix:?} followed by a number"))
 }
 
-/// Runs the child once for about `delay_ms`, kills it, and returns whether it reported creating
-/// the store, and the edits it reported.
-fn run_child(path: &Path, seed: u64, delay_ms: u64) -> (bool, Vec<Edit>) {
+/// Where a kill landed, from the last whole line the child printed before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Landed {
+    /// Before the child printed anything (starting, or opening its store).
+    BeforeWork,
+    /// After `creating` and before `created`: inside `Store::create`.
+    InCreation,
+    /// After `begin` and before that action's `committed`: inside a user action.
+    InAction,
+    /// Right after a `created` or `committed` line.
+    BetweenActions,
+}
+
+/// What one run of the child printed before the kill.
+struct Run {
+    created: bool,
+    edits: Vec<Edit>,
+    landed: Landed,
+    /// When the child printed `creating` and `created`, from its start (first-run runs only).
+    creation_window: Option<(Duration, Duration)>,
+}
+
+/// Runs the child once for about `delay`, kills it, and returns what it printed. Its output
+/// is read while it runs, so a full pipe never blocks it at a `committed` line and kills land
+/// where the child really is.
+fn run_child(path: &Path, seed: u64, delay: Duration) -> Run {
+    let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash_writer"))
         .arg(path)
         .arg(seed.to_string())
@@ -99,7 +131,25 @@ fn run_child(path: &Path, seed: u64, delay_ms: u64) -> (bool, Vec<Edit>) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the writer");
-    std::thread::sleep(Duration::from_millis(delay_ms));
+    let stdout = child.stdout.take().expect("the writer's stdout");
+    let reader = std::thread::spawn(move || {
+        // A line cut by the kill has no newline and was never a promise: read_line returns it
+        // without one at EOF, and it is dropped.
+        let mut lines = Vec::new();
+        let mut stdout = BufReader::new(stdout);
+        loop {
+            let mut line = String::new();
+            match stdout.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if line.ends_with('\n') => {
+                    lines.push((started.elapsed(), line.trim_end().to_owned()));
+                }
+                Ok(_) => break,
+            }
+        }
+        lines
+    });
+    std::thread::sleep(delay);
     if let Some(status) = child.try_wait().expect("poll the writer") {
         let mut err = String::new();
         child
@@ -112,26 +162,26 @@ fn run_child(path: &Path, seed: u64, delay_ms: u64) -> (bool, Vec<Edit>) {
     }
     child.kill().expect("SIGKILL the writer");
     child.wait().expect("reap the writer");
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    // A line cut by the kill has no newline and was never a promise.
-    let lines: Vec<&str> = out
-        .split_inclusive('\n')
-        .filter(|l| l.ends_with('\n'))
-        .map(str::trim_end)
-        .collect();
-    let created = lines.first() == Some(&"created");
+    let lines = reader.join().expect("the reader thread");
+    let at = |name: &str| lines.iter().find(|(_, l)| l == name).map(|(t, _)| *t);
+    let created = at("created").is_some();
+    let landed = match lines.last().map(|(_, l)| l.as_str()) {
+        None => Landed::BeforeWork,
+        Some("creating") => Landed::InCreation,
+        Some(l) if l.starts_with("begin ") => Landed::InAction,
+        Some(_) => Landed::BetweenActions,
+    };
     let edits = lines
         .iter()
-        .filter(|l| **l != "created")
-        .map(|l| parse_line(l))
+        .filter(|(_, l)| l.starts_with("committed "))
+        .map(|(_, l)| parse_line(l))
         .collect();
-    (created, edits)
+    Run {
+        created,
+        edits,
+        landed,
+        creation_window: at("creating").zip(at("created")),
+    }
 }
 
 /// Every list a projection serves, with the refresh time left out.
@@ -258,25 +308,44 @@ fn seed() -> u64 {
 }
 
 /// Killed while creating its store on first run, an app must find either a store that opens or
-/// a path where it can create one: never a file it can neither open nor create over.
+/// a path where it can create one: never a file it can neither open nor create over. One
+/// unkilled creation first measures when the child creates its store, and the kills are aimed
+/// at that window (and a little either side); the test asserts that kills did land inside it.
 #[test]
 fn a_writer_killed_while_creating_its_store_leaves_one_that_opens_or_can_be_created() {
     let seed = seed();
     let mut rng = Rng(seed | 1);
     let dir = TestDir::new();
+    let calibration = run_child(
+        &dir.path("calibration.db"),
+        rng.below(1_000_000),
+        CALIBRATION_WAIT,
+    );
+    let (from, to) = calibration
+        .creation_window
+        .expect("an unkilled first run prints creating and created");
+    let from = from.saturating_sub(WINDOW_MARGIN);
+    let span = (to + WINDOW_MARGIN - from).as_micros() as u64;
     let mut opened = 0;
+    let mut in_creation = 0;
     for trial in 0..CREATE_TRIALS {
         let path = dir.path(&format!("first-run-{trial}.db"));
-        let delay = rng.below(MAX_CREATE_DELAY_MS);
-        let (created, edits) = run_child(&path, rng.below(1_000_000), delay);
-        let context = format!("seed {seed}, trial {trial} (killed after {delay} ms)");
+        let delay = from + Duration::from_micros(rng.below(span));
+        let run = run_child(&path, rng.below(1_000_000), delay);
+        if run.landed == Landed::InCreation {
+            in_creation += 1;
+        }
+        let context = format!("seed {seed}, trial {trial} (killed after {delay:?})");
         match open_store(&path) {
             Ok(store) => {
                 opened += 1;
-                check_store(&store, &edits, &context);
+                check_store(&store, &run.edits, &context);
             }
             Err(open) => {
-                assert!(!created, "{context}: a created store does not open: {open}");
+                assert!(
+                    !run.created,
+                    "{context}: a created store does not open: {open}"
+                );
                 if let Err(create) = create_store(&path) {
                     panic!(
                         "{context}: the store neither opens ({open}) nor can be created ({create})"
@@ -285,7 +354,14 @@ fn a_writer_killed_while_creating_its_store_leaves_one_that_opens_or_can_be_crea
             }
         }
     }
-    println!("{CREATE_TRIALS} kills while creating: {opened} stores opened");
+    println!(
+        "{CREATE_TRIALS} kills aimed at creation ({from:?} + {span} us): {in_creation} inside \
+         Store::create, {opened} stores opened"
+    );
+    assert!(
+        in_creation > 0,
+        "no kill landed inside Store::create: the test proved nothing"
+    );
 }
 
 #[test]
@@ -295,6 +371,7 @@ fn killed_writers_leave_whole_edits_and_lose_none_reported() {
     let dir = TestDir::new();
     let mut total_edits = 0;
     let mut kills_before_first_edit = 0;
+    let mut kills_in_actions = 0;
     let mut reported = Vec::new();
     let mut path = dir.path("crash-0.db");
     for trial in 0..TRIALS {
@@ -305,9 +382,13 @@ fn killed_writers_leave_whole_edits_and_lose_none_reported() {
         }
         let delay = rng.below(MAX_DELAY_MS);
         let child_seed = rng.below(1_000_000);
-        let (_, edits) = run_child(&path, child_seed, delay);
+        let run = run_child(&path, child_seed, Duration::from_millis(delay));
+        let edits = run.edits;
         if edits.is_empty() {
             kills_before_first_edit += 1;
+        }
+        if run.landed == Landed::InAction {
+            kills_in_actions += 1;
         }
         total_edits += edits.len();
         reported.extend(edits);
@@ -317,8 +398,14 @@ fn killed_writers_leave_whole_edits_and_lose_none_reported() {
         check_store(&store, &reported, &context);
     }
     println!(
-        "{TRIALS} kills, {total_edits} reported edits, {kills_before_first_edit} kills before \
-         the first edit of a run"
+        "{TRIALS} kills, {total_edits} reported edits, {kills_in_actions} kills inside an \
+         action, {kills_before_first_edit} kills before the first edit of a run"
+    );
+    // The kills must land inside actions (the child spends most of its time in them), not only
+    // while the store opens or between actions.
+    assert!(
+        kills_in_actions >= TRIALS / 4,
+        "only {kills_in_actions} of {TRIALS} kills landed inside an action"
     );
     // The kills must land among edits, not only while the store opens.
     assert!(

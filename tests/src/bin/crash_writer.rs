@@ -4,8 +4,9 @@
 //!
 //!   crash_writer <store path> <seed>
 //!
-//! Without a store at the path it creates one first, as an app does on first run, and prints
-//! `created` once that returned.
+//! Without a store at the path it creates one first, as an app does on first run: it prints
+//! `creating` before and `created` once that returned. Before each action it prints `begin <i>`,
+//! so the parent can tell a kill that landed inside an action from one between actions.
 //!
 //! Every action writes a recognisable unit whose fields all derive from its number `n`, so the
 //! parent can tell a whole unit from a half-applied one: a person `G<n> F<n>` with a referral
@@ -30,8 +31,9 @@ fn main() {
     let store = if path.exists() {
         open_store(path).expect("open the store")
     } else {
+        say("creating");
         let store = create_store(path).expect("create the store");
-        println!("created");
+        say("created");
         store
     };
     let mut rng = Rng(seed | 1);
@@ -54,6 +56,8 @@ fn main() {
     let mut out = out.lock();
     // Numbers are unique across trials: the seed picks a block of a million.
     for i in 0.. {
+        writeln!(out, "begin {i}").expect("write");
+        out.flush().expect("flush");
         let n = (seed % 1_000_000) * 1_000_000 + i;
         let roll = rng.below(100);
         let line = if people.len() < 3 || roll < 8 {
@@ -103,6 +107,13 @@ fn main() {
         writeln!(out, "committed {n} {line}").expect("write");
         out.flush().expect("flush");
     }
+}
+
+/// Prints one line and flushes it, so the parent sees it even if the next instant is a kill.
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").expect("write");
+    out.flush().expect("flush");
 }
 
 fn person(n: u64) -> NewPerson {
