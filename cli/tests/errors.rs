@@ -289,6 +289,8 @@ fn empty_required_text_is_refused() {
             &f.person,
             "--purpose",
             "",
+            "--recipient-org",
+            "LOCAL-CAB",
             "--recipient",
             "CAB",
             "--given",

@@ -113,6 +113,9 @@ pub fn build(store: &Store) -> Result<FullRecord> {
             EpisodeTransition {
                 to,
                 discharge_reason: None,
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
                 reason: None,
             },
         )?;
@@ -223,6 +226,7 @@ pub fn build(store: &Store) -> Result<FullRecord> {
     let consent = |purpose: &str, recipient: &str, decision, proxy, expires| NewConsent {
         purpose: purpose.into(),
         recipient: recipient.into(),
+        recipient_org: Some(recipient.to_uppercase().replace(' ', "-")),
         decision,
         method: ConsentMethod::Verbal,
         capacity: Some(Capacity::HasCapacity),
@@ -427,6 +431,9 @@ pub fn build_bare(store: &Store) -> Result<Id> {
             EpisodeTransition {
                 to,
                 discharge_reason: None,
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
                 reason: None,
             },
         )?;

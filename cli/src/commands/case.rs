@@ -82,7 +82,8 @@ fn consent_record(ctx: &Ctx, a: ConsentRecordArgs) -> CliResult {
     };
     let new = NewConsent {
         purpose: a.purpose,
-        recipient: a.recipient,
+        recipient: a.recipient_name,
+        recipient_org: Some(a.recipient_org),
         decision: if a.withdrawn {
             ConsentDecision::Withdrawn
         } else {

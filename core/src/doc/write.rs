@@ -329,3 +329,26 @@ mod tests {
         );
     }
 }
+
+/// Raises the document's `schema_version` to this build's when it is lower, in the change
+/// that first writes a key of this version (`docs/schema.md`, Evolution). Every concurrent
+/// value is considered, so a higher version written by another device is never lowered.
+pub(crate) fn raise_schema_version<T: Transactable>(tx: &mut T) -> Result<()> {
+    let current = tx
+        .get_all(&ROOT, super::keys::VERSION)?
+        .into_iter()
+        .filter_map(|(v, _)| match v {
+            automerge::Value::Scalar(s) => match s.as_ref() {
+                automerge::ScalarValue::Uint(u) => Some(*u),
+                automerge::ScalarValue::Int(i) => u64::try_from(*i).ok(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if current < super::keys::SCHEMA_VERSION {
+        tx.put(&ROOT, super::keys::VERSION, super::keys::SCHEMA_VERSION)?;
+    }
+    Ok(())
+}

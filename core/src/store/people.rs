@@ -111,12 +111,14 @@ impl Store {
         if let Some(case) = &case {
             conflicts.extend(conflicts::find(case, DocKind::Case));
         }
-        Ok(PersonRecord {
+        let mut record = PersonRecord {
             person_id: person,
             case: case.map(|d| case_doc::read(&d)).transpose()?,
             plan: plan_doc::read(&plan)?,
             conflicts,
-        })
+        };
+        crate::model::scope::assign_episodes(&mut record);
+        Ok(record)
     }
 
     /// A person's plan.

@@ -88,7 +88,7 @@ object FlowTests {
             store.recordConsent(
                 pid,
                 NewConsent(
-                    purpose = "debt support", recipient = "Citizens Advice",
+                    purpose = "debt support", recipient = "Citizens Advice", recipientOrg = "LOCAL-CAB",
                     decision = ConsentDecision.GIVEN, method = ConsentMethod.VERBAL,
                     capacity = Capacity.HAS_CAPACITY, expires = day(365),
                 ),

@@ -421,7 +421,7 @@ object ReportTests {
         store.recordConsent(
             pid,
             NewConsent(
-                purpose = "walking group referral", recipient = "Ramblers",
+                purpose = "walking group referral", recipient = "Ramblers", recipientOrg = "LOCAL-RAMBLERS",
                 decision = ConsentDecision.GIVEN, method = ConsentMethod.VERBAL, capacity = Capacity.HAS_CAPACITY,
             ),
         )

@@ -73,7 +73,8 @@ final class FlowTests: LinkWorkTestCase {
         _ = try store.recordConsent(
             personId: pid,
             consent: NewConsent(
-                purpose: "debt support", recipient: "Citizens Advice", decision: .given, method: .verbal,
+                purpose: "debt support", recipient: "Citizens Advice", recipientOrg: "LOCAL-CAB",
+                decision: .given, method: .verbal,
                 capacity: .hasCapacity, expires: day(365)
             )
         )

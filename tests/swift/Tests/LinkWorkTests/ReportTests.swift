@@ -391,7 +391,8 @@ final class ReportTests: LinkWorkTestCase {
         try store.addNeed(personId: pid, need: .loneliness)
         _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group", needs: [.loneliness]))
         _ = try store.recordConsent(personId: pid, consent: NewConsent(
-            purpose: "walking group referral", recipient: "Ramblers", decision: .given, method: .verbal,
+            purpose: "walking group referral", recipient: "Ramblers", recipientOrg: "LOCAL-RAMBLERS",
+            decision: .given, method: .verbal,
             capacity: .hasCapacity
         ))
         let onward = try store.addOnwardReferral(
