@@ -916,7 +916,16 @@ fn help_and_version_succeed() {
 fn acceptance_needs_consent_to_contact_and_a_decline_takes_a_reason_code() {
     let env = Env::new();
     let person = env.id(&[
-        "person", "add", "--given", "No", "--family", "Consent", "--source", "gp",
+        "person",
+        "add",
+        "--given",
+        "No",
+        "--family",
+        "Consent",
+        "--dob",
+        "1960-01-01",
+        "--source",
+        "gp",
     ]);
     env.fail(&["episode", "transition", &person, "--to", "accepted"], 3);
     env.ok(&[

@@ -169,10 +169,10 @@ fn report_json_counts_what_the_store_holds() {
     assert_eq!(r["unmet_need"], 1);
     assert_eq!(count(&r["onward_by_status"], "no-capacity"), 1);
 
-    // Ada was consulted (first contact); Bob was never contacted.
+    // Ada was consulted (first contact); Bob declined, so he answered: not "not contacted".
     let first = &r["time_to_first_contact"];
     assert_eq!(first["n"], 1);
-    assert_eq!(first["not_contacted"], 1);
+    assert_eq!(first["not_contacted"], 0);
 
     let paired = r["paired_change"].as_array().unwrap();
     let row = |instrument: &str, quantity: &str| {
@@ -214,7 +214,7 @@ fn report_json_counts_what_the_store_holds() {
         "{text}"
     );
     assert!(text.contains("Walk club"), "{text}");
-    assert!(text.contains("not contacted 1"), "{text}");
+    assert!(text.contains("not contacted 0"), "{text}");
     assert!(text.contains("swemwbs     metric"), "{text}");
     assert!(
         !text.contains("wemwbs      total"),
@@ -668,8 +668,8 @@ fn gp_message_and_export_fhir_list_what_withdrawn_gp_consent_withholds() {
 #[test]
 fn measure_change_takes_an_episode_and_says_why_a_pair_was_refused() {
     let c = caseload();
-    let record = c.env.json(&["person", "show", &c.ada]);
-    let first = record["case"]["episodes"][0]["id"]
+    let shown = c.env.json(&["person", "show", &c.ada]);
+    let first = shown["case"]["episodes"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();

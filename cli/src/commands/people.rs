@@ -322,6 +322,7 @@ mod tests {
             to: "discharged".into(),
             reason: reason.map(String::from),
             note: None,
+            consent_to_contact: None,
         };
         let missing = transition_from_args(&args(None)).unwrap_err().to_string();
         assert!(missing.contains("goals-met, disengaged"), "{missing}");
