@@ -645,6 +645,9 @@ pub enum OnwardCmd {
     Transition(OnwardTransitionArgs),
     /// Onward referrals not yet in a final state, across the caseload.
     List,
+    /// What the referral may send to the service: the person's name and contact details only
+    /// when a consent in force names the organisation; otherwise a withheld list.
+    Message(ItemArg),
 }
 
 /// `onward add` options.

@@ -997,3 +997,42 @@ fn consent_needs_a_recipient_organisation_id() {
         3,
     );
 }
+
+#[test]
+fn onward_message_shares_contact_details_only_with_consent() {
+    let env = Env::new();
+    let person = env.person();
+    let referral = env.id(&[
+        "onward",
+        "add",
+        &person,
+        "--service",
+        "Debt drop-in",
+        "--organisation",
+        "Citizens Advice",
+    ]);
+    let text = env.ok(&["onward", "message", &referral]);
+    assert!(text.contains("Withheld:"), "{text}");
+    assert!(
+        text.contains("no consent in force to share with Citizens Advice"),
+        "{text}"
+    );
+    assert!(!text.contains("Lovelace"), "{text}");
+    env.id(&[
+        "consent",
+        "record",
+        &person,
+        "--purpose",
+        "debt support",
+        "--recipient-org",
+        "LOCAL-CAB",
+        "--recipient-name",
+        "citizens advice",
+        "--given",
+        "--method",
+        "verbal",
+    ]);
+    let m = env.json(&["onward", "message", &referral]);
+    assert_eq!(m["family_name"], "Lovelace");
+    assert!(m["withheld"].as_array().unwrap().is_empty(), "{m}");
+}

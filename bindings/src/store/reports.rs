@@ -7,7 +7,8 @@
 use super::LinkWorkStore;
 use crate::convert::{id, list};
 use crate::types::{
-    CaseloadReport, FhirExport, GpEvent, GpMessage, PersonChange, RefusedPair, Withheld,
+    CaseloadReport, FhirExport, GpEvent, GpMessage, OnwardMessage, PersonChange, RefusedPair,
+    Withheld,
 };
 use crate::LinkWorkError;
 
@@ -61,6 +62,20 @@ impl LinkWorkStore {
             .into_iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect())
+    }
+
+    /// What onward referral `referral_id` may send to its community service: the person's
+    /// name, phone, preferred contact and communication needs only when a consent in force
+    /// today names the referral's organisation (or service) as recipient; otherwise they are
+    /// left out and listed in `withheld`. **Blocks** on disk I/O: call it off the main thread.
+    ///
+    /// Errors: `NotFound` for an unknown referral; `NotPermitted` on a patient store;
+    /// `InvalidInput` for a bad id.
+    pub fn onward_message(&self, referral_id: String) -> Result<OnwardMessage, LinkWorkError> {
+        Ok(self
+            .inner
+            .onward_message(id("referral_id", &referral_id)?)?
+            .into())
     }
 
     /// One person's paired change within `episode_id` (a past episode stays readable).

@@ -16,6 +16,8 @@ mirror_enum! {
         ConsentWithdrawn,
         /// The consent for the purpose expired.
         ConsentExpired,
+        /// No consent to share with the recipient is in force.
+        NoConsent,
     }
 }
 
@@ -84,4 +86,50 @@ pub struct FhirExport {
     pub json: String,
     /// What was left out and why (empty when nothing was).
     pub withheld: Vec<Withheld>,
+}
+
+/// What an onward referral may send to its community service: contact details only when a
+/// consent in force names the organisation as recipient.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct OnwardMessage {
+    /// The onward referral's id.
+    pub referral_id: String,
+    /// The service.
+    pub service: String,
+    /// The organisation, as recorded on the referral.
+    pub organisation: Option<String>,
+    /// The need it addresses.
+    pub need: Option<String>,
+    /// The consent record relied on; absent when none is in force.
+    pub consent_id: Option<String>,
+    /// Given name (only with consent).
+    pub given_name: Option<String>,
+    /// Family name (only with consent).
+    pub family_name: Option<String>,
+    /// Phone (only with consent).
+    pub phone: Option<String>,
+    /// Preferred contact method (only with consent).
+    pub preferred_contact: Option<super::ContactPreference>,
+    /// Communication needs (only with consent).
+    pub communication_needs: Option<String>,
+    /// What was left out and why.
+    pub withheld: Vec<Withheld>,
+}
+
+impl From<linkwork_core::onward_message::OnwardMessage> for OnwardMessage {
+    fn from(m: linkwork_core::onward_message::OnwardMessage) -> Self {
+        OnwardMessage {
+            referral_id: m.referral_id.to_string(),
+            service: m.service,
+            organisation: m.organisation,
+            need: m.need,
+            consent_id: m.consent_id.map(|c| c.to_string()),
+            given_name: m.given_name,
+            family_name: m.family_name,
+            phone: m.phone,
+            preferred_contact: m.preferred_contact.map(Into::into),
+            communication_needs: m.communication_needs,
+            withheld: crate::convert::list(m.withheld),
+        }
+    }
 }

@@ -92,7 +92,8 @@ impl FhirExport {
     }
 }
 
-/// The parts of a bundle that sharing with the GP governs (see [`export`]).
+/// The parts of a bundle that sharing with the GP governs (see [`export`]): the first three
+/// are exported without case data too.
 const GOVERNED: [&str; 6] = [
     "goals",
     "care-plan",
@@ -126,7 +127,8 @@ pub fn export(record: &PersonRecord, include_case_data: bool, at: DateTime<Utc>)
     let allowed = decision.is_none();
     let mut withheld_parts: Vec<&'static str> = Vec::new();
     if !allowed {
-        withheld_parts.extend(GOVERNED);
+        // Only what this export would otherwise have carried is listed.
+        withheld_parts.extend(GOVERNED.iter().take(if include_case_data { 6 } else { 3 }));
         if include_case_data {
             withheld_parts.push("contact-details");
         }

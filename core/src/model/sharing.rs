@@ -73,6 +73,8 @@ pub enum WithholdReason {
     ConsentWithdrawn,
     /// The consent for this purpose expired (on `since`).
     ConsentExpired,
+    /// No consent to share with this recipient is in force.
+    NoConsent,
 }
 
 /// One part of a record left out of an output, and why.
@@ -115,6 +117,11 @@ impl std::fmt::Display for Withheld {
                     self.what, self.purpose
                 )
             }
+            WithholdReason::NoConsent => write!(
+                f,
+                "{} — no consent in force to share with {}",
+                self.what, self.purpose
+            ),
         }
     }
 }

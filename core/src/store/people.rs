@@ -121,12 +121,17 @@ impl Store {
         Ok(record)
     }
 
-    /// A person's plan.
+    /// A person's plan. On a link-worker store each item carries its episode (as in
+    /// [`Store::person`]); a patient's store has no episodes.
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
     pub fn plan(&self, person: Id) -> Result<Plan> {
         self.require_plan_access(person, "read another person's plan")?;
+        if self.info.role == Role::LinkWorker {
+            // The case's episodes give each item its episode, as `person` does.
+            return Ok(self.person(person)?.plan);
+        }
         let doc = self
             .load_doc(person, DocKind::Plan)?
             .ok_or_else(|| Error::not_found("person", person))?;

@@ -136,6 +136,19 @@ impl Store {
         gp_message::gp_message(&record, event)
     }
 
+    /// What onward referral `referral` may send to its community service: the person's name
+    /// and contact details only when a consent in force today names the organisation as
+    /// recipient; otherwise they are left out and listed ([`crate::onward_message`]).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown referral; [`Error::NotPermitted`] on a patient store.
+    pub fn onward_message(&self, referral: Id) -> Result<crate::onward_message::OnwardMessage> {
+        self.require_link_worker("prepare an onward referral")?;
+        let person = self.owner_of(referral, "onward-referral")?;
+        let record = self.person(person)?;
+        crate::onward_message::onward_message(&record, referral, Utc::now().date_naive())
+    }
+
     /// Every person's record (without conflict details), read in one read transaction.
     fn all_records(&self) -> Result<Vec<PersonRecord>> {
         self.read(|conn| {

@@ -19,6 +19,7 @@ object ClinicalSafetyTests {
         TestCase("items carry their episode; a second episode reports only its own", ::episodes),
         TestCase("a follow-up before its baseline is refused with the reason", ::refusedPairs),
         TestCase("the commissioner's CSV suppresses small numbers", ::commissionerCsv),
+        TestCase("an onward referral shares contact details only with consent", ::onwardMessage),
     )
 
     private fun consent(purpose: String, name: String, org: String, decision: ConsentDecision) = NewConsent(
@@ -175,6 +176,25 @@ object ClinicalSafetyTests {
             assertTrue("referral-outcome,accepted,*\r\n" in outcomes, outcomes)
             val plainOutcomes = File(plain.single { it.endsWith("outcomes.csv") }).readText()
             assertTrue("referral-outcome,accepted,1\r\n" in plainOutcomes, plainOutcomes)
+        }
+    }
+
+    private fun onwardMessage() = withTempDir { dir ->
+        dir.linkWorkerStore().use { store ->
+            val pid = accepted(store)
+            val referral = store.addOnwardReferral(
+                pid, NewOnwardReferral(service = "Debt advice drop-in", organisation = "Citizens Advice", need = "debt"),
+            )
+            val without = store.onwardMessage(referral)
+            assertNull(without.phone)
+            assertNull(without.givenName)
+            assertEquals(WithholdReason.NO_CONSENT, without.withheld.single().reason)
+            assertEquals("contact-details — no consent in force to share with Citizens Advice", without.withheld.single().text)
+            val consentId = store.recordConsent(pid, consent("debt support", "citizens advice", "LOCAL-CAB", ConsentDecision.GIVEN))
+            val with = store.onwardMessage(referral)
+            assertEquals(consentId, with.consentId)
+            assertEquals("07700 900123", with.phone)
+            assertTrue(with.withheld.isEmpty())
         }
     }
 }

@@ -199,18 +199,24 @@ fn fhir_export_withholds_goals_flags_and_observations_for_codes_only_or_withdraw
             let patient = resources(b, "Patient")[0];
             assert!(patient.get("telecom").is_none() && patient.get("address").is_none());
             let what: Vec<&str> = export.withheld.iter().map(|w| w.what).collect();
-            for part in [
-                "goals",
-                "measures",
-                "flags",
-                "onward-referrals",
-                "consultations",
-            ] {
-                assert!(
-                    what.contains(&part),
-                    "{label}: {part} not listed in {what:?}"
-                );
-            }
+            let listed: &[&str] = if include_case_data {
+                &[
+                    "goals",
+                    "care-plan",
+                    "measures",
+                    "flags",
+                    "onward-referrals",
+                    "consultations",
+                    "contact-details",
+                ]
+            } else {
+                &["goals", "care-plan", "measures"]
+            };
+            let mut sorted = what.clone();
+            sorted.sort_unstable();
+            let mut want = listed.to_vec();
+            want.sort_unstable();
+            assert_eq!(sorted, want, "{label}: withheld list");
             // The store's plain export applies the same rule.
             let plain = s.export_fhir(f.person, include_case_data).unwrap();
             assert!(resources(&plain, "Goal").is_empty(), "{label}");
@@ -292,6 +298,34 @@ fn a_second_episode_shows_none_of_the_first_episodes_goals_referrals_or_change()
     // The first episode stays readable.
     assert_eq!(s.paired_change_in_episode(p, first).unwrap().len(), 1);
     assert!(record.is_past_episode(first) && !record.is_past_episode(second));
+    // Past episodes are read-only: their goals cannot be changed; the current ones can.
+    let err = s
+        .update_goal(
+            first_goal,
+            GoalUpdate {
+                status: Some(GoalStatus::Dropped),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::NotPermitted { .. }), "{err:?}");
+    assert!(s
+        .record_progress(
+            first_goal,
+            NewProgress {
+                rating: Some(5),
+                note: None
+            }
+        )
+        .is_err());
+    s.update_goal(
+        second_goal,
+        GoalUpdate {
+            status: Some(GoalStatus::Achieved),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let bundle = s.export_fhir(p, true).unwrap();
     let goals: Vec<&Value> = resources(&bundle, "Goal");
     assert_eq!(goals.len(), 1);
@@ -702,4 +736,63 @@ fn two_episodes_withdrawn_gp_consent_and_codes_only_share_exactly_what_is_allowe
     let (_, outcomes) = tables.iter().find(|(n, _)| *n == "outcomes.csv").unwrap();
     assert!(outcomes.contains(",*\r\n"), "{outcomes}");
     assert!(!outcomes.contains("Whole"));
+}
+
+// Onward referrals: contact details go to the service only with consent in force for it.
+
+#[test]
+fn an_onward_referral_shares_contact_details_only_with_consent_for_the_organisation() {
+    let (_dir, s) = link_worker_store();
+    let mut person = new_person("Onward", "Safety");
+    person.phone = Some("07700 900456".into());
+    let p = s.add_person(person).unwrap();
+    let referral = s
+        .add_onward_referral(
+            p,
+            NewOnwardReferral {
+                service: "Debt advice drop-in".into(),
+                organisation: Some("Citizens Advice".into()),
+                need: Some("debt".into()),
+            },
+        )
+        .unwrap();
+    let without = s.onward_message(referral).unwrap();
+    assert_eq!(
+        (without.given_name.as_deref(), without.phone.as_deref()),
+        (None, None)
+    );
+    assert_eq!(without.withheld.len(), 1);
+    assert_eq!(without.withheld[0].reason, WithholdReason::NoConsent);
+    assert_eq!(
+        without.withheld[0].to_string(),
+        "contact-details — no consent in force to share with Citizens Advice"
+    );
+
+    let consent = s
+        .record_consent(
+            p,
+            new_consent("debt support", "citizens advice", ConsentDecision::Given),
+        )
+        .unwrap();
+    let with = s.onward_message(referral).unwrap();
+    assert_eq!(with.consent_id, Some(consent));
+    assert_eq!(with.phone.as_deref(), Some("07700 900456"));
+    assert_eq!(with.given_name.as_deref(), Some("Onward"));
+    assert!(with.withheld.is_empty());
+
+    // Withdrawn: withheld again.
+    s.record_consent(
+        p,
+        new_consent(
+            "Debt support",
+            "Citizens Advice",
+            ConsentDecision::Withdrawn,
+        ),
+    )
+    .unwrap();
+    assert_eq!(s.onward_message(referral).unwrap().phone, None);
+    assert!(matches!(
+        s.onward_message(Id::new()),
+        Err(Error::NotFound { .. })
+    ));
 }

@@ -153,4 +153,23 @@ final class ClinicalSafetyTests: LinkWorkTestCase {
         let plainOutcomes = try String(contentsOfFile: XCTUnwrap(plain.first { $0.hasSuffix("outcomes.csv") }), encoding: .utf8)
         XCTAssertTrue(plainOutcomes.contains("referral-outcome,accepted,1\r\n"), plainOutcomes)
     }
+
+    func testAnOnwardReferralSharesContactDetailsOnlyWithConsent() throws {
+        let store = try linkWorkerStore()
+        let pid = try accepted(store)
+        let referral = try store.addOnwardReferral(
+            personId: pid,
+            referral: NewOnwardReferral(service: "Debt advice drop-in", organisation: "Citizens Advice", need: "debt")
+        )
+        let without = try store.onwardMessage(referralId: referral)
+        XCTAssertNil(without.phone)
+        XCTAssertNil(without.givenName)
+        XCTAssertEqual(without.withheld.map(\.reason), [.noConsent])
+        XCTAssertEqual(without.withheld.first?.text, "contact-details — no consent in force to share with Citizens Advice")
+        let consentId = try store.recordConsent(personId: pid, consent: consent("debt support", "citizens advice", "LOCAL-CAB", .given))
+        let with = try store.onwardMessage(referralId: referral)
+        XCTAssertEqual(with.consentId, consentId)
+        XCTAssertEqual(with.phone, "07700 900123")
+        XCTAssertTrue(with.withheld.isEmpty)
+    }
 }
