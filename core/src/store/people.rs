@@ -121,17 +121,14 @@ impl Store {
         Ok(record)
     }
 
-    /// A person's plan. On a link-worker store each item carries its episode (as in
-    /// [`Store::person`]); a patient's store has no episodes.
+    /// A person's plan as its document holds it: the same on every device, the person's
+    /// phone included, so its items carry no `episode_id` (that comes from the case's
+    /// episodes: read [`Store::person`] for it).
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
     pub fn plan(&self, person: Id) -> Result<Plan> {
         self.require_plan_access(person, "read another person's plan")?;
-        if self.info.role == Role::LinkWorker {
-            // The case's episodes give each item its episode, as `person` does.
-            return Ok(self.person(person)?.plan);
-        }
         let doc = self
             .load_doc(person, DocKind::Plan)?
             .ok_or_else(|| Error::not_found("person", person))?;
