@@ -426,12 +426,25 @@ pub fn build_bare(store: &Store) -> Result<Id> {
         EpisodeStatus::Contacting,
         EpisodeStatus::UnableToContact,
     ] {
+        if to == EpisodeStatus::UnableToContact {
+            // Closing as unable to contact needs an attempt in the episode.
+            store.record_contact_attempt(
+                person,
+                NewContactAttempt {
+                    at: None,
+                    channel: ContactChannel::Letter,
+                    outcome: ContactOutcome::Sent,
+                    note: None,
+                },
+            )?;
+        }
         store.transition_episode(
             person,
             EpisodeTransition {
                 to,
                 discharge_reason: None,
-                decline_reason: None,
+                decline_reason: (to == EpisodeStatus::Declined)
+                    .then_some(DeclineReason::NotWantedNow),
                 redirect_reason: None,
                 consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
                 reason: None,
