@@ -311,6 +311,9 @@ pub fn add_person(s: &Store, i: usize) -> Res<Person> {
     let to = |status| EpisodeTransition {
         to: status,
         discharge_reason: None,
+        decline_reason: None,
+        redirect_reason: None,
+        consent_to_contact: (status == EpisodeStatus::Accepted).then_some(true),
         reason: None,
     };
     s.transition_episode(person, to(EpisodeStatus::Contacting))
@@ -341,6 +344,10 @@ pub fn add_person(s: &Store, i: usize) -> Res<Person> {
             NewConsent {
                 purpose: purpose.into(),
                 recipient: recipient.into(),
+                recipient_org: Some(format!(
+                    "LOCAL-{}",
+                    recipient.to_uppercase().replace(' ', "-")
+                )),
                 decision: ConsentDecision::Given,
                 method: ConsentMethod::Verbal,
                 capacity: Some(Capacity::HasCapacity),

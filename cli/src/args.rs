@@ -327,12 +327,20 @@ pub struct EpisodeTransitionArgs {
     #[arg(long, value_name = "STATE")]
     pub to: String,
     /// Why. For `--to discharged` a discharge reason code: goals-met, disengaged, moved-away,
-    /// transferred, deceased, other.
+    /// transferred, deceased, other. For `--to declined` a decline reason code
+    /// (not-wanted-now, needs-met-elsewhere, prefers-self-management, disagreed-with-referral,
+    /// other) and for `--to redirected` a redirect reason code (needs-clinical-care,
+    /// crisis-support, statutory-service, outside-area, other) is recorded as the coded
+    /// reason; other text is kept as free text.
     #[arg(long, value_name = "R")]
     pub reason: Option<String>,
-    /// A free-text note kept with the transition (e.g. alongside a discharge reason code).
+    /// A free-text note kept with the transition (e.g. alongside a reason code).
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+    /// With `--to accepted`: whether the person consents to be contacted (true or false);
+    /// a first acceptance needs `true` here or on the referral.
+    #[arg(long, value_name = "BOOL")]
+    pub consent_to_contact: Option<bool>,
 }
 
 /// `episode open` options.
@@ -598,9 +606,13 @@ pub struct ConsentRecordArgs {
     /// What the data is shared for.
     #[arg(long, value_name = "TEXT")]
     pub purpose: String,
-    /// Who receives it.
-    #[arg(long, value_name = "TEXT")]
-    pub recipient: String,
+    /// The receiving organisation's id: its ODS code, or a local id for an organisation
+    /// without one (letters, digits, hyphens).
+    #[arg(long, value_name = "ID")]
+    pub recipient_org: String,
+    /// The receiving organisation's name (`--recipient` is accepted too).
+    #[arg(long, value_name = "NAME", alias = "recipient")]
+    pub recipient_name: String,
     /// Consent is given.
     #[arg(long)]
     pub given: bool,
@@ -633,6 +645,9 @@ pub enum OnwardCmd {
     Transition(OnwardTransitionArgs),
     /// Onward referrals not yet in a final state, across the caseload.
     List,
+    /// What the referral may send to the service: the person's name and contact details only
+    /// when a consent in force names the organisation; otherwise a withheld list.
+    Message(ItemArg),
 }
 
 /// `onward add` options.
@@ -731,9 +746,21 @@ pub enum MeasureCmd {
     Record(MeasureRecordArgs),
     /// Score answers without a store; prints the outcome as JSON.
     Score(MeasureScoreArgs),
-    /// A person's paired change: earliest complete baseline against latest complete
-    /// follow-up, per instrument and quantity.
-    Change(PersonArg),
+    /// A person's paired change in the current episode (or `--episode`): earliest complete
+    /// baseline against the latest complete follow-up answered after it, per instrument and
+    /// quantity, with the published meaningful-change threshold; then the instruments that
+    /// could not be paired and why.
+    Change(MeasureChangeArgs),
+}
+
+/// `measure change` options.
+#[derive(Debug, Args)]
+pub struct MeasureChangeArgs {
+    /// The person's id.
+    pub person: String,
+    /// The episode (default: the current one).
+    #[arg(long, value_name = "ID")]
+    pub episode: Option<String>,
 }
 
 /// `measure record` options.
@@ -785,6 +812,13 @@ pub struct ReportArgs {
     /// same names are replaced) and print their paths, instead of printing the report.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// With `--csv`: the export is for a commissioner, so counts under the threshold are
+    /// written `*` and statistics over fewer people are left empty.
+    #[arg(long, requires = "csv")]
+    pub commissioner: bool,
+    /// The small-number threshold for `--commissioner` (default 5).
+    #[arg(long, value_name = "N", requires = "commissioner")]
+    pub suppress_below: Option<u32>,
 }
 
 /// `export` subcommands.

@@ -278,6 +278,9 @@ impl Story {
                 EpisodeTransition {
                     to,
                     discharge_reason: None,
+                    decline_reason: None,
+                    redirect_reason: None,
+                    consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
                     reason: None,
                 },
             )?;
@@ -399,6 +402,7 @@ impl Story {
             NewConsent {
                 purpose: "debt support".into(),
                 recipient: "Example Money Advice".into(),
+                recipient_org: Some("LOCAL-EXAMPLE-MONEY-ADVICE".into()),
                 decision: ConsentDecision::Given,
                 method: ConsentMethod::Verbal,
                 capacity: Some(Capacity::HasCapacity),

@@ -901,11 +901,14 @@ pub fn gp_message(m: &GpMessage) -> String {
     for c in &m.codes {
         let _ = writeln!(out, "  {}  {}  ({})", c.code, c.display, c.date);
     }
+    if !m.withheld.is_empty() {
+        let _ = writeln!(out, "Withheld:");
+        for w in &m.withheld {
+            let _ = writeln!(out, "  {w}");
+        }
+    }
     let Some(s) = &m.summary else {
-        let _ = writeln!(
-            out,
-            "Summary: none (the person asked that the GP receive codes only)"
-        );
+        let _ = writeln!(out, "Summary: none (see withheld)");
         return out;
     };
     let _ = writeln!(out, "Summary:");

@@ -498,6 +498,8 @@ fn consent_is_recorded_and_superseded() {
         &person,
         "--purpose",
         "debt support",
+        "--recipient-org",
+        "LOCAL-CAB",
         "--recipient",
         "Citizens Advice",
         "--given",
@@ -514,6 +516,8 @@ fn consent_is_recorded_and_superseded() {
         &person,
         "--purpose",
         "debt support",
+        "--recipient-org",
+        "LOCAL-CAB",
         "--recipient",
         "Citizens Advice",
         "--withdrawn",
@@ -526,7 +530,9 @@ fn consent_is_recorded_and_superseded() {
         &person,
         "--purpose",
         "housing",
-        "--recipient",
+        "--recipient-org",
+        "LOCAL-COUNCIL",
+        "--recipient-name",
         "Council",
         "--given",
         "--method",
@@ -904,4 +910,129 @@ fn help_and_version_succeed() {
     let version = run_bare(&["--version"]);
     assert!(version.status.success());
     assert!(stdout(&version).starts_with("linkwork "));
+}
+
+#[test]
+fn acceptance_needs_consent_to_contact_and_a_decline_takes_a_reason_code() {
+    let env = Env::new();
+    let person = env.id(&[
+        "person",
+        "add",
+        "--given",
+        "No",
+        "--family",
+        "Consent",
+        "--dob",
+        "1960-01-01",
+        "--source",
+        "gp",
+    ]);
+    env.fail(&["episode", "transition", &person, "--to", "accepted"], 3);
+    env.ok(&[
+        "episode",
+        "transition",
+        &person,
+        "--to",
+        "accepted",
+        "--consent-to-contact",
+        "true",
+    ]);
+    let record = env.json(&["person", "show", &person]);
+    assert_eq!(record["case"]["episodes"][0]["consent_to_contact"], true);
+
+    let other = env.person();
+    env.ok(&[
+        "episode",
+        "transition",
+        &other,
+        "--to",
+        "declined",
+        "--reason",
+        "needs-met-elsewhere",
+        "--note",
+        "sees a counsellor",
+    ]);
+    let record = env.json(&["person", "show", &other]);
+    let episode = &record["case"]["episodes"][0];
+    assert_eq!(episode["decline_reason"], "needs-met-elsewhere");
+    assert_eq!(episode["status_reason"], "sees a counsellor");
+}
+
+#[test]
+fn consent_needs_a_recipient_organisation_id() {
+    let env = Env::new();
+    let person = env.person();
+    // Without --recipient-org the command line refuses (usage error).
+    let err = env.fail(
+        &[
+            "consent",
+            "record",
+            &person,
+            "--purpose",
+            "debt",
+            "--recipient",
+            "CAB",
+            "--given",
+            "--method",
+            "verbal",
+        ],
+        2,
+    );
+    assert!(err.contains("--recipient-org"), "{err}");
+    env.fail(
+        &[
+            "consent",
+            "record",
+            &person,
+            "--purpose",
+            "debt",
+            "--recipient-org",
+            "not valid!",
+            "--recipient-name",
+            "CAB",
+            "--given",
+            "--method",
+            "verbal",
+        ],
+        3,
+    );
+}
+
+#[test]
+fn onward_message_shares_contact_details_only_with_consent() {
+    let env = Env::new();
+    let person = env.person();
+    let referral = env.id(&[
+        "onward",
+        "add",
+        &person,
+        "--service",
+        "Debt drop-in",
+        "--organisation",
+        "Citizens Advice",
+    ]);
+    let text = env.ok(&["onward", "message", &referral]);
+    assert!(text.contains("Withheld:"), "{text}");
+    assert!(
+        text.contains("no consent in force to share with Citizens Advice"),
+        "{text}"
+    );
+    assert!(!text.contains("Lovelace"), "{text}");
+    env.id(&[
+        "consent",
+        "record",
+        &person,
+        "--purpose",
+        "debt support",
+        "--recipient-org",
+        "LOCAL-CAB",
+        "--recipient-name",
+        "citizens advice",
+        "--given",
+        "--method",
+        "verbal",
+    ]);
+    let m = env.json(&["onward", "message", &referral]);
+    assert_eq!(m["family_name"], "Lovelace");
+    assert!(m["withheld"].as_array().unwrap().is_empty(), "{m}");
 }

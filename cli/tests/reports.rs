@@ -75,7 +75,9 @@ fn caseload() -> Caseload {
         &ada,
         "--purpose",
         "share outcomes with the GP",
-        "--recipient",
+        "--recipient-org",
+        "Y12345",
+        "--recipient-name",
         "GP practice",
         "--given",
         "--method",
@@ -167,10 +169,10 @@ fn report_json_counts_what_the_store_holds() {
     assert_eq!(r["unmet_need"], 1);
     assert_eq!(count(&r["onward_by_status"], "no-capacity"), 1);
 
-    // Ada was consulted (first contact); Bob was never contacted.
+    // Ada was consulted (first contact); Bob declined, so he answered: not "not contacted".
     let first = &r["time_to_first_contact"];
     assert_eq!(first["n"], 1);
-    assert_eq!(first["not_contacted"], 1);
+    assert_eq!(first["not_contacted"], 0);
 
     let paired = r["paired_change"].as_array().unwrap();
     let row = |instrument: &str, quantity: &str| {
@@ -212,7 +214,7 @@ fn report_json_counts_what_the_store_holds() {
         "{text}"
     );
     assert!(text.contains("Walk club"), "{text}");
-    assert!(text.contains("not contacted 1"), "{text}");
+    assert!(text.contains("not contacted 0"), "{text}");
     assert!(text.contains("swemwbs     metric"), "{text}");
     assert!(
         !text.contains("wemwbs      total"),
@@ -609,4 +611,141 @@ fn measure_score_refuses_bad_answers() {
     score_refused("ons4", "5,five,5,5");
     score_refused("pam", "1");
     score_refused("phq9", "1");
+}
+
+#[test]
+fn gp_message_and_export_fhir_list_what_withdrawn_gp_consent_withholds() {
+    let c = caseload();
+    c.env.id(&[
+        "consent",
+        "record",
+        &c.ada,
+        "--purpose",
+        "gp-summary",
+        "--recipient-org",
+        "y12345",
+        "--recipient-name",
+        "riverside surgery",
+        "--withdrawn",
+        "--method",
+        "verbal",
+    ]);
+    let m = c.env.json(&["gp-message", &c.ada, "--event", "accepted"]);
+    assert!(m["summary"].is_null(), "{m}");
+    let withheld = m["withheld"].as_array().unwrap();
+    assert!(withheld
+        .iter()
+        .any(|w| w["what"] == "goals" && w["reason"] == "consent-withdrawn"));
+    let text = c.env.ok(&["gp-message", &c.ada, "--event", "accepted"]);
+    assert!(text.contains("Withheld:"), "{text}");
+    assert!(
+        text.contains("goals — consent for gp-summary withdrawn on"),
+        "{text}"
+    );
+    assert!(!text.contains("Walk to the park"), "{text}");
+
+    let out = c.env.path("ada.json");
+    let out = out.to_str().unwrap();
+    let shown = c.env.ok(&[
+        "export",
+        "fhir",
+        &c.ada,
+        "--out",
+        out,
+        "--include-case-data",
+    ]);
+    assert!(
+        shown.contains("Withheld:") && shown.contains("goals"),
+        "{shown}"
+    );
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let types = resource_types(&bundle);
+    assert!(!types.iter().any(|t| t == "Goal"), "{types:?}");
+    let done = c.env.json(&["export", "fhir", &c.ada, "--out", out]);
+    assert!(!done["withheld"].as_array().unwrap().is_empty(), "{done}");
+}
+
+#[test]
+fn measure_change_takes_an_episode_and_says_why_a_pair_was_refused() {
+    let c = caseload();
+    let shown = c.env.json(&["person", "show", &c.ada]);
+    let first = shown["case"]["episodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.env.ok(&[
+        "episode",
+        "transition",
+        &c.ada,
+        "--to",
+        "discharged",
+        "--reason",
+        "goals-met",
+    ]);
+    c.env
+        .id(&["episode", "open", &c.ada, "--consent-to-contact", "true"]);
+    // A follow-up first, then a baseline: refused, with the reason.
+    record(&c.env, &c.ada, "ucla3", "1,1,1", "follow-up");
+    record(&c.env, &c.ada, "ucla3", "3,3,3", "baseline");
+    assert_eq!(
+        c.env.json(&["measure", "change", &c.ada]),
+        Value::Array(vec![])
+    );
+    let text = c.env.ok(&["measure", "change", &c.ada]);
+    assert!(
+        text.contains("ucla3: not paired (the follow-up was answered before the baseline)"),
+        "{text}"
+    );
+    // The first episode's change is still there.
+    let old = c
+        .env
+        .json(&["measure", "change", &c.ada, "--episode", &first]);
+    assert_eq!(old.as_array().unwrap().len(), 5, "{old}");
+    c.env.fail(
+        &[
+            "measure",
+            "change",
+            &c.ada,
+            "--episode",
+            "7d4f7a5e-0000-4000-8000-000000000000",
+        ],
+        4,
+    );
+}
+
+#[test]
+fn report_csv_for_a_commissioner_suppresses_small_numbers() {
+    let c = caseload();
+    let dir = c.env.path("commissioner");
+    let dir = dir.to_str().unwrap();
+    c.env.ok(&["report", "--csv", dir, "--commissioner"]);
+    let outcomes = std::fs::read_to_string(Path::new(dir).join("outcomes.csv")).unwrap();
+    assert!(
+        outcomes.contains("referral-outcome,accepted,*\r\n"),
+        "{outcomes}"
+    );
+    let plain = c.env.path("plain");
+    let plain = plain.to_str().unwrap();
+    c.env.ok(&["report", "--csv", plain]);
+    let outcomes = std::fs::read_to_string(Path::new(plain).join("outcomes.csv")).unwrap();
+    assert!(
+        outcomes.contains("referral-outcome,accepted,1\r\n"),
+        "{outcomes}"
+    );
+    // A threshold of 1 suppresses nothing.
+    let one = c.env.path("one");
+    let one = one.to_str().unwrap();
+    c.env.ok(&[
+        "report",
+        "--csv",
+        one,
+        "--commissioner",
+        "--suppress-below",
+        "1",
+    ]);
+    let outcomes = std::fs::read_to_string(Path::new(one).join("outcomes.csv")).unwrap();
+    assert!(
+        outcomes.contains("referral-outcome,accepted,1\r\n"),
+        "{outcomes}"
+    );
 }

@@ -8,6 +8,13 @@
 //! paired change in outcome measures; on discharge, the discharge reason too. With "codes only"
 //! the summary is absent: codes and dates only.
 //!
+//! The summary covers the current episode only ([`PersonRecord::for_episode`]): a second
+//! episode never reports the first one's goals, referrals or measure change. Consent is
+//! checked here, not by callers: the summary is left out when the person asked for codes
+//! only or their consent to share with the GP ([`GP_SHARING_PURPOSE`]) is withdrawn or has
+//! expired at the moment the message is built, and every part left out is listed in
+//! [`GpMessage::withheld`].
+//!
 //! | event | codes | allowed when the current episode |
 //! |---|---|---|
 //! | `accepted` | 871731000000106 | was ever accepted |
@@ -22,8 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::{
-    Code, DischargeReason, EpisodeStatus, GoalStatus, Need, OnwardStatus, PersonRecord,
-    REFERRAL_TO_SOCIAL_PRESCRIBING, SOCIAL_PRESCRIBING_DECLINED,
+    gp_sharing_withheld, withheld, Code, DischargeReason, EpisodeStatus, GoalStatus, Need,
+    OnwardStatus, PersonRecord, Withheld, GP_SHARING_PURPOSE, REFERRAL_TO_SOCIAL_PRESCRIBING,
+    SOCIAL_PRESCRIBING_DECLINED,
 };
 use crate::reports::{person_changes, PersonChange};
 
@@ -141,8 +149,11 @@ pub struct GpMessage {
     pub codes: Vec<GpMessageCode>,
     /// Whether the person asked that the GP receive codes only.
     pub codes_only: bool,
-    /// The summary; `None` when `codes_only`.
+    /// The summary; `None` when `codes_only` or when consent to share with the GP is not
+    /// in force (see `withheld`).
     pub summary: Option<GpSummary>,
+    /// What was left out of the message and why (empty when nothing was).
+    pub withheld: Vec<Withheld>,
 }
 
 fn not_in_state(status: EpisodeStatus, event: GpEvent) -> Error {
@@ -162,6 +173,19 @@ fn not_in_state(status: EpisodeStatus, event: GpEvent) -> Error {
 /// event fits: `accepted` needs an episode that was accepted, `declined` a declined episode,
 /// `discharged` a discharged one.
 pub fn gp_message(record: &PersonRecord, event: GpEvent) -> Result<GpMessage> {
+    gp_message_at(record, event, Utc::now())
+}
+
+/// As [`gp_message`], judging consent (withdrawal, expiry) at `now`.
+///
+/// # Errors
+/// As [`gp_message`].
+pub fn gp_message_at(
+    record: &PersonRecord,
+    event: GpEvent,
+    now: DateTime<Utc>,
+) -> Result<GpMessage> {
+    let record = &record.current_scope();
     let case = record.case.as_ref().ok_or(Error::NotPermitted {
         action: "send a GP message without the case",
     })?;
@@ -223,7 +247,21 @@ pub fn gp_message(record: &PersonRecord, event: GpEvent) -> Result<GpMessage> {
     codes.sort_by(|a, b| (a.date, &a.code).cmp(&(b.date, &b.code)));
     let d = &case.demographics;
     let codes_only = d.gp_codes_only;
-    let summary = (!codes_only).then(|| GpSummary {
+    let decision = gp_sharing_withheld(case, now);
+    let mut parts = vec![
+        "needs",
+        "goals",
+        "onward-referrals",
+        "measures",
+        "consultations",
+    ];
+    if event == GpEvent::Discharged {
+        parts.push("discharge-reason");
+    }
+    let withheld = decision
+        .map(|d| withheld(&parts, d, GP_SHARING_PURPOSE))
+        .unwrap_or_default();
+    let summary = decision.is_none().then(|| GpSummary {
         referral_received: episode.received,
         needs: record.plan.needs.iter().map(|n| n.need).collect(),
         goals: record
@@ -270,5 +308,6 @@ pub fn gp_message(record: &PersonRecord, event: GpEvent) -> Result<GpMessage> {
         codes,
         codes_only,
         summary,
+        withheld,
     })
 }

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod key;
 pub mod measures;
 pub mod model;
+pub mod onward_message;
 pub mod reports;
 mod storage;
 pub mod store;

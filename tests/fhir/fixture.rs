@@ -113,6 +113,9 @@ pub fn build(store: &Store) -> Result<FullRecord> {
             EpisodeTransition {
                 to,
                 discharge_reason: None,
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
                 reason: None,
             },
         )?;
@@ -223,6 +226,7 @@ pub fn build(store: &Store) -> Result<FullRecord> {
     let consent = |purpose: &str, recipient: &str, decision, proxy, expires| NewConsent {
         purpose: purpose.into(),
         recipient: recipient.into(),
+        recipient_org: Some(recipient.to_uppercase().replace(' ', "-")),
         decision,
         method: ConsentMethod::Verbal,
         capacity: Some(Capacity::HasCapacity),
@@ -422,11 +426,27 @@ pub fn build_bare(store: &Store) -> Result<Id> {
         EpisodeStatus::Contacting,
         EpisodeStatus::UnableToContact,
     ] {
+        if to == EpisodeStatus::UnableToContact {
+            // Closing as unable to contact needs an attempt in the episode.
+            store.record_contact_attempt(
+                person,
+                NewContactAttempt {
+                    at: None,
+                    channel: ContactChannel::Letter,
+                    outcome: ContactOutcome::Sent,
+                    note: None,
+                },
+            )?;
+        }
         store.transition_episode(
             person,
             EpisodeTransition {
                 to,
                 discharge_reason: None,
+                decline_reason: (to == EpisodeStatus::Declined)
+                    .then_some(DeclineReason::NotWantedNow),
+                redirect_reason: None,
+                consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
                 reason: None,
             },
         )?;

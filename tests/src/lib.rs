@@ -159,6 +159,9 @@ pub fn to(status: EpisodeStatus) -> EpisodeTransition {
     EpisodeTransition {
         to: status,
         discharge_reason: None,
+        decline_reason: None,
+        redirect_reason: None,
+        consent_to_contact: (status == EpisodeStatus::Accepted).then_some(true),
         reason: None,
     }
 }
@@ -168,6 +171,9 @@ pub fn discharge(reason: DischargeReason) -> EpisodeTransition {
     EpisodeTransition {
         to: EpisodeStatus::Discharged,
         discharge_reason: Some(reason),
+        decline_reason: None,
+        redirect_reason: None,
+        consent_to_contact: None,
         reason: Some("summary sent to GP".into()),
     }
 }
@@ -180,6 +186,20 @@ pub fn walk(store: &Store, person: Id, path: &[EpisodeStatus]) {
         } else {
             to(s)
         };
+        if s == EpisodeStatus::UnableToContact {
+            // Closing as unable to contact needs an attempt in the episode.
+            store
+                .record_contact_attempt(
+                    person,
+                    NewContactAttempt {
+                        at: None,
+                        channel: ContactChannel::Phone,
+                        outcome: ContactOutcome::NoAnswer,
+                        note: None,
+                    },
+                )
+                .unwrap_or_else(|e| panic!("contact attempt: {e}"));
+        }
         store
             .transition_episode(person, t)
             .unwrap_or_else(|e| panic!("transition to {s}: {e}"));
@@ -197,11 +217,39 @@ pub fn new_step(text: &str, owner: StepOwner, due: Option<NaiveDate>) -> NewStep
     }
 }
 
+/// A local organisation id for a recipient name in tests ("Citizens Advice" ->
+/// "LOCAL-CITIZENS-ADVICE"): letters and digits kept, everything else a hyphen.
+pub fn org_id(recipient: &str) -> String {
+    let body: String = recipient
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("LOCAL-{body}")
+}
+
+/// `plan` with every item's `episode_id` cleared, as a patient's store (which holds no
+/// episodes) reads it.
+pub fn without_episodes(mut plan: Plan) -> Plan {
+    plan.needs.iter_mut().for_each(|n| n.episode_id = None);
+    plan.goals.iter_mut().for_each(|g| g.episode_id = None);
+    plan.steps.iter_mut().for_each(|s| s.episode_id = None);
+    plan.measures.iter_mut().for_each(|m| m.episode_id = None);
+    plan
+}
+
 /// A consent input.
 pub fn new_consent(purpose: &str, recipient: &str, decision: ConsentDecision) -> NewConsent {
     NewConsent {
         purpose: purpose.into(),
         recipient: recipient.into(),
+        recipient_org: Some(org_id(recipient)),
         decision,
         method: ConsentMethod::Verbal,
         capacity: Some(Capacity::HasCapacity),

@@ -18,6 +18,7 @@ fn a_consent_record_stores_every_field() {
             NewConsent {
                 purpose: " debt support ".into(),
                 recipient: " Citizens Advice".into(),
+                recipient_org: Some("LOCAL-CAB".into()),
                 decision: ConsentDecision::Given,
                 method: ConsentMethod::Written,
                 capacity: Some(Capacity::LacksCapacity),

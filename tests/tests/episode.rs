@@ -74,12 +74,18 @@ fn request(to_status: EpisodeStatus) -> EpisodeTransition {
         EpisodeTransition {
             to: Discharged,
             discharge_reason: Some(DischargeReason::MovedAway),
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: None,
             reason: Some("moved to Leeds".into()),
         }
     } else {
         EpisodeTransition {
             to: to_status,
             discharge_reason: None,
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: (to_status == Accepted).then_some(true),
             reason: Some(format!("to {to_status}")),
         }
     }
@@ -118,6 +124,9 @@ fn every_allowed_pair_moves_and_is_recorded() {
     for start in STARTS {
         for &target in start.allowed {
             let p = started(&s, start);
+            if target == UnableToContact {
+                attempt(&s, p);
+            }
             let before = current(&s, p);
             let from = before.status;
             let got = s.transition_episode(p, request(target)).unwrap();
@@ -165,6 +174,9 @@ fn discharge_needs_a_reason_and_only_discharge_takes_one() {
                 EpisodeTransition {
                     to: Discharged,
                     discharge_reason: None,
+                    decline_reason: None,
+                    redirect_reason: None,
+                    consent_to_contact: None,
                     reason: Some("all done".into()),
                 },
             )
@@ -178,6 +190,9 @@ fn discharge_needs_a_reason_and_only_discharge_takes_one() {
             EpisodeTransition {
                 to: Accepted,
                 discharge_reason: Some(DischargeReason::GoalsMet),
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: Some(true),
                 reason: None,
             },
         )
@@ -189,6 +204,9 @@ fn discharge_needs_a_reason_and_only_discharge_takes_one() {
             EpisodeTransition {
                 to: Accepted,
                 discharge_reason: None,
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: Some(true),
                 reason: Some("x".repeat(text::MAX_TEXT_CHARS + 1)),
             },
         )
@@ -203,6 +221,9 @@ fn discharge_needs_a_reason_and_only_discharge_takes_one() {
             EpisodeTransition {
                 to: Discharged,
                 discharge_reason: Some(reason),
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: None,
                 reason: None,
             },
         )
@@ -394,4 +415,19 @@ fn consultations_after_a_new_episode_belong_to_it() {
     assert_eq!(new.episode_id, second);
     let old = c.consultations.iter().find(|x| x.id == f.call).unwrap();
     assert_eq!(old.episode_id, f.episode);
+}
+
+/// Records a contact attempt (no answer) in the current episode: closing as unable to contact
+/// needs one.
+fn attempt(s: &linkwork_core::Store, p: linkwork_core::Id) {
+    s.record_contact_attempt(
+        p,
+        NewContactAttempt {
+            at: None,
+            channel: ContactChannel::Phone,
+            outcome: ContactOutcome::NoAnswer,
+            note: None,
+        },
+    )
+    .unwrap();
 }

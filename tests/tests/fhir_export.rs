@@ -176,6 +176,24 @@ fn patient_carries_the_nhs_number_with_its_official_system() {
         .iter()
         .any(|t| t["system"] == "phone" && t["rank"] == 1));
     assert!(telecom.iter().any(|t| t["system"] == "email"));
+    // UK Core: the profile, and the NHS number's verification status (not traced).
+    assert_eq!(
+        patient["meta"]["profile"][0],
+        "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
+    );
+    let status = &nhs["extension"][0];
+    assert_eq!(
+        status["url"],
+        "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+    );
+    let coding = &status["valueCodeableConcept"]["coding"][0];
+    assert_eq!(
+        coding["system"],
+        "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland"
+    );
+    assert_eq!(coding["code"], "02");
+    // No placeholder domain anywhere in the bundle.
+    assert!(!bundle.to_string().contains(".example/"));
 }
 
 #[test]
@@ -396,7 +414,7 @@ fn measures_are_questionnaire_responses_with_score_observations() {
     }
     assert_eq!(
         questionnaire_url(Instrument::Ons4, "1"),
-        "https://linkwork.example/fhir/Questionnaire/ons4|1"
+        "https://fhir.linkwork.org.uk/Questionnaire/ons4|1"
     );
 
     let code = |o: &Value| o["code"]["coding"][0]["code"].as_str().unwrap().to_string();
@@ -435,7 +453,8 @@ fn consent_status_follows_decision_supersession_and_expiry() {
     let bundle = e.store.export_fhir(e.record.person, true).unwrap();
     let expect = [
         ("inactive", "permit", "Citizens Advice"),
-        ("rejected", "deny", "Citizens Advice"),
+        // A withdrawal in force is an active Consent that denies (FHIR R4), not `rejected`.
+        ("active", "deny", "Citizens Advice"),
         ("active", "permit", "Ramblers"),
         ("inactive", "permit", "Difference Engine Surgery"),
     ];
@@ -496,7 +515,14 @@ fn case_data_stays_out_unless_asked_for() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["birthDate", "id", "identifier", "name", "resourceType"]
+        [
+            "birthDate",
+            "id",
+            "identifier",
+            "meta",
+            "name",
+            "resourceType"
+        ]
     );
     let text = bundle.to_string();
     for secret in [
@@ -613,7 +639,7 @@ fn unknown_person_and_person_without_nhs_number() {
         .iter()
         .map(|i| i["system"].as_str().unwrap())
         .collect();
-    assert_eq!(systems, ["https://linkwork.example/fhir/Id/person"]);
+    assert_eq!(systems, ["https://fhir.linkwork.org.uk/Id/person"]);
     assert!(patient.get("birthDate").is_none());
     // A fresh referral: planned episode, active referral, draft plan, and no empty elements.
     assert_eq!(of_type(&bundle, "EpisodeOfCare")[0]["status"], "planned");

@@ -227,7 +227,7 @@ fn invalid_nhs_numbers_are_refused_on_add_and_update_and_change_nothing() {
     }
     assert_eq!(s.caseload(&CaseloadQuery::default()).unwrap().len(), 1);
     // Generated numbers are all accepted.
-    for seed in [1, 123_456_789, 555_555_555, 999_999_998] {
+    for seed in [1, 123_456_789, 555_555_554, 999_999_998] {
         let n = nhs_number(seed);
         s.add_person(NewPerson {
             nhs_number: Some(n.clone()),

@@ -213,12 +213,13 @@ fn gen_person(rng: &mut Rng) -> PersonPlan {
             // Distinct instants: a random day plus k seconds.
             let at = instant(day(rng.range(0, 700)), 0) + Duration::seconds(k as i64);
             if instrument == Instrument::Pam {
-                let pam = PamResult::new(
-                    rng.range(0, 1000) as f64 / 10.0,
-                    rng.range(1, 4) as u8,
-                    "PAM-13 v2",
-                )
-                .unwrap();
+                let score = rng.range(0, 1000) as f64 / 10.0;
+                // The level the published ranges give for the score.
+                let level = linkwork_core::measures::PAM_LEVEL_RANGES
+                    .iter()
+                    .find(|(_, low, high)| (*low..=*high).contains(&score))
+                    .map_or(1, |(level, _, _)| *level);
+                let pam = PamResult::new(score, level, "PAM-13 v2").unwrap();
                 return MeasurePlan {
                     instrument,
                     answers: Vec::new(),
@@ -286,11 +287,27 @@ fn record_episode_content(s: &Store, p: Id, e: &EpisodePlan) {
         .unwrap();
     }
     for to in e.path {
+        if *to == EpisodeStatus::UnableToContact {
+            // Closing as unable to contact needs an attempt in the episode.
+            s.record_contact_attempt(
+                p,
+                NewContactAttempt {
+                    at: None,
+                    channel: ContactChannel::Phone,
+                    outcome: ContactOutcome::NoAnswer,
+                    note: None,
+                },
+            )
+            .unwrap();
+        }
         s.transition_episode(
             p,
             EpisodeTransition {
                 to: *to,
                 discharge_reason: (*to == Discharged).then_some(DischargeReason::GoalsMet),
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: (*to == EpisodeStatus::Accepted).then_some(true),
                 reason: None,
             },
         )
@@ -400,6 +417,10 @@ fn expected_pairs(plan: &PersonPlan) -> Vec<(Instrument, &'static str, f64, f64,
         ) else {
             continue;
         };
+        // A follow-up answered before its baseline never pairs.
+        if f.at <= b.at {
+            continue;
+        }
         let a = |m: &MeasurePlan, i: usize| m.answers[i].unwrap() as f64;
         let sum = |m: &MeasurePlan| m.answers.iter().flatten().sum::<i64>();
         match instrument {
@@ -618,7 +639,9 @@ fn check_report(report: &CaseloadReport, plans: &[PersonPlan]) {
             .min();
         match first {
             Some(at) => days.push((at.date_naive() - e.received).num_days()),
-            None => not_contacted += 1,
+            // A declined referral was answered: not "not contacted".
+            None if outcome(e) != "declined" => not_contacted += 1,
+            None => {}
         }
     }
     days.sort_unstable();
@@ -671,8 +694,19 @@ fn check_report(report: &CaseloadReport, plans: &[PersonPlan]) {
             mine.len() - improved - same,
             "{what} worse"
         );
-        let mean = (!diffs.is_empty()).then(|| diffs.iter().sum::<f64>() / diffs.len() as f64);
+        // The direct loneliness question reports shares, never a mean of answer codes.
+        let loneliness = m.instrument == Instrument::LonelinessDirect;
+        let mean = (!diffs.is_empty() && !loneliness)
+            .then(|| diffs.iter().sum::<f64>() / diffs.len() as f64);
         close(m.mean_change, mean, &format!("{what} mean"));
+        if loneliness && !mine.is_empty() {
+            let often = mine.iter().filter(|(b, _, _)| *b == 5.0).count() as f64;
+            close(
+                m.often_always_baseline,
+                Some(often / mine.len() as f64),
+                "loneliness often/always at baseline",
+            );
+        }
         diffs.sort_by(f64::total_cmp);
         close(m.median, median(&diffs), &format!("{what} median"));
         close(m.min, diffs.first().copied(), &format!("{what} min"));
@@ -773,6 +807,11 @@ fn check_csv(report: &CaseloadReport, dir: &std::path::Path) {
                 "min",
                 "median",
                 "max",
+                "meaningful_threshold",
+                "meaningfully_improved",
+                "meaningfully_worse",
+                "often_always_baseline",
+                "often_always_follow_up",
             ],
         ),
     ];
@@ -848,8 +887,13 @@ fn check_csv(report: &CaseloadReport, dir: &std::path::Path) {
         assert_eq!(row[0], m.instrument.code());
         assert_eq!(row[1], m.quantity);
         assert_eq!(row[4], m.n.to_string());
-        let mean: f64 = row[5].parse().unwrap();
-        assert!((mean - m.mean_change.unwrap()).abs() < 1e-4);
+        match m.mean_change {
+            Some(want) => {
+                let mean: f64 = row[5].parse().unwrap();
+                assert!((mean - want).abs() < 1e-4);
+            }
+            None => assert_eq!(row[5], ""),
+        }
         assert_eq!(
             row[3],
             if m.instrument == Instrument::Mycaw {
@@ -932,7 +976,7 @@ fn empty_caseload_and_patient_store() {
     assert_eq!(report.paired_change.len(), 12);
     let files = report.write_csv(dir.path().join("out")).unwrap();
     let paired = std::fs::read_to_string(&files[7]).unwrap();
-    assert!(paired.contains("ons4,anxiety,true,follow-up-minus-baseline,0,,,,0,0,0,,,\r\n"));
+    assert!(paired.contains("ons4,anxiety,true,follow-up-minus-baseline,0,,,,0,0,0,,,,,,,,\r\n"));
 
     let patient = Store::create(
         dir.path().join("patient.db"),

@@ -2,6 +2,8 @@
 //! The message back to the GP: SNOMED codes per event, the summary, "codes only", and refusal
 //! when the episode is not in a matching state.
 
+mod clinical_safety;
+
 #[path = "../fhir/fixture.rs"]
 #[allow(dead_code)]
 mod fixture;
@@ -44,6 +46,9 @@ fn go(s: &Store, p: Id, to: EpisodeStatus) {
             to,
             discharge_reason: (to == EpisodeStatus::Discharged)
                 .then_some(DischargeReason::GoalsMet),
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
             reason: None,
         },
     )

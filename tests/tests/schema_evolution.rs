@@ -10,6 +10,9 @@
 
 mod sync_support;
 
+/// A schema version newer than this build writes.
+const NEWER_VERSION: u64 = linkwork_core::doc::SCHEMA_VERSION + 1;
+
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use chrono::Utc;
@@ -191,7 +194,7 @@ impl Written {
             doc.get(ROOT, "schema_version")
                 .unwrap()
                 .map(|(v, _)| v.as_u64()),
-            Some(Some(2)),
+            Some(Some(NEWER_VERSION)),
             "{context}: the newer schema_version"
         );
     }
@@ -218,7 +221,7 @@ fn newer_plan(store: &Store, f: &Fixture) -> (Vec<u8>, Written) {
     ];
     let future_item = Id::new().to_string();
     let bytes = newer_change(&mut doc, |tx| {
-        tx.put(ROOT, "schema_version", ScalarValue::Uint(2))
+        tx.put(ROOT, "schema_version", ScalarValue::Uint(NEWER_VERSION))
             .unwrap();
         for at in &maps {
             let o = obj_at_tx(tx, at);
@@ -302,7 +305,7 @@ fn newer_case(store: &Store, f: &Fixture) -> (Vec<u8>, Written) {
     }
     let future_item = Id::new().to_string();
     let bytes = newer_change(&mut doc, |tx| {
-        tx.put(ROOT, "schema_version", ScalarValue::Uint(2))
+        tx.put(ROOT, "schema_version", ScalarValue::Uint(NEWER_VERSION))
             .unwrap();
         for at in &maps {
             let o = obj_at_tx(tx, at);
@@ -486,6 +489,9 @@ fn unknown_keys_survive_every_edit_and_sync() {
         EpisodeTransition {
             to: EpisodeStatus::OnHold,
             discharge_reason: None,
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: None,
             reason: Some("in hospital".into()),
         },
     )
@@ -1017,6 +1023,9 @@ fn a_current_episode_with_an_unknown_status_is_never_shown_as_another_and_refuse
             EpisodeTransition {
                 to: EpisodeStatus::OnHold,
                 discharge_reason: None,
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: None,
                 reason: None,
             },
         )

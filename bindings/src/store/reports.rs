@@ -6,7 +6,10 @@
 
 use super::LinkWorkStore;
 use crate::convert::{id, list};
-use crate::types::{CaseloadReport, GpEvent, GpMessage, PersonChange};
+use crate::types::{
+    CaseloadReport, FhirExport, GpEvent, GpMessage, OnwardMessage, PersonChange, RefusedPair,
+    Withheld,
+};
 use crate::LinkWorkError;
 
 #[uniffi::export]
@@ -40,8 +43,98 @@ impl LinkWorkStore {
             .collect())
     }
 
-    /// One person's paired change in outcome measures: for each instrument with a complete
-    /// baseline and a complete follow-up, the earliest baseline against the latest follow-up,
+    /// As `write_report_csv`, for a commissioner: every count from 1 to `threshold - 1` is
+    /// written `*` and every statistic over fewer than `threshold` people is left empty
+    /// (small-number suppression; pass 5 unless your governance sets another threshold).
+    /// **Blocks** on disk I/O: call it off the main thread.
+    ///
+    /// Errors: as `write_report_csv`.
+    pub fn write_commissioner_report_csv(
+        &self,
+        dir: String,
+        threshold: u32,
+    ) -> Result<Vec<String>, LinkWorkError> {
+        let written = self
+            .inner
+            .caseload_report()?
+            .write_csv_for_commissioner(dir, threshold)?;
+        Ok(written
+            .into_iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect())
+    }
+
+    /// What onward referral `referral_id` may send to its community service: the person's
+    /// name, phone, preferred contact and communication needs only when a consent in force
+    /// today names the referral's organisation (or service) as recipient; otherwise they are
+    /// left out and listed in `withheld`. **Blocks** on disk I/O: call it off the main thread.
+    ///
+    /// Errors: `NotFound` for an unknown referral; `NotPermitted` on a patient store;
+    /// `InvalidInput` for a bad id.
+    pub fn onward_message(&self, referral_id: String) -> Result<OnwardMessage, LinkWorkError> {
+        Ok(self
+            .inner
+            .onward_message(id("referral_id", &referral_id)?)?
+            .into())
+    }
+
+    /// One person's paired change within `episode_id` (a past episode stays readable).
+    /// **Blocks** on disk I/O: call it off the main thread.
+    ///
+    /// Errors: `NotFound` for an unknown person or an episode not theirs; `NotPermitted` on a
+    /// patient store; `InvalidInput` for a bad id.
+    pub fn paired_change_in_episode(
+        &self,
+        person_id: String,
+        episode_id: String,
+    ) -> Result<Vec<PersonChange>, LinkWorkError> {
+        Ok(list(self.inner.paired_change_in_episode(
+            id("person_id", &person_id)?,
+            id("episode_id", &episode_id)?,
+        )?))
+    }
+
+    /// The instruments with responses but no paired change in the person's current episode
+    /// (or `episode_id`), and why: no baseline, no follow-up, or a follow-up answered before
+    /// its baseline. **Blocks** on disk I/O: call it off the main thread.
+    ///
+    /// Errors: as `paired_change`; with `episode_id`, as `paired_change_in_episode`.
+    pub fn refused_pairs(
+        &self,
+        person_id: String,
+        episode_id: Option<String>,
+    ) -> Result<Vec<RefusedPair>, LinkWorkError> {
+        let episode = episode_id.map(|e| id("episode_id", &e)).transpose()?;
+        Ok(list(
+            self.inner
+                .refused_pairs(id("person_id", &person_id)?, episode)?,
+        ))
+    }
+
+    /// As `export_fhir`, with the list of what consent kept out of the bundle: when the
+    /// person asked for codes only, or their consent to share with the GP (purpose
+    /// `gp-summary`) is withdrawn or expired now, goals, the care plan, measures, onward
+    /// referrals, consultations and flags are left out and listed. **Blocks** on disk I/O:
+    /// call it off the main thread.
+    ///
+    /// Errors: as `export_fhir`.
+    pub fn fhir_export(
+        &self,
+        person_id: String,
+        include_case_data: bool,
+    ) -> Result<FhirExport, LinkWorkError> {
+        let export = self
+            .inner
+            .fhir_export(id("person_id", &person_id)?, include_case_data)?;
+        Ok(FhirExport {
+            json: export.json()?,
+            withheld: list::<_, Withheld>(export.withheld),
+        })
+    }
+
+    /// One person's paired change in outcome measures in their current episode (the whole
+    /// plan on a patient store): for each instrument with a complete baseline and a complete
+    /// follow-up answered after it, the earliest baseline against the latest follow-up,
     /// one entry per reported quantity, direction-aware (ONS4 anxiety, UCLA 3, loneliness and
     /// MYCaW: lower is better). Allowed on a patient store for its own person. **Blocks** on
     /// disk I/O: call it off the main thread.

@@ -191,8 +191,14 @@ pub struct ConsentRecord {
     pub id: String,
     /// What the data is shared for ("debt support").
     pub purpose: String,
-    /// Who receives it ("Citizens Advice").
+    /// The receiving organisation's name ("Citizens Advice").
     pub recipient: String,
+    /// The receiving organisation's id (ODS code or local id); absent on records from
+    /// before recipients were coded.
+    pub recipient_org: Option<String>,
+    /// False for a free-text recipient from an older record: matched by name ignoring case
+    /// and spaces; the link worker should confirm it by recording it with an organisation id.
+    pub recipient_confirmed: bool,
     /// Given or withdrawn.
     pub decision: ConsentDecision,
     /// How it was expressed.
@@ -215,8 +221,10 @@ impl From<lw::ConsentRecord> for ConsentRecord {
     fn from(c: lw::ConsentRecord) -> Self {
         ConsentRecord {
             id: c.id.to_string(),
+            recipient_confirmed: c.recipient_confirmed(),
             purpose: c.purpose,
             recipient: c.recipient,
+            recipient_org: c.recipient_org,
             decision: c.decision.into(),
             method: c.method.into(),
             capacity: c.capacity.into(),
@@ -234,8 +242,11 @@ impl From<lw::ConsentRecord> for ConsentRecord {
 pub struct NewConsent {
     /// Purpose (required).
     pub purpose: String,
-    /// Recipient (required).
+    /// The receiving organisation's name (required).
     pub recipient: String,
+    /// The receiving organisation's id (required): its ODS code, or a local id for an
+    /// organisation without one (letters, digits, hyphens; at most 64).
+    pub recipient_org: String,
     /// Decision.
     pub decision: ConsentDecision,
     /// Method.
@@ -257,6 +268,7 @@ impl TryFrom<NewConsent> for lw::NewConsent {
         Ok(lw::NewConsent {
             purpose: c.purpose,
             recipient: c.recipient,
+            recipient_org: Some(c.recipient_org),
             decision: c.decision.into(),
             method: c.method.into(),
             capacity: c.capacity.map(Into::into),

@@ -88,6 +88,38 @@ mirror_enum! {
     }
 }
 
+mirror_enum! {
+    /// Why the person declined support (free text goes in `reason` beside it).
+    pub enum DeclineReason = lw::DeclineReason {
+        /// The person does not want support now.
+        NotWantedNow,
+        /// The person's needs are already met elsewhere.
+        NeedsMetElsewhere,
+        /// The person prefers to sort things out themselves.
+        PrefersSelfManagement,
+        /// The person did not agree with the referral.
+        DisagreedWithReferral,
+        /// Another reason.
+        Other,
+    }
+}
+
+mirror_enum! {
+    /// Why a referral was redirected as not appropriate (free text goes in `reason`).
+    pub enum RedirectReason = lw::RedirectReason {
+        /// The person needs clinical care first.
+        NeedsClinicalCare,
+        /// The person needs urgent or crisis support.
+        CrisisSupport,
+        /// A statutory service is the right route.
+        StatutoryService,
+        /// The person lives outside the service's area.
+        OutsideArea,
+        /// Another reason.
+        Other,
+    }
+}
+
 /// The referral that opens an episode.
 #[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
 pub struct NewReferral {
@@ -133,7 +165,18 @@ pub struct EpisodeTransition {
     /// Required when `to` is `Discharged`, refused otherwise.
     #[uniffi(default)]
     pub discharge_reason: Option<DischargeReason>,
-    /// Free-text reason.
+    /// Coded decline reason (only with `to` = `Declined`).
+    #[uniffi(default)]
+    pub decline_reason: Option<DeclineReason>,
+    /// Coded redirect reason (only with `to` = `Redirected`).
+    #[uniffi(default)]
+    pub redirect_reason: Option<RedirectReason>,
+    /// With `to` = `Accepted`: the person consents to be contacted. A first acceptance is
+    /// refused (`InvalidInput`, field `consent_to_contact`) unless this or the referral
+    /// records consent as given.
+    #[uniffi(default)]
+    pub consent_to_contact: Option<bool>,
+    /// Free-text reason, beside the coded one.
     #[uniffi(default)]
     pub reason: Option<String>,
 }
@@ -143,6 +186,9 @@ impl From<EpisodeTransition> for lw::EpisodeTransition {
         lw::EpisodeTransition {
             to: t.to.into(),
             discharge_reason: t.discharge_reason.map(Into::into),
+            decline_reason: t.decline_reason.map(Into::into),
+            redirect_reason: t.redirect_reason.map(Into::into),
+            consent_to_contact: t.consent_to_contact,
             reason: t.reason,
         }
     }
@@ -229,6 +275,10 @@ pub struct Episode {
     pub status: EpisodeStatus,
     /// Discharge reason (when discharged).
     pub discharge_reason: Option<DischargeReason>,
+    /// Coded decline reason (when declined with one).
+    pub decline_reason: Option<DeclineReason>,
+    /// Coded redirect reason (when redirected with one).
+    pub redirect_reason: Option<RedirectReason>,
     /// Reason given with the latest transition.
     pub status_reason: Option<String>,
     /// When the episode was first accepted.
@@ -253,6 +303,8 @@ impl From<lw::Episode> for Episode {
             received: date_text(e.received),
             status: e.status.into(),
             discharge_reason: e.discharge_reason.map(Into::into),
+            decline_reason: e.decline_reason.map(Into::into),
+            redirect_reason: e.redirect_reason.map(Into::into),
             status_reason: e.status_reason,
             accepted_at: opt_instant(e.accepted_at),
             history: list(e.history),

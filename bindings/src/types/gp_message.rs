@@ -166,8 +166,11 @@ pub struct GpMessage {
     /// Whether the person asked that the GP receive codes only
     /// (`DemographicsUpdate.gpCodesOnly`).
     pub codes_only: bool,
-    /// The summary; absent when `codes_only`.
+    /// The summary; absent when `codes_only` or when consent to share with the GP is
+    /// withdrawn or expired (see `withheld`).
     pub summary: Option<GpSummary>,
+    /// What was left out and why (empty when nothing was).
+    pub withheld: Vec<super::Withheld>,
 }
 
 impl From<g::GpMessage> for GpMessage {
@@ -181,6 +184,7 @@ impl From<g::GpMessage> for GpMessage {
             codes: list(m.codes),
             codes_only: m.codes_only,
             summary: m.summary.map(Into::into),
+            withheld: list(m.withheld),
         }
     }
 }

@@ -409,6 +409,9 @@ pub struct MeasureResponse {
     pub recorded_by: String,
     /// When it was answered.
     pub recorded_at: SystemTime,
+    /// The episode it belongs to (the episode open when it was written); absent on a
+    /// patient's store, which holds no episodes.
+    pub episode_id: Option<String>,
     /// The derived score (absent for PAM).
     pub outcome: Option<ScoreOutcome>,
 }
@@ -426,6 +429,7 @@ impl From<lw::MeasureResponse> for MeasureResponse {
             mode: r.mode.into(),
             recorded_by: r.recorded_by,
             recorded_at: instant(r.recorded_at),
+            episode_id: r.episode_id.map(|e| e.to_string()),
             outcome: r.outcome.map(Into::into),
         }
     }

@@ -16,6 +16,7 @@ pub mod onward;
 pub mod person;
 pub mod plan;
 pub mod reports;
+pub mod sharing;
 pub mod sync;
 
 pub use case::*;
@@ -28,6 +29,7 @@ pub use onward::*;
 pub use person::*;
 pub use plan::*;
 pub use reports::*;
+pub use sharing::*;
 pub use sync::*;
 
 /// Declares a fieldless `uniffi::Enum` mirroring a core enum variant for variant, with `From`

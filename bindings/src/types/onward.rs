@@ -90,6 +90,9 @@ pub struct OnwardReferral {
     pub recorded_by: String,
     /// When it was sent.
     pub sent_at: SystemTime,
+    /// The episode it belongs to (the episode open when it was written); absent on a
+    /// patient's store, which holds no episodes.
+    pub episode_id: Option<String>,
 }
 
 impl From<lw::OnwardReferral> for OnwardReferral {
@@ -103,6 +106,7 @@ impl From<lw::OnwardReferral> for OnwardReferral {
             history: list(r.history),
             recorded_by: r.by,
             sent_at: instant(r.sent_at),
+            episode_id: r.episode_id.map(|e| e.to_string()),
         }
     }
 }

@@ -90,6 +90,9 @@ pub struct RecordedNeed {
     pub recorded_by: String,
     /// When.
     pub recorded_at: SystemTime,
+    /// The episode it belongs to (the episode open when it was written); absent on a
+    /// patient's store, which holds no episodes.
+    pub episode_id: Option<String>,
 }
 
 impl From<lw::RecordedNeed> for RecordedNeed {
@@ -99,6 +102,7 @@ impl From<lw::RecordedNeed> for RecordedNeed {
             note: n.note,
             recorded_by: n.recorded_by,
             recorded_at: instant(n.recorded_at),
+            episode_id: n.episode_id.map(|e| e.to_string()),
         }
     }
 }
@@ -151,6 +155,9 @@ pub struct Goal {
     pub created_by: String,
     /// When.
     pub created_at: SystemTime,
+    /// The episode it belongs to (the episode open when it was written); absent on a
+    /// patient's store, which holds no episodes.
+    pub episode_id: Option<String>,
 }
 
 impl From<lw::Goal> for Goal {
@@ -165,6 +172,7 @@ impl From<lw::Goal> for Goal {
             progress: list(g.progress),
             created_by: g.created_by,
             created_at: instant(g.created_at),
+            episode_id: g.episode_id.map(|e| e.to_string()),
         }
     }
 }
@@ -292,6 +300,9 @@ pub struct Step {
     pub created_by: String,
     /// When.
     pub created_at: SystemTime,
+    /// The episode it belongs to (the episode open when it was written); absent on a
+    /// patient's store, which holds no episodes.
+    pub episode_id: Option<String>,
 }
 
 impl From<lw::Step> for Step {
@@ -307,6 +318,7 @@ impl From<lw::Step> for Step {
             done_by: s.done_by,
             created_by: s.created_by,
             created_at: instant(s.created_at),
+            episode_id: s.episode_id.map(|e| e.to_string()),
         }
     }
 }

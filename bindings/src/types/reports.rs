@@ -154,6 +154,17 @@ pub struct MeasureChange {
     pub median: Option<f64>,
     /// Largest difference; absent when `n` is 0.
     pub max: Option<f64>,
+    /// The published meaningful-change threshold; absent when none is published.
+    pub meaningful_threshold: Option<f64>,
+    /// Pairs improved by at least the threshold; absent without a threshold.
+    pub meaningfully_improved: Option<u32>,
+    /// Pairs worse by at least the threshold; absent without a threshold.
+    pub meaningfully_worse: Option<u32>,
+    /// The direct loneliness question only: share of pairs answering "often/always" at
+    /// baseline (0 to 1); its means are absent.
+    pub often_always_baseline: Option<f64>,
+    /// As `often_always_baseline`, at follow-up.
+    pub often_always_follow_up: Option<f64>,
 }
 
 impl From<r::MeasureChange> for MeasureChange {
@@ -167,6 +178,11 @@ impl From<r::MeasureChange> for MeasureChange {
             mean_change: m.mean_change,
             mean_baseline: m.mean_baseline,
             mean_follow_up: m.mean_follow_up,
+            meaningful_threshold: m.meaningful_threshold,
+            meaningfully_improved: m.meaningfully_improved,
+            meaningfully_worse: m.meaningfully_worse,
+            often_always_baseline: m.often_always_baseline,
+            often_always_follow_up: m.often_always_follow_up,
             improved: m.improved,
             same: m.same,
             worse: m.worse,
@@ -260,11 +276,17 @@ pub struct PersonChange {
     pub baseline_at: SystemTime,
     /// When the follow-up was answered.
     pub follow_up_at: SystemTime,
+    /// The published meaningful-change threshold; absent when none is published.
+    pub meaningful_threshold: Option<f64>,
+    /// Whether the change reaches that threshold; absent without a threshold.
+    pub meaningful: Option<bool>,
 }
 
 impl From<r::PersonChange> for PersonChange {
     fn from(c: r::PersonChange) -> Self {
         PersonChange {
+            meaningful_threshold: c.meaningful_threshold,
+            meaningful: c.meaningful,
             instrument: c.instrument.into(),
             quantity: c.quantity,
             lower_is_better: c.lower_is_better,

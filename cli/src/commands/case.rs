@@ -1,6 +1,8 @@
 //! The case document (link-worker only): consultations, consent, onward referrals, flags and
 //! case notes.
 
+use std::fmt::Write as _;
+
 use linkwork_core::model::{
     Capacity, ConsentDecision, ConsentMethod, ConsultationMode, FlagKind, NewConsent,
     NewConsultation, NewOnwardReferral, OnwardStatus, Proxy,
@@ -82,7 +84,8 @@ fn consent_record(ctx: &Ctx, a: ConsentRecordArgs) -> CliResult {
     };
     let new = NewConsent {
         purpose: a.purpose,
-        recipient: a.recipient,
+        recipient: a.recipient_name,
+        recipient_org: Some(a.recipient_org),
         decision: if a.withdrawn {
             ConsentDecision::Withdrawn
         } else {
@@ -124,6 +127,30 @@ pub fn onward(ctx: &Ctx, cmd: OnwardCmd) -> CliResult {
         OnwardCmd::List => {
             let open = ctx.store()?.open_onward_referrals()?;
             ctx.out.show(&open, |o| output::open_onward(o))
+        }
+        OnwardCmd::Message(a) => {
+            let referral = id("onward-referral", &a.id)?;
+            let message = ctx.store()?.onward_message(referral)?;
+            ctx.out.show(&message, |m| {
+                let mut text = format!("Referral to {}", m.service);
+                if let Some(org) = &m.organisation {
+                    let _ = write!(text, " ({org})");
+                }
+                text.push('\n');
+                if let (Some(given), Some(family)) = (&m.given_name, &m.family_name) {
+                    let _ = writeln!(text, "Person: {given} {family}");
+                }
+                if let Some(phone) = &m.phone {
+                    let _ = writeln!(text, "Phone: {phone}");
+                }
+                if !m.withheld.is_empty() {
+                    text.push_str("Withheld:\n");
+                    for w in &m.withheld {
+                        let _ = writeln!(text, "  {w}");
+                    }
+                }
+                text
+            })
         }
     }
 }

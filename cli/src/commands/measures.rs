@@ -1,8 +1,11 @@
 //! Outcome measures: recording a person's answers, pure scoring without a store, and a
 //! person's paired change.
 
+use std::fmt::Write as _;
+
 use linkwork_core::measures::{self, AdministrationMode, Instrument, PamResult, Timepoint};
 use linkwork_core::model::NewMeasureResponse;
+use linkwork_core::reports::PairRefusal;
 use linkwork_core::Error;
 
 use super::{id, number, Ctx};
@@ -25,8 +28,27 @@ pub fn measure(ctx: &Ctx, cmd: MeasureCmd) -> CliResult {
         }
         MeasureCmd::Change(a) => {
             let person = id("person", &a.person)?;
-            let changes = ctx.store()?.paired_change(person)?;
-            ctx.out.show(&changes, |c| output::person_changes(c))
+            let episode = a.episode.as_deref().map(|e| id("episode", e)).transpose()?;
+            let store = ctx.store()?;
+            let changes = match episode {
+                Some(e) => store.paired_change_in_episode(person, e)?,
+                None => store.paired_change(person)?,
+            };
+            let refused = store.refused_pairs(person, episode)?;
+            ctx.out.show(&changes, |c| {
+                let mut text = output::person_changes(c);
+                for r in &refused {
+                    let reason = match r.reason {
+                        PairRefusal::NoBaseline => "no complete baseline",
+                        PairRefusal::NoFollowUp => "no complete follow-up",
+                        PairRefusal::FollowUpBeforeBaseline => {
+                            "the follow-up was answered before the baseline"
+                        }
+                    };
+                    let _ = writeln!(text, "{}: not paired ({reason})", r.instrument);
+                }
+                text
+            })
         }
     }
 }

@@ -2,9 +2,9 @@
 //! attempts, GP codes and history.
 
 use linkwork_core::model::{
-    CaseloadQuery, Code, ContactChannel, ContactOutcome, ContactPreference, DemographicsUpdate,
-    DischargeReason, EpisodeStatus, EpisodeTransition, NewContactAttempt, NewPerson, NewReferral,
-    NewStore, ReferralSource, Role, Urgency,
+    CaseloadQuery, Code, ContactChannel, ContactOutcome, ContactPreference, DeclineReason,
+    DemographicsUpdate, DischargeReason, EpisodeStatus, EpisodeTransition, NewContactAttempt,
+    NewPerson, NewReferral, NewStore, RedirectReason, ReferralSource, Role, Urgency,
 };
 use linkwork_core::{Error, Store};
 use serde_json::json;
@@ -177,7 +177,10 @@ pub fn episode(ctx: &Ctx, cmd: EpisodeCmd) -> CliResult {
 }
 
 /// Builds the core transition: for a discharge `--reason` is a [`DischargeReason`] code and
-/// `--note` free text; otherwise both are free text.
+/// `--note` free text; for a decline or redirect a `--reason` that is a [`DeclineReason`] or
+/// [`RedirectReason`] code is recorded as the coded reason (anything else stays free text);
+/// otherwise both are free text. `--consent-to-contact` records, with an acceptance, that the
+/// person consents to be contacted.
 ///
 /// # Errors
 /// An unknown state, or a discharge without a valid reason code.
@@ -197,9 +200,27 @@ pub fn transition_from_args(a: &EpisodeTransitionArgs) -> CliResult<EpisodeTrans
         Ok(EpisodeTransition {
             to,
             discharge_reason: Some(code::<DischargeReason>("reason", reason)?),
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: None,
             reason: a.note.clone(),
         })
     } else {
+        let coded = |text: &str| match to {
+            EpisodeStatus::Declined => DeclineReason::from_code(text).map(|c| (Some(c), None)),
+            EpisodeStatus::Redirected => RedirectReason::from_code(text).map(|c| (None, Some(c))),
+            _ => None,
+        };
+        if let Some((decline_reason, redirect_reason)) = a.reason.as_deref().and_then(coded) {
+            return Ok(EpisodeTransition {
+                to,
+                discharge_reason: None,
+                decline_reason,
+                redirect_reason,
+                consent_to_contact: a.consent_to_contact,
+                reason: a.note.clone(),
+            });
+        }
         let reason = match (&a.reason, &a.note) {
             (Some(r), Some(n)) => Some(format!("{r} - {n}")),
             (r, n) => r.clone().or_else(|| n.clone()),
@@ -207,6 +228,9 @@ pub fn transition_from_args(a: &EpisodeTransitionArgs) -> CliResult<EpisodeTrans
         Ok(EpisodeTransition {
             to,
             discharge_reason: None,
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: a.consent_to_contact,
             reason,
         })
     }
@@ -298,6 +322,7 @@ mod tests {
             to: "discharged".into(),
             reason: reason.map(String::from),
             note: None,
+            consent_to_contact: None,
         };
         let missing = transition_from_args(&args(None)).unwrap_err().to_string();
         assert!(missing.contains("goals-met, disengaged"), "{missing}");

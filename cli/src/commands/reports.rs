@@ -1,6 +1,8 @@
 //! Reports and exports: the caseload report (printed or as CSV files), the FHIR R4 export of
 //! one person's record, and the message back to the GP. None of them changes the store.
 
+use std::fmt::Write as _;
+
 use linkwork_core::gp_message::GpEvent;
 use serde_json::json;
 
@@ -20,7 +22,14 @@ pub fn report(ctx: &Ctx, a: ReportArgs) -> CliResult {
     match a.csv {
         None => ctx.out.show(&report, output::caseload_report),
         Some(dir) => {
-            let written = report.write_csv(&dir)?;
+            let written = if a.commissioner {
+                let threshold = a
+                    .suppress_below
+                    .unwrap_or(linkwork_core::reports::DEFAULT_SUPPRESSION_THRESHOLD);
+                report.write_csv_for_commissioner(&dir, threshold)?
+            } else {
+                report.write_csv(&dir)?
+            };
             let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
             ctx.out
                 .done(Some(paths.join("\n")), json!({ "files": paths }))
@@ -41,19 +50,28 @@ pub fn export(ctx: &Ctx, cmd: ExportCmd) -> CliResult {
 /// `export fhir`: writes the Bundle atomically, then prints the file's path.
 fn export_fhir(ctx: &Ctx, a: ExportFhirArgs) -> CliResult {
     let person = id("person", &a.person)?;
-    let mut text = ctx.store()?.export_fhir_json(person, a.include_case_data)?;
+    let export = ctx.store()?.fhir_export(person, a.include_case_data)?;
+    let mut text = export.json()?;
     text.push('\n');
     write_atomically(&a.out, text.as_bytes()).map_err(|source| CliError::File {
         action: "write the FHIR bundle file",
         source,
     })?;
     let path = a.out.display().to_string();
+    let mut shown = path.clone();
+    if !export.withheld.is_empty() {
+        shown.push_str("\nWithheld:");
+        for w in &export.withheld {
+            let _ = write!(shown, "\n  {w}");
+        }
+    }
     ctx.out.done(
-        Some(path.clone()),
+        Some(shown),
         json!({
             "path": path,
             "bytes": text.len(),
             "include_case_data": a.include_case_data,
+            "withheld": export.withheld,
         }),
     )
 }

@@ -157,6 +157,8 @@ impl Env {
             "gp",
             "--reason",
             "lonely",
+            "--consent-to-contact",
+            "true",
         ])
     }
 

@@ -186,6 +186,53 @@ pub(crate) fn transition_episode<T: Transactable>(
             "only applies to discharge",
         ));
     }
+    if t.to != EpisodeStatus::Declined && t.decline_reason.is_some() {
+        return Err(Error::invalid(
+            "decline_reason",
+            "only applies to a decline",
+        ));
+    }
+    if t.to != EpisodeStatus::Redirected && t.redirect_reason.is_some() {
+        return Err(Error::invalid(
+            "redirect_reason",
+            "only applies to a redirect",
+        ));
+    }
+    let recorded_consent = r.bool(&e, "consent_to_contact");
+    let write_consent = match (t.to, t.consent_to_contact) {
+        (EpisodeStatus::Accepted, given) => {
+            let missing = !ever_accepted && given.is_none() && recorded_consent != Some(true);
+            if given == Some(false) || missing {
+                return Err(Error::invalid(
+                    "consent_to_contact",
+                    "must be recorded as given before the episode is accepted",
+                ));
+            }
+            given.filter(|_| recorded_consent != Some(true))
+        }
+        (_, Some(_)) => {
+            return Err(Error::invalid(
+                "consent_to_contact",
+                "is recorded with an acceptance only",
+            ))
+        }
+        (_, None) => None,
+    };
+    if t.to == EpisodeStatus::UnableToContact {
+        let attempted = r
+            .items(&ROOT, CONTACT_ATTEMPTS)
+            .iter()
+            .any(|(_, c)| r.str(c, "episode_id").as_deref() == Some(&episode.to_string()));
+        if !attempted {
+            return Err(Error::invalid(
+                "status",
+                "unable-to-contact needs at least one contact attempt in this episode",
+            ));
+        }
+    }
+    if let Some(given) = write_consent {
+        put_bool(tx, &e, "consent_to_contact", given)?;
+    }
     put_str(tx, &e, "status", t.to.code())?;
     put_opt_str(tx, &e, "status_reason", t.reason.as_deref())?;
     put_opt_str(
@@ -194,6 +241,16 @@ pub(crate) fn transition_episode<T: Transactable>(
         "discharge_reason",
         t.discharge_reason.map(|d| d.code()),
     )?;
+    put_opt_str(tx, &e, "decline_reason", t.decline_reason.map(|d| d.code()))?;
+    put_opt_str(
+        tx,
+        &e,
+        "redirect_reason",
+        t.redirect_reason.map(|d| d.code()),
+    )?;
+    if t.decline_reason.is_some() || t.redirect_reason.is_some() {
+        raise_schema_version(tx)?;
+    }
     let history = Reader::new(tx)
         .map(&e, HISTORY)
         .ok_or_else(|| Error::schema("episode without history"))?;
@@ -286,8 +343,17 @@ pub(crate) fn add_consent<T: Transactable>(
     let r = Reader::new(tx);
     let mut supersedes: Option<(DateTime<Utc>, Id)> = None;
     for (k, o) in r.items(&ROOT, CONSENTS) {
-        let same = r.str(&o, "purpose").as_deref() == Some(c.purpose.as_str())
-            && r.str(&o, "recipient").as_deref() == Some(c.recipient.as_str());
+        let same = r
+            .str(&o, "purpose")
+            .is_some_and(|p| normalise(&p) == normalise(&c.purpose))
+            && r.str(&o, "recipient").is_some_and(|name| {
+                same_recipient(
+                    r.str(&o, "recipient_org").as_deref(),
+                    &name,
+                    c.recipient_org.as_deref(),
+                    &c.recipient,
+                )
+            });
         if let (true, Some(at), Ok(old)) = (same, r.time(&o, "recorded_at"), item_id(&k)) {
             if supersedes.is_none_or(|best| (at, old) > best) {
                 supersedes = Some((at, old));
@@ -298,6 +364,8 @@ pub(crate) fn add_consent<T: Transactable>(
     let o = new_item(tx, CONSENTS, &id.to_string())?;
     put_str(tx, &o, "purpose", &c.purpose)?;
     put_str(tx, &o, "recipient", &c.recipient)?;
+    put_opt_str(tx, &o, "recipient_org", c.recipient_org.as_deref())?;
+    raise_schema_version(tx)?;
     put_str(tx, &o, "decision", c.decision.code())?;
     put_str(tx, &o, "method", c.method.code())?;
     put_str(
@@ -707,6 +775,8 @@ fn read_episode<D: ReadDoc>(
             .ok_or_else(|| Error::schema("missing `received`"))?,
         status: r.code(o, "status")?,
         discharge_reason: r.opt_code(o, "discharge_reason")?,
+        decline_reason: r.opt_code(o, "decline_reason")?,
+        redirect_reason: r.opt_code(o, "redirect_reason")?,
         status_reason: r.str(o, "status_reason"),
         accepted_at: r.time(o, "accepted_at"),
         history: sorted(history, |h| (h.at, h.id)),
@@ -746,6 +816,7 @@ fn read_onward<D: ReadDoc>(
         history: sorted(history, |h| (h.at, h.id)),
         by: r.req_str(o, "by")?,
         sent_at: r.req_time(o, "sent_at")?,
+        episode_id: None,
     })
 }
 
@@ -768,6 +839,7 @@ fn read_consents<D: ReadDoc>(
                 id: item_id(&k)?,
                 purpose: r.req_str(&o, "purpose")?,
                 recipient: r.req_str(&o, "recipient")?,
+                recipient_org: r.str(&o, "recipient_org"),
                 decision: r.code(&o, "decision")?,
                 method: r.code(&o, "method")?,
                 capacity: r.opt_code(&o, "capacity")?.unwrap_or(Capacity::NotAssessed),

@@ -6,7 +6,10 @@ pub const PLAN_SCHEMA: &str = "linkwork.plan";
 pub const CASE_SCHEMA: &str = "linkwork.case";
 /// The schema version this build writes. Versions only add keys; a breaking change gets a new
 /// `schema` name instead, which older builds refuse.
-pub const SCHEMA_VERSION: u64 = 1;
+///
+/// Version 2 adds a consent record's `recipient_org` and an episode's `decline_reason` and
+/// `redirect_reason`, and scopes every item to an episode by rule (see `docs/schema.md`).
+pub const SCHEMA_VERSION: u64 = 2;
 
 pub(crate) const SCHEMA: &str = "schema";
 pub(crate) const VERSION: &str = "schema_version";

@@ -253,6 +253,7 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
             note: r.str(&obj, "note"),
             recorded_by: r.req_str(&obj, "recorded_by")?,
             recorded_at: r.req_time(&obj, "recorded_at")?,
+            episode_id: None,
         });
     }
     needs.sort_by_key(|n| n.need);
@@ -340,6 +341,7 @@ fn read_goal<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<Goal
         progress,
         created_by: r.req_str(o, "created_by")?,
         created_at: r.req_time(o, "created_at")?,
+        episode_id: None,
     })
 }
 
@@ -355,6 +357,7 @@ fn read_step<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<Step
         done_by: r.str(o, "done_by"),
         created_by: r.req_str(o, "created_by")?,
         created_at: r.req_time(o, "created_at")?,
+        episode_id: None,
     })
 }
 
@@ -387,6 +390,7 @@ fn read_measure<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<M
             .ok_or_else(|| unknown_code("mode"))?,
         recorded_by: r.req_str(o, "recorded_by")?,
         recorded_at: r.req_time(o, "recorded_at")?,
+        episode_id: None,
         outcome,
     })
 }

@@ -273,6 +273,29 @@ pub(crate) fn existing_item<T: Transactable>(
         .ok_or_else(|| Error::not_found(kind, id))
 }
 
+/// Raises the document's `schema_version` to this build's when it is lower, in the change
+/// that first writes a key of this version (`docs/schema.md`, Evolution). Every concurrent
+/// value is considered, so a higher version written by another device is never lowered.
+pub(crate) fn raise_schema_version<T: Transactable>(tx: &mut T) -> Result<()> {
+    let current = tx
+        .get_all(&ROOT, super::keys::VERSION)?
+        .into_iter()
+        .filter_map(|(v, _)| match v {
+            automerge::Value::Scalar(s) => match s.as_ref() {
+                automerge::ScalarValue::Uint(u) => Some(*u),
+                automerge::ScalarValue::Int(i) => u64::try_from(*i).ok(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if current < super::keys::SCHEMA_VERSION {
+        tx.put(&ROOT, super::keys::VERSION, super::keys::SCHEMA_VERSION)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use automerge::{AutoCommit, ReadDoc};
@@ -327,5 +350,19 @@ mod tests {
             before.contains("damp flat") && before.contains("x=1.5"),
             "{before}"
         );
+    }
+
+    #[test]
+    fn raising_the_schema_version_never_lowers_it() {
+        let version = |doc: &AutoCommit| match doc.get(&ROOT, super::super::keys::VERSION) {
+            Ok(Some((Value::Scalar(s), _))) => s.as_u64(),
+            _ => None,
+        };
+        for (before, after) in [(1u64, super::super::keys::SCHEMA_VERSION), (99, 99)] {
+            let mut doc = AutoCommit::new();
+            doc.put(&ROOT, super::super::keys::VERSION, before).unwrap();
+            raise_schema_version(&mut doc).unwrap();
+            assert_eq!(version(&doc), Some(after), "from {before}");
+        }
     }
 }

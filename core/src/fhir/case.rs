@@ -6,13 +6,14 @@ use serde_json::{json, Value};
 
 use super::common::{
     code_extension, date, derived_id, display, instant, label, our_concept, reference,
-    SALT_REFERRAL,
+    SALT_DECLINED, SALT_REFERRAL,
 };
 use super::SNOMED_SYSTEM;
 use crate::ids::Id;
 use crate::model::{
-    Code, Consultation, ConsultationMode, Episode, EpisodeStatus, Flag, OnwardReferral,
+    Code, Consultation, ConsultationMode, Episode, EpisodeStatus, Flag, GpCode, OnwardReferral,
     OnwardStatus, Urgency, REFERRAL_TO_SOCIAL_PRESCRIBING, REFERRAL_TO_SOCIAL_PRESCRIBING_DISPLAY,
+    SOCIAL_PRESCRIBING_DECLINED,
 };
 
 /// EpisodeOfCare.status for an episode state.
@@ -96,6 +97,8 @@ pub(super) fn episode_of_care(e: &Episode, patient: Id) -> Value {
         "extension": [
             code_extension("episode-status", e.status.code()),
             e.discharge_reason.map(|r| code_extension("discharge-reason", r.code())),
+            e.decline_reason.map(|r| code_extension("decline-reason", r.code())),
+            e.redirect_reason.map(|r| code_extension("redirect-reason", r.code())),
         ],
         "status": episode_of_care_status(e.status),
         "statusHistory": history,
@@ -144,6 +147,48 @@ pub(super) fn referral_request(e: &Episode, patient: Id) -> Value {
         "reasonCode": e.reasons.iter().map(|r| json!({ "text": r })).collect::<Vec<_>>(),
         "note": [consent_note]
     })
+}
+
+/// The decline recorded for the GP as an Observation coded SNOMED CT 871711000000103
+/// "Social prescribing declined (situation)", based on the episode's referral, with the
+/// coded decline reason (when one was given) as its value and the free-text reason as a
+/// note. `None` for any other GP code (the acceptance code is the referral's own code).
+pub(super) fn gp_code_observation(e: &Episode, code: &GpCode, patient: Id) -> Option<(Id, Value)> {
+    if code.code != SOCIAL_PRESCRIBING_DECLINED {
+        return None;
+    }
+    let id = derived_id(e.id, SALT_DECLINED);
+    let reason = e
+        .decline_reason
+        .filter(|_| e.status == EpisodeStatus::Declined)
+        .map(|r| our_concept("decline-reason", r.code(), &label(r.code())));
+    let note = e
+        .status_reason
+        .as_deref()
+        .filter(|_| e.status == EpisodeStatus::Declined)
+        .map(|t| json!({ "text": t }));
+    Some((
+        id,
+        json!({
+            "resourceType": "Observation",
+            "id": id.to_string(),
+            "basedOn": [reference(referral_id(e.id))],
+            "status": "final",
+            "code": {
+                "coding": [{
+                    "system": SNOMED_SYSTEM,
+                    "code": code.code,
+                    "display": code.display
+                }],
+                "text": code.display
+            },
+            "subject": reference(patient),
+            "effectiveDateTime": instant(code.recorded_at),
+            "performer": [display(&code.recorded_by)],
+            "valueCodeableConcept": reason,
+            "note": [note]
+        }),
+    ))
 }
 
 /// A consultation as an Encounter (the notes stay on the device: R4 Encounter has no note).

@@ -9,6 +9,7 @@ use crate::ids::Id;
 /// Salts of the resources whose ids are derived from another item's id.
 pub(super) const SALT_CARE_PLAN: u64 = 1;
 pub(super) const SALT_REFERRAL: u64 = 2;
+pub(super) const SALT_DECLINED: u64 = 3;
 /// Observations derived from a measure response use `SALT_OBSERVATION + index`.
 pub(super) const SALT_OBSERVATION: u64 = 100;
 

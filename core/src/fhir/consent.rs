@@ -8,14 +8,20 @@ use super::common::{extension_url, instant, reference};
 use crate::ids::Id;
 use crate::model::{Code, ConsentDecision, ConsentRecord};
 
-/// Consent.status: a record that another supersedes is `inactive`; otherwise a withdrawal is
-/// `rejected`, a consent past its expiry date `inactive`, and a consent in force `active`.
+/// The identifier system of organisation codes (ODS codes; local ids use the same slot, see
+/// `docs/clinical.md`).
+const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
+
+/// Consent.status: a record that another supersedes is `inactive`; otherwise a consent past
+/// its expiry date is `inactive`, and both a consent in force and a withdrawal in force are
+/// `active`: FHIR R4 records a withdrawal as an active Consent whose provision is `deny`
+/// (policy OPTOUT), not as `rejected` (which means the consent was never agreed).
 pub fn consent_status(c: &ConsentRecord, all: &[ConsentRecord], today: NaiveDate) -> &'static str {
     if all.iter().any(|other| other.supersedes == Some(c.id)) {
         return "inactive";
     }
     match c.decision {
-        ConsentDecision::Withdrawn => "rejected",
+        ConsentDecision::Withdrawn => "active",
         ConsentDecision::Given if c.expires.is_some_and(|e| e < today) => "inactive",
         ConsentDecision::Given => "active",
     }
@@ -79,7 +85,13 @@ pub(super) fn consent(
                         "display": "information recipient"
                     }]
                 },
-                "reference": display(&c.recipient)
+                "reference": match &c.recipient_org {
+                    Some(org) => json!({
+                        "identifier": { "system": ODS_SYSTEM, "value": org },
+                        "display": c.recipient
+                    }),
+                    None => display(&c.recipient),
+                }
             }],
             "purpose": [{ "display": c.purpose }]
         }

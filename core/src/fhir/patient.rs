@@ -3,11 +3,17 @@
 use serde_json::{json, Value};
 
 use super::common::date;
-use super::{NHS_NUMBER_SYSTEM, PERSON_ID_SYSTEM};
+use super::{
+    NHS_NUMBER_SYSTEM, NHS_NUMBER_VERIFICATION_EXTENSION, NHS_NUMBER_VERIFICATION_SYSTEM,
+    PERSON_ID_SYSTEM, UK_CORE_PATIENT,
+};
 use crate::ids::Id;
 use crate::model::{ContactPreference, Demographics};
 
-/// The Patient resource. Always carries our person id as an identifier; with demographics,
+/// The Patient resource, claiming the UK Core Patient profile. Its NHS number carries the UK
+/// Core verification status "02" (number present but not traced): linkwork checks the
+/// check digit but does not trace numbers against PDS. Always carries our person id as an
+/// identifier; with demographics,
 /// the NHS number (official system), name and birth date; with `full`, also address and
 /// telecom (the preferred channel ranked first).
 pub(super) fn patient(person: Id, demographics: Option<&Demographics>, full: bool) -> Value {
@@ -19,18 +25,32 @@ pub(super) fn patient(person: Id, demographics: Option<&Demographics>, full: boo
         return json!({
             "resourceType": "Patient",
             "id": person.to_string(),
+            "meta": { "profile": [UK_CORE_PATIENT] },
             "identifier": identifiers
         });
     };
     if let Some(nhs) = &d.nhs_number {
         identifiers.insert(
             0,
-            json!({ "use": "official", "system": NHS_NUMBER_SYSTEM, "value": nhs.as_str() }),
+            json!({
+                "extension": [{
+                    "url": NHS_NUMBER_VERIFICATION_EXTENSION,
+                    "valueCodeableConcept": { "coding": [{
+                        "system": NHS_NUMBER_VERIFICATION_SYSTEM,
+                        "code": "02",
+                        "display": "Number present but not traced"
+                    }]}
+                }],
+                "use": "official",
+                "system": NHS_NUMBER_SYSTEM,
+                "value": nhs.as_str()
+            }),
         );
     }
     let mut patient = json!({
         "resourceType": "Patient",
         "id": person.to_string(),
+        "meta": { "profile": [UK_CORE_PATIENT] },
         "identifier": identifiers,
         "name": [{
             "use": "official",

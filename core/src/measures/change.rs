@@ -45,7 +45,9 @@ pub struct ItemChange {
 /// * WEMWBS and UCLA 3: the total. SWEMWBS: the metric score (not the raw sum).
 /// * Loneliness-direct: the answer code (higher is lonelier).
 /// * MYCaW: each concern paired by position (a concern present at only one timepoint is
-///   left out) and wellbeing; difference is baseline − follow-up, positive = better.
+///   left out) and wellbeing; difference is baseline − follow-up, positive = better. Scores
+///   carry no concern labels: with the labels, use [`mycaw_change`], which pairs concerns by
+///   what the person named them (paired change in reports always does).
 pub fn change(
     instrument: Instrument,
     baseline: &Score,
@@ -109,6 +111,67 @@ pub fn change(
         _ => return None,
     };
     Some(changes)
+}
+
+/// MYCaW change with each concern paired by what the person named it, not by position: a
+/// baseline concern pairs with the follow-up concern whose label is the same ignoring case
+/// and spacing ("Money worries" and "money  worries"); a concern named at only one
+/// timepoint, or without a label, is left out. Each pair is named by its baseline position
+/// (`"concern-1"`, `"concern-2"`); `"wellbeing"` always pairs. `None` unless both scores
+/// are MYCaW.
+pub fn mycaw_change(
+    baseline: &Score,
+    baseline_labels: &[String],
+    follow_up: &Score,
+    follow_up_labels: &[String],
+) -> Option<Vec<ItemChange>> {
+    let (
+        Score::Mycaw {
+            concerns: bc,
+            wellbeing: bw,
+        },
+        Score::Mycaw {
+            concerns: fc,
+            wellbeing: fw,
+        },
+    ) = (baseline, follow_up)
+    else {
+        return None;
+    };
+    let backward = DifferenceConvention::BaselineMinusFollowUp;
+    let mut out = Vec::new();
+    // Each follow-up concern pairs at most once (two concerns given the same words pair in
+    // order).
+    let mut used: Vec<usize> = Vec::new();
+    for (i, (name, b)) in ["concern-1", "concern-2"].into_iter().zip(bc).enumerate() {
+        let Some(label) = baseline_labels.get(i).map(|l| same_concern(l)) else {
+            continue;
+        };
+        let matched = follow_up_labels
+            .iter()
+            .enumerate()
+            .position(|(j, l)| !used.contains(&j) && same_concern(l) == label);
+        if let Some((j, f)) = matched.and_then(|j| fc.get(j).map(|f| (j, f))) {
+            used.push(j);
+            out.push(quantity(name, true, (*b as f64, *f as f64), backward));
+        }
+    }
+    out.push(quantity(
+        "wellbeing",
+        true,
+        (*bw as f64, *fw as f64),
+        backward,
+    ));
+    Some(out)
+}
+
+/// A concern label compared ignoring case and runs of white space.
+fn same_concern(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn quantity(
@@ -203,6 +266,52 @@ mod tests {
         assert!(changes.iter().all(|c| c.convention
             == DifferenceConvention::BaselineMinusFollowUp
             && c.lower_is_better));
+    }
+
+    #[test]
+    fn mycaw_concerns_pair_by_the_name_the_person_gave_not_by_position() {
+        let b = Score::Mycaw {
+            concerns: vec![6, 4],
+            wellbeing: 3,
+        };
+        let f = Score::Mycaw {
+            concerns: vec![1, 5],
+            wellbeing: 3,
+        };
+        let labels = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        // Loneliness (6) then money (4); follow-up money first (1), loneliness second (5).
+        let changes = mycaw_change(
+            &b,
+            &labels(&["Loneliness", "Money worries"]),
+            &f,
+            &labels(&["money  WORRIES", "loneliness"]),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&changes),
+            [
+                ("concern-1", 1.0, Some(true)),
+                ("concern-2", 3.0, Some(true)),
+                ("wellbeing", 0.0, None),
+            ]
+        );
+        // Different concerns never pair.
+        let one = Score::Mycaw {
+            concerns: vec![6],
+            wellbeing: 3,
+        };
+        let other = Score::Mycaw {
+            concerns: vec![1],
+            wellbeing: 2,
+        };
+        let changes = mycaw_change(
+            &one,
+            &labels(&["Loneliness"]),
+            &other,
+            &labels(&["Money worries"]),
+        )
+        .unwrap();
+        assert_eq!(summary(&changes), [("wellbeing", 1.0, Some(true))]);
     }
 
     #[test]

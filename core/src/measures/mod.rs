@@ -27,20 +27,22 @@ mod change;
 mod definitions;
 mod error;
 mod instrument;
+mod meaningful;
 mod ons4;
 mod pam;
 mod scoring;
 mod swemwbs_table;
 mod validation;
 
-pub use change::{change, DifferenceConvention, ItemChange};
+pub use change::{change, mycaw_change, DifferenceConvention, ItemChange};
 pub use definitions::{
     InstrumentDefinition, ItemDefinition, ResponseOption, LONELINESS_OFTEN_OR_ALWAYS,
 };
 pub use error::MeasureError;
 pub use instrument::{AdministrationMode, Instrument, Timepoint};
+pub use meaningful::{meaningful_change, MeaningfulChange};
 pub use ons4::{ons4_band, Ons4Band, Ons4Item, Ons4Measure};
-pub use pam::PamResult;
+pub use pam::{PamResult, PAM_LEVEL_RANGES};
 pub use scoring::{score, Score, ScoreOutcome};
 pub use swemwbs_table::{swemwbs_metric, SWEMWBS_CONVERSION_TABLE};
 pub use validation::{validate, Completeness};

@@ -5,6 +5,19 @@ use serde::{Deserialize, Serialize};
 
 use super::error::MeasureError;
 
+/// The published activation score range of each PAM level, `(level, lowest, highest)`:
+/// level 1 0.0-47.0, level 2 47.1-55.1, level 3 55.2-72.4, level 4 72.5-100 (Shirley Ryan
+/// AbilityLab, Rehabilitation Measures Database, "Patient Activation Measure"; see
+/// `docs/clinical.md`). Scores between two ranges (47.0 to 47.1, ...) belong to the level
+/// below. linkwork never derives a level: it only refuses a scorer output whose level
+/// contradicts its score (a score of 92 reported as level 1).
+pub const PAM_LEVEL_RANGES: [(u8, f64, f64); 4] = [
+    (1, 0.0, 47.05),
+    (2, 47.05, 55.15),
+    (3, 55.15, 72.45),
+    (4, 72.45, 100.0),
+];
+
 /// A licensed PAM scorer's output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PamResult {
@@ -31,8 +44,8 @@ impl PamResult {
         Ok(result)
     }
 
-    /// Check the fields: `score` finite and within 0..=100, `level` within 1..=4, `version`
-    /// not blank.
+    /// Check the fields: `score` finite and within 0..=100, `level` within 1..=4 and within
+    /// the published score range of that level ([`PAM_LEVEL_RANGES`]), `version` not blank.
     ///
     /// # Errors
     /// [`MeasureError::InvalidPam`] naming the first bad field (`"score"`, `"level"`,
@@ -41,8 +54,12 @@ impl PamResult {
         if !(self.score.is_finite() && (0.0..=100.0).contains(&self.score)) {
             return Err(MeasureError::InvalidPam { field: "score" });
         }
-        if !(1..=4).contains(&self.level) {
-            return Err(MeasureError::InvalidPam { field: "level" });
+        let range = PAM_LEVEL_RANGES
+            .iter()
+            .find(|(level, _, _)| *level == self.level);
+        match range {
+            Some((_, low, high)) if (*low..=*high).contains(&self.score) => {}
+            _ => return Err(MeasureError::InvalidPam { field: "level" }),
         }
         if self.version.trim().is_empty() {
             return Err(MeasureError::InvalidPam { field: "version" });
@@ -79,6 +96,37 @@ mod tests {
                 pam(score, 2, "v").validate(),
                 Err(MeasureError::InvalidPam { field: "score" }),
                 "{score}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_level_that_contradicts_the_score_is_refused() {
+        assert_eq!(
+            pam(92.0, 1, "v").validate(),
+            Err(MeasureError::InvalidPam { field: "level" })
+        );
+        for (score, level) in [
+            (47.0, 1),
+            (47.1, 2),
+            (55.1, 2),
+            (55.2, 3),
+            (72.4, 3),
+            (72.5, 4),
+        ] {
+            assert_eq!(pam(score, level, "v").validate(), Ok(()), "{score} {level}");
+        }
+        for (score, level) in [
+            (47.1, 1),
+            (47.0, 2),
+            (55.2, 2),
+            (72.5, 3),
+            (72.4, 4),
+            (10.0, 4),
+        ] {
+            assert!(
+                pam(score, level, "v").validate().is_err(),
+                "{score} {level}"
             );
         }
     }

@@ -121,8 +121,11 @@ pub struct ConsentRecord {
     pub id: Id,
     /// What the data is shared for ("debt support").
     pub purpose: String,
-    /// Who receives it ("Citizens Advice").
+    /// The receiving organisation's name ("Citizens Advice").
     pub recipient: String,
+    /// The receiving organisation's id: its ODS code where it has one, otherwise a local id.
+    /// `None` on records written before recipients were coded (free text only).
+    pub recipient_org: Option<String>,
     /// Given or withdrawn.
     pub decision: ConsentDecision,
     /// How it was expressed.
@@ -141,13 +144,26 @@ pub struct ConsentRecord {
     pub recorded_at: DateTime<Utc>,
 }
 
+impl ConsentRecord {
+    /// Whether the recipient is a coded organisation. A record from before recipients were
+    /// coded has only the free-text name: it is matched case- and space-insensitively and
+    /// the link worker should confirm it by recording it again with an organisation id.
+    pub fn recipient_confirmed(&self) -> bool {
+        self.recipient_org.is_some()
+    }
+}
+
 /// Input for a consent record.
 #[derive(Clone, Debug)]
 pub struct NewConsent {
     /// Purpose.
     pub purpose: String,
-    /// Recipient.
+    /// The receiving organisation's name.
     pub recipient: String,
+    /// The receiving organisation's id (ODS code, or a local id for organisations without
+    /// one): letters, digits and `-`, at most 64 characters. Required by
+    /// `Store::record_consent`; `None` is refused.
+    pub recipient_org: Option<String>,
     /// Decision.
     pub decision: ConsentDecision,
     /// Method.

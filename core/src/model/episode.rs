@@ -82,6 +82,38 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Why the person declined support (the free-text reason goes beside it).
+    pub enum DeclineReason {
+        /// The person does not want support now.
+        NotWantedNow => "not-wanted-now",
+        /// The person's needs are already being met elsewhere.
+        NeedsMetElsewhere => "needs-met-elsewhere",
+        /// The person prefers to sort things out themselves.
+        PrefersSelfManagement => "prefers-self-management",
+        /// The person did not agree with the referral.
+        DisagreedWithReferral => "disagreed-with-referral",
+        /// Another reason.
+        Other => "other",
+    }
+}
+
+code_enum! {
+    /// Why a referral was redirected as not appropriate for social prescribing.
+    pub enum RedirectReason {
+        /// The person needs clinical care first.
+        NeedsClinicalCare => "needs-clinical-care",
+        /// The person is in crisis and needs urgent or crisis support.
+        CrisisSupport => "crisis-support",
+        /// A statutory service (social care, safeguarding, housing duty) is the right route.
+        StatutoryService => "statutory-service",
+        /// The person lives outside the service's area.
+        OutsideArea => "outside-area",
+        /// Another reason.
+        Other => "other",
+    }
+}
+
 impl EpisodeStatus {
     /// Whether the episode is closed (declined, unable to contact, redirected, discharged).
     pub fn is_closed(self) -> bool {
@@ -176,9 +208,17 @@ pub struct NewReferral {
 pub struct EpisodeTransition {
     /// The target state.
     pub to: EpisodeStatus,
-    /// Required when `to` is discharged.
+    /// Required when `to` is discharged; refused for any other target.
     pub discharge_reason: Option<DischargeReason>,
-    /// Optional free-text reason.
+    /// Coded reason for a decline (optional); refused for any other target.
+    pub decline_reason: Option<DeclineReason>,
+    /// Coded reason for a redirect (optional); refused for any other target.
+    pub redirect_reason: Option<RedirectReason>,
+    /// On a first acceptance, the person's consent to be contacted when the referral did not
+    /// record it (written on the episode in the same change). An episode is never accepted
+    /// without consent to contact recorded as given.
+    pub consent_to_contact: Option<bool>,
+    /// Optional free-text reason, beside the coded one.
     pub reason: Option<String>,
 }
 
@@ -222,6 +262,10 @@ pub struct Episode {
     pub status: EpisodeStatus,
     /// Discharge reason (when discharged).
     pub discharge_reason: Option<DischargeReason>,
+    /// Coded decline reason (while declined, when one was given).
+    pub decline_reason: Option<DeclineReason>,
+    /// Coded redirect reason (while redirected, when one was given).
+    pub redirect_reason: Option<RedirectReason>,
     /// Reason given with the latest transition.
     pub status_reason: Option<String>,
     /// When the episode was first accepted.

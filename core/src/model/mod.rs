@@ -14,6 +14,8 @@ pub mod person;
 pub mod plan;
 pub mod record;
 pub mod role;
+pub mod scope;
+pub mod sharing;
 pub mod snomed;
 pub mod text;
 
@@ -29,4 +31,6 @@ pub use person::*;
 pub use plan::*;
 pub use record::*;
 pub use role::*;
+pub use scope::*;
+pub use sharing::*;
 pub use snomed::*;

@@ -121,6 +121,8 @@ pub struct OnwardReferral {
     pub by: String,
     /// When it was sent.
     pub sent_at: DateTime<Utc>,
+    /// The episode it belongs to (see [`crate::model::scope`]).
+    pub episode_id: Option<Id>,
 }
 
 /// Input for an onward referral.

@@ -17,7 +17,9 @@ impl NhsNumber {
     /// Validates an NHS number; spaces and hyphens (as printed on letters) are ignored.
     ///
     /// Check digit: weights 10..2 over the first nine digits, `11 - (sum mod 11)`, 11 becomes 0,
-    /// and 10 means the number is invalid.
+    /// and 10 means the number is invalid. Ten identical digits (`0000000000`,
+    /// `1111111111`, ...) pass that check or are placeholders typed to get past a form; they
+    /// are refused.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for field `nhs_number` (the number itself is never echoed).
@@ -27,6 +29,12 @@ impl NhsNumber {
             return Err(Error::invalid("nhs_number", "must be 10 digits"));
         }
         let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+        if d.windows(2).all(|w| w.first() == w.get(1)) {
+            return Err(Error::invalid(
+                "nhs_number",
+                "is a placeholder, not an NHS number",
+            ));
+        }
         let sum: u32 = d
             .iter()
             .take(9)
@@ -202,8 +210,17 @@ mod tests {
 
     #[test]
     fn check_eleven_becomes_zero() {
-        // 000000000 -> sum 0 -> 11 -> 0.
-        assert!(NhsNumber::parse("0000000000").is_ok());
+        // 400000002: sum = 4*10 + 2*2 = 44, 44 mod 11 = 0 -> 11 -> 0.
+        assert!(NhsNumber::parse("4000000020").is_ok());
+    }
+
+    #[test]
+    fn ten_identical_digits_are_refused() {
+        // 0000000000 passes the modulus-11 check (sum 0, check 0) but is no one's number.
+        for digit in 0..=9 {
+            let n = digit.to_string().repeat(10);
+            assert!(NhsNumber::parse(&n).is_err(), "{n}");
+        }
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct RecordedNeed {
     pub recorded_by: String,
     /// When.
     pub recorded_at: DateTime<Utc>,
+    /// The episode it belongs to (see [`crate::model::scope`]); `None` on a patient's
+    /// store, which holds no episodes.
+    pub episode_id: Option<Id>,
 }
 
 code_enum! {
@@ -104,6 +107,9 @@ pub struct Goal {
     pub created_by: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The episode it belongs to (see [`crate::model::scope`]); `None` on a patient's
+    /// store, which holds no episodes.
+    pub episode_id: Option<Id>,
 }
 
 /// Input for a goal.
@@ -191,6 +197,9 @@ pub struct Step {
     pub created_by: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The episode it belongs to (see [`crate::model::scope`]); `None` on a patient's
+    /// store, which holds no episodes.
+    pub episode_id: Option<Id>,
 }
 
 /// Input for a step.
@@ -244,6 +253,9 @@ pub struct MeasureResponse {
     pub recorded_by: String,
     /// When it was answered.
     pub recorded_at: DateTime<Utc>,
+    /// The episode it belongs to (see [`crate::model::scope`]); `None` on a patient's
+    /// store, which holds no episodes.
+    pub episode_id: Option<Id>,
     /// The derived score (incomplete answers are never prorated).
     pub outcome: Option<ScoreOutcome>,
 }

@@ -51,7 +51,9 @@ impl CaseRecord {
     }
 
     /// The consent records in force: for each purpose and recipient, the latest record, when it
-    /// is a "given" that has not expired on `today`. A record that another record supersedes is
+    /// is a "given" that has not expired on `today`. Purposes and recipients match as
+    /// [`super::sharing`] says: organisation ids ignoring case, else names ignoring case and
+    /// spacing. A record that another record supersedes is
     /// never the latest, whatever the devices' clocks said; among the others (concurrent records
     /// from two devices) the latest by time wins.
     pub fn consents_in_force(&self, today: NaiveDate) -> Vec<&ConsentRecord> {
@@ -64,10 +66,15 @@ impl CaseRecord {
             .collect();
         let mut latest: Vec<&ConsentRecord> = Vec::new();
         for c in self.consents.iter().filter(|c| !superseded.contains(&c.id)) {
-            match latest
-                .iter_mut()
-                .find(|l| l.purpose == c.purpose && l.recipient == c.recipient)
-            {
+            match latest.iter_mut().find(|l| {
+                super::normalise(&l.purpose) == super::normalise(&c.purpose)
+                    && super::same_recipient(
+                        l.recipient_org.as_deref(),
+                        &l.recipient,
+                        c.recipient_org.as_deref(),
+                        &c.recipient,
+                    )
+            }) {
                 Some(slot) if (slot.recorded_at, slot.id) < (c.recorded_at, c.id) => *slot = c,
                 Some(_) => {}
                 None => latest.push(c),

@@ -17,8 +17,10 @@
 //!   `no-capacity` (waitlisted now), `ever_waitlisted` those that were ever `no-capacity`;
 //! * **time to first contact**: per referral, calendar days (UTC) from the received date to
 //!   the earlier of its first contact attempt with outcome `reached` and its first
-//!   consultation; referrals with neither are counted in `not_contacted`;
-//! * **paired change**: see [`super::paired`].
+//!   consultation; referrals with neither are counted in `not_contacted`, except declined
+//!   referrals (the person answered: they declined);
+//! * **paired change**: see [`super::paired`]; one pair per episode (a baseline in one
+//!   episode never pairs with a follow-up in another), so `n` counts episodes with a pair.
 
 use std::collections::BTreeMap;
 
@@ -95,7 +97,8 @@ pub struct TimeToFirstContact {
     pub min_days: Option<i64>,
     /// Most days.
     pub max_days: Option<i64>,
-    /// Referrals with no reached contact attempt and no consultation yet.
+    /// Referrals with no reached contact attempt and no consultation yet (declined referrals
+    /// are not counted: the person answered).
     pub not_contacted: u32,
 }
 
@@ -179,6 +182,26 @@ pub fn referral_outcome(e: &Episode) -> &'static str {
     }
 }
 
+/// Every episode's plan ([`PersonRecord::for_episode`]), so pairs never cross episodes; the
+/// whole plan of a record without a case or episodes.
+fn episode_plans(records: &[PersonRecord]) -> Vec<crate::model::Plan> {
+    let mut plans = Vec::new();
+    for record in records {
+        let episodes: Vec<_> = record
+            .case
+            .as_ref()
+            .map(|c| c.episodes.iter().map(|e| e.id).collect())
+            .unwrap_or_default();
+        if episodes.is_empty() {
+            plans.push(record.plan.clone());
+        }
+        for e in episodes {
+            plans.push(record.for_episode(e).plan);
+        }
+    }
+    plans
+}
+
 impl CaseloadReport {
     /// Computes the report from whole records (people without a case document contribute
     /// only their plan: needs and measures).
@@ -237,7 +260,9 @@ impl CaseloadReport {
                     Some(first) => {
                         first_contact_days.push((first.date_naive() - e.received).num_days())
                     }
-                    None => not_contacted += 1,
+                    // A declined referral was answered by the person: not "not contacted".
+                    None if outcome != "declined" => not_contacted += 1,
+                    None => {}
                 }
             }
             for c in &case.consultations {
@@ -311,7 +336,7 @@ impl CaseloadReport {
                 max_days: first_contact_days.last().copied(),
                 not_contacted,
             },
-            paired_change: paired::paired_change(records.iter().map(|r| &r.plan)),
+            paired_change: paired::paired_change(episode_plans(records).iter()),
         }
     }
 }

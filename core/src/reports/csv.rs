@@ -39,10 +39,10 @@ impl Table {
         }
     }
 
-    fn counts(header: &[&str], counts: &[Count]) -> Self {
+    fn counts(header: &[&str], counts: &[Count], sup: Suppress) -> Self {
         let mut t = Table::new(header);
         for c in counts {
-            t.rows.push(vec![text(&c.key), c.count.to_string()]);
+            t.rows.push(vec![text(&c.key), sup.count(c.count)]);
         }
         t
     }
@@ -57,6 +57,38 @@ impl Table {
         out
     }
 }
+
+/// Small-number suppression for an export to a commissioner: a count from 1 to one below
+/// the threshold is written `*`, and statistics over fewer people than the threshold (means,
+/// medians, ranges, shares) are left empty, so no small group can be picked out.
+#[derive(Clone, Copy)]
+struct Suppress(Option<u32>);
+
+impl Suppress {
+    fn hides(self, n: u32) -> bool {
+        self.0.is_some_and(|min| n > 0 && n < min)
+    }
+
+    fn count(self, n: u32) -> String {
+        if self.hides(n) {
+            "*".to_string()
+        } else {
+            n.to_string()
+        }
+    }
+
+    /// A statistic over `n` people.
+    fn stat(self, n: u32, value: String) -> String {
+        if self.hides(n) {
+            String::new()
+        } else {
+            value
+        }
+    }
+}
+
+/// The default small-number threshold of a commissioner export (cells under 5 suppressed).
+pub const DEFAULT_SUPPRESSION_THRESHOLD: u32 = 5;
 
 /// Quotes a field as RFC 4180 requires.
 fn quote(field: &str) -> String {
@@ -96,52 +128,65 @@ fn integer(value: Option<i64>) -> String {
 }
 
 impl CaseloadReport {
-    /// The report's tables as `(file name, CSV text)`, in [`CSV_FILES`] order.
+    /// The report's tables as `(file name, CSV text)`, in [`CSV_FILES`] order, unsuppressed
+    /// (for the link worker's own use).
     pub fn csv_tables(&self) -> Vec<(&'static str, String)> {
+        self.tables(Suppress(None))
+    }
+
+    /// The report's tables for a commissioner: every count from 1 to `threshold - 1` is
+    /// written `*` and every statistic over fewer than `threshold` people is left empty
+    /// (small-number suppression; [`DEFAULT_SUPPRESSION_THRESHOLD`] is 5). A threshold of 0
+    /// or 1 suppresses nothing.
+    pub fn csv_tables_for_commissioner(&self, threshold: u32) -> Vec<(&'static str, String)> {
+        self.tables(Suppress(Some(threshold)))
+    }
+
+    fn tables(&self, sup: Suppress) -> Vec<(&'static str, String)> {
         let [by_source, by_month, outcomes, needs, modes, onward, first_contact, paired] =
             CSV_FILES;
         let mut out = Vec::with_capacity(CSV_FILES.len());
         out.push((
             by_source,
-            Table::counts(&["source", "referrals"], &self.referrals_by_source).render(),
+            Table::counts(&["source", "referrals"], &self.referrals_by_source, sup).render(),
         ));
         out.push((
             by_month,
-            Table::counts(&["month", "referrals"], &self.referrals_by_month).render(),
+            Table::counts(&["month", "referrals"], &self.referrals_by_month, sup).render(),
         ));
         let mut t = Table::new(&["basis", "outcome", "referrals"]);
         for c in &self.outcomes.referral_outcome {
             t.rows.push(vec![
                 "referral-outcome".into(),
                 text(&c.key),
-                c.count.to_string(),
+                sup.count(c.count),
             ]);
         }
         for c in &self.outcomes.by_status {
             t.rows.push(vec![
                 "current-status".into(),
                 text(&c.key),
-                c.count.to_string(),
+                sup.count(c.count),
             ]);
         }
         out.push((outcomes, t.render()));
         out.push((
             needs,
-            Table::counts(&["need", "people"], &self.needs).render(),
+            Table::counts(&["need", "people"], &self.needs, sup).render(),
         ));
         out.push((
             modes,
-            Table::counts(&["mode", "consultations"], &self.consultations_by_mode).render(),
+            Table::counts(&["mode", "consultations"], &self.consultations_by_mode, sup).render(),
         ));
         let mut header = vec!["service", "total"];
         header.extend(OnwardStatus::ALL.iter().map(|s| s.code()));
         header.extend(["unmet_need", "ever_waitlisted"]);
         let mut t = Table::new(&header);
         for s in &self.onward_by_service {
-            let mut row = vec![text(&s.service), s.total.to_string()];
-            row.extend(s.by_status.iter().map(|c| c.count.to_string()));
-            row.push(s.unmet_need.to_string());
-            row.push(s.ever_waitlisted.to_string());
+            let mut row = vec![text(&s.service), sup.count(s.total)];
+            row.extend(s.by_status.iter().map(|c| sup.count(c.count)));
+            row.push(sup.count(s.unmet_need));
+            row.push(sup.count(s.ever_waitlisted));
             t.rows.push(row);
         }
         out.push((onward, t.render()));
@@ -155,12 +200,12 @@ impl CaseloadReport {
             "not_contacted",
         ]);
         t.rows.push(vec![
-            f.n.to_string(),
-            decimal(f.median_days),
-            decimal(f.mean_days),
-            integer(f.min_days),
-            integer(f.max_days),
-            f.not_contacted.to_string(),
+            sup.count(f.n),
+            sup.stat(f.n, decimal(f.median_days)),
+            sup.stat(f.n, decimal(f.mean_days)),
+            sup.stat(f.n, integer(f.min_days)),
+            sup.stat(f.n, integer(f.max_days)),
+            sup.count(f.not_contacted),
         ]);
         out.push((first_contact, t.render()));
         let mut t = Table::new(&[
@@ -178,6 +223,11 @@ impl CaseloadReport {
             "min",
             "median",
             "max",
+            "meaningful_threshold",
+            "meaningfully_improved",
+            "meaningfully_worse",
+            "often_always_baseline",
+            "often_always_follow_up",
         ]);
         for m in &self.paired_change {
             t.rows.push(vec![
@@ -192,16 +242,25 @@ impl CaseloadReport {
                         "baseline-minus-follow-up".to_string()
                     }
                 },
-                m.n.to_string(),
-                decimal(m.mean_change),
-                decimal(m.mean_baseline),
-                decimal(m.mean_follow_up),
-                m.improved.to_string(),
-                m.same.to_string(),
-                m.worse.to_string(),
-                decimal(m.min),
-                decimal(m.median),
-                decimal(m.max),
+                sup.count(m.n),
+                sup.stat(m.n, decimal(m.mean_change)),
+                sup.stat(m.n, decimal(m.mean_baseline)),
+                sup.stat(m.n, decimal(m.mean_follow_up)),
+                sup.count(m.improved),
+                sup.count(m.same),
+                sup.count(m.worse),
+                sup.stat(m.n, decimal(m.min)),
+                sup.stat(m.n, decimal(m.median)),
+                sup.stat(m.n, decimal(m.max)),
+                decimal(m.meaningful_threshold),
+                m.meaningfully_improved
+                    .map(|v| sup.count(v))
+                    .unwrap_or_default(),
+                m.meaningfully_worse
+                    .map(|v| sup.count(v))
+                    .unwrap_or_default(),
+                sup.stat(m.n, decimal(m.often_always_baseline)),
+                sup.stat(m.n, decimal(m.often_always_follow_up)),
             ]);
         }
         out.push((paired, t.render()));
@@ -214,16 +273,32 @@ impl CaseloadReport {
     /// # Errors
     /// [`crate::Error::Io`] when the directory or a file cannot be written.
     pub fn write_csv(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir)?;
-        let mut written = Vec::with_capacity(CSV_FILES.len());
-        for (name, body) in self.csv_tables() {
-            let path = dir.join(name);
-            std::fs::write(&path, body)?;
-            written.push(path);
-        }
-        Ok(written)
+        write_tables(dir.as_ref(), self.csv_tables())
     }
+
+    /// As [`CaseloadReport::write_csv`], suppressed for a commissioner
+    /// ([`CaseloadReport::csv_tables_for_commissioner`]).
+    ///
+    /// # Errors
+    /// As [`CaseloadReport::write_csv`].
+    pub fn write_csv_for_commissioner(
+        &self,
+        dir: impl AsRef<Path>,
+        threshold: u32,
+    ) -> Result<Vec<PathBuf>> {
+        write_tables(dir.as_ref(), self.csv_tables_for_commissioner(threshold))
+    }
+}
+
+fn write_tables(dir: &Path, tables: Vec<(&'static str, String)>) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::with_capacity(CSV_FILES.len());
+    for (name, body) in tables {
+        let path = dir.join(name);
+        std::fs::write(&path, body)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -237,6 +312,22 @@ mod tests {
         assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(quote("two\nlines"), "\"two\nlines\"");
         assert_eq!(quote(""), "");
+    }
+
+    #[test]
+    fn small_numbers_are_suppressed_only_for_a_commissioner() {
+        let sup = Suppress(Some(5));
+        assert_eq!(
+            [0, 1, 4, 5, 12].map(|n| sup.count(n)),
+            ["0", "*", "*", "5", "12"]
+        );
+        assert_eq!(sup.stat(3, "2.5".into()), "");
+        assert_eq!(sup.stat(5, "2.5".into()), "2.5");
+        assert_eq!(Suppress(None).count(1), "1");
+        let report = super::super::CaseloadReport::from_records(&[]);
+        let plain = report.csv_tables();
+        let suppressed = report.csv_tables_for_commissioner(DEFAULT_SUPPRESSION_THRESHOLD);
+        assert_eq!(plain.len(), suppressed.len());
     }
 
     #[test]

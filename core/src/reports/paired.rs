@@ -6,6 +6,13 @@
 //! * the baseline is the **earliest** complete response with timepoint `baseline`;
 //! * the follow-up is the **latest** complete response with timepoint `follow-up`.
 //!   Responses with timepoint `review` are interim and never used (there is no fallback);
+//! * the follow-up must have been answered **after** the baseline; otherwise there is no pair
+//!   and [`refused_pairs`] says why ([`PairRefusal::FollowUpBeforeBaseline`]);
+//! * pairs are made within one episode: callers pass the plan scoped to an episode
+//!   ([`crate::model::PersonRecord::for_episode`]), so a second episode never pairs with the
+//!   first episode's baseline;
+//! * MYCaW concerns pair by what the person named them ([`measures::mycaw_change`]), never
+//!   by position;
 //! * ties in time are broken by the response id, so the choice is deterministic;
 //! * each reported quantity is compared with [`measures::change`], which knows its direction
 //!   (ONS4 anxiety, UCLA 3, loneliness and MYCaW: lower is better) and its difference
@@ -48,6 +55,34 @@ pub struct PersonChange {
     pub baseline_at: DateTime<Utc>,
     /// When the follow-up was answered.
     pub follow_up_at: DateTime<Utc>,
+    /// The published meaningful-change threshold of the quantity; `None` when none is
+    /// published ([`measures::meaningful_change`]).
+    pub meaningful_threshold: Option<f64>,
+    /// Whether the change reaches that threshold (in either direction); `None` when no
+    /// threshold is published.
+    pub meaningful: Option<bool>,
+}
+
+/// Why an instrument with responses has no pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PairRefusal {
+    /// No complete baseline response.
+    NoBaseline,
+    /// No complete follow-up response.
+    NoFollowUp,
+    /// The latest complete follow-up was answered before (or at the same time as) the
+    /// earliest complete baseline.
+    FollowUpBeforeBaseline,
+}
+
+/// An instrument with responses but no paired change, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RefusedPair {
+    /// The instrument.
+    pub instrument: Instrument,
+    /// Why there is no pair.
+    pub reason: PairRefusal,
 }
 
 /// The caseload's paired change in one quantity of one instrument.
@@ -63,7 +98,8 @@ pub struct MeasureChange {
     pub convention: DifferenceConvention,
     /// People with a baseline and a follow-up for this quantity.
     pub n: u32,
-    /// Mean difference (per `convention`); `None` when `n` is 0.
+    /// Mean difference (per `convention`); `None` when `n` is 0, and always for the direct
+    /// loneliness question (see `often_always_baseline`).
     pub mean_change: Option<f64>,
     /// Mean baseline value of the pairs; `None` when `n` is 0.
     pub mean_baseline: Option<f64>,
@@ -81,7 +117,21 @@ pub struct MeasureChange {
     pub median: Option<f64>,
     /// Largest difference; `None` when `n` is 0.
     pub max: Option<f64>,
+    /// The published meaningful-change threshold; `None` when none is published.
+    pub meaningful_threshold: Option<f64>,
+    /// Pairs that improved by at least the threshold; `None` without a threshold.
+    pub meaningfully_improved: Option<u32>,
+    /// Pairs that got worse by at least the threshold; `None` without a threshold.
+    pub meaningfully_worse: Option<u32>,
+    /// The direct loneliness question only (ONS reports the share, not a mean of answer
+    /// codes): the share of the pairs answering "often/always" at baseline, 0 to 1.
+    pub often_always_baseline: Option<f64>,
+    /// As `often_always_baseline`, at follow-up.
+    pub often_always_follow_up: Option<f64>,
 }
+
+/// The answer code of "often/always" to the direct loneliness question.
+const OFTEN_ALWAYS: f64 = 5.0;
 
 /// Every reported quantity, in report order: `(instrument, quantity, lower is better)`.
 pub const QUANTITIES: [(Instrument, &str, bool); 12] = [
@@ -107,20 +157,49 @@ pub fn is_complete(m: &MeasureResponse) -> bool {
     }
 }
 
-/// The pair used for `instrument`: earliest complete baseline and latest complete follow-up.
+/// The pair used for `instrument`: earliest complete baseline and latest complete follow-up,
+/// when the follow-up was answered after the baseline.
 pub fn pair_for(
     plan: &Plan,
     instrument: Instrument,
 ) -> Option<(&MeasureResponse, &MeasureResponse)> {
+    try_pair(plan, instrument).ok()
+}
+
+fn try_pair(
+    plan: &Plan,
+    instrument: Instrument,
+) -> Result<(&MeasureResponse, &MeasureResponse), PairRefusal> {
     let complete = |timepoint: Timepoint| {
         plan.measures
             .iter()
             .filter(move |m| m.instrument == instrument && m.timepoint == timepoint)
             .filter(|m| is_complete(m))
     };
-    let baseline = complete(Timepoint::Baseline).min_by_key(|m| (m.recorded_at, m.id))?;
-    let follow_up = complete(Timepoint::FollowUp).max_by_key(|m| (m.recorded_at, m.id))?;
-    Some((baseline, follow_up))
+    let baseline = complete(Timepoint::Baseline)
+        .min_by_key(|m| (m.recorded_at, m.id))
+        .ok_or(PairRefusal::NoBaseline)?;
+    let follow_up = complete(Timepoint::FollowUp)
+        .max_by_key(|m| (m.recorded_at, m.id))
+        .ok_or(PairRefusal::NoFollowUp)?;
+    if follow_up.recorded_at <= baseline.recorded_at {
+        return Err(PairRefusal::FollowUpBeforeBaseline);
+    }
+    Ok((baseline, follow_up))
+}
+
+/// Every instrument that has at least one response in `plan` but no pair, with the reason
+/// (in [`Instrument::ALL`] order).
+pub fn refused_pairs(plan: &Plan) -> Vec<RefusedPair> {
+    Instrument::ALL
+        .into_iter()
+        .filter(|i| plan.measures.iter().any(|m| m.instrument == *i))
+        .filter_map(|instrument| {
+            try_pair(plan, instrument)
+                .err()
+                .map(|reason| RefusedPair { instrument, reason })
+        })
+        .collect()
 }
 
 /// One person's paired change, for every instrument that has a pair, in [`QUANTITIES`] order
@@ -135,19 +214,25 @@ pub fn person_changes(plan: &Plan) -> Vec<PersonChange> {
                      lower_is_better: bool,
                      convention: DifferenceConvention,
                      (baseline, follow_up, difference): (f64, f64, f64),
-                     improved: Option<bool>| PersonChange {
-            instrument,
-            quantity,
-            lower_is_better,
-            convention,
-            baseline,
-            follow_up,
-            difference,
-            improved,
-            baseline_response: b.id,
-            follow_up_response: f.id,
-            baseline_at: b.recorded_at,
-            follow_up_at: f.recorded_at,
+                     improved: Option<bool>| {
+            let meaningful_threshold =
+                measures::meaningful_change(instrument, &quantity).map(|m| m.threshold);
+            PersonChange {
+                instrument,
+                meaningful_threshold,
+                meaningful: meaningful_threshold.map(|t| difference.abs() >= t),
+                quantity,
+                lower_is_better,
+                convention,
+                baseline,
+                follow_up,
+                difference,
+                improved,
+                baseline_response: b.id,
+                follow_up_response: f.id,
+                baseline_at: b.recorded_at,
+                follow_up_at: f.recorded_at,
+            }
         };
         if instrument == Instrument::Pam {
             if let (Some(bp), Some(fp)) = (&b.pam, &f.pam) {
@@ -174,7 +259,12 @@ pub fn person_changes(plan: &Plan) -> Vec<PersonChange> {
         let (Some(bs), Some(fs)) = scores else {
             continue;
         };
-        for c in measures::change(instrument, bs, fs).unwrap_or_default() {
+        let changes = if instrument == Instrument::Mycaw {
+            measures::mycaw_change(bs, &b.concern_labels, fs, &f.concern_labels)
+        } else {
+            measures::change(instrument, bs, fs)
+        };
+        for c in changes.unwrap_or_default() {
             out.push(stamp(
                 c.name,
                 c.lower_is_better,
@@ -224,15 +314,42 @@ fn summarise(
     let mut diffs: Vec<f64> = changes.iter().map(|c| c.difference).collect();
     diffs.sort_by(f64::total_cmp);
     let count = |want: Option<bool>| changes.iter().filter(|c| c.improved == want).count() as u32;
+    let threshold = measures::meaningful_change(instrument, quantity).map(|m| m.threshold);
+    let meaningfully = |better: bool| {
+        threshold.map(|t| {
+            changes
+                .iter()
+                .filter(|c| c.improved == Some(better) && c.difference.abs() >= t)
+                .count() as u32
+        })
+    };
+    let loneliness = instrument == Instrument::LonelinessDirect;
+    let share = |value: fn(&PersonChange) -> f64| {
+        let often = changes.iter().filter(|c| value(c) == OFTEN_ALWAYS).count();
+        (loneliness && !changes.is_empty()).then(|| often as f64 / changes.len() as f64)
+    };
+    // A mean of answer codes means nothing for the direct loneliness question.
+    let mean_of = |values: &mut dyn Iterator<Item = f64>| {
+        if loneliness {
+            None
+        } else {
+            mean(values)
+        }
+    };
     MeasureChange {
+        meaningful_threshold: threshold,
+        meaningfully_improved: meaningfully(true),
+        meaningfully_worse: meaningfully(false),
+        often_always_baseline: share(|c| c.baseline),
+        often_always_follow_up: share(|c| c.follow_up),
         instrument,
         quantity: quantity.to_string(),
         lower_is_better,
         convention,
         n: changes.len() as u32,
-        mean_change: mean(&mut diffs.iter().copied()),
-        mean_baseline: mean(&mut changes.iter().map(|c| c.baseline)),
-        mean_follow_up: mean(&mut changes.iter().map(|c| c.follow_up)),
+        mean_change: mean_of(&mut diffs.iter().copied()),
+        mean_baseline: mean_of(&mut changes.iter().map(|c| c.baseline)),
+        mean_follow_up: mean_of(&mut changes.iter().map(|c| c.follow_up)),
         improved: count(Some(true)),
         same: count(None),
         worse: count(Some(false)),
@@ -288,6 +405,7 @@ mod tests {
             recorded_by: "sam".into(),
             recorded_at: Utc.with_ymd_and_hms(2024, 1, day, 10, 0, 0).unwrap(),
             outcome: score(instrument, answers).ok(),
+            episode_id: None,
         }
     }
 
@@ -394,6 +512,93 @@ mod tests {
         assert_eq!(ucla.median, Some(0.0));
         assert_eq!(ucla.max, Some(2.0));
         assert_eq!(ucla.mean_change, Some(-2.0 / 3.0));
+    }
+
+    #[test]
+    fn a_follow_up_answered_before_its_baseline_never_pairs() {
+        let p = plan(vec![
+            response(Instrument::Ucla3, &some(&[3, 3, 3]), Timepoint::FollowUp, 2),
+            response(Instrument::Ucla3, &some(&[1, 1, 1]), Timepoint::Baseline, 9),
+        ]);
+        assert!(person_changes(&p).is_empty());
+        assert_eq!(
+            refused_pairs(&p),
+            [RefusedPair {
+                instrument: Instrument::Ucla3,
+                reason: PairRefusal::FollowUpBeforeBaseline
+            }]
+        );
+        assert!(paired_change([&p]).iter().all(|r| r.n == 0));
+    }
+
+    #[test]
+    fn loneliness_reports_the_share_often_always_not_a_mean_of_codes() {
+        let people: Vec<Plan> = [(5, 2), (5, 5), (1, 5), (3, 1)]
+            .iter()
+            .map(|&(b, f)| {
+                plan(vec![
+                    response(
+                        Instrument::LonelinessDirect,
+                        &some(&[b]),
+                        Timepoint::Baseline,
+                        1,
+                    ),
+                    response(
+                        Instrument::LonelinessDirect,
+                        &some(&[f]),
+                        Timepoint::FollowUp,
+                        2,
+                    ),
+                ])
+            })
+            .collect();
+        let rows = paired_change(people.iter());
+        let row = rows
+            .iter()
+            .find(|r| r.instrument == Instrument::LonelinessDirect)
+            .unwrap();
+        assert_eq!(row.n, 4);
+        assert_eq!(row.often_always_baseline, Some(0.5));
+        assert_eq!(row.often_always_follow_up, Some(0.5));
+        assert_eq!(
+            (row.mean_change, row.mean_baseline, row.mean_follow_up),
+            (None, None, None)
+        );
+        let ucla = rows
+            .iter()
+            .find(|r| r.instrument == Instrument::Ucla3)
+            .unwrap();
+        assert_eq!(ucla.often_always_baseline, None);
+    }
+
+    #[test]
+    fn meaningful_change_uses_only_published_thresholds() {
+        let mut b = response(Instrument::Pam, &[], Timepoint::Baseline, 1);
+        b.pam = Some(PamResult::new(50.0, 2, "v13").unwrap());
+        let mut f = response(Instrument::Pam, &[], Timepoint::FollowUp, 9);
+        f.pam = Some(PamResult::new(53.0, 2, "v13").unwrap());
+        let pam_plan = plan(vec![b, f]);
+        let c = person_changes(&pam_plan);
+        let c = c.first().unwrap();
+        assert_eq!(
+            (c.meaningful_threshold, c.meaningful),
+            (Some(3.0), Some(true))
+        );
+        let rows = paired_change([&pam_plan]);
+        let row = rows
+            .iter()
+            .find(|r| r.instrument == Instrument::Pam)
+            .unwrap();
+        assert_eq!(
+            (row.meaningfully_improved, row.meaningfully_worse),
+            (Some(1), Some(0))
+        );
+        let ucla = plan(vec![
+            response(Instrument::Ucla3, &some(&[3, 3, 3]), Timepoint::Baseline, 1),
+            response(Instrument::Ucla3, &some(&[1, 1, 1]), Timepoint::FollowUp, 2),
+        ]);
+        let c = person_changes(&ucla);
+        assert_eq!((c[0].meaningful_threshold, c[0].meaningful), (None, None));
     }
 
     #[test]

@@ -193,6 +193,9 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             EpisodeTransition {
                 to: EpisodeStatus::Accepted,
                 discharge_reason: None,
+                decline_reason: None,
+                redirect_reason: None,
+                consent_to_contact: Some(true),
                 reason: None,
             },
         )

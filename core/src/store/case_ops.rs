@@ -49,11 +49,14 @@ impl Store {
         Ok(id)
     }
 
-    /// Records consent for a purpose and recipient. Earlier records are never changed: the new
-    /// record supersedes the latest one for the same purpose and recipient. Returns its id.
+    /// Records consent for a purpose and a coded recipient organisation. Earlier records are
+    /// never changed: the new record supersedes the latest one for the same purpose and
+    /// recipient (matched as [`crate::model::sharing`] says, so a free-text record from an
+    /// older version is superseded by a coded one with the same name). Returns its id.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for empty purpose or recipient, an incomplete proxy, or a proxy
+    /// [`Error::InvalidInput`] for empty purpose or recipient, a missing or malformed
+    /// organisation id (`recipient_org`), an incomplete proxy, or a proxy
     /// missing when the person lacks capacity; [`Error::NotFound`]; [`Error::NotPermitted`].
     pub fn record_consent(&self, person: Id, c: NewConsent) -> Result<Id> {
         self.require_link_worker("record consent")?;
@@ -70,9 +73,16 @@ impl Store {
                 "is required when the person lacks capacity",
             ));
         }
+        let org = c.recipient_org.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "recipient_org",
+                "is required: the organisation's ODS code or a local id",
+            )
+        })?;
         let c = NewConsent {
             purpose: text::required("purpose", &c.purpose)?,
             recipient: text::required("recipient", &c.recipient)?,
+            recipient_org: Some(organisation_id(org)?),
             proxy,
             ..c
         };

@@ -111,15 +111,19 @@ impl Store {
         if let Some(case) = &case {
             conflicts.extend(conflicts::find(case, DocKind::Case));
         }
-        Ok(PersonRecord {
+        let mut record = PersonRecord {
             person_id: person,
             case: case.map(|d| case_doc::read(&d)).transpose()?,
             plan: plan_doc::read(&plan)?,
             conflicts,
-        })
+        };
+        crate::model::scope::assign_episodes(&mut record);
+        Ok(record)
     }
 
-    /// A person's plan.
+    /// A person's plan as its document holds it: the same on every device, the person's
+    /// phone included, so its items carry no `episode_id` (that comes from the case's
+    /// episodes: read [`Store::person`] for it).
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.

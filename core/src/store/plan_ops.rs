@@ -111,6 +111,7 @@ impl Store {
             u.smart_detail = Some(text::optional("smart_detail", Some(d))?);
         }
         let person = self.owner_of(goal, "goal")?;
+        self.refuse_past_episode(person, goal)?;
         self.edit(person, DocKind::Plan, "goal.update", Some(goal), |tx, _| {
             plan_doc::update_goal(tx, goal, &u)
         })
@@ -132,6 +133,7 @@ impl Store {
         }
         let person = self.owner_of(goal, "goal")?;
         self.require_plan_access(person, "record progress")?;
+        self.refuse_past_episode(person, goal)?;
         let id = Id::new();
         // A progress entry of a goal (which `add_progress` checked is readable) shows only in
         // the item index: no due date, goal count or status changes.
@@ -179,6 +181,7 @@ impl Store {
             u.owner_name = Some(text::optional("owner_name", Some(n))?);
         }
         let person = self.owner_of(step, "step")?;
+        self.refuse_past_episode(person, step)?;
         self.edit(person, DocKind::Plan, "step.update", Some(step), |tx, _| {
             plan_doc::update_step(tx, step, &u)
         })
@@ -190,6 +193,7 @@ impl Store {
     /// [`Error::IllegalTransition`] when already done; [`Error::NotFound`]; [`Error::NotPermitted`].
     pub fn complete_step(&self, step: Id) -> Result<()> {
         let person = self.owner_of(step, "step")?;
+        self.refuse_past_episode(person, step)?;
         self.require_plan_access(person, "tick a step")?;
         self.edit(person, DocKind::Plan, "step.done", Some(step), |tx, a| {
             plan_doc::set_step_done(tx, a, step, true)
@@ -202,6 +206,7 @@ impl Store {
     /// [`Error::IllegalTransition`] when not done; [`Error::NotFound`]; [`Error::NotPermitted`].
     pub fn reopen_step(&self, step: Id) -> Result<()> {
         let person = self.owner_of(step, "step")?;
+        self.refuse_past_episode(person, step)?;
         self.require_plan_access(person, "reopen a step")?;
         self.edit(person, DocKind::Plan, "step.reopen", Some(step), |tx, a| {
             plan_doc::set_step_done(tx, a, step, false)
@@ -271,5 +276,38 @@ impl Store {
             |tx, a| plan_doc::add_measure(tx, a, id, &response),
         )?;
         Ok(id)
+    }
+}
+
+impl Store {
+    /// Refuses an edit of a goal or step that belongs to a past episode: a person's record
+    /// shows past episodes read-only ([`crate::model::scope`]). Only a link-worker store knows
+    /// the episodes; a patient's store edits its plan as before.
+    ///
+    /// # Errors
+    /// [`Error::NotPermitted`] for an item of a past episode.
+    fn refuse_past_episode(&self, person: Id, item: Id) -> Result<()> {
+        if self.info.role != Role::LinkWorker {
+            return Ok(());
+        }
+        let record = self.person(person)?;
+        let plan = &record.plan;
+        let episode = plan
+            .goals
+            .iter()
+            .find(|g| g.id == item)
+            .and_then(|g| g.episode_id)
+            .or_else(|| {
+                plan.steps
+                    .iter()
+                    .find(|s| s.id == item)
+                    .and_then(|s| s.episode_id)
+            });
+        match episode {
+            Some(e) if record.is_past_episode(e) => Err(Error::NotPermitted {
+                action: "change an item of a past episode (past episodes are read-only)",
+            }),
+            _ => Ok(()),
+        }
     }
 }

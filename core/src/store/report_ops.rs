@@ -6,10 +6,11 @@ use chrono::Utc;
 use super::Store;
 use crate::doc::{case_doc, plan_doc};
 use crate::error::{Error, Result};
+use crate::fhir::FhirExport;
 use crate::gp_message::{self, GpEvent, GpMessage};
 use crate::ids::Id;
-use crate::model::{DocKind, PersonRecord};
-use crate::reports::{person_changes, CaseloadReport, PersonChange};
+use crate::model::{DocKind, PersonRecord, Plan, Role};
+use crate::reports::{person_changes, refused_pairs, CaseloadReport, PersonChange, RefusedPair};
 use crate::storage::documents;
 
 impl Store {
@@ -33,7 +34,53 @@ impl Store {
     /// # Errors
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
     pub fn paired_change(&self, person: Id) -> Result<Vec<PersonChange>> {
-        Ok(person_changes(&self.plan(person)?))
+        Ok(person_changes(&self.scoped_plan(person, None)?))
+    }
+
+    /// One person's paired change within `episode` (a past episode's change stays readable).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown person or an episode not theirs;
+    /// [`Error::NotPermitted`] on a patient store (which holds no episodes).
+    pub fn paired_change_in_episode(&self, person: Id, episode: Id) -> Result<Vec<PersonChange>> {
+        self.require_link_worker("read an episode")?;
+        Ok(person_changes(&self.scoped_plan(person, Some(episode))?))
+    }
+
+    /// The instruments with responses but no paired change in the person's current episode
+    /// (or `episode`), and why ([`crate::reports::refused_pairs`]): no baseline, no
+    /// follow-up, or a follow-up answered before its baseline.
+    ///
+    /// # Errors
+    /// As [`Store::paired_change_in_episode`] when `episode` is given, else as
+    /// [`Store::paired_change`].
+    pub fn refused_pairs(&self, person: Id, episode: Option<Id>) -> Result<Vec<RefusedPair>> {
+        if episode.is_some() {
+            self.require_link_worker("read an episode")?;
+        }
+        Ok(refused_pairs(&self.scoped_plan(person, episode)?))
+    }
+
+    /// The person's plan scoped to `episode`, or to the current episode; on a patient store
+    /// (no case) the whole plan.
+    fn scoped_plan(&self, person: Id, episode: Option<Id>) -> Result<Plan> {
+        if self.info.role != Role::LinkWorker {
+            return self.plan(person);
+        }
+        let record = self.person(person)?;
+        match episode {
+            Some(e) => {
+                let known = record
+                    .case
+                    .as_ref()
+                    .is_some_and(|c| c.episodes.iter().any(|x| x.id == e));
+                if !known {
+                    return Err(Error::not_found("episode", e));
+                }
+                Ok(record.for_episode(e).plan)
+            }
+            None => Ok(record.current_scope().plan),
+        }
     }
 
     /// The person's record as a FHIR R4 Bundle (type `collection`; see [`crate::fhir`]).
@@ -48,8 +95,21 @@ impl Store {
         if include_case_data {
             self.require_link_worker("export case data")?;
         }
+        Ok(self.fhir_export(person, include_case_data)?.bundle)
+    }
+
+    /// As [`Store::export_fhir`], with the list of what consent kept out of the bundle
+    /// ([`crate::fhir::export`]: codes only, or consent to share with the GP withdrawn or
+    /// expired now). The bundle covers the current episode.
+    ///
+    /// # Errors
+    /// As [`Store::export_fhir`].
+    pub fn fhir_export(&self, person: Id, include_case_data: bool) -> Result<FhirExport> {
+        if include_case_data {
+            self.require_link_worker("export case data")?;
+        }
         let record = self.person(person)?;
-        Ok(crate::fhir::bundle(&record, include_case_data, Utc::now()))
+        Ok(crate::fhir::export(&record, include_case_data, Utc::now()))
     }
 
     /// As [`Store::export_fhir`], as pretty-printed JSON text.
@@ -76,6 +136,19 @@ impl Store {
         gp_message::gp_message(&record, event)
     }
 
+    /// What onward referral `referral` may send to its community service: the person's name
+    /// and contact details only when a consent in force today names the organisation as
+    /// recipient; otherwise they are left out and listed ([`crate::onward_message`]).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown referral; [`Error::NotPermitted`] on a patient store.
+    pub fn onward_message(&self, referral: Id) -> Result<crate::onward_message::OnwardMessage> {
+        self.require_link_worker("prepare an onward referral")?;
+        let person = self.owner_of(referral, "onward-referral")?;
+        let record = self.person(person)?;
+        crate::onward_message::onward_message(&record, referral, Utc::now().date_naive())
+    }
+
     /// Every person's record (without conflict details), read in one read transaction.
     fn all_records(&self) -> Result<Vec<PersonRecord>> {
         self.read(|conn| {
@@ -89,12 +162,14 @@ impl Store {
                 let case = documents::load(&tx, person, DocKind::Case)?
                     .map(|d| case_doc::read(&d))
                     .transpose()?;
-                out.push(PersonRecord {
+                let mut record = PersonRecord {
                     person_id: person,
                     case,
                     plan: plan_doc::read(&plan)?,
                     conflicts: Vec::new(),
-                });
+                };
+                crate::model::scope::assign_episodes(&mut record);
+                out.push(record);
             }
             tx.finish()?;
             Ok(out)

@@ -375,7 +375,8 @@ object ReportTests {
         "time_to_first_contact.csv" to "n,median_days,mean_days,min_days,max_days,not_contacted",
         "paired_change.csv" to
             "instrument,quantity,lower_is_better,difference,n,mean_change,mean_baseline,mean_follow_up," +
-            "improved,same,worse,min,median,max",
+            "improved,same,worse,min,median,max,meaningful_threshold,meaningfully_improved," +
+            "meaningfully_worse,often_always_baseline,often_always_follow_up",
     )
 
     private fun reportCsv() = withTempDir { dir ->
@@ -421,7 +422,7 @@ object ReportTests {
         store.recordConsent(
             pid,
             NewConsent(
-                purpose = "walking group referral", recipient = "Ramblers",
+                purpose = "walking group referral", recipient = "Ramblers", recipientOrg = "LOCAL-RAMBLERS",
                 decision = ConsentDecision.GIVEN, method = ConsentMethod.VERBAL, capacity = Capacity.HAS_CAPACITY,
             ),
         )

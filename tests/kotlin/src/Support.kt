@@ -52,6 +52,14 @@ fun newPerson(
     ),
 )
 
+/** The plan with every item's episode cleared, as `LinkWorkStore.plan` and a phone read it. */
+fun Plan.withoutEpisodes(): Plan = copy(
+    needs = needs.map { it.copy(episodeId = null) },
+    goals = goals.map { it.copy(episodeId = null) },
+    steps = steps.map { it.copy(episodeId = null) },
+    measures = measures.map { it.copy(episodeId = null) },
+)
+
 /** Records every notification; thread-safe. */
 class RecordingListener : ChangeListener {
     val calls = CopyOnWriteArrayList<List<String>>()

@@ -341,7 +341,8 @@ final class ReportTests: LinkWorkTestCase {
         ("time_to_first_contact.csv", "n,median_days,mean_days,min_days,max_days,not_contacted"),
         ("paired_change.csv",
          "instrument,quantity,lower_is_better,difference,n,mean_change,mean_baseline,mean_follow_up," +
-             "improved,same,worse,min,median,max"),
+             "improved,same,worse,min,median,max,meaningful_threshold,meaningfully_improved," +
+             "meaningfully_worse,often_always_baseline,often_always_follow_up"),
     ]
 
     private func lines(_ path: String) throws -> [String] {
@@ -391,7 +392,8 @@ final class ReportTests: LinkWorkTestCase {
         try store.addNeed(personId: pid, need: .loneliness)
         _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group", needs: [.loneliness]))
         _ = try store.recordConsent(personId: pid, consent: NewConsent(
-            purpose: "walking group referral", recipient: "Ramblers", decision: .given, method: .verbal,
+            purpose: "walking group referral", recipient: "Ramblers", recipientOrg: "LOCAL-RAMBLERS",
+            decision: .given, method: .verbal,
             capacity: .hasCapacity
         ))
         let onward = try store.addOnwardReferral(

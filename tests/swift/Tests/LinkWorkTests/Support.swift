@@ -86,6 +86,16 @@ func newPerson(
     )
 }
 
+/// The plan with every item's episode cleared, as `plan(personId:)` and a phone read it.
+func withoutEpisodes(_ plan: Plan) -> Plan {
+    var plan = plan
+    plan.needs = plan.needs.map { var n = $0; n.episodeId = nil; return n }
+    plan.goals = plan.goals.map { var g = $0; g.episodeId = nil; return g }
+    plan.steps = plan.steps.map { var s = $0; s.episodeId = nil; return s }
+    plan.measures = plan.measures.map { var m = $0; m.episodeId = nil; return m }
+    return plan
+}
+
 /// Records every notification. Callbacks arrive on Rust threads, possibly at the same time,
 /// so the state is behind a lock (shared/recipes/swift-linux.md, pitfall 10).
 final class Recorder: ChangeListener, @unchecked Sendable {
