@@ -15,6 +15,8 @@
 //! field is believed. Every refusal is a [`Refusal`], carried by [`crate::Error::Untrusted`].
 
 pub mod certificate;
+#[cfg(test)]
+mod decode_properties;
 pub(crate) mod encoding;
 pub mod keys;
 pub mod organisation;
