@@ -119,8 +119,9 @@ pub enum Command {
     Doc(DocCmd),
     /// Compact every document into a single snapshot.
     Compact,
-    /// Sync with another store over TCP (the reference transport, for demos and tests; it
-    /// does not authenticate peers).
+    /// Sync with another store over TCP (the reference transport): both devices prove their
+    /// certificates over an encrypted channel first (`--allow-unenrolled` for two unenrolled
+    /// stores).
     #[command(subcommand)]
     Sync(SyncCmd),
     /// Store keys: `key new --out FILE` writes a random key file (no store needed).
@@ -1006,6 +1007,11 @@ pub struct LiveArgs {
     /// Stop after this many seconds (a fraction is allowed).
     #[arg(long, value_name = "SECS")]
     pub duration: Option<String>,
+    /// On an unenrolled store (tests, demos): sync with another unenrolled store that also
+    /// passes this flag. Ignored by an enrolled store, which syncs only with devices that prove
+    /// a certificate of its organisation.
+    #[arg(long)]
+    pub allow_unenrolled: bool,
 }
 
 /// `sync serve` options.

@@ -244,3 +244,244 @@ fn refusals_exit_5_and_install_nothing() {
     let err = lw.fail(&["trust", "update", crl.to_str().unwrap()], 5);
     assert!(err.contains("another organisation"), "{err}");
 }
+
+mod over_tcp {
+    //! `sync serve|connect` between enrolled devices: the secure channel, captured traffic,
+    //! and peers that are refused.
+
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::process::{Child, Stdio};
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::Value;
+
+    use super::super::common::{bin, run_bare, stderr, Env};
+    use super::{enrol, org_init};
+
+    /// A store owned by `user`.
+    fn store(user: &str) -> Env {
+        let env = Env::empty();
+        env.id(&["init", "--user", user]);
+        env
+    }
+
+    /// `sync serve --once --port 0` on `env`; returns the child and its port.
+    fn serve(env: &Env, extra: &[&str]) -> (Child, u16) {
+        let mut child = bin()
+            .args(["--json", "--db"])
+            .arg(env.db())
+            .arg("--key-file")
+            .arg(env.key())
+            .args(["sync", "serve", "--port", "0", "--once"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let v: Value = serde_json::from_str(&first).unwrap();
+        (child, u16::try_from(v["port"].as_u64().unwrap()).unwrap())
+    }
+
+    /// Waits for the server; returns its exit code and stderr.
+    fn finish(child: Child) -> (Option<i32>, String) {
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// A proxy on a free port that forwards one connection to `port` and records every byte
+    /// both ways.
+    fn proxy(port: u16) -> (u16, Arc<Mutex<Vec<u8>>>, std::thread::JoinHandle<()>) {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let own = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        let handle = std::thread::spawn(move || {
+            let (client, _) = listener.accept().unwrap();
+            let server = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let pump = |mut from: TcpStream, mut to: TcpStream, seen: Arc<Mutex<Vec<u8>>>| {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    loop {
+                        match from.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                seen.lock().unwrap().extend_from_slice(&buf[..n]);
+                                if to.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = to.shutdown(Shutdown::Write);
+                })
+            };
+            let a = pump(
+                client.try_clone().unwrap(),
+                server.try_clone().unwrap(),
+                Arc::clone(&record),
+            );
+            let b = pump(server, client, record);
+            a.join().unwrap();
+            b.join().unwrap();
+        });
+        (own, seen, handle)
+    }
+
+    fn contains(hay: &[u8], needle: &str) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn enrolled_devices_and_a_paired_phone_converge_with_nothing_readable_on_the_wire() {
+        let org_dir = tempfile::tempdir().unwrap();
+        let org = org_dir.path().join("org");
+        org_init(&org, "Northtown PCN");
+        let sam = store("sam");
+        let kim = store("kim");
+        enrol(
+            &sam,
+            &org,
+            &["--role", "link-worker", "--can-enrol-patients"],
+        );
+        enrol(&kim, &org, &["--role", "team-lead"]);
+        let ada = sam.person();
+
+        // sam -> kim through a recording proxy.
+        let (server, port) = serve(&kim, &[]);
+        let (via, seen, relay) = proxy(port);
+        let report = sam.json(&["sync", "connect", &format!("127.0.0.1:{via}")]);
+        let (code, err) = finish(server);
+        assert_eq!(code, Some(0), "{err}");
+        relay.join().unwrap();
+        assert_eq!(report["authenticated"], true);
+        assert_eq!(report["peer_name"], "kim");
+        assert_eq!(report["complete"], true);
+        kim.ok(&["person", "show", &ada]);
+        let wire = seen.lock().unwrap().clone();
+        assert!(wire.len() > 1000, "the caseload went over the wire");
+        for secret in [
+            "Lovelace",
+            "Ada",
+            "9434765919",
+            "943 476 5919",
+            "lonely",
+            "Dr ",
+        ] {
+            assert!(!contains(&wire, secret), "{secret:?} readable on the wire");
+        }
+
+        // Ada's phone, paired by sam, syncs with kim and receives only her plan.
+        let pairing = sam.path("ada.pairing");
+        let code = sam.json(&["patient", "pair", &ada, "--out", pairing.to_str().unwrap()])["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let phone = Env::empty();
+        let p = pairing.to_str().unwrap();
+        phone.id(&[
+            "init",
+            "--user",
+            "Ada",
+            "--role",
+            "patient",
+            "--pairing",
+            p,
+            "--code",
+            &code,
+        ]);
+        let (server, port) = serve(&kim, &[]);
+        let report = phone.json(&["sync", "connect", &format!("127.0.0.1:{port}")]);
+        let (code, err) = finish(server);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(report["authenticated"], true);
+        phone.ok(&["plan", "show", &ada]);
+        let people = phone.json(&["person", "list"]);
+        assert_eq!(people.as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn unenrolled_foreign_and_revoked_peers_are_refused_and_receive_nothing() {
+        let org_dir = tempfile::tempdir().unwrap();
+        let org = org_dir.path().join("org");
+        let other = org_dir.path().join("other");
+        org_init(&org, "Northtown PCN");
+        org_init(&other, "Elsewhere PCN");
+        let kim = store("kim");
+        enrol(&kim, &org, &["--role", "link-worker"]);
+        kim.person();
+
+        let stranger = store("eve");
+        let foreign = store("mallory");
+        enrol(&foreign, &other, &["--role", "admin", "--can-erase"]);
+        let lost = store("lee");
+        enrol(&lost, &org, &["--role", "link-worker"]);
+        let lost_id = lost.json(&["info"])["store_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let crl = org_dir.path().join("v1.crl");
+        let out = run_bare(&[
+            "org",
+            "revoke",
+            "--dir",
+            org.to_str().unwrap(),
+            &lost_id,
+            "--out",
+            crl.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        kim.ok(&["trust", "update", crl.to_str().unwrap()]);
+
+        // Whichever side sees the bad identity first refuses (exit 5) and the other sees the
+        // connection close; the refused peer holds nothing afterwards.
+        for (peer, flags, refused_by_server, says) in [
+            (&stranger, vec!["--allow-unenrolled"], false, "not enrolled"),
+            (&foreign, vec![], false, "another organisation"),
+            (&lost, vec![], true, "revoked"),
+        ] {
+            let (server, port) = serve(&kim, &[]);
+            let mut args = vec!["sync", "connect"];
+            args.extend(flags);
+            let address = format!("127.0.0.1:{port}");
+            args.push(&address);
+            let out = peer.run(&args);
+            let (code, err) = finish(server);
+            let (refuser_code, refuser_err, other_code) = if refused_by_server {
+                (code, err, out.status.code())
+            } else {
+                (out.status.code(), stderr(&out), code)
+            };
+            assert_eq!(refuser_code, Some(5), "{args:?}: {refuser_err}");
+            assert!(refuser_err.contains(says), "{args:?}: {refuser_err}");
+            assert_eq!(
+                other_code,
+                Some(1),
+                "{args:?}: the other side saw the close"
+            );
+            assert_eq!(
+                peer.json(&["person", "list"]).as_array().unwrap().len(),
+                0,
+                "the refused peer received nothing"
+            );
+        }
+        // An enrolled store refuses a peer without a certificate (here the listener), even
+        // when given the flag (it is only an unenrolled store's opt-in).
+        let (server, port) = serve(&stranger, &["--allow-unenrolled"]);
+        let address = format!("127.0.0.1:{port}");
+        let err = kim.fail(&["sync", "connect", "--allow-unenrolled", &address], 5);
+        assert!(err.contains("peer not authenticated"), "{err}");
+        assert_eq!(finish(server).0, Some(1));
+        assert_eq!(
+            stranger.json(&["person", "list"]).as_array().unwrap().len(),
+            0
+        );
+    }
+}

@@ -26,6 +26,7 @@ pub(crate) enum Domain {
     Request,
     Grant,
     Revocation,
+    NoiseStatic,
 }
 
 impl Domain {
@@ -35,6 +36,7 @@ impl Domain {
             Domain::Request => b"linkwork certificate request v1\0",
             Domain::Grant => b"linkwork pairing grant v1\0",
             Domain::Revocation => b"linkwork revocation list v1\0",
+            Domain::NoiseStatic => b"linkwork noise static key v1\0",
         }
     }
 }

@@ -4,6 +4,8 @@
 //! - [`keys`]: Ed25519 secret and public keys (`ed25519-dalek`), with domain-separated
 //!   signatures;
 //! - [`certificate`]: a device certificate and the request a device writes for it;
+//! - [`channel`]: the authenticated, encrypted channel (Noise XX) in which both sides prove
+//!   their certificates before any sync byte flows;
 //! - [`organisation`]: an organisation's trust root and its signing side (issuing certificates,
 //!   revoking devices);
 //! - [`revocation`]: the signed, monotonically versioned revocation list;
@@ -15,6 +17,7 @@
 //! field is believed. Every refusal is a [`Refusal`], carried by [`crate::Error::Untrusted`].
 
 pub mod certificate;
+pub mod channel;
 #[cfg(test)]
 mod decode_properties;
 pub(crate) mod encoding;
@@ -26,6 +29,7 @@ pub mod revocation;
 use serde::Serialize;
 
 pub use certificate::{Certificate, CertificateRequest, Issuer};
+pub use channel::{Channel, ChannelPolicy, Peer};
 pub use keys::{PublicKey, SecretKey};
 pub use organisation::{OrgSigner, TrustRoot};
 pub use pairing::{PairingGrant, PairingPayload};
@@ -83,6 +87,14 @@ pub enum Refusal {
     /// The confirmation code typed on the patient's device is not the pairing payload's.
     #[error("pairing code does not match")]
     WrongCode,
+    /// The peer presented no certificate, to an enrolled store or to a store that did not opt
+    /// in to unauthenticated peers.
+    #[error("peer not authenticated")]
+    Unauthenticated,
+    /// The encrypted channel failed: a handshake or data message was altered, replayed,
+    /// reordered, cut off or oversized, or the channel is not open. It is closed.
+    #[error("secure channel broken")]
+    ChannelBroken,
 }
 
 /// Clock skew allowed between devices when checking `issued_at`, in seconds.

@@ -12,13 +12,15 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::identity::pairing::{patient_certificate, PairingGrant};
 use crate::identity::{
-    CertRole, Certificate, CertificateRequest, PairingPayload, PublicKey, Refusal, RevocationList,
-    TrustRoot,
+    CertRole, Certificate, CertificateRequest, ChannelPolicy, PairingPayload, Peer, PublicKey,
+    Refusal, RevocationList, TrustRoot,
 };
 use crate::ids::Id;
 use crate::key::StoreKey;
 use crate::model::{NewStore, Role};
 use crate::storage::{documents, identity, sync_state};
+use crate::sync::wire::Hello;
+use crate::sync::{PeerInfo, SyncSession};
 
 /// How long a paired phone's certificate lasts by default, in days.
 pub const DEFAULT_PATIENT_DAYS: u32 = 365;
@@ -199,6 +201,46 @@ impl Store {
         Ok(list)
     }
 
+    /// What this store brings to an authenticated channel ([`crate::identity::Channel`]): its
+    /// certificate and device key, trust root and revocation list, the time now, and whether
+    /// (unenrolled only) it accepts an unenrolled peer that also opted in.
+    ///
+    /// # Errors
+    /// Storage errors; [`Error::NotAStore`] for a damaged identity.
+    pub fn channel_policy(&self, allow_unenrolled: bool) -> Result<ChannelPolicy> {
+        let id = self.device_identity()?;
+        let own = match (id.certificate, &id.trust_root) {
+            (Some(cert), Some(_)) => Some((cert, self.read(identity::secret_key)?)),
+            _ => None,
+        };
+        Ok(ChannelPolicy {
+            own,
+            root: id.trust_root,
+            revoked: id.revocations,
+            allow_unenrolled,
+            now: now_secs(),
+        })
+    }
+
+    /// [`Store::sync_start`] for a peer met on an authenticated channel: the peer's hello must
+    /// match its verified certificate (store id, role, person), or the session is refused.
+    ///
+    /// # Errors
+    /// As [`Store::sync_start`].
+    pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
+        let (mut s, first) = self.sync_start()?;
+        s.authenticated = peer.peer_info();
+        Ok((s, first))
+    }
+
+    /// [`Store::sync_accept`] for a peer met on an authenticated channel (see
+    /// [`Store::sync_start_authenticated`]).
+    pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
+        let mut s = self.sync_accept();
+        s.authenticated = peer.peer_info();
+        s
+    }
+
     /// Checks a peer's certificate against this store's trust root and revocation list now.
     ///
     /// # Errors
@@ -313,6 +355,23 @@ impl Store {
     }
 }
 
+/// Refuses a hello that claims another identity than the peer proved on the channel.
+pub(crate) fn check_claim(proven: Option<&PeerInfo>, hello: &Hello) -> Result<()> {
+    let Some(p) = proven else {
+        return Ok(());
+    };
+    if hello.store_id != p.store_id {
+        return Err(Refusal::OtherDevice.into());
+    }
+    if hello.role != p.role {
+        return Err(Refusal::RoleMismatch.into());
+    }
+    if hello.person != p.person {
+        return Err(Refusal::PersonMismatch.into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -417,5 +476,47 @@ mod key_storage_tests {
         assert!(!contains(&request) && !contains(&pairing) && !contains(&cert.encode()));
         let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
         assert!(!debug.contains(&hex));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod claim_tests {
+    use super::*;
+
+    #[test]
+    fn a_hello_must_say_what_the_certificate_proved() {
+        let proven = PeerInfo {
+            store_id: Id::new(),
+            role: Role::Patient,
+            person: Some(Id::new()),
+        };
+        let honest = Hello {
+            store_id: proven.store_id,
+            role: proven.role,
+            person: proven.person,
+        };
+        check_claim(Some(&proven), &honest).unwrap();
+        check_claim(None, &honest).unwrap();
+        let refused = |h: Hello| match check_claim(Some(&proven), &h).unwrap_err() {
+            Error::Untrusted(r) => r,
+            other => panic!("{other:?}"),
+        };
+        let as_worker = Hello {
+            role: Role::LinkWorker,
+            person: None,
+            ..honest.clone()
+        };
+        assert_eq!(refused(as_worker), Refusal::RoleMismatch);
+        let other_person = Hello {
+            person: Some(Id::new()),
+            ..honest.clone()
+        };
+        assert_eq!(refused(other_person), Refusal::PersonMismatch);
+        let other_store = Hello {
+            store_id: Id::new(),
+            ..honest
+        };
+        assert_eq!(refused(other_store), Refusal::OtherDevice);
     }
 }

@@ -441,3 +441,107 @@ fn revoking_the_link_worker_refuses_the_phones_it_paired() {
         Refusal::Revoked
     );
 }
+
+mod channel {
+    //! The authenticated channel between stores, and sync sessions bound to it: the policy
+    //! follows the verified certificate, never a hello that says otherwise.
+
+    use linkwork_core::identity::{Channel, Peer, Refusal};
+    use linkwork_core::{Error, Store, StoreKey};
+    use linkwork_tests::*;
+
+    use super::{enrol, refusal, ENROLLER};
+    use linkwork_core::identity::{CertRole, OrgSigner, Permissions};
+
+    /// Opens a channel between `a` (connecting) and `b`; returns what each proved of the other.
+    fn open(a: &Store, b: &Store) -> Result<(Peer, Peer), Error> {
+        open_opted(a, false, b, false)
+    }
+
+    /// As [`open`], with each side's opt-in to unenrolled peers.
+    fn open_opted(a: &Store, a_opts: bool, b: &Store, b_opts: bool) -> Result<(Peer, Peer), Error> {
+        let (mut ca, m1) = Channel::initiate(a.channel_policy(a_opts)?)?;
+        let mut cb = Channel::accept(b.channel_policy(b_opts)?)?;
+        let m2 = cb.receive_handshake(&m1)?.unwrap();
+        let m3 = ca.receive_handshake(&m2)?.unwrap();
+        assert!(cb.receive_handshake(&m3)?.is_none());
+        Ok((ca.peer().unwrap().clone(), cb.peer().unwrap().clone()))
+    }
+
+    /// Runs a session from `a` to `b` bound to the peers proved on the channel.
+    fn sync_bound(a: &Store, peer_of_a: &Peer, b: &Store, peer_of_b: &Peer) -> Result<(), Error> {
+        let (mut sa, first) = a.sync_start_authenticated(peer_of_a)?;
+        let mut sb = b.sync_accept_authenticated(peer_of_b);
+        let mut msg = Some(first);
+        let mut to_b = true;
+        while let Some(m) = msg.take() {
+            let step = if to_b {
+                b.sync_receive(&mut sb, &m)?
+            } else {
+                a.sync_receive(&mut sa, &m)?
+            };
+            msg = step.reply;
+            to_b = !to_b;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_paired_phone_gets_only_its_plan_and_a_hello_that_lies_is_refused() {
+        let dir = TestDir::new();
+        let org = OrgSigner::create("Northtown PCN").unwrap();
+        let lw = dir.link_worker("lw.db", "Asha");
+        enrol(&org, &lw, CertRole::LinkWorker, ENROLLER);
+        let rose = add_person(&lw, "Rose", "Hill");
+        let other = add_person(&lw, "Ada", "Lovelace");
+        let offer = lw.pair_patient(rose, 30).unwrap();
+        let phone = Store::create_paired(
+            dir.path("phone.db"),
+            &offer.encode(),
+            &offer.code(),
+            "Rose",
+            &StoreKey::unencrypted(),
+        )
+        .unwrap();
+        let (phone_sees, lw_sees) = open(&phone, &lw).unwrap();
+        let info = lw_sees.peer_info().unwrap();
+        assert_eq!(info.person, Some(rose));
+        assert_eq!(info.store_id, phone.info().store_id);
+        sync_bound(&phone, &phone_sees, &lw, &lw_sees).unwrap();
+        phone.plan(rose).unwrap();
+        assert!(phone.plan(other).is_err());
+
+        // A store that is not the phone cannot ride on the phone's proven identity: its hello
+        // (another store id, a link worker's role) is refused before anything is shared.
+        let impostor = dir.link_worker("imp.db", "Eve");
+        let err = sync_bound(&impostor, &phone_sees, &lw, &lw_sees).unwrap_err();
+        assert_eq!(refusal(err), Refusal::OtherDevice);
+        assert!(impostor.plan(rose).is_err());
+    }
+
+    #[test]
+    fn unenrolled_stores_open_a_channel_only_when_both_opt_in() {
+        let dir = TestDir::new();
+        let org = OrgSigner::create("Northtown PCN").unwrap();
+        let a = dir.link_worker("a.db", "Asha");
+        let b = dir.link_worker("b.db", "Ben");
+        assert_eq!(refusal(open(&a, &b).unwrap_err()), Refusal::NotEnrolled);
+        assert_eq!(
+            refusal(open_opted(&a, true, &b, false).unwrap_err()),
+            Refusal::NotEnrolled
+        );
+        let (a_sees, b_sees) = open_opted(&a, true, &b, true).unwrap();
+        assert_eq!((a_sees, b_sees), (Peer::Unenrolled, Peer::Unenrolled));
+        // Once enrolled, b is refused by the unenrolled a (it cannot check a certificate), and
+        // b refuses a: an enrolled store never accepts a peer without a certificate.
+        enrol(&org, &b, CertRole::LinkWorker, Permissions::default());
+        assert_eq!(
+            refusal(open_opted(&a, true, &b, true).unwrap_err()),
+            Refusal::NotEnrolled
+        );
+        assert_eq!(
+            refusal(open_opted(&b, true, &a, true).unwrap_err()),
+            Refusal::Unauthenticated
+        );
+    }
+}
