@@ -11,6 +11,7 @@
 //! `Dispatchers.IO` in Kotlin or a background `Task`/actor in Swift.
 
 mod case;
+mod channel;
 mod identity;
 mod people;
 mod plan;
@@ -27,6 +28,7 @@ use crate::listener::{ChangeListener, ListenerBridge};
 use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo, StoreKey};
 use crate::LinkWorkError;
 
+pub use channel::{SecureChannel, SecureChannelStart};
 pub use identity::Organisation;
 pub use sync::{SyncSession, SyncStart};
 

@@ -241,6 +241,19 @@ impl Store {
         s
     }
 
+    /// Refuses erasure on an enrolled store whose certificate does not allow it (an unenrolled
+    /// store keeps the role rule alone).
+    pub(crate) fn require_erase_permission(&self) -> Result<()> {
+        if let Some(cert) = self.device_identity()?.certificate {
+            if !cert.permissions.can_erase {
+                return Err(Error::NotPermitted {
+                    action: "erase a person without the erase permission",
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a peer's certificate against this store's trust root and revocation list now.
     ///
     /// # Errors

@@ -16,7 +16,75 @@ object IdentityTests {
         TestCase("identity: pair a patient's phone with its code") { pair() },
         TestCase("identity: refusals are Untrusted and install nothing") { refusals() },
         TestCase("identity: revocation lists refuse revoked devices, only move forward") { revoke() },
+        TestCase("identity: secure channel, then an authenticated sync of sealed messages") { channel() },
+        TestCase("identity: enrolled and unenrolled stores refuse each other") { channelRefused() },
     )
+
+    private fun ByteArray.contains(text: String): Boolean {
+        val needle = text.toByteArray()
+        return (0..size - needle.size).any { i -> needle.indices.all { this[i + it] == needle[it] } }
+    }
+
+    private fun channel() = withTempDir { dir ->
+        val org = Organisation.create("Northtown PCN")
+        dir.linkWorkerStore("a.db").use { a ->
+            dir.linkWorkerStore("b.db", "jo").use { b ->
+                enrolled(org, a, CertificateRole.LINK_WORKER, false)
+                enrolled(org, b, CertificateRole.LINK_WORKER, false)
+                val pid = a.addPerson(newPerson())
+                val start = a.secureChannelInitiate(false)
+                val cb = b.secureChannelAccept(false)
+                val m2 = cb.receiveHandshake(start.message)!!
+                val m3 = start.channel.receiveHandshake(m2)!!
+                assertEquals(null, cb.receiveHandshake(m3))
+                assertTrue(start.channel.isOpen() && cb.isOpen())
+                assertEquals("jo", start.channel.peerCertificate()!!.name)
+                assertEquals("sam.worker", cb.peerCertificate()!!.name)
+                val (sa, first) = a.syncStartAuthenticated(start.channel)
+                val sb = b.syncAcceptAuthenticated(cb)
+                val wire = mutableListOf<ByteArray>()
+                var frame: ByteArray? = start.channel.seal(first)
+                var toB = true
+                var rounds = 0
+                while (frame != null && rounds < 50) {
+                    rounds++
+                    wire.add(frame)
+                    val sealed: ByteArray = frame
+                    frame = if (toB) {
+                        sb.receive(cb.open(sealed)).reply?.let { cb.seal(it) }
+                    } else {
+                        sa.receive(start.channel.open(sealed)).reply?.let { start.channel.seal(it) }
+                    }
+                    toB = !toB
+                }
+                assertEquals("Lovelace", b.person(pid).caseRecord!!.demographics.familyName)
+                assertFalse(wire.any { it.contains("Lovelace") || it.contains("943 476 5919") })
+                // A frame altered on the way closes the channel.
+                val sealed = start.channel.seal(byteArrayOf(1, 2, 3))
+                sealed[sealed.size - 1] = (sealed[sealed.size - 1].toInt() xor 1).toByte()
+                assertFailsWith<LinkWorkException.Untrusted> { cb.open(sealed) }
+            }
+        }
+    }
+
+    private fun channelRefused() = withTempDir { dir ->
+        val org = Organisation.create("Northtown PCN")
+        dir.linkWorkerStore("a.db").use { a ->
+            dir.linkWorkerStore("c.db", "stranger").use { c ->
+                enrolled(org, a, CertificateRole.LINK_WORKER, false)
+                assertEquals("not enrolled",
+                    assertFailsWith<LinkWorkException.Untrusted> { c.secureChannelInitiate(false) }.reason)
+                // The enrolled side connects; the unenrolled one (opted in) answers without a
+                // certificate and is refused.
+                val start = a.secureChannelInitiate(true)
+                val cc = c.secureChannelAccept(true)
+                val m2 = cc.receiveHandshake(start.message)!!
+                assertEquals("peer not authenticated",
+                    assertFailsWith<LinkWorkException.Untrusted> { start.channel.receiveHandshake(m2) }.reason)
+                assertFailsWith<LinkWorkException.Untrusted> { a.syncStartAuthenticated(start.channel) }
+            }
+        }
+    }
 
     private fun enrolled(org: Organisation, store: LinkWorkStore, role: CertificateRole, enrol: Boolean): DeviceCertificate =
         store.installCertificate(org.issue(store.certificateRequest(), role, false, enrol, 30u))

@@ -545,3 +545,22 @@ mod channel {
         );
     }
 }
+
+#[test]
+fn only_a_certificate_with_the_erase_permission_erases() {
+    let dir = TestDir::new();
+    let org = OrgSigner::create("Northtown PCN").unwrap();
+    let plain = dir.link_worker("a.db", "Asha");
+    enrol(&org, &plain, CertRole::LinkWorker, Permissions::default());
+    let rose = add_person(&plain, "Rose", "Hill");
+    assert!(matches!(
+        plain.erase_person(rose).unwrap_err(),
+        Error::NotPermitted { .. }
+    ));
+    plain.plan(rose).unwrap();
+    let eraser = dir.link_worker("b.db", "Ben");
+    enrol(&org, &eraser, CertRole::TeamLead, ENROLLER);
+    let ada = add_person(&eraser, "Ada", "Lovelace");
+    eraser.erase_person(ada).unwrap();
+    assert!(eraser.plan(ada).is_err());
+}

@@ -121,4 +121,58 @@ final class IdentityTests: LinkWorkTestCase {
                        "revocation list is not newer than the installed one")
         XCTAssertEqual(try a.deviceIdentity().revocationListVersion, 2)
     }
+
+    func testSecureChannelThenAnAuthenticatedSyncOfSealedMessages() throws {
+        let org = try Organisation.create(name: "Northtown PCN")
+        let a = try linkWorker("a.db")
+        let b = try linkWorker("b.db", "jo")
+        try enrol(org, a, .linkWorker, canEnrol: false)
+        try enrol(org, b, .linkWorker, canEnrol: false)
+        let pid = try a.addPerson(person: newPerson())
+        let start = try a.secureChannelInitiate(allowUnenrolled: false)
+        let cb = try b.secureChannelAccept(allowUnenrolled: false)
+        let m2 = try XCTUnwrap(cb.receiveHandshake(message: start.message))
+        let m3 = try XCTUnwrap(start.channel.receiveHandshake(message: m2))
+        XCTAssertNil(try cb.receiveHandshake(message: m3))
+        XCTAssertTrue(start.channel.isOpen() && cb.isOpen())
+        XCTAssertEqual(start.channel.peerCertificate()?.name, "jo")
+        let sync = try a.syncStartAuthenticated(channel: start.channel)
+        let sb = try b.syncAcceptAuthenticated(channel: cb)
+        var wire: [Data] = []
+        var frame: Data? = try start.channel.seal(message: sync.message)
+        var toB = true
+        var rounds = 0
+        while let sealed = frame, rounds < 50 {
+            rounds += 1
+            wire.append(sealed)
+            if toB {
+                frame = try sb.receive(message: cb.open(frame: sealed)).reply.map { try cb.seal(message: $0) }
+            } else {
+                frame = try sync.session.receive(message: start.channel.open(frame: sealed)).reply
+                    .map { try start.channel.seal(message: $0) }
+            }
+            toB.toggle()
+        }
+        XCTAssertEqual(try b.person(personId: pid).caseRecord?.demographics.familyName, "Lovelace")
+        for sealed in wire {
+            XCTAssertNil(sealed.range(of: Data("Lovelace".utf8)))
+            XCTAssertNil(sealed.range(of: Data("943 476 5919".utf8)))
+        }
+        var altered = try start.channel.seal(message: Data([1, 2, 3]))
+        altered[altered.count - 1] ^= 1
+        assertUntrusted(try cb.open(frame: altered))
+    }
+
+    func testEnrolledAndUnenrolledStoresRefuseEachOther() throws {
+        let org = try Organisation.create(name: "Northtown PCN")
+        let a = try linkWorker("a.db")
+        let c = try linkWorker("c.db", "stranger")
+        try enrol(org, a, .linkWorker, canEnrol: false)
+        XCTAssertEqual(assertUntrusted(try c.secureChannelInitiate(allowUnenrolled: false)), "not enrolled")
+        let start = try a.secureChannelInitiate(allowUnenrolled: true)
+        let cc = try c.secureChannelAccept(allowUnenrolled: true)
+        let m2 = try XCTUnwrap(cc.receiveHandshake(message: start.message))
+        XCTAssertEqual(assertUntrusted(try start.channel.receiveHandshake(message: m2)), "peer not authenticated")
+        assertUntrusted(try a.syncStartAuthenticated(channel: start.channel))
+    }
 }
