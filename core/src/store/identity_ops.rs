@@ -105,8 +105,15 @@ impl Store {
     /// store id, user, role and (patient store) person, signed by the device key.
     ///
     /// # Errors
-    /// Storage errors.
+    /// [`Error::InvalidInput`] (field `user`) for a user name longer than a certificate holds
+    /// ([`crate::identity::MAX_NAME_BYTES`]); storage errors.
     pub fn certificate_request(&self) -> Result<Vec<u8>> {
+        if self.info.user.len() > crate::identity::MAX_NAME_BYTES {
+            return Err(Error::invalid(
+                "user",
+                "is too long for a certificate (at most 200 bytes)",
+            ));
+        }
         let key = self.read(identity::secret_key)?;
         let request = CertificateRequest {
             device: key.public(),

@@ -63,6 +63,18 @@ fn a_request_is_signed_by_the_device_and_a_tampered_one_is_refused() {
 }
 
 #[test]
+fn a_user_name_too_long_for_a_certificate_is_invalid_input() {
+    let dir = TestDir::new();
+    let s = dir.link_worker("a.db", &"x".repeat(201));
+    assert!(matches!(
+        s.certificate_request().unwrap_err(),
+        Error::InvalidInput { field: "user", .. }
+    ));
+    let ok = dir.link_worker("b.db", &"x".repeat(200));
+    CertificateRequest::decode(&ok.certificate_request().unwrap()).unwrap();
+}
+
+#[test]
 fn an_issued_certificate_installs_and_enrols_the_store() {
     let dir = TestDir::new();
     let org = OrgSigner::create("Northtown PCN").unwrap();
