@@ -66,6 +66,20 @@ pub enum LinkWorkError {
         /// What was newer (format numbers, kinds and ids only).
         reason: String,
     },
+    /// An identity was refused: a certificate, certificate request, pairing payload or
+    /// revocation list that is malformed, tampered with, from another organisation, expired,
+    /// revoked, for another device, or claims a role or person it may not; a pairing code that
+    /// does not match; a device not enrolled or not allowed to enrol patients. Nothing was
+    /// installed or created. `reason` names the refusal (never key material or patient data).
+    #[error("identity refused: {reason}")]
+    Untrusted {
+        /// The refusal: `malformed`, `unknown format version`, `bad signature`, `issued by
+        /// another organisation`, `expired`, `not yet valid`, `revoked`, `for another device`,
+        /// `role does not match`, `person does not match`, `issuer may not enrol patients`,
+        /// `revocation list is not newer than the installed one`, `not enrolled`,
+        /// `pairing code does not match`.
+        reason: String,
+    },
     /// Synchronisation failed; start a new session later when `retryable`.
     #[error("sync error: {reason}")]
     Sync {
@@ -123,6 +137,9 @@ impl From<CoreError> for LinkWorkError {
             },
             CoreError::Sync { reason, retryable } => Self::Sync { retryable, reason },
             CoreError::WrongKey { reason } => Self::WrongKey { reason },
+            CoreError::Untrusted(refusal) => Self::Untrusted {
+                reason: refusal.to_string(),
+            },
             CoreError::NotAStore { .. }
             | CoreError::EncryptionUnavailable
             | CoreError::Sqlite(_)

@@ -25,7 +25,9 @@ pub mod types;
 pub use error::LinkWorkError;
 pub use listener::ChangeListener;
 pub use scoring::{instrument_definition, measure_change, score_measure};
-pub use store::{LinkWorkStore, SyncSession, SyncStart};
+pub use store::{
+    LinkWorkStore, Organisation, SecureChannel, SecureChannelStart, SyncSession, SyncStart,
+};
 pub use types::*;
 
 uniffi::setup_scaffolding!();

@@ -119,8 +119,9 @@ pub enum Command {
     Doc(DocCmd),
     /// Compact every document into a single snapshot.
     Compact,
-    /// Sync with another store over TCP (the reference transport, for demos and tests; it
-    /// does not authenticate peers).
+    /// Sync with another store over TCP (the reference transport): both devices prove their
+    /// certificates over an encrypted channel first (`--allow-unenrolled` for two unenrolled
+    /// stores).
     #[command(subcommand)]
     Sync(SyncCmd),
     /// Store keys: `key new --out FILE` writes a random key file (no store needed).
@@ -131,6 +132,135 @@ pub enum Command {
     Rekey(RekeyArgs),
     /// Tell a home-visit story end to end on temporary stores (no arguments needed).
     Demo(DemoArgs),
+    /// An organisation's trust root (no store needed): `org init`, `org issue`, `org revoke`.
+    #[command(subcommand)]
+    Org(OrgCmd),
+    /// This store's device identity: `device show`, `device request`, `device install`.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Enrol a patient's phone: `patient pair PERSON --out PAIRING` on the link worker's store.
+    #[command(subcommand)]
+    Patient(PatientCmd),
+    /// The organisation's revocation list: `trust update CRL`.
+    #[command(subcommand)]
+    Trust(TrustCmd),
+}
+
+/// `org` subcommands (files in the organisation's folder; see docs/cli.md).
+#[derive(Debug, Subcommand)]
+pub enum OrgCmd {
+    /// Create an organisation: its signing key (`ORG/org.key`, readable by its owner only) and
+    /// its public trust root (`ORG/trust-root`). Prints the organisation's key.
+    Init(OrgInitArgs),
+    /// Certify a device from its request file (`device request`); writes the certificate.
+    Issue(OrgIssueArgs),
+    /// Revoke a device (its key, or the store id of a certificate this folder issued); writes
+    /// the next revocation list for `trust update`.
+    Revoke(OrgRevokeArgs),
+}
+
+/// `org init` options.
+#[derive(Debug, Args)]
+pub struct OrgInitArgs {
+    /// The organisation's folder (created; must be empty if it exists).
+    #[arg(long, value_name = "ORG")]
+    pub dir: PathBuf,
+    /// The organisation's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+}
+
+/// `org issue` options.
+#[derive(Debug, Args)]
+pub struct OrgIssueArgs {
+    /// The organisation's folder.
+    #[arg(long, value_name = "ORG")]
+    pub dir: PathBuf,
+    /// The device's request file.
+    pub request: PathBuf,
+    /// The role granted: link-worker, team-lead, admin or patient.
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// The device may erase people.
+    #[arg(long)]
+    pub can_erase: bool,
+    /// The device may enrol patients' phones.
+    #[arg(long)]
+    pub can_enrol_patients: bool,
+    /// Days until the certificate expires.
+    #[arg(long, value_name = "DAYS", default_value = "365")]
+    pub expires: String,
+    /// The certificate file to write.
+    #[arg(long, value_name = "CERT")]
+    pub out: PathBuf,
+}
+
+/// `org revoke` options.
+#[derive(Debug, Args)]
+pub struct OrgRevokeArgs {
+    /// The organisation's folder.
+    #[arg(long, value_name = "ORG")]
+    pub dir: PathBuf,
+    /// The device: its key (64 hex digits) or the store id of a certificate issued from `ORG`.
+    pub device: String,
+    /// The revocation list file to write.
+    #[arg(long, value_name = "CRL")]
+    pub out: PathBuf,
+}
+
+/// `device` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCmd {
+    /// Show the device key, certificate, organisation and revocation list version.
+    Show,
+    /// Write the certificate request (device key, store id, user, role, person) to a file.
+    Request(OutArg),
+    /// Install this device's certificate and its organisation's trust root.
+    Install(FileArg),
+}
+
+/// `patient` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PatientCmd {
+    /// Write a pairing payload for a person of the caseload (prints the code the patient
+    /// confirms); the patient's phone runs `init --role patient --pairing FILE --code CODE`
+    /// within 15 minutes.
+    Pair(PatientPairArgs),
+}
+
+/// `patient pair` options.
+#[derive(Debug, Args)]
+pub struct PatientPairArgs {
+    /// The person's id.
+    pub person: String,
+    /// The pairing payload file to write.
+    #[arg(long, value_name = "PAIRING")]
+    pub out: PathBuf,
+    /// Days the phone's certificate lasts (at most as long as this device's own).
+    #[arg(long, value_name = "DAYS", default_value = "365")]
+    pub expires: String,
+}
+
+/// `trust` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TrustCmd {
+    /// Install a newer revocation list signed by the organisation.
+    Update(FileArg),
+}
+
+/// A single `--out FILE` option.
+#[derive(Debug, Args)]
+pub struct OutArg {
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// A single file argument.
+#[derive(Debug, Args)]
+pub struct FileArg {
+    /// The file to read.
+    pub file: PathBuf,
 }
 
 /// `key` subcommands.
@@ -164,8 +294,15 @@ pub struct InitArgs {
     #[arg(long, default_value = "link-worker", value_name = "ROLE")]
     pub role: String,
     /// For a patient store: the person it belongs to.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "pairing")]
     pub person: Option<String>,
+    /// For a patient's phone: the pairing payload its link worker wrote (`patient pair`); the
+    /// store is enrolled for the payload's person.
+    #[arg(long, value_name = "PAIRING", requires = "code")]
+    pub pairing: Option<PathBuf>,
+    /// With `--pairing`: the six-digit code shown on the link worker's device.
+    #[arg(long, value_name = "CODE", requires = "pairing")]
+    pub code: Option<String>,
 }
 
 /// A single person argument.
@@ -904,6 +1041,11 @@ pub struct LiveArgs {
     /// Stop after this many seconds (a fraction is allowed).
     #[arg(long, value_name = "SECS")]
     pub duration: Option<String>,
+    /// On an unenrolled store (tests, demos): sync with another unenrolled store that also
+    /// passes this flag. Ignored by an enrolled store, which syncs only with devices that prove
+    /// a certificate of its organisation.
+    #[arg(long)]
+    pub allow_unenrolled: bool,
 }
 
 /// `sync serve` options.

@@ -61,7 +61,9 @@ impl CliError {
                     EXIT_INVALID
                 }
                 Error::NotFound { .. } => EXIT_NOT_FOUND,
-                Error::IllegalTransition { .. } | Error::NotPermitted { .. } => EXIT_REFUSED,
+                Error::IllegalTransition { .. }
+                | Error::NotPermitted { .. }
+                | Error::Untrusted(_) => EXIT_REFUSED,
                 _ => EXIT_OTHER,
             },
         }

@@ -21,13 +21,19 @@
 //! the same file) and their message is sent. The session ends when the peer closes, when a
 //! deadline passes, or when the process is interrupted.
 //!
-//! The transport does not authenticate peers (see `docs/sync.md`): it is for demos and tests
-//! on one machine.
+//! **Authentication and encryption.** Before the sync session, both sides run the core's
+//! authenticated channel over the same framing ([`Channel`]: a Noise XX handshake in which each
+//! side proves the device key of its certificate, chained to the same organisation); every sync
+//! message then travels sealed, one frame per message. The session's peer identity is the
+//! peer's verified certificate, and a hello claiming anything else is refused. Two unenrolled
+//! stores (tests, demos) may sync only when both sides pass `allow_unenrolled`
+//! (`--allow-unenrolled`); an enrolled store never accepts a peer without a certificate.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
+use linkwork_core::identity::{Channel, Peer};
 use linkwork_core::{Error, Id, PeerInfo, Store, SyncSession, SyncStats};
 use serde::Serialize;
 
@@ -158,6 +164,9 @@ pub struct Mode {
     pub live: bool,
     /// Stop at this instant (live), or fail if not complete by then (otherwise).
     pub deadline: Option<Instant>,
+    /// An unenrolled store's opt-in to sync with another unenrolled store that also opted in
+    /// (`--allow-unenrolled`; ignored by an enrolled store).
+    pub allow_unenrolled: bool,
 }
 
 /// Why a session ended.
@@ -175,8 +184,13 @@ pub enum Ended {
 /// What a session did, for the report `sync serve|connect` print.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    /// Who the peer said it is (absent if it never introduced itself).
+    /// Who the peer is (absent if it never introduced itself): from its verified certificate
+    /// when it has one.
     pub peer: Option<PeerInfo>,
+    /// Whether the peer proved a certificate of this store's organisation.
+    pub authenticated: bool,
+    /// The name on the peer's verified certificate.
+    pub peer_name: Option<String>,
     /// People whose documents changed on this side.
     pub changed_people: Vec<Id>,
     /// Round trips (a message each way).
@@ -238,13 +252,16 @@ pub fn run(
         .map_err(net("configure the connection"))?;
     let mut conn = &stream;
     let mut reader = FrameReader::default();
+    let mut channel = handshake(store, &stream, &mut reader, side, mode)?;
+    let peer = channel.peer().cloned().unwrap_or(Peer::Unenrolled);
     let mut session = match side {
         Side::Connect => {
-            let (session, first) = store.sync_start()?;
-            write_frame(&mut conn, &first).map_err(net("send to the peer"))?;
+            let (session, first) = store.sync_start_authenticated(&peer)?;
+            write_frame(&mut conn, &seal(&mut channel, &first)?)
+                .map_err(net("send to the peer"))?;
             session
         }
-        Side::Serve => store.sync_accept(),
+        Side::Serve => store.sync_accept_authenticated(&peer),
     };
     let mut last_heard = Instant::now();
     let mut half_closed = false;
@@ -265,13 +282,14 @@ pub fn run(
         match incoming {
             Incoming::Frame(bytes) => {
                 last_heard = Instant::now();
+                let bytes = channel.open(&bytes).map_err(Error::from)?;
                 let step = store.sync_receive(&mut session, &bytes)?;
                 if mode.live && !step.changed_people.is_empty() {
                     on_event(Event::Merged(step.changed_people.clone()))?;
                 }
                 match step.reply {
                     Some(reply) if !half_closed => {
-                        if let Err(e) = write_frame(&mut conn, &reply) {
+                        if let Err(e) = write_frame(&mut conn, &seal(&mut channel, &reply)?) {
                             if mode.live && is_disconnect(&e) {
                                 break Ended::PeerClosed;
                             }
@@ -298,7 +316,7 @@ pub fn run(
             }
             Incoming::Idle if mode.live => {
                 if let Some(message) = store.sync_poll(&mut session)? {
-                    if let Err(e) = write_frame(&mut conn, &message) {
+                    if let Err(e) = write_frame(&mut conn, &seal(&mut channel, &message)?) {
                         if is_disconnect(&e) {
                             break Ended::PeerClosed;
                         }
@@ -323,15 +341,81 @@ pub fn run(
         }
     };
     if !half_closed && ended != Ended::PeerClosed {
-        close(store, &stream, &mut reader, &mut session);
+        close(store, &stream, &mut reader, &mut channel, &mut session);
     }
-    Ok(report(&session, started, mode, ended))
+    Ok(report(&session, &peer, started, mode, ended))
+}
+
+/// Runs the authenticated channel's handshake over the framing until the channel is open.
+///
+/// # Errors
+/// The core's refusal of the peer (another organisation, expired, revoked, no certificate, ...);
+/// a peer that closes (it refused this side), falls silent for 30 seconds or misses the
+/// deadline during the handshake; connection errors.
+fn handshake(
+    store: &Store,
+    stream: &TcpStream,
+    reader: &mut FrameReader,
+    side: Side,
+    mode: Mode,
+) -> CliResult<Channel> {
+    let mut conn = stream;
+    let policy = store.channel_policy(mode.allow_unenrolled)?;
+    let mut channel = match side {
+        Side::Connect => {
+            let (channel, first) = Channel::initiate(policy).map_err(Error::from)?;
+            write_frame(&mut conn, &first).map_err(net("send to the peer"))?;
+            channel
+        }
+        Side::Serve => Channel::accept(policy).map_err(Error::from)?,
+    };
+    let started = Instant::now();
+    while !channel.is_open() {
+        match reader
+            .next(&mut conn)
+            .map_err(net("receive from the peer"))?
+        {
+            Incoming::Frame(message) => {
+                if let Some(reply) = channel.receive_handshake(&message).map_err(Error::from)? {
+                    write_frame(&mut conn, &reply).map_err(net("send to the peer"))?;
+                }
+            }
+            Incoming::Idle => {
+                if started.elapsed() >= SILENCE_LIMIT
+                    || mode.deadline.is_some_and(|d| Instant::now() >= d)
+                {
+                    return Err(CliError::Failed(
+                        "the peer did not complete the secure handshake".into(),
+                    ));
+                }
+            }
+            Incoming::Closed => {
+                return Err(CliError::Failed(
+                    "the peer closed the connection during the secure handshake (it refused \
+                     this device's identity)"
+                        .into(),
+                ))
+            }
+        }
+    }
+    Ok(channel)
+}
+
+/// Encrypts one sync message for the peer.
+fn seal(channel: &mut Channel, message: &[u8]) -> CliResult<Vec<u8>> {
+    Ok(channel.seal(message).map_err(Error::from)?)
 }
 
 /// Closes this side's half and reads until the peer closes too (or a short grace period
 /// passes), so the peer sees a clean end of stream rather than a reset. Messages still
 /// arriving are stored; nothing more is sent.
-fn close(store: &Store, stream: &TcpStream, reader: &mut FrameReader, session: &mut SyncSession) {
+fn close(
+    store: &Store,
+    stream: &TcpStream,
+    reader: &mut FrameReader,
+    channel: &mut Channel,
+    session: &mut SyncSession,
+) {
     if stream.shutdown(Shutdown::Write).is_err() {
         return;
     }
@@ -340,6 +424,9 @@ fn close(store: &Store, stream: &TcpStream, reader: &mut FrameReader, session: &
     while Instant::now() < until {
         match reader.next(&mut conn) {
             Ok(Incoming::Frame(bytes)) => {
+                let Ok(bytes) = channel.open(&bytes) else {
+                    return;
+                };
                 if store.sync_receive(session, &bytes).is_err() {
                     return;
                 }
@@ -351,10 +438,22 @@ fn close(store: &Store, stream: &TcpStream, reader: &mut FrameReader, session: &
 }
 
 /// The report of a finished session.
-fn report(session: &SyncSession, started: Instant, mode: Mode, ended: Ended) -> Report {
+fn report(
+    session: &SyncSession,
+    peer: &Peer,
+    started: Instant,
+    mode: Mode,
+    ended: Ended,
+) -> Report {
     let stats = session.stats();
+    let name = match peer {
+        Peer::Verified(cert) => Some(cert.name.clone()),
+        Peer::Unenrolled => None,
+    };
     Report {
         peer: session.peer(),
+        authenticated: name.is_some(),
+        peer_name: name,
         changed_people: session.changed_people(),
         round_trips: stats.round_trips(),
         stats,
@@ -540,6 +639,7 @@ mod tests {
         let mode = Mode {
             live: false,
             deadline: Some(Instant::now() + Duration::from_secs(20)),
+            allow_unenrolled: true,
         };
         std::thread::scope(|scope| {
             let server = scope.spawn(|| {

@@ -266,3 +266,6 @@ fn person_erase_leaves_no_name_or_nhs_number_in_a_plain_stores_files() {
     }
     assert!(found("Person"), "the other person is kept");
 }
+
+#[path = "keys/identity.rs"]
+mod identity;

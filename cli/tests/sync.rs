@@ -74,6 +74,8 @@ fn spawn(env: &Env, args: &[&str], extra: &[&str]) -> Child {
         .arg("--key-file")
         .arg(env.key())
         .args(args)
+        // These stores are not enrolled: both sides opt in to each other (docs/cli.md).
+        .arg("--allow-unenrolled")
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -91,7 +93,7 @@ fn json_lines(text: &str) -> Vec<Value> {
 /// One sync session: `server` serves once, `client` connects. Returns both reports.
 fn sync(server: &Env, client: &Env) -> (Value, Value) {
     let s = Server::start(server, &["--once"]);
-    let report = client.json(&["sync", "connect", &s.address()]);
+    let report = client.json(&["sync", "connect", "--allow-unenrolled", &s.address()]);
     let (code, rest, err) = s.finish();
     assert_eq!(code, Some(0), "serve failed: {err}");
     assert!(err.is_empty(), "{err}");
@@ -216,7 +218,7 @@ fn two_processes_sync_and_converge() {
 
     // Nothing new: one round trip, a few hundred bytes at most; text report.
     let s = Server::start(&sam, &["--once"]);
-    let text = kim.ok(&["sync", "connect", &s.address()]);
+    let text = kim.ok(&["sync", "connect", "--allow-unenrolled", &s.address()]);
     let (code, _, err) = s.finish();
     assert_eq!(code, Some(0), "{err}");
     for expected in [
@@ -528,6 +530,7 @@ fn sync_refuses_bad_options_and_broken_peers() {
         &[
             "sync",
             "connect",
+            "--allow-unenrolled",
             "127.0.0.1:1",
             "--live",
             "--duration",
@@ -535,13 +538,24 @@ fn sync_refuses_bad_options_and_broken_peers() {
         ],
         3,
     );
-    sam.fail(&["sync", "connect", "no-port-here"], 3);
+    sam.fail(
+        &["sync", "connect", "--allow-unenrolled", "no-port-here"],
+        3,
+    );
 
     // Nobody listening.
     let free = TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let port = free.local_addr().unwrap().port();
     drop(free);
-    let err = sam.fail(&["sync", "connect", &format!("127.0.0.1:{port}")], 1);
+    let err = sam.fail(
+        &[
+            "sync",
+            "connect",
+            "--allow-unenrolled",
+            &format!("127.0.0.1:{port}"),
+        ],
+        1,
+    );
     assert!(err.contains("could not connect to the peer"), "{err}");
 
     // A peer that reads the first message and hangs up.
@@ -554,7 +568,7 @@ fn sync_refuses_bad_options_and_broken_peers() {
         let mut body = vec![0u8; u32::from_be_bytes(header) as usize];
         stream.read_exact(&mut body).unwrap();
     });
-    let err = sam.fail(&["sync", "connect", &address], 1);
+    let err = sam.fail(&["sync", "connect", "--allow-unenrolled", &address], 1);
     assert!(err.contains("closed the connection"), "{err}");
     hang_up.join().unwrap();
 
@@ -571,7 +585,9 @@ fn sync_refuses_bad_options_and_broken_peers() {
         stream.write_all(&frame).unwrap();
         let (code, _, err) = s.finish();
         drop(stream);
-        assert_eq!(code, Some(1), "{err}");
+        // Garbage fails the secure handshake: an identity refusal (exit 5).
+        let code_expected = if expected == "64 MiB" { 1 } else { 5 };
+        assert_eq!(code, Some(code_expected), "{err}");
         assert!(err.starts_with("error: "), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         if expected == "64 MiB" {

@@ -99,6 +99,10 @@ pub enum Error {
         /// Whether a new session may succeed (e.g. a message was lost or cut off).
         retryable: bool,
     },
+    /// An identity value (certificate, request, pairing payload, revocation list) or a peer's
+    /// identity was refused: see [`crate::identity::Refusal`]. Nothing was installed or shared.
+    #[error("identity refused: {0}")]
+    Untrusted(#[from] crate::identity::Refusal),
     /// SQLite failed.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -10,6 +10,8 @@
 //! - [`doc`]: how the model maps onto automerge documents (`docs/schema.md`);
 //! - `storage`: SQLite, migrations and projections (the only place rusqlite appears);
 //! - [`measures`]: outcome-measure instruments and scoring;
+//! - [`identity`]: device keys, the organisation's trust root, certificates, pairing and
+//!   revocation;
 //! - [`store`]: the entry point that ties them together.
 
 pub mod doc;
@@ -17,6 +19,7 @@ pub mod error;
 pub mod fhir;
 pub mod gp_message;
 mod history;
+pub mod identity;
 pub mod ids;
 pub mod key;
 pub mod measures;

@@ -11,6 +11,8 @@
 //! `Dispatchers.IO` in Kotlin or a background `Task`/actor in Swift.
 
 mod case;
+mod channel;
+mod identity;
 mod people;
 mod plan;
 mod reports;
@@ -26,6 +28,8 @@ use crate::listener::{ChangeListener, ListenerBridge};
 use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo, StoreKey};
 use crate::LinkWorkError;
 
+pub use channel::{SecureChannel, SecureChannelStart};
+pub use identity::Organisation;
 pub use sync::{SyncSession, SyncStart};
 
 /// An open linkwork store: one SQLite file holding a caseload (link worker) or one person's

@@ -96,7 +96,7 @@ impl Summary {
 }
 
 impl SyncSession {
-    fn new(store: Arc<LinkWorkStore>, inner: CoreSession) -> Arc<Self> {
+    pub(super) fn new(store: Arc<LinkWorkStore>, inner: CoreSession) -> Arc<Self> {
         Arc::new(Self {
             store,
             summary: Mutex::new(Summary::of(&inner)),

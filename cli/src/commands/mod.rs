@@ -8,6 +8,8 @@
 pub mod case;
 /// Document export, import and compaction.
 pub mod docs;
+/// Device identity, organisations, pairing and revocation.
+pub mod identity;
 /// Key files: `key new`, `rekey`, and reading `--key-file`.
 pub mod keys;
 /// Outcome measures.
@@ -129,6 +131,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Key(c) => keys::key(&ctx, c),
         Command::Rekey(a) => keys::rekey(&ctx, a),
         Command::Demo(a) => crate::demo::run(a.keep),
+        Command::Org(c) => identity::org(&ctx, c),
+        Command::Device(c) => identity::device(&ctx, c),
+        Command::Patient(c) => identity::patient(&ctx, c),
+        Command::Trust(c) => identity::trust(&ctx, c),
     }
 }
 

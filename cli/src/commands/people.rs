@@ -30,7 +30,16 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> CliResult {
     let role: Role = code("role", &a.role)?;
     let person = a.person.as_deref().map(|p| id("person", p)).transpose()?;
     let key = ctx.key()?;
-    let store = Store::create(path, NewStore { user, role, person }, &key)?;
+    let store = match (&a.pairing, &a.code) {
+        (Some(file), Some(code)) => {
+            if role != Role::Patient {
+                return Err(CliError::Usage("--pairing needs --role patient".into()));
+            }
+            let payload = super::identity::read_file(file, "read the pairing payload")?;
+            Store::create_paired(path, &payload, code, &user, &key)?
+        }
+        _ => Store::create(path, NewStore { user, role, person }, &key)?,
+    };
     ctx.out.created(store.info().store_id)
 }
 

@@ -52,6 +52,7 @@ fn mode(a: &LiveArgs) -> CliResult<Mode> {
     Ok(Mode {
         live: a.live,
         deadline,
+        allow_unenrolled: a.allow_unenrolled,
     })
 }
 

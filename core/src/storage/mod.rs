@@ -3,6 +3,7 @@
 //! as the document they describe.
 
 pub(crate) mod documents;
+pub(crate) mod identity;
 pub(crate) mod meta;
 pub(crate) mod migrations;
 pub(crate) mod projections;

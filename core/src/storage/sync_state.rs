@@ -103,6 +103,10 @@ pub(crate) fn erase(tx: &Transaction<'_>, person: Id, at: DateTime<Utc>) -> Resu
     tx.execute("DELETE FROM doc_changes WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM documents WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM sync_state WHERE person_id = ?1", params![key])?;
+    tx.execute(
+        "DELETE FROM pairing_grants WHERE person_id = ?1",
+        params![key],
+    )?;
     super::projections::remove(tx, person)?;
     tx.execute(
         "INSERT INTO tombstones (person_id, erased_at) VALUES (?1, ?2) ON CONFLICT (person_id) DO NOTHING",

@@ -17,10 +17,12 @@ impl Store {
     /// unlinked.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown person; [`Error::NotPermitted`] on a patient store;
-    /// storage errors (nothing changes on error).
+    /// [`Error::NotFound`] for an unknown person; [`Error::NotPermitted`] on a patient store,
+    /// or on an enrolled store whose certificate lacks the erase permission; storage errors
+    /// (nothing changes on error).
     pub fn erase_person(&self, person: Id) -> Result<()> {
         self.require_link_worker("erase a person")?;
+        self.require_erase_permission()?;
         {
             let mut w = self.writer();
             let Writer { conn, cache } = &mut *w;

@@ -10,6 +10,7 @@ mod cache;
 mod case_ops;
 mod checkpoint;
 mod erase;
+mod identity_ops;
 mod listeners;
 mod merge;
 mod people;
@@ -26,6 +27,7 @@ use automerge::{ActorId, Automerge};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use identity_ops::{DeviceIdentity, DEFAULT_PATIENT_DAYS};
 pub use listeners::{ChangeListener, ListenerId};
 pub use merge::ImportOutcome;
 
@@ -34,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::key::StoreKey;
 use crate::model::{Code, DocKind, NewStore, Role, StoreInfo};
-use crate::storage::{self, documents, meta, migrations, projections};
+use crate::storage::{self, documents, identity, meta, migrations, projections};
 use cache::DocCache;
 
 /// How many idle reader connections are kept.
@@ -126,6 +128,7 @@ impl Store {
         if let Some(p) = new.person {
             meta::set(&tx, "person", &p.to_string())?;
         }
+        identity::ensure_device_key(&tx)?;
         tx.commit()?;
         Self::from_connection(path, conn, None, key)
     }
@@ -158,6 +161,8 @@ impl Store {
         storage::check_length(&conn, path)?;
         storage::configure(&conn)?;
         let migrated = migrations::migrate(&mut conn)?;
+        // A store made before identity existed gets its device key on its first open.
+        identity::ensure_device_key(&conn)?;
         let store = Self::from_connection(path, conn, user, key)?;
         if migrated.rebuild_projections {
             store.rebuild_projections()?;

@@ -110,6 +110,7 @@ impl Store {
         let msg = Message::decode(bytes)?;
         let peer = match (&s.peer, &msg.hello) {
             (None, Some(h)) => {
+                super::identity_ops::check_claim(s.authenticated.as_ref(), h)?;
                 policy::check_pairing(&self.info, h)?;
                 s.peer = Some(h.clone());
                 h.clone()

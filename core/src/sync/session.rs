@@ -68,6 +68,9 @@ pub struct SyncStep {
 #[derive(Debug, Default)]
 pub struct SyncSession {
     pub(crate) peer: Option<Hello>,
+    /// Who the peer proved to be on an authenticated channel (its verified certificate): its
+    /// hello must say the same (`Store::sync_start_authenticated`).
+    pub(crate) authenticated: Option<PeerInfo>,
     pub(crate) sent_hello: bool,
     /// This side connected (made the first message).
     pub(crate) initiator: bool,

@@ -47,7 +47,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
             .NotFound(kind: "goal", id: secret), .InvalidInput(field: "rating", reason: secret),
             .Conflict(reason: secret), .NotPermitted(action: secret), .Storage(reason: secret),
             .Sync(retryable: true, reason: secret), .Sync(retryable: false, reason: secret), .Unexpected(reason: secret),
-            .WrongKey(reason: secret), .UpdateRequired(reason: secret),
+            .WrongKey(reason: secret), .UpdateRequired(reason: secret), .Untrusted(reason: secret),
         ]
         for error in errors {
             let message = UserMessage(error)

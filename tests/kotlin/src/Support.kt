@@ -77,6 +77,7 @@ fun describe(e: LinkWorkException): String = when (e) {
     is LinkWorkException.Storage -> "storage: ${e.reason}"
     is LinkWorkException.WrongKey -> "wrong key: ${e.reason}"
     is LinkWorkException.UpdateRequired -> "update required: ${e.reason}"
+    is LinkWorkException.Untrusted -> "untrusted: ${e.reason}"
     is LinkWorkException.Sync -> "sync (retryable=${e.retryable}): ${e.reason}"
     is LinkWorkException.Unexpected -> "unexpected: ${e.reason}"
 }

@@ -147,6 +147,7 @@ func describe(_ error: LinkWorkError) -> String {
     case let .Storage(reason): return "storage: \(reason)"
     case let .WrongKey(reason): return "wrong key: \(reason)"
     case let .UpdateRequired(reason): return "update required: \(reason)"
+    case let .Untrusted(reason): return "untrusted: \(reason)"
     case let .Sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
     case let .Unexpected(reason): return "unexpected: \(reason)"
     }

@@ -53,6 +53,8 @@ fun userMessage(error: LinkWorkException): UserMessage = when (error) {
         UserMessage("The caseload on this device could not be unlocked. Sign in again; if that fails, ask your team to set the device up again.")
     is LinkWorkException.UpdateRequired ->
         UserMessage("A newer version of the app wrote this. Update the app to change it; nothing has been lost.")
+    is LinkWorkException.Untrusted ->
+        UserMessage("The other device could not be trusted (not from your organisation, expired or revoked). Nothing was shared.")
     is LinkWorkException.Sync ->
         if (error.retryable) {
             UserMessage("Sync did not finish. Nothing was lost; try again.", canRetry = true)

@@ -169,7 +169,7 @@ object DataTests {
         val phone = linkWorker("phone", "sam")
         val ada = phone.addPerson(newPerson())
 
-        val server = ProcessBuilder(cli, "--db", db, "--key-file", key, "sync", "serve", "--port", "0", "--once")
+        val server = ProcessBuilder(cli, "--db", db, "--key-file", key, "sync", "serve", "--port", "0", "--once", "--allow-unenrolled")
             .redirectError(ProcessBuilder.Redirect.INHERIT).start()
         try {
             val listening = server.inputStream.bufferedReader().readLine() ?: error("the hub printed nothing")

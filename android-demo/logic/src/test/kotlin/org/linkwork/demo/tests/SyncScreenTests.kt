@@ -142,7 +142,8 @@ object SyncScreenTests {
         vm.dismissMessage()
         vm.sync("garbage").join()
         s = vm.state.value
-        assertEquals("Sync stopped: the other device sent something this one cannot accept.", s.message?.text)
+        // Garbage fails the secure handshake: the device is not trusted, nothing was shared.
+        assertEquals("The other device could not be trusted (not from your organisation, expired or revoked). Nothing was shared.", s.message?.text)
         assertFalse(s.message!!.canRetry)
 
         vm.sync("hub").join()
