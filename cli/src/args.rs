@@ -870,6 +870,11 @@ pub struct LiveArgs {
     /// Stop after this many seconds (a fraction is allowed).
     #[arg(long, value_name = "SECS")]
     pub duration: Option<String>,
+    /// Keep each message this side sends under this many bytes (default 1048576; at least
+    /// 16384). A first sync of a large caseload then takes several rounds, each stored as it
+    /// arrives, so an interrupted sync resumes where it stopped.
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_bytes: Option<String>,
 }
 
 /// `sync serve` options.

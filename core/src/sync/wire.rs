@@ -2,15 +2,21 @@
 //! the sender's hello, digest, manifest, tombstones and document payloads for every document.
 //!
 //! ```text
-//! magic "LWS" version(1)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
+//! magic "LWS" version(2)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
 //! [hello: store_id(16) role(u8) has_person(u8) person(16)?]
-//! digest(32) doc_count(varint)
+//! digest(32) doc_count(varint) pending_docs(varint) pending_bytes(varint)
 //! [manifest: count(varint) { person(16) kind(u8) heads_tag(8) }*]   (flag 8: the manifest is full)
 //! tombstones: count(varint) { person(16) erased_at_ms(i64 LE) }*
 //! docs: count(varint) { person(16) kind(u8) payload(u8: 0 whole document, 1 sync message) len(varint) bytes }*
 //! ```
 //! Every count and length is checked against the bytes that remain, so a hostile or truncated
 //! message is an error, never a panic or an unbounded allocation.
+//!
+//! Version 2 (issue 13) added `pending_docs` / `pending_bytes` (what the sender still has to send
+//! after this message, for progress), bounded tombstones per message, and no longer folds
+//! tombstones into the digest. A version 1 message is refused with an error that says so, and a
+//! version 1 peer refuses ours with "unsupported protocol version 2": neither side stores
+//! anything.
 
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -18,9 +24,12 @@ use crate::model::{DocKind, Role};
 
 const MAGIC: &[u8; 3] = b"LWS";
 /// The protocol version this build speaks.
-pub(crate) const VERSION: u8 = 1;
-/// Largest message accepted (bytes).
-pub(crate) const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const VERSION: u8 = 2;
+/// Largest message accepted (bytes), whatever the sender's batch size: one document larger
+/// than the batch size travels alone, and documents are bounded by the import limit.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 80 * 1024 * 1024;
+/// The most tombstones one message may carry; a sender with more spreads them over rounds.
+pub(crate) const MAX_TOMBSTONES: usize = 1024;
 
 const FLAG_HELLO: u8 = 1;
 const FLAG_DONE: u8 = 2;
@@ -54,6 +63,11 @@ pub(crate) struct Message {
     pub done: bool,
     pub digest: [u8; 32],
     pub doc_count: u64,
+    /// Documents the sender still has to send after this message (for progress).
+    pub pending_docs: u64,
+    /// Bytes of whole documents the sender still has to send after this message (an estimate:
+    /// automerge sync messages are only counted once made).
+    pub pending_bytes: u64,
     pub manifest: Option<Vec<(DocKey, [u8; 8])>>,
     /// The manifest lists every shared document (not only those changed since the last sync).
     pub full_manifest: bool,
@@ -94,6 +108,8 @@ impl Message {
         }
         out.extend_from_slice(&self.digest);
         put_varint(&mut out, self.doc_count);
+        put_varint(&mut out, self.pending_docs);
+        put_varint(&mut out, self.pending_bytes);
         if let Some(m) = &self.manifest {
             put_varint(&mut out, m.len() as u64);
             for ((p, k), tag) in m {
@@ -135,9 +151,16 @@ impl Message {
             return Err(Error::protocol("not a linkwork sync message"));
         }
         let version = r.byte()?;
+        if version < VERSION {
+            return Err(Error::protocol(format!(
+                "the peer speaks sync protocol version {version}, this build version {VERSION}: \
+                 update the peer's app"
+            )));
+        }
         if version != VERSION {
             return Err(Error::protocol(format!(
-                "unsupported protocol version {version}"
+                "unsupported protocol version {version} (this build speaks {VERSION}): \
+                 update this app"
             )));
         }
         let flags = r.byte()?;
@@ -162,6 +185,8 @@ impl Message {
         };
         let digest = r.array32()?;
         let doc_count = r.varint()?;
+        let pending_docs = r.varint()?;
+        let pending_bytes = r.varint()?;
         let manifest = if flags & FLAG_MANIFEST != 0 {
             let n = r.count(16 + 1 + 8)?;
             let mut m = Vec::with_capacity(n);
@@ -176,6 +201,9 @@ impl Message {
             None
         };
         let n = r.count(16 + 8)?;
+        if n > MAX_TOMBSTONES {
+            return Err(Error::protocol("too many tombstones in one message"));
+        }
         let mut tombstones = Vec::with_capacity(n);
         for _ in 0..n {
             let p = r.id()?;
@@ -207,6 +235,8 @@ impl Message {
             done: flags & FLAG_DONE != 0,
             digest,
             doc_count,
+            pending_docs,
+            pending_bytes,
             manifest,
             full_manifest,
             tombstones,
@@ -330,6 +360,8 @@ mod tests {
             done: true,
             digest: [7; 32],
             doc_count: 3,
+            pending_docs: 7,
+            pending_bytes: 70_000,
             manifest: Some(vec![((p, DocKind::Plan), [1; 8])]),
             full_manifest: true,
             tombstones: vec![(Id::new(), 1_700_000_000_000)],
@@ -380,9 +412,24 @@ mod tests {
     }
 
     #[test]
-    fn other_versions_refused() {
+    fn other_versions_refused_with_a_clear_error() {
         let mut bytes = sample().encode();
-        bytes[3] = 2;
+        bytes[3] = 3;
         assert!(Message::decode(&bytes).is_err());
+        bytes[3] = 1;
+        let Err(Error::Sync { reason, retryable }) = Message::decode(&bytes) else {
+            panic!("version 1 accepted");
+        };
+        assert!(!retryable);
+        assert!(reason.contains("version 1"), "{reason}");
+    }
+
+    #[test]
+    fn more_tombstones_than_the_bound_are_refused() {
+        let mut m = Message::default();
+        m.tombstones = (0..MAX_TOMBSTONES).map(|_| (Id::new(), 0)).collect();
+        assert!(Message::decode(&m.encode()).is_ok());
+        m.tombstones.push((Id::new(), 0));
+        assert!(Message::decode(&m.encode()).is_err());
     }
 }

@@ -1,8 +1,12 @@
 //! The reference transport: sync sessions over a TCP stream (`linkwork sync serve|connect`),
 //! and an in-process driver for the demo.
 //!
-//! **Framing.** Each message travels as a 4-byte big-endian length followed by that many bytes.
-//! Frames over 64 MiB are refused in both directions (before anything is allocated for them).
+//! **Framing** ([`frame`]): each message travels as a 4-byte big-endian length followed by that
+//! many bytes; frames over 64 MiB are refused before anything is allocated for them, and each
+//! frame must arrive whole by its deadline. The framing layer works over any `Read`/`Write`, so
+//! an authenticated channel can wrap it later. **Serving** ([`server`]): the reference server
+//! runs each connection on its own thread (up to [`server::MAX_PEERS`] at once), so a stalled
+//! peer blocks nobody, and stops when `--duration` passes.
 //!
 //! **A session.** The connecting side calls `Store::sync_start` and sends the first message;
 //! the listening side calls `Store::sync_accept`. Each side feeds every frame it receives to
@@ -24,17 +28,19 @@
 //! The transport does not authenticate peers (see `docs/sync.md`): it is for demos and tests
 //! on one machine.
 
-use std::io::{self, Read, Write};
+pub mod frame;
+pub mod server;
+
+use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
-use linkwork_core::{Error, Id, PeerInfo, Store, SyncSession, SyncStats};
+use linkwork_core::{Error, Id, PeerInfo, Store, SyncProgress, SyncSession, SyncStats};
 use serde::Serialize;
 
-use crate::error::{CliError, CliResult};
+pub use frame::{write_frame, FrameReader, Incoming};
 
-/// The largest message accepted or sent: 64 MiB.
-pub const MAX_FRAME: usize = 64 * 1024 * 1024;
+use crate::error::{CliError, CliResult};
 
 /// How long a read waits before the session checks its deadline (and, live, polls local edits).
 pub const TICK: Duration = Duration::from_millis(100);
@@ -42,105 +48,15 @@ pub const TICK: Duration = Duration::from_millis(100);
 /// Outside live mode, how long a peer may stay silent mid-session before the session fails.
 const SILENCE_LIMIT: Duration = Duration::from_secs(30);
 
+/// How long one write may block on a peer that does not read (a stalled peer must not hold
+/// this side's thread).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// After this side closes, how long it keeps reading for the peer's end of the stream.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The most messages an in-process session may take (the core bounds sessions too).
 const IN_PROCESS_LIMIT: u32 = 400;
-
-/// Sends one message as a frame (length and bytes in one write).
-///
-/// # Errors
-/// A message over [`MAX_FRAME`]; write errors.
-pub fn write_frame(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(bytes.len())
-        .ok()
-        .filter(|l| *l as usize <= MAX_FRAME)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a message over 64 MiB"))?;
-    let mut frame = Vec::with_capacity(4 + bytes.len());
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(bytes);
-    w.write_all(&frame)?;
-    w.flush()
-}
-
-/// What one read of the stream produced.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Incoming {
-    /// A whole message.
-    Frame(Vec<u8>),
-    /// Nothing complete arrived before the read timed out.
-    Idle,
-    /// The peer closed the stream (between frames).
-    Closed,
-}
-
-/// Reads frames from a stream with a read timeout, keeping a partly received frame across
-/// timeouts.
-#[derive(Debug, Default)]
-pub struct FrameReader {
-    buf: Vec<u8>,
-}
-
-impl FrameReader {
-    /// The next frame, or [`Incoming::Idle`] when the read timed out first, or
-    /// [`Incoming::Closed`] at the end of the stream.
-    ///
-    /// # Errors
-    /// A frame over [`MAX_FRAME`]; the stream ending inside a frame; read errors.
-    pub fn next(&mut self, r: &mut impl Read) -> io::Result<Incoming> {
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            if let Some(frame) = self.take()? {
-                return Ok(Incoming::Frame(frame));
-            }
-            match r.read(&mut chunk) {
-                Ok(0) if self.buf.is_empty() => return Ok(Incoming::Closed),
-                Ok(0) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the connection closed in the middle of a message",
-                    ))
-                }
-                Ok(n) => self
-                    .buf
-                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Ok(Incoming::Idle)
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Removes and returns the first whole frame in the buffer, if there is one.
-    fn take(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let Some(header) = self.buf.get(..4).and_then(|h| <[u8; 4]>::try_from(h).ok()) else {
-            return Ok(None);
-        };
-        let len = u32::from_be_bytes(header) as usize;
-        if len > MAX_FRAME {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the peer sent a message over 64 MiB",
-            ));
-        }
-        match self.buf.get(4..4 + len) {
-            Some(body) => {
-                let frame = body.to_vec();
-                self.buf.drain(..4 + len);
-                Ok(Some(frame))
-            }
-            None => Ok(None),
-        }
-    }
-}
 
 /// Which end of the connection this side is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,6 +74,8 @@ pub struct Mode {
     pub live: bool,
     /// Stop at this instant (live), or fail if not complete by then (otherwise).
     pub deadline: Option<Instant>,
+    /// The batch size this side keeps its messages under (the core's default when `None`).
+    pub max_message_bytes: Option<usize>,
 }
 
 /// Why a session ended.
@@ -199,6 +117,8 @@ pub struct Report {
 pub enum Event {
     /// A received message changed these people's documents.
     Merged(Vec<Id>),
+    /// A message was received: how far the session has got.
+    Progress(SyncProgress),
 }
 
 /// A connection-level error while doing `action`.
@@ -235,6 +155,7 @@ pub fn run(
     stream
         .set_nodelay(true)
         .and_then(|()| stream.set_read_timeout(Some(TICK)))
+        .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)))
         .map_err(net("configure the connection"))?;
     let mut conn = &stream;
     let mut reader = FrameReader::default();
@@ -246,6 +167,9 @@ pub fn run(
         }
         Side::Serve => store.sync_accept(),
     };
+    if let Some(bytes) = mode.max_message_bytes {
+        session.set_max_message_bytes(bytes);
+    }
     let mut last_heard = Instant::now();
     let mut half_closed = false;
     let ended = loop {
@@ -268,6 +192,9 @@ pub fn run(
                 let step = store.sync_receive(&mut session, &bytes)?;
                 if mode.live && !step.changed_people.is_empty() {
                     on_event(Event::Merged(step.changed_people.clone()))?;
+                }
+                if !mode.live {
+                    on_event(Event::Progress(session.progress()))?;
                 }
                 match step.reply {
                     Some(reply) if !half_closed => {
@@ -421,104 +348,9 @@ pub fn sync_in_process(a: &Store, b: &Store) -> CliResult<InProcess> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
     use std::net::TcpListener;
 
     use linkwork_core::model::{NewGoal, NewPerson, NewProgress, NewStore, Role};
-
-    /// A reader that hands out its bytes in small pieces, timing out between them.
-    struct Trickle {
-        pieces: Vec<Vec<u8>>,
-        timed_out: bool,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if !self.timed_out {
-                self.timed_out = true;
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            self.timed_out = false;
-            if self.pieces.is_empty() {
-                return Ok(0);
-            }
-            let piece = self.pieces.remove(0);
-            buf[..piece.len()].copy_from_slice(&piece);
-            Ok(piece.len())
-        }
-    }
-
-    fn framed(messages: &[&[u8]]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for m in messages {
-            write_frame(&mut out, m).unwrap();
-        }
-        out
-    }
-
-    #[test]
-    fn frames_round_trip_with_big_endian_lengths() {
-        let bytes = framed(&[b"hello", b"", b"x"]);
-        assert_eq!(&bytes[..4], &[0, 0, 0, 5]);
-        let mut r = Cursor::new(bytes);
-        let mut reader = FrameReader::default();
-        assert_eq!(
-            reader.next(&mut r).unwrap(),
-            Incoming::Frame(b"hello".to_vec())
-        );
-        assert_eq!(reader.next(&mut r).unwrap(), Incoming::Frame(Vec::new()));
-        assert_eq!(reader.next(&mut r).unwrap(), Incoming::Frame(b"x".to_vec()));
-        assert_eq!(reader.next(&mut r).unwrap(), Incoming::Closed);
-    }
-
-    #[test]
-    fn partial_frames_survive_read_timeouts() {
-        let bytes = framed(&[b"abcdef", b"gh"]);
-        let pieces: Vec<Vec<u8>> = bytes.chunks(3).map(<[u8]>::to_vec).collect();
-        let mut r = Trickle {
-            pieces,
-            timed_out: false,
-        };
-        let mut reader = FrameReader::default();
-        let mut frames = Vec::new();
-        let mut idles = 0;
-        loop {
-            match reader.next(&mut r).unwrap() {
-                Incoming::Frame(f) => frames.push(f),
-                Incoming::Idle => idles += 1,
-                Incoming::Closed => break,
-            }
-        }
-        assert_eq!(frames, vec![b"abcdef".to_vec(), b"gh".to_vec()]);
-        assert!(idles > 2);
-    }
-
-    #[test]
-    fn oversized_and_cut_off_frames_are_refused() {
-        let mut header = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
-        header.extend_from_slice(b"abc");
-        let err = FrameReader::default()
-            .next(&mut Cursor::new(header))
-            .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-
-        let exactly_max = (MAX_FRAME as u32).to_be_bytes().to_vec();
-        let err = FrameReader::default()
-            .next(&mut Cursor::new(exactly_max))
-            .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
-
-        let mut cut = framed(&[b"abcdef"]);
-        cut.truncate(7);
-        let err = FrameReader::default()
-            .next(&mut Cursor::new(cut))
-            .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-
-        let too_big = vec![0u8; MAX_FRAME + 1];
-        let err = write_frame(&mut Vec::new(), &too_big).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-    }
 
     fn store(dir: &std::path::Path, name: &str) -> Store {
         Store::create(
@@ -540,6 +372,7 @@ mod tests {
         let mode = Mode {
             live: false,
             deadline: Some(Instant::now() + Duration::from_secs(20)),
+            max_message_bytes: None,
         };
         std::thread::scope(|scope| {
             let server = scope.spawn(|| {
