@@ -19,6 +19,7 @@ use crate::model::{CaseRecord, DocKind, Plan, Role};
 use crate::storage::{documents, projections, sync_state};
 use crate::sync::digest;
 use crate::sync::expansion;
+use crate::sync::patient_edits;
 use crate::sync::policy;
 use crate::sync::session::{ManifestSent, MAX_HELD_BYTES, MAX_MESSAGES};
 use crate::sync::tombstones;
@@ -262,6 +263,14 @@ impl Store {
                     _ => None,
                 };
                 let content = match payload {
+                    Payload::Whole(_) if peer.role == Role::Patient => {
+                        // A patient's store only ever sends its changes (the link worker holds
+                        // the plan it was given); whole documents would bypass
+                        // `patient_edits`.
+                        return Err(Error::NotPermitted {
+                            action: "send a whole document from a patient store",
+                        });
+                    }
                     Payload::Whole(bytes) => {
                         let (doc, p, k, content) = decode_document(bytes)?;
                         if (p, k) != *key {
@@ -603,6 +612,9 @@ fn apply_sync(
         .receive_sync_message(state, message)
         .map_err(|_| Error::protocol("the automerge sync message could not be applied"))?;
     let new = candidate.save_after(&heads);
+    if peer.role == Role::Patient && !new.is_empty() {
+        patient_edits::check(&candidate, &heads, new.len())?;
+    }
     let content = if new.is_empty() {
         None
     } else {

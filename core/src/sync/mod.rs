@@ -13,6 +13,7 @@
 pub(crate) mod batch;
 pub(crate) mod digest;
 pub(crate) mod expansion;
+pub(crate) mod patient_edits;
 pub(crate) mod policy;
 pub mod session;
 pub(crate) mod tombstones;

@@ -8,13 +8,17 @@
 //! [manifest: count(varint) { person(16) kind(u8) heads_tag(8) }*]   (flag 8: the manifest is full)
 //! tombstones: count(varint) { person(16) erased_at_ms(i64 LE) }*
 //! docs: count(varint) { person(16) kind(u8) payload(u8: 0 whole document, 1 sync message) len(varint) bytes }*
+//! crc32(4, LE: CRC-32 of every byte before it)
 //! ```
 //! Every count and length is checked against the bytes that remain, so a hostile or truncated
 //! message is an error, never a panic or an unbounded allocation.
 //!
 //! Version 2 (issue 13) added `pending_docs` / `pending_bytes` (what the sender still has to send
-//! after this message, for progress), bounded tombstones per message, and no longer folds
-//! tombstones into the digest. A version 1 message is refused with an error that says so, and a
+//! after this message, for progress), bounded tombstones per message, a CRC-32 trailer, and no
+//! longer folds tombstones into the digest. The CRC tells damage in transit (a cut-off or
+//! corrupted message: [`Error::Sync`] with `retryable`, a new session may succeed) from a
+//! well-formed message that breaks the protocol (not retryable). It is not a security measure:
+//! a hostile peer computes it like anyone else. A version 1 message is refused with an error that says so, and a
 //! version 1 peer refuses ours with "unsupported protocol version 2": neither side stores
 //! anything.
 
@@ -135,6 +139,8 @@ impl Message {
             put_varint(&mut out, bytes.len() as u64);
             out.extend_from_slice(bytes);
         }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
         out
     }
 
@@ -163,6 +169,16 @@ impl Message {
                  update this app"
             )));
         }
+        let Some((body, crc)) = bytes.split_last_chunk::<4>() else {
+            return Err(damaged());
+        };
+        if body.len() < 5 || crc32fast::hash(body) != u32::from_le_bytes(*crc) {
+            return Err(damaged());
+        }
+        let mut r = Cursor {
+            bytes: body,
+            pos: r.pos,
+        };
         let flags = r.byte()?;
         if flags & !(FLAG_HELLO | FLAG_DONE | FLAG_MANIFEST | FLAG_FULL_MANIFEST) != 0 {
             return Err(Error::protocol("unknown flags"));
@@ -226,7 +242,7 @@ impl Message {
             };
             docs.push((key, payload));
         }
-        if r.pos != bytes.len() {
+        if r.pos != body.len() {
             return Err(Error::protocol("trailing bytes"));
         }
         let full_manifest = manifest.is_some() && flags & FLAG_FULL_MANIFEST != 0;
@@ -242,6 +258,14 @@ impl Message {
             tombstones,
             docs,
         })
+    }
+}
+
+/// A message whose checksum does not match: cut off or corrupted on the way.
+fn damaged() -> Error {
+    Error::Sync {
+        reason: "the message was cut off or damaged in transit".into(),
+        retryable: true,
     }
 }
 
@@ -388,20 +412,60 @@ mod tests {
         }
     }
 
+    /// Recomputes the CRC trailer after a test edits a message's body.
+    fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+        bytes.truncate(bytes.len() - 4);
+        let crc = crc32fast::hash(&bytes);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        bytes
+    }
+
     #[test]
     fn trailing_bytes_and_bad_magic_refused() {
         let mut bytes = sample().encode();
-        bytes.push(0);
-        assert!(Message::decode(&bytes).is_err());
+        bytes.insert(bytes.len() - 4, 0);
+        assert!(Message::decode(&reseal(bytes)).is_err());
         assert!(Message::decode(b"XYZ\x01\x00").is_err());
+    }
+
+    /// Damage in transit is retryable; a well-formed message that breaks the format is not.
+    #[test]
+    fn damage_is_retryable_and_malformed_content_is_not() {
+        let bytes = sample().encode();
+        for i in 4..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            assert!(
+                matches!(
+                    Message::decode(&damaged),
+                    Err(Error::Sync {
+                        retryable: true,
+                        ..
+                    })
+                ),
+                "byte {i}"
+            );
+        }
+        let mut bad_role = bytes.clone();
+        bad_role[5 + 16] = 9; // the hello's role
+        assert!(matches!(
+            Message::decode(&reseal(bad_role)),
+            Err(Error::Sync {
+                retryable: false,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn huge_counts_do_not_allocate() {
         let mut bytes = Message::default().encode();
+        bytes.truncate(bytes.len() - 4);
         // Replace the final "0 docs" count with a huge varint.
         bytes.pop();
         bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+        bytes.extend_from_slice(&[0; 4]);
+        let bytes = reseal(bytes);
         assert!(matches!(
             Message::decode(&bytes),
             Err(Error::Sync {
@@ -415,6 +479,7 @@ mod tests {
     fn other_versions_refused_with_a_clear_error() {
         let mut bytes = sample().encode();
         bytes[3] = 3;
+        let mut bytes = reseal(bytes);
         assert!(Message::decode(&bytes).is_err());
         bytes[3] = 1;
         let Err(Error::Sync { reason, retryable }) = Message::decode(&bytes) else {

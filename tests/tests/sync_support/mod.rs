@@ -692,11 +692,15 @@ impl Wire {
             put_varint(&mut out, d.bytes.len() as u64);
             out.extend_from_slice(&d.bytes);
         }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
         out
     }
 
     /// Decodes a well-formed message (panics otherwise: test input only).
     pub fn decode(bytes: &[u8]) -> Wire {
+        let (bytes, crc) = bytes.split_last_chunk::<4>().expect("a CRC trailer");
+        assert_eq!(crc32fast::hash(bytes), u32::from_le_bytes(*crc), "CRC");
         let mut r = Reader { bytes, pos: 0 };
         assert_eq!(r.take(4), b"LWS\x02", "magic and version");
         let flags = r.byte();
