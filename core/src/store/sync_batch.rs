@@ -9,11 +9,20 @@ use super::cache::DocCache;
 use super::sync_ops::{Prepared, Scope};
 use super::Store;
 use crate::error::Result;
+use crate::ids::Id;
+use crate::model::DocKind;
 use crate::storage::documents;
 use crate::sync::batch::Budget;
 use crate::sync::digest;
 use crate::sync::wire::{DocKey, Hello, Message, Payload};
 use crate::sync::SyncSession;
+
+fn other_kind(kind: DocKind) -> DocKind {
+    match kind {
+        DocKind::Plan => DocKind::Case,
+        DocKind::Case => DocKind::Plan,
+    }
+}
 
 /// What filling a message did.
 pub(super) struct Filled {
@@ -53,6 +62,9 @@ impl Store {
     ) -> Result<Filled> {
         let mut budget = Budget::new(s.max_message_bytes, out.encode().len());
         let mut sizes: Option<HashMap<DocKey, u64>> = None;
+        // A person whose first document went whole into this message: their other one goes
+        // too (its room was reserved), so a receiver never holds half a person.
+        let mut reserved: Option<Id> = None;
         for (key, heads) in &scope.docs {
             let tag = digest::tag(heads);
             let peer_tag = peer_tags.get(key);
@@ -70,16 +82,24 @@ impl Store {
                 continue; // sent whole this session, unchanged since
             }
             let whole = !s.peer_has.contains(key);
-            let whole_size = if whole {
+            let (whole_size, group_size) = if whole {
                 let sizes = match &mut sizes {
                     Some(sizes) => sizes,
                     None => sizes.insert(documents::saved_sizes(conn)?),
                 };
-                sizes.get(key).copied().unwrap_or(0)
+                let own = sizes.get(key).copied().unwrap_or(0);
+                let other = (key.0, other_kind(key.1));
+                let with_other = if s.peer_has.contains(&other) {
+                    own
+                } else {
+                    own + sizes.get(&other).copied().unwrap_or(0)
+                };
+                (own, with_other)
             } else {
-                0
+                (0, 0)
             };
-            if !budget.fits(usize::try_from(whole_size).unwrap_or(usize::MAX)) {
+            let forced = reserved == Some(key.0);
+            if !forced && !budget.fits(usize::try_from(group_size).unwrap_or(usize::MAX)) {
                 if whole || prepared.get(key).is_some_and(|a| a.payload.is_some()) {
                     budget.defer(whole_size);
                 } else if s.generated.get(key) != Some(&tag) {
@@ -112,7 +132,7 @@ impl Store {
             let len = match &payload {
                 Payload::Whole(b) | Payload::Sync(b) => b.len(),
             };
-            if !budget.fits(len) {
+            if !forced && !budget.fits(len) {
                 match undo {
                     Undo::Prepared(answer) => {
                         prepared.insert(*key, answer);
@@ -136,6 +156,7 @@ impl Store {
             }
             if matches!(payload, Payload::Whole(_)) {
                 s.sent_whole.insert(*key, tag);
+                reserved = Some(key.0);
             }
             budget.take(len);
             out.docs.push((*key, payload));

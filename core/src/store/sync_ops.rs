@@ -121,8 +121,13 @@ impl Store {
                 return Err(Error::protocol("the peer changed identity"))
             }
             (Some(p), _) => p.clone(),
+            // Out of order (a message lost, duplicated or reordered on the way): a new
+            // session may succeed.
             (None, None) => {
-                return Err(Error::protocol("the first message must introduce the peer"))
+                return Err(Error::Sync {
+                    reason: "the first message must introduce the peer".into(),
+                    retryable: true,
+                })
             }
         };
         policy::check_tombstones(&peer, msg.tombstones.len())?;
@@ -447,6 +452,9 @@ impl Store {
                     &mut prepared,
                 )?;
                 sending |= batch.sent_any || batch.pending.0 > 0;
+                // The peer announced more documents: acknowledge (so it sends the next batch)
+                // rather than declare the session complete in between.
+                sending |= msg.pending_docs > 0;
                 let peer_done = msg.docs.is_empty() && msg.pending_docs == 0;
                 if !sending && peer_done && s.manifest_sent < ManifestSent::Full {
                     out.manifest = Some(

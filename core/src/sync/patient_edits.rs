@@ -69,6 +69,10 @@ fn allowed(patch: &Patch) -> bool {
         PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
             map_key_allowed(&path, key)
         }
+        // A value that lost to a concurrent one (both devices ticked the same step).
+        PatchAction::Conflict {
+            prop: Prop::Map(key),
+        } => map_key_allowed(&path, key),
         PatchAction::Insert { .. } | PatchAction::PutSeq { .. } | PatchAction::DeleteSeq { .. } => {
             measure_list(&path)
         }
@@ -175,6 +179,25 @@ mod tests {
             let s = obj(d, &[STEPS, "s1"]);
             d.put(&s, "text", "x").unwrap();
         });
+    }
+
+    /// Both devices tick the same step: whichever value wins (it depends on the actors), the
+    /// patient's tick is allowed.
+    #[test]
+    fn a_concurrent_tick_passes_whether_it_wins_or_loses() {
+        for (lw_actor, phone_actor) in [([1u8; 16], [2u8; 16]), ([2u8; 16], [1u8; 16])] {
+            let mut lw = plan().with_actor(automerge::ActorId::from(lw_actor));
+            let mut phone = lw.fork().with_actor(automerge::ActorId::from(phone_actor));
+            let s = obj(&lw, &[STEPS, "s1"]);
+            lw.put(&s, "done_at", 1).unwrap();
+            lw.commit();
+            phone.put(&s, "done_at", 2).unwrap();
+            phone.commit();
+            let before = lw.get_heads();
+            lw.merge(&mut phone).unwrap();
+            let bytes = lw.save_after(&before).len();
+            check(lw.document(), &before, bytes).unwrap();
+        }
     }
 
     #[test]

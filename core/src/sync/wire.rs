@@ -152,16 +152,30 @@ impl Message {
         if bytes.len() > MAX_MESSAGE_BYTES {
             return Err(Error::protocol("message is larger than the limit"));
         }
-        let mut r = Cursor { bytes, pos: 0 };
+        // The checksum first: a message damaged anywhere (its magic and version included) is
+        // damage in transit, retryable. Version 1 had no checksum, so its messages fail it and
+        // are recognised by their prefix.
+        let crc_ok = bytes
+            .split_last_chunk::<4>()
+            .is_some_and(|(body, crc)| crc32fast::hash(body) == u32::from_le_bytes(*crc));
+        let prefix_version = bytes.get(..3).filter(|m| *m == MAGIC).and(bytes.get(3));
+        if !crc_ok {
+            return Err(match prefix_version {
+                Some(1) => old_version(1),
+                _ => damaged(),
+            });
+        }
+        let body = bytes.get(..bytes.len() - 4).unwrap_or_default();
+        let mut r = Cursor {
+            bytes: body,
+            pos: 0,
+        };
         if r.take(3)? != MAGIC {
             return Err(Error::protocol("not a linkwork sync message"));
         }
         let version = r.byte()?;
         if version < VERSION {
-            return Err(Error::protocol(format!(
-                "the peer speaks sync protocol version {version}, this build version {VERSION}: \
-                 update the peer's app"
-            )));
+            return Err(old_version(version));
         }
         if version != VERSION {
             return Err(Error::protocol(format!(
@@ -169,16 +183,6 @@ impl Message {
                  update this app"
             )));
         }
-        let Some((body, crc)) = bytes.split_last_chunk::<4>() else {
-            return Err(damaged());
-        };
-        if body.len() < 5 || crc32fast::hash(body) != u32::from_le_bytes(*crc) {
-            return Err(damaged());
-        }
-        let mut r = Cursor {
-            bytes: body,
-            pos: r.pos,
-        };
         let flags = r.byte()?;
         if flags & !(FLAG_HELLO | FLAG_DONE | FLAG_MANIFEST | FLAG_FULL_MANIFEST) != 0 {
             return Err(Error::protocol("unknown flags"));
@@ -259,6 +263,14 @@ impl Message {
             docs,
         })
     }
+}
+
+/// A message of an older protocol version.
+fn old_version(version: u8) -> Error {
+    Error::protocol(format!(
+        "the peer speaks sync protocol version {version}, this build version {VERSION}: \
+         update the peer's app"
+    ))
 }
 
 /// A message whose checksum does not match: cut off or corrupted on the way.
@@ -432,7 +444,7 @@ mod tests {
     #[test]
     fn damage_is_retryable_and_malformed_content_is_not() {
         let bytes = sample().encode();
-        for i in 4..bytes.len() {
+        for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0x10;
             assert!(
@@ -479,10 +491,16 @@ mod tests {
     fn other_versions_refused_with_a_clear_error() {
         let mut bytes = sample().encode();
         bytes[3] = 3;
-        let mut bytes = reseal(bytes);
-        assert!(Message::decode(&bytes).is_err());
-        bytes[3] = 1;
+        let bytes = reseal(bytes);
         let Err(Error::Sync { reason, retryable }) = Message::decode(&bytes) else {
+            panic!("version 3 accepted");
+        };
+        assert!(!retryable && reason.contains("update this app"), "{reason}");
+        // A version 1 message (no checksum): the old envelope with version byte 1.
+        let mut v1 = sample().encode();
+        v1.truncate(v1.len() - 4);
+        v1[3] = 1;
+        let Err(Error::Sync { reason, retryable }) = Message::decode(&v1) else {
             panic!("version 1 accepted");
         };
         assert!(!retryable);
