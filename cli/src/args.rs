@@ -897,6 +897,11 @@ pub struct SyncConnectArgs {
     /// Where the peer listens: HOST:PORT (e.g. 127.0.0.1:7070).
     #[arg(value_name = "HOST:PORT")]
     pub address: String,
+    /// Show progress (documents and bytes done of the total) as the session runs: a bar on
+    /// stderr (shown anyway when stderr is a terminal), or with --json a
+    /// `{"event":"progress",...}` line per message received.
+    #[arg(long)]
+    pub progress: bool,
     /// Live mode and duration.
     #[command(flatten)]
     pub live: LiveArgs,

@@ -5,7 +5,7 @@
 //! `{"event":"merged",...}` and `{"event":"report",...}`.
 
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
+use std::io::{self, IsTerminal as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
@@ -107,10 +107,12 @@ fn connect(ctx: &Ctx, a: SyncConnectArgs) -> CliResult {
         match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
             Ok(stream) => {
                 let out = ctx.out;
+                let progress =
+                    a.progress || (!out.is_json() && !mode.live && io::stderr().is_terminal());
                 let report = transport::run(&store, stream, Side::Connect, mode, &mut |e| {
-                    print_event(out, e, true)
+                    print_event(out, e, progress)
                 });
-                if !out.is_json() && !mode.live {
+                if progress && !out.is_json() {
                     // End the progress line.
                     let _ = writeln!(io::stderr());
                 }
