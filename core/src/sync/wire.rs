@@ -152,9 +152,20 @@ impl Message {
         if bytes.len() > MAX_MESSAGE_BYTES {
             return Err(Error::protocol("message is larger than the limit"));
         }
-        // The checksum first: a message damaged anywhere (its magic and version included) is
-        // damage in transit, retryable. Version 1 had no checksum, so its messages fail it and
-        // are recognised by their prefix.
+        // Bytes that do not even start like an envelope (two or more of the three magic bytes
+        // wrong) come from something that does not speak this protocol: retrying will not help.
+        let magic_misses = bytes
+            .iter()
+            .zip(MAGIC)
+            .filter(|(b, m)| b != m)
+            .count()
+            + MAGIC.len().saturating_sub(bytes.len());
+        if magic_misses >= 2 {
+            return Err(Error::protocol("not a linkwork sync message"));
+        }
+        // Then the checksum: a message damaged anywhere else (a byte of its magic or its
+        // version included) is damage in transit, retryable. Version 1 had no checksum, so its
+        // messages fail it and are recognised by their prefix.
         let crc_ok = bytes
             .split_last_chunk::<4>()
             .is_some_and(|(body, crc)| crc32fast::hash(body) == u32::from_le_bytes(*crc));
@@ -438,6 +449,32 @@ mod tests {
         bytes.insert(bytes.len() - 4, 0);
         assert!(Message::decode(&reseal(bytes)).is_err());
         assert!(Message::decode(b"XYZ\x01\x00").is_err());
+    }
+
+    /// Bytes that are not an envelope at all are not worth retrying; a damaged envelope is.
+    #[test]
+    fn foreign_bytes_are_not_retryable() {
+        for foreign in [&b""[..], b"\x01\x02\x03", b"hello", b"GET / HTTP/1.1"] {
+            assert!(
+                matches!(
+                    Message::decode(foreign),
+                    Err(Error::Sync {
+                        retryable: false,
+                        ..
+                    })
+                ),
+                "{foreign:?}"
+            );
+        }
+        let mut one_off = sample().encode();
+        one_off[0] = b'X';
+        assert!(matches!(
+            Message::decode(&one_off),
+            Err(Error::Sync {
+                retryable: true,
+                ..
+            })
+        ));
     }
 
     /// Damage in transit is retryable; a well-formed message that breaks the format is not.

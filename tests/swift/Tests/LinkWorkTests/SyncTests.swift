@@ -275,7 +275,7 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertTrue(try phone.caseload(query: CaseloadQuery()).isEmpty)
     }
 
-    func testBrokenBytesAreARetryableSyncErrorAndFinishTheSession() throws {
+    func testCutOffBytesAreRetryableForeignBytesAreNotAndBothFinishTheSession() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPerson(person: newPerson())
@@ -285,8 +285,10 @@ final class SyncTests: LinkWorkTestCase {
                               first.dropFirst()]
         for bad in broken {
             let session = b.syncAccept()
-            // The checksum cannot tell a cut-off message from garbage: both may succeed anew.
-            let error = assertSyncError(try session.receive(message: bad), retryable: true)
+            // A cut-off message (its checksum fails) may succeed in a new session; bytes that
+            // do not start like a linkwork message will not.
+            let cutOff = bad.count > 3 && bad.prefix(3) == first.prefix(3)
+            let error = assertSyncError(try session.receive(message: bad), retryable: cutOff)
             // Abandoned: even the intact message is refused now, with the same error.
             assertThrows(try session.receive(message: first), error)
         }
@@ -313,13 +315,12 @@ final class SyncTests: LinkWorkTestCase {
         for i in 1...30 {
             people.insert(try a.addPerson(person: newPerson(given: "P\(i)", nhs: nil)))
         }
-        func session(damageAt: Int?) throws -> [SyncProgress] {
+        func session(damageAt: Int?, seen: inout [SyncProgress]) throws {
             let start = try b.syncStart()
             let sb = start.session
             let sa = a.syncAccept()
             sb.setMaxMessageBytes(bytes: 16_384)
             sa.setMaxMessageBytes(bytes: 16_384)
-            var seen: [SyncProgress] = []
             var message: Data? = start.message
             var toA = true
             var n = 0
@@ -339,13 +340,15 @@ final class SyncTests: LinkWorkTestCase {
                 toA.toggle()
             }
             XCTAssertTrue(sa.isComplete() && sb.isComplete())
-            return seen
         }
-        assertSyncError(try session(damageAt: 6), retryable: true)
+        var firstRun: [SyncProgress] = []
+        assertSyncError(try session(damageAt: 6, seen: &firstRun), retryable: true)
+        // While the first batch arrived, the total announced was ahead of what was done.
+        XCTAssertTrue(firstRun.contains { $0.docsTotal > $0.docsDone && $0.bytesTotal > $0.bytesDone }, "\(firstRun)")
         let kept = try b.caseload(query: CaseloadQuery()).count
         XCTAssertTrue((1..<30).contains(kept), "the batch before the damaged one was stored: \(kept)")
-        let seen = try session(damageAt: nil)
-        XCTAssertTrue(seen.contains { $0.docsTotal > $0.docsDone }, "\(seen)")
+        var seen: [SyncProgress] = []
+        try session(damageAt: nil, seen: &seen)
         let last = try XCTUnwrap(seen.last)
         XCTAssertEqual(last.docsTotal, last.docsDone)
         XCTAssertEqual(last.bytesTotal, last.bytesDone)
