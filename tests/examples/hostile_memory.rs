@@ -75,7 +75,10 @@ fn run(mode: &str, path: &Path) {
                 }],
                 ..Wire::default()
             };
-            format!("{:?}", store.sync_receive(&mut s, &msg.encode()).map(|_| ()))
+            format!(
+                "{:?}",
+                store.sync_receive(&mut s, &msg.encode()).map(|_| ())
+            )
         }
         "automerge-load" => format!("{:?}", automerge::Automerge::load(&bytes).map(|_| ())),
         other => panic!("unknown mode {other}"),
@@ -101,7 +104,10 @@ fn main() {
             let me = std::env::current_exe().unwrap();
             for mode in ["baseline", "import", "sync", "automerge-load"] {
                 let status = Command::new(&me).arg(mode).arg(&bomb).status().unwrap();
-                assert!(status.success() || mode == "automerge-load", "{mode}: {status}");
+                assert!(
+                    status.success() || mode == "automerge-load",
+                    "{mode}: {status}"
+                );
             }
         }
         Some(mode) => run(mode, Path::new(args.get(2).expect("a bomb file"))),

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 //! Issue 13: sync that survives bad networks, hostile bytes and lost power. Each module is one
 //! defect of the review (its tests fail on the code before the fix), plus the fault-injecting
 //! transport's property test. Lost power is in `sync_convergence.rs`

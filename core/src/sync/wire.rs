@@ -154,11 +154,7 @@ impl Message {
         }
         // Bytes that do not even start like an envelope (two or more of the three magic bytes
         // wrong) come from something that does not speak this protocol: retrying will not help.
-        let magic_misses = bytes
-            .iter()
-            .zip(MAGIC)
-            .filter(|(b, m)| b != m)
-            .count()
+        let magic_misses = bytes.iter().zip(MAGIC).filter(|(b, m)| b != m).count()
             + MAGIC.len().saturating_sub(bytes.len());
         if magic_misses >= 2 {
             return Err(Error::protocol("not a linkwork sync message"));
@@ -546,8 +542,10 @@ mod tests {
 
     #[test]
     fn more_tombstones_than_the_bound_are_refused() {
-        let mut m = Message::default();
-        m.tombstones = (0..MAX_TOMBSTONES).map(|_| (Id::new(), 0)).collect();
+        let mut m = Message {
+            tombstones: (0..MAX_TOMBSTONES).map(|_| (Id::new(), 0)).collect(),
+            ..Message::default()
+        };
         assert!(Message::decode(&m.encode()).is_ok());
         m.tombstones.push((Id::new(), 0));
         assert!(Message::decode(&m.encode()).is_err());
