@@ -12,6 +12,7 @@
 # `--sanitizer none` on stable, or any sanitizer on nightly).
 #
 # Env: LINKWORK_FUZZ_SECONDS   seconds per target (default 12)
+#      LINKWORK_FUZZ_RSS_MB / LINKWORK_FUZZ_MALLOC_MB  memory limits (default 384 / 96 MB)
 #      LINKWORK_FUZZ_TARGET_DIR  build dir (default: beside CARGO_TARGET_DIR when that is set,
 #                                as in CI, else fuzz/target)
 # New inputs libFuzzer finds go to a scratch directory, never into fuzz/corpus; a crashing input
@@ -32,6 +33,14 @@ fi
 
 all_targets=(sync_envelope sync_session import_document text_inputs)
 targets=("${@:-${all_targets[@]}}")
+
+# Memory limits (issue 13). libFuzzer's default (2 GB) let a 256 KiB input inflate to 260 MB
+# unnoticed; these are close to what a phone tolerates. Inputs are bounded before automerge
+# inflates them (core/src/sync/expansion.rs: 16 MiB per document), and the store, SQLite and
+# libFuzzer's own corpus stay under 100 MB; anything that allocates more in one piece, or in all,
+# is a bug and is reported as a crash (the input kept under fuzz/artifacts/).
+rss_mb=${LINKWORK_FUZZ_RSS_MB:-384}
+malloc_mb=${LINKWORK_FUZZ_MALLOC_MB:-96}
 
 # Longest input per target: envelopes and documents of a few people fit; more only slows it.
 max_len() {
@@ -83,7 +92,8 @@ for t in "${targets[@]}"; do
   echo "--- $t: ${seconds}s from $(find "$seeds" -type f | wc -l) seeds"
   # The first corpus dir receives new inputs (scratch); the committed seeds are only read.
   if "$target_dir/$host/release/$t" \
-      -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$(max_len "$t")" -timeout=20 \
+      -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -malloc_limit_mb="$malloc_mb" \
+      -max_len="$(max_len "$t")" -timeout=20 \
       -print_final_stats=1 -artifact_prefix="$root/fuzz/artifacts/$t/" \
       "$scratch/$t" "$seeds" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

@@ -1046,6 +1046,11 @@ pub struct LiveArgs {
     /// a certificate of its organisation.
     #[arg(long)]
     pub allow_unenrolled: bool,
+    /// Keep each message this side sends under this many bytes (default 1048576; at least
+    /// 16384). A first sync of a large caseload then takes several rounds, each stored as it
+    /// arrives, so an interrupted sync resumes where it stopped.
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_bytes: Option<String>,
 }
 
 /// `sync serve` options.
@@ -1068,6 +1073,11 @@ pub struct SyncConnectArgs {
     /// Where the peer listens: HOST:PORT (e.g. 127.0.0.1:7070).
     #[arg(value_name = "HOST:PORT")]
     pub address: String,
+    /// Show progress (documents and bytes done of the total) as the session runs: a bar on
+    /// stderr (shown anyway when stderr is a terminal), or with --json a
+    /// `{"event":"progress",...}` line per message received.
+    #[arg(long)]
+    pub progress: bool,
     /// Live mode and duration.
     #[command(flatten)]
     pub live: LiveArgs,

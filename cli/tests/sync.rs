@@ -608,3 +608,121 @@ fn without_episodes(value: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
+
+/// Issue 13, defect 2: a peer trickling one byte every 50 ms no longer holds the server. It
+/// serves several peers at once, so an honest peer syncs while the trickler is connected, and
+/// `--duration` ends the server although the trickler never stops.
+#[test]
+fn a_trickling_peer_blocks_nobody_and_duration_is_honoured() {
+    let sam = store("sam", &[]);
+    let kim = store("kim", &[]);
+    let (ada, _, _) = person_with_plan(&sam, "Ada");
+    let server = Server::start(&sam, &["--duration", "6"]);
+    let address = server.address();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trickler = {
+        let stop = stop.clone();
+        let address = address.clone();
+        std::thread::spawn(move || {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            // A frame announcing 1,000 bytes, sent one byte at a time for as long as allowed.
+            let mut frame = 1000u32.to_be_bytes().to_vec();
+            frame.extend(std::iter::repeat_n(7u8, 1000));
+            let mut sent = 0;
+            for b in frame {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) || stream.write_all(&[b]).is_err()
+                {
+                    break;
+                }
+                sent += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            sent
+        })
+    };
+    // Give the trickler a head start, then an honest peer syncs through the same server.
+    std::thread::sleep(Duration::from_millis(300));
+    let report = kim.json(&["sync", "connect", "--allow-unenrolled", &address]);
+    assert_eq!(report["ended"], "completed", "{report}");
+    assert!(
+        !trickler.is_finished(),
+        "the trickler was still connected meanwhile"
+    );
+    assert_eq!(record(&kim, &ada), record(&sam, &ada));
+    // The server ends by itself (its --duration), whatever the trickler does.
+    let started = Instant::now();
+    let (code, rest, err) = server.finish();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sent = trickler.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the server did not honour --duration"
+    );
+    assert!(
+        sent < 1004,
+        "the trickler was cut off before it finished its frame"
+    );
+    // One report for the honest peer; the trickler's session failed (an error line).
+    let reports: Vec<Value> = json_lines(&rest)
+        .into_iter()
+        .filter(|l| l["event"] == "report")
+        .collect();
+    assert_eq!(reports.len(), 1, "{rest}");
+    assert!(err.contains("error: "), "{err}");
+}
+
+/// Issue 13, defect 5: `sync connect --progress` reports documents and bytes done of the total,
+/// and a first sync in small batches takes several messages, each within the bound.
+#[test]
+fn connect_shows_progress_of_a_batched_first_sync() {
+    let sam = store("sam", &[]);
+    let kim = store("kim", &[]);
+    for i in 0..12 {
+        person_with_plan(&sam, &format!("P{i}"));
+    }
+    let server = Server::start(&sam, &["--once", "--max-message-bytes", "16384"]);
+    let out = kim.ok(&[
+        "--json",
+        "sync",
+        "connect",
+        "--allow-unenrolled",
+        &server.address(),
+        "--progress",
+    ]);
+    let (code, _, err) = server.finish();
+    assert_eq!(code, Some(0), "{err}");
+    let lines = json_lines(&out);
+    let progress: Vec<&Value> = lines.iter().filter(|l| l["event"] == "progress").collect();
+    assert!(progress.len() >= 3, "{out}");
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap();
+    assert!(progress
+        .iter()
+        .any(|p| n(p, "docs_total") > n(p, "docs_done")));
+    let last = progress.last().unwrap();
+    assert_eq!(n(last, "docs_done"), 24);
+    assert_eq!(n(last, "docs_total"), 24);
+    assert_eq!(n(last, "bytes_done"), n(last, "bytes_total"));
+    let report = lines.last().unwrap();
+    assert_eq!(report["event"], "report");
+    assert!(
+        report["messages_received"].as_u64().unwrap() >= 3,
+        "{report}"
+    );
+
+    // In text mode the bar goes to stderr, the report to stdout.
+    let tom = store("tom", &[]);
+    let server = Server::start(&sam, &["--once"]);
+    let o = tom.run(&[
+        "sync",
+        "connect",
+        "--allow-unenrolled",
+        &server.address(),
+        "--progress",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("syncing ["), "{}", stderr(&o));
+    assert!(stderr(&o).contains("100%"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("sync complete"), "{}", stdout(&o));
+    server.finish();
+}

@@ -34,4 +34,6 @@ pub use error::{Error, Result};
 pub use ids::{Id, PersonId};
 pub use key::StoreKey;
 pub use store::{ChangeListener, ListenerId, Store};
-pub use sync::{PeerInfo, SyncSession, SyncStats, SyncStep};
+pub use sync::{
+    PeerInfo, SyncProgress, SyncSession, SyncStats, SyncStep, DEFAULT_MAX_MESSAGE_BYTES,
+};

@@ -174,7 +174,7 @@ fn main() {
         c.put("sync_envelope", &format!("message-{i}"), m);
     }
     c.put("sync_envelope", "empty", b"");
-    c.put("sync_envelope", "magic-only", b"LWS\x01\x00");
+    c.put("sync_envelope", "magic-only", b"LWS\x02\x00");
 
     // Imports: new documents, a merge of a later version, refusals.
     let plan_v2 = b.export_document(x, DocKind::Plan).unwrap();
@@ -222,6 +222,15 @@ fn main() {
         "wrong-type",
         &with_prefix(&[0], &[&wrong.save()]),
     );
+
+    // A decompression bomb (issue 13): a real plan whose column deflate shrinks a
+    // thousandfold, 17 MiB once inflated, just over the limit. Mutations of it are the class
+    // the fuzzers must find, run under a tight memory limit (scripts/fuzz.sh).
+    let mut bomb = AutoCommit::load(&plan_v1).unwrap();
+    bomb.put(ROOT, "padding", "a".repeat(17 << 20)).unwrap();
+    let bomb = bomb.save();
+    assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+    c.put("import_document", "bomb", &with_prefix(&[0], &[&bomb]));
 
     for (name, text) in [
         ("nhs", "943 476 5919"),

@@ -6,7 +6,7 @@
 mod sync_support;
 
 use linkwork_core::model::*;
-use linkwork_core::{Error, Store};
+use linkwork_core::{Error, Id, Store};
 use sync_support::*;
 
 /// Two link-worker stores that share one person, then diverge: each adds a person and both
@@ -694,6 +694,66 @@ fn malformed_first_messages_are_sync_errors() {
         assert_sync_error(&e);
     }
     assert!(people(&b).is_empty());
+    sync(&a, &b);
+    assert_converged(&[&a, &b]);
+}
+
+/// Copies a closed store's files (the database and any WAL) from `from` to `to`, replacing
+/// whatever `to` held: what power loss does when commits that were only in the OS cache are
+/// lost (`synchronous=NORMAL`), taken to the extreme of an older copy of the whole file.
+fn copy_store_files(from: &std::path::Path, to: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let src = std::path::PathBuf::from(format!("{}{suffix}", from.display()));
+        let dst = std::path::PathBuf::from(format!("{}{suffix}", to.display()));
+        let _ = std::fs::remove_file(&dst);
+        if src.exists() {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Issue 13, defect 4: a store rolled back to an earlier copy after its edits were synced
+/// must not fork the document. With one fixed automerge actor per store, the next edit reused
+/// the lost change's actor and sequence number with other content, and every later sync with
+/// the peer that held the lost change failed.
+#[test]
+fn a_store_rolled_back_after_syncing_does_not_fork_its_documents() {
+    let dir = Dir::new();
+    let a = dir.link_worker("ann.db");
+    let b = dir.link_worker("bo.db");
+    let person = add_person(&a, "Sam");
+    sync(&a, &b);
+    let path_a = a.path().to_path_buf();
+    let backup = dir.path("ann-backup.db");
+    drop(a);
+    copy_store_files(&path_a, &backup);
+
+    // An edit that reaches the peer, then is lost on this device.
+    let key = linkwork_core::StoreKey::unencrypted();
+    let a = Store::open(&path_a, &key).unwrap();
+    let lost = add_goal(&a, person, "Walk to the shop");
+    sync(&a, &b);
+    drop(a);
+    copy_store_files(&backup, &path_a);
+
+    let a = Store::open(&path_a, &key).unwrap();
+    assert_eq!(goal_count(&a, person), 0, "the rollback lost the edit");
+    let after = add_goal(&a, person, "Join the walking group");
+    sync(&a, &b);
+    sync(&b, &a);
+    assert_converged(&[&a, &b]);
+    let goals: Vec<Id> = a
+        .person(person)
+        .unwrap()
+        .plan
+        .goals
+        .iter()
+        .map(|g| g.id)
+        .collect();
+    assert!(goals.contains(&lost) && goals.contains(&after), "{goals:?}");
+    // And the next edits on either side still travel.
+    progress(&b, lost, 4);
+    progress(&a, after, 6);
     sync(&a, &b);
     assert_converged(&[&a, &b]);
 }

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use linkwork_core::SyncSession as CoreSession;
 
 use super::LinkWorkStore;
-use crate::types::{PeerInfo, SyncStats, SyncStep};
+use crate::types::{PeerInfo, SyncProgress, SyncStats, SyncStep};
 use crate::LinkWorkError;
 
 /// A new session of the connecting side and the first message to send.
@@ -52,9 +52,10 @@ pub struct SyncStart {
 /// for itself).
 ///
 /// **Errors**: after any error the session is finished and every later `receive` or `poll`
-/// throws the same error. Nothing of the failed message was stored. Drop the session and,
-/// when the error is `Sync` with `retryable` (a lost or cut-off message, a session that did not
-/// converge) or `Storage`, start a new one, perhaps later; the state persisted per peer makes
+/// throws the same error. Nothing of the failed message was stored (earlier messages were: a
+/// cut-off first sync resumes where it stopped). Drop the session and, when the error is `Sync`
+/// with `retryable` (a message cut off, damaged or out of order on the way, a session that did
+/// not converge) or `Storage`, start a new one, perhaps later; the state persisted per peer makes
 /// the next session cheap. `NotPermitted` means the peer broke the share policy and will do
 /// so again. The session keeps its store open until it is closed (Kotlin `close()`/`use {}`)
 /// or freed.
@@ -75,6 +76,7 @@ struct State {
 
 struct Summary {
     stats: linkwork_core::SyncStats,
+    progress: linkwork_core::SyncProgress,
     peer: Option<linkwork_core::PeerInfo>,
     complete: bool,
     changed: Vec<String>,
@@ -84,6 +86,7 @@ impl Summary {
     fn of(inner: &CoreSession) -> Self {
         Summary {
             stats: inner.stats(),
+            progress: inner.progress(),
             peer: inner.peer(),
             complete: inner.is_complete(),
             changed: inner
@@ -169,6 +172,25 @@ impl SyncSession {
     /// Message and byte counts so far. Does not block.
     pub fn stats(&self) -> SyncStats {
         self.summary().stats.into()
+    }
+
+    /// Documents and bytes exchanged so far, of the total both sides have announced: what a
+    /// progress bar shows during a first sync, which arrives in several messages. Does not
+    /// block (it may be called from another thread while a message is being applied).
+    pub fn progress(&self) -> SyncProgress {
+        self.summary().progress.into()
+    }
+
+    /// Sets the size this side keeps each message it sends under, in bytes (default 1 MiB,
+    /// at least 16 KiB). Smaller messages suit a slow or unreliable link: each is stored when
+    /// it arrives, so a cut-off first sync resumes where it stopped. A document larger than the
+    /// bound still travels, alone. Applies from the next message; waits for a message being
+    /// applied.
+    pub fn set_max_message_bytes(&self, bytes: u64) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state
+            .inner
+            .set_max_message_bytes(usize::try_from(bytes).unwrap_or(usize::MAX));
     }
 
     /// Who the peer says it is, once its first message arrived. Does not block.

@@ -60,6 +60,36 @@ impl From<linkwork_core::SyncStats> for SyncStats {
     }
 }
 
+/// How far a sync session has got, for a progress bar (see `SyncSession.progress`): documents
+/// and bytes exchanged so far, both ways, of the total both sides have announced. Totals grow
+/// while the first rounds exchange what each side holds, and equal the done counts once the
+/// session completes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, uniffi::Record)]
+pub struct SyncProgress {
+    /// Documents carried so far, both ways.
+    pub docs_done: u64,
+    /// `docs_done` plus the documents both sides said they still have to send.
+    pub docs_total: u64,
+    /// Message bytes exchanged so far, both ways.
+    pub bytes_done: u64,
+    /// `bytes_done` plus the bytes of whole documents both sides still have to send.
+    pub bytes_total: u64,
+    /// Done from 0.0 to 1.0, by bytes (what takes the time on a slow link).
+    pub fraction: f64,
+}
+
+impl From<linkwork_core::SyncProgress> for SyncProgress {
+    fn from(p: linkwork_core::SyncProgress) -> Self {
+        SyncProgress {
+            docs_done: p.docs_done,
+            docs_total: p.docs_total,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+            fraction: p.fraction(),
+        }
+    }
+}
+
 /// Who the peer of a sync session says it is (from its first message). A claim, not a proof:
 /// the transport must authenticate the peer (see `docs/sync.md`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]

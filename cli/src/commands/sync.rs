@@ -5,23 +5,20 @@
 //! `{"event":"merged",...}` and `{"event":"report",...}`.
 
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
+use std::io::{self, IsTerminal as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use linkwork_core::{Error, Id, Store};
+use linkwork_core::{Error, Id, SyncProgress};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{number, Ctx};
 use crate::args::{LiveArgs, SyncCmd, SyncConnectArgs, SyncServeArgs};
 use crate::error::{CliError, CliResult};
-use crate::output::print_text;
-use crate::transport::{self, Ended, Event, Mode, Report, Side};
-
-/// How often an idle `serve` checks for a new connection (and its deadline).
-const ACCEPT_POLL: Duration = Duration::from_millis(20);
+use crate::output::{print_text, Output};
+use crate::transport::{self, server, Ended, Event, Mode, Report, Side};
 
 /// How long `connect` waits for the peer to accept.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -49,14 +46,20 @@ fn mode(a: &LiveArgs) -> CliResult<Mode> {
             Some(Instant::now() + Duration::from_secs_f64(secs))
         }
     };
+    let max_message_bytes = a
+        .max_message_bytes
+        .as_deref()
+        .map(|text| number("max-message-bytes", text, "must be a number of bytes"))
+        .transpose()?;
     Ok(Mode {
         live: a.live,
         deadline,
         allow_unenrolled: a.allow_unenrolled,
+        max_message_bytes,
     })
 }
 
-/// `sync serve`: answers connections one at a time until `--once` or `--duration` ends it.
+/// `sync serve`: answers connections, several at once, until `--once` or `--duration` ends it.
 fn serve(ctx: &Ctx, a: SyncServeArgs) -> CliResult {
     let port: u16 = number("port", &a.port, "must be a port number from 0 to 65535")?;
     let mode = mode(&a.live)?;
@@ -75,40 +78,23 @@ fn serve(ctx: &Ctx, a: SyncServeArgs) -> CliResult {
     } else {
         print_text(&format!("listening on {address}\n"))?;
     }
-    listener
-        .set_nonblocking(true)
-        .map_err(CliError::net("listen on the port"))?;
-    loop {
-        if mode.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(());
+    let out = ctx.out;
+    let on_event = |event: Event| print_event(out, event, false);
+    let once = a.once;
+    let on_session = |outcome: CliResult<Report>| match outcome {
+        Ok(report) => print_report(out, &report),
+        // With --once the session's failure is the command's; otherwise one bad connection
+        // does not stop the server.
+        Err(e) if !once => {
+            let _ = writeln!(io::stderr(), "error: {e}");
+            Ok(())
         }
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let outcome = stream
-                    .set_nonblocking(false)
-                    .map_err(CliError::net("accept a connection"))
-                    .and_then(|()| session(ctx, &store, stream, Side::Serve, mode));
-                match outcome {
-                    Ok(()) => {}
-                    // With --once the session's failure is the command's; otherwise one bad
-                    // connection does not stop the server.
-                    Err(e) if !a.once => {
-                        let _ = writeln!(io::stderr(), "error: {e}");
-                    }
-                    Err(e) => return Err(e),
-                }
-                if a.once {
-                    return Ok(());
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(ACCEPT_POLL),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(CliError::net("accept a connection")(e)),
-        }
-    }
+        Err(e) => Err(e),
+    };
+    server::serve(&listener, &store, mode, once, &on_event, &on_session)
 }
 
-/// `sync connect HOST:PORT`.
+/// `sync connect HOST:PORT`: one session, with a progress line while it runs.
 fn connect(ctx: &Ctx, a: SyncConnectArgs) -> CliResult {
     let mode = mode(&a.live)?;
     let store = ctx.store()?;
@@ -120,17 +106,29 @@ fn connect(ctx: &Ctx, a: SyncConnectArgs) -> CliResult {
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
     for address in addresses {
         match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
-            Ok(stream) => return session(ctx, &store, stream, Side::Connect, mode),
+            Ok(stream) => {
+                let out = ctx.out;
+                let progress =
+                    a.progress || (!out.is_json() && !mode.live && io::stderr().is_terminal());
+                let report = transport::run(&store, stream, Side::Connect, mode, &mut |e| {
+                    print_event(out, e, progress)
+                });
+                if progress && !out.is_json() {
+                    // End the progress line.
+                    let _ = writeln!(io::stderr());
+                }
+                return print_report(out, &report?);
+            }
             Err(e) => last = e,
         }
     }
     Err(CliError::net("connect to the peer")(last))
 }
 
-/// Runs one session, printing merges as they happen (live) and the report at the end.
-fn session(ctx: &Ctx, store: &Store, stream: TcpStream, side: Side, mode: Mode) -> CliResult {
-    let out = ctx.out;
-    let mut on_event = |event: Event| match event {
+/// Prints a merge (live mode) or, when `progress` is asked for, a progress update: a JSON line
+/// (`{"event":"progress",...}`), or one line on stderr rewritten in place.
+fn print_event(out: Output, event: Event, progress: bool) -> CliResult {
+    match event {
         Event::Merged(people) => {
             if out.is_json() {
                 json_line(&json!({
@@ -146,10 +144,47 @@ fn session(ctx: &Ctx, store: &Store, stream: TcpStream, side: Side, mode: Mode) 
                 ))
             }
         }
-    };
-    let report = transport::run(store, stream, side, mode, &mut on_event)?;
+        Event::Progress(p) if progress => {
+            if out.is_json() {
+                let mut value = serde_json::to_value(p).map_err(|e| CliError::File {
+                    action: "write JSON output",
+                    source: io::Error::other(e),
+                })?;
+                if let Value::Object(o) = &mut value {
+                    o.insert("event".into(), json!("progress"));
+                }
+                json_line(&value)
+            } else {
+                let _ = write!(io::stderr(), "\r{}", progress_text(&p));
+                let _ = io::stderr().flush();
+                Ok(())
+            }
+        }
+        Event::Progress(_) => Ok(()),
+    }
+}
+
+/// "syncing [#####.....]  50%  120 of 240 documents, 0.6 of 1.2 MB".
+pub fn progress_text(p: &SyncProgress) -> String {
+    const WIDTH: usize = 20;
+    let fraction = p.fraction();
+    let filled = ((fraction * WIDTH as f64).round() as usize).min(WIDTH);
+    format!(
+        "syncing [{}{}] {:>3}%  {} of {} documents, {:.1} of {:.1} MB",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled),
+        (fraction * 100.0).floor() as u32,
+        p.docs_done,
+        p.docs_total,
+        p.bytes_done as f64 / 1e6,
+        p.bytes_total as f64 / 1e6,
+    )
+}
+
+/// Prints the report at the end of a session.
+fn print_report(out: Output, report: &Report) -> CliResult {
     if out.is_json() {
-        let mut value = serde_json::to_value(&report).map_err(|e| CliError::File {
+        let mut value = serde_json::to_value(report).map_err(|e| CliError::File {
             action: "write JSON output",
             source: io::Error::other(e),
         })?;
@@ -158,7 +193,7 @@ fn session(ctx: &Ctx, store: &Store, stream: TcpStream, side: Side, mode: Mode) 
         }
         json_line(&value)
     } else {
-        print_text(&report_text(&report))
+        print_text(&report_text(report))
     }
 }
 

@@ -10,7 +10,7 @@
 
 pub mod case_doc;
 pub(crate) mod conflicts;
-mod keys;
+pub(crate) mod keys;
 pub mod plan_doc;
 mod read;
 mod write;

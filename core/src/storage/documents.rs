@@ -1,5 +1,7 @@
 //! Document rows: a compacted snapshot plus incremental change rows per document.
 
+use std::collections::HashMap;
+
 use automerge::Automerge;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -57,6 +59,29 @@ pub(crate) fn saved_bytes(conn: &Connection, person: Id, kind: DocKind) -> Resul
         bytes.extend_from_slice(&change);
     }
     Ok(Some(bytes))
+}
+
+/// Every document's stored size in bytes (snapshot plus change rows: what
+/// [`saved_bytes`] would return), from the size columns, without reading any document.
+pub(crate) fn saved_sizes(conn: &Connection) -> Result<HashMap<(Id, DocKind), u64>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT person_id, kind, snapshot_bytes + change_bytes FROM documents")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (person, kind, size) = row?;
+        let person = Id::parse("person", &person).map_err(|_| Error::schema("stored person id"))?;
+        let kind =
+            DocKind::from_code(&kind).ok_or_else(|| Error::schema("stored document kind"))?;
+        out.insert((person, kind), u64::try_from(size).unwrap_or(0));
+    }
+    Ok(out)
 }
 
 /// A document's heads as stored: sorted 32-byte hashes, concatenated.

@@ -123,6 +123,8 @@ pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind, C
             "is larger than the import limit",
         ));
     }
+    // Bounded before automerge inflates anything (see `sync::expansion`).
+    crate::sync::expansion::check_chunks(bytes, crate::sync::expansion::MAX_EXPANDED_BYTES)?;
     let incoming = Automerge::load(bytes)
         .map_err(|_| Error::invalid("document", "is not an automerge document"))?;
     let (schema, _version, person) = schema_of(&incoming)?;

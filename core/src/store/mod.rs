@@ -16,6 +16,7 @@ mod merge;
 mod people;
 mod plan_ops;
 mod report_ops;
+mod sync_batch;
 mod sync_ops;
 
 use std::path::{Path, PathBuf};
@@ -181,11 +182,17 @@ impl Store {
                 reason: "damaged store id".into(),
             }
         })?;
-        let actor = ActorId::try_from(meta::require(&conn, "actor")?.as_str()).map_err(|_| {
+        // The actor recorded at creation is still checked (a damaged one means a damaged
+        // file) but no longer used: every open edits as a fresh random actor. If power loss
+        // rolls back commits that already left the device, the next edit must not reuse their
+        // actor and sequence numbers with other content, or the document forks for every peer
+        // that holds the lost changes (issue 13; docs/sync.md#lost-power).
+        ActorId::try_from(meta::require(&conn, "actor")?.as_str()).map_err(|_| {
             Error::NotAStore {
                 reason: "damaged actor id".into(),
             }
         })?;
+        let actor = ActorId::random();
         let role =
             Role::from_code(&meta::require(&conn, "role")?).ok_or_else(|| Error::NotAStore {
                 reason: "unknown role".into(),

@@ -18,28 +18,28 @@ use crate::ids::Id;
 use crate::model::{CaseRecord, DocKind, Plan, Role};
 use crate::storage::{documents, projections, sync_state};
 use crate::sync::digest;
+use crate::sync::expansion;
+use crate::sync::patient_edits;
 use crate::sync::policy;
-use crate::sync::session::{MAX_HELD_BYTES, MAX_MESSAGES};
+use crate::sync::session::{ManifestSent, MAX_HELD_BYTES, MAX_MESSAGES};
+use crate::sync::tombstones;
 use crate::sync::wire::{DocKey, Hello, Message, Payload};
 use crate::sync::{SyncSession, SyncStep};
 
 /// The documents and tombstones two stores share, as this side sees them.
-struct Scope {
-    docs: Vec<(DocKey, Vec<u8>)>,
+pub(super) struct Scope {
+    pub(super) docs: Vec<(DocKey, Vec<u8>)>,
     tombstones: Vec<(Id, i64)>,
     /// Documents whose heads differ from those last known shared with the peer (or that were
     /// never synced with it).
-    dirty: HashSet<DocKey>,
+    pub(super) dirty: HashSet<DocKey>,
     /// Documents the peer held at the end of an earlier session.
     synced_before: HashSet<DocKey>,
 }
 
 impl Scope {
     fn digest(&self) -> [u8; 32] {
-        digest::digest(
-            self.docs.iter().map(|(k, h)| (k, h.as_slice())),
-            self.tombstones.iter().map(|(p, _)| p),
-        )
+        digest::digest(self.docs.iter().map(|(k, h)| (k, h.as_slice())))
     }
 
     fn tags(&self) -> HashMap<DocKey, [u8; 8]> {
@@ -101,13 +101,16 @@ impl Store {
     pub fn sync_receive(&self, s: &mut SyncSession, bytes: &[u8]) -> Result<SyncStep> {
         s.stats.messages_received += 1;
         s.stats.bytes_received += bytes.len() as u64;
-        if s.stats.messages_received + s.stats.messages_sent > MAX_MESSAGES {
+        let msg = Message::decode(bytes)?;
+        if msg.docs.iter().any(|(_, p)| matches!(p, Payload::Whole(_))) {
+            s.batches += 1;
+        }
+        if s.stats.messages_received + s.stats.messages_sent > MAX_MESSAGES + 2 * s.batches {
             return Err(Error::Sync {
                 reason: "the session did not converge".into(),
                 retryable: true,
             });
         }
-        let msg = Message::decode(bytes)?;
         let peer = match (&s.peer, &msg.hello) {
             (None, Some(h)) => {
                 super::identity_ops::check_claim(s.authenticated.as_ref(), h)?;
@@ -119,11 +122,19 @@ impl Store {
                 return Err(Error::protocol("the peer changed identity"))
             }
             (Some(p), _) => p.clone(),
+            // Out of order (a message lost, duplicated or reordered on the way): a new
+            // session may succeed.
             (None, None) => {
-                return Err(Error::protocol("the first message must introduce the peer"))
+                return Err(Error::Sync {
+                    reason: "the first message must introduce the peer".into(),
+                    retryable: true,
+                })
             }
         };
         policy::check_tombstones(&peer, msg.tombstones.len())?;
+        tombstones::check_dates(&msg.tombstones, Utc::now())?;
+        s.peer_pending = (msg.pending_docs, msg.pending_bytes);
+        s.docs_done += msg.docs.len() as u64;
         if let Some(m) = &msg.manifest {
             let tags = s.peer_tags.get_or_insert_with(HashMap::new);
             if msg.full_manifest {
@@ -213,10 +224,19 @@ impl Store {
         let result = (|| {
             for (person, at) in &msg.tombstones {
                 if !sync_state::is_erased(&tx, *person)? {
+                    // Only people this store knows (see `sync::tombstones`): a tombstone for
+                    // anyone else is planted, and refuses the whole message.
+                    let known =
+                        documents::has_person(&tx, *person)? || self.info.person == Some(*person);
+                    if !known {
+                        return Err(Error::protocol(
+                            "a tombstone names a person this store does not know",
+                        ));
+                    }
                     let at = Utc
                         .timestamp_millis_opt(*at)
                         .single()
-                        .unwrap_or_else(Utc::now);
+                        .ok_or_else(|| Error::protocol("a tombstone has an impossible date"))?;
                     sync_state::erase(&tx, *person, at)?;
                     erased.insert(*person);
                     touched.push((*person, DocKind::Plan));
@@ -249,6 +269,14 @@ impl Store {
                     _ => None,
                 };
                 let content = match payload {
+                    Payload::Whole(_) if peer.role == Role::Patient => {
+                        // A patient's store only ever sends its changes (the link worker holds
+                        // the plan it was given); whole documents would bypass
+                        // `patient_edits`.
+                        return Err(Error::NotPermitted {
+                            action: "send a whole document from a patient store",
+                        });
+                    }
                     Payload::Whole(bytes) => {
                         let (doc, p, k, content) = decode_document(bytes)?;
                         if (p, k) != *key {
@@ -383,52 +411,53 @@ impl Store {
             s.sent_hello = true;
         }
         let mut sending = false;
-        if !in_sync {
-            if s.manifest_level == 0 {
-                let changed = scope.docs.iter().filter(|(k, _)| scope.dirty.contains(k));
-                out.manifest = Some(changed.map(|(k, h)| (*k, digest::tag(h))).collect());
-                s.manifest_level = 1;
+        // Tombstones of erased people the peer mentions (or, for a patient's store, its own
+        // person) are owed whatever the digests say: the peer holds something erased here.
+        if self.info.role == Role::LinkWorker && !scope.tombstones.is_empty() {
+            let erased: HashMap<Id, i64> = scope.tombstones.iter().copied().collect();
+            let mentioned = msg
+                .manifest
+                .iter()
+                .flatten()
+                .map(|((p, _), _)| *p)
+                .chain(msg.docs.iter().map(|((p, _), _)| *p))
+                .chain(peer.person);
+            for person in mentioned {
+                if erased.contains_key(&person) && !s.tombstones_sent.contains(&person) {
+                    s.tombstones_owed.insert(person);
+                }
+            }
+            out.tombstones = tombstones::next_batch(&mut s.tombstones_owed, &erased);
+            if !out.tombstones.is_empty() {
+                s.tombstones_sent
+                    .extend(out.tombstones.iter().map(|(p, _)| *p));
                 sending = true;
             }
-            if !s.sent_tombstones
-                && self.info.role == Role::LinkWorker
-                && !scope.tombstones.is_empty()
-            {
-                out.tombstones = scope.tombstones.clone();
-                s.sent_tombstones = true;
+        }
+        if !in_sync {
+            if s.manifest_sent == ManifestSent::None {
+                let changed = scope.docs.iter().filter(|(k, _)| scope.dirty.contains(k));
+                out.manifest = Some(changed.map(|(k, h)| (*k, digest::tag(h))).collect());
+                s.manifest_sent = ManifestSent::Changed;
                 sending = true;
             }
             if let Some(peer_tags) = s.peer_tags.clone() {
-                for (key, heads) in &scope.docs {
-                    let tag = digest::tag(heads);
-                    let peer_tag = peer_tags.get(key);
-                    let differs = match peer_tag {
-                        Some(t) => *t != tag,
-                        None => scope.dirty.contains(key),
-                    };
-                    if !(differs || s.states.contains_key(key) || !s.peer_has.contains(key)) {
-                        continue;
-                    }
-                    let payload = if let Some(answer) = prepared.remove(key) {
-                        s.generated.insert(*key, answer.tag);
-                        answer.payload
-                    } else if s.peer_has.contains(key)
-                        && s.states.contains_key(key)
-                        && s.generated.get(key) == Some(&tag)
-                    {
-                        // automerge answered for this document at these heads and has heard
-                        // nothing about it since: it would have nothing to add, so the
-                        // document is not loaded to ask it.
-                        None
-                    } else {
-                        self.payload_for(conn, cache, s, peer, *key)?
-                    };
-                    if let Some(p) = payload {
-                        out.docs.push((*key, p));
-                        sending = true;
-                    }
-                }
-                if !sending && s.manifest_level < 2 {
+                let batch = self.fill_batch(
+                    conn,
+                    cache,
+                    s,
+                    peer,
+                    &scope,
+                    &peer_tags,
+                    &mut out,
+                    &mut prepared,
+                )?;
+                sending |= batch.sent_any || batch.pending.0 > 0;
+                // The peer announced more documents: acknowledge (so it sends the next batch)
+                // rather than declare the session complete in between.
+                sending |= msg.pending_docs > 0;
+                let peer_done = msg.docs.is_empty() && msg.pending_docs == 0;
+                if !sending && peer_done && s.manifest_sent < ManifestSent::Full {
                     out.manifest = Some(
                         scope
                             .docs
@@ -437,7 +466,7 @@ impl Store {
                             .collect(),
                     );
                     out.full_manifest = true;
-                    s.manifest_level = 2;
+                    s.manifest_sent = ManifestSent::Full;
                     sending = true;
                 }
             }
@@ -452,6 +481,7 @@ impl Store {
             return Ok(Some(out));
         }
         s.complete = true;
+        s.own_pending = (0, 0);
         s.settled_tags = scope.tags();
         if in_sync {
             s.peer_has.extend(s.settled_tags.keys().copied());
@@ -469,7 +499,7 @@ impl Store {
     /// The payload that brings the peer's copy of `key` up to date: the whole document when
     /// the peer lacks it, else an automerge sync message (or nothing when automerge has nothing
     /// to say).
-    fn payload_for(
+    pub(super) fn payload_for(
         &self,
         conn: &Connection,
         cache: &mut DocCache,
@@ -529,13 +559,13 @@ impl Store {
 /// made right after applying each (when the document is at hand, its queue included), so that
 /// building the reply does not load them again. Each keeps the document's automerge sync state
 /// from before the answer, restored if the reply does not carry it.
-type Prepared = HashMap<DocKey, PreparedAnswer>;
+pub(super) type Prepared = HashMap<DocKey, PreparedAnswer>;
 
-struct PreparedAnswer {
-    payload: Option<Payload>,
+pub(super) struct PreparedAnswer {
+    pub(super) payload: Option<Payload>,
     before: sync::State,
     /// Tag of the document's heads when answered.
-    tag: [u8; 8],
+    pub(super) tag: [u8; 8],
 }
 
 /// What the documents of one person in a received message changed to, for their projections.
@@ -568,6 +598,7 @@ fn apply_sync(
     prepared: &mut Prepared,
 ) -> Result<Option<Content>> {
     let (person, kind) = key;
+    expansion::check_sync_message(bytes, expansion::MAX_EXPANDED_BYTES)?;
     let message = sync::Message::decode(bytes)
         .map_err(|_| Error::protocol("malformed automerge sync message"))?;
     let chunks: Vec<Vec<u8>> = message.changes.iter().map(<[u8]>::to_vec).collect();
@@ -590,6 +621,9 @@ fn apply_sync(
         .receive_sync_message(state, message)
         .map_err(|_| Error::protocol("the automerge sync message could not be applied"))?;
     let new = candidate.save_after(&heads);
+    if peer.role == Role::Patient && !new.is_empty() {
+        patient_edits::check(&candidate, &heads, new.len())?;
+    }
     let content = if new.is_empty() {
         None
     } else {
@@ -746,6 +780,10 @@ fn remember_shared_heads(conn: &mut Connection, peer: &Hello, scope: &Scope) -> 
 
 fn encode(s: &mut SyncSession, msg: &Message) -> Vec<u8> {
     let bytes = msg.encode();
+    s.docs_done += msg.docs.len() as u64;
+    if msg.docs.iter().any(|(_, p)| matches!(p, Payload::Whole(_))) {
+        s.batches += 1;
+    }
     s.stats.messages_sent += 1;
     s.stats.bytes_sent += bytes.len() as u64;
     bytes

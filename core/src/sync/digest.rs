@@ -2,10 +2,11 @@
 //!
 //! A document's tag is the XOR of its head hashes (change hashes are SHA-256, so distinct
 //! head sets give distinct XORs unless someone forges collisions, which can only make a sync
-//! skip work, never corrupt it). The digest XORs the tags of every document in scope, with
-//! tombstones folded in, and travels with the document count.
+//! skip work, never corrupt it). The digest XORs the tags of every document in scope and travels
+//! with the document count. Tombstones are not folded in (protocol version 2): an erasure
+//! changes the digest through the documents it deleted, and a tombstone the peer has no reason
+//! to know would otherwise keep two stores' digests apart for ever.
 
-use crate::ids::Id;
 use crate::sync::wire::DocKey;
 
 /// The XOR of a document's stored heads (sorted 32-byte hashes, concatenated).
@@ -27,21 +28,12 @@ pub(crate) fn tag(heads: &[u8]) -> [u8; 8] {
     t
 }
 
-/// The digest of a scope: documents with their heads, and tombstoned people.
-pub(crate) fn digest<'a>(
-    docs: impl IntoIterator<Item = (&'a DocKey, &'a [u8])>,
-    tombstones: impl IntoIterator<Item = &'a Id>,
-) -> [u8; 32] {
+/// The digest of a scope: its documents with their heads.
+pub(crate) fn digest<'a>(docs: impl IntoIterator<Item = (&'a DocKey, &'a [u8])>) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (_, heads) in docs {
         for (o, b) in out.iter_mut().zip(heads_xor(heads)) {
             *o ^= b;
-        }
-    }
-    for t in tombstones {
-        // Tombstones fold into the second half with a marker so they never cancel a tag.
-        for (o, b) in out[16..].iter_mut().zip(t.as_bytes()) {
-            *o ^= b ^ 0x5a;
         }
     }
     out
@@ -50,6 +42,7 @@ pub(crate) fn digest<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::Id;
     use crate::model::DocKind;
 
     #[test]
@@ -58,10 +51,9 @@ mod tests {
         let k = (p, DocKind::Plan);
         let a = [1u8; 32].to_vec();
         let b = [2u8; 32].to_vec();
-        let d1 = digest([(&k, a.as_slice())], []);
-        assert_eq!(d1, digest([(&k, a.as_slice())], []));
-        assert_ne!(d1, digest([(&k, b.as_slice())], []));
-        assert_ne!(d1, digest([(&k, a.as_slice())], [&p]));
-        assert_ne!(d1, digest([], []));
+        let d1 = digest([(&k, a.as_slice())]);
+        assert_eq!(d1, digest([(&k, a.as_slice())]));
+        assert_ne!(d1, digest([(&k, b.as_slice())]));
+        assert_ne!(d1, digest([]));
     }
 }

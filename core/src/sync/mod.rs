@@ -10,12 +10,19 @@
 //! The steps themselves are `Store::sync_start`, `Store::sync_accept`, `Store::sync_receive`
 //! and `Store::sync_poll` (in `store/sync_ops.rs`, beside the storage they write).
 
+pub(crate) mod batch;
 pub(crate) mod digest;
+pub(crate) mod expansion;
+pub(crate) mod patient_edits;
 pub(crate) mod policy;
 pub mod session;
+pub(crate) mod tombstones;
 pub(crate) mod wire;
 
-pub use session::{PeerInfo, SyncSession, SyncStats, SyncStep};
+pub use session::{
+    PeerInfo, SyncProgress, SyncSession, SyncStats, SyncStep, DEFAULT_MAX_MESSAGE_BYTES,
+    MIN_MAX_MESSAGE_BYTES,
+};
 
 /// Checks that `bytes` are one well-formed sync message of this protocol version, without a
 /// store: the same bounds-checked decoding `Store::sync_receive` starts with. A transport may

@@ -9,8 +9,18 @@ use super::wire::{DocKey, Hello};
 use crate::ids::Id;
 use crate::model::Role;
 
-/// The most messages one session may exchange before it is abandoned as not converging.
+/// The most messages one session may exchange before it is abandoned as not converging, not
+/// counting messages that brought documents new to their receiver (a first sync in batches of
+/// [`DEFAULT_MAX_MESSAGE_BYTES`] takes one round per batch, and each document travels whole at
+/// most once per session, so those rounds are finite).
 pub(crate) const MAX_MESSAGES: u32 = 200;
+
+/// The size a sender keeps each message under by default: 1 MiB. Documents beyond it wait for
+/// the next round; one document larger than the bound travels alone.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The smallest batch size a session accepts (smaller settings are raised to it).
+pub const MIN_MAX_MESSAGE_BYTES: usize = 16 * 1024;
 
 /// The most bytes of held changes (see [`SyncSession`]'s `held`) one session keeps before it is
 /// abandoned (retryable): a peer cannot make a session grow without bound by sending changes
@@ -36,6 +46,44 @@ impl SyncStats {
     pub fn round_trips(&self) -> u32 {
         (self.messages_sent + self.messages_received).div_ceil(2)
     }
+}
+
+/// How far a session has got, for a progress bar: documents and bytes exchanged so far, of the
+/// total both sides have announced. Totals grow when a side learns of more to send (the first
+/// rounds exchange manifests) and equal the done counts once the session completes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    /// Documents carried so far, both ways (a document sent whole or as an automerge message).
+    pub docs_done: u64,
+    /// `docs_done` plus the documents both sides said they still have to send.
+    pub docs_total: u64,
+    /// Message bytes exchanged so far, both ways.
+    pub bytes_done: u64,
+    /// `bytes_done` plus the bytes of whole documents both sides still have to send (automerge
+    /// sync messages are counted once made, so this can grow by a little near the end).
+    pub bytes_total: u64,
+}
+
+impl SyncProgress {
+    /// Fraction done from 0.0 to 1.0 (by bytes, which dominate the time on a slow link).
+    pub fn fraction(&self) -> f64 {
+        if self.bytes_total == 0 {
+            return 1.0;
+        }
+        (self.bytes_done as f64 / self.bytes_total as f64).min(1.0)
+    }
+}
+
+/// Which manifest this side has sent to the peer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ManifestSent {
+    /// None yet.
+    #[default]
+    None,
+    /// The documents changed since the last sync with this peer.
+    Changed,
+    /// Every shared document (the fallback when differences remain unexplained).
+    Full,
 }
 
 /// Who the peer said it is.
@@ -65,7 +113,12 @@ pub struct SyncStep {
 /// The state of one sync connection with one peer. Create it with `Store::sync_start`
 /// (the side that connects) or `Store::sync_accept` (the side that listens), then feed every
 /// received message to `Store::sync_receive` and send back its reply.
-#[derive(Debug, Default)]
+///
+/// Messages this side makes stay under [`SyncSession::max_message_bytes`] (1 MiB unless set):
+/// a first sync of a large caseload takes several rounds, and each round's documents are
+/// stored when they arrive, so an interrupted session loses nothing it received and the next
+/// one does not send those documents again.
+#[derive(Debug)]
 pub struct SyncSession {
     pub(crate) peer: Option<Hello>,
     /// Who the peer proved to be on an authenticated channel (its verified certificate): its
@@ -74,9 +127,26 @@ pub struct SyncSession {
     pub(crate) sent_hello: bool,
     /// This side connected (made the first message).
     pub(crate) initiator: bool,
-    /// 0: no manifest sent yet; 1: the changed-since-last-sync manifest; 2: the full one.
-    pub(crate) manifest_level: u8,
-    pub(crate) sent_tombstones: bool,
+    pub(crate) manifest_sent: ManifestSent,
+    /// Erased people the peer mentioned (in a manifest or a payload): their tombstones are
+    /// sent, at most [`super::wire::MAX_TOMBSTONES`] per message. Tombstones of people the peer
+    /// never mentions are not sent: it has no reason to know them.
+    pub(crate) tombstones_owed: BTreeSet<Id>,
+    /// Tombstones already sent in this session.
+    pub(crate) tombstones_sent: HashSet<Id>,
+    /// Tags of documents sent whole in this session: the peer holds exactly those heads, so
+    /// they are not offered again (as automerge messages) in later rounds unless they change.
+    pub(crate) sent_whole: HashMap<DocKey, [u8; 8]>,
+    /// The batch size this side keeps its messages under.
+    pub(crate) max_message_bytes: usize,
+    /// Messages (either way) that carried documents whole: exempt from [`MAX_MESSAGES`].
+    pub(crate) batches: u32,
+    /// Documents carried so far, both ways.
+    pub(crate) docs_done: u64,
+    /// What this side still had to send after its last message: (documents, bytes).
+    pub(crate) own_pending: (u64, u64),
+    /// What the peer said it still had to send after its last message.
+    pub(crate) peer_pending: (u64, u64),
     /// The peer sent a full manifest: only it and what was exchanged since say what the peer has.
     pub(crate) peer_full_manifest: bool,
     /// The peer's manifest tags, once received.
@@ -116,7 +186,71 @@ pub struct SyncSession {
     pub(crate) stats: SyncStats,
 }
 
+impl Default for SyncSession {
+    fn default() -> Self {
+        SyncSession {
+            peer: None,
+            authenticated: None,
+            sent_hello: false,
+            initiator: false,
+            manifest_sent: ManifestSent::None,
+            tombstones_owed: BTreeSet::new(),
+            tombstones_sent: HashSet::new(),
+            sent_whole: HashMap::new(),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            batches: 0,
+            docs_done: 0,
+            own_pending: (0, 0),
+            peer_pending: (0, 0),
+            peer_full_manifest: false,
+            peer_tags: None,
+            peer_has: HashSet::new(),
+            states: HashMap::new(),
+            held: HashMap::new(),
+            held_bytes: 0,
+            generated: HashMap::new(),
+            settled_tags: HashMap::new(),
+            complete: false,
+            changed: BTreeSet::new(),
+            stats: SyncStats::default(),
+        }
+    }
+}
+
 impl SyncSession {
+    /// Sets the size this side keeps each message it makes under (bytes; at least
+    /// [`MIN_MAX_MESSAGE_BYTES`], and at most what a receiver accepts). A document larger than
+    /// the bound still travels, alone in its message. Either side may set it at any time; it
+    /// applies from the next message.
+    pub fn set_max_message_bytes(&mut self, bytes: usize) {
+        self.max_message_bytes = bytes.clamp(MIN_MAX_MESSAGE_BYTES, super::wire::MAX_MESSAGE_BYTES);
+    }
+
+    /// The size this side keeps each message it makes under (see
+    /// [`SyncSession::set_max_message_bytes`]).
+    pub fn max_message_bytes(&self) -> usize {
+        self.max_message_bytes
+    }
+
+    /// Documents and bytes exchanged so far, of the total both sides have announced.
+    pub fn progress(&self) -> SyncProgress {
+        let bytes_done = self.stats.bytes_sent + self.stats.bytes_received;
+        let (pending_docs, pending_bytes) = if self.complete {
+            (0, 0)
+        } else {
+            (
+                self.own_pending.0 + self.peer_pending.0,
+                self.own_pending.1 + self.peer_pending.1,
+            )
+        };
+        SyncProgress {
+            docs_done: self.docs_done,
+            docs_total: self.docs_done + pending_docs,
+            bytes_done,
+            bytes_total: bytes_done + pending_bytes,
+        }
+    }
+
     /// Who the peer is, once its first message arrived.
     pub fn peer(&self) -> Option<PeerInfo> {
         self.peer.as_ref().map(|h| PeerInfo {

@@ -2,15 +2,25 @@
 //! the sender's hello, digest, manifest, tombstones and document payloads for every document.
 //!
 //! ```text
-//! magic "LWS" version(1)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
+//! magic "LWS" version(2)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
 //! [hello: store_id(16) role(u8) has_person(u8) person(16)?]
-//! digest(32) doc_count(varint)
+//! digest(32) doc_count(varint) pending_docs(varint) pending_bytes(varint)
 //! [manifest: count(varint) { person(16) kind(u8) heads_tag(8) }*]   (flag 8: the manifest is full)
 //! tombstones: count(varint) { person(16) erased_at_ms(i64 LE) }*
 //! docs: count(varint) { person(16) kind(u8) payload(u8: 0 whole document, 1 sync message) len(varint) bytes }*
+//! crc32(4, LE: CRC-32 of every byte before it)
 //! ```
 //! Every count and length is checked against the bytes that remain, so a hostile or truncated
 //! message is an error, never a panic or an unbounded allocation.
+//!
+//! Version 2 (issue 13) added `pending_docs` / `pending_bytes` (what the sender still has to send
+//! after this message, for progress), bounded tombstones per message, a CRC-32 trailer, and no
+//! longer folds tombstones into the digest. The CRC tells damage in transit (a cut-off or
+//! corrupted message: [`Error::Sync`] with `retryable`, a new session may succeed) from a
+//! well-formed message that breaks the protocol (not retryable). It is not a security measure:
+//! a hostile peer computes it like anyone else. A version 1 message is refused with an error that says so, and a
+//! version 1 peer refuses ours with "unsupported protocol version 2": neither side stores
+//! anything.
 
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -18,9 +28,12 @@ use crate::model::{DocKind, Role};
 
 const MAGIC: &[u8; 3] = b"LWS";
 /// The protocol version this build speaks.
-pub(crate) const VERSION: u8 = 1;
-/// Largest message accepted (bytes).
-pub(crate) const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const VERSION: u8 = 2;
+/// Largest message accepted (bytes), whatever the sender's batch size: one document larger
+/// than the batch size travels alone, and documents are bounded by the import limit.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 80 * 1024 * 1024;
+/// The most tombstones one message may carry; a sender with more spreads them over rounds.
+pub(crate) const MAX_TOMBSTONES: usize = 1024;
 
 const FLAG_HELLO: u8 = 1;
 const FLAG_DONE: u8 = 2;
@@ -54,6 +67,11 @@ pub(crate) struct Message {
     pub done: bool,
     pub digest: [u8; 32],
     pub doc_count: u64,
+    /// Documents the sender still has to send after this message (for progress).
+    pub pending_docs: u64,
+    /// Bytes of whole documents the sender still has to send after this message (an estimate:
+    /// automerge sync messages are only counted once made).
+    pub pending_bytes: u64,
     pub manifest: Option<Vec<(DocKey, [u8; 8])>>,
     /// The manifest lists every shared document (not only those changed since the last sync).
     pub full_manifest: bool,
@@ -94,6 +112,8 @@ impl Message {
         }
         out.extend_from_slice(&self.digest);
         put_varint(&mut out, self.doc_count);
+        put_varint(&mut out, self.pending_docs);
+        put_varint(&mut out, self.pending_bytes);
         if let Some(m) = &self.manifest {
             put_varint(&mut out, m.len() as u64);
             for ((p, k), tag) in m {
@@ -119,6 +139,8 @@ impl Message {
             put_varint(&mut out, bytes.len() as u64);
             out.extend_from_slice(bytes);
         }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
         out
     }
 
@@ -130,14 +152,42 @@ impl Message {
         if bytes.len() > MAX_MESSAGE_BYTES {
             return Err(Error::protocol("message is larger than the limit"));
         }
-        let mut r = Cursor { bytes, pos: 0 };
+        // Bytes that do not even start like an envelope (two or more of the three magic bytes
+        // wrong) come from something that does not speak this protocol: retrying will not help.
+        let magic_misses = bytes.iter().zip(MAGIC).filter(|(b, m)| b != m).count()
+            + MAGIC.len().saturating_sub(bytes.len());
+        if magic_misses >= 2 {
+            return Err(Error::protocol("not a linkwork sync message"));
+        }
+        // Then the checksum: a message damaged anywhere else (a byte of its magic or its
+        // version included) is damage in transit, retryable. Version 1 had no checksum, so its
+        // messages fail it and are recognised by their prefix.
+        let crc_ok = bytes
+            .split_last_chunk::<4>()
+            .is_some_and(|(body, crc)| crc32fast::hash(body) == u32::from_le_bytes(*crc));
+        let prefix_version = bytes.get(..3).filter(|m| *m == MAGIC).and(bytes.get(3));
+        if !crc_ok {
+            return Err(match prefix_version {
+                Some(1) => old_version(1),
+                _ => damaged(),
+            });
+        }
+        let body = bytes.get(..bytes.len() - 4).unwrap_or_default();
+        let mut r = Cursor {
+            bytes: body,
+            pos: 0,
+        };
         if r.take(3)? != MAGIC {
             return Err(Error::protocol("not a linkwork sync message"));
         }
         let version = r.byte()?;
+        if version < VERSION {
+            return Err(old_version(version));
+        }
         if version != VERSION {
             return Err(Error::protocol(format!(
-                "unsupported protocol version {version}"
+                "unsupported protocol version {version} (this build speaks {VERSION}): \
+                 update this app"
             )));
         }
         let flags = r.byte()?;
@@ -162,6 +212,8 @@ impl Message {
         };
         let digest = r.array32()?;
         let doc_count = r.varint()?;
+        let pending_docs = r.varint()?;
+        let pending_bytes = r.varint()?;
         let manifest = if flags & FLAG_MANIFEST != 0 {
             let n = r.count(16 + 1 + 8)?;
             let mut m = Vec::with_capacity(n);
@@ -176,6 +228,9 @@ impl Message {
             None
         };
         let n = r.count(16 + 8)?;
+        if n > MAX_TOMBSTONES {
+            return Err(Error::protocol("too many tombstones in one message"));
+        }
         let mut tombstones = Vec::with_capacity(n);
         for _ in 0..n {
             let p = r.id()?;
@@ -198,7 +253,7 @@ impl Message {
             };
             docs.push((key, payload));
         }
-        if r.pos != bytes.len() {
+        if r.pos != body.len() {
             return Err(Error::protocol("trailing bytes"));
         }
         let full_manifest = manifest.is_some() && flags & FLAG_FULL_MANIFEST != 0;
@@ -207,11 +262,29 @@ impl Message {
             done: flags & FLAG_DONE != 0,
             digest,
             doc_count,
+            pending_docs,
+            pending_bytes,
             manifest,
             full_manifest,
             tombstones,
             docs,
         })
+    }
+}
+
+/// A message of an older protocol version.
+fn old_version(version: u8) -> Error {
+    Error::protocol(format!(
+        "the peer speaks sync protocol version {version}, this build version {VERSION}: \
+         update the peer's app"
+    ))
+}
+
+/// A message whose checksum does not match: cut off or corrupted on the way.
+fn damaged() -> Error {
+    Error::Sync {
+        reason: "the message was cut off or damaged in transit".into(),
+        retryable: true,
     }
 }
 
@@ -330,6 +403,8 @@ mod tests {
             done: true,
             digest: [7; 32],
             doc_count: 3,
+            pending_docs: 7,
+            pending_bytes: 70_000,
             manifest: Some(vec![((p, DocKind::Plan), [1; 8])]),
             full_manifest: true,
             tombstones: vec![(Id::new(), 1_700_000_000_000)],
@@ -356,20 +431,86 @@ mod tests {
         }
     }
 
+    /// Recomputes the CRC trailer after a test edits a message's body.
+    fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+        bytes.truncate(bytes.len() - 4);
+        let crc = crc32fast::hash(&bytes);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        bytes
+    }
+
     #[test]
     fn trailing_bytes_and_bad_magic_refused() {
         let mut bytes = sample().encode();
-        bytes.push(0);
-        assert!(Message::decode(&bytes).is_err());
+        bytes.insert(bytes.len() - 4, 0);
+        assert!(Message::decode(&reseal(bytes)).is_err());
         assert!(Message::decode(b"XYZ\x01\x00").is_err());
+    }
+
+    /// Bytes that are not an envelope at all are not worth retrying; a damaged envelope is.
+    #[test]
+    fn foreign_bytes_are_not_retryable() {
+        for foreign in [&b""[..], b"\x01\x02\x03", b"hello", b"GET / HTTP/1.1"] {
+            assert!(
+                matches!(
+                    Message::decode(foreign),
+                    Err(Error::Sync {
+                        retryable: false,
+                        ..
+                    })
+                ),
+                "{foreign:?}"
+            );
+        }
+        let mut one_off = sample().encode();
+        one_off[0] = b'X';
+        assert!(matches!(
+            Message::decode(&one_off),
+            Err(Error::Sync {
+                retryable: true,
+                ..
+            })
+        ));
+    }
+
+    /// Damage in transit is retryable; a well-formed message that breaks the format is not.
+    #[test]
+    fn damage_is_retryable_and_malformed_content_is_not() {
+        let bytes = sample().encode();
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            assert!(
+                matches!(
+                    Message::decode(&damaged),
+                    Err(Error::Sync {
+                        retryable: true,
+                        ..
+                    })
+                ),
+                "byte {i}"
+            );
+        }
+        let mut bad_role = bytes.clone();
+        bad_role[5 + 16] = 9; // the hello's role
+        assert!(matches!(
+            Message::decode(&reseal(bad_role)),
+            Err(Error::Sync {
+                retryable: false,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn huge_counts_do_not_allocate() {
         let mut bytes = Message::default().encode();
+        bytes.truncate(bytes.len() - 4);
         // Replace the final "0 docs" count with a huge varint.
         bytes.pop();
         bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+        bytes.extend_from_slice(&[0; 4]);
+        let bytes = reseal(bytes);
         assert!(matches!(
             Message::decode(&bytes),
             Err(Error::Sync {
@@ -380,9 +521,33 @@ mod tests {
     }
 
     #[test]
-    fn other_versions_refused() {
+    fn other_versions_refused_with_a_clear_error() {
         let mut bytes = sample().encode();
-        bytes[3] = 2;
-        assert!(Message::decode(&bytes).is_err());
+        bytes[3] = 3;
+        let bytes = reseal(bytes);
+        let Err(Error::Sync { reason, retryable }) = Message::decode(&bytes) else {
+            panic!("version 3 accepted");
+        };
+        assert!(!retryable && reason.contains("update this app"), "{reason}");
+        // A version 1 message (no checksum): the old envelope with version byte 1.
+        let mut v1 = sample().encode();
+        v1.truncate(v1.len() - 4);
+        v1[3] = 1;
+        let Err(Error::Sync { reason, retryable }) = Message::decode(&v1) else {
+            panic!("version 1 accepted");
+        };
+        assert!(!retryable);
+        assert!(reason.contains("version 1"), "{reason}");
+    }
+
+    #[test]
+    fn more_tombstones_than_the_bound_are_refused() {
+        let mut m = Message {
+            tombstones: (0..MAX_TOMBSTONES).map(|_| (Id::new(), 0)).collect(),
+            ..Message::default()
+        };
+        assert!(Message::decode(&m.encode()).is_ok());
+        m.tombstones.push((Id::new(), 0));
+        assert!(Message::decode(&m.encode()).is_err());
     }
 }

@@ -607,6 +607,8 @@ pub struct Wire {
     pub done: bool,
     pub digest: [u8; 32],
     pub doc_count: u64,
+    pub pending_docs: u64,
+    pub pending_bytes: u64,
     pub manifest: Option<Vec<(Id, DocKind, [u8; 8])>>,
     pub full_manifest: bool,
     pub tombstones: Vec<(Id, i64)>,
@@ -642,7 +644,7 @@ fn kind_of(b: u8) -> DocKind {
 
 impl Wire {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = b"LWS\x01".to_vec();
+        let mut out = b"LWS\x02".to_vec();
         let mut flags = 0;
         if self.hello.is_some() {
             flags |= FLAG_HELLO;
@@ -673,6 +675,8 @@ impl Wire {
         }
         out.extend_from_slice(&self.digest);
         put_varint(&mut out, self.doc_count);
+        put_varint(&mut out, self.pending_docs);
+        put_varint(&mut out, self.pending_bytes);
         if let Some(m) = &self.manifest {
             put_varint(&mut out, m.len() as u64);
             for (p, k, tag) in m {
@@ -694,13 +698,17 @@ impl Wire {
             put_varint(&mut out, d.bytes.len() as u64);
             out.extend_from_slice(&d.bytes);
         }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
         out
     }
 
     /// Decodes a well-formed message (panics otherwise: test input only).
     pub fn decode(bytes: &[u8]) -> Wire {
+        let (bytes, crc) = bytes.split_last_chunk::<4>().expect("a CRC trailer");
+        assert_eq!(crc32fast::hash(bytes), u32::from_le_bytes(*crc), "CRC");
         let mut r = Reader { bytes, pos: 0 };
-        assert_eq!(r.take(4), b"LWS\x01", "magic and version");
+        assert_eq!(r.take(4), b"LWS\x02", "magic and version");
         let flags = r.byte();
         let hello = (flags & FLAG_HELLO != 0).then(|| {
             let store_id = r.id();
@@ -719,6 +727,8 @@ impl Wire {
         let mut digest = [0u8; 32];
         digest.copy_from_slice(r.take(32));
         let doc_count = r.varint();
+        let pending_docs = r.varint();
+        let pending_bytes = r.varint();
         let manifest = (flags & FLAG_MANIFEST != 0).then(|| {
             (0..r.varint())
                 .map(|_| {
@@ -758,6 +768,8 @@ impl Wire {
             done: flags & FLAG_DONE != 0,
             digest,
             doc_count,
+            pending_docs,
+            pending_bytes,
             full_manifest: manifest.is_some() && flags & FLAG_FULL_MANIFEST != 0,
             manifest,
             tombstones,
