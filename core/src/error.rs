@@ -99,6 +99,10 @@ pub enum Error {
         /// Whether a new session may succeed (e.g. a message was lost or cut off).
         retryable: bool,
     },
+    /// A community services feed was refused whole (not Open Referral, too large, no valid
+    /// service, older than the stored directory); the stored directory is unchanged.
+    #[error(transparent)]
+    Feed(#[from] crate::directory::FeedError),
     /// SQLite failed.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -10,8 +10,10 @@
 //! - [`doc`]: how the model maps onto automerge documents (`docs/schema.md`);
 //! - `storage`: SQLite, migrations and projections (the only place rusqlite appears);
 //! - [`measures`]: outcome-measure instruments and scoring;
+//! - [`directory`]: the community services directory (Open Referral UK), reference data;
 //! - [`store`]: the entry point that ties them together.
 
+pub mod directory;
 pub mod doc;
 pub mod error;
 pub mod fhir;

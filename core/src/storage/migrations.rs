@@ -10,6 +10,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0001_documents.sql"),
     include_str!("migrations/0002_projections.sql"),
     include_str!("migrations/0003_sync.sql"),
+    include_str!("migrations/0007_directory.sql"),
 ];
 
 /// The store format this build writes.

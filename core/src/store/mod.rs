@@ -9,6 +9,7 @@
 mod cache;
 mod case_ops;
 mod checkpoint;
+mod directory_ops;
 mod erase;
 mod listeners;
 mod merge;
