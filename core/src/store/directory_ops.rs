@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{begin_write, Store, Writer};
 use crate::directory::search::{self, Candidate};
@@ -83,7 +83,9 @@ impl Store {
         let version = DirectoryVersion {
             source: source.to_string(),
             feed_date,
-            imported_at: Utc::now(),
+            // Stored to the millisecond, like every instant of the store.
+            imported_at: DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
+                .unwrap_or_default(),
             content_hash,
             services: u32::try_from(stored.len()).unwrap_or(u32::MAX),
         };

@@ -670,3 +670,6 @@ fn check_is_store(conn: &Connection) -> Result<()> {
         }),
     }
 }
+
+#[cfg(test)]
+mod directory_tests;
