@@ -6,6 +6,8 @@
 
 /// Case document commands.
 pub mod case;
+/// The community services directory.
+pub mod directory;
 /// Document export, import and compaction.
 pub mod docs;
 /// Key files: `key new`, `rekey`, and reading `--key-file`.
@@ -129,6 +131,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Key(c) => keys::key(&ctx, c),
         Command::Rekey(a) => keys::rekey(&ctx, a),
         Command::Demo(a) => crate::demo::run(a.keep),
+        Command::Directory(c) => directory::directory(&ctx, c),
     }
 }
 

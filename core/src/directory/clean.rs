@@ -40,7 +40,10 @@ pub(crate) fn clean_text(raw: &str, max_chars: usize) -> Cleaned {
             break;
         }
         match c {
-            '<' if chars.peek().is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!') => {
+            '<' if chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!') =>
+            {
                 out.had_html = true;
                 // Skip to the end of the tag (or of the text); a tag separates words.
                 for t in chars.by_ref() {

@@ -17,7 +17,7 @@ use super::clean::clean_text;
 use super::schedule::{valid_byday, valid_bymonthday, ScheduleRule};
 use super::{
     CostOption, DirectoryContact, DirectoryLocation, DirectoryOrganization, DirectoryPhone,
-    DirectoryService, FeedError, FeedIssueAction, FeedIssueKind, FeedIssue, TaxonomyTerm,
+    DirectoryService, FeedError, FeedIssue, FeedIssueAction, FeedIssueKind, TaxonomyTerm,
     MAX_FEED_BYTES, MAX_RECORDS, MAX_REPORT_ENTRIES,
 };
 
@@ -168,7 +168,13 @@ fn add_page<'v>(
     let total_pages = page.get("total_pages").and_then(Value::as_u64).unwrap_or(1);
     let last = page.get("last_page").and_then(Value::as_bool);
     if total_pages > 1 || last == Some(false) {
-        issues.add(None, None, "page_number".into(), FeedIssueKind::Feed, FeedIssueAction::Kept);
+        issues.add(
+            None,
+            None,
+            "page_number".into(),
+            FeedIssueKind::Feed,
+            FeedIssueAction::Kept,
+        );
     }
     records.extend(contents.iter().take(MAX_RECORDS + 1));
     Ok(())
@@ -267,12 +273,7 @@ impl Rec<'_> {
             status,
             application_process: self.text(obj, "application_process", "", MAX_SHORT_CHARS),
             fees_description: self.text(obj, "fees_description", "", MAX_SHORT_CHARS),
-            eligibility_description: self.text(
-                obj,
-                "eligibility_description",
-                "",
-                MAX_SHORT_CHARS,
-            ),
+            eligibility_description: self.text(obj, "eligibility_description", "", MAX_SHORT_CHARS),
             minimum_age,
             maximum_age,
             last_modified: self.instant(obj, "last_modified", ""),
@@ -291,16 +292,26 @@ impl Rec<'_> {
     fn ages(&mut self, obj: &Obj) -> (Option<u32>, Option<u32>) {
         let age = |rec: &mut Self, key: &str| {
             let v = obj.get(key)?;
-            let n = v.as_f64().filter(|n| n.fract() == 0.0 && (0.0..=130.0).contains(n));
+            let n = v
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && (0.0..=130.0).contains(n));
             if n.is_none() && !v.is_null() {
-                rec.note(key, FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+                rec.note(
+                    key,
+                    FeedIssueKind::InvalidValue,
+                    FeedIssueAction::FieldDropped,
+                );
             }
             n.map(|n| n as u32)
         };
         let (min, max) = (age(self, "minimum_age"), age(self, "maximum_age"));
         match (min, max) {
             (Some(a), Some(b)) if a > b => {
-                self.note("maximum_age", FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+                self.note(
+                    "maximum_age",
+                    FeedIssueKind::InvalidValue,
+                    FeedIssueAction::FieldDropped,
+                );
                 (Some(a), None)
             }
             ages => ages,
@@ -311,7 +322,11 @@ impl Rec<'_> {
         let org = self.object(obj, "organization", "")?;
         let p = "organization.";
         let Some(name) = self.text(org, "name", p, MAX_NAME_CHARS) else {
-            self.note("organization.name", FeedIssueKind::Missing, FeedIssueAction::FieldDropped);
+            self.note(
+                "organization.name",
+                FeedIssueKind::Missing,
+                FeedIssueAction::FieldDropped,
+            );
             return None;
         };
         Some(DirectoryOrganization {
@@ -374,11 +389,14 @@ impl Rec<'_> {
         {
             let sp = format!("{p}schedules[{i}].");
             let mut freq = self.text(s, "freq", &sp, 16);
-            if freq
-                .as_deref()
-                .is_some_and(|f| !f.eq_ignore_ascii_case("WEEKLY") && !f.eq_ignore_ascii_case("MONTHLY"))
-            {
-                self.note(&format!("{sp}freq"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+            if freq.as_deref().is_some_and(|f| {
+                !f.eq_ignore_ascii_case("WEEKLY") && !f.eq_ignore_ascii_case("MONTHLY")
+            }) {
+                self.note(
+                    &format!("{sp}freq"),
+                    FeedIssueKind::InvalidValue,
+                    FeedIssueAction::FieldDropped,
+                );
                 freq = None;
             }
             let byday = self.checked(s, "byday", &sp, valid_byday);
@@ -386,7 +404,11 @@ impl Rec<'_> {
             let interval = s.get("interval").and_then(|v| {
                 let n = v.as_u64().filter(|n| (1..=52).contains(n));
                 if n.is_none() && !v.is_null() {
-                    self.note(&format!("{sp}interval"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+                    self.note(
+                        &format!("{sp}interval"),
+                        FeedIssueKind::InvalidValue,
+                        FeedIssueAction::FieldDropped,
+                    );
                 }
                 n.and_then(|n| u32::try_from(n).ok())
             });
@@ -394,7 +416,11 @@ impl Rec<'_> {
             let mut valid_to = self.date(s, "valid_to", &sp);
             if let (Some(f), Some(t)) = (valid_from, valid_to) {
                 if t < f {
-                    self.note(&format!("{sp}valid_to"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+                    self.note(
+                        &format!("{sp}valid_to"),
+                        FeedIssueKind::InvalidValue,
+                        FeedIssueAction::FieldDropped,
+                    );
                     valid_to = None;
                 }
             }
@@ -441,7 +467,11 @@ impl Rec<'_> {
         {
             let pp = format!("{p}phones[{i}].");
             let Some(number) = self.text(ph, "number", &pp, 64) else {
-                self.note(&format!("{pp}number"), FeedIssueKind::Missing, FeedIssueAction::FieldDropped);
+                self.note(
+                    &format!("{pp}number"),
+                    FeedIssueKind::Missing,
+                    FeedIssueAction::FieldDropped,
+                );
                 continue;
             };
             out.push(DirectoryPhone {
@@ -466,16 +496,31 @@ impl Rec<'_> {
             };
             let tp = format!("{p}taxonomy_term.");
             let Some(name) = self.text(term, "name", &tp, MAX_NAME_CHARS) else {
-                self.note(&format!("{tp}name"), FeedIssueKind::Missing, FeedIssueAction::FieldDropped);
+                self.note(
+                    &format!("{tp}name"),
+                    FeedIssueKind::Missing,
+                    FeedIssueAction::FieldDropped,
+                );
                 continue;
             };
-            let taxonomy = self.text(term, "taxonomy", &tp, MAX_NAME_CHARS).or_else(|| {
-                let detail = term.get("taxonomy_detail")?.as_object()?;
-                self.text(detail, "name", &format!("{tp}taxonomy_detail."), MAX_NAME_CHARS)
-            });
+            let taxonomy = self
+                .text(term, "taxonomy", &tp, MAX_NAME_CHARS)
+                .or_else(|| {
+                    let detail = term.get("taxonomy_detail")?.as_object()?;
+                    self.text(
+                        detail,
+                        "name",
+                        &format!("{tp}taxonomy_detail."),
+                        MAX_NAME_CHARS,
+                    )
+                });
             if let Some(t) = taxonomy.as_deref() {
                 if !KNOWN_TAXONOMIES.iter().any(|k| k.eq_ignore_ascii_case(t)) {
-                    self.note(&format!("{tp}taxonomy"), FeedIssueKind::UnknownTaxonomy, FeedIssueAction::Kept);
+                    self.note(
+                        &format!("{tp}taxonomy"),
+                        FeedIssueKind::UnknownTaxonomy,
+                        FeedIssueAction::Kept,
+                    );
                 }
             }
             out.push(TaxonomyTerm {
@@ -499,7 +544,11 @@ impl Rec<'_> {
             let amount = self.number(c, "amount", &p).filter(|a| {
                 let ok = *a >= 0.0;
                 if !ok {
-                    self.note(&format!("{p}amount"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+                    self.note(
+                        &format!("{p}amount"),
+                        FeedIssueKind::InvalidValue,
+                        FeedIssueAction::FieldDropped,
+                    );
                 }
                 ok
             });
@@ -523,15 +572,27 @@ impl Rec<'_> {
             Value::String(raw) => {
                 let c = clean_text(raw, max);
                 if c.had_html {
-                    self.note(&format!("{p}{key}"), FeedIssueKind::Html, FeedIssueAction::Cleaned);
+                    self.note(
+                        &format!("{p}{key}"),
+                        FeedIssueKind::Html,
+                        FeedIssueAction::Cleaned,
+                    );
                 }
                 if c.truncated {
-                    self.note(&format!("{p}{key}"), FeedIssueKind::TooLong, FeedIssueAction::Cleaned);
+                    self.note(
+                        &format!("{p}{key}"),
+                        FeedIssueKind::TooLong,
+                        FeedIssueAction::Cleaned,
+                    );
                 }
                 (!c.text.is_empty()).then_some(c.text)
             }
             _ => {
-                self.note(&format!("{p}{key}"), FeedIssueKind::WrongType, FeedIssueAction::FieldDropped);
+                self.note(
+                    &format!("{p}{key}"),
+                    FeedIssueKind::WrongType,
+                    FeedIssueAction::FieldDropped,
+                );
                 None
             }
         }
@@ -543,7 +604,11 @@ impl Rec<'_> {
         if ok(&t) {
             Some(t)
         } else {
-            self.note(&format!("{p}{key}"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::InvalidValue,
+                FeedIssueAction::FieldDropped,
+            );
             None
         }
     }
@@ -554,16 +619,28 @@ impl Rec<'_> {
             Value::Number(n) => n.to_string(),
             Value::Null => return None,
             _ => {
-                self.note(&format!("{p}{key}"), FeedIssueKind::WrongType, FeedIssueAction::FieldDropped);
+                self.note(
+                    &format!("{p}{key}"),
+                    FeedIssueKind::WrongType,
+                    FeedIssueAction::FieldDropped,
+                );
                 return None;
             }
         };
         if raw.chars().count() > MAX_ID_CHARS {
-            self.note(&format!("{p}{key}"), FeedIssueKind::TooLong, FeedIssueAction::FieldDropped);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::TooLong,
+                FeedIssueAction::FieldDropped,
+            );
             return None;
         }
         if raw.chars().any(char::is_control) {
-            self.note(&format!("{p}{key}"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::InvalidValue,
+                FeedIssueAction::FieldDropped,
+            );
             return None;
         }
         (!raw.is_empty()).then_some(raw)
@@ -579,18 +656,28 @@ impl Rec<'_> {
         }
         .filter(|n| n.is_finite());
         if n.is_none() {
-            self.note(&format!("{p}{key}"), FeedIssueKind::WrongType, FeedIssueAction::FieldDropped);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::WrongType,
+                FeedIssueAction::FieldDropped,
+            );
         }
         n
     }
 
     fn date(&mut self, obj: &Obj, key: &str, p: &str) -> Option<NaiveDate> {
         let t = self.text(obj, key, p, 40)?;
-        let d = NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-            .ok()
-            .or_else(|| DateTime::parse_from_rfc3339(&t).ok().map(|d| d.date_naive()));
+        let d = NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok().or_else(|| {
+            DateTime::parse_from_rfc3339(&t)
+                .ok()
+                .map(|d| d.date_naive())
+        });
         if d.is_none() {
-            self.note(&format!("{p}{key}"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::InvalidValue,
+                FeedIssueAction::FieldDropped,
+            );
         }
         d
     }
@@ -605,7 +692,11 @@ impl Rec<'_> {
                 Some(d.and_hms_opt(0, 0, 0)?.and_utc())
             });
         if at.is_none() {
-            self.note(&format!("{p}{key}"), FeedIssueKind::InvalidValue, FeedIssueAction::FieldDropped);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::InvalidValue,
+                FeedIssueAction::FieldDropped,
+            );
         }
         at.map(|a| a.to_rfc3339_opts(SecondsFormat::Millis, true))
     }
@@ -615,7 +706,11 @@ impl Rec<'_> {
             Value::Object(o) => Some(o),
             Value::Null => None,
             _ => {
-                self.note(&format!("{p}{key}"), FeedIssueKind::WrongType, FeedIssueAction::FieldDropped);
+                self.note(
+                    &format!("{p}{key}"),
+                    FeedIssueKind::WrongType,
+                    FeedIssueAction::FieldDropped,
+                );
                 None
             }
         }
@@ -626,18 +721,30 @@ impl Rec<'_> {
             None | Some(Value::Null) => return Vec::new(),
             Some(Value::Array(items)) => items,
             Some(_) => {
-                self.note(&format!("{p}{key}"), FeedIssueKind::WrongType, FeedIssueAction::FieldDropped);
+                self.note(
+                    &format!("{p}{key}"),
+                    FeedIssueKind::WrongType,
+                    FeedIssueAction::FieldDropped,
+                );
                 return Vec::new();
             }
         };
         if items.len() > max {
-            self.note(&format!("{p}{key}"), FeedIssueKind::TooMany, FeedIssueAction::Cleaned);
+            self.note(
+                &format!("{p}{key}"),
+                FeedIssueKind::TooMany,
+                FeedIssueAction::Cleaned,
+            );
         }
         let mut out = Vec::new();
         for (i, item) in items.iter().take(max).enumerate() {
             match item {
                 Value::Object(o) => out.push(o),
-                _ => self.note(&format!("{p}{key}[{i}]"), FeedIssueKind::WrongType, FeedIssueAction::FieldDropped),
+                _ => self.note(
+                    &format!("{p}{key}[{i}]"),
+                    FeedIssueKind::WrongType,
+                    FeedIssueAction::FieldDropped,
+                ),
             }
         }
         out
@@ -649,7 +756,9 @@ fn valid_time(s: &str) -> bool {
     let (hm, _zone) = s.split_at(s.find(['Z', '+', '-']).unwrap_or(s.len()));
     let parts: Vec<&str> = hm.split(':').collect();
     (2..=3).contains(&parts.len())
-        && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
         && parts[0] < "24"
         && parts[1] < "60"
 }

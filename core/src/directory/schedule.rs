@@ -237,10 +237,22 @@ mod tests {
 
     #[test]
     fn weekdays_and_dates_parse() {
-        assert_eq!(OpenOn::parse("Tuesday").ok(), Some(OpenOn::Weekday(Weekday::Tue)));
-        assert_eq!(OpenOn::parse("tue").ok(), Some(OpenOn::Weekday(Weekday::Tue)));
-        assert_eq!(OpenOn::parse("TU").ok(), Some(OpenOn::Weekday(Weekday::Tue)));
-        assert_eq!(OpenOn::parse("2026-12-08").ok(), Some(OpenOn::Date(d("2026-12-08"))));
+        assert_eq!(
+            OpenOn::parse("Tuesday").ok(),
+            Some(OpenOn::Weekday(Weekday::Tue))
+        );
+        assert_eq!(
+            OpenOn::parse("tue").ok(),
+            Some(OpenOn::Weekday(Weekday::Tue))
+        );
+        assert_eq!(
+            OpenOn::parse("TU").ok(),
+            Some(OpenOn::Weekday(Weekday::Tue))
+        );
+        assert_eq!(
+            OpenOn::parse("2026-12-08").ok(),
+            Some(OpenOn::Date(d("2026-12-08")))
+        );
         assert!(OpenOn::parse("someday").is_err());
         assert!(OpenOn::parse("t").is_err());
     }

@@ -146,8 +146,15 @@ impl DirectoryQuery {
     /// [`Error::InvalidInput`] naming the field (`text`, `need`, `near`, `within_km`, `age`,
     /// `limit`).
     pub fn validate(&self) -> Result<()> {
-        if self.text.as_ref().is_some_and(|t| t.chars().count() > MAX_QUERY_CHARS) {
-            return Err(Error::invalid("text", format!("longer than {MAX_QUERY_CHARS} characters")));
+        if self
+            .text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_QUERY_CHARS)
+        {
+            return Err(Error::invalid(
+                "text",
+                format!("longer than {MAX_QUERY_CHARS} characters"),
+            ));
         }
         if let Some(need) = &self.need {
             if need.trim().is_empty() || need.chars().count() > MAX_QUERY_CHARS {
@@ -162,14 +169,20 @@ impl DirectoryQuery {
                 return Err(Error::invalid("within_km", "needs near"));
             }
             if !(km > 0.0 && km <= MAX_RADIUS_KM) {
-                return Err(Error::invalid("within_km", format!("must be above 0 and at most {MAX_RADIUS_KM}")));
+                return Err(Error::invalid(
+                    "within_km",
+                    format!("must be above 0 and at most {MAX_RADIUS_KM}"),
+                ));
             }
         }
         if self.age.is_some_and(|a| a > 130) {
             return Err(Error::invalid("age", "must be 0 to 130"));
         }
         if self.limit == 0 || self.limit > MAX_PAGE_SIZE {
-            return Err(Error::invalid("limit", format!("must be 1 to {MAX_PAGE_SIZE}")));
+            return Err(Error::invalid(
+                "limit",
+                format!("must be 1 to {MAX_PAGE_SIZE}"),
+            ));
         }
         Ok(())
     }
@@ -208,7 +221,12 @@ pub struct DirectoryPage {
 pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(MAX_WORD_CHARS).flat_map(char::to_lowercase).collect())
+        .map(|w| {
+            w.chars()
+                .take(MAX_WORD_CHARS)
+                .flat_map(char::to_lowercase)
+                .collect()
+        })
 }
 
 /// The words a free-text query searches for (stop words left out, at most
@@ -363,7 +381,10 @@ mod tests {
 
     #[test]
     fn query_words_drop_stop_words_and_repeats() {
-        assert_eq!(query_words("The Lunch club, for the lunch!"), vec!["lunch", "club"]);
+        assert_eq!(
+            query_words("The Lunch club, for the lunch!"),
+            vec!["lunch", "club"]
+        );
         assert!(query_words("the and of").is_empty());
         assert_eq!(query_words(&"w ".repeat(50)).len(), 1);
     }
@@ -385,7 +406,10 @@ mod tests {
                 longitude: -1.55
             })
         );
-        assert_eq!(Near::parse("ls1 4ap").ok(), Some(Near::Postcode("LS14AP".into())));
+        assert_eq!(
+            Near::parse("ls1 4ap").ok(),
+            Some(Near::Postcode("LS14AP".into()))
+        );
         assert!(Near::parse("91,0").is_err());
         assert!(Near::parse("here").is_err());
     }

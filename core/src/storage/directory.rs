@@ -18,7 +18,10 @@ pub(crate) struct StoredService<'a> {
 }
 
 /// Runs `f` in one read transaction, so a search sees one committed directory.
-pub(crate) fn snapshot<R>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+pub(crate) fn snapshot<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<R>,
+) -> Result<R> {
     let tx = conn.unchecked_transaction()?;
     let out = f(&tx)?;
     tx.commit()?;
@@ -158,7 +161,8 @@ pub(crate) fn service(conn: &Connection, id: &str) -> Result<Option<DirectorySer
         .optional()?;
     record
         .map(|r| {
-            serde_json::from_str(&r).map_err(|_| Error::schema("stored directory record unreadable"))
+            serde_json::from_str(&r)
+                .map_err(|_| Error::schema("stored directory record unreadable"))
         })
         .transpose()
 }
@@ -179,7 +183,8 @@ pub(crate) fn vocabulary(conn: &Connection) -> Result<Vec<String>> {
 
 /// The services a word occurs in, with its weight there.
 pub(crate) fn rows_with_word(conn: &Connection, word: &str) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare_cached("SELECT row, weight FROM directory_words WHERE word = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT row, weight FROM directory_words WHERE word = ?1")?;
     let rows = stmt.query_map([word], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

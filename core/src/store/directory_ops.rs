@@ -52,7 +52,11 @@ impl Store {
                 postcodes: service
                     .locations
                     .iter()
-                    .map(|l| l.postcode.as_deref().and_then(crate::directory::normalise_postcode))
+                    .map(|l| {
+                        l.postcode
+                            .as_deref()
+                            .and_then(crate::directory::normalise_postcode)
+                    })
                     .collect(),
                 words: search::index_words(service),
             })

@@ -5,9 +5,7 @@
 use chrono::{Datelike, Duration, Utc, Weekday};
 use serde_json::json;
 
-use crate::directory::{
-    DirectoryImportOutcome, DirectoryQuery, FeedError, Near, OpenOn,
-};
+use crate::directory::{DirectoryImportOutcome, DirectoryQuery, FeedError, Near, OpenOn};
 use crate::model::{NewStore, Role};
 use crate::{Error, Store, StoreKey};
 
@@ -30,12 +28,18 @@ fn store(dir: &tempfile::TempDir) -> Store {
 fn imported() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = store(&dir);
-    s.directory_import(FIXTURE.as_bytes(), "services_page.json").unwrap();
+    s.directory_import(FIXTURE.as_bytes(), "services_page.json")
+        .unwrap();
     (dir, s)
 }
 
 fn names(s: &Store, q: &DirectoryQuery) -> Vec<String> {
-    s.directory_search(q).unwrap().hits.into_iter().map(|h| h.name).collect()
+    s.directory_search(q)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.name)
+        .collect()
 }
 
 fn text(t: &str) -> DirectoryQuery {
@@ -50,23 +54,33 @@ fn an_import_reports_and_stores_a_version() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(&dir);
     assert_eq!(s.directory_version().unwrap(), None);
-    let r = s.directory_import(FIXTURE.as_bytes(), "services_page.json").unwrap();
+    let r = s
+        .directory_import(FIXTURE.as_bytes(), "services_page.json")
+        .unwrap();
     assert_eq!(r.outcome, DirectoryImportOutcome::Replaced);
     assert_eq!((r.records, r.imported, r.skipped), (11, 6, 5));
     assert!(!r.issues.is_empty());
     assert_eq!(r.version.services, 6);
     assert_eq!(r.version.source, "services_page.json");
-    assert_eq!(r.version.feed_date.as_deref(), Some("2026-11-10T18:00:00.000Z"));
+    assert_eq!(
+        r.version.feed_date.as_deref(),
+        Some("2026-11-10T18:00:00.000Z")
+    );
     assert_eq!(s.directory_version().unwrap(), Some(r.version.clone()));
     // The same content again changes nothing, not even the import time.
-    let again = s.directory_import(FIXTURE.as_bytes(), "again.json").unwrap();
+    let again = s
+        .directory_import(FIXTURE.as_bytes(), "again.json")
+        .unwrap();
     assert_eq!(again.outcome, DirectoryImportOutcome::Unchanged);
     assert_eq!(again.version, r.version);
     // Reference data: it survives reopening and creates no person.
     drop(s);
     let s = Store::open(dir.path().join("s.db"), &StoreKey::unencrypted()).unwrap();
     assert_eq!(s.directory_version().unwrap(), Some(r.version));
-    assert!(s.caseload(&crate::model::CaseloadQuery::default()).unwrap().is_empty());
+    assert!(s
+        .caseload(&crate::model::CaseloadQuery::default())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -91,7 +105,10 @@ fn a_broken_or_older_feed_leaves_the_directory_as_it_was() {
     assert_eq!(names(&s, &DirectoryQuery::default()), all);
     assert!(matches!(
         s.directory_import(FIXTURE.as_bytes(), " "),
-        Err(Error::InvalidInput { field: "source", .. })
+        Err(Error::InvalidInput {
+            field: "source",
+            ..
+        })
     ));
 }
 
@@ -105,10 +122,16 @@ fn a_newer_feed_replaces_the_whole_directory() {
         .directory_import(&serde_json::to_vec(&newer).unwrap(), "newer.json")
         .unwrap();
     assert_eq!(r.outcome, DirectoryImportOutcome::Replaced);
-    assert_eq!(names(&s, &DirectoryQuery::default()), vec!["Lunch Club Reborn"]);
+    assert_eq!(
+        names(&s, &DirectoryQuery::default()),
+        vec!["Lunch Club Reborn"]
+    );
     assert!(matches!(
         s.directory_service(LUNCH),
-        Err(Error::NotFound { kind: "directory service", .. })
+        Err(Error::NotFound {
+            kind: "directory service",
+            ..
+        })
     ));
     // Its old words are gone from the index too.
     assert_eq!(names(&s, &text("chapeltown")), Vec::<String>::new());
@@ -121,8 +144,14 @@ fn free_text_is_ranked_and_typo_tolerant() {
     assert_eq!(names(&s, &text("LUNCH"))[0], "Lunch Club");
     // Organisation names and descriptions are searched; a name match ranks first.
     assert_eq!(names(&s, &text("chapeltown")), vec!["Lunch Club"]);
-    assert_eq!(names(&s, &text("citizens advice")), vec!["Money and Debt Advice Drop-in"]);
-    assert_eq!(names(&s, &text("walkign"))[0], "Walking for Health: Roundhay Park");
+    assert_eq!(
+        names(&s, &text("citizens advice")),
+        vec!["Money and Debt Advice Drop-in"]
+    );
+    assert_eq!(
+        names(&s, &text("walkign"))[0],
+        "Walking for Health: Roundhay Park"
+    );
     // Every word must match.
     assert!(names(&s, &text("lunch choir")).is_empty());
     assert!(names(&s, &text("zzzz")).is_empty());
@@ -142,9 +171,18 @@ fn needs_ages_and_opening_days_filter() {
         names(&s, &need("Loneliness and isolation")),
         vec!["Lunch Club", "Walking for Health: Roundhay Park"]
     );
-    assert_eq!(names(&s, &need("money-debt")), vec!["Money and Debt Advice Drop-in"]);
-    assert_eq!(names(&s, &need("tt-green")), vec!["Young People's Gardening Project"]);
-    assert_eq!(names(&s, &need("garden")), vec!["Young People's Gardening Project"]);
+    assert_eq!(
+        names(&s, &need("money-debt")),
+        vec!["Money and Debt Advice Drop-in"]
+    );
+    assert_eq!(
+        names(&s, &need("tt-green")),
+        vec!["Young People's Gardening Project"]
+    );
+    assert_eq!(
+        names(&s, &need("garden")),
+        vec!["Young People's Gardening Project"]
+    );
 
     let age = |a| DirectoryQuery {
         age: Some(a),
@@ -163,7 +201,10 @@ fn needs_ages_and_opening_days_filter() {
         open_on: Some(on),
         ..DirectoryQuery::default()
     };
-    assert_eq!(names(&s, &open(OpenOn::Weekday(Weekday::Tue))), vec!["Lunch Club"]);
+    assert_eq!(
+        names(&s, &open(OpenOn::Weekday(Weekday::Tue))),
+        vec!["Lunch Club"]
+    );
     assert_eq!(
         names(&s, &open(OpenOn::Weekday(Weekday::Mon))),
         vec!["Walking for Health: Roundhay Park"]
@@ -172,13 +213,19 @@ fn needs_ages_and_opening_days_filter() {
     // the second Saturday of the month.
     let on = |d: &str| open(OpenOn::parse(d).unwrap());
     assert_eq!(names(&s, &on("2026-12-12")), vec!["Community Choir"]);
-    assert_eq!(names(&s, &on("2026-12-19")), vec!["Young People's Gardening Project"]);
+    assert_eq!(
+        names(&s, &on("2026-12-19")),
+        vec!["Young People's Gardening Project"]
+    );
     assert!(names(&s, &on("2026-12-13")).is_empty());
     let next_tuesday = (0..7)
         .map(|i| Utc::now().date_naive() + Duration::days(i))
         .find(|d| d.weekday() == Weekday::Tue)
         .unwrap();
-    assert_eq!(names(&s, &open(OpenOn::Date(next_tuesday))), vec!["Lunch Club"]);
+    assert_eq!(
+        names(&s, &open(OpenOn::Date(next_tuesday))),
+        vec!["Lunch Club"]
+    );
 }
 
 #[test]
@@ -199,15 +246,23 @@ fn distance_filters_and_orders_by_coordinates_or_a_directory_postcode() {
     let d: Vec<f64> = page.hits.iter().map(|h| h.distance_km.unwrap()).collect();
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
     assert_eq!(page.hits[0].name, "Lunch Club");
-    assert_eq!(names(&s, &near(centre, Some(3.0))), vec!["Lunch Club", "Young People's Gardening Project"]);
+    assert_eq!(
+        names(&s, &near(centre, Some(3.0))),
+        vec!["Lunch Club", "Young People's Gardening Project"]
+    );
     // A postcode the directory's own locations carry with coordinates.
     let pc = near(Near::parse("ls7 3hb").unwrap(), Some(0.5));
     assert_eq!(names(&s, &pc), vec!["Lunch Club"]);
     // A postcode nowhere in the directory, or only on a location without valid coordinates:
     // a clear error, never a guess.
     for p in ["LS2 9JT", "LS1 4AP"] {
-        let e = s.directory_search(&near(Near::parse(p).unwrap(), Some(5.0))).unwrap_err();
-        assert!(matches!(e, Error::InvalidInput { field: "near", .. }), "{e:?}");
+        let e = s
+            .directory_search(&near(Near::parse(p).unwrap(), Some(5.0)))
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidInput { field: "near", .. }),
+            "{e:?}"
+        );
     }
 }
 
@@ -221,16 +276,28 @@ fn results_are_paged_and_show_returns_the_full_record() {
     };
     let first = s.directory_search(&page(0)).unwrap();
     let second = s.directory_search(&page(4)).unwrap();
-    assert_eq!((first.total, first.hits.len(), second.hits.len()), (6, 4, 2));
-    assert!(first.hits.iter().all(|h| second.hits.iter().all(|g| g.service_id != h.service_id)));
-    assert_eq!(first.hits[0].name, "Community Choir", "by name without text");
+    assert_eq!(
+        (first.total, first.hits.len(), second.hits.len()),
+        (6, 4, 2)
+    );
+    assert!(first
+        .hits
+        .iter()
+        .all(|h| second.hits.iter().all(|g| g.service_id != h.service_id)));
+    assert_eq!(
+        first.hits[0].name, "Community Choir",
+        "by name without text"
+    );
     let full = s.directory_service(LUNCH).unwrap();
     assert_eq!(full.name, "Lunch Club");
     assert_eq!(full.cost_options[0].amount, Some(3.5));
     assert_eq!(full.locations[0].postcode.as_deref(), Some("LS7 3HB"));
     assert!(matches!(
         s.directory_service("nope"),
-        Err(Error::NotFound { kind: "directory service", .. })
+        Err(Error::NotFound {
+            kind: "directory service",
+            ..
+        })
     ));
     assert!(matches!(
         s.directory_search(&DirectoryQuery {
