@@ -30,7 +30,7 @@ else
   target_dir=$root/fuzz/target
 fi
 
-all_targets=(sync_envelope sync_session import_document text_inputs)
+all_targets=(sync_envelope sync_session import_document text_inputs directory_feed)
 targets=("${@:-${all_targets[@]}}")
 
 # Longest input per target: envelopes and documents of a few people fit; more only slows it.

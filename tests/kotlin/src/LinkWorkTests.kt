@@ -20,7 +20,7 @@ object LinkWorkTests {
     val all: List<TestCase> =
         FlowTests.all + ErrorTests.all + ListenerTests.all + LifecycleTests.all +
             ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
-            EncryptionTests.all
+            EncryptionTests.all + DirectoryTests.all
 }
 
 fun main() {
