@@ -17,25 +17,95 @@ pub const DEFAULT_SERVICES: usize = 5_000;
 const RUNS: usize = 200;
 
 const ACTIVITIES: &[&str] = &[
-    "Lunch Club", "Walking Group", "Community Choir", "Men's Shed", "Debt Advice",
-    "Gardening Project", "Art Class", "Coffee Morning", "Chair Yoga", "Befriending Service",
-    "Carers Support Group", "Knit and Natter", "Digital Skills Drop-in", "Bereavement Cafe",
-    "Food Bank", "Tai Chi", "Book Club", "Dementia Cafe", "Swimming Session", "Repair Cafe",
+    "Lunch Club",
+    "Walking Group",
+    "Community Choir",
+    "Men's Shed",
+    "Debt Advice",
+    "Gardening Project",
+    "Art Class",
+    "Coffee Morning",
+    "Chair Yoga",
+    "Befriending Service",
+    "Carers Support Group",
+    "Knit and Natter",
+    "Digital Skills Drop-in",
+    "Bereavement Cafe",
+    "Food Bank",
+    "Tai Chi",
+    "Book Club",
+    "Dementia Cafe",
+    "Swimming Session",
+    "Repair Cafe",
 ];
 const PLACES: &[&str] = &[
-    "Chapeltown", "Harehills", "Headingley", "Armley", "Beeston", "Roundhay", "Seacroft",
-    "Horsforth", "Otley", "Morley", "Pudsey", "Rothwell", "Garforth", "Wetherby", "Kirkstall",
-    "Bramley", "Holbeck", "Hunslet", "Meanwood", "Moortown",
+    "Chapeltown",
+    "Harehills",
+    "Headingley",
+    "Armley",
+    "Beeston",
+    "Roundhay",
+    "Seacroft",
+    "Horsforth",
+    "Otley",
+    "Morley",
+    "Pudsey",
+    "Rothwell",
+    "Garforth",
+    "Wetherby",
+    "Kirkstall",
+    "Bramley",
+    "Holbeck",
+    "Hunslet",
+    "Meanwood",
+    "Moortown",
 ];
 const NEEDS: &[&str] = &[
-    "Loneliness and isolation", "Physical activity", "Money and debt", "Mental wellbeing",
-    "Food and nutrition", "Carers", "Bereavement", "Digital inclusion", "Housing", "Arts and creativity",
-    "Gardening and green space", "Employment", "Dementia", "Learning", "Volunteering",
+    "Loneliness and isolation",
+    "Physical activity",
+    "Money and debt",
+    "Mental wellbeing",
+    "Food and nutrition",
+    "Carers",
+    "Bereavement",
+    "Digital inclusion",
+    "Housing",
+    "Arts and creativity",
+    "Gardening and green space",
+    "Employment",
+    "Dementia",
+    "Learning",
+    "Volunteering",
 ];
 const WORDS: &[&str] = &[
-    "friendly", "weekly", "volunteers", "support", "people", "local", "welcome", "free", "session",
-    "tea", "chat", "meet", "new", "friends", "help", "advice", "group", "community", "centre",
-    "older", "adults", "families", "accessible", "transport", "booking", "drop", "in", "gentle",
+    "friendly",
+    "weekly",
+    "volunteers",
+    "support",
+    "people",
+    "local",
+    "welcome",
+    "free",
+    "session",
+    "tea",
+    "chat",
+    "meet",
+    "new",
+    "friends",
+    "help",
+    "advice",
+    "group",
+    "community",
+    "centre",
+    "older",
+    "adults",
+    "families",
+    "accessible",
+    "transport",
+    "booking",
+    "drop",
+    "in",
+    "gentle",
 ];
 const DAYS: &[&str] = &["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
@@ -100,10 +170,10 @@ pub fn feed(n: usize) -> Value {
                 "phones": [{"id": format!("ph-{i}"), "number": "0113 496 0000"}],
                 "attributes": terms,
             });
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 s["minimum_age"] = json!(16 + rng.next() % 50);
             }
-            if rng.next() % 5 == 0 {
+            if rng.next().is_multiple_of(5) {
                 s["maximum_age"] = json!(70 + rng.next() % 30);
             }
             s
@@ -134,67 +204,101 @@ pub fn run(n: usize) -> Res<()> {
     type MakeQuery<'a> = Box<dyn FnMut(&mut Rng) -> DirectoryQuery + 'a>;
     let kinds: Vec<(&str, MakeQuery<'_>)> = vec![
         ("browse (no filter)", Box::new(|_| base.clone())),
-        ("text, exact", Box::new(|r| DirectoryQuery {
-            text: Some(format!("{} {}", r.pick(PLACES), r.pick(ACTIVITIES))),
-            ..base.clone()
-        })),
-        ("text, typo (lunch clb)", Box::new(|r| {
-            let a = r.pick(ACTIVITIES).to_lowercase();
-            // Drop one inner letter of the last word: "lunch club" -> "lunch clb".
-            let mut t: Vec<char> = a.chars().collect();
-            let at = t.len().saturating_sub(2);
-            t.remove(at);
-            DirectoryQuery {
-                text: Some(t.into_iter().collect()),
+        (
+            "text, exact",
+            Box::new(|r| DirectoryQuery {
+                text: Some(format!("{} {}", r.pick(PLACES), r.pick(ACTIVITIES))),
                 ..base.clone()
-            }
-        })),
-        ("need", Box::new(|r| DirectoryQuery {
-            need: Some(r.pick(NEEDS).to_string()),
-            ..base.clone()
-        })),
-        ("near coordinates, 3 km", Box::new(|r| DirectoryQuery {
-            near: Some(Near::Coordinates {
-                latitude: 53.6 + r.unit() * 0.4,
-                longitude: -1.8 + r.unit() * 0.6,
             }),
-            within_km: Some(3.0),
-            ..base.clone()
-        })),
-        ("near postcode, 3 km", Box::new(|r| DirectoryQuery {
-            near: Some(Near::parse(&postcode((r.next() % n as u64) as usize)).unwrap_or(Near::Coordinates {
-                latitude: 53.8,
-                longitude: -1.5,
-            })),
-            within_km: Some(3.0),
-            ..base.clone()
-        })),
-        ("open on a weekday", Box::new(|r| DirectoryQuery {
-            open_on: OpenOn::parse(r.pick(DAYS)).ok(),
-            ..base.clone()
-        })),
-        ("open on a date", Box::new(|r| DirectoryQuery {
-            open_on: OpenOn::parse(&format!("2026-12-{:02}", 1 + r.next() % 28)).ok(),
-            ..base.clone()
-        })),
-        ("age", Box::new(|r| DirectoryQuery {
-            age: Some((r.next() % 90) as u32),
-            ..base.clone()
-        })),
-        ("text + need + near + open + age", Box::new(|r| DirectoryQuery {
-            text: Some(r.pick(ACTIVITIES).to_string()),
-            need: Some(r.pick(NEEDS).to_string()),
-            near: Some(Near::Coordinates {
-                latitude: 53.8,
-                longitude: -1.5,
+        ),
+        (
+            "text, typo (lunch clb)",
+            Box::new(|r| {
+                let a = r.pick(ACTIVITIES).to_lowercase();
+                // Drop one inner letter of the last word: "lunch club" -> "lunch clb".
+                let mut t: Vec<char> = a.chars().collect();
+                let at = t.len().saturating_sub(2);
+                t.remove(at);
+                DirectoryQuery {
+                    text: Some(t.into_iter().collect()),
+                    ..base.clone()
+                }
             }),
-            within_km: Some(20.0),
-            open_on: OpenOn::parse(r.pick(DAYS)).ok(),
-            age: Some(70),
-            ..base.clone()
-        })),
+        ),
+        (
+            "need",
+            Box::new(|r| DirectoryQuery {
+                need: Some(r.pick(NEEDS).to_string()),
+                ..base.clone()
+            }),
+        ),
+        (
+            "near coordinates, 3 km",
+            Box::new(|r| DirectoryQuery {
+                near: Some(Near::Coordinates {
+                    latitude: 53.6 + r.unit() * 0.4,
+                    longitude: -1.8 + r.unit() * 0.6,
+                }),
+                within_km: Some(3.0),
+                ..base.clone()
+            }),
+        ),
+        (
+            "near postcode, 3 km",
+            Box::new(|r| DirectoryQuery {
+                near: Some(
+                    Near::parse(&postcode((r.next() % n as u64) as usize)).unwrap_or(
+                        Near::Coordinates {
+                            latitude: 53.8,
+                            longitude: -1.5,
+                        },
+                    ),
+                ),
+                within_km: Some(3.0),
+                ..base.clone()
+            }),
+        ),
+        (
+            "open on a weekday",
+            Box::new(|r| DirectoryQuery {
+                open_on: OpenOn::parse(r.pick(DAYS)).ok(),
+                ..base.clone()
+            }),
+        ),
+        (
+            "open on a date",
+            Box::new(|r| DirectoryQuery {
+                open_on: OpenOn::parse(&format!("2026-12-{:02}", 1 + r.next() % 28)).ok(),
+                ..base.clone()
+            }),
+        ),
+        (
+            "age",
+            Box::new(|r| DirectoryQuery {
+                age: Some((r.next() % 90) as u32),
+                ..base.clone()
+            }),
+        ),
+        (
+            "text + need + near + open + age",
+            Box::new(|r| DirectoryQuery {
+                text: Some(r.pick(ACTIVITIES).to_string()),
+                need: Some(r.pick(NEEDS).to_string()),
+                near: Some(Near::Coordinates {
+                    latitude: 53.8,
+                    longitude: -1.5,
+                }),
+                within_km: Some(20.0),
+                open_on: OpenOn::parse(r.pick(DAYS)).ok(),
+                age: Some(70),
+                ..base.clone()
+            }),
+        ),
     ];
-    println!("{:<34} {:>10} {:>10} {:>10}", "search (20 per page)", "median ms", "p99 ms", "mean hits");
+    println!(
+        "{:<34} {:>10} {:>10} {:>10}",
+        "search (20 per page)", "median ms", "p99 ms", "mean hits"
+    );
     for (name, mut make) in kinds {
         // One warm-up query: the reader connection and its statement cache, as on a phone
         // that has searched once.

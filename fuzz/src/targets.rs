@@ -372,11 +372,16 @@ pub fn directory_feed(data: &[u8]) {
     let store = empty_link_worker_store(&dir.path().join("store.db"));
     // A directory already there, which a refused feed must leave alone.
     let base = br#"{"contents":[{"id":"base","name":"Base service"}]}"#;
-    let before = store.directory_import(base, "base").expect("the base feed imports");
+    let before = store
+        .directory_import(base, "base")
+        .expect("the base feed imports");
     match store.directory_import(data, "fuzz") {
         Err(Error::Feed(_)) => {
             assert_eq!(store.directory_version().unwrap(), Some(before.version));
-            assert_eq!(store.directory_service("base").unwrap().name, "Base service");
+            assert_eq!(
+                store.directory_service("base").unwrap().name,
+                "Base service"
+            );
         }
         Err(e) => panic!("a feed gave an unexpected error: {e:?}"),
         Ok(report) => {
@@ -410,9 +415,15 @@ pub fn directory_feed(data: &[u8]) {
                         ..DirectoryQuery::default()
                     })
                     .unwrap();
-                let words = s.name.split(|c: char| !c.is_alphanumeric()).any(|w| w.len() > 2);
+                let words = s
+                    .name
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.len() > 2);
                 if words && hits.total <= 100 {
-                    assert!(hits.hits.iter().any(|h| h.service_id == s.id), "a name does not find itself");
+                    assert!(
+                        hits.hits.iter().any(|h| h.service_id == s.id),
+                        "a name does not find itself"
+                    );
                 }
             }
         }

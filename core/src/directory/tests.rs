@@ -11,7 +11,7 @@ use super::*;
 pub(crate) const FIXTURE: &str =
     include_str!("../../../tests/fixtures/directory/services_page.json");
 
-fn issues_of<'a>(feed: &'a ParsedFeed, index: u32) -> Vec<&'a FeedIssue> {
+fn issues_of(feed: &ParsedFeed, index: u32) -> Vec<&FeedIssue> {
     feed.issues
         .iter()
         .filter(|i| i.index == Some(index))
