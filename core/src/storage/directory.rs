@@ -70,6 +70,7 @@ pub(crate) fn replace(
         "directory_terms",
         "directory_locations",
         "directory_schedules",
+        "directory_records",
         "directory_services",
         "directory_version",
     ] {
@@ -77,9 +78,11 @@ pub(crate) fn replace(
     }
     let mut service_stmt = tx.prepare(
         "INSERT INTO directory_services
-             (service_id, name, org_name, min_age, max_age, summary, record)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             (service_id, name, org_name, min_age, max_age, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    let mut record_stmt =
+        tx.prepare("INSERT INTO directory_records (row, record) VALUES (?1, ?2)")?;
     let mut word_stmt =
         tx.prepare("INSERT INTO directory_words (word, row, weight) VALUES (?1, ?2, ?3)")?;
     let mut vocab_stmt = tx.prepare("INSERT OR IGNORE INTO directory_vocab (word) VALUES (?1)")?;
@@ -110,9 +113,9 @@ pub(crate) fn replace(
             s.minimum_age,
             s.maximum_age,
             summary,
-            record
         ])?;
         let row = tx.last_insert_rowid();
+        record_stmt.execute(params![row, record])?;
         for (word, weight) in &stored.words {
             vocab_stmt.execute(params![word])?;
             word_stmt.execute(params![word, row, weight])?;
@@ -154,7 +157,8 @@ pub(crate) fn replace(
 pub(crate) fn service(conn: &Connection, id: &str) -> Result<Option<DirectoryService>> {
     let record: Option<String> = conn
         .query_row(
-            "SELECT record FROM directory_services WHERE service_id = ?1",
+            "SELECT r.record FROM directory_services s JOIN directory_records r USING (row)
+             WHERE s.service_id = ?1",
             [id],
             |r| r.get(0),
         )
