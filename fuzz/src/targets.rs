@@ -407,7 +407,12 @@ pub fn directory_feed(data: &[u8]) {
                 .unwrap();
             assert_eq!(all.total, report.imported);
             // Every service's own name finds it (the index and the query agree on words).
-            for s in parsed.services.iter().filter(|s| s.name.chars().count() <= 200).take(5) {
+            for s in parsed
+                .services
+                .iter()
+                .filter(|s| s.name.chars().count() <= 200)
+                .take(5)
+            {
                 let hits = store
                     .directory_search(&DirectoryQuery {
                         text: Some(s.name.clone()),
