@@ -1,4 +1,4 @@
-//! linkwork benchmarks. `cargo run --release -p linkwork-bench -- [all|live|sync|caseload|baseline|prepare] [sizes...]`.
+//! linkwork benchmarks. `cargo run --release -p linkwork-bench -- [all|live|sync|caseload|baseline|prepare|directory] [sizes...]`.
 //!
 //! Prints tables; asserts nothing (timings belong in benchmarks, never in tests). Figures depend
 //! on the machine: report them with the machine noted, or as ratios. `docs/performance.md`
@@ -12,7 +12,9 @@
 //! - `baseline [sizes]`: the raw baseline's rows only;
 //! - `prepare [sizes]`: only generate (and cache) the caseloads (in one child process, each
 //!   size from the one below, the largest on both cores: see `caseload::generate`);
-//! - `all`: everything.
+//! - `directory [services]`: the community services directory (default 5,000 services):
+//!   import time and search latency (median, p99) per filter kind;
+//! - `all`: everything (except `directory`, which runs on its own).
 //!
 //! Every database is encrypted with SQLCipher, as in a deployment, the raw baseline's with the
 //! same key; `LINKWORK_BENCH_PLAIN=1` runs on plain SQLite files instead. Generated caseloads
@@ -21,6 +23,7 @@
 //! `LINKWORK_BENCH_SYNC_ALL=1` runs them at every size.
 
 mod caseload;
+mod directory;
 mod gen;
 mod harness;
 mod live;
@@ -86,6 +89,14 @@ fn main() {
         "__child" => harness::run_child(rest),
         "live" => live::run(),
         "sync" => sync_cost::run(),
+        "directory" => match rest.first() {
+            None => directory::run(directory::DEFAULT_SERVICES),
+            Some(n) => n
+                .replace([',', '_'], "")
+                .parse()
+                .map_err(support::e)
+                .and_then(directory::run),
+        },
         "caseload" => sizes(rest).and_then(|s| caseloads(&s, true, true)),
         "baseline" => sizes(rest).and_then(|s| caseloads(&s, false, true)),
         "prepare" => sizes(rest).and_then(|s| {
@@ -97,7 +108,7 @@ fn main() {
             .and_then(|()| sizes(rest))
             .and_then(|s| caseloads(&s, true, true)),
         other => Err(format!(
-            "unknown benchmark {other}: use all, live, sync, caseload, baseline or prepare"
+            "unknown benchmark {other}: use all, live, sync, caseload, baseline, prepare or directory"
         )),
     };
     if let Err(e) = result {

@@ -2,6 +2,7 @@
 //! place where the core's rich error is mapped onto them. No message contains patient data:
 //! they name fields, kinds, actions and random ids only (the core's messages already do).
 
+use linkwork_core::directory::FeedError;
 use linkwork_core::measures::MeasureError;
 use linkwork_core::Error as CoreError;
 
@@ -21,7 +22,7 @@ pub enum LinkWorkError {
     #[error("invalid {field}: {reason}")]
     InvalidInput {
         /// The field or argument, in the core's snake_case spelling (`nhs_number`, `rating`,
-        /// `date_of_birth`, `person_id`, `answers`, `document`, ...).
+        /// `date_of_birth`, `person_id`, `answers`, `document`, `feed`, ...).
         field: String,
         /// Why it is invalid (never the value itself).
         reason: String,
@@ -136,6 +137,13 @@ impl From<CoreError> for LinkWorkError {
                 reason,
             },
             CoreError::Sync { reason, retryable } => Self::Sync { retryable, reason },
+            // A directory feed refused whole: an older feed conflicts with the stored one;
+            // anything else is a bad file.
+            CoreError::Feed(FeedError::Older) => Self::Conflict { reason },
+            CoreError::Feed(_) => Self::InvalidInput {
+                field: "feed".into(),
+                reason,
+            },
             CoreError::WrongKey { reason } => Self::WrongKey { reason },
             CoreError::Untrusted(refusal) => Self::Untrusted {
                 reason: refusal.to_string(),
@@ -179,6 +187,18 @@ mod tests {
                 LinkWorkError::UpdateRequired { .. }
             ));
         }
+    }
+
+    #[test]
+    fn refused_feeds_are_invalid_input_and_older_feeds_conflicts() {
+        assert!(matches!(
+            LinkWorkError::from(CoreError::Feed(FeedError::NotJson)),
+            LinkWorkError::InvalidInput { field, .. } if field == "feed"
+        ));
+        assert!(matches!(
+            LinkWorkError::from(CoreError::Feed(FeedError::Older)),
+            LinkWorkError::Conflict { .. }
+        ));
     }
 
     #[test]

@@ -144,6 +144,10 @@ pub enum Command {
     /// The organisation's revocation list: `trust update CRL`.
     #[command(subcommand)]
     Trust(TrustCmd),
+    /// The community services directory (Open Referral UK): import a feed, search offline,
+    /// show a service.
+    #[command(subcommand)]
+    Directory(DirectoryCmd),
 }
 
 /// `org` subcommands (files in the organisation's folder; see docs/cli.md).
@@ -261,6 +265,67 @@ pub struct OutArg {
 pub struct FileArg {
     /// The file to read.
     pub file: PathBuf,
+}
+
+
+/// `directory` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCmd {
+    /// Import an Open Referral UK / HSDS 3.0 services feed (a `/services` page, a list of
+    /// pages or records, or one record) from a file; replaces the directory unless the feed is
+    /// refused whole. Prints the per-record report.
+    Import(DirectoryImportArgs),
+    /// Search the directory offline; every filter given must hold.
+    Search(DirectorySearchArgs),
+    /// A service's full record by its ORUK id.
+    Show(DirectoryShowArgs),
+    /// Which directory the store holds (source, feed date, import time, content hash).
+    Info,
+}
+
+/// `directory import FILE`.
+#[derive(Debug, Args)]
+pub struct DirectoryImportArgs {
+    /// The feed file (JSON).
+    pub file: PathBuf,
+    /// The label stored with the directory version (default: the file's name).
+    #[arg(long, value_name = "LABEL")]
+    pub source: Option<String>,
+}
+
+/// `directory search [TEXT] [filters]`.
+#[derive(Debug, Args)]
+pub struct DirectorySearchArgs {
+    /// Free text over names, descriptions, organisations and terms (typo-tolerant, ranked).
+    pub text: Option<String>,
+    /// A need: a taxonomy term's id, code or name (or part of the name).
+    #[arg(long, value_name = "NEED")]
+    pub need: Option<String>,
+    /// Distance from `LAT,LON` or a postcode that the directory's own locations carry.
+    #[arg(long, value_name = "LAT,LON|POSTCODE", allow_hyphen_values = true)]
+    pub near: Option<String>,
+    /// With --near: only services within this many kilometres.
+    #[arg(long, value_name = "KM", requires = "near")]
+    pub within: Option<String>,
+    /// Open on a weekday (monday, mon, mo) or a date (YYYY-MM-DD).
+    #[arg(long, value_name = "DAY")]
+    pub open: Option<String>,
+    /// Eligible at this age in years.
+    #[arg(long, value_name = "YEARS")]
+    pub age: Option<String>,
+    /// Results per page (1 to 100).
+    #[arg(long, default_value = "20")]
+    pub limit: String,
+    /// Results to skip.
+    #[arg(long, default_value = "0")]
+    pub offset: String,
+}
+
+/// `directory show SERVICE`.
+#[derive(Debug, Args)]
+pub struct DirectoryShowArgs {
+    /// The service's ORUK id.
+    pub service: String,
 }
 
 /// `key` subcommands.

@@ -57,9 +57,10 @@ impl CliError {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::File { .. } | CliError::Net { .. } | CliError::Failed(_) => EXIT_OTHER,
             CliError::Core(e) => match e {
-                Error::InvalidInput { .. } | Error::Measure(_) | Error::Schema { .. } => {
-                    EXIT_INVALID
-                }
+                Error::InvalidInput { .. }
+                | Error::Measure(_)
+                | Error::Schema { .. }
+                | Error::Feed(_) => EXIT_INVALID,
                 Error::NotFound { .. } => EXIT_NOT_FOUND,
                 Error::IllegalTransition { .. }
                 | Error::NotPermitted { .. }

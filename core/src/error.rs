@@ -103,6 +103,10 @@ pub enum Error {
     /// identity was refused: see [`crate::identity::Refusal`]. Nothing was installed or shared.
     #[error("identity refused: {0}")]
     Untrusted(#[from] crate::identity::Refusal),
+    /// A community services feed was refused whole (not Open Referral, too large, no valid
+    /// service, older than the stored directory); the stored directory is unchanged.
+    #[error(transparent)]
+    Feed(#[from] crate::directory::FeedError),
     /// SQLite failed.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -12,8 +12,10 @@
 //! - [`measures`]: outcome-measure instruments and scoring;
 //! - [`identity`]: device keys, the organisation's trust root, certificates, pairing and
 //!   revocation;
+//! - [`directory`]: the community services directory (Open Referral UK), reference data;
 //! - [`store`]: the entry point that ties them together.
 
+pub mod directory;
 pub mod doc;
 pub mod error;
 pub mod fhir;

@@ -377,3 +377,77 @@ pub fn text_inputs(data: &[u8]) {
         }
     }
 }
+
+/// An Open Referral UK services feed for `Store::directory_import`. The reader never panics
+/// and stays within its bounds; a refused feed is a typed [`Error::Feed`] and leaves the stored
+/// directory as it was; an accepted one stores exactly the services it reported, each shown
+/// back whole, and a search over all of them finds every one.
+pub fn directory_feed(data: &[u8]) {
+    use linkwork_core::directory::{feed, DirectoryQuery};
+
+    let dir = scratch_dir();
+    let store = empty_link_worker_store(&dir.path().join("store.db"));
+    // A directory already there, which a refused feed must leave alone.
+    let base = br#"{"contents":[{"id":"base","name":"Base service"}]}"#;
+    let before = store
+        .directory_import(base, "base")
+        .expect("the base feed imports");
+    match store.directory_import(data, "fuzz") {
+        Err(Error::Feed(_)) => {
+            assert_eq!(store.directory_version().unwrap(), Some(before.version));
+            assert_eq!(
+                store.directory_service("base").unwrap().name,
+                "Base service"
+            );
+        }
+        Err(e) => panic!("a feed gave an unexpected error: {e:?}"),
+        Ok(report) => {
+            assert!(report.imported >= 1);
+            assert_eq!(report.imported + report.skipped, report.records);
+            let parsed = linkwork_core::directory::parse_feed(data).expect("parses again");
+            assert_eq!(parsed.services.len() as u32, report.imported);
+            for s in &parsed.services {
+                assert!(s.name.chars().count() <= feed::MAX_NAME_CHARS);
+                assert!(s.id.chars().count() <= feed::MAX_ID_CHARS);
+                assert!(s.locations.len() <= feed::MAX_LIST_ITEMS);
+                for l in &s.locations {
+                    assert!(l.latitude.is_none_or(|a| (-90.0..=90.0).contains(&a)));
+                    assert!(l.longitude.is_none_or(|o| (-180.0..=180.0).contains(&o)));
+                }
+                assert_eq!(&store.directory_service(&s.id).unwrap(), s);
+            }
+            let all = store
+                .directory_search(&DirectoryQuery {
+                    limit: 100,
+                    ..DirectoryQuery::default()
+                })
+                .unwrap();
+            assert_eq!(all.total, report.imported);
+            // Every service's own name finds it (the index and the query agree on words).
+            for s in parsed
+                .services
+                .iter()
+                .filter(|s| s.name.chars().count() <= 200)
+                .take(5)
+            {
+                let hits = store
+                    .directory_search(&DirectoryQuery {
+                        text: Some(s.name.clone()),
+                        limit: 100,
+                        ..DirectoryQuery::default()
+                    })
+                    .unwrap();
+                let words = s
+                    .name
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.len() > 2);
+                if words && hits.total <= 100 {
+                    assert!(
+                        hits.hits.iter().any(|h| h.service_id == s.id),
+                        "a name does not find itself"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -243,5 +243,30 @@ fn main() {
     ] {
         c.put("text_inputs", name, text.as_bytes());
     }
+    // Open Referral UK feeds: the shared messy fixture and small hostile shapes.
+    c.put(
+        "directory_feed",
+        "oruk-page",
+        include_bytes!("../fixtures/directory/services_page.json"),
+    );
+    for (name, feed) in [
+        ("not-json", &b"not json"[..]),
+        ("not-oruk", br#"{"resourceType":"Bundle","entry":[]}"#),
+        ("no-valid-service", br#"{"contents":[1,"x",{"name":"no id"},{"id":"a"}]}"#),
+        (
+            "record-list",
+            br#"[{"id":"s1","name":"One","schedules":[{"freq":"MONTHLY","byday":"-1FR"}]},{"id":"s1","name":"Dup"}]"#,
+        ),
+        (
+            "pages",
+            br#"[{"contents":[{"id":"s1","name":"<b>One</b> &amp; all"}],"total_pages":2},{"contents":[{"id":"s2","name":"Two","minimum_age":-1}]}]"#,
+        ),
+        (
+            "one-record",
+            br#"{"id":"s1","name":"Lunch Club","service_at_locations":[{"location":{"latitude":"53.8","longitude":-1.5,"addresses":[{"postal_code":"LS7 3HB"}]}}]}"#,
+        ),
+    ] {
+        c.put("directory_feed", name, feed);
+    }
     println!("wrote {} seed files under {}", c.written, c.root.display());
 }

@@ -52,6 +52,11 @@ fn import_document_seeds() {
 }
 
 #[test]
+fn directory_feed_seeds() {
+    assert!(replay("directory_feed", targets::directory_feed) >= 5);
+}
+
+#[test]
 fn text_input_seeds() {
     assert!(replay("text_inputs", targets::text_inputs) >= 5);
 }

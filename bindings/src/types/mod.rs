@@ -7,6 +7,7 @@
 //! Swift `Date`).
 
 pub mod case;
+pub mod directory;
 pub mod documents;
 pub mod episode;
 pub mod gp_message;
@@ -21,6 +22,7 @@ pub mod sharing;
 pub mod sync;
 
 pub use case::*;
+pub use directory::*;
 pub use documents::*;
 pub use episode::*;
 pub use gp_message::*;

@@ -6,6 +6,8 @@
 
 /// Case document commands.
 pub mod case;
+/// The community services directory.
+pub mod directory;
 /// Document export, import and compaction.
 pub mod docs;
 /// Device identity, organisations, pairing and revocation.
@@ -135,6 +137,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Device(c) => identity::device(&ctx, c),
         Command::Patient(c) => identity::patient(&ctx, c),
         Command::Trust(c) => identity::trust(&ctx, c),
+        Command::Directory(c) => directory::directory(&ctx, c),
     }
 }
 

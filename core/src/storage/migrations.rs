@@ -10,8 +10,8 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0001_documents.sql"),
     include_str!("migrations/0002_projections.sql"),
     include_str!("migrations/0003_sync.sql"),
-    // Issue 15's step; other branches add 0004 and 0005 before it (renumbered at merge).
-    include_str!("migrations/0006_identity.sql"),
+    include_str!("migrations/0004_identity.sql"),
+    include_str!("migrations/0005_directory.sql"),
 ];
 
 /// The store format this build writes.

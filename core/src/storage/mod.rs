@@ -2,6 +2,7 @@
 //! snapshot plus incremental change rows; projection tables are updated in the same transaction
 //! as the document they describe.
 
+pub(crate) mod directory;
 pub(crate) mod documents;
 pub(crate) mod identity;
 pub(crate) mod meta;

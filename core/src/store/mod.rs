@@ -9,6 +9,7 @@
 mod cache;
 mod case_ops;
 mod checkpoint;
+mod directory_ops;
 mod erase;
 mod identity_ops;
 mod listeners;
@@ -681,3 +682,6 @@ fn check_is_store(conn: &Connection) -> Result<()> {
         }),
     }
 }
+
+#[cfg(test)]
+mod directory_tests;

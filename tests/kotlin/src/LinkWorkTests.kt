@@ -20,7 +20,8 @@ object LinkWorkTests {
     val all: List<TestCase> =
         FlowTests.all + ErrorTests.all + ListenerTests.all + LifecycleTests.all +
             ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
-            EncryptionTests.all + ClinicalSafetyTests.all + IdentityTests.all
+            EncryptionTests.all + ClinicalSafetyTests.all + IdentityTests.all +
+            DirectoryTests.all
 }
 
 fun main() {

@@ -1,0 +1,190 @@
+//! The community services directory through the real binary: `directory import` (with its
+//! per-record report, text and JSON), `search` with each filter, `show`, `info`, and the
+//! refusals that leave the stored directory as it was.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::Env;
+use serde_json::Value;
+
+const LUNCH: &str = "b1a6a2f4-6c0e-4c5b-9a53-0f5f7c3e1a10";
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/directory/services_page.json")
+}
+
+fn imported() -> Env {
+    let env = Env::new();
+    env.ok(&["directory", "import", fixture().to_str().unwrap()]);
+    env
+}
+
+fn names(env: &Env, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["directory", "search"];
+    all.extend_from_slice(args);
+    env.json(&all)["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn import_prints_the_per_record_report() {
+    let env = Env::new();
+    let file = fixture();
+    let text = env.ok(&["directory", "import", file.to_str().unwrap()]);
+    assert!(
+        text.starts_with("replaced: 11 records read, 6 services imported, 5 skipped"),
+        "{text}"
+    );
+    for problem in [
+        "duplicate_id",
+        "html",
+        "unknown_taxonomy",
+        "too_long",
+        "inactive",
+        "not_an_object",
+    ] {
+        assert!(text.contains(problem), "{problem} missing from:\n{text}");
+    }
+    // The same feed again (as JSON): unchanged, same version.
+    let again = env.json(&[
+        "directory",
+        "import",
+        file.to_str().unwrap(),
+        "--source",
+        "again",
+    ]);
+    assert_eq!(again["outcome"], "unchanged");
+    assert_eq!(again["version"]["source"], "services_page.json");
+    assert_eq!(again["imported"], 6);
+    let issues = again["issues"].as_array().unwrap();
+    assert!(issues.iter().any(|i| i["kind"] == "duplicate_id"
+        && i["action"] == "skipped"
+        && i["service_id"] == LUNCH
+        && i["index"] == 4));
+    let info = env.json(&["directory", "info"]);
+    assert_eq!(info["services"], 6);
+    assert_eq!(info["content_hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn a_refused_feed_exits_3_and_keeps_the_directory() {
+    let env = imported();
+    let before = env.ok(&["--json", "directory", "info"]);
+    let bad = env.path("bad.json");
+    for content in [
+        "{\"resourceType\":\"Bundle\"}",
+        "not json",
+        "{\"contents\":[{\"name\":\"x\"}]}",
+    ] {
+        std::fs::write(&bad, content).unwrap();
+        let err = env.fail(&["directory", "import", bad.to_str().unwrap()], 3);
+        assert!(
+            err.contains("feed") || err.contains("Open Referral"),
+            "{err}"
+        );
+    }
+    env.fail(
+        &[
+            "directory",
+            "import",
+            env.path("missing.json").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(env.ok(&["--json", "directory", "info"]), before);
+    assert_eq!(names(&env, &[]).len(), 6);
+}
+
+#[test]
+fn search_filters_by_text_need_distance_day_and_age() {
+    let env = imported();
+    assert_eq!(names(&env, &["lunch clb"])[0], "Lunch Club");
+    assert_eq!(
+        names(&env, &["--need", "loneliness"]),
+        vec!["Lunch Club", "Walking for Health: Roundhay Park"]
+    );
+    assert_eq!(
+        names(&env, &["--near", "53.7997,-1.5492", "--within", "3"]),
+        vec!["Lunch Club", "Young People's Gardening Project"]
+    );
+    assert_eq!(
+        names(&env, &["--near", "LS7 3HB", "--within", "0.5"]),
+        vec!["Lunch Club"]
+    );
+    assert_eq!(names(&env, &["--open", "tuesday"]), vec!["Lunch Club"]);
+    assert_eq!(
+        names(&env, &["--open", "2026-12-19"]),
+        vec!["Young People's Gardening Project"]
+    );
+    let young = names(&env, &["--age", "20"]);
+    assert!(young.contains(&"Young People's Gardening Project".to_string()));
+    assert!(!young.contains(&"Lunch Club".to_string()));
+    // Filters combine.
+    assert!(names(&env, &["lunch", "--age", "20"]).is_empty());
+    // Paging.
+    let page: Value = env.json(&["directory", "search", "--limit", "2", "--offset", "4"]);
+    assert_eq!(
+        (
+            page["total"].as_u64(),
+            page["hits"].as_array().unwrap().len()
+        ),
+        (Some(6), 2)
+    );
+    // Text output: a table and a count.
+    let text = env.ok(&["directory", "search", "--near", "53.7997,-1.5492"]);
+    assert!(
+        text.contains("km") && text.contains("1 to 3 of 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_search_values_are_refused_with_the_field_named() {
+    let env = imported();
+    let err = env.fail(
+        &["directory", "search", "--near", "LS2 9JT", "--within", "5"],
+        3,
+    );
+    assert!(
+        err.contains("invalid near") && err.contains("postcode"),
+        "{err}"
+    );
+    let err = env.fail(&["directory", "search", "--near", "here"], 3);
+    assert!(err.contains("invalid near"), "{err}");
+    let err = env.fail(&["directory", "search", "--open", "someday"], 3);
+    assert!(err.contains("invalid open"), "{err}");
+    let err = env.fail(&["directory", "search", "--age", "old"], 3);
+    assert!(err.contains("invalid age"), "{err}");
+    let err = env.fail(&["directory", "search", "--limit", "500"], 3);
+    assert!(err.contains("invalid limit"), "{err}");
+    env.fail(&["directory", "search", "--within", "5"], 2);
+}
+
+#[test]
+fn show_prints_the_full_record() {
+    let env = imported();
+    let text = env.ok(&["directory", "show", LUNCH]);
+    for part in [
+        "Lunch Club",
+        "Chapeltown Community Centre",
+        "LS7 3HB",
+        "TU,TH 12:00-14:00",
+        "0113 496 0001",
+        "Loneliness and isolation",
+        "3.50 GBP",
+    ] {
+        assert!(text.contains(part), "{part} missing from:\n{text}");
+    }
+    let json = env.json(&["directory", "show", LUNCH]);
+    assert_eq!(json["minimum_age"], 60);
+    assert_eq!(json["locations"][0]["latitude"], 53.8185);
+    let err = env.fail(&["directory", "show", "no-such-service"], 4);
+    assert!(err.contains("directory service"), "{err}");
+}

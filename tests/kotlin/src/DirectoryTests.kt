@@ -1,0 +1,138 @@
+// The community services directory (Open Referral UK) through the Kotlin API: import with its
+// per-record report, search with each filter, a service's full record, and refusals that keep
+// the stored directory.
+package org.linkwork.tests
+
+import kotlin.test.*
+import org.linkwork.*
+
+object DirectoryTests {
+    val all: List<TestCase> = listOf(
+        TestCase("directory import: per-record report, version, same content unchanged", ::importReports),
+        TestCase("directory search: text (typo-tolerant), need, near (coordinates, postcode), open day, age, paging", ::searchFilters),
+        TestCase("directory service: the full record; unknown id is NotFound", ::showService),
+        TestCase("directory refusals: bad feed, older feed, unknown postcode, bad day keep the directory", ::refusals),
+    )
+
+    /** A real-shaped ORUK `/services` page with the messy cases: HTML, a latitude of 100, an
+     *  unknown taxonomy, a duplicate id and a blank name. */
+    val FEED = """
+{"total_items": 5, "total_pages": 1, "page_number": 1, "size": 5, "first_page": true, "last_page": true, "empty": false,
+ "contents": [
+  {"id": "svc-lunch", "name": "Lunch Club", "description": "<p>Hot lunch &amp; a chat</p>", "status": "active",
+   "minimum_age": 60, "last_modified": "2026-11-02T09:15:00Z",
+   "organization": {"id": "org-1", "name": "Chapeltown Community Centre"},
+   "schedules": [{"id": "s1", "freq": "WEEKLY", "byday": "TU,TH", "opens_at": "12:00", "closes_at": "14:00"}],
+   "service_at_locations": [{"id": "sal1", "location": {"id": "l1", "name": "Centre", "latitude": 53.8185, "longitude": -1.5330,
+     "addresses": [{"id": "a1", "address_1": "6 Reginald Terrace", "city": "Leeds", "postal_code": "LS7 3HB"}]}}],
+   "phones": [{"id": "p1", "number": "0113 496 0001"}],
+   "attributes": [{"id": "at1", "taxonomy_term": {"id": "tt-lonely", "code": "loneliness", "name": "Loneliness and isolation", "taxonomy": "esdNeeds"}}],
+   "cost_options": [{"id": "c1", "amount": 3.5, "currency": "GBP", "amount_description": "per meal"}]},
+  {"id": "svc-garden", "name": "Youth Gardening", "description": "Allotment sessions", "minimum_age": 16, "maximum_age": 25,
+   "schedules": [{"id": "s2", "freq": "WEEKLY", "byday": "SA"}],
+   "service_at_locations": [{"id": "sal2", "location": {"id": "l2", "latitude": 53.8200, "longitude": -1.5760,
+     "addresses": [{"id": "a2", "address_1": "Hyde Park Road", "city": "Leeds", "postal_code": "LS6 2QF"}]}}],
+   "attributes": [{"id": "at2", "taxonomy_term": {"id": "tt-green", "name": "Gardening and green space", "taxonomy": "LocalTags"}}]},
+  {"id": "svc-debt", "name": "Debt Advice",
+   "service_at_locations": [{"id": "sal3", "location": {"id": "l3", "latitude": 100, "longitude": 101,
+     "addresses": [{"id": "a3", "address_1": "31 Wellington Street", "city": "Leeds", "postal_code": "LS1 4AP"}]}}]},
+  {"id": "svc-lunch", "name": "Lunch Club again"},
+  {"id": "svc-x", "name": ""}
+ ]}
+""".trimIndent()
+
+    private fun imported(dir: TempDir): LinkWorkStore {
+        val store = dir.linkWorkerStore()
+        store.directoryImport(FEED.toByteArray(), "small.json")
+        return store
+    }
+
+    private fun names(store: LinkWorkStore, query: DirectoryQuery): List<String> =
+        store.directorySearch(query).hits.map { it.name }
+
+    private fun importReports() = withTempDir { dir ->
+        dir.linkWorkerStore().use { store ->
+            assertNull(store.directoryVersion())
+            val report = store.directoryImport(FEED.toByteArray(), "small.json")
+            assertEquals(DirectoryImportOutcome.REPLACED, report.outcome)
+            assertEquals(listOf(5u, 3u, 2u), listOf(report.records, report.imported, report.skipped))
+            fun has(index: UInt, field: String, kind: FeedIssueKind, action: FeedIssueAction) =
+                report.issues.any { it.index == index && it.field == field && it.kind == kind && it.action == action }
+            assertTrue(has(0u, "description", FeedIssueKind.HTML, FeedIssueAction.CLEANED))
+            assertTrue(has(1u, "attributes[0].taxonomy_term.taxonomy", FeedIssueKind.UNKNOWN_TAXONOMY, FeedIssueAction.KEPT))
+            assertTrue(has(2u, "service_at_locations[0].location.latitude", FeedIssueKind.INVALID_VALUE, FeedIssueAction.FIELD_DROPPED))
+            assertTrue(has(3u, "id", FeedIssueKind.DUPLICATE_ID, FeedIssueAction.SKIPPED))
+            assertTrue(has(4u, "name", FeedIssueKind.MISSING, FeedIssueAction.SKIPPED))
+            assertEquals(3u, report.version.services)
+            assertEquals(64, report.version.contentHash.length)
+            assertEquals(report.version, store.directoryVersion())
+            val again = store.directoryImport(FEED.toByteArray(), "again.json")
+            assertEquals(DirectoryImportOutcome.UNCHANGED, again.outcome)
+            assertEquals(report.version, again.version)
+        }
+    }
+
+    private fun searchFilters() = withTempDir { dir ->
+        imported(dir).use { store ->
+            assertEquals("Lunch Club", names(store, DirectoryQuery(text = "lunch clb")).first())
+            assertEquals(listOf("Lunch Club"), names(store, DirectoryQuery(need = "loneliness")))
+            val centre = DirectoryNear.Coordinates(latitude = 53.7997, longitude = -1.5492)
+            val near = store.directorySearch(DirectoryQuery(near = centre, withinKm = 3.0))
+            assertEquals(listOf("Lunch Club", "Youth Gardening"), near.hits.map { it.name })
+            assertTrue(near.hits.all { it.distanceKm != null && it.distanceKm!! <= 3.0 })
+            assertEquals(listOf("Lunch Club"),
+                names(store, DirectoryQuery(near = DirectoryNear.Postcode("ls7 3hb"), withinKm = 0.5)))
+            assertEquals(listOf("Lunch Club"), names(store, DirectoryQuery(openOn = "tuesday")))
+            assertEquals(listOf("Youth Gardening"), names(store, DirectoryQuery(openOn = "sat")))
+            val young = names(store, DirectoryQuery(age = 20u))
+            assertTrue("Youth Gardening" in young && "Lunch Club" !in young, young.toString())
+            val page = store.directorySearch(DirectoryQuery(limit = 1u, offset = 1u))
+            assertEquals(3u, page.total)
+            assertEquals(listOf("Lunch Club"), page.hits.map { it.name })
+        }
+    }
+
+    private fun showService() = withTempDir { dir ->
+        imported(dir).use { store ->
+            val s = store.directoryService("svc-lunch")
+            assertEquals("Lunch Club", s.name)
+            assertEquals("Hot lunch & a chat", s.description)
+            assertEquals("Chapeltown Community Centre", s.organization?.name)
+            assertEquals("LS7 3HB", s.locations.single().postcode)
+            assertEquals("TU,TH", s.schedules.single().byday)
+            assertEquals(60u, s.minimumAge)
+            assertEquals("0113 496 0001", s.phones.single().number)
+            assertEquals("esdNeeds", s.taxonomyTerms.single().taxonomy)
+            assertEquals(3.5, s.costOptions.single().amount)
+            assertNull(store.directoryService("svc-debt").locations.single().latitude)
+            val e = assertFailsWith<LinkWorkException.NotFound> { store.directoryService("svc-nope") }
+            assertEquals("directory service", e.kind)
+        }
+    }
+
+    private fun refusals() = withTempDir { dir ->
+        imported(dir).use { store ->
+            val before = store.directoryVersion()
+            for (bad in listOf("not json", "{\"resourceType\":\"Bundle\"}", "{\"contents\":[{\"name\":\"x\"}]}")) {
+                val e = assertFailsWith<LinkWorkException.InvalidInput> { store.directoryImport(bad.toByteArray(), "bad.json") }
+                assertEquals("feed", e.field)
+            }
+            val older = "{\"contents\":[{\"id\":\"old\",\"name\":\"Old\",\"last_modified\":\"2020-01-01\"}]}"
+            assertFailsWith<LinkWorkException.Conflict> { store.directoryImport(older.toByteArray(), "old.json") }
+            assertEquals(before, store.directoryVersion())
+            assertEquals(3u, store.directorySearch(DirectoryQuery()).total)
+            assertEquals("near", assertFailsWith<LinkWorkException.InvalidInput> {
+                store.directorySearch(DirectoryQuery(near = DirectoryNear.Postcode("LS2 9JT")))
+            }.field)
+            assertEquals("near", assertFailsWith<LinkWorkException.InvalidInput> {
+                store.directorySearch(DirectoryQuery(near = DirectoryNear.Postcode("LS1 4AP")))
+            }.field)
+            assertEquals("open", assertFailsWith<LinkWorkException.InvalidInput> {
+                store.directorySearch(DirectoryQuery(openOn = "someday"))
+            }.field)
+            assertEquals("limit", assertFailsWith<LinkWorkException.InvalidInput> {
+                store.directorySearch(DirectoryQuery(limit = 0u))
+            }.field)
+        }
+    }
+}
