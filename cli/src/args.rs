@@ -267,7 +267,6 @@ pub struct FileArg {
     pub file: PathBuf,
 }
 
-
 /// `directory` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DirectoryCmd {

@@ -12,8 +12,8 @@
 
 mod case;
 mod channel;
-mod identity;
 mod directory;
+mod identity;
 mod people;
 mod plan;
 mod reports;
