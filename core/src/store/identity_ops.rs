@@ -442,11 +442,19 @@ mod key_storage_tests {
                 .iter()
                 .position(|sql| sql.contains("CREATE TABLE device_identity"))
                 .unwrap();
-            conn.execute_batch(&format!(
-                "DROP TABLE device_identity; DROP TABLE pairing_grants; \
-                 PRAGMA user_version = {before};"
-            ))
-            .unwrap();
+            // Undo the identity step and every later one: drop the tables they create.
+            let mut sql = String::new();
+            for step in &crate::storage::migrations::STEPS[before..] {
+                for table in step
+                    .split("CREATE TABLE ")
+                    .skip(1)
+                    .filter_map(|rest| rest.split_whitespace().next())
+                {
+                    sql.push_str(&format!("DROP TABLE IF EXISTS {table};"));
+                }
+            }
+            conn.execute_batch(&format!("{sql} PRAGMA user_version = {before};"))
+                .unwrap();
         }
         let s = Store::open(&path, &StoreKey::unencrypted()).unwrap();
         let key = s.device_key().unwrap();
