@@ -10,12 +10,22 @@
 //! sync prints its round trips and bytes each way. Every store is encrypted with its own random
 //! key, written beside it (`link-worker.key`, ...).
 //!
-//! Each chapter is one method of [`Story`], called in order by [`run`].
+//! Identity at work: an invented organisation certifies Sam's and Kim's devices, Sam's device
+//! pairs Rose's phone at the home visit (pairing payload and code, offline), every sync runs
+//! inside the authenticated channel (a Noise XX handshake over bytes in memory, each side
+//! proving its certificate, then sealed sync messages), and a stranger's device (another
+//! organisation's, then an unenrolled one) is refused by Sam's device during the handshake.
+//!
+//! Each chapter is one method of [`Story`], called in order by [`run`]; the identity chapters'
+//! helpers live in [`identity`].
+
+mod identity;
 
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
+use linkwork_core::identity::{OrgSigner, Permissions};
 use linkwork_core::measures::{AdministrationMode, Instrument, Timepoint};
 use linkwork_core::model::{
     text, Capacity, CaseloadQuery, ConsentDecision, ConsentMethod, ConsultationMode,
@@ -24,12 +34,14 @@ use linkwork_core::model::{
     NewOnwardReferral, NewPerson, NewProgress, NewReferral, NewStep, NewStore, OnwardStatus, Plan,
     ReferralSource, Role, StepOwner, StepUpdate, Urgency,
 };
+use linkwork_core::store::DEFAULT_PATIENT_DAYS;
 use linkwork_core::{Error, Id, Store};
 
 use crate::commands::keys::new_key_file;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, print_text, table};
 use crate::transport::sync_in_process;
+use identity::{describe, proved};
 
 /// The link worker whose device the story starts on.
 const LINK_WORKER: &str = "Sam";
@@ -37,6 +49,8 @@ const LINK_WORKER: &str = "Sam";
 const COLLEAGUE: &str = "Kim";
 /// The person, on her own phone.
 const PATIENT: &str = "Rose";
+/// The invented organisation that certifies the devices.
+const ORGANISATION: &str = "Example PCN";
 
 /// Runs the demo in `keep` (created if needed) or in a temporary directory removed afterwards.
 ///
@@ -76,6 +90,7 @@ pub fn run(keep: Option<PathBuf>) -> CliResult {
     story.conflict(&devices, rose, &plan)?;
     story.merged_plan(&devices, rose)?;
     story.rose_phone(&devices, rose, jo)?;
+    story.stranger()?;
     story.caseload()?;
     story.who_did_what(rose)?;
     story.costs(&devices)?;
@@ -84,7 +99,8 @@ pub fn run(keep: Option<PathBuf>) -> CliResult {
         Some(d) => story.say(&format!(
             "\nStores kept in {}: link-worker.db (Sam), colleague.db (Kim),\n\
              rose-phone.db (Rose's phone), each encrypted with the key beside it\n\
-             (link-worker.key, ...): e.g. linkwork --db link-worker.db --key-file link-worker.key info",
+             (link-worker.key, ...) and enrolled with {ORGANISATION} (whose signing key was\n\
+             not kept): e.g. linkwork --db link-worker.db --key-file link-worker.key device show",
             d.display()
         )),
         None => story.say("\nThe temporary stores are removed (use --keep DIR to keep them)."),
@@ -112,22 +128,26 @@ struct Devices {
     phone: Store,
 }
 
-/// The story's state: where the stores live, the link worker's store and today's date.
+/// The story's state: where the stores live, the organisation, the link worker's store and
+/// today's date.
 struct Story {
     /// Where the stores live.
     dir: PathBuf,
+    /// The organisation's signing side (in memory only: it is never written to disk).
+    org: OrgSigner,
     /// The link worker's store.
     sam: Store,
     /// The story's "today" (dates in the plan are relative to it).
     today: NaiveDate,
-    /// Syncs run so far, and the bytes they moved both ways.
-    syncs: Cell<(u32, u64)>,
+    /// Syncs run so far, the sync-message bytes they moved both ways, and every byte on the
+    /// wire (handshakes and sealed messages).
+    syncs: Cell<(u32, u64, u64)>,
     /// First names of the people on the caseload, for sync lines.
     names: RefCell<Vec<(Id, &'static str)>>,
 }
 
 impl Story {
-    /// Creates the link worker's store.
+    /// Creates the organisation and the link worker's store, and certifies his device.
     fn begin(dir: &Path) -> CliResult<Story> {
         let sam = Store::create(
             dir.join("link-worker.db"),
@@ -140,9 +160,10 @@ impl Story {
         )?;
         let story = Story {
             dir: dir.to_path_buf(),
+            org: OrgSigner::create(ORGANISATION)?,
             sam,
             today: text::today(),
-            syncs: Cell::new((0, 0)),
+            syncs: Cell::new((0, 0, 0)),
             names: RefCell::new(Vec::new()),
         };
         story.say(
@@ -150,6 +171,21 @@ impl Story {
              (Sam's, his colleague Kim's, and Rose's own phone) that sync when they meet.\n\
              Everyone in it is invented; no server is involved.",
         )?;
+        story.chapter("1. The organisation certifies Sam's device")?;
+        let cert = story.enrol(
+            &story.sam,
+            Permissions {
+                can_erase: false,
+                can_enrol_patients: true,
+            },
+        )?;
+        story.say(&format!(
+            "{ORGANISATION} (invented) creates its signing key. Sam's device made its own device\n\
+             key when its store was created; it writes a signed certificate request, and the\n\
+             organisation certifies it:\n  {}\n\
+             The device installs the certificate and, with it, the organisation's trust root.",
+            describe(&cert)
+        ))?;
         Ok(story)
     }
 
@@ -170,13 +206,17 @@ impl Story {
             .ok_or_else(|| Error::invalid("date", "is out of range").into())
     }
 
-    /// Runs a sync session between two devices (`a` connects) and prints what it cost.
+    /// Runs a sync session between two devices (`a` connects) inside the authenticated
+    /// channel, and prints whom each side proved the other to be and what it cost.
     fn sync(&self, a: (&Store, &str), b: (&Store, &str)) -> CliResult {
-        let done = sync_in_process(a.0, b.0)?;
+        let done = sync_in_process(a.0, b.0, false)?;
         let s = done.stats;
-        let (count, bytes) = self.syncs.get();
-        self.syncs
-            .set((count + 1, bytes + s.bytes_sent + s.bytes_received));
+        let (count, bytes, wire) = self.syncs.get();
+        self.syncs.set((
+            count + 1,
+            bytes + s.bytes_sent + s.bytes_received,
+            wire + done.wire_bytes,
+        ));
         let trips = match s.round_trips() {
             1 => "1 round trip".to_string(),
             n => format!("{n} round trips"),
@@ -195,8 +235,15 @@ impl Story {
             ),
         };
         self.say(&format!(
-            "  [sync] {} <-> {}: {trips}, {} bytes from {}, {} back; {changed}",
-            a.1, b.1, s.bytes_sent, a.1, s.bytes_received
+            "  [sync] {} <-> {}: {trips}, {} bytes from {}, {} back; {changed}\n\
+             \x20        authenticated: {} <-> {}, certificates verified",
+            a.1,
+            b.1,
+            s.bytes_sent,
+            a.1,
+            s.bytes_received,
+            proved(&done.a_proved),
+            proved(&done.b_proved),
         ))
     }
 
@@ -217,7 +264,7 @@ impl Story {
 
     /// A GP refers Rose; a self-referral arrives too. Returns Rose's and Jo's ids.
     fn referral(&self) -> CliResult<(Id, Id)> {
-        self.chapter("1. A GP refers Rose")?;
+        self.chapter("2. A GP refers Rose")?;
         let rose = self.sam.add_person(NewPerson {
             given_name: "Rose".into(),
             family_name: "Example".into(),
@@ -260,7 +307,7 @@ impl Story {
 
     /// Sam makes contact; Rose accepts and the GP code is recorded.
     fn first_contact(&self, rose: Id) -> CliResult {
-        self.chapter("2. First contact")?;
+        self.chapter("3. First contact")?;
         for outcome in [ContactOutcome::NoAnswer, ContactOutcome::Reached] {
             self.sam.record_contact_attempt(
                 rose,
@@ -295,7 +342,7 @@ impl Story {
 
     /// A home visit with lone-working check-in and check-out; what matters and needs.
     fn home_visit(&self, rose: Id) -> CliResult {
-        self.chapter("3. A home visit")?;
+        self.chapter("4. A home visit")?;
         let visit = self.sam.add_consultation(
             rose,
             NewConsultation {
@@ -339,7 +386,7 @@ impl Story {
 
     /// Two goals, progress, and steps.
     fn plan(&self, rose: Id) -> CliResult<PlanIds> {
-        self.chapter("4. Rose's plan")?;
+        self.chapter("5. Rose's plan")?;
         let social_goal = self.sam.add_goal(
             rose,
             NewGoal {
@@ -396,7 +443,7 @@ impl Story {
 
     /// Consent to share with a debt service, and an onward referral that is waitlisted.
     fn consent_and_onward_referral(&self, rose: Id) -> CliResult {
-        self.chapter("5. Consent and an onward referral")?;
+        self.chapter("6. Consent and an onward referral")?;
         self.sam.record_consent(
             rose,
             NewConsent {
@@ -435,7 +482,7 @@ impl Story {
 
     /// An ONS4 baseline, read out, with its bands.
     fn baseline_measure(&self, rose: Id) -> CliResult {
-        self.chapter("6. Baseline wellbeing (ONS4)")?;
+        self.chapter("7. Baseline wellbeing (ONS4)")?;
         self.sam.record_measure(
             rose,
             NewMeasureResponse {
@@ -457,7 +504,7 @@ impl Story {
 
     /// Kim's device and Rose's phone get their copies by syncing with Sam's.
     fn copies(&self, rose: Id) -> CliResult<Devices> {
-        self.chapter("7. Kim's device and Rose's phone get their copies")?;
+        self.chapter("8. Kim's device and Rose's phone get their copies")?;
         let kim = Store::create(
             self.dir.join("colleague.db"),
             NewStore {
@@ -467,21 +514,41 @@ impl Story {
             },
             &new_key_file(&self.dir.join("colleague.key"))?,
         )?;
-        let phone = Store::create(
+        let cert = self.enrol(&kim, Permissions::default())?;
+        self.say(&format!(
+            "Kim covers Sam's Tuesdays. The organisation certifies her new device:\n  {}\n\
+             At the office it syncs with Sam's; each device proves its certificate first:",
+            describe(&cert)
+        ))?;
+        self.sync((&kim, "Kim"), (&self.sam, "Sam"))?;
+        let offer = self.sam.pair_patient(rose, DEFAULT_PATIENT_DAYS)?;
+        let payload = offer.encode();
+        let code = offer.code();
+        self.say(&format!(
+            "At the end of the home visit, with no signal and no hub, Sam's device (allowed to\n\
+             enrol patients) shows a pairing QR code for Rose ({} bytes, signed by his device\n\
+             under his certificate) and the code {code}.",
+            payload.len()
+        ))?;
+        let phone = Store::create_paired(
             self.dir.join("rose-phone.db"),
-            NewStore {
-                user: PATIENT.into(),
-                role: Role::Patient,
-                person: Some(rose),
-            },
+            &payload,
+            &code,
+            PATIENT,
             &new_key_file(&self.dir.join("rose-phone.key"))?,
         )?;
-        self.say("Kim, who covers Sam's Tuesdays, syncs her device with Sam's at the office:")?;
-        self.sync((&kim, "Kim"), (&self.sam, "Sam"))?;
-        self.say(
-            "Rose installs the app; her phone is a patient store that may hold only her plan.\n\
-             At the end of the visit it syncs with Sam's device over her home Wi-Fi:",
-        )?;
+        let cert = phone
+            .device_identity()?
+            .certificate
+            .ok_or_else(|| CliError::Failed("Rose's phone was not enrolled".into()))?;
+        self.say(&format!(
+            "Rose installs the app; her phone reads the QR code and she types the code.\n\
+             Rose's phone is paired: it made its own device key and certificate, for Rose only,\n\
+             chained to Sam's:\n  {}\n\
+             It is a patient store that may hold only her plan. It syncs with Sam's device over\n\
+             her home Wi-Fi:",
+            describe(&cert)
+        ))?;
         self.sync((&phone, "Rose's phone"), (&self.sam, "Sam"))?;
         self.say("Then everyone goes offline.")?;
         Ok(Devices { kim, phone })
@@ -489,7 +556,7 @@ impl Story {
 
     /// Everyone edits the same plan offline; Sam and Kim set the same goal's status.
     fn edit_offline(&self, d: &Devices, rose: Id, plan: &PlanIds) -> CliResult {
-        self.chapter("8. Everyone edits the same plan offline")?;
+        self.chapter("9. Everyone edits the same plan offline")?;
         let visit = self.sam.add_consultation(
             rose,
             NewConsultation {
@@ -560,7 +627,7 @@ impl Story {
 
     /// The devices meet again, in turn.
     fn reconnect(&self, d: &Devices) -> CliResult {
-        self.chapter("9. They reconnect")?;
+        self.chapter("10. They reconnect")?;
         self.say("At Sam's next visit, Rose's phone and Sam's device sync:")?;
         self.sync((&d.phone, "Rose's phone"), (&self.sam, "Sam"))?;
         self.say("Back at the office, Sam's device syncs with Kim's:")?;
@@ -569,7 +636,7 @@ impl Story {
 
     /// The concurrent status edits, shown on both link workers' devices, then resolved.
     fn conflict(&self, d: &Devices, rose: Id, plan: &PlanIds) -> CliResult {
-        self.chapter("10. A conflict, shown and resolved")?;
+        self.chapter("11. A conflict, shown and resolved")?;
         let on_sam = self.sam.person(rose)?.conflicts;
         if on_sam.is_empty() || on_sam != d.kim.person(rose)?.conflicts {
             return Err(CliError::Failed(
@@ -638,14 +705,14 @@ impl Story {
                 "the devices do not hold the same merged plan".into(),
             ));
         }
-        self.chapter("11. The merged plan: identical on all three devices (checked)")?;
+        self.chapter("12. The merged plan: identical on all three devices (checked)")?;
         self.say_plan(&plan)?;
         self.say("Nothing was lost: Sam's progress, Kim's new date, Rose's tick and her answers.")
     }
 
     /// What the patient store holds: one person, her plan, no case data.
     fn rose_phone(&self, d: &Devices, rose: Id, jo: Id) -> CliResult {
-        self.chapter("12. What Rose's phone holds")?;
+        self.chapter("13. What Rose's phone holds")?;
         let caseload = d.phone.caseload(&CaseloadQuery::default())?;
         let only_rose = caseload.len() == 1 && caseload.iter().all(|r| r.person_id == rose);
         if !only_rose {
@@ -679,7 +746,7 @@ impl Story {
 
     /// The caseload list and open onward referrals, from projections.
     fn caseload(&self) -> CliResult {
-        self.chapter("13. Sam's caseload (from projections, no document loaded)")?;
+        self.chapter("15. Sam's caseload (from projections, no document loaded)")?;
         let rows: Vec<Vec<String>> = self
             .sam
             .caseload(&CaseloadQuery::default())?
@@ -714,7 +781,7 @@ impl Story {
 
     /// Who changed Rose's documents, counted from their history on Sam's device.
     fn who_did_what(&self, rose: Id) -> CliResult {
-        self.chapter("14. Who changed Rose's documents (their history, on Sam's device)")?;
+        self.chapter("16. Who changed Rose's documents (their history, on Sam's device)")?;
         let entries = self.sam.history(rose)?;
         let by = |user: &str| {
             let actions: Vec<&str> = entries
@@ -735,10 +802,11 @@ impl Story {
 
     /// What syncing cost, and what a reconnect with nothing new costs.
     fn costs(&self, d: &Devices) -> CliResult {
-        self.chapter("15. What syncing cost")?;
-        let (count, bytes) = self.syncs.get();
+        self.chapter("17. What syncing cost")?;
+        let (count, bytes, wire) = self.syncs.get();
         self.say(&format!(
-            "{count} syncs moved {bytes} bytes in all. A reconnect with nothing new:"
+            "{count} syncs moved {bytes} bytes of sync messages in all; with the secure\n\
+             handshakes and encryption, {wire} bytes on the wire. A reconnect with nothing new:"
         ))?;
         self.sync((&d.phone, "Rose's phone"), (&self.sam, "Sam"))?;
         self.sync((&d.kim, "Kim"), (&self.sam, "Sam"))

@@ -1,5 +1,5 @@
 //! The reference transport: sync sessions over a TCP stream (`linkwork sync serve|connect`),
-//! and an in-process driver for the demo.
+//! and an in-process driver for the demo ([`in_process`], the same channel over bytes in memory).
 //!
 //! **Framing** ([`frame`]): each message travels as a 4-byte big-endian length followed by that
 //! many bytes; frames over 64 MiB are refused before anything is allocated for them, and each
@@ -34,6 +34,7 @@
 //! (`--allow-unenrolled`); an enrolled store never accepts a peer without a certificate.
 
 pub mod frame;
+pub mod in_process;
 pub mod server;
 
 use std::io;
@@ -45,6 +46,7 @@ use linkwork_core::{Error, Id, PeerInfo, Store, SyncProgress, SyncSession, SyncS
 use serde::Serialize;
 
 pub use frame::{write_frame, FrameReader, Incoming};
+pub use in_process::{handshake_in_process, sync_in_process, Handshake};
 
 use crate::error::{CliError, CliResult};
 
@@ -60,9 +62,6 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// After this side closes, how long it keeps reading for the peer's end of the stream.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// The most messages an in-process session may take (the core bounds sessions too).
-const IN_PROCESS_LIMIT: u32 = 400;
 
 /// Which end of the connection this side is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -391,58 +390,6 @@ fn report(
     }
 }
 
-/// What an in-process session between two stores did.
-#[derive(Clone, Debug)]
-pub struct InProcess {
-    /// The connecting store's counts: `bytes_sent` went to the listening store,
-    /// `bytes_received` came back.
-    pub stats: SyncStats,
-    /// People whose documents changed on the connecting store.
-    pub changed_on_a: Vec<Id>,
-    /// People whose documents changed on the listening store.
-    pub changed_on_b: Vec<Id>,
-}
-
-/// Runs a whole session between two stores in one process: `a` connects, `b` listens, and
-/// messages are handed over directly until one side has nothing to reply.
-///
-/// # Errors
-/// Core errors (e.g. the share policy refusing a document); a session that does not finish.
-pub fn sync_in_process(a: &Store, b: &Store) -> CliResult<InProcess> {
-    let (mut sa, first) = a.sync_start()?;
-    let mut sb = b.sync_accept();
-    let mut message = Some(first);
-    let mut to_b = true;
-    let mut count = 0;
-    while let Some(m) = message.take() {
-        count += 1;
-        if count > IN_PROCESS_LIMIT {
-            return Err(Error::Sync {
-                reason: "the session did not converge".into(),
-                retryable: true,
-            }
-            .into());
-        }
-        let step = if to_b {
-            b.sync_receive(&mut sb, &m)?
-        } else {
-            a.sync_receive(&mut sa, &m)?
-        };
-        message = step.reply;
-        to_b = !to_b;
-    }
-    if !(sa.is_complete() && sb.is_complete()) {
-        return Err(CliError::Failed(
-            "an in-process sync ended before both sides completed".into(),
-        ));
-    }
-    Ok(InProcess {
-        stats: sa.stats(),
-        changed_on_a: sa.changed_people(),
-        changed_on_b: sb.changed_people(),
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -542,24 +489,5 @@ mod tests {
         assert!(finals.iter().any(|n| n % 2 == 0) && finals.iter().any(|n| n % 2 == 1));
         let (server, client) = over_tcp(&a, &b);
         assert_eq!((server.round_trips, client.stats.messages_sent), (1, 1));
-    }
-
-    #[test]
-    fn in_process_sessions_converge() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = store(dir.path(), "a");
-        let b = store(dir.path(), "b");
-        let p = a
-            .add_person(NewPerson {
-                given_name: "Ada".into(),
-                family_name: "L".into(),
-                ..NewPerson::default()
-            })
-            .unwrap();
-        let done = sync_in_process(&b, &a).unwrap();
-        assert_eq!(done.changed_on_a, vec![p]);
-        assert!(done.changed_on_b.is_empty());
-        let idle = sync_in_process(&a, &b).unwrap();
-        assert_eq!(idle.stats.round_trips(), 1);
     }
 }
