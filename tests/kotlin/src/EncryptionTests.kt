@@ -28,7 +28,7 @@ object EncryptionTests {
     private fun createEncrypted(path: String, key: StoreKey) =
         LinkWorkStore.create(path, key, "sam.worker", Role.LINK_WORKER)
 
-    /** The files of the directory, by name, with their bytes. */
+    /** The files of the directory, by name, with their bytes (the store's open files included). */
     private fun files(dir: TempDir): Map<String, ByteArray> =
         dir.root.toFile().listFiles()!!.associate { it.name to it.readBytes() }
 
@@ -114,6 +114,17 @@ object EncryptionTests {
     }
 
     private fun noPlainText() = withTempDir { dir ->
+        // Control: the same person in a plain store is readable in its files, so the scan below
+        // would find it if encryption did nothing.
+        withTempDir { plainDir ->
+            LinkWorkStore.create(plainDir.path("plain.db"), StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { store ->
+                store.addPerson(newPerson(given = "Zenobia", family = "Quartermaine"))
+                val plainFiles = files(plainDir)
+                for (needle in listOf("Zenobia", "Quartermaine", "9434765919")) {
+                    assertTrue(plainFiles.values.any { it.contains(needle) }, "control: $needle not found in a plain store")
+                }
+            }
+        }
         createEncrypted(dir.path("enc.db"), newKey()).use { store ->
             val pid = store.addPerson(newPerson(given = "Zenobia", family = "Quartermaine"))
             store.addCaseNote(pid, "Frightened of the damp stairwell")

@@ -14,11 +14,12 @@ final class EncryptionTests: LinkWorkTestCase {
         try LinkWorkStore.create(path: dir.path(name), key: key, user: "sam.worker", role: .linkWorker)
     }
 
-    /// Every file in the test directory, by name, with its bytes.
-    private func files() throws -> [String: Data] {
+    /// Every file in the test directory (or `folder`), by name, with its bytes.
+    private func files(in folder: TempDir? = nil) throws -> [String: Data] {
+        let root = (folder ?? dir).url
         var out: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir.url.path) {
-            out[name] = try Data(contentsOf: dir.url.appendingPathComponent(name))
+        for name in try FileManager.default.contentsOfDirectory(atPath: root.path) {
+            out[name] = try Data(contentsOf: root.appendingPathComponent(name))
         }
         return out
     }
@@ -87,6 +88,20 @@ final class EncryptionTests: LinkWorkTestCase {
     }
 
     func testNoNameOrNhsNumberInTheFiles() throws {
+        // Control: the same person in a plain store is readable in its files, so the scan below
+        // would find it if encryption did nothing.
+        let plainDir = try TempDir()
+        defer { plainDir.remove() }
+        let plain = try LinkWorkStore.create(
+            path: plainDir.path("plain.db"), key: .unencrypted, user: "sam.worker", role: .linkWorker)
+        _ = try plain.addPerson(person: newPerson(given: "Zenobia", family: "Quartermaine"))
+        let plainFiles = try files(in: plainDir)
+        for needle in ["Zenobia", "Quartermaine", "9434765919"] {
+            XCTAssertTrue(
+                plainFiles.values.contains { $0.range(of: Data(needle.utf8)) != nil },
+                "control: \(needle) not found in a plain store")
+        }
+
         let store = try createEncrypted("enc.db", newKey())
         let pid = try store.addPerson(person: newPerson(given: "Zenobia", family: "Quartermaine"))
         _ = try store.addCaseNote(personId: pid, text: "Frightened of the damp stairwell")
