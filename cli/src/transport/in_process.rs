@@ -175,20 +175,8 @@ pub fn sync_in_process(a: &Store, b: &Store, allow_unenrolled: bool) -> CliResul
 mod tests {
     use super::*;
 
-    use linkwork_core::model::{NewPerson, NewStore, Role};
-
-    fn store(dir: &std::path::Path, name: &str) -> Store {
-        Store::create(
-            dir.join(name),
-            NewStore {
-                user: name.into(),
-                role: Role::LinkWorker,
-                person: None,
-            },
-            &linkwork_core::StoreKey::unencrypted(),
-        )
-        .unwrap()
-    }
+    use super::super::tests::store;
+    use linkwork_core::model::NewPerson;
 
     #[test]
     fn in_process_sessions_converge_inside_the_channel() {

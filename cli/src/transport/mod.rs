@@ -398,7 +398,8 @@ mod tests {
 
     use linkwork_core::model::{NewGoal, NewPerson, NewProgress, NewStore, Role};
 
-    fn store(dir: &std::path::Path, name: &str) -> Store {
+    /// A plain link-worker store named `name` in `dir` (also used by `in_process`'s tests).
+    pub(super) fn store(dir: &std::path::Path, name: &str) -> Store {
         Store::create(
             dir.join(name),
             NewStore {
