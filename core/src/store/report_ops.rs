@@ -92,9 +92,6 @@ impl Store {
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store, or
     /// for `include_case_data` on a patient store.
     pub fn export_fhir(&self, person: Id, include_case_data: bool) -> Result<serde_json::Value> {
-        if include_case_data {
-            self.require_link_worker("export case data")?;
-        }
         Ok(self.fhir_export(person, include_case_data)?.bundle)
     }
 
