@@ -1,5 +1,5 @@
 //! A full record for the FHIR export checks, shared by `tests/examples/fhir_fixture.rs` (which
-//! writes the bundles that `tests/fhir/validate.py` validates) and `tests/tests/fhir_*.rs`
+//! writes the bundles that `tests/fhir/validate.py` validates) and `tests/tests/integration/fhir_*.rs`
 //! (included with `#[path]`).
 //!
 //! The person has every part of the record: demographics with an NHS number, an accepted

@@ -1,4 +1,4 @@
-//! The child of the crash-safety test (`tests/tests/crash_safety.rs`): opens a store and does
+//! The child of the crash-safety test (`tests/tests/integration/crash_safety.rs`): opens a store and does
 //! real user actions in a loop until it is killed, printing `committed <n> <what> <ids...>`
 //! (flushed) only after each action returned `Ok`.
 //!
