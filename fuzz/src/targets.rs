@@ -10,7 +10,7 @@
 //!
 //! Inputs that drive a store are *frames*: `len (u32 LE) bytes`, repeated; a last frame
 //! shorter than its length takes what is left. This file is also compiled into the main
-//! workspace's tests (`tests/tests/fuzz_corpus.rs`), which replay the committed corpus, and
+//! workspace's tests (`tests/tests/integration/fuzz_corpus.rs`), which replay the committed corpus, and
 //! the seed generator (`tests/examples/fuzz_seeds.rs`).
 
 // Fuzz targets report a broken guarantee by panicking.

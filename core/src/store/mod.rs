@@ -619,7 +619,7 @@ fn refresh_person(
 
 /// What a user action changes in the projections, when the action alone can say so. The
 /// projections before the action equal a rebuild (every write keeps them so), so applying this
-/// keeps them equal to a rebuild (`tests/tests/projections.rs` checks every action).
+/// keeps them equal to a rebuild (`tests/tests/integration/projections.rs` checks every action).
 pub(crate) enum Projected {
     /// Anything the edited document projects may change: refresh those projections from it.
     Refresh,
@@ -633,7 +633,7 @@ pub(crate) enum Projected {
 
 /// Brings a person's projections in line after a local edit of one of their documents: only
 /// the projections derived from that document are read and written, so the other document is
-/// neither loaded nor read (equal to [`refresh_person`]: `tests/tests/projections.rs`).
+/// neither loaded nor read (equal to [`refresh_person`]: `tests/tests/integration/projections.rs`).
 fn refresh_edited(
     tx: &rusqlite::Transaction<'_>,
     cache: &mut DocCache,
