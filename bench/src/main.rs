@@ -1,4 +1,4 @@
-//! linkwork benchmarks. `cargo run --release -p linkwork-bench -- [all|live|sync|caseload|baseline|prepare|directory] [sizes...]`.
+//! linkwork benchmarks. `cargo run --release -p linkwork-bench -- [all|live|sync|signing|caseload|baseline|prepare|directory] [sizes...]`.
 //!
 //! Prints tables; asserts nothing (timings belong in benchmarks, never in tests). Figures depend
 //! on the machine: report them with the machine noted, or as ratios. `docs/performance.md`
@@ -6,6 +6,8 @@
 //!
 //! - `live`: live-mode delay between two phones;
 //! - `sync`: sync cost for small synthetic caseloads;
+//! - `signing`: the cost of signing each action's change and verifying each change a sync
+//!   brings (ADR 0007), with the machine noted;
 //! - `caseload [sizes]`: realistic caseloads (default 250, 1000 and 5000 people), each scenario
 //!   in a child process for its own peak memory, against the raw automerge + SQLite baseline,
 //!   with the targets for 1,000 people;
@@ -29,6 +31,7 @@ mod harness;
 mod live;
 mod raw;
 mod report;
+mod signing;
 mod support;
 mod sync_cost;
 
@@ -89,6 +92,7 @@ fn main() {
         "__child" => harness::run_child(rest),
         "live" => live::run(),
         "sync" => sync_cost::run(),
+        "signing" => signing::run(),
         "directory" => match rest.first() {
             None => directory::run(directory::DEFAULT_SERVICES),
             Some(n) => n
@@ -105,10 +109,11 @@ fn main() {
         }),
         "all" => live::run()
             .and_then(|()| sync_cost::run())
+            .and_then(|()| signing::run())
             .and_then(|()| sizes(rest))
             .and_then(|s| caseloads(&s, true, true)),
         other => Err(format!(
-            "unknown benchmark {other}: use all, live, sync, caseload, baseline, prepare or directory"
+            "unknown benchmark {other}: use all, live, sync, signing, caseload, baseline, prepare or directory"
         )),
     };
     if let Err(e) = result {

@@ -28,7 +28,7 @@ use chrono::{Days, NaiveDate};
 use linkwork_core::identity::{OrgSigner, Permissions};
 use linkwork_core::measures::{AdministrationMode, Instrument, Timepoint};
 use linkwork_core::model::{
-    text, Capacity, CaseloadQuery, ConsentDecision, ConsentMethod, ConsultationMode,
+    text, Author, Capacity, CaseloadQuery, ConsentDecision, ConsentMethod, ConsultationMode,
     ContactChannel, ContactOutcome, DocKind, EpisodeStatus, EpisodeTransition, GoalStatus,
     GoalUpdate, Need, NewConsent, NewConsultation, NewContactAttempt, NewGoal, NewMeasureResponse,
     NewOnwardReferral, NewPerson, NewProgress, NewReferral, NewStep, NewStore, OnwardStatus, Plan,
@@ -783,16 +783,23 @@ impl Story {
     fn who_did_what(&self, rose: Id) -> CliResult {
         self.chapter("16. Who changed Rose's documents (their history, on Sam's device)")?;
         let entries = self.sam.history(rose)?;
+        // Authors as their devices' signatures prove them, not the names the commit messages
+        // claim (ADR 0007).
         let by = |user: &str| {
             let actions: Vec<&str> = entries
                 .iter()
-                .filter(|h| h.user == user)
+                .filter(|h| matches!(&h.author, Author::Verified { name, .. } if name == user))
                 .map(|h| h.action.as_str())
                 .collect();
             actions
         };
+        let unproven = entries
+            .iter()
+            .filter(|h| !matches!(h.author, Author::Verified { .. }))
+            .count();
         self.say(&format!(
-            "{} changes: {} by Sam; by Kim: {}; by Rose on her phone: {}.",
+            "{} changes, each signed by the device that made it: {} by Sam; by Kim: {}; \
+             by Rose on her phone: {}; {unproven} without a verified author.",
             entries.len(),
             by(LINK_WORKER).len(),
             by(COLLEAGUE).join(", "),

@@ -553,25 +553,23 @@ pub fn outcome(o: &ScoreOutcome) -> String {
     }
 }
 
-/// History entries, oldest first.
+/// History entries, oldest first, each with its verified author.
 pub fn history(entries: &[HistoryEntry]) -> String {
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|h| {
             vec![
                 when(&h.at),
-                if h.user.is_empty() {
-                    "?".into()
-                } else {
-                    h.user.clone()
-                },
+                h.author.describe(),
                 h.action.clone(),
                 h.document.to_string(),
                 h.item_id.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
-    table(&["WHEN", "WHO", "ACTION", "DOC", "ITEM"], &rows)
+    // WHO is the author the change's signature proves (ADR 0007), not the name in the commit
+    // message (`--json` has both: `author` and the claimed `user`).
+    table(&["WHEN", "WHO (VERIFIED)", "ACTION", "DOC", "ITEM"], &rows)
 }
 
 /// GP codes, oldest first.

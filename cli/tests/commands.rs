@@ -689,9 +689,16 @@ fn history_says_who_changed_what() {
     assert_eq!(by_alex["item_id"], goal.as_str());
     assert_eq!(by_alex["document"], "plan");
     assert!(by_alex["at"].is_string() && by_alex["change"].is_string());
+    // The commit message's name is a claim; on an unenrolled store no certificate proves who
+    // signed, so the table says so (an enrolled store shows the certificate's name and role).
+    assert_eq!(by_alex["author"]["kind"], "unverified", "{by_alex}");
     let text = env.ok(&["history", &person]);
     assert!(text.starts_with("WHEN"), "{text}");
-    assert!(text.contains("alex") && text.contains("goal.add"), "{text}");
+    assert!(text.contains("WHO (VERIFIED)"), "{text}");
+    assert!(
+        text.contains("unverified device") && text.contains("goal.add"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -62,6 +62,7 @@ pub(crate) fn read(doc: &Automerge, kind: DocKind) -> Vec<HistoryEntry> {
                 item_id,
                 document: kind,
                 change: c.hash().to_string(),
+                author: crate::model::Author::Unsigned,
             }
         })
         .collect()

@@ -174,7 +174,7 @@ fn main() {
         c.put("sync_envelope", &format!("message-{i}"), m);
     }
     c.put("sync_envelope", "empty", b"");
-    c.put("sync_envelope", "magic-only", b"LWS\x02\x00");
+    c.put("sync_envelope", "magic-only", b"LWS\x03\x00");
 
     // Imports: new documents, a merge of a later version, refusals.
     let plan_v2 = b.export_document(x, DocKind::Plan).unwrap();

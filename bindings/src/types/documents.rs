@@ -55,8 +55,10 @@ impl From<&lw::StoreInfo> for StoreInfo {
 pub struct HistoryEntry {
     /// When the action was committed (the editing device's clock; advisory only).
     pub at: std::time::SystemTime,
-    /// The acting user.
+    /// The user name the commit message records (a claim; `author` is who is proven).
     pub user: String,
+    /// Who is proven to have made the change (ADR 0007).
+    pub author: super::authors::Author,
     /// The action, a stable code such as `goal.progress` or `visit.check-in`.
     pub action: String,
     /// The item the action touched, when there is one.
@@ -72,6 +74,7 @@ impl From<lw::HistoryEntry> for HistoryEntry {
         HistoryEntry {
             at: instant(h.at),
             user: h.user,
+            author: h.author.into(),
             action: h.action,
             item_id: h.item_id,
             document: h.document.into(),

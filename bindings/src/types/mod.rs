@@ -6,6 +6,7 @@
 //! referral received) are `YYYY-MM-DD` text; instants are `SystemTime` (Kotlin `Instant`,
 //! Swift `Date`).
 
+pub mod authors;
 pub mod case;
 pub mod directory;
 pub mod documents;
@@ -21,6 +22,7 @@ pub mod reports;
 pub mod sharing;
 pub mod sync;
 
+pub use authors::*;
 pub use case::*;
 pub use directory::*;
 pub use documents::*;

@@ -365,6 +365,9 @@ mod over_tcp {
         assert_eq!(report["peer_name"], "kim");
         assert_eq!(report["complete"], true);
         kim.ok(&["person", "show", &ada]);
+        // Kim's history names the author its signature and certificate prove (ADR 0007).
+        let history = kim.ok(&["history", &ada]);
+        assert!(history.contains("sam (link-worker)"), "{history}");
         let wire = seen.lock().unwrap().clone();
         assert!(wire.len() > 1000, "the caseload went over the wire");
         for secret in [

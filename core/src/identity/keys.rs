@@ -27,6 +27,9 @@ pub(crate) enum Domain {
     Grant,
     Revocation,
     NoiseStatic,
+    Change,
+    AdoptedChange,
+    Tombstone,
 }
 
 impl Domain {
@@ -37,6 +40,9 @@ impl Domain {
             Domain::Grant => b"linkwork pairing grant v1\0",
             Domain::Revocation => b"linkwork revocation list v1\0",
             Domain::NoiseStatic => b"linkwork noise static key v1\0",
+            Domain::Change => b"linkwork change v1\0",
+            Domain::AdoptedChange => b"linkwork adopted change v1\0",
+            Domain::Tombstone => b"linkwork tombstone v1\0",
         }
     }
 }

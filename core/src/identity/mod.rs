@@ -10,6 +10,8 @@
 //!   revoking devices);
 //! - [`revocation`]: the signed, monotonically versioned revocation list;
 //! - [`pairing`]: the payload a link worker's device shows to enrol a patient's phone offline;
+//! - [`signing`]: signatures on automerge changes and tombstones, and whether a signer's
+//!   certificate is trusted for what it signed (ADR 0007);
 //! - `encoding`: the canonical bounded binary encoding all of them share.
 //!
 //! Every value read from a file or a peer is untrusted: it is decoded strictly (bounded sizes,
@@ -25,6 +27,7 @@ pub mod keys;
 pub mod organisation;
 pub mod pairing;
 pub mod revocation;
+pub mod signing;
 
 use serde::Serialize;
 
@@ -34,6 +37,7 @@ pub use keys::{PublicKey, SecretKey};
 pub use organisation::{OrgSigner, TrustRoot};
 pub use pairing::{PairingGrant, PairingPayload};
 pub use revocation::RevocationList;
+pub use signing::{ChangeSignature, TombstoneSignature};
 
 use crate::model::Role;
 
@@ -95,6 +99,13 @@ pub enum Refusal {
     /// reordered, cut off or oversized, or the channel is not open. It is closed.
     #[error("secure channel broken")]
     ChannelBroken,
+    /// A change or a tombstone from a peer carries no signature, to an enrolled store.
+    #[error("not signed")]
+    Unsigned,
+    /// A change or a tombstone is signed by a device whose certificate neither came with it
+    /// nor is known to this store.
+    #[error("signer unknown")]
+    UnknownSigner,
 }
 
 /// Clock skew allowed between devices when checking `issued_at`, in seconds.

@@ -129,3 +129,16 @@ pub(crate) fn record_grant(
     )?;
     Ok(())
 }
+
+/// Whether the store holds a certificate and a trust root (it is enrolled).
+pub(crate) fn is_enrolled(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT certificate IS NOT NULL AND trust_root IS NOT NULL FROM device_identity
+             WHERE id = 1",
+            [],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}

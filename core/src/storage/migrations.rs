@@ -12,6 +12,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_identity.sql"),
     include_str!("migrations/0005_directory.sql"),
+    include_str!("migrations/0006_signatures.sql"),
 ];
 
 /// The store format this build writes.

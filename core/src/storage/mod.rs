@@ -8,6 +8,7 @@ pub(crate) mod identity;
 pub(crate) mod meta;
 pub(crate) mod migrations;
 pub(crate) mod projections;
+pub(crate) mod signatures;
 pub(crate) mod sync_state;
 
 use std::path::Path;

@@ -108,6 +108,7 @@ pub(crate) fn erase(tx: &Transaction<'_>, person: Id, at: DateTime<Utc>) -> Resu
         params![key],
     )?;
     super::projections::remove(tx, person)?;
+    super::signatures::erase(tx, person)?;
     tx.execute(
         "INSERT INTO tombstones (person_id, erased_at) VALUES (?1, ?2) ON CONFLICT (person_id) DO NOTHING",
         params![key, at.timestamp_millis()],

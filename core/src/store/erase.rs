@@ -30,7 +30,10 @@ impl Store {
             if !documents::has_person(&tx, person)? {
                 return Err(Error::not_found("person", person));
             }
-            sync_state::erase(&tx, person, Utc::now())?;
+            let at = Utc::now();
+            sync_state::erase(&tx, person, at)?;
+            // Erasure is a signed act (ADR 0007): peers check the signer may erase.
+            super::signing_ops::sign_tombstone(&tx, person, at.timestamp_millis())?;
             tx.commit()?;
             cache.evict(person, DocKind::Plan);
             cache.evict(person, DocKind::Case);

@@ -138,6 +138,10 @@ impl Store {
     /// installed ([`Refusal::OtherOrganisation`]), a role or person that does not fit the
     /// store ([`Refusal::RoleMismatch`], [`Refusal::PersonMismatch`]), expired, or revoked by
     /// the installed list. Nothing changes on error.
+    ///
+    /// On success the store's own earlier changes count as verified from now, and every change
+    /// it holds whose author it cannot prove (unsigned, or signed by a device whose certificate
+    /// it does not hold) is adopted: signed by this device as vouching for it (ADR 0007).
     pub fn install_certificate(&self, bytes: &[u8]) -> Result<Certificate> {
         let cert = Certificate::decode(bytes)?;
         let root = TrustRoot {
@@ -164,6 +168,9 @@ impl Store {
         self.check_own(&cert, stored.public_key)?;
         cert.verify(&root, revocations.as_ref(), now_secs())?;
         identity::set_certificate(&tx, &cert.encode(), &root.encode())?;
+        // What this store holds becomes attributable (ADR 0007): its own earlier changes are
+        // signed by the key just certified; changes it cannot prove the author of are adopted.
+        self.adopt_on_enrolment(&tx, &cert.device)?;
         tx.commit()?;
         Ok(cert)
     }
@@ -451,6 +458,13 @@ mod key_storage_tests {
                     .filter_map(|rest| rest.split_whitespace().next())
                 {
                     sql.push_str(&format!("DROP TABLE IF EXISTS {table};"));
+                }
+                // Columns later steps added to older tables go too.
+                for line in step.lines() {
+                    let words: Vec<&str> = line.trim_end_matches(';').split_whitespace().collect();
+                    if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] = words[..] {
+                        sql.push_str(&format!("ALTER TABLE {table} DROP COLUMN {column};"));
+                    }
                 }
             }
             conn.execute_batch(&format!("{sql} PRAGMA user_version = {before};"))

@@ -78,7 +78,24 @@ impl Store {
                     action: "restore an erased person",
                 });
             }
+            cache.ensure(&tx, person, kind)?;
+            let before = cache
+                .get(person, kind)
+                .map(|d| d.get_heads())
+                .unwrap_or_default();
             let changed = merge_whole(&tx, cache, person, kind, incoming, content)?.is_some();
+            if changed {
+                // Changes from a file carry no signatures: this device vouches for them
+                // (ADR 0007), so they can travel to enrolled peers.
+                let adopted = cache
+                    .get(person, kind)
+                    .map(|d| super::signing_ops::new_hashes(d, &before))
+                    .unwrap_or_default();
+                if let Err(e) = super::signing_ops::adopt_unproven(&tx, person, kind, &adopted) {
+                    cache.evict(person, kind);
+                    return Err(e);
+                }
+            }
             // An import that learned nothing writes nothing (the row's `updated_at` stays).
             let done = if changed {
                 refresh_person(&tx, cache, person, chrono::Utc::now())

@@ -17,6 +17,7 @@ mod merge;
 mod people;
 mod plan_ops;
 mod report_ops;
+mod signing_ops;
 mod sync_batch;
 mod sync_ops;
 
@@ -40,6 +41,9 @@ use crate::key::StoreKey;
 use crate::model::{Code, DocKind, NewStore, Role, StoreInfo};
 use crate::storage::{self, documents, identity, meta, migrations, projections};
 use cache::DocCache;
+
+/// The store format (`PRAGMA user_version`) that added change signatures (migration 0006).
+const SIGNATURES_VERSION: i64 = 6;
 
 /// How many idle reader connections are kept.
 const MAX_IDLE_READERS: usize = 4;
@@ -168,6 +172,11 @@ impl Store {
         let store = Self::from_connection(path, conn, user, key)?;
         if migrated.rebuild_projections {
             store.rebuild_projections()?;
+        }
+        if migrated.from < SIGNATURES_VERSION {
+            // A store from before signed changes (ADR 0007): if it is enrolled, it vouches for
+            // the changes it holds now, so its enrolled peers can accept them.
+            store.adopt_after_upgrade()?;
         }
         Ok(store)
     }
@@ -490,7 +499,11 @@ impl Store {
                 .result;
             let bytes = doc.save_after(&before);
             let stored = match cache.get(person, kind) {
-                Some(doc) => documents::append(&tx, person, kind, &bytes, doc),
+                Some(doc) => documents::append(&tx, person, kind, &bytes, doc).and_then(|()| {
+                    // The change this action made, signed by this device (ADR 0007).
+                    let made = signing_ops::new_hashes(doc, &before);
+                    signing_ops::sign_changes(&tx, person, kind, &made, false)
+                }),
                 None => Ok(()),
             }
             .and_then(|()| match projected {
@@ -550,6 +563,8 @@ impl Store {
             let tx = begin_write(conn, cache)?;
             documents::insert(&tx, person, DocKind::Plan, &plan)?;
             documents::insert(&tx, person, DocKind::Case, &case)?;
+            signing_ops::sign_changes(&tx, person, DocKind::Plan, &plan.get_heads(), false)?;
+            signing_ops::sign_changes(&tx, person, DocKind::Case, &case.get_heads(), false)?;
             cache.insert(person, DocKind::Plan, plan);
             cache.insert(person, DocKind::Case, case);
             let refreshed =
@@ -685,3 +700,5 @@ fn check_is_store(conn: &Connection) -> Result<()> {
 
 #[cfg(test)]
 mod directory_tests;
+#[cfg(test)]
+mod signing_tests;

@@ -174,7 +174,8 @@ impl Store {
         Ok(codes)
     }
 
-    /// Who changed what and when in this person's documents, oldest first.
+    /// Who changed what and when in this person's documents, oldest first, each change with
+    /// its author as its signature proves it ([`crate::model::Author`]).
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::NotPermitted`] for another person on a patient store.
@@ -197,6 +198,7 @@ impl Store {
         // Commit times have one-second resolution: a stable sort keeps each document's commit
         // order (automerge returns changes causally ordered) among actions of the same second.
         out.sort_by_key(|e| e.at);
+        self.read(|conn| super::signing_ops::authors(conn, &mut out))?;
         Ok(out)
     }
 }

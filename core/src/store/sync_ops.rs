@@ -11,17 +11,20 @@ use rusqlite::{Connection, Transaction};
 
 use super::cache::DocCache;
 use super::merge::{decode_document, merge_whole, read_checked, Content};
+use super::signing_ops;
 use super::{Store, Writer};
 use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
 use crate::error::{Error, Result};
+use crate::identity::signing::SignerCheck;
 use crate::ids::Id;
 use crate::model::{CaseRecord, DocKind, Plan, Role};
-use crate::storage::{documents, projections, sync_state};
+use crate::storage::{documents, projections, signatures, sync_state};
 use crate::sync::digest;
 use crate::sync::expansion;
 use crate::sync::patient_edits;
 use crate::sync::policy;
 use crate::sync::session::{ManifestSent, MAX_HELD_BYTES, MAX_MESSAGES};
+use crate::sync::signed::Receiving;
 use crate::sync::tombstones;
 use crate::sync::wire::{DocKey, Hello, Message, Payload};
 use crate::sync::{SyncSession, SyncStep};
@@ -51,7 +54,7 @@ impl Scope {
 }
 
 impl Store {
-    fn hello(&self) -> Hello {
+    pub(super) fn hello(&self) -> Hello {
         Hello {
             store_id: self.info.store_id,
             role: self.info.role,
@@ -133,6 +136,13 @@ impl Store {
         };
         policy::check_tombstones(&peer, msg.tombstones.len())?;
         tombstones::check_dates(&msg.tombstones, Utc::now())?;
+        s.signing.receive(&msg)?;
+        let trust = self.trust()?;
+        let relay_attests = s
+            .authenticated
+            .as_ref()
+            .is_some_and(|p| p.role == Role::LinkWorker);
+        let check = trust.as_ref().map(|t| t.check(relay_attests));
         s.peer_pending = (msg.pending_docs, msg.pending_bytes);
         s.docs_done += msg.docs.len() as u64;
         if let Some(m) = &msg.manifest {
@@ -149,8 +159,17 @@ impl Store {
         let (changed, reply) = {
             let mut w = self.writer();
             let Writer { conn, cache } = &mut *w;
-            let (changed, prepared) = self.apply_message(conn, cache, s, &peer, &msg)?;
-            let reply = self.build_reply(conn, cache, s, &peer, &msg, prepared)?;
+            let (changed, prepared) =
+                self.apply_message(conn, cache, s, &peer, &msg, check.as_ref())?;
+            if s.held.is_empty() {
+                // Every change that came is applied: signatures not used by now sign changes
+                // this store already had.
+                s.signing.waiting.clear();
+            }
+            let mut reply = self.build_reply(conn, cache, s, &peer, &msg, prepared)?;
+            if let Some(out) = &mut reply {
+                self.attach_signatures(conn, s, out)?;
+            }
             (changed, reply)
         };
         s.changed.extend(changed.iter().copied());
@@ -199,6 +218,7 @@ impl Store {
                     out.docs.push((*key, p));
                 }
             }
+            self.attach_signatures(conn, s, &mut out)?;
             out
         };
         s.complete = false;
@@ -215,6 +235,7 @@ impl Store {
         s: &mut SyncSession,
         peer: &Hello,
         msg: &Message,
+        check: Option<&SignerCheck<'_>>,
     ) -> Result<(BTreeSet<Id>, Prepared)> {
         let mut changed = BTreeSet::new();
         let mut erased = BTreeSet::new();
@@ -233,11 +254,27 @@ impl Store {
                             "a tombstone names a person this store does not know",
                         ));
                     }
+                    // Erasure is a signed, privileged act (ADR 0007).
+                    let sig = msg.tombstone_signatures.get(person);
+                    let mut stored =
+                        |k: &crate::identity::PublicKey| signatures::certificate(&tx, k);
+                    let new_cert = Receiving {
+                        trust: check,
+                        session: &mut s.signing,
+                        stored: &mut stored,
+                    }
+                    .check_tombstone(*person, *at, sig)?;
+                    if let Some((device, bytes)) = new_cert {
+                        signatures::put_certificate(&tx, &device, &bytes)?;
+                    }
                     let at = Utc
                         .timestamp_millis_opt(*at)
                         .single()
                         .ok_or_else(|| Error::protocol("a tombstone has an impossible date"))?;
                     sync_state::erase(&tx, *person, at)?;
+                    if let Some(sig) = sig {
+                        signatures::set_tombstone_signature(&tx, *person, sig)?;
+                    }
                     erased.insert(*person);
                     touched.push((*person, DocKind::Plan));
                     touched.push((*person, DocKind::Case));
@@ -262,8 +299,10 @@ impl Store {
                 let have = cache.ensure(&tx, person, kind)?;
                 policy::check_receive(&self.info, peer, *key, have)?;
                 touched.push(*key);
-                let before = match (peer.role, kind) {
-                    (Role::Patient, DocKind::Plan) => {
+                // Enrolled, each change is checked against its signer instead (a patient's
+                // phone may relay a link worker's edits).
+                let before = match (peer.role, kind, check) {
+                    (Role::Patient, DocKind::Plan, None) => {
                         cache.get(person, kind).map(plan_doc::read).transpose()?
                     }
                     _ => None,
@@ -283,8 +322,17 @@ impl Store {
                             return Err(Error::protocol("a document does not match its key"));
                         }
                         if have {
-                            merge_whole(&tx, cache, person, kind, doc, content)?
+                            let heads = cache
+                                .get(person, kind)
+                                .map(|d| d.get_heads())
+                                .unwrap_or_default();
+                            let merged = merge_whole(&tx, cache, person, kind, doc, content)?;
+                            if let Some(d) = cache.get(person, kind) {
+                                verify_new(&tx, &mut s.signing, check, *key, d, &heads)?;
+                            }
+                            merged
                         } else {
+                            verify_new(&tx, &mut s.signing, check, *key, &doc, &[])?;
                             // New to this store: stored as it came (it was loaded and checked
                             // from exactly these bytes), and not cached: a new device receives
                             // the whole caseload, and nothing here reads it again.
@@ -293,7 +341,7 @@ impl Store {
                         }
                     }
                     Payload::Sync(bytes) => {
-                        apply_sync(&tx, cache, s, peer, *key, bytes, &mut prepared)?
+                        apply_sync(&tx, cache, s, peer, *key, bytes, &mut prepared, check)?
                     }
                 };
                 if let (Some(before), Some(Content::Plan(after))) = (&before, &content) {
@@ -550,6 +598,8 @@ impl Store {
             }
             None => sync_answer(doc, state),
         };
+        let (payload, hashes) = payload;
+        s.signing.answered.insert(key, hashes);
         s.generated.insert(key, tag);
         Ok(payload)
     }
@@ -585,9 +635,11 @@ impl Learned {
     }
 }
 
-/// Applies one automerge sync message to the document `key` (inside `tx`): stores what it
-/// brought, keeps what must wait for a dependency in the session, and prepares automerge's
-/// answer. Returns the document's new content when anything was applied.
+/// Applies one automerge sync message to the document `key` (inside `tx`): checks the
+/// signature of every change it brought (`check`: this store's trust, `None` when it is not
+/// enrolled), stores them, keeps what must wait for a dependency in the session, and prepares
+/// automerge's answer. Returns the document's new content when anything was applied.
+#[allow(clippy::too_many_arguments)]
 fn apply_sync(
     tx: &Transaction<'_>,
     cache: &mut DocCache,
@@ -596,6 +648,7 @@ fn apply_sync(
     key: DocKey,
     bytes: &[u8],
     prepared: &mut Prepared,
+    check: Option<&SignerCheck<'_>>,
 ) -> Result<Option<Content>> {
     let (person, kind) = key;
     expansion::check_sync_message(bytes, expansion::MAX_EXPANDED_BYTES)?;
@@ -622,18 +675,31 @@ fn apply_sync(
         .map_err(|_| Error::protocol("the automerge sync message could not be applied"))?;
     let new = candidate.save_after(&heads);
     if peer.role == Role::Patient && !new.is_empty() {
-        patient_edits::check(&candidate, &heads, new.len())?;
+        match check {
+            // Enrolled: each change is checked against its signer below (a patient's phone
+            // may relay a link worker's edits); the size bound stays.
+            Some(_) if new.len() > patient_edits::MAX_PATIENT_EDIT_BYTES => {
+                return Err(Error::NotPermitted {
+                    action:
+                        "send a plan edit larger than the patient edit limit from a patient store",
+                })
+            }
+            Some(_) => {}
+            None => patient_edits::check(&candidate, &heads, new.len())?,
+        }
     }
     let content = if new.is_empty() {
         None
     } else {
         check_identity(&candidate, key)?;
+        verify_new(tx, &mut s.signing, check, key, &candidate, &heads)?;
         let content = read_checked(&candidate, kind)?;
         documents::append(tx, person, kind, &new, &candidate)?;
         Some(content)
     };
     let before = state.clone();
-    let payload = sync_answer(&candidate, state);
+    let (payload, hashes) = sync_answer(&candidate, state);
+    s.signing.answered.insert(key, hashes);
     prepared.insert(
         key,
         PreparedAnswer {
@@ -654,8 +720,10 @@ fn apply_sync(
     Ok(content)
 }
 
-/// automerge's sync message for one document, if it has anything to say.
-fn sync_answer(doc: &Automerge, state: &mut sync::State) -> Option<Payload> {
+/// automerge's sync message for one document, if it has anything to say, and the hashes of
+/// the changes it carries (whose signatures go with it: automerge adds them to the state's
+/// `sent_hashes` as it sends them).
+fn sync_answer(doc: &Automerge, state: &mut sync::State) -> (Option<Payload>, Vec<ChangeHash>) {
     // Changes the peer still needs although we sent them (a peer that lost its session, or an
     // older version that lost queued changes) are sent again.
     if let Some(need) = state.their_need.clone() {
@@ -663,8 +731,43 @@ fn sync_answer(doc: &Automerge, state: &mut sync::State) -> Option<Payload> {
             state.sent_hashes.remove(hash);
         }
     }
-    doc.generate_sync_message(state)
-        .map(|m| Payload::Sync(m.encode()))
+    let sent_before = state.sent_hashes.clone();
+    let payload = doc
+        .generate_sync_message(state)
+        .map(|m| Payload::Sync(m.encode()));
+    let carried = match payload {
+        Some(_) => state
+            .sent_hashes
+            .difference(&sent_before)
+            .copied()
+            .collect(),
+        None => Vec::new(),
+    };
+    (payload, carried)
+}
+
+/// Checks the signature of every change of `doc` not in the history of `before` (the changes
+/// a received payload brought) and stores what the checks accepted (see `sync::signed`).
+fn verify_new(
+    tx: &Transaction<'_>,
+    signing: &mut crate::sync::signed::SessionSigning,
+    check: Option<&SignerCheck<'_>>,
+    key: DocKey,
+    doc: &Automerge,
+    before: &[ChangeHash],
+) -> Result<()> {
+    let mut stored = |k: &crate::identity::PublicKey| signatures::certificate(tx, k);
+    let mut receiving = Receiving {
+        trust: check,
+        session: signing,
+        stored: &mut stored,
+    };
+    for meta in doc.get_changes_meta(before) {
+        if let Some(accepted) = receiving.check_change(key, doc, meta.hash, &meta.deps)? {
+            signing_ops::store_accepted(tx, key.0, key.1, &accepted)?;
+        }
+    }
+    Ok(())
 }
 
 /// Keeps `chunks` as the changes of `key` waiting for a dependency, within the session's bound.

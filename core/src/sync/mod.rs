@@ -5,7 +5,9 @@
 //! - [`wire`]: the message envelope;
 //! - [`policy`]: which documents a peer may see and send, by role;
 //! - [`digest`]: the digest and per-document tags computed from stored heads;
-//! - [`session`]: the per-connection state an app holds ([`SyncSession`]).
+//! - [`session`]: the per-connection state an app holds ([`SyncSession`]);
+//! - `signed`: the signatures and certificates a session carries, and the check of each
+//!   received change and tombstone against its signer (ADR 0007).
 //!
 //! The steps themselves are `Store::sync_start`, `Store::sync_accept`, `Store::sync_receive`
 //! and `Store::sync_poll` (in `store/sync_ops.rs`, beside the storage they write).
@@ -16,6 +18,7 @@ pub(crate) mod expansion;
 pub(crate) mod patient_edits;
 pub(crate) mod policy;
 pub mod session;
+pub(crate) mod signed;
 pub(crate) mod tombstones;
 pub(crate) mod wire;
 

@@ -55,6 +55,23 @@ pub(crate) fn check(doc: &Automerge, before: &[ChangeHash], new_bytes: usize) ->
     Ok(())
 }
 
+/// Refuses one change signed by a patient's device (ADR 0007) that writes anywhere a
+/// patient's actions do not: the same key-by-key rules as [`check`], applied to what the change
+/// alone did (automerge's diff from its dependencies to it), whichever device relays it.
+///
+/// # Errors
+/// [`Error::NotPermitted`] naming the refusal (never the key or value).
+pub(crate) fn check_change(doc: &Automerge, hash: ChangeHash, deps: &[ChangeHash]) -> Result<()> {
+    for patch in doc.diff(deps, &[hash]) {
+        if !allowed(&patch) {
+            return Err(Error::NotPermitted {
+                action: "write a link worker's field from a patient's device",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether one patch writes where a patient may.
 fn allowed(patch: &Patch) -> bool {
     let path: Vec<Option<&str>> = patch

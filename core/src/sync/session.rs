@@ -184,6 +184,8 @@ pub struct SyncSession {
     pub(crate) complete: bool,
     pub(crate) changed: BTreeSet<Id>,
     pub(crate) stats: SyncStats,
+    /// Signatures and certificates in flight (ADR 0007, `sync::signed`).
+    pub(crate) signing: super::signed::SessionSigning,
 }
 
 impl Default for SyncSession {
@@ -213,6 +215,7 @@ impl Default for SyncSession {
             complete: false,
             changed: BTreeSet::new(),
             stats: SyncStats::default(),
+            signing: super::signed::SessionSigning::default(),
         }
     }
 }

@@ -2,14 +2,21 @@
 //! the sender's hello, digest, manifest, tombstones and document payloads for every document.
 //!
 //! ```text
-//! magic "LWS" version(2)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
+//! magic "LWS" version(3)  flags(u8: 1 hello, 2 done, 4 manifest, 8 full manifest)
 //! [hello: store_id(16) role(u8) has_person(u8) person(16)?]
 //! digest(32) doc_count(varint) pending_docs(varint) pending_bytes(varint)
 //! [manifest: count(varint) { person(16) kind(u8) heads_tag(8) }*]   (flag 8: the manifest is full)
-//! tombstones: count(varint) { person(16) erased_at_ms(i64 LE) }*
+//! tombstones: count(varint) { person(16) erased_at_ms(i64 LE) signed(u8) [signer(32) signature(64)] }*
 //! docs: count(varint) { person(16) kind(u8) payload(u8: 0 whole document, 1 sync message) len(varint) bytes }*
+//! signatures: count(varint) { hash(32) signer(32) signature(64) adopted(u8) valid_at(i64 LE) }*
+//! certificates: count(varint) { len(varint) certificate }*
 //! crc32(4, LE: CRC-32 of every byte before it)
 //! ```
+//! Version 3 (issue 15, ADR 0007) added the signatures of the changes the documents carry,
+//! the certificates of their signers, and tombstone signatures: a version 2 peer refuses a
+//! version 3 message ("unsupported protocol version 3: update this app") and a version 3 store
+//! refuses a version 2 message with an error naming the peer's version; neither stores
+//! anything.
 //! Every count and length is checked against the bytes that remain, so a hostile or truncated
 //! message is an error, never a panic or an unbounded allocation.
 //!
@@ -22,18 +29,30 @@
 //! version 1 peer refuses ours with "unsupported protocol version 2": neither side stores
 //! anything.
 
+use std::collections::HashMap;
+
 use crate::error::{Error, Result};
+use crate::identity::keys::PublicKey;
+use crate::identity::{ChangeSignature, TombstoneSignature};
 use crate::ids::Id;
 use crate::model::{DocKind, Role};
 
 const MAGIC: &[u8; 3] = b"LWS";
 /// The protocol version this build speaks.
-pub(crate) const VERSION: u8 = 2;
+pub(crate) const VERSION: u8 = 3;
 /// Largest message accepted (bytes), whatever the sender's batch size: one document larger
 /// than the batch size travels alone, and documents are bounded by the import limit.
 pub(crate) const MAX_MESSAGE_BYTES: usize = 80 * 1024 * 1024;
 /// The most tombstones one message may carry; a sender with more spreads them over rounds.
 pub(crate) const MAX_TOMBSTONES: usize = 1024;
+/// The most change signatures one message may carry (137 bytes each: about 9 MiB, and about
+/// three seconds of Ed25519 verification on a phone at worst).
+pub(crate) const MAX_SIGNATURES: usize = 65_536;
+/// The most certificates one message may carry, and the largest one accepted (a paired
+/// phone's certificate carries its grant and the link worker's certificate: under 2 KiB).
+pub(crate) const MAX_CERTIFICATES: usize = 1024;
+pub(crate) const MAX_CERTIFICATE_BYTES: usize = 8 * 1024;
+const SIGNATURE_ENTRY_BYTES: usize = 32 + 32 + 64 + 1 + 8;
 
 const FLAG_HELLO: u8 = 1;
 const FLAG_DONE: u8 = 2;
@@ -76,7 +95,13 @@ pub(crate) struct Message {
     /// The manifest lists every shared document (not only those changed since the last sync).
     pub full_manifest: bool,
     pub tombstones: Vec<(Id, i64)>,
+    /// The signatures of tombstones, by person (a tombstone without one is unsigned).
+    pub tombstone_signatures: HashMap<Id, TombstoneSignature>,
     pub docs: Vec<(DocKey, Payload)>,
+    /// Signatures of the changes the documents carry.
+    pub signatures: Vec<ChangeSignature>,
+    /// Certificates of the signers (canonical bytes), each sent once per session.
+    pub certificates: Vec<Vec<u8>>,
 }
 
 impl Message {
@@ -126,6 +151,14 @@ impl Message {
         for (p, at) in &self.tombstones {
             out.extend_from_slice(p.as_bytes());
             out.extend_from_slice(&at.to_le_bytes());
+            match self.tombstone_signatures.get(p) {
+                Some(sig) => {
+                    out.push(1);
+                    out.extend_from_slice(sig.signer.as_bytes());
+                    out.extend_from_slice(&sig.signature);
+                }
+                None => out.push(0),
+            }
         }
         put_varint(&mut out, self.docs.len() as u64);
         for ((p, k), payload) in &self.docs {
@@ -138,6 +171,19 @@ impl Message {
             out.push(tag);
             put_varint(&mut out, bytes.len() as u64);
             out.extend_from_slice(bytes);
+        }
+        put_varint(&mut out, self.signatures.len() as u64);
+        for sig in &self.signatures {
+            out.extend_from_slice(&sig.hash);
+            out.extend_from_slice(sig.signer.as_bytes());
+            out.extend_from_slice(&sig.signature);
+            out.push(u8::from(sig.adopted));
+            out.extend_from_slice(&sig.valid_at.to_le_bytes());
+        }
+        put_varint(&mut out, self.certificates.len() as u64);
+        for cert in &self.certificates {
+            put_varint(&mut out, cert.len() as u64);
+            out.extend_from_slice(cert);
         }
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
@@ -227,16 +273,28 @@ impl Message {
         } else {
             None
         };
-        let n = r.count(16 + 8)?;
+        let n = r.count(16 + 8 + 1)?;
         if n > MAX_TOMBSTONES {
             return Err(Error::protocol("too many tombstones in one message"));
         }
         let mut tombstones = Vec::with_capacity(n);
+        let mut tombstone_signatures = HashMap::new();
         for _ in 0..n {
             let p = r.id()?;
-            let mut at = [0u8; 8];
-            at.copy_from_slice(r.take(8)?);
-            tombstones.push((p, i64::from_le_bytes(at)));
+            tombstones.push((p, r.i64()?));
+            match r.byte()? {
+                0 => {}
+                1 => {
+                    let sig = TombstoneSignature {
+                        signer: PublicKey::from_bytes(r.array32()?),
+                        signature: r.array64()?,
+                    };
+                    if tombstone_signatures.insert(p, sig).is_some() {
+                        return Err(Error::protocol("a person's tombstone came twice"));
+                    }
+                }
+                _ => return Err(Error::protocol("bad tombstone")),
+            }
         }
         let n = r.count(16 + 1 + 1 + 1)?;
         let mut docs = Vec::with_capacity(n);
@@ -253,6 +311,41 @@ impl Message {
             };
             docs.push((key, payload));
         }
+        let n = r.count(SIGNATURE_ENTRY_BYTES)?;
+        if n > MAX_SIGNATURES {
+            return Err(Error::protocol("too many signatures in one message"));
+        }
+        let mut signatures = Vec::with_capacity(n);
+        for _ in 0..n {
+            let hash = r.array32()?;
+            let signer = PublicKey::from_bytes(r.array32()?);
+            let signature = r.array64()?;
+            let adopted = match r.byte()? {
+                0 => false,
+                1 => true,
+                _ => return Err(Error::protocol("bad signature entry")),
+            };
+            signatures.push(ChangeSignature {
+                hash,
+                signer,
+                signature,
+                adopted,
+                valid_at: r.i64()?,
+            });
+        }
+        let n = r.count(1)?;
+        if n > MAX_CERTIFICATES {
+            return Err(Error::protocol("too many certificates in one message"));
+        }
+        let mut certificates = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len =
+                usize::try_from(r.varint()?).map_err(|_| Error::protocol("length overflow"))?;
+            if len > MAX_CERTIFICATE_BYTES {
+                return Err(Error::protocol("a certificate is larger than the limit"));
+            }
+            certificates.push(r.take(len)?.to_vec());
+        }
         if r.pos != body.len() {
             return Err(Error::protocol("trailing bytes"));
         }
@@ -267,7 +360,10 @@ impl Message {
             manifest,
             full_manifest,
             tombstones,
+            tombstone_signatures,
             docs,
+            signatures,
+            certificates,
         })
     }
 }
@@ -365,6 +461,18 @@ impl<'a> Cursor<'a> {
         Ok(b)
     }
 
+    fn array64(&mut self) -> Result<[u8; 64]> {
+        let mut b = [0u8; 64];
+        b.copy_from_slice(self.take(64)?);
+        Ok(b)
+    }
+
+    fn i64(&mut self) -> Result<i64> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(i64::from_le_bytes(b))
+    }
+
     fn varint(&mut self) -> Result<u64> {
         let mut v: u64 = 0;
         for shift in (0..64).step_by(7) {
@@ -407,11 +515,28 @@ mod tests {
             pending_bytes: 70_000,
             manifest: Some(vec![((p, DocKind::Plan), [1; 8])]),
             full_manifest: true,
-            tombstones: vec![(Id::new(), 1_700_000_000_000)],
+            tombstones: vec![(p, 1_700_000_000_000), (Id::new(), 1_700_000_000_001)],
+            tombstone_signatures: [(
+                p,
+                TombstoneSignature {
+                    signer: PublicKey::from_bytes([3; 32]),
+                    signature: [4; 64],
+                },
+            )]
+            .into_iter()
+            .collect(),
             docs: vec![
                 ((p, DocKind::Plan), Payload::Sync(vec![1, 2, 3])),
                 ((p, DocKind::Case), Payload::Whole(vec![9; 300])),
             ],
+            signatures: vec![ChangeSignature {
+                hash: [5; 32],
+                signer: PublicKey::from_bytes([3; 32]),
+                signature: [6; 64],
+                adopted: true,
+                valid_at: 1_700_000_000,
+            }],
+            certificates: vec![vec![7; 40]],
         }
     }
 
@@ -506,7 +631,7 @@ mod tests {
     fn huge_counts_do_not_allocate() {
         let mut bytes = Message::default().encode();
         bytes.truncate(bytes.len() - 4);
-        // Replace the final "0 docs" count with a huge varint.
+        // Replace the final "0 certificates" count with a huge varint.
         bytes.pop();
         bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
         bytes.extend_from_slice(&[0; 4]);
@@ -523,12 +648,19 @@ mod tests {
     #[test]
     fn other_versions_refused_with_a_clear_error() {
         let mut bytes = sample().encode();
-        bytes[3] = 3;
+        bytes[3] = 4;
         let bytes = reseal(bytes);
         let Err(Error::Sync { reason, retryable }) = Message::decode(&bytes) else {
-            panic!("version 3 accepted");
+            panic!("version 4 accepted");
         };
         assert!(!retryable && reason.contains("update this app"), "{reason}");
+        // A version 2 peer (before signed changes): refused, naming its version.
+        let mut v2 = sample().encode();
+        v2[3] = 2;
+        let Err(Error::Sync { reason, retryable }) = Message::decode(&reseal(v2)) else {
+            panic!("version 2 accepted");
+        };
+        assert!(!retryable && reason.contains("version 2"), "{reason}");
         // A version 1 message (no checksum): the old envelope with version byte 1.
         let mut v1 = sample().encode();
         v1.truncate(v1.len() - 4);
@@ -538,6 +670,17 @@ mod tests {
         };
         assert!(!retryable);
         assert!(reason.contains("version 1"), "{reason}");
+    }
+
+    #[test]
+    fn oversized_certificates_are_refused() {
+        let mut m = Message {
+            certificates: vec![vec![0; MAX_CERTIFICATE_BYTES]],
+            ..Message::default()
+        };
+        assert!(Message::decode(&m.encode()).is_ok());
+        m.certificates[0].push(0);
+        assert!(Message::decode(&m.encode()).is_err());
     }
 
     #[test]

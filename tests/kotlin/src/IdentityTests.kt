@@ -18,7 +18,27 @@ object IdentityTests {
         TestCase("identity: revocation lists refuse revoked devices, only move forward") { revoke() },
         TestCase("identity: secure channel, then an authenticated sync of sealed messages") { channel() },
         TestCase("identity: enrolled and unenrolled stores refuse each other") { channelRefused() },
+        TestCase("identity: history shows the author its signature proves") { verifiedAuthors() },
     )
+
+    // ADR 0007: every change is signed by its device; history's author is the signer's
+    // certificate once the store holds one, "unverified" before.
+    private fun verifiedAuthors() = withTempDir { dir ->
+        val org = Organisation.create("Northtown PCN")
+        dir.linkWorkerStore().use { store ->
+            val pid = store.addPerson(newPerson())
+            val before = store.history(pid).first().author
+            check(before is Author.Unverified) { "$before" }
+            assertEquals(store.deviceIdentity().deviceKey, before.device)
+            enrolled(org, store, CertificateRole.LINK_WORKER, false)
+            val after = store.history(pid).first().author
+            check(after is Author.Verified) { "$after" }
+            assertEquals("sam.worker", after.name)
+            assertEquals("link-worker", after.role)
+            assertEquals(store.deviceIdentity().deviceKey, after.device)
+            assertFalse(after.adopted)
+        }
+    }
 
     private fun ByteArray.contains(text: String): Boolean {
         val needle = text.toByteArray()

@@ -23,6 +23,7 @@ mod erasure_raw;
 mod fhir_export;
 mod fuzz_corpus;
 mod history;
+mod identity_signing;
 mod listeners;
 mod measures_recording;
 mod merge;

@@ -34,6 +34,29 @@ final class IdentityTests: LinkWorkTestCase {
             canEnrolPatients: canEnrol, days: 30))
     }
 
+    /// ADR 0007: every change is signed by its device; history's author is the signer's
+    /// certificate once the store holds one, "unverified" before.
+    func testHistoryShowsTheAuthorItsSignatureProves() throws {
+        let org = try Organisation.create(name: "Northtown PCN")
+        let store = try linkWorker("a.db")
+        let pid = try store.addPerson(person: newPerson())
+        let key = try store.deviceIdentity().deviceKey
+        guard case let .unverified(device) = try store.history(personId: pid).first?.author else {
+            return XCTFail("expected an unverified author before enrolment")
+        }
+        XCTAssertEqual(device, key)
+        try enrol(org, store, .linkWorker, canEnrol: false)
+        guard case let .verified(name, role, signer, adopted) =
+            try store.history(personId: pid).first?.author
+        else {
+            return XCTFail("expected a verified author once enrolled")
+        }
+        XCTAssertEqual(name, "sam.worker")
+        XCTAssertEqual(role, "link-worker")
+        XCTAssertEqual(signer, key)
+        XCTAssertFalse(adopted)
+    }
+
     func testRequestIssueInstall() throws {
         let org = try Organisation.create(name: "Northtown PCN")
         let store = try linkWorker("a.db")

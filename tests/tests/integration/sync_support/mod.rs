@@ -578,7 +578,7 @@ pub fn goal_count(s: &Store, person: Id) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Envelope codec (mirrors core/src/sync/wire.rs, protocol version 1)
+// Envelope codec (mirrors core/src/sync/wire.rs, protocol version 3)
 
 const FLAG_HELLO: u8 = 1;
 const FLAG_DONE: u8 = 2;
@@ -612,7 +612,14 @@ pub struct Wire {
     pub manifest: Option<Vec<(Id, DocKind, [u8; 8])>>,
     pub full_manifest: bool,
     pub tombstones: Vec<(Id, i64)>,
+    /// Each tombstone's signature (signer 32 bytes + signature 64), by index; missing: none.
+    pub tombstone_sigs: Vec<Option<Vec<u8>>>,
     pub docs: Vec<WireDoc>,
+    /// Change signature entries, raw (137 bytes each: hash, signer, signature, adopted,
+    /// valid_at).
+    pub signatures: Vec<Vec<u8>>,
+    /// Signers' certificates, raw.
+    pub certificates: Vec<Vec<u8>>,
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -644,7 +651,7 @@ fn kind_of(b: u8) -> DocKind {
 
 impl Wire {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = b"LWS\x02".to_vec();
+        let mut out = b"LWS\x03".to_vec();
         let mut flags = 0;
         if self.hello.is_some() {
             flags |= FLAG_HELLO;
@@ -686,9 +693,16 @@ impl Wire {
             }
         }
         put_varint(&mut out, self.tombstones.len() as u64);
-        for (p, at) in &self.tombstones {
+        for (i, (p, at)) in self.tombstones.iter().enumerate() {
             out.extend_from_slice(p.as_bytes());
             out.extend_from_slice(&at.to_le_bytes());
+            match self.tombstone_sigs.get(i).cloned().flatten() {
+                Some(sig) => {
+                    out.push(1);
+                    out.extend_from_slice(&sig);
+                }
+                None => out.push(0),
+            }
         }
         put_varint(&mut out, self.docs.len() as u64);
         for d in &self.docs {
@@ -697,6 +711,15 @@ impl Wire {
             out.push(if d.whole { 0 } else { 1 });
             put_varint(&mut out, d.bytes.len() as u64);
             out.extend_from_slice(&d.bytes);
+        }
+        put_varint(&mut out, self.signatures.len() as u64);
+        for sig in &self.signatures {
+            out.extend_from_slice(sig);
+        }
+        put_varint(&mut out, self.certificates.len() as u64);
+        for c in &self.certificates {
+            put_varint(&mut out, c.len() as u64);
+            out.extend_from_slice(c);
         }
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
@@ -708,7 +731,7 @@ impl Wire {
         let (bytes, crc) = bytes.split_last_chunk::<4>().expect("a CRC trailer");
         assert_eq!(crc32fast::hash(bytes), u32::from_le_bytes(*crc), "CRC");
         let mut r = Reader { bytes, pos: 0 };
-        assert_eq!(r.take(4), b"LWS\x02", "magic and version");
+        assert_eq!(r.take(4), b"LWS\x03", "magic and version");
         let flags = r.byte();
         let hello = (flags & FLAG_HELLO != 0).then(|| {
             let store_id = r.id();
@@ -740,11 +763,13 @@ impl Wire {
                 })
                 .collect()
         });
+        let mut tombstone_sigs = Vec::new();
         let tombstones = (0..r.varint())
             .map(|_| {
                 let p = r.id();
                 let mut at = [0u8; 8];
                 at.copy_from_slice(r.take(8));
+                tombstone_sigs.push((r.byte() == 1).then(|| r.take(96).to_vec()));
                 (p, i64::from_le_bytes(at))
             })
             .collect();
@@ -762,6 +787,13 @@ impl Wire {
                 }
             })
             .collect();
+        let signatures = (0..r.varint()).map(|_| r.take(137).to_vec()).collect();
+        let certificates = (0..r.varint())
+            .map(|_| {
+                let len = r.varint() as usize;
+                r.take(len).to_vec()
+            })
+            .collect();
         assert_eq!(r.pos, bytes.len(), "trailing bytes");
         Wire {
             hello,
@@ -773,7 +805,10 @@ impl Wire {
             full_manifest: manifest.is_some() && flags & FLAG_FULL_MANIFEST != 0,
             manifest,
             tombstones,
+            tombstone_sigs,
             docs,
+            signatures,
+            certificates,
         }
     }
 }
