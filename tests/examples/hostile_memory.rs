@@ -12,7 +12,7 @@
 //!   (and the minimal reproduction of `docs/automerge-inflate-limit.md`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "../tests/sync_support/mod.rs"]
+#[path = "../tests/integration/sync_support/mod.rs"]
 mod sync_support;
 
 use std::path::Path;
