@@ -69,7 +69,7 @@ fn author_of(s: &Store, person: Id, action: &str) -> Author {
         .author
 }
 
-fn verified(name: &str, role: &str) -> impl Fn(&Author) -> bool + '_ {
+fn verified<'a>(name: &'a str, role: &'a str) -> impl Fn(&Author) -> bool + 'a {
     move |a| matches!(a, Author::Verified { name: n, role: r, adopted: false, .. } if n == name && r == role)
 }
 
