@@ -731,3 +731,16 @@ pub mod crash {
         NaiveDate::from_ymd_opt(2030, 1, 1).expect("valid date") + chrono::Days::new(n % 365)
     }
 }
+
+/// History entries with their authors set aside: what every device holding the same changes
+/// lists alike. Authors depend on what each device could prove (ADR 0007): a document file
+/// carries no signatures, so a device that imported it vouches for its changes itself.
+pub fn claims(entries: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
+    entries
+        .into_iter()
+        .map(|mut e| {
+            e.author = Author::Unsigned;
+            e
+        })
+        .collect()
+}

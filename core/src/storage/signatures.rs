@@ -96,6 +96,16 @@ pub(crate) fn for_document(
     Ok(out)
 }
 
+/// How many stored signatures `person`'s `kind` document has.
+pub(crate) fn count_for_document(conn: &Connection, person: Id, kind: DocKind) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM change_signatures WHERE person_id = ?1 AND kind = ?2",
+        )?
+        .query_row(params![person.to_string(), kind.code()], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Marks every signature by `signer` whose certificate was not known as valid from `at` (the
 /// store's own changes made before it enrolled, once its certificate is installed).
 pub(crate) fn set_valid_from(tx: &Transaction<'_>, signer: &PublicKey, at: i64) -> Result<()> {

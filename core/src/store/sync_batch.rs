@@ -11,10 +11,10 @@ use super::Store;
 use crate::error::Result;
 use crate::ids::Id;
 use crate::model::DocKind;
-use crate::storage::documents;
+use crate::storage::{documents, signatures};
 use crate::sync::batch::Budget;
 use crate::sync::digest;
-use crate::sync::wire::{DocKey, Hello, Message, Payload};
+use crate::sync::wire::{DocKey, Hello, Message, Payload, SIGNATURE_ENTRY_BYTES};
 use crate::sync::SyncSession;
 
 fn other_kind(kind: DocKind) -> DocKind {
@@ -87,12 +87,17 @@ impl Store {
                     Some(sizes) => sizes,
                     None => sizes.insert(documents::saved_sizes(conn)?),
                 };
-                let own = sizes.get(key).copied().unwrap_or(0);
+                // With the signatures of every change the document holds.
+                let signed = |k: DocKey| -> Result<u64> {
+                    let n = signatures::count_for_document(conn, k.0, k.1)?;
+                    Ok((n * SIGNATURE_ENTRY_BYTES) as u64)
+                };
+                let own = sizes.get(key).copied().unwrap_or(0) + signed(*key)?;
                 let other = (key.0, other_kind(key.1));
                 let with_other = if s.peer_has.contains(&other) {
                     own
                 } else {
-                    own + sizes.get(&other).copied().unwrap_or(0)
+                    own + sizes.get(&other).copied().unwrap_or(0) + signed(other)?
                 };
                 (own, with_other)
             } else {
@@ -129,9 +134,14 @@ impl Store {
                 }
                 continue;
             };
+            // The signatures of the changes it carries travel with it (ADR 0007).
+            let signed = match &payload {
+                Payload::Whole(_) => signatures::count_for_document(conn, key.0, key.1)?,
+                Payload::Sync(_) => s.signing.answered.get(key).map_or(0, Vec::len),
+            };
             let len = match &payload {
                 Payload::Whole(b) | Payload::Sync(b) => b.len(),
-            };
+            } + signed * SIGNATURE_ENTRY_BYTES;
             if !forced && !budget.fits(len) {
                 match undo {
                     Undo::Prepared(answer) => {

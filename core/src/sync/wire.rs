@@ -52,7 +52,8 @@ pub(crate) const MAX_SIGNATURES: usize = 65_536;
 /// phone's certificate carries its grant and the link worker's certificate: under 2 KiB).
 pub(crate) const MAX_CERTIFICATES: usize = 1024;
 pub(crate) const MAX_CERTIFICATE_BYTES: usize = 8 * 1024;
-const SIGNATURE_ENTRY_BYTES: usize = 32 + 32 + 64 + 1 + 8;
+/// The bytes one change signature takes in a message.
+pub(crate) const SIGNATURE_ENTRY_BYTES: usize = 32 + 32 + 64 + 1 + 8;
 
 const FLAG_HELLO: u8 = 1;
 const FLAG_DONE: u8 = 2;
@@ -214,7 +215,10 @@ impl Message {
         let prefix_version = bytes.get(..3).filter(|m| *m == MAGIC).and(bytes.get(3));
         if !crc_ok {
             return Err(match prefix_version {
-                Some(1) => old_version(1),
+                // A version 1 message (no checksum), unless it is a current one whose version
+                // byte was damaged to 1 (3 is one bit away): its checksum then matches with
+                // the byte put back.
+                Some(1) if !is_damaged_current(bytes) => old_version(1),
                 _ => damaged(),
             });
         }
@@ -366,6 +370,18 @@ impl Message {
             certificates,
         })
     }
+}
+
+/// Whether `bytes` (whose checksum failed) are a current message whose version byte alone was
+/// damaged.
+fn is_damaged_current(bytes: &[u8]) -> bool {
+    let mut fixed = bytes.to_vec();
+    if let Some(v) = fixed.get_mut(3) {
+        *v = VERSION;
+    }
+    fixed
+        .split_last_chunk::<4>()
+        .is_some_and(|(body, crc)| crc32fast::hash(body) == u32::from_le_bytes(*crc))
 }
 
 /// A message of an older protocol version.
@@ -616,6 +632,16 @@ mod tests {
                 "byte {i}"
             );
         }
+        // The version byte damaged to 1 (one bit from 3) is damage too, not a version 1 peer.
+        let mut to_one = bytes.clone();
+        to_one[3] ^= 0x02;
+        assert!(matches!(
+            Message::decode(&to_one),
+            Err(Error::Sync {
+                retryable: true,
+                ..
+            })
+        ));
         let mut bad_role = bytes.clone();
         bad_role[5 + 16] = 9; // the hello's role
         assert!(matches!(

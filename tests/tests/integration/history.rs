@@ -238,8 +238,8 @@ fn history_is_the_same_on_both_devices_after_a_merge() {
         b.set_what_matters(f.person, &format!("b {i}")).unwrap();
     }
     exchange(&a, &b, f.person);
-    let ha = a.history(f.person).unwrap();
-    let hb = b.history(f.person).unwrap();
+    let ha = claims(a.history(f.person).unwrap());
+    let hb = claims(b.history(f.person).unwrap());
     assert_eq!(
         ha, hb,
         "both devices list the same history in the same order"

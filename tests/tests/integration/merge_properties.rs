@@ -345,7 +345,10 @@ fn check(ops_a: &[Op], ops_b: &[Op]) -> Result<(), TestCaseError> {
     let rb = b.store.person(p).unwrap();
     prop_assert_eq!(&ra, &rb);
     prop_assert_eq!(row(&a.store, p), row(&b.store, p));
-    prop_assert_eq!(a.store.history(p).unwrap(), b.store.history(p).unwrap());
+    prop_assert_eq!(
+        claims(a.store.history(p).unwrap()),
+        claims(b.store.history(p).unwrap())
+    );
     prop_assert_eq!(
         a.store.due(date(9999, 1, 1)).unwrap(),
         b.store.due(date(9999, 1, 1)).unwrap()
