@@ -1,7 +1,6 @@
 //! Signed changes and tombstones against forged sync messages (ADR 0007): what a modified or
 //! compromised device could send, built here from the wire format itself. Each refusal has a
 //! control that the same message, honestly signed, is accepted.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ReadDoc, ROOT};
