@@ -11,6 +11,7 @@
 pub mod case_doc;
 pub(crate) mod conflicts;
 pub(crate) mod keys;
+pub(crate) mod resolve;
 pub mod plan_doc;
 mod read;
 mod write;

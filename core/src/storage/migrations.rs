@@ -12,6 +12,9 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_identity.sql"),
     include_str!("migrations/0005_directory.sql"),
+    // Numbered 0008 for the merge with other branches' steps 0006 and 0007: its place in this
+    // list (not its file name) is its version.
+    include_str!("migrations/0008_sync_state.sql"),
 ];
 
 /// The store format this build writes.
@@ -27,7 +30,11 @@ pub(crate) struct Migrated {
 }
 
 /// Steps after which projections must be rebuilt (their tables were created or changed).
-const REBUILDS_PROJECTIONS: &[i64] = &[2, 3];
+const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP];
+
+/// The version of the step that adds the conflict index (`0008_sync_state.sql`): its tables
+/// start empty and are filled by the rebuild.
+const SYNC_STATE_STEP: i64 = 6;
 
 #[cfg(test)]
 thread_local! {

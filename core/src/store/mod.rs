@@ -19,6 +19,8 @@ mod plan_ops;
 mod report_ops;
 mod sync_batch;
 mod sync_ops;
+mod sync_view;
+mod paging;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -504,6 +506,7 @@ impl Store {
                 true => Ok(()),
                 false => refresh_edited(&tx, cache, person, kind, actor.now),
             })
+            .and_then(|()| sync_view::index_conflicts_after_edit(&tx, cache, person, kind))
             .and_then(|()| Ok(tx.commit()?));
             if let Err(e) = stored {
                 cache.evict(person, kind);
@@ -614,6 +617,12 @@ fn refresh_person(
         .get(person, DocKind::Case)
         .map(case_doc::read)
         .transpose()?;
+    for kind in [DocKind::Plan, DocKind::Case] {
+        match cache.get(person, kind) {
+            Some(doc) => sync_view::index_conflicts(tx, person, kind, doc)?,
+            None => storage::sync_view::set_conflicts(tx, person, kind, 0)?,
+        }
+    }
     projections::refresh(tx, person, plan.as_ref(), case.as_ref(), now)
 }
 
