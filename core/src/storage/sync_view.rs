@@ -70,29 +70,33 @@ pub(crate) fn conflicted_people(conn: &Connection) -> Result<Vec<ConflictedPerso
     Ok(out)
 }
 
-/// Records that a peer was met, with what its verified certificate said (`None` when the
-/// session was not authenticated by a certificate).
+/// Records what a peer's verified certificate said in its latest session (`None`: the session
+/// was not authenticated by a certificate, and nothing is known of one).
 pub(crate) fn save_certificate(
     tx: &Transaction<'_>,
     peer: Id,
     certificate: Option<&(String, String)>,
 ) -> Result<()> {
-    tx.prepare_cached(
-        "UPDATE peers SET certificate_name = ?2, certificate_role = ?3 WHERE peer_id = ?1",
-    )?
-    .execute(params![
-        peer.to_string(),
-        certificate.map(|c| c.0.as_str()),
-        certificate.map(|c| c.1.as_str())
-    ])?;
+    match certificate {
+        Some((name, role)) => tx
+            .prepare_cached(
+                "INSERT INTO peer_certificates (peer_id, name, role) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (peer_id) DO UPDATE SET name = excluded.name, role = excluded.role",
+            )?
+            .execute(params![peer.to_string(), name, role])?,
+        None => tx
+            .prepare_cached("DELETE FROM peer_certificates WHERE peer_id = ?1")?
+            .execute(params![peer.to_string()])?,
+    };
     Ok(())
 }
 
 /// Every peer this store has met, most recently synced first.
 pub(crate) fn peers(conn: &Connection) -> Result<Vec<KnownPeer>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT peer_id, role, person_id, last_sync, certificate_name, certificate_role
-         FROM peers ORDER BY last_sync DESC, peer_id",
+        "SELECT p.peer_id, p.role, p.person_id, p.last_sync, c.name, c.role
+         FROM peers p LEFT JOIN peer_certificates c USING (peer_id)
+         ORDER BY p.last_sync DESC, p.peer_id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((
