@@ -42,7 +42,12 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "PATH")]
     pub path: String,
     /// Keep this one of the conflict's values (exactly as `conflicts` lists it).
-    #[arg(long, value_name = "VALUE", conflicts_with = "new", required_unless_present = "new")]
+    #[arg(
+        long,
+        value_name = "VALUE",
+        conflicts_with = "new",
+        required_unless_present = "new"
+    )]
     pub keep: Option<String>,
     /// Set this new value instead (same type as the field's values: text, YYYY-MM-DD, a code).
     #[arg(long, value_name = "VALUE")]

@@ -686,7 +686,15 @@ fn due_lists_steps_and_goals() {
     let first = env.json(&["due", "--until", "2030-12-31", "--limit", "1"]);
     assert_eq!(first["items"][0], later[0]);
     let next = first["next"].as_str().unwrap().to_string();
-    let second = env.json(&["due", "--until", "2030-12-31", "--limit", "1", "--after", &next]);
+    let second = env.json(&[
+        "due",
+        "--until",
+        "2030-12-31",
+        "--limit",
+        "1",
+        "--after",
+        &next,
+    ]);
     assert_eq!(second["items"][0], later[1]);
     assert!(second["next"].is_null());
     env.fail(&["due", "--limit", "1", "--after", "zz"], 3);

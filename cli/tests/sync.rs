@@ -779,7 +779,14 @@ fn peers_unsynced_documents_and_conflicts_resolved_with_keep() {
     run(&sam, resolve(&[]), 2);
     run(&sam, resolve(&["--keep", "dropped", "--new", "x"]), 2);
     let wrong_path = vec![
-        "resolve", &ada, "--document", "plan", "--path", "what_matters", "--keep", "x",
+        "resolve",
+        &ada,
+        "--document",
+        "plan",
+        "--path",
+        "what_matters",
+        "--keep",
+        "x",
     ];
     assert!(sam.fail(&wrong_path, 3).contains("path"));
     let args = resolve(&["--keep", "dropped"]);

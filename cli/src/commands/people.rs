@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::{clearable, clearable_date, code, date, id, opt_code, opt_date, require_change, Ctx};
 use crate::args::{
-    ConflictsArgs, ContactAddArgs, ContactCmd, EpisodeCmd, EpisodeTransitionArgs, InitArgs, HistoryArgs, PersonAddArgs,
-    PersonArg, PersonCmd, PersonListArgs, PersonUpdateArgs, ReferralArgs,
+    ConflictsArgs, ContactAddArgs, ContactCmd, EpisodeCmd, EpisodeTransitionArgs, HistoryArgs,
+    InitArgs, PersonAddArgs, PersonArg, PersonCmd, PersonListArgs, PersonUpdateArgs, ReferralArgs,
 };
 use crate::error::{CliError, CliResult};
 use crate::output;

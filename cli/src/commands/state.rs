@@ -168,5 +168,5 @@ pub fn resolve(ctx: &Ctx, a: ResolveArgs) -> CliResult {
     };
     ctx.store()?
         .resolve_conflict(person, document, &path, &how)?;
-    ctx.out.done(Some("resolved\n".into()), json!({}))
+    ctx.out.done(Some("resolved".into()), json!({}))
 }

@@ -11,9 +11,9 @@
 pub mod case_doc;
 pub(crate) mod conflicts;
 pub(crate) mod keys;
-pub(crate) mod resolve;
 pub mod plan_doc;
 mod read;
+pub(crate) mod resolve;
 mod write;
 
 pub use keys::{CASE_SCHEMA, PLAN_SCHEMA, SCHEMA_VERSION};

@@ -76,9 +76,7 @@ pub(crate) fn resolve<T: Transactable>(
                     let new = match s.as_ref() {
                         ScalarValue::Str(_) => ScalarValue::Str(text.as_str().into()),
                         ScalarValue::Int(_) => ScalarValue::Int(text.parse().map_err(|_| bad())?),
-                        ScalarValue::Uint(_) => {
-                            ScalarValue::Uint(text.parse().map_err(|_| bad())?)
-                        }
+                        ScalarValue::Uint(_) => ScalarValue::Uint(text.parse().map_err(|_| bad())?),
                         ScalarValue::F64(_) => {
                             let f: f64 = text.parse().map_err(|_| bad())?;
                             if !f.is_finite() {

@@ -117,8 +117,14 @@ mod tests {
                 "{bad}"
             );
         }
-        assert!(Cursor::decode(&c, "due", 3).is_err(), "another list's cursor");
-        assert!(Cursor::decode(&c, "caseload", 2).is_err(), "another key shape");
+        assert!(
+            Cursor::decode(&c, "due", 3).is_err(),
+            "another list's cursor"
+        );
+        assert!(
+            Cursor::decode(&c, "caseload", 2).is_err(),
+            "another key shape"
+        );
     }
 
     #[test]

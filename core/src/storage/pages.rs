@@ -63,7 +63,11 @@ pub(crate) fn caseload(
 ///
 /// # Errors
 /// [`crate::Error::InvalidInput`] for a bad `limit` or cursor; storage errors.
-pub(crate) fn due(conn: &Connection, until: NaiveDate, page: &PageRequest) -> Result<Page<DueItem>> {
+pub(crate) fn due(
+    conn: &Connection,
+    until: NaiveDate,
+    page: &PageRequest,
+) -> Result<Page<DueItem>> {
     let limit = check_limit(page.limit)?;
     let after = page
         .after
@@ -108,7 +112,9 @@ pub(crate) fn next_cursor<T>(
 
 /// Refuses a cursor whose id part is not an id (a cursor this build did not make).
 fn check_id(text: &str) -> Result<()> {
-    Id::parse("after", text).map(|_| ()).map_err(|_| bad_cursor())
+    Id::parse("after", text)
+        .map(|_| ())
+        .map_err(|_| bad_cursor())
 }
 
 fn bad_cursor() -> Error {

@@ -14,13 +14,13 @@ mod erase;
 mod identity_ops;
 mod listeners;
 mod merge;
+mod paging;
 mod people;
 mod plan_ops;
 mod report_ops;
 mod sync_batch;
 mod sync_ops;
 mod sync_view;
-mod paging;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};

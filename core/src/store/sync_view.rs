@@ -91,7 +91,9 @@ impl Store {
     ) -> Result<()> {
         self.require_link_worker("resolve a conflict")?;
         let how = match how {
-            ConflictResolution::New(text) if path.last().map(String::as_str) == Some("nhs_number") => {
+            ConflictResolution::New(text)
+                if path.last().map(String::as_str) == Some("nhs_number") =>
+            {
                 let nhs = NhsNumber::parse(text)
                     .map_err(|_| Error::invalid("value", "not an NHS number"))?;
                 ConflictResolution::New(nhs.as_str().to_string())

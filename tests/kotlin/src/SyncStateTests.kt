@@ -70,7 +70,7 @@ object SyncStateTests {
 
     private fun paging() = withTempDir { dir ->
         dir.linkWorkerStore().use { s ->
-            val ids = (1..5).map { s.addPerson(newPerson(family = "Family$it")) }
+            val ids = (1..5).map { s.addPerson(newPerson(family = "Family$it", nhs = null)) }
             for (d in 1..4L) s.addStep(ids[0], NewStep(text = "step $d", owner = StepOwner.PERSON, due = day(d)))
             val whole = s.caseload(CaseloadQuery()).map { it.personId }
             val seen = mutableListOf<String>()

@@ -91,9 +91,16 @@ fn a_person_added_or_renamed_between_pages_neither_repeats_nor_skips_a_row() {
         }
     }
     for id in &before {
-        assert_eq!(seen.iter().filter(|x| *x == id).count(), 1, "every row once");
+        assert_eq!(
+            seen.iter().filter(|x| *x == id).count(),
+            1,
+            "every row once"
+        );
     }
-    assert!(!seen.contains(&early), "added before the cursor: not on later pages");
+    assert!(
+        !seen.contains(&early),
+        "added before the cursor: not on later pages"
+    );
     assert!(seen.contains(&late), "added after the cursor: listed");
 }
 
@@ -116,8 +123,11 @@ fn due_pages_concatenate_and_survive_an_insert() {
     }
     let first = s.due_page(until, &PageRequest::first(3)).unwrap();
     // A step due earlier than the cursor is added, then one later.
-    s.add_step(p, new_step("Early", StepOwner::Person, Some(date(2030, 1, 1))))
-        .unwrap();
+    s.add_step(
+        p,
+        new_step("Early", StepOwner::Person, Some(date(2030, 1, 1))),
+    )
+    .unwrap();
     let (rest, _) = {
         let mut req = PageRequest {
             limit: 3,
@@ -223,11 +233,32 @@ fn bad_limits_and_cursors_are_refused() {
         assert_invalid(&s.history_page(a, &after(bad)).unwrap_err(), "after");
     }
     // Another list's cursor, and another person's history cursor.
-    assert_invalid(&s.caseload_page(&q, &after(&due_cursor)).unwrap_err(), "after");
-    assert_invalid(&s.due_page(until, &after(&caseload_cursor)).unwrap_err(), "after");
-    assert_invalid(&s.history_page(a, &after(&caseload_cursor)).unwrap_err(), "after");
-    assert_invalid(&s.history_page(b, &after(&history_cursor)).unwrap_err(), "after");
+    assert_invalid(
+        &s.caseload_page(&q, &after(&due_cursor)).unwrap_err(),
+        "after",
+    );
+    assert_invalid(
+        &s.due_page(until, &after(&caseload_cursor)).unwrap_err(),
+        "after",
+    );
+    assert_invalid(
+        &s.history_page(a, &after(&caseload_cursor)).unwrap_err(),
+        "after",
+    );
+    assert_invalid(
+        &s.history_page(b, &after(&history_cursor)).unwrap_err(),
+        "after",
+    );
     // The real cursors work.
-    assert_eq!(s.caseload_page(&q, &after(&caseload_cursor)).unwrap().items.len(), 1);
-    assert_eq!(s.due_page(until, &after(&due_cursor)).unwrap().items.len(), 1);
+    assert_eq!(
+        s.caseload_page(&q, &after(&caseload_cursor))
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.due_page(until, &after(&due_cursor)).unwrap().items.len(),
+        1
+    );
 }

@@ -120,7 +120,9 @@ fn documents_are_listed_from_their_rows() {
     let docs = a.documents().unwrap();
     assert_eq!(docs.len(), 2);
     assert_eq!(
-        docs.iter().map(|d| (d.person_id, d.kind)).collect::<Vec<_>>(),
+        docs.iter()
+            .map(|d| (d.person_id, d.kind))
+            .collect::<Vec<_>>(),
         vec![(p.person, DocKind::Case), (p.person, DocKind::Plan)],
         "by person, then kind code"
     );
@@ -189,11 +191,17 @@ fn conflicted_people_come_from_the_index_and_follow_merges_and_resolutions() {
     .unwrap();
     assert!(a.conflicted_people().unwrap().is_empty());
     assert!(a.person(p.person).unwrap().conflicts.is_empty());
-    assert_eq!(a.plan(p.person).unwrap().goals[0].status, GoalStatus::Dropped);
+    assert_eq!(
+        a.plan(p.person).unwrap().goals[0].status,
+        GoalStatus::Dropped
+    );
     assert_eq!(b.conflicted_people().unwrap().len(), 1);
     sync(&a, &b);
     assert!(b.conflicted_people().unwrap().is_empty());
-    assert_eq!(b.plan(p.person).unwrap().goals[0].status, GoalStatus::Dropped);
+    assert_eq!(
+        b.plan(p.person).unwrap().goals[0].status,
+        GoalStatus::Dropped
+    );
     assert_converged(&[&a, &b]);
     // The history names the resolution as an action.
     assert!(a
@@ -293,11 +301,19 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         "path",
     );
     assert_invalid(
-        &resolve(DocKind::Plan, &[], ConflictResolution::Keep("dropped".into())),
+        &resolve(
+            DocKind::Plan,
+            &[],
+            ConflictResolution::Keep("dropped".into()),
+        ),
         "path",
     );
     assert_invalid(
-        &resolve(DocKind::Case, &field, ConflictResolution::Keep("dropped".into())),
+        &resolve(
+            DocKind::Case,
+            &field,
+            ConflictResolution::Keep("dropped".into()),
+        ),
         "path",
     );
     // A kept value must be one of the conflict's.

@@ -57,7 +57,7 @@ final class SyncStateTests: LinkWorkTestCase {
     func testPagesConcatenateAndABadCursorIsRefused() throws {
         let s = try linkWorkerStore()
         var ids: [String] = []
-        for i in 1...5 { ids.append(try s.addPerson(person: newPerson(family: "Family\(i)"))) }
+        for i in 1...5 { ids.append(try s.addPerson(person: newPerson(family: "Family\(i)", nhs: nil))) }
         for d in 1...4 { _ = try s.addStep(personId: ids[0], step: NewStep(text: "step \(d)", owner: .person, due: day(d))) }
         let whole = try s.caseload(query: CaseloadQuery()).map(\.personId)
         var seen: [String] = []

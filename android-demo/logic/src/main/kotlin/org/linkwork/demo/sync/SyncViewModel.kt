@@ -59,7 +59,7 @@ data class SyncReport(
     val bytes: Long,
     val roundTrips: Int,
     val finishedAt: String,
-    /** Whether this device's unsynced edits now count as synced (a link-worker peer). */
+    /** Whether the peer is a link-worker store (the badges then compare with it, see `unsyncedPeople`). */
     val clearedBadges: Boolean,
 )
 
