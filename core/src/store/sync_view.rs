@@ -125,13 +125,18 @@ impl Store {
     }
 }
 
-/// How many items (elements of every list) a document's typed read shows.
+/// How many items (elements of every list) a document's typed read shows. Items the read
+/// leaves out as written by a newer version (`newer_items`) are not counted, so a value that
+/// makes the reader set its item aside lowers the count.
 fn visible_items<D: ReadDoc>(doc: &D, kind: DocKind) -> Result<usize> {
-    let value = match kind {
+    let mut value = match kind {
         DocKind::Plan => serde_json::to_value(plan_doc::read(doc)?),
         DocKind::Case => serde_json::to_value(case_doc::read(doc)?),
     }
     .map_err(|_| Error::schema("a record that does not serialise"))?;
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.remove("newer_items");
+    }
     Ok(count_items(&value))
 }
 

@@ -279,7 +279,6 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
     let dir = Dir::new();
     let (a, b, p) = pair(&dir);
     let field = conflicting_status(&a, &b, &p);
-    let before = a.person(p.person).unwrap();
     let resolve = |doc, path: &[String], how: ConflictResolution| {
         a.resolve_conflict(p.person, doc, path, &how).unwrap_err()
     };
@@ -334,6 +333,30 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         ),
         "value",
     );
+    // Also for a goal with nothing nested (the reader sets it aside as a newer version's).
+    let plain = add_goal(&a, p.person, "Read more");
+    sync(&a, &b);
+    for (s, st) in [(&a, GoalStatus::Achieved), (&b, GoalStatus::Dropped)] {
+        s.update_goal(
+            plain,
+            GoalUpdate {
+                status: Some(st),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    sync(&a, &b);
+    let plain_status = path(&["goals", &plain.to_string(), "status"]);
+    assert_invalid(
+        &resolve(
+            DocKind::Plan,
+            &plain_status,
+            ConflictResolution::New("finished".into()),
+        ),
+        "value",
+    );
+    let before = a.person(p.person).unwrap();
     // An unknown person.
     assert_not_found(
         &a.resolve_conflict(
