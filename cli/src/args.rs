@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
+pub use crate::state_args::{ConflictsArgs, HistoryArgs, PageArgs, ResolveArgs, UnsyncedArgs};
+
 /// linkwork: inspect and edit a social-prescribing caseload store, or run the demo.
 #[derive(Debug, Parser)]
 #[command(
@@ -97,11 +99,19 @@ pub enum Command {
     Due(DueArgs),
     /// The SNOMED CT codes the GP record should receive for a person.
     GpCodes(PersonArg),
-    /// Who changed what, and when, in a person's documents.
-    History(PersonArg),
+    /// Who changed what, and when, in a person's documents (`--limit`/`--after` for a page).
+    History(HistoryArgs),
     /// Fields that two devices set concurrently in a person's documents (every value, who set
-    /// it and when); a new edit of the field resolves it.
-    Conflicts(PersonArg),
+    /// it and when); `resolve` or a new edit of the field resolves it. Without a person: every
+    /// person with conflicts and how many fields conflict in each document.
+    Conflicts(ConflictsArgs),
+    /// Resolve a conflicted field: keep one of its values (`--keep`) or set a new one
+    /// (`--new`).
+    Resolve(ResolveArgs),
+    /// The peers this store has synced with: store id, role, person, last sync, certificate.
+    Peers,
+    /// The people with changes a peer (a store id from `peers`) has not seen yet.
+    Unsynced(UnsyncedArgs),
     /// Outcome measures: record answers, score them without a store, or show a person's
     /// paired change.
     #[command(subcommand)]
@@ -467,9 +477,9 @@ pub struct PersonListArgs {
     /// Only people whose current episode is in this state.
     #[arg(long, value_name = "STATE")]
     pub status: Option<String>,
-    /// At most this many rows.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<u32>,
+    /// Paging.
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 /// `person update` options.
@@ -938,6 +948,9 @@ pub struct DueArgs {
     /// Last date to include (YYYY-MM-DD; default today).
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    /// Paging.
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 /// `measure` subcommands.
@@ -1056,6 +1069,8 @@ pub struct GpMessageArgs {
 /// `doc` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DocCmd {
+    /// Every document the store holds: person, kind, stored bytes, heads, change rows.
+    List,
     /// Write one of a person's documents to a file.
     Export(DocExportArgs),
     /// Merge a document file into the store.

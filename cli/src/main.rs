@@ -15,6 +15,8 @@ mod demo;
 mod error;
 /// Text and JSON printing.
 mod output;
+/// Options for sync state and paging.
+mod state_args;
 /// The reference TCP transport for sync sessions.
 mod transport;
 

@@ -120,8 +120,21 @@ fn person_list_searches_and_filters_from_projections() {
     let contacting = env.json(&["person", "list", "--status", "contacting"]);
     assert_eq!(contacting.as_array().unwrap().len(), 1);
     assert_eq!(contacting[0]["person_id"], bob.as_str());
-    let limited = env.json(&["person", "list", "--limit", "1"]);
-    assert_eq!(limited.as_array().unwrap().len(), 1);
+    // A page and its cursor; the next page starts after it; a bad cursor is refused.
+    let first = env.json(&["person", "list", "--limit", "1"]);
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first["items"][0], rows[0]);
+    let cursor = first["next"].as_str().unwrap().to_string();
+    assert!(env
+        .ok(&["person", "list", "--limit", "1"])
+        .contains(&format!("next page: --after {cursor}")));
+    let second = env.json(&["person", "list", "--limit", "1", "--after", &cursor]);
+    assert_eq!(second["items"][0], rows[1]);
+    assert!(second["next"].is_null());
+    let err = env.fail(&["person", "list", "--limit", "1", "--after", "abc"], 3);
+    assert!(err.contains("after"), "{err}");
+    let err = env.fail(&["person", "list", "--limit", "0"], 3);
+    assert!(err.contains("limit"), "{err}");
     let none = env.ok(&["person", "list", "--search", "zzz"]);
     assert!(none.contains("no people"));
 }
@@ -669,6 +682,22 @@ fn due_lists_steps_and_goals() {
     assert_eq!(later[1]["item_id"], goal.as_str());
     assert_eq!(later[1]["kind"], "goal");
     assert_eq!(later[1]["person_id"], person.as_str());
+    // Paged: two pages of one row concatenate to the list.
+    let first = env.json(&["due", "--until", "2030-12-31", "--limit", "1"]);
+    assert_eq!(first["items"][0], later[0]);
+    let next = first["next"].as_str().unwrap().to_string();
+    let second = env.json(&[
+        "due",
+        "--until",
+        "2030-12-31",
+        "--limit",
+        "1",
+        "--after",
+        &next,
+    ]);
+    assert_eq!(second["items"][0], later[1]);
+    assert!(second["next"].is_null());
+    env.fail(&["due", "--limit", "1", "--after", "zz"], 3);
 }
 
 #[test]
@@ -679,6 +708,22 @@ fn history_says_who_changed_what() {
     let history = env.json(&["history", &person]);
     let entries = history.as_array().unwrap();
     assert!(entries.len() >= 3, "{history}");
+    // Paged by two: the pages concatenate to the whole history.
+    let mut paged = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["history", person.as_str(), "--limit", "2"];
+        if let Some(a) = &after {
+            args.extend(["--after", a.as_str()]);
+        }
+        let page = env.json(&args);
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(n) => after = Some(n.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(&paged, entries);
     assert_eq!(entries[0]["user"], "sam");
     assert_eq!(entries[0]["action"], "person.add");
     let by_alex = entries

@@ -726,3 +726,73 @@ fn connect_shows_progress_of_a_batched_first_sync() {
     assert!(stdout(&o).contains("sync complete"), "{}", stdout(&o));
     server.finish();
 }
+
+#[test]
+fn peers_unsynced_documents_and_conflicts_resolved_with_keep() {
+    let sam = store("sam", &[]);
+    let kim = store("kim", &[]);
+    assert!(sam.ok(&["peers"]).contains("no peers yet"));
+    let (ada, goal, _) = person_with_plan(&sam, "Ada");
+    sync(&sam, &kim);
+    let kim_id = kim.json(&["info"])["store_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let peers = sam.json(&["peers"]);
+    assert_eq!(peers.as_array().unwrap().len(), 1);
+    assert_eq!(peers[0]["store_id"], kim_id.as_str());
+    assert_eq!(peers[0]["role"], "link-worker");
+    assert!(peers[0]["last_sync"].is_string());
+    assert!(sam.ok(&["peers"]).contains(&kim_id));
+    assert_eq!(sam.json(&["unsynced", &kim_id]), serde_json::json!([]));
+    sam.ok(&["plan", "what-matters", &ada, "--text", "Seeing friends"]);
+    assert_eq!(sam.json(&["unsynced", &kim_id]), serde_json::json!([ada]));
+    assert_eq!(sam.ok(&["unsynced", &kim_id]), format!("{ada}\n"));
+    let err = sam.fail(&["unsynced", &ada], 4);
+    assert!(err.contains("peer"), "{err}");
+    sam.fail(&["unsynced", "nope"], 3);
+    let docs = sam.json(&["doc", "list"]);
+    assert_eq!(docs.as_array().unwrap().len(), 2);
+    assert_eq!(docs[0]["person_id"], ada.as_str());
+    assert!(docs[0]["bytes"].as_u64().unwrap() > 0);
+
+    sam.ok(&["goal", "update", &goal, "--status", "achieved"]);
+    kim.ok(&["goal", "update", &goal, "--status", "dropped"]);
+    sync(&sam, &kim);
+    let listed = sam.json(&["conflicts"]);
+    assert_eq!(
+        listed,
+        serde_json::json!([{"person_id": ada, "plan_fields": 1, "case_fields": 0}])
+    );
+    let path = format!("goals/{goal}/status");
+    let resolve = |extra: &[&str]| {
+        let mut args = vec!["resolve", &ada, "--document", "plan", "--path", &path];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |env: &Env, args: Vec<String>, code: i32| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        env.fail(&refs, code)
+    };
+    assert!(run(&sam, resolve(&["--keep", "active"]), 3).contains("value"));
+    assert!(run(&sam, resolve(&["--new", "finished"]), 3).contains("value"));
+    run(&sam, resolve(&[]), 2);
+    run(&sam, resolve(&["--keep", "dropped", "--new", "x"]), 2);
+    let wrong_path = vec![
+        "resolve",
+        &ada,
+        "--document",
+        "plan",
+        "--path",
+        "what_matters",
+        "--keep",
+        "x",
+    ];
+    assert!(sam.fail(&wrong_path, 3).contains("path"));
+    let args = resolve(&["--keep", "dropped"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    sam.ok(&refs);
+    assert_eq!(sam.ok(&["conflicts"]), "no conflicts\n");
+    sync(&sam, &kim);
+    assert_eq!(kim.json(&["conflicts"]), serde_json::json!([]));
+}

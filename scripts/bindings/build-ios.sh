@@ -3,6 +3,7 @@
 #   <out>/LinkWorkFFI.xcframework   static libraries (device arm64; simulator arm64 + x86_64)
 #                                    with LinkWorkFFI.h and module.modulemap
 #   <out>/LinkWork.swift             the Swift API (add it to a target named LinkWork)
+# and stages both into the Swift package bindings/swift (Package.swift, local-build mode).
 #
 #   bash scripts/bindings/build-ios.sh [out-dir]          # default target/bindings/ios
 #
@@ -48,3 +49,11 @@ cp "$gen/LinkWork.swift" "$OUT/"
 rm -rf "$OUT/headers" "$OUT/sim"
 
 echo "iOS build in $OUT: LinkWorkFFI.xcframework, LinkWork.swift"
+
+# Stage both into the Swift package (bindings/swift/Package.swift, local-build mode).
+PKG=$REPO/bindings/swift
+rm -rf "$PKG/LinkWorkFFI.xcframework" "$PKG/Sources/LinkWork"
+mkdir -p "$PKG/Sources/LinkWork"
+cp -R "$OUT/LinkWorkFFI.xcframework" "$PKG/"
+cp "$OUT/LinkWork.swift" "$PKG/Sources/LinkWork/"
+echo "Swift package staged in $PKG (add it to the app as a local package)"

@@ -19,6 +19,8 @@
 #   ANDROID_DEMO_MAIN_CLASSES  main classes run from the demo logic jar (default: its tests,
 #                         org.linkwork.demo.tests.DemoTestsKt, then org.linkwork.demo.cli.DemoMainKt)
 #   LINKWORK_SKIP_ANDROID_DEMO=1  leave the Android demo's logic out
+#   LINKWORK_SKIP_ANDROID_AAR=1   leave out the Android library (scripts/package-android.sh:
+#                         the Android-flavoured Kotlin compiled against stubs, .aar and .pom)
 #   KOTLIN_EXTRA_CP       extra classpath entries (':'-separated) for compile and run
 #   KOTLINC_FLAGS         extra kotlinc flags, e.g. "-Werror"
 #   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen/linkwork already in the target dir)
@@ -128,11 +130,52 @@ if [[ $SKIP_DEMO != 1 ]]; then
   compile_jar "$DEMO_JAR" "$BINDINGS_JAR:$KCP" "${demo_srcs[@]}" & pids+=($!) names+=("android-demo logic")
 fi
 
+# The Android library (scripts/package-android.sh): generates the Android-flavoured Kotlin,
+# compiles it against stubs of the Android classes it references (a change that breaks the
+# Android code path fails here, without the Android SDK), and assembles the .aar and .pom from
+# the library just built. Skipped when none of its inputs changed since it last passed.
+AAR_OUT=$OUT/aar
+aar_inputs=$( { sha256sum "$LIBDIR/lib$LIBNAME.so" "$LIBDIR/uniffi-bindgen" \
+                  "$REPO/scripts/package-android.sh" "$REPO/bindings/uniffi.toml" "$REPO/bindings/uniffi-android.toml"
+                find "$REPO/bindings/android" -type f -print0 | sort -z | xargs -0r sha256sum; } |
+              sha256sum | cut -d' ' -f1)
+if [[ ${LINKWORK_SKIP_ANDROID_AAR:-0} == 1 ]]; then
+  step "SKIPPED the Android library (LINKWORK_SKIP_ANDROID_AAR=1)"
+elif [[ -f $AAR_OUT/.inputs && $(cat "$AAR_OUT/.inputs") == "$aar_inputs" ]]; then
+  step "Android library skipped (inputs unchanged)"
+else
+  rm -f "$AAR_OUT/.inputs"
+  ( LINKWORK_SKIP_BUILD=1 LINKWORK_PROFILE=$PROFILE KOTLIN_HOME=$KOTLIN_HOME \
+      bash "$REPO/scripts/package-android.sh" "$AAR_OUT" >/dev/null ) & pids+=($!) names+=("android library")
+fi
+
 rc=0
 built=()
 for i in "${!pids[@]}"; do
   if wait "${pids[$i]}"; then built+=("${names[$i]}"); else echo "kotlinc failed: ${names[$i]}" >&2; rc=1; fi
 done
+
+if [[ " ${built[*]} " == *" android library "* ]]; then
+  step "checking the .aar and .pom"
+  aar=$(ls "$AAR_OUT"/linkwork-ffi-*.aar)
+  listing=$(unzip -Z1 "$aar")
+  for entry in AndroidManifest.xml classes.jar proguard.txt R.txt "jni/[a-z0-9_-]*/lib$LIBNAME.so"; do
+    grep -qx "$entry" <<<"$listing" || { echo "the .aar lacks $entry" >&2; rc=1; }
+  done
+  unzip -Z1 "$AAR_OUT/linkwork-ffi/classes.jar" | grep -q '^org/linkwork/LinkWorkStore.class$' ||
+    { echo "classes.jar lacks org.linkwork.LinkWorkStore" >&2; rc=1; }
+  ! unzip -Z1 "$AAR_OUT/linkwork-ffi/classes.jar" | grep -q '^android' ||
+    { echo "classes.jar ships the Android stubs" >&2; rc=1; }
+  pom=$(ls "$AAR_OUT"/linkwork-ffi-*.pom)
+  for dep in '<artifactId>jna</artifactId>' '<type>aar</type>' '<artifactId>annotation</artifactId>' '<artifactId>kotlin-stdlib</artifactId>'; do
+    grep -q "$dep" "$pom" || { echo "the .pom lacks $dep" >&2; rc=1; }
+  done
+  if grep -q '^import kotlinx.coroutines' "$AAR_OUT/linkwork-ffi/kotlin/org/linkwork/$LIBNAME.kt"; then
+    grep -q '<artifactId>kotlinx-coroutines-android</artifactId>' "$pom" || { echo "the .pom lacks kotlinx-coroutines" >&2; rc=1; }
+  fi
+  grep -q 'com.sun.jna' "$AAR_OUT/linkwork-ffi/consumer-rules.pro" || { echo "no JNA keep rules" >&2; rc=1; }
+  ((rc == 0)) && echo "$aar_inputs" >"$AAR_OUT/.inputs"
+fi
 
 run_main() {
   local jar=$1 cls=$2; shift 2

@@ -143,6 +143,23 @@ in_chroot() {
 step "swift build --build-tests (in chroot)"
 in_chroot "$SWIFT_PKG" "swift build --build-tests"
 
+# The shipped Swift package (bindings/swift/Package.swift): its manifest must evaluate in both
+# modes, with the XCFramework as a binary target (a local path, or a released URL + checksum).
+step "bindings/swift: swift package dump-package (local and released)"
+SHIP_PKG=$REPO/bindings/swift
+local_json=$(in_chroot "$SHIP_PKG" "swift package dump-package")
+released_json=$(in_chroot "$SHIP_PKG" "LINKWORK_XCFRAMEWORK_URL=https://example.org/LinkWorkFFI.xcframework.zip \
+  LINKWORK_XCFRAMEWORK_CHECKSUM=0000000000000000000000000000000000000000000000000000000000000000 \
+  swift package dump-package")
+check_manifest() {  # check_manifest JSON PATTERN WHAT
+  grep -q "$2" <<<"$1" || { echo "[swift-tests] bindings/swift/Package.swift: $3" >&2; exit 1; }
+}
+check_manifest "$local_json" '"type" *: *"binary"' "no binary target"
+check_manifest "$local_json" '"path" *: *"LinkWorkFFI.xcframework"' "the local build is not the binary target"
+check_manifest "$local_json" '"name" *: *"LinkWork"' "no LinkWork target"
+check_manifest "$released_json" '"url" *: *"https:[\\/]*example.org[\\/]*LinkWorkFFI.xcframework.zip"' "the released URL is not used"
+check_manifest "$released_json" '"checksum" *: *"0\{64\}"' "the released checksum is not used"
+
 # The iOS demo's logic: build, run the patient's flow on the command line, run its tests.
 # A failure here is reported but does not stop the bindings suite below.
 demo_failed=''

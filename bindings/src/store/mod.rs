@@ -14,10 +14,12 @@ mod case;
 mod channel;
 mod directory;
 mod identity;
+mod paging;
 mod people;
 mod plan;
 mod reports;
 mod sync;
+mod sync_state;
 
 use std::sync::Arc;
 

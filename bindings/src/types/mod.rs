@@ -21,6 +21,7 @@ pub mod plan;
 pub mod reports;
 pub mod sharing;
 pub mod sync;
+pub mod sync_state;
 
 pub use authors::*;
 pub use case::*;
@@ -37,6 +38,7 @@ pub use plan::*;
 pub use reports::*;
 pub use sharing::*;
 pub use sync::*;
+pub use sync_state::*;
 
 /// Declares a fieldless `uniffi::Enum` mirroring a core enum variant for variant, with `From`
 /// both ways (a variant added in the core fails to compile here until it is mirrored).

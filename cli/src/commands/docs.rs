@@ -14,6 +14,7 @@ use crate::output;
 /// Unknown person, unreadable or unwritable files, documents the store refuses.
 pub fn doc(ctx: &Ctx, cmd: DocCmd) -> CliResult {
     match cmd {
+        DocCmd::List => super::state::documents(ctx),
         DocCmd::Export(a) => export(ctx, a),
         DocCmd::Import(a) => {
             let bytes = std::fs::read(&a.file).map_err(|source| CliError::File {

@@ -22,6 +22,8 @@ pub mod people;
 pub mod plan;
 /// The caseload report, the FHIR export and the GP message.
 pub mod reports;
+/// Sync state (peers, unsynced people, documents, conflicts) and paged lists.
+pub mod state;
 /// `sync serve` and `sync connect`.
 pub mod sync;
 
@@ -112,6 +114,9 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Contact(c) => people::contact(&ctx, c),
         Command::History(a) => people::history(&ctx, a),
         Command::Conflicts(a) => people::conflicts(&ctx, a),
+        Command::Resolve(a) => state::resolve(&ctx, a),
+        Command::Peers => state::peers(&ctx),
+        Command::Unsynced(a) => state::unsynced(&ctx, a),
         Command::GpCodes(a) => people::gp_codes(&ctx, a),
         Command::Goal(c) => plan::goal(&ctx, c),
         Command::Step(c) => plan::step(&ctx, c),

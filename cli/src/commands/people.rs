@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::{clearable, clearable_date, code, date, id, opt_code, opt_date, require_change, Ctx};
 use crate::args::{
-    ContactAddArgs, ContactCmd, EpisodeCmd, EpisodeTransitionArgs, InitArgs, PersonAddArgs,
-    PersonArg, PersonCmd, PersonListArgs, PersonUpdateArgs, ReferralArgs,
+    ConflictsArgs, ContactAddArgs, ContactCmd, EpisodeCmd, EpisodeTransitionArgs, HistoryArgs,
+    InitArgs, PersonAddArgs, PersonArg, PersonCmd, PersonListArgs, PersonUpdateArgs, ReferralArgs,
 };
 use crate::error::{CliError, CliResult};
 use crate::output;
@@ -116,8 +116,12 @@ fn person_list(ctx: &Ctx, a: PersonListArgs) -> CliResult {
     let query = CaseloadQuery {
         text: a.search,
         status: opt_code::<EpisodeStatus>("status", a.status.as_deref())?,
-        limit: a.limit,
+        limit: None,
     };
+    if let Some(page) = super::state::page_request(&a.page) {
+        let page = store.caseload_page(&query, &page)?;
+        return super::state::show_page(ctx, &page, output::caseload);
+    }
     let rows = store.caseload(&query)?;
     ctx.out.show(&rows, |r| output::caseload(r))
 }
@@ -285,9 +289,13 @@ pub fn contact(ctx: &Ctx, cmd: ContactCmd) -> CliResult {
 ///
 /// # Errors
 /// Unknown person.
-pub fn history(ctx: &Ctx, a: PersonArg) -> CliResult {
+pub fn history(ctx: &Ctx, a: HistoryArgs) -> CliResult {
     let person = id("person", &a.person)?;
     let store = ctx.store()?;
+    if let Some(page) = super::state::page_request(&a.page) {
+        let page = store.history_page(person, &page)?;
+        return super::state::show_page(ctx, &page, output::history);
+    }
     let entries = store.history(person)?;
     ctx.out.show(&entries, |e| output::history(e))
 }
@@ -296,8 +304,11 @@ pub fn history(ctx: &Ctx, a: PersonArg) -> CliResult {
 ///
 /// # Errors
 /// Unknown person; another person on a patient store.
-pub fn conflicts(ctx: &Ctx, a: PersonArg) -> CliResult {
-    let person = id("person", &a.person)?;
+pub fn conflicts(ctx: &Ctx, a: ConflictsArgs) -> CliResult {
+    let Some(person) = a.person else {
+        return super::state::conflicted_people(ctx);
+    };
+    let person = id("person", &person)?;
     let record = ctx.store()?.person(person)?;
     ctx.out.show(&record.conflicts, |_| {
         if record.conflicts.is_empty() {

@@ -206,6 +206,10 @@ pub fn due(ctx: &Ctx, a: DueArgs) -> CliResult {
         Some(d) => date("until", d)?,
         None => text::today(),
     };
+    if let Some(page) = super::state::page_request(&a.page) {
+        let page = ctx.store()?.due_page(until, &page)?;
+        return super::state::show_page(ctx, &page, output::due);
+    }
     let items = ctx.store()?.due(until)?;
     ctx.out.show(&items, |i| output::due(i))
 }

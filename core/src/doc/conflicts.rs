@@ -12,6 +12,25 @@ pub(crate) fn find(doc: &Automerge, kind: DocKind) -> Vec<FieldConflict> {
     out
 }
 
+/// How many map keys of `doc` hold concurrent values (as [`find`], without describing them).
+pub(crate) fn count<D: ReadDoc>(doc: &D) -> usize {
+    count_in(doc, &ROOT)
+}
+
+fn count_in<D: ReadDoc>(doc: &D, obj: &ObjId) -> usize {
+    let items: Vec<(bool, Option<ObjId>)> = doc
+        .map_range(obj, ..)
+        .map(|i| {
+            let child = matches!(i.value, ValueRef::Object(ObjType::Map)).then(|| i.id());
+            (i.conflict, child)
+        })
+        .collect();
+    items
+        .into_iter()
+        .map(|(conflict, child)| usize::from(conflict) + child.map_or(0, |c| count_in(doc, &c)))
+        .sum()
+}
+
 fn walk(
     doc: &Automerge,
     kind: DocKind,
@@ -57,25 +76,7 @@ fn walk(
 }
 
 fn describe(doc: &Automerge, value: &Value<'_>, id: &ObjId, shown: bool) -> ConflictValue {
-    let text = match value {
-        Value::Scalar(s) => match s.as_ref() {
-            ScalarValue::Str(s) => s.to_string(),
-            ScalarValue::Int(i) => i.to_string(),
-            ScalarValue::Uint(u) => u.to_string(),
-            ScalarValue::F64(f) => f.to_string(),
-            ScalarValue::Boolean(b) => b.to_string(),
-            ScalarValue::Timestamp(ms) => Utc
-                .timestamp_millis_opt(*ms)
-                .single()
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-            ScalarValue::Null => "null".into(),
-            _ => "<value>".into(),
-        },
-        Value::Object(ObjType::Text) => doc.text(id).unwrap_or_default(),
-        Value::Object(ObjType::Map | ObjType::Table) => "<map>".into(),
-        Value::Object(ObjType::List) => "<list>".into(),
-    };
+    let text = value_text(doc, value, id);
     let change = doc
         .hash_for_opid(id)
         .and_then(|h| doc.get_change_by_hash(&h));
@@ -93,5 +94,28 @@ fn describe(doc: &Automerge, value: &Value<'_>, id: &ObjId, shown: bool) -> Conf
         set_by,
         set_at,
         shown,
+    }
+}
+
+/// A conflicting value as text (what [`ConflictValue::value`] holds).
+pub(crate) fn value_text<D: ReadDoc>(doc: &D, value: &Value<'_>, id: &ObjId) -> String {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            ScalarValue::Int(i) => i.to_string(),
+            ScalarValue::Uint(u) => u.to_string(),
+            ScalarValue::F64(f) => f.to_string(),
+            ScalarValue::Boolean(b) => b.to_string(),
+            ScalarValue::Timestamp(ms) => Utc
+                .timestamp_millis_opt(*ms)
+                .single()
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            ScalarValue::Null => "null".into(),
+            _ => "<value>".into(),
+        },
+        Value::Object(ObjType::Text) => doc.text(id).unwrap_or_default(),
+        Value::Object(ObjType::Map | ObjType::Table) => "<map>".into(),
+        Value::Object(ObjType::List) => "<list>".into(),
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod conflicts;
 pub(crate) mod keys;
 pub mod plan_doc;
 mod read;
+pub(crate) mod resolve;
 mod write;
 
 pub use keys::{CASE_SCHEMA, PLAN_SCHEMA, SCHEMA_VERSION};

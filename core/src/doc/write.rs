@@ -197,7 +197,12 @@ fn copy_map_entries<T: Transactable>(tx: &mut T, from: &ObjId, to: &ObjId) -> Re
     Ok(())
 }
 
-fn copy_object<T: Transactable>(tx: &mut T, t: ObjType, src: &ObjId, dst: &ObjId) -> Result<()> {
+pub(crate) fn copy_object<T: Transactable>(
+    tx: &mut T,
+    t: ObjType,
+    src: &ObjId,
+    dst: &ObjId,
+) -> Result<()> {
     match t {
         ObjType::Map | ObjType::Table => copy_map_entries(tx, src, dst),
         ObjType::Text => {

@@ -7,9 +7,11 @@ pub(crate) mod documents;
 pub(crate) mod identity;
 pub(crate) mod meta;
 pub(crate) mod migrations;
+pub(crate) mod pages;
 pub(crate) mod projections;
 pub(crate) mod signatures;
 pub(crate) mod sync_state;
+pub(crate) mod sync_view;
 
 use std::path::Path;
 use std::time::Duration;

@@ -458,7 +458,7 @@ fn sync_items(
 /// Removes every projection row of `person`.
 pub(crate) fn remove(tx: &Transaction<'_>, person: Id) -> Result<()> {
     let key = person.to_string();
-    for table in ["people", "items", "due_items", "open_onward"] {
+    for table in ["people", "items", "due_items", "open_onward", "conflicts"] {
         tx.prepare_cached(&format!("DELETE FROM {table} WHERE person_id = ?1"))?
             .execute(params![key])?;
     }
@@ -497,6 +497,17 @@ fn like_prefix(text: &str) -> String {
 
 /// The caseload list, filtered and sorted by family then given name.
 pub(crate) fn caseload(conn: &Connection, q: &CaseloadQuery) -> Result<Vec<CaseloadEntry>> {
+    let (mut sql, args) = caseload_select(q);
+    sql.push_str(" ORDER BY family_lc, given_lc, person_id");
+    if let Some(limit) = q.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    caseload_rows(conn, &sql, &args)
+}
+
+/// The caseload query's `SELECT ... WHERE ...` for `q`'s text and status (no order, no limit),
+/// and its arguments.
+pub(crate) fn caseload_select(q: &CaseloadQuery) -> (String, Vec<String>) {
     let mut sql = String::from(
         "SELECT person_id, given_name, family_name, date_of_birth, nhs_number, status, next_step_due,
                 active_goals, open_onward, updated_at FROM people WHERE 1 = 1",
@@ -520,11 +531,16 @@ pub(crate) fn caseload(conn: &Connection, q: &CaseloadQuery) -> Result<Vec<Casel
         sql.push_str(" AND status = ?");
         args.push(s.code().to_string());
     }
-    sql.push_str(" ORDER BY family_lc, given_lc, person_id");
-    if let Some(limit) = q.limit {
-        sql.push_str(&format!(" LIMIT {limit}"));
-    }
-    let mut stmt = conn.prepare_cached(&sql)?;
+    (sql, args)
+}
+
+/// Runs a caseload query made from [`caseload_select`].
+pub(crate) fn caseload_rows(
+    conn: &Connection,
+    sql: &str,
+    args: &[String],
+) -> Result<Vec<CaseloadEntry>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -563,10 +579,21 @@ pub(crate) fn caseload(conn: &Connection, q: &CaseloadQuery) -> Result<Vec<Casel
 
 /// Open steps and active goals due on or before `until`, earliest first.
 pub(crate) fn due(conn: &Connection, until: NaiveDate) -> Result<Vec<DueItem>> {
-    let mut stmt = conn.prepare_cached(
+    due_rows(
+        conn,
         "SELECT kind, item_id, person_id, text, due FROM due_items WHERE due <= ?1 ORDER BY due, item_id",
-    )?;
-    let rows = stmt.query_map(params![until.to_string()], |r| {
+        params![until.to_string()],
+    )
+}
+
+/// Runs a due-list query selecting `kind, item_id, person_id, text, due`.
+pub(crate) fn due_rows(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<DueItem>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(args, |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,

@@ -244,6 +244,7 @@ impl Store {
     pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
         let (mut s, first) = self.sync_start()?;
         s.authenticated = peer.peer_info();
+        s.certificate = certificate_of(peer);
         Ok((s, first))
     }
 
@@ -252,6 +253,7 @@ impl Store {
     pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
         let mut s = self.sync_accept();
         s.authenticated = peer.peer_info();
+        s.certificate = certificate_of(peer);
         s
     }
 
@@ -560,5 +562,13 @@ mod claim_tests {
             ..honest
         };
         assert_eq!(refused(other_store), Refusal::OtherDevice);
+    }
+}
+
+/// The name and role code on a verified peer's certificate, recorded with the peer.
+fn certificate_of(peer: &Peer) -> Option<(String, String)> {
+    match peer {
+        Peer::Verified(cert) => Some((cert.name.clone(), cert.role.code().to_string())),
+        Peer::Unenrolled => None,
     }
 }

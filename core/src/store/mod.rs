@@ -14,12 +14,14 @@ mod erase;
 mod identity_ops;
 mod listeners;
 mod merge;
+mod paging;
 mod people;
 mod plan_ops;
 mod report_ops;
 mod signing_ops;
 mod sync_batch;
 mod sync_ops;
+mod sync_view;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -517,6 +519,7 @@ impl Store {
                 true => Ok(()),
                 false => refresh_edited(&tx, cache, person, kind, actor.now),
             })
+            .and_then(|()| sync_view::index_conflicts_after_edit(&tx, cache, person, kind))
             .and_then(|()| Ok(tx.commit()?));
             if let Err(e) = stored {
                 cache.evict(person, kind);
@@ -629,6 +632,12 @@ fn refresh_person(
         .get(person, DocKind::Case)
         .map(case_doc::read)
         .transpose()?;
+    for kind in [DocKind::Plan, DocKind::Case] {
+        match cache.get(person, kind) {
+            Some(doc) => sync_view::index_conflicts(tx, person, kind, doc)?,
+            None => storage::sync_view::set_conflicts(tx, person, kind, 0)?,
+        }
+    }
     projections::refresh(tx, person, plan.as_ref(), case.as_ref(), now)
 }
 

@@ -307,6 +307,7 @@ impl Store {
                     }
                     _ => None,
                 };
+                let mut indexed = false;
                 let content = match payload {
                     Payload::Whole(_) if peer.role == Role::Patient => {
                         // A patient's store only ever sends its changes (the link worker holds
@@ -337,6 +338,8 @@ impl Store {
                             // from exactly these bytes), and not cached: a new device receives
                             // the whole caseload, and nothing here reads it again.
                             documents::insert_saved(&tx, person, kind, bytes, &doc)?;
+                            super::sync_view::index_conflicts(&tx, person, kind, &doc)?;
+                            indexed = true;
                             Some(content)
                         }
                     }
@@ -348,6 +351,9 @@ impl Store {
                     policy::check_patient_changes(before, after)?;
                 }
                 s.peer_has.insert(*key);
+                if let (Some(_), false, Some(doc)) = (&content, indexed, cache.get(person, kind)) {
+                    super::sync_view::index_conflicts(&tx, person, kind, doc)?;
+                }
                 if let Some(content) = content {
                     changed.insert(person);
                     learned.add(content);
@@ -360,6 +366,11 @@ impl Store {
                 }
             }
             sync_state::save_peer(&tx, peer.store_id, peer.role, peer.person, now)?;
+            crate::storage::sync_view::save_certificate(
+                &tx,
+                peer.store_id,
+                s.certificate.as_ref(),
+            )?;
             Ok(())
         })();
         match result.and_then(|()| Ok(tx.commit()?)) {
@@ -859,6 +870,21 @@ fn scope_of(
         dirty,
         synced_before,
     })
+}
+
+/// The people with a document in the scope shared with `peer` whose heads differ from those
+/// last known shared with it (or that it never received), by person id.
+pub(super) fn unseen_by(
+    conn: &Connection,
+    local: &crate::model::StoreInfo,
+    peer: &Hello,
+) -> Result<Vec<Id>> {
+    let people: BTreeSet<Id> = scope_of(conn, local, Some(peer))?
+        .dirty
+        .into_iter()
+        .map(|(person, _)| person)
+        .collect();
+    Ok(people.into_iter().collect())
 }
 
 /// Records, for every shared document, that the peer holds exactly our current heads.

@@ -124,6 +124,9 @@ pub struct SyncSession {
     /// Who the peer proved to be on an authenticated channel (its verified certificate): its
     /// hello must say the same (`Store::sync_start_authenticated`).
     pub(crate) authenticated: Option<PeerInfo>,
+    /// The verified certificate's display name and role code, recorded with the peer
+    /// (`Store::peers`).
+    pub(crate) certificate: Option<(String, String)>,
     pub(crate) sent_hello: bool,
     /// This side connected (made the first message).
     pub(crate) initiator: bool,
@@ -193,6 +196,7 @@ impl Default for SyncSession {
         SyncSession {
             peer: None,
             authenticated: None,
+            certificate: None,
             sent_hello: false,
             initiator: false,
             manifest_sent: ManifestSent::None,

@@ -406,6 +406,7 @@ fn projection_rows(path: &std::path::Path) -> Vec<String> {
         "SELECT item_id, person_id, kind, text, due FROM due_items ORDER BY item_id",
         "SELECT referral_id, person_id, service, status, sent_at FROM open_onward
          ORDER BY referral_id",
+        "SELECT person_id, kind, fields FROM conflicts ORDER BY person_id, kind",
     ] {
         let mut stmt = c.prepare(sql).unwrap();
         let n = stmt.column_count();
@@ -697,4 +698,66 @@ fn projections_after_a_patient_store_edits_its_plan_equal_a_rebuild() {
         .record_measure(f.person, ons4([7, 7, 6, 2], Timepoint::FollowUp))
         .unwrap();
     assert_same_as_rebuild(&patient, &path, "record_measure on the patient's store");
+}
+
+#[test]
+fn the_conflict_index_after_merges_edits_and_resolutions_equals_a_rebuild() {
+    let dir = TestDir::new();
+    let a = dir.link_worker("a.db", "sam");
+    let path = dir.path("a.db");
+    let f = full_person(&a);
+    let b = fork(&a, &dir, "b.db", "kim", f.person);
+    let rows = || {
+        projection_rows(&path)
+            .into_iter()
+            .filter(|r| r.starts_with("SELECT person_id, kind, fiel"))
+            .count()
+    };
+    // Concurrent edits of the same fields in both documents, merged by import.
+    a.set_review_date(f.person, Some(date(2031, 1, 1))).unwrap();
+    b.set_review_date(f.person, Some(date(2031, 2, 2))).unwrap();
+    let rename = |s: &Store, name: &str| {
+        s.update_demographics(
+            f.person,
+            DemographicsUpdate {
+                given_name: Some(name.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    rename(&a, "Augusta");
+    rename(&b, "Countess");
+    send(&b, &a, f.person);
+    assert_eq!(rows(), 2, "one row per conflicted document");
+    assert_same_as_rebuild(&a, &path, "merging conflicting edits");
+    // An edit of another field keeps the rows; resolving by an ordinary edit removes one.
+    a.add_case_note(f.person, "Called").unwrap();
+    assert_same_as_rebuild(&a, &path, "an unrelated edit");
+    a.set_review_date(f.person, Some(date(2031, 3, 3))).unwrap();
+    assert_eq!(rows(), 1);
+    assert_same_as_rebuild(&a, &path, "an edit resolving the plan's conflict");
+    let conflict = a
+        .person(f.person)
+        .unwrap()
+        .conflicts
+        .into_iter()
+        .next()
+        .unwrap();
+    a.resolve_conflict(
+        f.person,
+        conflict.document,
+        &conflict.path,
+        &ConflictResolution::Keep(conflict.values[1].value.clone()),
+    )
+    .unwrap();
+    assert_eq!(rows(), 0);
+    assert_same_as_rebuild(&a, &path, "resolve_conflict");
+    // Erasure removes the person's rows.
+    b.set_review_date(f.person, Some(date(2032, 1, 1))).unwrap();
+    a.set_review_date(f.person, Some(date(2032, 2, 2))).unwrap();
+    send(&b, &a, f.person);
+    assert_eq!(rows(), 1);
+    a.erase_person(f.person).unwrap();
+    assert_eq!(rows(), 0);
 }

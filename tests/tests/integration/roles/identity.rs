@@ -522,6 +522,16 @@ mod channel {
         sync_bound(&phone, &phone_sees, &lw, &lw_sees).unwrap();
         phone.plan(rose).unwrap();
         assert!(phone.plan(other).is_err());
+        // Each side records the other with what its verified certificate said.
+        let known = lw.peers().unwrap();
+        assert_eq!(known.len(), 1);
+        assert_eq!(known[0].store_id, phone.info().store_id);
+        assert_eq!(known[0].person, Some(rose));
+        assert_eq!(known[0].certificate_name.as_deref(), Some("Rose"));
+        assert_eq!(known[0].certificate_role.as_deref(), Some("patient"));
+        let known = phone.peers().unwrap();
+        assert_eq!(known[0].certificate_name.as_deref(), Some("Asha"));
+        assert_eq!(known[0].certificate_role.as_deref(), Some("link-worker"));
 
         // A store that is not the phone cannot ride on the phone's proven identity: its hello
         // (another store id, a link worker's role) is refused before anything is shared.

@@ -34,7 +34,6 @@ class LinkWorkDemoApp : Application() {
             storeName = "caseload",
             user = BuildConfig.DEMO_USER,
             io = Dispatchers.IO,
-            unsyncedFile = File(filesDir, "unsynced.properties"),
             scope = appScope,
         )
         session.open()

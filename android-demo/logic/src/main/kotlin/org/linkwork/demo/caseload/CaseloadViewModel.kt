@@ -35,8 +35,8 @@ data class CaseloadRow(
     val dueState: DueState,
     val activeGoals: Int,
     val openOnwardReferrals: Int,
-    /** This device's edits of the person not yet synced with a link-worker peer (the badge). */
-    val unsyncedEdits: Int,
+    /** The person has changes the team has not seen (the badge; see `unsyncedPeople`). */
+    val unsynced: Boolean,
 )
 
 /** What the caseload screen shows. */
@@ -45,7 +45,7 @@ data class CaseloadState(
     val status: EpisodeStatus? = null,
     val rows: List<CaseloadRow> = emptyList(),
     val loading: Boolean = true,
-    /** Sum of the badges: edits waiting for the next sync. */
+    /** People with changes waiting for the next sync with the team. */
     val unsyncedTotal: Int = 0,
     val message: UserMessage? = null,
 ) {
@@ -55,8 +55,8 @@ data class CaseloadState(
 
 /**
  * The caseload screen: search by name or NHS number, filter by status, the next step due and a
- * badge for unsynced edits per person. Reloads when the store reports a change (a local edit or
- * a merge from a sync) and when the unsynced counts move.
+ * badge for people with changes the team has not seen. Reloads when the store reports a change
+ * (a local edit or a merge from a sync) and when the unsynced people change.
  */
 class CaseloadViewModel(
     private val repository: LinkWorkRepository,
@@ -73,11 +73,11 @@ class CaseloadViewModel(
         refresh()
         scope.launch { repository.changes.collect { refresh() } }
         scope.launch {
-            repository.unsyncedByPerson.collect { counts ->
+            repository.unsyncedPeople.collect { people ->
                 mutableState.update { s ->
                     s.copy(
-                        rows = s.rows.map { it.copy(unsyncedEdits = counts[it.personId] ?: 0) },
-                        unsyncedTotal = counts.values.sum(),
+                        rows = s.rows.map { it.copy(unsynced = it.personId in people) },
+                        unsyncedTotal = people.size,
                     )
                 }
             }
@@ -110,12 +110,12 @@ class CaseloadViewModel(
             loads.withLock {
                 val query = mutableState.value.let { CaseloadQuery(text = it.query.trim().ifEmpty { null }, status = it.status) }
                 val entries = repository.read { it.caseload(query) }
-                val counts = repository.unsyncedByPerson.value
+                val unsynced = repository.unsyncedPeople.value
                 val today = LocalDate.now(clock)
                 mutableState.update { s ->
                     s.copy(
-                        rows = entries.map { row(it, today, counts[it.personId] ?: 0) },
-                        unsyncedTotal = counts.values.sum(),
+                        rows = entries.map { row(it, today, it.personId in unsynced) },
+                        unsyncedTotal = unsynced.size,
                         loading = false,
                     )
                 }
@@ -123,7 +123,7 @@ class CaseloadViewModel(
         }
     }
 
-    private fun row(e: CaseloadEntry, today: LocalDate, unsynced: Int): CaseloadRow {
+    private fun row(e: CaseloadEntry, today: LocalDate, unsynced: Boolean): CaseloadRow {
         val due = e.nextStepDue?.let(LocalDate::parse)
         return CaseloadRow(
             personId = e.personId,
@@ -138,7 +138,7 @@ class CaseloadViewModel(
             },
             activeGoals = e.activeGoals.toInt(),
             openOnwardReferrals = e.openOnwardReferrals.toInt(),
-            unsyncedEdits = unsynced,
+            unsynced = unsynced,
         )
     }
 }

@@ -106,7 +106,7 @@ private suspend fun story() {
         val sync = SyncViewModel(phone, listOf(hubTarget), scope)
         caseload.refresh().join()
         screen("Caseload on Sam's phone (before the first sync)", ScreenText.caseload(caseload.state.value))
-        check(caseload.state.value.rows.first { it.name == "Ada Lovelace" }.unsyncedEdits > 0)
+        check(caseload.state.value.rows.first { it.name == "Ada Lovelace" }.unsynced)
 
         sync.sync("hub").join()
         screen("Sync screen after the first sync with the hub", ScreenText.sync(sync.state.value))
@@ -146,7 +146,7 @@ private suspend fun story() {
 
         caseload.refresh().join()
         screen("Caseload on Sam's phone after the visit", ScreenText.caseload(caseload.state.value))
-        check(caseload.state.value.rows.first { it.name == "Ada Lovelace" }.unsyncedEdits > 0)
+        check(caseload.state.value.rows.first { it.name == "Ada Lovelace" }.unsynced)
 
         sync.sync("hub").join()
         screen("Sync screen: merged, with a conflict to resolve", ScreenText.sync(sync.state.value))

@@ -14,7 +14,7 @@ object ScreenText {
     /** The caseload list. */
     fun caseload(s: CaseloadState): String = buildString {
         appendLine("+- Caseload" + (if (s.query.isNotEmpty()) "  search \"${s.query}\"" else "") +
-            (s.status?.let { "  status ${label(it)}" } ?: "") + "  (${s.unsyncedTotal} unsynced edits)")
+            (s.status?.let { "  status ${label(it)}" } ?: "") + "  (${s.unsyncedTotal} people not yet synced)")
         if (s.rows.isEmpty()) appendLine("| nobody matches")
         for (r in s.rows) {
             val due = when (r.dueState) {
@@ -23,7 +23,7 @@ object ScreenText {
                 DueState.TODAY -> "next step TODAY"
                 DueState.OVERDUE -> "next step OVERDUE (${r.nextStepDue})"
             }
-            val badge = if (r.unsyncedEdits > 0) "  [${r.unsyncedEdits} unsynced]" else ""
+            val badge = if (r.unsynced) "  [unsynced]" else ""
             appendLine("| ${r.name.padEnd(16)} ${r.status.padEnd(18)} $due, ${r.activeGoals} active goals$badge")
         }
         s.message?.let { appendLine("| ! ${it.text}") }
@@ -33,7 +33,7 @@ object ScreenText {
     /** The person screen. */
     fun person(s: PersonState): String = buildString {
         if (s.gone) return "+- Person\n| no longer on this device\n+-"
-        appendLine("+- ${s.name}  ${s.status}" + (if (s.unsyncedEdits > 0) "  [${s.unsyncedEdits} unsynced]" else "") +
+        appendLine("+- ${s.name}  ${s.status}" + (if (s.unsynced) "  [unsynced]" else "") +
             (if (s.conflicts > 0) "  (${s.conflicts} conflicts)" else ""))
         s.whatMatters?.let { appendLine("| What matters: $it") }
         if (s.needs.isNotEmpty()) appendLine("| Needs: ${s.needs.joinToString(", ")}")
@@ -84,7 +84,7 @@ object ScreenText {
 
     /** The sync screen. */
     fun sync(s: SyncState): String = buildString {
-        appendLine("+- Sync  (${s.unsyncedTotal} unsynced edits)" + (s.running?.let { "  syncing with $it..." } ?: ""))
+        appendLine("+- Sync  (${s.unsyncedTotal} people not yet synced)" + (s.running?.let { "  syncing with $it..." } ?: ""))
         for (t in s.targets) appendLine("| target: ${t.label} (${label(t.kind).lowercase()})")
         s.last?.let { r ->
             appendLine("| Last: ${r.target}, ${r.peer}, at ${r.finishedAt}: ${r.messages} messages, ${r.bytes} bytes, ${r.roundTrips} round trips")

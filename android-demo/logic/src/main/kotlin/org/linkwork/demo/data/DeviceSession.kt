@@ -1,6 +1,5 @@
 package org.linkwork.demo.data
 
-import java.io.File
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
@@ -25,15 +24,13 @@ sealed interface SessionState {
 
 /**
  * Opens the link worker's caseload off the main thread when the app starts, and closes it at
- * the end. The store file is [storeName] in the provider's directory; unsynced-edit counts
- * persist in [unsyncedFile] (no patient data: person ids and numbers).
+ * the end. The store file is [storeName] in the provider's directory.
  */
 class DeviceSession(
     private val provider: StoreProvider,
     private val storeName: String,
     private val user: String,
     private val io: CoroutineDispatcher,
-    private val unsyncedFile: File?,
     scope: CoroutineScope,
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow<SessionState>(SessionState.Opening)
@@ -46,7 +43,9 @@ class DeviceSession(
         mutableState.value = SessionState.Opening
         return launchAction({ mutableState.value = SessionState.Failed(it) }) {
             val store = withContext(io) { provider.openOrCreateLinkWorker(storeName, user) }
-            mutableState.value = SessionState.Ready(LinkWorkRepository(store, io, UnsyncedChanges(unsyncedFile)))
+            val repository = LinkWorkRepository(store, io)
+            repository.refreshUnsynced()
+            mutableState.value = SessionState.Ready(repository)
         }
     }
 

@@ -2,9 +2,11 @@ package org.linkwork.demo.data
 
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.flow.MutableSharedFlow
+import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asSharedFlow
+import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.withContext
 import org.linkwork.ChangeListener
 import org.linkwork.LinkWorkStore
@@ -17,16 +19,14 @@ import org.linkwork.demo.sync.SyncTransport
 
 /**
  * The screens' access to one open store: every call runs on [io] (store calls block on disk),
- * every successful user action ([edit] call) counts once in [unsynced], and [changes] tells the
- * screens which people changed, whoever changed them (this device, an import or a sync).
+ * [changes] tells the screens which people changed, whoever changed them (this device, an
+ * import or a sync), and [unsyncedPeople] which people have changes the team has not seen.
  *
  * The repository owns [store] and closes it in [close].
  */
 class LinkWorkRepository(
     private val store: LinkWorkStore,
     private val io: CoroutineDispatcher,
-    /** This device's edits not yet synced with a link-worker peer. */
-    val unsynced: UnsyncedChanges = UnsyncedChanges(),
 ) : AutoCloseable {
     private val changed = MutableSharedFlow<Set<String>>(extraBufferCapacity = 64)
     private val listenerToken: ULong = store.addListener(object : ChangeListener {
@@ -35,12 +35,19 @@ class LinkWorkRepository(
             runCatching { changed.tryEmit(personIds.toSet()) }
         }
     })
+    private val unsynced = MutableStateFlow<Set<String>>(emptySet())
 
     /** People whose records changed, as the store reports them (local edits and merges). */
     val changes: SharedFlow<Set<String>> = changed.asSharedFlow()
 
-    /** Unsynced edit count by person id (see [UnsyncedChanges]). */
-    val unsyncedByPerson: StateFlow<Map<String, Int>> get() = unsynced.byPerson
+    /**
+     * Ids of the people with changes that the link-worker store this device synced with most
+     * recently (a colleague's phone or the team hub) has not seen, as the core says
+     * (`unsyncedPeople`, from the store's per-peer sync state): the badge. Before any sync
+     * with a link-worker store, everyone this store holds. Refreshed after every edit and
+     * sync of this repository; [refreshUnsynced] after changes made elsewhere.
+     */
+    val unsyncedPeople: StateFlow<Set<String>> = unsynced.asStateFlow()
 
     /** Who this store acts as. Does not block. */
     val info: StoreInfo get() = store.info()
@@ -48,35 +55,38 @@ class LinkWorkRepository(
     /** Runs a read on [io]. */
     suspend fun <T> read(block: (LinkWorkStore) -> T): T = withContext(io) { block(store) }
 
-    /**
-     * Runs an edit of [personId]'s record on [io] and, when it succeeds, counts it as unsynced.
-     * The block must change only that person.
-     */
+    /** Runs an edit of [personId]'s record on [io], then refreshes [unsyncedPeople]. */
     suspend fun <T> edit(personId: String, block: (LinkWorkStore) -> T): T = withContext(io) {
-        block(store).also { unsynced.recorded(personId) }
+        block(store).also { refreshUnsyncedNow() }
     }
 
-    /** Adds a person from a referral; the new record counts as an unsynced edit. */
+    /** Adds a person from a referral; they are unsynced until a link-worker peer has them. */
     suspend fun addPerson(person: NewPerson): String = withContext(io) {
-        store.addPerson(person).also(unsynced::recorded)
+        store.addPerson(person).also { refreshUnsyncedNow() }
     }
 
     /**
      * Runs one sync session over [transport] ([connect]: this side starts it; otherwise it
-     * answers). When the session completes with a link-worker peer, the edits counted when it
-     * started are no longer unsynced.
+     * answers), then refreshes [unsyncedPeople].
      */
     suspend fun sync(transport: SyncTransport, connect: Boolean = true): SyncOutcome {
-        val before = unsynced.snapshot()
         val driver = SyncDriver(store, io)
         val outcome = if (connect) driver.connect(transport) else driver.accept(transport)
-        if (outcome.complete && outcome.peer?.role == Role.LINK_WORKER) unsynced.synced(before)
-        // People the peer erased are gone here too: nothing of theirs is left to sync.
-        if (outcome.changedPersonIds.isNotEmpty()) {
-            val erased = read { it.erasedPeople() }.map { it.personId }.toSet()
-            outcome.changedPersonIds.filter { it in erased }.forEach(unsynced::forget)
-        }
+        refreshUnsynced()
         return outcome
+    }
+
+    /** Asks the core again which people the team has not seen changes of (on [io]). */
+    suspend fun refreshUnsynced() = withContext(io) { refreshUnsyncedNow() }
+
+    private fun refreshUnsyncedNow() {
+        // Peers come most recently synced first.
+        val peer = store.peers().firstOrNull { it.role == Role.LINK_WORKER }
+        unsynced.value = if (peer == null) {
+            store.documents().map { it.personId }.toSet()
+        } else {
+            store.unsyncedPeople(peer.storeId).toSet()
+        }
     }
 
     /** Stops listening and closes the store. */

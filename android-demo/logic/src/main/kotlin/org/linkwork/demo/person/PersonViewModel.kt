@@ -93,7 +93,7 @@ data class PersonState(
     val changes: List<ChangeRow> = emptyList(),
     /** Fields two devices set concurrently (resolved on the sync screen). */
     val conflicts: Int = 0,
-    val unsyncedEdits: Int = 0,
+    val unsynced: Boolean = false,
     /** The person is no longer on this device (erased, possibly by a sync). */
     val gone: Boolean = false,
     val message: UserMessage? = null,
@@ -119,7 +119,7 @@ class PersonViewModel(
         refresh()
         scope.launch { repository.changes.collect { if (personId in it) refresh() } }
         scope.launch {
-            repository.unsyncedByPerson.collect { c -> mutableState.update { it.copy(unsyncedEdits = c[personId] ?: 0) } }
+            repository.unsyncedPeople.collect { p -> mutableState.update { it.copy(unsynced = personId in p) } }
         }
     }
 
@@ -128,7 +128,7 @@ class PersonViewModel(
         loads.withLock { // one at a time: an older read never overwrites a newer one
             try {
                 val (record, change) = repository.read { it.person(personId) to it.pairedChange(personId) }
-                mutableState.value = present(record, change).copy(unsyncedEdits = repository.unsyncedByPerson.value[personId] ?: 0)
+                mutableState.value = present(record, change).copy(unsynced = personId in repository.unsyncedPeople.value)
             } catch (_: LinkWorkException.NotFound) {
                 mutableState.update { it.copy(loading = false, gone = true) }
             }

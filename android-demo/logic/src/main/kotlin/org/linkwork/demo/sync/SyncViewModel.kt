@@ -17,14 +17,11 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import org.linkwork.CaseloadQuery
+import org.linkwork.ConflictResolution
 import org.linkwork.DocKind
 import org.linkwork.FieldConflict
-import org.linkwork.GoalStatus
-import org.linkwork.GoalUpdate
-import org.linkwork.LinkWorkStore
 import org.linkwork.PersonRecord
 import org.linkwork.Role
-import org.linkwork.StepUpdate
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage
@@ -62,7 +59,7 @@ data class SyncReport(
     val bytes: Long,
     val roundTrips: Int,
     val finishedAt: String,
-    /** Whether this device's unsynced edits now count as synced (a link-worker peer). */
+    /** Whether the peer is a link-worker store (the badges then compare with it, see `unsyncedPeople`). */
     val clearedBadges: Boolean,
 )
 
@@ -78,7 +75,7 @@ data class ConflictRow(
     /** Which field ("Goal \"Join a walking group\": status"). */
     val field: String,
     val choices: List<ConflictChoice>,
-    /** Whether the demo can resolve it here (an edit of that field); others are shown only. */
+    /** Whether it can be resolved here (every conflict can: the core keeps any chosen value). */
     val resolvable: Boolean,
 )
 
@@ -99,8 +96,9 @@ data class SyncState(
 
 /**
  * The sync screen: sync with a nearby colleague's device or the team hub, show what merged and
- * list conflicts (fields set on two devices) for the user to resolve. Resolving is a new edit
- * of the field; the peer learns it at the next sync.
+ * list conflicts (fields set on two devices, of the people the core's conflict index names) for
+ * the user to resolve by keeping one value (`resolveConflict`); the peer learns it at the next
+ * sync.
  */
 class SyncViewModel(
     private val repository: LinkWorkRepository,
@@ -116,13 +114,13 @@ class SyncViewModel(
     private val scans = Mutex()
     private val targetsById = targets.associateBy { it.id }
     private val mutableState = MutableStateFlow(SyncState(targets = targets.map { TargetRow(it.id, it.label, it.kind) }))
-    private val resolutions = mutableMapOf<String, Resolution>()
+    private val resolutions = mutableMapOf<String, FieldConflict>()
 
     /** The screen's state. */
     val state: StateFlow<SyncState> = mutableState.asStateFlow()
 
     init {
-        scope.launch { repository.unsyncedByPerson.collect { c -> mutableState.update { it.copy(unsyncedTotal = c.values.sum()) } } }
+        scope.launch { repository.unsyncedPeople.collect { p -> mutableState.update { it.copy(unsyncedTotal = p.size) } } }
         refreshConflicts()
     }
 
@@ -167,12 +165,14 @@ class SyncViewModel(
         mutableState.update { it.copy(waitingOn = null, running = null) }
     }
 
-    /** Resolves conflict [key] by setting the field to choice [choice] (an index of its choices). */
+    /** Resolves conflict [key] by keeping choice [choice] (an index of its choices). */
     fun resolve(key: String, choice: Int): Job = launchAction(::show) {
         val row = mutableState.value.conflicts.firstOrNull { it.key == key } ?: return@launchAction
-        val resolution = resolutions[key] ?: return@launchAction
-        val value = resolution.values.getOrNull(choice) ?: return@launchAction
-        repository.edit(row.personId) { resolution.apply(it, row.personId, value) }
+        val conflict = synchronized(resolutions) { resolutions[key] } ?: return@launchAction
+        val value = conflict.values.getOrNull(choice)?.value ?: return@launchAction
+        repository.edit(row.personId) {
+            it.resolveConflict(row.personId, conflict.document, conflict.path, ConflictResolution.Keep(value))
+        }
         scanConflicts(listOf(row.personId))
     }
 
@@ -212,7 +212,7 @@ class SyncViewModel(
                 finishedAt = displayTime(clock.instant(), clock.zone),
                 clearedBadges = outcome.peer?.role == Role.LINK_WORKER,
             )
-            val unsynced = repository.unsyncedByPerson.value.values.sum()
+            val unsynced = repository.unsyncedPeople.value.size
             mutableState.update { it.copy(running = null, last = report, unsyncedTotal = unsynced) }
             scanConflicts(changed + mutableState.value.conflicts.map { it.personId })
         }
@@ -220,7 +220,8 @@ class SyncViewModel(
 
     private suspend fun scanConflicts(personIds: Collection<String>?) = scans.withLock {
         val found = repository.read { store ->
-            val ids = personIds?.distinct() ?: store.caseload(CaseloadQuery()).map { it.personId }
+            // The conflict index names the people with conflicts: no other record is loaded.
+            val ids = personIds?.distinct() ?: store.conflictedPeople().map { it.personId }
             ids.associateWith { id -> runCatching { store.person(id) }.getOrNull() }
         }
         val rows = mutableListOf<ConflictRow>()
@@ -230,9 +231,8 @@ class SyncViewModel(
                 record ?: continue
                 for (c in record.conflicts) {
                     val key = "$id/${c.document}/${c.path.joinToString("/")}"
-                    val resolution = resolution(c)
-                    if (resolution != null) resolutions[key] = resolution
-                    rows += ConflictRow(key, id, personName(record), fieldLabel(record, c), choices(c), resolution != null)
+                    resolutions[key] = c
+                    rows += ConflictRow(key, id, personName(record), fieldLabel(record, c), choices(c), resolvable = true)
                 }
             }
         }
@@ -274,32 +274,6 @@ class SyncViewModel(
         if (colon < 0) return t to nearbyPort
         val port = t.substring(colon + 1).toIntOrNull()?.takeIf { it in 1..65535 } ?: return null
         return t.substring(0, colon).takeIf { it.isNotEmpty() }?.let { it to port }
-    }
-
-    /** How a conflict is resolved: the field's values and the edit that sets one of them. */
-    private class Resolution(val values: List<String>, val apply: (store: LinkWorkStore, personId: String, value: String) -> Unit)
-
-    private fun resolution(c: FieldConflict): Resolution? {
-        val values = c.values.map { it.value }
-        if (values.any { it == "<map>" }) return null
-        val p = c.path
-        val edit: ((LinkWorkStore, String, String) -> Unit)? = when {
-            c.document != DocKind.PLAN -> null
-            p == listOf("what_matters") -> { s, person, v -> s.setWhatMatters(person, v) }
-            p.size == 3 && p[0] == "goals" -> when (p[2]) {
-                "status" -> { s, _, v -> s.updateGoal(p[1], GoalUpdate(status = GoalStatus.valueOf(v.uppercase(Locale.ROOT).replace('-', '_')))) }
-                "text" -> { s, _, v -> s.updateGoal(p[1], GoalUpdate(text = v)) }
-                "target_date" -> { s, _, v -> s.updateGoal(p[1], GoalUpdate(targetDate = v)) }
-                else -> null
-            }
-            p.size == 3 && p[0] == "steps" -> when (p[2]) {
-                "text" -> { s, _, v -> s.updateStep(p[1], StepUpdate(text = v)) }
-                "due" -> { s, _, v -> s.updateStep(p[1], StepUpdate(due = v)) }
-                else -> null
-            }
-            else -> null
-        }
-        return edit?.let { Resolution(values, it) }
     }
 }
 

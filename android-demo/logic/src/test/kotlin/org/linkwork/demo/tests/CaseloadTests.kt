@@ -64,16 +64,16 @@ object CaseloadTests {
         val ada = phone.addPerson(newPerson())
         phone.edit(ada) { it.addGoal(ada, NewGoal(text = "Walk")) }
         // The list reloads by itself when the store reports a change.
-        var s = vm.state.await("Ada with 2 edits") { st -> st.rows.any { it.personId == ada && it.unsyncedEdits == 2 } }
-        assertEquals(2, s.unsyncedTotal)
+        var s = vm.state.await("Ada unsynced") { st -> st.rows.any { it.personId == ada && it.unsynced } }
+        assertEquals(1, s.unsyncedTotal)
 
-        // A colleague's edits merged in are not this device's unsynced edits.
+        // A colleague's edits merged in are not unsynced: the colleague has them.
         val (mine, theirs) = InProcessTransport.pair()
         val answer = async(Dispatchers.Default) { colleague.sync(theirs, connect = false) }
         phone.sync(mine)
         answer.await()
         s = vm.state.await("badges cleared") { it.unsyncedTotal == 0 }
-        assertTrue(s.rows.all { it.unsyncedEdits == 0 })
+        assertTrue(s.rows.none { it.unsynced })
         val grace = colleague.addPerson(newPerson("Grace", "Hopper", nhs = null))
         val (m2, t2) = InProcessTransport.pair()
         val answer2 = async(Dispatchers.Default) { colleague.sync(t2, connect = false) }
@@ -81,6 +81,6 @@ object CaseloadTests {
         answer2.await()
         s = vm.state.await("Grace merged in") { st -> st.rows.any { it.personId == grace } }
         assertEquals(0, s.unsyncedTotal)
-        assertEquals(emptyMap(), colleague.unsyncedByPerson.value, "the answering side's edits reached the phone too")
+        assertEquals(emptySet(), colleague.unsyncedPeople.value, "the answering side's edits reached the phone too")
     } }
 }

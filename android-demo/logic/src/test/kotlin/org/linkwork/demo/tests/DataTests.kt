@@ -1,4 +1,4 @@
-// The data layer: encrypted stores from the provider, the unsynced-edit counts, user messages
+// The data layer: encrypted stores from the provider, the unsynced people (from the core), user messages
 // free of patient data, and the sync driver over both transports.
 package org.linkwork.demo.tests
 
@@ -23,7 +23,6 @@ import org.linkwork.demo.data.InMemoryKeySupplier
 import org.linkwork.demo.data.SessionState
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.StoreProvider
-import org.linkwork.demo.data.UnsyncedChanges
 import org.linkwork.demo.sync.InProcessTransport
 import org.linkwork.demo.sync.SocketTransport
 import org.linkwork.demo.ui.userMessage
@@ -32,7 +31,6 @@ object DataTests {
     val all: List<DemoTest> = listOf(
         DemoTest("store provider: encrypted stores reopen with their key; another key is WrongKey", ::provider),
         DemoTest("device session: opens off the main thread; a wrong key is a message, not a crash", ::session),
-        DemoTest("unsynced edits: counted per person, cleared by a sync's snapshot only, persisted", ::unsyncedCounts),
         DemoTest("repository: edits counted, listener changes as a flow, sync clears with a link worker", ::repository),
         DemoTest("user messages name kinds and fields, never ids or patient data", ::messages),
         DemoTest("socket transport: the reference framing over loopback, hub answering", ::socketSync),
@@ -61,44 +59,24 @@ object DataTests {
     }
 
     private fun session() = world {
-        val unsyncedFile = File(dir, "unsynced.properties")
-        val session = DeviceSession(provider, "phone", "sam", Dispatchers.IO, unsyncedFile, scope)
+        val session = DeviceSession(provider, "phone", "sam", Dispatchers.IO, scope)
         session.open().join()
         val ready = assertIs<SessionState.Ready>(session.state.value)
         val pid = ready.repository.addPerson(newPerson())
+        assertEquals(setOf(pid), ready.repository.unsyncedPeople.value)
         session.close()
-        assertEquals(mapOf(pid to 1), UnsyncedChanges(unsyncedFile).byPerson.value, "counts kept across restarts")
 
-        val again = DeviceSession(provider, "phone", "sam", Dispatchers.IO, unsyncedFile, scope)
+        // The core keeps what no peer has seen: a restart shows the same badge.
+        val again = DeviceSession(provider, "phone", "sam", Dispatchers.IO, scope)
         again.open().join()
         val reopened = assertIs<SessionState.Ready>(again.state.value)
-        assertEquals(1, reopened.repository.unsyncedByPerson.value[pid])
+        assertEquals(setOf(pid), reopened.repository.unsyncedPeople.value)
         again.close()
 
-        val locked = DeviceSession(StoreProvider(dir, InMemoryKeySupplier()), "phone", "sam", Dispatchers.IO, null, scope)
+        val locked = DeviceSession(StoreProvider(dir, InMemoryKeySupplier()), "phone", "sam", Dispatchers.IO, scope)
         locked.open().join()
         val failed = assertIs<SessionState.Failed>(locked.state.value)
         assertTrue("unlocked" in failed.message.text)
-    }
-
-    private fun unsyncedCounts() {
-        val file = File.createTempFile("unsynced", ".properties").apply { delete() }
-        try {
-            val counts = UnsyncedChanges(file)
-            counts.recorded("a")
-            counts.recorded("a")
-            counts.recorded("b")
-            val before = counts.snapshot()
-            counts.recorded("a") // made while the sync ran: still unsynced afterwards
-            counts.synced(before)
-            assertEquals(mapOf("a" to 1), counts.byPerson.value)
-            assertEquals(mapOf("a" to 1), UnsyncedChanges(file).byPerson.value, "persisted")
-            counts.forget("a")
-            assertEquals(emptyMap(), UnsyncedChanges(file).byPerson.value)
-            assertEquals(emptyMap(), UnsyncedChanges().byPerson.value)
-        } finally {
-            file.delete()
-        }
     }
 
     private fun repository() = world { coroutineScope {
@@ -108,7 +86,7 @@ object DataTests {
         val pid = a.addPerson(newPerson())
         val goal = a.edit(pid) { it.addGoal(pid, NewGoal(text = "Walk")) }
         assertEquals(setOf(pid), heard.await())
-        assertEquals(mapOf(pid to 2), a.unsyncedByPerson.value)
+        assertEquals(setOf(pid), a.unsyncedPeople.value, "no link-worker peer has them yet")
 
         val (ta, tb) = InProcessTransport.pair()
         val answering = async(Dispatchers.Default) { b.sync(tb, connect = false) }
@@ -117,8 +95,8 @@ object DataTests {
         assertTrue(outcome.complete && other.complete)
         assertEquals(Role.LINK_WORKER, outcome.peer?.role)
         assertEquals(listOf(pid), other.changedPersonIds)
-        assertEquals(emptyMap(), a.unsyncedByPerson.value, "a link-worker peer has everything now")
-        assertEquals(emptyMap(), b.unsyncedByPerson.value, "merged changes are not b's own edits")
+        assertEquals(emptySet(), a.unsyncedPeople.value, "a link-worker peer has everything now")
+        assertEquals(emptySet(), b.unsyncedPeople.value, "b's peer sent everything b has")
         assertEquals(goal, b.read { it.plan(pid) }.goals.single().id)
     } }
 
@@ -185,7 +163,7 @@ object DataTests {
             server.destroy()
         }
         assertTrue("Lovelace" in linkwork("--db", db, "--key-file", key, "--json", "person", "show", ada))
-        assertEquals(emptyMap(), phone.unsyncedByPerson.value)
+        assertEquals(emptySet(), phone.unsyncedPeople.value)
     } }
 
     private fun socketSync() = world { coroutineScope {

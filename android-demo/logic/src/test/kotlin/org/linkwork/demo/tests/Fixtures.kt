@@ -26,7 +26,6 @@ import org.linkwork.ReferralSource
 import org.linkwork.demo.data.InMemoryKeySupplier
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.StoreProvider
-import org.linkwork.demo.data.UnsyncedChanges
 
 /** A clock the test sets; UTC. */
 class MutableClock(var now: Instant = Instant.now()) : Clock() {
@@ -50,8 +49,8 @@ class World(val dir: File) {
     private val repositories = mutableListOf<LinkWorkRepository>()
 
     /** A repository over a new (or reopened) link-worker store. */
-    fun linkWorker(name: String, user: String, unsynced: UnsyncedChanges = UnsyncedChanges()): LinkWorkRepository =
-        LinkWorkRepository(provider.openOrCreateLinkWorker(name, user), Dispatchers.IO, unsynced).also { repositories += it }
+    fun linkWorker(name: String, user: String): LinkWorkRepository =
+        LinkWorkRepository(provider.openOrCreateLinkWorker(name, user), Dispatchers.IO).also { repositories += it }
 
     /** Today by the test clock, plus [days], as ISO text. */
     fun day(days: Long = 0): String = LocalDate.now(clock).plusDays(days).toString()

@@ -22,7 +22,7 @@ object SyncScreenTests {
         DemoTest("sync screen: a person's own phone gets the plan; the worker's badges stay", ::patientPeer),
         DemoTest("sync screen: cut-off and broken sessions become messages; retry works", ::failures),
         DemoTest("sync screen: two phones on one network, one waiting, one connecting", ::nearby),
-        DemoTest("sync screen: a case-data conflict is listed but not resolvable here", ::unresolvable),
+        DemoTest("sync screen: a case-data conflict is resolved by keeping a value", ::caseDataConflict),
     )
 
     /** A target answered in-process by [peer] (the hub, or a colleague's phone). */
@@ -77,7 +77,7 @@ object SyncScreenTests {
         assertTrue(hub.read { it.person(ada) }.conflicts.isEmpty(), "and on the hub after the next sync")
         assertEquals(GoalStatus.DROPPED, hub.read { it.plan(ada) }.goals.single().status)
 
-        // A screen opened later finds open conflicts by scanning the caseload.
+        // A screen opened later finds open conflicts from the core's conflict index.
         phone.edit(ada) { it.updateGoal(walk, GoalUpdate(targetDate = day(10))) }
         hub.edit(ada) { it.updateGoal(walk, GoalUpdate(targetDate = day(20))) }
         vm.sync("hub").join()
@@ -100,7 +100,7 @@ object SyncScreenTests {
             assertNull(vm.state.value.message)
             assertEquals(goal, own.read { it.plan(ada) }.goals.single().id)
             assertNull(own.read { it.person(ada) }.caseRecord, "case data never reaches the person's phone")
-            assertEquals(2, worker.unsyncedByPerson.value[ada], "a patient peer does not clear the worker's badge")
+            assertTrue(ada in worker.unsyncedPeople.value, "a patient peer does not clear the worker's badge")
 
             own.edit(ada) { it.recordProgress(goal, NewProgress(rating = 8u)) }
             vm.sync("worker").join()
@@ -185,7 +185,7 @@ object SyncScreenTests {
         assertNull(s.message)
     }
 
-    private fun unresolvable() = world {
+    private fun caseDataConflict() = world {
         val phone = linkWorker("phone", "sam")
         val hub = linkWorker("hub", "kim")
         val ada = phone.addPerson(newPerson())
@@ -196,8 +196,9 @@ object SyncScreenTests {
         vm.sync("hub").join()
         val conflict = vm.state.value.conflicts.single()
         assertEquals("Details: phone", conflict.field)
-        assertFalse(conflict.resolvable)
-        vm.resolve(conflict.key, 0).join()
-        assertEquals(1, vm.state.value.conflicts.size, "nothing happens for a field the demo cannot edit")
+        assertTrue(conflict.resolvable)
+        vm.resolve(conflict.key, conflict.choices.indexOfFirst { it.setBy == "kim" }).join()
+        assertTrue(vm.state.value.conflicts.isEmpty(), "the core keeps any field's value")
+        assertEquals("07700 900002", phone.read { it.person(ada) }.caseRecord?.demographics?.phone)
     }
 }

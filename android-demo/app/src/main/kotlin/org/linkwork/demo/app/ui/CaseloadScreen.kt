@@ -84,6 +84,6 @@ private fun PersonRow(row: CaseloadRow, onClick: () -> Unit) {
                 )
             }
         }
-        UnsyncedBadge(row.unsyncedEdits)
+        UnsyncedBadge(row.unsynced)
     }
 }

@@ -63,10 +63,16 @@ fun MessageCard(message: UserMessage?, onDismiss: () -> Unit) {
     }
 }
 
-/** The unsynced-edits badge; nothing when there are none. */
+/** How many people have changes the team has not seen; nothing when there are none. */
 @Composable
 fun UnsyncedBadge(count: Int) {
     if (count > 0) Badge { Text("$count unsynced") }
+}
+
+/** A person's badge: their changes have not reached the team yet. */
+@Composable
+fun UnsyncedBadge(unsynced: Boolean) {
+    if (unsynced) Badge { Text("unsynced") }
 }
 
 /** A titled group of lines. */

@@ -17,7 +17,7 @@ import org.linkwork.demo.person.PersonViewModel
 @Composable
 fun PersonScreen(vm: PersonViewModel, onVisit: () -> Unit, onBack: () -> Unit) {
     val s by vm.state.collectAsStateWithLifecycle()
-    DemoScaffold(title = s.name, onBack = onBack, actions = { UnsyncedBadge(s.unsyncedEdits) }) { modifier ->
+    DemoScaffold(title = s.name, onBack = onBack, actions = { UnsyncedBadge(s.unsynced) }) { modifier ->
         LazyColumn(modifier) {
             item {
                 if (s.loading) LinearProgressIndicator()

@@ -1,0 +1,52 @@
+//! Paged lists: the caseload, the due list and a person's history, with an opaque cursor.
+
+use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
+
+use super::LinkWorkStore;
+use crate::convert::{date, id};
+use crate::types::{CaseloadPage, CaseloadQuery, DuePage, HistoryPage, PageRequest};
+use crate::LinkWorkError;
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// One page of the caseload list filtered by `query` (its `limit` is ignored). A person
+    /// added or renamed between pages makes no other row repeat or go missing. Blocks on disk
+    /// I/O.
+    ///
+    /// Errors: `InvalidInput` with field `limit` (outside 1 to 1000) or `after` (a cursor
+    /// this list did not make).
+    pub fn caseload_page(
+        &self,
+        query: CaseloadQuery,
+        page: PageRequest,
+    ) -> Result<CaseloadPage, LinkWorkError> {
+        let query: CoreCaseloadQuery = query.into();
+        Ok(self.inner.caseload_page(&query, &page.into())?.into())
+    }
+
+    /// One page of the open steps and active goals due on or before `until` (`YYYY-MM-DD`).
+    /// Blocks on disk I/O.
+    ///
+    /// Errors: as `caseloadPage`; `InvalidInput` for a malformed date.
+    pub fn due_page(&self, until: String, page: PageRequest) -> Result<DuePage, LinkWorkError> {
+        Ok(self
+            .inner
+            .due_page(date("until", &until)?, &page.into())?
+            .into())
+    }
+
+    /// One page of a person's history, oldest first. Blocks on disk I/O.
+    ///
+    /// Errors: as `caseloadPage` (also `after` for another person's cursor); `NotFound`;
+    /// `NotPermitted` for another person on a patient store.
+    pub fn history_page(
+        &self,
+        person_id: String,
+        page: PageRequest,
+    ) -> Result<HistoryPage, LinkWorkError> {
+        Ok(self
+            .inner
+            .history_page(id("person_id", &person_id)?, &page.into())?
+            .into())
+    }
+}
