@@ -16,6 +16,7 @@ mod directory;
 mod identity;
 mod people;
 mod plan;
+mod reporting;
 mod reports;
 mod sync;
 

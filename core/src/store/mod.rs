@@ -17,6 +17,7 @@ mod merge;
 mod people;
 mod plan_ops;
 mod report_ops;
+mod onward_ops;
 mod sync_batch;
 mod sync_ops;
 
@@ -32,6 +33,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use identity_ops::{DeviceIdentity, DEFAULT_PATIENT_DAYS};
 pub use listeners::{ChangeListener, ListenerId};
 pub use merge::ImportOutcome;
+pub use onward_ops::{DEFAULT_REFERRAL_RESPONSE_DAYS, MAX_REFERRAL_RESPONSE_DAYS};
 
 use crate::doc::{case_doc, plan_doc, Actor};
 use crate::error::{Error, Result};

@@ -28,6 +28,7 @@ mod measures_recording;
 mod merge;
 mod merge_properties;
 mod onward;
+mod onward_directory;
 mod people;
 mod plan;
 mod privacy;
