@@ -237,7 +237,7 @@ fn caseload() -> Vec<PersonRecord> {
     if let Some(c) = feb.case.as_mut() {
         c.episodes[0].received = day(2026, 2, 3);
         c.episodes[0].source = None;
-        c.episodes[0].accepted_at = None;
+        c.episodes[0].accepted_at = Some(Utc.with_ymd_and_hms(2026, 2, 13, 9, 0, 0).unwrap());
     }
     out.push(feb);
     out
@@ -248,8 +248,8 @@ fn referrals_are_counted_by_month_source_and_equality_fields() {
     let r = PeriodReport::from_records(&caseload(), quarter(), 5).unwrap();
     let month = r.table("referrals_by_month").unwrap();
     let months: Vec<_> = month.rows.iter().map(|x| (x.label.as_str(), x.cells[0])).collect();
-    // February's single referral is hidden, and so is March's 0? No: a zero stays, so the
-    // secondary cell is the smallest other count: March (0) is skipped in favour of January.
+    // February's single referral is hidden; the total would give it away, so the smallest
+    // other non-zero count (January's 6) is hidden too. March's 0 stays.
     assert_eq!(months[0].0, "2026-01");
     assert_eq!(months[1], ("2026-02", Cell::Suppressed));
     assert_eq!(months[2], ("2026-03", Cell::Count(0)));
@@ -259,21 +259,37 @@ fn referrals_are_counted_by_month_source_and_equality_fields() {
     let count = |t: &ReportTable, label: &str| {
         t.rows.iter().find(|x| x.label == label).map(|x| x.cells[0])
     };
-    assert_eq!(count(age, "75-84"), Some(Cell::Suppressed), "5 + the 1 hidden");
+    // 5 aged 75, one aged 30, one without a date of birth: the two 1s hide each other.
+    assert_eq!(count(age, "75-84"), Some(Cell::Count(5)));
     assert_eq!(count(age, "25-34"), Some(Cell::Suppressed));
     assert_eq!(count(age, "not-stated"), Some(Cell::Suppressed));
+    // One female and six not stated: the 1 is hidden, and the 6 with it (7 - 6 = 1).
     let sex = r.table("referrals_by_sex").unwrap();
-    assert_eq!(count(sex, "not-stated"), Some(Cell::Count(6)));
     assert_eq!(count(sex, "female"), Some(Cell::Suppressed));
-    // With threshold 2 the single counts are still hidden but the 6 and 5 show.
+    assert_eq!(count(sex, "not-stated"), Some(Cell::Suppressed));
+    assert_eq!(count(sex, "male"), Some(Cell::Count(0)));
+    assert_eq!(sex.totals, [Cell::Count(7)]);
+    // With threshold 2 the counts of 1 are still hidden; the 5 shows.
     let r = PeriodReport::from_records(&caseload(), quarter(), 2).unwrap();
     let age = r.table("referrals_by_age_band").unwrap();
     assert_eq!(count(age, "75-84"), Some(Cell::Count(5)));
-    let source = r.table("referrals_by_source").unwrap();
-    assert_eq!(count(source, "gp"), Some(Cell::Count(6)));
-    let eth = r.table("referrals_by_ethnicity").unwrap();
-    assert_eq!(count(eth, "B"), Some(Cell::Suppressed));
-    assert_eq!(count(eth, "not-stated"), Some(Cell::Count(6)));
+    // The figures before disclosure control.
+    let (tables, _) = super::referrals::figures(&caseload(), &quarter());
+    let raw = |name: &str, label: &str| {
+        tables
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.rows.iter().find(|(l, _)| l == label))
+            .map(|(_, c)| c[0])
+    };
+    assert_eq!(raw("referrals_by_source", "gp"), Some(6));
+    assert_eq!(raw("referrals_by_source", "not-recorded"), Some(1));
+    assert_eq!(raw("referrals_by_ethnicity", "B"), Some(1));
+    assert_eq!(raw("referrals_by_ethnicity", "not-stated"), Some(6));
+    assert_eq!(raw("referrals_by_sex", "female"), Some(1));
+    assert_eq!(raw("referrals_by_practice", "not-stated"), Some(7));
+    assert_eq!(raw("referrals_by_month", "2026-02"), Some(1));
+    assert_eq!(raw("contacts_per_person", "0"), Some(7));
 }
 
 #[test]
@@ -283,15 +299,29 @@ fn waits_count_days_from_receipt_and_hide_small_groups() {
     let waits = r.table("waits").unwrap();
     let acceptance = &waits.rows[1];
     assert_eq!(acceptance.label, "wait.acceptance");
-    assert_eq!(acceptance.cells, [Cell::Count(6), Cell::Suppressed]);
+    assert_eq!(acceptance.cells, [Cell::Count(7), Cell::Count(0)]);
     let s = r.statistic("wait.acceptance").unwrap();
-    assert_eq!(s.n, Cell::Count(6));
+    assert_eq!(s.n, Cell::Count(7));
     assert_eq!(s.mean, Some(10.0));
     assert_eq!(s.median, Some(10.0));
     // Nobody was contacted: 7 not yet, the statistic has no values.
     let first = r.statistic("wait.first-contact").unwrap();
-    assert_eq!(first.n, Cell::Count(0));
-    assert_eq!(first.mean, None);
+    assert_eq!((first.n, first.mean), (Cell::Count(0), None));
+    // One referral not yet accepted: that row's 1 is hidden and so is its 6, and the
+    // statistic over the 6 goes with it.
+    let mut records = records;
+    if let Some(c) = records[6].case.as_mut() {
+        c.episodes[0].accepted_at = None;
+    }
+    let r = PeriodReport::from_records(&records, quarter(), 5).unwrap();
+    let acceptance = &r.table("waits").unwrap().rows[1];
+    assert_eq!(acceptance.cells, [Cell::Suppressed, Cell::Suppressed]);
+    let s = r.statistic("wait.acceptance").unwrap();
+    assert_eq!((s.n, s.mean, s.median), (Cell::Suppressed, None, None));
+    // Its column (reached: 0, 6, 0, total 6) would give the 6 back through the zeros, so a
+    // zero is hidden too.
+    let reached: Vec<Cell> = r.table("waits").unwrap().rows.iter().map(|x| x.cells[0]).collect();
+    assert_eq!(reached.iter().filter(|c| **c == Cell::Suppressed).count(), 2);
 }
 
 #[test]
@@ -379,14 +409,60 @@ fn the_html_page_parses_and_its_charts_carry_the_published_figures() {
     assert_eq!(bars("chart-paired-change").len(), 11, "every quantity but loneliness");
     // The hidden January count (6) and February count (1) appear nowhere in the page's
     // referral figures: the month table shows only * and the total.
-    let month_cells: Vec<String> = doc
-        .descendants()
-        .filter(|n| n.attribute("id") == Some("table-referrals_by_month"))
-        .flat_map(|t| t.descendants().filter(|n| n.has_tag_name("td")))
-        .filter_map(|n| n.text().map(str::to_string))
-        .collect();
+    let cells_of = |id: &str| -> Vec<String> {
+        doc.descendants()
+            .filter(|n| n.attribute("id") == Some(id))
+            .flat_map(|t| t.descendants().filter(|n| n.has_tag_name("td")))
+            .map(|n| n.text().unwrap_or("").to_string())
+            .collect()
+    };
     assert_eq!(
-        month_cells,
+        cells_of("table-referrals_by_month"),
         ["2026-01", "*", "2026-02", "*", "2026-03", "0", "total", "7"]
     );
+    // Every cell of every table in the page is the published figure, so no withheld count
+    // is anywhere in a table; and every table cell of the page belongs to one of them.
+    let mut seen = 0;
+    for t in &r.tables {
+        let mut expected = Vec::new();
+        for row in &t.rows {
+            expected.push(row.label.clone());
+            expected.extend(row.cells.iter().chain(row.total.iter()).map(|c| c.text()));
+        }
+        expected.push("total".to_string());
+        expected.extend(t.totals.iter().map(|c| c.text()));
+        let got = cells_of(&format!("table-{}", t.name));
+        assert_eq!(got, expected, "{}", t.name);
+        seen += got.len();
+    }
+    let stats = cells_of("statistics");
+    assert_eq!(stats.len(), r.statistics.len() * 5);
+    for (s, row) in r.statistics.iter().zip(stats.chunks(5)) {
+        assert_eq!(row[2], s.n.text(), "{}", s.name);
+        if s.n == Cell::Suppressed {
+            assert_eq!((row[3].as_str(), row[4].as_str()), ("", ""), "{}", s.name);
+        }
+    }
+    seen += stats.len();
+    let all_cells = doc.descendants().filter(|n| n.has_tag_name("td")).count();
+    assert_eq!(seen, all_cells, "a table cell the published report does not hold");
+}
+
+#[test]
+fn the_html_page_escapes_labels_from_the_records() {
+    let mut records = caseload();
+    if let Some(c) = records[0].case.as_mut() {
+        c.demographics.reporting.gp_practice = Some("<script>".into());
+    }
+    let html = PeriodReport::from_records(&records, quarter(), 2).unwrap().html();
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&lt;script&gt;"));
+    assert!(roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .is_ok());
 }
