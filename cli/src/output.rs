@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use linkwork_core::gp_message::GpMessage;
 use linkwork_core::measures::{DifferenceConvention, Score, ScoreOutcome};
 use linkwork_core::model::{
-    CaseRecord, CaseloadEntry, DueItem, DueKind, GpCode, HistoryEntry, MeasureResponse, OpenOnwardReferral,
-    PersonRecord, Plan,
+    CaseRecord, CaseloadEntry, DueItem, DueKind, GpCode, HistoryEntry, MeasureResponse,
+    OpenOnwardReferral, PersonRecord, Plan,
 };
 use linkwork_core::reports::{CaseloadReport, Count, MeasureChange, PersonChange};
 use serde::Serialize;

@@ -193,7 +193,15 @@ fn show_prints_the_full_record() {
 fn onward_add_by_service_id_keeps_the_name_and_shows_outcomes() {
     let env = imported();
     let ada = env.person();
-    let r = env.id(&["onward", "add", &ada, "--service-id", LUNCH, "--need", "loneliness"]);
+    let r = env.id(&[
+        "onward",
+        "add",
+        &ada,
+        "--service-id",
+        LUNCH,
+        "--need",
+        "loneliness",
+    ]);
     let record = env.json(&["person", "show", &ada]);
     let onward = &record["case"]["onward_referrals"][0];
     assert_eq!(onward["service_id"], LUNCH);
@@ -227,7 +235,15 @@ fn onward_add_refuses_an_unknown_service_id_and_needs_a_target() {
     assert_eq!(env.snapshot(&ada), before, "nothing written");
     env.fail(&["onward", "add", &ada], 2);
     env.fail(
-        &["onward", "add", &ada, "--service-id", LUNCH, "--organisation", "X"],
+        &[
+            "onward",
+            "add",
+            &ada,
+            "--service-id",
+            LUNCH,
+            "--organisation",
+            "X",
+        ],
         2,
     );
     // A free-text referral still works and carries no id.

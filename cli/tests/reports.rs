@@ -757,7 +757,15 @@ fn period_caseload() -> (Env, Vec<String>) {
     for i in 0..7 {
         let given = format!("P{i}");
         let id = env.id(&[
-            "person", "add", "--given", &given, "--family", "X", "--dob", "1950-02-28", "--source",
+            "person",
+            "add",
+            "--given",
+            &given,
+            "--family",
+            "X",
+            "--dob",
+            "1950-02-28",
+            "--source",
             "gp",
         ]);
         let practice = if i < 6 { "b82005" } else { "B82099" };
@@ -778,8 +786,14 @@ fn period_report_suppresses_and_writes_json_csv_and_html() {
     let from = (today - chrono::Duration::days(30)).to_string();
     let to = today.to_string();
     let record = env.json(&["person", "show", &people[0]]);
-    assert_eq!(record["case"]["demographics"]["reporting"]["gp_practice"], "B82005");
-    assert_eq!(record["case"]["demographics"]["reporting"]["ethnicity"], "B");
+    assert_eq!(
+        record["case"]["demographics"]["reporting"]["gp_practice"],
+        "B82005"
+    );
+    assert_eq!(
+        record["case"]["demographics"]["reporting"]["ethnicity"],
+        "B"
+    );
     let report = env.json(&["report", "--from", &from, "--to", &to]);
     assert_eq!(report["suppression_threshold"], 5);
     let table = |name: &str| {
@@ -796,7 +810,10 @@ fn period_report_suppresses_and_writes_json_csv_and_html() {
     for row in practice["rows"].as_array().unwrap() {
         assert_eq!(row["cells"], serde_json::json!(["*"]), "{row}");
     }
-    assert_eq!(table("referrals_by_source")["rows"][0]["cells"], serde_json::json!([7]));
+    assert_eq!(
+        table("referrals_by_source")["rows"][0]["cells"],
+        serde_json::json!([7])
+    );
     // Files: CSV per table and the HTML page; paths printed.
     let dir = env.path("q");
     let html = env.path("q.html");
@@ -821,7 +838,10 @@ fn period_report_suppresses_and_writes_json_csv_and_html() {
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("id=\"chart-referrals\""));
     let text = env.ok(&["report", "--from", &from, "--to", &to]);
-    assert!(text.contains("Referrals received, by GP practice"), "{text}");
+    assert!(
+        text.contains("Referrals received, by GP practice"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -831,17 +851,37 @@ fn period_report_refuses_bad_periods_thresholds_and_fields() {
     env.fail(&["report", "--from", "2020-01-01", "--to", "2026-01-01"], 3);
     env.fail(&["report", "--from", "2026-01-01", "--to", "31/03/2026"], 3);
     env.fail(
-        &["report", "--from", "2026-01-01", "--to", "2026-03-31", "--suppress-below", "1"],
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--suppress-below",
+            "1",
+        ],
         3,
     );
     env.fail(&["report", "--from", "2026-01-01"], 2);
     env.fail(
-        &["report", "--from", "2026-01-01", "--to", "2026-03-31", "--csv", "x", "--commissioner"],
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--csv",
+            "x",
+            "--commissioner",
+        ],
         2,
     );
     env.fail(&["report", "--suppress-below", "3"], 2);
     let before = env.snapshot(&people[0]);
-    env.fail(&["person", "reporting", &people[0], "--practice", "B8 2005"], 3);
+    env.fail(
+        &["person", "reporting", &people[0], "--practice", "B8 2005"],
+        3,
+    );
     env.fail(&["person", "reporting", &people[0], "--sex", "unknown"], 3);
     env.fail(&["person", "reporting", &people[0], "--ethnicity", "Q"], 3);
     assert_eq!(env.snapshot(&people[0]), before, "nothing changed");

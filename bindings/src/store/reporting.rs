@@ -51,7 +51,10 @@ impl LinkWorkStore {
     /// never referred to).
     ///
     /// Errors: `NotPermitted` on a patient store; `Storage`.
-    pub fn outcomes_for_service(&self, service_id: String) -> Result<ServiceOutcomes, LinkWorkError> {
+    pub fn outcomes_for_service(
+        &self,
+        service_id: String,
+    ) -> Result<ServiceOutcomes, LinkWorkError> {
         Ok(self.inner.outcomes_for_service(&service_id)?.into())
     }
 
@@ -131,7 +134,10 @@ impl LinkWorkStore {
     ) -> Result<Vec<String>, LinkWorkError> {
         let period = self.period(&from, &to)?;
         let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
-        let written = self.inner.period_report(period, threshold)?.write_csv(std::path::Path::new(&dir))?;
+        let written = self
+            .inner
+            .period_report(period, threshold)?
+            .write_csv(std::path::Path::new(&dir))?;
         Ok(written.iter().map(|p| p.display().to_string()).collect())
     }
 }

@@ -200,7 +200,12 @@ impl From<lp::TableRow> for PeriodTableRow {
     fn from(r: lp::TableRow) -> Self {
         PeriodTableRow {
             label: r.label,
-            cells: r.cells.iter().chain(r.total.iter()).map(|c| c.value()).collect(),
+            cells: r
+                .cells
+                .iter()
+                .chain(r.total.iter())
+                .map(|c| c.value())
+                .collect(),
         }
     }
 }

@@ -154,7 +154,13 @@ mod tests {
             }
             .validated();
             assert!(
-                matches!(r, Err(Error::InvalidInput { field: "gp_practice", .. })),
+                matches!(
+                    r,
+                    Err(Error::InvalidInput {
+                        field: "gp_practice",
+                        ..
+                    })
+                ),
                 "{bad:?}"
             );
         }
@@ -168,8 +174,14 @@ mod tests {
 
     #[test]
     fn ethnic_categories_use_the_data_dictionary_letters() {
-        assert_eq!(EthnicCategory::from_code("A"), Some(EthnicCategory::WhiteBritish));
-        assert_eq!(EthnicCategory::from_code("Z"), Some(EthnicCategory::NotStated));
+        assert_eq!(
+            EthnicCategory::from_code("A"),
+            Some(EthnicCategory::WhiteBritish)
+        );
+        assert_eq!(
+            EthnicCategory::from_code("Z"),
+            Some(EthnicCategory::NotStated)
+        );
         // The Data Dictionary skips I, O and Q.
         for gap in ["I", "O", "Q"] {
             assert_eq!(EthnicCategory::from_code(gap), None);

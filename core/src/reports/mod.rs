@@ -17,9 +17,9 @@ pub use caseload::{
     referral_outcome, CaseloadReport, Count, Outcomes, ServiceOnward, TimeToFirstContact,
     REFERRAL_OUTCOMES, SOURCE_NOT_RECORDED,
 };
-pub use services::{service_outcomes, ServiceOutcomes};
 pub use csv::{CSV_FILES, DEFAULT_SUPPRESSION_THRESHOLD};
 pub use paired::{
     is_complete, pair_for, paired_change, person_changes, refused_pairs, MeasureChange,
     PairRefusal, PersonChange, RefusedPair, QUANTITIES,
 };
+pub use services::{service_outcomes, ServiceOutcomes};

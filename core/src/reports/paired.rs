@@ -286,7 +286,9 @@ pub fn paired_change<'a>(plans: impl IntoIterator<Item = &'a Plan>) -> Vec<Measu
 /// Aggregates people's paired changes into one row per entry of [`QUANTITIES`] (rows with
 /// `n` = 0 included), as [`paired_change`] does (the period report passes the pairs whose
 /// follow-up falls in its period).
-pub(crate) fn summarise_changes(changes: impl IntoIterator<Item = PersonChange>) -> Vec<MeasureChange> {
+pub(crate) fn summarise_changes(
+    changes: impl IntoIterator<Item = PersonChange>,
+) -> Vec<MeasureChange> {
     let mut per_quantity: Vec<Vec<PersonChange>> = vec![Vec::new(); QUANTITIES.len()];
     for change in changes {
         let slot = QUANTITIES

@@ -14,10 +14,10 @@ mod erase;
 mod identity_ops;
 mod listeners;
 mod merge;
+mod onward_ops;
 mod people;
 mod plan_ops;
 mod report_ops;
-mod onward_ops;
 mod sync_batch;
 mod sync_ops;
 

@@ -31,13 +31,20 @@ fn a_directory_referral_keeps_the_id_and_the_name_at_referral_time() {
     let o = onward(&s, p).into_iter().find(|o| o.id == r).unwrap();
     assert_eq!(o.service_id.as_deref(), Some(LUNCH));
     assert_eq!(o.service, "Lunch Club");
-    assert_eq!(o.organisation.as_deref(), Some("Chapeltown Community Centre"));
+    assert_eq!(
+        o.organisation.as_deref(),
+        Some("Chapeltown Community Centre")
+    );
     assert_eq!(o.need.as_deref(), Some("loneliness"));
     assert_eq!(o.status, OnwardStatus::Sent);
     // The directory renames the service: the referral keeps the name it was made under.
     let renamed = FEED.replacen("\"Lunch Club\"", "\"Friday Lunch Club\"", 1);
-    s.directory_import(renamed.as_bytes(), "feed2.json").unwrap();
-    assert_eq!(s.directory_service(LUNCH).unwrap().name, "Friday Lunch Club");
+    s.directory_import(renamed.as_bytes(), "feed2.json")
+        .unwrap();
+    assert_eq!(
+        s.directory_service(LUNCH).unwrap().name,
+        "Friday Lunch Club"
+    );
     let o = onward(&s, p).into_iter().find(|o| o.id == r).unwrap();
     assert_eq!(o.service, "Lunch Club");
     // Free-text referrals remain possible and carry no id.
@@ -198,7 +205,8 @@ fn reporting_fields_round_trip_and_bad_codes_change_nothing() {
     });
     assert_invalid(&err, "gp_practice");
     // Absent fields clear.
-    s.set_reporting_fields(p, ReportingFields::default()).unwrap();
+    s.set_reporting_fields(p, ReportingFields::default())
+        .unwrap();
     assert_eq!(shown(&s), ReportingFields::default());
 }
 
@@ -248,15 +256,27 @@ fn the_period_report_counts_the_store_and_suppresses_small_cells() {
     };
     // 6 from one practice, 1 from the other: the 1 is hidden, and the 6 with it, since the
     // total (7) would give it away.
-    assert_eq!(cell("referrals_by_practice", "B82099"), Some(Cell::Suppressed));
-    assert_eq!(cell("referrals_by_practice", "B82005"), Some(Cell::Suppressed));
-    assert_eq!(r.table("referrals_by_practice").unwrap().totals, [Cell::Count(7)]);
+    assert_eq!(
+        cell("referrals_by_practice", "B82099"),
+        Some(Cell::Suppressed)
+    );
+    assert_eq!(
+        cell("referrals_by_practice", "B82005"),
+        Some(Cell::Suppressed)
+    );
+    assert_eq!(
+        r.table("referrals_by_practice").unwrap().totals,
+        [Cell::Count(7)]
+    );
     assert_eq!(cell("referrals_by_source", "gp"), Some(Cell::Count(7)));
     assert_eq!(
         cell("unmet_need_no_capacity", &format!("Lunch Club [{LUNCH}]")),
         Some(Cell::Count(5))
     );
-    assert_eq!(cell("onward_by_kind", "directory-service"), Some(Cell::Suppressed));
+    assert_eq!(
+        cell("onward_by_kind", "directory-service"),
+        Some(Cell::Suppressed)
+    );
     assert_eq!(cell("onward_by_kind", "free-text"), Some(Cell::Suppressed));
     // The JSON and the CSV carry the same published figures.
     let json: serde_json::Value = serde_json::from_str(&r.json().unwrap()).unwrap();

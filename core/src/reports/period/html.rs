@@ -69,7 +69,10 @@ fn table_html(out: &mut String, t: &ReportTable) {
 /// Renders the whole page.
 pub(super) fn render(r: &PeriodReport) -> String {
     let mut out = String::new();
-    let title = format!("Social prescribing report, {} to {}", r.period.from, r.period.to);
+    let title = format!(
+        "Social prescribing report, {} to {}",
+        r.period.from, r.period.to
+    );
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head>\
@@ -82,7 +85,16 @@ pub(super) fn render(r: &PeriodReport) -> String {
         t = escape(&title),
     );
     if let Some(t) = r.table("referrals_by_month") {
-        let bars: Vec<Bar> = t.rows.iter().map(|row| cell_bar(&row.label, row.cells.first().copied().unwrap_or(Cell::Suppressed))).collect();
+        let bars: Vec<Bar> = t
+            .rows
+            .iter()
+            .map(|row| {
+                cell_bar(
+                    &row.label,
+                    row.cells.first().copied().unwrap_or(Cell::Suppressed),
+                )
+            })
+            .collect();
         out.push_str(&bar_chart(
             "chart-referrals",
             "Referrals received, by month",
@@ -107,21 +119,20 @@ pub(super) fn render(r: &PeriodReport) -> String {
         &stat_bars("change."),
     ));
     let mut waits = stat_bars("wait.");
-    waits.extend(
-        r.statistic("episode.length")
-            .map(|s| Bar {
-                label: "episode-length".into(),
-                value: s.mean,
-            }),
-    );
+    waits.extend(r.statistic("episode.length").map(|s| Bar {
+        label: "episode-length".into(),
+        value: s.mean,
+    }));
     out.push_str(&bar_chart(
         "chart-waits",
         "Mean days from referral to each step, and episode length",
         "days",
         &waits,
     ));
-    out.push_str("<h2>Statistics</h2><table id=\"statistics\"><thead><tr><th>figure</th>\
-                  <th>unit</th><th>n</th><th>mean</th><th>median</th></tr></thead><tbody>");
+    out.push_str(
+        "<h2>Statistics</h2><table id=\"statistics\"><thead><tr><th>figure</th>\
+                  <th>unit</th><th>n</th><th>mean</th><th>median</th></tr></thead><tbody>",
+    );
     for s in &r.statistics {
         let num = |v: Option<f64>| v.map(figure).unwrap_or_default();
         let _ = write!(

@@ -125,9 +125,7 @@ impl PeriodReport {
         if !(MIN_SUPPRESSION_THRESHOLD..=MAX_SUPPRESSION_THRESHOLD).contains(&threshold) {
             return Err(Error::invalid(
                 "suppress_below",
-                format!(
-                    "must be {MIN_SUPPRESSION_THRESHOLD} to {MAX_SUPPRESSION_THRESHOLD}"
-                ),
+                format!("must be {MIN_SUPPRESSION_THRESHOLD} to {MAX_SUPPRESSION_THRESHOLD}"),
             ));
         }
         let (mut raw_tables, mut raw_stats) = referrals::figures(records, &period);
@@ -197,9 +195,12 @@ fn publish_statistic(s: RawStatistic, tables: &[ReportTable], threshold: u32) ->
             t.totals.get(col).copied()
         } else {
             // The column after the cells is the row's total.
-            t.rows
-                .get(row)
-                .and_then(|r| r.cells.get(col).copied().or(r.total.filter(|_| col == r.cells.len())))
+            t.rows.get(row).and_then(|r| {
+                r.cells
+                    .get(col)
+                    .copied()
+                    .or(r.total.filter(|_| col == r.cells.len()))
+            })
         }
     });
     let n_cell = match linked {

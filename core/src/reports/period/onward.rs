@@ -119,9 +119,8 @@ pub(crate) fn figures(
         per
     };
     let summary = summarise_changes(changes);
-    let quantity_label = |i: &crate::reports::MeasureChange| {
-        format!("{} {}", i.instrument.code(), i.quantity)
-    };
+    let quantity_label =
+        |i: &crate::reports::MeasureChange| format!("{} {}", i.instrument.code(), i.quantity);
     let paired = RawTable {
         name: "paired_change",
         title: "Paired change (baseline to follow-up in the period), per measure",
@@ -165,7 +164,8 @@ pub(crate) fn figures(
             cell: ("paired_change", row, 3),
         })
         .collect();
-    let tables = vec![
+    let tables =
+        vec![
         RawTable {
             name: "onward_by_service",
             title: "Onward referrals made in the period, by service and state at the period's end",

@@ -6,11 +6,11 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::disclosure::RawTable;
 use super::{RawStatistic, ReportPeriod};
+use crate::model::PersonRecord;
 use crate::model::{
     age_band, CaseRecord, Code, ContactOutcome, Episode, EthnicCategory, ReferralSource, Sex,
     AGE_BANDS, NOT_STATED,
 };
-use crate::model::PersonRecord;
 use crate::reports::SOURCE_NOT_RECORDED;
 
 /// The bands of the contacts-per-person table: (label, fewest, most).

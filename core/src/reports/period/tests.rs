@@ -211,7 +211,10 @@ fn periods_and_thresholds_out_of_bounds_are_refused() {
     ));
     assert!(matches!(
         ReportPeriod::new(day(2020, 1, 1), day(2026, 1, 1)),
-        Err(crate::Error::InvalidInput { field: "period", .. })
+        Err(crate::Error::InvalidInput {
+            field: "period",
+            ..
+        })
     ));
     assert!(ReportPeriod::new(day(2026, 1, 1), day(2026, 1, 1)).is_ok());
     for bad in [0, 1, 101] {
@@ -247,7 +250,11 @@ fn caseload() -> Vec<PersonRecord> {
 fn referrals_are_counted_by_month_source_and_equality_fields() {
     let r = PeriodReport::from_records(&caseload(), quarter(), 5).unwrap();
     let month = r.table("referrals_by_month").unwrap();
-    let months: Vec<_> = month.rows.iter().map(|x| (x.label.as_str(), x.cells[0])).collect();
+    let months: Vec<_> = month
+        .rows
+        .iter()
+        .map(|x| (x.label.as_str(), x.cells[0]))
+        .collect();
     // February's single referral is hidden; the total would give it away, so the smallest
     // other non-zero count (January's 6) is hidden too. March's 0 stays.
     assert_eq!(months[0].0, "2026-01");
@@ -256,9 +263,8 @@ fn referrals_are_counted_by_month_source_and_equality_fields() {
     assert_eq!(months[0].1, Cell::Suppressed, "secondary suppression");
     assert_eq!(month.totals, [Cell::Count(7)]);
     let age = r.table("referrals_by_age_band").unwrap();
-    let count = |t: &ReportTable, label: &str| {
-        t.rows.iter().find(|x| x.label == label).map(|x| x.cells[0])
-    };
+    let count =
+        |t: &ReportTable, label: &str| t.rows.iter().find(|x| x.label == label).map(|x| x.cells[0]);
     // 5 aged 75, one aged 30, one without a date of birth: the two 1s hide each other.
     assert_eq!(count(age, "75-84"), Some(Cell::Count(5)));
     assert_eq!(count(age, "25-34"), Some(Cell::Suppressed));
@@ -320,8 +326,17 @@ fn waits_count_days_from_receipt_and_hide_small_groups() {
     assert_eq!((s.n, s.mean, s.median), (Cell::Suppressed, None, None));
     // Its column (reached: 0, 6, 0, total 6) would give the 6 back through the zeros, so a
     // zero is hidden too.
-    let reached: Vec<Cell> = r.table("waits").unwrap().rows.iter().map(|x| x.cells[0]).collect();
-    assert_eq!(reached.iter().filter(|c| **c == Cell::Suppressed).count(), 2);
+    let reached: Vec<Cell> = r
+        .table("waits")
+        .unwrap()
+        .rows
+        .iter()
+        .map(|x| x.cells[0])
+        .collect();
+    assert_eq!(
+        reached.iter().filter(|c| **c == Cell::Suppressed).count(),
+        2
+    );
 }
 
 #[test]
@@ -369,7 +384,10 @@ fn the_html_page_parses_and_its_charts_carry_the_published_figures() {
         .filter(|n| n.has_tag_name(("http://www.w3.org/2000/svg", "svg")))
         .collect();
     let ids: Vec<_> = charts.iter().filter_map(|c| c.attribute("id")).collect();
-    assert_eq!(ids, ["chart-referrals", "chart-paired-change", "chart-waits"]);
+    assert_eq!(
+        ids,
+        ["chart-referrals", "chart-paired-change", "chart-waits"]
+    );
     let bars = |id: &str| -> Vec<(String, String)> {
         charts
             .iter()
@@ -388,7 +406,8 @@ fn the_html_page_parses_and_its_charts_carry_the_published_figures() {
                 assert_eq!(shown, value);
                 if value == "*" {
                     assert!(
-                        !n.children().any(|t| t.has_tag_name(("http://www.w3.org/2000/svg", "rect"))),
+                        !n.children()
+                            .any(|t| t.has_tag_name(("http://www.w3.org/2000/svg", "rect"))),
                         "a withheld figure has no bar"
                     );
                 }
@@ -404,9 +423,16 @@ fn the_html_page_parses_and_its_charts_carry_the_published_figures() {
         .collect();
     assert_eq!(bars("chart-referrals"), expected);
     let waits = bars("chart-waits");
-    assert!(waits.contains(&("acceptance".into(), "10".into())), "{waits:?}");
+    assert!(
+        waits.contains(&("acceptance".into(), "10".into())),
+        "{waits:?}"
+    );
     assert!(waits.contains(&("first-contact".into(), "*".into())));
-    assert_eq!(bars("chart-paired-change").len(), 11, "every quantity but loneliness");
+    assert_eq!(
+        bars("chart-paired-change").len(),
+        11,
+        "every quantity but loneliness"
+    );
     // The hidden January count (6) and February count (1) appear nowhere in the page's
     // referral figures: the month table shows only * and the total.
     let cells_of = |id: &str| -> Vec<String> {
@@ -445,7 +471,10 @@ fn the_html_page_parses_and_its_charts_carry_the_published_figures() {
     }
     seen += stats.len();
     let all_cells = doc.descendants().filter(|n| n.has_tag_name("td")).count();
-    assert_eq!(seen, all_cells, "a table cell the published report does not hold");
+    assert_eq!(
+        seen, all_cells,
+        "a table cell the published report does not hold"
+    );
 }
 
 #[test]
@@ -454,7 +483,9 @@ fn the_html_page_escapes_labels_from_the_records() {
     if let Some(c) = records[0].case.as_mut() {
         c.demographics.reporting.gp_practice = Some("<script>".into());
     }
-    let html = PeriodReport::from_records(&records, quarter(), 2).unwrap().html();
+    let html = PeriodReport::from_records(&records, quarter(), 2)
+        .unwrap()
+        .html();
     assert!(!html.contains("<script>"));
     assert!(html.contains("&lt;script&gt;"));
     assert!(roxmltree::Document::parse_with_options(
