@@ -209,7 +209,7 @@ fn onward_add_by_service_id_keeps_the_name_and_shows_outcomes() {
     env.ok(&["onward", "transition", &r, "--to", "no-capacity"]);
     env.ok(&["onward", "transition", &r, "--to", "accepted"]);
     let shown = env.json(&["directory", "show", LUNCH]);
-    assert_eq!(shown["service"]["id"], LUNCH);
+    assert_eq!(shown["id"], LUNCH, "the record as before, with outcomes beside it");
     assert_eq!(shown["outcomes"]["referrals"], 1);
     assert_eq!(shown["outcomes"]["accepted"], 1);
     assert_eq!(shown["outcomes"]["no_capacity"], 1);
@@ -219,7 +219,7 @@ fn onward_add_by_service_id_keeps_the_name_and_shows_outcomes() {
         "{text}"
     );
     let page = env.json(&["directory", "search", "lunch", "--outcomes"]);
-    let hits = page["page"]["hits"].as_array().unwrap();
+    let hits = page["hits"].as_array().unwrap();
     let outcomes = page["outcomes"].as_array().unwrap();
     assert_eq!(hits.len(), outcomes.len());
     assert_eq!(outcomes[0]["service_id"], hits[0]["service_id"]);

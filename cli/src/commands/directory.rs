@@ -120,16 +120,18 @@ fn search(ctx: &Ctx, a: DirectorySearchArgs) -> CliResult {
     })
 }
 
-/// `directory show` with the service's referral outcomes from this store.
+/// `directory show`: the service's record with an `outcomes` key (this store's referrals).
 #[derive(serde::Serialize)]
 struct ServiceWithOutcomes {
+    #[serde(flatten)]
     service: DirectoryService,
     outcomes: ServiceOutcomes,
 }
 
-/// `directory search --outcomes`: the page and each hit's outcomes, in hit order.
+/// `directory search --outcomes`: the page with an `outcomes` key, one per hit, in hit order.
 #[derive(serde::Serialize)]
 struct PageWithOutcomes {
+    #[serde(flatten)]
     page: DirectoryPage,
     outcomes: Vec<ServiceOutcomes>,
 }
