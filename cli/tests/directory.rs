@@ -209,7 +209,10 @@ fn onward_add_by_service_id_keeps_the_name_and_shows_outcomes() {
     env.ok(&["onward", "transition", &r, "--to", "no-capacity"]);
     env.ok(&["onward", "transition", &r, "--to", "accepted"]);
     let shown = env.json(&["directory", "show", LUNCH]);
-    assert_eq!(shown["id"], LUNCH, "the record as before, with outcomes beside it");
+    assert_eq!(
+        shown["id"], LUNCH,
+        "the record as before, with outcomes beside it"
+    );
     assert_eq!(shown["outcomes"]["referrals"], 1);
     assert_eq!(shown["outcomes"]["accepted"], 1);
     assert_eq!(shown["outcomes"]["no_capacity"], 1);
