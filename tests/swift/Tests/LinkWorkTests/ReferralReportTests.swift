@@ -73,7 +73,7 @@ final class ReferralReportTests: LinkWorkTestCase {
         for i in 0..<7 {
             let pid = try store.addPerson(person: newPerson(given: "P\(i)", nhs: nil))
             try store.setReportingFields(personId: pid, fields: ReportingFields(
-                sex: i == 0 ? .female : nil,
+                sex: i == 0 ? Sex.female : nil,
                 ethnicity: .whiteIrish,
                 gpPractice: i < 6 ? "b82005" : "B82099"
             ))
