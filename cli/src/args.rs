@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
 pub use crate::state_args::{ConflictsArgs, HistoryArgs, PageArgs, ResolveArgs, UnsyncedArgs};
+mod reporting;
+pub use reporting::{PeriodArgs, PersonReportingArgs, ResponseDaysArgs};
 
 /// linkwork: inspect and edit a social-prescribing caseload store, or run the demo.
 #[derive(Debug, Parser)]
@@ -95,7 +97,8 @@ pub enum Command {
     /// Case notes (link-worker only).
     #[command(subcommand)]
     Note(NoteCmd),
-    /// Open steps and active goals due on or before a date (default today).
+    /// Open steps, active goals and unanswered onward referrals due on or before a date
+    /// (default today).
     Due(DueArgs),
     /// The SNOMED CT codes the GP record should receive for a person.
     GpCodes(PersonArg),
@@ -116,7 +119,8 @@ pub enum Command {
     /// paired change.
     #[command(subcommand)]
     Measure(MeasureCmd),
-    /// The caseload report (aggregates only), printed or written as CSV files.
+    /// The caseload report (aggregates only), printed or written as CSV files; with --from
+    /// and --to, the period report with small-number suppression (JSON, CSV, HTML).
     Report(ReportArgs),
     /// Export a person's record in a standard format (FHIR R4).
     #[command(subcommand)]
@@ -328,6 +332,10 @@ pub struct DirectorySearchArgs {
     /// Results to skip.
     #[arg(long, default_value = "0")]
     pub offset: String,
+    /// Add each service's referral outcomes from this store (referrals, accepted, attended,
+    /// no capacity, mean wait).
+    #[arg(long)]
+    pub outcomes: bool,
 }
 
 /// `directory show SERVICE`.
@@ -404,6 +412,9 @@ pub enum PersonCmd {
     Show(PersonArg),
     /// Change demographics (an empty value clears an optional field).
     Update(PersonUpdateArgs),
+    /// Set the fields reports break down by (sex, ethnic category, GP practice, PCN); each
+    /// one left out is cleared.
+    Reporting(PersonReportingArgs),
     /// Erase a person: deletes their documents and every stored change here, and makes every
     /// store that syncs with this one do the same.
     Erase(PersonArg),
@@ -859,17 +870,24 @@ pub enum OnwardCmd {
     /// What the referral may send to the service: the person's name and contact details only
     /// when a consent in force names the organisation; otherwise a withheld list.
     Message(ItemArg),
+    /// Days a referral may wait for the service's answer before the due list shows it
+    /// (default 14): prints it, or sets it.
+    ResponseDays(ResponseDaysArgs),
 }
 
-/// `onward add` options.
+/// `onward add` options: a directory service by id, or a free-text service.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["service", "service_id"])))]
 pub struct OnwardAddArgs {
     /// The person's id.
     pub person: String,
-    /// The service.
+    /// A service not in the directory, in free text.
     #[arg(long, value_name = "TEXT")]
-    pub service: String,
-    /// The organisation running it.
+    pub service: Option<String>,
+    /// A directory service's ORUK id: its name and organisation are stored as they are now.
+    #[arg(long, value_name = "ID", conflicts_with = "organisation")]
+    pub service_id: Option<String>,
+    /// The organisation running a free-text service.
     #[arg(long, value_name = "TEXT")]
     pub organisation: Option<String>,
     /// The need it addresses.
@@ -1030,9 +1048,12 @@ pub struct ReportArgs {
     /// written `*` and statistics over fewer people are left empty.
     #[arg(long, requires = "csv")]
     pub commissioner: bool,
-    /// The small-number threshold for `--commissioner` (default 5).
-    #[arg(long, value_name = "N", requires = "commissioner")]
+    /// The small-number threshold for `--commissioner` or a period report (default 5).
+    #[arg(long, value_name = "N")]
     pub suppress_below: Option<u32>,
+    /// The reporting period, for the commissioner's period report.
+    #[command(flatten)]
+    pub period: PeriodArgs,
 }
 
 /// `export` subcommands.

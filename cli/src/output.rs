@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use linkwork_core::gp_message::GpMessage;
 use linkwork_core::measures::{DifferenceConvention, Score, ScoreOutcome};
 use linkwork_core::model::{
-    CaseRecord, CaseloadEntry, DueItem, GpCode, HistoryEntry, MeasureResponse, OpenOnwardReferral,
-    PersonRecord, Plan,
+    CaseRecord, CaseloadEntry, DueItem, DueKind, GpCode, HistoryEntry, MeasureResponse,
+    OpenOnwardReferral, PersonRecord, Plan,
 };
 use linkwork_core::reports::{CaseloadReport, Count, MeasureChange, PersonChange};
 use serde::Serialize;
@@ -599,12 +599,20 @@ pub fn due(items: &[DueItem]) -> String {
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|d| {
+            let text = match d.kind {
+                // An unanswered referral past its deadline says so.
+                DueKind::OnwardResponse if d.due < linkwork_core::model::text::today() => {
+                    format!("no answer from {} (overdue)", d.text)
+                }
+                DueKind::OnwardResponse => format!("answer due from {}", d.text),
+                _ => d.text.clone(),
+            };
             vec![
                 d.due.to_string(),
                 code_of(&d.kind),
                 d.item_id.to_string(),
                 d.person_id.to_string(),
-                d.text.clone(),
+                text,
             ]
         })
         .collect();

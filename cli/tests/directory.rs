@@ -188,3 +188,103 @@ fn show_prints_the_full_record() {
     let err = env.fail(&["directory", "show", "no-such-service"], 4);
     assert!(err.contains("directory service"), "{err}");
 }
+
+#[test]
+fn onward_add_by_service_id_keeps_the_name_and_shows_outcomes() {
+    let env = imported();
+    let ada = env.person();
+    let r = env.id(&[
+        "onward",
+        "add",
+        &ada,
+        "--service-id",
+        LUNCH,
+        "--need",
+        "loneliness",
+    ]);
+    let record = env.json(&["person", "show", &ada]);
+    let onward = &record["case"]["onward_referrals"][0];
+    assert_eq!(onward["service_id"], LUNCH);
+    assert_eq!(onward["service"], "Lunch Club");
+    env.ok(&["onward", "transition", &r, "--to", "no-capacity"]);
+    env.ok(&["onward", "transition", &r, "--to", "accepted"]);
+    let shown = env.json(&["directory", "show", LUNCH]);
+    assert_eq!(
+        shown["id"], LUNCH,
+        "the record as before, with outcomes beside it"
+    );
+    assert_eq!(shown["outcomes"]["referrals"], 1);
+    assert_eq!(shown["outcomes"]["accepted"], 1);
+    assert_eq!(shown["outcomes"]["no_capacity"], 1);
+    let text = env.ok(&["directory", "show", LUNCH]);
+    assert!(
+        text.contains("referrals from this store: 1 (accepted 1, attended 0, no capacity 1"),
+        "{text}"
+    );
+    let page = env.json(&["directory", "search", "lunch", "--outcomes"]);
+    let hits = page["hits"].as_array().unwrap();
+    let outcomes = page["outcomes"].as_array().unwrap();
+    assert_eq!(hits.len(), outcomes.len());
+    assert_eq!(outcomes[0]["service_id"], hits[0]["service_id"]);
+}
+
+#[test]
+fn onward_add_refuses_an_unknown_service_id_and_needs_a_target() {
+    let env = imported();
+    let ada = env.person();
+    let before = env.snapshot(&ada);
+    let err = env.fail(&["onward", "add", &ada, "--service-id", "nope"], 4);
+    assert!(err.contains("directory service"), "{err}");
+    assert_eq!(env.snapshot(&ada), before, "nothing written");
+    env.fail(&["onward", "add", &ada], 2);
+    env.fail(
+        &[
+            "onward",
+            "add",
+            &ada,
+            "--service-id",
+            LUNCH,
+            "--organisation",
+            "X",
+        ],
+        2,
+    );
+    // A free-text referral still works and carries no id.
+    env.id(&["onward", "add", &ada, "--service", "Allotments"]);
+    let record = env.json(&["person", "show", &ada]);
+    assert!(record["case"]["onward_referrals"][0]["service_id"].is_null());
+}
+
+#[test]
+fn an_unanswered_referral_is_due_at_its_response_deadline() {
+    let env = imported();
+    let ada = env.person();
+    assert_eq!(env.json(&["onward", "response-days"])["days"], 14);
+    let r = env.id(&["onward", "add", &ada, "--service-id", LUNCH]);
+    let today = chrono::Utc::now().date_naive();
+    let until = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    let due = |d: i64| -> Vec<Value> {
+        env.json(&["due", "--until", &until(d)])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "onward-response")
+            .cloned()
+            .collect()
+    };
+    assert!(due(13).is_empty());
+    let row = due(14);
+    assert_eq!(row.len(), 1);
+    assert_eq!(row[0]["item_id"], r.as_str());
+    assert_eq!(row[0]["due"], until(14));
+    let text = env.ok(&["due", "--until", &until(14)]);
+    assert!(text.contains("answer due from Lunch Club"), "{text}");
+    assert_eq!(env.json(&["onward", "response-days", "3"])["days"], 3);
+    assert_eq!(due(3).len(), 1);
+    for bad in ["0", "366", "two"] {
+        env.fail(&["onward", "response-days", bad], 3);
+    }
+    assert_eq!(env.json(&["onward", "response-days"])["days"], 3);
+    env.ok(&["onward", "transition", &r, "--to", "acknowledged"]);
+    assert!(due(400).is_empty());
+}

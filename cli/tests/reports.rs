@@ -749,3 +749,140 @@ fn report_csv_for_a_commissioner_suppresses_small_numbers() {
         "{outcomes}"
     );
 }
+
+/// Seven people referred today; six from one practice, one from another.
+fn period_caseload() -> (Env, Vec<String>) {
+    let env = Env::new();
+    let mut people = Vec::new();
+    for i in 0..7 {
+        let given = format!("P{i}");
+        let id = env.id(&[
+            "person",
+            "add",
+            "--given",
+            &given,
+            "--family",
+            "X",
+            "--dob",
+            "1950-02-28",
+            "--source",
+            "gp",
+        ]);
+        let practice = if i < 6 { "b82005" } else { "B82099" };
+        let mut args = vec!["person", "reporting", &id, "--practice", practice];
+        if i == 0 {
+            args.extend(["--sex", "female", "--ethnicity", "B"]);
+        }
+        env.ok(&args);
+        people.push(id);
+    }
+    (env, people)
+}
+
+#[test]
+fn period_report_suppresses_and_writes_json_csv_and_html() {
+    let (env, people) = period_caseload();
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(30)).to_string();
+    let to = today.to_string();
+    let record = env.json(&["person", "show", &people[0]]);
+    assert_eq!(
+        record["case"]["demographics"]["reporting"]["gp_practice"],
+        "B82005"
+    );
+    assert_eq!(
+        record["case"]["demographics"]["reporting"]["ethnicity"],
+        "B"
+    );
+    let report = env.json(&["report", "--from", &from, "--to", &to]);
+    assert_eq!(report["suppression_threshold"], 5);
+    let table = |name: &str| {
+        report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let practice = table("referrals_by_practice");
+    assert_eq!(practice["totals"], serde_json::json!([7]));
+    for row in practice["rows"].as_array().unwrap() {
+        assert_eq!(row["cells"], serde_json::json!(["*"]), "{row}");
+    }
+    assert_eq!(
+        table("referrals_by_source")["rows"][0]["cells"],
+        serde_json::json!([7])
+    );
+    // Files: CSV per table and the HTML page; paths printed.
+    let dir = env.path("q");
+    let html = env.path("q.html");
+    let out = env.json(&[
+        "report",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--csv",
+        dir.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let files = out["files"].as_array().unwrap();
+    assert_eq!(files.len(), report["tables"].as_array().unwrap().len() + 2);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("referrals_by_practice.csv")).unwrap(),
+        "practice,referrals\r\nB82005,*\r\nB82099,*\r\ntotal,7\r\n"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("id=\"chart-referrals\""));
+    let text = env.ok(&["report", "--from", &from, "--to", &to]);
+    assert!(
+        text.contains("Referrals received, by GP practice"),
+        "{text}"
+    );
+}
+
+#[test]
+fn period_report_refuses_bad_periods_thresholds_and_fields() {
+    let (env, people) = period_caseload();
+    env.fail(&["report", "--from", "2026-03-01", "--to", "2026-02-01"], 3);
+    env.fail(&["report", "--from", "2020-01-01", "--to", "2026-01-01"], 3);
+    env.fail(&["report", "--from", "2026-01-01", "--to", "31/03/2026"], 3);
+    env.fail(
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--suppress-below",
+            "1",
+        ],
+        3,
+    );
+    env.fail(&["report", "--from", "2026-01-01"], 2);
+    env.fail(
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--csv",
+            "x",
+            "--commissioner",
+        ],
+        2,
+    );
+    env.fail(&["report", "--suppress-below", "3"], 2);
+    let before = env.snapshot(&people[0]);
+    env.fail(
+        &["person", "reporting", &people[0], "--practice", "B8 2005"],
+        3,
+    );
+    env.fail(&["person", "reporting", &people[0], "--sex", "unknown"], 3);
+    env.fail(&["person", "reporting", &people[0], "--ethnicity", "Q"], 3);
+    assert_eq!(env.snapshot(&people[0]), before, "nothing changed");
+}

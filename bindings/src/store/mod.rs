@@ -17,6 +17,7 @@ mod identity;
 mod paging;
 mod people;
 mod plan;
+mod reporting;
 mod reports;
 mod sync;
 mod sync_state;

@@ -76,8 +76,10 @@ impl From<lw::OnwardChange> for OnwardChange {
 pub struct OnwardReferral {
     /// Id.
     pub id: String,
-    /// The service ("Debt advice drop-in").
+    /// The service ("Debt advice drop-in"); for a directory service, its name when referred.
     pub service: String,
+    /// The directory service's id; absent for a free-text referral.
+    pub service_id: Option<String>,
     /// The organisation running it ("Citizens Advice").
     pub organisation: Option<String>,
     /// The need it addresses (a need code or free text).
@@ -100,6 +102,7 @@ impl From<lw::OnwardReferral> for OnwardReferral {
         OnwardReferral {
             id: r.id.to_string(),
             service: r.service,
+            service_id: r.service_id,
             organisation: r.organisation,
             need: r.need,
             status: r.status.into(),

@@ -95,6 +95,9 @@ pub struct Demographics {
     pub communication_needs: Option<String>,
     /// The person objects to sharing with the GP anything beyond the SNOMED CT codes.
     pub gp_codes_only: bool,
+    /// Sex, ethnic category, GP practice and PCN for reports (set with
+    /// `set_reporting_fields`).
+    pub reporting: super::ReportingFields,
 }
 
 impl From<lw::Demographics> for Demographics {
@@ -110,6 +113,7 @@ impl From<lw::Demographics> for Demographics {
             preferred_contact: d.preferred_contact.map(Into::into),
             communication_needs: d.communication_needs,
             gp_codes_only: d.gp_codes_only,
+            reporting: d.reporting.into(),
         }
     }
 }

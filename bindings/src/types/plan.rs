@@ -76,6 +76,9 @@ mirror_enum! {
         Step,
         /// A goal's target date.
         Goal,
+        /// An onward referral the service has not answered; the date is its response
+        /// deadline (overdue once past).
+        OnwardResponse,
     }
 }
 

@@ -109,12 +109,20 @@ pub fn onward(ctx: &Ctx, cmd: OnwardCmd) -> CliResult {
     match cmd {
         OnwardCmd::Add(a) => {
             let person = id("person", &a.person)?;
-            let new = NewOnwardReferral {
-                service: a.service,
-                organisation: a.organisation,
-                need: a.need,
+            let store = ctx.store()?;
+            let referral = match (a.service_id, a.service) {
+                (Some(sid), _) => {
+                    store.add_onward_referral_to_service(person, &sid, a.need.as_deref())?
+                }
+                (None, service) => store.add_onward_referral(
+                    person,
+                    NewOnwardReferral {
+                        service: service.unwrap_or_default(),
+                        organisation: a.organisation,
+                        need: a.need,
+                    },
+                )?,
             };
-            let referral = ctx.store()?.add_onward_referral(person, new)?;
             ctx.out.created(referral)
         }
         OnwardCmd::Transition(a) => {
@@ -124,6 +132,7 @@ pub fn onward(ctx: &Ctx, cmd: OnwardCmd) -> CliResult {
                 .transition_onward_referral(referral, to, a.note.as_deref())?;
             ctx.out.done(Some(to.to_string()), json!({ "status": to }))
         }
+        OnwardCmd::ResponseDays(a) => super::period::response_days(ctx, a),
         OnwardCmd::List => {
             let open = ctx.store()?.open_onward_referrals()?;
             ctx.out.show(&open, |o| output::open_onward(o))

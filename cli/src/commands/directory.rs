@@ -8,6 +8,7 @@ use linkwork_core::directory::{
     DirectoryImportReport, DirectoryPage, DirectoryQuery, DirectoryService, DirectoryVersion,
     FeedError, Near, OpenOn, MAX_FEED_BYTES,
 };
+use linkwork_core::reports::ServiceOutcomes;
 use linkwork_core::Error;
 
 use super::{number, Ctx};
@@ -25,8 +26,15 @@ pub fn directory(ctx: &Ctx, cmd: DirectoryCmd) -> CliResult {
         DirectoryCmd::Import(a) => import(ctx, a),
         DirectoryCmd::Search(a) => search(ctx, a),
         DirectoryCmd::Show(a) => {
-            let service = ctx.store()?.directory_service(&a.service)?;
-            ctx.out.show(&service, show_service)
+            let store = ctx.store()?;
+            let service = store.directory_service(&a.service)?;
+            let outcomes = store.outcomes_for_service(&service.id)?;
+            let shown = ServiceWithOutcomes { service, outcomes };
+            ctx.out.show(&shown, |s| {
+                let mut text = show_service(&s.service);
+                text.push_str(&outcomes_text(&s.outcomes));
+                text
+            })
         }
         DirectoryCmd::Info => {
             let version = ctx.store()?.directory_version()?;
@@ -83,8 +91,61 @@ fn search(ctx: &Ctx, a: DirectorySearchArgs) -> CliResult {
         offset: number("offset", &a.offset, "expected a whole number")?,
         limit: number("limit", &a.limit, "expected 1 to 100")?,
     };
-    let page = ctx.store()?.directory_search(&query)?;
-    ctx.out.show(&page, page_text)
+    let store = ctx.store()?;
+    let page = store.directory_search(&query)?;
+    if !a.outcomes {
+        return ctx.out.show(&page, page_text);
+    }
+    let all = store.service_outcomes()?;
+    let outcomes: Vec<ServiceOutcomes> = page
+        .hits
+        .iter()
+        .map(|h| {
+            all.iter()
+                .find(|o| o.service_id == h.service_id)
+                .cloned()
+                .unwrap_or_else(|| ServiceOutcomes {
+                    service_id: h.service_id.clone(),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    let shown = PageWithOutcomes { page, outcomes };
+    ctx.out.show(&shown, |p| {
+        let mut text = page_text(&p.page);
+        for o in &p.outcomes {
+            let _ = write!(text, "\n{}\n{}", o.service_id, outcomes_text(o));
+        }
+        text
+    })
+}
+
+/// `directory show`: the service's record with an `outcomes` key (this store's referrals).
+#[derive(serde::Serialize)]
+struct ServiceWithOutcomes {
+    #[serde(flatten)]
+    service: DirectoryService,
+    outcomes: ServiceOutcomes,
+}
+
+/// `directory search --outcomes`: the page with an `outcomes` key, one per hit, in hit order.
+#[derive(serde::Serialize)]
+struct PageWithOutcomes {
+    #[serde(flatten)]
+    page: DirectoryPage,
+    outcomes: Vec<ServiceOutcomes>,
+}
+
+/// A service's referral outcomes as text lines.
+fn outcomes_text(o: &ServiceOutcomes) -> String {
+    let wait = o
+        .mean_wait_days
+        .map_or_else(|| "-".into(), |d| format!("{d:.1} days"));
+    format!(
+        "referrals from this store: {} (accepted {}, attended {}, no capacity {}, awaiting \
+         answer {}); mean wait to acceptance: {wait}\n",
+        o.referrals, o.accepted, o.attended, o.no_capacity, o.awaiting_response
+    )
 }
 
 fn version_text(v: &DirectoryVersion) -> String {

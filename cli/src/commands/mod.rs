@@ -18,6 +18,8 @@ pub mod keys;
 pub mod measures;
 /// Stores, people, episodes, contact, GP codes, history.
 pub mod people;
+/// The period report, reporting fields and the referral response deadline.
+pub mod period;
 /// Plan document commands.
 pub mod plan;
 /// The caseload report, the FHIR export and the GP message.

@@ -68,6 +68,7 @@ pub fn person(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
         PersonCmd::List(a) => person_list(ctx, a),
         PersonCmd::Show(a) => person_show(ctx, a),
         PersonCmd::Update(a) => person_update(ctx, a),
+        PersonCmd::Reporting(a) => super::period::person_reporting(ctx, a),
         PersonCmd::Erase(a) => {
             let person = id("person", &a.person)?;
             ctx.store()?.erase_person(person)?;

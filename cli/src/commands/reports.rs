@@ -18,6 +18,14 @@ use crate::output;
 /// A patient store (not permitted); storage errors; a directory or file that cannot be
 /// written.
 pub fn report(ctx: &Ctx, a: ReportArgs) -> CliResult {
+    if let (Some(from), Some(to)) = (a.period.from.clone(), a.period.to.clone()) {
+        return super::period::period_report(ctx, a, &from, &to);
+    }
+    if a.suppress_below.is_some() && !a.commissioner {
+        return Err(CliError::Usage(
+            "--suppress-below needs --commissioner or --from/--to".into(),
+        ));
+    }
     let report = ctx.store()?.caseload_report()?;
     match a.csv {
         None => ctx.out.show(&report, output::caseload_report),

@@ -101,6 +101,20 @@ pub(crate) fn update_demographics<T: Transactable>(
     Ok(())
 }
 
+/// Replaces the reporting fields (values already validated): set ones are put, absent ones
+/// deleted. Raises the schema version to 3 when any is set.
+pub(crate) fn set_reporting<T: Transactable>(tx: &mut T, f: &ReportingFields) -> Result<()> {
+    let d = demographics(tx)?;
+    put_opt_str(tx, &d, "sex", f.sex.map(|s| s.code()))?;
+    put_opt_str(tx, &d, "ethnicity", f.ethnicity.map(|e| e.code()))?;
+    put_opt_str(tx, &d, "gp_practice", f.gp_practice.as_deref())?;
+    put_opt_str(tx, &d, "pcn", f.pcn.as_deref())?;
+    if *f != ReportingFields::default() {
+        raise_schema_version(tx)?;
+    }
+    Ok(())
+}
+
 /// Opens a new episode for a referral (already validated).
 pub(crate) fn open_episode<T: Transactable>(
     tx: &mut T,
@@ -480,15 +494,21 @@ pub(crate) fn set_consultation_notes<T: Transactable>(
     put_text(tx, &o, "notes", notes)
 }
 
-/// Adds an onward referral in state `sent`.
+/// Adds an onward referral in state `sent`; `service_id` is the directory service's id for a
+/// referral to a directory service (raising the schema version to 3).
 pub(crate) fn add_onward<T: Transactable>(
     tx: &mut T,
     a: &Actor,
     id: Id,
     n: &NewOnwardReferral,
+    service_id: Option<&str>,
 ) -> Result<()> {
     let o = new_item(tx, ONWARD, &id.to_string())?;
     put_str(tx, &o, "service", &n.service)?;
+    if let Some(sid) = service_id {
+        put_str(tx, &o, "service_id", sid)?;
+        raise_schema_version(tx)?;
+    }
     put_opt_str(tx, &o, "organisation", n.organisation.as_deref())?;
     put_opt_str(tx, &o, "need", n.need.as_deref())?;
     put_str(tx, &o, "status", OnwardStatus::Sent.code())?;
@@ -606,6 +626,13 @@ pub(crate) fn read_demographics<D: ReadDoc>(doc: &D) -> Result<Demographics> {
         preferred_contact: r.opt_code(&d, "preferred_contact").ok().flatten(),
         communication_needs: r.str(&d, "communication_needs"),
         gp_codes_only: r.bool(&d, "gp_codes_only").unwrap_or(false),
+        // A code only a newer version knows reads as not stated; the document keeps it.
+        reporting: ReportingFields {
+            sex: r.opt_code(&d, "sex").ok().flatten(),
+            ethnicity: r.opt_code(&d, "ethnicity").ok().flatten(),
+            gp_practice: r.str(&d, "gp_practice"),
+            pcn: r.str(&d, "pcn"),
+        },
     })
 }
 
@@ -810,6 +837,7 @@ fn read_onward<D: ReadDoc>(
     Ok(OnwardReferral {
         id: item_id(key)?,
         service: r.req_str(o, "service")?,
+        service_id: r.str(o, "service_id"),
         organisation: r.str(o, "organisation"),
         need: r.str(o, "need"),
         status: r.code(o, "status")?,

@@ -9,7 +9,9 @@ pub const CASE_SCHEMA: &str = "linkwork.case";
 ///
 /// Version 2 adds a consent record's `recipient_org` and an episode's `decline_reason` and
 /// `redirect_reason`, and scopes every item to an episode by rule (see `docs/schema.md`).
-pub const SCHEMA_VERSION: u64 = 2;
+/// Version 3 adds an onward referral's `service_id` and the demographics' `sex`,
+/// `ethnicity`, `gp_practice` and `pcn`.
+pub const SCHEMA_VERSION: u64 = 3;
 
 pub(crate) const SCHEMA: &str = "schema";
 pub(crate) const VERSION: &str = "schema_version";

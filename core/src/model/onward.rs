@@ -107,8 +107,12 @@ pub struct OnwardChange {
 pub struct OnwardReferral {
     /// Id.
     pub id: Id,
-    /// The service ("Debt advice drop-in").
+    /// The service ("Debt advice drop-in"); for a referral to a directory service, its name as
+    /// it was when the referral was made.
     pub service: String,
+    /// The directory service's stable Open Referral UK id (schema version 3); `None` for a
+    /// free-text referral to a service not in the directory.
+    pub service_id: Option<String>,
     /// The organisation running it ("Citizens Advice").
     pub organisation: Option<String>,
     /// The need it addresses (a need code or free text).

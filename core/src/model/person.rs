@@ -97,6 +97,9 @@ pub struct Demographics {
     pub communication_needs: Option<String>,
     /// The person objects to sharing with the GP anything beyond the SNOMED CT codes.
     pub gp_codes_only: bool,
+    /// Sex, ethnic category, GP practice and PCN for commissioners' reports (each optional;
+    /// schema version 3), set with `Store::set_reporting_fields`.
+    pub reporting: super::ReportingFields,
 }
 
 /// What is needed to add a person to the caseload.
@@ -176,6 +179,7 @@ pub(crate) fn validate_new(p: &NewPerson) -> Result<Demographics> {
             p.communication_needs.as_deref(),
         )?,
         gp_codes_only: false,
+        reporting: super::ReportingFields::default(),
     })
 }
 

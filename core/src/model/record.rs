@@ -147,9 +147,13 @@ pub enum DueKind {
     Step,
     /// A goal's target date.
     Goal,
+    /// An onward referral the service has not answered (still `sent`): the date is its
+    /// response deadline.
+    OnwardResponse,
 }
 
-/// A goal or step due on or before a date, from the projection tables.
+/// A goal, step or unanswered onward referral due on or before a date, from the projection
+/// tables.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DueItem {
     /// Step or goal.

@@ -184,7 +184,7 @@ pub fn referral_outcome(e: &Episode) -> &'static str {
 
 /// Every episode's plan ([`PersonRecord::for_episode`]), so pairs never cross episodes; the
 /// whole plan of a record without a case or episodes.
-fn episode_plans(records: &[PersonRecord]) -> Vec<crate::model::Plan> {
+pub(crate) fn episode_plans(records: &[PersonRecord]) -> Vec<crate::model::Plan> {
     let mut plans = Vec::new();
     for record in records {
         let episodes: Vec<_> = record

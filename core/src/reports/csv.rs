@@ -91,7 +91,7 @@ impl Suppress {
 pub const DEFAULT_SUPPRESSION_THRESHOLD: u32 = 5;
 
 /// Quotes a field as RFC 4180 requires.
-fn quote(field: &str) -> String {
+pub(super) fn quote(field: &str) -> String {
     if field.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
@@ -100,7 +100,7 @@ fn quote(field: &str) -> String {
 }
 
 /// Free text for a cell: neutralises spreadsheet formulas.
-fn text(value: &str) -> String {
+pub(super) fn text(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
@@ -109,7 +109,7 @@ fn text(value: &str) -> String {
 }
 
 /// A decimal with at most four places; empty for `None`.
-fn decimal(value: Option<f64>) -> String {
+pub(super) fn decimal(value: Option<f64>) -> String {
     match value {
         Some(v) if v.is_finite() => {
             let rounded = (v * 10_000.0).round() / 10_000.0;

@@ -10,6 +10,8 @@
 mod caseload;
 mod csv;
 mod paired;
+pub mod period;
+mod services;
 
 pub use caseload::{
     referral_outcome, CaseloadReport, Count, Outcomes, ServiceOnward, TimeToFirstContact,
@@ -20,3 +22,4 @@ pub use paired::{
     is_complete, pair_for, paired_change, person_changes, refused_pairs, MeasureChange,
     PairRefusal, PersonChange, RefusedPair, QUANTITIES,
 };
+pub use services::{service_outcomes, ServiceOutcomes};

@@ -280,15 +280,22 @@ pub fn person_changes(plan: &Plan) -> Vec<PersonChange> {
 /// The caseload's paired change: one row per entry of [`QUANTITIES`] (rows with `n` = 0
 /// included, so the table's shape never depends on the data).
 pub fn paired_change<'a>(plans: impl IntoIterator<Item = &'a Plan>) -> Vec<MeasureChange> {
+    summarise_changes(plans.into_iter().flat_map(person_changes))
+}
+
+/// Aggregates people's paired changes into one row per entry of [`QUANTITIES`] (rows with
+/// `n` = 0 included), as [`paired_change`] does (the period report passes the pairs whose
+/// follow-up falls in its period).
+pub(crate) fn summarise_changes(
+    changes: impl IntoIterator<Item = PersonChange>,
+) -> Vec<MeasureChange> {
     let mut per_quantity: Vec<Vec<PersonChange>> = vec![Vec::new(); QUANTITIES.len()];
-    for plan in plans {
-        for change in person_changes(plan) {
-            let slot = QUANTITIES
-                .iter()
-                .position(|(i, q, _)| *i == change.instrument && *q == change.quantity);
-            if let Some(bucket) = slot.and_then(|i| per_quantity.get_mut(i)) {
-                bucket.push(change);
-            }
+    for change in changes {
+        let slot = QUANTITIES
+            .iter()
+            .position(|(i, q, _)| *i == change.instrument && *q == change.quantity);
+        if let Some(bucket) = slot.and_then(|i| per_quantity.get_mut(i)) {
+            bucket.push(change);
         }
     }
     QUANTITIES

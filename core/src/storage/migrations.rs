@@ -31,9 +31,10 @@ pub(crate) struct Migrated {
 /// Steps after which projections must be rebuilt (their tables were created or changed).
 const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP];
 
-/// The version of the step that adds the conflict index (`0008_sync_state.sql`): its tables
+/// The version of the step that adds the conflict index (`0008_sync_state.sql`, the seventh
+/// step: a step's version is its place in [`STEPS`], not its file name): its tables
 /// start empty and are filled by the rebuild.
-const SYNC_STATE_STEP: i64 = 6;
+const SYNC_STATE_STEP: i64 = 7;
 
 #[cfg(test)]
 thread_local! {

@@ -195,7 +195,7 @@ impl Store {
         };
         let id = Id::new();
         self.edit(person, DocKind::Case, "onward.add", Some(id), |tx, a| {
-            case_doc::add_onward(tx, a, id, &r)
+            case_doc::add_onward(tx, a, id, &r, None)
         })?;
         Ok(id)
     }

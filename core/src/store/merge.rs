@@ -124,7 +124,8 @@ impl Store {
 /// that projections can be refreshed without reading the document again.
 pub(crate) enum Content {
     Plan(Plan),
-    Case(CaseRecord),
+    // Boxed: a case record is several times the size of a plan.
+    Case(Box<CaseRecord>),
 }
 
 /// Loads untrusted document bytes, identifies and validates them: `(document, person, kind,
@@ -201,7 +202,7 @@ pub(crate) fn merge_whole(
 pub(crate) fn read_checked(doc: &Automerge, kind: DocKind) -> Result<Content> {
     match kind {
         DocKind::Plan => plan_doc::read(doc).map(Content::Plan),
-        DocKind::Case => case_doc::read(doc).map(Content::Case),
+        DocKind::Case => case_doc::read(doc).map(|c| Content::Case(Box::new(c))),
     }
 }
 

@@ -15,6 +15,7 @@ mod identity_ops;
 mod listeners;
 mod merge;
 mod paging;
+mod onward_ops;
 mod people;
 mod plan_ops;
 mod report_ops;
@@ -35,6 +36,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use identity_ops::{DeviceIdentity, DEFAULT_PATIENT_DAYS};
 pub use listeners::{ChangeListener, ListenerId};
 pub use merge::ImportOutcome;
+pub use onward_ops::{DEFAULT_REFERRAL_RESPONSE_DAYS, MAX_REFERRAL_RESPONSE_DAYS};
 
 use crate::doc::{case_doc, plan_doc, Actor};
 use crate::error::{Error, Result};

@@ -64,6 +64,20 @@ impl Store {
         })
     }
 
+    /// Replaces the person's reporting fields (sex, ethnic category, GP practice, PCN) with
+    /// `fields`: a field left `None` is cleared and reported as "not stated".
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (field `gp_practice` or `pcn`) for a bad organisation code
+    /// (nothing changes); [`Error::NotFound`]; [`Error::NotPermitted`] on a patient store.
+    pub fn set_reporting_fields(&self, person: Id, fields: ReportingFields) -> Result<()> {
+        self.require_link_worker("change demographics")?;
+        let fields = fields.validated()?;
+        self.edit(person, DocKind::Case, "person.update", None, |tx, _| {
+            case_doc::set_reporting(tx, &fields)
+        })
+    }
+
     /// Opens a new episode for a new referral; the current episode must be closed.
     ///
     /// # Errors
@@ -143,12 +157,17 @@ impl Store {
         self.read(|conn| crate::storage::projections::caseload(conn, query))
     }
 
-    /// Open steps and active goals due on or before `until`, from projections.
+    /// Open steps and active goals due on or before `until`, and onward referrals whose
+    /// response deadline ([`Store::referral_response_days`]) falls on or before it, from
+    /// projections, earliest first.
     ///
     /// # Errors
     /// Storage errors.
     pub fn due(&self, until: NaiveDate) -> Result<Vec<DueItem>> {
-        self.read(|conn| crate::storage::projections::due(conn, until))
+        let mut due = self.read(|conn| crate::storage::projections::due(conn, until))?;
+        due.extend(self.due_onward_responses(until)?);
+        due.sort_by_key(|d| (d.due, d.item_id));
+        Ok(due)
     }
 
     /// Onward referrals not yet in a final state, from projections.

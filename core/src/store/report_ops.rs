@@ -27,6 +27,23 @@ impl Store {
         Ok(CaseloadReport::from_records(&records))
     }
 
+    /// The commissioner's report for `period` over every person on this store, counts under
+    /// `threshold` suppressed with secondary suppression (see [`crate::reports::period`] and
+    /// `docs/clinical.md` for each figure). Read in one read transaction.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (field `suppress_below`) for a threshold out of bounds;
+    /// [`Error::NotPermitted`] on a patient store; storage or schema errors.
+    pub fn period_report(
+        &self,
+        period: crate::reports::period::ReportPeriod,
+        threshold: u32,
+    ) -> Result<crate::reports::period::PeriodReport> {
+        self.require_link_worker("compute the period report")?;
+        let records = self.all_records()?;
+        crate::reports::period::PeriodReport::from_records(&records, period, threshold)
+    }
+
     /// One person's paired change in outcome measures (baseline against the latest
     /// follow-up; see [`crate::reports::person_changes`]). Allowed on a patient store for its
     /// own person.
@@ -147,7 +164,7 @@ impl Store {
     }
 
     /// Every person's record (without conflict details), read in one read transaction.
-    fn all_records(&self) -> Result<Vec<PersonRecord>> {
+    pub(super) fn all_records(&self) -> Result<Vec<PersonRecord>> {
         self.read(|conn| {
             let tx = conn.unchecked_transaction()?;
             let people = documents::people(&tx)?;

@@ -641,7 +641,7 @@ impl Learned {
     fn add(&mut self, content: Content) {
         match content {
             Content::Plan(p) => self.plan = Some(p),
-            Content::Case(c) => self.case = Some(c),
+            Content::Case(c) => self.case = Some(*c),
         }
     }
 }

@@ -30,6 +30,7 @@ mod merge;
 mod merge_properties;
 mod onward;
 mod paging;
+mod onward_directory;
 mod people;
 mod plan;
 mod privacy;

@@ -11,6 +11,7 @@ import org.linkwork.demo.person.PersonViewModel
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncViewModel
 import org.linkwork.demo.visit.HomeVisitViewModel
+import org.linkwork.demo.visit.ServiceSearchModel
 
 /** The four screens and how they link: caseload -> person -> home visit; caseload -> sync. */
 @Composable
@@ -29,7 +30,8 @@ fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
         composable("visit/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
             val vm = rememberScreenModel("visit") { scope -> HomeVisitViewModel(repository, id, scope) }
-            HomeVisitScreen(vm, onBack = { nav.popBackStack() })
+            val services = rememberScreenModel("visit-services") { scope -> ServiceSearchModel(repository, id, scope) }
+            HomeVisitScreen(vm, services, onBack = { nav.popBackStack() })
         }
         composable("sync") {
             val vm = rememberScreenModel("sync") { scope -> SyncViewModel(repository, targets, scope) }

@@ -22,11 +22,15 @@ import org.linkwork.demo.ui.instrumentName
 import org.linkwork.demo.ui.label
 import org.linkwork.demo.visit.HomeVisitViewModel
 import org.linkwork.demo.visit.MeasureForm
+import org.linkwork.demo.visit.ServiceSearchModel
 import org.linkwork.demo.visit.VisitPhase
 
-/** Home-visit mode: check-in/out for lone working, quick progress, a quick ONS4 or SWEMWBS. */
+/**
+ * Home-visit mode: check-in/out for lone working, quick progress, a quick ONS4 or SWEMWBS, and
+ * a search of the offline services directory to refer the person.
+ */
 @Composable
-fun HomeVisitScreen(vm: HomeVisitViewModel, onBack: () -> Unit) {
+fun HomeVisitScreen(vm: HomeVisitViewModel, services: ServiceSearchModel, onBack: () -> Unit) {
     val s by vm.state.collectAsStateWithLifecycle()
     var notes by rememberSaveable { mutableStateOf("") }
     DemoScaffold(title = "Visit: ${s.name}", onBack = onBack) { modifier ->
@@ -65,6 +69,7 @@ fun HomeVisitScreen(vm: HomeVisitViewModel, onBack: () -> Unit) {
                         MeasureFormView(form, onAnswer = vm::answer, onSave = { vm.saveMeasure() }, onCancel = vm::cancelMeasure)
                     }
                 }
+                item { ServiceSearchView(services) }
                 item {
                     Section("Check out") {
                         OutlinedTextField(value = notes, onValueChange = { notes = it }, label = { Text("Visit notes") })
@@ -74,6 +79,24 @@ fun HomeVisitScreen(vm: HomeVisitViewModel, onBack: () -> Unit) {
             }
             item { Section("Saved this visit") { s.saved.forEach { Text(it) } } }
         }
+    }
+}
+
+/** Search the directory offline; refer with one tap (the referral keeps the service's id). */
+@Composable
+private fun ServiceSearchView(services: ServiceSearchModel) {
+    val s by services.state.collectAsStateWithLifecycle()
+    var text by rememberSaveable { mutableStateOf("") }
+    Section("Refer to a service") {
+        MessageCard(s.message, services::dismissMessage)
+        OutlinedTextField(value = text, onValueChange = { text = it }, label = { Text("Search services") })
+        Button(onClick = { services.search(text) }, enabled = !s.busy) { Text("Search") }
+        s.results.forEach { r ->
+            Text("${r.name}${r.organisation?.let { " · $it" } ?: ""}")
+            Text(r.outcomes, style = MaterialTheme.typography.bodySmall)
+            OutlinedButton(onClick = { services.refer(r.id) }, enabled = !s.busy) { Text("Refer") }
+        }
+        s.referred.forEach { Text("Referred to $it") }
     }
 }
 
