@@ -13,7 +13,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0004_identity.sql"),
     include_str!("migrations/0005_directory.sql"),
     include_str!("migrations/0006_signatures.sql"),
-    include_str!("migrations/0008_sync_state.sql"),
+    include_str!("migrations/0007_sync_state.sql"),
 ];
 
 /// The store format this build writes.
@@ -31,8 +31,7 @@ pub(crate) struct Migrated {
 /// Steps after which projections must be rebuilt (their tables were created or changed).
 const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP];
 
-/// The version of the step that adds the conflict index (`0008_sync_state.sql`, the seventh
-/// step: a step's version is its place in [`STEPS`], not its file name): its tables
+/// The version of the step that adds the conflict index (`0007_sync_state.sql`): its tables
 /// start empty and are filled by the rebuild.
 const SYNC_STATE_STEP: i64 = 7;
 
