@@ -269,8 +269,13 @@ impl<S: HubStore> Hub<S> {
     async fn try_enrol(&self, message: &[u8], remote: &str) -> Result<EnrolReply> {
         let refuse = |why: EnrolRefused| -> Result<EnrolReply> { Ok(EnrolReply::Refused(why)) };
         let Ok(msg) = EnrolRequest::decode(message) else {
-            self.audit("enrol-refused", None, None, Some(&format!("malformed from {remote}")))
-                .await?;
+            self.audit(
+                "enrol-refused",
+                None,
+                None,
+                Some(&format!("malformed from {remote}")),
+            )
+            .await?;
             return refuse(EnrolRefused::RequestRefused);
         };
         // The request's signature is checked before the code is spent.

@@ -135,7 +135,10 @@ async fn run(cli: Cli) -> Result<()> {
         };
         println!("organisation {} initialised", hub.name);
         println!("trust root   {}", hub.key.to_hex());
-        println!("key file     {} (keep it secret; back it up apart from the database)", keys_at.display());
+        println!(
+            "key file     {} (keep it secret; back it up apart from the database)",
+            keys_at.display()
+        );
         return Ok(());
     }
     let keys = KeyFile::read(&keys_at)?;
@@ -157,7 +160,13 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
             tls_key,
         } => {
             let tls = linkwork_hub::tls::server_config_from_files(&tls_cert, &tls_key)?;
-            let running = serve(std::sync::Arc::new(hub), &listen, tls, ServeOptions::default()).await?;
+            let running = serve(
+                std::sync::Arc::new(hub),
+                &listen,
+                tls,
+                ServeOptions::default(),
+            )
+            .await?;
             println!("listening on wss://{}", running.addr);
             // Runs until SIGINT or SIGTERM, then closes every connection.
             let mut term =
@@ -238,7 +247,10 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("linkwork-hub: {e}");

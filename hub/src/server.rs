@@ -215,21 +215,22 @@ async fn connection<S: HubStore>(
     let (ws, route) = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
         let tls = acceptor.accept(tcp).await?;
         let mut route = None;
-        let callback = |req: &Request, resp: Response| -> std::result::Result<Response, ErrorResponse> {
-            route = match req.uri().path() {
-                "/enrol" => Some(Route::Enrol),
-                "/connect" => Some(Route::Connect),
-                _ => None,
+        let callback =
+            |req: &Request, resp: Response| -> std::result::Result<Response, ErrorResponse> {
+                route = match req.uri().path() {
+                    "/enrol" => Some(Route::Enrol),
+                    "/connect" => Some(Route::Connect),
+                    _ => None,
+                };
+                if route.is_some() {
+                    Ok(resp)
+                } else {
+                    let mut not_found = ErrorResponse::new(Some("no such endpoint".into()));
+                    *not_found.status_mut() =
+                        tokio_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
+                    Err(not_found)
+                }
             };
-            if route.is_some() {
-                Ok(resp)
-            } else {
-                let mut not_found = ErrorResponse::new(Some("no such endpoint".into()));
-                *not_found.status_mut() =
-                    tokio_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
-                Err(not_found)
-            }
-        };
         let ws = tokio_tungstenite::accept_hdr_async_with_config(tls, callback, Some(ws_config()))
             .await
             .map_err(|e| HubError::Tls(e.to_string()))?;
@@ -363,7 +364,11 @@ where
     let device = match hub.admit(&cert).await? {
         Ok(device) => device,
         Err(why) => {
-            let user = hub.store.device(cert.device.as_bytes()).await?.map(|d| d.user);
+            let user = hub
+                .store
+                .device(cert.device.as_bytes())
+                .await?
+                .map(|d| d.user);
             hub.audit(
                 "authenticate-refused",
                 Some(&cert.device),

@@ -26,10 +26,12 @@ pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<rustls::ServerCo
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| HubError::Tls(format!("certificate: {e}")))?;
     if certs.is_empty() {
-        return Err(HubError::Tls("no certificate in the certificate file".into()));
+        return Err(HubError::Tls(
+            "no certificate in the certificate file".into(),
+        ));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|e| HubError::Tls(format!("key: {e}")))?;
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| HubError::Tls(format!("key: {e}")))?;
     rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| HubError::Tls(e.to_string()))?
@@ -43,9 +45,8 @@ pub fn server_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<rustls::ServerCo
 /// # Errors
 /// As [`server_config`]; [`HubError::Tls`] when a file cannot be read.
 pub fn server_config_from_files(cert: &Path, key: &Path) -> Result<rustls::ServerConfig> {
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| HubError::Tls(format!("{}: {e}", p.display())))
-    };
+    let read =
+        |p: &Path| std::fs::read(p).map_err(|e| HubError::Tls(format!("{}: {e}", p.display())));
     server_config(&read(cert)?, &read(key)?)
 }
 

@@ -190,10 +190,11 @@ pub fn require_hub(peer: &super::Peer) -> Result<&Certificate, Refusal> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HubMessage {
-    /// The organisation's current revocation list (encoded), to install with
-    /// [`crate::store::Store::update_trust`]; sent when the channel opens (if the organisation
-    /// has revoked any device) and whenever a device is revoked while it is connected.
-    Revocations(Vec<u8>),
+    /// The organisation's current revocation list (encoded; `None` while it has revoked no
+    /// device), to install with [`crate::store::Store::update_trust`] when newer than the
+    /// installed one. Sent first when the channel opens, and again whenever a device is
+    /// revoked while this one is connected.
+    Revocations(Option<Vec<u8>>),
 }
 
 impl HubMessage {
@@ -202,7 +203,10 @@ impl HubMessage {
         let mut w = Writer::new(HUB_MAGIC);
         match self {
             HubMessage::Revocations(list) => {
-                w.fixed(&[1]).bytes(list);
+                w.fixed(&[1]).flag(list.is_some());
+                if let Some(list) = list {
+                    w.bytes(list);
+                }
             }
         }
         w.finish()
@@ -216,7 +220,11 @@ impl HubMessage {
     pub fn decode(bytes: &[u8]) -> Result<HubMessage, Refusal> {
         let mut r = Reader::new(bytes, HUB_MAGIC)?;
         let out = match r.fixed::<1>()?[0] {
-            1 => HubMessage::Revocations(r.bytes(MAX_ENCODED)?.to_vec()),
+            1 => HubMessage::Revocations(if r.flag()? {
+                Some(r.bytes(MAX_ENCODED)?.to_vec())
+            } else {
+                None
+            }),
             _ => return Err(Refusal::Malformed),
         };
         r.end()?;
@@ -319,7 +327,9 @@ mod tests {
         bad[4] = 7;
         assert_eq!(EnrolReply::decode(&bad), Err(Refusal::Malformed));
 
-        let msg = HubMessage::Revocations(vec![9; 40]);
+        let none = HubMessage::Revocations(None);
+        assert_eq!(HubMessage::decode(&none.encode()).unwrap(), none);
+        let msg = HubMessage::Revocations(Some(vec![9; 40]));
         assert_eq!(HubMessage::decode(&msg.encode()).unwrap(), msg);
         let mut unknown = msg.encode();
         unknown[4] = 2;
@@ -346,6 +356,54 @@ mod tests {
         assert_eq!(
             check_enrolment(&cert[1..], &org.trust_root().encode()).unwrap_err(),
             Refusal::Malformed
+        );
+    }
+
+    #[test]
+    fn a_store_installs_an_enrolment_but_never_a_hub_certificate_or_a_mismatched_root() {
+        use crate::model::{NewStore, Role};
+        use crate::{Store, StoreKey};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(
+            dir.path().join("s.db"),
+            NewStore {
+                user: "phone".into(),
+                role: Role::LinkWorker,
+                person: None,
+            },
+            &StoreKey::unencrypted(),
+        )
+        .unwrap();
+        let req = CertificateRequest::decode(&store.certificate_request().unwrap()).unwrap();
+        let org = OrgSigner::create("Org").unwrap();
+        let other = OrgSigner::create("Org").unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let root = org.trust_root().encode();
+        let as_hub = org
+            .issue(&req, CertRole::Hub, Permissions::default(), now, 1)
+            .unwrap()
+            .encode();
+        let refused = |r: crate::Result<crate::identity::Certificate>| match r {
+            Err(crate::Error::Untrusted(why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(
+            refused(store.install_enrolment(&as_hub, &root)),
+            Refusal::RoleMismatch
+        );
+        let cert = org
+            .issue(&req, CertRole::LinkWorker, Permissions::default(), now, 1)
+            .unwrap()
+            .encode();
+        assert_eq!(
+            refused(store.install_enrolment(&cert, &other.trust_root().encode())),
+            Refusal::OtherOrganisation
+        );
+        assert!(!store.device_identity().unwrap().is_enrolled());
+        store.install_enrolment(&cert, &root).unwrap();
+        assert_eq!(
+            store.device_identity().unwrap().trust_root.unwrap(),
+            org.trust_root()
         );
     }
 }

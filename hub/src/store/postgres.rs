@@ -46,7 +46,8 @@ async fn connect(url: &str) -> Result<Client> {
 
 /// Adapts a connection's notifications into a stream.
 struct Notifications {
-    connection: tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+    connection:
+        tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
 }
 
 impl Stream for Notifications {
@@ -108,7 +109,10 @@ impl PgStore {
 
     async fn user_by_id(client: &Client, id: i64) -> Result<User> {
         let row = client
-            .query_one("SELECT id, name, role, team FROM users WHERE id = $1", &[&id])
+            .query_one(
+                "SELECT id, name, role, team FROM users WHERE id = $1",
+                &[&id],
+            )
             .await?;
         user(&row)
     }
@@ -161,7 +165,12 @@ impl HubStore for PgStore {
             .execute(
                 "INSERT INTO organisation (id, name, trust_root, hub_certificate, created_at) \
                  VALUES (1, $1, $2, $3, $4)",
-                &[&org.name, &org.trust_root, &org.hub_certificate, &org.created_at],
+                &[
+                    &org.name,
+                    &org.trust_root,
+                    &org.hub_certificate,
+                    &org.created_at,
+                ],
             )
             .await
             .map_err(|e| {
@@ -285,7 +294,12 @@ impl HubStore for PgStore {
             .execute(
                 "INSERT INTO devices (key, user_id, certificate, enrolled_at) \
                  VALUES ($1, $2, $3, $4)",
-                &[&d.key.as_slice(), &d.user_id, &d.certificate, &d.enrolled_at],
+                &[
+                    &d.key.as_slice(),
+                    &d.user_id,
+                    &d.certificate,
+                    &d.enrolled_at,
+                ],
             )
             .await
             .map_err(|e| {
@@ -410,9 +424,7 @@ impl HubStore for PgStore {
             .collect()
     }
 
-    fn revocation_events(
-        &self,
-    ) -> impl Future<Output = Result<Option<mpsc::Receiver<()>>>> + Send {
+    fn revocation_events(&self) -> impl Future<Output = Result<Option<mpsc::Receiver<()>>>> + Send {
         let url = self.url.clone();
         async move {
             let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;

@@ -143,7 +143,11 @@ impl HubStore for SqliteStore {
                     "the database is at schema version {version}, newer than this build ({known})"
                 )));
             }
-            for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+            for (i, sql) in MIGRATIONS
+                .iter()
+                .enumerate()
+                .skip(usize::try_from(version).unwrap_or(0))
+            {
                 tx.execute_batch(sql)?;
                 tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
             }
@@ -159,7 +163,12 @@ impl HubStore for SqliteStore {
             conn.execute(
                 "INSERT INTO organisation (id, name, trust_root, hub_certificate, created_at) \
                  VALUES (1, ?1, ?2, ?3, ?4)",
-                params![org.name, org.trust_root, org.hub_certificate, org.created_at],
+                params![
+                    org.name,
+                    org.trust_root,
+                    org.hub_certificate,
+                    org.created_at
+                ],
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {

@@ -153,8 +153,8 @@ pub async fn start<S: HubStore>(
     tls: &Tls,
     options: ServeOptions,
 ) -> (Running, String) {
-    let config = linkwork_hub::tls::server_config(tls.cert_pem.as_bytes(), tls.key_pem.as_bytes())
-        .unwrap();
+    let config =
+        linkwork_hub::tls::server_config(tls.cert_pem.as_bytes(), tls.key_pem.as_bytes()).unwrap();
     let running = serve(hub, "127.0.0.1:0", config, options).await.unwrap();
     let url = format!("wss://localhost:{}", running.addr.port());
     (running, url)
@@ -197,7 +197,9 @@ pub async fn ws(url: &str, path: &str, tls: &Tls) -> Ws {
         .await
         .unwrap();
     let request = format!("{url}{path}").into_client_request().unwrap();
-    let (ws, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
     ws
 }
 
@@ -228,7 +230,10 @@ pub async fn enrol(phone: &Phone, url: &str, tls: &Tls, code: &str) -> EnrolRepl
         trust_root,
     } = &reply
     {
-        phone.store.install_enrolment(certificate, trust_root).unwrap();
+        phone
+            .store
+            .install_enrolment(certificate, trust_root)
+            .unwrap();
     }
     reply
 }

@@ -29,8 +29,12 @@ async fn phones_connect_receive_revocations_and_revoked_phones_are_cut_off<S: Hu
     admin: impl AsyncFn(&str),
 ) {
     let tls = tls();
-    hub.add_user("Asha", UserRole::LinkWorker, None).await.unwrap();
-    hub.add_user("Ben", UserRole::LinkWorker, None).await.unwrap();
+    hub.add_user("Asha", UserRole::LinkWorker, None)
+        .await
+        .unwrap();
+    hub.add_user("Ben", UserRole::LinkWorker, None)
+        .await
+        .unwrap();
     let hub = std::sync::Arc::new(hub);
     let (node, url) = start(hub.clone(), &tls, fast()).await;
     let asha = enrolled(&hub, &url, &tls, "Asha").await;
@@ -63,7 +67,12 @@ async fn phones_connect_receive_revocations_and_revoked_phones_are_cut_off<S: Hu
     let installed = asha.store.update_trust(&list).unwrap();
     assert!(installed.revokes(&ben.store.device_key().unwrap()));
     assert_eq!(
-        asha.store.device_identity().unwrap().revocations.unwrap().version,
+        asha.store
+            .device_identity()
+            .unwrap()
+            .revocations
+            .unwrap()
+            .version,
         1
     );
 
@@ -84,7 +93,10 @@ async fn phones_connect_receive_revocations_and_revoked_phones_are_cut_off<S: Hu
     let log = hub.store.audit_log().await.unwrap();
     let auth = events(&log, "authenticate");
     assert_eq!(auth.len(), 3);
-    assert_eq!(auth[0].entry.device.as_deref(), Some(asha.store.device_key().unwrap().to_hex().as_str()));
+    assert_eq!(
+        auth[0].entry.device.as_deref(),
+        Some(asha.store.device_key().unwrap().to_hex().as_str())
+    );
     assert_eq!(auth[0].entry.user.as_deref(), Some("Asha"));
     let revoke = events(&log, "revoke");
     assert_eq!(revoke[0].entry.device.as_deref(), Some(ben_key.as_str()));
@@ -94,7 +106,12 @@ async fn phones_connect_receive_revocations_and_revoked_phones_are_cut_off<S: Hu
     let refused = events(&log, "authenticate-refused");
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].entry.device.as_deref(), Some(ben_key.as_str()));
-    assert!(refused[0].entry.detail.as_deref().unwrap().starts_with("revoked"));
+    assert!(refused[0]
+        .entry
+        .detail
+        .as_deref()
+        .unwrap()
+        .starts_with("revoked"));
 }
 
 #[tokio::test]
@@ -104,7 +121,11 @@ async fn revocation_on_sqlite_reaches_phones_and_cuts_off_the_revoked_one() {
     phones_connect_receive_revocations_and_revoked_phones_are_cut_off(hub, async |key: &str| {
         // `linkwork-hub device revoke`, another process on the same SQLite file.
         let out = hub_cli(&d, &["device", "revoke", key]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     })
     .await;
 }
@@ -118,7 +139,11 @@ async fn revocation_through_another_hub_process_on_postgres_cuts_off_the_live_co
         // Another process on the same database: this node hears of it by LISTEN/NOTIFY (its
         // poll is set to 30 s, so only the notification can close the connection in time).
         let out = hub_cli(&d, &["device", "revoke", key]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     })
     .await;
 }
@@ -141,7 +166,13 @@ async fn strangers_are_refused<S: HubStore>(hub: Hub<S>, keys: linkwork_hub::key
             person: None,
         };
         let cert = org
-            .issue(&req, CertRole::LinkWorker, Permissions::default(), issued, days)
+            .issue(
+                &req,
+                CertRole::LinkWorker,
+                Permissions::default(),
+                issued,
+                days,
+            )
             .unwrap();
         ChannelPolicy {
             own: Some((cert, key)),
@@ -160,14 +191,22 @@ async fn strangers_are_refused<S: HubStore>(hub: Hub<S>, keys: linkwork_hub::key
     };
     let foreign = OrgSigner::create("Northside").unwrap();
     let cases = [
-        ("foreign", with_our_root(device(&foreign, now, 30)), "issued by another organisation"),
+        (
+            "foreign",
+            with_our_root(device(&foreign, now, 30)),
+            "issued by another organisation",
+        ),
         ("unenrolled", device(&keys.org, now, 30), "not enrolled"),
         ("expired", device(&keys.org, now - 3 * 86_400, 1), "expired"),
     ];
     for (what, policy, _) in &cases {
         match connect(clone_policy(policy), &url, &tls).await {
             Connected::HubRefused { received } => {
-                assert_eq!(received.len(), 1, "{what}: only the hub's handshake message")
+                assert_eq!(
+                    received.len(),
+                    1,
+                    "{what}: only the hub's handshake message"
+                )
             }
             Connected::DeviceRefused(why) => panic!("{what}: the device refused: {why}"),
             Connected::Open(..) => panic!("{what}: admitted"),
@@ -177,7 +216,9 @@ async fn strangers_are_refused<S: HubStore>(hub: Hub<S>, keys: linkwork_hub::key
     let mut garbage = ws(&url, "/connect", &tls).await;
     use futures_util::SinkExt;
     garbage
-        .send(tokio_tungstenite::tungstenite::Message::Binary(vec![1, 2, 3].into()))
+        .send(tokio_tungstenite::tungstenite::Message::Binary(
+            vec![1, 2, 3].into(),
+        ))
         .await
         .unwrap();
     assert!(closed_within(&mut garbage, Duration::from_secs(5)).await);
@@ -193,7 +234,12 @@ async fn strangers_are_refused<S: HubStore>(hub: Hub<S>, keys: linkwork_hub::key
     }
     // The unenrolled device proved its key: the refusal names it.
     assert!(refused[1].entry.device.is_some());
-    assert!(refused[3].entry.detail.as_deref().unwrap().starts_with("secure channel broken"));
+    assert!(refused[3]
+        .entry
+        .detail
+        .as_deref()
+        .unwrap()
+        .starts_with("secure channel broken"));
 }
 
 fn clone_policy(p: &ChannelPolicy) -> ChannelPolicy {
@@ -239,8 +285,14 @@ async fn a_phone_refuses_a_peer_that_is_not_the_hub() {
             role,
             person: None,
         };
-        org.issue(&req, role, Permissions::default(), linkwork_hub::authority::now(), 1)
-            .unwrap()
+        org.issue(
+            &req,
+            role,
+            Permissions::default(),
+            linkwork_hub::authority::now(),
+            1,
+        )
+        .unwrap()
     };
     let admin = linkwork_core::identity::Peer::Verified(Box::new(cert_for(
         &SecretKey::generate().unwrap(),

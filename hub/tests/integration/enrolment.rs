@@ -58,7 +58,12 @@ async fn bad_codes_are_refused_and_audited<S: HubStore>(hub: Hub<S>) {
     let ben = hub.store.user_by_name("Ben Okafor").await.unwrap().unwrap();
     let now = linkwork_hub::authority::now();
     hub.store
-        .create_invite(ben.id, code_hash("EXPI-RED0-CODE-0000"), now - 7200, now - 3600)
+        .create_invite(
+            ben.id,
+            code_hash("EXPI-RED0-CODE-0000"),
+            now - 7200,
+            now - 3600,
+        )
         .await
         .unwrap();
     let patient_code = invite(&hub, "Cara Jones", UserRole::LinkWorker).await;
@@ -115,8 +120,9 @@ async fn used_expired_and_wrong_codes_are_refused_and_audited_on_sqlite() {
     let (d, hub) = init_sqlite("Northside").await;
     bad_codes_are_refused_and_audited(hub).await;
     let keys = linkwork_hub::keyfile::KeyFile::read(&d.key_file).unwrap();
-    let store = linkwork_hub::store::sqlite::SqliteStore::open(&d.sqlite_path(), &keys.database_key())
-        .unwrap();
+    let store =
+        linkwork_hub::store::sqlite::SqliteStore::open(&d.sqlite_path(), &keys.database_key())
+            .unwrap();
     audit_of_bad_codes(&store).await;
 }
 
@@ -143,8 +149,14 @@ async fn two_concurrent_enrolments_with_one_code_exactly_one_wins_on_postgres() 
         let code = invite(&hub, &name, UserRole::LinkWorker).await;
         let other = second_node(&d).await;
         let (a, b) = (phone("a"), phone("b"));
-        let (node_a, url_a) = start(std::sync::Arc::new(second_node(&d).await), &tls, ServeOptions::default()).await;
-        let (node_b, url_b) = start(std::sync::Arc::new(other), &tls, ServeOptions::default()).await;
+        let (node_a, url_a) = start(
+            std::sync::Arc::new(second_node(&d).await),
+            &tls,
+            ServeOptions::default(),
+        )
+        .await;
+        let (node_b, url_b) =
+            start(std::sync::Arc::new(other), &tls, ServeOptions::default()).await;
         let (ra, rb) = tokio::join!(
             enrol(&a, &url_a, &tls, &code),
             enrol(&b, &url_b, &tls, &code)
@@ -184,4 +196,65 @@ async fn simultaneous_claims_of_one_code_give_one_win_on_postgres() {
         .filter(|c| matches!(c, Ok(linkwork_hub::store::Claim::Claimed(_))))
         .count();
     assert_eq!(wins, 1, "{claims:?}");
+}
+
+/// A device already enrolled cannot take a second certificate with another code.
+#[tokio::test]
+async fn a_device_enrolled_once_is_refused_a_second_certificate() {
+    let (_d, hub) = init_sqlite("Northside").await;
+    let tls = tls();
+    let first = invite(&hub, "Asha", UserRole::LinkWorker).await;
+    let second = hub.invite("Asha", 1).await.unwrap().0;
+    let hub = std::sync::Arc::new(hub);
+    let (node, url) = start(hub.clone(), &tls, ServeOptions::default()).await;
+    let p = phone("phone");
+    assert!(matches!(
+        enrol(&p, &url, &tls, &first).await,
+        EnrolReply::Enrolled { .. }
+    ));
+    assert_eq!(
+        enrol(&p, &url, &tls, &second).await,
+        EnrolReply::Refused(EnrolRefused::RequestRefused)
+    );
+    node.stop().await;
+    let log = hub.store.audit_log().await.unwrap();
+    let refused = events(&log, "enrol-refused");
+    assert!(refused[0]
+        .entry
+        .detail
+        .as_deref()
+        .unwrap()
+        .starts_with("device already enrolled"));
+    assert_eq!(hub.store.devices().await.unwrap().len(), 1);
+}
+
+/// A malformed enrolment message is refused and audited; the hub answers and stays up.
+#[tokio::test]
+async fn a_malformed_enrolment_is_refused_and_audited() {
+    use futures_util::{SinkExt, StreamExt};
+    let (_d, hub) = init_sqlite("Northside").await;
+    let tls = tls();
+    let hub = std::sync::Arc::new(hub);
+    let (node, url) = start(hub.clone(), &tls, ServeOptions::default()).await;
+    let mut ws = ws(&url, "/enrol", &tls).await;
+    ws.send(tokio_tungstenite::tungstenite::Message::Binary(
+        b"LWE\x01garbage".to_vec().into(),
+    ))
+    .await
+    .unwrap();
+    let Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(reply))) = ws.next().await else {
+        panic!("the hub answers");
+    };
+    assert_eq!(
+        EnrolReply::decode(&reply).unwrap(),
+        EnrolReply::Refused(EnrolRefused::RequestRefused)
+    );
+    node.stop().await;
+    let log = hub.store.audit_log().await.unwrap();
+    assert!(events(&log, "enrol-refused")[0]
+        .entry
+        .detail
+        .as_deref()
+        .unwrap()
+        .starts_with("malformed"));
 }
