@@ -10,7 +10,7 @@
 //! - [`authority`]: users, invites, enrolment, revocation and admission of a device;
 //! - [`server`]: the TLS WebSocket endpoint (`/enrol`, `/connect`);
 //! - [`tls`]: rustls configuration;
-//! - [`error`]: [`HubError`].
+//! - [`error`]: the hub's error type, [`HubError`].
 
 pub mod authority;
 pub mod error;

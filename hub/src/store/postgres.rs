@@ -265,7 +265,7 @@ impl HubStore for PgStore {
             .await?;
         if let Some(row) = claimed {
             let id: i64 = row.try_get(0)?;
-            return Ok(Claim::Claimed(PgStore::user_by_id(&*client, id).await?));
+            return Ok(Claim::Claimed(PgStore::user_by_id(&client, id).await?));
         }
         let row = client
             .query_opt(
@@ -278,7 +278,7 @@ impl HubStore for PgStore {
             Some(row) => {
                 let id: i64 = row.try_get(0)?;
                 let used: Option<i64> = row.try_get(1)?;
-                let u = PgStore::user_by_id(&*client, id).await?;
+                let u = PgStore::user_by_id(&client, id).await?;
                 if used.is_some() {
                     Claim::Used(u)
                 } else {
@@ -428,36 +428,33 @@ impl HubStore for PgStore {
         let url = self.url.clone();
         async move {
             let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+            let client = std::sync::Arc::new(client);
+            let keep = std::sync::Arc::clone(&client);
             let (tx, rx) = mpsc::channel(16);
             tokio::spawn(async move {
                 use futures_util::StreamExt;
+                // The client must outlive the LISTEN: this task holds it until the hub drops
+                // the receiver or the connection ends.
+                let _client = keep;
                 let mut messages = Notifications { connection };
-                while let Some(message) = messages.next().await {
-                    match message {
-                        Ok(AsyncMessage::Notification(_)) => {
-                            // A full channel already holds a wake-up: nothing is lost.
-                            let _ = tx.try_send(());
-                        }
-                        Ok(_) => {}
-                        Err(_) => break,
+                loop {
+                    tokio::select! {
+                        _ = tx.closed() => break,
+                        message = messages.next() => match message {
+                            Some(Ok(AsyncMessage::Notification(_))) => {
+                                // A full channel already holds a wake-up: nothing is lost.
+                                let _ = tx.try_send(());
+                            }
+                            Some(Ok(_)) => {}
+                            // The sender drops here: the hub falls back to polling.
+                            Some(Err(_)) | None => break,
+                        },
                     }
                 }
-                // The sender drops here: the hub falls back to polling.
             });
             client
                 .batch_execute(&format!("LISTEN {REVOCATION_CHANNEL}"))
                 .await?;
-            // The client must outlive the LISTEN: keep it alive on a task as long as the
-            // connection is.
-            tokio::spawn(async move {
-                let client = client;
-                loop {
-                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-                    if client.is_closed() {
-                        break;
-                    }
-                }
-            });
             Ok(Some(rx))
         }
     }

@@ -440,10 +440,11 @@ mod tests {
             detail: None,
         };
         store.audit(&entry).await.unwrap();
-        let conn = store.conn.lock().unwrap();
-        assert!(conn.execute("UPDATE audit SET event = 'x'", []).is_err());
-        assert!(conn.execute("DELETE FROM audit", []).is_err());
-        drop(conn);
+        {
+            let conn = store.conn.lock().unwrap();
+            assert!(conn.execute("UPDATE audit SET event = 'x'", []).is_err());
+            assert!(conn.execute("DELETE FROM audit", []).is_err());
+        }
         assert_eq!(store.audit_log().await.unwrap()[0].entry, entry);
     }
 

@@ -134,6 +134,20 @@ async fn used_expired_and_wrong_codes_are_refused_and_audited_on_postgres() {
     bad_codes_are_refused_and_audited(hub).await;
     let node = second_node(&d).await;
     audit_of_bad_codes(&node.store).await;
+    // The log is append-only: the database itself refuses changing or removing an entry.
+    let (client, conn) =
+        tokio_postgres::connect(d.postgres.as_ref().unwrap(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    for sql in [
+        "UPDATE audit SET event = 'x'",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+    ] {
+        assert!(client.batch_execute(sql).await.is_err(), "{sql}");
+    }
+    assert_eq!(node.store.audit_log().await.unwrap().len(), 9);
 }
 
 /// Two hub nodes on one PostgreSQL database receive one code at the same moment: exactly one
