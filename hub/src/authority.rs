@@ -254,11 +254,8 @@ impl<S: HubStore> Hub<S> {
     }
 
     /// Handles one enrolment message from a device (`remote`: its address, for the audit log)
-    /// and returns the reply to send. Every outcome is audited.
-    ///
-    /// # Errors
-    /// Database errors writing the audit log (the reply is then
-    /// [`EnrolRefused::Unavailable`] for the device).
+    /// and returns the reply to send. Every outcome is audited. A database failure is answered
+    /// with [`EnrolRefused::Unavailable`] (the device may try again).
     pub async fn enrol(&self, message: &[u8], remote: &str) -> EnrolReply {
         match self.try_enrol(message, remote).await {
             Ok(reply) => reply,

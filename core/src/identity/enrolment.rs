@@ -406,4 +406,28 @@ mod tests {
             org.trust_root()
         );
     }
+
+    proptest::proptest! {
+        /// No input makes a decoder panic, and no valid message cut short decodes.
+        #[test]
+        fn decoders_never_panic_and_refuse_truncation(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            cut in 1usize..40,
+        ) {
+            let _ = EnrolRequest::decode(&bytes);
+            let _ = EnrolReply::decode(&bytes);
+            let _ = HubMessage::decode(&bytes);
+            let valid = [
+                EnrolRequest { code: "ABCD".into(), request: bytes.clone() }.encode(),
+                EnrolReply::Enrolled { certificate: bytes.clone(), trust_root: vec![1] }.encode(),
+                HubMessage::Revocations(Some(bytes.clone())).encode(),
+            ];
+            for v in &valid {
+                let short = &v[..v.len().saturating_sub(cut)];
+                proptest::prop_assert!(EnrolRequest::decode(short).is_err());
+                proptest::prop_assert!(EnrolReply::decode(short).is_err());
+                proptest::prop_assert!(HubMessage::decode(short).is_err());
+            }
+        }
+    }
 }
