@@ -8,8 +8,11 @@
 # Env: CARGO_TARGET_DIR (cargo's; CI points it outside the clone so builds are cached),
 #      LINKWORK_SKIP_KOTLIN=1 / LINKWORK_SKIP_SWIFT=1 to leave a platform suite out locally.
 #      LINKWORK_SKIP_FUZZ=1 to leave the fuzz stage out; LINKWORK_FUZZ_SECONDS per target (12).
+# The hub's tests run against a throwaway PostgreSQL cluster (scripts/postgres.sh) started for
+# the cargo test stage and removed after it, even when a test fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/postgres.sh
 
 start=$SECONDS
 section() { printf '\n==> [%4ds] %s\n' $((SECONDS - start)) "$*"; }
@@ -27,8 +30,18 @@ cargo fmt --all -- --check
 section "cargo clippy (workspace, all targets, -D warnings)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
+section "PostgreSQL for the hub's tests (scripts/postgres.sh)"
+postgres_start
+
 section "cargo test (workspace)"
 cargo test --locked --workspace
+ran=$(postgres_tests_ran)
+postgres_stop
+if [[ $ran -lt 1 ]]; then
+  echo "the hub's PostgreSQL tests did not run (LINKWORK_TEST_POSTGRES_URL was set)" >&2
+  exit 1
+fi
+echo "hub tests on PostgreSQL: $ran"
 
 if [[ ${LINKWORK_SKIP_FUZZ:-0} != 1 ]]; then
   # Hostile input: every decoder fuzzed for a bounded time from the committed seed corpus

@@ -158,6 +158,13 @@ pub enum Command {
     /// The organisation's revocation list: `trust update CRL`.
     #[command(subcommand)]
     Trust(TrustCmd),
+    /// Enrol this store's device with the organisation's hub using a one-time invite code:
+    /// installs the certificate and trust root the hub issues.
+    Enrol(EnrolArgs),
+    /// The organisation's hub: `hub connect URL` authenticates with it and installs its
+    /// current revocation list.
+    #[command(subcommand)]
+    Hub(HubCmd),
     /// The community services directory (Open Referral UK): import a feed, search offline,
     /// show a service.
     #[command(subcommand)]
@@ -257,6 +264,39 @@ pub struct PatientPairArgs {
     /// Days the phone's certificate lasts (at most as long as this device's own).
     #[arg(long, value_name = "DAYS", default_value = "365")]
     pub expires: String,
+}
+
+/// `enrol` options.
+#[derive(Debug, Args)]
+pub struct EnrolArgs {
+    /// The hub's address, `wss://HOST[:PORT]`.
+    pub url: String,
+    /// The one-time invite code the administrator gave (`linkwork-hub invite USER`).
+    #[arg(long)]
+    pub code: String,
+    /// Trust only this CA certificate (PEM) for the hub's TLS certificate (default: the public
+    /// web roots).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// `hub` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HubCmd {
+    /// Authenticate with the hub (both sides prove their certificates) and install the
+    /// organisation's current revocation list. Document sync through the hub is not part of
+    /// this build.
+    Connect(HubConnectArgs),
+}
+
+/// `hub connect` options.
+#[derive(Debug, Args)]
+pub struct HubConnectArgs {
+    /// The hub's address, `wss://HOST[:PORT]`.
+    pub url: String,
+    /// Trust only this CA certificate (PEM) for the hub's TLS certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// `trust` subcommands.

@@ -13,6 +13,8 @@ mod commands;
 mod demo;
 /// Errors and exit codes.
 mod error;
+/// The device side of the organisation's hub (TLS WebSocket).
+mod hub_client;
 /// Text and JSON printing.
 mod output;
 /// Options for sync state and paging.

@@ -15,10 +15,12 @@ mirror_enum! {
         LinkWorker,
         /// A team lead's device.
         TeamLead,
-        /// An administrator's or the team hub's device.
+        /// An administrator's device.
         Admin,
         /// A patient's own phone: one person's plan only.
         Patient,
+        /// The organisation's hub.
+        Hub,
     }
 }
 

@@ -136,7 +136,7 @@ fn org_issue(ctx: &Ctx, a: OrgIssueArgs) -> CliResult {
     let role = CertRole::from_code(&a.role).ok_or_else(|| {
         Error::invalid(
             "role",
-            "expected one of link-worker, team-lead, admin, patient",
+            "expected one of link-worker, team-lead, admin, patient, hub",
         )
     })?;
     let days: u32 = number("expires", &a.expires, "must be a whole number of days")?;

@@ -10,6 +10,8 @@ pub mod case;
 pub mod directory;
 /// Document export, import and compaction.
 pub mod docs;
+/// Enrolment with the organisation's hub and `hub connect`.
+pub mod hub;
 /// Device identity, organisations, pairing and revocation.
 pub mod identity;
 /// Key files: `key new`, `rekey`, and reading `--key-file`.
@@ -144,6 +146,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Device(c) => identity::device(&ctx, c),
         Command::Patient(c) => identity::patient(&ctx, c),
         Command::Trust(c) => identity::trust(&ctx, c),
+        Command::Enrol(a) => hub::enrol(&ctx, a),
+        Command::Hub(c) => hub::hub(&ctx, c),
         Command::Directory(c) => directory::directory(&ctx, c),
     }
 }

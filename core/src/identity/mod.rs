@@ -12,6 +12,8 @@
 //! - [`pairing`]: the payload a link worker's device shows to enrol a patient's phone offline;
 //! - [`signing`]: signatures on automerge changes and tombstones, and whether a signer's
 //!   certificate is trusted for what it signed (ADR 0007);
+//! - [`enrolment`]: the messages a device and its organisation's hub exchange (enrolment with
+//!   an invite code, and what the hub sends inside the authenticated channel);
 //! - `encoding`: the canonical bounded binary encoding all of them share.
 //!
 //! Every value read from a file or a peer is untrusted: it is decoded strictly (bounded sizes,
@@ -23,6 +25,7 @@ pub mod channel;
 #[cfg(test)]
 mod decode_properties;
 pub(crate) mod encoding;
+pub mod enrolment;
 pub mod keys;
 pub mod organisation;
 pub mod pairing;
@@ -120,28 +123,34 @@ pub enum CertRole {
     LinkWorker,
     /// A team lead's device (a link worker's store; usually also the permissions).
     TeamLead,
-    /// An administrator's or the team hub's device.
+    /// An administrator's device.
     Admin,
     /// A patient's own phone: one person's plan only.
     Patient,
+    /// The organisation's hub (`linkwork-hub`): the certificate a device checks, inside the
+    /// authenticated channel, to know it is talking to its hub. Issued by the hub to itself at
+    /// `init`, never through an invite.
+    Hub,
 }
 
 impl CertRole {
     /// Every role, in code order.
-    pub const ALL: [CertRole; 4] = [
+    pub const ALL: [CertRole; 5] = [
         CertRole::LinkWorker,
         CertRole::TeamLead,
         CertRole::Admin,
         CertRole::Patient,
+        CertRole::Hub,
     ];
 
-    /// The stable code (`link-worker`, `team-lead`, `admin`, `patient`).
+    /// The stable code (`link-worker`, `team-lead`, `admin`, `patient`, `hub`).
     pub fn code(self) -> &'static str {
         match self {
             CertRole::LinkWorker => "link-worker",
             CertRole::TeamLead => "team-lead",
             CertRole::Admin => "admin",
             CertRole::Patient => "patient",
+            CertRole::Hub => "hub",
         }
     }
 
@@ -150,7 +159,7 @@ impl CertRole {
         CertRole::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    /// The kind of store this role holds.
+    /// The kind of store this role holds (the hub holds the organisation's caseloads).
     pub fn store_role(self) -> Role {
         match self {
             CertRole::Patient => Role::Patient,
@@ -164,6 +173,7 @@ impl CertRole {
             CertRole::TeamLead => 2,
             CertRole::Admin => 3,
             CertRole::Patient => 4,
+            CertRole::Hub => 5,
         }
     }
 

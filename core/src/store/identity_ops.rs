@@ -175,6 +175,23 @@ impl Store {
         Ok(cert)
     }
 
+    /// Installs what a hub answered to this device's enrolment
+    /// ([`crate::identity::enrolment::EnrolReply::Enrolled`]): checks that the trust root is the
+    /// organisation that signed the certificate, then installs both as
+    /// [`Store::install_certificate`] does. Returns the certificate.
+    ///
+    /// # Errors
+    /// [`Error::Untrusted`]: [`Refusal::OtherOrganisation`] when the root did not sign the
+    /// certificate, [`Refusal::RoleMismatch`] for a hub's certificate (a device never holds
+    /// one), and every refusal of [`Store::install_certificate`]. Nothing changes on error.
+    pub fn install_enrolment(&self, certificate: &[u8], trust_root: &[u8]) -> Result<Certificate> {
+        let (cert, _) = crate::identity::enrolment::check_enrolment(certificate, trust_root)?;
+        if cert.role == CertRole::Hub {
+            return Err(Refusal::RoleMismatch.into());
+        }
+        self.install_certificate(certificate)
+    }
+
     /// Refuses a certificate that is not this store's: another device key or store id, a role
     /// or person that does not fit.
     fn check_own(&self, cert: &Certificate, public_key: Option<[u8; 32]>) -> Result<()> {

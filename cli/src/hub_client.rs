@@ -1,0 +1,260 @@
+//! The device side of a team hub (`linkwork enrol`, `linkwork hub connect`): a blocking TLS
+//! WebSocket (rustls with `ring`, tungstenite) to the hub's `/enrol` or `/connect` endpoint,
+//! carrying the core's enrolment messages and authenticated channel
+//! (`linkwork_core::identity::enrolment`, `Channel`) — the protocol is the core's, this file
+//! only moves bytes. The server's TLS certificate is checked against `--ca-cert` when given,
+//! or the public web roots. Every read has a deadline and a size limit.
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use linkwork_core::identity::enrolment::{require_hub, EnrolReply, EnrolRequest, HubMessage};
+use linkwork_core::identity::{Certificate, Channel, RevocationList};
+use linkwork_core::Store;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Message, WebSocket};
+
+use crate::error::{CliError, CliResult};
+
+/// How long the hub has to answer each step.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// The largest message read from the hub.
+const MAX_MESSAGE: usize = 128 * 1024;
+
+type Ws = WebSocket<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>;
+
+fn net(action: &'static str, e: impl std::fmt::Display) -> CliError {
+    CliError::Net {
+        action,
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// `wss://host[:port]` (a trailing `/` allowed): the host and port.
+fn parse_url(url: &str) -> CliResult<(String, u16)> {
+    let usage = || CliError::Usage("the hub URL must look like wss://HOST[:PORT]".into());
+    let rest = url.strip_prefix("wss://").ok_or_else(usage)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() || rest.contains('/') {
+        return Err(usage());
+    }
+    match rest.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => {
+            Ok((host.to_owned(), port.parse().map_err(|_| usage())?))
+        }
+        Some(_) => Err(usage()),
+        None => Ok((rest.to_owned(), 443)),
+    }
+}
+
+fn tls_config(ca_cert: Option<&Path>) -> CliResult<Arc<rustls::ClientConfig>> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_cert {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|source| CliError::File {
+                action: "read the CA certificate",
+                source,
+            })?;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| net("read the CA certificate", e))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| net("read the CA certificate", e))?;
+            }
+            if roots.is_empty() {
+                return Err(CliError::Usage("--ca-cert holds no PEM certificate".into()));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    // The `ring` provider (aws-lc-rs needs cmake and a long C build); rustls deprecates it for
+    // lacking post-quantum key exchange (docs/deploy.md#tls).
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| net("set up TLS", e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Opens a TLS WebSocket to `url` + `path`.
+fn open(url: &str, path: &str, ca_cert: Option<&Path>) -> CliResult<Ws> {
+    let (host, port) = parse_url(url)?;
+    let config = tls_config(ca_cert)?;
+    let name = ServerName::try_from(host.clone())
+        .map_err(|_| CliError::Usage("the hub URL's host is not a valid name".into()))?;
+    let tcp = TcpStream::connect((host.as_str(), port)).map_err(|source| CliError::Net {
+        action: "connect to the hub",
+        source,
+    })?;
+    for set in [TcpStream::set_read_timeout, TcpStream::set_write_timeout] {
+        set(&tcp, Some(DEADLINE)).map_err(|source| CliError::Net {
+            action: "connect to the hub",
+            source,
+        })?;
+    }
+    let conn = rustls::ClientConnection::new(config, name).map_err(|e| net("set up TLS", e))?;
+    let tls = rustls::StreamOwned::new(conn, tcp);
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let (ws, _) = tungstenite::client::client_with_config(
+        format!("wss://{host}:{port}{path}"),
+        tls,
+        Some(config),
+    )
+    .map_err(|e| net("open the hub connection (TLS WebSocket)", e))?;
+    Ok(ws)
+}
+
+/// The next binary message; `None` when the hub closed the connection.
+fn next_binary(ws: &mut Ws) -> CliResult<Option<Vec<u8>>> {
+    loop {
+        match ws.read() {
+            Ok(Message::Binary(b)) => return Ok(Some(b.to_vec())),
+            Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => continue,
+            Ok(Message::Close(_) | Message::Text(_)) => return Ok(None),
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(net("read from the hub", e)),
+        }
+    }
+}
+
+fn send(ws: &mut Ws, bytes: Vec<u8>) -> CliResult {
+    ws.send(Message::Binary(bytes.into()))
+        .map_err(|e| net("write to the hub", e))
+}
+
+/// Enrols the store's device with the hub at `url` using the one-time `code`: sends its
+/// certificate request, and installs the certificate and trust root the hub answers with.
+///
+/// # Errors
+/// [`CliError::Failed`] when the hub refuses (the code is unknown, used or expired; the
+/// request does not fit the invited user) or closes without an answer; network and TLS errors;
+/// the core's refusals installing the answer.
+pub fn enrol(
+    store: &Store,
+    url: &str,
+    code: &str,
+    ca_cert: Option<&Path>,
+) -> CliResult<Certificate> {
+    let request = EnrolRequest {
+        code: code.to_owned(),
+        request: store.certificate_request()?,
+    };
+    let mut ws = open(url, "/enrol", ca_cert)?;
+    send(&mut ws, request.encode())?;
+    let reply = next_binary(&mut ws)?.ok_or_else(|| {
+        CliError::Failed("the hub closed the connection without an answer".into())
+    })?;
+    let _ = ws.close(None);
+    match EnrolReply::decode(&reply).map_err(linkwork_core::Error::from)? {
+        EnrolReply::Enrolled {
+            certificate,
+            trust_root,
+        } => Ok(store.install_enrolment(&certificate, &trust_root)?),
+        EnrolReply::Refused(why) => Err(CliError::Failed(format!("the hub refused: {why}"))),
+    }
+}
+
+/// What `hub connect` learnt.
+pub struct Connected {
+    /// The hub's verified certificate.
+    pub hub: Certificate,
+    /// The organisation's revocation list the hub sent (`None`: it never revoked a device).
+    pub revocations: Option<RevocationList>,
+    /// Whether the list was newer than the installed one and was installed.
+    pub installed: bool,
+}
+
+/// Connects the enrolled store's device to its hub: runs the authenticated channel (each
+/// side proves its certificate; the peer must be the organisation's hub), receives the current
+/// revocation list and installs it if it is newer. Document sync through the hub is not part
+/// of this build.
+///
+/// # Errors
+/// [`CliError::Failed`] when the hub refuses this device (not enrolled by it, revoked,
+/// expired) or sends nothing; the core's refusals of the hub's certificate
+/// (`Error::Untrusted`); network and TLS errors.
+pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Connected> {
+    let (mut channel, first) =
+        Channel::initiate(store.channel_policy(false)?).map_err(linkwork_core::Error::from)?;
+    let mut ws = open(url, "/connect", ca_cert)?;
+    send(&mut ws, first)?;
+    let refused = || CliError::Failed("the hub refused this device".into());
+    while !channel.is_open() {
+        let message = next_binary(&mut ws)?.ok_or_else(refused)?;
+        if let Some(reply) = channel
+            .receive_handshake(&message)
+            .map_err(linkwork_core::Error::from)?
+        {
+            send(&mut ws, reply)?;
+        }
+    }
+    let peer = channel.peer().ok_or_else(refused)?;
+    let hub = require_hub(peer)
+        .map_err(linkwork_core::Error::from)?
+        .clone();
+    let frame = next_binary(&mut ws)?.ok_or_else(refused)?;
+    let message = channel.open(&frame).map_err(linkwork_core::Error::from)?;
+    let _ = ws.close(None);
+    let HubMessage::Revocations(list) =
+        HubMessage::decode(&message).map_err(linkwork_core::Error::from)?
+    else {
+        return Err(CliError::Failed(
+            "the hub sent a message this build does not know".into(),
+        ));
+    };
+    let Some(bytes) = list else {
+        return Ok(Connected {
+            hub,
+            revocations: None,
+            installed: false,
+        });
+    };
+    let installed_version = store
+        .device_identity()?
+        .revocations
+        .map_or(0, |l| l.version);
+    let root = store.device_identity()?.trust_root.ok_or_else(refused)?;
+    let list = RevocationList::decode(&bytes, &root).map_err(linkwork_core::Error::from)?;
+    let installed = list.version > installed_version;
+    if installed {
+        store.update_trust(&bytes)?;
+    }
+    Ok(Connected {
+        hub,
+        revocations: Some(list),
+        installed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+
+    #[test]
+    fn hub_urls_are_parsed_strictly() {
+        assert_eq!(
+            parse_url("wss://hub.example:8443").unwrap(),
+            ("hub.example".into(), 8443)
+        );
+        assert_eq!(
+            parse_url("wss://hub.example/").unwrap(),
+            ("hub.example".into(), 443)
+        );
+        assert!(parse_url("https://hub.example").is_err());
+        assert!(parse_url("wss://hub.example/x").is_err());
+        assert!(parse_url("wss://hub.example:port").is_err());
+        assert!(parse_url("wss://").is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! `linkwork enrol` and `linkwork hub connect` (real `linkwork` processes) against a hub started
+//! in the test on loopback (TLS WebSocket, the embedded SQLite hub database).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::Env;
+use linkwork_hub::keyfile::KeyFile;
+use linkwork_hub::server::{serve, ServeOptions};
+use linkwork_hub::store::sqlite::SqliteStore;
+use linkwork_hub::store::UserRole;
+use linkwork_hub::Hub;
+
+struct TestHub {
+    runtime: tokio::runtime::Runtime,
+    hub: Arc<Hub<SqliteStore>>,
+    url: String,
+    ca: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn start_hub() -> TestHub {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, cert.cert.pem()).unwrap();
+    let tls = linkwork_hub::tls::server_config(
+        cert.cert.pem().as_bytes(),
+        cert.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let (hub, url) = runtime.block_on(async {
+        let keys = KeyFile::create("Northside").unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db"), &keys.database_key()).unwrap();
+        let hub = Arc::new(
+            Hub::init(store, keys, &dir.path().join("hub.key"))
+                .await
+                .unwrap(),
+        );
+        let running = serve(hub.clone(), "127.0.0.1:0", tls, ServeOptions::default())
+            .await
+            .unwrap();
+        let url = format!("wss://localhost:{}", running.addr.port());
+        // The node runs as long as the runtime does.
+        tokio::spawn(running.wait());
+        (hub, url)
+    });
+    TestHub {
+        runtime,
+        hub,
+        url,
+        ca,
+        _dir: dir,
+    }
+}
+
+impl TestHub {
+    fn invite(&self, name: &str, role: UserRole) -> String {
+        self.runtime.block_on(async {
+            self.hub.add_user(name, role, None).await.unwrap();
+            self.hub.invite(name, 1).await.unwrap().0
+        })
+    }
+}
+
+#[test]
+fn a_phone_enrols_with_a_code_and_connects_to_fetch_revocations() {
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap();
+    let code = hub.invite("Asha Patel", UserRole::LinkWorker);
+
+    let phone = Env::new();
+    // A wrong code: refused, nothing installed.
+    let err = phone.fail(
+        &[
+            "enrol",
+            &hub.url,
+            "--code",
+            "AAAA-BBBB-CCCC-DDDD",
+            "--ca-cert",
+            ca,
+        ],
+        1,
+    );
+    assert!(err.contains("invite code is not valid"), "{err}");
+    // Without the CA, the hub's self-signed TLS certificate is not trusted.
+    let err = phone.fail(&["enrol", &hub.url, "--code", &code], 1);
+    assert!(err.contains("TLS") || err.contains("certificate"), "{err}");
+
+    let out = phone.json(&["enrol", &hub.url, "--code", &code, "--ca-cert", ca]);
+    assert_eq!(out["name"], "Asha Patel");
+    assert_eq!(out["role"], "link-worker");
+    assert_eq!(out["organisation"], "Northside");
+    let shown = phone.json(&["device", "show"]);
+    assert!(shown.to_string().contains("Northside"), "{shown}");
+    // The code is spent.
+    let again = Env::new();
+    again.fail(&["enrol", &hub.url, "--code", &code, "--ca-cert", ca], 1);
+
+    // Connected: nothing revoked yet.
+    let text = phone.ok(&["hub", "connect", &hub.url, "--ca-cert", ca]);
+    assert!(
+        text.contains("authenticated with the hub of Northside"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no device of the organisation is revoked"),
+        "{text}"
+    );
+
+    // Another device is revoked: the next connection installs the list.
+    let other = Env::new();
+    other.ok(&[
+        "enrol",
+        &hub.url,
+        "--code",
+        &hub.invite("Ben", UserRole::LinkWorker),
+        "--ca-cert",
+        ca,
+    ]);
+    let other_key = other.json(&["device", "show"])["device"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("device show names the key"));
+    hub.runtime.block_on(hub.hub.revoke(&other_key)).unwrap();
+    let out = phone.json(&["hub", "connect", &hub.url, "--ca-cert", ca]);
+    assert_eq!(out["revocation_version"], 1);
+    assert_eq!(out["installed"], true);
+    let out = phone.json(&["hub", "connect", &hub.url, "--ca-cert", ca]);
+    assert_eq!(out["installed"], false);
+    // The revoked device is refused.
+    let err = other.fail(&["hub", "connect", &hub.url, "--ca-cert", ca], 1);
+    assert!(err.contains("refused"), "{err}");
+    // An unenrolled store cannot even start.
+    let err = Env::new().fail(&["hub", "connect", &hub.url, "--ca-cert", ca], 5);
+    assert!(err.contains("not enrolled"), "{err}");
+}

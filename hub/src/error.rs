@@ -1,0 +1,77 @@
+//! [`HubError`]: every way a hub command or connection fails. Messages carry no key material
+//! and no patient data.
+
+use linkwork_core::identity::Refusal;
+
+/// A hub failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The database (PostgreSQL or the embedded SQLite file) failed or is unreachable.
+    #[error("database: {0}")]
+    Database(String),
+    /// The database holds a value this build cannot read.
+    #[error("database holds a damaged {0}")]
+    Corrupt(&'static str),
+    /// `init` ran already on this database.
+    #[error("the hub is already initialised for an organisation")]
+    AlreadyInitialised,
+    /// No organisation yet: run `linkwork-hub init` first.
+    #[error("the hub is not initialised (run `linkwork-hub init --org NAME`)")]
+    NotInitialised,
+    /// A user name, or a device key, is already taken.
+    #[error("{0} already exists")]
+    Exists(&'static str),
+    /// No such user or device.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// An argument is not valid.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which argument.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The organisation key file is missing, unreadable, readable by others than its owner,
+    /// damaged, or for another organisation than the database's.
+    #[error("key file: {0}")]
+    KeyFile(String),
+    /// TLS configuration or handshake failure.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// An identity value was refused.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    /// Reading or writing a file or socket failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// Core refused an operation.
+    #[error("{0}")]
+    Core(#[from] linkwork_core::Error),
+}
+
+/// The hub's result type.
+pub type Result<T, E = HubError> = std::result::Result<T, E>;
+
+impl From<rusqlite::Error> for HubError {
+    fn from(e: rusqlite::Error) -> Self {
+        HubError::Database(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for HubError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        HubError::Database(e.to_string())
+    }
+}
+
+impl HubError {
+    /// An invalid argument.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> HubError {
+        HubError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! `linkwork-hub`: run and administer an organisation's hub (`docs/cli.md#linkwork-hub`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use linkwork_hub::keyfile::KeyFile;
+use linkwork_hub::server::{serve, ServeOptions};
+use linkwork_hub::store::postgres::PgStore;
+use linkwork_hub::store::sqlite::SqliteStore;
+use linkwork_hub::store::UserRole;
+use linkwork_hub::{Hub, HubError, HubStore, Result};
+
+/// The organisation's hub: enrolment, revocation and audit for its devices.
+#[derive(Parser)]
+#[command(name = "linkwork-hub", version)]
+struct Cli {
+    /// The database: a `postgres://` URL (several nodes may share it) or a file path for the
+    /// embedded, encrypted SQLite database.
+    #[arg(long)]
+    database: String,
+    /// The key file holding the organisation's signing key and the hub's key (mode 0600).
+    /// Default with a SQLite file: the database path with `.key` appended; required with
+    /// PostgreSQL.
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates the organisation: its signing key and the hub's certificate (writes the key file).
+    Init {
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+    },
+    /// Serves devices over TLS WebSocket until interrupted.
+    Serve {
+        /// The address to listen on (e.g. 0.0.0.0:8443).
+        #[arg(long)]
+        listen: String,
+        /// The TLS certificate chain (PEM).
+        #[arg(long)]
+        tls_cert: PathBuf,
+        /// The TLS private key (PEM).
+        #[arg(long)]
+        tls_key: PathBuf,
+    },
+    /// Manages users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Prints a one-time invite code for one device of USER.
+    Invite {
+        /// The user's name.
+        user: String,
+        /// How long the code is valid, in hours (1 to 168).
+        #[arg(long, default_value_t = linkwork_hub::authority::INVITE_HOURS)]
+        hours: u32,
+    },
+    /// Manages enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Prints the audit log.
+    Audit {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user.
+    Add {
+        /// The user's name (shown on their devices' certificates).
+        name: String,
+        /// link-worker, team-lead or admin.
+        #[arg(long)]
+        role: String,
+        /// The user's team.
+        #[arg(long)]
+        team: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Lists enrolled devices.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revokes a device (its key, as `device list` shows it).
+    Revoke {
+        /// The device's public key (64 hex digits).
+        device: String,
+    },
+}
+
+fn is_postgres(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+fn key_path(cli: &Cli) -> Result<PathBuf> {
+    match (&cli.key_file, is_postgres(&cli.database)) {
+        (Some(p), _) => Ok(p.clone()),
+        (None, false) => Ok(PathBuf::from(format!("{}.key", cli.database))),
+        (None, true) => Err(HubError::invalid(
+            "key-file",
+            "is required with a PostgreSQL database",
+        )),
+    }
+}
+
+fn time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let keys_at = key_path(&cli)?;
+    if let Command::Init { org } = &cli.command {
+        let keys = KeyFile::create(org)?;
+        let hub = if is_postgres(&cli.database) {
+            Hub::init(PgStore::open(&cli.database).await?, keys, &keys_at)
+                .await
+                .map(|h| h.root)?
+        } else {
+            let store = SqliteStore::open(Path::new(&cli.database), &keys.database_key())?;
+            Hub::init(store, keys, &keys_at).await.map(|h| h.root)?
+        };
+        println!("organisation {} initialised", hub.name);
+        println!("trust root   {}", hub.key.to_hex());
+        println!(
+            "key file     {} (keep it secret; back it up apart from the database)",
+            keys_at.display()
+        );
+        return Ok(());
+    }
+    let keys = KeyFile::read(&keys_at)?;
+    if is_postgres(&cli.database) {
+        let store = PgStore::open(&cli.database).await?;
+        command(Hub::open(store, keys).await?, cli.command).await
+    } else {
+        let store = SqliteStore::open(Path::new(&cli.database), &keys.database_key())?;
+        command(Hub::open(store, keys).await?, cli.command).await
+    }
+}
+
+async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
+    match command {
+        Command::Init { .. } => Err(HubError::AlreadyInitialised),
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = linkwork_hub::tls::server_config_from_files(&tls_cert, &tls_key)?;
+            let running = serve(
+                std::sync::Arc::new(hub),
+                &listen,
+                tls,
+                ServeOptions::default(),
+            )
+            .await?;
+            println!("listening on wss://{}", running.addr);
+            // Runs until SIGINT or SIGTERM, then closes every connection.
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            running.stop().await;
+            Ok(())
+        }
+        Command::User(UserCommand::Add { name, role, team }) => {
+            let role = UserRole::from_code(&role).ok_or_else(|| {
+                HubError::invalid("role", "must be link-worker, team-lead or admin")
+            })?;
+            let user = hub.add_user(&name, role, team.as_deref()).await?;
+            println!("user {} added ({})", user.name, user.role.code());
+            Ok(())
+        }
+        Command::Invite { user, hours } => {
+            let (code, expires) = hub.invite(&user, hours).await?;
+            println!("{code}");
+            eprintln!(
+                "one device of {user} may enrol with this code until {} (shown once)",
+                time(expires)
+            );
+            Ok(())
+        }
+        Command::Device(DeviceCommand::List { json }) => {
+            for d in hub.store.devices().await? {
+                if json {
+                    println!("{}", serde_json::to_string(&d).unwrap_or_default());
+                } else {
+                    let state = d
+                        .revoked_at
+                        .map_or_else(|| "active".to_owned(), |t| format!("revoked {}", time(t)));
+                    println!(
+                        "{}  {:<11}  {}  enrolled {}  {}",
+                        d.key,
+                        d.role.code(),
+                        d.user,
+                        time(d.enrolled_at),
+                        state
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { device }) => {
+            let list = hub.revoke(&device).await?;
+            println!(
+                "device revoked (revocation list version {}); its connections close within seconds",
+                list.version
+            );
+            Ok(())
+        }
+        Command::Audit { json } => {
+            for r in hub.store.audit_log().await? {
+                if json {
+                    println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                } else {
+                    let e = r.entry;
+                    println!(
+                        "{:>6}  {}  {:<21}  device={}  user={}  {}",
+                        r.seq,
+                        time(e.at),
+                        e.event,
+                        e.device.as_deref().unwrap_or("-"),
+                        e.user.as_deref().unwrap_or("-"),
+                        e.detail.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("linkwork-hub: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linkwork-hub: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

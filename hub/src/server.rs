@@ -1,0 +1,428 @@
+//! The hub's network side: a TLS WebSocket endpoint (tokio, rustls with `ring`,
+//! tokio-tungstenite) with two paths.
+//!
+//! - `/enrol`: one binary message each way — the device's
+//!   [`linkwork_core::identity::enrolment::EnrolRequest`], the hub's `EnrolReply` — then close.
+//! - `/connect`: an enrolled device runs the authenticated channel
+//!   ([`linkwork_core::identity::Channel`], Noise XX with certificates) inside the WebSocket,
+//!   one handshake message per binary frame, the device initiating. The hub admits only a
+//!   device it enrolled, not revoked and still valid ([`crate::authority::Hub::admit`]; every
+//!   decision is audited), then sends sealed [`HubMessage`]s: the current revocation list at
+//!   once, and again whenever a device is revoked. When the connected device itself is revoked
+//!   (on this node or another one: the revocation watcher), its connection is closed within
+//!   seconds. Document sync through the hub will run inside this same open channel (the next
+//!   slice of the hub work); until then a device's data frame is refused and the connection
+//!   closed.
+//!
+//! Every read is bounded in size (WebSocket message limit) and time (handshake deadlines).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use linkwork_core::identity::enrolment::HubMessage;
+use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio_rustls::{rustls, TlsAcceptor};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::authority::{now, Hub};
+use crate::error::{HubError, Result};
+use crate::store::HubStore;
+
+/// The largest WebSocket message the hub reads (a handshake message is at most 64 KiB).
+pub const MAX_MESSAGE: usize = 128 * 1024;
+
+/// How long a device has for the TLS, WebSocket and channel handshakes, and to enrol.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most connections one node serves at once.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// How often the node checks the database for revocations when it has no push (SQLite), and
+/// as a safety net beside PostgreSQL's `LISTEN`.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions {
+    /// Poll interval without push.
+    pub poll: Duration,
+    /// Poll interval with push.
+    pub poll_with_push: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            poll: Duration::from_millis(500),
+            poll_with_push: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A running hub node.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting and closes every connection.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits until the node stops (it runs until [`Running::stop`] or the process ends).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+pub(crate) fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+}
+
+/// Starts a hub node on `listen` with `tls`.
+///
+/// # Errors
+/// [`HubError::Io`] when the address cannot be bound; database errors starting the revocation
+/// watcher.
+pub async fn serve<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    listen: &str,
+    tls: rustls::ServerConfig,
+    options: ServeOptions,
+) -> Result<Running> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = watch::channel(false);
+    let version = hub.store.revocation_list().await?.map_or(0, |(v, _)| v);
+    let (revoked_tx, revoked_rx) = watch::channel(version);
+    let events = hub.store.revocation_events().await?;
+    tokio::spawn(watch_revocations(
+        Arc::clone(&hub),
+        events,
+        revoked_tx,
+        options,
+        stopped.clone(),
+    ));
+    let acceptor = TlsAcceptor::from(Arc::new(tls));
+    let task = tokio::spawn(accept_loop(hub, listener, acceptor, revoked_rx, stopped));
+    Ok(Running { addr, stop, task })
+}
+
+/// Publishes the newest revocation version: on a push from the database, or on each poll.
+async fn watch_revocations<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    mut events: Option<tokio::sync::mpsc::Receiver<()>>,
+    version: watch::Sender<u64>,
+    options: ServeOptions,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let poll = if events.is_some() {
+            options.poll_with_push
+        } else {
+            options.poll
+        };
+        tokio::select! {
+            _ = stopped.changed() => return,
+            event = async {
+                match events.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if event.is_none() {
+                    // The LISTEN connection is gone: poll from now on.
+                    events = None;
+                }
+            }
+            _ = tokio::time::sleep(poll) => {}
+        }
+        if let Ok(Some((v, _))) = hub.store.revocation_list().await {
+            version.send_if_modified(|old| {
+                let changed = *old != v;
+                *old = v;
+                changed
+            });
+        }
+    }
+}
+
+async fn accept_loop<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    revoked: watch::Receiver<u64>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (tcp, remote) = tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
+        let (hub, acceptor, revoked, stopped) = (
+            Arc::clone(&hub),
+            acceptor.clone(),
+            revoked.clone(),
+            stopped.clone(),
+        );
+        connections.spawn(async move {
+            let _slot = slot;
+            let _ = connection(hub, acceptor, tcp, remote, revoked, stopped).await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    connections.shutdown().await;
+}
+
+/// Which endpoint a WebSocket asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Enrol,
+    Connect,
+}
+
+async fn connection<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    remote: SocketAddr,
+    revoked: watch::Receiver<u64>,
+    stopped: watch::Receiver<bool>,
+) -> Result<()> {
+    let _ = tcp.set_nodelay(true);
+    let (ws, route) = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+        let tls = acceptor.accept(tcp).await?;
+        let mut route = None;
+        let callback =
+            |req: &Request, resp: Response| -> std::result::Result<Response, ErrorResponse> {
+                route = match req.uri().path() {
+                    "/enrol" => Some(Route::Enrol),
+                    "/connect" => Some(Route::Connect),
+                    _ => None,
+                };
+                if route.is_some() {
+                    Ok(resp)
+                } else {
+                    let mut not_found = ErrorResponse::new(Some("no such endpoint".into()));
+                    *not_found.status_mut() =
+                        tokio_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
+                    Err(not_found)
+                }
+            };
+        let ws = tokio_tungstenite::accept_hdr_async_with_config(tls, callback, Some(ws_config()))
+            .await
+            .map_err(|e| HubError::Tls(e.to_string()))?;
+        Ok::<_, HubError>((ws, route))
+    })
+    .await
+    .map_err(|_| HubError::Tls("handshake timed out".into()))??;
+    let remote = remote.to_string();
+    match route {
+        Some(Route::Enrol) => enrol(&hub, ws, &remote).await,
+        Some(Route::Connect) => authenticated(&hub, ws, &remote, revoked, stopped).await,
+        None => Ok(()),
+    }
+}
+
+/// The next binary message, skipping pings; `None` when the peer closed, failed or sent text.
+async fn next_binary<T>(ws: &mut WebSocketStream<T>) -> Option<Vec<u8>>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    loop {
+        match ws.next().await? {
+            Ok(Message::Binary(b)) => return Some(b.to_vec()),
+            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+async fn close<T>(ws: &mut WebSocketStream<T>, code: CloseCode, reason: &str)
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let _ = ws
+        .close(Some(CloseFrame {
+            code,
+            reason: reason.to_owned().into(),
+        }))
+        .await;
+}
+
+async fn enrol<S: HubStore, T>(hub: &Hub<S>, mut ws: WebSocketStream<T>, remote: &str) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let Ok(Some(message)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, next_binary(&mut ws)).await
+    else {
+        close(&mut ws, CloseCode::Protocol, "expected an enrolment").await;
+        return Ok(());
+    };
+    let reply = hub.enrol(&message, remote).await;
+    let _ = ws.send(Message::Binary(reply.encode().into())).await;
+    close(&mut ws, CloseCode::Normal, "").await;
+    Ok(())
+}
+
+/// The hub's side of the channel: its certificate and key, the organisation's root. The
+/// revocation list is checked after the handshake ([`Hub::admit`]) so that the refusal is
+/// audited with the device that proved its key.
+fn hub_policy<S: HubStore>(hub: &Hub<S>) -> Result<ChannelPolicy> {
+    let key = SecretKey::from_secret_bytes(hub.hub_key().to_secret_bytes().as_slice())?;
+    Ok(ChannelPolicy {
+        own: Some((hub.certificate.clone(), key)),
+        root: Some(hub.root.clone()),
+        revoked: None,
+        allow_unenrolled: false,
+        now: now(),
+    })
+}
+
+async fn handshake<T>(ws: &mut WebSocketStream<T>, channel: &mut Channel) -> Result<(), Refusal>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    while !channel.is_open() {
+        let Ok(Some(message)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, next_binary(ws)).await
+        else {
+            return Err(Refusal::ChannelBroken);
+        };
+        if let Some(reply) = channel.receive_handshake(&message)? {
+            ws.send(Message::Binary(reply.into()))
+                .await
+                .map_err(|_| Refusal::ChannelBroken)?;
+        }
+    }
+    Ok(())
+}
+
+async fn send_revocations<S: HubStore, T>(
+    hub: &Hub<S>,
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let list = hub.store.revocation_list().await?.map(|(_, bytes)| bytes);
+    let frame = channel.seal(&HubMessage::Revocations(list).encode())?;
+    ws.send(Message::Binary(frame.into()))
+        .await
+        .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))
+}
+
+async fn authenticated<S: HubStore, T>(
+    hub: &Hub<S>,
+    mut ws: WebSocketStream<T>,
+    remote: &str,
+    mut revoked: watch::Receiver<u64>,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut channel = Channel::accept(hub_policy(hub)?)?;
+    if let Err(why) = handshake(&mut ws, &mut channel).await {
+        // No device was proven: the refusal is recorded with the reason and the address.
+        hub.audit(
+            "authenticate-refused",
+            None,
+            None,
+            Some(&format!("{why} from {remote}")),
+        )
+        .await?;
+        close(&mut ws, CloseCode::Policy, "refused").await;
+        return Ok(());
+    }
+    let Some(Peer::Verified(cert)) = channel.peer().cloned() else {
+        close(&mut ws, CloseCode::Policy, "refused").await;
+        return Ok(());
+    };
+    let device = match hub.admit(&cert).await? {
+        Ok(device) => device,
+        Err(why) => {
+            let user = hub
+                .store
+                .device(cert.device.as_bytes())
+                .await?
+                .map(|d| d.user);
+            hub.audit(
+                "authenticate-refused",
+                Some(&cert.device),
+                user.as_deref(),
+                Some(&format!("{why} from {remote}")),
+            )
+            .await?;
+            close(&mut ws, CloseCode::Policy, "refused").await;
+            return Ok(());
+        }
+    };
+    hub.audit(
+        "authenticate",
+        Some(&cert.device),
+        Some(&device.user),
+        Some(remote),
+    )
+    .await?;
+    revoked.borrow_and_update();
+    send_revocations(hub, &mut ws, &mut channel).await?;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => {
+                close(&mut ws, CloseCode::Away, "hub stopping").await;
+                return Ok(());
+            }
+            changed = revoked.changed() => {
+                if changed.is_err() {
+                    close(&mut ws, CloseCode::Away, "hub stopping").await;
+                    return Ok(());
+                }
+                if let Ok(Err(why)) = hub.admit(&cert).await {
+                    hub.audit(
+                        "disconnect",
+                        Some(&cert.device),
+                        Some(&device.user),
+                        Some(&why.to_string()),
+                    )
+                    .await?;
+                    close(&mut ws, CloseCode::Policy, "revoked").await;
+                    return Ok(());
+                }
+                send_revocations(hub, &mut ws, &mut channel).await?;
+            }
+            message = ws.next() => match message {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                Some(Ok(_)) => {
+                    // Document sync inside this channel is the next slice; nothing else may
+                    // be sent by a device yet.
+                    close(&mut ws, CloseCode::Unsupported, "not supported yet").await;
+                    return Ok(());
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The hub's storage: the [`HubStore`] trait and its records, with two implementations —
+//! [`postgres::PgStore`] (the system of record of a deployment; several hub nodes share one
+//! database) and [`sqlite::SqliteStore`] (the embedded default for small teams and the demo,
+//! encrypted with SQLCipher under a key derived from the hub's key file).
+//!
+//! Tables (schema migrations are versioned per backend, in `migrations/`): `organisation` (the
+//! trust root and the hub's own certificate; the signing key is in the key file, see
+//! `docs/deploy.md#key-custody`), `users`, `invites` (code hashes only), `devices`,
+//! `revocations` (every signed list, by version) and `audit` (append-only: a trigger refuses
+//! updates and deletes).
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::future::Future;
+
+use serde::Serialize;
+
+use crate::error::Result;
+
+/// A hub user's role (a patient's phone is paired by a link worker, never invited).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserRole {
+    /// A link worker.
+    LinkWorker,
+    /// A team lead.
+    TeamLead,
+    /// An administrator (receives no clinical documents).
+    Admin,
+}
+
+impl UserRole {
+    /// Every role.
+    pub const ALL: [UserRole; 3] = [UserRole::LinkWorker, UserRole::TeamLead, UserRole::Admin];
+
+    /// The stable code (`link-worker`, `team-lead`, `admin`), as stored and typed.
+    pub fn code(self) -> &'static str {
+        match self {
+            UserRole::LinkWorker => "link-worker",
+            UserRole::TeamLead => "team-lead",
+            UserRole::Admin => "admin",
+        }
+    }
+
+    /// The role for a code, if known.
+    pub fn from_code(code: &str) -> Option<UserRole> {
+        UserRole::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// The organisation a hub serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgRecord {
+    /// Its name.
+    pub name: String,
+    /// The encoded trust root.
+    pub trust_root: Vec<u8>,
+    /// The hub's own encoded device certificate (role hub).
+    pub hub_certificate: Vec<u8>,
+    /// When `init` ran (seconds since the epoch).
+    pub created_at: i64,
+}
+
+/// A user of the organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// The hub's id for the user.
+    pub id: i64,
+    /// The user's name (unique; the name on their devices' certificates).
+    pub name: String,
+    /// Their role.
+    pub role: UserRole,
+    /// Their team, if any.
+    pub team: Option<String>,
+}
+
+/// A device to record at enrolment.
+#[derive(Clone, Debug)]
+pub struct NewDevice {
+    /// The device's public key (32 bytes).
+    pub key: [u8; 32],
+    /// The user it was enrolled for.
+    pub user_id: i64,
+    /// The device's encoded certificate.
+    pub certificate: Vec<u8>,
+    /// When (seconds since the epoch).
+    pub enrolled_at: i64,
+}
+
+/// An enrolled device as the hub knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Device {
+    /// The device's public key, 64 hex digits.
+    pub key: String,
+    /// Its user's name.
+    pub user: String,
+    /// Its user's role.
+    pub role: UserRole,
+    /// When it enrolled.
+    pub enrolled_at: i64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+    /// Its encoded certificate.
+    #[serde(skip)]
+    pub certificate: Vec<u8>,
+}
+
+/// What happened to an invite code at redemption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The code was valid and is now used: enrol for this user.
+    Claimed(User),
+    /// No invite has this code.
+    Unknown,
+    /// The invite (for this user) was already used.
+    Used(User),
+    /// The invite (for this user) has expired.
+    Expired(User),
+}
+
+/// One entry of the audit log, to append.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// When (seconds since the epoch).
+    pub at: i64,
+    /// What: `enrol`, `enrol-refused`, `authenticate`, `authenticate-refused`, `revoke`,
+    /// `disconnect-revoked`, `user-add`, `invite`.
+    pub event: String,
+    /// The device's public key (hex) when it was verified (or, for an enrolment, certified).
+    pub device: Option<String>,
+    /// The user's name when known from the hub's tables.
+    pub user: Option<String>,
+    /// Why, for a refusal (a reason code, never patient data), or the remote address.
+    pub detail: Option<String>,
+}
+
+/// An audit entry as stored, with its sequence number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    /// Its position in the log.
+    pub seq: i64,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// The hub's storage. Every call is one atomic step: in particular
+/// [`HubStore::claim_invite`] marks a code used in one statement, so that with several hub
+/// processes on one database exactly one enrolment wins a code, and
+/// [`HubStore::store_revocation`] refuses a version that another node stored first.
+pub trait HubStore: Send + Sync + 'static {
+    /// Brings the schema to this build's version (idempotent; safe when several nodes start
+    /// at once).
+    fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Records the organisation (once).
+    ///
+    /// Errors: [`crate::error::HubError::AlreadyInitialised`].
+    fn init_organisation(&self, org: &OrgRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// The organisation, if `init` ran.
+    fn organisation(&self) -> impl Future<Output = Result<Option<OrgRecord>>> + Send;
+
+    /// Adds a user. Errors: [`crate::error::HubError::Exists`] for a name already taken.
+    fn add_user(
+        &self,
+        name: &str,
+        role: UserRole,
+        team: Option<&str>,
+    ) -> impl Future<Output = Result<User>> + Send;
+
+    /// The user called `name`.
+    fn user_by_name(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// Stores an invite for `user_id` by the hash of its code, valid until `expires_at`.
+    fn create_invite(
+        &self,
+        user_id: i64,
+        code_hash: [u8; 32],
+        created_at: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Uses the invite with this code hash, atomically: at most one caller ever gets
+    /// [`Claim::Claimed`] for a code.
+    fn claim_invite(
+        &self,
+        code_hash: [u8; 32],
+        now: i64,
+    ) -> impl Future<Output = Result<Claim>> + Send;
+
+    /// Records an enrolled device. Errors: [`crate::error::HubError::Exists`] when the key is
+    /// already enrolled.
+    fn add_device(&self, device: &NewDevice) -> impl Future<Output = Result<()>> + Send;
+
+    /// The device with this public key.
+    fn device(&self, key: &[u8; 32]) -> impl Future<Output = Result<Option<Device>>> + Send;
+
+    /// Every device, in enrolment order.
+    fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
+
+    /// The newest revocation list: its version and encoded bytes.
+    fn revocation_list(&self) -> impl Future<Output = Result<Option<(u64, Vec<u8>)>>> + Send;
+
+    /// Stores the signed revocation `list` of `version` revoking `device`, marks the device
+    /// revoked and tells every hub node (PostgreSQL: `NOTIFY`), in one transaction. Returns
+    /// `false`, storing nothing, when another list of that version exists (another node
+    /// revoked first: reload and sign again).
+    fn store_revocation(
+        &self,
+        device: &[u8; 32],
+        version: u64,
+        list: &[u8],
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Appends to the audit log.
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+
+    /// The audit log, oldest first.
+    fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+
+    /// A channel that receives a unit whenever any node stores a revocation, if this backend
+    /// can push (PostgreSQL `LISTEN`); `None` when the hub must poll
+    /// [`HubStore::revocation_list`] (SQLite).
+    fn revocation_events(
+        &self,
+    ) -> impl Future<Output = Result<Option<tokio::sync::mpsc::Receiver<()>>>> + Send;
+}
+
+/// Parses a stored role code.
+pub(crate) fn role_from_db(code: &str) -> Result<UserRole> {
+    UserRole::from_code(code).ok_or(crate::error::HubError::Corrupt("user role"))
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,461 @@
+//! [`PgStore`]: the hub's system of record on PostgreSQL (`tokio-postgres`). Several hub nodes
+//! share one database: invite claims are single statements, revocation versions are a primary
+//! key, schema migrations run under an advisory lock, and a stored revocation is announced with
+//! `NOTIFY linkwork_revocations` in its transaction, which every node `LISTEN`s for.
+//!
+//! The connection to PostgreSQL is not encrypted by this slice: run the database on the hub's
+//! host or a private network (`docs/deploy.md#postgresql`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+use tokio::sync::{mpsc, Mutex};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
+
+use super::{
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubStore, NewDevice, OrgRecord, User,
+    UserRole,
+};
+use crate::error::{HubError, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0001_init.sql")];
+
+/// The channel a stored revocation is announced on.
+pub const REVOCATION_CHANNEL: &str = "linkwork_revocations";
+
+/// An advisory-lock key that serialises schema migrations across nodes ("linkwork").
+const MIGRATION_LOCK: i64 = 0x6c69_6e6b_776f_726b;
+
+/// The PostgreSQL hub database.
+pub struct PgStore {
+    url: String,
+    client: Mutex<Client>,
+}
+
+/// Connects and drives the connection on a task.
+async fn connect(url: &str) -> Result<Client> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        // Ends when the client is dropped or the server goes away; the next call reconnects.
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// Adapts a connection's notifications into a stream.
+struct Notifications {
+    connection:
+        tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+}
+
+impl Stream for Notifications {
+    type Item = std::result::Result<AsyncMessage, tokio_postgres::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.connection.poll_message(cx)
+    }
+}
+
+fn user(row: &Row) -> Result<User> {
+    Ok(User {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        role: role_from_db(row.try_get(2)?)?,
+        team: row.try_get(3)?,
+    })
+}
+
+fn device(row: &Row) -> Result<Device> {
+    let key: Vec<u8> = row.try_get(0)?;
+    Ok(Device {
+        key: super::hex(&key),
+        user: row.try_get(1)?,
+        role: role_from_db(row.try_get(2)?)?,
+        enrolled_at: row.try_get(3)?,
+        revoked_at: row.try_get(4)?,
+        certificate: row.try_get(5)?,
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
+     d.certificate FROM devices d JOIN users u ON u.id = d.user_id";
+
+fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`).
+    ///
+    /// # Errors
+    /// [`HubError::Database`] when it cannot connect.
+    pub async fn open(url: &str) -> Result<PgStore> {
+        Ok(PgStore {
+            url: url.to_owned(),
+            client: Mutex::new(connect(url).await?),
+        })
+    }
+
+    /// The client, reconnected first if the server dropped the connection.
+    async fn client(&self) -> Result<tokio::sync::MutexGuard<'_, Client>> {
+        let mut guard = self.client.lock().await;
+        if guard.is_closed() {
+            *guard = connect(&self.url).await?;
+        }
+        Ok(guard)
+    }
+
+    async fn user_by_id(client: &Client, id: i64) -> Result<User> {
+        let row = client
+            .query_one(
+                "SELECT id, name, role, team FROM users WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        user(&row)
+    }
+}
+
+impl HubStore for PgStore {
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS hub_schema_migrations \
+             (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+        let version: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM hub_schema_migrations",
+                &[],
+            )
+            .await?
+            .try_get(0)?;
+        let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        if version > known {
+            return Err(HubError::Database(format!(
+                "the database is at schema version {version}, newer than this build ({known})"
+            )));
+        }
+        let now = chrono::Utc::now().timestamp();
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            if v <= version {
+                continue;
+            }
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO hub_schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[&v, &now],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn init_organisation(&self, org: &OrgRecord) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO organisation (id, name, trust_root, hub_certificate, created_at) \
+                 VALUES (1, $1, $2, $3, $4)",
+                &[
+                    &org.name,
+                    &org.trust_root,
+                    &org.hub_certificate,
+                    &org.created_at,
+                ],
+            )
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    HubError::AlreadyInitialised
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn organisation(&self) -> Result<Option<OrgRecord>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT name, trust_root, hub_certificate, created_at FROM organisation",
+                &[],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(OrgRecord {
+                name: r.try_get(0)?,
+                trust_root: r.try_get(1)?,
+                hub_certificate: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn add_user(&self, name: &str, role: UserRole, team: Option<&str>) -> Result<User> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "INSERT INTO users (name, role, team) VALUES ($1, $2, $3) \
+                 RETURNING id, name, role, team",
+                &[&name, &role.code(), &team],
+            )
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    HubError::Exists("a user with this name")
+                } else {
+                    e.into()
+                }
+            })?;
+        user(&row)
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                "SELECT id, name, role, team FROM users WHERE name = $1",
+                &[&name],
+            )
+            .await?
+            .as_ref()
+            .map(user)
+            .transpose()
+    }
+
+    async fn create_invite(
+        &self,
+        user_id: i64,
+        code_hash: [u8; 32],
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO invites (code_hash, user_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[&code_hash.as_slice(), &user_id, &created_at, &expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_invite(&self, code_hash: [u8; 32], now: i64) -> Result<Claim> {
+        let client = self.client().await?;
+        // One statement decides: the row lock makes a concurrent claim on another node wait,
+        // then re-check `used_at IS NULL` and find nothing.
+        let claimed = client
+            .query_opt(
+                "UPDATE invites SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL \
+                 AND expires_at > $2 RETURNING user_id",
+                &[&code_hash.as_slice(), &now],
+            )
+            .await?;
+        if let Some(row) = claimed {
+            let id: i64 = row.try_get(0)?;
+            return Ok(Claim::Claimed(PgStore::user_by_id(&client, id).await?));
+        }
+        let row = client
+            .query_opt(
+                "SELECT user_id, used_at FROM invites WHERE code_hash = $1",
+                &[&code_hash.as_slice()],
+            )
+            .await?;
+        Ok(match row {
+            None => Claim::Unknown,
+            Some(row) => {
+                let id: i64 = row.try_get(0)?;
+                let used: Option<i64> = row.try_get(1)?;
+                let u = PgStore::user_by_id(&client, id).await?;
+                if used.is_some() {
+                    Claim::Used(u)
+                } else {
+                    Claim::Expired(u)
+                }
+            }
+        })
+    }
+
+    async fn add_device(&self, d: &NewDevice) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    &d.key.as_slice(),
+                    &d.user_id,
+                    &d.certificate,
+                    &d.enrolled_at,
+                ],
+            )
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    HubError::Exists("this device")
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn device(&self, key: &[u8; 32]) -> Result<Option<Device>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                &format!("{DEVICE_SELECT} WHERE d.key = $1"),
+                &[&key.as_slice()],
+            )
+            .await?
+            .as_ref()
+            .map(device)
+            .transpose()
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>> {
+        let client = self.client().await?;
+        client
+            .query(&format!("{DEVICE_SELECT} ORDER BY d.seq"), &[])
+            .await?
+            .iter()
+            .map(device)
+            .collect()
+    }
+
+    async fn revocation_list(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT version, list FROM revocations ORDER BY version DESC LIMIT 1",
+                &[],
+            )
+            .await?;
+        row.map(|r| {
+            let v: i64 = r.try_get(0)?;
+            let v = u64::try_from(v).map_err(|_| HubError::Corrupt("revocation version"))?;
+            Ok((v, r.try_get(1)?))
+        })
+        .transpose()
+    }
+
+    async fn store_revocation(
+        &self,
+        device: &[u8; 32],
+        version: u64,
+        list: &[u8],
+        now: i64,
+    ) -> Result<bool> {
+        let version =
+            i64::try_from(version).map_err(|_| HubError::invalid("version", "too large"))?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        match tx
+            .execute(
+                "INSERT INTO revocations (version, list, issued_at) VALUES ($1, $2, $3)",
+                &[&version, &list, &now],
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        tx.execute(
+            "UPDATE devices SET revoked_at = $2 WHERE key = $1 AND revoked_at IS NULL",
+            &[&device.as_slice(), &now],
+        )
+        .await?;
+        // Delivered to every listening node when the transaction commits.
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&REVOCATION_CHANNEL, &version.to_string()],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn audit(&self, e: &AuditEntry) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO audit (at, event, device, user_name, detail) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&e.at, &e.event, &e.device, &e.user, &e.detail],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self) -> Result<Vec<AuditRecord>> {
+        let client = self.client().await?;
+        client
+            .query(
+                "SELECT seq, at, event, device, user_name, detail FROM audit ORDER BY seq",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    seq: r.try_get(0)?,
+                    entry: AuditEntry {
+                        at: r.try_get(1)?,
+                        event: r.try_get(2)?,
+                        device: r.try_get(3)?,
+                        user: r.try_get(4)?,
+                        detail: r.try_get(5)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn revocation_events(&self) -> impl Future<Output = Result<Option<mpsc::Receiver<()>>>> + Send {
+        let url = self.url.clone();
+        async move {
+            let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+            let client = std::sync::Arc::new(client);
+            let keep = std::sync::Arc::clone(&client);
+            let (tx, rx) = mpsc::channel(16);
+            tokio::spawn(async move {
+                use futures_util::StreamExt;
+                // The client must outlive the LISTEN: this task holds it until the hub drops
+                // the receiver or the connection ends.
+                let _client = keep;
+                let mut messages = Notifications { connection };
+                loop {
+                    tokio::select! {
+                        _ = tx.closed() => break,
+                        message = messages.next() => match message {
+                            Some(Ok(AsyncMessage::Notification(_))) => {
+                                // A full channel already holds a wake-up: nothing is lost.
+                                let _ = tx.try_send(());
+                            }
+                            Some(Ok(_)) => {}
+                            // The sender drops here: the hub falls back to polling.
+                            Some(Err(_)) | None => break,
+                        },
+                    }
+                }
+            });
+            client
+                .batch_execute(&format!("LISTEN {REVOCATION_CHANNEL}"))
+                .await?;
+            Ok(Some(rx))
+        }
+    }
+}

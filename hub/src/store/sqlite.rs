@@ -1,0 +1,470 @@
+//! [`SqliteStore`]: the embedded hub database, one SQLCipher file (the same SQLite build as the
+//! phone's store) encrypted under a key derived from the hub's key file, for a single hub node.
+//! Calls run on tokio's blocking pool; the `linkwork-hub` admin commands and a running `serve`
+//! share the file (WAL, a busy timeout), and `serve` polls for revocations.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use super::{
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubStore, NewDevice, OrgRecord, User,
+    UserRole,
+};
+use crate::error::{HubError, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
+
+/// The embedded SQLite hub database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path`, keyed with `key` (32 bytes derived from
+    /// the key file, [`crate::keyfile::KeyFile::database_key`]).
+    ///
+    /// # Errors
+    /// [`HubError::Database`] when the file cannot be opened, or is not a hub database under
+    /// this key (another key file, or not SQLCipher).
+    pub fn open(path: &Path, key: &[u8; 32]) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", super::hex(key)));
+        conn.execute_batch(&pragma)?;
+        let cipher: Option<String> = conn
+            .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+            .optional()?;
+        if cipher.is_none() {
+            return Err(HubError::Database(
+                "this build's SQLite cannot encrypt the hub database".into(),
+            ));
+        }
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|_| {
+            HubError::Database("not a hub database, or a key file for another one".into())
+        })?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| HubError::Database("connection lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| HubError::Database(e.to_string()))?
+    }
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, Option<String>)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn to_user((id, name, role, team): (i64, String, String, Option<String>)) -> Result<User> {
+    Ok(User {
+        id,
+        name,
+        role: role_from_db(&role)?,
+        team,
+    })
+}
+
+fn user_by_id(conn: &Connection, id: i64) -> Result<User> {
+    let row = conn.query_row(
+        "SELECT id, name, role, team FROM users WHERE id = ?1",
+        [id],
+        user_row,
+    )?;
+    to_user(row)
+}
+
+type DeviceRow = (Vec<u8>, String, String, i64, Option<i64>, Vec<u8>);
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn to_device((key, user, role, enrolled_at, revoked_at, certificate): DeviceRow) -> Result<Device> {
+    Ok(Device {
+        key: super::hex(&key),
+        user,
+        role: role_from_db(&role)?,
+        enrolled_at,
+        revoked_at,
+        certificate,
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
+     d.certificate FROM devices d JOIN users u ON u.id = d.user_id";
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}
+
+impl HubStore for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+            if version > known {
+                return Err(HubError::Database(format!(
+                    "the database is at schema version {version}, newer than this build ({known})"
+                )));
+            }
+            for (i, sql) in MIGRATIONS
+                .iter()
+                .enumerate()
+                .skip(usize::try_from(version).unwrap_or(0))
+            {
+                tx.execute_batch(sql)?;
+                tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn init_organisation(&self, org: &OrgRecord) -> Result<()> {
+        let org = org.clone();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO organisation (id, name, trust_root, hub_certificate, created_at) \
+                 VALUES (1, ?1, ?2, ?3, ?4)",
+                params![
+                    org.name,
+                    org.trust_root,
+                    org.hub_certificate,
+                    org.created_at
+                ],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    HubError::AlreadyInitialised
+                } else {
+                    e.into()
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn organisation(&self) -> Result<Option<OrgRecord>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT name, trust_root, hub_certificate, created_at FROM organisation",
+                    [],
+                    |r| {
+                        Ok(OrgRecord {
+                            name: r.get(0)?,
+                            trust_root: r.get(1)?,
+                            hub_certificate: r.get(2)?,
+                            created_at: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn add_user(&self, name: &str, role: UserRole, team: Option<&str>) -> Result<User> {
+        let (name, team) = (name.to_owned(), team.map(str::to_owned));
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO users (name, role, team) VALUES (?1, ?2, ?3)",
+                params![name, role.code(), team],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    HubError::Exists("a user with this name")
+                } else {
+                    e.into()
+                }
+            })?;
+            user_by_id(conn, conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        let name = name.to_owned();
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT id, name, role, team FROM users WHERE name = ?1",
+                [name],
+                user_row,
+            )
+            .optional()?
+            .map(to_user)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn create_invite(
+        &self,
+        user_id: i64,
+        code_hash: [u8; 32],
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO invites (code_hash, user_id, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![code_hash.as_slice(), user_id, created_at, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim_invite(&self, code_hash: [u8; 32], now: i64) -> Result<Claim> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // One statement decides: only an unused, unexpired invite is marked used.
+            let claimed: Option<i64> = tx
+                .query_row(
+                    "UPDATE invites SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL \
+                     AND expires_at > ?2 RETURNING user_id",
+                    params![code_hash.as_slice(), now],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let out = match claimed {
+                Some(user) => Claim::Claimed(user_by_id(&tx, user)?),
+                None => {
+                    let row: Option<(i64, Option<i64>)> = tx
+                        .query_row(
+                            "SELECT user_id, used_at FROM invites WHERE code_hash = ?1",
+                            [code_hash.as_slice()],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()?;
+                    match row {
+                        None => Claim::Unknown,
+                        Some((user, Some(_))) => Claim::Used(user_by_id(&tx, user)?),
+                        Some((user, None)) => Claim::Expired(user_by_id(&tx, user)?),
+                    }
+                }
+            };
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn add_device(&self, device: &NewDevice) -> Result<()> {
+        let d = device.clone();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![d.key.as_slice(), d.user_id, d.certificate, d.enrolled_at],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    HubError::Exists("this device")
+                } else {
+                    e.into()
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn device(&self, key: &[u8; 32]) -> Result<Option<Device>> {
+        let key = *key;
+        self.with(move |conn| {
+            conn.query_row(
+                &format!("{DEVICE_SELECT} WHERE d.key = ?1"),
+                [key.as_slice()],
+                device_row,
+            )
+            .optional()?
+            .map(to_device)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(&format!("{DEVICE_SELECT} ORDER BY d.rowid"))?;
+            let rows = stmt.query_map([], device_row)?;
+            rows.map(|r| to_device(r?)).collect()
+        })
+        .await
+    }
+
+    async fn revocation_list(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        self.with(|conn| {
+            let row: Option<(i64, Vec<u8>)> = conn
+                .query_row(
+                    "SELECT version, list FROM revocations ORDER BY version DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(v, list)| {
+                u64::try_from(v)
+                    .map(|v| (v, list))
+                    .map_err(|_| HubError::Corrupt("revocation version"))
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn store_revocation(
+        &self,
+        device: &[u8; 32],
+        version: u64,
+        list: &[u8],
+        now: i64,
+    ) -> Result<bool> {
+        let (device, list) = (*device, list.to_vec());
+        let version =
+            i64::try_from(version).map_err(|_| HubError::invalid("version", "too large"))?;
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            match tx.execute(
+                "INSERT INTO revocations (version, list, issued_at) VALUES (?1, ?2, ?3)",
+                params![version, list, now],
+            ) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            }
+            tx.execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE key = ?1 AND revoked_at IS NULL",
+                params![device.as_slice(), now],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        let e = entry.clone();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO audit (at, event, device, user_name, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![e.at, e.event, e.device, e.user, e.detail],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_log(&self) -> Result<Vec<AuditRecord>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT seq, at, event, device, user_name, detail FROM audit ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(AuditRecord {
+                    seq: r.get(0)?,
+                    entry: AuditEntry {
+                        at: r.get(1)?,
+                        event: r.get(2)?,
+                        device: r.get(3)?,
+                        user: r.get(4)?,
+                        detail: r.get(5)?,
+                    },
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn revocation_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>> {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_audit_log_refuses_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db"), &[7; 32]).unwrap();
+        store.migrate().await.unwrap();
+        store.migrate().await.unwrap();
+        let entry = AuditEntry {
+            at: 1,
+            event: "enrol".into(),
+            device: None,
+            user: Some("Asha".into()),
+            detail: None,
+        };
+        store.audit(&entry).await.unwrap();
+        {
+            let conn = store.conn.lock().unwrap();
+            assert!(conn.execute("UPDATE audit SET event = 'x'", []).is_err());
+            assert!(conn.execute("DELETE FROM audit", []).is_err());
+        }
+        assert_eq!(store.audit_log().await.unwrap()[0].entry, entry);
+    }
+
+    #[tokio::test]
+    async fn the_file_is_encrypted_and_refused_under_another_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        let store = SqliteStore::open(&path, &[7; 32]).unwrap();
+        store.migrate().await.unwrap();
+        store
+            .add_user("Asha Patel", UserRole::LinkWorker, None)
+            .await
+            .unwrap();
+        drop(store);
+        let raw = std::fs::read(&path).unwrap();
+        assert!(!raw.starts_with(b"SQLite format 3"));
+        assert!(!raw.windows(10).any(|w| w == b"Asha Patel"));
+        assert!(matches!(
+            SqliteStore::open(&path, &[8; 32]),
+            Err(HubError::Database(_))
+        ));
+    }
+}

@@ -1,0 +1,8 @@
+//! The hub's integration tests, one binary: real TLS WebSocket on loopback, on the embedded
+//! SQLite database and on the PostgreSQL cluster the test command starts
+//! (`scripts/postgres.sh`; without it the PostgreSQL cases say loudly that they are skipped).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+mod connection;
+mod enrolment;
