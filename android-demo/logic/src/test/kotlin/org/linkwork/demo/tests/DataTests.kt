@@ -31,7 +31,7 @@ object DataTests {
     val all: List<DemoTest> = listOf(
         DemoTest("store provider: encrypted stores reopen with their key; another key is WrongKey", ::provider),
         DemoTest("device session: opens off the main thread; a wrong key is a message, not a crash", ::session),
-        DemoTest("repository: edits counted, listener changes as a flow, sync clears with a link worker", ::repository),
+        DemoTest("repository: unsynced people from the core, listener changes as a flow, sync clears with a link worker", ::repository),
         DemoTest("user messages name kinds and fields, never ids or patient data", ::messages),
         DemoTest("socket transport: the reference framing over loopback, hub answering", ::socketSync),
         DemoTest("socket transport: syncs with the reference hub, `linkwork sync serve`", ::referenceHub),
