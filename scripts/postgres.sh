@@ -11,8 +11,12 @@
 # caller can prove they ran). postgres_stop stops the cluster and deletes the directory; it is
 # also registered on EXIT, so a failing run cleans up too.
 
+# The newest server's bin directory (one with initdb: a client-only install has the directory too).
 postgres_bin() {
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+  local initdb
+  initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)
+  [[ -n $initdb ]] && dirname "$initdb"
+  return 0
 }
 
 postgres_start() {
@@ -24,8 +28,9 @@ postgres_start() {
       return 1
     fi
     echo "installing PostgreSQL from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq postgresql \
+      >/dev/null
     bin=$(postgres_bin)
     [[ -n $bin ]] || { echo "PostgreSQL did not install" >&2; return 1; }
   fi
