@@ -354,10 +354,12 @@ fn remote_edits_show_in_projections_after_a_merge() {
     let due = a.due(date(2029, 12, 31)).unwrap();
     assert_eq!(
         due.iter().map(|d| (d.kind, d.item_id)).collect::<Vec<_>>(),
-        vec![(DueKind::Step, step)]
+        // The remote referral still `sent` is due at its response deadline (14 days), before
+        // the remote step.
+        vec![(DueKind::OnwardResponse, second), (DueKind::Step, step)]
     );
-    assert_eq!(due[0].person_id, f.person);
-    assert_eq!(due[0].text, "Visit the library");
+    assert_eq!(due[1].person_id, f.person);
+    assert_eq!(due[1].text, "Visit the library");
     // Open onward referrals, with the remote state.
     let open = a.open_onward_referrals().unwrap();
     assert_eq!(
