@@ -162,9 +162,11 @@ if [[ " ${built[*]} " == *" android library "* ]]; then
   for entry in AndroidManifest.xml classes.jar proguard.txt R.txt "jni/[a-z0-9_-]*/lib$LIBNAME.so"; do
     grep -qx "$entry" <<<"$listing" || { echo "the .aar lacks $entry" >&2; rc=1; }
   done
-  unzip -Z1 "$AAR_OUT/linkwork-ffi/classes.jar" | grep -q '^org/linkwork/LinkWorkStore.class$' ||
+  # Listed once into a variable: `unzip | grep -q` under pipefail fails when grep stops early.
+  classes=$(unzip -Z1 "$AAR_OUT/linkwork-ffi/classes.jar")
+  grep -qx 'org/linkwork/LinkWorkStore.class' <<<"$classes" ||
     { echo "classes.jar lacks org.linkwork.LinkWorkStore" >&2; rc=1; }
-  ! unzip -Z1 "$AAR_OUT/linkwork-ffi/classes.jar" | grep -q '^android' ||
+  ! grep -q '^android' <<<"$classes" ||
     { echo "classes.jar ships the Android stubs" >&2; rc=1; }
   pom=$(ls "$AAR_OUT"/linkwork-ffi-*.pom)
   for dep in '<artifactId>jna</artifactId>' '<type>aar</type>' '<artifactId>annotation</artifactId>' '<artifactId>kotlin-stdlib</artifactId>'; do
