@@ -5,12 +5,12 @@
 //! worker's field relayed by a link worker, missing or bad signatures, unsigned tombstones) are
 //! in `core/src/store/signing_tests.rs`, which builds messages from the wire format.
 
-use linkwork_core::identity::{
-    CertRole, CertificateRequest, Channel, OrgSigner, Peer, Permissions,
-};
+use linkwork_core::identity::{CertRole, CertificateRequest, OrgSigner, Permissions};
 use linkwork_core::model::{Author, NewGoal, NewProgress};
 use linkwork_core::{Error, Id, Store, StoreKey};
 use linkwork_tests::*;
+
+use crate::roles::identity::channel::{open, sync_bound};
 
 const ALL: Permissions = Permissions {
     can_erase: true,
@@ -28,26 +28,8 @@ fn enrol(org: &OrgSigner, s: &Store, permissions: Permissions) {
 
 /// Opens an authenticated channel from `a` to `b` and runs a whole sync session inside it.
 fn sync(a: &Store, b: &Store) -> Result<(), Error> {
-    let (mut ca, m1) = Channel::initiate(a.channel_policy(false)?)?;
-    let mut cb = Channel::accept(b.channel_policy(false)?)?;
-    let m2 = cb.receive_handshake(&m1)?.unwrap();
-    let m3 = ca.receive_handshake(&m2)?.unwrap();
-    assert!(cb.receive_handshake(&m3)?.is_none());
-    let (pa, pb): (Peer, Peer) = (ca.peer().unwrap().clone(), cb.peer().unwrap().clone());
-    let (mut sa, first) = a.sync_start_authenticated(&pa)?;
-    let mut sb = b.sync_accept_authenticated(&pb);
-    let mut msg = Some(first);
-    let mut to_b = true;
-    while let Some(m) = msg.take() {
-        let step = if to_b {
-            b.sync_receive(&mut sb, &m)?
-        } else {
-            a.sync_receive(&mut sa, &m)?
-        };
-        msg = step.reply;
-        to_b = !to_b;
-    }
-    Ok(())
+    let (pa, pb) = open(a, b)?;
+    sync_bound(a, &pa, b, &pb)
 }
 
 fn goal(text: &str) -> NewGoal {

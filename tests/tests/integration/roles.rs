@@ -324,4 +324,4 @@ fn a_patient_records_progress_ticks_steps_and_answers_measures_on_their_own_plan
 }
 
 #[path = "roles/identity.rs"]
-mod identity;
+pub(crate) mod identity;

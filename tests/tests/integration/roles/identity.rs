@@ -454,7 +454,7 @@ fn revoking_the_link_worker_refuses_the_phones_it_paired() {
     );
 }
 
-mod channel {
+pub(crate) mod channel {
     //! The authenticated channel between stores, and sync sessions bound to it: the policy
     //! follows the verified certificate, never a hello that says otherwise.
 
@@ -466,7 +466,7 @@ mod channel {
     use linkwork_core::identity::{CertRole, OrgSigner, Permissions};
 
     /// Opens a channel between `a` (connecting) and `b`; returns what each proved of the other.
-    fn open(a: &Store, b: &Store) -> Result<(Peer, Peer), Error> {
+    pub(crate) fn open(a: &Store, b: &Store) -> Result<(Peer, Peer), Error> {
         open_opted(a, false, b, false)
     }
 
@@ -481,7 +481,12 @@ mod channel {
     }
 
     /// Runs a session from `a` to `b` bound to the peers proved on the channel.
-    fn sync_bound(a: &Store, peer_of_a: &Peer, b: &Store, peer_of_b: &Peer) -> Result<(), Error> {
+    pub(crate) fn sync_bound(
+        a: &Store,
+        peer_of_a: &Peer,
+        b: &Store,
+        peer_of_b: &Peer,
+    ) -> Result<(), Error> {
         let (mut sa, first) = a.sync_start_authenticated(peer_of_a)?;
         let mut sb = b.sync_accept_authenticated(peer_of_b);
         let mut msg = Some(first);
