@@ -148,6 +148,8 @@ impl From<CoreError> for LinkWorkError {
             CoreError::Untrusted(refusal) => Self::Untrusted {
                 reason: refusal.to_string(),
             },
+            // A directory from the hub refused (oversized, out of order, wrong digest).
+            CoreError::DirectoryShare(_) => Self::Untrusted { reason },
             CoreError::NotAStore { .. }
             | CoreError::EncryptionUnavailable
             | CoreError::Sqlite(_)

@@ -64,7 +64,8 @@ impl CliError {
                 Error::NotFound { .. } => EXIT_NOT_FOUND,
                 Error::IllegalTransition { .. }
                 | Error::NotPermitted { .. }
-                | Error::Untrusted(_) => EXIT_REFUSED,
+                | Error::Untrusted(_)
+                | Error::DirectoryShare(_) => EXIT_REFUSED,
                 _ => EXIT_OTHER,
             },
         }

@@ -107,6 +107,10 @@ pub enum Error {
     /// service, older than the stored directory); the stored directory is unchanged.
     #[error(transparent)]
     Feed(#[from] crate::directory::FeedError),
+    /// A directory sent by the organisation's hub was refused (oversized, out of order, not
+    /// matching its digest, or to a patient's store); the stored directory is unchanged.
+    #[error(transparent)]
+    DirectoryShare(#[from] crate::directory::share::ShareError),
     /// SQLite failed.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),

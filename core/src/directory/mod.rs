@@ -8,7 +8,9 @@
 //!   into cleaned [`DirectoryService`]s plus a per-record [`DirectoryImportReport`];
 //! - `clean`: text cleaning (HTML, control characters, length bounds) and field checks;
 //! - [`schedule`]: which days an HSDS schedule is open;
-//! - [`search`]: the query, word matching (typo-tolerant), distance and ranking.
+//! - [`search`]: the query, word matching (typo-tolerant), distance and ranking;
+//! - [`share`]: the organisation's hub sending its directory to phones (messages, the hub's
+//!   answer, the phone's chunked download).
 //!
 //! A later onward referral names a service by its stable ORUK id ([`DirectoryService::id`])
 //! and copies the name it had at referral time, so a newer import that renames or drops the
@@ -18,6 +20,7 @@ mod clean;
 pub mod feed;
 pub mod schedule;
 pub mod search;
+pub mod share;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

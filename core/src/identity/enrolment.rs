@@ -195,6 +195,10 @@ pub enum HubMessage {
     /// installed one. Sent first when the channel opens, and again whenever a device is
     /// revoked while this one is connected.
     Revocations(Option<Vec<u8>>),
+    /// The organisation's services directory, in answer to the device's
+    /// [`crate::directory::share::DirectoryMessage::Have`]: up to date, none, not for this
+    /// device, or a chunk of it (its own encoding, `crate::directory::share`).
+    Directory(crate::directory::share::DirectoryMessage),
 }
 
 impl HubMessage {
@@ -202,6 +206,7 @@ impl HubMessage {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new(HUB_MAGIC);
         match self {
+            HubMessage::Directory(message) => return message.encode(),
             HubMessage::Revocations(list) => {
                 w.fixed(&[1]).flag(list.is_some());
                 if let Some(list) = list {
@@ -218,6 +223,12 @@ impl HubMessage {
     /// [`Refusal::Malformed`] (also for a kind this build does not know),
     /// [`Refusal::UnknownVersion`].
     pub fn decode(bytes: &[u8]) -> Result<HubMessage, Refusal> {
+        use crate::directory::share::{is_share_message, DirectoryMessage};
+        if is_share_message(bytes) {
+            return DirectoryMessage::decode(bytes)
+                .map(HubMessage::Directory)
+                .map_err(|e| e.to_refusal());
+        }
         let mut r = Reader::new(bytes, HUB_MAGIC)?;
         let out = match r.fixed::<1>()?[0] {
             1 => HubMessage::Revocations(if r.flag()? {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{begin_write, Store, Writer};
 use crate::directory::search::{self, Candidate};
+use crate::directory::share::{self, DirectoryDigest, ShareError};
 use crate::directory::{
     feed, DirectoryHit, DirectoryImportOutcome, DirectoryImportReport, DirectoryPage,
     DirectoryQuery, DirectoryService, DirectoryVersion, FeedError, Near,
@@ -31,6 +32,29 @@ impl Store {
     /// directory is unchanged. [`Error::InvalidInput`] (field `source`) for an empty or
     /// over-long label. Storage errors (nothing changes).
     pub fn directory_import(&self, bytes: &[u8], source: &str) -> Result<DirectoryImportReport> {
+        self.import_directory(bytes, source, None)
+    }
+
+    /// Imports a directory feed received from the organisation's hub
+    /// ([`crate::directory::share::DirectoryDownload`]): as [`Store::directory_import`]
+    /// (labelled `hub`), and only if the feed's content hash is `digest`.
+    ///
+    /// # Errors
+    /// As [`Store::directory_import`]; [`ShareError::DigestMismatch`] (nothing written).
+    pub(crate) fn directory_import_shared(
+        &self,
+        bytes: &[u8],
+        digest: &DirectoryDigest,
+    ) -> Result<DirectoryImportReport> {
+        self.import_directory(bytes, "hub", Some(digest))
+    }
+
+    fn import_directory(
+        &self,
+        bytes: &[u8],
+        source: &str,
+        expected: Option<&DirectoryDigest>,
+    ) -> Result<DirectoryImportReport> {
         let source = source.trim();
         if source.is_empty()
             || source.chars().count() > MAX_SOURCE_CHARS
@@ -43,6 +67,9 @@ impl Store {
         }
         let parsed = feed::parse_feed(bytes)?;
         let content_hash = parsed.content_hash();
+        if expected.is_some_and(|d| share::digest_hex(d) != content_hash) {
+            return Err(ShareError::DigestMismatch.into());
+        }
         let feed_date = parsed.feed_date();
         let stored: Vec<StoredService<'_>> = parsed
             .services
