@@ -46,6 +46,15 @@ pub enum HubError {
     /// Reading or writing a file or socket failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// Fetching the services directory failed at page `page` (counting from 1): nothing was
+    /// stored.
+    #[error("directory fetch failed at page {page}: {reason}")]
+    Fetch {
+        /// The page being read.
+        page: usize,
+        /// Why (the HTTP error, a limit, or what the answer was instead of a page).
+        reason: String,
+    },
     /// Core refused an operation.
     #[error("{0}")]
     Core(#[from] linkwork_core::Error),

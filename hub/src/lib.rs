@@ -8,11 +8,14 @@
 //! - [`store`]: the storage trait and its PostgreSQL and SQLite implementations;
 //! - [`keyfile`]: custody of the organisation's signing key and the hub's device key;
 //! - [`authority`]: users, invites, enrolment, revocation and admission of a device;
+//! - [`directory`]: the organisation's services directory: import, fetch, and what a device
+//!   is sent;
 //! - [`server`]: the TLS WebSocket endpoint (`/enrol`, `/connect`);
 //! - [`tls`]: rustls configuration;
 //! - [`error`]: the hub's error type, [`HubError`].
 
 pub mod authority;
+pub mod directory;
 pub mod error;
 pub mod keyfile;
 pub mod server;

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use linkwork_core::directory::{DirectoryImportReport, FeedError, MAX_FEED_BYTES};
+use linkwork_hub::directory::FetchLimits;
 use linkwork_hub::keyfile::KeyFile;
 use linkwork_hub::server::{serve, ServeOptions};
 use linkwork_hub::store::postgres::PgStore;
@@ -62,6 +64,9 @@ enum Command {
     /// Manages enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// The organisation's services directory, sent to link workers' and team leads' devices.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Prints the audit log.
     Audit {
         /// One JSON object per line.
@@ -82,6 +87,37 @@ enum UserCommand {
         /// The user's team.
         #[arg(long)]
         team: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Imports an Open Referral UK services feed file as the new directory (checked record by
+    /// record; a feed refused whole changes nothing).
+    Import {
+        /// The feed file (a `/services` page, a list of pages or records, or one record).
+        file: PathBuf,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetches an Open Referral UK `/services` API (every page) as the new directory; a
+    /// failed or partial fetch changes nothing.
+    Fetch {
+        /// The API's `/services` URL (http or https).
+        url: String,
+        /// The most pages read.
+        #[arg(long, default_value_t = 1_000)]
+        max_pages: usize,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows the current directory and the earlier versions kept.
+    Status {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -223,6 +259,7 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
             );
             Ok(())
         }
+        Command::Directory(cmd) => directory(&hub, cmd).await,
         Command::Audit { json } => {
             for r in hub.store.audit_log().await? {
                 if json {
@@ -239,6 +276,110 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
                         e.detail.as_deref().unwrap_or("")
                     );
                 }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn code<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn print_report(report: &DirectoryImportReport, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report).unwrap_or_default());
+        return;
+    }
+    println!(
+        "{}: {} records read, {} services imported, {} skipped",
+        code(&report.outcome),
+        report.records,
+        report.imported,
+        report.skipped
+    );
+    println!(
+        "directory {} from {} (digest {})",
+        report.version.feed_date.as_deref().unwrap_or("undated"),
+        report.version.source,
+        report.version.content_hash
+    );
+    for i in &report.issues {
+        println!(
+            "  record {:<5} {:<38} {:<40} {:<16} {}",
+            i.index.map_or_else(|| "feed".into(), |n| n.to_string()),
+            i.service_id.as_deref().unwrap_or("-"),
+            if i.field.is_empty() { "-" } else { &i.field },
+            code(&i.kind),
+            code(&i.action)
+        );
+    }
+    if report.issues_not_listed > 0 {
+        println!(
+            "  ... and {} more problems not listed",
+            report.issues_not_listed
+        );
+    }
+}
+
+async fn directory<S: HubStore>(hub: &Hub<S>, cmd: DirectoryCommand) -> Result<()> {
+    match cmd {
+        DirectoryCommand::Import { file, json } => {
+            let mut bytes = Vec::new();
+            // At most one byte past the limit: an oversized file is refused without reading it.
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::fs::File::open(&file)?, MAX_FEED_BYTES as u64 + 1),
+                &mut bytes,
+            )?;
+            if bytes.len() > MAX_FEED_BYTES {
+                return Err(linkwork_core::Error::from(FeedError::TooLarge {
+                    limit: MAX_FEED_BYTES,
+                })
+                .into());
+            }
+            let source = file
+                .file_name()
+                .map_or_else(|| "feed".into(), |n| n.to_string_lossy().into_owned());
+            print_report(&hub.import_directory(bytes, &source).await?, json);
+            Ok(())
+        }
+        DirectoryCommand::Fetch {
+            url,
+            max_pages,
+            json,
+        } => {
+            let limits = FetchLimits {
+                max_pages,
+                ..FetchLimits::default()
+            };
+            print_report(&hub.fetch_directory(&url, limits).await?, json);
+            Ok(())
+        }
+        DirectoryCommand::Status { json } => {
+            let versions = hub.directory_versions().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&versions).unwrap_or_default());
+            } else if versions.is_empty() {
+                println!("no directory yet (linkwork-hub directory import FILE, or fetch URL)");
+            }
+            for (i, d) in versions.iter().enumerate().filter(|_| !json) {
+                println!(
+                    "{} version {}: {} services ({} records, {} skipped), {} bytes, from {}, \
+                     dated {}, stored {}, digest {}",
+                    if i == 0 { "current " } else { "earlier " },
+                    d.version,
+                    d.services,
+                    d.records,
+                    d.skipped,
+                    d.bytes,
+                    d.source,
+                    d.feed_date.as_deref().unwrap_or("-"),
+                    time(d.imported_at),
+                    d.digest
+                );
             }
             Ok(())
         }

@@ -10,9 +10,10 @@
 //!   decision is audited), then sends sealed [`HubMessage`]s: the current revocation list at
 //!   once, and again whenever a device is revoked. When the connected device itself is revoked
 //!   (on this node or another one: the revocation watcher), its connection is closed within
-//!   seconds. Document sync through the hub will run inside this same open channel (the next
-//!   slice of the hub work); until then a device's data frame is refused and the connection
-//!   closed.
+//!   seconds. A device may ask for the organisation's services directory (a sealed
+//!   `linkwork_core::directory::share::DirectoryMessage::Have`; [`crate::directory`] answers).
+//!   Document sync through the hub will run inside this same open channel (the next slice of
+//!   the hub work); until then any other data frame is refused and the connection closed.
 //!
 //! Every read is bounded in size (WebSocket message limit) and time (handshake deadlines).
 
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use linkwork_core::directory::share::is_share_message;
 use linkwork_core::identity::enrolment::HubMessage;
 use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -334,6 +336,21 @@ where
         .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))
 }
 
+/// Seals `plaintext` with the channel and sends it as one binary message.
+async fn send_sealed<T>(
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+    plaintext: &[u8],
+) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let frame = channel.seal(plaintext)?;
+    ws.send(Message::Binary(frame.into()))
+        .await
+        .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))
+}
+
 async fn authenticated<S: HubStore, T>(
     hub: &Hub<S>,
     mut ws: WebSocketStream<T>,
@@ -416,6 +433,30 @@ where
             message = ws.next() => match message {
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                Some(Ok(Message::Binary(frame))) => {
+                    let Ok(plain) = channel.open(&frame) else {
+                        close(&mut ws, CloseCode::Policy, "channel broken").await;
+                        return Ok(());
+                    };
+                    // Dispatch by message kind: the services directory (`crate::directory`).
+                    if is_share_message(&plain) {
+                        let reply = match hub.answer_directory(&cert, &device, &plain).await {
+                            Ok(reply) => reply,
+                            Err(HubError::Core(_)) => {
+                                close(&mut ws, CloseCode::Protocol, "bad directory message")
+                                    .await;
+                                return Ok(());
+                            }
+                            Err(e) => return Err(e),
+                        };
+                        for message in reply {
+                            send_sealed(&mut ws, &mut channel, &message.encode()).await?;
+                        }
+                        continue;
+                    }
+                    close(&mut ws, CloseCode::Unsupported, "not supported yet").await;
+                    return Ok(());
+                }
                 Some(Ok(_)) => {
                     // Document sync inside this channel is the next slice; nothing else may
                     // be sent by a device yet.

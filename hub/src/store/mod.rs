@@ -6,8 +6,8 @@
 //! Tables (schema migrations are versioned per backend, in `migrations/`): `organisation` (the
 //! trust root and the hub's own certificate; the signing key is in the key file, see
 //! `docs/deploy.md#key-custody`), `users`, `invites` (code hashes only), `devices`,
-//! `revocations` (every signed list, by version) and `audit` (append-only: a trigger refuses
-//! updates and deletes).
+//! `revocations` (every signed list, by version), `audit` (append-only: a trigger refuses
+//! updates and deletes) and `directory_feeds` (the services directory, by version).
 
 pub mod postgres;
 pub mod sqlite;
@@ -145,6 +145,34 @@ pub struct AuditRecord {
     pub entry: AuditEntry,
 }
 
+/// One version of the organisation's services directory as the hub stores it (without the
+/// feed's bytes, [`HubStore::directory_feed`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HubDirectory {
+    /// Its version: increases with every import or fetch that changed the directory.
+    pub version: i64,
+    /// Its content digest: lower-case hex SHA-256 of the cleaned services (what a phone holding
+    /// the same directory reports).
+    pub digest: String,
+    /// Where it came from (the file name or URL).
+    pub source: String,
+    /// The newest `last_modified` among its services.
+    pub feed_date: Option<String>,
+    /// When it was stored (seconds since the epoch).
+    pub imported_at: i64,
+    /// Services imported.
+    pub services: i64,
+    /// Service records read from the feed.
+    pub records: i64,
+    /// Records left out.
+    pub skipped: i64,
+    /// The feed's size in bytes (what a phone is sent).
+    pub bytes: i64,
+}
+
+/// How many directory versions the hub keeps (the newest is current).
+pub const DIRECTORY_VERSIONS_KEPT: i64 = 5;
+
 /// The hub's storage. Every call is one atomic step: in particular
 /// [`HubStore::claim_invite`] marks a code used in one statement, so that with several hub
 /// processes on one database exactly one enrolment wins a code, and
@@ -220,6 +248,25 @@ pub trait HubStore: Send + Sync + 'static {
 
     /// The audit log, oldest first.
     fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+
+    /// The stored directory versions, newest (current) first, at most
+    /// [`DIRECTORY_VERSIONS_KEPT`].
+    fn directory_versions(&self) -> impl Future<Output = Result<Vec<HubDirectory>>> + Send;
+
+    /// The feed bytes of directory `version`, if it is still kept.
+    fn directory_feed(
+        &self,
+        version: i64,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+
+    /// Stores `feed` as the newest directory version (described by `directory`, whose
+    /// `version` and `bytes` are ignored), dropping versions beyond
+    /// [`DIRECTORY_VERSIONS_KEPT`], in one transaction; returns it as stored.
+    fn store_directory(
+        &self,
+        directory: &HubDirectory,
+        feed: &[u8],
+    ) -> impl Future<Output = Result<HubDirectory>> + Send;
 
     /// A channel that receives a unit whenever any node stores a revocation, if this backend
     /// can push (PostgreSQL `LISTEN`); `None` when the hub must poll

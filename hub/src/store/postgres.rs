@@ -15,12 +15,15 @@ use tokio::sync::{mpsc, Mutex};
 use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
 
 use super::{
-    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubStore, NewDevice, OrgRecord, User,
-    UserRole,
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubDirectory, HubStore, NewDevice,
+    OrgRecord, User, UserRole, DIRECTORY_VERSIONS_KEPT,
 };
 use crate::error::{HubError, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres/0001_init.sql"),
+    include_str!("migrations/postgres/0002_directory.sql"),
+];
 
 /// The channel a stored revocation is announced on.
 pub const REVOCATION_CHANNEL: &str = "linkwork_revocations";
@@ -76,6 +79,24 @@ fn device(row: &Row) -> Result<Device> {
         enrolled_at: row.try_get(3)?,
         revoked_at: row.try_get(4)?,
         certificate: row.try_get(5)?,
+    })
+}
+
+const DIRECTORY_SELECT: &str = "SELECT version, digest, source, feed_date, imported_at, \
+     services, records, skipped, length(feed)::BIGINT FROM directory_feeds \
+     ORDER BY version DESC LIMIT $1";
+
+fn directory(row: &Row) -> Result<HubDirectory> {
+    Ok(HubDirectory {
+        version: row.try_get(0)?,
+        digest: row.try_get(1)?,
+        source: row.try_get(2)?,
+        feed_date: row.try_get(3)?,
+        imported_at: row.try_get(4)?,
+        services: row.try_get(5)?,
+        records: row.try_get(6)?,
+        skipped: row.try_get(7)?,
+        bytes: row.try_get(8)?,
     })
 }
 
@@ -422,6 +443,62 @@ impl HubStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn directory_versions(&self) -> Result<Vec<HubDirectory>> {
+        let client = self.client().await?;
+        client
+            .query(DIRECTORY_SELECT, &[&DIRECTORY_VERSIONS_KEPT])
+            .await?
+            .iter()
+            .map(directory)
+            .collect()
+    }
+
+    async fn directory_feed(&self, version: i64) -> Result<Option<Vec<u8>>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT feed FROM directory_feeds WHERE version = $1",
+                &[&version],
+            )
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    async fn store_directory(&self, d: &HubDirectory, feed: &[u8]) -> Result<HubDirectory> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO directory_feeds (digest, source, feed_date, imported_at, services, \
+             records, skipped, feed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &d.digest,
+                &d.source,
+                &d.feed_date,
+                &d.imported_at,
+                &d.services,
+                &d.records,
+                &d.skipped,
+                &feed,
+            ],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM directory_feeds WHERE version NOT IN \
+             (SELECT version FROM directory_feeds ORDER BY version DESC LIMIT $1)",
+            &[&DIRECTORY_VERSIONS_KEPT],
+        )
+        .await?;
+        let stored = tx
+            .query(DIRECTORY_SELECT, &[&1i64])
+            .await?
+            .first()
+            .map(directory)
+            .ok_or(HubError::Corrupt("directory version"))??;
+        tx.commit().await?;
+        Ok(stored)
     }
 
     fn revocation_events(&self) -> impl Future<Output = Result<Option<mpsc::Receiver<()>>>> + Send {

@@ -10,12 +10,15 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use super::{
-    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubStore, NewDevice, OrgRecord, User,
-    UserRole,
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubDirectory, HubStore, NewDevice,
+    OrgRecord, User, UserRole, DIRECTORY_VERSIONS_KEPT,
 };
 use crate::error::{HubError, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/sqlite/0001_init.sql"),
+    include_str!("migrations/sqlite/0002_directory.sql"),
+];
 
 /// The embedded SQLite hub database.
 #[derive(Clone)]
@@ -130,6 +133,27 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
                 || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
+}
+
+fn directory_versions(conn: &Connection) -> Result<Vec<HubDirectory>> {
+    let mut stmt = conn.prepare(
+        "SELECT version, digest, source, feed_date, imported_at, services, records, skipped, \
+         length(feed) FROM directory_feeds ORDER BY version DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([DIRECTORY_VERSIONS_KEPT], |r| {
+        Ok(HubDirectory {
+            version: r.get(0)?,
+            digest: r.get(1)?,
+            source: r.get(2)?,
+            feed_date: r.get(3)?,
+            imported_at: r.get(4)?,
+            services: r.get(5)?,
+            records: r.get(6)?,
+            skipped: r.get(7)?,
+            bytes: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 impl HubStore for SqliteStore {
@@ -413,6 +437,56 @@ impl HubStore for SqliteStore {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn directory_versions(&self) -> Result<Vec<HubDirectory>> {
+        self.with(|conn| directory_versions(conn)).await
+    }
+
+    async fn directory_feed(&self, version: i64) -> Result<Option<Vec<u8>>> {
+        self.with(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT feed FROM directory_feeds WHERE version = ?1",
+                    [version],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn store_directory(&self, d: &HubDirectory, feed: &[u8]) -> Result<HubDirectory> {
+        let (d, feed) = (d.clone(), feed.to_vec());
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO directory_feeds (digest, source, feed_date, imported_at, services, \
+                 records, skipped, feed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    d.digest,
+                    d.source,
+                    d.feed_date,
+                    d.imported_at,
+                    d.services,
+                    d.records,
+                    d.skipped,
+                    feed
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM directory_feeds WHERE version NOT IN \
+                 (SELECT version FROM directory_feeds ORDER BY version DESC LIMIT ?1)",
+                [DIRECTORY_VERSIONS_KEPT],
+            )?;
+            let stored = directory_versions(&tx)?
+                .into_iter()
+                .next()
+                .ok_or(HubError::Corrupt("directory version"))?;
+            tx.commit()?;
+            Ok(stored)
         })
         .await
     }

@@ -1,0 +1,15 @@
+-- linkwork-hub, PostgreSQL schema version 2: the organisation's services directory, by
+-- version (the newest is current; a few earlier ones are kept). `feed` is the Open Referral
+-- feed as validated, what phones are sent; `digest` is its content hash (hex SHA-256 of the
+-- cleaned services, as core computes it).
+CREATE TABLE directory_feeds (
+    version BIGSERIAL PRIMARY KEY,
+    digest TEXT NOT NULL,
+    source TEXT NOT NULL,
+    feed_date TEXT,
+    imported_at BIGINT NOT NULL,
+    services BIGINT NOT NULL,
+    records BIGINT NOT NULL,
+    skipped BIGINT NOT NULL,
+    feed BYTEA NOT NULL
+);
