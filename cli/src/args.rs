@@ -283,9 +283,9 @@ pub struct EnrolArgs {
 /// `hub` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum HubCmd {
-    /// Authenticate with the hub (both sides prove their certificates) and install the
-    /// organisation's current revocation list. Document sync through the hub is not part of
-    /// this build.
+    /// Authenticate with the hub (both sides prove their certificates), install the
+    /// organisation's current revocation list and bring the services directory up to date
+    /// (link workers and team leads). Document sync through the hub is not part of this build.
     Connect(HubConnectArgs),
 }
 

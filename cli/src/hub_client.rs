@@ -1,4 +1,5 @@
-//! The device side of a team hub (`linkwork enrol`, `linkwork hub connect`): a blocking TLS
+//! The device side of a team hub (`linkwork enrol`, `linkwork hub connect`, which also brings
+//! the organisation's services directory up to date): a blocking TLS
 //! WebSocket (rustls with `ring`, tungstenite) to the hub's `/enrol` or `/connect` endpoint,
 //! carrying the core's enrolment messages and authenticated channel
 //! (`linkwork_core::identity::enrolment`, `Channel`) — the protocol is the core's, this file
@@ -10,8 +11,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use linkwork_core::directory::share::{DirectoryDownload, DirectoryStep};
+use linkwork_core::directory::FeedError;
 use linkwork_core::identity::enrolment::{require_hub, EnrolReply, EnrolRequest, HubMessage};
 use linkwork_core::identity::{Certificate, Channel, RevocationList};
+use linkwork_core::model::Role;
 use linkwork_core::Store;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -174,17 +178,102 @@ pub struct Connected {
     pub revocations: Option<RevocationList>,
     /// Whether the list was newer than the installed one and was installed.
     pub installed: bool,
+    /// What became of the organisation's services directory (`None` for a patient's store,
+    /// which does not receive it).
+    pub directory: Option<DirectoryOutcome>,
+}
+
+/// What `hub connect` did with the hub's services directory.
+pub enum DirectoryOutcome {
+    /// The hub's answer, or the import of what it sent.
+    Step(DirectoryStep),
+    /// The hub's directory is older than the one the store holds (imported from a newer file):
+    /// the store keeps its own.
+    KeptNewer,
+}
+
+/// Installs the revocation list `list` from the hub if it is newer than the installed one;
+/// returns it decoded and whether it was installed.
+fn take_revocations(
+    store: &Store,
+    list: Option<Vec<u8>>,
+) -> CliResult<(Option<RevocationList>, bool)> {
+    let Some(bytes) = list else {
+        return Ok((None, false));
+    };
+    let identity = store.device_identity()?;
+    let installed_version = identity.revocations.map_or(0, |l| l.version);
+    let root = identity
+        .trust_root
+        .ok_or_else(|| CliError::Failed("the hub refused this device".into()))?;
+    let list = RevocationList::decode(&bytes, &root).map_err(linkwork_core::Error::from)?;
+    let installed = list.version > installed_version;
+    if installed {
+        store.update_trust(&bytes)?;
+    }
+    Ok((Some(list), installed))
+}
+
+/// The hub's next message, opened and decoded; `None` when it closed the connection.
+fn next_message(ws: &mut Ws, channel: &mut Channel) -> CliResult<Option<HubMessage>> {
+    let Some(frame) = next_binary(ws)? else {
+        return Ok(None);
+    };
+    let message = channel.open(&frame).map_err(linkwork_core::Error::from)?;
+    Ok(Some(
+        HubMessage::decode(&message).map_err(linkwork_core::Error::from)?,
+    ))
+}
+
+/// Tells the hub which directory the store holds and takes its answer: nothing more when it is
+/// up to date, else the directory in chunks, imported whole (core's
+/// `directory::share::DirectoryDownload`). A revocation list arriving meanwhile is installed.
+fn sync_directory(
+    store: &Store,
+    ws: &mut Ws,
+    channel: &mut Channel,
+    revocations: &mut (Option<RevocationList>, bool),
+) -> CliResult<DirectoryOutcome> {
+    let have = store.directory_have()?.encode();
+    send(ws, channel.seal(&have).map_err(linkwork_core::Error::from)?)?;
+    let mut download = DirectoryDownload::new();
+    loop {
+        let message = next_message(ws, channel)?.ok_or_else(|| {
+            CliError::Failed("the hub closed the connection before sending the directory".into())
+        })?;
+        match message {
+            HubMessage::Directory(m) => match download.receive(store, &m) {
+                Ok(DirectoryStep::Receiving { .. }) => {}
+                Ok(step) => return Ok(DirectoryOutcome::Step(step)),
+                Err(linkwork_core::Error::Feed(FeedError::Older)) => {
+                    return Ok(DirectoryOutcome::KeptNewer)
+                }
+                Err(e) => return Err(e.into()),
+            },
+            HubMessage::Revocations(list) => {
+                let (list, installed) = take_revocations(store, list)?;
+                *revocations = (list, revocations.1 || installed);
+            }
+            _ => {
+                return Err(CliError::Failed(
+                    "the hub sent a message this build does not know".into(),
+                ))
+            }
+        }
+    }
 }
 
 /// Connects the enrolled store's device to its hub: runs the authenticated channel (each
 /// side proves its certificate; the peer must be the organisation's hub), receives the current
-/// revocation list and installs it if it is newer. Document sync through the hub is not part
-/// of this build.
+/// revocation list and installs it if it is newer, then (a link worker's or team lead's store)
+/// brings the organisation's services directory up to date. Document sync through the hub is
+/// not part of this build.
 ///
 /// # Errors
 /// [`CliError::Failed`] when the hub refuses this device (not enrolled by it, revoked,
 /// expired) or sends nothing; the core's refusals of the hub's certificate
-/// (`Error::Untrusted`); network and TLS errors.
+/// (`Error::Untrusted`) and of a directory it sends (`Error::DirectoryShare`, `Error::Feed`:
+/// the store's directory is then unchanged); network and TLS errors.
 pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Connected> {
     let (mut channel, first) =
         Channel::initiate(store.channel_policy(false)?).map_err(linkwork_core::Error::from)?;
@@ -204,37 +293,29 @@ pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Co
     let hub = require_hub(peer)
         .map_err(linkwork_core::Error::from)?
         .clone();
-    let frame = next_binary(&mut ws)?.ok_or_else(refused)?;
-    let message = channel.open(&frame).map_err(linkwork_core::Error::from)?;
-    let _ = ws.close(None);
-    let HubMessage::Revocations(list) =
-        HubMessage::decode(&message).map_err(linkwork_core::Error::from)?
+    let HubMessage::Revocations(list) = next_message(&mut ws, &mut channel)?.ok_or_else(refused)?
     else {
         return Err(CliError::Failed(
-            "the hub sent a message this build does not know".into(),
+            "the hub did not send the revocation list first".into(),
         ));
     };
-    let Some(bytes) = list else {
-        return Ok(Connected {
-            hub,
-            revocations: None,
-            installed: false,
-        });
+    let mut revocations = take_revocations(store, list)?;
+    let directory = if store.info().role == Role::Patient {
+        None
+    } else {
+        Some(sync_directory(
+            store,
+            &mut ws,
+            &mut channel,
+            &mut revocations,
+        )?)
     };
-    let installed_version = store
-        .device_identity()?
-        .revocations
-        .map_or(0, |l| l.version);
-    let root = store.device_identity()?.trust_root.ok_or_else(refused)?;
-    let list = RevocationList::decode(&bytes, &root).map_err(linkwork_core::Error::from)?;
-    let installed = list.version > installed_version;
-    if installed {
-        store.update_trust(&bytes)?;
-    }
+    let _ = ws.close(None);
     Ok(Connected {
         hub,
-        revocations: Some(list),
-        installed,
+        revocations: revocations.0,
+        installed: revocations.1,
+        directory,
     })
 }
 

@@ -142,3 +142,67 @@ fn a_phone_enrols_with_a_code_and_connects_to_fetch_revocations() {
     let err = Env::new().fail(&["hub", "connect", &hub.url, "--ca-cert", ca], 5);
     assert!(err.contains("not enrolled"), "{err}");
 }
+
+#[test]
+fn hub_connect_brings_the_services_directory_up_to_date() {
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap();
+    let connect = ["hub", "connect", hub.url.as_str(), "--ca-cert", ca];
+    let phone = Env::new();
+    phone.ok(&[
+        "enrol",
+        &hub.url,
+        "--code",
+        &hub.invite("Asha", UserRole::LinkWorker),
+        "--ca-cert",
+        ca,
+    ]);
+    let out = phone.json(&connect);
+    assert_eq!(out["directory"]["outcome"], "no_directory");
+
+    let fixture = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/directory/services_page.json"),
+    )
+    .unwrap();
+    hub.runtime
+        .block_on(hub.hub.import_directory(fixture, "services_page.json"))
+        .unwrap();
+    let out = phone.json(&connect);
+    assert_eq!(out["directory"]["outcome"], "received", "{out}");
+    assert_eq!(out["directory"]["report"]["imported"], 6);
+    let found = phone.ok(&["directory", "search", "lunch clb"]);
+    assert!(found.contains("Lunch Club"), "{found}");
+    let text = phone.ok(&connect);
+    assert!(
+        text.contains("the services directory is up to date"),
+        "{text}"
+    );
+
+    // A newer directory imported from a file is kept against the hub's older one.
+    let newer = phone.dir.path().join("newer.json");
+    std::fs::write(
+        &newer,
+        r#"{"contents": [{"id": "n1", "name": "Newer Club", "last_modified": "2030-01-01T00:00:00Z"}]}"#,
+    )
+    .unwrap();
+    phone.ok(&["directory", "import", newer.to_str().unwrap()]);
+    let out = phone.json(&connect);
+    assert_eq!(out["directory"]["outcome"], "kept_newer");
+    assert!(phone
+        .ok(&["directory", "search", "newer"])
+        .contains("Newer Club"));
+
+    // An administrator's device is not sent the directory.
+    let admin = Env::new();
+    admin.ok(&[
+        "enrol",
+        &hub.url,
+        "--code",
+        &hub.invite("Ada", UserRole::Admin),
+        "--ca-cert",
+        ca,
+    ]);
+    let out = admin.json(&connect);
+    assert_eq!(out["directory"]["outcome"], "not_offered");
+}

@@ -82,7 +82,10 @@ fn check_url(url: &str) -> Result<()> {
         .or_else(|| lower.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
-        _ => Err(HubError::invalid("url", "must be an http:// or https:// URL")),
+        _ => Err(HubError::invalid(
+            "url",
+            "must be an http:// or https:// URL",
+        )),
     }
 }
 
@@ -155,9 +158,15 @@ pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
             if fetched == 1 && obj.contains_key("id") {
                 return Ok(serde_json::to_vec(&Value::Object(obj)).unwrap_or_default());
             }
-            return Err(fetch_error(fetched, "not a services page (no contents list)"));
+            return Err(fetch_error(
+                fetched,
+                "not a services page (no contents list)",
+            ));
         };
-        let number = obj.get("page_number").and_then(Value::as_u64).unwrap_or(page);
+        let number = obj
+            .get("page_number")
+            .and_then(Value::as_u64)
+            .unwrap_or(page);
         if fetched == 1 {
             // The first answer says where the API counts from.
             page = number;
@@ -284,12 +293,11 @@ impl<S: HubStore> Hub<S> {
         source: &str,
     ) -> Result<DirectoryImportReport> {
         let source = check_source(source)?.to_owned();
-        let (parsed, feed) = tokio::task::spawn_blocking(move || {
-            parse_feed(&feed).map(|p| (p, feed))
-        })
-        .await
-        .map_err(|e| HubError::Database(e.to_string()))?
-        .map_err(linkwork_core::Error::from)?;
+        let (parsed, feed) =
+            tokio::task::spawn_blocking(move || parse_feed(&feed).map(|p| (p, feed)))
+                .await
+                .map_err(|e| HubError::Database(e.to_string()))?
+                .map_err(linkwork_core::Error::from)?;
         let digest = parsed.content_hash();
         let current = self.store.directory_versions().await?.into_iter().next();
         let report = |outcome, d: &HubDirectory, parsed: ParsedFeed| DirectoryImportReport {
@@ -401,7 +409,11 @@ impl<S: HubStore> Hub<S> {
                     "directory-sent",
                     Some(&cert.device),
                     Some(&device.user),
-                    Some(&format!("version {} ({} bytes)", current.version, feed.len())),
+                    Some(&format!(
+                        "version {} ({} bytes)",
+                        current.version,
+                        feed.len()
+                    )),
                 )
                 .await?;
                 Ok(Reply {

@@ -291,7 +291,10 @@ fn code<T: serde::Serialize>(value: &T) -> String {
 
 fn print_report(report: &DirectoryImportReport, json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
         return;
     }
     println!(
@@ -361,7 +364,10 @@ async fn directory<S: HubStore>(hub: &Hub<S>, cmd: DirectoryCommand) -> Result<(
         DirectoryCommand::Status { json } => {
             let versions = hub.directory_versions().await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&versions).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&versions).unwrap_or_default()
+                );
             } else if versions.is_empty() {
                 println!("no directory yet (linkwork-hub directory import FILE, or fetch URL)");
             }

@@ -1,11 +1,14 @@
-//! `linkwork enrol URL --code CODE` and `linkwork hub connect URL`: the device side of the
-//! organisation's hub (`crate::hub_client` moves the bytes; the protocol is the core's).
+//! `linkwork enrol URL --code CODE` and `linkwork hub connect URL` (revocations and the
+//! services directory): the device side of the organisation's hub (`crate::hub_client` moves
+//! the bytes; the protocol is the core's).
 
+use linkwork_core::directory::share::DirectoryStep;
 use serde_json::json;
 
 use crate::args::{EnrolArgs, HubCmd};
 use crate::commands::Ctx;
 use crate::error::CliResult;
+use crate::hub_client::DirectoryOutcome;
 
 /// Enrols the store's device with the hub using a one-time invite code.
 ///
@@ -35,7 +38,8 @@ pub fn enrol(ctx: &Ctx, a: EnrolArgs) -> CliResult {
     )
 }
 
-/// `hub connect`: authenticates with the hub and installs its current revocation list.
+/// `hub connect`: authenticates with the hub, installs its current revocation list and brings
+/// the services directory up to date.
 ///
 /// # Errors
 /// The hub's refusal, the core's refusal of the hub, network and TLS errors.
@@ -56,9 +60,10 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     format!("revocation list version {} is already installed", l.version)
                 }
             };
+            let (directory_text, directory_json) = directory_outcome(c.directory.as_ref());
             ctx.out.done(
                 Some(format!(
-                    "authenticated with the hub of {}; {text}",
+                    "authenticated with the hub of {}; {text}; {directory_text}",
                     c.hub.org_name
                 )),
                 json!({
@@ -67,8 +72,51 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     "revocation_version": version,
                     "revoked": revoked,
                     "installed": c.installed,
+                    "directory": directory_json,
                 }),
             )
         }
+    }
+}
+
+/// What became of the services directory, in words and as JSON.
+fn directory_outcome(outcome: Option<&DirectoryOutcome>) -> (String, serde_json::Value) {
+    let step = match outcome {
+        Some(DirectoryOutcome::KeptNewer) => {
+            return (
+                "the hub's services directory is older than this store's, which is kept".into(),
+                json!({ "outcome": "kept_newer" }),
+            )
+        }
+        Some(DirectoryOutcome::Step(step)) => Some(step),
+        None => None,
+    };
+    match step {
+        None => (
+            "a patient's store does not receive the services directory".into(),
+            json!({ "outcome": "not_offered" }),
+        ),
+        Some(DirectoryStep::UpToDate) => (
+            "the services directory is up to date".into(),
+            json!({ "outcome": "up_to_date" }),
+        ),
+        Some(DirectoryStep::NoDirectory) => (
+            "the hub has no services directory yet".into(),
+            json!({ "outcome": "no_directory" }),
+        ),
+        Some(DirectoryStep::NotOffered | DirectoryStep::Receiving { .. }) => (
+            "the hub does not send this device the services directory".into(),
+            json!({ "outcome": "not_offered" }),
+        ),
+        Some(DirectoryStep::Applied(report)) => (
+            format!(
+                "services directory received: {} services ({} skipped)",
+                report.imported, report.skipped
+            ),
+            json!({
+                "outcome": "received",
+                "report": report,
+            }),
+        ),
     }
 }

@@ -254,10 +254,7 @@ pub trait HubStore: Send + Sync + 'static {
     fn directory_versions(&self) -> impl Future<Output = Result<Vec<HubDirectory>>> + Send;
 
     /// The feed bytes of directory `version`, if it is still kept.
-    fn directory_feed(
-        &self,
-        version: i64,
-    ) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+    fn directory_feed(&self, version: i64) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
 
     /// Stores `feed` as the newest directory version (described by `directory`, whose
     /// `version` and `bytes` are ignored), dropping versions beyond

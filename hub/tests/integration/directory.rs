@@ -120,16 +120,27 @@ async fn import_fetch_and_versions<S: HubStore>(hub: Hub<S>, d: &Deployment) {
 
     // `directory status` and `directory import` as commands.
     let out = hub_cli(d, &["directory", "status", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status[0]["version"], versions[0].version);
     assert_eq!(status[0]["services"], 5);
     let file = d.dir.path().join("newer.json");
     std::fs::write(&file, feed(7, "file", "2026-12-02T00:00:00Z")).unwrap();
     let out = hub_cli(d, &["directory", "import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("replaced: 7 records read, 7 services imported"), "{text}");
+    assert!(
+        text.contains("replaced: 7 records read, 7 services imported"),
+        "{text}"
+    );
     let broken = d.dir.path().join("broken.json");
     std::fs::write(&broken, b"not json").unwrap();
     let out = hub_cli(d, &["directory", "import", broken.to_str().unwrap()]);
@@ -212,7 +223,10 @@ fn page_number(path: &str) -> u64 {
 async fn fetch_follows_pages_and_never_stores_a_partial_feed<S: HubStore>(hub: Hub<S>) {
     let good = http_server(|path| (200, page(page_number(path), 3, 40, "fetched")));
     let report = hub
-        .fetch_directory(&format!("{good}/services?per_page=40"), FetchLimits::default())
+        .fetch_directory(
+            &format!("{good}/services?per_page=40"),
+            FetchLimits::default(),
+        )
         .await
         .unwrap();
     assert_eq!(report.outcome, DirectoryImportOutcome::Replaced);
@@ -318,7 +332,8 @@ async fn send(live: &mut Live, plaintext: &[u8]) {
 /// Connects `phone`, sends its `Have`, and runs the download; returns the last step and the
 /// sizes of the frames the hub sent for it.
 async fn sync_directory(phone: &Phone, url: &str, tls: &Tls) -> (DirectoryStep, Vec<usize>) {
-    let Connected::Open(mut live, HubMessage::Revocations(_)) = connect_phone(phone, url, tls).await
+    let Connected::Open(mut live, HubMessage::Revocations(_)) =
+        connect_phone(phone, url, tls).await
     else {
         panic!("an enrolled phone is admitted");
     };
@@ -344,11 +359,29 @@ async fn phones_receive_the_directory_over_connect<S: HubStore>(hub: Hub<S>) {
     let hub = Arc::new(hub);
     let (node, url) = start(hub.clone(), &tls, fast()).await;
     let asha = phone("asha");
-    enrol(&asha, &url, &tls, &invite(&hub, "Asha", UserRole::LinkWorker).await).await;
+    enrol(
+        &asha,
+        &url,
+        &tls,
+        &invite(&hub, "Asha", UserRole::LinkWorker).await,
+    )
+    .await;
     let lead = phone("lead");
-    enrol(&lead, &url, &tls, &invite(&hub, "Lee", UserRole::TeamLead).await).await;
+    enrol(
+        &lead,
+        &url,
+        &tls,
+        &invite(&hub, "Lee", UserRole::TeamLead).await,
+    )
+    .await;
     let admin = phone("admin");
-    enrol(&admin, &url, &tls, &invite(&hub, "Ada", UserRole::Admin).await).await;
+    enrol(
+        &admin,
+        &url,
+        &tls,
+        &invite(&hub, "Ada", UserRole::Admin).await,
+    )
+    .await;
 
     // Before the hub has one.
     let (step, _) = sync_directory(&asha, &url, &tls).await;
