@@ -26,7 +26,8 @@ pub use error::LinkWorkError;
 pub use listener::ChangeListener;
 pub use scoring::{instrument_definition, measure_change, score_measure};
 pub use store::{
-    LinkWorkStore, Organisation, SecureChannel, SecureChannelStart, SyncSession, SyncStart,
+    DirectoryDownload, DirectoryStep, LinkWorkStore, Organisation, SecureChannel,
+    SecureChannelStart, SyncSession, SyncStart,
 };
 pub use types::*;
 

@@ -1,0 +1,122 @@
+//! The organisation's services directory from its hub, over the app's own connection to the
+//! hub (`docs/directory.md#from-the-hub`). Once the authenticated channel to the hub is open:
+//!
+//! ```text
+//! send(channel.seal(store.directoryHaveMessage()))
+//! val download = store.directoryDownload()
+//! loop: step = download.receive(channel.open(frame))
+//!       Receiving -> read the next frame;  NotDirectory -> another kind of hub message
+//!       UpToDate / NoDirectory / NotOffered / Applied -> done
+//! ```
+//!
+//! A directory arrives in chunks and is imported whole, only if it matches the digest the hub
+//! announced, with the rules of `directoryImport`; on any error the store's directory is
+//! unchanged.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use linkwork_core::directory::share::{
+    self, DirectoryDownload as CoreDownload, DirectoryMessage, DirectoryStep as CoreStep,
+};
+use linkwork_core::Error as CoreError;
+
+use super::LinkWorkStore;
+use crate::types::DirectoryImportReport;
+use crate::LinkWorkError;
+
+/// What a [`DirectoryDownload`] made of one message from the hub.
+#[derive(uniffi::Enum)]
+pub enum DirectoryStep {
+    /// Not a directory message (e.g. the hub's revocation list): handle it elsewhere.
+    NotDirectory,
+    /// A chunk was taken; read the next message.
+    Receiving {
+        /// Bytes received so far.
+        received: u64,
+        /// The directory's size in bytes.
+        total: u64,
+    },
+    /// The store holds the hub's directory; done.
+    UpToDate,
+    /// The hub has no directory yet; done.
+    NoDirectory,
+    /// This device's role does not receive the directory; done.
+    NotOffered,
+    /// The directory was received whole and imported; done.
+    Applied {
+        /// The import report (per-record problems, the version now held).
+        report: DirectoryImportReport,
+    },
+}
+
+impl From<CoreStep> for DirectoryStep {
+    fn from(s: CoreStep) -> Self {
+        match s {
+            CoreStep::Receiving { received, total } => DirectoryStep::Receiving { received, total },
+            CoreStep::UpToDate => DirectoryStep::UpToDate,
+            CoreStep::NoDirectory => DirectoryStep::NoDirectory,
+            CoreStep::NotOffered => DirectoryStep::NotOffered,
+            CoreStep::Applied(report) => DirectoryStep::Applied {
+                report: report.into(),
+            },
+        }
+    }
+}
+
+/// One directory transfer from the hub into a store, started after sending
+/// `directoryHaveMessage()`. Feed it every message opened from the hub's channel until it
+/// returns a step other than `Receiving` or `NotDirectory`; after that, or after an error,
+/// start a new one.
+#[derive(uniffi::Object)]
+pub struct DirectoryDownload {
+    store: Arc<LinkWorkStore>,
+    inner: Mutex<CoreDownload>,
+}
+
+#[uniffi::export]
+impl DirectoryDownload {
+    /// Takes one message opened from the hub's channel. Blocks on disk I/O when the last chunk
+    /// arrives (the import).
+    ///
+    /// Errors: `Untrusted` for a directory message that is malformed, over 64 MiB, out of
+    /// order, or does not match its digest, or for any message after the transfer ended;
+    /// `InvalidInput` (field `feed`) or `Conflict` (older) for a directory the import refuses;
+    /// `Storage`. The store's directory is then unchanged.
+    pub fn receive(&self, message: Vec<u8>) -> Result<DirectoryStep, LinkWorkError> {
+        if !share::is_share_message(&message) {
+            return Ok(DirectoryStep::NotDirectory);
+        }
+        let decoded = DirectoryMessage::decode(&message).map_err(CoreError::from)?;
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(inner.receive(&self.store.inner, &decoded)?.into())
+    }
+
+    /// Whether the transfer ended (answered, applied or refused).
+    pub fn is_finished(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_finished()
+    }
+}
+
+#[uniffi::export]
+impl LinkWorkStore {
+    /// The message telling the hub which directory this store holds (its content digest):
+    /// seal it with the hub's channel and send it, then feed the answers to
+    /// `directoryDownload()`. 38 bytes or fewer.
+    ///
+    /// Errors: `Untrusted` for a patient's store (only link workers and team leads receive the
+    /// directory); `Storage`.
+    pub fn directory_have_message(&self) -> Result<Vec<u8>, LinkWorkError> {
+        Ok(self.inner.directory_have()?.encode())
+    }
+
+    /// A new transfer of the hub's directory into this store.
+    pub fn directory_download(self: Arc<Self>) -> Arc<DirectoryDownload> {
+        Arc::new(DirectoryDownload {
+            store: self,
+            inner: Mutex::new(CoreDownload::new()),
+        })
+    }
+}

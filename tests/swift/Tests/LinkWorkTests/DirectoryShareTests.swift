@@ -1,0 +1,79 @@
+// The organisation's services directory from the hub, through the Swift API: the "have"
+// message, a directory chunk built here by its documented wire format (docs/directory.md) as
+// the hub would send it, and the refusals that keep the stored directory.
+import Foundation
+import XCTest
+import LinkWork
+
+final class DirectoryShareTests: LinkWorkTestCase {
+    private let magic: [UInt8] = Array("LWY".utf8) + [1]
+
+    private func bytes(hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = hex.startIndex
+        while i < hex.endIndex {
+            let next = hex.index(i, offsetBy: 2)
+            out.append(UInt8(hex[i..<next], radix: 16)!)
+            i = next
+        }
+        return out
+    }
+
+    private func be(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+    }
+
+    /// A hub's chunk message: magic, version, kind 5, digest, total, index, length, bytes.
+    private func chunk(_ digest: [UInt8], total: UInt32, index: UInt32, _ payload: [UInt8]) -> Data {
+        Data(magic + [5] + digest + be(total) + be(index) + be(UInt32(payload.count)) + payload)
+    }
+
+    /// The digest a hub announces for the feed: the content hash core computes importing it.
+    private func digest(of feed: Data) throws -> [UInt8] {
+        let hub = try linkWorkerStore("hub.db")
+        return bytes(hex: try hub.directoryImport(feed: feed, source: "hub").version.contentHash)
+    }
+
+    func testAOneChunkDirectoryIsAppliedThenThePhoneIsUpToDate() throws {
+        let feed = Data(directoryFeed.utf8)
+        let digest = try digest(of: feed)
+        let store = try linkWorkerStore()
+        XCTAssertEqual(Data(magic + [1, 0]), try store.directoryHaveMessage())
+        let download = store.directoryDownload()
+        guard case .notDirectory = try download.receive(message: Data(Array("LWN".utf8) + [1, 1, 0])) else {
+            return XCTFail("a revocation list is not a directory message")
+        }
+        let step = try download.receive(message: chunk(digest, total: UInt32(feed.count), index: 0, Array(feed)))
+        guard case let .applied(report) = step else { return XCTFail("expected applied, got \(step)") }
+        XCTAssertEqual(3, report.imported)
+        XCTAssertTrue(download.isFinished())
+        XCTAssertEqual("hub", try store.directoryVersion()?.source)
+        XCTAssertEqual(Data(magic + [1, 1] + digest), try store.directoryHaveMessage())
+        guard case .upToDate = try store.directoryDownload().receive(message: Data(magic + [2])) else {
+            return XCTFail("expected up to date")
+        }
+    }
+
+    func testRefusalsKeepTheDirectory() throws {
+        let feed = Data(directoryFeed.utf8)
+        let digest = try digest(of: feed)
+        let store = try linkWorkerStore()
+        var wrong = digest
+        wrong[0] ^= 1
+        assertUntrusted(try store.directoryDownload().receive(
+            message: chunk(wrong, total: UInt32(feed.count), index: 0, Array(feed))))
+        assertUntrusted(try store.directoryDownload().receive(
+            message: chunk(digest, total: 64 * 1024 * 1024 + 1, index: 0, [UInt8](repeating: 0, count: 49152))))
+        assertUntrusted(try store.directoryDownload().receive(
+            message: chunk(digest, total: UInt32(feed.count), index: 1, Array(feed))))
+        XCTAssertNil(try store.directoryVersion())
+
+        let patient = try LinkWorkStore.create(
+            path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient,
+            personId: UUID().uuidString.lowercased())
+        assertUntrusted(try patient.directoryHaveMessage())
+        assertUntrusted(try patient.directoryDownload().receive(
+            message: chunk(digest, total: UInt32(feed.count), index: 0, Array(feed))))
+        XCTAssertNil(try patient.directoryVersion())
+    }
+}
