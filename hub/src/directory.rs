@@ -150,13 +150,15 @@ pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
         let Value::Object(mut obj) = value else {
             if fetched == 1 {
                 // A plain list of records (or of pages): one answer is the whole feed.
-                return Ok(serde_json::to_vec(&value).unwrap_or_default());
+                return serde_json::to_vec(&value).map_err(|e| fetch_error(1, e.to_string()));
             }
             return Err(fetch_error(fetched, "not a services page"));
         };
         let Some(Value::Array(contents)) = obj.remove("contents") else {
             if fetched == 1 && obj.contains_key("id") {
-                return Ok(serde_json::to_vec(&Value::Object(obj)).unwrap_or_default());
+                // One full service record.
+                return serde_json::to_vec(&Value::Object(obj))
+                    .map_err(|e| fetch_error(1, e.to_string()));
             }
             return Err(fetch_error(
                 fetched,
@@ -197,7 +199,7 @@ pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
         target = page_url(url, page);
     }
     serde_json::to_vec(&serde_json::json!({ "contents": records }))
-        .map_err(|e| fetch_error(0, e.to_string()))
+        .map_err(|e| fetch_error(page as usize, e.to_string()))
 }
 
 fn check_source(source: &str) -> Result<&str> {

@@ -368,12 +368,14 @@ async fn directory<S: HubStore>(hub: &Hub<S>, cmd: DirectoryCommand) -> Result<(
                     "{}",
                     serde_json::to_string_pretty(&versions).unwrap_or_default()
                 );
-            } else if versions.is_empty() {
+                return Ok(());
+            }
+            if versions.is_empty() {
                 println!("no directory yet (linkwork-hub directory import FILE, or fetch URL)");
             }
-            for (i, d) in versions.iter().enumerate().filter(|_| !json) {
+            for (i, d) in versions.iter().enumerate() {
                 println!(
-                    "{} version {}: {} services ({} records, {} skipped), {} bytes, from {}, \
+                    "{}version {}: {} services ({} records, {} skipped), {} bytes, from {}, \
                      dated {}, stored {}, digest {}",
                     if i == 0 { "current " } else { "earlier " },
                     d.version,

@@ -379,3 +379,29 @@ fn unexpected_messages_and_patient_stores_are_refused() {
     assert_eq!(err(send_all(&patient, feed)), ShareError::NotForThisStore);
     assert!(patient.directory_version().unwrap().is_none());
 }
+
+proptest::proptest! {
+    /// No input makes the decoder panic, and no valid message cut short decodes.
+    #[test]
+    fn the_decoder_never_panics_and_refuses_truncation(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        cut in 1usize..40,
+    ) {
+        let _ = DirectoryMessage::decode(&bytes);
+        let _ = DirectoryMessage::decode(&[SHARE_MAGIC.as_slice(), &[1], &bytes].concat());
+        let valid = [
+            DirectoryMessage::Have(Some([3; 32])).encode(),
+            DirectoryMessage::Chunk {
+                digest: [2; 32],
+                total: 600,
+                index: 0,
+                bytes: bytes.clone(),
+            }
+            .encode(),
+        ];
+        for v in &valid {
+            let short = &v[..v.len().saturating_sub(cut)];
+            proptest::prop_assert!(DirectoryMessage::decode(short).is_err());
+        }
+    }
+}

@@ -280,6 +280,32 @@ async fn fetch_follows_pages_and_never_stores_a_partial_feed<S: HubStore>(hub: H
         .await
         .unwrap_err();
     assert!(fetch_err(e).1.contains("asked for page 2"));
+    // Out of time: overall, and a server that never answers.
+    let e = hub
+        .fetch_directory(
+            &format!("{good}/services"),
+            FetchLimits {
+                total_timeout: Duration::ZERO,
+                ..FetchLimits::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(fetch_err(e).1.contains("too long"));
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}/services", silent.local_addr().unwrap());
+    let e = hub
+        .fetch_directory(
+            &silent_url,
+            FetchLimits {
+                request_timeout: Duration::from_millis(300),
+                ..FetchLimits::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(fetch_err(e).0, 1);
+    drop(silent);
     // A page that is not JSON, and a URL that is not http(s).
     let junk = http_server(|_| (200, b"<html>".to_vec()));
     let e = hub
