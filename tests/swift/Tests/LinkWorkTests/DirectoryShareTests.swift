@@ -20,12 +20,19 @@ final class DirectoryShareTests: LinkWorkTestCase {
     }
 
     private func be(_ v: UInt32) -> [UInt8] {
-        [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+        withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
 
     /// A hub's chunk message: magic, version, kind 5, digest, total, index, length, bytes.
     private func chunk(_ digest: [UInt8], total: UInt32, index: UInt32, _ payload: [UInt8]) -> Data {
-        Data(magic + [5] + digest + be(total) + be(index) + be(UInt32(payload.count)) + payload)
+        var out: [UInt8] = magic
+        out.append(5)
+        out.append(contentsOf: digest)
+        out.append(contentsOf: be(total))
+        out.append(contentsOf: be(index))
+        out.append(contentsOf: be(UInt32(payload.count)))
+        out.append(contentsOf: payload)
+        return Data(out)
     }
 
     /// The digest a hub announces for the feed: the content hash core computes importing it.
@@ -40,7 +47,8 @@ final class DirectoryShareTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         XCTAssertEqual(Data(magic + [1, 0]), try store.directoryHaveMessage())
         let download = store.directoryDownload()
-        guard case .notDirectory = try download.receive(message: Data(Array("LWN".utf8) + [1, 1, 0])) else {
+        let revocations: [UInt8] = Array("LWN".utf8) + [1, 1, 0]
+        guard case .notDirectory = try download.receive(message: Data(revocations)) else {
             return XCTFail("a revocation list is not a directory message")
         }
         let step = try download.receive(message: chunk(digest, total: UInt32(feed.count), index: 0, Array(feed)))
@@ -48,7 +56,8 @@ final class DirectoryShareTests: LinkWorkTestCase {
         XCTAssertEqual(3, report.imported)
         XCTAssertTrue(download.isFinished())
         XCTAssertEqual("hub", try store.directoryVersion()?.source)
-        XCTAssertEqual(Data(magic + [1, 1] + digest), try store.directoryHaveMessage())
+        let have: [UInt8] = magic + [1, 1]
+        XCTAssertEqual(Data(have + digest), try store.directoryHaveMessage())
         guard case .upToDate = try store.directoryDownload().receive(message: Data(magic + [2])) else {
             return XCTFail("expected up to date")
         }
