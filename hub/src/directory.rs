@@ -97,7 +97,8 @@ fn check_url(url: &str) -> Result<()> {
 /// [`HubError::Invalid`] (field `url`) for anything but an `http(s)` URL; [`HubError::Fetch`]
 /// for a request that fails, times out, answers an error status or more bytes than the
 /// limits allow, a page that is not JSON or not a services page, an API that does not move on
-/// to the next page, or more pages than [`FetchLimits::max_pages`].
+/// to the next page, more pages than [`FetchLimits::max_pages`], an empty page before the
+/// last, or fewer records in all than the first page's `total_items` (a partial fetch).
 pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
     check_url(url)?;
     let started = Instant::now();
@@ -109,6 +110,7 @@ pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
     let mut records: Vec<Value> = Vec::new();
     let mut used = 0usize;
     let mut page = 1u64;
+    let mut announced: Option<u64> = None;
     let mut target = url.to_owned();
     for fetched in 1..=limits.max_pages.saturating_add(1) {
         if fetched > limits.max_pages {
@@ -170,8 +172,9 @@ pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
             .and_then(Value::as_u64)
             .unwrap_or(page);
         if fetched == 1 {
-            // The first answer says where the API counts from.
+            // The first answer says where the API counts from, and how many records to expect.
             page = number;
+            announced = obj.get("total_items").and_then(Value::as_u64);
         } else if number != page {
             return Err(fetch_error(
                 fetched,
@@ -192,11 +195,26 @@ pub fn fetch_feed(url: &str, limits: &FetchLimits) -> Result<Vec<u8>> {
             (None, Some(total)) => page < total,
             (None, None) => false,
         };
-        if !more || empty {
+        if more && empty {
+            return Err(fetch_error(
+                fetched,
+                "an empty page where the API says more follow",
+            ));
+        }
+        if !more {
             break;
         }
         page += 1;
         target = page_url(url, page);
+    }
+    if let Some(total) = announced.filter(|t| (records.len() as u64) < *t) {
+        return Err(fetch_error(
+            page as usize,
+            format!(
+                "the API announced {total} records and sent {}",
+                records.len()
+            ),
+        ));
     }
     serde_json::to_vec(&serde_json::json!({ "contents": records }))
         .map_err(|e| fetch_error(page as usize, e.to_string()))

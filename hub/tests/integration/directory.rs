@@ -306,6 +306,33 @@ async fn fetch_follows_pages_and_never_stores_a_partial_feed<S: HubStore>(hub: H
         .unwrap_err();
     assert_eq!(fetch_err(e).0, 1);
     drop(silent);
+    // Fewer records than announced (a page cut short), or an empty page before the last.
+    let short = http_server(|path| {
+        let n = page_number(path);
+        let mut p: Value = serde_json::from_slice(&page(n, 3, 40, "short")).unwrap();
+        if n == 2 {
+            p["contents"].as_array_mut().unwrap().truncate(10);
+        }
+        (200, serde_json::to_vec(&p).unwrap())
+    });
+    let e = hub
+        .fetch_directory(&format!("{short}/services"), FetchLimits::default())
+        .await
+        .unwrap_err();
+    assert!(fetch_err(e).1.contains("announced 120 records"));
+    let hole = http_server(|path| {
+        let n = page_number(path);
+        let mut p: Value = serde_json::from_slice(&page(n, 3, 40, "hole")).unwrap();
+        if n == 2 {
+            p["contents"] = json!([]);
+        }
+        (200, serde_json::to_vec(&p).unwrap())
+    });
+    let e = hub
+        .fetch_directory(&format!("{hole}/services"), FetchLimits::default())
+        .await
+        .unwrap_err();
+    assert_eq!(fetch_err(e).0, 2);
     // A page that is not JSON, and a URL that is not http(s).
     let junk = http_server(|_| (200, b"<html>".to_vec()));
     let e = hub
