@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use chrono::Utc;
+use rusqlite::TransactionBehavior;
 
 use super::Store;
 use crate::error::{Error, Result};
@@ -149,7 +150,9 @@ impl Store {
             key: cert.org,
         };
         let mut w = self.writer();
-        let tx = w.conn.transaction()?;
+        let tx = w
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored = identity::load(&tx)?;
         let revocations = match stored.trust_root.as_deref() {
             Some(installed) => {
@@ -220,7 +223,9 @@ impl Store {
     /// installed one. Nothing changes on error.
     pub fn update_trust(&self, bytes: &[u8]) -> Result<RevocationList> {
         let mut w = self.writer();
-        let tx = w.conn.transaction()?;
+        let tx = w
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored = identity::load(&tx)?;
         let root = TrustRoot::decode(stored.trust_root.as_deref().ok_or(Refusal::NotEnrolled)?)?;
         let list = RevocationList::decode(bytes, &root)?;

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use automerge::{Automerge, ChangeHash};
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::identity_ops::now_secs;
 use super::Store;
@@ -203,7 +203,9 @@ impl Store {
     /// every change it holds (none is signed), as at enrolment.
     pub(super) fn adopt_after_upgrade(&self) -> Result<()> {
         let mut w = self.writer();
-        let tx = w.conn.transaction()?;
+        let tx = w
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if !identity::is_enrolled(&tx)? {
             return Ok(());
         }

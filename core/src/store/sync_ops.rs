@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::cache::DocCache;
 use super::merge::{decode_document, merge_whole, read_checked, Content};
@@ -892,7 +892,7 @@ fn remember_shared_heads(conn: &mut Connection, peer: &Hello, scope: &Scope) -> 
     if scope.dirty.is_empty() {
         return Ok(());
     }
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for (key, heads) in scope.docs.iter().filter(|(k, _)| scope.dirty.contains(k)) {
         let state = sync::State {
             shared_heads: heads
