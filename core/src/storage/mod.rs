@@ -1,7 +1,12 @@
-//! SQLite storage: the only module that uses rusqlite. Documents are stored as a compacted
-//! snapshot plus incremental change rows; projection tables are updated in the same transaction
-//! as the document they describe.
+//! SQLite: the only module that uses rusqlite (`store` is the API apps call, and reaches
+//! SQLite only through the typed functions here). [`Db`] owns the connections: opening and
+//! creating the file, the writer and the reader pool, transactions, the WAL checkpointer and
+//! re-keying (`db.rs`, `checkpoint.rs`). Documents are stored as a compacted snapshot plus
+//! incremental change rows; projection tables are updated in the same transaction as the
+//! document they describe.
 
+mod checkpoint;
+mod db;
 pub(crate) mod directory;
 pub(crate) mod documents;
 pub(crate) mod identity;
@@ -21,6 +26,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::key::StoreKey;
+
+pub(crate) use db::{begin_write, Conn, Db, WriteTx, Writer, WriterCache};
 
 /// The first 16 bytes of every plain (unencrypted) SQLite database file. An encrypted file
 /// starts with a random salt instead.
@@ -99,6 +106,27 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
+}
+
+/// Refuses databases that are not linkwork stores, before anything is written to them.
+fn check_is_store(conn: &Connection) -> Result<()> {
+    // A foreign database may have its own `meta` table: it must have linkwork's columns.
+    let has_meta: bool = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('meta') WHERE name IN ('key', 'value')",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? == 2;
+    if !has_meta {
+        return Err(Error::NotAStore {
+            reason: "no linkwork metadata".into(),
+        });
+    }
+    match meta::get(conn, "format")? {
+        Some(f) if f == meta::FORMAT => Ok(()),
+        _ => Err(Error::NotAStore {
+            reason: "not a linkwork store".into(),
+        }),
+    }
 }
 
 /// Refuses a truncated file before anything is written to it: with no WAL to hold newer
@@ -268,6 +296,14 @@ fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {
         }
         _ => Error::Sqlite(e),
     }
+}
+
+/// Runs `sql` on a plain (unencrypted) store file outside any [`Db`]: tests that play an old or
+/// damaged store reshape the file with it.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn execute_raw(path: &Path, sql: &str) {
+    Connection::open(path).unwrap().execute_batch(sql).unwrap();
 }
 
 #[cfg(test)]
