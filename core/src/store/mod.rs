@@ -1,7 +1,7 @@
 //! [`Store`]: the API, the one entry point an app holds. It runs the edit pipeline (every user
 //! action as one automerge commit, projections kept in step, listeners told which people
-//! changed) over [`storage`](crate::storage), which owns the SQLite connections: `store` holds
-//! no connection, writes no SQL and names no rusqlite type.
+//! changed) over `storage`, which owns the SQLite connections: `store` holds no connection and
+//! writes no SQL, only calling storage's typed functions.
 //!
 //! Threading: `Store` is `Send + Sync`. Writes are serialised by storage's one writer
 //! connection, which also guards the cache of loaded documents; reads use a small pool of reader
