@@ -39,7 +39,7 @@ const SYNC_STATE_STEP: i64 = 7;
 /// test plays a future build by adding steps, each taken to change projection tables),
 /// refusing a newer store. A refused store is not written to: the version is read before any
 /// step runs.
-pub(crate) fn migrate(conn: &mut Connection, steps: &[&str]) -> Result<Migrated> {
+pub(super) fn migrate(conn: &mut Connection, steps: &[&str]) -> Result<Migrated> {
     let supported = steps.len() as i64;
     let from: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if from > supported {
