@@ -8,12 +8,13 @@
 //! Start at [`Store`]. The rooms:
 //! - [`model`]: domain types and their validation;
 //! - [`doc`]: how the model maps onto automerge documents (`docs/schema.md`);
-//! - `storage`: SQLite, migrations and projections (the only place rusqlite appears);
+//! - `storage`: SQLite, the only module that touches it: the connections and transactions,
+//!   migrations, documents, projections;
 //! - [`measures`]: outcome-measure instruments and scoring;
 //! - [`identity`]: device keys, the organisation's trust root, certificates, pairing and
 //!   revocation;
 //! - [`directory`]: the community services directory (Open Referral UK), reference data;
-//! - [`store`]: the entry point that ties them together.
+//! - [`store`]: the API, the entry point that ties them together (over `storage`).
 
 pub mod directory;
 pub mod doc;

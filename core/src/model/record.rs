@@ -39,15 +39,7 @@ impl CaseRecord {
     /// episode is one this build cannot read (see [`CaseRecord::newer_items`]), so an older
     /// episode is never shown as the current one.
     pub fn current_episode(&self) -> Option<&Episode> {
-        let last = self.episodes.last()?;
-        let newer_episode = self.newer_items.iter().any(|n| {
-            n.kind == "episode" && n.at.is_none_or(|at| (at, n.id) > (last.opened_at, last.id))
-        });
-        if newer_episode {
-            None
-        } else {
-            Some(last)
-        }
+        current_of(&self.episodes, &self.newer_items)
     }
 
     /// The consent records in force: for each purpose and recipient, the latest record, when it
@@ -85,6 +77,20 @@ impl CaseRecord {
             .filter(|c| c.decision == super::ConsentDecision::Given)
             .filter(|c| c.expires.is_none_or(|e| e >= today))
             .collect()
+    }
+}
+
+/// [`CaseRecord::current_episode`] from the episodes (oldest first) and the items hidden as
+/// newer of a case, for a caller that read only those.
+pub(crate) fn current_of<'a>(episodes: &'a [Episode], newer: &[NewerItem]) -> Option<&'a Episode> {
+    let last = episodes.last()?;
+    let newer_episode = newer.iter().any(|n| {
+        n.kind == "episode" && n.at.is_none_or(|at| (at, n.id) > (last.opened_at, last.id))
+    });
+    if newer_episode {
+        None
+    } else {
+        Some(last)
     }
 }
 

@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use chrono::Utc;
-use rusqlite::TransactionBehavior;
 
 use super::Store;
 use crate::error::{Error, Result};
@@ -149,32 +148,30 @@ impl Store {
             name: cert.org_name.clone(),
             key: cert.org,
         };
-        let mut w = self.writer();
-        let tx = w
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored = identity::load(&tx)?;
-        let revocations = match stored.trust_root.as_deref() {
-            Some(installed) => {
-                let installed = TrustRoot::decode(installed)?;
-                if installed.key != cert.org {
-                    return Err(Refusal::OtherOrganisation.into());
+        self.db.write(|tx, _| {
+            let stored = identity::load(tx)?;
+            let revocations = match stored.trust_root.as_deref() {
+                Some(installed) => {
+                    let installed = TrustRoot::decode(installed)?;
+                    if installed.key != cert.org {
+                        return Err(Refusal::OtherOrganisation.into());
+                    }
+                    stored
+                        .revocations
+                        .as_deref()
+                        .map(|b| RevocationList::decode(b, &installed))
+                        .transpose()?
                 }
-                stored
-                    .revocations
-                    .as_deref()
-                    .map(|b| RevocationList::decode(b, &installed))
-                    .transpose()?
-            }
-            None => None,
-        };
-        self.check_own(&cert, stored.public_key)?;
-        cert.verify(&root, revocations.as_ref(), now_secs())?;
-        identity::set_certificate(&tx, &cert.encode(), &root.encode())?;
-        // What this store holds becomes attributable (ADR 0007): its own earlier changes are
-        // signed by the key just certified; changes it cannot prove the author of are adopted.
-        self.adopt_on_enrolment(&tx, &cert.device)?;
-        tx.commit()?;
+                None => None,
+            };
+            self.check_own(&cert, stored.public_key)?;
+            cert.verify(&root, revocations.as_ref(), now_secs())?;
+            identity::set_certificate(tx, &cert.encode(), &root.encode())?;
+            // What this store holds becomes attributable (ADR 0007): its own earlier changes are
+            // signed by the key just certified; changes it cannot prove the author of are adopted.
+            self.adopt_on_enrolment(tx, &cert.device)?;
+            Ok(())
+        })?;
         Ok(cert)
     }
 
@@ -222,19 +219,17 @@ impl Store {
     /// not sign it; [`Refusal::StaleRevocationList`] when its version is not above the
     /// installed one. Nothing changes on error.
     pub fn update_trust(&self, bytes: &[u8]) -> Result<RevocationList> {
-        let mut w = self.writer();
-        let tx = w
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored = identity::load(&tx)?;
-        let root = TrustRoot::decode(stored.trust_root.as_deref().ok_or(Refusal::NotEnrolled)?)?;
-        let list = RevocationList::decode(bytes, &root)?;
-        if list.version <= stored.crl_version {
-            return Err(Refusal::StaleRevocationList.into());
-        }
-        identity::set_revocations(&tx, bytes, list.version)?;
-        tx.commit()?;
-        Ok(list)
+        self.db.write(|tx, _| {
+            let stored = identity::load(tx)?;
+            let root =
+                TrustRoot::decode(stored.trust_root.as_deref().ok_or(Refusal::NotEnrolled)?)?;
+            let list = RevocationList::decode(bytes, &root)?;
+            if list.version <= stored.crl_version {
+                return Err(Refusal::StaleRevocationList.into());
+            }
+            identity::set_revocations(tx, bytes, list.version)?;
+            Ok(list)
+        })
     }
 
     /// What this store brings to an authenticated channel ([`crate::identity::Channel`]): its
@@ -340,15 +335,15 @@ impl Store {
             now.saturating_add(i64::from(days) * 86_400),
         )?;
         drop(key);
-        let w = self.writer();
-        identity::record_grant(
-            &w.conn,
-            &grant.grant_id,
-            &person.to_string(),
-            grant.issued_at,
-            grant.pair_by,
-        )?;
-        drop(w);
+        self.db.write(|tx, _| {
+            identity::record_grant(
+                tx,
+                &grant.grant_id,
+                &person.to_string(),
+                grant.issued_at,
+                grant.pair_by,
+            )
+        })?;
         Ok(PairingPayload { grant })
     }
 
@@ -467,7 +462,6 @@ mod key_storage_tests {
         drop(Store::create(&path, new_lw(), &StoreKey::unencrypted()).unwrap());
         {
             // Play a store made before identity: no identity tables, an older format.
-            let conn = rusqlite::Connection::open(&path).unwrap();
             // The version before the identity step, wherever the step sits.
             let before = crate::storage::migrations::STEPS
                 .iter()
@@ -491,8 +485,7 @@ mod key_storage_tests {
                     }
                 }
             }
-            conn.execute_batch(&format!("{sql} PRAGMA user_version = {before};"))
-                .unwrap();
+            crate::storage::execute_raw(&path, &format!("{sql} PRAGMA user_version = {before};"));
         }
         let s = Store::open(&path, &StoreKey::unencrypted()).unwrap();
         let key = s.device_key().unwrap();

@@ -5,12 +5,12 @@
 use automerge::{Automerge, ReadDoc};
 
 use super::cache::DocCache;
-use super::{begin_write, refresh_person, Store, Writer};
+use super::{refresh_person, Store};
 use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::{CaseRecord, DocKind, Plan, Role};
-use crate::storage::{documents, sync_state};
+use crate::storage::{documents, sync_state, WriteTx};
 
 /// Largest document accepted for import (bytes); larger input is refused before decoding.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -69,21 +69,20 @@ impl Store {
             }
             _ => {}
         }
-        let changed = {
-            let mut w = self.writer();
-            let Writer { conn, cache } = &mut *w;
-            let tx = begin_write(conn, cache)?;
-            if sync_state::is_erased(&tx, person)? {
+        // An import that learned nothing writes nothing (the row's `updated_at` stays): its
+        // transaction is rolled back.
+        let changed = self.db.write_if(|tx, cache| {
+            if sync_state::is_erased(tx, person)? {
                 return Err(Error::NotPermitted {
                     action: "restore an erased person",
                 });
             }
-            cache.ensure(&tx, person, kind)?;
+            cache.ensure(tx, person, kind)?;
             let before = cache
                 .get(person, kind)
                 .map(|d| d.get_heads())
                 .unwrap_or_default();
-            let changed = merge_whole(&tx, cache, person, kind, incoming, content)?.is_some();
+            let changed = merge_whole(tx, cache, person, kind, incoming, content)?.is_some();
             if changed {
                 // Changes from a file carry no signatures: this device vouches for them
                 // (ADR 0007), so they can travel to enrolled peers.
@@ -91,24 +90,15 @@ impl Store {
                     .get(person, kind)
                     .map(|d| super::signing_ops::new_hashes(d, &before))
                     .unwrap_or_default();
-                if let Err(e) = super::signing_ops::adopt_unproven(&tx, person, kind, &adopted) {
+                let stored = super::signing_ops::adopt_unproven(tx, person, kind, &adopted)
+                    .and_then(|()| refresh_person(tx, cache, person, chrono::Utc::now()));
+                if let Err(e) = stored {
                     cache.evict(person, kind);
                     return Err(e);
                 }
             }
-            // An import that learned nothing writes nothing (the row's `updated_at` stays).
-            let done = if changed {
-                refresh_person(&tx, cache, person, chrono::Utc::now())
-                    .and_then(|()| Ok(tx.commit()?))
-            } else {
-                Ok(())
-            };
-            if let Err(e) = done {
-                cache.evict(person, kind);
-                return Err(e);
-            }
-            changed
-        };
+            Ok((changed, changed))
+        })?;
         if changed {
             self.listeners.notify(&[person]);
         }
@@ -161,7 +151,7 @@ pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind, C
 /// store already had every change. On error the cached document is evicted, so the cache never
 /// runs ahead of the database.
 pub(crate) fn merge_whole(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &WriteTx<'_>,
     cache: &mut DocCache,
     person: Id,
     kind: DocKind,

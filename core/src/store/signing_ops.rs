@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 
 use automerge::{Automerge, ChangeHash};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::identity_ops::now_secs;
 use super::Store;
@@ -18,7 +17,7 @@ use crate::identity::{
 };
 use crate::ids::Id;
 use crate::model::{Author, DocKind, HistoryEntry};
-use crate::storage::{documents, identity, signatures};
+use crate::storage::{documents, identity, signatures, Conn, WriteTx};
 use crate::sync::signed::Accepted;
 use crate::sync::wire::{Message, Payload, MAX_CERTIFICATES};
 use crate::sync::SyncSession;
@@ -26,7 +25,7 @@ use crate::sync::SyncSession;
 /// Signs the changes `hashes` of `person`'s `kind` document with this device's key, as their
 /// author (`adopted` false) or as the device vouching for them.
 pub(super) fn sign_changes(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     person: Id,
     kind: DocKind,
     hashes: &[ChangeHash],
@@ -60,7 +59,7 @@ pub(super) fn new_hashes(doc: &Automerge, before: &[ChangeHash]) -> Vec<ChangeHa
 /// Adopts (signs as the vouching device) every change in `hashes` with no signature stored,
 /// or whose signer has no certificate here.
 pub(super) fn adopt_unproven(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     person: Id,
     kind: DocKind,
     hashes: &[ChangeHash],
@@ -79,7 +78,7 @@ pub(super) fn adopt_unproven(
 }
 
 /// Signs the tombstone of `person` erased at `erased_at_ms` with this device's key.
-pub(super) fn sign_tombstone(tx: &Transaction<'_>, person: Id, erased_at_ms: i64) -> Result<()> {
+pub(super) fn sign_tombstone(tx: &WriteTx<'_>, person: Id, erased_at_ms: i64) -> Result<()> {
     let key = identity::secret_key(tx)?;
     let sig = TombstoneSignature::sign(&key, person, erased_at_ms);
     signatures::set_tombstone_signature(tx, person, &sig)
@@ -87,7 +86,7 @@ pub(super) fn sign_tombstone(tx: &Transaction<'_>, person: Id, erased_at_ms: i64
 
 /// Stores what the checks of a received change accepted.
 pub(super) fn store_accepted(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     person: Id,
     kind: DocKind,
     accepted: &Accepted,
@@ -136,7 +135,7 @@ impl Store {
     /// enrolled store sends no unsigned tombstone (an enrolled peer would refuse the message).
     pub(super) fn attach_signatures(
         &self,
-        conn: &Connection,
+        conn: &Conn,
         s: &mut SyncSession,
         out: &mut Message,
     ) -> Result<()> {
@@ -202,23 +201,19 @@ impl Store {
     /// After a store made before signed changes is upgraded: when it is enrolled, it adopts
     /// every change it holds (none is signed), as at enrolment.
     pub(super) fn adopt_after_upgrade(&self) -> Result<()> {
-        let mut w = self.writer();
-        let tx = w
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !identity::is_enrolled(&tx)? {
-            return Ok(());
-        }
-        let own = identity::public_key(&tx)?;
-        self.adopt_on_enrolment(&tx, &own)?;
-        tx.commit()?;
-        Ok(())
+        self.db.write(|tx, _| {
+            if !identity::is_enrolled(tx)? {
+                return Ok(());
+            }
+            let own = identity::public_key(tx)?;
+            self.adopt_on_enrolment(tx, &own)
+        })
     }
 
     /// When this store enrols: its own earlier changes become valid from now, and every change
     /// it holds whose author it cannot prove (unsigned, or signed by a device whose
     /// certificate it does not hold) is adopted.
-    pub(super) fn adopt_on_enrolment(&self, tx: &Transaction<'_>, own: &PublicKey) -> Result<()> {
+    pub(super) fn adopt_on_enrolment(&self, tx: &WriteTx<'_>, own: &PublicKey) -> Result<()> {
         signatures::set_valid_from(tx, own, now_secs())?;
         for person in documents::people(tx)? {
             for kind in [DocKind::Plan, DocKind::Case] {
@@ -234,7 +229,7 @@ impl Store {
 /// The author of each entry (by its change hash), from the stored signatures: verified when
 /// a certificate chained to the organisation was found valid for the signer, unverified when
 /// signed by a device whose certificate this store does not hold, unsigned otherwise.
-pub(super) fn authors(conn: &Connection, entries: &mut [HistoryEntry]) -> Result<()> {
+pub(super) fn authors(conn: &Conn, entries: &mut [HistoryEntry]) -> Result<()> {
     for e in entries.iter_mut() {
         let Ok(hash) = e.change.parse::<ChangeHash>() else {
             continue;
