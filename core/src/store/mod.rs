@@ -20,7 +20,6 @@ mod people;
 mod plan_ops;
 mod report_ops;
 mod signing_ops;
-mod sync_batch;
 mod sync_ops;
 mod sync_view;
 
