@@ -102,7 +102,7 @@ impl Store {
         let mut storage = StoreSync::new(&tx, cache, &self.info, None);
         let out = engine::poll(&mut storage, s)?;
         tx.finish()?;
-        Ok(out)
+        Ok(out.map(|o| o.bytes))
     }
 }
 
@@ -519,7 +519,9 @@ mod tests {
     }
 
     /// Runs a session from `device` (connecting) to `hub` (listening, sharing only
-    /// `allowed`); every frame the hub sends is returned.
+    /// `allowed`); every frame the hub sends is returned. Checks on the way that the documents
+    /// the engine says each reply carries are those in the frame, and that the documents it
+    /// says it stored are those whose changes reached the hub.
     fn session(device: &Store, hub: &Store, allowed: &HashSet<Id>) -> Result<Vec<Vec<u8>>> {
         let (mut sd, first) = device.sync_start()?;
         let mut sh = hub.sync_accept();
@@ -528,7 +530,18 @@ mod tests {
         let mut to_hub = true;
         while let Some(m) = msg.take() {
             msg = if to_hub {
+                let before = hub.documents().unwrap();
                 let r = receive_restricted(hub, &mut sh, &m, allowed)?;
+                let carried: Vec<DocKey> = r.reply.iter().flat_map(|b| docs_in(b)).collect();
+                assert_eq!(r.sent, carried);
+                let grown: HashSet<DocKey> = hub
+                    .documents()
+                    .unwrap()
+                    .into_iter()
+                    .filter(|d| !before.contains(d))
+                    .map(|d| (d.person_id, d.kind))
+                    .collect();
+                assert_eq!(r.stored.iter().copied().collect::<HashSet<_>>(), grown);
                 sent.extend(r.reply.clone());
                 r.reply
             } else {
@@ -537,6 +550,15 @@ mod tests {
             to_hub = !to_hub;
         }
         Ok(sent)
+    }
+
+    fn docs_in(frame: &[u8]) -> Vec<DocKey> {
+        crate::sync::wire::Message::decode(frame)
+            .unwrap()
+            .docs
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
     }
 
     #[test]
@@ -548,6 +570,8 @@ mod tests {
         let allowed: HashSet<Id> = [shared].into();
         let frames = session(&device, &hub, &allowed).unwrap();
         assert_eq!(held(&device), allowed);
+        let sent: Vec<DocKey> = frames.iter().flat_map(|f| docs_in(f)).collect();
+        assert_eq!(sent.len(), 2, "the shared person's plan and case: {sent:?}");
         assert!(!frames.is_empty());
         assert!(frames.iter().all(|f| !mentions(f, other)));
         assert!(frames.iter().any(|f| mentions(f, shared)));
@@ -577,5 +601,31 @@ mod tests {
         let both: HashSet<Id> = [own, stranger].into();
         session(&device, &hub, &both).unwrap();
         assert_eq!(held(&hub), both);
+    }
+
+    #[test]
+    fn a_storage_refuses_a_tombstone_of_a_person_it_does_not_share_with_the_sender() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = link_worker(&dir, "hub");
+        let device = link_worker(&dir, "device");
+        let (shared, other) = (person(&hub, "Rose"), person(&hub, "Iris"));
+        let tombstone = |s: &mut SyncSession, allowed: &HashSet<Id>| {
+            let msg = crate::sync::wire::Message {
+                hello: Some(Hello {
+                    store_id: device.info.store_id,
+                    role: Role::LinkWorker,
+                    person: None,
+                }),
+                tombstones: vec![(other, Utc::now().timestamp_millis())],
+                ..crate::sync::wire::Message::default()
+            };
+            receive_restricted(&hub, s, &msg.encode(), allowed)
+        };
+        let err = tombstone(&mut hub.sync_accept(), &[shared].into()).unwrap_err();
+        assert!(matches!(err, Error::Sync { .. }), "{err:?}");
+        assert_eq!(held(&hub), [shared, other].into(), "nothing was erased");
+        // Control: a storage that shares the person with the sender takes the same message.
+        tombstone(&mut hub.sync_accept(), &[shared, other].into()).unwrap();
+        assert_eq!(held(&hub), [shared].into());
     }
 }

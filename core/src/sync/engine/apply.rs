@@ -36,15 +36,17 @@ pub(super) struct PreparedAnswer {
 
 /// Applies the tombstones and document payloads of `msg`, saves the sync states of the
 /// documents it touched and records the peer. Returns the people whose documents changed or
-/// were erased, and automerge's answers prepared on the way.
+/// were erased, the documents it stored changes of, and automerge's answers prepared on the
+/// way.
 pub(super) fn apply_message(
     storage: &mut impl SyncStorage,
     s: &mut SyncSession,
     peer: &Hello,
     msg: &Message,
     check: Option<&SignerCheck<'_>>,
-) -> Result<(BTreeSet<Id>, Prepared)> {
+) -> Result<(BTreeSet<Id>, Vec<DocKey>, Prepared)> {
     let mut changed = BTreeSet::new();
+    let mut stored = Vec::new();
     let mut erased = BTreeSet::new();
     let mut touched: Vec<DocKey> = Vec::new();
     let mut prepared = Prepared::new();
@@ -132,6 +134,7 @@ pub(super) fn apply_message(
         s.peer_has.insert(*key);
         if let Some(content) = content {
             changed.insert(person);
+            stored.push(*key);
             learned.add(content);
         }
     }
@@ -143,7 +146,7 @@ pub(super) fn apply_message(
     }
     storage.record_peer(peer, s.certificate.as_ref(), now)?;
     changed.extend(erased);
-    Ok((changed, prepared))
+    Ok((changed, stored, prepared))
 }
 
 /// Applies a document that came whole: stored as it came when it is new here, merged into the

@@ -271,6 +271,21 @@ pub struct Received {
     pub changed: BTreeSet<Id>,
     /// Whether the session has completed (see [`crate::SyncStep::complete`]).
     pub complete: bool,
+    /// The documents whose new changes (or the whole document, new here) this message stored,
+    /// in message order: what a hub audits as received.
+    pub stored: Vec<DocKey>,
+    /// The documents the reply carries (whole or as automerge sync messages), in message
+    /// order: what a hub audits as sent.
+    pub sent: Vec<DocKey>,
+}
+
+/// A message this side makes on its own (live mode, [`poll`]).
+#[derive(Debug)]
+pub struct Outgoing {
+    /// Bytes to send to the peer.
+    pub bytes: Vec<u8>,
+    /// The documents it carries, in message order.
+    pub sent: Vec<DocKey>,
 }
 
 /// The documents and tombstones two stores share, as this side sees them.
@@ -468,7 +483,8 @@ pub fn receive(
         tags.extend(m.iter().copied());
         s.peer_has.extend(m.iter().map(|(k, _)| *k));
     }
-    let (changed, prepared) = apply::apply_message(storage, s, &peer, &msg, check.as_ref())?;
+    let (changed, stored, prepared) =
+        apply::apply_message(storage, s, &peer, &msg, check.as_ref())?;
     if s.held.is_empty() {
         // Every change that came is applied: signatures not used by now sign changes this
         // store already had.
@@ -479,11 +495,17 @@ pub fn receive(
         reply::attach_signatures(storage, s, out)?;
     }
     s.changed.extend(changed.iter().copied());
+    let sent = out
+        .iter()
+        .flat_map(|m| m.docs.iter().map(|(k, _)| *k))
+        .collect();
     let reply = out.map(|m| reply::encode(s, &m));
     Ok(Received {
         reply,
         changed,
         complete: s.phase == Phase::Complete,
+        stored,
+        sent,
     })
 }
 
@@ -493,7 +515,7 @@ pub fn receive(
 ///
 /// # Errors
 /// Storage errors.
-pub fn poll(storage: &mut impl SyncStorage, s: &mut SyncSession) -> Result<Option<Vec<u8>>> {
+pub fn poll(storage: &mut impl SyncStorage, s: &mut SyncSession) -> Result<Option<Outgoing>> {
     let Some(peer) = s.peer.clone() else {
         return Ok(None);
     };
@@ -520,7 +542,11 @@ pub fn poll(storage: &mut impl SyncStorage, s: &mut SyncSession) -> Result<Optio
     }
     reply::attach_signatures(storage, s, &mut out)?;
     s.phase = Phase::Exchanging;
-    Ok(Some(reply::encode(s, &out)))
+    let sent = out.docs.iter().map(|(k, _)| *k).collect();
+    Ok(Some(Outgoing {
+        bytes: reply::encode(s, &out),
+        sent,
+    }))
 }
 
 /// The people with a document in the scope shared with `peer` whose heads differ from those
