@@ -259,16 +259,14 @@ impl Store {
     /// As [`Store::sync_start`].
     pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
         let (mut s, first) = self.sync_start()?;
-        s.authenticate(peer.peer_info(), certificate_of(peer));
+        s.authenticate(peer.peer_info(), crate::sync::engine::certificate_of(peer));
         Ok((s, first))
     }
 
     /// [`Store::sync_accept`] for a peer met on an authenticated channel (see
     /// [`Store::sync_start_authenticated`]).
     pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
-        let mut s = self.sync_accept();
-        s.authenticate(peer.peer_info(), certificate_of(peer));
-        s
+        crate::sync::engine::accept_authenticated(peer)
     }
 
     /// Refuses erasure on an enrolled store whose certificate does not allow it (an unenrolled
@@ -561,13 +559,5 @@ mod claim_tests {
             ..honest
         };
         assert_eq!(refused(other_store), Refusal::OtherDevice);
-    }
-}
-
-/// The name and role code on a verified peer's certificate, recorded with the peer.
-fn certificate_of(peer: &Peer) -> Option<(String, String)> {
-    match peer {
-        Peer::Verified(cert) => Some((cert.name.clone(), cert.role.code().to_string())),
-        Peer::Unenrolled => None,
     }
 }

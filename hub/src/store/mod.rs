@@ -145,6 +145,72 @@ pub struct AuditRecord {
     pub entry: AuditEntry,
 }
 
+/// A document as the hub stores it (person id as text, kind code, automerge bytes, encoded
+/// heads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentRow {
+    /// The person's id (UUID text).
+    pub person: String,
+    /// `plan` or `case`.
+    pub kind: String,
+    /// The whole document, as automerge saves it.
+    pub bytes: Vec<u8>,
+    /// Its heads: the sorted change hashes, concatenated.
+    pub heads: Vec<u8>,
+}
+
+/// Whose caseload a person is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonRow {
+    /// The person's id (UUID text).
+    pub person: String,
+    /// The user whose device first sent their documents.
+    pub created_by: i64,
+    /// The user whose caseload they are in.
+    pub assigned_to: i64,
+}
+
+/// What one sync step may read, loaded in one read (see `crate::sync`).
+#[derive(Clone, Debug, Default)]
+pub struct SyncData {
+    /// Every stored document.
+    pub documents: Vec<DocumentRow>,
+    /// Every person the hub knows.
+    pub people: Vec<PersonRow>,
+    /// Every user (for teams).
+    pub users: Vec<User>,
+    /// The connected device's sync states: (person, kind, automerge sync state).
+    pub states: Vec<(String, String, Vec<u8>)>,
+    /// Change signatures: (person, kind, encoded signature).
+    pub signatures: Vec<(String, String, Vec<u8>)>,
+    /// Signers' certificates: (device key, encoded certificate).
+    pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Tombstones: (person, erased at in ms, encoded signature).
+    pub tombstones: Vec<(String, i64, Option<Vec<u8>>)>,
+}
+
+/// What one sync step wrote, stored in one transaction (see `crate::sync`).
+#[derive(Clone, Debug, Default)]
+pub struct SyncWrites {
+    /// The connected device's store id (text), whose sync states these are.
+    pub peer: String,
+    /// Documents to insert or replace.
+    pub documents: Vec<DocumentRow>,
+    /// People new to the hub.
+    pub new_people: Vec<PersonRow>,
+    /// Sync states with the connected device: (person, kind, state).
+    pub states: Vec<(String, String, Vec<u8>)>,
+    /// Change signatures: (hash, person, kind, encoded signature).
+    pub signatures: Vec<(Vec<u8>, String, String, Vec<u8>)>,
+    /// Signers' certificates: (device key, encoded certificate).
+    pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// People erased: (person, erased at in ms, encoded signature). Their documents, sync
+    /// states and signatures go.
+    pub erased: Vec<(String, i64, Option<Vec<u8>>)>,
+    /// Audit entries of what the step sent and received.
+    pub audit: Vec<AuditEntry>,
+}
+
 /// The hub's storage. Every call is one atomic step: in particular
 /// [`HubStore::claim_invite`] marks a code used in one statement, so that with several hub
 /// processes on one database exactly one enrolment wins a code, and
@@ -220,6 +286,12 @@ pub trait HubStore: Send + Sync + 'static {
 
     /// The audit log, oldest first.
     fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+
+    /// What a sync step with the device whose store id is `peer` may read.
+    fn sync_load(&self, peer: &str) -> impl Future<Output = Result<SyncData>> + Send;
+
+    /// Stores what a sync step wrote, with its audit entries, in one transaction.
+    fn sync_commit(&self, writes: SyncWrites) -> impl Future<Output = Result<()>> + Send;
 
     /// A channel that receives a unit whenever any node stores a revocation, if this backend
     /// can push (PostgreSQL `LISTEN`); `None` when the hub must poll

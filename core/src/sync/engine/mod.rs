@@ -415,6 +415,25 @@ pub fn accept() -> SyncSession {
     SyncSession::default()
 }
 
+/// [`accept`] for a peer met on an authenticated channel: its hello must match its verified
+/// certificate (store id, role, person), or the session is refused; the certificate's name and
+/// role are recorded with the peer.
+pub fn accept_authenticated(peer: &crate::identity::Peer) -> SyncSession {
+    let mut s = accept();
+    s.authenticate(peer.peer_info(), certificate_of(peer));
+    s
+}
+
+/// The display name and role code of a verified certificate, recorded with the peer.
+pub(crate) fn certificate_of(peer: &crate::identity::Peer) -> Option<(String, String)> {
+    match peer {
+        crate::identity::Peer::Verified(cert) => {
+            Some((cert.name.clone(), cert.role.code().to_string()))
+        }
+        crate::identity::Peer::Unenrolled => None,
+    }
+}
+
 /// Applies one message from the peer and decides the reply. After an error the session must be
 /// abandoned (start a new one) and the caller rolls back: nothing of the message is stored.
 ///
