@@ -7,7 +7,9 @@
 //! trust root and the hub's own certificate; the signing key is in the key file, see
 //! `docs/deploy.md#key-custody`), `users`, `invites` (code hashes only), `devices`,
 //! `revocations` (every signed list, by version) and `audit` (append-only: a trigger refuses
-//! updates and deletes).
+//! updates and deletes); from version 2, what document sync keeps (`people` with whose caseload
+//! each is in, `documents`, per-device `sync_state`, `change_signatures`, `certificates`,
+//! `tombstones`; see `crate::sync`).
 
 pub mod postgres;
 pub mod sqlite;
