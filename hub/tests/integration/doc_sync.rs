@@ -3,8 +3,11 @@
 //! `linkwork_hub::sync`), on the embedded SQLite database and on PostgreSQL. Convergence,
 //! caseload access control both ways, and the audit of what was sent and received.
 
+use std::sync::Arc;
+
 use automerge::Automerge;
-use linkwork_core::identity::enrolment::{EnrolReply, EnrolRequest};
+use futures_util::SinkExt;
+use linkwork_core::identity::enrolment::{DeviceMessage, EnrolReply, EnrolRequest, HubMessage};
 use linkwork_core::identity::{Certificate, Peer};
 use linkwork_core::model::{DocKind, NewGoal, NewPerson};
 use linkwork_core::sync::engine;
@@ -12,6 +15,7 @@ use linkwork_core::{Error, Id, Store, StoreKey};
 use linkwork_hub::store::{hex, HubStore, UserRole};
 use linkwork_hub::sync::{Access, Device};
 use linkwork_hub::{Hub, HubError};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::common::*;
 
@@ -305,4 +309,93 @@ async fn a_patients_phone_gets_only_its_plan_through_the_postgres_hub() {
         return;
     };
     a_patients_phone_gets_only_its_plan(hub).await;
+}
+
+/// One sync session over the hub's `/connect` (TLS WebSocket, the authenticated channel), as
+/// `linkwork hub sync` runs it. `Err` when the hub closed the connection mid-session.
+async fn sync_over_network(
+    store: &Store,
+    hub_cert: &Certificate,
+    url: &str,
+    tls: &Tls,
+) -> Result<(), ()> {
+    let Connected::Open(mut live, _revocations) =
+        connect(store.channel_policy(false).unwrap(), url, tls).await
+    else {
+        panic!("an enrolled phone is admitted");
+    };
+    let (mut session, first) = store
+        .sync_start_authenticated(&Peer::Verified(Box::new(hub_cert.clone())))
+        .unwrap();
+    let mut outgoing = Some(first);
+    loop {
+        if let Some(bytes) = outgoing.take() {
+            let frame = live
+                .channel
+                .seal(&DeviceMessage::Sync(bytes).encode())
+                .unwrap();
+            live.ws.send(Message::Binary(frame.into())).await.unwrap();
+        }
+        match live.next().await.ok_or(())? {
+            HubMessage::Sync(bytes) => {
+                let step = store.sync_receive(&mut session, &bytes).unwrap();
+                match step.reply {
+                    Some(reply) => outgoing = Some(reply),
+                    None => {
+                        assert!(step.complete);
+                        return Ok(());
+                    }
+                }
+            }
+            HubMessage::SyncDone => {
+                assert!(session.is_complete());
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_sync_through_the_connection_and_refusals_close_it() {
+    let (_d, hub) = init_sqlite("Northside").await;
+    let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
+    let bob = member(&hub, "bob", UserRole::LinkWorker, "North").await;
+    let lead = member(&hub, "lena", UserRole::TeamLead, "North").await;
+    let hub_cert = hub.certificate.clone();
+    let tls = tls();
+    let hub = Arc::new(hub);
+    let (running, url) = start(Arc::clone(&hub), &tls, fast()).await;
+    let rose = person(&ann.phone.store, "Rose");
+    sync_over_network(&ann.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    sync_over_network(&lead.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    assert_eq!(held(&lead.phone.store), vec![rose]);
+    for kind in [DocKind::Plan, DocKind::Case] {
+        assert_eq!(
+            heads(&ann.phone.store, rose, kind),
+            heads(&lead.phone.store, rose, kind)
+        );
+    }
+    // Bob's phone brings Rose, outside his caseload: refused, audited, the connection closed.
+    bob.phone
+        .store
+        .import_document(
+            &ann.phone
+                .store
+                .export_document(rose, DocKind::Plan)
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(sync_over_network(&bob.phone.store, &hub_cert, &url, &tls)
+        .await
+        .is_err());
+    let log = hub.store.audit_log().await.unwrap();
+    let refused = events(&log, "sync-refused");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].entry.user.as_deref(), Some("bob"));
+    running.stop().await;
 }
