@@ -268,7 +268,8 @@ impl<'a> HubSync<'a> {
             event: event.to_owned(),
             device: Some(self.device.key.clone()),
             user: self.device.user.clone(),
-            detail: Some(format!("person {person} {}", kind.code())),
+            detail: Some(kind.code().to_owned()),
+            person: Some(person.to_string()),
         };
         let mut audit: Vec<AuditEntry> = received
             .stored

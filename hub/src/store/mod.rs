@@ -127,14 +127,18 @@ pub struct AuditEntry {
     /// When (seconds since the epoch).
     pub at: i64,
     /// What: `enrol`, `enrol-refused`, `authenticate`, `authenticate-refused`, `revoke`,
-    /// `disconnect-revoked`, `user-add`, `invite`.
+    /// `disconnect-revoked`, `user-add`, `invite`, `document-sent`, `changes-received`,
+    /// `sync-refused`.
     pub event: String,
     /// The device's public key (hex) when it was verified (or, for an enrolment, certified).
     pub device: Option<String>,
     /// The user's name when known from the hub's tables.
     pub user: Option<String>,
-    /// Why, for a refusal (a reason code, never patient data), or the remote address.
+    /// Why, for a refusal (a reason code, never patient data), or the remote address; for a
+    /// document sent or changes received, the document's kind.
     pub detail: Option<String>,
+    /// The person (id) the entry is about: a document sent or changes received.
+    pub person: Option<String>,
 }
 
 /// An audit entry as stored, with its sequence number.

@@ -395,9 +395,9 @@ impl HubStore for PgStore {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO audit (at, event, device, user_name, detail) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail],
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
             )
             .await?;
         Ok(())
@@ -407,7 +407,7 @@ impl HubStore for PgStore {
         let client = self.client().await?;
         client
             .query(
-                "SELECT seq, at, event, device, user_name, detail FROM audit ORDER BY seq",
+                "SELECT seq, at, event, device, user_name, detail, person FROM audit ORDER BY seq",
                 &[],
             )
             .await?
@@ -421,6 +421,7 @@ impl HubStore for PgStore {
                         device: r.try_get(3)?,
                         user: r.try_get(4)?,
                         detail: r.try_get(5)?,
+                        person: r.try_get(6)?,
                     },
                 })
             })
@@ -569,9 +570,9 @@ impl HubStore for PgStore {
         }
         for e in &w.audit {
             tx.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail],
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
             )
             .await?;
         }

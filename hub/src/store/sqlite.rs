@@ -389,9 +389,9 @@ impl HubStore for SqliteStore {
         let e = entry.clone();
         self.with(move |conn| {
             conn.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![e.at, e.event, e.device, e.user, e.detail],
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![e.at, e.event, e.device, e.user, e.detail, e.person],
             )?;
             Ok(())
         })
@@ -401,7 +401,7 @@ impl HubStore for SqliteStore {
     async fn audit_log(&self) -> Result<Vec<AuditRecord>> {
         self.with(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT seq, at, event, device, user_name, detail FROM audit ORDER BY seq",
+                "SELECT seq, at, event, device, user_name, detail, person FROM audit ORDER BY seq",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(AuditRecord {
@@ -412,6 +412,7 @@ impl HubStore for SqliteStore {
                         device: r.get(3)?,
                         user: r.get(4)?,
                         detail: r.get(5)?,
+                        person: r.get(6)?,
                     },
                 })
             })?;
@@ -526,9 +527,9 @@ impl HubStore for SqliteStore {
             }
             for e in &w.audit {
                 tx.execute(
-                    "INSERT INTO audit (at, event, device, user_name, detail) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![e.at, e.event, e.device, e.user, e.detail],
+                    "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![e.at, e.event, e.device, e.user, e.detail, e.person],
                 )?;
             }
             tx.commit()?;
@@ -558,6 +559,7 @@ mod tests {
             device: None,
             user: Some("Asha".into()),
             detail: None,
+            person: None,
         };
         store.audit(&entry).await.unwrap();
         {

@@ -133,7 +133,7 @@ fn sorted(mut ids: Vec<Id>) -> Vec<Id> {
     ids
 }
 
-async fn team_converges_within_caseloads<S: HubStore>(hub: Hub<S>) {
+async fn team_converges_within_caseloads<S: HubStore>(d: &Deployment, hub: Hub<S>) {
     let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
     let bob = member(&hub, "bob", UserRole::LinkWorker, "North").await;
     let lead = member(&hub, "lena", UserRole::TeamLead, "North").await;
@@ -211,33 +211,42 @@ async fn team_converges_within_caseloads<S: HubStore>(hub: Hub<S>) {
     );
 
     // The audit says who had Rose's record: Ann and the team lead, never Bob or the admin.
-    let rose_text = format!("person {rose} ");
+    let rose_text = rose.to_string();
+    let about_rose = |r: &&linkwork_hub::store::AuditRecord| {
+        r.entry.person.as_deref() == Some(rose_text.as_str())
+    };
     let had: Vec<&str> = events(&log, "document-sent")
         .into_iter()
-        .filter(|r| {
-            r.entry
-                .detail
-                .as_deref()
-                .is_some_and(|d| d.starts_with(&rose_text))
-        })
+        .filter(about_rose)
         .filter_map(|r| r.entry.user.as_deref())
         .collect();
     assert!(had.contains(&"lena") && had.contains(&"ann"), "{had:?}");
     assert!(!had.contains(&"bob") && !had.contains(&"ada"), "{had:?}");
     let changed: Vec<&str> = events(&log, "changes-received")
         .into_iter()
-        .filter(|r| {
-            r.entry
-                .detail
-                .as_deref()
-                .is_some_and(|d| d.starts_with(&rose_text))
-        })
+        .filter(about_rose)
         .filter_map(|r| r.entry.user.as_deref())
         .collect();
     assert!(
         changed.contains(&"ann") && changed.contains(&"lena"),
         "{changed:?}"
     );
+
+    // `linkwork-hub audit --person` answers the same from the command line.
+    let out = hub_cli(d, &["audit", "--person", &rose_text, "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = log.iter().filter(about_rose).count();
+    assert!(expected > 0);
+    assert_eq!(lines.len(), expected);
+    assert!(lines.iter().all(|l| l["person"] == rose_text.as_str()));
+    assert!(lines
+        .iter()
+        .all(|l| l["user"] != "bob" && l["user"] != "ada"));
 }
 
 async fn a_patients_phone_gets_only_its_plan<S: HubStore>(hub: Hub<S>) {
@@ -275,13 +284,13 @@ async fn a_patients_phone_gets_only_its_plan<S: HubStore>(hub: Hub<S>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_converges_through_the_embedded_hub_within_caseloads() {
-    let (_d, hub) = init_sqlite("Northside").await;
-    team_converges_within_caseloads(hub).await;
+    let (d, hub) = init_sqlite("Northside").await;
+    team_converges_within_caseloads(&d, hub).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_converges_through_the_postgres_hub_within_caseloads() {
-    let Some((_d, hub)) = init_postgres(
+    let Some((d, hub)) = init_postgres(
         "a_team_converges_through_the_postgres_hub_within_caseloads",
         "Northside",
     )
@@ -289,7 +298,7 @@ async fn a_team_converges_through_the_postgres_hub_within_caseloads() {
     else {
         return;
     };
-    team_converges_within_caseloads(hub).await;
+    team_converges_within_caseloads(&d, hub).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

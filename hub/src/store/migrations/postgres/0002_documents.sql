@@ -36,3 +36,7 @@ CREATE TABLE tombstones (
     erased_at BIGINT NOT NULL,
     signature BYTEA
 );
+-- The person an audit entry is about (a document sent or changes received), for
+-- `linkwork-hub audit --person`.
+ALTER TABLE audit ADD COLUMN person TEXT;
+CREATE INDEX audit_person ON audit (person);
