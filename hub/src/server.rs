@@ -496,6 +496,12 @@ where
                         .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))?;
                     Ok(true)
                 }
+                Err(HubError::Concurrent) => {
+                    // Another device or node changed a document this step changed: nothing of
+                    // it was stored, and a new session succeeds.
+                    close(ws, CloseCode::Again, "sync again").await;
+                    Ok(false)
+                }
                 Err(HubError::Core(why)) => {
                     // The engine refused the message (nothing of it was stored): the device
                     // starts a new session on a new connection.

@@ -175,6 +175,9 @@ pub struct HubSync<'a> {
     trust: Trust,
     device: &'a Device,
     docs: BTreeMap<DocKey, (Vec<u8>, Vec<u8>)>,
+    /// The heads of each document as read: a commit stores a document only if it still has
+    /// them (another step, device or node may have changed it meanwhile).
+    read_heads: HashMap<DocKey, Vec<u8>>,
     loaded: HashMap<DocKey, Automerge>,
     people: HashMap<Id, PersonRow>,
     teams: HashMap<i64, Option<String>>,
@@ -232,6 +235,7 @@ impl<'a> HubSync<'a> {
             let sig = sig.as_deref().map(decode_tombstone).transpose()?;
             tombstones.insert(id, (at, sig));
         }
+        let read_heads = docs.iter().map(|(k, (_, h))| (*k, h.clone())).collect();
         Ok(HubSync {
             info: StoreInfo {
                 store_id: hub_certificate.store_id,
@@ -242,6 +246,7 @@ impl<'a> HubSync<'a> {
             trust: Trust::new(root.clone(), revoked),
             device,
             docs,
+            read_heads,
             loaded: HashMap::new(),
             people,
             teams,
@@ -322,12 +327,20 @@ impl<'a> HubSync<'a> {
                 self.writes.new_people.push(row);
             }
         }
-        self.writes.documents.push(DocumentRow {
-            person: key.0.to_string(),
-            kind: key.1.code().to_owned(),
-            bytes: bytes.clone(),
-            heads: heads.clone(),
-        });
+        // One write per document and step, the latest, checked against the heads read.
+        let (person, kind) = (key.0.to_string(), key.1.code());
+        self.writes
+            .documents
+            .retain(|(d, _)| d.person != person || d.kind != kind);
+        self.writes.documents.push((
+            DocumentRow {
+                person: key.0.to_string(),
+                kind: key.1.code().to_owned(),
+                bytes: bytes.clone(),
+                heads: heads.clone(),
+            },
+            self.read_heads.get(&key).cloned(),
+        ));
         self.docs.insert(key, (bytes, heads));
     }
 }
@@ -441,7 +454,7 @@ impl SyncStorage for HubSync<'_> {
         self.signatures.retain(|_, ((p, _), _)| *p != person);
         self.writes
             .documents
-            .retain(|d| d.person != person.to_string());
+            .retain(|(d, _)| d.person != person.to_string());
         let at = at.timestamp_millis();
         self.tombstones.insert(person, (at, signature.copied()));
         self.writes
@@ -536,7 +549,8 @@ impl SyncStorage for HubSync<'_> {
 ///
 /// # Errors
 /// The engine's refusals (`HubError::Core`: nothing was stored, abandon the session);
-/// database errors.
+/// [`crate::HubError::Concurrent`] when another step changed a document this one changed
+/// (nothing was stored; a new session succeeds); database errors.
 pub async fn receive<S: HubStore>(
     hub: &crate::Hub<S>,
     device: &Device,

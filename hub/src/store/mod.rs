@@ -200,8 +200,11 @@ pub struct SyncData {
 pub struct SyncWrites {
     /// The connected device's store id (text), whose sync states these are.
     pub peer: String,
-    /// Documents to insert or replace.
-    pub documents: Vec<DocumentRow>,
+    /// Documents to insert or replace, each with the heads it had when the step read it
+    /// (`None`: it did not exist). A document whose stored heads differ by the time of the
+    /// commit was changed by another step meanwhile: the commit stores nothing and fails
+    /// with [`crate::error::HubError::Concurrent`].
+    pub documents: Vec<(DocumentRow, Option<Vec<u8>>)>,
     /// People new to the hub.
     pub new_people: Vec<PersonRow>,
     /// Sync states with the connected device: (person, kind, state).
@@ -297,6 +300,8 @@ pub trait HubStore: Send + Sync + 'static {
     fn sync_load(&self, peer: &str) -> impl Future<Output = Result<SyncData>> + Send;
 
     /// Stores what a sync step wrote, with its audit entries, in one transaction.
+    /// Errors: [`crate::error::HubError::Concurrent`] when a document changed since the step
+    /// read it (nothing is stored).
     fn sync_commit(&self, writes: SyncWrites) -> impl Future<Output = Result<()>> + Send;
 
     /// A channel that receives a unit whenever any node stores a revocation, if this backend

@@ -534,14 +534,29 @@ impl HubStore for PgStore {
             )
             .await?;
         }
-        for d in &w.documents {
-            tx.execute(
-                "INSERT INTO documents (person_id, kind, bytes, heads) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (person_id, kind) DO UPDATE SET bytes = excluded.bytes, \
-                 heads = excluded.heads",
-                &[&d.person, &d.kind, &d.bytes, &d.heads],
-            )
-            .await?;
+        for (d, read) in &w.documents {
+            let written = match read {
+                Some(heads) => {
+                    tx.execute(
+                        "UPDATE documents SET bytes = $3, heads = $4 \
+                         WHERE person_id = $1 AND kind = $2 AND heads = $5",
+                        &[&d.person, &d.kind, &d.bytes, &d.heads, heads],
+                    )
+                    .await?
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO documents (person_id, kind, bytes, heads) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, kind) DO NOTHING",
+                        &[&d.person, &d.kind, &d.bytes, &d.heads],
+                    )
+                    .await?
+                }
+            };
+            if written != 1 {
+                // Dropped without commit: rolls back.
+                return Err(HubError::Concurrent);
+            }
         }
         for (person, kind, state) in &w.states {
             tx.execute(

@@ -496,13 +496,23 @@ impl HubStore for SqliteStore {
                     params![p.person, p.created_by, p.assigned_to],
                 )?;
             }
-            for d in &w.documents {
-                tx.execute(
-                    "INSERT INTO documents (person_id, kind, bytes, heads) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (person_id, kind) DO UPDATE SET bytes = excluded.bytes, \
-                     heads = excluded.heads",
-                    params![d.person, d.kind, d.bytes, d.heads],
-                )?;
+            for (d, read) in &w.documents {
+                let written = match read {
+                    Some(heads) => tx.execute(
+                        "UPDATE documents SET bytes = ?3, heads = ?4 \
+                         WHERE person_id = ?1 AND kind = ?2 AND heads = ?5",
+                        params![d.person, d.kind, d.bytes, d.heads, heads],
+                    )?,
+                    None => tx.execute(
+                        "INSERT INTO documents (person_id, kind, bytes, heads) \
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (person_id, kind) DO NOTHING",
+                        params![d.person, d.kind, d.bytes, d.heads],
+                    )?,
+                };
+                if written != 1 {
+                    // Dropped: rolls back.
+                    return Err(HubError::Concurrent);
+                }
             }
             for (person, kind, state) in &w.states {
                 tx.execute(

@@ -408,3 +408,101 @@ async fn documents_sync_through_the_connection_and_refusals_close_it() {
     assert_eq!(refused[0].entry.user.as_deref(), Some("bob"));
     running.stop().await;
 }
+
+/// Two sync steps read the same document; the first commits; the second, built on what it
+/// read, must not overwrite the first's changes.
+async fn a_stale_step_stores_nothing<S: HubStore>(hub: Hub<S>) {
+    let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
+    let rose = person(&ann.phone.store, "Rose");
+    sync_member(&hub, &ann).await;
+    let data = hub.store.sync_load("reader").await.unwrap();
+    let plan = data
+        .documents
+        .iter()
+        .find(|d| d.kind == "plan")
+        .unwrap()
+        .clone();
+    let stale = || linkwork_hub::store::SyncWrites {
+        peer: "reader".into(),
+        documents: vec![(
+            linkwork_hub::store::DocumentRow {
+                bytes: vec![1, 2, 3],
+                heads: vec![9; 32],
+                ..plan.clone()
+            },
+            Some(plan.heads.clone()),
+        )],
+        states: vec![(rose.to_string(), "plan".into(), vec![7])],
+        ..Default::default()
+    };
+    // Another step changes the plan first.
+    hub.store.sync_commit(stale()).await.unwrap();
+    let err = hub.store.sync_commit(stale()).await.unwrap_err();
+    assert!(matches!(err, HubError::Concurrent), "{err:?}");
+    // A document that another step created meanwhile is not overwritten either.
+    let created = linkwork_hub::store::SyncWrites {
+        documents: vec![(plan.clone(), None)],
+        ..stale()
+    };
+    let err = hub.store.sync_commit(created).await.unwrap_err();
+    assert!(matches!(err, HubError::Concurrent), "{err:?}");
+    let now = hub.store.sync_load("reader").await.unwrap();
+    let stored = now.documents.iter().find(|d| d.kind == "plan").unwrap();
+    assert_eq!(stored.heads, vec![9; 32], "the first step's write stands");
+    assert_eq!(now.states.len(), 1, "the refused commit stored nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_step_stores_nothing_on_the_embedded_hub() {
+    let (_d, hub) = init_sqlite("Northside").await;
+    a_stale_step_stores_nothing(hub).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_step_stores_nothing_on_postgres() {
+    let Some((_d, hub)) =
+        init_postgres("a_stale_step_stores_nothing_on_postgres", "Northside").await
+    else {
+        return;
+    };
+    a_stale_step_stores_nothing(hub).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hub_nodes_on_one_postgres_database_converge() {
+    let Some((d, hub)) = init_postgres(
+        "two_hub_nodes_on_one_postgres_database_converge",
+        "Northside",
+    )
+    .await
+    else {
+        return;
+    };
+    let other = second_node(&d).await;
+    let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
+    let lead = member(&hub, "lena", UserRole::TeamLead, "North").await;
+    let rose = person(&ann.phone.store, "Rose");
+    sync_member(&hub, &ann).await;
+    sync_member(&other, &lead).await;
+    assert_eq!(held(&lead.phone.store), vec![rose]);
+    lead.phone
+        .store
+        .add_goal(
+            rose,
+            NewGoal {
+                text: "join the walking group".into(),
+                smart_detail: None,
+                needs: vec![],
+                target_date: None,
+            },
+        )
+        .unwrap();
+    sync_member(&other, &lead).await;
+    sync_member(&hub, &ann).await;
+    for kind in [DocKind::Plan, DocKind::Case] {
+        assert_eq!(
+            heads(&ann.phone.store, rose, kind),
+            heads(&lead.phone.store, rose, kind)
+        );
+    }
+}
