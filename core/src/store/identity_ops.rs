@@ -19,8 +19,7 @@ use crate::ids::Id;
 use crate::key::StoreKey;
 use crate::model::{NewStore, Role};
 use crate::storage::{documents, identity, sync_state};
-use crate::sync::wire::Hello;
-use crate::sync::{PeerInfo, SyncSession};
+use crate::sync::SyncSession;
 
 /// How long a paired phone's certificate lasts by default, in days.
 pub const DEFAULT_PATIENT_DAYS: u32 = 365;
@@ -260,18 +259,14 @@ impl Store {
     /// As [`Store::sync_start`].
     pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
         let (mut s, first) = self.sync_start()?;
-        s.authenticated = peer.peer_info();
-        s.certificate = certificate_of(peer);
+        s.authenticate(peer.peer_info(), crate::sync::engine::certificate_of(peer));
         Ok((s, first))
     }
 
     /// [`Store::sync_accept`] for a peer met on an authenticated channel (see
     /// [`Store::sync_start_authenticated`]).
     pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
-        let mut s = self.sync_accept();
-        s.authenticated = peer.peer_info();
-        s.certificate = certificate_of(peer);
-        s
+        crate::sync::engine::accept_authenticated(peer)
     }
 
     /// Refuses erasure on an enrolled store whose certificate does not allow it (an unenrolled
@@ -401,23 +396,6 @@ impl Store {
     }
 }
 
-/// Refuses a hello that claims another identity than the peer proved on the channel.
-pub(crate) fn check_claim(proven: Option<&PeerInfo>, hello: &Hello) -> Result<()> {
-    let Some(p) = proven else {
-        return Ok(());
-    };
-    if hello.store_id != p.store_id {
-        return Err(Refusal::OtherDevice.into());
-    }
-    if hello.role != p.role {
-        return Err(Refusal::RoleMismatch.into());
-    }
-    if hello.person != p.person {
-        return Err(Refusal::PersonMismatch.into());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -542,6 +520,8 @@ mod key_storage_tests {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod claim_tests {
     use super::*;
+    use crate::sync::engine::{check_claim, Hello};
+    use crate::sync::PeerInfo;
 
     #[test]
     fn a_hello_must_say_what_the_certificate_proved() {
@@ -577,13 +557,5 @@ mod claim_tests {
             ..honest
         };
         assert_eq!(refused(other_store), Refusal::OtherDevice);
-    }
-}
-
-/// The name and role code on a verified peer's certificate, recorded with the peer.
-fn certificate_of(peer: &Peer) -> Option<(String, String)> {
-    match peer {
-        Peer::Verified(cert) => Some((cert.name.clone(), cert.role.code().to_string())),
-        Peer::Unenrolled => None,
     }
 }

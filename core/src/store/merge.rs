@@ -2,18 +2,16 @@
 //! another device or automerge implementation after checking them against the schema and the
 //! store's role. The sync protocol builds on the same merge step.
 
-use automerge::{Automerge, ReadDoc};
+use automerge::Automerge;
 
 use super::cache::DocCache;
 use super::{refresh_person, Store};
-use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
+use crate::doc::received::{check_related, read_checked};
+pub(crate) use crate::doc::received::{decode_document, Content};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::{CaseRecord, DocKind, Plan, Role};
+use crate::model::{DocKind, Role};
 use crate::storage::{documents, sync_state, WriteTx};
-
-/// Largest document accepted for import (bytes); larger input is refused before decoding.
-pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
 /// What an import did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,41 +108,6 @@ impl Store {
     }
 }
 
-/// A document's content as the schema's readers see it: what validating it produced, kept so
-/// that projections can be refreshed without reading the document again.
-pub(crate) enum Content {
-    Plan(Plan),
-    // Boxed: a case record is several times the size of a plan.
-    Case(Box<CaseRecord>),
-}
-
-/// Loads untrusted document bytes, identifies and validates them: `(document, person, kind,
-/// content)`.
-///
-/// # Errors
-/// [`Error::InvalidInput`] for oversized or undecodable bytes; [`Error::Schema`] for a document
-/// that does not follow the linkwork schema.
-pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind, Content)> {
-    if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(Error::invalid(
-            "document",
-            "is larger than the import limit",
-        ));
-    }
-    // Bounded before automerge inflates anything (see `sync::expansion`).
-    crate::sync::expansion::check_chunks(bytes, crate::sync::expansion::MAX_EXPANDED_BYTES)?;
-    let incoming = Automerge::load(bytes)
-        .map_err(|_| Error::invalid("document", "is not an automerge document"))?;
-    let (schema, _version, person) = schema_of(&incoming)?;
-    let kind = match schema.as_str() {
-        PLAN_SCHEMA => DocKind::Plan,
-        CASE_SCHEMA => DocKind::Case,
-        _ => return Err(Error::schema("unknown document schema")),
-    };
-    let content = read_checked(&incoming, kind)?;
-    Ok((incoming, person, kind, content))
-}
-
 /// Merges a whole, already validated document (`content` is what validating it read) into the
 /// cache and the database (inside `tx`, which the caller commits after refreshing
 /// projections). Returns the merged document's content when anything was new, `None` when the
@@ -186,36 +149,4 @@ pub(crate) fn merge_whole(
         cache.evict(person, kind);
     }
     result
-}
-
-/// Reads the whole document with the schema's readers: anything they refuse is refused.
-pub(crate) fn read_checked(doc: &Automerge, kind: DocKind) -> Result<Content> {
-    match kind {
-        DocKind::Plan => plan_doc::read(doc).map(Content::Plan),
-        DocKind::Case => case_doc::read(doc).map(|c| Content::Case(Box::new(c))),
-    }
-}
-
-/// Refuses a document that does not share the stored document's first change: an unrelated
-/// document with the same person id would otherwise merge into conflicting containers.
-fn check_related(stored: &Automerge, incoming: &Automerge) -> Result<()> {
-    let roots = |d: &Automerge| -> Vec<automerge::ChangeHash> {
-        d.get_changes(&[])
-            .iter()
-            .filter(|c| c.deps().is_empty())
-            .map(|c| c.hash())
-            .collect()
-    };
-    let stored_roots = roots(stored);
-    let shared = roots(incoming).iter().any(|h| stored_roots.contains(h))
-        || stored_roots
-            .iter()
-            .any(|h| incoming.get_change_by_hash(h).is_some());
-    if shared {
-        Ok(())
-    } else {
-        Err(Error::schema(
-            "document is unrelated to the stored document of that person",
-        ))
-    }
 }

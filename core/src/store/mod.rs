@@ -21,7 +21,6 @@ mod people;
 mod plan_ops;
 mod report_ops;
 mod signing_ops;
-mod sync_batch;
 mod sync_ops;
 mod sync_view;
 

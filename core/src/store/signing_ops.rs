@@ -1,26 +1,19 @@
 //! The store's side of attributable changes (ADR 0007): signing every change this device
 //! makes and every tombstone it issues, adopting changes whose author it cannot prove (an
-//! imported document, or what it held when it enrolled), attaching signatures and signers'
-//! certificates to outgoing sync messages, storing what a received message's checks accepted,
-//! and the verified author of each change for `history`.
-
-use std::collections::HashSet;
+//! imported document, or what it held when it enrolled), this store's trust for the sync
+//! engine (which attaches and checks signatures, `sync::engine`), and the verified author of
+//! each change for `history`.
 
 use automerge::{Automerge, ChangeHash};
 
 use super::identity_ops::now_secs;
 use super::Store;
 use crate::error::Result;
-use crate::identity::signing::SignerCheck;
-use crate::identity::{
-    Certificate, ChangeSignature, PublicKey, RevocationList, TombstoneSignature, TrustRoot,
-};
+use crate::identity::{Certificate, ChangeSignature, PublicKey, TombstoneSignature};
 use crate::ids::Id;
 use crate::model::{Author, DocKind, HistoryEntry};
 use crate::storage::{documents, identity, signatures, Conn, WriteTx};
-use crate::sync::signed::Accepted;
-use crate::sync::wire::{Message, Payload, MAX_CERTIFICATES};
-use crate::sync::SyncSession;
+use crate::sync::engine::Trust;
 
 /// Signs the changes `hashes` of `person`'s `kind` document with this device's key, as their
 /// author (`adopted` false) or as the device vouching for them.
@@ -84,118 +77,14 @@ pub(super) fn sign_tombstone(tx: &WriteTx<'_>, person: Id, erased_at_ms: i64) ->
     signatures::set_tombstone_signature(tx, person, &sig)
 }
 
-/// Stores what the checks of a received change accepted.
-pub(super) fn store_accepted(
-    tx: &WriteTx<'_>,
-    person: Id,
-    kind: DocKind,
-    accepted: &Accepted,
-) -> Result<()> {
-    if let Some((device, bytes)) = &accepted.new_certificate {
-        signatures::put_certificate(tx, device, bytes)?;
-    }
-    signatures::put(tx, person, kind, &accepted.signature)
-}
-
-/// This store's trust, for checking received signers: its root and revocation list (owned),
-/// `None` when it is not enrolled.
-pub(super) struct Trust {
-    root: TrustRoot,
-    revoked: Option<RevocationList>,
-}
-
-impl Trust {
-    /// The check of signers for a message from a peer whose verified certificate (if any) is
-    /// a link worker's (`relay_attests`).
-    pub(super) fn check(&self, relay_attests: bool) -> SignerCheck<'_> {
-        SignerCheck {
-            root: &self.root,
-            revoked: self.revoked.as_ref(),
-            now: now_secs(),
-            relay_attests,
-        }
-    }
-}
-
 impl Store {
     /// This store's trust root and revocation list, `None` when it is not enrolled.
     pub(super) fn trust(&self) -> Result<Option<Trust>> {
         let id = self.device_identity()?;
         Ok(match (id.certificate, id.trust_root) {
-            (Some(_), Some(root)) => Some(Trust {
-                root,
-                revoked: id.revocations,
-            }),
+            (Some(_), Some(root)) => Some(Trust::new(root, id.revocations)),
             _ => None,
         })
-    }
-
-    /// Adds to `out` the signatures of the changes its documents carry, the certificates of
-    /// their signers not yet sent in this session, and the signatures of its tombstones. An
-    /// enrolled store sends no unsigned tombstone (an enrolled peer would refuse the message).
-    pub(super) fn attach_signatures(
-        &self,
-        conn: &Conn,
-        s: &mut SyncSession,
-        out: &mut Message,
-    ) -> Result<()> {
-        let mut seen = HashSet::new();
-        for ((person, kind), payload) in &out.docs {
-            match payload {
-                Payload::Whole(_) => {
-                    for sig in signatures::for_document(conn, *person, *kind)? {
-                        if seen.insert(sig.hash) {
-                            out.signatures.push(sig);
-                        }
-                    }
-                }
-                Payload::Sync(_) => {
-                    let hashes = s
-                        .signing
-                        .answered
-                        .get(&(*person, *kind))
-                        .cloned()
-                        .unwrap_or_default();
-                    for h in hashes {
-                        if seen.insert(h.0) {
-                            if let Some(sig) = signatures::get(conn, &h.0)? {
-                                out.signatures.push(sig);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if !out.tombstones.is_empty() {
-            let signed = signatures::tombstone_signatures(conn)?;
-            if identity::is_enrolled(conn)? {
-                out.tombstones.retain(|(p, _)| signed.contains_key(p));
-            }
-            for (p, _) in &out.tombstones {
-                if let Some(sig) = signed.get(p) {
-                    out.tombstone_signatures.insert(*p, *sig);
-                }
-            }
-        }
-        let signers: Vec<PublicKey> = out
-            .signatures
-            .iter()
-            .map(|sig| sig.signer)
-            .chain(out.tombstone_signatures.values().map(|t| t.signer))
-            .collect();
-        for signer in signers {
-            if out.certificates.len() >= MAX_CERTIFICATES {
-                break; // the rest go in the next message that needs them
-            }
-            if s.signing.certs_sent.contains(&signer) {
-                continue;
-            }
-            if let Some(bytes) = signatures::certificate(conn, &signer)? {
-                out.certificates.push(bytes);
-            }
-            s.signing.certs_sent.insert(signer);
-        }
-        Ok(())
     }
 
     /// After a store made before signed changes is upgraded: when it is enrolled, it adopts
