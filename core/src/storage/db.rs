@@ -152,10 +152,7 @@ impl<S: WriterCache> Db<S> {
 
     /// Takes the writer lock: the writer connection and the cache, the cache told the current
     /// data version. Every write starts here, so it also wakes the checkpointer.
-    ///
-    /// Only the sync steps (`store/sync_ops.rs`) still take the writer this way and begin
-    /// their transactions with [`begin_write`]; everything else writes through [`Db::write`].
-    pub(crate) fn lock_writer(&self) -> MutexGuard<'_, Writer<S>> {
+    fn lock_writer(&self) -> MutexGuard<'_, Writer<S>> {
         // A poisoned lock means a panic mid-write: SQLite rolled back, but the cache may hold
         // a half-made change, so it is dropped and the store carries on.
         let mut w = self.writer.lock().unwrap_or_else(|poisoned| {
@@ -246,6 +243,39 @@ impl<S: WriterCache> Db<S> {
         })
     }
 
+    /// As [`Db::read_snapshot`], lending the read transaction itself, for code shared with
+    /// write paths (the sync engine's storage takes a transaction either way). Nothing `f` does
+    /// is committed: the transaction is rolled back when `f` returns.
+    ///
+    /// # Errors
+    /// As [`Db::read`].
+    pub(crate) fn read_tx<R>(&self, f: impl FnOnce(&WriteTx<'_>) -> Result<R>) -> Result<R> {
+        self.read(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let out = f(&tx)?;
+            tx.finish()?;
+            Ok(out)
+        })
+    }
+
+    /// A read on the writer connection with the cache beside it, in one deferred transaction
+    /// that is never committed: for reads that want the documents the cache already holds
+    /// (live sync's poll) without taking SQLite's write lock.
+    ///
+    /// # Errors
+    /// `f`'s error; storage errors.
+    pub(crate) fn read_on_writer<R>(
+        &self,
+        f: impl FnOnce(&WriteTx<'_>, &mut S) -> Result<R>,
+    ) -> Result<R> {
+        let mut w = self.lock_writer();
+        let Writer { conn, cache } = &mut *w;
+        let tx = conn.transaction()?;
+        let out = f(&tx, cache)?;
+        tx.finish()?;
+        Ok(out)
+    }
+
     /// Re-encrypts the store under `new_key` on the writer, waiting for reads and writes in
     /// flight; idle readers (which hold the old key) are closed, and every connection opened
     /// from now on gets the new key.
@@ -293,16 +323,11 @@ impl<S: WriterCache> Db<S> {
 
 /// Begins a write transaction that holds SQLite's write lock from the start (`IMMEDIATE`), and
 /// tells the cache the data version, so it drops what it holds if another connection committed
-/// since. Used by [`Db::write`], and by the sync steps (`store/sync_ops.rs`) that still
-/// manage their own transactions on [`Db::lock_writer`]'s connection until they move into the
-/// sync engine.
+/// since ([`Db::write`]).
 ///
 /// # Errors
 /// Storage errors (busy after the busy timeout).
-pub(crate) fn begin_write<'c, S: WriterCache>(
-    conn: &'c mut Connection,
-    cache: &mut S,
-) -> Result<WriteTx<'c>> {
+fn begin_write<'c, S: WriterCache>(conn: &'c mut Connection, cache: &mut S) -> Result<WriteTx<'c>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     cache.observe_data_version(data_version(&tx)?);
     Ok(tx)

@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::key::StoreKey;
 
-pub(crate) use db::{begin_write, Conn, Db, WriteTx, Writer, WriterCache};
+pub(crate) use db::{Conn, Db, WriteTx, WriterCache};
 
 /// The first 16 bytes of every plain (unencrypted) SQLite database file. An encrypted file
 /// starts with a random salt instead.

@@ -26,7 +26,7 @@ mod sync_view;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge};
@@ -59,16 +59,6 @@ pub struct Store {
     /// The time (ms since the epoch) of this store's latest action; see [`Store::actor_now`].
     last_action_ms: AtomicI64,
 }
-
-/// The writer connection with the document cache, as [`Store::writer`] lends it to the sync
-/// steps (`sync_ops.rs`), which still begin and commit their own transactions
-/// ([`begin_write`]) until they move into the sync engine. Everything else writes through
-/// `self.db.write`.
-pub(crate) type Writer = storage::Writer<DocCache>;
-
-/// Storage's [`storage::begin_write`], where the sync steps (`sync_ops.rs`) look for it; see
-/// [`Writer`].
-pub(crate) use crate::storage::begin_write;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -280,11 +270,6 @@ impl Store {
     /// Storage errors.
     pub fn storage_sizes(&self) -> Result<(i64, i64, i64)> {
         self.read(documents::sizes)
-    }
-
-    /// The writer lock, for the sync steps only (see [`Writer`]).
-    fn writer(&self) -> MutexGuard<'_, Writer> {
-        self.db.lock_writer()
     }
 
     /// Runs `f` on a pooled reader connection ([`storage::Db::read`]).

@@ -8,16 +8,15 @@ use std::collections::HashMap;
 
 use automerge::{ActorId, Automerge};
 use chrono::{DateTime, Utc};
-use rusqlite::Transaction;
 
 use super::cache::DocCache;
-use super::{begin_write, Store, Writer};
+use super::Store;
 use crate::doc::{case_doc, plan_doc};
 use crate::error::Result;
 use crate::identity::{ChangeSignature, PublicKey, TombstoneSignature};
 use crate::ids::Id;
 use crate::model::{CaseRecord, DocKind, Plan, StoreInfo};
-use crate::storage::{documents, identity, projections, signatures, sync_state};
+use crate::storage::{documents, identity, projections, signatures, sync_state, WriteTx};
 use crate::sync::engine::{self, DocKey, Hello, SyncStorage, Trust};
 use crate::sync::{SyncSession, SyncStep};
 
@@ -29,10 +28,9 @@ impl Store {
     /// # Errors
     /// Storage errors.
     pub fn sync_start(&self) -> Result<(SyncSession, Vec<u8>)> {
-        self.read(|conn| {
-            let tx = conn.unchecked_transaction()?;
+        self.db.read_tx(|tx| {
             let mut cache = DocCache::new(ActorId::random());
-            let mut storage = StoreSync::new(&tx, &mut cache, &self.info, None);
+            let mut storage = StoreSync::new(tx, &mut cache, &self.info, None);
             engine::start(&mut storage)
         })
     }
@@ -57,24 +55,19 @@ impl Store {
     /// errors.
     pub fn sync_receive(&self, s: &mut SyncSession, bytes: &[u8]) -> Result<SyncStep> {
         let trust = self.trust()?;
-        let received = {
-            let mut w = self.writer();
-            let Writer { conn, cache } = &mut *w;
-            let tx = begin_write(conn, cache)?;
-            let mut storage = StoreSync::new(&tx, cache, &self.info, trust);
+        let received = self.db.write(|tx, cache| {
+            let mut storage = StoreSync::new(tx, cache, &self.info, trust);
             let result = engine::receive(&mut storage, s, bytes);
             let written = std::mem::take(&mut storage.written);
-            match result.and_then(|r| Ok(tx.commit().map(|()| r)?)) {
-                Ok(r) => r,
-                Err(e) => {
-                    // Nothing loaded may run ahead of the database.
-                    for (p, k) in written {
-                        cache.evict(p, k);
-                    }
-                    return Err(e);
+            if result.is_err() {
+                // Nothing loaded may run ahead of the database (the transaction rolls back; a
+                // failed commit clears the whole cache).
+                for (p, k) in written {
+                    cache.evict(p, k);
                 }
             }
-        };
+            result
+        })?;
         let changed: Vec<Id> = received.changed.into_iter().collect();
         self.listeners.notify(&changed);
         Ok(SyncStep {
@@ -95,27 +88,20 @@ impl Store {
         if s.peer().is_none() || !s.is_complete() {
             return Ok(None);
         }
-        let mut w = self.writer();
-        let Writer { conn, cache } = &mut *w;
-        // Reads only: a deferred transaction gives one committed state.
-        let tx = conn.transaction()?;
-        let mut storage = StoreSync::new(&tx, cache, &self.info, None);
-        let out = engine::poll(&mut storage, s)?;
-        tx.finish()?;
+        // Reads only, on the writer for its cache of loaded documents.
+        let out = self.db.read_on_writer(|tx, cache| {
+            let mut storage = StoreSync::new(tx, cache, &self.info, None);
+            engine::poll(&mut storage, s)
+        })?;
         Ok(out.map(|o| o.bytes))
     }
 }
 
 /// The people with a document in the scope shared with `peer` whose heads differ from those
 /// last known shared with it (or that it never received), by person id.
-pub(super) fn unseen_by(
-    conn: &rusqlite::Connection,
-    local: &StoreInfo,
-    peer: &Hello,
-) -> Result<Vec<Id>> {
-    let tx = conn.unchecked_transaction()?;
+pub(super) fn unseen_by(tx: &WriteTx<'_>, local: &StoreInfo, peer: &Hello) -> Result<Vec<Id>> {
     let mut cache = DocCache::new(ActorId::random());
-    let mut storage = StoreSync::new(&tx, &mut cache, local, None);
+    let mut storage = StoreSync::new(tx, &mut cache, local, None);
     engine::unseen_by(&mut storage, peer)
 }
 
@@ -123,7 +109,7 @@ pub(super) fn unseen_by(
 /// transaction, the writer's document cache, and what the step wrote (evicted from the cache
 /// if the transaction does not commit). The SQL is in `storage/`.
 pub(super) struct StoreSync<'a, 'c> {
-    tx: &'a Transaction<'c>,
+    tx: &'a WriteTx<'c>,
     cache: &'a mut DocCache,
     info: &'a StoreInfo,
     trust: Option<Trust>,
@@ -132,7 +118,7 @@ pub(super) struct StoreSync<'a, 'c> {
 
 impl<'a, 'c> StoreSync<'a, 'c> {
     pub(super) fn new(
-        tx: &'a Transaction<'c>,
+        tx: &'a WriteTx<'c>,
         cache: &'a mut DocCache,
         info: &'a StoreInfo,
         trust: Option<Trust>,
@@ -459,24 +445,20 @@ mod tests {
         bytes: &[u8],
         allowed: &HashSet<Id>,
     ) -> Result<Received> {
-        let mut w = store.writer();
-        let Writer { conn, cache } = &mut *w;
-        let tx = begin_write(conn, cache)?;
-        let mut storage = Restricted {
-            inner: StoreSync::new(&tx, cache, &store.info, None),
-            allowed: allowed.clone(),
-        };
-        let received = engine::receive(&mut storage, s, bytes);
-        let written = std::mem::take(&mut storage.inner.written);
-        match received.and_then(|r| Ok(tx.commit().map(|()| r)?)) {
-            Ok(r) => Ok(r),
-            Err(e) => {
+        store.db.write(|tx, cache| {
+            let mut storage = Restricted {
+                inner: StoreSync::new(tx, cache, &store.info, None),
+                allowed: allowed.clone(),
+            };
+            let received = engine::receive(&mut storage, s, bytes);
+            let written = std::mem::take(&mut storage.inner.written);
+            if received.is_err() {
                 for (p, k) in written {
                     cache.evict(p, k);
                 }
-                Err(e)
             }
-        }
+            received
+        })
     }
 
     fn link_worker(dir: &tempfile::TempDir, name: &str) -> Store {
