@@ -34,7 +34,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use identity_ops::{DeviceIdentity, DEFAULT_PATIENT_DAYS};
-pub use listeners::{ChangeListener, ListenerId};
+pub use listeners::{ChangeListener, ListenerId, Subscription};
 pub use merge::ImportOutcome;
 pub use onward_ops::{DEFAULT_REFERRAL_RESPONSE_DAYS, MAX_REFERRAL_RESPONSE_DAYS};
 

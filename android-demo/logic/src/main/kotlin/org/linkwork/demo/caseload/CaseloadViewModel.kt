@@ -11,9 +11,9 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
-import org.linkwork.CaseloadEntry
-import org.linkwork.CaseloadQuery
-import org.linkwork.EpisodeStatus
+import org.linkwork.core.CaseloadEntry
+import org.linkwork.core.CaseloadQuery
+import org.linkwork.core.EpisodeStatus
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage

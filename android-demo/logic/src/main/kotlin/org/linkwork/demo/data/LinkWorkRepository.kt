@@ -10,9 +10,9 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.withContext
 import org.linkwork.ChangeListener
 import org.linkwork.LinkWorkStore
-import org.linkwork.NewPerson
-import org.linkwork.Role
-import org.linkwork.StoreInfo
+import org.linkwork.core.NewPerson
+import org.linkwork.core.Role
+import org.linkwork.core.StoreInfo
 import org.linkwork.demo.sync.SyncDriver
 import org.linkwork.demo.sync.SyncOutcome
 import org.linkwork.demo.sync.SyncTransport

@@ -2,11 +2,11 @@
 package org.linkwork.demo.tests
 
 import kotlin.test.*
-import org.linkwork.EpisodeStatus
-import org.linkwork.EpisodeTransition
-import org.linkwork.NewGoal
-import org.linkwork.NewStep
-import org.linkwork.StepOwner
+import org.linkwork.core.EpisodeStatus
+import org.linkwork.core.EpisodeTransition
+import org.linkwork.core.NewGoal
+import org.linkwork.core.NewStep
+import org.linkwork.core.StepOwner
 import org.linkwork.demo.caseload.CaseloadViewModel
 import org.linkwork.demo.caseload.DueState
 import org.linkwork.demo.sync.InProcessTransport
