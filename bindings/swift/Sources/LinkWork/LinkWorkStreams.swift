@@ -40,7 +40,7 @@ public extension LinkWorkStore {
             let subscription = self.subscribe(listener: ClosureChangeListener { ids in
                 continuation.yield(ids)
             })
-            continuation.onTermination = { _ in subscription.cancel() }
+            continuation.onTermination = { _ in _ = subscription.cancel() }
         }
     }
 
@@ -82,7 +82,7 @@ public extension LinkWorkStore {
                 if concerns(ids) { refresh() }
             })
             refresh()
-            continuation.onTermination = { _ in subscription.cancel() }
+            continuation.onTermination = { _ in _ = subscription.cancel() }
         }
     }
 }
