@@ -9,7 +9,7 @@
 #     consumer-rules.pro                      R8/ProGuard keep rules for JNA and uniffi
 #     jniLibs/<abi>/liblinkwork_ffi.so        one folder per ABI
 #     kotlin/org/linkwork/linkwork_ffi.kt     generated with bindings/uniffi-android.toml
-#     kotlin/org/linkwork/core/linkwork_core.kt  core's own types (ADR 0008), from the same library
+#     kotlin/org/linkwork/core/linkwork_core.kt  core's own types (ADR 0009), from the same library
 #     kotlin/org/linkwork/Flows.kt            hand-written Flows (bindings/kotlin), beside them
 #     classes.jar                             both, compiled (kotlinc, against stubs of the
 #                                             Android classes it references: bindings/android/stubs)

@@ -6,7 +6,7 @@
 // XCFramework and stages both files here (git-ignored):
 //   bindings/swift/LinkWorkFFI.xcframework
 //   bindings/swift/Sources/LinkWork/LinkWork.swift       (linkwork-ffi's API)
-//   bindings/swift/Sources/LinkWork/LinkWorkCore.swift   (linkwork-core's own types, ADR 0008)
+//   bindings/swift/Sources/LinkWork/LinkWorkCore.swift   (linkwork-core's own types, ADR 0009)
 // The XCFramework's C module `LinkWorkFFI` holds both generated headers.
 // then add this folder to the app as a local package (Xcode: File > Add Package Dependencies >
 // Add Local...).

@@ -1,6 +1,6 @@
 //! The one public error of the Kotlin and Swift API (feature `uniffi`): a few variants an app
 //! can act on, and the single place where the core's rich [`Error`](crate::Error) is mapped onto
-//! them. It lives in core (ADR 0008) so that a value refused while it is lifted at the boundary
+//! them. It lives in core (ADR 0009) so that a value refused while it is lifted at the boundary
 //! (an id, an NHS number or a date that does not parse; see `uniffi_support`) reaches the app as
 //! this typed error rather than as an internal one. No message contains patient data:
 //! they name fields, kinds, actions and random ids only (the core's messages already do).

@@ -1,4 +1,4 @@
-//! How core's own value types cross the uniffi boundary (feature `uniffi`, ADR 0008): each
+//! How core's own value types cross the uniffi boundary (feature `uniffi`, ADR 0009): each
 //! platform type is declared once here and every record that holds one uses it.
 //!
 //! - [`Id`]: UUID text; an app's text that is not a UUID is refused while it is lifted, as

@@ -3,7 +3,7 @@
 #   <out>/LinkWorkFFI.xcframework   static libraries (device arm64; simulator arm64 + x86_64)
 #                                    with LinkWorkFFI.h, LinkWorkCoreFFI.h and module.modulemap
 #   <out>/LinkWork*.swift            the Swift API: LinkWork.swift (linkwork-ffi),
-#                                    LinkWorkCore.swift (core's own types, ADR 0008) and the
+#                                    LinkWorkCore.swift (core's own types, ADR 0009) and the
 #                                    hand-written LinkWorkStreams.swift; add all three
 #                                    to one target named LinkWork
 # and stages both into the Swift package bindings/swift (Package.swift, local-build mode).

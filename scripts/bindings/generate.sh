@@ -3,7 +3,7 @@
 #
 #   bash scripts/bindings/generate.sh kotlin|swift [--release]
 #     -> target/bindings/kotlin/org/linkwork/linkwork_ffi.kt
-#     -> target/bindings/kotlin/org/linkwork/core/linkwork_core.kt   (core's own types, ADR 0008)
+#     -> target/bindings/kotlin/org/linkwork/core/linkwork_core.kt   (core's own types, ADR 0009)
 #     -> target/bindings/swift/{LinkWork.swift, LinkWorkCore.swift, LinkWorkFFI.h,
 #                               LinkWorkCoreFFI.h, LinkWorkFFI.modulemap (both headers)}
 #

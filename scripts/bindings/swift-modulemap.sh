@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Merges the two C headers uniffi-bindgen writes for Swift into the one C module `LinkWorkFFI`:
 # LinkWorkFFI.h (linkwork-ffi's calls) and LinkWorkCoreFFI.h (linkwork-core's own types,
-# ADR 0008; core/uniffi.toml names its module LinkWorkFFI too). Rewrites GEN/LinkWorkFFI.modulemap
+# ADR 0009; core/uniffi.toml names its module LinkWorkFFI too). Rewrites GEN/LinkWorkFFI.modulemap
 # to list both headers and removes GEN/LinkWorkCoreFFI.modulemap, which would declare the same
 # module a second time.
 #

@@ -87,7 +87,7 @@ rm -rf "$GEN"
 # run inside the workspace: the generator calls `cargo metadata` to find bindings/uniffi.toml
 (cd "$REPO" && "$LIBDIR/uniffi-bindgen" generate --no-format \
   "$LIBDIR/lib$LIBNAME.so" --language swift --out-dir "$GEN")
-# One C module for both generated headers (linkwork-ffi's and linkwork-core's, ADR 0008).
+# One C module for both generated headers (linkwork-ffi's and linkwork-core's, ADR 0009).
 bash "$REPO/scripts/bindings/swift-modulemap.sh" "$GEN"
 
 # Stage into the SwiftPM packages (all git-ignored). Sources are copied only when they changed,

@@ -1,5 +1,5 @@
 //! Records and enums crossing the FFI. Most are core's own types, re-exported below: they derive
-//! their Kotlin/Swift shape in core behind its `uniffi` feature (ADR 0008), with ids and NHS
+//! their Kotlin/Swift shape in core behind its `uniffi` feature (ADR 0009), with ids and NHS
 //! numbers as validated text, calendar dates as `YYYY-MM-DD` text and instants as `SystemTime`
 //! (Kotlin `Instant`, Swift `Date`), declared once in `linkwork_core::uniffi_support`.
 //!
@@ -36,7 +36,7 @@ pub use sync::*;
 pub use sync_state::*;
 
 // Core types that cross the FFI as they are (derived in core behind its `uniffi` feature,
-// ADR 0008): Kotlin package `org.linkwork.core`, Swift file `LinkWorkCore.swift`.
+// ADR 0009): Kotlin package `org.linkwork.core`, Swift file `LinkWorkCore.swift`.
 pub use linkwork_core::directory::{
     CostOption, DirectoryContact, DirectoryHit, DirectoryImportOutcome, DirectoryImportReport,
     DirectoryLocation, DirectoryOrganization, DirectoryPage, DirectoryPhone, DirectoryVersion,
