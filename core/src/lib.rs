@@ -19,6 +19,8 @@
 pub mod directory;
 pub mod doc;
 pub mod error;
+#[cfg(feature = "uniffi")]
+pub mod ffi_error;
 pub mod fhir;
 pub mod gp_message;
 mod history;
@@ -29,14 +31,23 @@ pub mod measures;
 pub mod model;
 pub mod onward_message;
 pub mod reports;
+pub mod shared_session;
 mod storage;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_support;
 
 pub use error::{Error, Result};
+#[cfg(feature = "uniffi")]
+pub use ffi_error::LinkWorkError;
 pub use ids::{Id, PersonId};
 pub use key::StoreKey;
-pub use store::{ChangeListener, ListenerId, Store};
+pub use shared_session::{SessionSummary, SharedSession};
+pub use store::{ChangeListener, ListenerId, Store, Subscription};
 pub use sync::{
     PeerInfo, SyncProgress, SyncSession, SyncStats, SyncStep, DEFAULT_MAX_MESSAGE_BYTES,
 };
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("linkwork_core");

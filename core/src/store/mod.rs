@@ -33,7 +33,7 @@ use automerge::{ActorId, Automerge};
 use chrono::{DateTime, TimeZone, Utc};
 
 pub use identity_ops::{DeviceIdentity, DEFAULT_PATIENT_DAYS};
-pub use listeners::{ChangeListener, ListenerId};
+pub use listeners::{ChangeListener, ListenerId, Subscription};
 pub use merge::ImportOutcome;
 pub use onward_ops::{DEFAULT_REFERRAL_RESPONSE_DAYS, MAX_REFERRAL_RESPONSE_DAYS};
 
