@@ -285,8 +285,11 @@ pub struct EnrolArgs {
 pub enum HubCmd {
     /// Authenticate with the hub (both sides prove their certificates), install the
     /// organisation's current revocation list and bring the services directory up to date
-    /// (link workers and team leads). Document sync through the hub is not part of this build.
+    /// (link workers and team leads).
     Connect(HubConnectArgs),
+    /// Sync this store's documents with the hub (the caseload the hub gives this device),
+    /// inside the authenticated connection; installs newer revocation lists on the way.
+    Sync(HubConnectArgs),
 }
 
 /// `hub connect` options.

@@ -2,14 +2,16 @@
 //! enrolment authority (users, one-time invite codes, device certificates), revocation (lists
 //! delivered to devices, live connections of revoked devices closed on every node) and the
 //! append-only audit log, served over TLS WebSocket on PostgreSQL or an embedded SQLite
-//! database (`docs/deploy.md`). Document sync through the hub runs inside the authenticated
-//! connection ([`server`]) in the next slice.
+//! database (`docs/deploy.md`) — with, inside the authenticated connection ([`server`]),
+//! document sync through the hub and the organisation's services directory sent to its team's
+//! devices.
 //!
 //! - [`store`]: the storage trait and its PostgreSQL and SQLite implementations;
 //! - [`keyfile`]: custody of the organisation's signing key and the hub's device key;
 //! - [`authority`]: users, invites, enrolment, revocation and admission of a device;
 //! - [`directory`]: the organisation's services directory: import, fetch, and what a device
 //!   is sent;
+//! - [`sync`]: the hub's side of document sync (the core's sync engine over the hub's storage);
 //! - [`server`]: the TLS WebSocket endpoint (`/enrol`, `/connect`);
 //! - [`tls`]: rustls configuration;
 //! - [`error`]: the hub's error type, [`HubError`].
@@ -20,6 +22,7 @@ pub mod error;
 pub mod keyfile;
 pub mod server;
 pub mod store;
+pub mod sync;
 pub mod tls;
 
 pub use authority::Hub;

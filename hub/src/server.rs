@@ -10,10 +10,14 @@
 //!   decision is audited), then sends sealed [`HubMessage`]s: the current revocation list at
 //!   once, and again whenever a device is revoked. When the connected device itself is revoked
 //!   (on this node or another one: the revocation watcher), its connection is closed within
-//!   seconds. A device may ask for the organisation's services directory (a sealed
-//!   `linkwork_core::directory::share::DirectoryMessage::Have`; [`crate::directory`] answers).
-//!   Document sync through the hub will run inside this same open channel (the next slice of
-//!   the hub work); until then any other data frame is refused and the connection closed.
+//!   seconds. A device's sealed frames are [`DeviceMessage`]s: each sync message is applied by
+//!   the hub's side of document sync ([`crate::sync`], the core's sync engine over the hub's
+//!   storage) and answered with [`HubMessage::Sync`], or [`HubMessage::SyncDone`] when the
+//!   hub's session is complete; a refused sync message (nothing of it stored) is audited
+//!   (`sync-refused`) and closes the connection, as does any other frame.
+//!   A sealed frame that is a services-directory message (`linkwork_core::directory::share`,
+//!   told apart by its magic) is a request for the organisation's services directory (a
+//!   `DirectoryMessage::Have`; [`crate::directory`] answers, by the admitted device's role).
 //!
 //! Every read is bounded in size (WebSocket message limit) and time (handshake deadlines).
 
@@ -23,7 +27,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use linkwork_core::directory::share::is_share_message;
-use linkwork_core::identity::enrolment::HubMessage;
+use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
 use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -37,10 +41,15 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::authority::{now, Hub};
 use crate::error::{HubError, Result};
-use crate::store::HubStore;
+use crate::store::{Device, HubStore};
 
-/// The largest WebSocket message the hub reads (a handshake message is at most 64 KiB).
-pub const MAX_MESSAGE: usize = 128 * 1024;
+/// The largest WebSocket message the hub reads: a sealed sync message (each side keeps its
+/// batches under [`SYNC_BATCH_BYTES`]; a person larger than that travels alone, up to this).
+pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+
+/// The batch size the hub's sync sessions keep their messages under (devices syncing through
+/// the hub should do the same).
+pub const SYNC_BATCH_BYTES: usize = 512 * 1024;
 
 /// How long a device has for the TLS, WebSocket and channel handshakes, and to enrol.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -406,6 +415,16 @@ where
     .await?;
     revoked.borrow_and_update();
     send_revocations(hub, &mut ws, &mut channel).await?;
+    let user = hub.store.user_by_name(&device.user).await?;
+    let mut sync = DeviceSync {
+        device: crate::sync::Device {
+            access: crate::sync::Access::of(&cert, user.as_ref()),
+            key: cert.device.to_hex(),
+            user: Some(device.user.clone()),
+            store_id: cert.store_id,
+        },
+        session: None,
+    };
     loop {
         tokio::select! {
             _ = stopped.changed() => {
@@ -434,36 +453,116 @@ where
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
                 Some(Ok(Message::Binary(frame))) => {
-                    let Ok(plain) = channel.open(&frame) else {
-                        close(&mut ws, CloseCode::Policy, "channel broken").await;
+                    let handled =
+                        device_frame(hub, &mut ws, &mut channel, &cert, &device, &mut sync, &frame).await?;
+                    if !handled {
                         return Ok(());
-                    };
-                    // Dispatch by message kind: the services directory (`crate::directory`).
-                    if is_share_message(&plain) {
-                        let reply = match hub.answer_directory(&cert, &device, &plain).await {
-                            Ok(reply) => reply,
-                            Err(HubError::Core(_)) => {
-                                close(&mut ws, CloseCode::Protocol, "bad directory message")
-                                    .await;
-                                return Ok(());
-                            }
-                            Err(e) => return Err(e),
-                        };
-                        for message in reply {
-                            send_sealed(&mut ws, &mut channel, &message.encode()).await?;
-                        }
-                        continue;
                     }
-                    close(&mut ws, CloseCode::Unsupported, "not supported yet").await;
-                    return Ok(());
                 }
                 Some(Ok(_)) => {
-                    // Document sync inside this channel is the next slice; nothing else may
-                    // be sent by a device yet.
-                    close(&mut ws, CloseCode::Unsupported, "not supported yet").await;
+                    close(&mut ws, CloseCode::Unsupported, "not supported").await;
                     return Ok(());
                 }
             },
+        }
+    }
+}
+
+/// A connected device's document sync: who it is, and its session once it started one.
+struct DeviceSync {
+    device: crate::sync::Device,
+    session: Option<linkwork_core::SyncSession>,
+}
+
+/// Handles one sealed frame from an admitted device (`admitted`: its record in the hub's store,
+/// whose role the directory answer checks). A services-directory message is answered by
+/// [`crate::directory`]; anything else must be a [`DeviceMessage`]. Returns `false` when the
+/// connection was closed (a frame that does not open or decode, a refused directory or sync
+/// message).
+async fn device_frame<S: HubStore, T>(
+    hub: &Hub<S>,
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+    cert: &linkwork_core::identity::Certificate,
+    admitted: &Device,
+    sync: &mut DeviceSync,
+    frame: &[u8],
+) -> Result<bool>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let Ok(plain) = channel.open(frame) else {
+        close(ws, CloseCode::Protocol, "malformed").await;
+        return Ok(false);
+    };
+    if is_share_message(&plain) {
+        let reply = match hub.answer_directory(cert, admitted, &plain).await {
+            Ok(reply) => reply,
+            Err(HubError::Core(_)) => {
+                close(ws, CloseCode::Protocol, "bad directory message").await;
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        for message in reply {
+            send_sealed(ws, channel, &message.encode()).await?;
+        }
+        return Ok(true);
+    }
+    let message = match DeviceMessage::decode(&plain) {
+        Ok(m) => m,
+        Err(_) => {
+            close(ws, CloseCode::Protocol, "malformed").await;
+            return Ok(false);
+        }
+    };
+    match message {
+        DeviceMessage::Sync(bytes) => {
+            let session = sync.session.get_or_insert_with(|| {
+                let mut s = linkwork_core::sync::engine::accept_authenticated(&Peer::Verified(
+                    Box::new(cert.clone()),
+                ));
+                s.set_max_message_bytes(SYNC_BATCH_BYTES);
+                s
+            });
+            match crate::sync::receive(hub, &sync.device, session, &bytes).await {
+                Ok(received) => {
+                    let reply = match received.reply {
+                        Some(reply) => HubMessage::Sync(reply),
+                        None => HubMessage::SyncDone,
+                    };
+                    let frame = channel.seal(&reply.encode())?;
+                    ws.send(Message::Binary(frame.into()))
+                        .await
+                        .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))?;
+                    Ok(true)
+                }
+                Err(HubError::Concurrent) => {
+                    // Another device or node changed a document this step changed: nothing of
+                    // it was stored, and a new session succeeds.
+                    close(ws, CloseCode::Again, "sync again").await;
+                    Ok(false)
+                }
+                Err(HubError::Core(why)) => {
+                    // The engine refused the message (nothing of it was stored): the device
+                    // starts a new session on a new connection.
+                    sync.session = None;
+                    hub.audit(
+                        "sync-refused",
+                        Some(&cert.device),
+                        sync.device.user.as_deref(),
+                        Some(&why.to_string()),
+                    )
+                    .await?;
+                    close(ws, CloseCode::Policy, "sync refused").await;
+                    Ok(false)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => {
+            close(ws, CloseCode::Unsupported, "not supported").await;
+            Ok(false)
         }
     }
 }

@@ -12,6 +12,11 @@
 //! A directory arrives in chunks and is imported whole, only if it matches the digest the hub
 //! announced, with the rules of `directoryImport`; on any error the store's directory is
 //! unchanged.
+//!
+//! `DirectoryStep` is written here rather than derived on core's
+//! `linkwork_core::directory::share::DirectoryStep` because its foreign shape differs: it has a
+//! `NotDirectory` step (an app feeds it every message from the hub; core's caller decodes
+//! first) and names the import report. The report itself is core's, derived there.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -21,8 +26,8 @@ use linkwork_core::directory::share::{
 use linkwork_core::Error as CoreError;
 
 use super::LinkWorkStore;
-use crate::types::DirectoryImportReport;
 use crate::LinkWorkError;
+use linkwork_core::directory::DirectoryImportReport;
 
 /// What a [`DirectoryDownload`] made of one message from the hub.
 #[derive(uniffi::Enum)]
@@ -56,9 +61,7 @@ impl From<CoreStep> for DirectoryStep {
             CoreStep::UpToDate => DirectoryStep::UpToDate,
             CoreStep::NoDirectory => DirectoryStep::NoDirectory,
             CoreStep::NotOffered => DirectoryStep::NotOffered,
-            CoreStep::Applied(report) => DirectoryStep::Applied {
-                report: report.into(),
-            },
+            CoreStep::Applied(report) => DirectoryStep::Applied { report },
         }
     }
 }

@@ -1,6 +1,6 @@
-//! `linkwork enrol URL --code CODE` and `linkwork hub connect URL` (revocations and the
-//! services directory): the device side of the organisation's hub (`crate::hub_client` moves
-//! the bytes; the protocol is the core's).
+//! `linkwork enrol URL --code CODE`, `linkwork hub connect URL` (revocations and the services
+//! directory) and `linkwork hub sync URL` (documents): the device side of the organisation's hub
+//! (`crate::hub_client` moves the bytes; the protocol is the core's).
 
 use linkwork_core::directory::share::DirectoryStep;
 use serde_json::json;
@@ -39,7 +39,7 @@ pub fn enrol(ctx: &Ctx, a: EnrolArgs) -> CliResult {
 }
 
 /// `hub connect`: authenticates with the hub, installs its current revocation list and brings
-/// the services directory up to date.
+/// the services directory up to date; `hub sync`: syncs the store's documents with the hub.
 ///
 /// # Errors
 /// The hub's refusal, the core's refusal of the hub, network and TLS errors.
@@ -73,6 +73,27 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     "revoked": revoked,
                     "installed": c.installed,
                     "directory": directory_json,
+                }),
+            )
+        }
+        HubCmd::Sync(a) => {
+            let store = ctx.store()?;
+            let r = crate::hub_client::sync(&store, &a.url, a.ca_cert.as_deref())?;
+            ctx.out.done(
+                Some(format!(
+                    "synced with the hub of {}: {} people changed here ({} messages, {} bytes)",
+                    r.hub.org_name,
+                    r.changed.len(),
+                    r.stats.messages_sent + r.stats.messages_received,
+                    r.stats.bytes_sent + r.stats.bytes_received,
+                )),
+                json!({
+                    "hub": r.hub.device.to_hex(),
+                    "organisation": r.hub.org_name,
+                    "changed_people": r.changed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "messages": r.stats.messages_sent + r.stats.messages_received,
+                    "bytes": r.stats.bytes_sent + r.stats.bytes_received,
+                    "revocations_installed": r.revocations_installed,
                 }),
             )
         }

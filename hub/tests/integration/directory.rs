@@ -2,7 +2,8 @@
 //! fetch (paged `/services` API served on loopback) stored by version, with every refusal
 //! leaving the current directory; and redistribution over `/connect` — a link worker's phone
 //! receives the directory in chunks, then costs a few bytes when up to date; an
-//! administrator's device is not offered it; a malformed request closes the connection.
+//! administrator's device is not offered it; a malformed request closes the connection; the
+//! same connection then carries document sync.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -12,7 +13,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use linkwork_core::directory::share::{DirectoryDownload, DirectoryMessage, DirectoryStep};
 use linkwork_core::directory::{DirectoryImportOutcome, FeedError};
-use linkwork_core::identity::enrolment::HubMessage;
+use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
+use linkwork_core::identity::Peer;
 use linkwork_hub::directory::FetchLimits;
 use linkwork_hub::store::{HubStore, UserRole, DIRECTORY_VERSIONS_KEPT};
 use linkwork_hub::{Hub, HubError};
@@ -460,6 +462,33 @@ async fn phones_receive_the_directory_over_connect<S: HubStore>(hub: Hub<S>) {
     assert_eq!(step, DirectoryStep::UpToDate);
     assert_eq!(sizes.len(), 1);
     assert!(sizes[0] < 64, "{sizes:?}");
+    // One connection carries both: the directory exchange, then document sync (the hub tells
+    // the two apart by the directory messages' own magic).
+    let Connected::Open(mut live, HubMessage::Revocations(_)) =
+        connect_phone(&asha, &url, &tls).await
+    else {
+        panic!("an enrolled phone is admitted");
+    };
+    send(&mut live, &asha.store.directory_have().unwrap().encode()).await;
+    let raw = frame(&mut live)
+        .await
+        .expect("the hub answers the directory request");
+    assert!(matches!(
+        HubMessage::decode(&live.channel.open(&raw).unwrap()),
+        Ok(HubMessage::Directory(DirectoryMessage::UpToDate))
+    ));
+    let (_session, first) = asha
+        .store
+        .sync_start_authenticated(&Peer::Verified(Box::new(hub.certificate.clone())))
+        .unwrap();
+    send(&mut live, &DeviceMessage::Sync(first).encode()).await;
+    let raw = frame(&mut live)
+        .await
+        .expect("the hub answers the sync message");
+    assert!(matches!(
+        HubMessage::decode(&live.channel.open(&raw).unwrap()),
+        Ok(HubMessage::Sync(_) | HubMessage::SyncDone)
+    ));
     // An administrator's device is not offered the directory.
     let (step, _) = sync_directory(&admin, &url, &tls).await;
     assert_eq!(step, DirectoryStep::NotOffered);

@@ -6,4 +6,5 @@
 mod common;
 mod connection;
 mod directory;
+mod doc_sync;
 mod enrolment;

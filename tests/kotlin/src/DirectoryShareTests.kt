@@ -7,6 +7,7 @@ import java.nio.ByteBuffer
 import java.util.UUID
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object DirectoryShareTests {
     val all: List<TestCase> = listOf(

@@ -1,4 +1,4 @@
--- linkwork-hub, PostgreSQL schema version 2: the organisation's services directory, by
+-- linkwork-hub, PostgreSQL schema version 3: the organisation's services directory, by
 -- version (the newest is current; a few earlier ones are kept). `feed` is the Open Referral
 -- feed as validated, what phones are sent; `digest` is its content hash (hex SHA-256 of the
 -- cleaned services, as core computes it).
