@@ -7,14 +7,12 @@ package org.linkwork.tests
 import java.util.concurrent.CopyOnWriteArrayList
 import kotlin.test.*
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.async
-import kotlinx.coroutines.flow.drop
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
-import kotlinx.coroutines.flow.take
-import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import kotlinx.coroutines.yield
 import org.linkwork.*
 import org.linkwork.core.*
 
@@ -28,22 +26,32 @@ object ObservationTests {
 
     /** Waits (generously: no wall-clock assertion) until `condition` holds. */
     private suspend fun eventually(condition: () -> Boolean) = withTimeout(30_000) {
-        while (!condition()) yield()
+        while (!condition()) delay(5)
     }
+
+    // The Flows conflate: a change that arrives before the collector took the first value
+    // merges with it into one value. So each test waits for the first value before it edits,
+    // and a whole test is bounded in time, so a missing value fails it instead of hanging.
 
     private fun caseloadFlow() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
-                assertEquals(0uL, store.listenerCount())
-                val lists = async(Dispatchers.Default) { store.caseloadFlow().take(2).toList() }
-                eventually { store.listenerCount() == 1uL }
-                val pid = store.addPerson(newPerson())
-                val (before, after) = lists.await()
-                // The first value may already include Ada if the edit won the race; the last must.
-                assertTrue(before.size <= 1)
-                assertEquals(listOf(pid), after.map { it.personId })
-                // take(2) completed the Flow: its subscription was cancelled.
-                eventually { store.listenerCount() == 0uL }
+                withTimeout(60_000) {
+                    assertEquals(0uL, store.listenerCount())
+                    val seen = CopyOnWriteArrayList<List<CaseloadEntry>>()
+                    val collecting = launch(Dispatchers.Default) {
+                        store.caseloadFlow().collect { seen.add(it) }
+                    }
+                    eventually { seen.isNotEmpty() }
+                    assertEquals(emptyList(), seen.first(), "the list at once, before any edit")
+                    assertEquals(1uL, store.listenerCount())
+                    val pid = store.addPerson(newPerson())
+                    eventually { seen.size >= 2 }
+                    assertEquals(listOf(pid), seen.last().map { it.personId })
+                    collecting.cancelAndJoin()
+                    // Cancelling the collector cancelled its subscription.
+                    eventually { store.listenerCount() == 0uL }
+                }
             }
         }
     }
@@ -53,14 +61,20 @@ object ObservationTests {
             val pid = store.addPerson(newPerson())
             val other = store.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
             runBlocking {
-                val next = async(Dispatchers.Default) {
-                    store.personFlow(pid).drop(1).first()
+                withTimeout(60_000) {
+                    val seen = CopyOnWriteArrayList<PersonRecord>()
+                    val collecting = launch(Dispatchers.Default) {
+                        store.personFlow(pid).collect { seen.add(it) }
+                    }
+                    eventually { seen.isNotEmpty() }
+                    store.addCaseNote(other, "Phoned") // someone else: no new value for pid
+                    store.setWhatMatters(pid, "Gardening")
+                    eventually { seen.size >= 2 }
+                    assertEquals(2, seen.size, "one value at once, one for pid's edit, none for the other person")
+                    assertEquals("Gardening", seen.last().plan.whatMatters)
+                    collecting.cancelAndJoin()
+                    eventually { store.listenerCount() == 0uL }
                 }
-                eventually { store.listenerCount() == 1uL }
-                store.addCaseNote(other, "Phoned") // someone else: no new value for pid
-                store.setWhatMatters(pid, "Gardening")
-                assertEquals("Gardening", next.await().plan.whatMatters)
-                eventually { store.listenerCount() == 0uL }
             }
         }
     }
