@@ -26,6 +26,7 @@
 #   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen/linkwork already in the target dir)
 #   LINKWORK_BUILD_WORKSPACE=1 build the whole workspace as `cargo test --workspace` does (set by scripts/test.sh)
 #   LINKWORK_PROFILE      cargo profile dir, debug (default) or release
+#   LINKWORK_SUITE_TIMEOUT seconds one test program may run before it is stopped (900)
 #   LINKWORK_REPO         workspace root (default: two levels above this script)
 #   CARGO_TARGET_DIR      honoured like cargo does (default <repo>/target)
 set -euo pipefail
@@ -186,7 +187,10 @@ fi
 run_main() {
   local jar=$1 cls=$2; shift 2
   step "java $cls"
-  java -Djna.library.path="$LIBDIR" "$@" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
+  # Bounded: a hung test prints every thread's stack (SIGQUIT) and is killed 30 s later, so a
+  # hang fails the run instead of eating CI's time.
+  timeout --signal=QUIT --kill-after=30 "${LINKWORK_SUITE_TIMEOUT:-900}" \
+    java -Djna.library.path="$LIBDIR" "$@" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
 }
 if [[ " ${built[*]} " == *" binding suite "* ]]; then
   for cls in $MAIN_CLASSES; do run_main "$JAR" "$cls"; done

@@ -18,6 +18,7 @@
 #   SWIFT_CHROOT          chroot dir (default /var/cache/swift-chroot/trixie)
 #   SWIFT_OFFLINE=0       run swift with the host network (default: empty netns via unshare --net)
 #   SWIFT_TEST_ARGS       extra args for `swift test`, e.g. "--filter LinkWorkTests.testFoo"
+#   LINKWORK_SUITE_TIMEOUT seconds one `swift test` may run before it is stopped (900)
 #   LINKWORK_SKIP_IOS_DEMO=1 skip the ios-demo package (build, CLI and tests)
 set -euo pipefail
 
@@ -176,7 +177,7 @@ if [[ $demo == 1 ]]; then
     step "ios-demo: patient-demo (the patient's flow on the command line)"
     in_chroot "$DEMO_PKG" ".build/debug/patient-demo" || demo_failed+=' patient-demo'
     step "ios-demo: swift test (PatientKitTests)"
-    in_chroot "$DEMO_PKG" "swift test --skip-build --disable-swift-testing" || demo_failed+=' PatientKitTests'
+    in_chroot "$DEMO_PKG" "timeout --kill-after=30 ${LINKWORK_SUITE_TIMEOUT:-900} swift test --skip-build --disable-swift-testing" || demo_failed+=' PatientKitTests'
   else
     demo_failed+=' build'
   fi
@@ -185,7 +186,7 @@ fi
 step "swift test (in chroot)"
 rc=0
 log=$(mktemp)
-in_chroot "$SWIFT_PKG" "swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" \
+in_chroot "$SWIFT_PKG" "timeout --kill-after=30 ${LINKWORK_SUITE_TIMEOUT:-900} swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" \
   2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
 # XCTest exits 0 when it ran nothing (a filter that matches no test, a suite that lost its
 # tests): that proves nothing, so it fails here.
