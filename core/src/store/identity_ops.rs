@@ -12,8 +12,8 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::identity::pairing::{patient_certificate, PairingGrant};
 use crate::identity::{
-    CertRole, Certificate, CertificateRequest, ChannelPolicy, PairingPayload, Peer, PublicKey,
-    Refusal, RevocationList, TrustRoot,
+    CertRole, Certificate, CertificateRequest, ChannelPolicy, Issuer, PairingPayload, Peer,
+    PublicKey, Refusal, RevocationList, TrustRoot,
 };
 use crate::ids::Id;
 use crate::key::StoreKey;
@@ -255,10 +255,18 @@ impl Store {
 
     /// [`Store::sync_start`] for a peer met on an authenticated channel: the peer's hello must
     /// match its verified certificate (store id, role, person), or the session is refused.
+    /// A patient's phone is refused when another phone took up its pairing grant first (a
+    /// pairing offer enrols one phone); the first phone seen with a grant is recorded as its
+    /// holder.
     ///
     /// # Errors
-    /// As [`Store::sync_start`].
+    /// [`Error::Untrusted`] with [`Refusal::GrantUsed`] for a second phone of one grant; as
+    /// [`Store::sync_start`] otherwise.
     pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
+        if let Some((grant, device)) = pairing_of(peer) {
+            let w = self.writer();
+            redeem(&w.conn, &grant, &device)?;
+        }
         let (mut s, first) = self.sync_start()?;
         s.authenticated = peer.peer_info();
         s.certificate = certificate_of(peer);
@@ -266,11 +274,13 @@ impl Store {
     }
 
     /// [`Store::sync_accept`] for a peer met on an authenticated channel (see
-    /// [`Store::sync_start_authenticated`]).
+    /// [`Store::sync_start_authenticated`]; a second phone of one pairing grant is refused at
+    /// its first message, before anything is sent to it).
     pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
         let mut s = self.sync_accept();
         s.authenticated = peer.peer_info();
         s.certificate = certificate_of(peer);
+        s.pairing = pairing_of(peer);
         s
     }
 
@@ -398,6 +408,48 @@ impl Store {
                 Err(e)
             }
         }
+    }
+}
+
+/// The pairing grant a peer's verified certificate takes up, and the peer's device key (a
+/// patient's phone paired by a link worker's device).
+fn pairing_of(peer: &Peer) -> Option<([u8; 16], [u8; 32])> {
+    match peer {
+        Peer::Verified(cert) => match &cert.issuer {
+            Issuer::Pairing(grant) => Some((grant.grant_id, *cert.device.as_bytes())),
+            Issuer::Organisation => None,
+        },
+        Peer::Unenrolled => None,
+    }
+}
+
+/// Records `device` as the holder of pairing grant `grant` unless another device took it up
+/// first, which is refused: a pairing offer enrols one phone.
+///
+/// # Errors
+/// [`Error::Untrusted`] with [`Refusal::GrantUsed`]; storage errors.
+pub(crate) fn redeem(
+    conn: &rusqlite::Connection,
+    grant: &[u8; 16],
+    device: &[u8; 32],
+) -> Result<()> {
+    if identity::redeem_grant(conn, grant, device, now_secs())? != *device {
+        return Err(Refusal::GrantUsed.into());
+    }
+    Ok(())
+}
+
+/// [`redeem`] for a certificate that travelled with signed changes or a tombstone (already
+/// verified): a paired phone's certificate records its grant, so a second phone of the grant is
+/// refused by every store the first one's certificate reached.
+///
+/// # Errors
+/// As [`redeem`]; [`Error::Untrusted`] for bytes that are not a certificate.
+pub(crate) fn redeem_certificate(conn: &rusqlite::Connection, bytes: &[u8]) -> Result<()> {
+    let cert = Certificate::decode(bytes)?;
+    match &cert.issuer {
+        Issuer::Pairing(grant) => redeem(conn, &grant.grant_id, cert.device.as_bytes()),
+        Issuer::Organisation => Ok(()),
     }
 }
 

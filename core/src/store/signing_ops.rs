@@ -93,6 +93,7 @@ pub(super) fn store_accepted(
     accepted: &Accepted,
 ) -> Result<()> {
     if let Some((device, bytes)) = &accepted.new_certificate {
+        super::identity_ops::redeem_certificate(tx, bytes)?;
         signatures::put_certificate(tx, device, bytes)?;
     }
     signatures::put(tx, person, kind, &accepted.signature)

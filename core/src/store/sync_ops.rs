@@ -118,6 +118,10 @@ impl Store {
             (None, Some(h)) => {
                 super::identity_ops::check_claim(s.authenticated.as_ref(), h)?;
                 policy::check_pairing(&self.info, h)?;
+                if let Some((grant, device)) = s.pairing.take() {
+                    let w = self.writer();
+                    super::identity_ops::redeem(&w.conn, &grant, &device)?;
+                }
                 s.peer = Some(h.clone());
                 h.clone()
             }
@@ -265,6 +269,7 @@ impl Store {
                     }
                     .check_tombstone(*person, *at, sig)?;
                     if let Some((device, bytes)) = new_cert {
+                        super::identity_ops::redeem_certificate(&tx, &bytes)?;
                         signatures::put_certificate(&tx, &device, &bytes)?;
                     }
                     let at = Utc

@@ -127,6 +127,9 @@ pub struct SyncSession {
     /// The verified certificate's display name and role code, recorded with the peer
     /// (`Store::peers`).
     pub(crate) certificate: Option<(String, String)>,
+    /// The pairing grant and device key of a paired phone met on an authenticated channel, to
+    /// record (or refuse, when another phone took the grant up) at its first message.
+    pub(crate) pairing: Option<([u8; 16], [u8; 32])>,
     pub(crate) sent_hello: bool,
     /// This side connected (made the first message).
     pub(crate) initiator: bool,
@@ -197,6 +200,7 @@ impl Default for SyncSession {
             peer: None,
             authenticated: None,
             certificate: None,
+            pairing: None,
             sent_hello: false,
             initiator: false,
             manifest_sent: ManifestSent::None,
