@@ -291,7 +291,7 @@ impl Channel {
                 return Err(Refusal::ChannelBroken);
             }
             let m3 = self.write_handshake(&self.identity_payload())?;
-            let transport = self.into_transport()?;
+            let transport = self.take_transport()?;
             self.state = State::AwaitingPeer(Box::new(transport));
             Ok(Some(m3))
         } else if !finished {
@@ -305,7 +305,7 @@ impl Channel {
             // its own, sealed with the session's keys (message 4).
             let remote = remote.ok_or(Refusal::ChannelBroken)?;
             let peer = self.check_peer(&payload, &remote)?;
-            let mut transport = self.into_transport()?;
+            let mut transport = self.take_transport()?;
             let mut m4 = vec![0u8; MAX_NOISE];
             let n = transport
                 .write_message(&self.identity_payload(), &mut m4)
@@ -318,7 +318,7 @@ impl Channel {
     }
 
     /// Ends the Noise handshake (which must be finished) and returns its transport state.
-    fn into_transport(&mut self) -> Result<TransportState, Refusal> {
+    fn take_transport(&mut self) -> Result<TransportState, Refusal> {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::Handshake(hs) if hs.is_handshake_finished() => {
                 hs.into_transport_mode().map_err(broken)
