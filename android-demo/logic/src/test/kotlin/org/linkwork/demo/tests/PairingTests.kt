@@ -1,7 +1,7 @@
 // Pairing a patient's phone from the link worker's app: the demo organisation enrols the app's
 // store, the pairing screen shows an offer and its code, the phone created from it syncs
-// authenticated and gets only its person's plan; a wrong code and a stranger's phone are
-// refused.
+// authenticated and gets only its person's plan; a wrong code, a second phone for the same
+// offer and a stranger's phone are refused.
 package org.linkwork.demo.tests
 
 import kotlin.test.*
@@ -24,7 +24,7 @@ object PairingTests {
     val all: List<DemoTest> = listOf(
         DemoTest("pairing: the demo organisation enrols the app's store once, and is kept", ::enrolment),
         DemoTest("pairing: the worker's phone offers a code; the patient's phone pairs and syncs authenticated", ::pairAndSync),
-        DemoTest("pairing: a wrong code and a stranger are refused", ::refusals),
+        DemoTest("pairing: a wrong code, a second phone for one offer and a stranger are refused", ::refusals),
         DemoTest("pairing: an unenrolled phone cannot offer pairing", ::unenrolled),
     )
 
@@ -110,6 +110,20 @@ object PairingTests {
         assertFailsWith<LinkWorkException.Untrusted> { provider.createPairedPatient("ada-phone", "Ada", payload, wrong) }
         assertFalse(provider.fileFor("ada-phone").exists(), "a wrong code creates nothing")
         assertNull(PairingText.decode("not base64!"))
+
+        // The offer enrols one phone: a second phone taking it up (a photographed QR code)
+        // is refused by the worker's phone once the first has synced, and receives nothing.
+        val first = LinkWorkRepository(provider.createPairedPatient("ada-phone", "Ada", payload, offer.code), Dispatchers.IO)
+        val second = LinkWorkRepository(provider.createPairedPatient("copy-phone", "Ada", payload, offer.code), Dispatchers.IO)
+        try {
+            syncWith(first, worker)
+            val refused = assertFailsWith<LinkWorkException> { syncWith(second, worker) }
+            assertTrue(second.read { it.documents() }.isEmpty(), "the second phone received nothing: $refused")
+            syncWith(first, worker)
+        } finally {
+            first.close()
+            second.close()
+        }
 
         // A stranger who knows Ada's id makes an unenrolled store claiming to be her phone.
         val stranger = LinkWorkRepository(provider.openOrCreatePatient("stranger", "someone", ada), Dispatchers.IO)
