@@ -5,12 +5,12 @@
 //
 // The LinkWork bindings are two targets of this package, filled in before building (git-ignored):
 //   Linux (tests/swift/run.sh stages them from the library it just built):
-//     Sources/LinkWorkFFI/{LinkWorkFFI.h, module.modulemap}   C module of the FFI
-//     Sources/LinkWork/LinkWork.swift                          Swift module `LinkWork`
+//     Sources/LinkWorkFFI/{LinkWorkFFI.h, LinkWorkCoreFFI.h, module.modulemap}   C module of the FFI
+//     Sources/LinkWork/{LinkWork.swift, LinkWorkCore.swift}   Swift module `LinkWork`
 //     lib/liblinkwork_ffi.so                                   the Rust cdylib
 //   Apple platforms (copied from `bash scripts/bindings/build-ios.sh`, see README.md):
 //     LinkWorkFFI.xcframework
-//     Sources/LinkWork/LinkWork.swift
+//     Sources/LinkWork/{LinkWork.swift, LinkWorkCore.swift}
 // tools-version 5.9 on purpose, like tests/swift: Swift 6 language mode crashes Debian's
 // swift 6.0.3 on uniffi async foreign traits (shared/recipes/swift-linux.md, pitfall 6).
 import PackageDescription

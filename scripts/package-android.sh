@@ -9,7 +9,9 @@
 #     consumer-rules.pro                      R8/ProGuard keep rules for JNA and uniffi
 #     jniLibs/<abi>/liblinkwork_ffi.so        one folder per ABI
 #     kotlin/org/linkwork/linkwork_ffi.kt     generated with bindings/uniffi-android.toml
-#     classes.jar                             that Kotlin, compiled (kotlinc, against stubs of the
+#     kotlin/org/linkwork/core/linkwork_core.kt  core's own types (ADR 0009), from the same library
+#     kotlin/org/linkwork/Flows.kt            hand-written Flows (bindings/kotlin), beside them
+#     classes.jar                             both, compiled (kotlinc, against stubs of the
 #                                             Android classes it references: bindings/android/stubs)
 #     dependencies.txt                        group:artifact:version[@type], one per line
 #   <out>/linkwork-ffi-<version>.aar          AndroidManifest.xml, classes.jar, jni/<abi>/*.so,
@@ -84,15 +86,21 @@ HOSTLIB=$TARGET_DIR/$bindgen_profile/lib$LIBNAME.so
 (cd "$REPO" && "$BINDGEN" generate --no-format --config bindings/uniffi-android.toml \
   "$HOSTLIB" --language kotlin --out-dir "$LIB/kotlin")
 KT=$LIB/kotlin/org/linkwork/$LIBNAME.kt
-[[ -f $KT ]] || die "uniffi-bindgen wrote no $KT"
-grep -q 'android.system.SystemCleaner' "$KT" || die "the generated Kotlin is not Android-flavoured"
+CORE_KT=$LIB/kotlin/org/linkwork/core/linkwork_core.kt
+for f in "$KT" "$CORE_KT"; do
+  [[ -f $f ]] || die "uniffi-bindgen wrote no $f"
+done
+# Only linkwork-ffi's file holds objects (and so the cleaner); core's holds records and enums.
+grep -q 'android.system.SystemCleaner' "$KT" || die "the generated $KT is not Android-flavoured"
+# The hand-written Kotlin shipped beside the generated code (Flows over subscribe).
+cp -R "$REPO/bindings/kotlin/." "$LIB/kotlin/"
 
 # --- compile it against the stubs (the check that catches a breaking change without the SDK) ---
 KCP=/usr/share/java/jna.jar:$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar
 JAVA_OPTS="-Xmx1G -Xms256M -XX:TieredStopAtLevel=1" \
   "$KOTLIN_HOME/bin/kotlinc" "$REPO/bindings/android/stubs" -cp "$KCP" -d "$work/stubs"
 JAVA_OPTS="-Xmx1G -Xms256M -XX:TieredStopAtLevel=1" \
-  "$KOTLIN_HOME/bin/kotlinc" "$KT" -cp "$KCP:$work/stubs" -d "$work/classes"
+  "$KOTLIN_HOME/bin/kotlinc" "$LIB/kotlin" -cp "$KCP:$work/stubs" -d "$work/classes"
 # Only the library's own classes ship: never the stubs (the device has the real ones).
 [[ -d $work/classes/org/linkwork ]] || die "kotlinc produced no org.linkwork classes"
 (cd "$work/classes" && zip -qr "$LIB/classes.jar" org META-INF)
@@ -100,9 +108,9 @@ JAVA_OPTS="-Xmx1G -Xms256M -XX:TieredStopAtLevel=1" \
 # --- rules, manifest, dependencies (from what the generated code imports) ---
 cp "$REPO/bindings/android/consumer-rules.pro" "$REPO/bindings/android/AndroidManifest.xml" "$LIB/"
 deps=("org.jetbrains.kotlin:kotlin-stdlib:$KOTLIN_VERSION")
-grep -q '^import com.sun.jna' "$KT" && deps+=("$JNA")
-grep -q '^import androidx.annotation' "$KT" && deps+=("$ANNOTATION")
-grep -q '^import kotlinx.coroutines' "$KT" && deps+=("$COROUTINES")
+grep -q '^import com.sun.jna' "$KT" "$CORE_KT" && deps+=("$JNA")
+grep -q '^import androidx.annotation' "$KT" "$CORE_KT" && deps+=("$ANNOTATION")
+grep -rq '^import kotlinx.coroutines' "$LIB/kotlin" && deps+=("$COROUTINES")
 printf '%s\n' "${deps[@]}" >"$LIB/dependencies.txt"
 
 # --- the .aar: a zip in the layout the Android Gradle plugin reads ---

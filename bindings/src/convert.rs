@@ -2,9 +2,9 @@
 //! `YYYY-MM-DD` text and instants as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`).
 //! Parsing uses the core's own parsers, so a bad value is `InvalidInput` naming its field.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use linkwork_core::model::text;
 use linkwork_core::Id;
 
@@ -54,39 +54,6 @@ pub(crate) fn instant(t: DateTime<Utc>) -> SystemTime {
 /// An optional core instant for the app.
 pub(crate) fn opt_instant(t: Option<DateTime<Utc>>) -> Option<SystemTime> {
     t.map(instant)
-}
-
-/// An instant from the app; `InvalidInput` instead of a panic when it is out of range.
-pub(crate) fn from_instant(
-    field: &'static str,
-    t: SystemTime,
-) -> Result<DateTime<Utc>, LinkWorkError> {
-    let epoch = DateTime::<Utc>::UNIX_EPOCH;
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(after) => TimeDelta::from_std(after)
-            .ok()
-            .and_then(|d| epoch.checked_add_signed(d)),
-        Err(before) => TimeDelta::from_std(before.duration())
-            .ok()
-            .and_then(|d| epoch.checked_sub_signed(d)),
-    }
-    .ok_or_else(|| LinkWorkError::InvalidInput {
-        field: field.into(),
-        reason: "is outside the supported range of instants".into(),
-    })
-}
-
-/// An optional instant from the app.
-pub(crate) fn opt_from_instant(
-    field: &'static str,
-    t: Option<SystemTime>,
-) -> Result<Option<DateTime<Utc>>, LinkWorkError> {
-    t.map(|t| from_instant(field, t)).transpose()
-}
-
-/// A count or index for the app (saturating: counts never approach `u32::MAX`).
-pub(crate) fn count(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Converts every element of a list.

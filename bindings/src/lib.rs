@@ -16,14 +16,13 @@
 //! Every store method may block on disk I/O, so apps call them off the main (UI) thread.
 
 mod convert;
-pub mod error;
 pub mod listener;
 pub mod scoring;
 pub mod store;
 pub mod types;
 
-pub use error::LinkWorkError;
-pub use listener::ChangeListener;
+pub use linkwork_core::LinkWorkError;
+pub use listener::{ChangeListener, ListenerError, Subscription};
 pub use scoring::{instrument_definition, measure_change, score_measure};
 pub use store::{
     LinkWorkStore, Organisation, SecureChannel, SecureChannelStart, SyncSession, SyncStart,

@@ -18,16 +18,14 @@ pub fn score_measure(
     instrument: Instrument,
     answers: Vec<Option<i64>>,
 ) -> Result<ScoreOutcome, LinkWorkError> {
-    Ok(m::score(instrument.into(), &answers)
-        .map_err(linkwork_core::Error::from)?
-        .into())
+    Ok(m::score(instrument, &answers).map_err(linkwork_core::Error::from)?)
 }
 
 /// The shipped definition of an instrument: title, version, items and their answer options,
 /// licence note. What a questionnaire screen shows.
 #[uniffi::export]
 pub fn instrument_definition(instrument: Instrument) -> InstrumentDefinition {
-    m::Instrument::from(instrument).definition().into()
+    instrument.definition().into()
 }
 
 /// Paired change from a baseline to a follow-up score of `instrument`, one entry per reported
@@ -38,5 +36,5 @@ pub fn measure_change(
     baseline: Score,
     follow_up: Score,
 ) -> Option<Vec<ItemChange>> {
-    m::change(instrument.into(), &baseline.into(), &follow_up.into()).map(list)
+    m::change(instrument, &baseline, &follow_up).map(list)
 }

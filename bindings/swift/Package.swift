@@ -5,7 +5,9 @@
 // Local build (the default): `bash scripts/bindings/build-ios.sh` on a Mac builds the
 // XCFramework and stages both files here (git-ignored):
 //   bindings/swift/LinkWorkFFI.xcframework
-//   bindings/swift/Sources/LinkWork/LinkWork.swift
+//   bindings/swift/Sources/LinkWork/LinkWork.swift       (linkwork-ffi's API)
+//   bindings/swift/Sources/LinkWork/LinkWorkCore.swift   (linkwork-core's own types, ADR 0009)
+// The XCFramework's C module `LinkWorkFFI` holds both generated headers.
 // then add this folder to the app as a local package (Xcode: File > Add Package Dependencies >
 // Add Local...).
 //

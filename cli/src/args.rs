@@ -284,9 +284,11 @@ pub struct EnrolArgs {
 #[derive(Debug, Subcommand)]
 pub enum HubCmd {
     /// Authenticate with the hub (both sides prove their certificates) and install the
-    /// organisation's current revocation list. Document sync through the hub is not part of
-    /// this build.
+    /// organisation's current revocation list.
     Connect(HubConnectArgs),
+    /// Sync this store's documents with the hub (the caseload the hub gives this device),
+    /// inside the authenticated connection; installs newer revocation lists on the way.
+    Sync(HubConnectArgs),
 }
 
 /// `hub connect` options.

@@ -1,4 +1,4 @@
-//! The device side of a team hub (`linkwork enrol`, `linkwork hub connect`): a blocking TLS
+//! The device side of a team hub (`linkwork enrol`, `linkwork hub connect|sync`): a blocking TLS
 //! WebSocket (rustls with `ring`, tungstenite) to the hub's `/enrol` or `/connect` endpoint,
 //! carrying the core's enrolment messages and authenticated channel
 //! (`linkwork_core::identity::enrolment`, `Channel`) — the protocol is the core's, this file
@@ -10,9 +10,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use linkwork_core::identity::enrolment::{require_hub, EnrolReply, EnrolRequest, HubMessage};
-use linkwork_core::identity::{Certificate, Channel, RevocationList};
-use linkwork_core::Store;
+use linkwork_core::identity::enrolment::{
+    require_hub, DeviceMessage, EnrolReply, EnrolRequest, HubMessage,
+};
+use linkwork_core::identity::{Certificate, Channel, Peer, RevocationList};
+use linkwork_core::{Id, Store, SyncStats};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tungstenite::protocol::WebSocketConfig;
@@ -23,8 +25,12 @@ use crate::error::{CliError, CliResult};
 /// How long the hub has to answer each step.
 const DEADLINE: Duration = Duration::from_secs(15);
 
-/// The largest message read from the hub.
-const MAX_MESSAGE: usize = 128 * 1024;
+/// The largest message read from the hub (a sealed sync message; the hub keeps its batches
+/// well under it).
+const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+
+/// The batch size this side keeps its sync messages to the hub under.
+const SYNC_BATCH_BYTES: usize = 512 * 1024;
 
 type Ws = WebSocket<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>;
 
@@ -176,21 +182,18 @@ pub struct Connected {
     pub installed: bool,
 }
 
-/// Connects the enrolled store's device to its hub: runs the authenticated channel (each
-/// side proves its certificate; the peer must be the organisation's hub), receives the current
-/// revocation list and installs it if it is newer. Document sync through the hub is not part
-/// of this build.
-///
-/// # Errors
-/// [`CliError::Failed`] when the hub refuses this device (not enrolled by it, revoked,
-/// expired) or sends nothing; the core's refusals of the hub's certificate
-/// (`Error::Untrusted`); network and TLS errors.
-pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Connected> {
+/// Opens the authenticated channel to the store's hub (each side proves its certificate; the
+/// peer must be the organisation's hub): the socket, the open channel and the hub's
+/// certificate.
+fn open_channel(
+    store: &Store,
+    url: &str,
+    ca_cert: Option<&Path>,
+) -> CliResult<(Ws, Channel, Certificate)> {
     let (mut channel, first) =
         Channel::initiate(store.channel_policy(false)?).map_err(linkwork_core::Error::from)?;
     let mut ws = open(url, "/connect", ca_cert)?;
     send(&mut ws, first)?;
-    let refused = || CliError::Failed("the hub refused this device".into());
     while !channel.is_open() {
         let message = next_binary(&mut ws)?.ok_or_else(refused)?;
         if let Some(reply) = channel
@@ -204,22 +207,28 @@ pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Co
     let hub = require_hub(peer)
         .map_err(linkwork_core::Error::from)?
         .clone();
-    let frame = next_binary(&mut ws)?.ok_or_else(refused)?;
+    Ok((ws, channel, hub))
+}
+
+fn refused() -> CliError {
+    CliError::Failed("the hub refused this device".into())
+}
+
+/// The next message from the hub on the open channel.
+fn next_message(ws: &mut Ws, channel: &mut Channel) -> CliResult<HubMessage> {
+    let frame = next_binary(ws)?.ok_or_else(refused)?;
     let message = channel.open(&frame).map_err(linkwork_core::Error::from)?;
-    let _ = ws.close(None);
-    let HubMessage::Revocations(list) =
-        HubMessage::decode(&message).map_err(linkwork_core::Error::from)?
-    else {
-        return Err(CliError::Failed(
-            "the hub sent a message this build does not know".into(),
-        ));
-    };
+    Ok(HubMessage::decode(&message).map_err(linkwork_core::Error::from)?)
+}
+
+/// Installs the revocation list the hub sent when it is newer than the installed one: the
+/// list, and whether it was installed.
+fn install_revocations(
+    store: &Store,
+    list: Option<Vec<u8>>,
+) -> CliResult<(Option<RevocationList>, bool)> {
     let Some(bytes) = list else {
-        return Ok(Connected {
-            hub,
-            revocations: None,
-            installed: false,
-        });
+        return Ok((None, false));
     };
     let installed_version = store
         .device_identity()?
@@ -231,10 +240,107 @@ pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Co
     if installed {
         store.update_trust(&bytes)?;
     }
+    Ok((Some(list), installed))
+}
+
+/// Connects the enrolled store's device to its hub: runs the authenticated channel (each
+/// side proves its certificate; the peer must be the organisation's hub), receives the current
+/// revocation list and installs it if it is newer.
+///
+/// # Errors
+/// [`CliError::Failed`] when the hub refuses this device (not enrolled by it, revoked,
+/// expired) or sends nothing; the core's refusals of the hub's certificate
+/// (`Error::Untrusted`); network and TLS errors.
+pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Connected> {
+    let (mut ws, mut channel, hub) = open_channel(store, url, ca_cert)?;
+    let message = next_message(&mut ws, &mut channel)?;
+    let _ = ws.close(None);
+    let HubMessage::Revocations(list) = message else {
+        return Err(CliError::Failed(
+            "the hub sent a message this build does not expect".into(),
+        ));
+    };
+    let (revocations, installed) = install_revocations(store, list)?;
     Ok(Connected {
         hub,
-        revocations: Some(list),
+        revocations,
         installed,
+    })
+}
+
+/// What `hub sync` did.
+pub struct Synced {
+    /// The hub's verified certificate.
+    pub hub: Certificate,
+    /// People whose documents changed on this store.
+    pub changed: Vec<Id>,
+    /// Messages and bytes exchanged.
+    pub stats: SyncStats,
+    /// Whether a newer revocation list was installed on the way.
+    pub revocations_installed: bool,
+}
+
+/// Syncs the enrolled store's documents with its hub: opens the authenticated channel,
+/// installs the revocation lists the hub sends, and runs one sync session inside the channel
+/// (keyed on the hub's verified certificate) until both sides are complete. What the hub
+/// sends and accepts is the device's caseload (the hub decides from this device's
+/// certificate).
+///
+/// # Errors
+/// As [`connect`]; the core's sync errors (a new session may succeed when `retryable`);
+/// [`CliError::Failed`] when the hub closes the connection mid-session (it refused a message:
+/// nothing of it was stored).
+pub fn sync(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Synced> {
+    let (mut ws, mut channel, hub) = open_channel(store, url, ca_cert)?;
+    let mut revocations_installed = false;
+    let (mut session, first) =
+        store.sync_start_authenticated(&Peer::Verified(Box::new(hub.clone())))?;
+    session.set_max_message_bytes(SYNC_BATCH_BYTES);
+    let mut outgoing = Some(first);
+    let hub_closed =
+        || CliError::Failed("the hub closed the connection during the sync session".into());
+    loop {
+        if let Some(bytes) = outgoing.take() {
+            let frame = channel
+                .seal(&DeviceMessage::Sync(bytes).encode())
+                .map_err(linkwork_core::Error::from)?;
+            send(&mut ws, frame)?;
+        }
+        let frame = next_binary(&mut ws)?.ok_or_else(hub_closed)?;
+        let message = channel.open(&frame).map_err(linkwork_core::Error::from)?;
+        match HubMessage::decode(&message).map_err(linkwork_core::Error::from)? {
+            HubMessage::Revocations(list) => {
+                revocations_installed |= install_revocations(store, list)?.1;
+            }
+            HubMessage::Sync(bytes) => {
+                let step = store.sync_receive(&mut session, &bytes)?;
+                match step.reply {
+                    Some(reply) => outgoing = Some(reply),
+                    None if step.complete => break,
+                    None => return Err(hub_closed()),
+                }
+            }
+            HubMessage::SyncDone => {
+                if session.is_complete() {
+                    break;
+                }
+                return Err(CliError::Failed(
+                    "the hub ended the sync session before this device was complete".into(),
+                ));
+            }
+            _ => {
+                return Err(CliError::Failed(
+                    "the hub sent a message this build does not know".into(),
+                ))
+            }
+        }
+    }
+    let _ = ws.close(None);
+    Ok(Synced {
+        hub,
+        changed: session.changed_people(),
+        stats: session.stats(),
+        revocations_installed,
     })
 }
 

@@ -1,4 +1,4 @@
-//! `linkwork enrol` and `linkwork hub connect` (real `linkwork` processes) against a hub started
+//! `linkwork enrol`, `linkwork hub connect` and `linkwork hub sync` (real `linkwork` processes) against a hub started
 //! in the test on loopback (TLS WebSocket, the embedded SQLite hub database).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -63,8 +63,12 @@ fn start_hub() -> TestHub {
 
 impl TestHub {
     fn invite(&self, name: &str, role: UserRole) -> String {
+        self.invite_to(name, role, None)
+    }
+
+    fn invite_to(&self, name: &str, role: UserRole, team: Option<&str>) -> String {
         self.runtime.block_on(async {
-            self.hub.add_user(name, role, None).await.unwrap();
+            self.hub.add_user(name, role, team).await.unwrap();
             self.hub.invite(name, 1).await.unwrap().0
         })
     }
@@ -140,5 +144,54 @@ fn a_phone_enrols_with_a_code_and_connects_to_fetch_revocations() {
     assert!(err.contains("refused"), "{err}");
     // An unenrolled store cannot even start.
     let err = Env::new().fail(&["hub", "connect", &hub.url, "--ca-cert", ca], 5);
+    assert!(err.contains("not enrolled"), "{err}");
+}
+
+#[test]
+fn phones_sync_their_caseloads_through_the_hub() {
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap();
+    let enrolled = |name: &str, role: UserRole| {
+        let phone = Env::new();
+        let code = hub.invite_to(name, role, Some("North"));
+        phone.ok(&["enrol", &hub.url, "--code", &code, "--ca-cert", ca]);
+        phone
+    };
+    let ann = enrolled("Ann", UserRole::LinkWorker);
+    let bob = enrolled("Bob", UserRole::LinkWorker);
+    let lead = enrolled("Lena", UserRole::TeamLead);
+    let rose = ann.person();
+    let iris = bob.person();
+
+    let out = ann.json(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    assert_eq!(out["organisation"], "Northside");
+    bob.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    let text = lead.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    assert!(text.contains("synced with the hub of Northside"), "{text}");
+    assert!(text.contains("2 people changed here"), "{text}");
+    let ids = |env: &Env| -> Vec<String> {
+        let mut ids: Vec<String> = env
+            .json(&["person", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["person_id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![rose.clone(), iris.clone()];
+    both.sort();
+    assert_eq!(ids(&lead), both);
+    // The lead's edit reaches Ann; Bob never receives Rose.
+    lead.ok(&["goal", "add", &rose, "--text", "Walk to the shops"]);
+    lead.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    let out = ann.json(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    assert_eq!(out["changed_people"], serde_json::json!([rose]));
+    assert_eq!(ann.snapshot(&rose), lead.snapshot(&rose));
+    bob.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    assert_eq!(ids(&bob), vec![iris]);
+    // An unenrolled store cannot sync with a hub.
+    let err = Env::new().fail(&["hub", "sync", &hub.url, "--ca-cert", ca], 5);
     assert!(err.contains("not enrolled"), "{err}");
 }

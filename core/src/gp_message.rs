@@ -38,6 +38,7 @@ use crate::reports::{person_changes, PersonChange};
 /// The event a GP message reports. Serialised as its code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum GpEvent {
     /// The person accepted social prescribing support.
     Accepted,
@@ -78,6 +79,7 @@ pub struct GpMessageCode {
 
 /// Who the message is about, so the GP system can file it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GpPatient {
     /// Our person id.
     pub person_id: Id,
@@ -93,6 +95,7 @@ pub struct GpPatient {
 
 /// A goal in the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GpGoal {
     /// The goal in the person's words.
     pub text: String,
@@ -102,6 +105,7 @@ pub struct GpGoal {
 
 /// An onward referral in the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GpOnward {
     /// Service.
     pub service: String,
@@ -115,6 +119,7 @@ pub struct GpOnward {
 
 /// The short structured summary (absent when the person asked for codes only).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GpSummary {
     /// The date the referral was received.
     pub referral_received: NaiveDate,

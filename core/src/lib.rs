@@ -8,16 +8,19 @@
 //! Start at [`Store`]. The rooms:
 //! - [`model`]: domain types and their validation;
 //! - [`doc`]: how the model maps onto automerge documents (`docs/schema.md`);
-//! - `storage`: SQLite, migrations and projections (the only place rusqlite appears);
+//! - `storage`: SQLite, the only module that touches it: the connections and transactions,
+//!   migrations, documents, projections;
 //! - [`measures`]: outcome-measure instruments and scoring;
 //! - [`identity`]: device keys, the organisation's trust root, certificates, pairing and
 //!   revocation;
 //! - [`directory`]: the community services directory (Open Referral UK), reference data;
-//! - [`store`]: the entry point that ties them together.
+//! - [`store`]: the API, the entry point that ties them together (over `storage`).
 
 pub mod directory;
 pub mod doc;
 pub mod error;
+#[cfg(feature = "uniffi")]
+pub mod ffi_error;
 pub mod fhir;
 pub mod gp_message;
 mod history;
@@ -28,14 +31,23 @@ pub mod measures;
 pub mod model;
 pub mod onward_message;
 pub mod reports;
+pub mod shared_session;
 mod storage;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_support;
 
 pub use error::{Error, Result};
+#[cfg(feature = "uniffi")]
+pub use ffi_error::LinkWorkError;
 pub use ids::{Id, PersonId};
 pub use key::StoreKey;
-pub use store::{ChangeListener, ListenerId, Store};
+pub use shared_session::{SessionSummary, SharedSession};
+pub use store::{ChangeListener, ListenerId, Store, Subscription};
 pub use sync::{
     PeerInfo, SyncProgress, SyncSession, SyncStats, SyncStep, DEFAULT_MAX_MESSAGE_BYTES,
 };
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("linkwork_core");

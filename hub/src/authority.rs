@@ -203,6 +203,7 @@ impl<S: HubStore> Hub<S> {
                 device: device.map(PublicKey::to_hex),
                 user: user.map(str::to_owned),
                 detail: detail.map(str::to_owned),
+                person: None,
             })
             .await
     }

@@ -22,6 +22,10 @@ pub enum HubError {
     /// A user name, or a device key, is already taken.
     #[error("{0} already exists")]
     Exists(&'static str),
+    /// Another sync step (another device, or another hub node) changed a document this step
+    /// also changed, after this step read it: nothing of this step was stored; sync again.
+    #[error("a document changed during this sync step; sync again")]
+    Concurrent,
     /// No such user or device.
     #[error("no such {0}")]
     NotFound(&'static str),

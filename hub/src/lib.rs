@@ -17,6 +17,7 @@ pub mod error;
 pub mod keyfile;
 pub mod server;
 pub mod store;
+pub mod sync;
 pub mod tls;
 
 pub use authority::Hub;

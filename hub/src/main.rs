@@ -64,6 +64,10 @@ enum Command {
     Device(DeviceCommand),
     /// Prints the audit log.
     Audit {
+        /// Only the entries about this person (their id): who had their record (`document-sent`)
+        /// and who changed it (`changes-received`).
+        #[arg(long)]
+        person: Option<String>,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
@@ -223,19 +227,30 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
             );
             Ok(())
         }
-        Command::Audit { json } => {
+        Command::Audit { person, json } => {
+            let person = person
+                .map(|p| {
+                    linkwork_core::Id::parse("person", p.trim())
+                        .map(|id| id.to_string())
+                        .map_err(HubError::from)
+                })
+                .transpose()?;
             for r in hub.store.audit_log().await? {
+                if person.is_some() && r.entry.person != person {
+                    continue;
+                }
                 if json {
                     println!("{}", serde_json::to_string(&r).unwrap_or_default());
                 } else {
                     let e = r.entry;
                     println!(
-                        "{:>6}  {}  {:<21}  device={}  user={}  {}",
+                        "{:>6}  {}  {:<21}  device={}  user={}  {}{}",
                         r.seq,
                         time(e.at),
                         e.event,
                         e.device.as_deref().unwrap_or("-"),
                         e.user.as_deref().unwrap_or("-"),
+                        e.person.map(|p| format!("person={p} ")).unwrap_or_default(),
                         e.detail.as_deref().unwrap_or("")
                     );
                 }

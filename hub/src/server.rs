@@ -10,9 +10,11 @@
 //!   decision is audited), then sends sealed [`HubMessage`]s: the current revocation list at
 //!   once, and again whenever a device is revoked. When the connected device itself is revoked
 //!   (on this node or another one: the revocation watcher), its connection is closed within
-//!   seconds. Document sync through the hub will run inside this same open channel (the next
-//!   slice of the hub work); until then a device's data frame is refused and the connection
-//!   closed.
+//!   seconds. A device's sealed frames are [`DeviceMessage`]s: each sync message is applied by
+//!   the hub's side of document sync ([`crate::sync`], the core's sync engine over the hub's
+//!   storage) and answered with [`HubMessage::Sync`], or [`HubMessage::SyncDone`] when the
+//!   hub's session is complete; a refused sync message (nothing of it stored) is audited
+//!   (`sync-refused`) and closes the connection, as does any other frame.
 //!
 //! Every read is bounded in size (WebSocket message limit) and time (handshake deadlines).
 
@@ -21,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use linkwork_core::identity::enrolment::HubMessage;
+use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
 use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -37,8 +39,13 @@ use crate::authority::{now, Hub};
 use crate::error::{HubError, Result};
 use crate::store::HubStore;
 
-/// The largest WebSocket message the hub reads (a handshake message is at most 64 KiB).
-pub const MAX_MESSAGE: usize = 128 * 1024;
+/// The largest WebSocket message the hub reads: a sealed sync message (each side keeps its
+/// batches under [`SYNC_BATCH_BYTES`]; a person larger than that travels alone, up to this).
+pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+
+/// The batch size the hub's sync sessions keep their messages under (devices syncing through
+/// the hub should do the same).
+pub const SYNC_BATCH_BYTES: usize = 512 * 1024;
 
 /// How long a device has for the TLS, WebSocket and channel handshakes, and to enrol.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -389,6 +396,16 @@ where
     .await?;
     revoked.borrow_and_update();
     send_revocations(hub, &mut ws, &mut channel).await?;
+    let user = hub.store.user_by_name(&device.user).await?;
+    let mut sync = DeviceSync {
+        device: crate::sync::Device {
+            access: crate::sync::Access::of(&cert, user.as_ref()),
+            key: cert.device.to_hex(),
+            user: Some(device.user.clone()),
+            store_id: cert.store_id,
+        },
+        session: None,
+    };
     loop {
         tokio::select! {
             _ = stopped.changed() => {
@@ -416,13 +433,95 @@ where
             message = ws.next() => match message {
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                Some(Ok(Message::Binary(frame))) => {
+                    let handled =
+                        device_frame(hub, &mut ws, &mut channel, &cert, &mut sync, &frame).await?;
+                    if !handled {
+                        return Ok(());
+                    }
+                }
                 Some(Ok(_)) => {
-                    // Document sync inside this channel is the next slice; nothing else may
-                    // be sent by a device yet.
-                    close(&mut ws, CloseCode::Unsupported, "not supported yet").await;
+                    close(&mut ws, CloseCode::Unsupported, "not supported").await;
                     return Ok(());
                 }
             },
+        }
+    }
+}
+
+/// A connected device's document sync: who it is, and its session once it started one.
+struct DeviceSync {
+    device: crate::sync::Device,
+    session: Option<linkwork_core::SyncSession>,
+}
+
+/// Handles one sealed frame from an admitted device. Returns `false` when the connection was
+/// closed (a frame that does not open or decode, a refused sync message).
+async fn device_frame<S: HubStore, T>(
+    hub: &Hub<S>,
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+    cert: &linkwork_core::identity::Certificate,
+    sync: &mut DeviceSync,
+    frame: &[u8],
+) -> Result<bool>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let message = match channel.open(frame).and_then(|m| DeviceMessage::decode(&m)) {
+        Ok(m) => m,
+        Err(_) => {
+            close(ws, CloseCode::Protocol, "malformed").await;
+            return Ok(false);
+        }
+    };
+    match message {
+        DeviceMessage::Sync(bytes) => {
+            let session = sync.session.get_or_insert_with(|| {
+                let mut s = linkwork_core::sync::engine::accept_authenticated(&Peer::Verified(
+                    Box::new(cert.clone()),
+                ));
+                s.set_max_message_bytes(SYNC_BATCH_BYTES);
+                s
+            });
+            match crate::sync::receive(hub, &sync.device, session, &bytes).await {
+                Ok(received) => {
+                    let reply = match received.reply {
+                        Some(reply) => HubMessage::Sync(reply),
+                        None => HubMessage::SyncDone,
+                    };
+                    let frame = channel.seal(&reply.encode())?;
+                    ws.send(Message::Binary(frame.into()))
+                        .await
+                        .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))?;
+                    Ok(true)
+                }
+                Err(HubError::Concurrent) => {
+                    // Another device or node changed a document this step changed: nothing of
+                    // it was stored, and a new session succeeds.
+                    close(ws, CloseCode::Again, "sync again").await;
+                    Ok(false)
+                }
+                Err(HubError::Core(why)) => {
+                    // The engine refused the message (nothing of it was stored): the device
+                    // starts a new session on a new connection.
+                    sync.session = None;
+                    hub.audit(
+                        "sync-refused",
+                        Some(&cert.device),
+                        sync.device.user.as_deref(),
+                        Some(&why.to_string()),
+                    )
+                    .await?;
+                    close(ws, CloseCode::Policy, "sync refused").await;
+                    Ok(false)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => {
+            close(ws, CloseCode::Unsupported, "not supported").await;
+            Ok(false)
         }
     }
 }

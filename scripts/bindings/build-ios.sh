@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds linkwork-ffi for iOS as an XCFramework plus the Swift source:
 #   <out>/LinkWorkFFI.xcframework   static libraries (device arm64; simulator arm64 + x86_64)
-#                                    with LinkWorkFFI.h and module.modulemap
-#   <out>/LinkWork.swift             the Swift API (add it to a target named LinkWork)
+#                                    with LinkWorkFFI.h, LinkWorkCoreFFI.h and module.modulemap
+#   <out>/LinkWork*.swift            the Swift API: LinkWork.swift (linkwork-ffi),
+#                                    LinkWorkCore.swift (core's own types, ADR 0009) and the
+#                                    hand-written LinkWorkStreams.swift; add all three
+#                                    to one target named LinkWork
 # and stages both into the Swift package bindings/swift (Package.swift, local-build mode).
 #
 #   bash scripts/bindings/build-ios.sh [out-dir]          # default target/bindings/ios
@@ -35,7 +38,7 @@ LINKWORK_BINDINGS_OUT=$gen bash "$here/generate.sh" swift --release >/dev/null
 
 rm -rf "$OUT"
 mkdir -p "$OUT/headers" "$OUT/sim"
-cp "$gen/LinkWorkFFI.h" "$OUT/headers/"
+cp "$gen/LinkWorkFFI.h" "$gen/LinkWorkCoreFFI.h" "$OUT/headers/"
 cp "$gen/LinkWorkFFI.modulemap" "$OUT/headers/module.modulemap"
 lipo -create \
   "$TARGET_DIR/aarch64-apple-ios-sim/release/liblinkwork_ffi.a" \
@@ -45,15 +48,15 @@ xcodebuild -create-xcframework \
   -library "$TARGET_DIR/aarch64-apple-ios/release/liblinkwork_ffi.a" -headers "$OUT/headers" \
   -library "$OUT/sim/liblinkwork_ffi.a" -headers "$OUT/headers" \
   -output "$OUT/LinkWorkFFI.xcframework"
-cp "$gen/LinkWork.swift" "$OUT/"
+cp "$gen"/LinkWork*.swift "$REPO/bindings/swift/Sources/LinkWork/LinkWorkStreams.swift" "$OUT/"
 rm -rf "$OUT/headers" "$OUT/sim"
 
-echo "iOS build in $OUT: LinkWorkFFI.xcframework, LinkWork.swift"
+echo "iOS build in $OUT: LinkWorkFFI.xcframework, LinkWork.swift, LinkWorkCore.swift"
 
 # Stage both into the Swift package (bindings/swift/Package.swift, local-build mode).
 PKG=$REPO/bindings/swift
-rm -rf "$PKG/LinkWorkFFI.xcframework" "$PKG/Sources/LinkWork"
-mkdir -p "$PKG/Sources/LinkWork"
+# Sources/LinkWork/LinkWorkStreams.swift is hand-written and stays; only generated files go.
+rm -rf "$PKG/LinkWorkFFI.xcframework" "$PKG/Sources/LinkWork/LinkWork.swift" "$PKG/Sources/LinkWork/LinkWorkCore.swift"
 cp -R "$OUT/LinkWorkFFI.xcframework" "$PKG/"
-cp "$OUT/LinkWork.swift" "$PKG/Sources/LinkWork/"
+cp "$OUT/LinkWork.swift" "$OUT/LinkWorkCore.swift" "$PKG/Sources/LinkWork/"
 echo "Swift package staged in $PKG (add it to the app as a local package)"

@@ -3,7 +3,9 @@
 #
 #   bash scripts/bindings/generate.sh kotlin|swift [--release]
 #     -> target/bindings/kotlin/org/linkwork/linkwork_ffi.kt
-#     -> target/bindings/swift/{LinkWork.swift, LinkWorkFFI.h, LinkWorkFFI.modulemap}
+#     -> target/bindings/kotlin/org/linkwork/core/linkwork_core.kt   (core's own types, ADR 0009)
+#     -> target/bindings/swift/{LinkWork.swift, LinkWorkCore.swift, LinkWorkFFI.h,
+#                               LinkWorkCoreFFI.h, LinkWorkFFI.modulemap (both headers)}
 #
 # Env (optional):
 #   LINKWORK_BINDGEN_CONFIG  extra uniffi-bindgen --config file (global format, merged over
@@ -44,4 +46,6 @@ rm -rf "$OUT"
 # Run inside the workspace: uniffi-bindgen calls `cargo metadata` to find bindings/uniffi.toml.
 (cd "$REPO" && "$TARGET_DIR/$profile/uniffi-bindgen" generate --no-format "${config[@]}" \
   "$LIB" --language "$lang" --out-dir "$OUT")
+# Swift: one C module `LinkWorkFFI` over both headers.
+[[ $lang != swift ]] || bash "$here/swift-modulemap.sh" "$OUT"
 echo "$OUT"

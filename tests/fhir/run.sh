@@ -5,7 +5,7 @@
 #   bash tests/fhir/run.sh        # exit code non-zero if a bundle is invalid
 #
 # Steps: make (once) two Python venvs outside the repo, one per pinned requirements file;
-# build records with `cargo run -p linkwork-tests --example fhir_fixture` and export three
+# build records with the `fhir_fixture` example of linkwork-tests and export three
 # bundles (a full record with case data, the same without, a bare record with case data);
 # validate them under each venv (the R4B strict models, then the R4 4.0.1 models), and check
 # that the validator rejects deliberately broken copies (--self-test).
@@ -60,9 +60,18 @@ ensure_venv "$VENV_R4" "$here/requirements-r4.txt"
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/linkwork-fhir.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-step "exporting a full record (cargo run --example fhir_fixture)"
-(cd "$REPO" && cargo run --quiet --locked -p linkwork-tests --example fhir_fixture -- \
-  "$OUT/full-record.json" "$OUT/without-case-data.json" "$OUT/bare-record.json" >/dev/null)
+step "exporting a full record (the fhir_fixture example)"
+files=("$OUT/full-record.json" "$OUT/without-case-data.json" "$OUT/bare-record.json")
+if [[ ${LINKWORK_BUILD_WORKSPACE:-0} == 1 ]]; then
+  # Inside scripts/test.sh: build as `cargo test --workspace` just did (same feature
+  # resolution, so every artifact is reused; `-p linkwork-tests` alone resolves features
+  # differently and rebuilt half the dependencies), then run the example's binary.
+  (cd "$REPO" && cargo build --quiet --locked --workspace --all-targets)
+  "${CARGO_TARGET_DIR:-$REPO/target}/debug/examples/fhir_fixture" "${files[@]}" >/dev/null
+else
+  (cd "$REPO" && cargo run --quiet --locked -p linkwork-tests --example fhir_fixture -- \
+    "${files[@]}" >/dev/null)
+fi
 
 step "validating with fhir.resources R4B models (strict) and the specification's rules"
 "$VENV_R4B/bin/python" "$here/validate.py" --self-test \

@@ -121,7 +121,8 @@ compile_jar() {
 
 source_dirs "$SRC_DIRS"; test_srcs=("${dirs[@]}")
 if [[ $SKIP_DEMO != 1 ]]; then source_dirs "$DEMO_SRC_DIRS"; demo_srcs=("${dirs[@]}"); fi
-compile_jar "$BINDINGS_JAR" "$KCP" "$GEN"
+# the generated Kotlin and the hand-written Flows shipped beside it (bindings/kotlin)
+compile_jar "$BINDINGS_JAR" "$KCP" "$GEN" "$REPO/bindings/kotlin"
 
 # The suite and the demo logic only need the bindings: compile them side by side (2 cores).
 pids=() names=()
@@ -136,8 +137,8 @@ fi
 # the library just built. Skipped when none of its inputs changed since it last passed.
 AAR_OUT=$OUT/aar
 aar_inputs=$( { sha256sum "$LIBDIR/lib$LIBNAME.so" "$LIBDIR/uniffi-bindgen" \
-                  "$REPO/scripts/package-android.sh" "$REPO/bindings/uniffi.toml" "$REPO/bindings/uniffi-android.toml"
-                find "$REPO/bindings/android" -type f -print0 | sort -z | xargs -0r sha256sum; } |
+                  "$REPO/scripts/package-android.sh" "$REPO/bindings/uniffi.toml" "$REPO/bindings/uniffi-android.toml" "$REPO/core/uniffi.toml"
+                find "$REPO/bindings/android" "$REPO/bindings/kotlin" -type f -print0 | sort -z | xargs -0r sha256sum; } |
               sha256sum | cut -d' ' -f1)
 if [[ ${LINKWORK_SKIP_ANDROID_AAR:-0} == 1 ]]; then
   step "SKIPPED the Android library (LINKWORK_SKIP_ANDROID_AAR=1)"
@@ -166,13 +167,16 @@ if [[ " ${built[*]} " == *" android library "* ]]; then
   classes=$(unzip -Z1 "$AAR_OUT/linkwork-ffi/classes.jar")
   grep -qx 'org/linkwork/LinkWorkStore.class' <<<"$classes" ||
     { echo "classes.jar lacks org.linkwork.LinkWorkStore" >&2; rc=1; }
+  grep -qx 'org/linkwork/core/Goal.class' <<<"$classes" ||
+    { echo "classes.jar lacks core's org.linkwork.core.Goal" >&2; rc=1; }
   ! grep -q '^android' <<<"$classes" ||
     { echo "classes.jar ships the Android stubs" >&2; rc=1; }
   pom=$(ls "$AAR_OUT"/linkwork-ffi-*.pom)
   for dep in '<artifactId>jna</artifactId>' '<type>aar</type>' '<artifactId>annotation</artifactId>' '<artifactId>kotlin-stdlib</artifactId>'; do
     grep -q "$dep" "$pom" || { echo "the .pom lacks $dep" >&2; rc=1; }
   done
-  if grep -q '^import kotlinx.coroutines' "$AAR_OUT/linkwork-ffi/kotlin/org/linkwork/$LIBNAME.kt"; then
+  if grep -q '^import kotlinx.coroutines' "$AAR_OUT/linkwork-ffi/kotlin/org/linkwork/$LIBNAME.kt" \
+       "$AAR_OUT/linkwork-ffi/kotlin/org/linkwork/core/linkwork_core.kt"; then
     grep -q '<artifactId>kotlinx-coroutines-android</artifactId>' "$pom" || { echo "the .pom lacks kotlinx-coroutines" >&2; rc=1; }
   fi
   grep -q 'com.sun.jna' "$AAR_OUT/linkwork-ffi/consumer-rules.pro" || { echo "no JNA keep rules" >&2; rc=1; }

@@ -1,8 +1,8 @@
 // swift-tools-version:5.9
 // Test package for the uniffi Swift bindings. tests/swift/run.sh stages the generated
 // files (git-ignored) before building:
-//   Sources/LinkWorkFFI/{LinkWorkFFI.h, module.modulemap}   C module of the FFI
-//   Sources/LinkWork/LinkWork.swift                                   Swift module `LinkWork`
+//   Sources/LinkWorkFFI/{LinkWorkFFI.h, LinkWorkCoreFFI.h, module.modulemap}   C module of the FFI
+//   Sources/LinkWork/{LinkWork.swift, LinkWorkCore.swift}                      Swift module `LinkWork`
 //   lib/liblinkwork_ffi.so                                           the Rust cdylib
 // tools-version 5.9 on purpose: Swift 6 language mode crashes Debian's swift 6.0.3 on
 // uniffi async foreign traits (shared/recipes/swift-linux.md, pitfall 6).

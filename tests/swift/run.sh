@@ -87,6 +87,8 @@ rm -rf "$GEN"
 # run inside the workspace: the generator calls `cargo metadata` to find bindings/uniffi.toml
 (cd "$REPO" && "$LIBDIR/uniffi-bindgen" generate --no-format \
   "$LIBDIR/lib$LIBNAME.so" --language swift --out-dir "$GEN")
+# One C module for both generated headers (linkwork-ffi's and linkwork-core's, ADR 0009).
+bash "$REPO/scripts/bindings/swift-modulemap.sh" "$GEN"
 
 # Stage into the SwiftPM packages (all git-ignored). Sources are copied only when they changed,
 # so an incremental `swift build` does not recompile the large generated LinkWork.swift every
@@ -97,8 +99,13 @@ stage_changed() { cmp -s "$1" "$2" || cp "$1" "$2"; }
 stage_sources() {  # stage_sources PACKAGE_DIR
   mkdir -p "$1/Sources/$FFI_MODULE" "$1/Sources/$SWIFT_MODULE" "$1/lib"
   stage_changed "$GEN/$FFI_MODULE.h" "$1/Sources/$FFI_MODULE/$FFI_MODULE.h"
+  stage_changed "$GEN/${SWIFT_MODULE}CoreFFI.h" "$1/Sources/$FFI_MODULE/${SWIFT_MODULE}CoreFFI.h"
   stage_changed "$GEN/$FFI_MODULE.modulemap" "$1/Sources/$FFI_MODULE/module.modulemap"  # systemLibrary needs this name
   stage_changed "$GEN/$SWIFT_MODULE.swift" "$1/Sources/$SWIFT_MODULE/$SWIFT_MODULE.swift"
+  stage_changed "$GEN/${SWIFT_MODULE}Core.swift" "$1/Sources/$SWIFT_MODULE/${SWIFT_MODULE}Core.swift"
+  # hand-written, shipped beside the generated code (AsyncStreams over subscribe)
+  stage_changed "$REPO/bindings/swift/Sources/$SWIFT_MODULE/${SWIFT_MODULE}Streams.swift" \
+    "$1/Sources/$SWIFT_MODULE/${SWIFT_MODULE}Streams.swift"
   rm -f "$1/lib/lib$LIBNAME.so"
 }
 step "staging into ${SWIFT_PKG#"$REPO"/}"

@@ -20,7 +20,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .record_contact_attempt(id("person_id", &person_id)?, attempt.try_into()?)?
+            .record_contact_attempt(id("person_id", &person_id)?, attempt)?
             .to_string())
     }
 
@@ -36,7 +36,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .record_consent(id("person_id", &person_id)?, consent.try_into()?)?
+            .record_consent(id("person_id", &person_id)?, consent)?
             .to_string())
     }
 
@@ -52,7 +52,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .add_consultation(id("person_id", &person_id)?, consultation.try_into()?)?
+            .add_consultation(id("person_id", &person_id)?, consultation)?
             .to_string())
     }
 
@@ -100,7 +100,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .add_onward_referral(id("person_id", &person_id)?, referral.into())?
+            .add_onward_referral(id("person_id", &person_id)?, referral)?
             .to_string())
     }
 
@@ -117,7 +117,7 @@ impl LinkWorkStore {
     ) -> Result<(), LinkWorkError> {
         Ok(self.inner.transition_onward_referral(
             id("referral_id", &referral_id)?,
-            to.into(),
+            to,
             note.as_deref(),
         )?)
     }
@@ -133,7 +133,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .raise_flag(id("person_id", &person_id)?, kind.into(), &description)?
+            .raise_flag(id("person_id", &person_id)?, kind, &description)?
             .to_string())
     }
 

@@ -26,14 +26,14 @@ impl LinkWorkStore {
         feed: Vec<u8>,
         source: String,
     ) -> Result<DirectoryImportReport, LinkWorkError> {
-        Ok(self.inner.directory_import(&feed, &source)?.into())
+        Ok(self.inner.directory_import(&feed, &source)?)
     }
 
     /// The directory on this store, or `None` before the first import.
     ///
     /// Errors: `Storage`.
     pub fn directory_version(&self) -> Result<Option<DirectoryVersion>, LinkWorkError> {
-        Ok(self.inner.directory_version()?.map(Into::into))
+        Ok(self.inner.directory_version()?)
     }
 
     /// Searches the directory offline; every filter given must hold; ranked (text relevance,
@@ -44,7 +44,7 @@ impl LinkWorkStore {
     /// directory carries with coordinates (never guessed).
     pub fn directory_search(&self, query: DirectoryQuery) -> Result<DirectoryPage, LinkWorkError> {
         let query = query.try_into()?;
-        Ok(self.inner.directory_search(&query)?.into())
+        Ok(self.inner.directory_search(&query)?)
     }
 
     /// A service's full record by its directory id.

@@ -28,7 +28,7 @@ use linkwork_core::model::NewStore;
 use linkwork_core::{ListenerId, Store};
 
 use crate::convert::{id, opt_id};
-use crate::listener::{ChangeListener, ListenerBridge};
+use crate::listener::{ChangeListener, ListenerBridge, Subscription};
 use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo, StoreKey};
 use crate::LinkWorkError;
 
@@ -64,7 +64,7 @@ impl LinkWorkStore {
         let key = key.try_into()?;
         let new = NewStore {
             user,
-            role: role.into(),
+            role,
             person: opt_id("person_id", person_id)?,
         };
         Ok(Arc::new(Self {
@@ -113,7 +113,7 @@ impl LinkWorkStore {
 
     /// The store's identity: id, acting user, role and (patient stores) person. Does not block.
     pub fn info(&self) -> StoreInfo {
-        self.inner.info().into()
+        self.inner.info().clone()
     }
 
     /// The path of the database file. Does not block.
@@ -134,6 +134,20 @@ impl LinkWorkStore {
         self.inner.remove_listener(ListenerId(token))
     }
 
+    /// Registers a listener until the returned [`Subscription`] is cancelled or freed (Kotlin
+    /// `close()`, Swift: its last reference going). The subscription holds the store weakly:
+    /// a forgotten one never keeps the store open. The Kotlin Flows and Swift AsyncStreams
+    /// (`caseloadFlow`, `caseloadUpdates`, ...) are built on it. Does not block.
+    pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) -> Arc<Subscription> {
+        Subscription::new(self.inner.subscribe(Arc::new(ListenerBridge(listener))))
+    }
+
+    /// How many listeners are registered (subscriptions and `addListener` alike): for
+    /// diagnostics, e.g. to check that a cancelled Flow stopped listening. Does not block.
+    pub fn listener_count(&self) -> u64 {
+        u64::try_from(self.inner.listener_count()).unwrap_or(u64::MAX)
+    }
+
     /// One of a person's documents as plain automerge bytes (for backup, transfer or any
     /// automerge implementation). Blocks on disk I/O.
     ///
@@ -146,7 +160,7 @@ impl LinkWorkStore {
     ) -> Result<Vec<u8>, LinkWorkError> {
         Ok(self
             .inner
-            .export_document(id("person_id", &person_id)?, kind.into())?)
+            .export_document(id("person_id", &person_id)?, kind)?)
     }
 
     /// Merges exported document bytes into the store: a new person's document is added, an

@@ -20,8 +20,8 @@ impl LinkWorkStore {
         query: CaseloadQuery,
         page: PageRequest,
     ) -> Result<CaseloadPage, LinkWorkError> {
-        let query: CoreCaseloadQuery = query.into();
-        Ok(self.inner.caseload_page(&query, &page.into())?.into())
+        let query: CoreCaseloadQuery = query;
+        Ok(self.inner.caseload_page(&query, &page)?.into())
     }
 
     /// One page of the open steps and active goals due on or before `until` (`YYYY-MM-DD`).
@@ -29,10 +29,7 @@ impl LinkWorkStore {
     ///
     /// Errors: as `caseloadPage`; `InvalidInput` for a malformed date.
     pub fn due_page(&self, until: String, page: PageRequest) -> Result<DuePage, LinkWorkError> {
-        Ok(self
-            .inner
-            .due_page(date("until", &until)?, &page.into())?
-            .into())
+        Ok(self.inner.due_page(date("until", &until)?, &page)?.into())
     }
 
     /// One page of a person's history, oldest first. Blocks on disk I/O.
@@ -46,7 +43,7 @@ impl LinkWorkStore {
     ) -> Result<HistoryPage, LinkWorkError> {
         Ok(self
             .inner
-            .history_page(id("person_id", &person_id)?, &page.into())?
+            .history_page(id("person_id", &person_id)?, &page)?
             .into())
     }
 }

@@ -19,7 +19,7 @@ impl LinkWorkStore {
     /// Errors: `InvalidInput` for empty names, a future or malformed date of birth, an invalid
     /// NHS number or referral date; `NotPermitted` on a patient store.
     pub fn add_person(&self, person: NewPerson) -> Result<String, LinkWorkError> {
-        Ok(self.inner.add_person(person.try_into()?)?.to_string())
+        Ok(self.inner.add_person(person)?.to_string())
     }
 
     /// Updates demographics (see `DemographicsUpdate`). Blocks on disk I/O.
@@ -46,7 +46,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .open_episode(id("person_id", &person_id)?, referral.try_into()?)?
+            .open_episode(id("person_id", &person_id)?, referral)?
             .to_string())
     }
 
@@ -63,8 +63,7 @@ impl LinkWorkStore {
     ) -> Result<EpisodeStatus, LinkWorkError> {
         Ok(self
             .inner
-            .transition_episode(id("person_id", &person_id)?, transition.into())?
-            .into())
+            .transition_episode(id("person_id", &person_id)?, transition)?)
     }
 
     /// A person's full record in one call: the case (link-worker stores) and the plan.
@@ -87,7 +86,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Storage`.
     pub fn caseload(&self, query: CaseloadQuery) -> Result<Vec<CaseloadEntry>, LinkWorkError> {
-        let query: CoreCaseloadQuery = query.into();
+        let query: CoreCaseloadQuery = query;
         Ok(list(self.inner.caseload(&query)?))
     }
 

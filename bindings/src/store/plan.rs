@@ -32,16 +32,14 @@ impl LinkWorkStore {
     ) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
-            .add_need(id("person_id", &person_id)?, need.into(), note.as_deref())?)
+            .add_need(id("person_id", &person_id)?, need, note.as_deref())?)
     }
 
     /// Removes a recorded need. Blocks on disk I/O.
     ///
     /// Errors: `NotFound` (also when the need is not recorded); `NotPermitted`.
     pub fn remove_need(&self, person_id: String, need: Need) -> Result<(), LinkWorkError> {
-        Ok(self
-            .inner
-            .remove_need(id("person_id", &person_id)?, need.into())?)
+        Ok(self.inner.remove_need(id("person_id", &person_id)?, need)?)
     }
 
     /// Sets (`YYYY-MM-DD`) or clears (`null`/`nil`) the plan's review date. Blocks on disk I/O.
@@ -64,7 +62,7 @@ impl LinkWorkStore {
     pub fn add_goal(&self, person_id: String, goal: NewGoal) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .add_goal(id("person_id", &person_id)?, goal.try_into()?)?
+            .add_goal(id("person_id", &person_id)?, goal)?
             .to_string())
     }
 
@@ -89,7 +87,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .record_progress(id("goal_id", &goal_id)?, progress.into())?
+            .record_progress(id("goal_id", &goal_id)?, progress)?
             .to_string())
     }
 
@@ -100,7 +98,7 @@ impl LinkWorkStore {
     pub fn add_step(&self, person_id: String, step: NewStep) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .add_step(id("person_id", &person_id)?, step.try_into()?)?
+            .add_step(id("person_id", &person_id)?, step)?
             .to_string())
     }
 
@@ -141,7 +139,7 @@ impl LinkWorkStore {
     ) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
-            .record_measure(id("person_id", &person_id)?, response.try_into()?)?
+            .record_measure(id("person_id", &person_id)?, response)?
             .to_string())
     }
 }

@@ -55,7 +55,7 @@ impl LinkWorkStore {
         &self,
         service_id: String,
     ) -> Result<ServiceOutcomes, LinkWorkError> {
-        Ok(self.inner.outcomes_for_service(&service_id)?.into())
+        Ok(self.inner.outcomes_for_service(&service_id)?)
     }
 
     /// Days an onward referral may wait for the service's answer before the due list shows
@@ -86,7 +86,7 @@ impl LinkWorkStore {
     ) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
-            .set_reporting_fields(id("person_id", &person_id)?, fields.into())?)
+            .set_reporting_fields(id("person_id", &person_id)?, fields)?)
     }
 
     /// The commissioner's report for the period `from` to `to` (`YYYY-MM-DD`, both

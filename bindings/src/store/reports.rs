@@ -23,7 +23,7 @@ impl LinkWorkStore {
     /// Errors: `NotPermitted` on a patient store (use `paired_change` for the person's own
     /// measures); `Storage`.
     pub fn caseload_report(&self) -> Result<CaseloadReport, LinkWorkError> {
-        Ok(self.inner.caseload_report()?.into())
+        Ok(self.inner.caseload_report()?)
     }
 
     /// Computes the caseload report and writes it as one CSV file per table into `dir`
@@ -183,7 +183,7 @@ impl LinkWorkStore {
     ) -> Result<GpMessage, LinkWorkError> {
         Ok(self
             .inner
-            .gp_message(id("person_id", &person_id)?, event.into())?
+            .gp_message(id("person_id", &person_id)?, event)?
             .into())
     }
 }

@@ -16,14 +16,12 @@
 //! ```
 //! A side is finished when a step is `complete` with no `reply`.
 //!
-//! Beyond converting, the object adds two things to the core's session: once a call fails the
-//! session stays failed (the core requires abandoning it; here a later call cannot forget to),
-//! and the non-blocking getters read a copy taken after every call, so they never wait for a
-//! message being applied (a listener may call them).
+//! The core's [`SharedSession`] supplies the behaviour an app's session object needs (one call
+//! at a time, a failed session staying failed, getters that never wait); this file converts.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
-use linkwork_core::SyncSession as CoreSession;
+use linkwork_core::{SessionSummary, SharedSession, SyncSession as CoreSession};
 
 use super::LinkWorkStore;
 use crate::types::{PeerInfo, SyncProgress, SyncStats, SyncStep};
@@ -62,81 +60,19 @@ pub struct SyncStart {
 #[derive(uniffi::Object)]
 pub struct SyncSession {
     store: Arc<LinkWorkStore>,
-    /// The protocol state, held for the whole of a `receive` or `poll`.
-    state: Mutex<State>,
-    /// What the non-blocking getters report, copied after every `receive` or `poll`.
-    summary: Mutex<Summary>,
-}
-
-struct State {
-    inner: CoreSession,
-    /// The error that finished the session.
-    failed: Option<LinkWorkError>,
-}
-
-struct Summary {
-    stats: linkwork_core::SyncStats,
-    progress: linkwork_core::SyncProgress,
-    peer: Option<linkwork_core::PeerInfo>,
-    complete: bool,
-    changed: Vec<String>,
-}
-
-impl Summary {
-    fn of(inner: &CoreSession) -> Self {
-        Summary {
-            stats: inner.stats(),
-            progress: inner.progress(),
-            peer: inner.peer(),
-            complete: inner.is_complete(),
-            changed: inner
-                .changed_people()
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-        }
-    }
+    inner: SharedSession<LinkWorkError>,
 }
 
 impl SyncSession {
     pub(super) fn new(store: Arc<LinkWorkStore>, inner: CoreSession) -> Arc<Self> {
         Arc::new(Self {
             store,
-            summary: Mutex::new(Summary::of(&inner)),
-            state: Mutex::new(State {
-                inner,
-                failed: None,
-            }),
+            inner: SharedSession::new(inner),
         })
     }
 
-    /// Runs one protocol call: refuses a finished session, records the error that finishes one.
-    fn run<T>(
-        &self,
-        call: impl FnOnce(&LinkWorkStore, &mut CoreSession) -> Result<T, linkwork_core::Error>,
-    ) -> Result<T, LinkWorkError> {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| {
-            // A bug panicked inside an earlier call: the session's state cannot be trusted.
-            let mut state = poisoned.into_inner();
-            state.failed.get_or_insert(LinkWorkError::Unexpected {
-                reason: "an earlier call on this sync session failed; start a new session".into(),
-            });
-            state
-        });
-        if let Some(e) = &state.failed {
-            return Err(e.clone());
-        }
-        let result = call(&self.store, &mut state.inner).map_err(LinkWorkError::from);
-        if let Err(e) = &result {
-            state.failed = Some(e.clone());
-        }
-        *self.summary() = Summary::of(&state.inner);
-        result
-    }
-
-    fn summary(&self) -> MutexGuard<'_, Summary> {
-        // Only plain copies happen under this lock: a poisoned one still holds whole values.
-        self.summary.lock().unwrap_or_else(PoisonError::into_inner)
+    fn summary(&self) -> SessionSummary {
+        self.inner.summary()
     }
 }
 
@@ -154,7 +90,8 @@ impl SyncSession {
     /// progress, ticks and answers); `InvalidInput` (field `document`) for a document that
     /// breaks the schema; `Storage`.
     pub fn receive(&self, message: Vec<u8>) -> Result<SyncStep, LinkWorkError> {
-        self.run(|store, s| store.inner.sync_receive(s, &message))
+        self.inner
+            .run(|s| self.store.inner.sync_receive(s, &message))
             .map(Into::into)
     }
 
@@ -166,7 +103,7 @@ impl SyncSession {
     ///
     /// Errors: `Storage` (finishes the session).
     pub fn poll(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {
-        self.run(|store, s| store.inner.sync_poll(s))
+        self.inner.run(|s| self.store.inner.sync_poll(s))
     }
 
     /// Message and byte counts so far. Does not block.
@@ -187,15 +124,13 @@ impl SyncSession {
     /// bound still travels, alone. Applies from the next message; waits for a message being
     /// applied.
     pub fn set_max_message_bytes(&self, bytes: u64) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state
-            .inner
+        self.inner
             .set_max_message_bytes(usize::try_from(bytes).unwrap_or(usize::MAX));
     }
 
     /// Who the peer says it is, once its first message arrived. Does not block.
     pub fn peer(&self) -> Option<PeerInfo> {
-        self.summary().peer.clone().map(Into::into)
+        self.summary().peer.map(Into::into)
     }
 
     /// Whether the session has completed (see `SyncStep.complete`). Does not block.
@@ -205,7 +140,8 @@ impl SyncSession {
 
     /// Every person whose documents changed on this store during the session. Does not block.
     pub fn changed_person_ids(&self) -> Vec<String> {
-        self.summary().changed.clone()
+        let changed = self.summary().changed_people;
+        changed.iter().map(ToString::to_string).collect()
     }
 }
 

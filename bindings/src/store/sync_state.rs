@@ -60,9 +60,9 @@ impl LinkWorkStore {
     ) -> Result<(), LinkWorkError> {
         Ok(self.inner.resolve_conflict(
             id("person_id", &person_id)?,
-            document.into(),
+            document,
             &path,
-            &resolution.into(),
+            &resolution,
         )?)
     }
 }

@@ -1,13 +1,15 @@
 //! The community services directory (Open Referral UK / HSDS 3.0): a service's full record,
 //! the directory's version, the import report and search queries and results. Reference data,
 //! not a person's record: ids here are the feed's own (any text), not UUIDs.
-
-use std::time::SystemTime;
+//!
+//! Mirrored here: `DirectoryService` (its schedules are flattened into `DirectorySchedule`
+//! rows with text dates and times) and `DirectoryQuery` (`DirectoryNear` is an enum an app can
+//! build, core's `Near` holds a parsed postcode); the rest are core's own types.
 
 use linkwork_core::directory as d;
 
-use super::mirror_enum;
-use crate::convert::{instant, list, opt_date_text};
+use super::*;
+use crate::convert::{list, opt_date_text};
 use crate::LinkWorkError;
 
 /// One service of the directory with its organisation, locations, schedules, contacts,
@@ -57,38 +59,6 @@ pub struct DirectoryService {
     pub cost_options: Vec<CostOption>,
 }
 
-/// The organisation behind a service.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct DirectoryOrganization {
-    /// The feed's organisation id.
-    pub id: Option<String>,
-    /// Its name.
-    pub name: String,
-    /// Plain-text description.
-    pub description: Option<String>,
-    /// Web site.
-    pub website: Option<String>,
-    /// Email address.
-    pub email: Option<String>,
-}
-
-/// A place a service is delivered at.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct DirectoryLocation {
-    /// The feed's location id.
-    pub id: Option<String>,
-    /// Its name.
-    pub name: Option<String>,
-    /// WGS84 latitude (absent when the feed gave none or an invalid one).
-    pub latitude: Option<f64>,
-    /// WGS84 longitude.
-    pub longitude: Option<f64>,
-    /// The address on one line.
-    pub address: Option<String>,
-    /// The postcode as written in the feed.
-    pub postcode: Option<String>,
-}
-
 /// An opening schedule (HSDS RRULE fields).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct DirectorySchedule {
@@ -112,158 +82,6 @@ pub struct DirectorySchedule {
     pub closes_at: Option<String>,
     /// The feed's words about it.
     pub description: Option<String>,
-}
-
-/// A named contact.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct DirectoryContact {
-    /// Name.
-    pub name: Option<String>,
-    /// Role.
-    pub title: Option<String>,
-    /// Email address.
-    pub email: Option<String>,
-    /// Phone numbers.
-    pub phones: Vec<DirectoryPhone>,
-}
-
-/// A phone number.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct DirectoryPhone {
-    /// The number as given.
-    pub number: String,
-    /// HSDS phone type (`voice`, `text`, ...).
-    pub kind: Option<String>,
-    /// What it is for.
-    pub description: Option<String>,
-}
-
-/// A taxonomy term (need, circumstance, service type).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct TaxonomyTerm {
-    /// Term id.
-    pub id: Option<String>,
-    /// Code in its taxonomy.
-    pub code: Option<String>,
-    /// Name.
-    pub name: String,
-    /// The taxonomy's name (e.g. `esdNeeds`).
-    pub taxonomy: Option<String>,
-}
-
-/// A price.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct CostOption {
-    /// Who or what it applies to.
-    pub option: Option<String>,
-    /// Amount.
-    pub amount: Option<f64>,
-    /// Currency code (e.g. `GBP`).
-    pub currency: Option<String>,
-    /// What the amount buys.
-    pub amount_description: Option<String>,
-}
-
-/// Which directory a store holds.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct DirectoryVersion {
-    /// The label given at import (e.g. the file name).
-    pub source: String,
-    /// The newest `last_modified` among its services.
-    pub feed_date: Option<String>,
-    /// When it was imported.
-    pub imported_at: SystemTime,
-    /// Lower-case hex SHA-256 of the cleaned services (equal means same content).
-    pub content_hash: String,
-    /// How many services it holds.
-    pub services: u32,
-}
-
-mirror_enum! {
-    /// What an import did with the store's directory.
-    pub enum DirectoryImportOutcome = d::DirectoryImportOutcome {
-        /// The feed replaced the directory.
-        Replaced,
-        /// Same content as stored: nothing written.
-        Unchanged,
-    }
-}
-
-mirror_enum! {
-    /// What was wrong with a record or field of a feed.
-    pub enum FeedIssueKind = d::FeedIssueKind {
-        /// Not a JSON object.
-        NotAnObject,
-        /// A required field (`id`, `name`) missing or empty.
-        Missing,
-        /// An id already seen earlier in the feed.
-        DuplicateId,
-        /// Wrong JSON type.
-        WrongType,
-        /// Out of range or malformed (coordinates, ages, dates, days).
-        InvalidValue,
-        /// HTML removed.
-        Html,
-        /// Too long: text cut, ids dropped.
-        TooLong,
-        /// A list cut to its limit.
-        TooMany,
-        /// A term of an unknown taxonomy (kept).
-        UnknownTaxonomy,
-        /// A defunct or inactive service.
-        Inactive,
-        /// About the feed, not a record (e.g. only one page of several).
-        Feed,
-    }
-}
-
-mirror_enum! {
-    /// What an import did about an issue.
-    pub enum FeedIssueAction = d::FeedIssueAction {
-        /// The record was left out.
-        Skipped,
-        /// The field was left out.
-        FieldDropped,
-        /// The field was cleaned or shortened.
-        Cleaned,
-        /// Kept as given.
-        Kept,
-    }
-}
-
-/// One problem of an import: which record (position from 0 and id), which field, what and
-/// what was done. Never the field's value.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct FeedIssue {
-    /// Position of the record in the feed, or `None` for the feed itself.
-    pub index: Option<u32>,
-    /// The record's id, when usable.
-    pub service_id: Option<String>,
-    /// The HSDS field path.
-    pub field: String,
-    /// What was wrong.
-    pub kind: FeedIssueKind,
-    /// What was done.
-    pub action: FeedIssueAction,
-}
-
-/// The result of an import.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct DirectoryImportReport {
-    /// Replaced or unchanged.
-    pub outcome: DirectoryImportOutcome,
-    /// The directory now on the store.
-    pub version: DirectoryVersion,
-    /// Records read.
-    pub records: u32,
-    /// Services imported.
-    pub imported: u32,
-    /// Records left out.
-    pub skipped: u32,
-    /// Problems, in feed order (at most 2,000).
-    pub issues: Vec<FeedIssue>,
-    /// Problems beyond those listed.
-    pub issues_not_listed: u32,
 }
 
 /// Where distance is measured from.
@@ -311,34 +129,6 @@ pub struct DirectoryQuery {
     /// Results per page, 1 to 100.
     #[uniffi(default = 20)]
     pub limit: u32,
-}
-
-/// One search result.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct DirectoryHit {
-    /// The service's stable id (for `directory_service`).
-    pub service_id: String,
-    /// Its name.
-    pub name: String,
-    /// Its organisation's name.
-    pub organization: Option<String>,
-    /// The start of its description.
-    pub summary: Option<String>,
-    /// Kilometres to its nearest location, with `near`.
-    pub distance_km: Option<f64>,
-    /// Text relevance (0 without text); higher is better.
-    pub score: f64,
-}
-
-/// One page of results.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct DirectoryPage {
-    /// Matching services over all pages.
-    pub total: u32,
-    /// This page's offset.
-    pub offset: u32,
-    /// Best first.
-    pub hits: Vec<DirectoryHit>,
 }
 
 impl TryFrom<DirectoryQuery> for d::DirectoryQuery {
@@ -430,19 +220,6 @@ impl From<d::DirectoryService> for DirectoryService {
     }
 }
 
-impl From<d::DirectoryLocation> for DirectoryLocation {
-    fn from(l: d::DirectoryLocation) -> Self {
-        DirectoryLocation {
-            id: l.id,
-            name: l.name,
-            latitude: l.latitude,
-            longitude: l.longitude,
-            address: l.address,
-            postcode: l.postcode,
-        }
-    }
-}
-
 impl From<d::ScheduleRule> for DirectorySchedule {
     fn from(r: d::ScheduleRule) -> Self {
         DirectorySchedule {
@@ -456,77 +233,6 @@ impl From<d::ScheduleRule> for DirectorySchedule {
             opens_at: r.opens_at,
             closes_at: r.closes_at,
             description: r.description,
-        }
-    }
-}
-
-impl From<d::DirectoryPhone> for DirectoryPhone {
-    fn from(p: d::DirectoryPhone) -> Self {
-        DirectoryPhone {
-            number: p.number,
-            kind: p.kind,
-            description: p.description,
-        }
-    }
-}
-
-impl From<d::DirectoryVersion> for DirectoryVersion {
-    fn from(v: d::DirectoryVersion) -> Self {
-        DirectoryVersion {
-            source: v.source,
-            feed_date: v.feed_date,
-            imported_at: instant(v.imported_at),
-            content_hash: v.content_hash,
-            services: v.services,
-        }
-    }
-}
-
-impl From<d::FeedIssue> for FeedIssue {
-    fn from(i: d::FeedIssue) -> Self {
-        FeedIssue {
-            index: i.index,
-            service_id: i.service_id,
-            field: i.field,
-            kind: i.kind.into(),
-            action: i.action.into(),
-        }
-    }
-}
-
-impl From<d::DirectoryImportReport> for DirectoryImportReport {
-    fn from(r: d::DirectoryImportReport) -> Self {
-        DirectoryImportReport {
-            outcome: r.outcome.into(),
-            version: r.version.into(),
-            records: r.records,
-            imported: r.imported,
-            skipped: r.skipped,
-            issues: list(r.issues),
-            issues_not_listed: r.issues_not_listed,
-        }
-    }
-}
-
-impl From<d::DirectoryHit> for DirectoryHit {
-    fn from(h: d::DirectoryHit) -> Self {
-        DirectoryHit {
-            service_id: h.service_id,
-            name: h.name,
-            organization: h.organization,
-            summary: h.summary,
-            distance_km: h.distance_km,
-            score: h.score,
-        }
-    }
-}
-
-impl From<d::DirectoryPage> for DirectoryPage {
-    fn from(p: d::DirectoryPage) -> Self {
-        DirectoryPage {
-            total: p.total,
-            offset: p.offset,
-            hits: list(p.hits),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Device identity records: certificates, the device's identity, pairing offers and revocation
 //! lists (`docs/security.md#identity`). Keys are shown as 64 lowercase hex digits.
+//!
+//! All mirrored: core's certificates, identity and pairing records hold keys as byte arrays,
+//! times as Unix seconds and crate-private fields; apps see hex text and instants.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::*;
 use linkwork_core::identity::{self as core, Issuer};
 use linkwork_core::store::DeviceIdentity as CoreIdentity;
-
-use super::mirror_enum;
 
 mirror_enum! {
     /// The role a certificate grants. Team leads and admins hold a link worker's store.

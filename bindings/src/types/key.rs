@@ -1,4 +1,6 @@
 //! The key a store is opened with.
+//!
+//! Mirrored: core's `StoreKey` zeroizes a private buffer; apps pass an enum.
 
 use linkwork_core::StoreKey as CoreKey;
 

@@ -1,46 +1,68 @@
-//! Records and enums crossing the FFI, mirroring the core's model by concern. Inputs are
-//! `New*` and `*Update` records (converted with `TryFrom`, because ids and dates are parsed);
-//! outputs convert with `From`.
+//! Records and enums crossing the FFI. Most are core's own types, re-exported below: they derive
+//! their Kotlin/Swift shape in core behind its `uniffi` feature (ADR 0009), with ids and NHS
+//! numbers as validated text, calendar dates as `YYYY-MM-DD` text and instants as `SystemTime`
+//! (Kotlin `Instant`, Swift `Date`), declared once in `linkwork_core::uniffi_support`.
 //!
-//! Conventions: ids are UUID text; calendar dates (date of birth, due, target, review, expiry,
-//! referral received) are `YYYY-MM-DD` text; instants are `SystemTime` (Kotlin `Instant`,
-//! Swift `Date`).
+//! The records written here are the ones whose foreign shape must differ from core's; each
+//! module says why (update records with a `clear` list instead of `Option<Option<T>>`, values
+//! computed for the app, `&'static` data, private fields, and the records that contain those).
 
-pub mod authors;
 pub mod case;
 pub mod directory;
 pub mod documents;
-pub mod episode;
 pub mod gp_message;
 pub mod identity;
 pub mod key;
 pub mod measures;
-pub mod onward;
 pub mod person;
 pub mod plan;
 pub mod reporting;
-pub mod reports;
 pub mod sharing;
 pub mod sync;
 pub mod sync_state;
 
-pub use authors::*;
 pub use case::*;
 pub use directory::*;
 pub use documents::*;
-pub use episode::*;
 pub use gp_message::*;
 pub use identity::*;
 pub use key::*;
 pub use measures::*;
-pub use onward::*;
 pub use person::*;
 pub use plan::*;
 pub use reporting::*;
-pub use reports::*;
 pub use sharing::*;
 pub use sync::*;
 pub use sync_state::*;
+
+// Core types that cross the FFI as they are (derived in core behind its `uniffi` feature,
+// ADR 0009): Kotlin package `org.linkwork.core`, Swift file `LinkWorkCore.swift`.
+pub use linkwork_core::directory::{
+    CostOption, DirectoryContact, DirectoryHit, DirectoryImportOutcome, DirectoryImportReport,
+    DirectoryLocation, DirectoryOrganization, DirectoryPage, DirectoryPhone, DirectoryVersion,
+    FeedIssue, FeedIssueAction, FeedIssueKind, TaxonomyTerm,
+};
+pub use linkwork_core::gp_message::{GpEvent, GpGoal, GpOnward, GpPatient, GpSummary};
+pub use linkwork_core::measures::{
+    AdministrationMode, DifferenceConvention, Instrument, ItemChange, Ons4Band, Ons4Item,
+    Ons4Measure, PamResult, Score, ScoreOutcome, Timepoint,
+};
+pub use linkwork_core::model::{
+    Author, Capacity, CaseNote, CaseloadEntry, CaseloadQuery, ConflictResolution, ConflictValue,
+    ConflictedPerson, ConsentDecision, ConsentMethod, Consultation, ConsultationMode,
+    ContactAttempt, ContactChannel, ContactOutcome, ContactPreference, DeclineReason, Demographics,
+    DischargeReason, DocKind, DocumentInfo, DueItem, DueKind, Episode, EpisodeStatus,
+    EpisodeTransition, EthnicCategory, FieldConflict, Flag, FlagKind, Goal, GoalStatus, GpCode,
+    HistoryEntry, KnownPeer, MeasureResponse, Need, NewConsent, NewConsultation, NewContactAttempt,
+    NewGoal, NewMeasureResponse, NewOnwardReferral, NewPerson, NewProgress, NewReferral, NewStep,
+    OnwardChange, OnwardReferral, OnwardStatus, OpenOnwardReferral, PageRequest, ProgressEntry,
+    Proxy, RecordedNeed, RedirectReason, ReferralSource, ReportingFields, Role, Sex, StatusChange,
+    Step, StepOwner, StoreInfo, Urgency, WithholdReason,
+};
+pub use linkwork_core::reports::{
+    CaseloadReport, Count, MeasureChange, Outcomes, PairRefusal, PersonChange, RefusedPair,
+    ServiceOnward, ServiceOutcomes, TimeToFirstContact,
+};
 
 /// Declares a fieldless `uniffi::Enum` mirroring a core enum variant for variant, with `From`
 /// both ways (a variant added in the core fails to compile here until it is mirrored).

@@ -1,25 +1,14 @@
 //! Consent at the point of sharing: what an output left out and why, and paired change that
 //! was refused.
+//!
+//! Mirrored here: `Withheld` (adds the sentence to show, computed by core's `Display`;
+//! core's `what` is `&'static`), `FhirExport` (JSON text instead of core's `serde_json` value)
+//! and `OnwardMessage`, which holds withheld parts.
 
 use linkwork_core::model as lw;
-use linkwork_core::reports as r;
 
-use super::{mirror_enum, Instrument};
+use super::*;
 use crate::convert::opt_date_text;
-
-mirror_enum! {
-    /// Why part of a record was left out of a GP message or FHIR export.
-    pub enum WithholdReason = lw::WithholdReason {
-        /// The person asked that the GP receive SNOMED CT codes only.
-        CodesOnly,
-        /// The person withdrew consent for the purpose.
-        ConsentWithdrawn,
-        /// The consent for the purpose expired.
-        ConsentExpired,
-        /// No consent to share with the recipient is in force.
-        NoConsent,
-    }
-}
 
 /// One part of a record left out of an output, and why.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -42,39 +31,9 @@ impl From<lw::Withheld> for Withheld {
         Withheld {
             text: w.to_string(),
             what: w.what.to_string(),
-            reason: w.reason.into(),
+            reason: w.reason,
             purpose: w.purpose,
             since: opt_date_text(w.since),
-        }
-    }
-}
-
-mirror_enum! {
-    /// Why an instrument with responses has no paired change.
-    pub enum PairRefusal = r::PairRefusal {
-        /// No complete baseline response.
-        NoBaseline,
-        /// No complete follow-up response.
-        NoFollowUp,
-        /// The latest follow-up was answered before (or with) the earliest baseline.
-        FollowUpBeforeBaseline,
-    }
-}
-
-/// An instrument with responses but no paired change, and why.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct RefusedPair {
-    /// The instrument.
-    pub instrument: Instrument,
-    /// Why there is no pair.
-    pub reason: PairRefusal,
-}
-
-impl From<r::RefusedPair> for RefusedPair {
-    fn from(p: r::RefusedPair) -> Self {
-        RefusedPair {
-            instrument: p.instrument.into(),
-            reason: p.reason.into(),
         }
     }
 }
@@ -127,7 +86,7 @@ impl From<linkwork_core::onward_message::OnwardMessage> for OnwardMessage {
             given_name: m.given_name,
             family_name: m.family_name,
             phone: m.phone,
-            preferred_contact: m.preferred_contact.map(Into::into),
+            preferred_contact: m.preferred_contact,
             communication_needs: m.communication_needs,
             withheld: crate::convert::list(m.withheld),
         }

@@ -1,12 +1,13 @@
 //! Sync and erasure: what one received message led to, a session's counts, who the peer is,
 //! erased people, and fields that devices set concurrently (conflicts).
+//!
+//! Mirrored here: core's session records live in `sync/session.rs`, which another change is
+//! rewriting; `SyncStats` adds `round_trips` and `SyncProgress` adds `fraction`, computed for
+//! the app. Conflicts are core's own types.
 
 use std::time::SystemTime;
 
-use linkwork_core::model as lw;
-
-use super::{DocKind, Role};
-use crate::convert::{instant, list};
+use super::*;
 
 /// What one received sync message led to (see `SyncSession.receive`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -106,7 +107,7 @@ impl From<linkwork_core::PeerInfo> for PeerInfo {
     fn from(p: linkwork_core::PeerInfo) -> Self {
         PeerInfo {
             store_id: p.store_id.to_string(),
-            role: p.role.into(),
+            role: p.role,
             person_id: p.person.map(|p| p.to_string()),
         }
     }
@@ -120,53 +121,4 @@ pub struct ErasedPerson {
     pub person_id: String,
     /// When they were erased (the erasing device's clock).
     pub erased_at: SystemTime,
-}
-
-/// One of the values that two or more devices set concurrently for a field.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct ConflictValue {
-    /// The value as text: dates `YYYY-MM-DD`, instants RFC 3339, enums by their stored code
-    /// (e.g. a goal status `achieved`), nested objects `<map>`.
-    pub value: String,
-    /// The user whose edit set it.
-    pub set_by: String,
-    /// When that edit was committed (the editing device's clock, to the second).
-    pub set_at: SystemTime,
-    /// Whether this is the value the record currently shows (automerge's deterministic
-    /// winner, the same on every device).
-    pub shown: bool,
-}
-
-impl From<lw::ConflictValue> for ConflictValue {
-    fn from(v: lw::ConflictValue) -> Self {
-        ConflictValue {
-            value: v.value,
-            set_by: v.set_by,
-            set_at: instant(v.set_at),
-            shown: v.shown,
-        }
-    }
-}
-
-/// A field that devices set concurrently (e.g. two link workers changing a goal's status
-/// offline). Show every value with who set it; any new edit of the field resolves it on every
-/// device.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct FieldConflict {
-    /// Which of the person's documents holds the field.
-    pub document: DocKind,
-    /// The path from the document root, e.g. `["goals", "<goal id>", "status"]`.
-    pub path: Vec<String>,
-    /// Every concurrent value, the shown one first.
-    pub values: Vec<ConflictValue>,
-}
-
-impl From<lw::FieldConflict> for FieldConflict {
-    fn from(c: lw::FieldConflict) -> Self {
-        FieldConflict {
-            document: c.document.into(),
-            path: c.path,
-            values: list(c.values),
-        }
-    }
 }

@@ -1,4 +1,4 @@
-//! `linkwork enrol URL --code CODE` and `linkwork hub connect URL`: the device side of the
+//! `linkwork enrol URL --code CODE` and `linkwork hub connect|sync URL`: the device side of the
 //! organisation's hub (`crate::hub_client` moves the bytes; the protocol is the core's).
 
 use serde_json::json;
@@ -35,7 +35,8 @@ pub fn enrol(ctx: &Ctx, a: EnrolArgs) -> CliResult {
     )
 }
 
-/// `hub connect`: authenticates with the hub and installs its current revocation list.
+/// `hub connect`: authenticates with the hub and installs its current revocation list;
+/// `hub sync`: syncs the store's documents with the hub.
 ///
 /// # Errors
 /// The hub's refusal, the core's refusal of the hub, network and TLS errors.
@@ -67,6 +68,27 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     "revocation_version": version,
                     "revoked": revoked,
                     "installed": c.installed,
+                }),
+            )
+        }
+        HubCmd::Sync(a) => {
+            let store = ctx.store()?;
+            let r = crate::hub_client::sync(&store, &a.url, a.ca_cert.as_deref())?;
+            ctx.out.done(
+                Some(format!(
+                    "synced with the hub of {}: {} people changed here ({} messages, {} bytes)",
+                    r.hub.org_name,
+                    r.changed.len(),
+                    r.stats.messages_sent + r.stats.messages_received,
+                    r.stats.bytes_sent + r.stats.bytes_received,
+                )),
+                json!({
+                    "hub": r.hub.device.to_hex(),
+                    "organisation": r.hub.org_name,
+                    "changed_people": r.changed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "messages": r.stats.messages_sent + r.stats.messages_received,
+                    "bytes": r.stats.bytes_sent + r.stats.bytes_received,
+                    "revocations_installed": r.revocations_installed,
                 }),
             )
         }

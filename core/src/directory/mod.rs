@@ -83,6 +83,7 @@ pub struct DirectoryService {
 
 /// The organisation behind a service (HSDS `organization`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryOrganization {
     /// The feed's organisation id, when given.
     pub id: Option<String>,
@@ -98,6 +99,7 @@ pub struct DirectoryOrganization {
 
 /// A place a service is delivered at (HSDS `location` with its first address).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryLocation {
     /// The feed's location id, when given.
     pub id: Option<String>,
@@ -115,6 +117,7 @@ pub struct DirectoryLocation {
 
 /// A named contact of a service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryContact {
     /// The contact's name.
     pub name: Option<String>,
@@ -128,6 +131,7 @@ pub struct DirectoryContact {
 
 /// A phone number (HSDS `phone`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryPhone {
     /// The number as given.
     pub number: String,
@@ -139,6 +143,7 @@ pub struct DirectoryPhone {
 
 /// A taxonomy term attached to a service (HSDS `attributes[].taxonomy_term`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TaxonomyTerm {
     /// The term's id, when given.
     pub id: Option<String>,
@@ -152,6 +157,7 @@ pub struct TaxonomyTerm {
 
 /// One price of a service (HSDS `cost_option`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CostOption {
     /// Who or what the price applies to.
     pub option: Option<String>,
@@ -166,6 +172,7 @@ pub struct CostOption {
 /// Which directory a store holds: where it came from, how new it is, when it was imported and
 /// a SHA-256 of its cleaned content (equal hashes mean the same directory).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryVersion {
     /// The label the importer gave the feed (e.g. its file name or URL).
     pub source: String,
@@ -182,6 +189,7 @@ pub struct DirectoryVersion {
 /// What an import did with the store's directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DirectoryImportOutcome {
     /// The feed's services replaced the directory.
     Replaced,
@@ -192,6 +200,7 @@ pub enum DirectoryImportOutcome {
 /// What was wrong with one record (or one field of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FeedIssueKind {
     /// The record is not a JSON object.
     NotAnObject,
@@ -220,6 +229,7 @@ pub enum FeedIssueKind {
 /// What the import did about an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FeedIssueAction {
     /// The whole record was left out.
     Skipped,
@@ -235,6 +245,7 @@ pub enum FeedIssueAction {
 /// when it had one), which field, what was wrong and what the import did. Never contains the
 /// field's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FeedIssue {
     /// Position of the record in the feed (counting across pages), or `None` for the feed.
     pub index: Option<u32>,
@@ -250,6 +261,7 @@ pub struct FeedIssue {
 
 /// The result of an import: the version now stored and every problem met, record by record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryImportReport {
     /// Whether the directory was replaced.
     pub outcome: DirectoryImportOutcome,

@@ -190,6 +190,7 @@ impl DirectoryQuery {
 
 /// One result: enough to list it; `Store::directory_service` gives the full record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryHit {
     /// The service's stable ORUK id.
     pub service_id: String,
@@ -207,6 +208,7 @@ pub struct DirectoryHit {
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryPage {
     /// Results matching the query, over all pages.
     pub total: u32,

@@ -643,16 +643,7 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
     let demographics = read_demographics(doc)?;
     let codes = read_codes(&r)?;
     let mut newer: Vec<NewerItem> = Vec::new();
-    let mut episodes = Vec::new();
-    for (k, o) in r.items(&ROOT, EPISODES) {
-        let mut history_newer = Vec::new();
-        let read = read_episode(&r, &k, &o, &codes, &mut history_newer);
-        let at = r.time(&o, "opened_at");
-        if let Some(e) = hide_newer(&r, read, &mut newer, "episode", &k, &o, at)? {
-            episodes.push(e);
-            newer.append(&mut history_newer);
-        }
-    }
+    let episodes = read_episodes(&r, &codes, &mut newer)?;
     let contact_attempts = read_items(
         &r,
         &ROOT,
@@ -699,7 +690,7 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
         .collect::<Result<Vec<_>>>()?;
     Ok(CaseRecord {
         demographics,
-        episodes: sorted(episodes, |e| (e.opened_at, e.id)),
+        episodes,
         contact_attempts: sorted(contact_attempts, |c| (c.at, c.id)),
         consents: sorted(consents, |c| (c.recorded_at, c.id)),
         consultations: sorted(consultations, |c| (c.start, c.id)),
@@ -708,6 +699,35 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<CaseRecord> {
         notes: sorted(notes, |n| (n.at, n.id)),
         newer_items: sorted(newer, |n| (n.at, n.id)),
     })
+}
+
+/// The episodes this build can read, oldest first (by `opened_at`, then id), and the items
+/// hidden as newer among them (an episode, a status change), without the rest of the case:
+/// enough for [`crate::model::scope::made_in_past_episode`]. The episodes carry no GP codes.
+pub(crate) fn episodes<D: ReadDoc>(doc: &D) -> Result<(Vec<Episode>, Vec<NewerItem>)> {
+    let mut newer = Vec::new();
+    let episodes = read_episodes(&Reader::new(doc), &[], &mut newer)?;
+    Ok((episodes, newer))
+}
+
+/// The readable episodes, oldest first, with their GP codes from `codes`; what is hidden as
+/// newer is added to `newer`.
+fn read_episodes<D: ReadDoc>(
+    r: &Reader<'_, D>,
+    codes: &[GpCode],
+    newer: &mut Vec<NewerItem>,
+) -> Result<Vec<Episode>> {
+    let mut episodes = Vec::new();
+    for (k, o) in r.items(&ROOT, EPISODES) {
+        let mut history_newer = Vec::new();
+        let read = read_episode(r, &k, &o, codes, &mut history_newer);
+        let at = r.time(&o, "opened_at");
+        if let Some(e) = hide_newer(r, read, newer, "episode", &k, &o, at)? {
+            episodes.push(e);
+            newer.append(&mut history_newer);
+        }
+    }
+    Ok(sorted(episodes, |e| (e.opened_at, e.id)))
 }
 
 fn read_contact<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<ContactAttempt> {

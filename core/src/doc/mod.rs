@@ -13,6 +13,7 @@ pub(crate) mod conflicts;
 pub(crate) mod keys;
 pub mod plan_doc;
 mod read;
+pub mod received;
 pub(crate) mod resolve;
 mod write;
 

@@ -2,6 +2,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ReadDoc, ROOT};
+use chrono::{DateTime, Utc};
 
 use super::keys::*;
 use super::read::{read_items, unknown_code, Reader};
@@ -307,6 +308,43 @@ pub(crate) fn read<D: ReadDoc>(doc: &D) -> Result<Plan> {
         measures,
         newer_items: newer,
     })
+}
+
+/// The time that decides which episode goal or step `item` belongs to
+/// ([`crate::model::scope`]): a goal's `created_at`; a step's goal's, when the step names a
+/// goal this build can read, else the step's own. Reads only that item (and a step's goal).
+/// `None` when there is no such goal or step, or it is one this build cannot read (a newer
+/// version's code), as a full [`read`] leaves it out.
+pub(crate) fn episode_time<D: ReadDoc>(doc: &D, item: Id) -> Result<Option<DateTime<Utc>>> {
+    let r = Reader::new(doc);
+    // An item a newer version wrote is left out, as `read` leaves it out.
+    let readable = |read: Result<DateTime<Utc>>| match read {
+        Ok(at) => Ok(Some(at)),
+        Err(Error::NewerVersion { .. }) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let goal_time = |key: &str| match r.item(GOALS, key) {
+        Some(o) => readable(read_goal(&r, key, &o).map(|g| g.created_at)),
+        None => Ok(None),
+    };
+    let key = item.to_string();
+    if let Some(at) = goal_time(&key)? {
+        return Ok(Some(at));
+    }
+    let Some(o) = r.item(STEPS, &key) else {
+        return Ok(None);
+    };
+    let step = match read_step(&r, &key, &o) {
+        Ok(step) => step,
+        Err(Error::NewerVersion { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    match step.goal_id {
+        Some(goal) => Ok(Some(
+            goal_time(&goal.to_string())?.unwrap_or(step.created_at),
+        )),
+        None => Ok(Some(step.created_at)),
+    }
 }
 
 fn item_id(key: &str) -> Result<Id> {

@@ -13,12 +13,18 @@
 //! Every message is decoded strictly by the identity encoding (bounded sizes, one encoding per
 //! value, unknown versions refused): a refusal is a typed [`Refusal`].
 
-use super::encoding::{Reader, Writer, MAX_ENCODED};
+use super::encoding::{Reader, Writer, MAX_ENCODED, VERSION};
 use super::{Certificate, CertificateRequest, Refusal, TrustRoot};
 
 const ENROL_MAGIC: &[u8; 3] = b"LWE";
 const REPLY_MAGIC: &[u8; 3] = b"LWA";
 const HUB_MAGIC: &[u8; 3] = b"LWN";
+const DEVICE_MAGIC: &[u8; 3] = b"LWD";
+/// The kind byte of a frame that carries one sync message (either way): the message follows,
+/// whole, after the kind (it is larger than the other values' 8 KiB bound).
+const SYNC_KIND: u8 = 2;
+/// The kind byte of the hub's "this sync session is complete" (nothing follows).
+const SYNC_DONE_KIND: u8 = 3;
 
 /// The longest invite code accepted, in bytes (a code is 19 characters: four groups of four).
 pub const MAX_CODE_BYTES: usize = 64;
@@ -195,6 +201,71 @@ pub enum HubMessage {
     /// installed one. Sent first when the channel opens, and again whenever a device is
     /// revoked while this one is connected.
     Revocations(Option<Vec<u8>>),
+    /// A sync message for the device's session with the hub (`Store::sync_receive` it).
+    Sync(Vec<u8>),
+    /// The hub's sync session is complete: it has nothing more to send for the device's last
+    /// message.
+    SyncDone,
+}
+
+/// A frame carrying one sync message: `magic`, the version, [`SYNC_KIND`], the message.
+fn sync_frame(magic: &[u8; 3], message: &[u8]) -> Vec<u8> {
+    let mut w = Writer::new(magic);
+    w.fixed(&[SYNC_KIND]);
+    let mut out = w.finish();
+    out.extend_from_slice(message);
+    out
+}
+
+/// The sync message a frame of `magic` carries, if it is a sync frame (bounded by the sync
+/// protocol's own message limit; the message itself is checked by the sync engine).
+fn sync_payload(magic: &[u8; 3], bytes: &[u8]) -> Option<Result<Vec<u8>, Refusal>> {
+    if bytes.len() < 5 || &bytes[..3] != magic || bytes[4] != SYNC_KIND {
+        return None;
+    }
+    if bytes[3] != VERSION {
+        return Some(Err(Refusal::UnknownVersion));
+    }
+    let message = &bytes[5..];
+    if message.len() > crate::sync::wire::MAX_MESSAGE_BYTES {
+        return Some(Err(Refusal::Malformed));
+    }
+    Some(Ok(message.to_vec()))
+}
+
+/// What an enrolled device sends its hub inside the open authenticated channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeviceMessage {
+    /// A sync message of the device's session with the hub (the hub answers with
+    /// [`HubMessage::Sync`] or [`HubMessage::SyncDone`]).
+    Sync(Vec<u8>),
+}
+
+impl DeviceMessage {
+    /// The canonical bytes (sealed by the channel before they are sent).
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            DeviceMessage::Sync(message) => sync_frame(DEVICE_MAGIC, message),
+        }
+    }
+
+    /// Decodes a message from a device (opened by the channel).
+    ///
+    /// # Errors
+    /// [`Refusal::Malformed`] (also for a kind this build does not know),
+    /// [`Refusal::UnknownVersion`].
+    pub fn decode(bytes: &[u8]) -> Result<DeviceMessage, Refusal> {
+        match sync_payload(DEVICE_MAGIC, bytes) {
+            Some(message) => Ok(DeviceMessage::Sync(message?)),
+            None => {
+                // No other kind yet: anything else is refused after the usual checks.
+                let mut r = Reader::new(bytes, DEVICE_MAGIC)?;
+                r.fixed::<1>()?;
+                Err(Refusal::Malformed)
+            }
+        }
+    }
 }
 
 impl HubMessage {
@@ -208,6 +279,10 @@ impl HubMessage {
                     w.bytes(list);
                 }
             }
+            HubMessage::Sync(message) => return sync_frame(HUB_MAGIC, message),
+            HubMessage::SyncDone => {
+                w.fixed(&[SYNC_DONE_KIND]);
+            }
         }
         w.finish()
     }
@@ -218,6 +293,9 @@ impl HubMessage {
     /// [`Refusal::Malformed`] (also for a kind this build does not know),
     /// [`Refusal::UnknownVersion`].
     pub fn decode(bytes: &[u8]) -> Result<HubMessage, Refusal> {
+        if let Some(message) = sync_payload(HUB_MAGIC, bytes) {
+            return Ok(HubMessage::Sync(message?));
+        }
         let mut r = Reader::new(bytes, HUB_MAGIC)?;
         let out = match r.fixed::<1>()?[0] {
             1 => HubMessage::Revocations(if r.flag()? {
@@ -225,6 +303,7 @@ impl HubMessage {
             } else {
                 None
             }),
+            SYNC_DONE_KIND => HubMessage::SyncDone,
             _ => return Err(Refusal::Malformed),
         };
         r.end()?;
@@ -332,7 +411,7 @@ mod tests {
         let msg = HubMessage::Revocations(Some(vec![9; 40]));
         assert_eq!(HubMessage::decode(&msg.encode()).unwrap(), msg);
         let mut unknown = msg.encode();
-        unknown[4] = 2;
+        unknown[4] = 9; // kinds 1 to 3 are taken
         assert_eq!(HubMessage::decode(&unknown), Err(Refusal::Malformed));
     }
 
@@ -429,5 +508,29 @@ mod tests {
                 proptest::prop_assert!(HubMessage::decode(short).is_err());
             }
         }
+    }
+
+    #[test]
+    fn sync_frames_round_trip_both_ways_and_are_told_apart() {
+        let big = vec![7u8; 100 * 1024];
+        for m in [
+            HubMessage::Sync(big.clone()),
+            HubMessage::SyncDone,
+            HubMessage::Revocations(None),
+        ] {
+            assert_eq!(HubMessage::decode(&m.encode()).unwrap(), m);
+        }
+        let d = DeviceMessage::Sync(big.clone());
+        assert_eq!(DeviceMessage::decode(&d.encode()).unwrap(), d);
+        // A device's frame is not a hub's, and the other way round.
+        assert!(HubMessage::decode(&d.encode()).is_err());
+        assert!(DeviceMessage::decode(&HubMessage::Sync(big).encode()).is_err());
+        assert!(DeviceMessage::decode(&HubMessage::SyncDone.encode()).is_err());
+        let mut other_version = d.encode();
+        other_version[3] = VERSION + 1;
+        assert_eq!(
+            DeviceMessage::decode(&other_version).unwrap_err(),
+            Refusal::UnknownVersion
+        );
     }
 }

@@ -9,6 +9,7 @@ use super::scoring::Score;
 /// How [`ItemChange::difference`] is computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DifferenceConvention {
     /// `follow_up - baseline` (every instrument except MYCaW).
     FollowUpMinusBaseline,
@@ -18,6 +19,7 @@ pub enum DifferenceConvention {
 
 /// The change in one reported quantity between baseline and follow-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ItemChange {
     /// Quantity name: an ONS4 measure code (`"life-satisfaction"`, `"worthwhile"`,
     /// `"happiness"`, `"anxiety"`), `"total"` (WEMWBS, UCLA 3), `"metric"` (SWEMWBS),

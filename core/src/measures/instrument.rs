@@ -12,6 +12,7 @@ use super::error::MeasureError;
 /// An outcome measure instrument. Serialised as its kebab-case code (see [`Instrument::code`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Instrument {
     /// ONS4 personal wellbeing: four items 0-10, each reported with its band, no total.
     Ons4,
@@ -115,6 +116,7 @@ impl FromStr for Instrument {
 /// When in the episode a measure was taken. Serialised as its kebab-case code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Timepoint {
     /// At or near the start of support (usually first contact).
     Baseline,
@@ -153,6 +155,7 @@ impl fmt::Display for Timepoint {
 /// mode is stored with every response. Serialised as its kebab-case code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AdministrationMode {
     /// The person filled it in themselves.
     SelfCompleted,

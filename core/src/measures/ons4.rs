@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// One of the four ONS4 items, in answer order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Ons4Measure {
     /// Item 1: life satisfaction.
     LifeSatisfaction,
@@ -50,6 +51,7 @@ impl Ons4Measure {
 /// medium/high. Serialised kebab-case (`"very-low"`, `"very-high"`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Ons4Band {
     /// Anxiety 0-1.
     VeryLow,
@@ -65,6 +67,7 @@ pub enum Ons4Band {
 
 /// One reported ONS4 item: its value and band.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Ons4Item {
     /// Which item.
     pub item: Ons4Measure,

@@ -20,6 +20,7 @@ pub const PAM_LEVEL_RANGES: [(u8, f64, f64); 4] = [
 
 /// A licensed PAM scorer's output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PamResult {
     /// Activation score, 0-100.
     pub score: f64,

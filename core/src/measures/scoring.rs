@@ -13,6 +13,7 @@ use super::validation::{validate, Completeness};
 /// e.g. `{"instrument":"swemwbs","raw":21,"metric":19.25}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "instrument", rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Score {
     /// ONS4: each item with its band, in answer order. There is no total.
     Ons4 {
@@ -70,14 +71,15 @@ impl Score {
 /// tag: `{"status":"incomplete","missing":[1]}` or `{"status":"scored","instrument":...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ScoreOutcome {
     /// Required items are unanswered: no score (never prorated).
     Incomplete {
         /// Zero-based indexes of the unanswered required items.
-        missing: Vec<usize>,
+        missing: Vec<u32>,
     },
     /// Every required item was answered.
-    Scored(Score),
+    Scored(#[cfg_attr(feature = "uniffi", uniffi(name = "score"))] Score),
 }
 
 impl ScoreOutcome {
@@ -107,6 +109,11 @@ pub fn score(
     answers: &[Option<i64>],
 ) -> Result<ScoreOutcome, MeasureError> {
     if let Completeness::Incomplete { missing } = validate(instrument, answers)? {
+        // Instruments have a few dozen items at most: an index always fits.
+        let missing = missing
+            .into_iter()
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
         return Ok(ScoreOutcome::Incomplete { missing });
     }
     let sum = || answers.iter().flatten().sum::<i64>();

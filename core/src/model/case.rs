@@ -40,6 +40,7 @@ code_enum! {
 
 /// One attempt to reach the person.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ContactAttempt {
     /// Id.
     pub id: Id,
@@ -54,19 +55,23 @@ pub struct ContactAttempt {
     /// Note.
     pub note: Option<String>,
     /// Who tried.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "recorded_by"))]
     pub by: String,
 }
 
 /// Input for a contact attempt.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewContactAttempt {
-    /// When; now when `None`.
-    pub at: Option<DateTime<Utc>>,
     /// Channel.
     pub channel: ContactChannel,
     /// Outcome.
     pub outcome: ContactOutcome,
+    /// When; now when `None`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub at: Option<DateTime<Utc>>,
     /// Note.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -106,6 +111,7 @@ code_enum! {
 
 /// Someone deciding on the person's behalf.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Proxy {
     /// The proxy's name.
     pub name: String,
@@ -155,6 +161,7 @@ impl ConsentRecord {
 
 /// Input for a consent record.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewConsent {
     /// Purpose.
     pub purpose: String,
@@ -169,10 +176,13 @@ pub struct NewConsent {
     /// Method.
     pub method: ConsentMethod,
     /// Capacity; not assessed when `None`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub capacity: Option<Capacity>,
     /// Proxy.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub proxy: Option<Proxy>,
     /// Expiry date.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub expires: Option<NaiveDate>,
 }
 
@@ -192,6 +202,7 @@ code_enum! {
 
 /// A consultation with the person.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Consultation {
     /// Id.
     pub id: Id,
@@ -212,21 +223,27 @@ pub struct Consultation {
     /// Lone-working safety check-out (home visits).
     pub checked_out_at: Option<DateTime<Utc>>,
     /// Who recorded it.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "recorded_by"))]
     pub by: String,
 }
 
 /// Input for a consultation.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewConsultation {
     /// Mode.
     pub mode: ConsultationMode,
     /// Start; now when `None`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub start: Option<DateTime<Utc>>,
     /// Duration in minutes (1 to 1440).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub duration_minutes: Option<u32>,
     /// Other attendees.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub attendees: Vec<String>,
     /// Notes.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notes: Option<String>,
 }
 
@@ -242,6 +259,7 @@ code_enum! {
 
 /// A risk or safeguarding flag.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Flag {
     /// Id.
     pub id: Id,
@@ -261,12 +279,14 @@ pub struct Flag {
 
 /// A case note (link-worker only).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CaseNote {
     /// Id.
     pub id: Id,
     /// Text (mergeable).
     pub text: String,
     /// Who wrote it.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "recorded_by"))]
     pub by: String,
     /// When.
     pub at: DateTime<Utc>,

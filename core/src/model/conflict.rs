@@ -7,6 +7,7 @@ use super::DocKind;
 
 /// One of the values two or more devices set concurrently.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConflictValue {
     /// The value, as text (dates `YYYY-MM-DD`, instants RFC 3339, objects as `<map>` etc.).
     pub value: String,
@@ -20,6 +21,7 @@ pub struct ConflictValue {
 
 /// A field that devices set concurrently. Any new edit of the field resolves it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FieldConflict {
     /// Which document.
     pub document: DocKind,

@@ -188,42 +188,56 @@ pub fn check_transition(
 
 /// The referral that opens an episode.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewReferral {
     /// Who referred; `None` when not recorded.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub source: Option<ReferralSource>,
     /// The referrer's name or organisation.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub referrer: Option<String>,
     /// Why the person was referred, in the referrer's words or as need codes.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub reasons: Vec<String>,
     /// When the referral was received; today when `None`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub received: Option<NaiveDate>,
     /// Urgency; routine when `None`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub urgency: Option<Urgency>,
     /// The person consents to be contacted.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub consent_to_contact: Option<bool>,
 }
 
 /// A requested episode transition.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EpisodeTransition {
     /// The target state.
     pub to: EpisodeStatus,
     /// Required when `to` is discharged; refused for any other target.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub discharge_reason: Option<DischargeReason>,
     /// Coded reason for a decline (optional); refused for any other target.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub decline_reason: Option<DeclineReason>,
     /// Coded reason for a redirect (optional); refused for any other target.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub redirect_reason: Option<RedirectReason>,
     /// On a first acceptance, the person's consent to be contacted when the referral did not
     /// record it (written on the episode in the same change). An episode is never accepted
     /// without consent to contact recorded as given.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub consent_to_contact: Option<bool>,
     /// Optional free-text reason, beside the coded one.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub reason: Option<String>,
 }
 
 /// One recorded change of an episode's state.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StatusChange {
     /// Id of this record.
     pub id: Id,
@@ -234,6 +248,7 @@ pub struct StatusChange {
     /// Free-text reason.
     pub reason: Option<String>,
     /// Who made the change.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "changed_by"))]
     pub by: String,
     /// When.
     pub at: DateTime<Utc>,
@@ -243,6 +258,7 @@ pub struct StatusChange {
 
 /// A referral and the episode of support that follows it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Episode {
     /// Episode id.
     pub id: Id,

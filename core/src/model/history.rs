@@ -17,6 +17,7 @@ code_enum! {
 
 /// One user action in a person's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HistoryEntry {
     /// When the action was committed (the device's clock; advisory only).
     pub at: DateTime<Utc>,
@@ -39,6 +40,7 @@ pub struct HistoryEntry {
 /// claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Author {
     /// Signed by a device whose certificate, chained to this store's organisation, was valid
     /// when the signature was checked.

@@ -87,6 +87,7 @@ pub fn check_onward_transition(from: OnwardStatus, to: OnwardStatus) -> Result<(
 
 /// One change of an onward referral's state.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OnwardChange {
     /// Id.
     pub id: Id,
@@ -97,6 +98,7 @@ pub struct OnwardChange {
     /// Note.
     pub note: Option<String>,
     /// Who.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "changed_by"))]
     pub by: String,
     /// When.
     pub at: DateTime<Utc>,
@@ -104,6 +106,7 @@ pub struct OnwardChange {
 
 /// A referral to one community service.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OnwardReferral {
     /// Id.
     pub id: Id,
@@ -122,6 +125,7 @@ pub struct OnwardReferral {
     /// Every state change, oldest first.
     pub history: Vec<OnwardChange>,
     /// Who made the referral.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "recorded_by"))]
     pub by: String,
     /// When it was sent.
     pub sent_at: DateTime<Utc>,
@@ -131,12 +135,15 @@ pub struct OnwardReferral {
 
 /// Input for an onward referral.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewOnwardReferral {
     /// Service name (required).
     pub service: String,
     /// Organisation.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub organisation: Option<String>,
     /// Need addressed.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub need: Option<String>,
 }
 

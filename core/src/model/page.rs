@@ -13,10 +13,12 @@ const MAX_CURSOR_CHARS: usize = 4_096;
 
 /// Which page of a list to return.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PageRequest {
     /// At most this many rows, 1 to [`MAX_PAGE_SIZE`].
     pub limit: u32,
     /// The cursor of the previous page ([`Page::next`]); `None` for the first page.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub after: Option<String>,
 }
 

@@ -76,6 +76,7 @@ code_enum! {
 
 /// A person's demographics, held in the case document (link-worker only).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Demographics {
     /// Given name.
     pub given_name: String,
@@ -104,24 +105,32 @@ pub struct Demographics {
 
 /// What is needed to add a person to the caseload.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewPerson {
     /// Given name (required).
     pub given_name: String,
     /// Family name (required).
     pub family_name: String,
     /// Date of birth; mandatory in the information standard, must not be in the future.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub date_of_birth: Option<NaiveDate>,
     /// NHS number text, validated with its check digit.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub nhs_number: Option<String>,
     /// Postal address.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub address: Option<String>,
     /// Telephone number.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phone: Option<String>,
     /// Email address.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub email: Option<String>,
     /// Preferred contact method.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub preferred_contact: Option<ContactPreference>,
     /// Communication needs.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub communication_needs: Option<String>,
     /// The referral that brings the person to the caseload (opens the first episode).
     pub referral: NewReferral,

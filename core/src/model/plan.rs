@@ -41,6 +41,7 @@ code_enum! {
 
 /// A recorded need.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RecordedNeed {
     /// The need.
     pub need: Need,
@@ -73,6 +74,7 @@ code_enum! {
 
 /// One progress entry on a goal.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProgressEntry {
     /// Id.
     pub id: Id,
@@ -88,6 +90,7 @@ pub struct ProgressEntry {
 
 /// A goal in the person's own words.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Goal {
     /// Id.
     pub id: Id,
@@ -114,14 +117,18 @@ pub struct Goal {
 
 /// Input for a goal.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewGoal {
     /// The goal in the person's own words (required).
     pub text: String,
     /// SMART detail.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub smart_detail: Option<String>,
     /// Needs addressed.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub needs: Vec<Need>,
     /// Target date.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub target_date: Option<NaiveDate>,
 }
 
@@ -142,10 +149,13 @@ pub struct GoalUpdate {
 
 /// Input for a progress entry: a rating, a note, or both.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewProgress {
     /// Rating 0 to 10.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub rating: Option<u8>,
     /// Note.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -176,6 +186,7 @@ code_enum! {
 
 /// One step of the action plan.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Step {
     /// Id.
     pub id: Id,
@@ -204,16 +215,20 @@ pub struct Step {
 
 /// Input for a step.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewStep {
     /// What is to be done (required).
     pub text: String,
     /// Who does it.
     pub owner: StepOwner,
     /// Named owner.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub owner_name: Option<String>,
     /// Goal served (must exist in the same plan).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub goal_id: Option<Id>,
     /// Due date.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub due: Option<NaiveDate>,
 }
 
@@ -232,6 +247,7 @@ pub struct StepUpdate {
 
 /// An outcome-measure response: raw answers are stored, scores are derived on reading.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MeasureResponse {
     /// Id.
     pub id: Id,
@@ -262,20 +278,25 @@ pub struct MeasureResponse {
 
 /// Input for a measure response.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewMeasureResponse {
     /// Instrument.
     pub instrument: Instrument,
-    /// Raw answers (empty for PAM).
-    pub answers: Vec<Option<i64>>,
-    /// MYCaW concern wording.
-    pub concern_labels: Vec<String>,
-    /// PAM result from a licensed scorer (required for PAM, refused otherwise).
-    pub pam: Option<PamResult>,
     /// Timepoint.
     pub timepoint: Timepoint,
     /// Administration mode.
     pub mode: AdministrationMode,
+    /// Raw answers (empty for PAM).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub answers: Vec<Option<i64>>,
+    /// MYCaW concern wording.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub concern_labels: Vec<String>,
+    /// PAM result from a licensed scorer (required for PAM, refused otherwise).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub pam: Option<PamResult>,
     /// When answered; now when `None`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub recorded_at: Option<DateTime<Utc>>,
 }
 

@@ -39,15 +39,7 @@ impl CaseRecord {
     /// episode is one this build cannot read (see [`CaseRecord::newer_items`]), so an older
     /// episode is never shown as the current one.
     pub fn current_episode(&self) -> Option<&Episode> {
-        let last = self.episodes.last()?;
-        let newer_episode = self.newer_items.iter().any(|n| {
-            n.kind == "episode" && n.at.is_none_or(|at| (at, n.id) > (last.opened_at, last.id))
-        });
-        if newer_episode {
-            None
-        } else {
-            Some(last)
-        }
+        current_of(&self.episodes, &self.newer_items)
     }
 
     /// The consent records in force: for each purpose and recipient, the latest record, when it
@@ -88,6 +80,20 @@ impl CaseRecord {
     }
 }
 
+/// [`CaseRecord::current_episode`] from the episodes (oldest first) and the items hidden as
+/// newer of a case, for a caller that read only those.
+pub(crate) fn current_of<'a>(episodes: &'a [Episode], newer: &[NewerItem]) -> Option<&'a Episode> {
+    let last = episodes.last()?;
+    let newer_episode = newer.iter().any(|n| {
+        n.kind == "episode" && n.at.is_none_or(|at| (at, n.id) > (last.opened_at, last.id))
+    });
+    if newer_episode {
+        None
+    } else {
+        Some(last)
+    }
+}
+
 /// A person's full record: the case (absent on a patient's own store) and the plan.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PersonRecord {
@@ -104,6 +110,7 @@ pub struct PersonRecord {
 
 /// One row of the caseload list, read from the projection tables (no document is loaded).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CaseloadEntry {
     /// The person's id.
     pub person_id: Id,
@@ -129,19 +136,24 @@ pub struct CaseloadEntry {
 
 /// Filters for the caseload list; all set fields must match.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CaseloadQuery {
     /// Matches the start of the given or family name, or of "given family", case-insensitively,
     /// or the NHS number's digits (spaces ignored).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub text: Option<String>,
     /// Only people whose current episode has this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub status: Option<EpisodeStatus>,
     /// At most this many rows (all when `None`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub limit: Option<u32>,
 }
 
 /// What a "due" list row is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DueKind {
     /// An action-plan step.
     Step,
@@ -155,6 +167,7 @@ pub enum DueKind {
 /// A goal, step or unanswered onward referral due on or before a date, from the projection
 /// tables.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DueItem {
     /// Step or goal.
     pub kind: DueKind,
@@ -170,6 +183,7 @@ pub struct DueItem {
 
 /// An onward referral that has not reached a final state.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OpenOnwardReferral {
     /// The referral's id.
     pub referral_id: Id,

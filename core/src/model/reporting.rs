@@ -69,14 +69,19 @@ code_enum! {
 
 /// The optional reporting fields of a person, held in the case document's demographics.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReportingFields {
     /// Sex as stated by the person.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub sex: Option<Sex>,
     /// Ethnic category (NHS Data Dictionary letter code).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub ethnicity: Option<EthnicCategory>,
     /// The registered GP practice's ODS code (e.g. `B82005`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub gp_practice: Option<String>,
     /// The primary care network's ODS code (e.g. `U12345`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub pcn: Option<String>,
 }
 

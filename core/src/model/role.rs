@@ -17,6 +17,7 @@ code_enum! {
 
 /// A store's identity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StoreInfo {
     /// A random id of this store (one per device database).
     pub store_id: Id,
@@ -25,6 +26,7 @@ pub struct StoreInfo {
     /// The owner's role.
     pub role: Role,
     /// On a patient store, the person it belongs to.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "person_id"))]
     pub person: Option<Id>,
 }
 

@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Episode, PersonRecord, Plan};
+use super::{Episode, NewerItem, PersonRecord, Plan};
 use crate::ids::Id;
 
 /// The episode open at `at`: the latest opened at or before `at`, or the first episode when
@@ -29,6 +29,21 @@ pub fn episode_at(episodes: &[Episode], at: DateTime<Utc>) -> Option<Id> {
         .find(|e| e.opened_at <= at)
         .or_else(|| episodes.first())
         .map(|e| e.id)
+}
+
+/// Whether a goal or step whose episode is decided by `at` (a goal's `created_at`; a step's, or
+/// its readable goal's) belongs to a past episode, from only the case's readable episodes
+/// (oldest first) and its items hidden as newer: what [`PersonRecord::is_past_episode`] says of
+/// the item's episode once [`assign_episodes`] has run, without reading the rest of the record.
+pub(crate) fn made_in_past_episode(
+    episodes: &[Episode],
+    newer: &[NewerItem],
+    at: DateTime<Utc>,
+) -> bool {
+    let Some(episode) = episode_at(episodes, at) else {
+        return false;
+    };
+    super::record::current_of(episodes, newer).is_none_or(|current| current.id != episode)
 }
 
 /// Fills `episode_id` of every plan item and onward referral from the case's episodes (see

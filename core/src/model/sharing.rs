@@ -66,6 +66,7 @@ pub fn organisation_id(id: &str) -> Result<String> {
 /// Why something was left out of an output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum WithholdReason {
     /// The person asked that the GP receive SNOMED CT codes only.
     CodesOnly,

@@ -18,6 +18,7 @@ pub const SOCIAL_PRESCRIBING_DECLINED_DISPLAY: &str = "Social prescribing declin
 
 /// A coded event for the GP record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GpCode {
     /// The SNOMED CT concept id.
     pub code: String,

@@ -9,12 +9,14 @@ use crate::ids::Id;
 
 /// A peer this store has synced with, as recorded at the end of its latest applied message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KnownPeer {
     /// The peer store's id (what [`crate::Store::unsynced_people`] takes).
     pub store_id: Id,
     /// The peer store's role, as it said (or its certificate proved) in the latest session.
     pub role: Role,
     /// On a patient peer, the person whose plan it holds.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "person_id"))]
     pub person: Option<Id>,
     /// When a message from this peer was last applied (this device's clock).
     pub last_sync: DateTime<Utc>,
@@ -28,6 +30,7 @@ pub struct KnownPeer {
 
 /// One document the store holds, described from its stored row (nothing is loaded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DocumentInfo {
     /// The person the document belongs to.
     pub person_id: Id,
@@ -45,6 +48,7 @@ pub struct DocumentInfo {
 
 /// A person with at least one field devices set concurrently, from the conflict index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConflictedPerson {
     /// The person.
     pub person_id: Id,
@@ -57,12 +61,13 @@ pub struct ConflictedPerson {
 /// How to resolve a conflicted field ([`crate::Store::resolve_conflict`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "resolution", content = "value")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConflictResolution {
     /// Keep one of the conflict's values: the text exactly as the conflict lists it
     /// ([`super::ConflictValue::value`]).
-    Keep(String),
+    Keep(#[cfg_attr(feature = "uniffi", uniffi(name = "value"))] String),
     /// Set a new value, written as text the way conflicts list values (`YYYY-MM-DD` for dates,
     /// RFC 3339 for instants, `true`/`false`, digits for numbers), of the same type as the
     /// field's current values. Fields that hold maps or lists cannot take a new value: keep one.
-    New(String),
+    New(#[cfg_attr(feature = "uniffi", uniffi(name = "value"))] String),
 }

@@ -34,6 +34,7 @@ use crate::model::{
 
 /// A labelled count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Count {
     /// What is counted (a code, or a month `YYYY-MM`).
     pub key: String,
@@ -56,6 +57,7 @@ pub const REFERRAL_OUTCOMES: [&str; 6] = [
 
 /// Referral outcomes: what became of each referral, and where each one is now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Outcomes {
     /// Each referral once, by outcome ([`REFERRAL_OUTCOMES`] order, zeros included).
     pub referral_outcome: Vec<Count>,
@@ -71,6 +73,7 @@ pub struct Outcomes {
 
 /// Onward referrals to one service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ServiceOnward {
     /// The service name, as recorded.
     pub service: String,
@@ -86,6 +89,7 @@ pub struct ServiceOnward {
 
 /// Days from referral received to first contact.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TimeToFirstContact {
     /// Referrals with a first contact.
     pub n: u32,
@@ -104,6 +108,7 @@ pub struct TimeToFirstContact {
 
 /// The caseload report. Aggregates only: no names, numbers, notes or ids of people.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CaseloadReport {
     /// People on the caseload.
     pub people: u32,

@@ -29,6 +29,7 @@ use crate::model::{MeasureResponse, Plan};
 
 /// One person's change in one reported quantity of one instrument.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PersonChange {
     /// The instrument.
     pub instrument: Instrument,
@@ -66,6 +67,7 @@ pub struct PersonChange {
 /// Why an instrument with responses has no pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PairRefusal {
     /// No complete baseline response.
     NoBaseline,
@@ -78,6 +80,7 @@ pub enum PairRefusal {
 
 /// An instrument with responses but no paired change, and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefusedPair {
     /// The instrument.
     pub instrument: Instrument,
@@ -87,6 +90,7 @@ pub struct RefusedPair {
 
 /// The caseload's paired change in one quantity of one instrument.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MeasureChange {
     /// The instrument.
     pub instrument: Instrument,

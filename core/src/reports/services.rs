@@ -10,6 +10,7 @@ use crate::model::{OnwardReferral, OnwardStatus, PersonRecord};
 
 /// What happened to the onward referrals made to one directory service from this store.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ServiceOutcomes {
     /// The directory service's id.
     pub service_id: String,

@@ -36,27 +36,11 @@ const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP];
 /// start empty and are filled by the rebuild.
 const SYNC_STATE_STEP: i64 = 7;
 
-#[cfg(test)]
-thread_local! {
-    /// Steps a test appends after [`STEPS`] on its own thread to play a future build that
-    /// bumped the store format (each is taken to change projection tables).
-    static FUTURE_STEPS: std::cell::RefCell<Vec<&'static str>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The steps this build runs: [`STEPS`], plus in tests any future steps of this thread.
-fn steps() -> Vec<&'static str> {
-    #[allow(unused_mut)]
-    let mut steps = STEPS.to_vec();
-    #[cfg(test)]
-    FUTURE_STEPS.with(|f| steps.extend(f.borrow().iter().copied()));
-    steps
-}
-
-/// Brings the schema up to [`CURRENT_VERSION`], refusing a newer store. A refused store is not
-/// written to: the version is read before any step runs.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<Migrated> {
-    let steps = steps();
+/// Brings the schema up to the version of the last of `steps` ([`STEPS`] in every build; a
+/// test plays a future build by adding steps, each taken to change projection tables),
+/// refusing a newer store. A refused store is not written to: the version is read before any
+/// step runs.
+pub(super) fn migrate(conn: &mut Connection, steps: &[&str]) -> Result<Migrated> {
     let supported = steps.len() as i64;
     let from: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if from > supported {
@@ -71,7 +55,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<Migrated> {
     };
     for version in (from + 1)..=supported {
         let tx = conn.transaction()?;
-        apply(&tx, &steps, version)?;
+        apply(&tx, steps, version)?;
         tx.commit()?;
         out.rebuild_projections |=
             from > 0 && (REBUILDS_PROJECTIONS.contains(&version) || version > CURRENT_VERSION);
@@ -302,13 +286,13 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("steps.db");
         let mut conn = Connection::open(&path).unwrap();
-        let out = migrate(&mut conn).unwrap();
+        let out = migrate(&mut conn, STEPS).unwrap();
         assert_eq!(out.from, 0);
         assert!(
             !out.rebuild_projections,
             "a new store has nothing to rebuild"
         );
-        let again = migrate(&mut conn).unwrap();
+        let again = migrate(&mut conn, STEPS).unwrap();
         assert_eq!(again.from, CURRENT_VERSION);
         assert!(!again.rebuild_projections);
         drop(conn);
@@ -502,8 +486,8 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             .collect();
 
         // The future build opens the store: it migrates one step further.
-        FUTURE_STEPS.with(|f| f.borrow_mut().push(FUTURE_STEP));
-        let s = open(&path).unwrap();
+        let future: Vec<&str> = STEPS.iter().copied().chain([FUTURE_STEP]).collect();
+        let s = Store::open_with_steps(&path, &crate::StoreKey::unencrypted(), &future).unwrap();
         assert_eq!(user_version(&path), CURRENT_VERSION + 1);
         let after = dump(&path, Some(&old_columns));
         assert_eq!(
@@ -531,7 +515,6 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         drop(peer);
 
         // This build, back on a current version, refuses the upgraded file and leaves it alone.
-        FUTURE_STEPS.with(|f| f.borrow_mut().clear());
         let files = |p: &Path| {
             let mut names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
                 .unwrap()

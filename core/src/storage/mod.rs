@@ -1,7 +1,12 @@
-//! SQLite storage: the only module that uses rusqlite. Documents are stored as a compacted
-//! snapshot plus incremental change rows; projection tables are updated in the same transaction
-//! as the document they describe.
+//! SQLite: the only module that uses rusqlite (`store` is the API apps call, and reaches
+//! SQLite only through the typed functions here). [`Db`] owns the connections: opening and
+//! creating the file, the writer and the reader pool, transactions, the WAL checkpointer and
+//! re-keying (`db.rs`, `checkpoint.rs`). Documents are stored as a compacted snapshot plus
+//! incremental change rows; projection tables are updated in the same transaction as the
+//! document they describe.
 
+mod checkpoint;
+mod db;
 pub(crate) mod directory;
 pub(crate) mod documents;
 pub(crate) mod identity;
@@ -22,6 +27,8 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::key::StoreKey;
 
+pub(crate) use db::{Conn, Db, WriteTx, WriterCache};
+
 /// The first 16 bytes of every plain (unencrypted) SQLite database file. An encrypted file
 /// starts with a random salt instead.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -29,7 +36,7 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// Opens a connection without changing the file: keys it (before its first read) and checks
 /// only that it is a readable SQLite database. Call [`configure`] once the file is known to be
 /// a linkwork store (or is new).
-pub(crate) fn connect(path: &Path, create: bool, key: &StoreKey) -> Result<Connection> {
+fn connect(path: &Path, create: bool, key: &StoreKey) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -56,7 +63,7 @@ pub(crate) fn connect(path: &Path, create: bool, key: &StoreKey) -> Result<Conne
 }
 
 /// Whether this build's SQLite is SQLCipher (`PRAGMA cipher_version` answers only there).
-pub(crate) fn has_encryption(conn: &Connection) -> Result<bool> {
+fn has_encryption(conn: &Connection) -> Result<bool> {
     let mut stmt = conn.prepare("PRAGMA cipher_version")?;
     let mut rows = stmt.query([])?;
     Ok(rows.next()?.is_some())
@@ -79,7 +86,7 @@ fn apply_key(conn: &Connection, key: &StoreKey) -> Result<()> {
 
 /// Re-encrypts the store under `new` (SQLCipher `PRAGMA rekey`) on a connection opened with the
 /// current key; the connection then uses the new key.
-pub(crate) fn rekey(conn: &Connection, new: &StoreKey) -> Result<()> {
+fn rekey(conn: &Connection, new: &StoreKey) -> Result<()> {
     let Some(literal) = new.sqlcipher_literal() else {
         return Err(Error::invalid(
             "key",
@@ -92,7 +99,7 @@ pub(crate) fn rekey(conn: &Connection, new: &StoreKey) -> Result<()> {
 }
 
 /// Sets linkwork's pragmas: WAL, foreign keys, secure delete, in-memory temp storage.
-pub(crate) fn configure(conn: &Connection) -> Result<()> {
+fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -101,9 +108,30 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Refuses databases that are not linkwork stores, before anything is written to them.
+fn check_is_store(conn: &Connection) -> Result<()> {
+    // A foreign database may have its own `meta` table: it must have linkwork's columns.
+    let has_meta: bool = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('meta') WHERE name IN ('key', 'value')",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? == 2;
+    if !has_meta {
+        return Err(Error::NotAStore {
+            reason: "no linkwork metadata".into(),
+        });
+    }
+    match meta::get(conn, "format")? {
+        Some(f) if f == meta::FORMAT => Ok(()),
+        _ => Err(Error::NotAStore {
+            reason: "not a linkwork store".into(),
+        }),
+    }
+}
+
 /// Refuses a truncated file before anything is written to it: with no WAL to hold newer
 /// pages, the file must be as long as the page count its header (or first page) records.
-pub(crate) fn check_length(conn: &Connection, path: &Path) -> Result<()> {
+fn check_length(conn: &Connection, path: &Path) -> Result<()> {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
@@ -138,7 +166,7 @@ fn pragma_int(conn: &Connection, sql: &str) -> Result<i64> {
 
 /// Turns SQLite's "corrupt" and "not a database" failures while opening into
 /// [`Error::NotAStore`]; other errors pass through.
-pub(crate) fn damaged(e: Error) -> Error {
+fn damaged(e: Error) -> Error {
     match &e {
         Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
             if matches!(
@@ -159,7 +187,7 @@ pub(crate) fn damaged(e: Error) -> Error {
 /// connection is checkpointing. Returns whether it completed. With secure delete on, this is
 /// what makes deleted rows leave the file: the zeroed pages replace the old ones in the main
 /// file, and the WAL that still held them is emptied.
-pub(crate) fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
+fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
     for attempt in 0..5u32 {
         match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
             r.get::<_, i64>(0)
@@ -179,7 +207,7 @@ pub(crate) fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
 }
 
 /// A reader or writer connection to an existing store, keyed and configured.
-pub(crate) fn connect_configured(path: &Path, key: &StoreKey) -> Result<Connection> {
+fn connect_configured(path: &Path, key: &StoreKey) -> Result<Connection> {
     let conn = connect(path, false, key)?;
     configure(&conn)?;
     Ok(conn)
@@ -268,6 +296,14 @@ fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {
         }
         _ => Error::Sqlite(e),
     }
+}
+
+/// Runs `sql` on a plain (unencrypted) store file outside any [`Db`]: tests that play an old or
+/// damaged store reshape the file with it.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn execute_raw(path: &Path, sql: &str) {
+    Connection::open(path).unwrap().execute_batch(sql).unwrap();
 }
 
 #[cfg(test)]

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 
 use automerge::{ActorId, Automerge};
-use rusqlite::Connection;
 
 use crate::error::Result;
 use crate::ids::Id;
 use crate::model::DocKind;
-use crate::storage::documents;
+use crate::storage::{documents, Conn, WriterCache};
 
 /// How many documents stay loaded.
 const CAPACITY: usize = 64;
@@ -35,7 +34,7 @@ impl DocCache {
     }
 
     /// Loads a document into the cache if needed; `false` when it does not exist.
-    pub(crate) fn ensure(&mut self, conn: &Connection, person: Id, kind: DocKind) -> Result<bool> {
+    pub(crate) fn ensure(&mut self, conn: &Conn, person: Id, kind: DocKind) -> Result<bool> {
         self.clock += 1;
         if let Some(entry) = self.docs.get_mut(&(person, kind)) {
             entry.0 = self.clock;
@@ -90,15 +89,22 @@ impl DocCache {
         self.docs.remove(&(person, kind));
     }
 
+    /// Drops every document.
+    pub(crate) fn clear(&mut self) {
+        self.docs.clear();
+    }
+}
+
+impl WriterCache for DocCache {
     /// Drops every document when another connection changed the database since last seen.
-    pub(crate) fn observe_data_version(&mut self, version: i64) {
+    fn observe_data_version(&mut self, version: i64) {
         if self.data_version != Some(version) {
             self.docs.clear();
             self.data_version = Some(version);
         }
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.docs.clear();
+    fn clear(&mut self) {
+        DocCache::clear(self);
     }
 }

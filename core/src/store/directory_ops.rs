@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{begin_write, Store, Writer};
+use super::Store;
 use crate::directory::search::{self, Candidate};
 use crate::directory::{
     feed, DirectoryHit, DirectoryImportOutcome, DirectoryImportReport, DirectoryPage,
@@ -61,41 +61,40 @@ impl Store {
                 words: search::index_words(service),
             })
             .collect();
-        let mut w = self.writer();
-        let Writer { conn, cache } = &mut *w;
-        let tx = begin_write(conn, cache)?;
-        let current = table::version(&tx)?;
-        let report = |outcome, version| DirectoryImportReport {
-            outcome,
-            version,
-            records: parsed.records,
-            imported: u32::try_from(parsed.services.len()).unwrap_or(u32::MAX),
-            skipped: parsed.skipped,
-            issues: parsed.issues.clone(),
-            issues_not_listed: parsed.issues_not_listed,
-        };
-        if let Some(current) = current {
-            if current.content_hash == content_hash {
-                return Ok(report(DirectoryImportOutcome::Unchanged, current));
-            }
-            if let (Some(old), Some(new)) = (&current.feed_date, &feed_date) {
-                if new < old {
-                    return Err(FeedError::Older.into());
+        // An unchanged feed writes nothing (the stored version's import time stays).
+        self.db.write_if(|tx, _| {
+            let current = table::version(tx)?;
+            let report = |outcome, version| DirectoryImportReport {
+                outcome,
+                version,
+                records: parsed.records,
+                imported: u32::try_from(parsed.services.len()).unwrap_or(u32::MAX),
+                skipped: parsed.skipped,
+                issues: parsed.issues.clone(),
+                issues_not_listed: parsed.issues_not_listed,
+            };
+            if let Some(current) = current {
+                if current.content_hash == content_hash {
+                    return Ok((report(DirectoryImportOutcome::Unchanged, current), false));
+                }
+                if let (Some(old), Some(new)) = (&current.feed_date, &feed_date) {
+                    if new < old {
+                        return Err(FeedError::Older.into());
+                    }
                 }
             }
-        }
-        let version = DirectoryVersion {
-            source: source.to_string(),
-            feed_date,
-            // Stored to the millisecond, like every instant of the store.
-            imported_at: DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
-                .unwrap_or_default(),
-            content_hash,
-            services: u32::try_from(stored.len()).unwrap_or(u32::MAX),
-        };
-        table::replace(&tx, &stored, &version)?;
-        tx.commit()?;
-        Ok(report(DirectoryImportOutcome::Replaced, version))
+            let version = DirectoryVersion {
+                source: source.to_string(),
+                feed_date,
+                // Stored to the millisecond, like every instant of the store.
+                imported_at: DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
+                    .unwrap_or_default(),
+                content_hash,
+                services: u32::try_from(stored.len()).unwrap_or(u32::MAX),
+            };
+            table::replace(tx, &stored, &version)?;
+            Ok((report(DirectoryImportOutcome::Replaced, version), true))
+        })
     }
 
     /// The directory on this store, or `None` before the first import.

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{begin_write, Store, Writer};
+use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::DocKind;
-use crate::storage::{self, documents, sync_state};
+use crate::storage::{documents, sync_state};
 
 impl Store {
     /// Erases a person: deletes both documents with every stored change, their projections and
@@ -23,28 +23,24 @@ impl Store {
     pub fn erase_person(&self, person: Id) -> Result<()> {
         self.require_link_worker("erase a person")?;
         self.require_erase_permission()?;
-        {
-            let mut w = self.writer();
-            let Writer { conn, cache } = &mut *w;
-            let tx = begin_write(conn, cache)?;
-            if !documents::has_person(&tx, person)? {
+        self.db.write(|tx, cache| {
+            if !documents::has_person(tx, person)? {
                 return Err(Error::not_found("person", person));
             }
             let at = Utc::now();
-            sync_state::erase(&tx, person, at)?;
+            sync_state::erase(tx, person, at)?;
             // Erasure is a signed act (ADR 0007): peers check the signer may erase.
-            super::signing_ops::sign_tombstone(&tx, person, at.timestamp_millis())?;
-            tx.commit()?;
+            super::signing_ops::sign_tombstone(tx, person, at.timestamp_millis())?;
             cache.evict(person, DocKind::Plan);
             cache.evict(person, DocKind::Case);
-            // Secure delete zeroed the freed cells and pages; the checkpoint writes them over
-            // the old pages in the main file and empties the WAL that still held the old ones.
-            // A reader holding an old snapshot for longer (busy timeout, five tries) delays
-            // that to the next checkpoint (the store's checkpointer truncates the WAL when
-            // writes pause). The erasure itself is committed: a failed checkpoint is not an
-            // error of the erasure.
-            let _wiped = storage::checkpoint_truncate(conn);
-        }
+            Ok(())
+        })?;
+        // Secure delete zeroed the freed cells and pages; the checkpoint writes them over the
+        // old pages in the main file and empties the WAL that still held the old ones. A reader
+        // holding an old snapshot for longer (busy timeout, five tries) delays that to the next
+        // checkpoint (the store's checkpointer truncates the WAL when writes pause). The
+        // erasure itself is committed: a failed checkpoint is not an error of the erasure.
+        let _wiped = self.db.checkpoint_truncate();
         self.listeners.notify(&[person]);
         Ok(())
     }

@@ -12,15 +12,14 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::identity::pairing::{patient_certificate, PairingGrant};
 use crate::identity::{
-    CertRole, Certificate, CertificateRequest, ChannelPolicy, Issuer, PairingPayload, Peer,
-    PublicKey, Refusal, RevocationList, TrustRoot,
+    CertRole, Certificate, CertificateRequest, ChannelPolicy, PairingPayload, Peer, PublicKey,
+    Refusal, RevocationList, TrustRoot,
 };
 use crate::ids::Id;
 use crate::key::StoreKey;
 use crate::model::{NewStore, Role};
 use crate::storage::{documents, identity, sync_state};
-use crate::sync::wire::Hello;
-use crate::sync::{PeerInfo, SyncSession};
+use crate::sync::SyncSession;
 
 /// How long a paired phone's certificate lasts by default, in days.
 pub const DEFAULT_PATIENT_DAYS: u32 = 365;
@@ -148,30 +147,30 @@ impl Store {
             name: cert.org_name.clone(),
             key: cert.org,
         };
-        let mut w = self.writer();
-        let tx = w.conn.transaction()?;
-        let stored = identity::load(&tx)?;
-        let revocations = match stored.trust_root.as_deref() {
-            Some(installed) => {
-                let installed = TrustRoot::decode(installed)?;
-                if installed.key != cert.org {
-                    return Err(Refusal::OtherOrganisation.into());
+        self.db.write(|tx, _| {
+            let stored = identity::load(tx)?;
+            let revocations = match stored.trust_root.as_deref() {
+                Some(installed) => {
+                    let installed = TrustRoot::decode(installed)?;
+                    if installed.key != cert.org {
+                        return Err(Refusal::OtherOrganisation.into());
+                    }
+                    stored
+                        .revocations
+                        .as_deref()
+                        .map(|b| RevocationList::decode(b, &installed))
+                        .transpose()?
                 }
-                stored
-                    .revocations
-                    .as_deref()
-                    .map(|b| RevocationList::decode(b, &installed))
-                    .transpose()?
-            }
-            None => None,
-        };
-        self.check_own(&cert, stored.public_key)?;
-        cert.verify(&root, revocations.as_ref(), now_secs())?;
-        identity::set_certificate(&tx, &cert.encode(), &root.encode())?;
-        // What this store holds becomes attributable (ADR 0007): its own earlier changes are
-        // signed by the key just certified; changes it cannot prove the author of are adopted.
-        self.adopt_on_enrolment(&tx, &cert.device)?;
-        tx.commit()?;
+                None => None,
+            };
+            self.check_own(&cert, stored.public_key)?;
+            cert.verify(&root, revocations.as_ref(), now_secs())?;
+            identity::set_certificate(tx, &cert.encode(), &root.encode())?;
+            // What this store holds becomes attributable (ADR 0007): its own earlier changes are
+            // signed by the key just certified; changes it cannot prove the author of are adopted.
+            self.adopt_on_enrolment(tx, &cert.device)?;
+            Ok(())
+        })?;
         Ok(cert)
     }
 
@@ -219,17 +218,17 @@ impl Store {
     /// not sign it; [`Refusal::StaleRevocationList`] when its version is not above the
     /// installed one. Nothing changes on error.
     pub fn update_trust(&self, bytes: &[u8]) -> Result<RevocationList> {
-        let mut w = self.writer();
-        let tx = w.conn.transaction()?;
-        let stored = identity::load(&tx)?;
-        let root = TrustRoot::decode(stored.trust_root.as_deref().ok_or(Refusal::NotEnrolled)?)?;
-        let list = RevocationList::decode(bytes, &root)?;
-        if list.version <= stored.crl_version {
-            return Err(Refusal::StaleRevocationList.into());
-        }
-        identity::set_revocations(&tx, bytes, list.version)?;
-        tx.commit()?;
-        Ok(list)
+        self.db.write(|tx, _| {
+            let stored = identity::load(tx)?;
+            let root =
+                TrustRoot::decode(stored.trust_root.as_deref().ok_or(Refusal::NotEnrolled)?)?;
+            let list = RevocationList::decode(bytes, &root)?;
+            if list.version <= stored.crl_version {
+                return Err(Refusal::StaleRevocationList.into());
+            }
+            identity::set_revocations(tx, bytes, list.version)?;
+            Ok(list)
+        })
     }
 
     /// What this store brings to an authenticated channel ([`crate::identity::Channel`]): its
@@ -263,13 +262,14 @@ impl Store {
     /// [`Error::Untrusted`] with [`Refusal::GrantUsed`] for a second phone of one grant; as
     /// [`Store::sync_start`] otherwise.
     pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
-        if let Some((grant, device)) = pairing_of(peer) {
-            let w = self.writer();
-            redeem(&w.conn, &grant, &device)?;
+        if let Some((grant, device)) = crate::sync::engine::pairing_of(peer) {
+            self.db.write(|tx, cache| {
+                let mut storage = super::sync_ops::StoreSync::new(tx, cache, &self.info, None);
+                crate::sync::engine::redeem(&mut storage, &grant, &device)
+            })?;
         }
         let (mut s, first) = self.sync_start()?;
-        s.authenticated = peer.peer_info();
-        s.certificate = certificate_of(peer);
+        s.authenticate(peer.peer_info(), crate::sync::engine::certificate_of(peer));
         Ok((s, first))
     }
 
@@ -277,11 +277,7 @@ impl Store {
     /// [`Store::sync_start_authenticated`]; a second phone of one pairing grant is refused at
     /// its first message, before anything is sent to it).
     pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
-        let mut s = self.sync_accept();
-        s.authenticated = peer.peer_info();
-        s.certificate = certificate_of(peer);
-        s.pairing = pairing_of(peer);
-        s
+        crate::sync::engine::accept_authenticated(peer)
     }
 
     /// Refuses erasure on an enrolled store whose certificate does not allow it (an unenrolled
@@ -345,15 +341,15 @@ impl Store {
             now.saturating_add(i64::from(days) * 86_400),
         )?;
         drop(key);
-        let w = self.writer();
-        identity::record_grant(
-            &w.conn,
-            &grant.grant_id,
-            &person.to_string(),
-            grant.issued_at,
-            grant.pair_by,
-        )?;
-        drop(w);
+        self.db.write(|tx, _| {
+            identity::record_grant(
+                tx,
+                &grant.grant_id,
+                &person.to_string(),
+                grant.issued_at,
+                grant.pair_by,
+            )
+        })?;
         Ok(PairingPayload { grant })
     }
 
@@ -411,65 +407,6 @@ impl Store {
     }
 }
 
-/// The pairing grant a peer's verified certificate takes up, and the peer's device key (a
-/// patient's phone paired by a link worker's device).
-fn pairing_of(peer: &Peer) -> Option<([u8; 16], [u8; 32])> {
-    match peer {
-        Peer::Verified(cert) => match &cert.issuer {
-            Issuer::Pairing(grant) => Some((grant.grant_id, *cert.device.as_bytes())),
-            Issuer::Organisation => None,
-        },
-        Peer::Unenrolled => None,
-    }
-}
-
-/// Records `device` as the holder of pairing grant `grant` unless another device took it up
-/// first, which is refused: a pairing offer enrols one phone.
-///
-/// # Errors
-/// [`Error::Untrusted`] with [`Refusal::GrantUsed`]; storage errors.
-pub(crate) fn redeem(
-    conn: &rusqlite::Connection,
-    grant: &[u8; 16],
-    device: &[u8; 32],
-) -> Result<()> {
-    if identity::redeem_grant(conn, grant, device, now_secs())? != *device {
-        return Err(Refusal::GrantUsed.into());
-    }
-    Ok(())
-}
-
-/// [`redeem`] for a certificate that travelled with signed changes or a tombstone (already
-/// verified): a paired phone's certificate records its grant, so a second phone of the grant is
-/// refused by every store the first one's certificate reached.
-///
-/// # Errors
-/// As [`redeem`]; [`Error::Untrusted`] for bytes that are not a certificate.
-pub(crate) fn redeem_certificate(conn: &rusqlite::Connection, bytes: &[u8]) -> Result<()> {
-    let cert = Certificate::decode(bytes)?;
-    match &cert.issuer {
-        Issuer::Pairing(grant) => redeem(conn, &grant.grant_id, cert.device.as_bytes()),
-        Issuer::Organisation => Ok(()),
-    }
-}
-
-/// Refuses a hello that claims another identity than the peer proved on the channel.
-pub(crate) fn check_claim(proven: Option<&PeerInfo>, hello: &Hello) -> Result<()> {
-    let Some(p) = proven else {
-        return Ok(());
-    };
-    if hello.store_id != p.store_id {
-        return Err(Refusal::OtherDevice.into());
-    }
-    if hello.role != p.role {
-        return Err(Refusal::RoleMismatch.into());
-    }
-    if hello.person != p.person {
-        return Err(Refusal::PersonMismatch.into());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -514,7 +451,6 @@ mod key_storage_tests {
         drop(Store::create(&path, new_lw(), &StoreKey::unencrypted()).unwrap());
         {
             // Play a store made before identity: no identity tables, an older format.
-            let conn = rusqlite::Connection::open(&path).unwrap();
             // The version before the identity step, wherever the step sits.
             let before = crate::storage::migrations::STEPS
                 .iter()
@@ -538,8 +474,7 @@ mod key_storage_tests {
                     }
                 }
             }
-            conn.execute_batch(&format!("{sql} PRAGMA user_version = {before};"))
-                .unwrap();
+            crate::storage::execute_raw(&path, &format!("{sql} PRAGMA user_version = {before};"));
         }
         let s = Store::open(&path, &StoreKey::unencrypted()).unwrap();
         let key = s.device_key().unwrap();
@@ -596,6 +531,8 @@ mod key_storage_tests {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod claim_tests {
     use super::*;
+    use crate::sync::engine::{check_claim, Hello};
+    use crate::sync::PeerInfo;
 
     #[test]
     fn a_hello_must_say_what_the_certificate_proved() {
@@ -631,13 +568,5 @@ mod claim_tests {
             ..honest
         };
         assert_eq!(refused(other_store), Refusal::OtherDevice);
-    }
-}
-
-/// The name and role code on a verified peer's certificate, recorded with the peer.
-fn certificate_of(peer: &Peer) -> Option<(String, String)> {
-    match peer {
-        Peer::Verified(cert) => Some((cert.name.clone(), cert.role.code().to_string())),
-        Peer::Unenrolled => None,
     }
 }

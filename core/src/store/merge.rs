@@ -2,18 +2,16 @@
 //! another device or automerge implementation after checking them against the schema and the
 //! store's role. The sync protocol builds on the same merge step.
 
-use automerge::{Automerge, ReadDoc};
+use automerge::Automerge;
 
 use super::cache::DocCache;
-use super::{begin_write, refresh_person, Store, Writer};
-use crate::doc::{case_doc, plan_doc, schema_of, CASE_SCHEMA, PLAN_SCHEMA};
+use super::{refresh_person, Store};
+use crate::doc::received::{check_related, read_checked};
+pub(crate) use crate::doc::received::{decode_document, Content};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::{CaseRecord, DocKind, Plan, Role};
-use crate::storage::{documents, sync_state};
-
-/// Largest document accepted for import (bytes); larger input is refused before decoding.
-pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+use crate::model::{DocKind, Role};
+use crate::storage::{documents, sync_state, WriteTx};
 
 /// What an import did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,21 +67,20 @@ impl Store {
             }
             _ => {}
         }
-        let changed = {
-            let mut w = self.writer();
-            let Writer { conn, cache } = &mut *w;
-            let tx = begin_write(conn, cache)?;
-            if sync_state::is_erased(&tx, person)? {
+        // An import that learned nothing writes nothing (the row's `updated_at` stays): its
+        // transaction is rolled back.
+        let changed = self.db.write_if(|tx, cache| {
+            if sync_state::is_erased(tx, person)? {
                 return Err(Error::NotPermitted {
                     action: "restore an erased person",
                 });
             }
-            cache.ensure(&tx, person, kind)?;
+            cache.ensure(tx, person, kind)?;
             let before = cache
                 .get(person, kind)
                 .map(|d| d.get_heads())
                 .unwrap_or_default();
-            let changed = merge_whole(&tx, cache, person, kind, incoming, content)?.is_some();
+            let changed = merge_whole(tx, cache, person, kind, incoming, content)?.is_some();
             if changed {
                 // Changes from a file carry no signatures: this device vouches for them
                 // (ADR 0007), so they can travel to enrolled peers.
@@ -91,24 +88,15 @@ impl Store {
                     .get(person, kind)
                     .map(|d| super::signing_ops::new_hashes(d, &before))
                     .unwrap_or_default();
-                if let Err(e) = super::signing_ops::adopt_unproven(&tx, person, kind, &adopted) {
+                let stored = super::signing_ops::adopt_unproven(tx, person, kind, &adopted)
+                    .and_then(|()| refresh_person(tx, cache, person, chrono::Utc::now()));
+                if let Err(e) = stored {
                     cache.evict(person, kind);
                     return Err(e);
                 }
             }
-            // An import that learned nothing writes nothing (the row's `updated_at` stays).
-            let done = if changed {
-                refresh_person(&tx, cache, person, chrono::Utc::now())
-                    .and_then(|()| Ok(tx.commit()?))
-            } else {
-                Ok(())
-            };
-            if let Err(e) = done {
-                cache.evict(person, kind);
-                return Err(e);
-            }
-            changed
-        };
+            Ok((changed, changed))
+        })?;
         if changed {
             self.listeners.notify(&[person]);
         }
@@ -120,48 +108,13 @@ impl Store {
     }
 }
 
-/// A document's content as the schema's readers see it: what validating it produced, kept so
-/// that projections can be refreshed without reading the document again.
-pub(crate) enum Content {
-    Plan(Plan),
-    // Boxed: a case record is several times the size of a plan.
-    Case(Box<CaseRecord>),
-}
-
-/// Loads untrusted document bytes, identifies and validates them: `(document, person, kind,
-/// content)`.
-///
-/// # Errors
-/// [`Error::InvalidInput`] for oversized or undecodable bytes; [`Error::Schema`] for a document
-/// that does not follow the linkwork schema.
-pub(crate) fn decode_document(bytes: &[u8]) -> Result<(Automerge, Id, DocKind, Content)> {
-    if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(Error::invalid(
-            "document",
-            "is larger than the import limit",
-        ));
-    }
-    // Bounded before automerge inflates anything (see `sync::expansion`).
-    crate::sync::expansion::check_chunks(bytes, crate::sync::expansion::MAX_EXPANDED_BYTES)?;
-    let incoming = Automerge::load(bytes)
-        .map_err(|_| Error::invalid("document", "is not an automerge document"))?;
-    let (schema, _version, person) = schema_of(&incoming)?;
-    let kind = match schema.as_str() {
-        PLAN_SCHEMA => DocKind::Plan,
-        CASE_SCHEMA => DocKind::Case,
-        _ => return Err(Error::schema("unknown document schema")),
-    };
-    let content = read_checked(&incoming, kind)?;
-    Ok((incoming, person, kind, content))
-}
-
 /// Merges a whole, already validated document (`content` is what validating it read) into the
 /// cache and the database (inside `tx`, which the caller commits after refreshing
 /// projections). Returns the merged document's content when anything was new, `None` when the
 /// store already had every change. On error the cached document is evicted, so the cache never
 /// runs ahead of the database.
 pub(crate) fn merge_whole(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &WriteTx<'_>,
     cache: &mut DocCache,
     person: Id,
     kind: DocKind,
@@ -196,36 +149,4 @@ pub(crate) fn merge_whole(
         cache.evict(person, kind);
     }
     result
-}
-
-/// Reads the whole document with the schema's readers: anything they refuse is refused.
-pub(crate) fn read_checked(doc: &Automerge, kind: DocKind) -> Result<Content> {
-    match kind {
-        DocKind::Plan => plan_doc::read(doc).map(Content::Plan),
-        DocKind::Case => case_doc::read(doc).map(|c| Content::Case(Box::new(c))),
-    }
-}
-
-/// Refuses a document that does not share the stored document's first change: an unrelated
-/// document with the same person id would otherwise merge into conflicting containers.
-fn check_related(stored: &Automerge, incoming: &Automerge) -> Result<()> {
-    let roots = |d: &Automerge| -> Vec<automerge::ChangeHash> {
-        d.get_changes(&[])
-            .iter()
-            .filter(|c| c.deps().is_empty())
-            .map(|c| c.hash())
-            .collect()
-    };
-    let stored_roots = roots(stored);
-    let shared = roots(incoming).iter().any(|h| stored_roots.contains(h))
-        || stored_roots
-            .iter()
-            .any(|h| incoming.get_change_by_hash(h).is_some());
-    if shared {
-        Ok(())
-    } else {
-        Err(Error::schema(
-            "document is unrelated to the stored document of that person",
-        ))
-    }
 }

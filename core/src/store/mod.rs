@@ -1,14 +1,15 @@
-//! [`Store`]: the one entry point an app holds. It owns the SQLite connections, applies every
-//! user action as one automerge commit, keeps projections in step, and tells listeners which
-//! people changed.
+//! [`Store`]: the API, the one entry point an app holds. It runs the edit pipeline (every user
+//! action as one automerge commit, projections kept in step, listeners told which people
+//! changed) over `storage`, which owns the SQLite connections: `store` holds no connection and
+//! writes no SQL, only calling storage's typed functions.
 //!
-//! Threading: `Store` is `Send + Sync`. Writes are serialised by one writer connection; reads
-//! use a small pool of reader connections and never wait for a write to finish (SQLite WAL).
-//! Every method may block on disk I/O: call them off an app's main thread.
+//! Threading: `Store` is `Send + Sync`. Writes are serialised by storage's one writer
+//! connection, which also guards the cache of loaded documents; reads use a small pool of reader
+//! connections and never wait for a write to finish (SQLite WAL). Every method may block on
+//! disk I/O: call them off an app's main thread.
 
 mod cache;
 mod case_ops;
-mod checkpoint;
 mod directory_ops;
 mod erase;
 mod identity_ops;
@@ -20,21 +21,19 @@ mod people;
 mod plan_ops;
 mod report_ops;
 mod signing_ops;
-mod sync_batch;
 mod sync_ops;
 mod sync_view;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::Arc;
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge};
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, TransactionBehavior};
 
 pub use identity_ops::{DeviceIdentity, DEFAULT_PATIENT_DAYS};
-pub use listeners::{ChangeListener, ListenerId};
+pub use listeners::{ChangeListener, ListenerId, Subscription};
 pub use merge::ImportOutcome;
 pub use onward_ops::{DEFAULT_REFERRAL_RESPONSE_DAYS, MAX_REFERRAL_RESPONSE_DAYS};
 
@@ -43,35 +42,22 @@ use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::key::StoreKey;
 use crate::model::{Code, DocKind, NewStore, Role, StoreInfo};
-use crate::storage::{self, documents, identity, meta, migrations, projections};
+use crate::storage::{self, documents, identity, meta, migrations, projections, Conn, WriteTx};
 use cache::DocCache;
 
 /// The store format (`PRAGMA user_version`) that added change signatures (migration 0006).
 const SIGNATURES_VERSION: i64 = 6;
 
-/// How many idle reader connections are kept.
-const MAX_IDLE_READERS: usize = 4;
-
 /// An open linkwork store (one SQLite file).
 pub struct Store {
-    path: PathBuf,
     info: StoreInfo,
     actor: ActorId,
-    writer: Mutex<Writer>,
-    readers: Mutex<Vec<Connection>>,
-    /// The key every new connection is given. Each read holds it shared for its whole length,
-    /// so [`Store::rekey`] (which takes it exclusively) waits for reads in flight.
-    key: Arc<RwLock<StoreKey>>,
+    /// The connections: the writer with the cache of loaded documents, the readers, the key,
+    /// the checkpointer.
+    db: storage::Db<DocCache>,
     listeners: listeners::Registry,
     /// The time (ms since the epoch) of this store's latest action; see [`Store::actor_now`].
     last_action_ms: AtomicI64,
-    /// Runs WAL checkpoints on its own thread, outside user actions (`checkpoint.rs`).
-    checkpointer: checkpoint::Checkpointer,
-}
-
-struct Writer {
-    conn: Connection,
-    cache: DocCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -110,37 +96,26 @@ impl Store {
             }
             _ => {}
         }
-        let path = path.as_ref();
-        // A creation that a crash cut off left a file with no identity and no data: finish it
-        // rather than leave a file that neither opens nor can be created over.
-        if path.exists()
-            && std::fs::metadata(path)?.len() > 0
-            && !storage::connect(path, false, key)
-                .and_then(|c| meta::is_unfinished_store(&c))
-                .unwrap_or(false)
-        {
-            return Err(Error::AlreadyExists);
-        }
-        let mut conn = storage::connect(path, true, key)?;
-        if !meta::is_unfinished_store(&conn)? {
-            return Err(Error::AlreadyExists);
-        }
-        storage::configure(&conn)?;
-        migrations::migrate(&mut conn)?;
-        let store_id = Id::new();
         let actor = ActorId::random();
-        let tx = conn.transaction()?;
-        meta::set(&tx, "format", meta::FORMAT)?;
-        meta::set(&tx, "store_id", &store_id.to_string())?;
-        meta::set(&tx, "actor", &actor.to_hex_string())?;
-        meta::set(&tx, "user", &user)?;
-        meta::set(&tx, "role", new.role.code())?;
-        if let Some(p) = new.person {
-            meta::set(&tx, "person", &p.to_string())?;
-        }
-        identity::ensure_device_key(&tx)?;
-        tx.commit()?;
-        Self::from_connection(path, conn, None, key)
+        let (db, info) = storage::Db::create(
+            path.as_ref(),
+            key,
+            DocCache::new(actor.clone()),
+            |tx| {
+                meta::set(tx, "format", meta::FORMAT)?;
+                meta::set(tx, "store_id", &Id::new().to_string())?;
+                meta::set(tx, "actor", &ActorId::random().to_hex_string())?;
+                meta::set(tx, "user", &user)?;
+                meta::set(tx, "role", new.role.code())?;
+                if let Some(p) = new.person {
+                    meta::set(tx, "person", &p.to_string())?;
+                }
+                identity::ensure_device_key(tx)?;
+                Ok(())
+            },
+            |conn| read_info(conn, None),
+        )?;
+        Ok(Store::new(db, info, actor))
     }
 
     /// Opens an existing store with its key ([`StoreKey::unencrypted`] for a plain store),
@@ -162,18 +137,32 @@ impl Store {
     /// # Errors
     /// As [`Store::open`]; [`Error::InvalidInput`] for an empty user.
     pub fn open_as(path: impl AsRef<Path>, key: &StoreKey, user: Option<&str>) -> Result<Store> {
-        let path = path.as_ref();
+        Self::open_migrating(path.as_ref(), key, user, migrations::STEPS)
+    }
+
+    /// As [`Store::open`], as a future build with more migration `steps` than this one.
+    #[cfg(test)]
+    pub(crate) fn open_with_steps(path: &Path, key: &StoreKey, steps: &[&str]) -> Result<Store> {
+        Self::open_migrating(path, key, None, steps)
+    }
+
+    fn open_migrating(
+        path: &Path,
+        key: &StoreKey,
+        user: Option<&str>,
+        steps: &[&str],
+    ) -> Result<Store> {
         let user = user
             .map(|u| crate::model::text::required("user", u))
             .transpose()?;
-        let mut conn = storage::connect(path, false, key)?;
-        check_is_store(&conn).map_err(storage::damaged)?;
-        storage::check_length(&conn, path)?;
-        storage::configure(&conn)?;
-        let migrated = migrations::migrate(&mut conn)?;
-        // A store made before identity existed gets its device key on its first open.
-        identity::ensure_device_key(&conn)?;
-        let store = Self::from_connection(path, conn, user, key)?;
+        let actor = ActorId::random();
+        let (db, migrated, info) =
+            storage::Db::open(path, key, steps, DocCache::new(actor.clone()), |conn| {
+                // A store made before identity existed gets its device key on its first open.
+                identity::ensure_device_key(conn)?;
+                read_info(conn, user)
+            })?;
+        let store = Store::new(db, info, actor);
         if migrated.rebuild_projections {
             store.rebuild_projections()?;
         }
@@ -185,65 +174,16 @@ impl Store {
         Ok(store)
     }
 
-    fn from_connection(
-        path: &Path,
-        conn: Connection,
-        user: Option<String>,
-        key: &StoreKey,
-    ) -> Result<Store> {
-        let store_id = Id::parse("store_id", &meta::require(&conn, "store_id")?).map_err(|_| {
-            Error::NotAStore {
-                reason: "damaged store id".into(),
-            }
-        })?;
-        // The actor recorded at creation is still checked (a damaged one means a damaged
-        // file) but no longer used: every open edits as a fresh random actor. If power loss
-        // rolls back commits that already left the device, the next edit must not reuse their
-        // actor and sequence numbers with other content, or the document forks for every peer
-        // that holds the lost changes (issue 13; docs/sync.md#lost-power).
-        ActorId::try_from(meta::require(&conn, "actor")?.as_str()).map_err(|_| {
-            Error::NotAStore {
-                reason: "damaged actor id".into(),
-            }
-        })?;
-        let actor = ActorId::random();
-        let role =
-            Role::from_code(&meta::require(&conn, "role")?).ok_or_else(|| Error::NotAStore {
-                reason: "unknown role".into(),
-            })?;
-        let person = meta::get(&conn, "person")?
-            .map(|p| Id::parse("person", &p))
-            .transpose()
-            .map_err(|_| Error::NotAStore {
-                reason: "damaged person id".into(),
-            })?;
-        let user = match user {
-            Some(u) => u,
-            None => meta::require(&conn, "user")?,
-        };
-        // Checkpoints run on the checkpointer's thread; the writer's own auto-checkpoint is
-        // only a safety net (see `checkpoint.rs`).
-        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES)?;
-        let key = Arc::new(RwLock::new(key.clone()));
-        Ok(Store {
-            path: path.to_path_buf(),
-            info: StoreInfo {
-                store_id,
-                user,
-                role,
-                person,
-            },
-            writer: Mutex::new(Writer {
-                conn,
-                cache: DocCache::new(actor.clone()),
-            }),
+    /// A store over an open database. Every open edits as a fresh random `actor` (see
+    /// [`read_info`]).
+    fn new(db: storage::Db<DocCache>, info: StoreInfo, actor: ActorId) -> Store {
+        Store {
+            info,
             actor,
-            readers: Mutex::new(Vec::new()),
-            checkpointer: checkpoint::Checkpointer::start(path.to_path_buf(), Arc::clone(&key)),
-            key,
+            db,
             listeners: listeners::Registry::default(),
             last_action_ms: AtomicI64::new(0),
-        })
+        }
     }
 
     /// The store's identity: id, acting user, role and (patient stores) person.
@@ -253,7 +193,7 @@ impl Store {
 
     /// The path of the database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.db.path()
     }
 
     /// Registers a listener told which people changed after every local edit (and, later, every
@@ -273,22 +213,19 @@ impl Store {
     /// # Errors
     /// Storage or schema errors; nothing changes on error.
     pub fn rebuild_projections(&self) -> Result<()> {
-        let mut w = self.writer();
-        let Writer { conn, cache } = &mut *w;
-        let tx = begin_write(conn, cache)?;
-        let people = documents::people(&tx)?;
-        for person in &people {
-            for kind in [DocKind::Plan, DocKind::Case] {
-                if cache.ensure(&tx, *person, kind)? {
-                    if let Some(doc) = cache.get(*person, kind) {
-                        documents::set_heads(&tx, *person, kind, doc)?;
+        self.db.write(|tx, cache| {
+            for person in documents::people(tx)? {
+                for kind in [DocKind::Plan, DocKind::Case] {
+                    if cache.ensure(tx, person, kind)? {
+                        if let Some(doc) = cache.get(person, kind) {
+                            documents::set_heads(tx, person, kind, doc)?;
+                        }
                     }
                 }
+                refresh_person(tx, cache, person, Utc::now())?;
             }
-            refresh_person(&tx, cache, *person, Utc::now())?;
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Compacts every document into a single snapshot (also done automatically as rows grow).
@@ -296,24 +233,21 @@ impl Store {
     /// # Errors
     /// Storage errors; nothing changes on error.
     pub fn compact(&self) -> Result<()> {
-        let mut w = self.writer();
-        let Writer { conn, cache } = &mut *w;
-        let tx = begin_write(conn, cache)?;
-        let people = documents::people(&tx)?;
-        for person in people {
-            for kind in [DocKind::Plan, DocKind::Case] {
-                if cache.ensure(&tx, person, kind)? {
-                    if let Some(doc) = cache.get(person, kind) {
-                        documents::compact(&tx, person, kind, doc)?;
+        self.db.write(|tx, cache| {
+            for person in documents::people(tx)? {
+                for kind in [DocKind::Plan, DocKind::Case] {
+                    if cache.ensure(tx, person, kind)? {
+                        if let Some(doc) = cache.get(person, kind) {
+                            documents::compact(tx, person, kind, doc)?;
+                        }
                     }
                 }
             }
-        }
-        tx.commit()?;
-        drop(w);
-        self.writer()
-            .conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            Ok(())
+        })?;
+        // The compaction is committed: a checkpoint that a reader kept from finishing is left
+        // to the checkpointer.
+        self.db.checkpoint_truncate()?;
         Ok(())
     }
 
@@ -327,28 +261,7 @@ impl Store {
     /// rolls the re-key back, so the file still opens with its old key: drop this handle and
     /// open the store again).
     pub fn rekey(&self, new_key: &StoreKey) -> Result<()> {
-        let w = self.writer();
-        let mut key = self.key.write().unwrap_or_else(|p| p.into_inner());
-        if !key.is_encrypted() {
-            return Err(Error::invalid(
-                "key",
-                "an unencrypted store cannot be encrypted in place",
-            ));
-        }
-        if !new_key.is_encrypted() {
-            return Err(Error::invalid(
-                "key",
-                "an encrypted store can only be re-keyed with another key",
-            ));
-        }
-        // Idle readers hold the old key; no read is in flight (the key lock is held).
-        self.readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
-        storage::rekey(&w.conn, new_key)?;
-        *key = new_key.clone();
-        Ok(())
+        self.db.rekey(new_key)
     }
 
     /// Storage figures: `(snapshot bytes, incremental change bytes, change rows)` over all documents.
@@ -359,44 +272,9 @@ impl Store {
         self.read(documents::sizes)
     }
 
-    fn writer(&self) -> MutexGuard<'_, Writer> {
-        // A poisoned lock means a panic mid-edit: SQLite rolled back, but the cache may hold a
-        // half-made change, so it is dropped and the store carries on.
-        let mut w = self.writer.lock().unwrap_or_else(|poisoned| {
-            let mut w = poisoned.into_inner();
-            w.cache.clear();
-            w
-        });
-        // Another process (or another Store on the same file) may have committed since this
-        // writer last looked: its cached documents would then be stale.
-        let version = w
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
-        match version {
-            Ok(v) => w.cache.observe_data_version(v),
-            Err(_) => w.cache.clear(),
-        }
-        // Every write starts here: the checkpointer runs once writes pause.
-        self.checkpointer.wrote();
-        w
-    }
-
-    /// Runs `f` on a pooled reader connection (keyed before its first read).
-    fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-        // Held for the whole read: a re-key waits for it, and no connection with the old key
-        // goes back to the pool afterwards.
-        let key = self.key.read().unwrap_or_else(|p| p.into_inner());
-        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => storage::connect_configured(&self.path, &key)?,
-        };
-        let out = f(&conn);
-        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if pool.len() < MAX_IDLE_READERS {
-            pool.push(conn);
-        }
-        out
+    /// Runs `f` on a pooled reader connection ([`storage::Db::read`]).
+    fn read<R>(&self, f: impl FnOnce(&Conn) -> Result<R>) -> Result<R> {
+        self.db.read(f)
     }
 
     /// The acting user and the time of an action. The time is the wall clock, but always at
@@ -464,16 +342,48 @@ impl Store {
         projected: Projected,
         f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
     ) -> Result<R> {
-        let out = {
-            let mut w = self.writer();
+        self.edit_with((person, kind), action, item, projected, false, f)
+    }
+
+    /// As [`Store::edit_projecting`], for an action on an existing goal or step `item` of the
+    /// person's plan: refused when the item belongs to a past episode (past episodes are
+    /// read-only), checked in the same write transaction as the edit.
+    fn edit_plan_item<R>(
+        &self,
+        person: Id,
+        item: Id,
+        action: &'static str,
+        projected: Projected,
+        f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
+    ) -> Result<R> {
+        self.edit_with(
+            (person, DocKind::Plan),
+            action,
+            Some(item),
+            projected,
+            true,
+            f,
+        )
+    }
+
+    /// The edit pipeline of [`Store::edit_projecting`] and [`Store::edit_plan_item`]
+    /// (`in_current_episode`: refuse an `item` of a past episode before changing anything).
+    fn edit_with<R>(
+        &self,
+        (person, kind): (Id, DocKind),
+        action: &'static str,
+        item: Option<Id>,
+        projected: Projected,
+        in_current_episode: bool,
+        f: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<R>,
+    ) -> Result<R> {
+        // One write transaction holds SQLite's write lock from reading the documents to the
+        // commit, so another handle on the file (another process) cannot commit in between:
+        // the cached documents checked here stay current until this change is stored.
+        let out = self.db.write(|tx, cache| {
             // Taken under the writer lock, so that action times follow commit order.
             let actor = self.actor_now();
-            let Writer { conn, cache } = &mut *w;
-            // Hold the write lock from reading the documents to the commit, so another handle
-            // on the file (another process) cannot commit in between: the cached documents
-            // checked here stay current until this change is stored.
-            let tx = begin_write(conn, cache)?;
-            if !cache.ensure(&tx, person, kind)? {
+            if !cache.ensure(tx, person, kind)? {
                 return Err(Error::not_found(
                     if kind == DocKind::Plan {
                         "person"
@@ -482,6 +392,9 @@ impl Store {
                     },
                     person,
                 ));
+            }
+            if let (true, Some(item)) = (in_current_episode, item) {
+                self.refuse_past_episode(tx, cache, person, item)?;
             }
             // Only the edited document is loaded: the projections derived from the other one
             // cannot change (see `refresh_edited`).
@@ -503,32 +416,33 @@ impl Store {
                 .result;
             let bytes = doc.save_after(&before);
             let stored = match cache.get(person, kind) {
-                Some(doc) => documents::append(&tx, person, kind, &bytes, doc).and_then(|()| {
+                Some(doc) => documents::append(tx, person, kind, &bytes, doc).and_then(|()| {
                     // The change this action made, signed by this device (ADR 0007).
                     let made = signing_ops::new_hashes(doc, &before);
-                    signing_ops::sign_changes(&tx, person, kind, &made, false)
+                    signing_ops::sign_changes(tx, person, kind, &made, false)
                 }),
                 None => Ok(()),
             }
             .and_then(|()| match projected {
                 Projected::Refresh => Ok(false),
-                Projected::Nothing => projections::touch(&tx, person, None, actor.now),
+                Projected::Nothing => projections::touch(tx, person, None, actor.now),
                 Projected::NewItem(id, item_kind) => {
-                    projections::touch(&tx, person, Some((id, item_kind)), actor.now)
+                    projections::touch(tx, person, Some((id, item_kind)), actor.now)
                 }
             })
             .and_then(|done| match done {
                 true => Ok(()),
-                false => refresh_edited(&tx, cache, person, kind, actor.now),
+                false => refresh_edited(tx, cache, person, kind, actor.now),
             })
-            .and_then(|()| sync_view::index_conflicts_after_edit(&tx, cache, person, kind))
-            .and_then(|()| Ok(tx.commit()?));
+            .and_then(|()| sync_view::index_conflicts_after_edit(tx, cache, person, kind));
             if let Err(e) = stored {
+                // The document holds a change that is not stored (a failed commit clears the
+                // whole cache).
                 cache.evict(person, kind);
                 return Err(e);
             }
-            out
-        };
+            Ok(out)
+        })?;
         self.listeners.notify(&[person]);
         Ok(out)
     }
@@ -539,11 +453,9 @@ impl Store {
         person: Id,
         init_case: impl FnOnce(&mut Transaction<'_>, &Actor) -> Result<()>,
     ) -> Result<()> {
-        {
-            let mut w = self.writer();
+        self.db.write(|tx, cache| {
             // Taken under the writer lock, so that action times follow commit order.
             let actor = self.actor_now();
-            let Writer { conn, cache } = &mut *w;
             let message = crate::history::message(&actor.user, "person.add", None);
             let mut plan = Automerge::new().with_actor(self.actor.clone());
             plan.transact_with(
@@ -565,21 +477,19 @@ impl Store {
                 |tx| init_case(tx, &actor),
             )
             .map_err(|f| f.error)?;
-            let tx = begin_write(conn, cache)?;
-            documents::insert(&tx, person, DocKind::Plan, &plan)?;
-            documents::insert(&tx, person, DocKind::Case, &case)?;
-            signing_ops::sign_changes(&tx, person, DocKind::Plan, &plan.get_heads(), false)?;
-            signing_ops::sign_changes(&tx, person, DocKind::Case, &case.get_heads(), false)?;
+            documents::insert(tx, person, DocKind::Plan, &plan)?;
+            documents::insert(tx, person, DocKind::Case, &case)?;
+            signing_ops::sign_changes(tx, person, DocKind::Plan, &plan.get_heads(), false)?;
+            signing_ops::sign_changes(tx, person, DocKind::Case, &case.get_heads(), false)?;
             cache.insert(person, DocKind::Plan, plan);
             cache.insert(person, DocKind::Case, case);
-            let refreshed =
-                refresh_person(&tx, cache, person, actor.now).and_then(|()| Ok(tx.commit()?));
-            if let Err(e) = refreshed {
+            if let Err(e) = refresh_person(tx, cache, person, actor.now) {
                 cache.evict(person, DocKind::Plan);
                 cache.evict(person, DocKind::Case);
                 return Err(e);
             }
-        }
+            Ok(())
+        })?;
         self.listeners.notify(&[person]);
         Ok(())
     }
@@ -588,12 +498,8 @@ impl Store {
     fn load_doc(&self, person: Id, kind: DocKind) -> Result<Option<Automerge>> {
         // One read transaction: a compaction committed between reading the snapshot and the
         // change rows would otherwise lose the changes it folded into the new snapshot.
-        self.read(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            let doc = documents::load(&tx, person, kind)?;
-            tx.finish()?;
-            Ok(doc)
-        })
+        self.db
+            .read_snapshot(|conn| documents::load(conn, person, kind))
     }
 
     /// The person an item belongs to, checking the item's kind.
@@ -605,23 +511,9 @@ impl Store {
     }
 }
 
-/// Begins a write transaction that holds SQLite's write lock from the start, and drops cached
-/// documents if another connection (another process, another handle) committed since they were
-/// loaded. Every write path reads its documents inside this transaction, so they stay current
-/// until the change is stored.
-pub(crate) fn begin_write<'c>(
-    conn: &'c mut Connection,
-    cache: &mut DocCache,
-) -> Result<rusqlite::Transaction<'c>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let version = tx.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?;
-    cache.observe_data_version(version);
-    Ok(tx)
-}
-
 /// Rewrites a person's projections from the cached documents.
 fn refresh_person(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &WriteTx<'_>,
     cache: &DocCache,
     person: Id,
     now: DateTime<Utc>,
@@ -661,7 +553,7 @@ pub(crate) enum Projected {
 /// the projections derived from that document are read and written, so the other document is
 /// neither loaded nor read (equal to [`refresh_person`]: `tests/tests/integration/projections.rs`).
 fn refresh_edited(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &WriteTx<'_>,
     cache: &mut DocCache,
     person: Id,
     kind: DocKind,
@@ -688,25 +580,39 @@ fn refresh_edited(
     Ok(())
 }
 
-/// Refuses databases that are not linkwork stores, before anything is written to them.
-fn check_is_store(conn: &Connection) -> Result<()> {
-    // A foreign database may have its own `meta` table: it must have linkwork's columns.
-    let has_meta: bool = conn.query_row(
-        "SELECT count(*) FROM pragma_table_info('meta') WHERE name IN ('key', 'value')",
-        [],
-        |r| r.get::<_, i64>(0),
-    )? == 2;
-    if !has_meta {
-        return Err(Error::NotAStore {
-            reason: "no linkwork metadata".into(),
-        });
-    }
-    match meta::get(conn, "format")? {
-        Some(f) if f == meta::FORMAT => Ok(()),
-        _ => Err(Error::NotAStore {
-            reason: "not a linkwork store".into(),
-        }),
-    }
+/// What the store's `meta` rows say of it, acting as `user` (or the user it was created for).
+/// The actor recorded at creation is still checked (a damaged one means a damaged file) but no
+/// longer used: every open edits as a fresh random actor. If power loss rolls back commits that
+/// already left the device, the next edit must not reuse their actor and sequence numbers with
+/// other content, or the document forks for every peer that holds the lost changes (issue 13;
+/// docs/sync.md#lost-power).
+fn read_info(conn: &Conn, user: Option<String>) -> Result<StoreInfo> {
+    let store_id =
+        Id::parse("store_id", &meta::require(conn, "store_id")?).map_err(|_| Error::NotAStore {
+            reason: "damaged store id".into(),
+        })?;
+    ActorId::try_from(meta::require(conn, "actor")?.as_str()).map_err(|_| Error::NotAStore {
+        reason: "damaged actor id".into(),
+    })?;
+    let role = Role::from_code(&meta::require(conn, "role")?).ok_or_else(|| Error::NotAStore {
+        reason: "unknown role".into(),
+    })?;
+    let person = meta::get(conn, "person")?
+        .map(|p| Id::parse("person", &p))
+        .transpose()
+        .map_err(|_| Error::NotAStore {
+            reason: "damaged person id".into(),
+        })?;
+    let user = match user {
+        Some(u) => u,
+        None => meta::require(conn, "user")?,
+    };
+    Ok(StoreInfo {
+        store_id,
+        user,
+        role,
+        person,
+    })
 }
 
 #[cfg(test)]

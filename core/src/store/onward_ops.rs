@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::{begin_write, Store, Writer};
+use super::Store;
 use crate::doc::case_doc;
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -104,12 +104,8 @@ impl Store {
                 format!("must be 1 to {MAX_REFERRAL_RESPONSE_DAYS}"),
             ));
         }
-        let mut w = self.writer();
-        let Writer { conn, cache } = &mut *w;
-        let tx = begin_write(conn, cache)?;
-        meta::set(&tx, RESPONSE_DAYS_KEY, &days.to_string())?;
-        tx.commit()?;
-        Ok(())
+        self.db
+            .write(|tx, _| meta::set(tx, RESPONSE_DAYS_KEY, &days.to_string()))
     }
 
     /// Onward referrals still unanswered (state `sent`) whose response deadline (sending

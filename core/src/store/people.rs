@@ -109,15 +109,13 @@ impl Store {
         self.require_plan_access(person, "read another person's record")?;
         let with_case = self.info.role == Role::LinkWorker;
         // One read transaction, so the plan and the case come from the same committed state.
-        let (plan, case) = self.read(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            let plan = documents::load(&tx, person, DocKind::Plan)?;
+        let (plan, case) = self.db.read_snapshot(|conn| {
+            let plan = documents::load(conn, person, DocKind::Plan)?;
             let case = if with_case {
-                documents::load(&tx, person, DocKind::Case)?
+                documents::load(conn, person, DocKind::Case)?
             } else {
                 None
             };
-            tx.finish()?;
             Ok((plan, case))
         })?;
         let plan = plan.ok_or_else(|| Error::not_found("person", person))?;

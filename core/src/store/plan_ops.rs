@@ -4,12 +4,14 @@
 
 use chrono::NaiveDate;
 
+use super::cache::DocCache;
 use super::{Projected, Store};
-use crate::doc::plan_doc;
+use crate::doc::{case_doc, plan_doc};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::measures::{self, Instrument};
 use crate::model::*;
+use crate::storage::WriteTx;
 
 impl Store {
     /// Sets "what matters to me", in the person's words (merged character by character).
@@ -111,8 +113,7 @@ impl Store {
             u.smart_detail = Some(text::optional("smart_detail", Some(d))?);
         }
         let person = self.owner_of(goal, "goal")?;
-        self.refuse_past_episode(person, goal)?;
-        self.edit(person, DocKind::Plan, "goal.update", Some(goal), |tx, _| {
+        self.edit_plan_item(person, goal, "goal.update", Projected::Refresh, |tx, _| {
             plan_doc::update_goal(tx, goal, &u)
         })
     }
@@ -133,15 +134,13 @@ impl Store {
         }
         let person = self.owner_of(goal, "goal")?;
         self.require_plan_access(person, "record progress")?;
-        self.refuse_past_episode(person, goal)?;
         let id = Id::new();
         // A progress entry of a goal (which `add_progress` checked is readable) shows only in
         // the item index: no due date, goal count or status changes.
-        self.edit_projecting(
+        self.edit_plan_item(
             person,
-            DocKind::Plan,
+            goal,
             "goal.progress",
-            Some(goal),
             Projected::NewItem(id, "progress"),
             |tx, a| plan_doc::add_progress(tx, a, goal, id, &p),
         )?;
@@ -181,8 +180,7 @@ impl Store {
             u.owner_name = Some(text::optional("owner_name", Some(n))?);
         }
         let person = self.owner_of(step, "step")?;
-        self.refuse_past_episode(person, step)?;
-        self.edit(person, DocKind::Plan, "step.update", Some(step), |tx, _| {
+        self.edit_plan_item(person, step, "step.update", Projected::Refresh, |tx, _| {
             plan_doc::update_step(tx, step, &u)
         })
     }
@@ -193,9 +191,8 @@ impl Store {
     /// [`Error::IllegalTransition`] when already done; [`Error::NotFound`]; [`Error::NotPermitted`].
     pub fn complete_step(&self, step: Id) -> Result<()> {
         let person = self.owner_of(step, "step")?;
-        self.refuse_past_episode(person, step)?;
         self.require_plan_access(person, "tick a step")?;
-        self.edit(person, DocKind::Plan, "step.done", Some(step), |tx, a| {
+        self.edit_plan_item(person, step, "step.done", Projected::Refresh, |tx, a| {
             plan_doc::set_step_done(tx, a, step, true)
         })
     }
@@ -206,9 +203,8 @@ impl Store {
     /// [`Error::IllegalTransition`] when not done; [`Error::NotFound`]; [`Error::NotPermitted`].
     pub fn reopen_step(&self, step: Id) -> Result<()> {
         let person = self.owner_of(step, "step")?;
-        self.refuse_past_episode(person, step)?;
         self.require_plan_access(person, "reopen a step")?;
-        self.edit(person, DocKind::Plan, "step.reopen", Some(step), |tx, a| {
+        self.edit_plan_item(person, step, "step.reopen", Projected::Refresh, |tx, a| {
             plan_doc::set_step_done(tx, a, step, false)
         })
     }
@@ -280,34 +276,147 @@ impl Store {
 }
 
 impl Store {
-    /// Refuses an edit of a goal or step that belongs to a past episode: a person's record
-    /// shows past episodes read-only ([`crate::model::scope`]). Only a link-worker store knows
-    /// the episodes; a patient's store edits its plan as before.
+    /// Refuses a change of goal or step `item` when it belongs to a past episode (link-worker
+    /// stores; a patient's store has no episodes). Called in the edit's write transaction with
+    /// the plan in the cache: reads only the item's times from the plan and the episodes from
+    /// the case (loaded into the cache once), not the whole record. Only a link-worker store
+    /// knows the episodes; a patient's store edits its plan as before.
     ///
     /// # Errors
     /// [`Error::NotPermitted`] for an item of a past episode.
-    fn refuse_past_episode(&self, person: Id, item: Id) -> Result<()> {
+    pub(super) fn refuse_past_episode(
+        &self,
+        tx: &WriteTx<'_>,
+        cache: &mut DocCache,
+        person: Id,
+        item: Id,
+    ) -> Result<()> {
         if self.info.role != Role::LinkWorker {
             return Ok(());
         }
-        let record = self.person(person)?;
-        let plan = &record.plan;
-        let episode = plan
-            .goals
-            .iter()
-            .find(|g| g.id == item)
-            .and_then(|g| g.episode_id)
-            .or_else(|| {
-                plan.steps
-                    .iter()
-                    .find(|s| s.id == item)
-                    .and_then(|s| s.episode_id)
-            });
-        match episode {
-            Some(e) if record.is_past_episode(e) => Err(Error::NotPermitted {
-                action: "change an item of a past episode (past episodes are read-only)",
-            }),
-            _ => Ok(()),
+        let at = match cache.get(person, DocKind::Plan) {
+            Some(plan) => plan_doc::episode_time(plan, item)?,
+            None => None,
+        };
+        let Some(at) = at else {
+            return Ok(());
+        };
+        if !cache.ensure(tx, person, DocKind::Case)? {
+            return Ok(());
         }
+        let Some(case) = cache.get(person, DocKind::Case) else {
+            return Ok(());
+        };
+        let (episodes, newer) = case_doc::episodes(case)?;
+        if crate::model::scope::made_in_past_episode(&episodes, &newer, at) {
+            return Err(Error::NotPermitted {
+                action: "change an item of a past episode (past episodes are read-only)",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::StoreKey;
+
+    fn transition(to: EpisodeStatus) -> EpisodeTransition {
+        EpisodeTransition {
+            to,
+            discharge_reason: (to == EpisodeStatus::Discharged)
+                .then_some(DischargeReason::GoalsMet),
+            decline_reason: None,
+            redirect_reason: None,
+            consent_to_contact: (to == EpisodeStatus::Accepted).then_some(true),
+            reason: None,
+        }
+    }
+
+    fn step(text: &str, goal_id: Option<Id>) -> NewStep {
+        NewStep {
+            text: text.into(),
+            owner: StepOwner::Person,
+            owner_name: None,
+            goal_id,
+            due: None,
+        }
+    }
+
+    fn refused(result: Result<()>) {
+        assert!(
+            matches!(result, Err(Error::NotPermitted { .. })),
+            "{result:?}"
+        );
+    }
+
+    /// A goal or step of a past episode cannot change, nor can a step made later for a past
+    /// episode's goal (it belongs to the goal's episode); the current episode's can.
+    #[test]
+    fn goals_and_steps_of_a_past_episode_are_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = NewStore {
+            user: "sam".into(),
+            role: Role::LinkWorker,
+            person: None,
+        };
+        let s = Store::create(dir.path().join("s.db"), new, &StoreKey::unencrypted()).unwrap();
+        let p = s
+            .add_person(NewPerson {
+                given_name: "Ada".into(),
+                family_name: "Lovelace".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        s.transition_episode(p, transition(EpisodeStatus::Accepted))
+            .unwrap();
+        let old_goal = s
+            .add_goal(
+                p,
+                NewGoal {
+                    text: "first episode goal".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let old_step = s.add_step(p, step("first episode step", None)).unwrap();
+        s.complete_step(old_step).unwrap();
+        s.transition_episode(p, transition(EpisodeStatus::Discharged))
+            .unwrap();
+        s.open_episode(p, NewReferral::default()).unwrap();
+        let linked = s
+            .add_step(p, step("for the old goal", Some(old_goal)))
+            .unwrap();
+        let current = s.add_step(p, step("second episode step", None)).unwrap();
+        let before = s.plan(p).unwrap();
+
+        let update_goal = GoalUpdate {
+            text: Some("changed".into()),
+            ..Default::default()
+        };
+        refused(s.update_goal(old_goal, update_goal));
+        let progress = NewProgress {
+            rating: Some(3),
+            note: None,
+        };
+        refused(s.record_progress(old_goal, progress).map(|_| ()));
+        let update_step = || StepUpdate {
+            text: Some("changed".into()),
+            ..Default::default()
+        };
+        refused(s.update_step(old_step, update_step()));
+        refused(s.reopen_step(old_step));
+        refused(s.update_step(linked, update_step()));
+        refused(s.complete_step(linked));
+        assert_eq!(
+            s.plan(p).unwrap(),
+            before,
+            "a refused edit changed the plan"
+        );
+
+        s.complete_step(current).unwrap();
+        s.reopen_step(current).unwrap();
+        s.update_step(current, update_step()).unwrap();
     }
 }

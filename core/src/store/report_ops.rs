@@ -165,15 +165,14 @@ impl Store {
 
     /// Every person's record (without conflict details), read in one read transaction.
     pub(super) fn all_records(&self) -> Result<Vec<PersonRecord>> {
-        self.read(|conn| {
-            let tx = conn.unchecked_transaction()?;
-            let people = documents::people(&tx)?;
+        self.db.read_snapshot(|conn| {
+            let people = documents::people(conn)?;
             let mut out = Vec::with_capacity(people.len());
             for person in people {
-                let Some(plan) = documents::load(&tx, person, DocKind::Plan)? else {
+                let Some(plan) = documents::load(conn, person, DocKind::Plan)? else {
                     continue;
                 };
-                let case = documents::load(&tx, person, DocKind::Case)?
+                let case = documents::load(conn, person, DocKind::Case)?
                     .map(|d| case_doc::read(&d))
                     .transpose()?;
                 let mut record = PersonRecord {
@@ -185,7 +184,6 @@ impl Store {
                 crate::model::scope::assign_episodes(&mut record);
                 out.push(record);
             }
-            tx.finish()?;
             Ok(out)
         })
     }

@@ -1,32 +1,24 @@
 //! The store's side of attributable changes (ADR 0007): signing every change this device
 //! makes and every tombstone it issues, adopting changes whose author it cannot prove (an
-//! imported document, or what it held when it enrolled), attaching signatures and signers'
-//! certificates to outgoing sync messages, storing what a received message's checks accepted,
-//! and the verified author of each change for `history`.
-
-use std::collections::HashSet;
+//! imported document, or what it held when it enrolled), this store's trust for the sync
+//! engine (which attaches and checks signatures, `sync::engine`), and the verified author of
+//! each change for `history`.
 
 use automerge::{Automerge, ChangeHash};
-use rusqlite::{Connection, Transaction};
 
 use super::identity_ops::now_secs;
 use super::Store;
 use crate::error::Result;
-use crate::identity::signing::SignerCheck;
-use crate::identity::{
-    Certificate, ChangeSignature, PublicKey, RevocationList, TombstoneSignature, TrustRoot,
-};
+use crate::identity::{Certificate, ChangeSignature, PublicKey, TombstoneSignature};
 use crate::ids::Id;
 use crate::model::{Author, DocKind, HistoryEntry};
-use crate::storage::{documents, identity, signatures};
-use crate::sync::signed::Accepted;
-use crate::sync::wire::{Message, Payload, MAX_CERTIFICATES};
-use crate::sync::SyncSession;
+use crate::storage::{documents, identity, signatures, Conn, WriteTx};
+use crate::sync::engine::Trust;
 
 /// Signs the changes `hashes` of `person`'s `kind` document with this device's key, as their
 /// author (`adopted` false) or as the device vouching for them.
 pub(super) fn sign_changes(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     person: Id,
     kind: DocKind,
     hashes: &[ChangeHash],
@@ -60,7 +52,7 @@ pub(super) fn new_hashes(doc: &Automerge, before: &[ChangeHash]) -> Vec<ChangeHa
 /// Adopts (signs as the vouching device) every change in `hashes` with no signature stored,
 /// or whose signer has no certificate here.
 pub(super) fn adopt_unproven(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     person: Id,
     kind: DocKind,
     hashes: &[ChangeHash],
@@ -79,44 +71,10 @@ pub(super) fn adopt_unproven(
 }
 
 /// Signs the tombstone of `person` erased at `erased_at_ms` with this device's key.
-pub(super) fn sign_tombstone(tx: &Transaction<'_>, person: Id, erased_at_ms: i64) -> Result<()> {
+pub(super) fn sign_tombstone(tx: &WriteTx<'_>, person: Id, erased_at_ms: i64) -> Result<()> {
     let key = identity::secret_key(tx)?;
     let sig = TombstoneSignature::sign(&key, person, erased_at_ms);
     signatures::set_tombstone_signature(tx, person, &sig)
-}
-
-/// Stores what the checks of a received change accepted.
-pub(super) fn store_accepted(
-    tx: &Transaction<'_>,
-    person: Id,
-    kind: DocKind,
-    accepted: &Accepted,
-) -> Result<()> {
-    if let Some((device, bytes)) = &accepted.new_certificate {
-        super::identity_ops::redeem_certificate(tx, bytes)?;
-        signatures::put_certificate(tx, device, bytes)?;
-    }
-    signatures::put(tx, person, kind, &accepted.signature)
-}
-
-/// This store's trust, for checking received signers: its root and revocation list (owned),
-/// `None` when it is not enrolled.
-pub(super) struct Trust {
-    root: TrustRoot,
-    revoked: Option<RevocationList>,
-}
-
-impl Trust {
-    /// The check of signers for a message from a peer whose verified certificate (if any) is
-    /// a link worker's (`relay_attests`).
-    pub(super) fn check(&self, relay_attests: bool) -> SignerCheck<'_> {
-        SignerCheck {
-            root: &self.root,
-            revoked: self.revoked.as_ref(),
-            now: now_secs(),
-            relay_attests,
-        }
-    }
 }
 
 impl Store {
@@ -124,100 +82,27 @@ impl Store {
     pub(super) fn trust(&self) -> Result<Option<Trust>> {
         let id = self.device_identity()?;
         Ok(match (id.certificate, id.trust_root) {
-            (Some(_), Some(root)) => Some(Trust {
-                root,
-                revoked: id.revocations,
-            }),
+            (Some(_), Some(root)) => Some(Trust::new(root, id.revocations)),
             _ => None,
         })
-    }
-
-    /// Adds to `out` the signatures of the changes its documents carry, the certificates of
-    /// their signers not yet sent in this session, and the signatures of its tombstones. An
-    /// enrolled store sends no unsigned tombstone (an enrolled peer would refuse the message).
-    pub(super) fn attach_signatures(
-        &self,
-        conn: &Connection,
-        s: &mut SyncSession,
-        out: &mut Message,
-    ) -> Result<()> {
-        let mut seen = HashSet::new();
-        for ((person, kind), payload) in &out.docs {
-            match payload {
-                Payload::Whole(_) => {
-                    for sig in signatures::for_document(conn, *person, *kind)? {
-                        if seen.insert(sig.hash) {
-                            out.signatures.push(sig);
-                        }
-                    }
-                }
-                Payload::Sync(_) => {
-                    let hashes = s
-                        .signing
-                        .answered
-                        .get(&(*person, *kind))
-                        .cloned()
-                        .unwrap_or_default();
-                    for h in hashes {
-                        if seen.insert(h.0) {
-                            if let Some(sig) = signatures::get(conn, &h.0)? {
-                                out.signatures.push(sig);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if !out.tombstones.is_empty() {
-            let signed = signatures::tombstone_signatures(conn)?;
-            if identity::is_enrolled(conn)? {
-                out.tombstones.retain(|(p, _)| signed.contains_key(p));
-            }
-            for (p, _) in &out.tombstones {
-                if let Some(sig) = signed.get(p) {
-                    out.tombstone_signatures.insert(*p, *sig);
-                }
-            }
-        }
-        let signers: Vec<PublicKey> = out
-            .signatures
-            .iter()
-            .map(|sig| sig.signer)
-            .chain(out.tombstone_signatures.values().map(|t| t.signer))
-            .collect();
-        for signer in signers {
-            if out.certificates.len() >= MAX_CERTIFICATES {
-                break; // the rest go in the next message that needs them
-            }
-            if s.signing.certs_sent.contains(&signer) {
-                continue;
-            }
-            if let Some(bytes) = signatures::certificate(conn, &signer)? {
-                out.certificates.push(bytes);
-            }
-            s.signing.certs_sent.insert(signer);
-        }
-        Ok(())
     }
 
     /// After a store made before signed changes is upgraded: when it is enrolled, it adopts
     /// every change it holds (none is signed), as at enrolment.
     pub(super) fn adopt_after_upgrade(&self) -> Result<()> {
-        let mut w = self.writer();
-        let tx = w.conn.transaction()?;
-        if !identity::is_enrolled(&tx)? {
-            return Ok(());
-        }
-        let own = identity::public_key(&tx)?;
-        self.adopt_on_enrolment(&tx, &own)?;
-        tx.commit()?;
-        Ok(())
+        self.db.write(|tx, _| {
+            if !identity::is_enrolled(tx)? {
+                return Ok(());
+            }
+            let own = identity::public_key(tx)?;
+            self.adopt_on_enrolment(tx, &own)
+        })
     }
 
     /// When this store enrols: its own earlier changes become valid from now, and every change
     /// it holds whose author it cannot prove (unsigned, or signed by a device whose
     /// certificate it does not hold) is adopted.
-    pub(super) fn adopt_on_enrolment(&self, tx: &Transaction<'_>, own: &PublicKey) -> Result<()> {
+    pub(super) fn adopt_on_enrolment(&self, tx: &WriteTx<'_>, own: &PublicKey) -> Result<()> {
         signatures::set_valid_from(tx, own, now_secs())?;
         for person in documents::people(tx)? {
             for kind in [DocKind::Plan, DocKind::Case] {
@@ -233,7 +118,7 @@ impl Store {
 /// The author of each entry (by its change hash), from the stored signatures: verified when
 /// a certificate chained to the organisation was found valid for the signer, unverified when
 /// signed by a device whose certificate this store does not hold, unsigned otherwise.
-pub(super) fn authors(conn: &Connection, entries: &mut [HistoryEntry]) -> Result<()> {
+pub(super) fn authors(conn: &Conn, entries: &mut [HistoryEntry]) -> Result<()> {
     for e in entries.iter_mut() {
         let Ok(hash) = e.change.parse::<ChangeHash>() else {
             continue;

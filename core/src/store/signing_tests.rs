@@ -13,7 +13,7 @@ use crate::identity::{
 use crate::ids::Id;
 use crate::model::{DocKind, NewGoal, NewPerson, NewStore, Role};
 use crate::storage::{identity, signatures};
-use crate::sync::wire::{Message, Payload};
+use crate::sync::wire::{Hello, Message, Payload};
 use crate::sync::{PeerInfo, SyncSession};
 use crate::{Error, Store, StoreKey};
 
@@ -63,16 +63,19 @@ fn peer_info(s: &Store) -> PeerInfo {
 
 /// A session on `receiver` whose channel proved `sender`.
 fn session_from(sender: &Store) -> SyncSession {
-    SyncSession {
-        authenticated: Some(peer_info(sender)),
-        ..SyncSession::default()
-    }
+    let mut s = SyncSession::default();
+    s.authenticate(Some(peer_info(sender)), None);
+    s
 }
 
 /// A first message from `sender` carrying `docs`.
 fn message_from(sender: &Store, docs: Vec<((Id, DocKind), Payload)>) -> Message {
     Message {
-        hello: Some(sender.hello()),
+        hello: Some(Hello {
+            store_id: sender.info.store_id,
+            role: sender.info.role,
+            person: sender.info.person,
+        }),
         docs,
         ..Message::default()
     }
@@ -81,7 +84,7 @@ fn message_from(sender: &Store, docs: Vec<((Id, DocKind), Payload)>) -> Message 
 /// Runs a whole authenticated session from `a` to `b`.
 fn sync(a: &Store, b: &Store) {
     let (mut sa, first) = a.sync_start().unwrap();
-    sa.authenticated = Some(peer_info(b));
+    sa.authenticate(Some(peer_info(b)), None);
     let mut sb = session_from(a);
     let mut msg = Some(first);
     let mut to_b = true;

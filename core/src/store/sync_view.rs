@@ -3,7 +3,6 @@
 //! no document loaded), and resolving a conflict by keeping a value or setting a new one.
 
 use automerge::ReadDoc;
-use rusqlite::Transaction;
 
 use super::cache::DocCache;
 use super::{Projected, Store};
@@ -13,7 +12,7 @@ use crate::ids::Id;
 use crate::model::{
     ConflictResolution, ConflictedPerson, DocKind, DocumentInfo, KnownPeer, NhsNumber,
 };
-use crate::storage::sync_view;
+use crate::storage::{sync_view, WriteTx};
 use crate::sync::wire::Hello;
 
 impl Store {
@@ -46,8 +45,8 @@ impl Store {
     /// [`Error::NotFound`] (kind `peer`) for a store this one has never synced with; storage
     /// errors.
     pub fn unsynced_people(&self, peer: Id) -> Result<Vec<Id>> {
-        self.read(|conn| {
-            let known = sync_view::peers(conn)?
+        self.db.read_tx(|tx| {
+            let known = sync_view::peers(tx)?
                 .into_iter()
                 .find(|p| p.store_id == peer)
                 .ok_or_else(|| Error::not_found("peer", peer))?;
@@ -56,7 +55,7 @@ impl Store {
                 role: known.role,
                 person: known.person,
             };
-            super::sync_ops::unseen_by(conn, &self.info, &hello)
+            super::sync_ops::unseen_by(tx, &self.info, &hello)
         })
     }
 
@@ -150,7 +149,7 @@ fn count_items(v: &serde_json::Value) -> usize {
 
 /// Brings the conflict index in line for a document at hand (cached, or just received).
 pub(crate) fn index_conflicts<D: ReadDoc>(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     person: Id,
     kind: DocKind,
     doc: &D,
@@ -161,7 +160,7 @@ pub(crate) fn index_conflicts<D: ReadDoc>(
 /// After a local edit: a single device's edit cannot create a conflict, only resolve one, so
 /// the document is walked only when the index says it had conflicts.
 pub(crate) fn index_conflicts_after_edit(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     cache: &DocCache,
     person: Id,
     kind: DocKind,

@@ -5,15 +5,20 @@
 //! - [`wire`]: the message envelope;
 //! - [`policy`]: which documents a peer may see and send, by role;
 //! - [`digest`]: the digest and per-document tags computed from stored heads;
-//! - [`session`]: the per-connection state an app holds ([`SyncSession`]);
+//! - [`session`]: what an app sees of a session (counts, progress, the peer, each step);
 //! - `signed`: the signatures and certificates a session carries, and the check of each
-//!   received change and tombstone against its signer (ADR 0007).
+//!   received change and tombstone against its signer (ADR 0007);
+//! - [`engine`]: the protocol's decisions over a storage trait ([`engine::SyncStorage`]) and the
+//!   per-connection state an app holds ([`SyncSession`]), shared by the phone's store and the
+//!   team hub.
 //!
-//! The steps themselves are `Store::sync_start`, `Store::sync_accept`, `Store::sync_receive`
-//! and `Store::sync_poll` (in `store/sync_ops.rs`, beside the storage they write).
+//! A store's steps are `Store::sync_start`, `Store::sync_accept`, `Store::sync_receive` and
+//! `Store::sync_poll` (`store/sync_ops.rs`): each opens a transaction, runs the engine over the
+//! store's SQLite storage and commits.
 
 pub(crate) mod batch;
 pub(crate) mod digest;
+pub mod engine;
 pub(crate) mod expansion;
 pub(crate) mod patient_edits;
 pub(crate) mod policy;

@@ -61,13 +61,17 @@ const FLAG_MANIFEST: u8 = 4;
 const FLAG_FULL_MANIFEST: u8 = 8;
 
 /// A document's key: its person and kind.
-pub(crate) type DocKey = (Id, DocKind);
+pub type DocKey = (Id, DocKind);
 
-/// Who the sender is.
+/// Who the sender of a sync message says it is (its first message only). A claim: an
+/// authenticated session checks it against the peer's verified certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Hello {
+pub struct Hello {
+    /// The sending store's id.
     pub store_id: Id,
+    /// Its owner's role.
     pub role: Role,
+    /// On a patient's store, its person.
     pub person: Option<Id>,
 }
 

@@ -7,7 +7,9 @@
 //! trust root and the hub's own certificate; the signing key is in the key file, see
 //! `docs/deploy.md#key-custody`), `users`, `invites` (code hashes only), `devices`,
 //! `revocations` (every signed list, by version) and `audit` (append-only: a trigger refuses
-//! updates and deletes).
+//! updates and deletes); from version 2, what document sync keeps (`people` with whose caseload
+//! each is in, `documents`, per-device `sync_state`, `change_signatures`, `certificates`,
+//! `tombstones`; see `crate::sync`).
 
 pub mod postgres;
 pub mod sqlite;
@@ -125,14 +127,18 @@ pub struct AuditEntry {
     /// When (seconds since the epoch).
     pub at: i64,
     /// What: `enrol`, `enrol-refused`, `authenticate`, `authenticate-refused`, `revoke`,
-    /// `disconnect-revoked`, `user-add`, `invite`.
+    /// `disconnect-revoked`, `user-add`, `invite`, `document-sent`, `changes-received`,
+    /// `sync-refused`.
     pub event: String,
     /// The device's public key (hex) when it was verified (or, for an enrolment, certified).
     pub device: Option<String>,
     /// The user's name when known from the hub's tables.
     pub user: Option<String>,
-    /// Why, for a refusal (a reason code, never patient data), or the remote address.
+    /// Why, for a refusal (a reason code, never patient data), or the remote address; for a
+    /// document sent or changes received, the document's kind.
     pub detail: Option<String>,
+    /// The person (id) the entry is about: a document sent or changes received.
+    pub person: Option<String>,
 }
 
 /// An audit entry as stored, with its sequence number.
@@ -143,6 +149,81 @@ pub struct AuditRecord {
     /// The entry.
     #[serde(flatten)]
     pub entry: AuditEntry,
+}
+
+/// A document as the hub stores it (person id as text, kind code, automerge bytes, encoded
+/// heads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentRow {
+    /// The person's id (UUID text).
+    pub person: String,
+    /// `plan` or `case`.
+    pub kind: String,
+    /// The whole document, as automerge saves it.
+    pub bytes: Vec<u8>,
+    /// Its heads: the sorted change hashes, concatenated.
+    pub heads: Vec<u8>,
+}
+
+/// Whose caseload a person is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonRow {
+    /// The person's id (UUID text).
+    pub person: String,
+    /// The user whose device first sent their documents.
+    pub created_by: i64,
+    /// The user whose caseload they are in.
+    pub assigned_to: i64,
+}
+
+/// What one sync step may read, loaded in one read (see `crate::sync`).
+#[derive(Clone, Debug, Default)]
+pub struct SyncData {
+    /// Every stored document.
+    pub documents: Vec<DocumentRow>,
+    /// Every person the hub knows.
+    pub people: Vec<PersonRow>,
+    /// Every user (for teams).
+    pub users: Vec<User>,
+    /// The connected device's sync states: (person, kind, automerge sync state).
+    pub states: Vec<(String, String, Vec<u8>)>,
+    /// Change signatures: (person, kind, encoded signature).
+    pub signatures: Vec<(String, String, Vec<u8>)>,
+    /// Signers' certificates: (device key, encoded certificate).
+    pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Pairing grants taken up: (grant id, the device holding it).
+    pub redemptions: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Tombstones: (person, erased at in ms, encoded signature).
+    pub tombstones: Vec<(String, i64, Option<Vec<u8>>)>,
+}
+
+/// What one sync step wrote, stored in one transaction (see `crate::sync`).
+#[derive(Clone, Debug, Default)]
+pub struct SyncWrites {
+    /// The connected device's store id (text), whose sync states these are.
+    pub peer: String,
+    /// Documents to insert or replace, each with the heads it had when the step read it
+    /// (`None`: it did not exist). A document whose stored heads differ by the time of the
+    /// commit was changed by another step meanwhile: the commit stores nothing and fails
+    /// with [`crate::error::HubError::Concurrent`].
+    pub documents: Vec<(DocumentRow, Option<Vec<u8>>)>,
+    /// People new to the hub.
+    pub new_people: Vec<PersonRow>,
+    /// Sync states with the connected device: (person, kind, state).
+    pub states: Vec<(String, String, Vec<u8>)>,
+    /// Change signatures: (hash, person, kind, encoded signature).
+    pub signatures: Vec<(Vec<u8>, String, String, Vec<u8>)>,
+    /// Signers' certificates: (device key, encoded certificate).
+    pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Pairing grants taken up: (grant id, device). A grant another device took up by the time
+    /// of the commit stores nothing and fails with [`crate::error::HubError::Concurrent`] (the
+    /// next session is refused the grant).
+    pub redemptions: Vec<(Vec<u8>, Vec<u8>)>,
+    /// People erased: (person, erased at in ms, encoded signature). Their documents, sync
+    /// states and signatures go.
+    pub erased: Vec<(String, i64, Option<Vec<u8>>)>,
+    /// Audit entries of what the step sent and received.
+    pub audit: Vec<AuditEntry>,
 }
 
 /// The hub's storage. Every call is one atomic step: in particular
@@ -220,6 +301,14 @@ pub trait HubStore: Send + Sync + 'static {
 
     /// The audit log, oldest first.
     fn audit_log(&self) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+
+    /// What a sync step with the device whose store id is `peer` may read.
+    fn sync_load(&self, peer: &str) -> impl Future<Output = Result<SyncData>> + Send;
+
+    /// Stores what a sync step wrote, with its audit entries, in one transaction.
+    /// Errors: [`crate::error::HubError::Concurrent`] when a document changed since the step
+    /// read it (nothing is stored).
+    fn sync_commit(&self, writes: SyncWrites) -> impl Future<Output = Result<()>> + Send;
 
     /// A channel that receives a unit whenever any node stores a revocation, if this backend
     /// can push (PostgreSQL `LISTEN`); `None` when the hub must poll

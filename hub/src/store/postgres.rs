@@ -15,12 +15,16 @@ use tokio::sync::{mpsc, Mutex};
 use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
 
 use super::{
-    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubStore, NewDevice, OrgRecord, User,
-    UserRole,
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, HubStore, NewDevice,
+    OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole,
 };
 use crate::error::{HubError, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres/0001_init.sql"),
+    include_str!("migrations/postgres/0002_documents.sql"),
+    include_str!("migrations/postgres/0003_grant_redemptions.sql"),
+];
 
 /// The channel a stored revocation is announced on.
 pub const REVOCATION_CHANNEL: &str = "linkwork_revocations";
@@ -392,9 +396,9 @@ impl HubStore for PgStore {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO audit (at, event, device, user_name, detail) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail],
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
             )
             .await?;
         Ok(())
@@ -404,7 +408,7 @@ impl HubStore for PgStore {
         let client = self.client().await?;
         client
             .query(
-                "SELECT seq, at, event, device, user_name, detail FROM audit ORDER BY seq",
+                "SELECT seq, at, event, device, user_name, detail, person FROM audit ORDER BY seq",
                 &[],
             )
             .await?
@@ -418,10 +422,203 @@ impl HubStore for PgStore {
                         device: r.try_get(3)?,
                         user: r.try_get(4)?,
                         detail: r.try_get(5)?,
+                        person: r.try_get(6)?,
                     },
                 })
             })
             .collect()
+    }
+
+    async fn sync_load(&self, peer: &str) -> Result<SyncData> {
+        let mut client = self.client().await?;
+        // One snapshot for every read.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let mut data = SyncData::default();
+        for r in tx
+            .query(
+                "SELECT person_id, kind, bytes, heads FROM documents ORDER BY person_id, kind",
+                &[],
+            )
+            .await?
+        {
+            data.documents.push(DocumentRow {
+                person: r.try_get(0)?,
+                kind: r.try_get(1)?,
+                bytes: r.try_get(2)?,
+                heads: r.try_get(3)?,
+            });
+        }
+        for r in tx
+            .query("SELECT person_id, created_by, assigned_to FROM people", &[])
+            .await?
+        {
+            data.people.push(PersonRow {
+                person: r.try_get(0)?,
+                created_by: r.try_get(1)?,
+                assigned_to: r.try_get(2)?,
+            });
+        }
+        for r in tx
+            .query("SELECT id, name, role, team FROM users", &[])
+            .await?
+        {
+            data.users.push(user(&r)?);
+        }
+        for r in tx
+            .query(
+                "SELECT person_id, kind, state FROM sync_state WHERE peer_id = $1",
+                &[&peer],
+            )
+            .await?
+        {
+            data.states
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        for r in tx
+            .query(
+                "SELECT person_id, kind, signature FROM change_signatures",
+                &[],
+            )
+            .await?
+        {
+            data.signatures
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        for r in tx
+            .query("SELECT device, certificate FROM certificates", &[])
+            .await?
+        {
+            data.certificates.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        for r in tx
+            .query("SELECT grant_id, device FROM grant_redemptions", &[])
+            .await?
+        {
+            data.redemptions.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        for r in tx
+            .query(
+                "SELECT person_id, erased_at, signature FROM tombstones",
+                &[],
+            )
+            .await?
+        {
+            data.tombstones
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        tx.commit().await?;
+        Ok(data)
+    }
+
+    async fn sync_commit(&self, w: SyncWrites) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        for (person, at, sig) in &w.erased {
+            for table in ["documents", "sync_state", "change_signatures"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE person_id = $1"),
+                    &[person],
+                )
+                .await?;
+            }
+            tx.execute(
+                "INSERT INTO tombstones (person_id, erased_at, signature) VALUES ($1, $2, $3) \
+                 ON CONFLICT (person_id) DO NOTHING",
+                &[person, at, sig],
+            )
+            .await?;
+        }
+        for p in &w.new_people {
+            tx.execute(
+                "INSERT INTO people (person_id, created_by, assigned_to) VALUES ($1, $2, $3) \
+                 ON CONFLICT (person_id) DO NOTHING",
+                &[&p.person, &p.created_by, &p.assigned_to],
+            )
+            .await?;
+        }
+        for (d, read) in &w.documents {
+            let written = match read {
+                Some(heads) => {
+                    tx.execute(
+                        "UPDATE documents SET bytes = $3, heads = $4 \
+                         WHERE person_id = $1 AND kind = $2 AND heads = $5",
+                        &[&d.person, &d.kind, &d.bytes, &d.heads, heads],
+                    )
+                    .await?
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO documents (person_id, kind, bytes, heads) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, kind) DO NOTHING",
+                        &[&d.person, &d.kind, &d.bytes, &d.heads],
+                    )
+                    .await?
+                }
+            };
+            if written != 1 {
+                // Dropped without commit: rolls back.
+                return Err(HubError::Concurrent);
+            }
+        }
+        for (person, kind, state) in &w.states {
+            tx.execute(
+                "INSERT INTO sync_state (peer_id, person_id, kind, state) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (peer_id, person_id, kind) DO UPDATE SET state = excluded.state",
+                &[&w.peer, person, kind, state],
+            )
+            .await?;
+        }
+        for (hash, person, kind, sig) in &w.signatures {
+            tx.execute(
+                "INSERT INTO change_signatures (hash, person_id, kind, signature) \
+                 VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (hash) DO UPDATE SET signature = excluded.signature",
+                &[hash, person, kind, sig],
+            )
+            .await?;
+        }
+        for (device, cert) in &w.certificates {
+            tx.execute(
+                "INSERT INTO certificates (device, certificate) VALUES ($1, $2) \
+                 ON CONFLICT (device) DO NOTHING",
+                &[device, cert],
+            )
+            .await?;
+        }
+        for (grant, device) in &w.redemptions {
+            tx.execute(
+                "INSERT INTO grant_redemptions (grant_id, device) VALUES ($1, $2) \
+                 ON CONFLICT (grant_id) DO NOTHING",
+                &[grant, device],
+            )
+            .await?;
+            let holder: Vec<u8> = tx
+                .query_one(
+                    "SELECT device FROM grant_redemptions WHERE grant_id = $1",
+                    &[grant],
+                )
+                .await?
+                .try_get(0)?;
+            if holder != *device {
+                // Another device took the grant up meanwhile: dropped without commit.
+                return Err(HubError::Concurrent);
+            }
+        }
+        for e in &w.audit {
+            tx.execute(
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     fn revocation_events(&self) -> impl Future<Output = Result<Option<mpsc::Receiver<()>>>> + Send {

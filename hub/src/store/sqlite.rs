@@ -10,12 +10,16 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use super::{
-    role_from_db, AuditEntry, AuditRecord, Claim, Device, HubStore, NewDevice, OrgRecord, User,
-    UserRole,
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, HubStore, NewDevice,
+    OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole,
 };
 use crate::error::{HubError, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/sqlite/0001_init.sql"),
+    include_str!("migrations/sqlite/0002_documents.sql"),
+    include_str!("migrations/sqlite/0003_grant_redemptions.sql"),
+];
 
 /// The embedded SQLite hub database.
 #[derive(Clone)]
@@ -386,9 +390,9 @@ impl HubStore for SqliteStore {
         let e = entry.clone();
         self.with(move |conn| {
             conn.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![e.at, e.event, e.device, e.user, e.detail],
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![e.at, e.event, e.device, e.user, e.detail, e.person],
             )?;
             Ok(())
         })
@@ -398,7 +402,7 @@ impl HubStore for SqliteStore {
     async fn audit_log(&self) -> Result<Vec<AuditRecord>> {
         self.with(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT seq, at, event, device, user_name, detail FROM audit ORDER BY seq",
+                "SELECT seq, at, event, device, user_name, detail, person FROM audit ORDER BY seq",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(AuditRecord {
@@ -409,10 +413,157 @@ impl HubStore for SqliteStore {
                         device: r.get(3)?,
                         user: r.get(4)?,
                         detail: r.get(5)?,
+                        person: r.get(6)?,
                     },
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn sync_load(&self, peer: &str) -> Result<SyncData> {
+        let peer = peer.to_owned();
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            let mut data = SyncData::default();
+            {
+                let mut stmt = tx.prepare(
+                    "SELECT person_id, kind, bytes, heads FROM documents ORDER BY person_id, kind",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(DocumentRow {
+                        person: r.get(0)?,
+                        kind: r.get(1)?,
+                        bytes: r.get(2)?,
+                        heads: r.get(3)?,
+                    })
+                })?;
+                data.documents = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt =
+                    tx.prepare("SELECT person_id, created_by, assigned_to FROM people")?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(PersonRow {
+                        person: r.get(0)?,
+                        created_by: r.get(1)?,
+                        assigned_to: r.get(2)?,
+                    })
+                })?;
+                data.people = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt = tx.prepare("SELECT id, name, role, team FROM users")?;
+                let rows = stmt.query_map([], user_row)?;
+                for row in rows {
+                    data.users.push(to_user(row?)?);
+                }
+                let mut stmt =
+                    tx.prepare("SELECT person_id, kind, state FROM sync_state WHERE peer_id = ?1")?;
+                let rows = stmt.query_map([&peer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                data.states = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt =
+                    tx.prepare("SELECT person_id, kind, signature FROM change_signatures")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                data.signatures = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt = tx.prepare("SELECT device, certificate FROM certificates")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                data.certificates = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt = tx.prepare("SELECT grant_id, device FROM grant_redemptions")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                data.redemptions = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt =
+                    tx.prepare("SELECT person_id, erased_at, signature FROM tombstones")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                data.tombstones = rows.collect::<rusqlite::Result<_>>()?;
+            }
+            tx.finish()?;
+            Ok(data)
+        })
+        .await
+    }
+
+    async fn sync_commit(&self, w: SyncWrites) -> Result<()> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for (person, at, sig) in &w.erased {
+                for table in ["documents", "sync_state", "change_signatures"] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE person_id = ?1"), [person])?;
+                }
+                tx.execute(
+                    "INSERT INTO tombstones (person_id, erased_at, signature) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (person_id) DO NOTHING",
+                    params![person, at, sig],
+                )?;
+            }
+            for p in &w.new_people {
+                tx.execute(
+                    "INSERT INTO people (person_id, created_by, assigned_to) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (person_id) DO NOTHING",
+                    params![p.person, p.created_by, p.assigned_to],
+                )?;
+            }
+            for (d, read) in &w.documents {
+                let written = match read {
+                    Some(heads) => tx.execute(
+                        "UPDATE documents SET bytes = ?3, heads = ?4 \
+                         WHERE person_id = ?1 AND kind = ?2 AND heads = ?5",
+                        params![d.person, d.kind, d.bytes, d.heads, heads],
+                    )?,
+                    None => tx.execute(
+                        "INSERT INTO documents (person_id, kind, bytes, heads) \
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (person_id, kind) DO NOTHING",
+                        params![d.person, d.kind, d.bytes, d.heads],
+                    )?,
+                };
+                if written != 1 {
+                    // Dropped: rolls back.
+                    return Err(HubError::Concurrent);
+                }
+            }
+            for (person, kind, state) in &w.states {
+                tx.execute(
+                    "INSERT INTO sync_state (peer_id, person_id, kind, state) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (peer_id, person_id, kind) DO UPDATE SET state = excluded.state",
+                    params![w.peer, person, kind, state],
+                )?;
+            }
+            for (hash, person, kind, sig) in &w.signatures {
+                tx.execute(
+                    "INSERT INTO change_signatures (hash, person_id, kind, signature) \
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO UPDATE SET signature = excluded.signature",
+                    params![hash, person, kind, sig],
+                )?;
+            }
+            for (device, cert) in &w.certificates {
+                tx.execute(
+                    "INSERT INTO certificates (device, certificate) VALUES (?1, ?2) \
+                     ON CONFLICT (device) DO NOTHING",
+                    params![device, cert],
+                )?;
+            }
+            for (grant, device) in &w.redemptions {
+                tx.execute(
+                    "INSERT INTO grant_redemptions (grant_id, device) VALUES (?1, ?2) \
+                     ON CONFLICT (grant_id) DO NOTHING",
+                    params![grant, device],
+                )?;
+                let holder: Vec<u8> = tx.query_row(
+                    "SELECT device FROM grant_redemptions WHERE grant_id = ?1",
+                    params![grant],
+                    |r| r.get(0),
+                )?;
+                if holder != *device {
+                    // Another device took the grant up meanwhile: rolls back.
+                    return Err(HubError::Concurrent);
+                }
+            }
+            for e in &w.audit {
+                tx.execute(
+                    "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![e.at, e.event, e.device, e.user, e.detail, e.person],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
@@ -438,6 +589,7 @@ mod tests {
             device: None,
             user: Some("Asha".into()),
             detail: None,
+            person: None,
         };
         store.audit(&entry).await.unwrap();
         {

@@ -5,4 +5,5 @@
 
 mod common;
 mod connection;
+mod doc_sync;
 mod enrolment;

@@ -9,6 +9,7 @@ import java.time.Instant
 import java.time.temporal.ChronoUnit
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object ClinicalSafetyTests {
     val all: List<TestCase> = listOf(

@@ -10,6 +10,7 @@ import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 import org.linkwork.*
+import org.linkwork.core.*
 
 object EncryptionTests {
     val all = listOf(

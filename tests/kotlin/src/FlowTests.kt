@@ -6,6 +6,7 @@ import java.time.Instant
 import java.time.temporal.ChronoUnit
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object FlowTests {
     val all: List<TestCase> = listOf(

@@ -9,6 +9,7 @@ import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 import org.linkwork.*
+import org.linkwork.core.*
 
 object IdentityTests {
     val all = listOf(

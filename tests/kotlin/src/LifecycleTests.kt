@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object LifecycleTests {
     val all: List<TestCase> = listOf(

@@ -21,7 +21,7 @@ object LinkWorkTests {
         FlowTests.all + ErrorTests.all + ListenerTests.all + LifecycleTests.all +
             ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
             EncryptionTests.all + ClinicalSafetyTests.all + IdentityTests.all +
-            DirectoryTests.all + SyncStateTests.all + ReferralReportTests.all
+            DirectoryTests.all + SyncStateTests.all + ReferralReportTests.all + ObservationTests.all
 }
 
 fun main() {

@@ -3,6 +3,7 @@ package org.linkwork.tests
 
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object MeasureTests {
     val all: List<TestCase> = listOf(

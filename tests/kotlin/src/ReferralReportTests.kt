@@ -4,6 +4,7 @@ package org.linkwork.tests
 
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object ReferralReportTests {
     val all: List<TestCase> = listOf(

@@ -10,6 +10,7 @@ import java.time.ZoneOffset
 import java.time.temporal.ChronoUnit
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object ReportTests {
     val all: List<TestCase> = listOf(

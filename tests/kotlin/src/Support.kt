@@ -7,6 +7,7 @@ import java.time.LocalDate
 import java.time.ZoneOffset
 import java.util.concurrent.CopyOnWriteArrayList
 import org.linkwork.*
+import org.linkwork.core.*
 
 /** A temporary directory deleted after `block`, with helpers to make stores in it. */
 fun <T> withTempDir(block: (TempDir) -> T): T {

@@ -5,6 +5,7 @@ package org.linkwork.tests
 
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 object SyncStateTests {
     val all: List<TestCase> = listOf(

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference
 import kotlin.concurrent.thread
 import kotlin.test.*
 import org.linkwork.*
+import org.linkwork.core.*
 
 /**
  * What one side of a finished exchange saw: [notices] holds each step's non-empty

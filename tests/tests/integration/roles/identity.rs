@@ -593,3 +593,33 @@ fn only_a_certificate_with_the_erase_permission_erases() {
     eraser.erase_person(ada).unwrap();
     assert!(eraser.plan(ada).is_err());
 }
+
+/// Installing a revocation list (and every other identity write) waits for a write lock held
+/// elsewhere, as the checkpointer's `TRUNCATE` holds it when the store goes idle: a deferred
+/// transaction that read first could not wait (SQLite does not call the busy handler to upgrade
+/// a read to a write) and failed at once with "database is locked".
+#[test]
+fn identity_writes_wait_for_a_write_lock_held_elsewhere() {
+    let dir = TestDir::new();
+    let org = OrgSigner::create("Northtown PCN").unwrap();
+    let (lw, _) = enrolled_link_worker(&dir, &org);
+    let list = org
+        .revoke(None, SecretKey::generate().unwrap().public(), now())
+        .unwrap();
+    let holder = rusqlite::Connection::open(dir.path("lw.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (held, release) = std::sync::mpsc::channel();
+    let releaser = std::thread::spawn(move || {
+        held.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    release.recv().unwrap();
+    let installed = lw.update_trust(&list.encode()).unwrap();
+    assert_eq!(installed.version, 1);
+    releaser.join().unwrap();
+    assert_eq!(
+        lw.device_identity().unwrap().revocations.unwrap().version,
+        1
+    );
+}

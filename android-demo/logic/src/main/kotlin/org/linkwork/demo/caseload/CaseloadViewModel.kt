@@ -11,9 +11,12 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
-import org.linkwork.CaseloadEntry
-import org.linkwork.CaseloadQuery
-import org.linkwork.EpisodeStatus
+import org.linkwork.core.CaseloadEntry
+import org.linkwork.core.CaseloadQuery
+import org.linkwork.core.EpisodeStatus
+import org.linkwork.core.NewPerson
+import org.linkwork.core.NewReferral
+import org.linkwork.core.ReferralSource
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage
@@ -32,6 +35,8 @@ data class CaseloadRow(
     val status: String,
     /** The earliest due date of an open step, for display ("3 Mar 2026"), if any. */
     val nextStepDue: String?,
+    /** The same date, typed (for sorting, or a date picker), if any. */
+    val nextStepDueDate: LocalDate?,
     val dueState: DueState,
     val activeGoals: Int,
     val openOnwardReferrals: Int,
@@ -96,6 +101,33 @@ class CaseloadViewModel(
         return refresh()
     }
 
+    /**
+     * Adds a person referred by [source] (a fresh install starts here) and returns their id, or
+     * `null` with a message on screen naming the field to correct (e.g. an NHS number whose
+     * check digit is wrong). Blank optional fields are left out. The list reloads through the
+     * store's change notification.
+     */
+    suspend fun addPerson(
+        givenName: String,
+        familyName: String,
+        nhsNumber: String? = null,
+        dateOfBirth: LocalDate? = null,
+        source: ReferralSource = ReferralSource.SELF_REFERRAL,
+    ): String? {
+        val person = NewPerson(
+            givenName = givenName.trim(),
+            familyName = familyName.trim(),
+            nhsNumber = nhsNumber?.trim()?.ifEmpty { null },
+            dateOfBirth = dateOfBirth?.toString(),
+            referral = NewReferral(source = source, consentToContact = true),
+        )
+        var added: String? = null
+        launchAction({ m -> mutableState.update { it.copy(message = m) } }) {
+            added = repository.addPerson(person)
+        }.join()
+        return added
+    }
+
     /** Dismisses the message on screen. */
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
@@ -130,6 +162,7 @@ class CaseloadViewModel(
             name = displayName(e.givenName, e.familyName),
             status = e.status?.let(::label) ?: "No episode",
             nextStepDue = e.nextStepDue?.let(::displayDate),
+            nextStepDueDate = due,
             dueState = when {
                 due == null -> DueState.NONE
                 due.isBefore(today) -> DueState.OVERDUE

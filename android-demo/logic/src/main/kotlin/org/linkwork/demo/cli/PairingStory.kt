@@ -6,8 +6,8 @@ package org.linkwork.demo.cli
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
-import org.linkwork.LinkWorkException
-import org.linkwork.Role
+import org.linkwork.core.LinkWorkException
+import org.linkwork.core.Role
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.StoreProvider
 import org.linkwork.demo.identity.PairingState

@@ -10,9 +10,9 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.withContext
 import org.linkwork.ChangeListener
 import org.linkwork.LinkWorkStore
-import org.linkwork.NewPerson
-import org.linkwork.Role
-import org.linkwork.StoreInfo
+import org.linkwork.core.NewPerson
+import org.linkwork.core.Role
+import org.linkwork.core.StoreInfo
 import org.linkwork.demo.sync.SyncDriver
 import org.linkwork.demo.sync.SyncOutcome
 import org.linkwork.demo.sync.SyncTransport
@@ -29,7 +29,8 @@ class LinkWorkRepository(
     private val io: CoroutineDispatcher,
 ) : AutoCloseable {
     private val changed = MutableSharedFlow<Set<String>>(extraBufferCapacity = 64)
-    private val listenerToken: ULong = store.addListener(object : ChangeListener {
+    // Cancelled in close(); it holds the store weakly, so it never keeps the store open.
+    private val subscription = store.subscribe(object : ChangeListener {
         override fun peopleChanged(personIds: List<String>) {
             // Runs on the thread that made the change; never let an exception cross into Rust.
             runCatching { changed.tryEmit(personIds.toSet()) }
@@ -91,7 +92,7 @@ class LinkWorkRepository(
 
     /** Stops listening and closes the store. */
     override fun close() {
-        store.removeListener(listenerToken)
+        subscription.close()
         store.close()
     }
 }

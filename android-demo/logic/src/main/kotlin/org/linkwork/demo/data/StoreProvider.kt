@@ -3,7 +3,7 @@ package org.linkwork.demo.data
 import java.io.File
 import java.security.SecureRandom
 import org.linkwork.LinkWorkStore
-import org.linkwork.Role
+import org.linkwork.core.Role
 import org.linkwork.StoreKey
 
 /**
@@ -49,8 +49,8 @@ class StoreProvider(private val directory: File, private val keys: KeySupplier) 
      * Opens the link worker's store [name] as [user], creating it first if it does not exist.
      * Blocks on disk I/O: call off the main thread.
      *
-     * @throws org.linkwork.LinkWorkException.WrongKey when the key does not open the file.
-     * @throws org.linkwork.LinkWorkException.Storage when the file cannot be opened.
+     * @throws org.linkwork.core.LinkWorkException.WrongKey when the key does not open the file.
+     * @throws org.linkwork.core.LinkWorkException.Storage when the file cannot be opened.
      */
     fun openOrCreateLinkWorker(name: String, user: String): LinkWorkStore =
         openOrCreate(name, user, Role.LINK_WORKER, null)
@@ -68,7 +68,7 @@ class StoreProvider(private val directory: File, private val keys: KeySupplier) 
      * offer's person and is enrolled with a certificate for that person only. The iOS demo does
      * this on the patient's phone; the tests and the command-line story play that phone here.
      *
-     * @throws org.linkwork.LinkWorkException.Untrusted for a wrong code, an expired or tampered
+     * @throws org.linkwork.core.LinkWorkException.Untrusted for a wrong code, an expired or tampered
      *   offer (no file is created).
      */
     fun createPairedPatient(name: String, user: String, payload: ByteArray, code: String): LinkWorkStore {

@@ -33,7 +33,7 @@ class DemoOrganisation private constructor(private val org: Organisation, val ke
      * organisation's trust root. A store already enrolled (by this organisation or another) is
      * left as it is. Returns the store's certificate. Blocks on disk I/O: call off the main thread.
      *
-     * @throws org.linkwork.LinkWorkException.Untrusted when the store cannot take the
+     * @throws org.linkwork.core.LinkWorkException.Untrusted when the store cannot take the
      *   certificate (e.g. its role does not fit).
      */
     fun ensureEnrolled(store: LinkWorkStore, role: CertificateRole = CertificateRole.LINK_WORKER): DeviceCertificate {
@@ -56,7 +56,7 @@ class DemoOrganisation private constructor(private val org: Organisation, val ke
          * The demo organisation kept in [directory]/[KEY_FILE], created there (readable by this
          * app only) on first run. Blocks on disk I/O.
          *
-         * @throws org.linkwork.LinkWorkException.Untrusted when the file holds something else.
+         * @throws org.linkwork.core.LinkWorkException.Untrusted when the file holds something else.
          */
         fun loadOrCreate(directory: File): DemoOrganisation {
             val file = File(directory, KEY_FILE)

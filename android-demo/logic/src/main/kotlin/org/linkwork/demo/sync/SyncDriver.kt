@@ -3,7 +3,7 @@ package org.linkwork.demo.sync
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
-import org.linkwork.LinkWorkException
+import org.linkwork.core.LinkWorkException
 import org.linkwork.LinkWorkStore
 import org.linkwork.PeerInfo
 import org.linkwork.SecureChannel

@@ -16,12 +16,12 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
-import org.linkwork.CaseloadQuery
-import org.linkwork.ConflictResolution
-import org.linkwork.DocKind
-import org.linkwork.FieldConflict
+import org.linkwork.core.CaseloadQuery
+import org.linkwork.core.ConflictResolution
+import org.linkwork.core.DocKind
+import org.linkwork.core.FieldConflict
 import org.linkwork.PersonRecord
-import org.linkwork.Role
+import org.linkwork.core.Role
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage

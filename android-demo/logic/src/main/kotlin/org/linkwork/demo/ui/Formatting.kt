@@ -5,11 +5,11 @@ import java.time.LocalDate
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
 import java.util.Locale
-import org.linkwork.Instrument
-import org.linkwork.Ons4Band
-import org.linkwork.Ons4Measure
-import org.linkwork.Score
-import org.linkwork.ScoreOutcome
+import org.linkwork.core.Instrument
+import org.linkwork.core.Ons4Band
+import org.linkwork.core.Ons4Measure
+import org.linkwork.core.Score
+import org.linkwork.core.ScoreOutcome
 
 /** An enum constant as a user reads it: `UNABLE_TO_CONTACT` -> "Unable to contact". */
 fun label(value: Enum<*>): String =

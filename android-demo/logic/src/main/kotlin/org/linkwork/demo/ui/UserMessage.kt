@@ -3,7 +3,7 @@ package org.linkwork.demo.ui
 import java.io.IOException
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.TimeoutCancellationException
-import org.linkwork.LinkWorkException
+import org.linkwork.core.LinkWorkException
 
 /**
  * A message a screen can show. Built from the error's kind and field names only: never from

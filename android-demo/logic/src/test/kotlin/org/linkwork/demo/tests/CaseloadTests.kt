@@ -1,12 +1,13 @@
 // The caseload screen's view model.
 package org.linkwork.demo.tests
 
+import java.time.LocalDate
 import kotlin.test.*
-import org.linkwork.EpisodeStatus
-import org.linkwork.EpisodeTransition
-import org.linkwork.NewGoal
-import org.linkwork.NewStep
-import org.linkwork.StepOwner
+import org.linkwork.core.EpisodeStatus
+import org.linkwork.core.EpisodeTransition
+import org.linkwork.core.NewGoal
+import org.linkwork.core.NewStep
+import org.linkwork.core.StepOwner
 import org.linkwork.demo.caseload.CaseloadViewModel
 import org.linkwork.demo.caseload.DueState
 import org.linkwork.demo.sync.InProcessTransport
@@ -18,7 +19,25 @@ object CaseloadTests {
     val all: List<DemoTest> = listOf(
         DemoTest("caseload: search by name and NHS number, status filter, next step due", ::searchAndDue),
         DemoTest("caseload: unsynced badge per person, cleared by a sync with a colleague", ::badges),
+        DemoTest("caseload: add a person from an empty store; a bad NHS number names the field", ::addPerson),
     )
+
+    private fun addPerson() = world {
+        val repo = linkWorker("phone", "sam")
+        val vm = CaseloadViewModel(repo, scope, clock)
+        vm.state.await("an empty list") { !it.loading && it.rows.isEmpty() }
+        assertNull(vm.addPerson("Ada", "Lovelace", nhsNumber = "943 476 5918"))
+        assertEquals("Please check the NHS number.", vm.state.value.message?.text)
+        vm.dismissMessage()
+        val ada = vm.addPerson(" Ada ", "Lovelace", nhsNumber = "943 476 5919", dateOfBirth = LocalDate.of(1950, 2, 28))
+        assertNotNull(ada)
+        val listed = vm.state.await("Ada listed") { s -> s.rows.any { it.personId == ada } }
+        assertEquals("Ada Lovelace", listed.rows.single().name)
+        assertNull(listed.rows.single().nextStepDueDate)
+        repo.edit(ada) { it.addStep(ada, NewStep(text = "Call", owner = StepOwner.LINK_WORKER, due = day(3))) }
+        val due = vm.state.await("a typed next step date") { s -> s.rows.single().nextStepDueDate != null }
+        assertEquals(LocalDate.now(clock).plusDays(3), due.rows.single().nextStepDueDate)
+    }
 
     private fun searchAndDue() = world {
         val repo = linkWorker("phone", "sam")

@@ -13,10 +13,10 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.withTimeout
-import org.linkwork.LinkWorkException
+import org.linkwork.core.LinkWorkException
 import org.linkwork.LinkWorkStore
-import org.linkwork.NewGoal
-import org.linkwork.Role
+import org.linkwork.core.NewGoal
+import org.linkwork.core.Role
 import org.linkwork.StoreKey
 import org.linkwork.demo.data.DeviceSession
 import org.linkwork.demo.data.InMemoryKeySupplier

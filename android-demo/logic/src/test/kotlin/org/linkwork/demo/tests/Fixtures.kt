@@ -19,10 +19,10 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import org.linkwork.ContactPreference
-import org.linkwork.NewPerson
-import org.linkwork.NewReferral
-import org.linkwork.ReferralSource
+import org.linkwork.core.ContactPreference
+import org.linkwork.core.NewPerson
+import org.linkwork.core.NewReferral
+import org.linkwork.core.ReferralSource
 import org.linkwork.demo.data.InMemoryKeySupplier
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.StoreProvider

@@ -3,12 +3,12 @@ package org.linkwork.demo.tests
 
 import java.time.Duration
 import kotlin.test.*
-import org.linkwork.ConsultationMode
-import org.linkwork.GoalStatus
+import org.linkwork.core.ConsultationMode
+import org.linkwork.core.GoalStatus
 import org.linkwork.GoalUpdate
-import org.linkwork.Instrument
-import org.linkwork.NewGoal
-import org.linkwork.Timepoint
+import org.linkwork.core.Instrument
+import org.linkwork.core.NewGoal
+import org.linkwork.core.Timepoint
 import org.linkwork.demo.visit.HomeVisitViewModel
 import org.linkwork.demo.visit.VisitPhase
 
@@ -151,6 +151,6 @@ object HomeVisitTests {
         vm.saveMeasure().join()
         val last = repo.read { it.plan(ada) }.measures.last()
         assertEquals(listOf<Long?>(5L, null, null, null, null, null, null), last.answers)
-        assertTrue(last.outcome is org.linkwork.ScoreOutcome.Incomplete)
+        assertTrue(last.outcome is org.linkwork.core.ScoreOutcome.Incomplete)
     }
 }

@@ -8,9 +8,9 @@ import kotlin.test.*
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import org.linkwork.CertificateRole
-import org.linkwork.LinkWorkException
-import org.linkwork.NewGoal
-import org.linkwork.Role
+import org.linkwork.core.LinkWorkException
+import org.linkwork.core.NewGoal
+import org.linkwork.core.Role
 import org.linkwork.demo.data.DeviceSession
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.SessionState

@@ -2,18 +2,18 @@
 package org.linkwork.demo.tests
 
 import kotlin.test.*
-import org.linkwork.AdministrationMode
-import org.linkwork.ConsultationMode
-import org.linkwork.GoalStatus
-import org.linkwork.Instrument
-import org.linkwork.NewConsultation
-import org.linkwork.NewGoal
-import org.linkwork.NewMeasureResponse
-import org.linkwork.NewProgress
-import org.linkwork.NewStep
-import org.linkwork.Need
-import org.linkwork.StepOwner
-import org.linkwork.Timepoint
+import org.linkwork.core.AdministrationMode
+import org.linkwork.core.ConsultationMode
+import org.linkwork.core.GoalStatus
+import org.linkwork.core.Instrument
+import org.linkwork.core.NewConsultation
+import org.linkwork.core.NewGoal
+import org.linkwork.core.NewMeasureResponse
+import org.linkwork.core.NewProgress
+import org.linkwork.core.NewStep
+import org.linkwork.core.Need
+import org.linkwork.core.StepOwner
+import org.linkwork.core.Timepoint
 import org.linkwork.demo.person.PersonViewModel
 
 object PersonTests {

@@ -4,10 +4,10 @@ package org.linkwork.demo.tests
 import kotlin.test.*
 import kotlinx.coroutines.launch
 import org.linkwork.DemographicsUpdate
-import org.linkwork.GoalStatus
+import org.linkwork.core.GoalStatus
 import org.linkwork.GoalUpdate
-import org.linkwork.NewGoal
-import org.linkwork.NewProgress
+import org.linkwork.core.NewGoal
+import org.linkwork.core.NewProgress
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.sync.InProcessTransport
 import org.linkwork.demo.sync.SyncTarget

@@ -4,15 +4,16 @@
 //! the database file before it returns: that user action paid for the checkpoint, which made
 //! the 99th percentile of one action 13 ms at 1,000 people (`linkwork-bench`,
 //! docs/performance.md). Instead the writer's auto-checkpoint is raised to
-//! [`SAFETY_NET_PAGES`] (set in `Store::from_connection`), which only acts if this checkpointer
-//! falls far behind, and a thread owned by the [`Store`](super::Store) checkpoints on its own
+//! [`SAFETY_NET_PAGES`] (set when the store's [`Db`](super::Db) is built), which only acts if
+//! this checkpointer falls far behind, and a thread owned by the `Db` checkpoints on its own
 //! connection: `TRUNCATE` once writes pause for [`IDLE`], `PASSIVE` every [`EVERY_WRITES`]
 //! writes while they keep coming. A passive checkpoint never waits for the writer or readers
 //! and they never wait for it, so an action no longer pays for one.
 //!
 //! Each checkpoint opens its own connection with the store's current key, holding the key lock
 //! shared, so a re-key waits for it. The thread stops when the store is dropped. Erasure does
-//! not depend on it: `erase_person` checkpoints (`TRUNCATE`) on the writer itself, and should
+//! not depend on it: `erase_person` checkpoints (`TRUNCATE`) on the writer itself
+//! ([`Db::checkpoint_truncate`](super::Db::checkpoint_truncate)), and should
 //! that meet this thread's checkpoint, the idle checkpoint that follows empties the WAL.
 
 use std::path::{Path, PathBuf};

@@ -1,10 +1,13 @@
-//! The one public error of the bindings: a few variants an app can act on, and the single
-//! place where the core's rich error is mapped onto them. No message contains patient data:
+//! The one public error of the Kotlin and Swift API (feature `uniffi`): a few variants an app
+//! can act on, and the single place where the core's rich [`Error`](crate::Error) is mapped onto
+//! them. It lives in core (ADR 0009) so that a value refused while it is lifted at the boundary
+//! (an id, an NHS number or a date that does not parse; see `uniffi_support`) reaches the app as
+//! this typed error rather than as an internal one. No message contains patient data:
 //! they name fields, kinds, actions and random ids only (the core's messages already do).
 
-use linkwork_core::directory::FeedError;
-use linkwork_core::measures::MeasureError;
-use linkwork_core::Error as CoreError;
+use crate::directory::FeedError;
+use crate::measures::MeasureError;
+use crate::Error as CoreError;
 
 /// Everything a linkwork call can fail with. Kotlin: `LinkWorkException` (a sealed class with
 /// one subclass per variant); Swift: `LinkWorkError` (an enum conforming to `Error`).
@@ -78,7 +81,7 @@ pub enum LinkWorkError {
         /// another organisation`, `expired`, `not yet valid`, `revoked`, `for another device`,
         /// `role does not match`, `person does not match`, `issuer may not enrol patients`,
         /// `revocation list is not newer than the installed one`, `not enrolled`,
-        /// `pairing code does not match`.
+        /// `pairing code does not match`, `pairing offer already taken up by another device`.
         reason: String,
     },
     /// Synchronisation failed; start a new session later when `retryable`.
@@ -152,18 +155,10 @@ impl From<CoreError> for LinkWorkError {
             | CoreError::EncryptionUnavailable
             | CoreError::Sqlite(_)
             | CoreError::Io(_) => Self::Storage { reason },
+            // No catch-all: inside core the match is exhaustive, so a new variant fails to
+            // compile until it is mapped here.
             CoreError::Automerge(_) => Self::Unexpected { reason },
-            // The core error is non-exhaustive: new variants are unexpected until mapped here.
-            _ => Self::Unexpected { reason },
         }
-    }
-}
-
-/// A Kotlin or Swift callback (e.g. a [`crate::ChangeListener`]) threw something other than a
-/// `LinkWorkError`.
-impl From<uniffi::UnexpectedUniFFICallbackError> for LinkWorkError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Unexpected { reason: e.reason }
     }
 }
 
