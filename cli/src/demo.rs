@@ -25,7 +25,7 @@ use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
-use linkwork_core::identity::{OrgSigner, Permissions};
+use linkwork_core::identity::{OrgSigner, Permissions, Refusal};
 use linkwork_core::measures::{AdministrationMode, Instrument, Timepoint};
 use linkwork_core::model::{
     text, Author, Capacity, CaseloadQuery, ConsentDecision, ConsentMethod, ConsultationMode,
@@ -550,8 +550,40 @@ impl Story {
             describe(&cert)
         ))?;
         self.sync((&phone, "Rose's phone"), (&self.sam, "Sam"))?;
+        self.second_phone_refused(&payload, &code, rose)?;
         self.say("Then everyone goes offline.")?;
         Ok(Devices { kim, phone })
+    }
+
+    /// A second phone taking up the same pairing offer (a photographed QR code) is refused by
+    /// Sam's device: an offer enrols one phone.
+    fn second_phone_refused(&self, payload: &[u8], code: &str, rose: Id) -> CliResult {
+        let place = tempfile::tempdir().map_err(|e| CliError::File {
+            action: "make a scratch directory",
+            source: e,
+        })?;
+        let second = Store::create_paired(
+            place.path().join("second.db"),
+            payload,
+            code,
+            PATIENT,
+            &new_key_file(&place.path().join("second.key"))?,
+        )?;
+        match sync_in_process(&second, &self.sam, false) {
+            Err(CliError::Core(e @ Error::Untrusted(Refusal::GrantUsed))) => {
+                if second.plan(rose).is_ok() {
+                    return Err(CliError::Failed("a second phone holds Rose's plan".into()));
+                }
+                self.say(&format!(
+                    "Someone who photographed the QR code pairs another phone with it within the\n\
+                     15 minutes. It connects to Sam's device and is refused: {e}.\n\
+                     It received nothing. An offer enrols one phone."
+                ))
+            }
+            _ => Err(CliError::Failed(
+                "Sam's device did not refuse a second phone for one offer".into(),
+            )),
+        }
     }
 
     /// Everyone edits the same plan offline; Sam and Kim set the same goal's status.

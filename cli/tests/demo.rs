@@ -87,8 +87,8 @@ fn demo_runs_without_arguments_and_tells_the_sync_story() {
             "{proof}"
         );
     }
-    // A refusal names no patient data, and each stranger received the first handshake message
-    // (an ephemeral public key) only.
+    // A refusal names no patient data, and each stranger received only Sam's device's
+    // handshake reply (its ephemeral key, an encrypted fresh static key, no certificate).
     let refusals: Vec<usize> = (0..lines.len())
         .filter(|&i| lines[i].contains("[refused]"))
         .collect();
@@ -98,7 +98,8 @@ fn demo_runs_without_arguments_and_tells_the_sync_story() {
         for secret in ["Rose", "Jo", "999 000 0018", "Example Street"] {
             assert!(!told.contains(secret), "{told}");
         }
-        assert!(told.contains("The stranger received 32 bytes"), "{told}");
+        assert!(told.contains("The stranger received 96 bytes"), "{told}");
+        assert!(told.contains("nothing of its certificate"), "{told}");
     }
 }
 

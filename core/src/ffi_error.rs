@@ -81,7 +81,7 @@ pub enum LinkWorkError {
         /// another organisation`, `expired`, `not yet valid`, `revoked`, `for another device`,
         /// `role does not match`, `person does not match`, `issuer may not enrol patients`,
         /// `revocation list is not newer than the installed one`, `not enrolled`,
-        /// `pairing code does not match`.
+        /// `pairing code does not match`, `pairing offer already taken up by another device`.
         reason: String,
     },
     /// Synchronisation failed; start a new session later when `retryable`.

@@ -184,6 +184,8 @@ pub struct HubSync<'a> {
     states: HashMap<DocKey, Vec<u8>>,
     signatures: HashMap<[u8; 32], (DocKey, ChangeSignature)>,
     certificates: HashMap<[u8; 32], Vec<u8>>,
+    /// Pairing grants taken up: grant id to the device holding it.
+    redemptions: HashMap<[u8; 16], [u8; 32]>,
     tombstones: BTreeMap<Id, (i64, Option<TombstoneSignature>)>,
     writes: SyncWrites,
 }
@@ -229,6 +231,18 @@ impl<'a> HubSync<'a> {
                 .map_err(|_| damaged("certificate key"))?;
             certificates.insert(device, cert);
         }
+        let mut redemptions = HashMap::new();
+        for (grant, holder) in data.redemptions {
+            let grant: [u8; 16] = grant
+                .as_slice()
+                .try_into()
+                .map_err(|_| damaged("grant redemption"))?;
+            let holder: [u8; 32] = holder
+                .as_slice()
+                .try_into()
+                .map_err(|_| damaged("grant redemption"))?;
+            redemptions.insert(grant, holder);
+        }
         let mut tombstones = BTreeMap::new();
         for (p, at, sig) in data.tombstones {
             let id = Id::parse("person", &p).map_err(|_| damaged("person id"))?;
@@ -253,6 +267,7 @@ impl<'a> HubSync<'a> {
             states,
             signatures,
             certificates,
+            redemptions,
             tombstones,
             writes: SyncWrites {
                 peer,
@@ -491,6 +506,21 @@ impl SyncStorage for HubSync<'_> {
 
     fn certificate(&mut self, device: &PublicKey) -> linkwork_core::Result<Option<Vec<u8>>> {
         Ok(self.certificates.get(device.as_bytes()).cloned())
+    }
+
+    fn redeem_grant(
+        &mut self,
+        grant: &[u8; 16],
+        device: &[u8; 32],
+    ) -> linkwork_core::Result<[u8; 32]> {
+        if let Some(holder) = self.redemptions.get(grant) {
+            return Ok(*holder);
+        }
+        self.redemptions.insert(*grant, *device);
+        self.writes
+            .redemptions
+            .push((grant.to_vec(), device.to_vec()));
+        Ok(*device)
     }
 
     fn put_certificate(&mut self, device: &PublicKey, bytes: &[u8]) -> linkwork_core::Result<()> {

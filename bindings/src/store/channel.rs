@@ -6,9 +6,12 @@
 //! start = store.secureChannelInitiate(false)
 //! send(start.message)                   ──────▶    ch = store.secureChannelAccept(false)
 //!                                                  send(ch.receiveHandshake(bytes)!)
-//! send(ch.receiveHandshake(bytes)!)     ◀──────
-//!                                       ──────▶    ch.receiveHandshake(bytes) == null; ch.isOpen()
-//! then syncStartAuthenticated(ch) / syncAcceptAuthenticated(ch), and every sync message
+//! send(ch.receiveHandshake(bytes)!)     ◀──────    (no certificate yet)
+//!   (this side's certificate)           ──────▶    send(ch.receiveHandshake(bytes)!); ch.isOpen()
+//! ch.receiveHandshake(bytes) == null    ◀──────    (its certificate, once it checked ours)
+//! ch.isOpen()
+//! In a loop: feed each message to receiveHandshake and send any reply until isOpen().
+//! Then syncStartAuthenticated(ch) / syncAcceptAuthenticated(ch), and every sync message
 //! goes through ch.seal(...) before sending and ch.open(...) after receiving.
 //! ```
 

@@ -66,7 +66,7 @@ impl Story {
         self.say(&format!(
             "At a drop-in, a stranger's device asks to sync with Sam's. It is enrolled too, but\n\
              with another organisation, and even calls itself Sam:\n  {}\n\
-             Sam's device opens the secure handshake:",
+             It opens the secure handshake to Sam's device:",
             describe(&cert)
         ))?;
         self.refuse(&enrolled)?;
@@ -90,14 +90,15 @@ impl Story {
         )
     }
 
-    /// Sam's device opens the handshake to `stranger`, which must be refused by Sam's side;
-    /// prints the refusal and what the stranger received.
+    /// `stranger` opens the handshake to Sam's device, which must refuse it; prints the
+    /// refusal and what the stranger received (nothing of Sam's certificate: a listener shows it
+    /// only to a peer that proved its own).
     fn refuse(&self, stranger: &Store) -> CliResult {
-        match handshake_in_process(&self.sam, stranger, true)? {
+        match handshake_in_process(stranger, &self.sam, true)? {
             Handshake::Refused {
-                by_a: true,
+                by_a: false,
                 refusal,
-                bytes_to_b,
+                bytes_to_a,
                 ..
             } => {
                 if !stranger.caseload(&CaseloadQuery::default())?.is_empty() {
@@ -105,8 +106,8 @@ impl Story {
                 }
                 self.say(&format!(
                     "  [refused] Sam's device: {}.\n\
-                     \x20           The stranger received {bytes_to_b} bytes: the first handshake message\n\
-                     \x20           (a fresh public key), nothing else.",
+                     \x20           The stranger received {bytes_to_a} bytes: Sam's device's handshake reply\n\
+                     \x20           (fresh keys for this session), nothing of its certificate.",
                     Error::Untrusted(refusal)
                 ))
             }

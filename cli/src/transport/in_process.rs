@@ -11,8 +11,8 @@ use crate::error::{CliError, CliResult};
 /// The most messages an in-process session may take (the core bounds sessions too).
 const IN_PROCESS_LIMIT: u32 = 400;
 
-/// The most messages a handshake may take (Noise XX takes three).
-const HANDSHAKE_LIMIT: u32 = 4;
+/// The most messages a handshake may take (Noise XX's three and the listener's certificate).
+const HANDSHAKE_LIMIT: u32 = 5;
 
 /// How an in-process handshake between two stores ended.
 #[derive(Debug)]
@@ -33,8 +33,9 @@ pub enum Handshake {
         by_a: bool,
         /// Why.
         refusal: Refusal,
-        /// Handshake bytes the listening side had received.
-        bytes_to_b: u64,
+        /// Handshake bytes the connecting side had received (a refused stranger connecting to
+        /// an enrolled store gets its handshake reply only, nothing of its certificate).
+        bytes_to_a: u64,
     },
 }
 
@@ -72,7 +73,7 @@ pub fn handshake_in_process(a: &Store, b: &Store, allow_unenrolled: bool) -> Cli
                 return Ok(Handshake::Refused {
                     by_a: !towards_b,
                     refusal,
-                    bytes_to_b: to_b,
+                    bytes_to_a: to_a,
                 })
             }
         }

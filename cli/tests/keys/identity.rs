@@ -443,11 +443,17 @@ mod over_tcp {
         assert!(out.status.success(), "{}", stderr(&out));
         kim.ok(&["trust", "update", crl.to_str().unwrap()]);
 
-        // Whichever side sees the bad identity first refuses (exit 5) and the other sees the
-        // connection close; the refused peer holds nothing afterwards.
+        // The listener checks the connecting side's identity before showing its own: it refuses
+        // (exit 5) and the peer sees the connection close; the refused peer holds nothing
+        // afterwards.
         for (peer, flags, refused_by_server, says) in [
-            (&stranger, vec!["--allow-unenrolled"], false, "not enrolled"),
-            (&foreign, vec![], false, "another organisation"),
+            (
+                &stranger,
+                vec!["--allow-unenrolled"],
+                true,
+                "peer not authenticated",
+            ),
+            (&foreign, vec![], true, "another organisation"),
             (&lost, vec![], true, "revoked"),
         ] {
             let (server, port) = serve(&kim, &[]);
@@ -475,13 +481,16 @@ mod over_tcp {
                 "the refused peer received nothing"
             );
         }
-        // An enrolled store refuses a peer without a certificate (here the listener), even
-        // when given the flag (it is only an unenrolled store's opt-in).
+        // An enrolled store connecting to an unenrolled listener (both given the flag, which
+        // is only an unenrolled store's opt-in) is refused by it: it cannot check a
+        // certificate, and the enrolled store never accepts a peer without one.
         let (server, port) = serve(&stranger, &["--allow-unenrolled"]);
         let address = format!("127.0.0.1:{port}");
-        let err = kim.fail(&["sync", "connect", "--allow-unenrolled", &address], 5);
-        assert!(err.contains("peer not authenticated"), "{err}");
-        assert_eq!(finish(server).0, Some(1));
+        let out = kim.run(&["sync", "connect", "--allow-unenrolled", &address]);
+        let (code, err) = finish(server);
+        assert_eq!(code, Some(5), "{err}");
+        assert!(err.contains("not enrolled"), "{err}");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         assert_eq!(
             stranger.json(&["person", "list"]).as_array().unwrap().len(),
             0

@@ -1,12 +1,29 @@
 //! [`Channel`]: an authenticated, encrypted channel over any byte stream, without I/O. The app
 //! (or the CLI's transport) moves the bytes; before any sync byte flows, both sides run a Noise
-//! XX handshake (`snow`, `Noise_XX_25519_ChaChaPoly_BLAKE2s`) and present, encrypted inside it,
-//! their device certificate and an Ed25519 signature by their device key over their Noise
-//! static key (the libp2p Noise pattern). Each side checks the other's certificate against its
-//! trust root, clock and revocation list, and the signature against the certificate's device
+//! XX handshake (`snow`, `Noise_XX_25519_ChaChaPoly_BLAKE2s`, prologue [`PROLOGUE`]) and present,
+//! encrypted, their device certificate and an Ed25519 signature by their device key over their
+//! Noise static key (the libp2p Noise pattern). Each side checks the other's certificate against
+//! its trust root, clock and revocation list, and the signature against the certificate's device
 //! key and the handshake's remote static key, so the peer proved it holds the certified device
 //! key in this very session. The peer's verified [`Certificate`] is what the share policy must
 //! be computed from.
+//!
+//! **Who shows their certificate first.** The connecting side (initiator) presents its
+//! certificate in the handshake's third message; the listening side (responder) checks it and
+//! only then presents its own, in a fourth message, the first one encrypted with the session's
+//! transport keys. A listener therefore tells nothing about itself (organisation, name, role, a
+//! patient's person) to a peer that has not proved an enrolled device key of its organisation:
+//! a stranger who connects learns only that something answers. The connecting side chose whom
+//! to connect to, and shows its certificate to that peer first.
+//!
+//! ```text
+//! initiator                                   responder
+//!   m1  -> e                                  (no payload)
+//!   m2  <- e, ee, s, es                       (no payload)
+//!   m3  -> s, se           initiator's certificate + signature over its static key
+//!                          (the responder checks it, or closes)
+//!   m4  <- transport message: responder's certificate + signature (the initiator checks it)
+//! ```
 //!
 //! Unenrolled stores (tests, demos) present no certificate; a channel between them opens only
 //! when both sides opted in ([`ChannelPolicy::allow_unenrolled`]); an enrolled side never
@@ -21,6 +38,12 @@ use super::{Certificate, Refusal, RevocationList, TrustRoot};
 
 /// The Noise protocol name.
 pub const NOISE_PARAMS: &str = "Noise_XX_25519_ChaChaPoly_BLAKE2s";
+
+/// The channel's version, bound into the handshake as its Noise prologue: two sides of
+/// different versions fail at the second message instead of misreading each other. Version 2
+/// moved the responder's certificate after the initiator's (version 1, without a prologue, had
+/// the responder show its certificate in the second message, to anyone who connected).
+pub const PROLOGUE: &[u8] = b"linkwork channel v2";
 
 /// The largest Noise message, and the plaintext that fits in one with its 16-byte tag.
 const MAX_NOISE: usize = 65_535;
@@ -73,6 +96,9 @@ impl Peer {
 
 enum State {
     Handshake(Box<HandshakeState>),
+    /// The initiator after message 3: the Noise handshake is done, the responder's certificate
+    /// (message 4) is awaited.
+    AwaitingPeer(Box<TransportState>),
     Open(Box<TransportState>),
     Closed,
 }
@@ -111,6 +137,8 @@ impl Channel {
             .map_err(broken)?;
         let private = Zeroizing::new(keypair.private);
         let builder = Builder::new(params)
+            .prologue(PROLOGUE)
+            .map_err(broken)?
             .local_private_key(&private)
             .map_err(broken)?;
         let hs = if initiator {
@@ -205,7 +233,9 @@ impl Channel {
     }
 
     /// Applies one handshake message from the peer; returns the message to send back, if any.
-    /// After it, [`Channel::is_open`] says whether the channel is ready.
+    /// After it, [`Channel::is_open`] says whether the channel is ready: the responder opens
+    /// after message 3 (and returns message 4), the initiator after message 4 (returning
+    /// nothing). Until then, keep feeding it the peer's messages.
     ///
     /// # Errors
     /// [`Refusal::ChannelBroken`] for a message that is not the expected handshake message;
@@ -223,42 +253,78 @@ impl Channel {
     }
 
     fn step(&mut self, message: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
-        let State::Handshake(hs) = &mut self.state else {
-            return Err(Refusal::ChannelBroken);
-        };
         if message.len() > MAX_NOISE {
             return Err(Refusal::ChannelBroken);
         }
         let mut payload = vec![0u8; MAX_NOISE];
+        if let State::AwaitingPeer(transport) = &mut self.state {
+            // Message 4: the responder's identity, under the transport keys.
+            let n = transport
+                .read_message(message, &mut payload)
+                .map_err(broken)?;
+            payload.truncate(n);
+            let remote = transport
+                .get_remote_static()
+                .map(<[u8]>::to_vec)
+                .ok_or(Refusal::ChannelBroken)?;
+            let peer = self.check_peer(&payload, &remote)?;
+            let State::AwaitingPeer(transport) = std::mem::replace(&mut self.state, State::Closed)
+            else {
+                return Err(Refusal::ChannelBroken);
+            };
+            self.peer = Some(peer);
+            self.state = State::Open(transport);
+            return Ok(None);
+        }
+        let State::Handshake(hs) = &mut self.state else {
+            return Err(Refusal::ChannelBroken);
+        };
         let n = hs.read_message(message, &mut payload).map_err(broken)?;
         payload.truncate(n);
         let initiator = hs.is_initiator();
-        if let Some(remote) = hs.get_remote_static().map(<[u8]>::to_vec) {
-            // The message carrying the peer's static key carries its identity.
-            if self.peer.is_none() {
-                self.peer = Some(self.check_peer(&payload, &remote)?);
-            }
-        }
-        let reply = if initiator || self.peer.is_none() {
-            // Initiator after message 2 (sends message 3), responder after message 1 (sends 2).
-            Some(self.write_handshake(&self.identity_payload())?)
-        } else {
-            None
-        };
-        let finished = match &self.state {
-            State::Handshake(hs) => hs.is_handshake_finished(),
-            _ => false,
-        };
-        if finished {
-            let State::Handshake(hs) = std::mem::replace(&mut self.state, State::Closed) else {
+        let finished = hs.is_handshake_finished();
+        let remote = hs.get_remote_static().map(<[u8]>::to_vec);
+        if initiator {
+            // Message 2: the responder shows nothing yet. Send message 3 with this side's
+            // identity, then wait for the responder's (message 4).
+            if !payload.is_empty() {
                 return Err(Refusal::ChannelBroken);
-            };
-            if self.peer.is_none() {
-                return Err(Refusal::Unauthenticated);
             }
-            self.state = State::Open(Box::new(hs.into_transport_mode().map_err(broken)?));
+            let m3 = self.write_handshake(&self.identity_payload())?;
+            let transport = self.take_transport()?;
+            self.state = State::AwaitingPeer(Box::new(transport));
+            Ok(Some(m3))
+        } else if !finished {
+            // Message 1: answer with message 2, which carries no identity.
+            if !payload.is_empty() {
+                return Err(Refusal::ChannelBroken);
+            }
+            Ok(Some(self.write_handshake(&[])?))
+        } else {
+            // Message 3: the initiator's identity. Only once it is proven does this side show
+            // its own, sealed with the session's keys (message 4).
+            let remote = remote.ok_or(Refusal::ChannelBroken)?;
+            let peer = self.check_peer(&payload, &remote)?;
+            let mut transport = self.take_transport()?;
+            let mut m4 = vec![0u8; MAX_NOISE];
+            let n = transport
+                .write_message(&self.identity_payload(), &mut m4)
+                .map_err(broken)?;
+            m4.truncate(n);
+            self.peer = Some(peer);
+            self.state = State::Open(Box::new(transport));
+            Ok(Some(m4))
         }
-        Ok(reply)
+    }
+
+    /// Ends the Noise handshake (which must be finished) and returns its transport state.
+    fn take_transport(&mut self) -> Result<TransportState, Refusal> {
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::Handshake(hs) if hs.is_handshake_finished() => {
+                hs.into_transport_mode().map_err(broken)
+            }
+            _ => Err(Refusal::ChannelBroken),
+        }
     }
 
     /// Encrypts one message (up to [`MAX_SEALED`] bytes) into one frame for the peer.
@@ -397,7 +463,13 @@ mod tests {
         let mut b = Channel::accept(b).map_err(|e| (1, e))?;
         let m2 = b.receive_handshake(&m1).map_err(|e| (1, e))?.unwrap();
         let m3 = a.receive_handshake(&m2).map_err(|e| (0, e))?.unwrap();
-        assert!(b.receive_handshake(&m3).map_err(|e| (1, e))?.is_none());
+        assert!(
+            !a.is_open() && a.peer().is_none(),
+            "the initiator waits for message 4"
+        );
+        let m4 = b.receive_handshake(&m3).map_err(|e| (1, e))?.unwrap();
+        assert!(b.is_open());
+        assert!(a.receive_handshake(&m4).map_err(|e| (0, e))?.is_none());
         assert!(a.is_open() && b.is_open());
         Ok((a, b))
     }
@@ -474,13 +546,14 @@ mod tests {
             policy(&org, Some(&lw), None),
         )
         .unwrap_err();
-        assert_eq!(err.1, Refusal::OtherOrganisation);
+        assert_eq!(err, (1, Refusal::OtherOrganisation));
+        // The foreign listener refuses the connecting device, and shows nothing of itself.
         let err = handshake(
             policy(&org, Some(&lw), None),
             policy(&other, Some(&foreign), None),
         )
         .unwrap_err();
-        assert_eq!(err, (0, Refusal::OtherOrganisation));
+        assert_eq!(err, (1, Refusal::OtherOrganisation));
         let err = handshake(
             policy(&org, Some(&expired), None),
             policy(&org, Some(&lw), None),
@@ -529,17 +602,41 @@ mod tests {
             ..opted()
         };
         // An enrolled store never accepts an unenrolled peer, in either role: as the connecting
-        // side it refuses the listener's missing certificate...
+        // side it is refused by an unenrolled listener, which cannot check its certificate...
         assert_eq!(
             handshake(policy(&org, Some(&lw), None), opted()).unwrap_err(),
-            (0, Refusal::Unauthenticated)
+            (1, Refusal::NotEnrolled)
         );
         let mut enrolled_opting = policy(&org, Some(&lw), None);
         enrolled_opting.allow_unenrolled = true;
         assert_eq!(
             handshake(enrolled_opting, opted()).unwrap_err(),
-            (0, Refusal::Unauthenticated)
+            (1, Refusal::NotEnrolled)
         );
+        // ...and it refuses a listener that answers message 3 without a certificate.
+        let (mut a, m1) = Channel::initiate(policy(&org, Some(&lw), None)).unwrap();
+        let mut b = Channel::accept(opted()).unwrap();
+        let m2 = b.receive_handshake(&m1).unwrap().unwrap();
+        let m3 = a.receive_handshake(&m2).unwrap().unwrap();
+        let mut unenrolled_b = {
+            // What an unenrolled listener that accepted would send: its identity without a
+            // certificate, as message 4.
+            let mut b2 = Channel::accept(opted()).unwrap();
+            let (mut a2, m1) = Channel::initiate(opted()).unwrap();
+            let m2 = b2.receive_handshake(&m1).unwrap().unwrap();
+            let m3 = a2.receive_handshake(&m2).unwrap().unwrap();
+            let _ = b2.receive_handshake(&m3).unwrap().unwrap();
+            b2
+        };
+        assert!(unenrolled_b.is_open());
+        assert!(
+            b.receive_handshake(&m3).is_err(),
+            "an unenrolled listener cannot check it"
+        );
+        // A forged message 4 from another session cannot even be decrypted.
+        let forged = unenrolled_b.seal(b"x").unwrap();
+        assert_eq!(a.receive_handshake(&forged), Err(Refusal::ChannelBroken));
+        assert!(!a.is_open());
         // ...and as the listener it refuses a connecting peer that checked the listener's
         // certificate (it knows the public trust root) but presents none itself.
         let sneaky = ChannelPolicy {
@@ -550,10 +647,10 @@ mod tests {
             handshake(sneaky, policy(&org, Some(&lw), None)).unwrap_err(),
             (1, Refusal::Unauthenticated)
         );
-        // An unenrolled store cannot check a certificate.
+        // An enrolled listener refuses an unenrolled peer that opted in before showing anything.
         assert_eq!(
             handshake(opted(), policy(&org, Some(&lw), None)).unwrap_err(),
-            (0, Refusal::NotEnrolled)
+            (1, Refusal::Unauthenticated)
         );
         assert!(matches!(
             Channel::initiate(not_opted),
@@ -562,6 +659,104 @@ mod tests {
         let (a, b) = handshake(opted(), opted()).unwrap();
         assert_eq!(a.peer(), Some(&Peer::Unenrolled));
         assert_eq!(b.peer(), Some(&Peer::Unenrolled));
+    }
+
+    /// A raw Noise initiator of this channel's construction, for playing a peer that does not
+    /// follow the protocol (it reads whatever the responder sends).
+    fn raw_initiator() -> HandshakeState {
+        let params: snow::params::NoiseParams = NOISE_PARAMS.parse().unwrap();
+        let keypair = Builder::new(params.clone()).generate_keypair().unwrap();
+        Builder::new(params)
+            .prologue(PROLOGUE)
+            .unwrap()
+            .local_private_key(&keypair.private)
+            .unwrap()
+            .build_initiator()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_listener_shows_nothing_of_its_certificate_to_a_peer_that_has_not_proved_one() {
+        let org = OrgSigner::create("Org").unwrap();
+        let other = OrgSigner::create("Other").unwrap();
+        let pat = device(&org, CertRole::Patient, now(), 30);
+        let foreign = device(&other, CertRole::LinkWorker, now(), 30);
+        let unenrolled = ChannelPolicy {
+            own: None,
+            root: None,
+            revoked: None,
+            allow_unenrolled: true,
+            now: now(),
+        };
+        let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        let secret_of_listener = [
+            pat.cert.encode(),
+            pat.cert.device.as_bytes().to_vec(),
+            pat.cert.person.unwrap().as_bytes().to_vec(),
+            b"Asha".to_vec(),
+        ];
+        for intruder in [policy(&other, Some(&foreign), None), unenrolled] {
+            // The intruder runs the protocol with its own (foreign, or no) identity; it reads
+            // every byte the listener sends, decrypted with the session's keys.
+            let mut hs = raw_initiator();
+            let mut m1 = vec![0u8; MAX_NOISE];
+            let n = hs.write_message(&[], &mut m1).unwrap();
+            m1.truncate(n);
+            let mut listener = Channel::accept(policy(&org, Some(&pat), None)).unwrap();
+            let m2 = listener.receive_handshake(&m1).unwrap().unwrap();
+            let mut seen = vec![0u8; MAX_NOISE];
+            let n = hs.read_message(&m2, &mut seen).unwrap();
+            seen.truncate(n);
+            assert!(seen.is_empty(), "message 2 carries no identity");
+            let intruding = Channel {
+                state: State::Closed,
+                policy: intruder,
+                static_public: hs.get_remote_static().unwrap().to_vec(),
+                peer: None,
+            };
+            // Its own identity payload (signed over the wrong key for a foreign device, or no
+            // certificate at all): the listener refuses it and sends nothing more.
+            let mut m3 = vec![0u8; MAX_NOISE];
+            let n = hs
+                .write_message(&intruding.identity_payload(), &mut m3)
+                .unwrap();
+            m3.truncate(n);
+            let refused = listener.receive_handshake(&m3);
+            assert!(refused.is_err(), "{refused:?}");
+            assert!(!listener.is_open());
+            for secret in &secret_of_listener {
+                assert!(!contains(&seen, secret) && !contains(&m2, secret));
+            }
+        }
+        // A peer of the organisation that proves its key gets the listener's certificate.
+        let lw = device(&org, CertRole::LinkWorker, now(), 30);
+        let (a, _) = handshake(
+            policy(&org, Some(&lw), None),
+            policy(&org, Some(&pat), None),
+        )
+        .unwrap();
+        assert_eq!(a.peer(), Some(&Peer::Verified(Box::new(pat.cert.clone()))));
+    }
+
+    #[test]
+    fn a_peer_of_another_channel_version_is_refused() {
+        let org = OrgSigner::create("Org").unwrap();
+        let lw = device(&org, CertRole::LinkWorker, now(), 30);
+        // Version 1 had no prologue.
+        let params: snow::params::NoiseParams = NOISE_PARAMS.parse().unwrap();
+        let keypair = Builder::new(params.clone()).generate_keypair().unwrap();
+        let mut old = Builder::new(params)
+            .local_private_key(&keypair.private)
+            .unwrap()
+            .build_initiator()
+            .unwrap();
+        let mut m1 = vec![0u8; MAX_NOISE];
+        let n = old.write_message(&[], &mut m1).unwrap();
+        m1.truncate(n);
+        let mut b = Channel::accept(policy(&org, Some(&lw), None)).unwrap();
+        let m2 = b.receive_handshake(&m1).unwrap().unwrap();
+        let mut out = vec![0u8; MAX_NOISE];
+        assert!(old.read_message(&m2, &mut out).is_err());
     }
 
     #[test]

@@ -109,6 +109,10 @@ pub enum Refusal {
     /// nor is known to this store.
     #[error("signer unknown")]
     UnknownSigner,
+    /// A patient's phone presents a pairing grant that another phone took up first: a pairing
+    /// offer enrols one phone.
+    #[error("pairing offer already taken up by another device")]
+    GrantUsed,
 }
 
 /// Clock skew allowed between devices when checking `issued_at`, in seconds.

@@ -1,5 +1,6 @@
-//! The `device_identity` row (the device key pair, certificate, trust root and revocation list)
-//! and the `pairing_grants` a link worker's device issued. The secret key is read only to sign
+//! The `device_identity` row (the device key pair, certificate, trust root and revocation list),
+//! the `pairing_grants` a link worker's device issued and the `grant_redemptions` it knows of
+//! (which device took up each grant). The secret key is read only to sign
 //! and is held in zeroed-on-drop memory.
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -128,6 +129,29 @@ pub(crate) fn record_grant(
         params![grant_id.as_slice(), person, issued_at, pair_by],
     )?;
     Ok(())
+}
+
+/// Records that `device` took up the pairing grant `grant_id` unless a device did already, and
+/// returns the device that holds the grant (`device` itself, or the one recorded first).
+pub(crate) fn redeem_grant(
+    conn: &Connection,
+    grant_id: &[u8; 16],
+    device: &[u8; 32],
+    now: i64,
+) -> Result<[u8; 32]> {
+    conn.execute(
+        "INSERT OR IGNORE INTO grant_redemptions (grant_id, device, recorded_at)
+         VALUES (?1, ?2, ?3)",
+        params![grant_id.as_slice(), device.as_slice(), now],
+    )?;
+    let holder: Vec<u8> = conn.query_row(
+        "SELECT device FROM grant_redemptions WHERE grant_id = ?1",
+        params![grant_id.as_slice()],
+        |r| r.get(0),
+    )?;
+    holder.try_into().map_err(|_| Error::NotAStore {
+        reason: "damaged grant redemption".into(),
+    })
 }
 
 /// Whether the store holds a certificate and a trust root (it is enrolled).

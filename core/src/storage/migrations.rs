@@ -14,6 +14,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0005_directory.sql"),
     include_str!("migrations/0006_signatures.sql"),
     include_str!("migrations/0007_sync_state.sql"),
+    include_str!("migrations/0008_grant_redemptions.sql"),
 ];
 
 /// The store format this build writes.

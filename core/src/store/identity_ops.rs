@@ -254,17 +254,28 @@ impl Store {
 
     /// [`Store::sync_start`] for a peer met on an authenticated channel: the peer's hello must
     /// match its verified certificate (store id, role, person), or the session is refused.
+    /// A patient's phone is refused when another phone took up its pairing grant first (a
+    /// pairing offer enrols one phone); the first phone seen with a grant is recorded as its
+    /// holder.
     ///
     /// # Errors
-    /// As [`Store::sync_start`].
+    /// [`Error::Untrusted`] with [`Refusal::GrantUsed`] for a second phone of one grant; as
+    /// [`Store::sync_start`] otherwise.
     pub fn sync_start_authenticated(&self, peer: &Peer) -> Result<(SyncSession, Vec<u8>)> {
+        if let Some((grant, device)) = crate::sync::engine::pairing_of(peer) {
+            self.db.write(|tx, cache| {
+                let mut storage = super::sync_ops::StoreSync::new(tx, cache, &self.info, None);
+                crate::sync::engine::redeem(&mut storage, &grant, &device)
+            })?;
+        }
         let (mut s, first) = self.sync_start()?;
         s.authenticate(peer.peer_info(), crate::sync::engine::certificate_of(peer));
         Ok((s, first))
     }
 
     /// [`Store::sync_accept`] for a peer met on an authenticated channel (see
-    /// [`Store::sync_start_authenticated`]).
+    /// [`Store::sync_start_authenticated`]; a second phone of one pairing grant is refused at
+    /// its first message, before anything is sent to it).
     pub fn sync_accept_authenticated(&self, peer: &Peer) -> SyncSession {
         crate::sync::engine::accept_authenticated(peer)
     }

@@ -291,6 +291,10 @@ impl SyncStorage for StoreSync<'_, '_> {
         signatures::certificate(self.tx, device)
     }
 
+    fn redeem_grant(&mut self, grant: &[u8; 16], device: &[u8; 32]) -> Result<[u8; 32]> {
+        identity::redeem_grant(self.tx, grant, device, Utc::now().timestamp())
+    }
+
     fn put_certificate(&mut self, device: &PublicKey, bytes: &[u8]) -> Result<()> {
         signatures::put_certificate(self.tx, device, bytes)
     }
@@ -416,6 +420,9 @@ mod tests {
         }
         fn certificate(&mut self, device: &PublicKey) -> Result<Option<Vec<u8>>> {
             self.inner.certificate(device)
+        }
+        fn redeem_grant(&mut self, grant: &[u8; 16], device: &[u8; 32]) -> Result<[u8; 32]> {
+            self.inner.redeem_grant(grant, device)
         }
         fn put_certificate(&mut self, device: &PublicKey, bytes: &[u8]) -> Result<()> {
             self.inner.put_certificate(device, bytes)

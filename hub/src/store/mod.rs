@@ -10,7 +10,8 @@
 //! updates and deletes); from version 2, what document sync keeps (`people` with whose caseload
 //! each is in, `documents`, per-device `sync_state`, `change_signatures`, `certificates`,
 //! `tombstones`; see `crate::sync`); from version 3, `directory_feeds` (the services
-//! directory, by version; see `crate::directory`).
+//! directory, by version; see `crate::directory`); from version 4, `grant_redemptions` (the
+//! first device seen taking up each pairing grant).
 
 pub mod postgres;
 pub mod sqlite;
@@ -220,6 +221,8 @@ pub struct SyncData {
     pub signatures: Vec<(String, String, Vec<u8>)>,
     /// Signers' certificates: (device key, encoded certificate).
     pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Pairing grants taken up: (grant id, the device holding it).
+    pub redemptions: Vec<(Vec<u8>, Vec<u8>)>,
     /// Tombstones: (person, erased at in ms, encoded signature).
     pub tombstones: Vec<(String, i64, Option<Vec<u8>>)>,
 }
@@ -242,6 +245,10 @@ pub struct SyncWrites {
     pub signatures: Vec<(Vec<u8>, String, String, Vec<u8>)>,
     /// Signers' certificates: (device key, encoded certificate).
     pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Pairing grants taken up: (grant id, device). A grant another device took up by the time
+    /// of the commit stores nothing and fails with [`crate::error::HubError::Concurrent`] (the
+    /// next session is refused the grant).
+    pub redemptions: Vec<(Vec<u8>, Vec<u8>)>,
     /// People erased: (person, erased at in ms, encoded signature). Their documents, sync
     /// states and signatures go.
     pub erased: Vec<(String, i64, Option<Vec<u8>>)>,

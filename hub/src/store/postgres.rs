@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0001_init.sql"),
     include_str!("migrations/postgres/0002_documents.sql"),
     include_str!("migrations/postgres/0003_directory.sql"),
+    include_str!("migrations/postgres/0004_grant_redemptions.sql"),
 ];
 
 /// The channel a stored revocation is announced on.
@@ -570,6 +571,12 @@ impl HubStore for PgStore {
             data.certificates.push((r.try_get(0)?, r.try_get(1)?));
         }
         for r in tx
+            .query("SELECT grant_id, device FROM grant_redemptions", &[])
+            .await?
+        {
+            data.redemptions.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        for r in tx
             .query(
                 "SELECT person_id, erased_at, signature FROM tombstones",
                 &[],
@@ -657,6 +664,25 @@ impl HubStore for PgStore {
                 &[device, cert],
             )
             .await?;
+        }
+        for (grant, device) in &w.redemptions {
+            tx.execute(
+                "INSERT INTO grant_redemptions (grant_id, device) VALUES ($1, $2) \
+                 ON CONFLICT (grant_id) DO NOTHING",
+                &[grant, device],
+            )
+            .await?;
+            let holder: Vec<u8> = tx
+                .query_one(
+                    "SELECT device FROM grant_redemptions WHERE grant_id = $1",
+                    &[grant],
+                )
+                .await?
+                .try_get(0)?;
+            if holder != *device {
+                // Another device took the grant up meanwhile: dropped without commit.
+                return Err(HubError::Concurrent);
+            }
         }
         for e in &w.audit {
             tx.execute(

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_init.sql"),
     include_str!("migrations/sqlite/0002_documents.sql"),
     include_str!("migrations/sqlite/0003_directory.sql"),
+    include_str!("migrations/sqlite/0004_grant_redemptions.sql"),
 ];
 
 /// The embedded SQLite hub database.
@@ -504,6 +505,9 @@ impl HubStore for SqliteStore {
                 let mut stmt = tx.prepare("SELECT device, certificate FROM certificates")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 data.certificates = rows.collect::<rusqlite::Result<_>>()?;
+                let mut stmt = tx.prepare("SELECT grant_id, device FROM grant_redemptions")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                data.redemptions = rows.collect::<rusqlite::Result<_>>()?;
                 let mut stmt =
                     tx.prepare("SELECT person_id, erased_at, signature FROM tombstones")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -606,6 +610,22 @@ impl HubStore for SqliteStore {
                      ON CONFLICT (device) DO NOTHING",
                     params![device, cert],
                 )?;
+            }
+            for (grant, device) in &w.redemptions {
+                tx.execute(
+                    "INSERT INTO grant_redemptions (grant_id, device) VALUES (?1, ?2) \
+                     ON CONFLICT (grant_id) DO NOTHING",
+                    params![grant, device],
+                )?;
+                let holder: Vec<u8> = tx.query_row(
+                    "SELECT device FROM grant_redemptions WHERE grant_id = ?1",
+                    params![grant],
+                    |r| r.get(0),
+                )?;
+                if holder != *device {
+                    // Another device took the grant up meanwhile: rolls back.
+                    return Err(HubError::Concurrent);
+                }
             }
             for e in &w.audit {
                 tx.execute(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use automerge::Automerge;
 use futures_util::SinkExt;
 use linkwork_core::identity::enrolment::{DeviceMessage, EnrolReply, EnrolRequest, HubMessage};
-use linkwork_core::identity::{Certificate, Peer};
+use linkwork_core::identity::{Certificate, Peer, Refusal};
 use linkwork_core::model::{DocKind, NewGoal, NewPerson};
 use linkwork_core::sync::engine;
 use linkwork_core::{Error, Id, Store, StoreKey};
@@ -280,6 +280,37 @@ async fn a_patients_phone_gets_only_its_plan<S: HubStore>(hub: Hub<S>) {
         .unwrap()
         .iter()
         .all(|d| d.kind == DocKind::Plan));
+
+    // A second phone taking up the same offer (a photographed QR code) is refused: the hub
+    // recorded the first phone as the grant's holder, and sends the second nothing.
+    let thief = Store::create_paired(
+        dir.path().join("thief.db"),
+        &offer.encode(),
+        &offer.code(),
+        "Rose",
+        &StoreKey::unencrypted(),
+    )
+    .unwrap();
+    let thief_cert = thief.device_identity().unwrap().certificate.unwrap();
+    let thief_device = Device {
+        access: Access::of(&thief_cert, None),
+        key: hex(thief_cert.device.as_bytes()),
+        user: None,
+        store_id: thief_cert.store_id,
+    };
+    let refused = sync(&hub, &thief, &thief_cert, &thief_device)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            HubError::Core(Error::Untrusted(Refusal::GrantUsed))
+        ),
+        "{refused:?}"
+    );
+    assert!(thief.documents().unwrap().is_empty());
+    // The first phone still syncs.
+    sync(&hub, &patient, &cert, &device).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -39,18 +39,29 @@ public struct StoreProvider: Sendable {
     }
 
     /// Opens the patient's own store `name`, or returns nil when the phone has none yet (it is
-    /// created when the person pairs with their link worker, see `createPatientStore`).
+    /// created when the person pairs with their link worker, see `createPairedPatientStore`).
     /// Blocks on disk I/O.
     public func openPatientStore(_ name: String) throws -> LinkWorkStore? {
         guard exists(name) else { return nil }
         return try open(name)
     }
 
-    /// Creates the patient's own store `name` for `personId` (from pairing with their link
-    /// worker), acting as `user`. Blocks on disk I/O.
+    /// Creates an unenrolled patient's store `name` for `personId`, acting as `user` (tests of
+    /// what an unenrolled store gets; the app pairs with `createPairedPatientStore`). Blocks on
+    /// disk I/O.
     /// Throws `LinkWorkError.Conflict` when it already exists.
     public func createPatientStore(_ name: String, user: String, personId: String) throws -> LinkWorkStore {
         try create(name, user: user, role: .patient, personId: personId)
+    }
+
+    /// Creates the patient's own store `name` from the pairing offer their link worker's phone
+    /// shows (`payload`) once the person confirmed `code`: the store belongs to the offer's person
+    /// and is enrolled with a certificate for that person only, made on this phone. Blocks on
+    /// disk I/O. Throws `LinkWorkError.Untrusted` for a wrong code or an expired or altered offer
+    /// (no file is created).
+    public func createPairedPatientStore(_ name: String, user: String, payload: Data, code: String) throws -> LinkWorkStore {
+        try LinkWorkStore.createPaired(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,
+                                       payload: payload, code: code)
     }
 
     /// Creates a link worker's store `name` acting as `user` (the other side in the command

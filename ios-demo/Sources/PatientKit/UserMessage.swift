@@ -54,8 +54,8 @@ public struct UserMessage: Equatable, Sendable {
             self.init(title: "Your plan could not be opened",
                       detail: "Restart the app. If it keeps happening, your link worker can help you set it up again.")
         case .Untrusted:
-            self.init(title: "This phone could not be paired",
-                      detail: "Check the code with your link worker and try again while you are together.")
+            self.init(title: "Not paired, or the other phone is not trusted",
+                      detail: "Nothing was shared. Check the code with your link worker's phone and try again while you are together.")
         case let .Sync(retryable, _):
             self.init(title: "Sync did not finish",
                       detail: retryable ? "Stay close to your link worker's phone and try again."

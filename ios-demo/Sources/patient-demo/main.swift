@@ -25,18 +25,27 @@ func runDemo(in directory: URL) async throws {
 
     Screens.heading("Link worker's phone: a home visit with Ada, plan and case recorded")
     let worker = try provider.createLinkWorkerStore("caseload.db", user: "sam.worker")
+    // Demo only: the link worker's store is enrolled with an invented organisation, as the
+    // Android demo (the link worker's app) does on its first run.
+    try DemoOrganisation().enrolLinkWorker(worker)
     let (pid, walking, _) = try LinkWorker.setUpPlan(worker)
     let linkWorkersPhone = InProcessPeer(store: worker)
-    print("  pairing code shown to Ada: \(pid.uppercased())")
+    let offer = try PairingOfferShown.make(on: worker, for: pid)
+    print("  pairing offer shown to Ada (a QR code): \(offer.text.prefix(40))... (\(offer.text.count) characters)")
+    print("  code beside it: \(offer.code)")
 
     Screens.heading("Ada's phone: first start, pairing")
     let app = PatientAppModel(provider: provider, connect: { await linkWorkersPhone.connect() })
     await app.start()
     guard case .pairing = app.screen else { throw DemoError("expected the pairing screen on first start") }
     app.name = "Ada"
-    app.pairingCode = pid.uppercased()
+    app.pairingOffer = offer.text
+    app.pairingCode = offer.code
     await app.pair()
     guard case let .plan(ada) = app.screen else { throw DemoError("pairing did not open the plan") }
+    let certificate = try ada.store.store.deviceIdentity().certificate
+    check(certificate?.role == .patient && certificate?.personId == pid && certificate?.paired == true,
+          "Ada's phone made its own key and a certificate for Ada only, under the offer")
     Screens.goals(ada.goals)
 
     Screens.heading("They meet: Ada's phone syncs with the link worker's")
@@ -73,6 +82,20 @@ func runDemo(in directory: URL) async throws {
     let heard = try await linkWorkersPhone.lastOutcome()
     check(heard?.changedPersonIds == [pid], "the link worker's phone merged Ada's changes")
     check(heard?.peer?.role == .patient && heard?.peer?.personId == pid, "it saw Ada's own store as the peer")
+    let proven = try worker.peers().contains { $0.certificateRole == "patient" && $0.certificateName == "Ada" }
+    check(proven, "proven by her phone's certificate in the secure channel")
+
+    Screens.heading("A stranger's phone that knows Ada's id tries to sync")
+    let stranger = try provider.createPatientStore("stranger.db", user: "someone", personId: pid)
+    let refused: Bool
+    do {
+        _ = try await SyncRunner.run(stranger, over: await linkWorkersPhone.connect(), as: .connecting)
+        refused = false
+    } catch {
+        refused = true
+    }
+    let received = try stranger.documents()
+    check(refused && received.isEmpty, "refused during the handshake; it received nothing")
 
     Screens.heading("Link worker's phone after the sync")
     let plan = try worker.plan(personId: pid)

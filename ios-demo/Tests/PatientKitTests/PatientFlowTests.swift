@@ -11,11 +11,16 @@ final class PatientFlowTests: PatientKitTestCase {
         await app.start()
         guard case .pairing = app.screen else { return XCTFail("expected pairing, got \(app.screen)") }
         XCTAssertFalse(app.canPair)
+        let offer = try PairingOfferShown.make(on: fixture.worker, for: fixture.personId)
         app.name = "Ada"
-        app.pairingCode = "not a code"
+        app.pairingOffer = "not an offer!"
+        app.pairingCode = offer.code
         XCTAssertFalse(app.canPair)
-        app.pairingCode = " " + fixture.personId.uppercased() + " "
-        XCTAssertTrue(app.canPair, "codes are accepted in any case, with spaces")
+        app.pairingOffer = "\n" + offer.text + " \n"
+        app.pairingCode = "12 34"
+        XCTAssertFalse(app.canPair, "six digits")
+        app.pairingCode = " \(offer.code.prefix(3)) \(offer.code.suffix(3)) "
+        XCTAssertTrue(app.canPair, "offers and codes are accepted with spaces")
 
         let patient = try await fixture.paired(synced: false)
         XCTAssertEqual(patient.store.personId, fixture.personId)

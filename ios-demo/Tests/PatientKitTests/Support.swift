@@ -1,5 +1,6 @@
-// Shared fixtures: a temporary directory per test, a link worker's store with Ada's plan and
-// case, and Ada's app paired with it through an in-process transport.
+// Shared fixtures: a temporary directory per test, a link worker's store (enrolled with a demo
+// organisation) with Ada's plan and case, and Ada's app paired with it from the offer its app
+// shows, syncing authenticated through an in-process transport.
 import Foundation
 import XCTest
 import LinkWork
@@ -25,6 +26,7 @@ final class Fixture {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         provider = StoreProvider.ephemeral(directory: directory)
         worker = try provider.createLinkWorkerStore("caseload.db", user: "sam.worker")
+        try DemoOrganisation().enrolLinkWorker(worker)
         personId = try worker.addPerson(person: NewPerson(
             givenName: "Ada", familyName: "Lovelace", nhsNumber: "943 476 5919",
             referral: NewReferral(source: .gp, consentToContact: true)))
@@ -49,8 +51,10 @@ final class Fixture {
     func paired(synced: Bool = true, connect: SyncModel.Connect? = nil) async throws -> PatientModel {
         let app = app(connect: connect)
         await app.start()
+        let offer = try PairingOfferShown.make(on: worker, for: personId)
         app.name = "Ada"
-        app.pairingCode = personId
+        app.pairingOffer = offer.text
+        app.pairingCode = offer.code
         await app.pair()
         guard case let .plan(patient) = app.screen else {
             XCTFail("pairing did not open the plan: \(app.screen)")

@@ -30,14 +30,14 @@ final class SyncAndErrorTests: PatientKitTestCase {
         let patient = try await fixture.paired(synced: false, connect: {
             let (mine, theirs) = InProcessTransport.pair()
             Task {
-                _ = try await theirs.receive()           // the phone's hello
+                _ = try await theirs.receive()           // the phone's first handshake message
                 try await theirs.send(Data("garbage".utf8))
             }
             return mine
         })
         await patient.sync.sync()
         guard case let .failed(message) = patient.sync.status else { return XCTFail("\(patient.sync.status)") }
-        XCTAssertEqual(message.title, "Sync did not finish")
+        XCTAssertEqual(message, UserMessage(LinkWorkError.Untrusted(reason: "")), "the secure channel refused it")
         XCTAssertFalse(message.canRetry)
     }
 

@@ -57,7 +57,9 @@ object IdentityTests {
                 val cb = b.secureChannelAccept(false)
                 val m2 = cb.receiveHandshake(start.message)!!
                 val m3 = start.channel.receiveHandshake(m2)!!
-                assertEquals(null, cb.receiveHandshake(m3))
+                assertFalse(start.channel.isOpen(), "the connecting side waits for the listener's certificate")
+                val m4 = cb.receiveHandshake(m3)!!
+                assertEquals(null, start.channel.receiveHandshake(m4))
                 assertTrue(start.channel.isOpen() && cb.isOpen())
                 assertEquals("jo", start.channel.peerCertificate()!!.name)
                 assertEquals("sam.worker", cb.peerCertificate()!!.name)
@@ -95,14 +97,16 @@ object IdentityTests {
                 enrolled(org, a, CertificateRole.LINK_WORKER, false)
                 assertEquals("not enrolled",
                     assertFailsWith<LinkWorkException.Untrusted> { c.secureChannelInitiate(false) }.reason)
-                // The enrolled side connects; the unenrolled one (opted in) answers without a
-                // certificate and is refused.
-                val start = a.secureChannelInitiate(true)
-                val cc = c.secureChannelAccept(true)
-                val m2 = cc.receiveHandshake(start.message)!!
+                // The unenrolled side (opted in) connects without a certificate; the enrolled
+                // listener refuses it before showing anything of its own certificate.
+                val start = c.secureChannelInitiate(true)
+                val ca = a.secureChannelAccept(true)
+                val m2 = ca.receiveHandshake(start.message)!!
+                val m3 = start.channel.receiveHandshake(m2)!!
                 assertEquals("peer not authenticated",
-                    assertFailsWith<LinkWorkException.Untrusted> { start.channel.receiveHandshake(m2) }.reason)
-                assertFailsWith<LinkWorkException.Untrusted> { a.syncStartAuthenticated(start.channel) }
+                    assertFailsWith<LinkWorkException.Untrusted> { ca.receiveHandshake(m3) }.reason)
+                assertEquals(null, start.channel.peerCertificate())
+                assertFailsWith<LinkWorkException.Untrusted> { a.syncAcceptAuthenticated(ca) }
             }
         }
     }

@@ -31,6 +31,7 @@ mod merge_properties;
 mod onward;
 mod onward_directory;
 mod paging;
+mod pairing_once;
 mod people;
 mod plan;
 mod privacy;

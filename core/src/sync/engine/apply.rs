@@ -75,7 +75,7 @@ pub(super) fn apply_message(
             .check_tombstone(*person, *at, sig)?
         };
         if let Some((device, bytes)) = new_cert {
-            storage.put_certificate(&device, &bytes)?;
+            super::keep_certificate(storage, &device, &bytes)?;
         }
         let at = Utc
             .timestamp_millis_opt(*at)
@@ -295,7 +295,7 @@ fn verify_new(
         };
         if let Some(accepted) = accepted {
             if let Some((device, bytes)) = &accepted.new_certificate {
-                storage.put_certificate(device, bytes)?;
+                super::keep_certificate(storage, device, bytes)?;
             }
             storage.put_signature(key, &accepted.signature)?;
         }

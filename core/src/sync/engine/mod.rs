@@ -199,6 +199,14 @@ pub trait SyncStorage {
     /// Storage errors.
     fn certificate(&mut self, device: &PublicKey) -> Result<Option<Vec<u8>>>;
 
+    /// Records that `device` took up the pairing grant `grant` unless a device did already,
+    /// and returns the device that holds the grant (`device` itself, or the one recorded
+    /// first). Use [`redeem`], which refuses a second device.
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn redeem_grant(&mut self, grant: &[u8; 16], device: &[u8; 32]) -> Result<[u8; 32]>;
+
     /// Keeps a verified certificate.
     ///
     /// # Errors
@@ -418,10 +426,59 @@ pub fn accept() -> SyncSession {
 /// [`accept`] for a peer met on an authenticated channel: its hello must match its verified
 /// certificate (store id, role, person), or the session is refused; the certificate's name and
 /// role are recorded with the peer.
+///
+/// A patient's phone whose pairing grant another phone took up first is refused at its first
+/// message, before anything is sent to it ([`Refusal::GrantUsed`]); the first phone seen with
+/// a grant is recorded as its holder.
 pub fn accept_authenticated(peer: &crate::identity::Peer) -> SyncSession {
     let mut s = accept();
     s.authenticate(peer.peer_info(), certificate_of(peer));
+    s.pairing = pairing_of(peer);
     s
+}
+
+/// The pairing grant a peer's verified certificate takes up, and the peer's device key (a
+/// patient's phone paired by a link worker's device).
+pub(crate) fn pairing_of(peer: &crate::identity::Peer) -> Option<([u8; 16], [u8; 32])> {
+    match peer {
+        crate::identity::Peer::Verified(cert) => match &cert.issuer {
+            crate::identity::Issuer::Pairing(grant) => {
+                Some((grant.grant_id, *cert.device.as_bytes()))
+            }
+            crate::identity::Issuer::Organisation => None,
+        },
+        crate::identity::Peer::Unenrolled => None,
+    }
+}
+
+/// Records `device` as the holder of pairing grant `grant` unless another device took it up
+/// first, which is refused: a pairing offer enrols one phone.
+///
+/// # Errors
+/// [`Error::Untrusted`] with [`Refusal::GrantUsed`]; storage errors.
+pub fn redeem(storage: &mut impl SyncStorage, grant: &[u8; 16], device: &[u8; 32]) -> Result<()> {
+    if storage.redeem_grant(grant, device)? != *device {
+        return Err(Refusal::GrantUsed.into());
+    }
+    Ok(())
+}
+
+/// Keeps a verified certificate that travelled with signed changes or a tombstone, recording
+/// the grant a paired phone's certificate took up: a second phone of the grant is refused by
+/// every store the first one's certificate reached.
+///
+/// # Errors
+/// As [`redeem`]; [`Error::Untrusted`] for bytes that are not a certificate; storage errors.
+pub(crate) fn keep_certificate(
+    storage: &mut impl SyncStorage,
+    device: &PublicKey,
+    bytes: &[u8],
+) -> Result<()> {
+    let cert = crate::identity::Certificate::decode(bytes)?;
+    if let crate::identity::Issuer::Pairing(grant) = &cert.issuer {
+        redeem(storage, &grant.grant_id, cert.device.as_bytes())?;
+    }
+    storage.put_certificate(device, bytes)
 }
 
 /// The display name and role code of a verified certificate, recorded with the peer.
@@ -466,6 +523,9 @@ pub fn receive(
         (None, Some(h)) => {
             check_claim(s.authenticated.as_ref(), h)?;
             super::policy::check_pairing(storage.info(), h)?;
+            if let Some((grant, device)) = s.pairing.take() {
+                redeem(storage, &grant, &device)?;
+            }
             s.peer = Some(h.clone());
             h.clone()
         }

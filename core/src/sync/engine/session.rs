@@ -64,6 +64,9 @@ pub struct SyncSession {
     /// The verified certificate's display name and role code, recorded with the peer
     /// (`Store::peers`).
     pub(super) certificate: Option<(String, String)>,
+    /// The pairing grant and device key of a paired phone met on an authenticated channel, to
+    /// record (or refuse, when another phone took the grant up) at its first message.
+    pub(super) pairing: Option<([u8; 16], [u8; 32])>,
     pub(super) side: Side,
     pub(super) phase: Phase,
     pub(super) manifest_sent: ManifestSent,
@@ -134,6 +137,7 @@ impl Default for SyncSession {
             peer: None,
             authenticated: None,
             certificate: None,
+            pairing: None,
             side: Side::Listening,
             phase: Phase::Exchanging,
             manifest_sent: ManifestSent::None,

@@ -2,7 +2,8 @@ import Foundation
 import LinkWork
 
 /// The app's root: before the phone is paired with the person's link worker it shows the
-/// pairing screen; afterwards, the person's plan.
+/// pairing screen (the offer their link worker's phone shows and its six-digit code); afterwards,
+/// the person's plan.
 @MainActor
 public final class PatientAppModel: ObservableModel {
     /// What the app shows.
@@ -24,8 +25,10 @@ public final class PatientAppModel: ObservableModel {
     public let changes = ModelChanges()
     /// What the app shows.
     public private(set) var screen: Screen = .starting { didSet { changes.send() } }
-    /// The code the link worker's phone shows at pairing (the person's id), as typed or
-    /// scanned.
+    /// The pairing offer the link worker's phone shows, as text (scanned from its QR code, or
+    /// pasted): `PairingOfferText`.
+    public var pairingOffer = "" { didSet { changes.send() } }
+    /// The six-digit code shown beside the offer, as the person typed it.
     public var pairingCode = "" { didSet { changes.send() } }
     /// The person's first name, stamped on their own edits.
     public var name = "" { didSet { changes.send() } }
@@ -56,18 +59,21 @@ public final class PatientAppModel: ObservableModel {
         }
     }
 
-    /// Whether the pairing form is complete: a name and a well-formed code.
+    /// Whether the pairing form is complete: a name, an offer that reads and a six-digit code.
     public var canPair: Bool {
-        !name.trimmingCharacters(in: .whitespaces).isEmpty && personId != nil
+        !name.trimmingCharacters(in: .whitespaces).isEmpty && offer != nil && code != nil
     }
 
-    /// Creates the person's store for the paired person; the plan arrives with the first sync.
+    /// Pairs this phone from the offer and code: creates the person's store, enrolled for that
+    /// person by a certificate chained to their link worker's; the plan arrives with the first
+    /// sync, which is authenticated both ways. A wrong code or an expired offer (15 minutes)
+    /// creates nothing and says so.
     public func pair() async {
-        guard let personId, canPair else { return }
+        guard let offer, let code, canPair else { return }
         let (provider, user) = (provider, name.trimmingCharacters(in: .whitespaces))
         do {
             let store = try await Background.run {
-                try provider.createPatientStore(Self.storeName, user: user, personId: personId)
+                try provider.createPairedPatientStore(Self.storeName, user: user, payload: offer, code: code)
             }
             message = nil
             await show(try PatientStore(store))
@@ -82,9 +88,9 @@ public final class PatientAppModel: ObservableModel {
         await patient.reload()
     }
 
-    /// The code as a person id (a UUID, any case, spaces and dashes as typed), or nil.
-    var personId: String? {
-        let compact = pairingCode.filter { !$0.isWhitespace }.lowercased()
-        return UUID(uuidString: compact).map { $0.uuidString.lowercased() }
-    }
+    /// The offer's payload, or nil when the text does not read.
+    var offer: Data? { PairingOfferText.decode(pairingOffer) }
+
+    /// The six-digit code, or nil.
+    var code: String? { PairingOfferText.code(pairingCode) }
 }

@@ -15,23 +15,28 @@ public struct SyncOutcome: Equatable, Sendable {
     public var changedPersonIds: [String]
     /// Messages and bytes both ways.
     public var stats: SyncStats
-    /// The other store, as it introduced itself (a claim: the transport authenticates).
+    /// The other store: from its verified certificate when both are enrolled (a paired phone and
+    /// its link worker's), as it introduced itself between two unenrolled demo stores.
     public var peer: PeerInfo?
 }
 
-/// Runs one sync session between a store and a peer over a transport, to the end: every
-/// message received goes to the session, every reply goes back, until one side has nothing to
-/// reply. Store calls run off the main actor. See bindings/README.md, "Sync".
+/// Runs one sync session between a store and a peer over a transport, to the end: first the
+/// authenticated channel's handshake (`SecureHandshake`), then every message received is opened
+/// with the channel and goes to the session, every reply goes back sealed, until one side has
+/// nothing to reply. Store calls run off the main actor. See bindings/README.md, "Sync".
 public enum SyncRunner {
     /// Runs the session and returns what it changed here. Closes the transport when done.
+    /// `allowUnenrolled` lets two unenrolled demo stores sync (both must pass it); an enrolled
+    /// store (a paired phone) ignores it and accepts only peers of its organisation.
     ///
-    /// Throws `LinkWorkError` (`.Sync` with `retryable`, `.NotPermitted` when the peer broke
-    /// the share policy, `.Storage`), `PatientKitError.peerLeftEarly` when the transport ended
-    /// before the stores were in sync, or the transport's own errors.
+    /// Throws `LinkWorkError` (`.Untrusted` when the peer was refused or refused this phone,
+    /// `.Sync` with `retryable`, `.NotPermitted` when the peer broke the share policy,
+    /// `.Storage`), `PatientKitError.peerLeftEarly` when the transport ended before the stores
+    /// were in sync, or the transport's own errors.
     public static func run(_ store: LinkWorkStore, over transport: SyncTransport,
-                           as side: SyncSide) async throws -> SyncOutcome {
+                           as side: SyncSide, allowUnenrolled: Bool = true) async throws -> SyncOutcome {
         do {
-            let outcome = try await exchange(store, over: transport, as: side)
+            let outcome = try await exchange(store, over: transport, as: side, allowUnenrolled: allowUnenrolled)
             await transport.close()
             return outcome
         } catch {
@@ -41,21 +46,23 @@ public enum SyncRunner {
     }
 
     private static func exchange(_ store: LinkWorkStore, over transport: SyncTransport,
-                                 as side: SyncSide) async throws -> SyncOutcome {
+                                 as side: SyncSide, allowUnenrolled: Bool) async throws -> SyncOutcome {
+        let channel = try await SecureHandshake.open(store, over: transport, as: side, allowUnenrolled: allowUnenrolled)
         let session: SyncSession
         switch side {
         case .connecting:
-            let start = try await Background.run { try store.syncStart() }
-            try await transport.send(start.message)
+            let start = try await Background.run { try store.syncStartAuthenticated(channel: channel) }
+            try await transport.send(try channel.seal(message: start.message))
             session = start.session
         case .listening:
-            session = store.syncAccept() // does not block
+            session = try store.syncAcceptAuthenticated(channel: channel) // does not block
         }
-        while let incoming = try await transport.receive() {
+        while let sealed = try await transport.receive() {
             try Task.checkCancellation()
+            let incoming = try channel.open(frame: sealed)
             let step = try await Background.run { try session.receive(message: incoming) }
             guard let reply = step.reply else { break } // this side has finished
-            try await transport.send(reply)
+            try await transport.send(try channel.seal(message: reply))
         }
         guard session.isComplete() else { throw PatientKitError.peerLeftEarly }
         return SyncOutcome(changedPersonIds: session.changedPersonIds(), stats: session.stats(),

@@ -156,7 +156,9 @@ final class IdentityTests: LinkWorkTestCase {
         let cb = try b.secureChannelAccept(allowUnenrolled: false)
         let m2 = try XCTUnwrap(cb.receiveHandshake(message: start.message))
         let m3 = try XCTUnwrap(start.channel.receiveHandshake(message: m2))
-        XCTAssertNil(try cb.receiveHandshake(message: m3))
+        XCTAssertFalse(start.channel.isOpen(), "the connecting side waits for the listener's certificate")
+        let m4 = try XCTUnwrap(cb.receiveHandshake(message: m3))
+        XCTAssertNil(try start.channel.receiveHandshake(message: m4))
         XCTAssertTrue(start.channel.isOpen() && cb.isOpen())
         XCTAssertEqual(start.channel.peerCertificate()?.name, "jo")
         let sync = try a.syncStartAuthenticated(channel: start.channel)
@@ -192,10 +194,14 @@ final class IdentityTests: LinkWorkTestCase {
         let c = try linkWorker("c.db", "stranger")
         try enrol(org, a, .linkWorker, canEnrol: false)
         XCTAssertEqual(assertUntrusted(try c.secureChannelInitiate(allowUnenrolled: false)), "not enrolled")
-        let start = try a.secureChannelInitiate(allowUnenrolled: true)
-        let cc = try c.secureChannelAccept(allowUnenrolled: true)
-        let m2 = try XCTUnwrap(cc.receiveHandshake(message: start.message))
-        XCTAssertEqual(assertUntrusted(try start.channel.receiveHandshake(message: m2)), "peer not authenticated")
-        assertUntrusted(try a.syncStartAuthenticated(channel: start.channel))
+        // The unenrolled store (opted in) connects without a certificate; the enrolled listener
+        // refuses it before showing anything of its own certificate.
+        let start = try c.secureChannelInitiate(allowUnenrolled: true)
+        let ca = try a.secureChannelAccept(allowUnenrolled: true)
+        let m2 = try XCTUnwrap(ca.receiveHandshake(message: start.message))
+        let m3 = try XCTUnwrap(start.channel.receiveHandshake(message: m2))
+        XCTAssertEqual(assertUntrusted(try ca.receiveHandshake(message: m3)), "peer not authenticated")
+        XCTAssertNil(start.channel.peerCertificate())
+        assertUntrusted(try a.syncAcceptAuthenticated(channel: ca))
     }
 }

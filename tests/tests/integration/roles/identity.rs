@@ -476,7 +476,8 @@ pub(crate) mod channel {
         let mut cb = Channel::accept(b.channel_policy(b_opts)?)?;
         let m2 = cb.receive_handshake(&m1)?.unwrap();
         let m3 = ca.receive_handshake(&m2)?.unwrap();
-        assert!(cb.receive_handshake(&m3)?.is_none());
+        let m4 = cb.receive_handshake(&m3)?.unwrap();
+        assert!(ca.receive_handshake(&m4)?.is_none());
         Ok((ca.peer().unwrap().clone(), cb.peer().unwrap().clone()))
     }
 
@@ -559,16 +560,17 @@ pub(crate) mod channel {
         );
         let (a_sees, b_sees) = open_opted(&a, true, &b, true).unwrap();
         assert_eq!((a_sees, b_sees), (Peer::Unenrolled, Peer::Unenrolled));
-        // Once enrolled, b is refused by the unenrolled a (it cannot check a certificate), and
-        // b refuses a: an enrolled store never accepts a peer without a certificate.
+        // Once enrolled, b refuses a connecting without a certificate (an enrolled store never
+        // accepts such a peer, and shows it nothing of its own), and the unenrolled a refuses b
+        // connecting to it (it cannot check a certificate).
         enrol(&org, &b, CertRole::LinkWorker, Permissions::default());
         assert_eq!(
             refusal(open_opted(&a, true, &b, true).unwrap_err()),
-            Refusal::NotEnrolled
+            Refusal::Unauthenticated
         );
         assert_eq!(
             refusal(open_opted(&b, true, &a, true).unwrap_err()),
-            Refusal::Unauthenticated
+            Refusal::NotEnrolled
         );
     }
 }

@@ -7,6 +7,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import org.linkwork.demo.data.DeviceSession
 import org.linkwork.demo.data.StoreProvider
+import org.linkwork.demo.identity.DemoOrganisation
 import org.linkwork.demo.sync.SocketTransport
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncTargetKind
@@ -35,6 +36,8 @@ class LinkWorkDemoApp : Application() {
             user = BuildConfig.DEMO_USER,
             io = Dispatchers.IO,
             scope = appScope,
+            // Demo only: the app plays the organisation's administrator (see DemoOrganisation).
+            enrol = { store -> DemoOrganisation.loadOrCreate(File(noBackupFilesDir, "demo-org")).ensureEnrolled(store) },
         )
         session.open()
     }

@@ -37,6 +37,7 @@ import org.linkwork.demo.caseload.CaseloadViewModel
 import org.linkwork.demo.data.InMemoryKeySupplier
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.StoreProvider
+import org.linkwork.demo.identity.DemoOrganisation
 import org.linkwork.demo.person.PersonViewModel
 import org.linkwork.demo.sync.InProcessTransport
 import org.linkwork.demo.sync.SyncTarget
@@ -73,10 +74,13 @@ private suspend fun story() {
     val main = mainThread.asCoroutineDispatcher()
     val scope = CoroutineScope(SupervisorJob() + main)
     val provider = StoreProvider(dir, InMemoryKeySupplier())
-    val phone = LinkWorkRepository(provider.openOrCreateLinkWorker("sam-phone", "sam.patel"), Dispatchers.IO)
-    val hub = LinkWorkRepository(provider.openOrCreateLinkWorker("team-hub", "kim.lee"), Dispatchers.IO)
+    // Demo only: one process plays the organisation's administrator and enrols both devices.
+    val org = DemoOrganisation.loadOrCreate(dir.resolve("demo-org"))
+    val phone = LinkWorkRepository(provider.openOrCreateLinkWorker("sam-phone", "sam.patel").also { org.ensureEnrolled(it) }, Dispatchers.IO)
+    val hub = LinkWorkRepository(provider.openOrCreateLinkWorker("team-hub", "kim.lee").also { org.ensureEnrolled(it) }, Dispatchers.IO)
     try {
-        println("Two encrypted stores in $dir: Sam's phone (sam.patel) and the team hub (kim.lee).")
+        println("Two encrypted stores in $dir: Sam's phone (sam.patel) and the team hub (kim.lee),")
+        println("both enrolled with \"${DemoOrganisation.NAME}\": every sync runs in the authenticated channel.")
 
         // Referrals already on Sam's phone: Ada accepted with a plan and a baseline ONS4; Grace being contacted.
         val ada = phone.addPerson(person("Ada", "Lovelace", "943 476 5919"))
@@ -162,8 +166,10 @@ private suspend fun story() {
         screen("Person screen on the team hub", ScreenText.person(onHub.state.value))
         check(onHub.state.value.conflicts == 0 && onHub.state.value.goals.single().status == "Achieved")
         check(onHub.state.value.consultations.any { it.mode == "Home visit" && it.checkedOut })
+
+        pairingStory(provider, phone, ada, scope)
         println()
-        println("Demo finished: the visit reached the hub and the conflict was resolved on both devices.")
+        println("Demo finished: the visit reached the hub, the conflict was resolved on both devices, and Ada's phone was paired.")
     } finally {
         scope.cancel()
         mainThread.shutdown()

@@ -7,6 +7,7 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.withContext
+import org.linkwork.LinkWorkStore
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage
 
@@ -24,7 +25,9 @@ sealed interface SessionState {
 
 /**
  * Opens the link worker's caseload off the main thread when the app starts, and closes it at
- * the end. The store file is [storeName] in the provider's directory.
+ * the end. The store file is [storeName] in the provider's directory. [enrol], when given, runs
+ * on the open store before the screens see it (the demo enrols the device with its demo
+ * organisation on first run: `identity.DemoOrganisation.ensureEnrolled`).
  */
 class DeviceSession(
     private val provider: StoreProvider,
@@ -32,6 +35,7 @@ class DeviceSession(
     private val user: String,
     private val io: CoroutineDispatcher,
     scope: CoroutineScope,
+    private val enrol: ((LinkWorkStore) -> Unit)? = null,
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow<SessionState>(SessionState.Opening)
 
@@ -42,7 +46,16 @@ class DeviceSession(
     fun open(): Job {
         mutableState.value = SessionState.Opening
         return launchAction({ mutableState.value = SessionState.Failed(it) }) {
-            val store = withContext(io) { provider.openOrCreateLinkWorker(storeName, user) }
+            val store = withContext(io) {
+                val store = provider.openOrCreateLinkWorker(storeName, user)
+                try {
+                    enrol?.invoke(store)
+                } catch (e: Exception) {
+                    store.close()
+                    throw e
+                }
+                store
+            }
             val repository = LinkWorkRepository(store, io)
             repository.refreshUnsynced()
             mutableState.value = SessionState.Ready(repository)

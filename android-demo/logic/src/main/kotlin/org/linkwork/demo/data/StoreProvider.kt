@@ -62,6 +62,20 @@ class StoreProvider(private val directory: File, private val keys: KeySupplier) 
     fun openOrCreatePatient(name: String, user: String, personId: String): LinkWorkStore =
         openOrCreate(name, user, Role.PATIENT, personId)
 
+    /**
+     * Creates the store of a person's own phone from a pairing offer their link worker's phone
+     * shows ([payload], and the six-digit [code] the person confirmed): the store belongs to the
+     * offer's person and is enrolled with a certificate for that person only. The iOS demo does
+     * this on the patient's phone; the tests and the command-line story play that phone here.
+     *
+     * @throws org.linkwork.core.LinkWorkException.Untrusted for a wrong code, an expired or tampered
+     *   offer (no file is created).
+     */
+    fun createPairedPatient(name: String, user: String, payload: ByteArray, code: String): LinkWorkStore {
+        directory.mkdirs()
+        return LinkWorkStore.createPaired(fileFor(name).path, StoreKey.Encrypted(keys.key(name)), user, payload, code)
+    }
+
     private fun openOrCreate(name: String, user: String, role: Role, personId: String?): LinkWorkStore {
         val file = fileFor(name)
         directory.mkdirs()

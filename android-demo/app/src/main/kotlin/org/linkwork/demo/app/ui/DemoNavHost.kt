@@ -7,13 +7,14 @@ import androidx.navigation.compose.rememberNavController
 import org.linkwork.demo.app.rememberScreenModel
 import org.linkwork.demo.caseload.CaseloadViewModel
 import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.identity.PairingViewModel
 import org.linkwork.demo.person.PersonViewModel
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncViewModel
 import org.linkwork.demo.visit.HomeVisitViewModel
 import org.linkwork.demo.visit.ServiceSearchModel
 
-/** The four screens and how they link: caseload -> person -> home visit; caseload -> sync. */
+/** The screens and how they link: caseload -> person -> home visit or pairing their phone; caseload -> sync. */
 @Composable
 fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
     val nav = rememberNavController()
@@ -25,7 +26,12 @@ fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
         composable("person/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
             val vm = rememberScreenModel("person") { scope -> PersonViewModel(repository, id, scope) }
-            PersonScreen(vm, onVisit = { nav.navigate("visit/$id") }, onBack = { nav.popBackStack() })
+            PersonScreen(vm, onVisit = { nav.navigate("visit/$id") }, onPair = { nav.navigate("pair/$id") }, onBack = { nav.popBackStack() })
+        }
+        composable("pair/{id}") { entry ->
+            val id = entry.arguments?.getString("id").orEmpty()
+            val vm = rememberScreenModel("pair") { scope -> PairingViewModel(repository, id, scope) }
+            PairingScreen(vm, onBack = { nav.popBackStack() })
         }
         composable("visit/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()

@@ -15,7 +15,7 @@ import org.linkwork.demo.person.PersonViewModel
 
 /** A person's plan, goals with progress, steps, consultations and measures. */
 @Composable
-fun PersonScreen(vm: PersonViewModel, onVisit: () -> Unit, onBack: () -> Unit) {
+fun PersonScreen(vm: PersonViewModel, onVisit: () -> Unit, onPair: () -> Unit, onBack: () -> Unit) {
     val s by vm.state.collectAsStateWithLifecycle()
     DemoScaffold(title = s.name, onBack = onBack, actions = { UnsyncedBadge(s.unsynced) }) { modifier ->
         LazyColumn(modifier) {
@@ -31,6 +31,7 @@ fun PersonScreen(vm: PersonViewModel, onVisit: () -> Unit, onBack: () -> Unit) {
                     s.reviewDate?.let { Text("Review by $it") }
                     if (s.conflicts > 0) Text("${s.conflicts} fields changed on two devices: see Sync", color = MaterialTheme.colorScheme.error)
                     Button(onClick = onVisit) { Text("Home visit") }
+                    Button(onClick = onPair) { Text("Pair their phone") }
                 }
             }
             item {
