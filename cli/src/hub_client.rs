@@ -350,12 +350,16 @@ pub struct Synced {
     pub stats: SyncStats,
     /// Whether a newer revocation list was installed on the way.
     pub revocations_installed: bool,
+    /// What became of the services directory (`None` for a patient's store, which does not
+    /// receive it).
+    pub directory: Option<DirectoryOutcome>,
 }
 
-/// Syncs the enrolled store's documents with its hub: opens the authenticated channel,
-/// installs the revocation lists the hub sends, and runs one sync session inside the channel
-/// (keyed on the hub's verified certificate) until both sides are complete. What the hub
-/// sends and accepts is the device's caseload (the hub decides from this device's
+/// Syncs the enrolled store with its hub, on one connection: opens the authenticated channel,
+/// installs the revocation lists the hub sends, brings the services directory up to date (a
+/// link worker's or team lead's store, as [`connect`] does), then runs one sync session inside
+/// the channel (keyed on the hub's verified certificate) until both sides are complete. What
+/// the hub sends and accepts is the device's caseload (the hub decides from this device's
 /// certificate).
 ///
 /// # Errors
@@ -364,7 +368,18 @@ pub struct Synced {
 /// nothing of it was stored).
 pub fn sync(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Synced> {
     let (mut ws, mut channel, hub) = open_channel(store, url, ca_cert)?;
-    let mut revocations_installed = false;
+    let mut revocations = (None, false);
+    let directory = if store.info().role == Role::Patient {
+        None
+    } else {
+        Some(sync_directory(
+            store,
+            &mut ws,
+            &mut channel,
+            &mut revocations,
+        )?)
+    };
+    let mut revocations_installed = revocations.1;
     let (mut session, first) =
         store.sync_start_authenticated(&Peer::Verified(Box::new(hub.clone())))?;
     session.set_max_message_bytes(SYNC_BATCH_BYTES);
@@ -413,6 +428,7 @@ pub fn sync(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Synce
         changed: session.changed_people(),
         stats: session.stats(),
         revocations_installed,
+        directory,
     })
 }
 

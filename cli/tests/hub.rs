@@ -209,6 +209,28 @@ fn hub_connect_brings_the_services_directory_up_to_date() {
     ]);
     let out = admin.json(&connect);
     assert_eq!(out["directory"]["outcome"], "not_offered");
+
+    // `hub sync` brings the directory up to date too, on the same connection as the documents.
+    let colleague = Env::new();
+    colleague.ok(&[
+        "enrol",
+        &hub.url,
+        "--code",
+        &hub.invite("Ben", UserRole::LinkWorker),
+        "--ca-cert",
+        ca,
+    ]);
+    let sync = ["hub", "sync", hub.url.as_str(), "--ca-cert", ca];
+    let out = colleague.json(&sync);
+    assert_eq!(out["directory"]["outcome"], "received", "{out}");
+    assert_eq!(out["directory"]["report"]["imported"], 6);
+    assert!(colleague
+        .ok(&["directory", "search", "lunch clb"])
+        .contains("Lunch Club"));
+    let out = colleague.json(&sync);
+    assert_eq!(out["directory"]["outcome"], "up_to_date", "{out}");
+    let out = admin.json(&sync);
+    assert_eq!(out["directory"]["outcome"], "not_offered", "{out}");
 }
 
 #[test]

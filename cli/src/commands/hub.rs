@@ -39,7 +39,8 @@ pub fn enrol(ctx: &Ctx, a: EnrolArgs) -> CliResult {
 }
 
 /// `hub connect`: authenticates with the hub, installs its current revocation list and brings
-/// the services directory up to date; `hub sync`: syncs the store's documents with the hub.
+/// the services directory up to date; `hub sync`: the same, then syncs the store's documents
+/// with the hub.
 ///
 /// # Errors
 /// The hub's refusal, the core's refusal of the hub, network and TLS errors.
@@ -79,9 +80,11 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
         HubCmd::Sync(a) => {
             let store = ctx.store()?;
             let r = crate::hub_client::sync(&store, &a.url, a.ca_cert.as_deref())?;
+            let (directory_text, directory_json) = directory_outcome(r.directory.as_ref());
             ctx.out.done(
                 Some(format!(
-                    "synced with the hub of {}: {} people changed here ({} messages, {} bytes)",
+                    "synced with the hub of {}: {} people changed here ({} messages, {} bytes); \
+                     {directory_text}",
                     r.hub.org_name,
                     r.changed.len(),
                     r.stats.messages_sent + r.stats.messages_received,
@@ -94,6 +97,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     "messages": r.stats.messages_sent + r.stats.messages_received,
                     "bytes": r.stats.bytes_sent + r.stats.bytes_received,
                     "revocations_installed": r.revocations_installed,
+                    "directory": directory_json,
                 }),
             )
         }
