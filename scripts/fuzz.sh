@@ -31,7 +31,7 @@ else
   target_dir=$root/fuzz/target
 fi
 
-all_targets=(sync_envelope sync_session import_document text_inputs directory_feed)
+all_targets=(sync_envelope sync_session import_document text_inputs directory_feed hub_messages)
 targets=("${@:-${all_targets[@]}}")
 
 # Memory limits (issue 13). libFuzzer's default (2 GB) let a 256 KiB input inflate to 260 MB

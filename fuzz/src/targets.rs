@@ -451,3 +451,69 @@ pub fn directory_feed(data: &[u8]) {
         }
     }
 }
+
+/// The messages a device and the team hub exchange (enrolment over `/enrol`; revocation lists,
+/// the services directory and sync frames inside the `/connect` channel), and the identity
+/// values inside them (certificates, requests, pairing offers and grants, trust roots). The
+/// first byte picks the decoder, the rest is its input. Decoding never panics and stays within
+/// its bounds; what decodes encodes back to bytes that decode to the same value.
+pub fn hub_messages(data: &[u8]) {
+    use linkwork_core::directory::share::DirectoryMessage;
+    use linkwork_core::identity::enrolment::{DeviceMessage, EnrolReply, EnrolRequest, HubMessage};
+    use linkwork_core::identity::pairing::{PairingGrant, PairingPayload};
+    use linkwork_core::identity::{Certificate, CertificateRequest, TrustRoot};
+
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    match selector % 10 {
+        0 => {
+            if let Ok(m) = EnrolRequest::decode(input) {
+                assert_eq!(EnrolRequest::decode(&m.encode()).unwrap(), m);
+            }
+        }
+        1 => {
+            if let Ok(m) = EnrolReply::decode(input) {
+                assert_eq!(EnrolReply::decode(&m.encode()).unwrap(), m);
+            }
+        }
+        2 => {
+            if let Ok(m) = DeviceMessage::decode(input) {
+                assert_eq!(DeviceMessage::decode(&m.encode()).unwrap(), m);
+            }
+        }
+        3 => {
+            if let Ok(m) = HubMessage::decode(input) {
+                assert_eq!(HubMessage::decode(&m.encode()).unwrap(), m);
+            }
+        }
+        4 => {
+            if let Ok(m) = DirectoryMessage::decode(input) {
+                assert_eq!(DirectoryMessage::decode(&m.encode()).unwrap(), m);
+            }
+        }
+        5 => {
+            if let Ok(c) = Certificate::decode(input) {
+                assert_eq!(Certificate::decode(&c.encode()).unwrap(), c);
+            }
+        }
+        6 => {
+            let _ = CertificateRequest::decode(input);
+        }
+        7 => {
+            if let Ok(p) = PairingPayload::decode(input) {
+                assert_eq!(PairingPayload::decode(&p.encode()).unwrap(), p);
+            }
+        }
+        8 => {
+            if let Ok(g) = PairingGrant::decode(input) {
+                assert_eq!(PairingGrant::decode(&g.encode()).unwrap(), g);
+            }
+        }
+        _ => {
+            if let Ok(r) = TrustRoot::decode(input) {
+                assert_eq!(TrustRoot::decode(&r.encode()).unwrap(), r);
+            }
+        }
+    }
+}

@@ -268,5 +268,83 @@ fn main() {
     ] {
         c.put("directory_feed", name, feed);
     }
+    // What a device and the team hub exchange, each behind its decoder's selector byte
+    // (`targets::hub_messages`): real, signed values.
+    {
+        use linkwork_core::directory::share::DirectoryMessage;
+        use linkwork_core::identity::enrolment::{
+            DeviceMessage, EnrolRefused, EnrolReply, EnrolRequest, HubMessage,
+        };
+        use linkwork_core::identity::{
+            CertRole, Certificate, CertificateRequest, OrgSigner, Permissions,
+        };
+        let now = chrono::Utc::now().timestamp();
+        let org = OrgSigner::create("Seed PCN").unwrap();
+        let lw = dir.link_worker("hub-seed.db", "kim");
+        let request_bytes = lw.certificate_request().unwrap();
+        let request = CertificateRequest::decode(&request_bytes).unwrap();
+        let permissions = Permissions {
+            can_erase: true,
+            can_enrol_patients: true,
+        };
+        let cert: Certificate = org
+            .issue(&request, CertRole::LinkWorker, permissions, now, 30)
+            .unwrap();
+        lw.install_certificate(&cert.encode()).unwrap();
+        let person = add_person(&lw, "Seed", "Person");
+        let offer = lw.pair_patient(person, 30).unwrap();
+        let list = org.revoke(None, request.device, now).unwrap();
+        let hub_seeds: Vec<(&str, u8, Vec<u8>)> = vec![
+            (
+                "enrol-request",
+                0,
+                EnrolRequest {
+                    code: "ABCD-EFGH".into(),
+                    request: request_bytes.clone(),
+                }
+                .encode(),
+            ),
+            (
+                "enrol-reply",
+                1,
+                EnrolReply::Enrolled {
+                    certificate: cert.encode(),
+                    trust_root: org.trust_root().encode(),
+                }
+                .encode(),
+            ),
+            (
+                "enrol-refused",
+                1,
+                EnrolReply::Refused(EnrolRefused::CodeNotValid).encode(),
+            ),
+            (
+                "device-sync",
+                2,
+                DeviceMessage::Sync(vec![1, 2, 3]).encode(),
+            ),
+            (
+                "hub-revocations",
+                3,
+                HubMessage::Revocations(Some(list.encode())).encode(),
+            ),
+            ("hub-sync", 3, HubMessage::Sync(vec![4, 5, 6]).encode()),
+            ("hub-sync-done", 3, HubMessage::SyncDone.encode()),
+            (
+                "hub-directory",
+                3,
+                HubMessage::Directory(DirectoryMessage::UpToDate).encode(),
+            ),
+            ("directory-have", 4, lw.directory_have().unwrap().encode()),
+            ("certificate", 5, cert.encode()),
+            ("certificate-request", 6, request_bytes),
+            ("pairing-offer", 7, offer.encode()),
+            ("pairing-grant", 8, offer.grant.encode()),
+            ("trust-root", 9, org.trust_root().encode()),
+        ];
+        for (name, selector, bytes) in hub_seeds {
+            c.put("hub_messages", name, &[&[selector][..], &bytes].concat());
+        }
+    }
     println!("wrote {} seed files under {}", c.written, c.root.display());
 }

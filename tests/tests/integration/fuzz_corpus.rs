@@ -178,3 +178,8 @@ fn oversized_document_refused_before_decoding() {
     );
     assert_eq!(before, targets::fingerprint(&store));
 }
+
+#[test]
+fn hub_messages_seeds() {
+    assert!(replay("hub_messages", targets::hub_messages) >= 10);
+}
