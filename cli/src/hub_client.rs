@@ -212,12 +212,16 @@ fn next_message(ws: &mut Ws, channel: &mut Channel) -> CliResult<Option<HubMessa
 /// Tells the hub which directory the store holds and takes its answer: nothing more when it is
 /// up to date, else the directory in chunks, imported whole (core's
 /// `directory::share::DirectoryDownload`). A revocation list arriving meanwhile is installed.
+/// `None`, with nothing sent, for a patient's store, which does not receive the directory.
 fn sync_directory(
     store: &Store,
     ws: &mut Ws,
     channel: &mut Channel,
     revocations: &mut (Option<RevocationList>, bool),
-) -> CliResult<DirectoryOutcome> {
+) -> CliResult<Option<DirectoryOutcome>> {
+    if store.info().role == Role::Patient {
+        return Ok(None);
+    }
     let have = store.directory_have()?.encode();
     send(ws, channel.seal(&have).map_err(linkwork_core::Error::from)?)?;
     let mut download = DirectoryDownload::new();
@@ -228,9 +232,9 @@ fn sync_directory(
         match message {
             HubMessage::Directory(m) => match download.receive(store, &m) {
                 Ok(DirectoryStep::Receiving { .. }) => {}
-                Ok(step) => return Ok(DirectoryOutcome::Step(step)),
+                Ok(step) => return Ok(Some(DirectoryOutcome::Step(step))),
                 Err(linkwork_core::Error::Feed(FeedError::Older)) => {
-                    return Ok(DirectoryOutcome::KeptNewer)
+                    return Ok(Some(DirectoryOutcome::KeptNewer))
                 }
                 Err(e) => return Err(e.into()),
             },
@@ -321,16 +325,7 @@ pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Co
         ));
     };
     let mut revocations = install_revocations(store, list)?;
-    let directory = if store.info().role == Role::Patient {
-        None
-    } else {
-        Some(sync_directory(
-            store,
-            &mut ws,
-            &mut channel,
-            &mut revocations,
-        )?)
-    };
+    let directory = sync_directory(store, &mut ws, &mut channel, &mut revocations)?;
     let _ = ws.close(None);
     Ok(Connected {
         hub,
@@ -369,16 +364,7 @@ pub struct Synced {
 pub fn sync(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Synced> {
     let (mut ws, mut channel, hub) = open_channel(store, url, ca_cert)?;
     let mut revocations = (None, false);
-    let directory = if store.info().role == Role::Patient {
-        None
-    } else {
-        Some(sync_directory(
-            store,
-            &mut ws,
-            &mut channel,
-            &mut revocations,
-        )?)
-    };
+    let directory = sync_directory(store, &mut ws, &mut channel, &mut revocations)?;
     let mut revocations_installed = revocations.1;
     let (mut session, first) =
         store.sync_start_authenticated(&Peer::Verified(Box::new(hub.clone())))?;
