@@ -120,8 +120,9 @@ impl<E: Clone + From<Error>> SharedSession<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{NewStore, Role};
-    use crate::{Store, StoreKey};
+    use crate::model::Role;
+    use crate::store::test_support::test_store;
+    use crate::Store;
 
     /// A copyable stand-in for an app's error.
     #[derive(Clone, Debug, PartialEq)]
@@ -134,15 +135,7 @@ mod tests {
     }
 
     fn store(dir: &tempfile::TempDir, name: &str) -> Store {
-        let new = NewStore {
-            user: "sam.worker".into(),
-            role: Role::LinkWorker,
-            person: None,
-        };
-        match Store::create(dir.path().join(name), new, &StoreKey::unencrypted()) {
-            Ok(s) => s,
-            Err(e) => panic!("create: {e}"),
-        }
+        test_store(dir.path(), name, "sam.worker", Role::LinkWorker)
     }
 
     #[test]

@@ -3,27 +3,17 @@
 //! phone's directory as it was.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::store::test_support::test_store;
 use serde_json::json;
 
 use super::*;
 use crate::directory::{parse_feed, DirectoryImportOutcome, FeedError};
-use crate::model::NewStore;
-use crate::{Error, StoreKey};
+use crate::Error;
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/directory/services_page.json");
 
 fn store(dir: &tempfile::TempDir, role: Role) -> Store {
-    let person = (role == Role::Patient).then(crate::Id::new);
-    Store::create(
-        dir.path().join("s.db"),
-        NewStore {
-            user: "sam".into(),
-            role,
-            person,
-        },
-        &StoreKey::unencrypted(),
-    )
-    .unwrap()
+    test_store(dir.path(), "s.db", "sam", role)
 }
 
 /// A feed of `n` services, large enough to need several chunks.

@@ -453,19 +453,10 @@ mod tests {
 
     #[test]
     fn a_store_installs_an_enrolment_but_never_a_hub_certificate_or_a_mismatched_root() {
-        use crate::model::{NewStore, Role};
-        use crate::{Store, StoreKey};
+        use crate::model::Role;
+        use crate::store::test_support::test_store;
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(
-            dir.path().join("s.db"),
-            NewStore {
-                user: "phone".into(),
-                role: Role::LinkWorker,
-                person: None,
-            },
-            &StoreKey::unencrypted(),
-        )
-        .unwrap();
+        let store = test_store(dir.path(), "s.db", "phone", Role::LinkWorker);
         let req = CertificateRequest::decode(&store.certificate_request().unwrap()).unwrap();
         let org = OrgSigner::create("Org").unwrap();
         let other = OrgSigner::create("Org").unwrap();

@@ -2,27 +2,19 @@
 //! filter against the shared messy fixture feed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::store::test_support::test_store;
 use chrono::{Datelike, Duration, Utc, Weekday};
 use serde_json::json;
 
 use crate::directory::{DirectoryImportOutcome, DirectoryQuery, FeedError, Near, OpenOn};
-use crate::model::{NewStore, Role};
+use crate::model::Role;
 use crate::{Error, Store, StoreKey};
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/directory/services_page.json");
 const LUNCH: &str = "b1a6a2f4-6c0e-4c5b-9a53-0f5f7c3e1a10";
 
 fn store(dir: &tempfile::TempDir) -> Store {
-    Store::create(
-        dir.path().join("s.db"),
-        NewStore {
-            user: "sam".into(),
-            role: Role::LinkWorker,
-            person: None,
-        },
-        &StoreKey::unencrypted(),
-    )
-    .unwrap()
+    test_store(dir.path(), "s.db", "sam", Role::LinkWorker)
 }
 
 fn imported() -> (tempfile::TempDir, Store) {

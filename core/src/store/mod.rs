@@ -619,3 +619,5 @@ fn read_info(conn: &Conn, user: Option<String>) -> Result<StoreInfo> {
 mod directory_tests;
 #[cfg(test)]
 mod signing_tests;
+#[cfg(test)]
+pub(crate) mod test_support;

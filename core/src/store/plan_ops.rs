@@ -320,7 +320,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::StoreKey;
+    use crate::store::test_support::test_store;
 
     fn transition(to: EpisodeStatus) -> EpisodeTransition {
         EpisodeTransition {
@@ -356,12 +356,7 @@ mod tests {
     #[test]
     fn goals_and_steps_of_a_past_episode_are_read_only() {
         let dir = tempfile::tempdir().unwrap();
-        let new = NewStore {
-            user: "sam".into(),
-            role: Role::LinkWorker,
-            person: None,
-        };
-        let s = Store::create(dir.path().join("s.db"), new, &StoreKey::unencrypted()).unwrap();
+        let s = test_store(dir.path(), "s.db", "sam", Role::LinkWorker);
         let p = s
             .add_person(NewPerson {
                 given_name: "Ada".into(),

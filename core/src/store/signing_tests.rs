@@ -2,6 +2,7 @@
 //! compromised device could send, built here from the wire format itself. Each refusal has a
 //! control that the same message, honestly signed, is accepted.
 
+use crate::store::test_support::test_store;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ReadDoc, ROOT};
 
@@ -11,7 +12,7 @@ use crate::identity::{
     TombstoneSignature,
 };
 use crate::ids::Id;
-use crate::model::{DocKind, NewGoal, NewPerson, NewStore, Role};
+use crate::model::{DocKind, NewGoal, NewPerson, Role};
 use crate::storage::{identity, signatures};
 use crate::sync::wire::{Hello, Message, Payload};
 use crate::sync::{PeerInfo, SyncSession};
@@ -27,16 +28,7 @@ fn now() -> i64 {
 }
 
 fn link_worker(dir: &tempfile::TempDir, name: &str) -> Store {
-    Store::create(
-        dir.path().join(format!("{name}.db")),
-        NewStore {
-            user: name.into(),
-            role: Role::LinkWorker,
-            person: None,
-        },
-        &StoreKey::unencrypted(),
-    )
-    .unwrap()
+    test_store(dir.path(), &format!("{name}.db"), name, Role::LinkWorker)
 }
 
 fn enrol(org: &OrgSigner, s: &Store, permissions: Permissions) {

@@ -331,9 +331,10 @@ mod tests {
 
     use super::*;
     use crate::identity::TombstoneSignature;
-    use crate::model::{NewPerson, NewStore, Role};
+    use crate::model::{NewPerson, Role};
+    use crate::store::test_support::test_store;
     use crate::sync::engine::Received;
-    use crate::{Error, StoreKey};
+    use crate::Error;
 
     /// [`StoreSync`] sharing only `allowed` people with any peer.
     struct Restricted<'a, 'c> {
@@ -469,16 +470,7 @@ mod tests {
     }
 
     fn link_worker(dir: &tempfile::TempDir, name: &str) -> Store {
-        Store::create(
-            dir.path().join(format!("{name}.db")),
-            NewStore {
-                user: name.into(),
-                role: Role::LinkWorker,
-                person: None,
-            },
-            &StoreKey::unencrypted(),
-        )
-        .unwrap()
+        test_store(dir.path(), &format!("{name}.db"), name, Role::LinkWorker)
     }
 
     fn person(store: &Store, given: &str) -> Id {
