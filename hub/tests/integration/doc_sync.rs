@@ -8,7 +8,7 @@ use std::sync::Arc;
 use automerge::Automerge;
 use futures_util::SinkExt;
 use linkwork_core::identity::enrolment::{DeviceMessage, EnrolReply, EnrolRequest, HubMessage};
-use linkwork_core::identity::{Certificate, Peer, Refusal};
+use linkwork_core::identity::{Certificate, PairingPayload, Peer, Refusal};
 use linkwork_core::model::{DocKind, NewGoal, NewPerson};
 use linkwork_core::sync::engine;
 use linkwork_core::{Error, Id, Store, StoreKey};
@@ -249,6 +249,31 @@ async fn team_converges_within_caseloads<S: HubStore>(d: &Deployment, hub: Hub<S
         .all(|l| l["user"] != "bob" && l["user"] != "ada"));
 }
 
+/// A patient's phone paired from `offer` (store file `name` in `dir`), with its certificate
+/// and the device the hub sees.
+fn paired_phone(
+    dir: &tempfile::TempDir,
+    offer: &PairingPayload,
+    name: &str,
+) -> (Store, Certificate, Device) {
+    let phone = Store::create_paired(
+        dir.path().join(name),
+        &offer.encode(),
+        &offer.code(),
+        "Rose",
+        &StoreKey::unencrypted(),
+    )
+    .unwrap();
+    let cert = phone.device_identity().unwrap().certificate.unwrap();
+    let device = Device {
+        access: Access::of(&cert, None),
+        key: hex(cert.device.as_bytes()),
+        user: None,
+        store_id: cert.store_id,
+    };
+    (phone, cert, device)
+}
+
 async fn a_patients_phone_gets_only_its_plan<S: HubStore>(hub: Hub<S>) {
     let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
     let rose = person(&ann.phone.store, "Rose");
@@ -256,21 +281,7 @@ async fn a_patients_phone_gets_only_its_plan<S: HubStore>(hub: Hub<S>) {
     sync_member(&hub, &ann).await;
     let offer = ann.phone.store.pair_patient(rose, 30).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let patient = Store::create_paired(
-        dir.path().join("rose.db"),
-        &offer.encode(),
-        &offer.code(),
-        "Rose",
-        &StoreKey::unencrypted(),
-    )
-    .unwrap();
-    let cert = patient.device_identity().unwrap().certificate.unwrap();
-    let device = Device {
-        access: Access::of(&cert, None),
-        key: hex(cert.device.as_bytes()),
-        user: None,
-        store_id: cert.store_id,
-    };
+    let (patient, cert, device) = paired_phone(&dir, &offer, "rose.db");
     assert_eq!(device.access, Access::Patient { person: rose });
     let frames = sync(&hub, &patient, &cert, &device).await.unwrap();
     assert!(!mentions(&frames, iris), "no frame names another person");
@@ -283,21 +294,7 @@ async fn a_patients_phone_gets_only_its_plan<S: HubStore>(hub: Hub<S>) {
 
     // A second phone taking up the same offer (a photographed QR code) is refused: the hub
     // recorded the first phone as the grant's holder, and sends the second nothing.
-    let thief = Store::create_paired(
-        dir.path().join("thief.db"),
-        &offer.encode(),
-        &offer.code(),
-        "Rose",
-        &StoreKey::unencrypted(),
-    )
-    .unwrap();
-    let thief_cert = thief.device_identity().unwrap().certificate.unwrap();
-    let thief_device = Device {
-        access: Access::of(&thief_cert, None),
-        key: hex(thief_cert.device.as_bytes()),
-        user: None,
-        store_id: thief_cert.store_id,
-    };
+    let (thief, thief_cert, thief_device) = paired_phone(&dir, &offer, "thief.db");
     let refused = sync(&hub, &thief, &thief_cert, &thief_device)
         .await
         .unwrap_err();
