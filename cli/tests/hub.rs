@@ -72,6 +72,15 @@ impl TestHub {
             self.hub.invite(name, 1).await.unwrap().0
         })
     }
+
+    /// A new phone enrolled with this hub as user `name` (in `team`, if any).
+    fn enrolled(&self, name: &str, role: UserRole, team: Option<&str>) -> Env {
+        let phone = Env::new();
+        let code = self.invite_to(name, role, team);
+        let ca = self.ca.to_str().unwrap();
+        phone.ok(&["enrol", &self.url, "--code", &code, "--ca-cert", ca]);
+        phone
+    }
 }
 
 #[test]
@@ -120,15 +129,7 @@ fn a_phone_enrols_with_a_code_and_connects_to_fetch_revocations() {
     );
 
     // Another device is revoked: the next connection installs the list.
-    let other = Env::new();
-    other.ok(&[
-        "enrol",
-        &hub.url,
-        "--code",
-        &hub.invite("Ben", UserRole::LinkWorker),
-        "--ca-cert",
-        ca,
-    ]);
+    let other = hub.enrolled("Ben", UserRole::LinkWorker, None);
     let other_key = other.json(&["device", "show"])["device"]
         .as_str()
         .map(str::to_owned)
@@ -152,15 +153,7 @@ fn hub_connect_brings_the_services_directory_up_to_date() {
     let hub = start_hub();
     let ca = hub.ca.to_str().unwrap();
     let connect = ["hub", "connect", hub.url.as_str(), "--ca-cert", ca];
-    let phone = Env::new();
-    phone.ok(&[
-        "enrol",
-        &hub.url,
-        "--code",
-        &hub.invite("Asha", UserRole::LinkWorker),
-        "--ca-cert",
-        ca,
-    ]);
+    let phone = hub.enrolled("Asha", UserRole::LinkWorker, None);
     let out = phone.json(&connect);
     assert_eq!(out["directory"]["outcome"], "no_directory");
 
@@ -198,28 +191,12 @@ fn hub_connect_brings_the_services_directory_up_to_date() {
         .contains("Newer Club"));
 
     // An administrator's device is not sent the directory.
-    let admin = Env::new();
-    admin.ok(&[
-        "enrol",
-        &hub.url,
-        "--code",
-        &hub.invite("Ada", UserRole::Admin),
-        "--ca-cert",
-        ca,
-    ]);
+    let admin = hub.enrolled("Ada", UserRole::Admin, None);
     let out = admin.json(&connect);
     assert_eq!(out["directory"]["outcome"], "not_offered");
 
     // `hub sync` brings the directory up to date too, on the same connection as the documents.
-    let colleague = Env::new();
-    colleague.ok(&[
-        "enrol",
-        &hub.url,
-        "--code",
-        &hub.invite("Ben", UserRole::LinkWorker),
-        "--ca-cert",
-        ca,
-    ]);
+    let colleague = hub.enrolled("Ben", UserRole::LinkWorker, None);
     let sync = ["hub", "sync", hub.url.as_str(), "--ca-cert", ca];
     let out = colleague.json(&sync);
     assert_eq!(out["directory"]["outcome"], "received", "{out}");
@@ -237,12 +214,7 @@ fn hub_connect_brings_the_services_directory_up_to_date() {
 fn phones_sync_their_caseloads_through_the_hub() {
     let hub = start_hub();
     let ca = hub.ca.to_str().unwrap();
-    let enrolled = |name: &str, role: UserRole| {
-        let phone = Env::new();
-        let code = hub.invite_to(name, role, Some("North"));
-        phone.ok(&["enrol", &hub.url, "--code", &code, "--ca-cert", ca]);
-        phone
-    };
+    let enrolled = |name: &str, role: UserRole| hub.enrolled(name, role, Some("North"));
     let ann = enrolled("Ann", UserRole::LinkWorker);
     let bob = enrolled("Bob", UserRole::LinkWorker);
     let lead = enrolled("Lena", UserRole::TeamLead);
