@@ -111,6 +111,11 @@ pub enum Error {
     /// matching its digest, or to a patient's store); the stored directory is unchanged.
     #[error(transparent)]
     DirectoryShare(#[from] crate::directory::share::ShareError),
+    /// An exchange with the organisation's hub failed on the device's side: the hub refused
+    /// the enrolment, closed early or sent something out of place
+    /// ([`crate::hub_client::HubClientError`]). Nothing unfinished was stored.
+    #[error(transparent)]
+    Hub(#[from] crate::hub_client::HubClientError),
     /// SQLite failed.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),

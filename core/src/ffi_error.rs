@@ -6,6 +6,8 @@
 //! they name fields, kinds, actions and random ids only (the core's messages already do).
 
 use crate::directory::FeedError;
+use crate::hub_client::HubClientError;
+use crate::identity::enrolment::EnrolRefused;
 use crate::measures::MeasureError;
 use crate::Error as CoreError;
 
@@ -92,12 +94,45 @@ pub enum LinkWorkError {
         /// What failed.
         reason: String,
     },
+    /// The organisation's hub refused to enrol this device; nothing was installed. Show the
+    /// user what to do: `CodeNotValid` (ask the administrator for a new invite code),
+    /// `RequestRefused` (the code is for another kind of device or user), `Unavailable` (try
+    /// again later).
+    #[error("the hub refused the enrolment: {refusal:?}")]
+    EnrolmentRefused {
+        /// Why.
+        refusal: EnrolmentRefusal,
+    },
+    /// An exchange with the organisation's hub failed: it closed the connection early (it
+    /// refused this device or a message, or stopped), sent a frame over the limit or a message
+    /// out of place. Nothing unfinished was stored; start a new exchange (later) when
+    /// `retryable`.
+    #[error("hub error: {reason}")]
+    Hub {
+        /// Whether a new exchange later may succeed.
+        retryable: bool,
+        /// What failed (protocol terms only).
+        reason: String,
+    },
     /// A bug or an unforeseen failure; report it.
     #[error("unexpected error: {reason}")]
     Unexpected {
         /// What failed.
         reason: String,
     },
+}
+
+/// Why the hub refused an enrolment (core's
+/// [`EnrolRefused`](crate::identity::enrolment::EnrolRefused), in the app's shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EnrolmentRefusal {
+    /// The invite code is unknown, already used or expired.
+    CodeNotValid,
+    /// The request does not fit the invited user (e.g. a patient's store invited as a link
+    /// worker), or is malformed.
+    RequestRefused,
+    /// The hub could not complete the enrolment (its database is unavailable): try again.
+    Unavailable,
 }
 
 impl From<CoreError> for LinkWorkError {
@@ -140,6 +175,17 @@ impl From<CoreError> for LinkWorkError {
                 reason,
             },
             CoreError::Sync { reason, retryable } => Self::Sync { retryable, reason },
+            CoreError::Hub(HubClientError::EnrolRefused(why)) => Self::EnrolmentRefused {
+                refusal: match why {
+                    EnrolRefused::CodeNotValid => EnrolmentRefusal::CodeNotValid,
+                    EnrolRefused::RequestRefused => EnrolmentRefusal::RequestRefused,
+                    EnrolRefused::Unavailable => EnrolmentRefusal::Unavailable,
+                },
+            },
+            CoreError::Hub(e) => Self::Hub {
+                retryable: e.retryable(),
+                reason,
+            },
             // A directory feed refused whole: an older feed conflicts with the stored one;
             // anything else is a bad file.
             CoreError::Feed(FeedError::Older) => Self::Conflict { reason },
@@ -195,6 +241,34 @@ mod tests {
         assert!(matches!(
             LinkWorkError::from(CoreError::Feed(FeedError::Older)),
             LinkWorkError::Conflict { .. }
+        ));
+    }
+
+    #[test]
+    fn hub_refusals_are_typed_and_say_whether_to_retry() {
+        assert_eq!(
+            LinkWorkError::from(CoreError::Hub(HubClientError::EnrolRefused(
+                EnrolRefused::CodeNotValid
+            ))),
+            LinkWorkError::EnrolmentRefused {
+                refusal: EnrolmentRefusal::CodeNotValid
+            }
+        );
+        assert!(matches!(
+            LinkWorkError::from(CoreError::Hub(HubClientError::Closed(
+                "during the handshake"
+            ))),
+            LinkWorkError::Hub {
+                retryable: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            LinkWorkError::from(CoreError::Hub(HubClientError::Unexpected("a message"))),
+            LinkWorkError::Hub {
+                retryable: false,
+                ..
+            }
         ));
     }
 

@@ -14,6 +14,8 @@
 //! - [`identity`]: device keys, the organisation's trust root, certificates, pairing and
 //!   revocation;
 //! - [`directory`]: the community services directory (Open Referral UK), reference data;
+//! - [`hub_client`]: a device's side of enrolling with and connecting to the team hub, without
+//!   I/O;
 //! - [`store`]: the API, the entry point that ties them together (over `storage`).
 
 pub mod directory;
@@ -24,6 +26,7 @@ pub mod ffi_error;
 pub mod fhir;
 pub mod gp_message;
 mod history;
+pub mod hub_client;
 pub mod identity;
 pub mod ids;
 pub mod key;
