@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::Env;
 use linkwork_hub::keyfile::KeyFile;
-use linkwork_hub::server::{serve, ServeOptions};
+use linkwork_hub::server::{serve, serve_loopback_plain, ServeOptions};
 use linkwork_hub::store::sqlite::SqliteStore;
 use linkwork_hub::store::UserRole;
 use linkwork_hub::Hub;
@@ -22,6 +22,11 @@ struct TestHub {
 }
 
 fn start_hub() -> TestHub {
+    start_hub_with(true)
+}
+
+/// A hub on loopback: TLS with a self-signed certificate (`ca`), or plain WebSocket (`ws://`).
+fn start_hub_with(with_tls: bool) -> TestHub {
     let dir = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -44,10 +49,14 @@ fn start_hub() -> TestHub {
                 .await
                 .unwrap(),
         );
-        let running = serve(hub.clone(), "127.0.0.1:0", tls, ServeOptions::default())
-            .await
-            .unwrap();
-        let url = format!("wss://localhost:{}", running.addr.port());
+        let running = if with_tls {
+            serve(hub.clone(), "127.0.0.1:0", tls, ServeOptions::default()).await
+        } else {
+            serve_loopback_plain(hub.clone(), "127.0.0.1:0", ServeOptions::default()).await
+        }
+        .unwrap();
+        let scheme = if with_tls { "wss" } else { "ws" };
+        let url = format!("{scheme}://localhost:{}", running.addr.port());
         // The node runs as long as the runtime does.
         tokio::spawn(running.wait());
         (hub, url)
@@ -252,4 +261,41 @@ fn phones_sync_their_caseloads_through_the_hub() {
     // An unenrolled store cannot sync with a hub.
     let err = Env::new().fail(&["hub", "sync", &hub.url, "--ca-cert", ca], 5);
     assert!(err.contains("not enrolled"), "{err}");
+}
+
+#[test]
+fn a_hub_on_loopback_serves_plain_websocket_and_only_there() {
+    let hub = start_hub_with(false);
+    assert!(hub.url.starts_with("ws://"), "{}", hub.url);
+    let ann = Env::new();
+    let code = hub.invite_to("Ann", UserRole::LinkWorker, Some("North"));
+    // A wrong code is refused with the hub's reason; the right one enrols.
+    let err = ann.fail(&["enrol", &hub.url, "--code", "AAAA-BBBB-CCCC-DDDD"], 1);
+    assert!(err.contains("invite code is not valid"), "{err}");
+    ann.ok(&["enrol", &hub.url, "--code", &code]);
+    let lead = Env::new();
+    let code = hub.invite_to("Lena", UserRole::TeamLead, Some("North"));
+    lead.ok(&["enrol", &hub.url, "--code", &code]);
+    let rose = ann.person();
+    ann.ok(&["hub", "sync", &hub.url]);
+    let out = lead.json(&["hub", "sync", &hub.url]);
+    assert_eq!(out["changed_people"], serde_json::json!([rose]));
+    // Plain WebSocket is refused off the loopback interface, by the client and by the hub.
+    let err = ann.fail(&["hub", "sync", "ws://hub.example:9000"], 2);
+    assert!(err.contains("loopback"), "{err}");
+    let refused = hub.runtime.block_on(serve_loopback_plain(
+        hub.hub.clone(),
+        "0.0.0.0:0",
+        ServeOptions::default(),
+    ));
+    assert!(
+        matches!(
+            refused,
+            Err(linkwork_hub::HubError::Invalid {
+                field: "listen",
+                ..
+            })
+        ),
+        "a plain hub off loopback is refused"
+    );
 }

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use linkwork_core::directory::{DirectoryImportReport, FeedError, MAX_FEED_BYTES};
 use linkwork_hub::directory::FetchLimits;
 use linkwork_hub::keyfile::KeyFile;
-use linkwork_hub::server::{serve, ServeOptions};
+use linkwork_hub::server::{serve, serve_loopback_plain, ServeOptions};
 use linkwork_hub::store::postgres::PgStore;
 use linkwork_hub::store::sqlite::SqliteStore;
 use linkwork_hub::store::UserRole;
@@ -38,17 +38,19 @@ enum Command {
         #[arg(long)]
         org: String,
     },
-    /// Serves devices over TLS WebSocket until interrupted.
+    /// Serves devices over TLS WebSocket until interrupted. Without `--tls-cert` and
+    /// `--tls-key`, serves plain WebSocket on a loopback address only (tests, a hub for this
+    /// machine alone).
     Serve {
-        /// The address to listen on (e.g. 0.0.0.0:8443).
+        /// The address to listen on (e.g. 0.0.0.0:8443; 127.0.0.1:0 picks a free port).
         #[arg(long)]
         listen: String,
         /// The TLS certificate chain (PEM).
-        #[arg(long)]
-        tls_cert: PathBuf,
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
         /// The TLS private key (PEM).
-        #[arg(long)]
-        tls_key: PathBuf,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Manages users.
     #[command(subcommand)]
@@ -199,15 +201,21 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
             tls_cert,
             tls_key,
         } => {
-            let tls = linkwork_hub::tls::server_config_from_files(&tls_cert, &tls_key)?;
-            let running = serve(
-                std::sync::Arc::new(hub),
-                &listen,
-                tls,
-                ServeOptions::default(),
-            )
-            .await?;
-            println!("listening on wss://{}", running.addr);
+            let hub = std::sync::Arc::new(hub);
+            let (running, scheme) = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    let tls = linkwork_hub::tls::server_config_from_files(&cert, &key)?;
+                    let running = serve(hub, &listen, tls, ServeOptions::default()).await?;
+                    (running, "wss")
+                }
+                _ => (
+                    serve_loopback_plain(hub, &listen, ServeOptions::default()).await?,
+                    "ws",
+                ),
+            };
+            // Flushed at once: a script starting the hub on port 0 reads the address here.
+            println!("listening on {scheme}://{}", running.addr);
+            let _ = std::io::Write::flush(&mut std::io::stdout());
             // Runs until SIGINT or SIGTERM, then closes every connection.
             let mut term =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -1,5 +1,7 @@
 //! The hub's network side: a TLS WebSocket endpoint (tokio, rustls with `ring`,
-//! tokio-tungstenite) with two paths.
+//! tokio-tungstenite) with two paths; [`serve_loopback_plain`] serves the same paths over plain
+//! WebSocket on the loopback interface only (tests, the demo's embedded hub: the channel inside
+//! is authenticated and encrypted either way, and nothing off the machine can reach it).
 //!
 //! - `/enrol`: one binary message each way — the device's
 //!   [`linkwork_core::identity::enrolment::EnrolRequest`], the hub's `EnrolReply` — then close.
@@ -115,6 +117,43 @@ pub async fn serve<S: HubStore>(
     options: ServeOptions,
 ) -> Result<Running> {
     let listener = TcpListener::bind(listen).await?;
+    start(
+        hub,
+        listener,
+        Some(TlsAcceptor::from(Arc::new(tls))),
+        options,
+    )
+    .await
+}
+
+/// Starts a hub node on `listen` over plain WebSocket (`ws://`), which must be a loopback
+/// address (`127.0.0.1:0`, `[::1]:PORT`, `localhost:PORT`): for tests and an embedded hub on
+/// the same machine, never for a deployment.
+///
+/// # Errors
+/// [`HubError::Invalid`] (field `listen`) for an address off the loopback interface (nothing
+/// was served); as [`serve`].
+pub async fn serve_loopback_plain<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    listen: &str,
+    options: ServeOptions,
+) -> Result<Running> {
+    let listener = TcpListener::bind(listen).await?;
+    if !listener.local_addr()?.ip().is_loopback() {
+        return Err(HubError::invalid(
+            "listen",
+            "plain WebSocket is served only on the loopback interface: give --tls-cert and --tls-key",
+        ));
+    }
+    start(hub, listener, None, options).await
+}
+
+async fn start<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    options: ServeOptions,
+) -> Result<Running> {
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
     let version = hub.store.revocation_list().await?.map_or(0, |(v, _)| v);
@@ -127,7 +166,6 @@ pub async fn serve<S: HubStore>(
         options,
         stopped.clone(),
     ));
-    let acceptor = TlsAcceptor::from(Arc::new(tls));
     let task = tokio::spawn(accept_loop(hub, listener, acceptor, revoked_rx, stopped));
     Ok(Running { addr, stop, task })
 }
@@ -174,7 +212,7 @@ async fn watch_revocations<S: HubStore>(
 async fn accept_loop<S: HubStore>(
     hub: Arc<Hub<S>>,
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: Option<TlsAcceptor>,
     revoked: watch::Receiver<u64>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -216,39 +254,62 @@ enum Route {
 
 async fn connection<S: HubStore>(
     hub: Arc<Hub<S>>,
-    acceptor: TlsAcceptor,
+    acceptor: Option<TlsAcceptor>,
     tcp: TcpStream,
     remote: SocketAddr,
     revoked: watch::Receiver<u64>,
     stopped: watch::Receiver<bool>,
 ) -> Result<()> {
     let _ = tcp.set_nodelay(true);
-    let (ws, route) = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
-        let tls = acceptor.accept(tcp).await?;
-        let mut route = None;
-        let callback =
-            |req: &Request, resp: Response| -> std::result::Result<Response, ErrorResponse> {
-                route = match req.uri().path() {
-                    "/enrol" => Some(Route::Enrol),
-                    "/connect" => Some(Route::Connect),
-                    _ => None,
-                };
-                if route.is_some() {
-                    Ok(resp)
-                } else {
-                    let mut not_found = ErrorResponse::new(Some("no such endpoint".into()));
-                    *not_found.status_mut() =
-                        tokio_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
-                    Err(not_found)
-                }
-            };
-        let ws = tokio_tungstenite::accept_hdr_async_with_config(tls, callback, Some(ws_config()))
-            .await
-            .map_err(|e| HubError::Tls(e.to_string()))?;
-        Ok::<_, HubError>((ws, route))
-    })
+    // One deadline for the TLS and WebSocket handshakes together.
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    match acceptor {
+        Some(acceptor) => {
+            let tls = tokio::time::timeout_at(deadline, acceptor.accept(tcp))
+                .await
+                .map_err(|_| HubError::Tls("handshake timed out".into()))??;
+            route(hub, tls, deadline, remote, revoked, stopped).await
+        }
+        None => route(hub, tcp, deadline, remote, revoked, stopped).await,
+    }
+}
+
+/// The WebSocket handshake on `stream` (by `deadline`), then the endpoint it asked for.
+async fn route<S: HubStore, T>(
+    hub: Arc<Hub<S>>,
+    stream: T,
+    deadline: tokio::time::Instant,
+    remote: SocketAddr,
+    revoked: watch::Receiver<u64>,
+    stopped: watch::Receiver<bool>,
+) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut route = None;
+    let callback = |req: &Request,
+                    resp: Response|
+     -> std::result::Result<Response, ErrorResponse> {
+        route = match req.uri().path() {
+            "/enrol" => Some(Route::Enrol),
+            "/connect" => Some(Route::Connect),
+            _ => None,
+        };
+        if route.is_some() {
+            Ok(resp)
+        } else {
+            let mut not_found = ErrorResponse::new(Some("no such endpoint".into()));
+            *not_found.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
+            Err(not_found)
+        }
+    };
+    let ws = tokio::time::timeout_at(
+        deadline,
+        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(ws_config())),
+    )
     .await
-    .map_err(|_| HubError::Tls("handshake timed out".into()))??;
+    .map_err(|_| HubError::Tls("handshake timed out".into()))?
+    .map_err(|e| HubError::Tls(e.to_string()))?;
     let remote = remote.to_string();
     match route {
         Some(Route::Enrol) => enrol(&hub, ws, &remote).await,

@@ -51,7 +51,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
             let c = crate::hub_client::connect(&store, &a.url, a.ca_cert.as_deref())?;
             let version = c.revocations.as_ref().map(|l| l.version);
             let revoked = c.revocations.as_ref().map_or(0, |l| l.revoked.len());
-            let text = match (&c.revocations, c.installed) {
+            let text = match (&c.revocations, c.revocations_installed) {
                 (None, _) => "no device of the organisation is revoked".to_owned(),
                 (Some(l), true) => format!(
                     "installed revocation list version {} ({revoked} devices revoked)",
@@ -72,7 +72,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     "organisation": c.hub.org_name,
                     "revocation_version": version,
                     "revoked": revoked,
-                    "installed": c.installed,
+                    "installed": c.revocations_installed,
                     "directory": directory_json,
                 }),
             )

@@ -225,7 +225,9 @@ impl HubSession {
             HubPhase::Done => return Ok(()),
             HubPhase::Failed => return Err(HubClientError::Finished.into()),
             HubPhase::Handshake => "during the handshake (it refused this device)",
-            HubPhase::Revocations => "before sending the revocation list",
+            HubPhase::Revocations => {
+                "before sending the revocation list (it refused this device: revoked, expired or not enrolled by it)"
+            }
             HubPhase::Directory => "before sending the services directory",
             HubPhase::Syncing => "during the sync session",
         };
