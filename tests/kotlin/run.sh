@@ -23,6 +23,8 @@
 #                         the Android-flavoured Kotlin compiled against stubs, .aar and .pom)
 #   KOTLIN_EXTRA_CP       extra classpath entries (':'-separated) for compile and run
 #   KOTLINC_FLAGS         extra kotlinc flags, e.g. "-Werror"
+# The binding suite runs against a team hub started for it (scripts/test-hub.sh, the
+# linkwork-hub binary built here) and stopped afterwards.
 #   LINKWORK_SKIP_BUILD=1 skip `cargo build` (use the .so/uniffi-bindgen/linkwork already in the target dir)
 #   LINKWORK_BUILD_WORKSPACE=1 build the whole workspace as `cargo test --workspace` does (set by scripts/test.sh)
 #   LINKWORK_PROFILE      cargo profile dir, debug (default) or release
@@ -65,7 +67,8 @@ if [[ ${LINKWORK_SKIP_BUILD:-0} != 1 ]]; then
   if [[ ${LINKWORK_BUILD_WORKSPACE:-0} == 1 ]]; then
     pkgs=(--workspace --all-targets)
   else
-    pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG")
+    # and the team hub the suite enrols and syncs with (scripts/test-hub.sh)
+    pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG" -p linkwork-hub)
     # the reference hub the demo's logic syncs with once
     [[ ${LINKWORK_SKIP_ANDROID_DEMO:-0} == 1 ]] || pkgs+=(-p linkwork-cli)
   fi
@@ -193,7 +196,12 @@ run_main() {
     java -Djna.library.path="$LIBDIR" "$@" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
 }
 if [[ " ${built[*]} " == *" binding suite "* ]]; then
+  # A real hub for HubTests.kt: started here, stopped on exit (trap), URL and codes in the env.
+  source "$REPO/scripts/test-hub.sh"
+  step "starting a test hub (linkwork-hub, embedded SQLite, ws:// on loopback)"
+  test_hub_start "$LIBDIR/linkwork-hub" || rc=1
   for cls in $MAIN_CLASSES; do run_main "$JAR" "$cls"; done
+  test_hub_stop
 fi
 if [[ " ${built[*]} " == *" android-demo logic "* ]]; then
   # The demo syncs once with the reference hub (`linkwork sync serve`, built above with the

@@ -2,7 +2,7 @@
 //!
 //! Every method is a one-line call into [`linkwork_core::Store`] between conversions. Split by
 //! concern like the core: this file has opening, identity, listeners and whole documents;
-//! `people`, `plan` and `case` have the rest, `directory` has the community services directory (`directory_share`: receiving it from the hub), `reports` has reports and exports (caseload
+//! `people`, `plan` and `case` have the rest, `directory` has the community services directory (`directory_share`: receiving it from the hub), `hub` has enrolling with and connecting to the team hub, `reports` has reports and exports (caseload
 //! report, CSV, paired change, FHIR, GP message), and `sync` has sync sessions.
 //!
 //! Threading: the object is `Send + Sync`; any method may be called from any thread, and
@@ -14,6 +14,7 @@ mod case;
 mod channel;
 mod directory;
 mod directory_share;
+mod hub;
 mod identity;
 mod paging;
 mod people;
@@ -35,6 +36,7 @@ use crate::LinkWorkError;
 
 pub use channel::{SecureChannel, SecureChannelStart};
 pub use directory_share::{DirectoryDownload, DirectoryStep};
+pub use hub::{HubEnrolment, HubSession};
 pub use identity::Organisation;
 pub use sync::{SyncSession, SyncStart};
 

@@ -10,6 +10,7 @@ use crate::{Error, Id, Result, Store, SyncProgress, SyncSession, SyncStats};
 
 /// What a connection to the hub is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HubPurpose {
     /// Authenticate, install the revocation list and bring the services directory up to date;
     /// no documents.
@@ -20,6 +21,7 @@ pub enum HubPurpose {
 
 /// Where a [`HubSession`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HubPhase {
     /// The authenticated channel's handshake.
     Handshake,

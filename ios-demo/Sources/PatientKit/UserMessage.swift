@@ -61,6 +61,16 @@ public struct UserMessage: Equatable, Sendable {
                       detail: retryable ? "Stay close to your link worker's phone and try again."
                                         : "Try again with your link worker. If it keeps happening, they can help.",
                       canRetry: retryable)
+        case .EnrolmentRefused(.codeNotValid), .EnrolmentRefused(.requestRefused):
+            self.init(title: "That code did not work",
+                      detail: "Ask your link worker for a new code.")
+        case .EnrolmentRefused(.unavailable):
+            self.init(title: "Your team's service is unavailable",
+                      detail: "Try again later.", canRetry: true)
+        case let .Hub(retryable, _):
+            self.init(title: "Sync with your team did not finish",
+                      detail: retryable ? "Try again when you have signal." : "Update the app and try again.",
+                      canRetry: retryable)
         case .Unexpected:
             self.init(title: "Something went wrong",
                       detail: "Please try again. If it keeps happening, tell your link worker.", canRetry: true)

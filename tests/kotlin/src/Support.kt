@@ -80,5 +80,7 @@ fun describe(e: LinkWorkException): String = when (e) {
     is LinkWorkException.UpdateRequired -> "update required: ${e.reason}"
     is LinkWorkException.Untrusted -> "untrusted: ${e.reason}"
     is LinkWorkException.Sync -> "sync (retryable=${e.retryable}): ${e.reason}"
+    is LinkWorkException.EnrolmentRefused -> "enrolment refused: ${e.refusal}"
+    is LinkWorkException.Hub -> "hub (retryable=${e.retryable}): ${e.reason}"
     is LinkWorkException.Unexpected -> "unexpected: ${e.reason}"
 }

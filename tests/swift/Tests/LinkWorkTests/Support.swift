@@ -149,6 +149,8 @@ func describe(_ error: LinkWorkError) -> String {
     case let .UpdateRequired(reason): return "update required: \(reason)"
     case let .Untrusted(reason): return "untrusted: \(reason)"
     case let .Sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
+    case let .EnrolmentRefused(refusal): return "enrolment refused: \(refusal)"
+    case let .Hub(retryable, reason): return "hub (retryable=\(retryable)): \(reason)"
     case let .Unexpected(reason): return "unexpected: \(reason)"
     }
 }

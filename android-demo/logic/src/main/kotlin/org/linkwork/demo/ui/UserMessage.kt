@@ -3,6 +3,7 @@ package org.linkwork.demo.ui
 import java.io.IOException
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.TimeoutCancellationException
+import org.linkwork.core.EnrolmentRefusal
 import org.linkwork.core.LinkWorkException
 
 /**
@@ -60,6 +61,20 @@ fun userMessage(error: LinkWorkException): UserMessage = when (error) {
             UserMessage("Sync did not finish. Nothing was lost; try again.", canRetry = true)
         } else {
             UserMessage("Sync stopped: the other device sent something this one cannot accept.")
+        }
+    is LinkWorkException.EnrolmentRefused -> when (error.refusal) {
+        EnrolmentRefusal.CODE_NOT_VALID ->
+            UserMessage("That invite code is not valid (mistyped, already used or expired). Ask your administrator for a new one.")
+        EnrolmentRefusal.REQUEST_REFUSED ->
+            UserMessage("The team hub would not set up this device with that code. Ask your administrator.")
+        EnrolmentRefusal.UNAVAILABLE ->
+            UserMessage("The team hub is unavailable. Try again later.", canRetry = true)
+    }
+    is LinkWorkException.Hub ->
+        if (error.retryable) {
+            UserMessage("The connection to the team hub ended early. Nothing was lost; try again.", canRetry = true)
+        } else {
+            UserMessage("The team hub sent something this app cannot accept. Update the app or ask your administrator.")
         }
     is LinkWorkException.Unexpected -> UserMessage("Something went wrong. Please report it.")
 }

@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# A throwaway team hub for the Kotlin and Swift suites (sourced by tests/kotlin/run.sh and
+# tests/swift/run.sh): the embedded SQLite `linkwork-hub` serving plain WebSocket on a free
+# loopback port (`serve` without --tls-cert/--tls-key is refused off loopback), with an
+# organisation, users and one-time invite codes. The suites read:
+#
+#   LINKWORK_TEST_HUB_URL           ws://127.0.0.1:PORT
+#   LINKWORK_TEST_HUB_CODE_ANN      an invite code for link worker "Ann" (team North)
+#   LINKWORK_TEST_HUB_CODE_LENA     an invite code for team lead "Lena" (team North)
+#   LINKWORK_TEST_HUB_CODE_REVOKED  an invite code for link worker "Rex", whose device the suite
+#                                   revokes with the admin command
+#   LINKWORK_TEST_HUB_ADMIN         the admin command prefix (`linkwork-hub --database FILE`),
+#                                   space-separated; the suite appends `device revoke KEY`
+#
+#   test_hub_start BIN   # BIN: the linkwork-hub binary; exports the variables above
+#   test_hub_stop        # stops the hub and removes its directory (also on EXIT: trap)
+
+test_hub_start() {
+  local bin=$1 role user team
+  TEST_HUB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/linkwork-test-hub.XXXXXX")
+  local db=$TEST_HUB_DIR/hub.db
+  "$bin" --database "$db" init --org Northside >/dev/null
+  for user in "Ann link-worker" "Lena team-lead" "Rex link-worker"; do
+    read -r user role <<<"$user"
+    team=North
+    "$bin" --database "$db" user add "$user" --role "$role" --team "$team" >/dev/null
+  done
+  "$bin" --database "$db" serve --listen 127.0.0.1:0 >"$TEST_HUB_DIR/serve.log" 2>&1 &
+  TEST_HUB_PID=$!
+  trap test_hub_stop EXIT
+  local i addr=
+  for i in $(seq 1 100); do
+    addr=$(sed -n 's|^listening on \(ws://[0-9.:]*\)$|\1|p' "$TEST_HUB_DIR/serve.log")
+    [[ -n $addr ]] && break
+    kill -0 "$TEST_HUB_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $addr ]]; then
+    echo "the test hub did not start:" >&2
+    cat "$TEST_HUB_DIR/serve.log" >&2
+    return 1
+  fi
+  export LINKWORK_TEST_HUB_URL=$addr
+  LINKWORK_TEST_HUB_CODE_ANN=$("$bin" --database "$db" invite Ann 2>/dev/null)
+  LINKWORK_TEST_HUB_CODE_LENA=$("$bin" --database "$db" invite Lena 2>/dev/null)
+  LINKWORK_TEST_HUB_CODE_REVOKED=$("$bin" --database "$db" invite Rex 2>/dev/null)
+  export LINKWORK_TEST_HUB_CODE_ANN LINKWORK_TEST_HUB_CODE_LENA LINKWORK_TEST_HUB_CODE_REVOKED
+  export LINKWORK_TEST_HUB_ADMIN="$bin --database $db"
+}
+
+test_hub_stop() {
+  if [[ -n ${TEST_HUB_PID:-} ]]; then
+    kill "$TEST_HUB_PID" 2>/dev/null || true
+    wait "$TEST_HUB_PID" 2>/dev/null || true
+    TEST_HUB_PID=
+  fi
+  if [[ -n ${TEST_HUB_DIR:-} ]]; then
+    rm -rf "$TEST_HUB_DIR"
+    TEST_HUB_DIR=
+  fi
+}
