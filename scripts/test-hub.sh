@@ -12,12 +12,20 @@
 #   LINKWORK_TEST_HUB_ADMIN         the admin command prefix (`linkwork-hub --database FILE`),
 #                                   space-separated; the suite appends `device revoke KEY`
 #
-#   test_hub_start BIN   # BIN: the linkwork-hub binary; exports the variables above
+#   test_hub_start BIN [PARENT]  # BIN: the linkwork-hub binary; exports the variables above.
+#                        # With PARENT, the hub's directory is made there and BIN copied into
+#                        # it, so that a chroot seeing PARENT at the same path can run the admin
+#                        # command (tests/swift/with-test-hub.sh)
 #   test_hub_stop        # stops the hub and removes its directory (also on EXIT: trap)
 
 test_hub_start() {
-  local bin=$1 role user team
-  TEST_HUB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/linkwork-test-hub.XXXXXX")
+  local bin=$1 parent=${2:-${TMPDIR:-/tmp}} role user team
+  mkdir -p "$parent"
+  TEST_HUB_DIR=$(mktemp -d "$parent/linkwork-test-hub.XXXXXX")
+  if [[ -n ${2:-} ]]; then
+    ln "$bin" "$TEST_HUB_DIR/linkwork-hub" 2>/dev/null || cp "$bin" "$TEST_HUB_DIR/linkwork-hub"
+    bin=$TEST_HUB_DIR/linkwork-hub
+  fi
   local db=$TEST_HUB_DIR/hub.db
   "$bin" --database "$db" init --org Northside >/dev/null
   for user in "Ann link-worker" "Lena team-lead" "Rex link-worker"; do

@@ -77,7 +77,7 @@ if [[ ${LINKWORK_SKIP_BUILD:-0} != 1 ]]; then
   if [[ ${LINKWORK_BUILD_WORKSPACE:-0} == 1 ]]; then
     pkgs=(--workspace --all-targets)
   else
-    pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG")
+    pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG" -p linkwork-hub)  # the hub HubTests.swift uses
   fi
   (cd "$REPO" && cargo build --locked "${release[@]}" "${pkgs[@]}")
 fi
@@ -186,7 +186,10 @@ fi
 step "swift test (in chroot)"
 rc=0
 log=$(mktemp)
-in_chroot "$SWIFT_PKG" "timeout --kill-after=30 ${LINKWORK_SUITE_TIMEOUT:-900} swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" \
+# HubTests.swift enrols and syncs with a real hub: with-test-hub.sh starts one in the same
+# network namespace (its directory under lib/, which the chroot sees) and stops it afterwards.
+"${ns[@]}" bash "$here/with-test-hub.sh" "$LIBDIR/linkwork-hub" "$SWIFT_PKG/lib" "$CHROOT" "$SWIFT_PKG" \
+  "timeout --kill-after=30 ${LINKWORK_SUITE_TIMEOUT:-900} swift test --skip-build --disable-swift-testing ${SWIFT_TEST_ARGS:-}" \
   2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
 # XCTest exits 0 when it ran nothing (a filter that matches no test, a suite that lost its
 # tests): that proves nothing, so it fails here.
