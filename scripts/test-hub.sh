@@ -9,6 +9,8 @@
 #   LINKWORK_TEST_HUB_CODE_LENA     an invite code for team lead "Lena" (team North)
 #   LINKWORK_TEST_HUB_CODE_REVOKED  an invite code for link worker "Rex", whose device the suite
 #                                   revokes with the admin command
+#   LINKWORK_TEST_HUB_CODE_SAM      link worker "Sam" (team South), for the Android demo's tests
+#   LINKWORK_TEST_HUB_CODE_TESS     team lead "Tess" (team South), for the Android demo's tests
 #   LINKWORK_TEST_HUB_ADMIN         the admin command prefix (`linkwork-hub --database FILE`),
 #                                   space-separated; the suite appends `device revoke KEY`
 #
@@ -28,9 +30,9 @@ test_hub_start() {
   fi
   local db=$TEST_HUB_DIR/hub.db
   "$bin" --database "$db" init --org Northside >/dev/null
-  for user in "Ann link-worker" "Lena team-lead" "Rex link-worker"; do
-    read -r user role <<<"$user"
-    team=North
+  for user in "Ann link-worker North" "Lena team-lead North" "Rex link-worker North" \
+    "Sam link-worker South" "Tess team-lead South"; do
+    read -r user role team <<<"$user"
     "$bin" --database "$db" user add "$user" --role "$role" --team "$team" >/dev/null
   done
   "$bin" --database "$db" serve --listen 127.0.0.1:0 >"$TEST_HUB_DIR/serve.log" 2>&1 &
@@ -52,7 +54,10 @@ test_hub_start() {
   LINKWORK_TEST_HUB_CODE_ANN=$("$bin" --database "$db" invite Ann 2>/dev/null)
   LINKWORK_TEST_HUB_CODE_LENA=$("$bin" --database "$db" invite Lena 2>/dev/null)
   LINKWORK_TEST_HUB_CODE_REVOKED=$("$bin" --database "$db" invite Rex 2>/dev/null)
-  export LINKWORK_TEST_HUB_CODE_ANN LINKWORK_TEST_HUB_CODE_LENA LINKWORK_TEST_HUB_CODE_REVOKED
+  LINKWORK_TEST_HUB_CODE_SAM=$("$bin" --database "$db" invite Sam 2>/dev/null)
+  LINKWORK_TEST_HUB_CODE_TESS=$("$bin" --database "$db" invite Tess 2>/dev/null)
+  export LINKWORK_TEST_HUB_CODE_ANN LINKWORK_TEST_HUB_CODE_LENA LINKWORK_TEST_HUB_CODE_REVOKED \
+    LINKWORK_TEST_HUB_CODE_SAM LINKWORK_TEST_HUB_CODE_TESS
   export LINKWORK_TEST_HUB_ADMIN="$bin --database $db"
 }
 

@@ -195,13 +195,13 @@ run_main() {
   timeout --signal=QUIT --kill-after=30 "${LINKWORK_SUITE_TIMEOUT:-900}" \
     java -Djna.library.path="$LIBDIR" "$@" -cp "$jar:$BINDINGS_JAR:$RCP" "$cls" || { local r=$?; echo "$cls exited with $r" >&2; rc=1; }
 }
+# A real hub for HubTests.kt and the demo's HubSyncTests: started here, stopped at the end
+# (and by the EXIT trap), URL and invite codes in the env.
+source "$REPO/scripts/test-hub.sh"
+step "starting a test hub (linkwork-hub, embedded SQLite, ws:// on loopback)"
+test_hub_start "$LIBDIR/linkwork-hub" || rc=1
 if [[ " ${built[*]} " == *" binding suite "* ]]; then
-  # A real hub for HubTests.kt: started here, stopped on exit (trap), URL and codes in the env.
-  source "$REPO/scripts/test-hub.sh"
-  step "starting a test hub (linkwork-hub, embedded SQLite, ws:// on loopback)"
-  test_hub_start "$LIBDIR/linkwork-hub" || rc=1
   for cls in $MAIN_CLASSES; do run_main "$JAR" "$cls"; done
-  test_hub_stop
 fi
 if [[ " ${built[*]} " == *" android-demo logic "* ]]; then
   # The demo syncs once with the reference hub (`linkwork sync serve`, built above with the
@@ -212,5 +212,6 @@ if [[ " ${built[*]} " == *" android-demo logic "* ]]; then
   [[ -x $cli ]] && demo_opts+=(-Dlinkwork.cli="$cli")
   for cls in $DEMO_MAIN_CLASSES; do run_main "$DEMO_JAR" "$cls" "${demo_opts[@]}"; done
 fi
+test_hub_stop
 step "done, exit code $rc"
 exit $rc
