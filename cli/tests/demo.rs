@@ -1,6 +1,7 @@
 //! `linkwork demo` tells its story: an organisation enrols three devices (Rose's phone paired
 //! at the home visit), sync sessions inside the authenticated channel, a conflict, the
-//! patient's phone holding only her plan, strangers' devices refused, and what every sync cost.
+//! patient's phone holding only her plan, strangers' devices refused, the team's hub (embedded:
+//! enrolment with invite codes, sync through it, its audit log) and what every sync cost.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
@@ -54,6 +55,17 @@ fn demo_runs_without_arguments_and_tells_the_sync_story() {
         "[refused] Sam's device: identity refused: issued by another organisation.",
         "[refused] Sam's device: identity refused: peer not authenticated.",
         "Neither stranger holds anyone",
+        // The team's hub, embedded: enrolment with codes, sync through it, the audit log.
+        "The team's hub",
+        "listening on ws://127.0.0.1:",
+        "Sam's device enrols with its code: the hub certifies it as Sam (link-worker).",
+        "[hub sync] Sam's device -> hub:",
+        "Lena Okafor's new device enrols (team-lead) and syncs: it receives the team's caseload (",
+        "The code is spent: trying it again, the hub answers \"the hub refused the enrolment: the invite code is not valid",
+        "The hub's audit log for Rose",
+        "changes-received",
+        "document-sent",
+        "Rose's own phone keeps syncing with Sam's device",
         // Costs.
         "bytes from Kim",
         "A reconnect with nothing new",
