@@ -31,11 +31,15 @@ pub(crate) struct Migrated {
 }
 
 /// Steps after which projections must be rebuilt (their tables were created or changed).
-const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP];
+const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP, DOC_STATE_STEP];
 
 /// The version of the step that adds the conflict index (`0007_sync_state.sql`): its tables
 /// start empty and are filled by the rebuild.
 const SYNC_STATE_STEP: i64 = 7;
+
+/// The version of the step that moves heads and counters to `doc_state`
+/// (`0010_document_state.sql`): it adds `people.episode_from`, filled by the rebuild.
+const DOC_STATE_STEP: i64 = 9;
 
 /// Brings the schema up to the version of the last of `steps` ([`STEPS`] in every build; a
 /// test plays a future build by adding steps, each taken to change projection tables),
@@ -284,6 +288,13 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
     }
 
     #[test]
+    fn steps_named_by_version_are_the_steps_they_name() {
+        let sql = |v: i64| STEPS[usize::try_from(v - 1).unwrap()];
+        assert!(sql(SYNC_STATE_STEP).contains("CREATE TABLE conflicts"));
+        assert!(sql(DOC_STATE_STEP).contains("CREATE TABLE doc_state"));
+    }
+
+    #[test]
     fn every_step_is_applied_once_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("steps.db");
@@ -438,7 +449,13 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
                      FROM src.documents d JOIN src.doc_state s USING (person_id, kind);
                  INSERT INTO doc_changes SELECT * FROM src.doc_changes;
                  INSERT INTO change_signatures SELECT * FROM src.change_signatures;
-                 INSERT INTO people SELECT * FROM src.people;
+                 INSERT INTO people (person_id, given_name, family_name, given_lc, family_lc,
+                                     date_of_birth, nhs_number, status, next_step_due,
+                                     active_goals, open_onward, updated_at)
+                     SELECT person_id, given_name, family_name, given_lc, family_lc,
+                            date_of_birth, nhs_number, status, next_step_due, active_goals,
+                            open_onward, updated_at
+                     FROM src.people;
                  INSERT INTO due_items SELECT * FROM src.due_items;
                  INSERT INTO items (item_id, person_id, kind)
                      SELECT {item}, {owner}, kind FROM src.items;

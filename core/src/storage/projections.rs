@@ -171,7 +171,31 @@ fn case_columns(case: Option<&CaseRecord>) -> Vec<Column> {
         ),
         ("status", text(status)),
         ("open_onward", Value::Integer(open_onward as i64)),
+        ("episode_from", episode_from(case)),
     ]
+}
+
+/// Where the current episode begins, as `people.episode_from` holds it: an item whose episode
+/// is decided by a time before it belongs to a past episode (`model::scope`). `Null` when no
+/// item can be (no episode, or only one: an item older than every episode belongs to the
+/// first); `i64::MAX` when a newer version's episode is current (every readable one is past).
+fn episode_from(case: Option<&CaseRecord>) -> Value {
+    let Some(c) = case.filter(|c| c.episodes.len() > 1) else {
+        return Value::Null;
+    };
+    match crate::model::record::current_of(&c.episodes, &c.newer_items) {
+        Some(current) => Value::Integer(current.opened_at.timestamp_millis()),
+        None => Value::Integer(i64::MAX),
+    }
+}
+
+/// A person's `people.episode_from` (see [`episode_from`]): `None` when the person has no
+/// caseload row, `Some(None)` when no item of theirs can be of a past episode.
+pub(crate) fn current_episode_from(conn: &Connection, person: Id) -> Result<Option<Option<i64>>> {
+    Ok(conn
+        .prepare_cached("SELECT episode_from FROM people WHERE person_id = ?1")?
+        .query_row(params![person.to_string()], |r| r.get::<_, Option<i64>>(0))
+        .optional()?)
 }
 
 fn text(value: Option<String>) -> Value {

@@ -44,3 +44,9 @@ INSERT INTO items_v10 (item_id, person_id, kind)
 DROP TABLE items;
 ALTER TABLE items_v10 RENAME TO items;
 CREATE INDEX items_by_person ON items (person_id);
+
+-- Where the current episode begins, for the check that refuses edits of a past episode's goals
+-- and steps without loading the case document: NULL when no item can be of a past episode (no
+-- episode, or only one), the current episode's `opened_at` (ms) when there are several, the
+-- largest integer when a newer version's episode is current. Filled by the projection rebuild.
+ALTER TABLE people ADD COLUMN episode_from INTEGER;
