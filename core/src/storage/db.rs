@@ -319,6 +319,19 @@ impl<S: WriterCache> Db<S> {
         let w = self.lock_writer();
         super::checkpoint_truncate(&w.conn)
     }
+
+    /// Rewrites the file without its free pages (SQLite `VACUUM`, on the writer, outside any
+    /// transaction), then checkpoints and empties the WAL. Returns whether the checkpoint
+    /// completed (a reader holding an old snapshot can keep it from finishing; the
+    /// checkpointer finishes it later).
+    ///
+    /// # Errors
+    /// Storage errors (busy after the busy timeout); SQLite rolls a failed `VACUUM` back.
+    pub(crate) fn vacuum(&self) -> Result<bool> {
+        let w = self.lock_writer();
+        w.conn.execute_batch("VACUUM")?;
+        super::checkpoint_truncate(&w.conn)
+    }
 }
 
 /// Begins a write transaction that holds SQLite's write lock from the start (`IMMEDIATE`), and

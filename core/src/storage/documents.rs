@@ -1,4 +1,6 @@
-//! Document rows: a compacted snapshot plus incremental change rows per document.
+//! Document rows: a compacted snapshot plus incremental change rows per document, and each
+//! document's heads and sizes in `doc_state` (apart from the snapshot, so an action rewrites a
+//! small row, not the snapshot's last page).
 
 use std::collections::HashMap;
 
@@ -65,7 +67,7 @@ pub(crate) fn saved_bytes(conn: &Connection, person: Id, kind: DocKind) -> Resul
 /// [`saved_bytes`] would return), from the size columns, without reading any document.
 pub(crate) fn saved_sizes(conn: &Connection) -> Result<HashMap<(Id, DocKind), u64>> {
     let mut stmt = conn
-        .prepare_cached("SELECT person_id, kind, snapshot_bytes + change_bytes FROM documents")?;
+        .prepare_cached("SELECT person_id, kind, snapshot_bytes + change_bytes FROM doc_state")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -110,17 +112,18 @@ pub(crate) fn insert_saved(
     snapshot: &[u8],
     doc: &Automerge,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes, heads)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            person.to_string(),
-            kind.code(),
-            snapshot,
-            snapshot.len() as i64,
-            encode_heads(doc)
-        ],
-    )?;
+    let key = person.to_string();
+    tx.prepare_cached("INSERT INTO documents (person_id, kind, snapshot) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, kind.code(), snapshot])?;
+    tx.prepare_cached(
+        "INSERT INTO doc_state (person_id, kind, heads, snapshot_bytes) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        key,
+        kind.code(),
+        encode_heads(doc),
+        snapshot.len() as i64
+    ])?;
     Ok(())
 }
 
@@ -131,7 +134,7 @@ pub(crate) fn set_heads(
     kind: DocKind,
     doc: &Automerge,
 ) -> Result<()> {
-    tx.prepare_cached("UPDATE documents SET heads = ?3 WHERE person_id = ?1 AND kind = ?2")?
+    tx.prepare_cached("UPDATE doc_state SET heads = ?3 WHERE person_id = ?1 AND kind = ?2")?
         .execute(params![person.to_string(), kind.code(), encode_heads(doc)])?;
     Ok(())
 }
@@ -139,7 +142,7 @@ pub(crate) fn set_heads(
 /// Every document with its stored heads: `(person, kind, heads)`.
 pub(crate) fn all_heads(conn: &Connection) -> Result<Vec<(Id, DocKind, Vec<u8>)>> {
     let mut stmt = conn
-        .prepare_cached("SELECT person_id, kind, heads FROM documents ORDER BY person_id, kind")?;
+        .prepare_cached("SELECT person_id, kind, heads FROM doc_state ORDER BY person_id, kind")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -170,22 +173,24 @@ pub(crate) fn append(
         return Ok(());
     }
     let key = person.to_string();
-    let (snapshot_bytes, change_bytes, change_rows): (i64, i64, i64) = tx.query_row(
-        "SELECT snapshot_bytes, change_bytes, change_rows FROM documents
-         WHERE person_id = ?1 AND kind = ?2",
-        params![key, kind.code()],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let (snapshot_bytes, change_bytes, change_rows): (i64, i64, i64) = tx
+        .prepare_cached(
+            "SELECT snapshot_bytes, change_bytes, change_rows FROM doc_state
+             WHERE person_id = ?1 AND kind = ?2",
+        )?
+        .query_row(params![key, kind.code()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     let change_bytes = change_bytes + bytes.len() as i64;
     if change_rows + 1 >= COMPACT_AFTER_ROWS || change_bytes >= snapshot_bytes {
         return compact(tx, person, kind, doc);
     }
     tx.prepare_cached("INSERT INTO doc_changes (person_id, kind, bytes) VALUES (?1, ?2, ?3)")?
         .execute(params![key, kind.code(), bytes])?;
-    // One update for heads and counters: the row carries the snapshot, so every update
-    // rewrites the row (its overflow pages included when the record changes size).
+    // Heads and counters live in `doc_state`, not beside the snapshot: this rewrites one
+    // small row, not the snapshot's last overflow page.
     tx.prepare_cached(
-        "UPDATE documents SET heads = ?4, change_bytes = ?3, change_rows = change_rows + 1
+        "UPDATE doc_state SET heads = ?4, change_bytes = ?3, change_rows = change_rows + 1
          WHERE person_id = ?1 AND kind = ?2",
     )?
     .execute(params![key, kind.code(), change_bytes, encode_heads(doc)])?;
@@ -205,19 +210,25 @@ pub(crate) fn compact(
         "DELETE FROM doc_changes WHERE person_id = ?1 AND kind = ?2",
         params![key, kind.code()],
     )?;
-    tx.execute(
-        "UPDATE documents SET snapshot = ?3, snapshot_bytes = ?4, change_bytes = 0, change_rows = 0,
-             heads = ?5
+    tx.prepare_cached("UPDATE documents SET snapshot = ?3 WHERE person_id = ?1 AND kind = ?2")?
+        .execute(params![key, kind.code(), snapshot])?;
+    tx.prepare_cached(
+        "UPDATE doc_state SET snapshot_bytes = ?3, change_bytes = 0, change_rows = 0, heads = ?4
          WHERE person_id = ?1 AND kind = ?2",
-        params![key, kind.code(), snapshot, snapshot.len() as i64, encode_heads(doc)],
-    )?;
+    )?
+    .execute(params![
+        key,
+        kind.code(),
+        snapshot.len() as i64,
+        encode_heads(doc)
+    ])?;
     Ok(())
 }
 
 /// Whether a person has any document.
 pub(crate) fn has_person(conn: &Connection, person: Id) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM documents WHERE person_id = ?1 LIMIT 1")?
+        .prepare_cached("SELECT 1 FROM doc_state WHERE person_id = ?1 LIMIT 1")?
         .query_row(params![person.to_string()], |_| Ok(()))
         .optional()?
         .is_some())
@@ -225,7 +236,8 @@ pub(crate) fn has_person(conn: &Connection, person: Id) -> Result<bool> {
 
 /// Every person with at least one document.
 pub(crate) fn people(conn: &Connection) -> Result<Vec<Id>> {
-    let mut stmt = conn.prepare("SELECT DISTINCT person_id FROM documents ORDER BY person_id")?;
+    // `doc_state` has a row per document and no snapshot: scanning it reads a few pages.
+    let mut stmt = conn.prepare("SELECT DISTINCT person_id FROM doc_state ORDER BY person_id")?;
     let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for id in ids {
@@ -238,7 +250,7 @@ pub(crate) fn people(conn: &Connection) -> Result<Vec<Id>> {
 pub(crate) fn sizes(conn: &Connection) -> Result<(i64, i64, i64)> {
     Ok(conn.query_row(
         "SELECT coalesce(sum(snapshot_bytes), 0), coalesce(sum(change_bytes), 0),
-                coalesce(sum(change_rows), 0) FROM documents",
+                coalesce(sum(change_rows), 0) FROM doc_state",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?)

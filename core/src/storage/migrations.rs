@@ -15,6 +15,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0006_signatures.sql"),
     include_str!("migrations/0007_sync_state.sql"),
     include_str!("migrations/0008_grant_redemptions.sql"),
+    include_str!("migrations/0010_document_state.sql"),
 ];
 
 /// The store format this build writes.
@@ -30,11 +31,15 @@ pub(crate) struct Migrated {
 }
 
 /// Steps after which projections must be rebuilt (their tables were created or changed).
-const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP];
+const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP, DOC_STATE_STEP];
 
 /// The version of the step that adds the conflict index (`0007_sync_state.sql`): its tables
 /// start empty and are filled by the rebuild.
 const SYNC_STATE_STEP: i64 = 7;
+
+/// The version of the step that moves heads and counters to `doc_state`
+/// (`0010_document_state.sql`): it adds `people.episode_from`, filled by the rebuild.
+const DOC_STATE_STEP: i64 = 9;
 
 /// Brings the schema up to the version of the last of `steps` ([`STEPS`] in every build; a
 /// test plays a future build by adding steps, each taken to change projection tables),
@@ -228,8 +233,9 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
                      SELECT key, value FROM src.meta WHERE key IN ({V1_META});
                  INSERT INTO documents
                      (person_id, kind, snapshot, snapshot_bytes, change_bytes, change_rows)
-                     SELECT person_id, kind, snapshot, snapshot_bytes, change_bytes, change_rows
-                     FROM src.documents;
+                     SELECT d.person_id, d.kind, d.snapshot, s.snapshot_bytes, s.change_bytes,
+                            s.change_rows
+                     FROM src.documents d JOIN src.doc_state s USING (person_id, kind);
                  INSERT INTO doc_changes (id, person_id, kind, bytes)
                      SELECT id, person_id, kind, bytes FROM src.doc_changes;
                  DETACH DATABASE src;"
@@ -279,6 +285,13 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             1,
             "the note written after migrating"
         );
+    }
+
+    #[test]
+    fn steps_named_by_version_are_the_steps_they_name() {
+        let sql = |v: i64| STEPS[usize::try_from(v - 1).unwrap()];
+        assert!(sql(SYNC_STATE_STEP).contains("CREATE TABLE conflicts"));
+        assert!(sql(DOC_STATE_STEP).contains("CREATE TABLE doc_state"));
     }
 
     #[test]
@@ -332,6 +345,192 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         }
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
         assert_eq!(user_version(&path), CURRENT_VERSION + 1);
+    }
+
+    /// The `documents` and `items` tables as the released steps before `0010_document_state.sql`
+    /// left them (copies, so that edits of those steps cannot change what this test migrates
+    /// from).
+    const FROZEN_BEFORE_DOC_STATE: &[&str] = &[
+        "CREATE TABLE documents ( person_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN \
+         ('plan', 'case')), snapshot BLOB NOT NULL, snapshot_bytes INTEGER NOT NULL, \
+         change_bytes INTEGER NOT NULL DEFAULT 0, change_rows INTEGER NOT NULL DEFAULT 0, \
+         heads BLOB NOT NULL DEFAULT x'', PRIMARY KEY (person_id, kind) ) STRICT",
+        "CREATE TABLE items ( item_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, kind TEXT NOT \
+         NULL ) STRICT",
+    ];
+
+    /// SQL turning a 16-byte blob column into a UUID's hyphenated lower-case text.
+    fn uuid_text(col: &str) -> String {
+        let h = format!("hex({col})");
+        format!(
+            "lower(substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-' || substr({h}, 13, 4) \
+             || '-' || substr({h}, 17, 4) || '-' || substr({h}, 21, 12))"
+        )
+    }
+
+    #[test]
+    fn a_store_from_before_document_state_keeps_heads_counters_and_looked_up_items() {
+        let dir = tempfile::tempdir().unwrap();
+        // A person written by this build: a goal with progress, a step, a case note, a second
+        // document change row so the counters are not zero.
+        let source = dir.path().join("source.db");
+        let (person, goal, note, record) = {
+            let s = new_store(&source);
+            let p = accepted_person(&s);
+            let goal = s
+                .add_goal(
+                    p,
+                    NewGoal {
+                        text: "Join a walking group".into(),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            s.record_progress(
+                goal,
+                crate::model::NewProgress {
+                    rating: Some(6),
+                    note: None,
+                },
+            )
+            .unwrap();
+            s.add_step(
+                p,
+                NewStep {
+                    text: "Phone the group".into(),
+                    owner: StepOwner::Person,
+                    owner_name: None,
+                    goal_id: Some(goal),
+                    due: None,
+                },
+            )
+            .unwrap();
+            let note = s.add_case_note(p, "before the upgrade").unwrap();
+            (p, goal, note, s.person(p).unwrap())
+        };
+        let state_sql = "SELECT person_id, kind, heads, snapshot_bytes, change_bytes, change_rows \
+                         FROM doc_state";
+        let source_state = dump_sql(&source, state_sql);
+        assert!(source_state
+            .iter()
+            .any(|row| !row.contains("Integer(0), Integer(0)")));
+        let source_items = dump_sql(&source, "SELECT item_id, person_id, kind FROM items");
+
+        // The store as the released steps before this one leave it, with the same rows (heads
+        // and counters back on `documents`, every item kind in the index, ids as text).
+        let step = STEPS
+            .iter()
+            .position(|s| s.contains("CREATE TABLE doc_state"))
+            .unwrap();
+        let old = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&old).unwrap();
+            migrate(&mut conn, &STEPS[..step]).unwrap();
+            let tables: Vec<String> = schema(&old)
+                .into_iter()
+                .filter(|(t, name, _, _)| t == "table" && (name == "documents" || name == "items"))
+                .filter_map(|(_, _, _, sql)| sql)
+                .collect();
+            let frozen: Vec<String> = FROZEN_BEFORE_DOC_STATE
+                .iter()
+                .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            assert_eq!(tables, frozen, "a released step was edited");
+            conn.execute("ATTACH DATABASE ?1 AS src", [source.to_str().unwrap()])
+                .unwrap();
+            let (item, owner) = (uuid_text("item_id"), uuid_text("person_id"));
+            conn.execute_batch(&format!(
+                "INSERT INTO meta SELECT * FROM src.meta;
+                 INSERT INTO device_identity SELECT * FROM src.device_identity;
+                 INSERT INTO documents (person_id, kind, snapshot, snapshot_bytes, change_bytes,
+                                        change_rows, heads)
+                     SELECT d.person_id, d.kind, d.snapshot, s.snapshot_bytes, s.change_bytes,
+                            s.change_rows, s.heads
+                     FROM src.documents d JOIN src.doc_state s USING (person_id, kind);
+                 INSERT INTO doc_changes SELECT * FROM src.doc_changes;
+                 INSERT INTO change_signatures SELECT * FROM src.change_signatures;
+                 INSERT INTO people (person_id, given_name, family_name, given_lc, family_lc,
+                                     date_of_birth, nhs_number, status, next_step_due,
+                                     active_goals, open_onward, updated_at)
+                     SELECT person_id, given_name, family_name, given_lc, family_lc,
+                            date_of_birth, nhs_number, status, next_step_due, active_goals,
+                            open_onward, updated_at
+                     FROM src.people;
+                 INSERT INTO due_items SELECT * FROM src.due_items;
+                 INSERT INTO items (item_id, person_id, kind)
+                     SELECT {item}, {owner}, kind FROM src.items;
+                 DETACH DATABASE src;"
+            ))
+            .unwrap();
+            // Rows the old index held for kinds never looked up by id, and a damaged row.
+            let key = person.to_string();
+            let mut extra: Vec<(String, &str)> = record.plan.goals[0]
+                .progress
+                .iter()
+                .map(|e| (e.id.to_string(), "progress"))
+                .collect();
+            let case = record.case.as_ref().unwrap();
+            extra.extend(case.episodes.iter().map(|e| (e.id.to_string(), "episode")));
+            extra.push(("not-an-id".into(), "goal"));
+            for (id, kind) in &extra {
+                conn.execute(
+                    "INSERT INTO items (item_id, person_id, kind) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![id, key, kind],
+                )
+                .unwrap();
+            }
+            assert_eq!(
+                extra.len(),
+                3,
+                "one progress entry, one episode, one damaged row"
+            );
+        }
+        assert_eq!(user_version(&old), step as i64);
+
+        let fresh = dir.path().join("fresh.db");
+        drop(new_store(&fresh));
+        let s = open(&old).unwrap();
+        assert_eq!(user_version(&old), CURRENT_VERSION);
+        assert_eq!(schema(&old), schema(&fresh));
+        assert_eq!(
+            dump_sql(&old, state_sql),
+            source_state,
+            "heads or counters changed"
+        );
+        assert_eq!(
+            dump_sql(&old, "SELECT item_id, person_id, kind FROM items"),
+            source_items,
+            "the item index is not the looked-up kinds, by 16-byte id"
+        );
+        assert_eq!(s.person(person).unwrap(), record);
+        // Items are found by id: the goal and the note are editable; counters keep counting.
+        s.record_progress(
+            goal,
+            crate::model::NewProgress {
+                rating: Some(7),
+                note: None,
+            },
+        )
+        .unwrap();
+        s.edit_case_note(note, "after the upgrade").unwrap();
+    }
+
+    /// Every row `sql` returns, as text, sorted.
+    fn dump_sql(path: &Path, sql: &str) -> Vec<String> {
+        let conn = Connection::open(path).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let values: Vec<rusqlite::types::Value> =
+                    (0..n).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+                Ok(format!("{values:?}"))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        rows.sort();
+        rows
     }
 
     /// A future version's step on top of the current schema: a new column on a projection and

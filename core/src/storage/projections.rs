@@ -13,19 +13,18 @@ use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::*;
 
-/// Item kinds indexed from a plan document.
-const PLAN_ITEM_KINDS: [&str; 4] = ["goal", "progress", "step", "measure"];
+/// Item kinds indexed from a plan document: those an edit finds by id (`Store::owner_of`).
+/// Progress entries and measure responses are never looked up by id, so they have no rows.
+const PLAN_ITEM_KINDS: [&str; 2] = ["goal", "step"];
 
-/// Item kinds indexed from a case document.
-const CASE_ITEM_KINDS: [&str; 7] = [
-    "episode",
-    "contact-attempt",
-    "consent",
-    "consultation",
-    "flag",
-    "case-note",
-    "onward-referral",
-];
+/// Item kinds indexed from a case document: those an edit finds by id. Episodes, contact
+/// attempts and consents are never looked up by id, so they have no rows.
+const CASE_ITEM_KINDS: [&str; 4] = ["consultation", "flag", "case-note", "onward-referral"];
+
+/// Whether the item index holds items of `kind`.
+pub(crate) fn indexed_kind(kind: &str) -> bool {
+    PLAN_ITEM_KINDS.contains(&kind) || CASE_ITEM_KINDS.contains(&kind)
+}
 
 /// Brings every projection row of `person` in line with its documents (both, as they are now;
 /// `None` for a document the store does not hold). Rows that already match are not written.
@@ -46,7 +45,7 @@ pub(crate) fn refresh(
     sync_onward(tx, &key, case)?;
     let mut items = plan_items(plan);
     items.extend(case_items(case));
-    sync_items(tx, &key, &items, None)?;
+    sync_items(tx, person, &items, None)?;
     Ok(())
 }
 
@@ -68,7 +67,7 @@ pub(crate) fn refresh_plan(
         return Ok(false);
     }
     sync_due(tx, &key, Some(plan))?;
-    sync_items(tx, &key, &plan_items(Some(plan)), Some(&PLAN_ITEM_KINDS))?;
+    sync_items(tx, person, &plan_items(Some(plan)), Some(&PLAN_ITEM_KINDS))?;
     Ok(true)
 }
 
@@ -86,14 +85,14 @@ pub(crate) fn refresh_case(
         return Ok(false);
     }
     sync_onward(tx, &key, Some(case))?;
-    sync_items(tx, &key, &case_items(Some(case)), Some(&CASE_ITEM_KINDS))?;
+    sync_items(tx, person, &case_items(Some(case)), Some(&CASE_ITEM_KINDS))?;
     Ok(true)
 }
 
 /// After an edit that changes nothing projected except, possibly, one new item of the item
 /// index (the store says which: `store::Projected`): sets the caseload row's `updated_at` and
-/// indexes the item. `false` when the person has no caseload row yet (nothing is written): the
-/// caller then refreshes.
+/// indexes the item when its kind is indexed ([`indexed_kind`]). `false` when the person has no
+/// caseload row yet (nothing is written): the caller then refreshes.
 pub(crate) fn touch(
     tx: &Transaction<'_>,
     person: Id,
@@ -107,11 +106,11 @@ pub(crate) fn touch(
     if rows == 0 {
         return Ok(false);
     }
-    if let Some((id, kind)) = item {
+    if let Some((id, kind)) = item.filter(|(_, kind)| indexed_kind(kind)) {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO items (item_id, person_id, kind) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![id.to_string(), key, kind])?;
+        .execute(params![&id.as_bytes()[..], &person.as_bytes()[..], kind])?;
     }
     Ok(true)
 }
@@ -172,7 +171,31 @@ fn case_columns(case: Option<&CaseRecord>) -> Vec<Column> {
         ),
         ("status", text(status)),
         ("open_onward", Value::Integer(open_onward as i64)),
+        ("episode_from", episode_from(case)),
     ]
+}
+
+/// Where the current episode begins, as `people.episode_from` holds it: an item whose episode
+/// is decided by a time before it belongs to a past episode (`model::scope`). `Null` when no
+/// item can be (no episode, or only one: an item older than every episode belongs to the
+/// first); `i64::MAX` when a newer version's episode is current (every readable one is past).
+fn episode_from(case: Option<&CaseRecord>) -> Value {
+    let Some(c) = case.filter(|c| c.episodes.len() > 1) else {
+        return Value::Null;
+    };
+    match crate::model::record::current_of(&c.episodes, &c.newer_items) {
+        Some(current) => Value::Integer(current.opened_at.timestamp_millis()),
+        None => Value::Integer(i64::MAX),
+    }
+}
+
+/// A person's `people.episode_from` (see [`episode_from`]): `None` when the person has no
+/// caseload row, `Some(None)` when no item of theirs can be of a past episode.
+pub(crate) fn current_episode_from(conn: &Connection, person: Id) -> Result<Option<Option<i64>>> {
+    Ok(conn
+        .prepare_cached("SELECT episode_from FROM people WHERE person_id = ?1")?
+        .query_row(params![person.to_string()], |r| r.get::<_, Option<i64>>(0))
+        .optional()?)
 }
 
 fn text(value: Option<String>) -> Value {
@@ -350,22 +373,12 @@ fn sync_rows(
     Ok(())
 }
 
-/// The plan's item ids and kinds, for the item index.
-fn plan_items(plan: Option<&Plan>) -> Vec<(String, &'static str)> {
+/// The plan's item ids and kinds, for the item index (goals and steps).
+fn plan_items(plan: Option<&Plan>) -> Vec<(Id, &'static str)> {
     let mut items = Vec::new();
     if let Some(p) = plan {
-        for g in &p.goals {
-            items.push((g.id.to_string(), "goal"));
-            for e in &g.progress {
-                items.push((e.id.to_string(), "progress"));
-            }
-        }
-        for s in &p.steps {
-            items.push((s.id.to_string(), "step"));
-        }
-        for m in &p.measures {
-            items.push((m.id.to_string(), "measure"));
-        }
+        items.extend(p.goals.iter().map(|g| (g.id, "goal")));
+        items.extend(p.steps.iter().map(|s| (s.id, "step")));
         // Items only a newer version can read are indexed too, so an edit addressed to one
         // finds it and is refused with `Error::NewerVersion` rather than `NotFound`.
         for n in p
@@ -373,45 +386,27 @@ fn plan_items(plan: Option<&Plan>) -> Vec<(String, &'static str)> {
             .iter()
             .filter(|n| PLAN_ITEM_KINDS.contains(&n.kind))
         {
-            items.push((n.id.to_string(), n.kind));
+            items.push((n.id, n.kind));
         }
     }
     items
 }
 
-/// The case's item ids and kinds, for the item index.
-fn case_items(case: Option<&CaseRecord>) -> Vec<(String, &'static str)> {
+/// The case's item ids and kinds, for the item index (consultations, flags, notes, onward
+/// referrals).
+fn case_items(case: Option<&CaseRecord>) -> Vec<(Id, &'static str)> {
     let mut items = Vec::new();
     if let Some(c) = case {
-        let groups: [(&str, Vec<Id>); 7] = [
-            ("episode", c.episodes.iter().map(|x| x.id).collect()),
-            (
-                "contact-attempt",
-                c.contact_attempts.iter().map(|x| x.id).collect(),
-            ),
-            ("consent", c.consents.iter().map(|x| x.id).collect()),
-            (
-                "consultation",
-                c.consultations.iter().map(|x| x.id).collect(),
-            ),
-            ("flag", c.flags.iter().map(|x| x.id).collect()),
-            ("case-note", c.notes.iter().map(|x| x.id).collect()),
-            (
-                "onward-referral",
-                c.onward_referrals.iter().map(|x| x.id).collect(),
-            ),
-        ];
-        for (kind, ids) in groups {
-            for id in ids {
-                items.push((id.to_string(), kind));
-            }
-        }
+        items.extend(c.consultations.iter().map(|x| (x.id, "consultation")));
+        items.extend(c.flags.iter().map(|x| (x.id, "flag")));
+        items.extend(c.notes.iter().map(|x| (x.id, "case-note")));
+        items.extend(c.onward_referrals.iter().map(|x| (x.id, "onward-referral")));
         for n in c
             .newer_items
             .iter()
             .filter(|n| CASE_ITEM_KINDS.contains(&n.kind))
         {
-            items.push((n.id.to_string(), n.kind));
+            items.push((n.id, n.kind));
         }
     }
     items
@@ -419,18 +414,19 @@ fn case_items(case: Option<&CaseRecord>) -> Vec<(String, &'static str)> {
 
 /// Brings a person's rows of the item index to exactly `items`, touching only rows that differ.
 /// With `only`, rows of other kinds are left alone (they come from the other document).
-/// Item ids are random keys, so one person's rows lie on dozens of pages: rewriting them all on
+/// Item ids are random keys, so one person's rows lie on many pages: rewriting them all on
 /// every edit wrote about 400 KB per action at 250 people (`linkwork-bench`), this about 160 KB.
 fn sync_items(
     tx: &Transaction<'_>,
-    key: &str,
-    items: &[(String, &str)],
+    person: Id,
+    items: &[(Id, &str)],
     only: Option<&[&str]>,
 ) -> Result<()> {
-    let mut existing: HashMap<String, String> = tx
+    let owner = &person.as_bytes()[..];
+    let mut existing: HashMap<Vec<u8>, String> = tx
         .prepare_cached("SELECT item_id, kind FROM items WHERE person_id = ?1")?
-        .query_map(params![key], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        .query_map(params![owner], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
         })?
         .filter(|row| match (row, only) {
             (Ok((_, kind)), Some(kinds)) => kinds.contains(&kind.as_str()),
@@ -441,10 +437,11 @@ fn sync_items(
         "INSERT OR REPLACE INTO items (item_id, person_id, kind) VALUES (?1, ?2, ?3)",
     )?;
     for (id, kind) in items {
-        match existing.remove(id) {
+        let key = &id.as_bytes()[..];
+        match existing.remove(key) {
             Some(k) if k == *kind => {}
             _ => {
-                insert.execute(params![id, key, kind])?;
+                insert.execute(params![key, owner, kind])?;
             }
         }
     }
@@ -458,20 +455,32 @@ fn sync_items(
 /// Removes every projection row of `person`.
 pub(crate) fn remove(tx: &Transaction<'_>, person: Id) -> Result<()> {
     let key = person.to_string();
-    for table in ["people", "items", "due_items", "open_onward", "conflicts"] {
+    for table in ["people", "due_items", "open_onward", "conflicts"] {
         tx.prepare_cached(&format!("DELETE FROM {table} WHERE person_id = ?1"))?
             .execute(params![key])?;
     }
+    // The item index keys people by their id's 16 bytes.
+    tx.prepare_cached("DELETE FROM items WHERE person_id = ?1")?
+        .execute(params![&person.as_bytes()[..]])?;
     Ok(())
 }
 
-/// The person an item belongs to, and the item's kind.
+/// The person an item belongs to, and the item's kind (`None` also for items of kinds the
+/// index does not hold: see [`indexed_kind`]).
 pub(crate) fn item_owner(conn: &Connection, item: Id) -> Result<Option<(Id, String)>> {
-    let row: Option<(String, String)> = conn
+    let row: Option<(Vec<u8>, String)> = conn
         .prepare_cached("SELECT person_id, kind FROM items WHERE item_id = ?1")?
-        .query_row(params![item.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![&item.as_bytes()[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    row.map(|(p, k)| Ok((parse_id(&p)?, k))).transpose()
+    row.map(|(p, k)| {
+        let bytes: [u8; 16] = p
+            .try_into()
+            .map_err(|_| Error::schema("stored id is not an id"))?;
+        Ok((Id::from_bytes(bytes), k))
+    })
+    .transpose()
 }
 
 fn parse_id(text: &str) -> Result<Id> {

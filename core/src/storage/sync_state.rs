@@ -101,6 +101,7 @@ pub(crate) fn is_erased(conn: &Connection, person: Id) -> Result<bool> {
 pub(crate) fn erase(tx: &Transaction<'_>, person: Id, at: DateTime<Utc>) -> Result<()> {
     let key = person.to_string();
     tx.execute("DELETE FROM doc_changes WHERE person_id = ?1", params![key])?;
+    tx.execute("DELETE FROM doc_state WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM documents WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM sync_state WHERE person_id = ?1", params![key])?;
     tx.execute(

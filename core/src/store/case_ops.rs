@@ -1,7 +1,7 @@
 //! Case edits (link-worker only): episode transitions, contact attempts, consent,
 //! consultations, onward referrals, flags and notes.
 
-use super::Store;
+use super::{Projected, Store};
 use crate::doc::case_doc;
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -261,9 +261,16 @@ impl Store {
         self.require_link_worker("add a case note")?;
         let text = text::required("text", text)?;
         let id = Id::new();
-        self.edit(person, DocKind::Case, "note.add", Some(id), |tx, a| {
-            case_doc::add_note(tx, a, id, &text)
-        })?;
+        // A new note shows only in the item index: no name, status or referral changes, so
+        // the case is not read back for its projections.
+        self.edit_projecting(
+            person,
+            DocKind::Case,
+            "note.add",
+            Some(id),
+            Projected::NewItem(id, "case-note"),
+            |tx, a| case_doc::add_note(tx, a, id, &text),
+        )?;
         Ok(id)
     }
 

@@ -402,7 +402,7 @@ fn projection_rows(path: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     for sql in [
         "SELECT person_id, given_name, family_name, given_lc, family_lc, date_of_birth,
-                nhs_number, status, next_step_due, active_goals, open_onward
+                nhs_number, status, next_step_due, active_goals, open_onward, episode_from
          FROM people ORDER BY person_id",
         "SELECT item_id, person_id, kind FROM items ORDER BY item_id",
         "SELECT item_id, person_id, kind, text, due FROM due_items ORDER BY item_id",

@@ -258,6 +258,12 @@ fn many_edits_are_compacted_and_reopen_to_the_same_record() {
     let (snapshot, change_bytes, rows) = s.storage_sizes().unwrap();
     assert!(snapshot > 0);
     assert_eq!((change_bytes, rows), (0, 0));
+    // The pages the folded change rows held are given back: the file has no free pages.
+    let free: i64 = rusqlite::Connection::open(dir.path("lw.db"))
+        .unwrap()
+        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(free, 0, "compaction left free pages in the file");
     assert_eq!(s.person(f.person).unwrap(), record);
     let history = s.history(f.person).unwrap();
     drop(s);
