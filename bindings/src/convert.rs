@@ -1,11 +1,10 @@
-//! Conversions shared by every module: ids cross as UUID text, calendar dates as
-//! `YYYY-MM-DD` text and instants as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`).
+//! Conversions shared by every module: ids cross as UUID text and instants as `SystemTime`
+//! (Kotlin `java.time.Instant`, Swift `Date`).
 //! Parsing uses the core's own parsers, so a bad value is `InvalidInput` naming its field.
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use linkwork_core::model::text;
+use chrono::{DateTime, Utc};
 use linkwork_core::Id;
 
 use crate::LinkWorkError;
@@ -21,29 +20,6 @@ pub(crate) fn opt_id(
     value: Option<String>,
 ) -> Result<Option<Id>, LinkWorkError> {
     value.map(|v| id(field, &v)).transpose()
-}
-
-/// Parses a calendar date written `YYYY-MM-DD`.
-pub(crate) fn date(field: &'static str, value: &str) -> Result<NaiveDate, LinkWorkError> {
-    Ok(text::parse_date(field, value)?)
-}
-
-/// Parses an optional calendar date.
-pub(crate) fn opt_date(
-    field: &'static str,
-    value: Option<String>,
-) -> Result<Option<NaiveDate>, LinkWorkError> {
-    value.map(|v| date(field, &v)).transpose()
-}
-
-/// A calendar date as `YYYY-MM-DD`.
-pub(crate) fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// An optional calendar date as `YYYY-MM-DD`.
-pub(crate) fn opt_date_text(d: Option<NaiveDate>) -> Option<String> {
-    d.map(date_text)
 }
 
 /// A core instant for the app.

@@ -10,7 +10,9 @@
 //! - [`error`]: the one public error, [`LinkWorkError`], and its single mapping from the core;
 //! - [`listener`]: the foreign [`ChangeListener`] told which people changed;
 //! - [`scoring`]: pure measure functions (scoring, definitions, change) that need no store;
-//! - `convert`: ids (UUID text), calendar dates (`YYYY-MM-DD` text) and instants.
+//! - `convert`: ids (UUID text) and instants in the hand-written records; calendar dates are
+//!   core's `NaiveDate` custom type (Kotlin `LocalDate`, Swift `DateComponents`), used here
+//!   through `use_remote_type!`.
 //!
 //! Threading: every object is `Send + Sync` and every method may be called from any thread.
 //! Every store method may block on disk I/O, so apps call them off the main (UI) thread.
@@ -31,3 +33,8 @@ pub use store::{
 pub use types::*;
 
 uniffi::setup_scaffolding!();
+
+// Core declares how `NaiveDate` crosses (`linkwork_core::uniffi_support`); the records and
+// arguments written here use the same declaration.
+use chrono::NaiveDate;
+uniffi::use_remote_type!(linkwork_core::NaiveDate);

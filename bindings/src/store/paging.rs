@@ -1,9 +1,10 @@
 //! Paged lists: the caseload, the due list and a person's history, with an opaque cursor.
 
+use chrono::NaiveDate;
 use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
 
 use super::LinkWorkStore;
-use crate::convert::{date, id};
+use crate::convert::id;
 use crate::types::{CaseloadPage, CaseloadQuery, DuePage, HistoryPage, PageRequest};
 use crate::LinkWorkError;
 
@@ -24,12 +25,12 @@ impl LinkWorkStore {
         Ok(self.inner.caseload_page(&query, &page)?.into())
     }
 
-    /// One page of the open steps and active goals due on or before `until` (`YYYY-MM-DD`).
+    /// One page of the open steps and active goals due on or before `until`.
     /// Blocks on disk I/O.
     ///
     /// Errors: as `caseloadPage`; `InvalidInput` for a malformed date.
-    pub fn due_page(&self, until: String, page: PageRequest) -> Result<DuePage, LinkWorkError> {
-        Ok(self.inner.due_page(date("until", &until)?, &page)?.into())
+    pub fn due_page(&self, until: NaiveDate, page: PageRequest) -> Result<DuePage, LinkWorkError> {
+        Ok(self.inner.due_page(until, &page)?.into())
     }
 
     /// One page of a person's history, oldest first. Blocks on disk I/O.

@@ -1,9 +1,10 @@
 //! People: adding, demographics, episodes, whole records, lists, history and erasure.
 
+use chrono::NaiveDate;
 use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
 
 use super::LinkWorkStore;
-use crate::convert::{date, id, instant, list};
+use crate::convert::{id, instant, list};
 use crate::types::{
     CaseloadEntry, CaseloadQuery, DemographicsUpdate, DueItem, EpisodeStatus, EpisodeTransition,
     ErasedPerson, GpCode, HistoryEntry, NewPerson, NewReferral, OpenOnwardReferral, PersonRecord,
@@ -90,12 +91,12 @@ impl LinkWorkStore {
         Ok(list(self.inner.caseload(&query)?))
     }
 
-    /// Open steps and active goals due on or before `until` (`YYYY-MM-DD`), across the
+    /// Open steps and active goals due on or before `until`, across the
     /// caseload. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for a malformed date; `Storage`.
-    pub fn due(&self, until: String) -> Result<Vec<DueItem>, LinkWorkError> {
-        Ok(list(self.inner.due(date("until", &until)?)?))
+    pub fn due(&self, until: NaiveDate) -> Result<Vec<DueItem>, LinkWorkError> {
+        Ok(list(self.inner.due(until)?))
     }
 
     /// Onward referrals not yet in a final state, across the caseload. Blocks on disk I/O.

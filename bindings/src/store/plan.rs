@@ -3,11 +3,12 @@
 //! plan edit is the link worker's.
 
 use super::LinkWorkStore;
-use crate::convert::{id, opt_date};
+use crate::convert::id;
 use crate::types::{
     GoalUpdate, Need, NewGoal, NewMeasureResponse, NewProgress, NewStep, StepUpdate,
 };
 use crate::LinkWorkError;
+use chrono::NaiveDate;
 
 #[uniffi::export]
 impl LinkWorkStore {
@@ -42,17 +43,17 @@ impl LinkWorkStore {
         Ok(self.inner.remove_need(id("person_id", &person_id)?, need)?)
     }
 
-    /// Sets (`YYYY-MM-DD`) or clears (`null`/`nil`) the plan's review date. Blocks on disk I/O.
+    /// Sets or clears (`null`/`nil`) the plan's review date. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for a malformed date; `NotFound`; `NotPermitted`.
     pub fn set_review_date(
         &self,
         person_id: String,
-        date: Option<String>,
+        date: Option<NaiveDate>,
     ) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
-            .set_review_date(id("person_id", &person_id)?, opt_date("review_date", date)?)?)
+            .set_review_date(id("person_id", &person_id)?, date)?)
     }
 
     /// Adds a goal in the person's own words (status `Active`) and returns its id.

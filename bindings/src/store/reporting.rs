@@ -2,17 +2,18 @@
 //! reporting fields and the commissioner's period report. Every method blocks on disk I/O
 //! (outcomes and the period report read every record): call them off the main (UI) thread.
 
+use chrono::NaiveDate;
 use linkwork_core::reports::period::ReportPeriod;
 use linkwork_core::reports::DEFAULT_SUPPRESSION_THRESHOLD;
 
 use super::LinkWorkStore;
-use crate::convert::{date, id, list};
+use crate::convert::{id, list};
 use crate::types::{PeriodReport, ReportingFields, ServiceOutcomes};
 use crate::LinkWorkError;
 
 impl LinkWorkStore {
-    fn period(&self, from: &str, to: &str) -> Result<ReportPeriod, LinkWorkError> {
-        Ok(ReportPeriod::new(date("from", from)?, date("to", to)?)?)
+    fn period(&self, from: NaiveDate, to: NaiveDate) -> Result<ReportPeriod, LinkWorkError> {
+        Ok(ReportPeriod::new(from, to)?)
     }
 }
 
@@ -89,7 +90,7 @@ impl LinkWorkStore {
             .set_reporting_fields(id("person_id", &person_id)?, fields)?)
     }
 
-    /// The commissioner's report for the period `from` to `to` (`YYYY-MM-DD`, both
+    /// The commissioner's report for the period `from` to `to` (both
     /// included), counts under `suppress_below` (default 5) suppressed with secondary
     /// suppression; suppressed counts are absent.
     ///
@@ -97,11 +98,11 @@ impl LinkWorkStore {
     /// `NotPermitted` on a patient store.
     pub fn period_report(
         &self,
-        from: String,
-        to: String,
+        from: NaiveDate,
+        to: NaiveDate,
         suppress_below: Option<u32>,
     ) -> Result<PeriodReport, LinkWorkError> {
-        let period = self.period(&from, &to)?;
+        let period = self.period(from, to)?;
         let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
         Ok(self.inner.period_report(period, threshold)?.into())
     }
@@ -112,11 +113,11 @@ impl LinkWorkStore {
     /// Errors: as `period_report`.
     pub fn period_report_html(
         &self,
-        from: String,
-        to: String,
+        from: NaiveDate,
+        to: NaiveDate,
         suppress_below: Option<u32>,
     ) -> Result<String, LinkWorkError> {
-        let period = self.period(&from, &to)?;
+        let period = self.period(from, to)?;
         let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
         Ok(self.inner.period_report(period, threshold)?.html())
     }
@@ -127,12 +128,12 @@ impl LinkWorkStore {
     /// Errors: as `period_report`; `Storage` when a file cannot be written.
     pub fn period_report_csv(
         &self,
-        from: String,
-        to: String,
+        from: NaiveDate,
+        to: NaiveDate,
         suppress_below: Option<u32>,
         dir: String,
     ) -> Result<Vec<String>, LinkWorkError> {
-        let period = self.period(&from, &to)?;
+        let period = self.period(from, to)?;
         let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
         let written = self
             .inner

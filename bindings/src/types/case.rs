@@ -5,12 +5,13 @@
 //! computed for the app by core's `ConsentRecord::recipient_confirmed()`; `CaseRecord` holds
 //! newer-version items (see `plan.rs`).
 
+use chrono::NaiveDate;
 use std::time::SystemTime;
 
 use linkwork_core::model as lw;
 
 use super::*;
-use crate::convert::{instant, list, opt_date_text};
+use crate::convert::{instant, list};
 
 /// A consent record. Records are never rewritten: a new record supersedes the latest earlier
 /// record for the same purpose and recipient.
@@ -36,8 +37,8 @@ pub struct ConsentRecord {
     pub capacity: Capacity,
     /// A proxy, when someone decided on the person's behalf.
     pub proxy: Option<Proxy>,
-    /// When consent lapses, `YYYY-MM-DD`.
-    pub expires: Option<String>,
+    /// When consent lapses.
+    pub expires: Option<NaiveDate>,
     /// The record this one supersedes.
     pub supersedes: Option<String>,
     /// Who recorded it.
@@ -58,7 +59,7 @@ impl From<lw::ConsentRecord> for ConsentRecord {
             method: c.method,
             capacity: c.capacity,
             proxy: c.proxy,
-            expires: opt_date_text(c.expires),
+            expires: c.expires,
             supersedes: c.supersedes.map(|s| s.to_string()),
             recorded_by: c.recorded_by,
             recorded_at: instant(c.recorded_at),

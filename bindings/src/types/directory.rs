@@ -6,10 +6,11 @@
 //! rows with text dates and times) and `DirectoryQuery` (`DirectoryNear` is an enum an app can
 //! build, core's `Near` holds a parsed postcode); the rest are core's own types.
 
+use chrono::NaiveDate;
 use linkwork_core::directory as d;
 
 use super::*;
-use crate::convert::{list, opt_date_text};
+use crate::convert::list;
 use crate::LinkWorkError;
 
 /// One service of the directory with its organisation, locations, schedules, contacts,
@@ -70,12 +71,12 @@ pub struct DirectorySchedule {
     pub byday: Option<String>,
     /// Days of the month, e.g. `1,15`.
     pub bymonthday: Option<String>,
-    /// First occurrence, `YYYY-MM-DD`.
-    pub dtstart: Option<String>,
-    /// First valid day, `YYYY-MM-DD`.
-    pub valid_from: Option<String>,
-    /// Last valid day, `YYYY-MM-DD`.
-    pub valid_to: Option<String>,
+    /// First occurrence.
+    pub dtstart: Option<NaiveDate>,
+    /// First valid day.
+    pub valid_from: Option<NaiveDate>,
+    /// Last valid day.
+    pub valid_to: Option<NaiveDate>,
     /// Opening time as given.
     pub opens_at: Option<String>,
     /// Closing time as given.
@@ -227,9 +228,9 @@ impl From<d::ScheduleRule> for DirectorySchedule {
             interval: r.interval,
             byday: r.byday,
             bymonthday: r.bymonthday,
-            dtstart: opt_date_text(r.dtstart),
-            valid_from: opt_date_text(r.valid_from),
-            valid_to: opt_date_text(r.valid_to),
+            dtstart: r.dtstart,
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
             opens_at: r.opens_at,
             closes_at: r.closes_at,
             description: r.description,

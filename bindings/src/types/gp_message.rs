@@ -5,11 +5,12 @@
 //! Mirrored here: `GpMessageCode` adds the code system (always SNOMED CT) for the app, and
 //! `GpMessage` holds those codes and `Withheld` parts; the summary parts are core's own types.
 
+use chrono::NaiveDate;
 use linkwork_core::fhir::SNOMED_SYSTEM;
 use linkwork_core::gp_message as g;
 
 use super::*;
-use crate::convert::{date_text, list};
+use crate::convert::list;
 
 /// One coded entry for the GP record.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -20,8 +21,8 @@ pub struct GpMessageCode {
     pub code: String,
     /// The display term.
     pub display: String,
-    /// The date it applies from (when it was recorded), `YYYY-MM-DD`.
-    pub date: String,
+    /// The date it applies from (when it was recorded).
+    pub date: NaiveDate,
 }
 
 impl From<g::GpMessageCode> for GpMessageCode {
@@ -30,7 +31,7 @@ impl From<g::GpMessageCode> for GpMessageCode {
             system: SNOMED_SYSTEM.into(),
             code: c.code,
             display: c.display,
-            date: date_text(c.date),
+            date: c.date,
         }
     }
 }
@@ -44,8 +45,8 @@ pub struct GpMessage {
     pub patient: GpPatient,
     /// The episode's id.
     pub episode_id: String,
-    /// The date of the event, `YYYY-MM-DD`.
-    pub date: String,
+    /// The date of the event.
+    pub date: NaiveDate,
     /// The link worker who recorded the event.
     pub link_worker: String,
     /// The SNOMED CT codes, oldest first.
@@ -66,7 +67,7 @@ impl From<g::GpMessage> for GpMessage {
             event: m.event,
             patient: m.patient,
             episode_id: m.episode_id.to_string(),
-            date: date_text(m.date),
+            date: m.date,
             link_worker: m.link_worker,
             codes: list(m.codes),
             codes_only: m.codes_only,

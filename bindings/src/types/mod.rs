@@ -1,6 +1,6 @@
 //! Records and enums crossing the FFI. Most are core's own types, re-exported below: they derive
 //! their Kotlin/Swift shape in core behind its `uniffi` feature (ADR 0009), with ids and NHS
-//! numbers as validated text, calendar dates as `YYYY-MM-DD` text and instants as `SystemTime`
+//! numbers as validated text, calendar dates as `NaiveDate` (Kotlin `java.time.LocalDate`, Swift `DateComponents`) and instants as `SystemTime`
 //! (Kotlin `Instant`, Swift `Date`), declared once in `linkwork_core::uniffi_support`.
 //!
 //! The records written here are the ones whose foreign shape must differ from core's; each

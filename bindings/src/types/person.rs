@@ -3,10 +3,11 @@
 //! Mirrored here: `DemographicsUpdate` (core's `Option<Option<T>>` becomes a value plus a
 //! `clear` list) and `PersonRecord` (it holds the mirrored plan and case records).
 
+use chrono::NaiveDate;
 use linkwork_core::model as lw;
 
 use super::*;
-use crate::convert::{list, opt_date};
+use crate::convert::list;
 use crate::LinkWorkError;
 
 /// An optional demographic field that [`DemographicsUpdate::clear`] can remove.
@@ -38,9 +39,9 @@ pub struct DemographicsUpdate {
     /// New family name.
     #[uniffi(default)]
     pub family_name: Option<String>,
-    /// New date of birth, `YYYY-MM-DD`.
+    /// New date of birth.
     #[uniffi(default)]
-    pub date_of_birth: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
     /// New NHS number.
     #[uniffi(default)]
     pub nhs_number: Option<String>,
@@ -75,12 +76,7 @@ impl TryFrom<DemographicsUpdate> for lw::DemographicsUpdate {
         Ok(lw::DemographicsUpdate {
             given_name: u.given_name,
             family_name: u.family_name,
-            date_of_birth: patch(
-                "date_of_birth",
-                opt_date("date_of_birth", u.date_of_birth)?,
-                c,
-                F::DateOfBirth,
-            )?,
+            date_of_birth: patch("date_of_birth", u.date_of_birth, c, F::DateOfBirth)?,
             nhs_number: patch("nhs_number", u.nhs_number, c, F::NhsNumber)?,
             address: patch("address", u.address, c, F::Address)?,
             phone: patch("phone", u.phone, c, F::Phone)?,

@@ -5,12 +5,13 @@
 //! list), `NewerItem` (core's holds a `&'static str` kind and a crate-private fingerprint) and
 //! `Plan`, which holds newer items. Goals, steps, needs and due items are core's own types.
 
+use chrono::NaiveDate;
 use std::time::SystemTime;
 
 use linkwork_core::model as lw;
 
 use super::*;
-use crate::convert::{list, opt_date, opt_date_text, opt_instant};
+use crate::convert::{list, opt_instant};
 use crate::LinkWorkError;
 
 /// An optional goal field that [`GoalUpdate::clear`] can remove.
@@ -32,9 +33,9 @@ pub struct GoalUpdate {
     /// New SMART detail.
     #[uniffi(default)]
     pub smart_detail: Option<String>,
-    /// New target date, `YYYY-MM-DD`.
+    /// New target date.
     #[uniffi(default)]
-    pub target_date: Option<String>,
+    pub target_date: Option<NaiveDate>,
     /// New status.
     #[uniffi(default)]
     pub status: Option<GoalStatus>,
@@ -49,7 +50,7 @@ pub struct GoalUpdate {
 impl TryFrom<GoalUpdate> for lw::GoalUpdate {
     type Error = LinkWorkError;
     fn try_from(u: GoalUpdate) -> Result<Self, LinkWorkError> {
-        let target = opt_date("target_date", u.target_date)?;
+        let target = u.target_date;
         Ok(lw::GoalUpdate {
             text: u.text,
             smart_detail: patch(
@@ -87,9 +88,9 @@ pub struct StepUpdate {
     /// New named owner.
     #[uniffi(default)]
     pub owner_name: Option<String>,
-    /// New due date, `YYYY-MM-DD`.
+    /// New due date.
     #[uniffi(default)]
-    pub due: Option<String>,
+    pub due: Option<NaiveDate>,
     /// Optional fields to remove.
     #[uniffi(default)]
     pub clear: Vec<StepField>,
@@ -98,7 +99,7 @@ pub struct StepUpdate {
 impl TryFrom<StepUpdate> for lw::StepUpdate {
     type Error = LinkWorkError;
     fn try_from(u: StepUpdate) -> Result<Self, LinkWorkError> {
-        let due = opt_date("due", u.due)?;
+        let due = u.due;
         Ok(lw::StepUpdate {
             text: u.text,
             owner: u.owner,
@@ -121,8 +122,8 @@ pub struct Plan {
     pub goals: Vec<Goal>,
     /// Steps, by due date then creation.
     pub steps: Vec<Step>,
-    /// Plan review date, `YYYY-MM-DD`.
-    pub review_date: Option<String>,
+    /// Plan review date.
+    pub review_date: Option<NaiveDate>,
     /// Outcome-measure responses, oldest first.
     pub measures: Vec<MeasureResponse>,
     /// Goals, steps and measure responses left out above because a newer app version wrote
@@ -164,7 +165,7 @@ impl From<lw::Plan> for Plan {
             needs: list(p.needs),
             goals: list(p.goals),
             steps: list(p.steps),
-            review_date: opt_date_text(p.review_date),
+            review_date: p.review_date,
             measures: list(p.measures),
             newer_items: list(p.newer_items),
         }

@@ -5,9 +5,10 @@
 //! Mirrored here: the period report (core's tables hold `&'static` names and cell tuples);
 //! reporting fields and service outcomes are core's own types.
 
+use chrono::NaiveDate;
 use linkwork_core::reports::period as lp;
 
-use crate::convert::{date_text, list};
+use crate::convert::list;
 
 /// One row of a published period-report table.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -58,10 +59,10 @@ pub struct PeriodStatistic {
 /// The commissioner's report for a period, as published.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct PeriodReport {
-    /// First day, `YYYY-MM-DD`.
-    pub from: String,
-    /// Last day (included), `YYYY-MM-DD`.
-    pub to: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (included).
+    pub to: NaiveDate,
     /// Counts from 1 to one below this were suppressed (and others with them).
     pub suppression_threshold: u32,
     /// The tables, in report order.
@@ -113,8 +114,8 @@ impl From<lp::Statistic> for PeriodStatistic {
 impl From<lp::PeriodReport> for PeriodReport {
     fn from(r: lp::PeriodReport) -> Self {
         PeriodReport {
-            from: date_text(r.period.from),
-            to: date_text(r.period.to),
+            from: r.period.from,
+            to: r.period.to,
             suppression_threshold: r.suppression_threshold,
             tables: list(r.tables),
             statistics: list(r.statistics),

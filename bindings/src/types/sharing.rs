@@ -5,10 +5,10 @@
 //! core's `what` is `&'static`), `FhirExport` (JSON text instead of core's `serde_json` value)
 //! and `OnwardMessage`, which holds withheld parts.
 
+use chrono::NaiveDate;
 use linkwork_core::model as lw;
 
 use super::*;
-use crate::convert::opt_date_text;
 
 /// One part of a record left out of an output, and why.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -20,8 +20,8 @@ pub struct Withheld {
     pub reason: WithholdReason,
     /// The consent purpose that decided it (`gp-summary`).
     pub purpose: String,
-    /// When consent was withdrawn or expired, `YYYY-MM-DD` (absent for codes only).
-    pub since: Option<String>,
+    /// When consent was withdrawn or expired, (absent for codes only).
+    pub since: Option<NaiveDate>,
     /// The sentence to show ("goals — consent for gp-summary withdrawn on 2026-11-20").
     pub text: String,
 }
@@ -33,7 +33,7 @@ impl From<lw::Withheld> for Withheld {
             what: w.what.to_string(),
             reason: w.reason,
             purpose: w.purpose,
-            since: opt_date_text(w.since),
+            since: w.since,
         }
     }
 }

@@ -15,12 +15,10 @@ public enum Formatting {
     private static let localDay = dayFormatter(.current)
     private static let utcDay = dayFormatter(TimeZone(identifier: "UTC")!)
 
-    private static let isoDay: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f
+    private static let utcCalendar: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
     }()
 
     /// An instant as a day, e.g. "21 Nov 2026" (in the phone's time zone).
@@ -28,11 +26,12 @@ public enum Formatting {
         localDay.string(from: date)
     }
 
-    /// A calendar date from the store (`YYYY-MM-DD`) as a day, e.g. "28 Nov 2026"; the text
-    /// itself if it is not such a date.
-    public static func day(iso text: String) -> String {
-        guard let date = isoDay.date(from: text) else { return text }
-        return utcDay.string(from: date)
+    /// A calendar date from the store (year, month, day) as a day, e.g. "28 Nov 2026"; empty
+    /// if the components are not a date.
+    public static func day(_ date: DateComponents) -> String {
+        let ymd = DateComponents(year: date.year, month: date.month, day: date.day)
+        guard ymd.year != nil, ymd.month != nil, ymd.day != nil, let at = utcCalendar.date(from: ymd) else { return "" }
+        return utcDay.string(from: at)
     }
 
     /// A goal's status in the person's words.

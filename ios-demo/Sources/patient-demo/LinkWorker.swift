@@ -12,7 +12,7 @@ enum LinkWorker {
     /// Returns the person's id, which the link worker's app shows as a pairing code.
     static func setUpPlan(_ store: LinkWorkStore) throws -> (personId: String, walking: String, money: String) {
         let pid = try store.addPerson(person: NewPerson(
-            givenName: "Ada", familyName: "Lovelace", dateOfBirth: "1950-02-28", nhsNumber: "943 476 5919",
+            givenName: "Ada", familyName: "Lovelace", dateOfBirth: DateComponents(year: 1950, month: 2, day: 28), nhsNumber: "943 476 5919",
             phone: "07700 900123", preferredContact: .phone,
             referral: NewReferral(source: .gp, referrer: "Dr Patel", reasons: ["isolated since bereavement"],
                                   urgency: .routine, consentToContact: true)))
@@ -43,12 +43,12 @@ enum LinkWorker {
         return (pid, walking, money)
     }
 
-    /// Today plus `days`, as the store's `YYYY-MM-DD` text (UTC, as the core reckons dates).
-    static func isoDay(_ days: Int) -> String {
+    /// Today plus `days`, as the calendar date (year, month, day) the API takes (UTC, as the
+    /// core reckons dates).
+    static func isoDay(_ days: Int) -> DateComponents {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let date = calendar.date(byAdding: .day, value: days, to: Date())!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        return calendar.dateComponents([.year, .month, .day], from: date)
     }
 }

@@ -31,10 +31,10 @@ final class Fixture {
             givenName: "Ada", familyName: "Lovelace", nhsNumber: "943 476 5919",
             referral: NewReferral(source: .gp, consentToContact: true)))
         try worker.setWhatMatters(personId: personId, text: "Seeing people again")
-        walking = try worker.addGoal(personId: personId, goal: NewGoal(text: "Join a walking group", targetDate: "2030-01-31"))
+        walking = try worker.addGoal(personId: personId, goal: NewGoal(text: "Join a walking group", targetDate: DateComponents(year: 2030, month: 1, day: 31)))
         money = try worker.addGoal(personId: personId, goal: NewGoal(text: "Sort out the gas bill"))
         ownStep = try worker.addStep(personId: personId, step: NewStep(
-            text: "Ring the group leader", owner: .person, goalId: walking, due: "2030-01-10"))
+            text: "Ring the group leader", owner: .person, goalId: walking, due: DateComponents(year: 2030, month: 1, day: 10)))
         workersStep = try worker.addStep(personId: personId, step: NewStep(
             text: "Ask Citizens Advice", owner: .linkWorker, goalId: money))
         _ = try worker.addCaseNote(personId: personId, text: Self.caseNote)

@@ -3,6 +3,7 @@
 package org.linkwork.tests
 
 import java.io.File
+import java.time.LocalDate
 import java.util.UUID
 import kotlin.test.*
 import org.linkwork.*
@@ -16,7 +17,30 @@ object ErrorTests {
         TestCase("Conflict for illegal transitions and an existing store", ::conflict),
         TestCase("NotPermitted on a patient store", ::notPermitted),
         TestCase("Storage for a file that is not a store", ::storage),
+        TestCase("calendar dates round-trip as java.time.LocalDate", ::datesAreLocalDates),
     )
+
+    private fun datesAreLocalDates() = withTempDir { dir ->
+        dir.linkWorkerStore().use { store ->
+            val leap = LocalDate.of(2028, 2, 29)
+            val pid = store.addPerson(newPerson(dob = LocalDate.of(1950, 2, 28)))
+            val goal = store.addGoal(pid, NewGoal(text = "Walk", targetDate = leap))
+            store.setReviewDate(pid, leap.plusDays(1))
+            store.addStep(pid, NewStep(text = "Boots", owner = StepOwner.PERSON, goalId = goal, due = leap.minusDays(1)))
+            val plan = store.plan(pid)
+            val target: LocalDate? = plan.goals.single().targetDate
+            assertEquals(leap, target)
+            assertEquals(LocalDate.of(2028, 3, 1), plan.reviewDate)
+            assertEquals(LocalDate.of(2028, 2, 28), plan.steps.single().due)
+            assertEquals(LocalDate.of(1950, 2, 28), store.caseload(CaseloadQuery()).single().dateOfBirth)
+            assertEquals(listOf(goal), store.due(leap).filter { it.kind == DueKind.GOAL }.map { it.itemId })
+            store.updateGoal(goal, GoalUpdate(targetDate = LocalDate.of(2030, 1, 31)))
+            assertEquals(LocalDate.of(2030, 1, 31), store.plan(pid).goals.single().targetDate)
+            // Years beyond 9999 are held and given back as such.
+            store.setReviewDate(pid, LocalDate.of(10000, 1, 1))
+            assertEquals(LocalDate.of(10000, 1, 1), store.plan(pid).reviewDate)
+        }
+    }
 
     private fun notFound() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
@@ -44,9 +68,10 @@ object ErrorTests {
             }
 
             val badDob = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addPerson(newPerson(dob = "28/02/1950"))
+                store.addPerson(newPerson(dob = LocalDate.MAX))
             }
-            // Refused while the record is lifted (core's NaiveDate custom type): field `date`.
+            // A date core cannot hold is refused while the record is lifted (core's NaiveDate
+            // custom type): field `date`.
             assertEquals("date", badDob.field)
             val futureDob = assertFailsWith<LinkWorkException.InvalidInput> {
                 store.addPerson(newPerson(dob = day(1)))
@@ -66,11 +91,13 @@ object ErrorTests {
             assertEquals("progress", assertFailsWith<LinkWorkException.InvalidInput> {
                 store.recordProgress(goal, NewProgress())
             }.field)
-            assertEquals("until", assertFailsWith<LinkWorkException.InvalidInput> { store.due("next week") }.field)
-            // Ids and dates inside records are refused while lifted: fields `date` and `id`.
+            // A malformed date cannot be written as a LocalDate; one core cannot hold (beyond
+            // chrono's years) is refused while lifted, as an argument or inside a record: `date`.
+            assertEquals("date", assertFailsWith<LinkWorkException.InvalidInput> { store.due(java.time.LocalDate.MAX) }.field)
             assertEquals("date", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addGoal(pid, NewGoal(text = "Swim", targetDate = "2026-02-30"))
+                store.addGoal(pid, NewGoal(text = "Swim", targetDate = java.time.LocalDate.MIN))
             }.field)
+            // Ids inside records are refused while lifted: field `id`.
             assertEquals("person_id", assertFailsWith<LinkWorkException.InvalidInput> {
                 store.person("not-a-uuid")
             }.field)

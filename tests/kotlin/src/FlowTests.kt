@@ -143,7 +143,7 @@ object FlowTests {
             val case = assertNotNull(record.caseRecord)
             with(case.demographics) {
                 assertEquals("Ada", givenName)
-                assertEquals("1950-02-28", dateOfBirth)
+                assertEquals(java.time.LocalDate.of(1950, 2, 28), dateOfBirth)
                 assertEquals("9434765919", nhsNumber)
                 assertEquals(ContactPreference.PHONE, preferredContact)
             }

@@ -56,7 +56,7 @@ object ReferralReportTests {
             val pid = store.addPerson(newPerson())
             assertEquals(14u, store.referralResponseDays())
             val rid = store.addOnwardReferralToService(pid, "svc-lunch", null)
-            fun onwardDue(until: String) = store.due(until).filter { it.kind == DueKind.ONWARD_RESPONSE }
+            fun onwardDue(until: java.time.LocalDate) = store.due(until).filter { it.kind == DueKind.ONWARD_RESPONSE }
             assertTrue(onwardDue(day(13)).isEmpty())
             val due = onwardDue(day(14)).single()
             assertEquals(rid, due.itemId)

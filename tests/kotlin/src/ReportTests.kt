@@ -30,8 +30,11 @@ object ReportTests {
     private fun code(e: Enum<*>): String = e.name.lowercase().replace('_', '-')
 
     /** Noon UTC, `days` after the ISO date `date`. */
-    private fun noon(date: String, days: Long = 0): Instant =
-        LocalDate.parse(date).plusDays(days).atTime(12, 0).toInstant(ZoneOffset.UTC)
+    private fun noon(date: String, days: Long = 0): Instant = noon(LocalDate.parse(date), days)
+
+    /** Noon UTC, `days` after `date`. */
+    private fun noon(date: LocalDate, days: Long = 0): Instant =
+        date.plusDays(days).atTime(12, 0).toInstant(ZoneOffset.UTC)
 
     private fun measure(
         instrument: Instrument,
@@ -211,7 +214,7 @@ object ReportTests {
         val pid = store.addPerson(
             NewPerson(
                 givenName = "Person$i", familyName = "Test", nhsNumber = null,
-                referral = NewReferral(source = s.source, received = s.received, consentToContact = true),
+                referral = NewReferral(source = s.source, received = LocalDate.parse(s.received), consentToContact = true),
             ),
         )
         for (need in s.needs) store.addNeed(pid, need)
@@ -517,7 +520,7 @@ object ReportTests {
             with(message.patient) {
                 assertEquals(pid, personId)
                 assertEquals("9434765919", nhsNumber)
-                assertEquals("1950-02-28", dateOfBirth)
+                assertEquals(LocalDate.of(1950, 2, 28), dateOfBirth)
             }
             assertFalse(message.codesOnly)
             val summary = assertNotNull(message.summary)

@@ -28,15 +28,15 @@ class TempDir(val root: Path) {
         LinkWorkStore.create(path(name), StoreKey.Unencrypted, user, Role.LINK_WORKER)
 }
 
-/** Today (UTC, as the core reckons it) plus `days`, as the ISO text the API takes for dates. */
-fun day(days: Long = 0): String = LocalDate.now(ZoneOffset.UTC).plusDays(days).toString()
+/** Today (UTC, as the core reckons it) plus `days`: the API takes and gives dates as `LocalDate`. */
+fun day(days: Long = 0): LocalDate = LocalDate.now(ZoneOffset.UTC).plusDays(days)
 
 /** A person with a GP referral; names and numbers are fictional (943 476 5919 is the NHS example). */
 fun newPerson(
     given: String = "Ada",
     family: String = "Lovelace",
     nhs: String? = "943 476 5919",
-    dob: String? = "1950-02-28",
+    dob: LocalDate? = LocalDate.of(1950, 2, 28),
 ): NewPerson = NewPerson(
     givenName = given,
     familyName = family,

@@ -51,7 +51,7 @@ public final class GoalDetailModel: ObservableModel {
     /// Status and target date, e.g. "Working on it · By 28 Feb 2027".
     public var subtitle: String? {
         guard let goal else { return nil }
-        return ([Formatting.status(goal.status)] + [goal.targetDate.map { "By \(Formatting.day(iso: $0))" }].compactMap { $0 })
+        return ([Formatting.status(goal.status)] + [goal.targetDate.map { "By \(Formatting.day($0))" }].compactMap { $0 })
             .joined(separator: " · ")
     }
 

@@ -51,7 +51,7 @@ public final class MyGoalsModel: ObservableModel {
                 status: Formatting.status(goal.status),
                 isActive: goal.status == .active,
                 progress: Self.progressLine(goal.progress.last, me: me),
-                target: goal.targetDate.map { "By \(Formatting.day(iso: $0))" },
+                target: goal.targetDate.map { "By \(Formatting.day($0))" },
                 steps: serving.isEmpty ? nil : "\(done) of \(serving.count) step\(serving.count == 1 ? "" : "s") done"
             )
         }

@@ -87,7 +87,7 @@ public final class StepsModel: ObservableModel {
                 owner: Formatting.owner(step.owner, name: step.ownerName),
                 canTick: step.owner == .person,
                 isDone: step.doneAt != nil,
-                detail: step.doneAt.map { "Done \(Formatting.day($0))" } ?? step.due.map { "Due \(Formatting.day(iso: $0))" },
+                detail: step.doneAt.map { "Done \(Formatting.day($0))" } ?? step.due.map { "Due \(Formatting.day($0))" },
                 goal: step.goalId.flatMap { goals[$0] }
             )
         }

@@ -53,19 +53,28 @@ final class ConversionTests: LinkWorkTestCase {
         XCTAssertLessThan(abs(start.timeIntervalSinceNow), 60)
     }
 
-    func testCalendarDatesAreIsoText() throws {
+    func testCalendarDatesAreDateComponents() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson(dob: "1950-02-28"))
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.dateOfBirth, "1950-02-28")
-        // A leap day is a date; the 30th of February is not; neither is a date with a time.
-        // Dates inside records are refused while lifted (core's NaiveDate type): field `date`.
-        _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Leap", targetDate: "2028-02-29"))
-        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: "x", targetDate: "2027-02-29")),
+        let pid = try store.addPerson(person: newPerson(dob: ymd(1950, 2, 28)))
+        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.dateOfBirth, ymd(1950, 2, 28))
+        // A leap day is a date; the 29th of February 2027 is not, nor a date missing its day.
+        // Dates are refused while lifted (core's NaiveDate type): field `date`, nothing stored.
+        let leap = try store.addGoal(personId: pid, goal: NewGoal(text: "Leap", targetDate: ymd(2028, 2, 29)))
+        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: "x", targetDate: ymd(2027, 2, 29))),
                            field: "date")
-        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: "x", targetDate: "2027-01-01T00:00:00Z")),
+        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: "x", targetDate: DateComponents(year: 2027, month: 1))),
                            field: "date")
-        assertInvalidInput(try store.addStep(personId: pid, step: NewStep(text: "x", owner: .person, due: "tomorrow")),
+        assertInvalidInput(try store.addStep(personId: pid, step: NewStep(text: "x", owner: .person, due: ymd(2027, 13, 1))),
                            field: "date")
-        XCTAssertEqual(try store.plan(personId: pid).goals.map(\.targetDate), ["2028-02-29"])
+        assertInvalidInput(try store.due(until: DateComponents()), field: "date")
+        XCTAssertEqual(try store.plan(personId: pid).goals.map(\.targetDate), [ymd(2028, 2, 29)])
+        // Arguments and hand-written records carry the same type.
+        try store.setReviewDate(personId: pid, date: ymd(2028, 3, 1))
+        try store.updateGoal(goalId: leap, update: GoalUpdate(targetDate: ymd(2030, 1, 31)))
+        let plan = try store.plan(personId: pid)
+        XCTAssertEqual(plan.reviewDate, ymd(2028, 3, 1))
+        XCTAssertEqual(plan.goals.first?.targetDate, ymd(2030, 1, 31))
+        XCTAssertEqual(try store.due(until: ymd(2030, 1, 31)).map(\.itemId), [leap])
+        XCTAssertTrue(try store.due(until: ymd(2030, 1, 30)).isEmpty)
     }
 }

@@ -60,9 +60,9 @@ final class ErrorTests: LinkWorkTestCase {
             }
         }
 
-        // A malformed date string (refused while the record is lifted, by core's NaiveDate
+        // A day that does not exist (refused while the record is lifted, by core's NaiveDate
         // custom type: field `date`), and a date of birth in the future.
-        XCTAssertThrowsError(try store.addPerson(person: newPerson(dob: "28/02/1950"))) { error in
+        XCTAssertThrowsError(try store.addPerson(person: newPerson(dob: ymd(1950, 2, 30)))) { error in
             guard case LinkWorkError.InvalidInput(field: "date", reason: _) = error else {
                 return XCTFail("expected InvalidInput(date), got \(error)")
             }
@@ -84,11 +84,11 @@ final class ErrorTests: LinkWorkTestCase {
         XCTAssertTrue(try store.plan(personId: pid).goals.first?.progress.isEmpty ?? false)
 
         // More malformed dates and ids.
-        assertInvalidInput(try store.due(until: "next week"), field: "until")
+        assertInvalidInput(try store.due(until: ymd(2026, 2, 30)), field: "date")
         assertInvalidInput(
-            try store.addGoal(personId: pid, goal: NewGoal(text: "Swim", targetDate: "2026-02-30")), field: "date"
+            try store.addGoal(personId: pid, goal: NewGoal(text: "Swim", targetDate: ymd(2026, 2, 30))), field: "date"
         )
-        assertInvalidInput(try store.setReviewDate(personId: pid, date: "2026-13-01"), field: "review_date")
+        assertInvalidInput(try store.setReviewDate(personId: pid, date: ymd(2026, 13, 1)), field: "date")
         assertInvalidInput(try store.person(personId: "not-a-uuid"), field: "person_id")
         assertInvalidInput(
             try store.addStep(personId: pid, step: NewStep(text: "x", owner: .person, goalId: "nope")), field: "id"

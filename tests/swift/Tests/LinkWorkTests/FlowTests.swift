@@ -133,7 +133,7 @@ final class FlowTests: LinkWorkTestCase {
         let demographics = caseRecord.demographics
         XCTAssertEqual(demographics.givenName, "Ada")
         XCTAssertEqual(demographics.familyName, "Lovelace")
-        XCTAssertEqual(demographics.dateOfBirth, "1950-02-28")
+        XCTAssertEqual(demographics.dateOfBirth, ymd(1950, 2, 28))
         XCTAssertEqual(demographics.nhsNumber, "9434765919", "stored without spaces")
         XCTAssertEqual(demographics.preferredContact, .phone)
         XCTAssertFalse(demographics.gpCodesOnly)

@@ -51,7 +51,7 @@ final class ReferralReportTests: LinkWorkTestCase {
         let pid = try store.addPerson(person: newPerson())
         XCTAssertEqual(try store.referralResponseDays(), 14)
         let rid = try store.addOnwardReferralToService(personId: pid, serviceId: "svc-lunch", need: nil)
-        func onwardDue(_ until: String) throws -> [DueItem] {
+        func onwardDue(_ until: DateComponents) throws -> [DueItem] {
             try store.due(until: until).filter { $0.kind == .onwardResponse }
         }
         XCTAssertTrue(try onwardDue(day(13)).isEmpty)

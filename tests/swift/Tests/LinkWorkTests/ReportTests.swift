@@ -37,6 +37,17 @@ func code<E>(_ value: E) -> String {
 }
 
 /// Noon UTC, `days` after the ISO date `date`.
+/// The ISO date `date` as the API's calendar date.
+func isoDate(_ date: String) -> DateComponents {
+    let parts = date.split(separator: "-").map { Int($0)! }
+    return ymd(parts[0], parts[1], parts[2])
+}
+
+/// Noon UTC, `days` after the calendar date `date`.
+func noon(_ date: DateComponents, _ days: Int = 0) -> Date {
+    noon(String(format: "%04ld-%02ld-%02ld", date.year!, date.month!, date.day!), days)
+}
+
 func noon(_ date: String, _ days: Int = 0) -> Date {
     let parts = date.split(separator: "-").map { Int($0)! }
     var calendar = Calendar(identifier: .gregorian)
@@ -189,7 +200,7 @@ final class ReportTests: LinkWorkTestCase {
         try generatedCaseload.enumerated().map { i, s in
             let pid = try store.addPerson(person: NewPerson(
                 givenName: "Person\(i)", familyName: "Test", nhsNumber: nil,
-                referral: NewReferral(source: s.source, received: s.received, consentToContact: true)
+                referral: NewReferral(source: s.source, received: isoDate(s.received), consentToContact: true)
             ))
             for need in s.needs { try store.addNeed(personId: pid, need: need) }
             for (outcome, days) in s.attempts {
@@ -482,7 +493,7 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertEqual(message.episodeId, try store.person(personId: pid).caseRecord?.episodes.first?.id)
         XCTAssertEqual(message.patient.personId, pid)
         XCTAssertEqual(message.patient.nhsNumber, "9434765919")
-        XCTAssertEqual(message.patient.dateOfBirth, "1950-02-28")
+        XCTAssertEqual(message.patient.dateOfBirth, ymd(1950, 2, 28))
         XCTAssertFalse(message.codesOnly)
         let summary = try XCTUnwrap(message.summary)
         XCTAssertEqual(summary.referralReceived, day(0))

@@ -46,14 +46,19 @@ final class TempDir {
     }
 }
 
-/// Today (UTC, as the core reckons it) plus `offset` days, as the `YYYY-MM-DD` text the API
-/// takes and returns for calendar dates.
-func day(_ offset: Int = 0) -> String {
+/// Today (UTC, as the core reckons it) plus `offset` days, as the `DateComponents` (year,
+/// month, day) the API takes and returns for calendar dates.
+func day(_ offset: Int = 0) -> DateComponents {
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let date = calendar.date(byAdding: .day, value: offset, to: Date())!
     let c = calendar.dateComponents([.year, .month, .day], from: date)
-    return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    return ymd(c.year!, c.month!, c.day!)
+}
+
+/// A calendar date as the API takes it.
+func ymd(_ year: Int, _ month: Int, _ day: Int) -> DateComponents {
+    DateComponents(year: year, month: month, day: day)
 }
 
 /// Now minus `seconds`, truncated to whole seconds (so it crosses the FFI exactly).
@@ -67,7 +72,7 @@ func newPerson(
     given: String = "Ada",
     family: String = "Lovelace",
     nhs: String? = "943 476 5919",
-    dob: String? = "1950-02-28"
+    dob: DateComponents? = ymd(1950, 2, 28)
 ) -> NewPerson {
     NewPerson(
         givenName: given,

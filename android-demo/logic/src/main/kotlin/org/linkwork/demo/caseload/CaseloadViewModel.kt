@@ -118,7 +118,7 @@ class CaseloadViewModel(
             givenName = givenName.trim(),
             familyName = familyName.trim(),
             nhsNumber = nhsNumber?.trim()?.ifEmpty { null },
-            dateOfBirth = dateOfBirth?.toString(),
+            dateOfBirth = dateOfBirth,
             referral = NewReferral(source = source, consentToContact = true),
         )
         var added: String? = null
@@ -156,12 +156,12 @@ class CaseloadViewModel(
     }
 
     private fun row(e: CaseloadEntry, today: LocalDate, unsynced: Boolean): CaseloadRow {
-        val due = e.nextStepDue?.let(LocalDate::parse)
+        val due = e.nextStepDue
         return CaseloadRow(
             personId = e.personId,
             name = displayName(e.givenName, e.familyName),
             status = e.status?.let(::label) ?: "No episode",
-            nextStepDue = e.nextStepDue?.let(::displayDate),
+            nextStepDue = e.nextStepDue?.let { displayDate(it) },
             nextStepDueDate = due,
             dueState = when {
                 due == null -> DueState.NONE

@@ -91,8 +91,8 @@ private suspend fun story() {
             s.addNeed(ada, Need.LONELINESS, null)
             val walk = s.addGoal(ada, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
             s.recordProgress(walk, NewProgress(rating = 3u, note = "went once"))
-            val boots = s.addStep(ada, NewStep(text = "Find walking boots", owner = StepOwner.PERSON, goalId = walk, due = java.time.LocalDate.now().minusDays(1).toString()))
-            s.addStep(ada, NewStep(text = "Call the group leader", owner = StepOwner.LINK_WORKER, goalId = walk, due = java.time.LocalDate.now().plusDays(3).toString()))
+            val boots = s.addStep(ada, NewStep(text = "Find walking boots", owner = StepOwner.PERSON, goalId = walk, due = java.time.LocalDate.now().minusDays(1)))
+            s.addStep(ada, NewStep(text = "Call the group leader", owner = StepOwner.LINK_WORKER, goalId = walk, due = java.time.LocalDate.now().plusDays(3)))
             s.addConsultation(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20u))
             s.recordMeasure(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE, mode = AdministrationMode.READ_OUT, answers = listOf(4L, 5L, 4L, 7L)))
             walk to boots
@@ -182,7 +182,7 @@ private suspend fun story() {
 private fun person(given: String, family: String, nhs: String?) = NewPerson(
     givenName = given,
     familyName = family,
-    dateOfBirth = "1950-02-28",
+    dateOfBirth = java.time.LocalDate.of(1950, 2, 28),
     nhsNumber = nhs,
     phone = "07700 900123",
     preferredContact = ContactPreference.PHONE,

@@ -171,7 +171,7 @@ class PersonViewModel(
             status = case?.episodes?.lastOrNull()?.status?.let(::label) ?: "",
             whatMatters = plan.whatMatters,
             needs = plan.needs.map { n -> label(n.need) + (n.note?.let { " ($it)" } ?: "") },
-            reviewDate = plan.reviewDate?.let(::displayDate),
+            reviewDate = plan.reviewDate?.let { displayDate(it) },
             goals = plan.goals.map(::goalRow),
             steps = plan.steps.map { stepRow(it, today) },
             consultations = case?.consultations.orEmpty().reversed().map { consultationRow(it, zone) },
@@ -183,14 +183,14 @@ class PersonViewModel(
 
     private fun goalRow(g: Goal): GoalRow {
         val ratings = g.progress.mapNotNull { it.rating?.toInt() }
-        return GoalRow(g.id, g.text, label(g.status), g.targetDate?.let(::displayDate), ratings, ratings.lastOrNull(), g.progress.size)
+        return GoalRow(g.id, g.text, label(g.status), g.targetDate?.let { displayDate(it) }, ratings, ratings.lastOrNull(), g.progress.size)
     }
 
     private fun stepRow(s: Step, today: LocalDate): StepRow {
         val done = s.doneAt != null
         return StepRow(
-            s.id, s.text, label(s.owner), s.due?.let(::displayDate), done,
-            overdue = !done && s.due?.let { LocalDate.parse(it).isBefore(today) } == true,
+            s.id, s.text, label(s.owner), s.due?.let { displayDate(it) }, done,
+            overdue = !done && s.due?.isBefore(today) == true,
         )
     }
 

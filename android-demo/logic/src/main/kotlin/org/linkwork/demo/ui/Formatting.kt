@@ -30,9 +30,11 @@ fun instrumentName(instrument: Instrument): String = when (instrument) {
 fun displayName(given: String?, family: String?): String =
     listOfNotNull(given, family).joinToString(" ").ifBlank { "(no name on this device)" }
 
-/** A calendar date `YYYY-MM-DD` as "3 Mar 2026". */
-fun displayDate(iso: String): String =
-    runCatching { LocalDate.parse(iso).format(DateTimeFormatter.ofPattern("d MMM yyyy", Locale.UK)) }.getOrDefault(iso)
+/** A calendar date as "3 Mar 2026". */
+fun displayDate(date: LocalDate): String = date.format(DateTimeFormatter.ofPattern("d MMM yyyy", Locale.UK))
+
+/** A calendar date written `YYYY-MM-DD` (a conflict's text value) as "3 Mar 2026"; other text as is. */
+fun displayDate(iso: String): String = runCatching { displayDate(LocalDate.parse(iso)) }.getOrDefault(iso)
 
 /** An instant as local "3 Mar 2026 14:05" in [zone]. */
 fun displayTime(at: Instant, zone: ZoneId): String =

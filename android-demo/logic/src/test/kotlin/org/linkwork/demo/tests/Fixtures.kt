@@ -52,8 +52,8 @@ class World(val dir: File) {
     fun linkWorker(name: String, user: String): LinkWorkRepository =
         LinkWorkRepository(provider.openOrCreateLinkWorker(name, user), Dispatchers.IO).also { repositories += it }
 
-    /** Today by the test clock, plus [days], as ISO text. */
-    fun day(days: Long = 0): String = LocalDate.now(clock).plusDays(days).toString()
+    /** Today by the test clock, plus [days]: the API takes dates as LocalDate. */
+    fun day(days: Long = 0): LocalDate = LocalDate.now(clock).plusDays(days)
 
     fun close() {
         scope.cancel()
@@ -85,7 +85,7 @@ suspend fun <T> StateFlow<T>.await(what: String = "state", predicate: (T) -> Boo
 fun newPerson(given: String = "Ada", family: String = "Lovelace", nhs: String? = "943 476 5919") = NewPerson(
     givenName = given,
     familyName = family,
-    dateOfBirth = "1950-02-28",
+    dateOfBirth = LocalDate.of(1950, 2, 28),
     nhsNumber = nhs,
     phone = "07700 900123",
     preferredContact = ContactPreference.PHONE,
