@@ -5,6 +5,8 @@
 
 mod common;
 mod connection;
+mod database_tls;
 mod directory;
 mod doc_sync;
 mod enrolment;
+mod preauth;
