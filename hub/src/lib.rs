@@ -13,6 +13,7 @@
 //!   is sent;
 //! - [`sync`]: the hub's side of document sync (the core's sync engine over the hub's storage);
 //! - [`server`]: the TLS WebSocket endpoint (`/enrol`, `/connect`);
+//! - [`preauth`]: limits on a connection before its device is admitted;
 //! - [`tls`]: rustls configuration;
 //! - [`error`]: the hub's error type, [`HubError`].
 
@@ -20,6 +21,7 @@ pub mod authority;
 pub mod directory;
 pub mod error;
 pub mod keyfile;
+pub mod preauth;
 pub mod server;
 pub mod store;
 pub mod sync;

@@ -22,6 +22,11 @@
 //!   `DirectoryMessage::Have`; [`crate::directory`] answers, by the admitted device's role).
 //!
 //! Every read is bounded in size (WebSocket message limit) and time (handshake deadlines).
+//! Before a device is admitted, its connection may send at most
+//! [`crate::preauth::PREAUTH_BYTES`] in all ([`crate::preauth::PreAuth`]: the WebSocket's
+//! 4 MiB limit only matters once the channel is open), must finish the TLS, WebSocket and
+//! channel handshakes within one [`HANDSHAKE_TIMEOUT`], and counts against
+//! [`ServeOptions::max_unauthenticated`]: a connection over that cap is closed at once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,7 +38,7 @@ use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
 use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::{rustls, TlsAcceptor};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -43,6 +48,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::authority::{now, Hub};
 use crate::error::{HubError, Result};
+use crate::preauth::PreAuth;
 use crate::store::{Device, HubStore};
 
 /// The largest WebSocket message the hub reads: a sealed sync message (each side keeps its
@@ -53,20 +59,29 @@ pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 /// the hub should do the same).
 pub const SYNC_BATCH_BYTES: usize = 512 * 1024;
 
-/// How long a device has for the TLS, WebSocket and channel handshakes, and to enrol.
+/// How long a device has, from its TCP connection, for the TLS, WebSocket and channel
+/// handshakes (or to enrol).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The most connections one node serves at once.
 pub const MAX_CONNECTIONS: usize = 1024;
 
-/// How often the node checks the database for revocations when it has no push (SQLite), and
-/// as a safety net beside PostgreSQL's `LISTEN`.
+/// The default for [`ServeOptions::max_unauthenticated`].
+pub const MAX_UNAUTHENTICATED: usize = 64;
+
+/// How a node runs: how often it checks the database for revocations when it has no push
+/// (SQLite), and as a safety net beside PostgreSQL's `LISTEN`; how many connections it holds
+/// whose device has not yet been admitted.
 #[derive(Clone, Copy, Debug)]
 pub struct ServeOptions {
     /// Poll interval without push.
     pub poll: Duration,
     /// Poll interval with push.
     pub poll_with_push: Duration,
+    /// The most connections held at once before their device is admitted (handshaking,
+    /// enrolling, or idle after connecting): one more is closed as soon as it is accepted.
+    /// An admitted device no longer counts.
+    pub max_unauthenticated: usize,
 }
 
 impl Default for ServeOptions {
@@ -74,6 +89,7 @@ impl Default for ServeOptions {
         ServeOptions {
             poll: Duration::from_millis(500),
             poll_with_push: Duration::from_secs(5),
+            max_unauthenticated: MAX_UNAUTHENTICATED,
         }
     }
 }
@@ -166,7 +182,14 @@ async fn start<S: HubStore>(
         options,
         stopped.clone(),
     ));
-    let task = tokio::spawn(accept_loop(hub, listener, acceptor, revoked_rx, stopped));
+    let task = tokio::spawn(accept_loop(
+        hub,
+        listener,
+        acceptor,
+        revoked_rx,
+        stopped,
+        options.max_unauthenticated,
+    ));
     Ok(Running { addr, stop, task })
 }
 
@@ -215,8 +238,10 @@ async fn accept_loop<S: HubStore>(
     acceptor: Option<TlsAcceptor>,
     revoked: watch::Receiver<u64>,
     mut stopped: watch::Receiver<bool>,
+    max_unauthenticated: usize,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let unauthenticated = Arc::new(Semaphore::new(max_unauthenticated));
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let (tcp, remote) = tokio::select! {
@@ -230,6 +255,10 @@ async fn accept_loop<S: HubStore>(
             drop(tcp);
             continue;
         };
+        let Ok(preauth) = Arc::clone(&unauthenticated).try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
         let (hub, acceptor, revoked, stopped) = (
             Arc::clone(&hub),
             acceptor.clone(),
@@ -238,7 +267,7 @@ async fn accept_loop<S: HubStore>(
         );
         connections.spawn(async move {
             let _slot = slot;
-            let _ = connection(hub, acceptor, tcp, remote, revoked, stopped).await;
+            let _ = connection(hub, acceptor, tcp, remote, revoked, stopped, preauth).await;
         });
         while connections.try_join_next().is_some() {}
     }
@@ -259,26 +288,30 @@ async fn connection<S: HubStore>(
     remote: SocketAddr,
     revoked: watch::Receiver<u64>,
     stopped: watch::Receiver<bool>,
+    preauth: OwnedSemaphorePermit,
 ) -> Result<()> {
     let _ = tcp.set_nodelay(true);
-    // One deadline for the TLS and WebSocket handshakes together.
+    // One deadline for the TLS and WebSocket handshakes together (and, from there, for the
+    // channel handshake or enrolment: the whole stage before admission).
     let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
     match acceptor {
         Some(acceptor) => {
             let tls = tokio::time::timeout_at(deadline, acceptor.accept(tcp))
                 .await
                 .map_err(|_| HubError::Tls("handshake timed out".into()))??;
-            route(hub, tls, deadline, remote, revoked, stopped).await
+            route(hub, tls, deadline, preauth, remote, revoked, stopped).await
         }
-        None => route(hub, tcp, deadline, remote, revoked, stopped).await,
+        None => route(hub, tcp, deadline, preauth, remote, revoked, stopped).await,
     }
 }
 
-/// The WebSocket handshake on `stream` (by `deadline`), then the endpoint it asked for.
+/// The WebSocket handshake on `stream` (by `deadline`, within the pre-authentication byte
+/// budget), then the endpoint it asked for.
 async fn route<S: HubStore, T>(
     hub: Arc<Hub<S>>,
     stream: T,
     deadline: tokio::time::Instant,
+    preauth: OwnedSemaphorePermit,
     remote: SocketAddr,
     revoked: watch::Receiver<u64>,
     stopped: watch::Receiver<bool>,
@@ -286,6 +319,7 @@ async fn route<S: HubStore, T>(
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
+    let stream = PreAuth::new(stream);
     let mut route = None;
     let callback = |req: &Request,
                     resp: Response|
@@ -312,8 +346,11 @@ where
     .map_err(|e| HubError::Tls(e.to_string()))?;
     let remote = remote.to_string();
     match route {
-        Some(Route::Enrol) => enrol(&hub, ws, &remote).await,
-        Some(Route::Connect) => authenticated(&hub, ws, &remote, revoked, stopped).await,
+        Some(Route::Enrol) => enrol(&hub, ws, &remote, deadline).await,
+        Some(Route::Connect) => {
+            let pre = PreAuthStage { deadline, preauth };
+            authenticated(&hub, ws, &remote, pre, revoked, stopped).await
+        }
         None => Ok(()),
     }
 }
@@ -344,12 +381,16 @@ where
         .await;
 }
 
-async fn enrol<S: HubStore, T>(hub: &Hub<S>, mut ws: WebSocketStream<T>, remote: &str) -> Result<()>
+async fn enrol<S: HubStore, T>(
+    hub: &Hub<S>,
+    mut ws: WebSocketStream<T>,
+    remote: &str,
+    deadline: tokio::time::Instant,
+) -> Result<()>
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let Ok(Some(message)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, next_binary(&mut ws)).await
-    else {
+    let Ok(Some(message)) = tokio::time::timeout_at(deadline, next_binary(&mut ws)).await else {
         close(&mut ws, CloseCode::Protocol, "expected an enrolment").await;
         return Ok(());
     };
@@ -373,13 +414,16 @@ fn hub_policy<S: HubStore>(hub: &Hub<S>) -> Result<ChannelPolicy> {
     })
 }
 
-async fn handshake<T>(ws: &mut WebSocketStream<T>, channel: &mut Channel) -> Result<(), Refusal>
+async fn handshake<T>(
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+    deadline: tokio::time::Instant,
+) -> Result<(), Refusal>
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     while !channel.is_open() {
-        let Ok(Some(message)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, next_binary(ws)).await
-        else {
+        let Ok(Some(message)) = tokio::time::timeout_at(deadline, next_binary(ws)).await else {
             return Err(Refusal::ChannelBroken);
         };
         if let Some(reply) = channel.receive_handshake(&message)? {
@@ -421,10 +465,18 @@ where
         .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))
 }
 
+/// What a `/connect` connection holds until its device is admitted: the deadline of the
+/// pre-authentication stage and its place among the node's unauthenticated connections.
+struct PreAuthStage {
+    deadline: tokio::time::Instant,
+    preauth: OwnedSemaphorePermit,
+}
+
 async fn authenticated<S: HubStore, T>(
     hub: &Hub<S>,
-    mut ws: WebSocketStream<T>,
+    mut ws: WebSocketStream<PreAuth<T>>,
     remote: &str,
+    pre: PreAuthStage,
     mut revoked: watch::Receiver<u64>,
     mut stopped: watch::Receiver<bool>,
 ) -> Result<()>
@@ -432,8 +484,13 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let mut channel = Channel::accept(hub_policy(hub)?)?;
-    if let Err(why) = handshake(&mut ws, &mut channel).await {
+    if let Err(why) = handshake(&mut ws, &mut channel, pre.deadline).await {
         // No device was proven: the refusal is recorded with the reason and the address.
+        let why = if ws.get_ref().exceeded() {
+            "pre-authentication limit exceeded".to_owned()
+        } else {
+            why.to_string()
+        };
         hub.audit(
             "authenticate-refused",
             None,
@@ -474,6 +531,10 @@ where
         Some(remote),
     )
     .await?;
+    // Admitted: the WebSocket's own message limit applies from now on, and the connection no
+    // longer counts as unauthenticated.
+    ws.get_mut().admitted();
+    drop(pre.preauth);
     revoked.borrow_and_update();
     send_revocations(hub, &mut ws, &mut channel).await?;
     let user = hub.store.user_by_name(&device.user).await?;

@@ -148,6 +148,7 @@ pub fn fast() -> ServeOptions {
     ServeOptions {
         poll: Duration::from_millis(200),
         poll_with_push: Duration::from_secs(30),
+        ..ServeOptions::default()
     }
 }
 

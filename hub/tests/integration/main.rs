@@ -3,8 +3,11 @@
 //! (`scripts/postgres.sh`; without it the PostgreSQL cases say loudly that they are skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod backup;
 mod common;
 mod connection;
+mod database_tls;
 mod directory;
 mod doc_sync;
 mod enrolment;
+mod preauth;
