@@ -45,6 +45,12 @@ start=$SECONDS
 step() { printf '[swift-tests +%3ds] %s\n' $((SECONDS - start)) "$*" >&2; }
 
 [[ $(id -u) == 0 ]] || { echo "tests/swift/run.sh needs root (chroot, mount)" >&2; exit 1; }
+# with-test-hub.sh brings up loopback in the suite's network namespace with iproute2's `ip`.
+if ! command -v ip >/dev/null; then
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+      --no-install-recommends iproute2 >/dev/null
+fi
 
 bg_pid='' locked=0
 # shellcheck disable=SC2317  # invoked by the EXIT trap
