@@ -14,8 +14,10 @@
 //! - [`identity`]: device keys, the organisation's trust root, certificates, pairing and
 //!   revocation;
 //! - [`directory`]: the community services directory (Open Referral UK), reference data;
-//! - [`store`]: the API, the entry point that ties them together (over `storage`).
+//! - [`store`]: the API, the entry point that ties them together (over `storage`);
+//! - [`blocking_pool`]: the few threads the Kotlin/Swift async API runs store calls on.
 
+pub mod blocking_pool;
 pub mod directory;
 pub mod doc;
 pub mod error;
