@@ -62,10 +62,12 @@ class LinkWorkRepository(
         block(store).also { refreshUnsyncedNow() }
     }
 
-    /** Adds a person from a referral; they are unsynced until a link-worker peer has them. */
-    suspend fun addPerson(person: NewPerson): String = withContext(io) {
-        store.addPersonBlocking(person).also { refreshUnsyncedNow() }
-    }
+    /**
+     * Adds a person from a referral; they are unsynced until a link-worker peer has them. The
+     * store's suspend call runs on the core's I/O threads: safe from the main dispatcher.
+     */
+    suspend fun addPerson(person: NewPerson): String =
+        store.addPerson(person).also { refreshUnsynced() }
 
     /**
      * Runs one sync session over [transport] ([connect]: this side starts it; otherwise it
