@@ -10,13 +10,17 @@
 //! - [`error`]: the one public error, [`LinkWorkError`], and its single mapping from the core;
 //! - [`listener`]: the foreign [`ChangeListener`] told which people changed;
 //! - [`scoring`]: pure measure functions (scoring, definitions, change) that need no store;
+//! - `asyncify`: the macro making each disk call both async and blocking;
 //! - `convert`: ids (UUID text) and instants in the hand-written records; calendar dates are
 //!   core's `NaiveDate` custom type (Kotlin `LocalDate`, Swift `DateComponents`), used here
 //!   through `use_remote_type!`.
 //!
 //! Threading: every object is `Send + Sync` and every method may be called from any thread.
-//! Every store method may block on disk I/O, so apps call them off the main (UI) thread.
+//! Every store method that touches disk is exported twice from one definition
+//! (`asyncify::blocking_and_async!`): `async fn x` (Kotlin `suspend`, Swift `async`), run on the
+//! core's [`linkwork_core::blocking_pool`], and `x_blocking` on the caller's thread.
 
+pub(crate) mod asyncify;
 mod convert;
 pub mod listener;
 pub mod scoring;

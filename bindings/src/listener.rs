@@ -14,7 +14,9 @@ use linkwork_core::Id;
 /// the change is already saved, and the other listeners are still told.
 #[uniffi::export(foreign)]
 pub trait ChangeListener: Send + Sync {
-    /// The people with these ids (UUID text) changed; reload what shows them.
+    /// The people with these ids (UUID text) changed; reload what shows them. An **empty**
+    /// list means a sync session completed (also one that changed nobody): only the sync
+    /// status (peers' last sync times, what a peer has not seen) may have changed.
     // Fallible on purpose: a throwing Kotlin/Swift implementation then comes back as an error
     // value; with an infallible method uniffi would panic inside the store's notify loop.
     fn people_changed(&self, person_ids: Vec<String>) -> Result<(), ListenerError>;
@@ -51,6 +53,10 @@ impl linkwork_core::ChangeListener for ListenerBridge {
         // The edit is already saved: a failing listener must neither fail the caller's call
         // nor keep the other listeners from being told, so its error is dropped.
         let _ignored = self.0.people_changed(ids);
+    }
+
+    fn sync_completed(&self) {
+        let _ignored = self.0.people_changed(Vec::new());
     }
 }
 

@@ -16,8 +16,10 @@
 //! - [`directory`]: the community services directory (Open Referral UK), reference data;
 //! - [`hub_client`]: a device's side of enrolling with and connecting to the team hub, without
 //!   I/O;
-//! - [`store`]: the API, the entry point that ties them together (over `storage`).
+//! - [`store`]: the API, the entry point that ties them together (over `storage`);
+//! - [`blocking_pool`]: the few threads the Kotlin/Swift async API runs store calls on.
 
+pub mod blocking_pool;
 pub mod directory;
 pub mod doc;
 pub mod error;

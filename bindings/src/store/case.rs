@@ -2,18 +2,19 @@
 //! home-visit safety, onward referrals, flags and notes.
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::id;
 use crate::types::{
     FlagKind, NewConsent, NewConsultation, NewContactAttempt, NewOnwardReferral, OnwardStatus,
 };
 use crate::LinkWorkError;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Records an attempt to contact the person and returns its id. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
-    pub fn record_contact_attempt(
+    pub fn record_contact_attempt / record_contact_attempt_blocking(
         &self,
         person_id: String,
         attempt: NewContactAttempt,
@@ -29,7 +30,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` for empty purpose or recipient, an incomplete proxy, or no proxy
     /// when the person lacks capacity; `NotFound`; `NotPermitted`.
-    pub fn record_consent(
+    pub fn record_consent / record_consent_blocking(
         &self,
         person_id: String,
         consent: NewConsent,
@@ -45,7 +46,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Conflict` when the episode is closed; `InvalidInput` for a duration outside
     /// 1-1440 minutes; `NotFound`; `NotPermitted`.
-    pub fn add_consultation(
+    pub fn add_consultation / add_consultation_blocking(
         &self,
         person_id: String,
         consultation: NewConsultation,
@@ -60,7 +61,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` for a consultation that is not a home visit; `Conflict` when
     /// already checked in; `NotFound`; `NotPermitted`.
-    pub fn check_in(&self, consultation_id: String) -> Result<(), LinkWorkError> {
+    pub fn check_in / check_in_blocking(&self, consultation_id: String) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
             .check_in(id("consultation_id", &consultation_id)?)?)
@@ -69,7 +70,7 @@ impl LinkWorkStore {
     /// Lone-working safety: checks out at the end of a home visit. Blocks on disk I/O.
     ///
     /// Errors: as `check_in`; `Conflict` when not checked in or already checked out.
-    pub fn check_out(&self, consultation_id: String) -> Result<(), LinkWorkError> {
+    pub fn check_out / check_out_blocking(&self, consultation_id: String) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
             .check_out(id("consultation_id", &consultation_id)?)?)
@@ -79,7 +80,7 @@ impl LinkWorkStore {
     /// from other devices). Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
-    pub fn set_consultation_notes(
+    pub fn set_consultation_notes / set_consultation_notes_blocking(
         &self,
         consultation_id: String,
         notes: String,
@@ -93,7 +94,7 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for an empty service; `NotFound`; `NotPermitted`.
-    pub fn add_onward_referral(
+    pub fn add_onward_referral / add_onward_referral_blocking(
         &self,
         person_id: String,
         referral: NewOnwardReferral,
@@ -109,7 +110,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Conflict` for a move the state machine refuses; `NotFound`; `NotPermitted`.
     #[uniffi::method(default(note = None))]
-    pub fn transition_onward_referral(
+    pub fn transition_onward_referral / transition_onward_referral_blocking(
         &self,
         referral_id: String,
         to: OnwardStatus,
@@ -125,7 +126,7 @@ impl LinkWorkStore {
     /// Raises a risk or safeguarding flag and returns its id. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for an empty description; `NotFound`; `NotPermitted`.
-    pub fn raise_flag(
+    pub fn raise_flag / raise_flag_blocking(
         &self,
         person_id: String,
         kind: FlagKind,
@@ -140,14 +141,14 @@ impl LinkWorkStore {
     /// Resolves a flag. Blocks on disk I/O.
     ///
     /// Errors: `Conflict` when already resolved; `NotFound`; `NotPermitted`.
-    pub fn resolve_flag(&self, flag_id: String) -> Result<(), LinkWorkError> {
+    pub fn resolve_flag / resolve_flag_blocking(&self, flag_id: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.resolve_flag(id("flag_id", &flag_id)?)?)
     }
 
     /// Adds a case note and returns its id. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for empty text; `NotFound`; `NotPermitted`.
-    pub fn add_case_note(&self, person_id: String, text: String) -> Result<String, LinkWorkError> {
+    pub fn add_case_note / add_case_note_blocking(&self, person_id: String, text: String) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
             .add_case_note(id("person_id", &person_id)?, &text)?
@@ -157,7 +158,7 @@ impl LinkWorkStore {
     /// Edits a case note's text (merged character by character). Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for empty text; `NotFound`; `NotPermitted`.
-    pub fn edit_case_note(&self, note_id: String, text: String) -> Result<(), LinkWorkError> {
+    pub fn edit_case_note / edit_case_note_blocking(&self, note_id: String, text: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.edit_case_note(id("note_id", &note_id)?, &text)?)
     }
-}
+}}

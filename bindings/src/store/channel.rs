@@ -22,6 +22,7 @@ use linkwork_core::Error as CoreError;
 
 use super::sync::{SyncSession, SyncStart};
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::types::DeviceCertificate;
 use crate::LinkWorkError;
 
@@ -99,41 +100,6 @@ impl SecureChannel {
 
 #[uniffi::export]
 impl LinkWorkStore {
-    /// Starts an authenticated channel as the side that connects. `allow_unenrolled` is an
-    /// unenrolled store's opt-in to another unenrolled store that opted in too (tests, demos);
-    /// an enrolled store ignores it.
-    ///
-    /// Errors: `Untrusted` (`not enrolled`) for an unenrolled store without the opt-in;
-    /// `Storage`.
-    pub fn secure_channel_initiate(
-        &self,
-        allow_unenrolled: bool,
-    ) -> Result<SecureChannelStart, LinkWorkError> {
-        let policy = self.inner.channel_policy(allow_unenrolled)?;
-        let (channel, message) = Channel::initiate(policy).map_err(CoreError::from)?;
-        Ok(SecureChannelStart {
-            channel: Arc::new(SecureChannel {
-                inner: Mutex::new(channel),
-            }),
-            message,
-        })
-    }
-
-    /// Starts an authenticated channel as the side that listens (see
-    /// `secureChannelInitiate`).
-    ///
-    /// Errors: as `secureChannelInitiate`.
-    pub fn secure_channel_accept(
-        &self,
-        allow_unenrolled: bool,
-    ) -> Result<Arc<SecureChannel>, LinkWorkError> {
-        let policy = self.inner.channel_policy(allow_unenrolled)?;
-        let channel = Channel::accept(policy).map_err(CoreError::from)?;
-        Ok(Arc::new(SecureChannel {
-            inner: Mutex::new(channel),
-        }))
-    }
-
     /// `syncStart` with the peer proven on `channel`: the share policy follows the peer's
     /// certificate, and a hello claiming another store, role or person is refused
     /// (`Untrusted`). Seal the messages with the channel.
@@ -163,3 +129,41 @@ impl LinkWorkStore {
         Ok(SyncSession::new(self, inner))
     }
 }
+
+blocking_and_async! {
+impl LinkWorkStore {
+    /// Starts an authenticated channel as the side that connects. `allow_unenrolled` is an
+    /// unenrolled store's opt-in to another unenrolled store that opted in too (tests, demos);
+    /// an enrolled store ignores it.
+    ///
+    /// Errors: `Untrusted` (`not enrolled`) for an unenrolled store without the opt-in;
+    /// `Storage`.
+    pub fn secure_channel_initiate / secure_channel_initiate_blocking(
+        &self,
+        allow_unenrolled: bool,
+    ) -> Result<SecureChannelStart, LinkWorkError> {
+        let policy = self.inner.channel_policy(allow_unenrolled)?;
+        let (channel, message) = Channel::initiate(policy).map_err(CoreError::from)?;
+        Ok(SecureChannelStart {
+            channel: Arc::new(SecureChannel {
+                inner: Mutex::new(channel),
+            }),
+            message,
+        })
+    }
+
+    /// Starts an authenticated channel as the side that listens (see
+    /// `secureChannelInitiate`).
+    ///
+    /// Errors: as `secureChannelInitiate`.
+    pub fn secure_channel_accept / secure_channel_accept_blocking(
+        &self,
+        allow_unenrolled: bool,
+    ) -> Result<Arc<SecureChannel>, LinkWorkError> {
+        let policy = self.inner.channel_policy(allow_unenrolled)?;
+        let channel = Channel::accept(policy).map_err(CoreError::from)?;
+        Ok(Arc::new(SecureChannel {
+            inner: Mutex::new(channel),
+        }))
+    }
+}}

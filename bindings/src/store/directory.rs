@@ -4,12 +4,13 @@
 //! call them off the main (UI) thread.
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::types::{
     DirectoryImportReport, DirectoryPage, DirectoryQuery, DirectoryService, DirectoryVersion,
 };
 use crate::LinkWorkError;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Imports an Open Referral UK / HSDS 3.0 services feed (the bytes of a `/services` page,
     /// a list of pages or records, or one record; at most 64 MiB and 20,000 records) labelled
@@ -21,7 +22,7 @@ impl LinkWorkStore {
     /// Open Referral, too large, too many records, no valid service) and field `source` for
     /// an empty label; `Conflict` when the feed is older than the stored directory. On every
     /// error the stored directory is unchanged.
-    pub fn directory_import(
+    pub fn directory_import / directory_import_blocking(
         &self,
         feed: Vec<u8>,
         source: String,
@@ -32,7 +33,7 @@ impl LinkWorkStore {
     /// The directory on this store, or `None` before the first import.
     ///
     /// Errors: `Storage`.
-    pub fn directory_version(&self) -> Result<Option<DirectoryVersion>, LinkWorkError> {
+    pub fn directory_version / directory_version_blocking(&self) -> Result<Option<DirectoryVersion>, LinkWorkError> {
         Ok(self.inner.directory_version()?)
     }
 
@@ -42,7 +43,7 @@ impl LinkWorkStore {
     /// Errors: `InvalidInput` naming the field (`text`, `need`, `near`, `within_km`,
     /// `open`, `age`, `limit`), including `near` for a postcode that no location of the
     /// directory carries with coordinates (never guessed).
-    pub fn directory_search(&self, query: DirectoryQuery) -> Result<DirectoryPage, LinkWorkError> {
+    pub fn directory_search / directory_search_blocking(&self, query: DirectoryQuery) -> Result<DirectoryPage, LinkWorkError> {
         let query = query.try_into()?;
         Ok(self.inner.directory_search(&query)?)
     }
@@ -50,7 +51,7 @@ impl LinkWorkStore {
     /// A service's full record by its directory id.
     ///
     /// Errors: `NotFound` (kind `directory service`).
-    pub fn directory_service(&self, service_id: String) -> Result<DirectoryService, LinkWorkError> {
+    pub fn directory_service / directory_service_blocking(&self, service_id: String) -> Result<DirectoryService, LinkWorkError> {
         Ok(self.inner.directory_service(&service_id)?.into())
     }
-}
+}}

@@ -26,6 +26,7 @@ use linkwork_core::directory::share::{
 use linkwork_core::Error as CoreError;
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::LinkWorkError;
 use linkwork_core::directory::DirectoryImportReport;
 
@@ -105,16 +106,6 @@ impl DirectoryDownload {
 
 #[uniffi::export]
 impl LinkWorkStore {
-    /// The message telling the hub which directory this store holds (its content digest):
-    /// seal it with the hub's channel and send it, then feed the answers to
-    /// `directoryDownload()`. 38 bytes or fewer.
-    ///
-    /// Errors: `Untrusted` for a patient's store (only link workers and team leads receive the
-    /// directory); `Storage`.
-    pub fn directory_have_message(&self) -> Result<Vec<u8>, LinkWorkError> {
-        Ok(self.inner.directory_have()?.encode())
-    }
-
     /// A new transfer of the hub's directory into this store.
     pub fn directory_download(self: Arc<Self>) -> Arc<DirectoryDownload> {
         Arc::new(DirectoryDownload {
@@ -123,3 +114,16 @@ impl LinkWorkStore {
         })
     }
 }
+
+blocking_and_async! {
+impl LinkWorkStore {
+    /// The message telling the hub which directory this store holds (its content digest):
+    /// seal it with the hub's channel and send it, then feed the answers to
+    /// `directoryDownload()`. 38 bytes or fewer.
+    ///
+    /// Errors: `Untrusted` for a patient's store (only link workers and team leads receive the
+    /// directory); `Storage`.
+    pub fn directory_have_message / directory_have_message_blocking(&self) -> Result<Vec<u8>, LinkWorkError> {
+        Ok(self.inner.directory_have()?.encode())
+    }
+}}

@@ -10,6 +10,7 @@ use linkwork_core::identity::{
 use linkwork_core::{Error as CoreError, Store};
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::id;
 use crate::types::{
     CertificateRole, DeviceCertificate, DeviceIdentity, PairingOffer, RevocationInfo, StoreKey,
@@ -41,18 +42,21 @@ impl LinkWorkStore {
             inner: Store::create_paired(path, &payload, &code, &user, &key)?,
         }))
     }
+}
 
+blocking_and_async! {
+impl LinkWorkStore {
     /// The device's key, certificate and revocation list version.
     ///
     /// Errors: `Storage`.
-    pub fn device_identity(&self) -> Result<DeviceIdentity, LinkWorkError> {
+    pub fn device_identity / device_identity_blocking(&self) -> Result<DeviceIdentity, LinkWorkError> {
         Ok(self.inner.device_identity()?.into())
     }
 
     /// The certificate request to send to the organisation's administrator (holds no secret).
     ///
     /// Errors: `Storage`.
-    pub fn certificate_request(&self) -> Result<Vec<u8>, LinkWorkError> {
+    pub fn certificate_request / certificate_request_blocking(&self) -> Result<Vec<u8>, LinkWorkError> {
         Ok(self.inner.certificate_request()?)
     }
 
@@ -60,7 +64,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Untrusted` (tampered, another device, another organisation than the installed
     /// one, a role or person that does not fit this store, expired, revoked); nothing changes.
-    pub fn install_certificate(
+    pub fn install_certificate / install_certificate_blocking(
         &self,
         certificate: Vec<u8>,
     ) -> Result<DeviceCertificate, LinkWorkError> {
@@ -71,7 +75,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Untrusted` (not enrolled, another organisation, bad signature, not newer than
     /// the installed list); nothing changes.
-    pub fn update_trust(&self, list: Vec<u8>) -> Result<RevocationInfo, LinkWorkError> {
+    pub fn update_trust / update_trust_blocking(&self, list: Vec<u8>) -> Result<RevocationInfo, LinkWorkError> {
         Ok(self.inner.update_trust(&list)?.into())
     }
 
@@ -80,7 +84,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Untrusted` (this store not enrolled, another organisation, expired, revoked,
     /// tampered).
-    pub fn verify_peer_certificate(
+    pub fn verify_peer_certificate / verify_peer_certificate_blocking(
         &self,
         certificate: Vec<u8>,
     ) -> Result<DeviceCertificate, LinkWorkError> {
@@ -93,7 +97,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotPermitted` on a patient store; `NotFound` for a person not in the caseload;
     /// `Untrusted` when not enrolled, not allowed to enrol, expired or revoked.
-    pub fn pair_patient(
+    pub fn pair_patient / pair_patient_blocking(
         &self,
         person_id: String,
         days: u32,
@@ -103,7 +107,7 @@ impl LinkWorkStore {
             .pair_patient(id("person_id", &person_id)?, days)?
             .into())
     }
-}
+}}
 
 /// An organisation's signing side: its name and secret key. For an administrator's app or the
 /// team's hub; devices hold only its trust root. Keep `secret_bytes()` as carefully as a store

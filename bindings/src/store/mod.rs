@@ -7,8 +7,10 @@
 //!
 //! Threading: the object is `Send + Sync`; any method may be called from any thread, and
 //! concurrent calls are safe (writes are serialised inside the core, reads run in parallel).
-//! **Every method may block on disk I/O**: call them off the main (UI) thread, e.g. on
-//! `Dispatchers.IO` in Kotlin or a background `Task`/actor in Swift.
+//! Methods that touch disk are written once inside `blocking_and_async!`, which exports them
+//! as `async fn x` (run on the core's I/O pool: safe from the UI thread) and `x_blocking`
+//! (blocks the caller: scripts and tests). Constructors still block: call them off the main
+//! thread.
 
 mod case;
 mod channel;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use linkwork_core::model::NewStore;
 use linkwork_core::{ListenerId, Store};
 
+use crate::asyncify::blocking_and_async;
 use crate::convert::{id, opt_id};
 use crate::listener::{ChangeListener, ListenerBridge, Subscription};
 use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo, StoreKey};
@@ -103,18 +106,6 @@ impl LinkWorkStore {
         }))
     }
 
-    /// Re-encrypts the store under `new_key`, in place: from now on it opens only with
-    /// `new_key` (store the new key before calling, and keep the old one until this returns).
-    /// Waits for calls in flight. Other handles on the same file must be closed first. Blocks
-    /// on disk I/O.
-    ///
-    /// Errors: `InvalidInput` (field `key`) when the store is unencrypted, `new_key` is
-    /// `Unencrypted` or not 32 bytes; `Storage` (the store then still opens with the old key).
-    pub fn rekey(&self, new_key: StoreKey) -> Result<(), LinkWorkError> {
-        let new_key = new_key.try_into()?;
-        Ok(self.inner.rekey(&new_key)?)
-    }
-
     /// The store's identity: id, acting user, role and (patient stores) person. Does not block.
     pub fn info(&self) -> StoreInfo {
         self.inner.info().clone()
@@ -151,13 +142,28 @@ impl LinkWorkStore {
     pub fn listener_count(&self) -> u64 {
         u64::try_from(self.inner.listener_count()).unwrap_or(u64::MAX)
     }
+}
+
+blocking_and_async! {
+impl LinkWorkStore {
+    /// Re-encrypts the store under `new_key`, in place: from now on it opens only with
+    /// `new_key` (store the new key before calling, and keep the old one until this returns).
+    /// Waits for calls in flight. Other handles on the same file must be closed first. Blocks
+    /// on disk I/O.
+    ///
+    /// Errors: `InvalidInput` (field `key`) when the store is unencrypted, `new_key` is
+    /// `Unencrypted` or not 32 bytes; `Storage` (the store then still opens with the old key).
+    pub fn rekey / rekey_blocking(&self, new_key: StoreKey) -> Result<(), LinkWorkError> {
+        let new_key = new_key.try_into()?;
+        Ok(self.inner.rekey(&new_key)?)
+    }
 
     /// One of a person's documents as plain automerge bytes (for backup, transfer or any
     /// automerge implementation). Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` for case documents on a patient store or another
     /// person's plan; `InvalidInput` for a bad id.
-    pub fn export_document(
+    pub fn export_document / export_document_blocking(
         &self,
         person_id: String,
         kind: DocKind,
@@ -174,7 +180,7 @@ impl LinkWorkStore {
     /// Errors: `InvalidInput` (field `document`) for oversized, undecodable or schema-violating
     /// bytes or a document unrelated to the stored one; `NotPermitted` when this store's role
     /// may not hold it. Nothing is stored on error.
-    pub fn import_document(&self, bytes: Vec<u8>) -> Result<ImportOutcome, LinkWorkError> {
+    pub fn import_document / import_document_blocking(&self, bytes: Vec<u8>) -> Result<ImportOutcome, LinkWorkError> {
         Ok(self.inner.import_document(&bytes)?.into())
     }
 
@@ -182,7 +188,7 @@ impl LinkWorkStore {
     /// disk I/O, for longer than other calls on a big caseload.
     ///
     /// Errors: `Storage`.
-    pub fn compact(&self) -> Result<(), LinkWorkError> {
+    pub fn compact / compact_blocking(&self) -> Result<(), LinkWorkError> {
         Ok(self.inner.compact()?)
     }
 
@@ -190,14 +196,14 @@ impl LinkWorkStore {
     /// I/O, for longer than other calls on a big caseload.
     ///
     /// Errors: `Storage`.
-    pub fn rebuild_projections(&self) -> Result<(), LinkWorkError> {
+    pub fn rebuild_projections / rebuild_projections_blocking(&self) -> Result<(), LinkWorkError> {
         Ok(self.inner.rebuild_projections()?)
     }
 
     /// Storage figures over all documents, for diagnostics. Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn storage_sizes(&self) -> Result<StorageSizes, LinkWorkError> {
+    pub fn storage_sizes / storage_sizes_blocking(&self) -> Result<StorageSizes, LinkWorkError> {
         let (snapshot_bytes, change_bytes, change_rows) = self.inner.storage_sizes()?;
         Ok(StorageSizes {
             snapshot_bytes,
@@ -205,4 +211,4 @@ impl LinkWorkStore {
             change_rows,
         })
     }
-}
+}}

@@ -4,11 +4,12 @@ use chrono::NaiveDate;
 use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::id;
 use crate::types::{CaseloadPage, CaseloadQuery, DuePage, HistoryPage, PageRequest};
 use crate::LinkWorkError;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// One page of the caseload list filtered by `query` (its `limit` is ignored). A person
     /// added or renamed between pages makes no other row repeat or go missing. Blocks on disk
@@ -16,7 +17,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` with field `limit` (outside 1 to 1000) or `after` (a cursor
     /// this list did not make).
-    pub fn caseload_page(
+    pub fn caseload_page / caseload_page_blocking(
         &self,
         query: CaseloadQuery,
         page: PageRequest,
@@ -29,7 +30,7 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: as `caseloadPage`; `InvalidInput` for a malformed date.
-    pub fn due_page(&self, until: NaiveDate, page: PageRequest) -> Result<DuePage, LinkWorkError> {
+    pub fn due_page / due_page_blocking(&self, until: NaiveDate, page: PageRequest) -> Result<DuePage, LinkWorkError> {
         Ok(self.inner.due_page(until, &page)?.into())
     }
 
@@ -37,7 +38,7 @@ impl LinkWorkStore {
     ///
     /// Errors: as `caseloadPage` (also `after` for another person's cursor); `NotFound`;
     /// `NotPermitted` for another person on a patient store.
-    pub fn history_page(
+    pub fn history_page / history_page_blocking(
         &self,
         person_id: String,
         page: PageRequest,
@@ -47,4 +48,4 @@ impl LinkWorkStore {
             .history_page(id("person_id", &person_id)?, &page)?
             .into())
     }
-}
+}}

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use linkwork_core::model::CaseloadQuery as CoreCaseloadQuery;
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::{id, instant, list};
 use crate::types::{
     CaseloadEntry, CaseloadQuery, DemographicsUpdate, DueItem, EpisodeStatus, EpisodeTransition,
@@ -12,21 +13,21 @@ use crate::types::{
 };
 use crate::LinkWorkError;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Adds a person with their referral (opening their first episode, state `Referred`) and
     /// returns their id. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for empty names, a future or malformed date of birth, an invalid
     /// NHS number or referral date; `NotPermitted` on a patient store.
-    pub fn add_person(&self, person: NewPerson) -> Result<String, LinkWorkError> {
+    pub fn add_person / add_person_blocking(&self, person: NewPerson) -> Result<String, LinkWorkError> {
         Ok(self.inner.add_person(person)?.to_string())
     }
 
     /// Updates demographics (see `DemographicsUpdate`). Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
-    pub fn update_demographics(
+    pub fn update_demographics / update_demographics_blocking(
         &self,
         person_id: String,
         update: DemographicsUpdate,
@@ -40,7 +41,7 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `Conflict` while the current episode is open; as `add_person`; `NotFound`.
-    pub fn open_episode(
+    pub fn open_episode / open_episode_blocking(
         &self,
         person_id: String,
         referral: NewReferral,
@@ -57,7 +58,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `Conflict` for a move the state machine refuses; `InvalidInput` for a discharge
     /// without a reason (or a reason without a discharge); `NotFound`; `NotPermitted`.
-    pub fn transition_episode(
+    pub fn transition_episode / transition_episode_blocking(
         &self,
         person_id: String,
         transition: EpisodeTransition,
@@ -71,14 +72,14 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
-    pub fn person(&self, person_id: String) -> Result<PersonRecord, LinkWorkError> {
+    pub fn person / person_blocking(&self, person_id: String) -> Result<PersonRecord, LinkWorkError> {
         Ok(self.inner.person(id("person_id", &person_id)?)?.into())
     }
 
     /// A person's plan (all a patient store holds). Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
-    pub fn plan(&self, person_id: String) -> Result<Plan, LinkWorkError> {
+    pub fn plan / plan_blocking(&self, person_id: String) -> Result<Plan, LinkWorkError> {
         Ok(self.inner.plan(id("person_id", &person_id)?)?.into())
     }
 
@@ -86,7 +87,7 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn caseload(&self, query: CaseloadQuery) -> Result<Vec<CaseloadEntry>, LinkWorkError> {
+    pub fn caseload / caseload_blocking(&self, query: CaseloadQuery) -> Result<Vec<CaseloadEntry>, LinkWorkError> {
         let query: CoreCaseloadQuery = query;
         Ok(list(self.inner.caseload(&query)?))
     }
@@ -95,14 +96,14 @@ impl LinkWorkStore {
     /// caseload. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for a malformed date; `Storage`.
-    pub fn due(&self, until: NaiveDate) -> Result<Vec<DueItem>, LinkWorkError> {
+    pub fn due / due_blocking(&self, until: NaiveDate) -> Result<Vec<DueItem>, LinkWorkError> {
         Ok(list(self.inner.due(until)?))
     }
 
     /// Onward referrals not yet in a final state, across the caseload. Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn open_onward_referrals(&self) -> Result<Vec<OpenOnwardReferral>, LinkWorkError> {
+    pub fn open_onward_referrals / open_onward_referrals_blocking(&self) -> Result<Vec<OpenOnwardReferral>, LinkWorkError> {
         Ok(list(self.inner.open_onward_referrals()?))
     }
 
@@ -110,14 +111,14 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` on a patient store.
-    pub fn gp_codes(&self, person_id: String) -> Result<Vec<GpCode>, LinkWorkError> {
+    pub fn gp_codes / gp_codes_blocking(&self, person_id: String) -> Result<Vec<GpCode>, LinkWorkError> {
         Ok(list(self.inner.gp_codes(id("person_id", &person_id)?)?))
     }
 
     /// Who changed what and when in this person's documents, oldest first. Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
-    pub fn history(&self, person_id: String) -> Result<Vec<HistoryEntry>, LinkWorkError> {
+    pub fn history / history_blocking(&self, person_id: String) -> Result<Vec<HistoryEntry>, LinkWorkError> {
         Ok(list(self.inner.history(id("person_id", &person_id)?)?))
     }
 
@@ -128,14 +129,14 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotFound` for an unknown person; `NotPermitted` on a patient store;
     /// `InvalidInput` for a bad id; `Storage` (nothing changes on error).
-    pub fn erase_person(&self, person_id: String) -> Result<(), LinkWorkError> {
+    pub fn erase_person / erase_person_blocking(&self, person_id: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.erase_person(id("person_id", &person_id)?)?)
     }
 
     /// People erased on this store or by a peer, with when. Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn erased_people(&self) -> Result<Vec<ErasedPerson>, LinkWorkError> {
+    pub fn erased_people / erased_people_blocking(&self) -> Result<Vec<ErasedPerson>, LinkWorkError> {
         Ok(self
             .inner
             .erased_people()?
@@ -146,4 +147,4 @@ impl LinkWorkStore {
             })
             .collect())
     }
-}
+}}

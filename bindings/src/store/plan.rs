@@ -3,6 +3,7 @@
 //! plan edit is the link worker's.
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::id;
 use crate::types::{
     GoalUpdate, Need, NewGoal, NewMeasureResponse, NewProgress, NewStep, StepUpdate,
@@ -10,12 +11,12 @@ use crate::types::{
 use crate::LinkWorkError;
 use chrono::NaiveDate;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Sets "what matters to me", in the person's words. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for oversized text; `NotFound`; `NotPermitted`.
-    pub fn set_what_matters(&self, person_id: String, text: String) -> Result<(), LinkWorkError> {
+    pub fn set_what_matters / set_what_matters_blocking(&self, person_id: String, text: String) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
             .set_what_matters(id("person_id", &person_id)?, &text)?)
@@ -25,7 +26,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
     #[uniffi::method(default(note = None))]
-    pub fn add_need(
+    pub fn add_need / add_need_blocking(
         &self,
         person_id: String,
         need: Need,
@@ -39,14 +40,14 @@ impl LinkWorkStore {
     /// Removes a recorded need. Blocks on disk I/O.
     ///
     /// Errors: `NotFound` (also when the need is not recorded); `NotPermitted`.
-    pub fn remove_need(&self, person_id: String, need: Need) -> Result<(), LinkWorkError> {
+    pub fn remove_need / remove_need_blocking(&self, person_id: String, need: Need) -> Result<(), LinkWorkError> {
         Ok(self.inner.remove_need(id("person_id", &person_id)?, need)?)
     }
 
     /// Sets or clears (`null`/`nil`) the plan's review date. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for a malformed date; `NotFound`; `NotPermitted`.
-    pub fn set_review_date(
+    pub fn set_review_date / set_review_date_blocking(
         &self,
         person_id: String,
         date: Option<NaiveDate>,
@@ -60,7 +61,7 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for empty text or a malformed date; `NotFound`; `NotPermitted`.
-    pub fn add_goal(&self, person_id: String, goal: NewGoal) -> Result<String, LinkWorkError> {
+    pub fn add_goal / add_goal_blocking(&self, person_id: String, goal: NewGoal) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
             .add_goal(id("person_id", &person_id)?, goal)?
@@ -70,7 +71,7 @@ impl LinkWorkStore {
     /// Changes a goal's text, detail, target date, status or needs. Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput`; `NotFound` for an unknown goal; `NotPermitted`.
-    pub fn update_goal(&self, goal_id: String, update: GoalUpdate) -> Result<(), LinkWorkError> {
+    pub fn update_goal / update_goal_blocking(&self, goal_id: String, update: GoalUpdate) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
             .update_goal(id("goal_id", &goal_id)?, update.try_into()?)?)
@@ -81,7 +82,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` (field `rating`) above 10, or neither rating nor note;
     /// `NotFound` for an unknown goal; `NotPermitted`.
-    pub fn record_progress(
+    pub fn record_progress / record_progress_blocking(
         &self,
         goal_id: String,
         progress: NewProgress,
@@ -96,7 +97,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` for empty text; `NotFound` for an unknown person or goal;
     /// `NotPermitted`.
-    pub fn add_step(&self, person_id: String, step: NewStep) -> Result<String, LinkWorkError> {
+    pub fn add_step / add_step_blocking(&self, person_id: String, step: NewStep) -> Result<String, LinkWorkError> {
         Ok(self
             .inner
             .add_step(id("person_id", &person_id)?, step)?
@@ -106,7 +107,7 @@ impl LinkWorkStore {
     /// Changes a step's text, owner or due date (rescheduling). Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
-    pub fn update_step(&self, step_id: String, update: StepUpdate) -> Result<(), LinkWorkError> {
+    pub fn update_step / update_step_blocking(&self, step_id: String, update: StepUpdate) -> Result<(), LinkWorkError> {
         Ok(self
             .inner
             .update_step(id("step_id", &step_id)?, update.try_into()?)?)
@@ -115,14 +116,14 @@ impl LinkWorkStore {
     /// Marks a step done. Allowed on the person's own store. Blocks on disk I/O.
     ///
     /// Errors: `Conflict` when already done; `NotFound`; `NotPermitted`.
-    pub fn complete_step(&self, step_id: String) -> Result<(), LinkWorkError> {
+    pub fn complete_step / complete_step_blocking(&self, step_id: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.complete_step(id("step_id", &step_id)?)?)
     }
 
     /// Marks a done step as not done. Allowed on the person's own store. Blocks on disk I/O.
     ///
     /// Errors: `Conflict` when not done; `NotFound`; `NotPermitted`.
-    pub fn reopen_step(&self, step_id: String) -> Result<(), LinkWorkError> {
+    pub fn reopen_step / reopen_step_blocking(&self, step_id: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.reopen_step(id("step_id", &step_id)?)?)
     }
 
@@ -133,7 +134,7 @@ impl LinkWorkStore {
     /// Errors: `InvalidInput` (field `answers`, `pam`, `concern_labels`, ...) for wrong-length
     /// or out-of-range answers, a bad PAM result or misplaced labels; `NotFound`;
     /// `NotPermitted`.
-    pub fn record_measure(
+    pub fn record_measure / record_measure_blocking(
         &self,
         person_id: String,
         response: NewMeasureResponse,
@@ -143,4 +144,4 @@ impl LinkWorkStore {
             .record_measure(id("person_id", &person_id)?, response)?
             .to_string())
     }
-}
+}}

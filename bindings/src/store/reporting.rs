@@ -7,6 +7,7 @@ use linkwork_core::reports::period::ReportPeriod;
 use linkwork_core::reports::DEFAULT_SUPPRESSION_THRESHOLD;
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::{id, list};
 use crate::types::{PeriodReport, ReportingFields, ServiceOutcomes};
 use crate::LinkWorkError;
@@ -17,7 +18,7 @@ impl LinkWorkStore {
     }
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Refers the person to the directory service `service_id` (state `Sent`), storing the
     /// service's id and its name and organisation as they are now. Returns the referral's id.
@@ -25,7 +26,7 @@ impl LinkWorkStore {
     /// Errors: `NotFound` (kind `directory service`) for an id the directory does not hold
     /// (nothing is written), or for an unknown person; `InvalidInput` for a bad need;
     /// `NotPermitted` on a patient store.
-    pub fn add_onward_referral_to_service(
+    pub fn add_onward_referral_to_service / add_onward_referral_to_service_blocking(
         &self,
         person_id: String,
         service_id: String,
@@ -44,7 +45,7 @@ impl LinkWorkStore {
     /// Outcomes of this store's onward referrals to each directory service, by service id.
     ///
     /// Errors: `NotPermitted` on a patient store; `Storage`.
-    pub fn service_outcomes(&self) -> Result<Vec<ServiceOutcomes>, LinkWorkError> {
+    pub fn service_outcomes / service_outcomes_blocking(&self) -> Result<Vec<ServiceOutcomes>, LinkWorkError> {
         Ok(list(self.inner.service_outcomes()?))
     }
 
@@ -52,7 +53,7 @@ impl LinkWorkStore {
     /// never referred to).
     ///
     /// Errors: `NotPermitted` on a patient store; `Storage`.
-    pub fn outcomes_for_service(
+    pub fn outcomes_for_service / outcomes_for_service_blocking(
         &self,
         service_id: String,
     ) -> Result<ServiceOutcomes, LinkWorkError> {
@@ -63,7 +64,7 @@ impl LinkWorkStore {
     /// it (default 14).
     ///
     /// Errors: `Storage`.
-    pub fn referral_response_days(&self) -> Result<u32, LinkWorkError> {
+    pub fn referral_response_days / referral_response_days_blocking(&self) -> Result<u32, LinkWorkError> {
         Ok(self.inner.referral_response_days()?)
     }
 
@@ -71,7 +72,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` (field `days`) outside 1 to 365; `NotPermitted` on a patient
     /// store.
-    pub fn set_referral_response_days(&self, days: u32) -> Result<(), LinkWorkError> {
+    pub fn set_referral_response_days / set_referral_response_days_blocking(&self, days: u32) -> Result<(), LinkWorkError> {
         Ok(self.inner.set_referral_response_days(days)?)
     }
 
@@ -80,7 +81,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` (field `gp_practice` or `pcn`) for a bad code; `NotFound`;
     /// `NotPermitted` on a patient store.
-    pub fn set_reporting_fields(
+    pub fn set_reporting_fields / set_reporting_fields_blocking(
         &self,
         person_id: String,
         fields: ReportingFields,
@@ -96,7 +97,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `InvalidInput` (field `from`, `to`, `period` or `suppress_below`);
     /// `NotPermitted` on a patient store.
-    pub fn period_report(
+    pub fn period_report / period_report_blocking(
         &self,
         from: NaiveDate,
         to: NaiveDate,
@@ -111,7 +112,7 @@ impl LinkWorkStore {
     /// over time, paired change, waits), holding only published figures.
     ///
     /// Errors: as `period_report`.
-    pub fn period_report_html(
+    pub fn period_report_html / period_report_html_blocking(
         &self,
         from: NaiveDate,
         to: NaiveDate,
@@ -126,7 +127,7 @@ impl LinkWorkStore {
     /// `dir`; returns the paths written.
     ///
     /// Errors: as `period_report`; `Storage` when a file cannot be written.
-    pub fn period_report_csv(
+    pub fn period_report_csv / period_report_csv_blocking(
         &self,
         from: NaiveDate,
         to: NaiveDate,
@@ -141,4 +142,4 @@ impl LinkWorkStore {
             .write_csv(std::path::Path::new(&dir))?;
         Ok(written.iter().map(|p| p.display().to_string()).collect())
     }
-}
+}}

@@ -5,6 +5,7 @@
 //! call them off the main (UI) thread.
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::{id, list};
 use crate::types::{
     CaseloadReport, FhirExport, GpEvent, GpMessage, OnwardMessage, PersonChange, RefusedPair,
@@ -12,7 +13,7 @@ use crate::types::{
 };
 use crate::LinkWorkError;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// The caseload report over every person on this store, computed offline: referrals by
     /// source and month, outcomes, needs, consultations by mode, onward referrals by service
@@ -22,7 +23,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotPermitted` on a patient store (use `paired_change` for the person's own
     /// measures); `Storage`.
-    pub fn caseload_report(&self) -> Result<CaseloadReport, LinkWorkError> {
+    pub fn caseload_report / caseload_report_blocking(&self) -> Result<CaseloadReport, LinkWorkError> {
         Ok(self.inner.caseload_report()?)
     }
 
@@ -35,7 +36,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotPermitted` on a patient store; `Storage` when the directory or a file
     /// cannot be written.
-    pub fn write_report_csv(&self, dir: String) -> Result<Vec<String>, LinkWorkError> {
+    pub fn write_report_csv / write_report_csv_blocking(&self, dir: String) -> Result<Vec<String>, LinkWorkError> {
         let written = self.inner.caseload_report()?.write_csv(dir)?;
         Ok(written
             .into_iter()
@@ -49,7 +50,7 @@ impl LinkWorkStore {
     /// **Blocks** on disk I/O: call it off the main thread.
     ///
     /// Errors: as `write_report_csv`.
-    pub fn write_commissioner_report_csv(
+    pub fn write_commissioner_report_csv / write_commissioner_report_csv_blocking(
         &self,
         dir: String,
         threshold: u32,
@@ -71,7 +72,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotFound` for an unknown referral; `NotPermitted` on a patient store;
     /// `InvalidInput` for a bad id.
-    pub fn onward_message(&self, referral_id: String) -> Result<OnwardMessage, LinkWorkError> {
+    pub fn onward_message / onward_message_blocking(&self, referral_id: String) -> Result<OnwardMessage, LinkWorkError> {
         Ok(self
             .inner
             .onward_message(id("referral_id", &referral_id)?)?
@@ -83,7 +84,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotFound` for an unknown person or an episode not theirs; `NotPermitted` on a
     /// patient store; `InvalidInput` for a bad id.
-    pub fn paired_change_in_episode(
+    pub fn paired_change_in_episode / paired_change_in_episode_blocking(
         &self,
         person_id: String,
         episode_id: String,
@@ -99,7 +100,7 @@ impl LinkWorkStore {
     /// its baseline. **Blocks** on disk I/O: call it off the main thread.
     ///
     /// Errors: as `paired_change`; with `episode_id`, as `paired_change_in_episode`.
-    pub fn refused_pairs(
+    pub fn refused_pairs / refused_pairs_blocking(
         &self,
         person_id: String,
         episode_id: Option<String>,
@@ -118,7 +119,7 @@ impl LinkWorkStore {
     /// call it off the main thread.
     ///
     /// Errors: as `export_fhir`.
-    pub fn fhir_export(
+    pub fn fhir_export / fhir_export_blocking(
         &self,
         person_id: String,
         include_case_data: bool,
@@ -141,7 +142,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store;
     /// `InvalidInput` for a bad id.
-    pub fn paired_change(&self, person_id: String) -> Result<Vec<PersonChange>, LinkWorkError> {
+    pub fn paired_change / paired_change_blocking(&self, person_id: String) -> Result<Vec<PersonChange>, LinkWorkError> {
         Ok(list(
             self.inner.paired_change(id("person_id", &person_id)?)?,
         ))
@@ -157,7 +158,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store, or for
     /// `include_case_data` on a patient store; `InvalidInput` for a bad id.
-    pub fn export_fhir(
+    pub fn export_fhir / export_fhir_blocking(
         &self,
         person_id: String,
         include_case_data: bool,
@@ -176,7 +177,7 @@ impl LinkWorkStore {
     /// an episode never accepted, `Declined` for one not declined, `Discharged` for one not
     /// discharged); `NotFound`; `NotPermitted` on a patient store; `InvalidInput` for a bad
     /// id.
-    pub fn gp_message(
+    pub fn gp_message / gp_message_blocking(
         &self,
         person_id: String,
         event: GpEvent,
@@ -186,4 +187,4 @@ impl LinkWorkStore {
             .gp_message(id("person_id", &person_id)?, event)?
             .into())
     }
-}
+}}

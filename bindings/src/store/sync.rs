@@ -24,6 +24,7 @@ use std::sync::Arc;
 use linkwork_core::{SessionSummary, SharedSession, SyncSession as CoreSession};
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::types::{PeerInfo, SyncProgress, SyncStats, SyncStep};
 use crate::LinkWorkError;
 
@@ -78,34 +79,6 @@ impl SyncSession {
 
 #[uniffi::export]
 impl SyncSession {
-    /// Applies one message received from the peer, in one transaction, and returns the reply
-    /// to send (if any), the people whose documents changed (listeners are told as well, on
-    /// this thread) and whether the session is complete. Blocks on disk I/O: call it off the
-    /// main thread.
-    ///
-    /// Errors (each finishes the session; nothing of the message is stored): `Sync` for a
-    /// malformed, truncated, out-of-order or non-converging exchange (`retryable` when a new
-    /// session may succeed); `NotPermitted` when the peer sends what the share policy forbids
-    /// (e.g. case documents to a patient's store, or a patient's store changing more than its
-    /// progress, ticks and answers); `InvalidInput` (field `document`) for a document that
-    /// breaks the schema; `Storage`.
-    pub fn receive(&self, message: Vec<u8>) -> Result<SyncStep, LinkWorkError> {
-        self.inner
-            .run(|s| self.store.inner.sync_receive(s, &message))
-            .map(Into::into)
-    }
-
-    /// Live mode (both devices stay connected, e.g. during a video consultation): once the
-    /// session is complete, returns a message carrying local edits made since, or `null`/`nil`
-    /// when there is nothing new or a round is still in flight. Send it; the peer's reply goes
-    /// to `receive` as usual. Cheap enough to call every few hundred milliseconds while the
-    /// line is quiet. Blocks on disk I/O: call it off the main thread.
-    ///
-    /// Errors: `Storage` (finishes the session).
-    pub fn poll(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {
-        self.inner.run(|s| self.store.inner.sync_poll(s))
-    }
-
     /// Message and byte counts so far. Does not block.
     pub fn stats(&self) -> SyncStats {
         self.summary().stats.into()
@@ -144,6 +117,37 @@ impl SyncSession {
         changed.iter().map(ToString::to_string).collect()
     }
 }
+
+blocking_and_async! {
+impl SyncSession {
+    /// Applies one message received from the peer, in one transaction, and returns the reply
+    /// to send (if any), the people whose documents changed (listeners are told as well, on
+    /// this thread) and whether the session is complete. Blocks on disk I/O: call it off the
+    /// main thread.
+    ///
+    /// Errors (each finishes the session; nothing of the message is stored): `Sync` for a
+    /// malformed, truncated, out-of-order or non-converging exchange (`retryable` when a new
+    /// session may succeed); `NotPermitted` when the peer sends what the share policy forbids
+    /// (e.g. case documents to a patient's store, or a patient's store changing more than its
+    /// progress, ticks and answers); `InvalidInput` (field `document`) for a document that
+    /// breaks the schema; `Storage`.
+    pub fn receive / receive_blocking(&self, message: Vec<u8>) -> Result<SyncStep, LinkWorkError> {
+        self.inner
+            .run(|s| self.store.inner.sync_receive(s, &message))
+            .map(Into::into)
+    }
+
+    /// Live mode (both devices stay connected, e.g. during a video consultation): once the
+    /// session is complete, returns a message carrying local edits made since, or `null`/`nil`
+    /// when there is nothing new or a round is still in flight. Send it; the peer's reply goes
+    /// to `receive` as usual. Cheap enough to call every few hundred milliseconds while the
+    /// line is quiet. Blocks on disk I/O: call it off the main thread.
+    ///
+    /// Errors: `Storage` (finishes the session).
+    pub fn poll / poll_blocking(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {
+        self.inner.run(|s| self.store.inner.sync_poll(s))
+    }
+}}
 
 #[uniffi::export]
 impl LinkWorkStore {

@@ -2,16 +2,17 @@
 //! seen, people with conflicts, and resolving a conflict.
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::convert::{id, list};
 use crate::types::{ConflictResolution, ConflictedPerson, DocKind, DocumentInfo, KnownPeer};
 use crate::LinkWorkError;
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// The peers this store has synced with, most recently synced first. Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn peers(&self) -> Result<Vec<KnownPeer>, LinkWorkError> {
+    pub fn peers / peers_blocking(&self) -> Result<Vec<KnownPeer>, LinkWorkError> {
         Ok(list(self.inner.peers()?))
     }
 
@@ -19,7 +20,7 @@ impl LinkWorkStore {
     /// Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn documents(&self) -> Result<Vec<DocumentInfo>, LinkWorkError> {
+    pub fn documents / documents_blocking(&self) -> Result<Vec<DocumentInfo>, LinkWorkError> {
         Ok(list(self.inner.documents()?))
     }
 
@@ -29,7 +30,7 @@ impl LinkWorkStore {
     ///
     /// Errors: `NotFound` for a store this one has never synced with; `InvalidInput` for a
     /// malformed id.
-    pub fn unsynced_people(&self, peer_store_id: String) -> Result<Vec<String>, LinkWorkError> {
+    pub fn unsynced_people / unsynced_people_blocking(&self, peer_store_id: String) -> Result<Vec<String>, LinkWorkError> {
         let people = self
             .inner
             .unsynced_people(id("peer_store_id", &peer_store_id)?)?;
@@ -40,7 +41,7 @@ impl LinkWorkStore {
     /// (no record is loaded; `person` gives the conflicts). Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
-    pub fn conflicted_people(&self) -> Result<Vec<ConflictedPerson>, LinkWorkError> {
+    pub fn conflicted_people / conflicted_people_blocking(&self) -> Result<Vec<ConflictedPerson>, LinkWorkError> {
         Ok(list(self.inner.conflicted_people()?))
     }
 
@@ -51,7 +52,7 @@ impl LinkWorkStore {
     /// Errors: `InvalidInput` with field `path` (no conflict there) or `value` (a kept value
     /// not among the conflict's, a new value that does not fit the field); `NotFound`;
     /// `NotPermitted` on a patient store. Nothing changes on error.
-    pub fn resolve_conflict(
+    pub fn resolve_conflict / resolve_conflict_blocking(
         &self,
         person_id: String,
         document: DocKind,
@@ -65,4 +66,4 @@ impl LinkWorkStore {
             &resolution,
         )?)
     }
-}
+}}

@@ -19,6 +19,14 @@ use crate::ids::Id;
 pub trait ChangeListener: Send + Sync {
     /// `people` changed; reload what shows them.
     fn people_changed(&self, people: &[Id]);
+
+    /// A sync session with a peer completed (a round of live sync too), whether or not it
+    /// changed anybody: the sync status (peers' last sync times, what a peer has not seen)
+    /// may have changed, so reload what shows it. Called after [`people_changed`] of the same
+    /// message, on the thread that ran the sync. Does nothing unless implemented.
+    ///
+    /// [`people_changed`]: ChangeListener::people_changed
+    fn sync_completed(&self) {}
 }
 
 /// The handle of a registered listener, for removing it.
@@ -108,13 +116,23 @@ impl Registry {
         if people.is_empty() {
             return;
         }
-        let snapshot: Vec<Arc<dyn ChangeListener>> = lock(&self.listeners)
-            .iter()
-            .map(|(_, l)| l.clone())
-            .collect();
-        for l in snapshot {
+        for l in self.snapshot() {
             l.people_changed(people);
         }
+    }
+
+    /// Tells every listener that a sync session completed, with no lock held.
+    pub(crate) fn notify_sync_completed(&self) {
+        for l in self.snapshot() {
+            l.sync_completed();
+        }
+    }
+
+    fn snapshot(&self) -> Vec<Arc<dyn ChangeListener>> {
+        lock(&self.listeners)
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect()
     }
 }
 

@@ -42,7 +42,9 @@ impl Store {
 
     /// Applies one message from the peer and returns the reply to send (if any), the people
     /// whose documents changed, and whether the session is complete. Listeners are told about
-    /// the changed people after the store's locks are released.
+    /// the changed people after the store's locks are released, and, on the step that completes
+    /// the session (or a live round), that a sync completed
+    /// ([`crate::ChangeListener::sync_completed`]), also when it changed nobody.
     ///
     /// After an error the session must be abandoned (start a new one); nothing from the failed
     /// message was stored.
@@ -70,6 +72,9 @@ impl Store {
         })?;
         let changed: Vec<Id> = received.changed.into_iter().collect();
         self.listeners.notify(&changed);
+        if received.complete {
+            self.listeners.notify_sync_completed();
+        }
         Ok(SyncStep {
             reply: received.reply,
             changed_people: changed,

@@ -37,11 +37,11 @@ public final class PatientStore: Sendable {
     }
 
     /// The plan, or nil before the first sync with the link worker brought it.
-    public func plan() async throws -> Plan? {
+    public func planBlocking() async throws -> Plan? {
         let (store, personId) = (store, personId)
         return try await Background.run {
             do {
-                return try store.plan(personId: personId)
+                return try store.planBlocking(personId: personId)
             } catch LinkWorkError.NotFound {
                 return nil
             }
@@ -49,30 +49,30 @@ public final class PatientStore: Sendable {
     }
 
     /// Records progress on a goal: a 0-10 rating, a note, or both.
-    public func recordProgress(goalId: String, rating: UInt8?, note: String?) async throws {
+    public func recordProgressBlocking(goalId: String, rating: UInt8?, note: String?) async throws {
         let store = store
         _ = try await Background.run {
-            try store.recordProgress(goalId: goalId, progress: NewProgress(rating: rating, note: note))
+            try store.recordProgressBlocking(goalId: goalId, progress: NewProgress(rating: rating, note: note))
         }
     }
 
     /// Ticks a step done.
-    public func completeStep(_ stepId: String) async throws {
+    public func completeStepBlocking(_ stepId: String) async throws {
         let store = store
-        try await Background.run { try store.completeStep(stepId: stepId) }
+        try await Background.run { try store.completeStepBlocking(stepId: stepId) }
     }
 
     /// Marks a ticked step as not done after all.
-    public func reopenStep(_ stepId: String) async throws {
+    public func reopenStepBlocking(_ stepId: String) async throws {
         let store = store
-        try await Background.run { try store.reopenStep(stepId: stepId) }
+        try await Background.run { try store.reopenStepBlocking(stepId: stepId) }
     }
 
     /// Stores the person's own answers to a questionnaire (self-completed).
-    public func recordMeasure(_ instrument: Instrument, answers: [Int64?], timepoint: Timepoint) async throws {
+    public func recordMeasureBlocking(_ instrument: Instrument, answers: [Int64?], timepoint: Timepoint) async throws {
         let (store, personId) = (store, personId)
         _ = try await Background.run {
-            try store.recordMeasure(
+            try store.recordMeasureBlocking(
                 personId: personId,
                 response: NewMeasureResponse(instrument: instrument, timepoint: timepoint,
                                              mode: .selfCompleted, answers: answers))
@@ -84,10 +84,10 @@ public final class PatientStore: Sendable {
     public func privacyCheck() async throws -> PrivacyCheck {
         let (store, personId) = (store, personId)
         return try await Background.run {
-            let people = try store.caseload(query: CaseloadQuery()).map(\.personId)
+            let people = try store.caseloadBlocking(query: CaseloadQuery()).map(\.personId)
             let record: PersonRecord?
             do {
-                record = try store.person(personId: personId)
+                record = try store.personBlocking(personId: personId)
             } catch LinkWorkError.NotFound {
                 record = nil
             }
@@ -105,10 +105,10 @@ public final class PatientStore: Sendable {
                 peopleHeld: people.count,
                 holdsOnlyOwnPlan: people.allSatisfy { $0 == personId },
                 holdsCaseRecord: record?.caseRecord != nil,
-                caseExportRefused: refused { _ = try store.exportDocument(personId: personId, kind: .case) },
-                gpCodesRefused: refused { _ = try store.gpCodes(personId: personId) },
-                caseNoteRefused: refused { _ = try store.addCaseNote(personId: personId, text: "probe") },
-                newGoalRefused: refused { _ = try store.addGoal(personId: personId, goal: NewGoal(text: "probe")) }
+                caseExportRefused: refused { _ = try store.exportDocumentBlocking(personId: personId, kind: .case) },
+                gpCodesRefused: refused { _ = try store.gpCodesBlocking(personId: personId) },
+                caseNoteRefused: refused { _ = try store.addCaseNoteBlocking(personId: personId, text: "probe") },
+                newGoalRefused: refused { _ = try store.addGoalBlocking(personId: personId, goal: NewGoal(text: "probe")) }
             )
         }
     }

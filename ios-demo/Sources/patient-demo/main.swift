@@ -42,8 +42,8 @@ func runDemo(in directory: URL) async throws {
     app.pairingOffer = offer.text
     app.pairingCode = offer.code
     await app.pair()
-    guard case let .plan(ada) = app.screen else { throw DemoError("pairing did not open the plan") }
-    let certificate = try ada.store.store.deviceIdentity().certificate
+    guard case let .planBlocking(ada) = app.screen else { throw DemoError("pairing did not open the plan") }
+    let certificate = try ada.store.store.deviceIdentityBlocking().certificate
     check(certificate?.role == .patient && certificate?.personId == pid && certificate?.paired == true,
           "Ada's phone made its own key and a certificate for Ada only, under the offer")
     Screens.goals(ada.goals)
@@ -82,7 +82,7 @@ func runDemo(in directory: URL) async throws {
     let heard = try await linkWorkersPhone.lastOutcome()
     check(heard?.changedPersonIds == [pid], "the link worker's phone merged Ada's changes")
     check(heard?.peer?.role == .patient && heard?.peer?.personId == pid, "it saw Ada's own store as the peer")
-    let proven = try worker.peers().contains { $0.certificateRole == "patient" && $0.certificateName == "Ada" }
+    let proven = try worker.peersBlocking().contains { $0.certificateRole == "patient" && $0.certificateName == "Ada" }
     check(proven, "proven by her phone's certificate in the secure channel")
 
     Screens.heading("A stranger's phone that knows Ada's id tries to sync")
@@ -94,11 +94,11 @@ func runDemo(in directory: URL) async throws {
     } catch {
         refused = true
     }
-    let received = try stranger.documents()
+    let received = try stranger.documentsBlocking()
     check(refused && received.isEmpty, "refused during the handshake; it received nothing")
 
     Screens.heading("Link worker's phone after the sync")
-    let plan = try worker.plan(personId: pid)
+    let plan = try worker.planBlocking(personId: pid)
     let progress = plan.goals.first { $0.id == walking }?.progress.last
     print("  progress on “Join a walking group”: \(progress?.rating.map(String.init) ?? "-")/10 by \(progress?.recordedBy ?? "-")")
     for step in plan.steps { print("  step “\(step.text)”: \(step.doneBy.map { "done by \($0)" } ?? "to do")") }
@@ -108,12 +108,12 @@ func runDemo(in directory: URL) async throws {
     check(progress?.recordedBy == "Ada" && progress?.rating == 6, "Ada's progress arrived with her name")
     check(plan.steps.contains { $0.id == ring.id && $0.doneBy == "Ada" }, "the ticked step arrived")
     check(plan.measures.map(\.instrument) == [.ons4, .swemwbs], "both questionnaires arrived")
-    let onPhone = try await ada.store.plan()
-    check(try worker.plan(personId: pid) == onPhone, "both phones hold the same plan")
+    let onPhone = try await ada.store.planBlocking()
+    check(try worker.planBlocking(personId: pid) == onPhone, "both phones hold the same plan")
 
     Screens.heading("What Ada's phone holds: her plan and no case data")
     let privacy = try await ada.store.privacyCheck()
-    let caseNotes = try worker.person(personId: pid).caseRecord?.notes.count ?? 0
+    let caseNotes = try worker.personBlocking(personId: pid).caseRecord?.notes.count ?? 0
     print("  link worker's phone: case record with \(caseNotes) note(s) and a home visit")
     check(privacy.peopleHeld == 1 && privacy.holdsOnlyOwnPlan, "Ada's phone holds one record: her own plan")
     check(!privacy.holdsCaseRecord, "it holds no case record (notes, visits, flags, consent, referrals)")
@@ -126,20 +126,20 @@ func runDemo(in directory: URL) async throws {
     // workers' phones) is refused by Ada's phone, and nothing of it is stored.
     let colleague = try provider.createLinkWorkerStore("colleague.db", user: "jo.colleague")
     let start = try worker.syncStart()
-    let manifest = try colleague.syncAccept().receive(message: start.message).reply
-    guard let manifest, let documents = try start.session.receive(message: manifest).reply else {
+    let manifest = try colleague.syncAccept().receiveBlocking(message: start.message).reply
+    guard let manifest, let documents = try start.session.receiveBlocking(message: manifest).reply else {
         throw DemoError("no documents message between the two link workers")
     }
-    let before = try await ada.store.plan()
+    let before = try await ada.store.planBlocking()
     let session = ada.store.store.syncAccept()
-    _ = try session.receive(message: start.message)
+    _ = try session.receiveBlocking(message: start.message)
     do {
-        _ = try session.receive(message: documents)
+        _ = try session.receiveBlocking(message: documents)
         check(false, "a message carrying case data is refused")
     } catch LinkWorkError.NotPermitted(let action) {
         check(true, "a message carrying case data is refused (NotPermitted: \(action))")
     }
-    let after = try await ada.store.plan()
+    let after = try await ada.store.planBlocking()
     let stillPrivate = try await ada.store.privacyCheck()
     check(after == before && stillPrivate.holdsNoCaseData, "nothing of it was stored")
 }

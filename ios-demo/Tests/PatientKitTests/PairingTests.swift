@@ -23,7 +23,7 @@ final class PairingTests: PatientKitTestCase {
         XCTAssertFalse(fixture.provider.exists(PatientAppModel.storeName), "no store was created")
 
         let patient = try await fixture.paired(synced: false)
-        let identity = try patient.store.store.deviceIdentity()
+        let identity = try patient.store.store.deviceIdentityBlocking()
         XCTAssertEqual(identity.certificate?.role, .patient)
         XCTAssertEqual(identity.certificate?.personId, fixture.personId)
         XCTAssertEqual(identity.certificate?.paired, true)
@@ -35,7 +35,7 @@ final class PairingTests: PatientKitTestCase {
         let heard = try await fixture.peer.lastOutcome()
         XCTAssertEqual(heard?.peer?.role, .patient)
         XCTAssertEqual(heard?.peer?.personId, fixture.personId)
-        let seen = try fixture.worker.peers().first { $0.role == .patient }
+        let seen = try fixture.worker.peersBlocking().first { $0.role == .patient }
         XCTAssertEqual(seen?.certificateName, "Ada", "the worker's phone knows the peer by its certificate")
         XCTAssertEqual(seen?.certificateRole, "patient")
     }
@@ -49,7 +49,7 @@ final class PairingTests: PatientKitTestCase {
         } catch {
             // refused during the handshake (the worker's phone closes the channel)
         }
-        XCTAssertTrue(try stranger.documents().isEmpty, "the stranger received nothing")
-        XCTAssertTrue(try fixture.worker.peers().isEmpty, "and the worker's phone recorded no peer")
+        XCTAssertTrue(try stranger.documentsBlocking().isEmpty, "the stranger received nothing")
+        XCTAssertTrue(try fixture.worker.peersBlocking().isEmpty, "and the worker's phone recorded no peer")
     }
 }

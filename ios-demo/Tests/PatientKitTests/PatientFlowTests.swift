@@ -87,13 +87,13 @@ final class PatientFlowTests: PatientKitTestCase {
         XCTAssertEqual(detail.history.map(\.rating), [nil, "6 out of 10"], "newest first")
 
         await patient.sync.sync()
-        let progress = try fixture.worker.plan(personId: fixture.personId).goals.first { $0.id == fixture.walking }?.progress
+        let progress = try fixture.worker.planBlocking(personId: fixture.personId).goals.first { $0.id == fixture.walking }?.progress
         XCTAssertEqual(progress?.map(\.recordedBy), ["Ada", "Ada"])
         XCTAssertEqual(progress?.map(\.note), ["Walked to the café", "Rained, stayed in"])
     }
 
     func testProgressTheLinkWorkerRecordedIsShownAsTheirs() async throws {
-        _ = try fixture.worker.recordProgress(goalId: fixture.money, progress: NewProgress(rating: 3))
+        _ = try fixture.worker.recordProgressBlocking(goalId: fixture.money, progress: NewProgress(rating: 3))
         let patient = try await fixture.paired()
         XCTAssertEqual(patient.goalDetail(fixture.money).history.first?.caption.hasSuffix(" · Your link worker"), true)
         XCTAssertTrue(patient.goals.rows.last?.progress.hasSuffix(" by your link worker") ?? false)
@@ -125,13 +125,13 @@ final class PatientFlowTests: PatientKitTestCase {
         XCTAssertEqual(steps.toDo.map(\.id), [fixture.workersStep], "the link worker's step is theirs to tick")
 
         await patient.sync.sync()
-        XCTAssertEqual(try fixture.worker.plan(personId: fixture.personId).steps.first { $0.id == fixture.ownStep }?.doneBy,
+        XCTAssertEqual(try fixture.worker.planBlocking(personId: fixture.personId).steps.first { $0.id == fixture.ownStep }?.doneBy,
                        "Ada")
 
         await steps.toggle(fixture.ownStep) // ticked by mistake: untick
         XCTAssertEqual(steps.done, [])
         await patient.sync.sync()
-        XCTAssertNil(try fixture.worker.plan(personId: fixture.personId).steps.first { $0.id == fixture.ownStep }?.doneAt)
+        XCTAssertNil(try fixture.worker.planBlocking(personId: fixture.personId).steps.first { $0.id == fixture.ownStep }?.doneAt)
     }
 
     func testWhatThePhoneHoldsAfterSyncingIsThePlanAndNoCaseData() async throws {
@@ -141,16 +141,16 @@ final class PatientFlowTests: PatientKitTestCase {
                                            caseExportRefused: true, gpCodesRefused: true, caseNoteRefused: true,
                                            newGoalRefused: true))
         XCTAssertTrue(check.holdsNoCaseData)
-        XCTAssertEqual(try fixture.worker.person(personId: fixture.personId).caseRecord?.notes.map(\.text), [Fixture.caseNote])
-        let onPhone = try await patient.store.plan()
-        XCTAssertEqual(try fixture.worker.plan(personId: fixture.personId), onPhone)
+        XCTAssertEqual(try fixture.worker.personBlocking(personId: fixture.personId).caseRecord?.notes.map(\.text), [Fixture.caseNote])
+        let onPhone = try await patient.store.planBlocking()
+        XCTAssertEqual(try fixture.worker.planBlocking(personId: fixture.personId), onPhone)
     }
 
     func testReopeningTheAppGoesStraightToThePlan() async throws {
         _ = try await fixture.paired()
         let again = fixture.app()
         await again.start()
-        guard case let .plan(patient) = again.screen else { return XCTFail("expected the plan, got \(again.screen)") }
+        guard case let .planBlocking(patient) = again.screen else { return XCTFail("expected the plan, got \(again.screen)") }
         XCTAssertTrue(patient.hasLoaded)
         XCTAssertEqual(patient.goals.rows.count, 2, "the plan is on the phone: no sync needed to see it")
     }

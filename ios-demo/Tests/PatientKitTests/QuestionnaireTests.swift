@@ -48,7 +48,7 @@ final class QuestionnaireTests: PatientKitTestCase {
         ])
 
         await patient.sync.sync()
-        let stored = try fixture.worker.plan(personId: fixture.personId).measures
+        let stored = try fixture.worker.planBlocking(personId: fixture.personId).measures
         XCTAssertEqual(stored.map(\.timepoint), [.baseline, .review])
         XCTAssertEqual(stored.map(\.mode), [.selfCompleted, .selfCompleted])
         XCTAssertEqual(stored.map(\.recordedBy), ["Ada", "Ada"])

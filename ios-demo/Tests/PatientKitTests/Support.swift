@@ -27,17 +27,17 @@ final class Fixture {
         provider = StoreProvider.ephemeral(directory: directory)
         worker = try provider.createLinkWorkerStore("caseload.db", user: "sam.worker")
         try DemoOrganisation().enrolLinkWorker(worker)
-        personId = try worker.addPerson(person: NewPerson(
+        personId = try worker.addPersonBlocking(person: NewPerson(
             givenName: "Ada", familyName: "Lovelace", nhsNumber: "943 476 5919",
             referral: NewReferral(source: .gp, consentToContact: true)))
-        try worker.setWhatMatters(personId: personId, text: "Seeing people again")
-        walking = try worker.addGoal(personId: personId, goal: NewGoal(text: "Join a walking group", targetDate: DateComponents(year: 2030, month: 1, day: 31)))
-        money = try worker.addGoal(personId: personId, goal: NewGoal(text: "Sort out the gas bill"))
-        ownStep = try worker.addStep(personId: personId, step: NewStep(
+        try worker.setWhatMattersBlocking(personId: personId, text: "Seeing people again")
+        walking = try worker.addGoalBlocking(personId: personId, goal: NewGoal(text: "Join a walking group", targetDate: DateComponents(year: 2030, month: 1, day: 31)))
+        money = try worker.addGoalBlocking(personId: personId, goal: NewGoal(text: "Sort out the gas bill"))
+        ownStep = try worker.addStepBlocking(personId: personId, step: NewStep(
             text: "Ring the group leader", owner: .person, goalId: walking, due: DateComponents(year: 2030, month: 1, day: 10)))
-        workersStep = try worker.addStep(personId: personId, step: NewStep(
+        workersStep = try worker.addStepBlocking(personId: personId, step: NewStep(
             text: "Ask Citizens Advice", owner: .linkWorker, goalId: money))
-        _ = try worker.addCaseNote(personId: personId, text: Self.caseNote)
+        _ = try worker.addCaseNoteBlocking(personId: personId, text: Self.caseNote)
         peer = InProcessPeer(store: worker)
     }
 
@@ -56,7 +56,7 @@ final class Fixture {
         app.pairingOffer = offer.text
         app.pairingCode = offer.code
         await app.pair()
-        guard case let .plan(patient) = app.screen else {
+        guard case let .planBlocking(patient) = app.screen else {
             XCTFail("pairing did not open the plan: \(app.screen)")
             throw FixtureError.notPaired
         }

@@ -30,7 +30,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
         let patient = try await fixture.paired(synced: false, connect: {
             let (mine, theirs) = InProcessTransport.pair()
             Task {
-                _ = try await theirs.receive()           // the phone's first handshake message
+                _ = try await theirs.receiveBlocking()           // the phone's first handshake message
                 try await theirs.send(Data("garbage".utf8))
             }
             return mine

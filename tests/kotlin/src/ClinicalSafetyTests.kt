@@ -35,20 +35,20 @@ object ClinicalSafetyTests {
         )
 
     private fun accepted(store: LinkWorkStore, given: String = "Ada"): String {
-        val pid = store.addPerson(newPerson(given = given, nhs = null))
-        store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+        val pid = store.addPersonBlocking(newPerson(given = given, nhs = null))
+        store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
         return pid
     }
 
     private fun withheldLists() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val pid = accepted(store)
-            store.addGoal(pid, NewGoal(text = "Join a walking group"))
-            assertTrue(store.gpMessage(pid, GpEvent.ACCEPTED).withheld.isEmpty())
-            assertTrue(store.fhirExport(pid, true).withheld.isEmpty())
+            store.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
+            assertTrue(store.gpMessageBlocking(pid, GpEvent.ACCEPTED).withheld.isEmpty())
+            assertTrue(store.fhirExportBlocking(pid, true).withheld.isEmpty())
 
-            store.recordConsent(pid, consent("gp-summary", "Riverside Surgery", "Y12345", ConsentDecision.WITHDRAWN))
-            val message = store.gpMessage(pid, GpEvent.ACCEPTED)
+            store.recordConsentBlocking(pid, consent("gp-summary", "Riverside Surgery", "Y12345", ConsentDecision.WITHDRAWN))
+            val message = store.gpMessageBlocking(pid, GpEvent.ACCEPTED)
             assertNull(message.summary)
             assertEquals(1, message.codes.size)
             val goals = message.withheld.single { it.what == "goals" }
@@ -56,25 +56,25 @@ object ClinicalSafetyTests {
             assertEquals(day(0), goals.since)
             assertEquals("goals — consent for gp-summary withdrawn on ${day(0)}", goals.text)
 
-            val export = store.fhirExport(pid, true)
+            val export = store.fhirExportBlocking(pid, true)
             assertTrue(export.withheld.any { it.what == "goals" })
             assertFalse("\"Goal\"" in export.json, "a Goal was exported")
-            assertFalse("Join a walking group" in store.exportFhir(pid, false))
+            assertFalse("Join a walking group" in store.exportFhirBlocking(pid, false))
         }
     }
 
     private fun codedRecipients() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val pid = accepted(store)
-            val given = store.recordConsent(pid, consent("debt support", "Citizens Advice", "LOCAL-CAB", ConsentDecision.GIVEN))
-            store.recordConsent(pid, consent("Debt  Support", "citizens advice", "local-cab", ConsentDecision.WITHDRAWN))
-            val records = store.person(pid).caseRecord!!.consents
+            val given = store.recordConsentBlocking(pid, consent("debt support", "Citizens Advice", "LOCAL-CAB", ConsentDecision.GIVEN))
+            store.recordConsentBlocking(pid, consent("Debt  Support", "citizens advice", "local-cab", ConsentDecision.WITHDRAWN))
+            val records = store.personBlocking(pid).caseRecord!!.consents
             val last = records.single { it.id != given }
             assertEquals(given, last.supersedes)
             assertEquals("LOCAL-CAB", last.recipientOrg)
             assertTrue(last.recipientConfirmed)
             val bad = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordConsent(pid, consent("debt support", "Citizens Advice", "has spaces", ConsentDecision.GIVEN))
+                store.recordConsentBlocking(pid, consent("debt support", "Citizens Advice", "has spaces", ConsentDecision.GIVEN))
             }
             assertEquals("recipient_org", bad.field)
         }
@@ -82,22 +82,22 @@ object ClinicalSafetyTests {
 
     private fun codedDecline() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPerson(newPerson(nhs = null))
-            store.transitionEpisode(
+            val pid = store.addPersonBlocking(newPerson(nhs = null))
+            store.transitionEpisodeBlocking(
                 pid,
                 EpisodeTransition(
                     to = EpisodeStatus.DECLINED, declineReason = DeclineReason.NEEDS_MET_ELSEWHERE,
                     reason = "sees a counsellor",
                 ),
             )
-            val episode = store.person(pid).caseRecord!!.episodes.single()
+            val episode = store.personBlocking(pid).caseRecord!!.episodes.single()
             assertEquals(DeclineReason.NEEDS_MET_ELSEWHERE, episode.declineReason)
             assertEquals("sees a counsellor", episode.statusReason)
-            val json = store.exportFhir(pid, true)
+            val json = store.exportFhirBlocking(pid, true)
             assertTrue("871711000000103" in json, "decline code missing")
             assertTrue("needs-met-elsewhere" in json)
             val wrong = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.CONTACTING, redirectReason = RedirectReason.OTHER))
+                store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.CONTACTING, redirectReason = RedirectReason.OTHER))
             }
             assertEquals("redirect_reason", wrong.field)
         }
@@ -105,23 +105,23 @@ object ClinicalSafetyTests {
 
     private fun acceptanceRules() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPerson(newPerson(nhs = null).copy(referral = NewReferral()))
+            val pid = store.addPersonBlocking(newPerson(nhs = null).copy(referral = NewReferral()))
             val refused = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+                store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
             }
             assertEquals("consent_to_contact", refused.field)
-            assertEquals(EpisodeStatus.REFERRED, store.person(pid).caseRecord!!.episodes.single().status)
-            store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED, consentToContact = true))
-            assertEquals(true, store.person(pid).caseRecord!!.episodes.single().consentToContact)
+            assertEquals(EpisodeStatus.REFERRED, store.personBlocking(pid).caseRecord!!.episodes.single().status)
+            store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED, consentToContact = true))
+            assertEquals(true, store.personBlocking(pid).caseRecord!!.episodes.single().consentToContact)
 
-            val other = store.addPerson(newPerson(given = "Bo", nhs = null))
-            store.transitionEpisode(other, EpisodeTransition(to = EpisodeStatus.CONTACTING))
+            val other = store.addPersonBlocking(newPerson(given = "Bo", nhs = null))
+            store.transitionEpisodeBlocking(other, EpisodeTransition(to = EpisodeStatus.CONTACTING))
             val noAttempt = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.transitionEpisode(other, EpisodeTransition(to = EpisodeStatus.UNABLE_TO_CONTACT))
+                store.transitionEpisodeBlocking(other, EpisodeTransition(to = EpisodeStatus.UNABLE_TO_CONTACT))
             }
             assertEquals("status", noAttempt.field)
-            store.recordContactAttempt(other, NewContactAttempt(channel = ContactChannel.PHONE, outcome = ContactOutcome.NO_ANSWER))
-            store.transitionEpisode(other, EpisodeTransition(to = EpisodeStatus.UNABLE_TO_CONTACT))
+            store.recordContactAttemptBlocking(other, NewContactAttempt(channel = ContactChannel.PHONE, outcome = ContactOutcome.NO_ANSWER))
+            store.transitionEpisodeBlocking(other, EpisodeTransition(to = EpisodeStatus.UNABLE_TO_CONTACT))
         }
     }
 
@@ -129,26 +129,26 @@ object ClinicalSafetyTests {
         dir.linkWorkerStore().use { store ->
             val pid = accepted(store)
             val now = Instant.now().truncatedTo(ChronoUnit.SECONDS)
-            val oldGoal = store.addGoal(pid, NewGoal(text = "old goal"))
-            store.recordMeasure(pid, measure(Instrument.UCLA3, Timepoint.BASELINE, listOf(3L, 3L, 3L), now.minus(20, ChronoUnit.DAYS)))
-            store.recordMeasure(pid, measure(Instrument.UCLA3, Timepoint.FOLLOW_UP, listOf(1L, 1L, 1L), now.minus(10, ChronoUnit.DAYS)))
-            store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.DISCHARGED, dischargeReason = DischargeReason.GOALS_MET))
-            val first = store.person(pid).caseRecord!!.episodes.single().id
-            val second = store.openEpisode(pid, NewReferral(consentToContact = true))
-            store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
-            val newGoal = store.addGoal(pid, NewGoal(text = "new goal"))
+            val oldGoal = store.addGoalBlocking(pid, NewGoal(text = "old goal"))
+            store.recordMeasureBlocking(pid, measure(Instrument.UCLA3, Timepoint.BASELINE, listOf(3L, 3L, 3L), now.minus(20, ChronoUnit.DAYS)))
+            store.recordMeasureBlocking(pid, measure(Instrument.UCLA3, Timepoint.FOLLOW_UP, listOf(1L, 1L, 1L), now.minus(10, ChronoUnit.DAYS)))
+            store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.DISCHARGED, dischargeReason = DischargeReason.GOALS_MET))
+            val first = store.personBlocking(pid).caseRecord!!.episodes.single().id
+            val second = store.openEpisodeBlocking(pid, NewReferral(consentToContact = true))
+            store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+            val newGoal = store.addGoalBlocking(pid, NewGoal(text = "new goal"))
 
-            val plan = store.person(pid).plan
+            val plan = store.personBlocking(pid).plan
             assertEquals(first, plan.goals.single { it.id == oldGoal }.episodeId)
             assertEquals(second, plan.goals.single { it.id == newGoal }.episodeId)
             assertTrue(plan.measures.all { it.episodeId == first })
-            val summary = assertNotNull(store.gpMessage(pid, GpEvent.ACCEPTED).summary)
+            val summary = assertNotNull(store.gpMessageBlocking(pid, GpEvent.ACCEPTED).summary)
             assertEquals(listOf("new goal"), summary.goals.map { it.text })
             assertTrue(summary.measureChange.isEmpty())
-            assertTrue(store.pairedChange(pid).isEmpty())
-            assertEquals(1, store.pairedChangeInEpisode(pid, first).size)
+            assertTrue(store.pairedChangeBlocking(pid).isEmpty())
+            assertEquals(1, store.pairedChangeInEpisodeBlocking(pid, first).size)
             assertFailsWith<LinkWorkException.NotFound> {
-                store.pairedChangeInEpisode(pid, "00000000-0000-4000-8000-000000000000")
+                store.pairedChangeInEpisodeBlocking(pid, "00000000-0000-4000-8000-000000000000")
             }
         }
     }
@@ -157,12 +157,12 @@ object ClinicalSafetyTests {
         dir.linkWorkerStore().use { store ->
             val pid = accepted(store)
             val now = Instant.now().truncatedTo(ChronoUnit.SECONDS)
-            store.recordMeasure(pid, measure(Instrument.UCLA3, Timepoint.FOLLOW_UP, listOf(1L, 1L, 1L), now.minus(9, ChronoUnit.DAYS)))
-            store.recordMeasure(pid, measure(Instrument.UCLA3, Timepoint.BASELINE, listOf(3L, 3L, 3L), now.minus(1, ChronoUnit.DAYS)))
-            assertTrue(store.pairedChange(pid).isEmpty())
+            store.recordMeasureBlocking(pid, measure(Instrument.UCLA3, Timepoint.FOLLOW_UP, listOf(1L, 1L, 1L), now.minus(9, ChronoUnit.DAYS)))
+            store.recordMeasureBlocking(pid, measure(Instrument.UCLA3, Timepoint.BASELINE, listOf(3L, 3L, 3L), now.minus(1, ChronoUnit.DAYS)))
+            assertTrue(store.pairedChangeBlocking(pid).isEmpty())
             assertEquals(
                 listOf(RefusedPair(Instrument.UCLA3, PairRefusal.FOLLOW_UP_BEFORE_BASELINE)),
-                store.refusedPairs(pid, null),
+                store.refusedPairsBlocking(pid, null),
             )
         }
     }
@@ -170,8 +170,8 @@ object ClinicalSafetyTests {
     private fun commissionerCsv() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             accepted(store)
-            val plain = store.writeReportCsv(dir.path("plain"))
-            val suppressed = store.writeCommissionerReportCsv(dir.path("commissioner"), 5u)
+            val plain = store.writeReportCsvBlocking(dir.path("plain"))
+            val suppressed = store.writeCommissionerReportCsvBlocking(dir.path("commissioner"), 5u)
             assertEquals(plain.map { File(it).name }, suppressed.map { File(it).name })
             val outcomes = File(suppressed.single { it.endsWith("outcomes.csv") }).readText()
             assertTrue("referral-outcome,accepted,*\r\n" in outcomes, outcomes)
@@ -183,16 +183,16 @@ object ClinicalSafetyTests {
     private fun onwardMessage() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val pid = accepted(store)
-            val referral = store.addOnwardReferral(
+            val referral = store.addOnwardReferralBlocking(
                 pid, NewOnwardReferral(service = "Debt advice drop-in", organisation = "Citizens Advice", need = "debt"),
             )
-            val without = store.onwardMessage(referral)
+            val without = store.onwardMessageBlocking(referral)
             assertNull(without.phone)
             assertNull(without.givenName)
             assertEquals(WithholdReason.NO_CONSENT, without.withheld.single().reason)
             assertEquals("contact-details — no consent in force to share with Citizens Advice", without.withheld.single().text)
-            val consentId = store.recordConsent(pid, consent("debt support", "citizens advice", "LOCAL-CAB", ConsentDecision.GIVEN))
-            val with = store.onwardMessage(referral)
+            val consentId = store.recordConsentBlocking(pid, consent("debt support", "citizens advice", "LOCAL-CAB", ConsentDecision.GIVEN))
+            val with = store.onwardMessageBlocking(referral)
             assertEquals(consentId, with.consentId)
             assertEquals("07700 900123", with.phone)
             assertTrue(with.withheld.isEmpty())

@@ -27,14 +27,14 @@ object DirectoryShareTests {
 
     /** The digest a hub announces for FEED: the content hash core computes when importing it. */
     private fun digestOf(dir: TempDir, feed: ByteArray): ByteArray =
-        dir.linkWorkerStore("hub.db").use { hex(it.directoryImport(feed, "hub").version.contentHash) }
+        dir.linkWorkerStore("hub.db").use { hex(it.directoryImportBlocking(feed, "hub").version.contentHash) }
 
     private fun applied() = withTempDir { dir ->
         val feed = DirectoryTests.FEED.toByteArray()
         val digest = digestOf(dir, feed)
         dir.linkWorkerStore().use { store ->
             // No directory yet: magic, version, kind 1, no digest.
-            assertContentEquals(MAGIC + byteArrayOf(1, 0), store.directoryHaveMessage())
+            assertContentEquals(MAGIC + byteArrayOf(1, 0), store.directoryHaveMessageBlocking())
             val download = store.directoryDownload()
             // The hub's revocation list (another kind of message) is left to the app.
             assertIs<DirectoryStep.NotDirectory>(download.receive("LWN".toByteArray() + byteArrayOf(1, 1, 0)))
@@ -42,9 +42,9 @@ object DirectoryShareTests {
             assertIs<DirectoryStep.Applied>(step)
             assertEquals(3u, step.report.imported)
             assertTrue(download.isFinished())
-            assertEquals("hub", store.directoryVersion()!!.source)
-            assertContentEquals(MAGIC + byteArrayOf(1, 1) + digest, store.directoryHaveMessage())
-            assertEquals(listOf("Lunch Club"), store.directorySearch(DirectoryQuery(text = "lunch clb")).hits.map { it.name })
+            assertEquals("hub", store.directoryVersionBlocking()!!.source)
+            assertContentEquals(MAGIC + byteArrayOf(1, 1) + digest, store.directoryHaveMessageBlocking())
+            assertEquals(listOf("Lunch Club"), store.directorySearchBlocking(DirectoryQuery(text = "lunch clb")).hits.map { it.name })
             // The hub's answer to an up-to-date phone: five bytes, nothing changes.
             assertIs<DirectoryStep.UpToDate>(store.directoryDownload().receive(MAGIC + byteArrayOf(2)))
             assertIs<DirectoryStep.NotOffered>(store.directoryDownload().receive(MAGIC + byteArrayOf(4)))
@@ -68,15 +68,15 @@ object DirectoryShareTests {
             assertFailsWith<LinkWorkException.Untrusted> {
                 store.directoryDownload().receive(MAGIC + byteArrayOf(9))
             }
-            assertNull(store.directoryVersion())
+            assertNull(store.directoryVersionBlocking())
         }
         val pid = UUID.randomUUID().toString()
         LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { patient ->
-            assertFailsWith<LinkWorkException.Untrusted> { patient.directoryHaveMessage() }
+            assertFailsWith<LinkWorkException.Untrusted> { patient.directoryHaveMessageBlocking() }
             assertFailsWith<LinkWorkException.Untrusted> {
                 patient.directoryDownload().receive(chunk(digest, feed.size, 0, feed))
             }
-            assertNull(patient.directoryVersion())
+            assertNull(patient.directoryVersionBlocking())
         }
     }
 }

@@ -46,19 +46,19 @@ object EncryptionTests {
     private fun reopenWithKey() = withTempDir { dir ->
         val key = newKey()
         val path = dir.path("enc.db")
-        val pid = createEncrypted(path, key).use { it.addPerson(newPerson()) }
+        val pid = createEncrypted(path, key).use { it.addPersonBlocking(newPerson()) }
         LinkWorkStore.open(path, key).use { store ->
-            assertEquals("Lovelace", store.person(pid).caseRecord!!.demographics.familyName)
+            assertEquals("Lovelace", store.personBlocking(pid).caseRecord!!.demographics.familyName)
         }
         LinkWorkStore.openAs(path, key, "jo.colleague").use { store ->
             assertEquals("jo.colleague", store.info().user)
-            assertEquals(1, store.caseload(CaseloadQuery()).size)
+            assertEquals(1, store.caseloadBlocking(CaseloadQuery()).size)
         }
     }
 
     private fun wrongKey() = withTempDir { dir ->
         val path = dir.path("enc.db")
-        createEncrypted(path, newKey()).use { it.addPerson(newPerson()) }
+        createEncrypted(path, newKey()).use { it.addPersonBlocking(newPerson()) }
         val before = files(dir)
         val e = assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.open(path, newKey()) }
         assertTrue(e.reason.isNotBlank())
@@ -70,12 +70,12 @@ object EncryptionTests {
 
     private fun plainWithKey() = withTempDir { dir ->
         val path = dir.path("plain.db")
-        LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { it.addPerson(newPerson()) }
+        LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { it.addPersonBlocking(newPerson()) }
         val before = files(dir)
         val e = assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.open(path, newKey()) }
         assertTrue("not encrypted" in e.reason, e.reason)
         assertSameFiles(before, files(dir))
-        LinkWorkStore.open(path, StoreKey.Unencrypted).use { assertEquals(1, it.caseload(CaseloadQuery()).size) }
+        LinkWorkStore.open(path, StoreKey.Unencrypted).use { assertEquals(1, it.caseloadBlocking(CaseloadQuery()).size) }
     }
 
     private fun keyLength() = withTempDir { dir ->
@@ -92,25 +92,25 @@ object EncryptionTests {
         val (old, new) = newKey() to newKey()
         val path = dir.path("enc.db")
         val pid = createEncrypted(path, old).use { store ->
-            val pid = store.addPerson(newPerson())
-            store.rekey(new)
+            val pid = store.addPersonBlocking(newPerson())
+            store.rekeyBlocking(new)
             // The same handle keeps working after the re-key.
-            store.addCaseNote(pid, "after the re-key")
-            assertEquals(1, store.person(pid).caseRecord!!.notes.size)
+            store.addCaseNoteBlocking(pid, "after the re-key")
+            assertEquals(1, store.personBlocking(pid).caseRecord!!.notes.size)
             pid
         }
         assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.open(path, old) }
         LinkWorkStore.open(path, new).use { store ->
-            assertEquals(listOf("after the re-key"), store.person(pid).caseRecord!!.notes.map { it.text })
+            assertEquals(listOf("after the re-key"), store.personBlocking(pid).caseRecord!!.notes.map { it.text })
         }
     }
 
     private fun rekeyPlain() = withTempDir { dir ->
         LinkWorkStore.create(dir.path("plain.db"), StoreKey.Unencrypted, "sam", Role.LINK_WORKER).use { store ->
-            assertEquals("key", assertFailsWith<LinkWorkException.InvalidInput> { store.rekey(newKey()) }.field)
+            assertEquals("key", assertFailsWith<LinkWorkException.InvalidInput> { store.rekeyBlocking(newKey()) }.field)
         }
         createEncrypted(dir.path("enc.db"), newKey()).use { store ->
-            assertEquals("key", assertFailsWith<LinkWorkException.InvalidInput> { store.rekey(StoreKey.Unencrypted) }.field)
+            assertEquals("key", assertFailsWith<LinkWorkException.InvalidInput> { store.rekeyBlocking(StoreKey.Unencrypted) }.field)
         }
     }
 
@@ -119,7 +119,7 @@ object EncryptionTests {
         // would find it if encryption did nothing.
         withTempDir { plainDir ->
             LinkWorkStore.create(plainDir.path("plain.db"), StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { store ->
-                store.addPerson(newPerson(given = "Zenobia", family = "Quartermaine"))
+                store.addPersonBlocking(newPerson(given = "Zenobia", family = "Quartermaine"))
                 val plainFiles = files(plainDir)
                 for (needle in listOf("Zenobia", "Quartermaine", "9434765919")) {
                     assertTrue(plainFiles.values.any { it.contains(needle) }, "control: $needle not found in a plain store")
@@ -127,8 +127,8 @@ object EncryptionTests {
             }
         }
         createEncrypted(dir.path("enc.db"), newKey()).use { store ->
-            val pid = store.addPerson(newPerson(given = "Zenobia", family = "Quartermaine"))
-            store.addCaseNote(pid, "Frightened of the damp stairwell")
+            val pid = store.addPersonBlocking(newPerson(given = "Zenobia", family = "Quartermaine"))
+            store.addCaseNoteBlocking(pid, "Frightened of the damp stairwell")
             for ((name, bytes) in files(dir)) {
                 for (needle in listOf("Zenobia", "Quartermaine", "9434765919", "damp stairwell")) {
                     assertFalse(bytes.contains(needle), "$needle found in $name")
@@ -141,16 +141,16 @@ object EncryptionTests {
         val key = newKey()
         val path = dir.path("enc.db")
         val (gone, kept) = createEncrypted(path, key).use { store ->
-            val gone = store.addPerson(newPerson(given = "Gone", family = "Person"))
-            val kept = store.addPerson(newPerson(given = "Kept", family = "Person"))
-            store.erasePerson(gone)
-            assertEquals(listOf(kept), store.caseload(CaseloadQuery()).map { it.personId })
-            assertFailsWith<LinkWorkException.NotFound> { store.person(gone) }
+            val gone = store.addPersonBlocking(newPerson(given = "Gone", family = "Person"))
+            val kept = store.addPersonBlocking(newPerson(given = "Kept", family = "Person"))
+            store.erasePersonBlocking(gone)
+            assertEquals(listOf(kept), store.caseloadBlocking(CaseloadQuery()).map { it.personId })
+            assertFailsWith<LinkWorkException.NotFound> { store.personBlocking(gone) }
             gone to kept
         }
         LinkWorkStore.open(path, key).use { store ->
-            assertEquals(listOf(gone), store.erasedPeople().map { it.personId })
-            assertEquals(listOf(kept), store.caseload(CaseloadQuery()).map { it.personId })
+            assertEquals(listOf(gone), store.erasedPeopleBlocking().map { it.personId })
+            assertEquals(listOf(kept), store.caseloadBlocking(CaseloadQuery()).map { it.personId })
         }
     }
 }

@@ -23,36 +23,36 @@ object ErrorTests {
     private fun datesAreLocalDates() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val leap = LocalDate.of(2028, 2, 29)
-            val pid = store.addPerson(newPerson(dob = LocalDate.of(1950, 2, 28)))
-            val goal = store.addGoal(pid, NewGoal(text = "Walk", targetDate = leap))
-            store.setReviewDate(pid, leap.plusDays(1))
-            store.addStep(pid, NewStep(text = "Boots", owner = StepOwner.PERSON, goalId = goal, due = leap.minusDays(1)))
-            val plan = store.plan(pid)
+            val pid = store.addPersonBlocking(newPerson(dob = LocalDate.of(1950, 2, 28)))
+            val goal = store.addGoalBlocking(pid, NewGoal(text = "Walk", targetDate = leap))
+            store.setReviewDateBlocking(pid, leap.plusDays(1))
+            store.addStepBlocking(pid, NewStep(text = "Boots", owner = StepOwner.PERSON, goalId = goal, due = leap.minusDays(1)))
+            val plan = store.planBlocking(pid)
             val target: LocalDate? = plan.goals.single().targetDate
             assertEquals(leap, target)
             assertEquals(LocalDate.of(2028, 3, 1), plan.reviewDate)
             assertEquals(LocalDate.of(2028, 2, 28), plan.steps.single().due)
-            assertEquals(LocalDate.of(1950, 2, 28), store.caseload(CaseloadQuery()).single().dateOfBirth)
-            assertEquals(listOf(goal), store.due(leap).filter { it.kind == DueKind.GOAL }.map { it.itemId })
-            store.updateGoal(goal, GoalUpdate(targetDate = LocalDate.of(2030, 1, 31)))
-            assertEquals(LocalDate.of(2030, 1, 31), store.plan(pid).goals.single().targetDate)
+            assertEquals(LocalDate.of(1950, 2, 28), store.caseloadBlocking(CaseloadQuery()).single().dateOfBirth)
+            assertEquals(listOf(goal), store.dueBlocking(leap).filter { it.kind == DueKind.GOAL }.map { it.itemId })
+            store.updateGoalBlocking(goal, GoalUpdate(targetDate = LocalDate.of(2030, 1, 31)))
+            assertEquals(LocalDate.of(2030, 1, 31), store.planBlocking(pid).goals.single().targetDate)
             // Years beyond 9999 are held and given back as such.
-            store.setReviewDate(pid, LocalDate.of(10000, 1, 1))
-            assertEquals(LocalDate.of(10000, 1, 1), store.plan(pid).reviewDate)
+            store.setReviewDateBlocking(pid, LocalDate.of(10000, 1, 1))
+            assertEquals(LocalDate.of(10000, 1, 1), store.planBlocking(pid).reviewDate)
         }
     }
 
     private fun notFound() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val unknown = UUID.randomUUID().toString()
-            val e = assertFailsWith<LinkWorkException.NotFound> { store.person(unknown) }
+            val e = assertFailsWith<LinkWorkException.NotFound> { store.personBlocking(unknown) }
             assertEquals("person", e.kind)
             assertEquals(unknown, e.id)
-            assertEquals("step", assertFailsWith<LinkWorkException.NotFound> { store.completeStep(unknown) }.kind)
+            assertEquals("step", assertFailsWith<LinkWorkException.NotFound> { store.completeStepBlocking(unknown) }.kind)
             assertEquals("goal", assertFailsWith<LinkWorkException.NotFound> {
-                store.recordProgress(unknown, NewProgress(rating = 5u))
+                store.recordProgressBlocking(unknown, NewProgress(rating = 5u))
             }.kind)
-            assertFailsWith<LinkWorkException.NotFound> { store.addGoal(unknown, NewGoal(text = "x")) }
+            assertFailsWith<LinkWorkException.NotFound> { store.addGoalBlocking(unknown, NewGoal(text = "x")) }
             assertTrue(describe(e).startsWith("not found: person"))
         }
     }
@@ -60,7 +60,7 @@ object ErrorTests {
     private fun invalidInput() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val badNhs = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addPerson(newPerson(nhs = "943 476 5918"))
+                store.addPersonBlocking(newPerson(nhs = "943 476 5918"))
             }
             assertEquals("nhs_number", badNhs.field)
             for (text in listOf(badNhs.message, badNhs.reason, describe(badNhs))) {
@@ -68,54 +68,54 @@ object ErrorTests {
             }
 
             val badDob = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addPerson(newPerson(dob = LocalDate.MAX))
+                store.addPersonBlocking(newPerson(dob = LocalDate.MAX))
             }
             // A date core cannot hold is refused while the record is lifted (core's NaiveDate
             // custom type): field `date`.
             assertEquals("date", badDob.field)
             val futureDob = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addPerson(newPerson(dob = day(1)))
+                store.addPersonBlocking(newPerson(dob = day(1)))
             }
             assertEquals("date_of_birth", futureDob.field)
             assertEquals("given_name", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addPerson(newPerson(given = "  "))
+                store.addPersonBlocking(newPerson(given = "  "))
             }.field)
-            assertTrue(store.caseload(CaseloadQuery()).isEmpty(), "nothing is stored on error")
+            assertTrue(store.caseloadBlocking(CaseloadQuery()).isEmpty(), "nothing is stored on error")
 
-            val pid = store.addPerson(newPerson())
-            val goal = store.addGoal(pid, NewGoal(text = "Walk"))
+            val pid = store.addPersonBlocking(newPerson())
+            val goal = store.addGoalBlocking(pid, NewGoal(text = "Walk"))
             val rating = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordProgress(goal, NewProgress(rating = 11u))
+                store.recordProgressBlocking(goal, NewProgress(rating = 11u))
             }
             assertEquals("rating", rating.field)
             assertEquals("progress", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordProgress(goal, NewProgress())
+                store.recordProgressBlocking(goal, NewProgress())
             }.field)
             // A malformed date cannot be written as a LocalDate; one core cannot hold (beyond
             // chrono's years) is refused while lifted, as an argument or inside a record: `date`.
-            assertEquals("date", assertFailsWith<LinkWorkException.InvalidInput> { store.due(java.time.LocalDate.MAX) }.field)
+            assertEquals("date", assertFailsWith<LinkWorkException.InvalidInput> { store.dueBlocking(java.time.LocalDate.MAX) }.field)
             assertEquals("date", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addGoal(pid, NewGoal(text = "Swim", targetDate = java.time.LocalDate.MIN))
+                store.addGoalBlocking(pid, NewGoal(text = "Swim", targetDate = java.time.LocalDate.MIN))
             }.field)
             // Ids inside records are refused while lifted: field `id`.
             assertEquals("person_id", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.person("not-a-uuid")
+                store.personBlocking("not-a-uuid")
             }.field)
             assertEquals("id", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addStep(pid, NewStep(text = "x", owner = StepOwner.PERSON, goalId = "nope"))
+                store.addStepBlocking(pid, NewStep(text = "x", owner = StepOwner.PERSON, goalId = "nope"))
             }.field)
             assertEquals("duration_minutes", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addConsultation(pid, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 0u))
+                store.addConsultationBlocking(pid, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 0u))
             }.field)
-            assertEquals(1, store.plan(pid).goals.size)
+            assertEquals(1, store.planBlocking(pid).goals.size)
         }
     }
 
     private fun invalidMeasure() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPerson(newPerson())
+            val pid = store.addPersonBlocking(newPerson())
             val outOfRange = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordMeasure(
+                store.recordMeasureBlocking(
                     pid,
                     NewMeasureResponse(
                         instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE,
@@ -126,7 +126,7 @@ object ErrorTests {
             assertEquals("answers", outOfRange.field)
             assertFalse("11" in outOfRange.reason, "the answer value is not echoed")
             assertEquals("pam", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordMeasure(
+                store.recordMeasureBlocking(
                     pid,
                     NewMeasureResponse(
                         instrument = Instrument.PAM, timepoint = Timepoint.BASELINE,
@@ -134,33 +134,33 @@ object ErrorTests {
                     ),
                 )
             }.field)
-            assertTrue(store.plan(pid).measures.isEmpty())
+            assertTrue(store.planBlocking(pid).measures.isEmpty())
         }
     }
 
     private fun conflict() = withTempDir { dir ->
         val path = dir.path("caseload.db")
         LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER).use { store ->
-            val pid = store.addPerson(newPerson())
+            val pid = store.addPersonBlocking(newPerson())
             val e = assertFailsWith<LinkWorkException.Conflict> {
-                store.transitionEpisode(
+                store.transitionEpisodeBlocking(
                     pid, EpisodeTransition(to = EpisodeStatus.DISCHARGED, dischargeReason = DischargeReason.OTHER),
                 )
             }
             assertTrue("referred" in e.reason && "discharged" in e.reason, e.reason)
-            assertEquals(EpisodeStatus.REFERRED, store.caseload(CaseloadQuery()).single().status)
+            assertEquals(EpisodeStatus.REFERRED, store.caseloadBlocking(CaseloadQuery()).single().status)
 
-            store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+            store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
             assertFailsWith<LinkWorkException.Conflict> {
-                store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.CONTACTING))
+                store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.CONTACTING))
             }
-            val onward = store.addOnwardReferral(pid, NewOnwardReferral(service = "Walking group"))
+            val onward = store.addOnwardReferralBlocking(pid, NewOnwardReferral(service = "Walking group"))
             assertFailsWith<LinkWorkException.Conflict> {
-                store.transitionOnwardReferral(onward, OnwardStatus.GOT_HELP)
+                store.transitionOnwardReferralBlocking(onward, OnwardStatus.GOT_HELP)
             }
-            val step = store.addStep(pid, NewStep(text = "Call", owner = StepOwner.LINK_WORKER))
-            store.completeStep(step)
-            assertFailsWith<LinkWorkException.Conflict> { store.completeStep(step) }
+            val step = store.addStepBlocking(pid, NewStep(text = "Call", owner = StepOwner.LINK_WORKER))
+            store.completeStepBlocking(step)
+            assertFailsWith<LinkWorkException.Conflict> { store.completeStepBlocking(step) }
         }
         assertFailsWith<LinkWorkException.Conflict> {
             LinkWorkStore.create(path, StoreKey.Unencrypted, "someone", Role.LINK_WORKER)
@@ -172,11 +172,11 @@ object ErrorTests {
         LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { store ->
             assertEquals(pid, store.info().personId)
             assertEquals(Role.PATIENT, store.info().role)
-            val e = assertFailsWith<LinkWorkException.NotPermitted> { store.addPerson(newPerson()) }
+            val e = assertFailsWith<LinkWorkException.NotPermitted> { store.addPersonBlocking(newPerson()) }
             assertTrue(e.action.isNotBlank())
-            assertFailsWith<LinkWorkException.NotPermitted> { store.plan(UUID.randomUUID().toString()) }
-            assertFailsWith<LinkWorkException.NotPermitted> { store.gpCodes(pid) }
-            assertFailsWith<LinkWorkException.NotPermitted> { store.setWhatMatters(pid, "x") }
+            assertFailsWith<LinkWorkException.NotPermitted> { store.planBlocking(UUID.randomUUID().toString()) }
+            assertFailsWith<LinkWorkException.NotPermitted> { store.gpCodesBlocking(pid) }
+            assertFailsWith<LinkWorkException.NotPermitted> { store.setWhatMattersBlocking(pid, "x") }
         }
         assertEquals("person", assertFailsWith<LinkWorkException.InvalidInput> {
             LinkWorkStore.create(dir.path("phone2.db"), StoreKey.Unencrypted, "ada", Role.PATIENT)

@@ -27,16 +27,16 @@ object IdentityTests {
     private fun verifiedAuthors() = withTempDir { dir ->
         val org = Organisation.create("Northtown PCN")
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPerson(newPerson())
-            val before = store.history(pid).first().author
+            val pid = store.addPersonBlocking(newPerson())
+            val before = store.historyBlocking(pid).first().author
             check(before is Author.Unverified) { "$before" }
-            assertEquals(store.deviceIdentity().deviceKey, before.device)
+            assertEquals(store.deviceIdentityBlocking().deviceKey, before.device)
             enrolled(org, store, CertificateRole.LINK_WORKER, false)
-            val after = store.history(pid).first().author
+            val after = store.historyBlocking(pid).first().author
             check(after is Author.Verified) { "$after" }
             assertEquals("sam.worker", after.name)
             assertEquals("link-worker", after.role)
-            assertEquals(store.deviceIdentity().deviceKey, after.device)
+            assertEquals(store.deviceIdentityBlocking().deviceKey, after.device)
             assertFalse(after.adopted)
         }
     }
@@ -52,9 +52,9 @@ object IdentityTests {
             dir.linkWorkerStore("b.db", "jo").use { b ->
                 enrolled(org, a, CertificateRole.LINK_WORKER, false)
                 enrolled(org, b, CertificateRole.LINK_WORKER, false)
-                val pid = a.addPerson(newPerson())
-                val start = a.secureChannelInitiate(false)
-                val cb = b.secureChannelAccept(false)
+                val pid = a.addPersonBlocking(newPerson())
+                val start = a.secureChannelInitiateBlocking(false)
+                val cb = b.secureChannelAcceptBlocking(false)
                 val m2 = cb.receiveHandshake(start.message)!!
                 val m3 = start.channel.receiveHandshake(m2)!!
                 assertFalse(start.channel.isOpen(), "the connecting side waits for the listener's certificate")
@@ -74,13 +74,13 @@ object IdentityTests {
                     wire.add(frame)
                     val sealed: ByteArray = frame
                     frame = if (toB) {
-                        sb.receive(cb.open(sealed)).reply?.let { cb.seal(it) }
+                        sb.receiveBlocking(cb.open(sealed)).reply?.let { cb.seal(it) }
                     } else {
-                        sa.receive(start.channel.open(sealed)).reply?.let { start.channel.seal(it) }
+                        sa.receiveBlocking(start.channel.open(sealed)).reply?.let { start.channel.seal(it) }
                     }
                     toB = !toB
                 }
-                assertEquals("Lovelace", b.person(pid).caseRecord!!.demographics.familyName)
+                assertEquals("Lovelace", b.personBlocking(pid).caseRecord!!.demographics.familyName)
                 assertFalse(wire.any { it.contains("Lovelace") || it.contains("943 476 5919") })
                 // A frame altered on the way closes the channel.
                 val sealed = start.channel.seal(byteArrayOf(1, 2, 3))
@@ -96,11 +96,11 @@ object IdentityTests {
             dir.linkWorkerStore("c.db", "stranger").use { c ->
                 enrolled(org, a, CertificateRole.LINK_WORKER, false)
                 assertEquals("not enrolled",
-                    assertFailsWith<LinkWorkException.Untrusted> { c.secureChannelInitiate(false) }.reason)
+                    assertFailsWith<LinkWorkException.Untrusted> { c.secureChannelInitiateBlocking(false) }.reason)
                 // The unenrolled side (opted in) connects without a certificate; the enrolled
                 // listener refuses it before showing anything of its own certificate.
-                val start = c.secureChannelInitiate(true)
-                val ca = a.secureChannelAccept(true)
+                val start = c.secureChannelInitiateBlocking(true)
+                val ca = a.secureChannelAcceptBlocking(true)
                 val m2 = ca.receiveHandshake(start.message)!!
                 val m3 = start.channel.receiveHandshake(m2)!!
                 assertEquals("peer not authenticated",
@@ -112,12 +112,12 @@ object IdentityTests {
     }
 
     private fun enrolled(org: Organisation, store: LinkWorkStore, role: CertificateRole, enrol: Boolean): DeviceCertificate =
-        store.installCertificate(org.issue(store.certificateRequest(), role, false, enrol, 30u))
+        store.installCertificateBlocking(org.issue(store.certificateRequestBlocking(), role, false, enrol, 30u))
 
     private fun enrol() = withTempDir { dir ->
         val org = Organisation.create("Northtown PCN")
         dir.linkWorkerStore().use { store ->
-            val before = store.deviceIdentity()
+            val before = store.deviceIdentityBlocking()
             assertFalse(before.enrolled)
             assertEquals(64, before.deviceKey.length)
             val cert = enrolled(org, store, CertificateRole.TEAM_LEAD, true)
@@ -129,7 +129,7 @@ object IdentityTests {
             assertTrue(cert.canEnrolPatients)
             assertFalse(cert.canErase)
             assertTrue(cert.expiresAt.isAfter(cert.issuedAt))
-            assertTrue(store.deviceIdentity().enrolled)
+            assertTrue(store.deviceIdentityBlocking().enrolled)
         }
     }
 
@@ -137,8 +137,8 @@ object IdentityTests {
         val org = Organisation.create("Northtown PCN")
         dir.linkWorkerStore().use { lw ->
             enrolled(org, lw, CertificateRole.LINK_WORKER, true)
-            val pid = lw.addPerson(newPerson())
-            val offer = lw.pairPatient(pid, 365u)
+            val pid = lw.addPersonBlocking(newPerson())
+            val offer = lw.pairPatientBlocking(pid, 365u)
             assertEquals(6, offer.code.length)
             assertTrue(offer.payload.size < 1000)
             val wrong = if (offer.code == "000000") "000001" else "000000"
@@ -149,15 +149,15 @@ object IdentityTests {
             assertFalse(java.io.File(dir.path("phone.db")).exists())
             LinkWorkStore.createPaired(dir.path("phone.db"), StoreKey.Unencrypted, "Ada", offer.payload, offer.code).use { phone ->
                 assertEquals(pid, phone.info().personId)
-                val cert = assertNotNull(phone.deviceIdentity().certificate)
+                val cert = assertNotNull(phone.deviceIdentityBlocking().certificate)
                 assertEquals(CertificateRole.PATIENT, cert.role)
                 assertEquals(pid, cert.personId)
                 assertTrue(cert.paired)
                 // The link worker accepts the phone's certificate as a peer, and the reverse.
-                val seen = lw.verifyPeerCertificate(phone.deviceIdentity().certificateBytes!!)
+                val seen = lw.verifyPeerCertificateBlocking(phone.deviceIdentityBlocking().certificateBytes!!)
                 assertEquals(pid, seen.personId)
                 assertEquals(CertificateRole.PATIENT, seen.role)
-                phone.verifyPeerCertificate(lw.deviceIdentity().certificateBytes!!)
+                phone.verifyPeerCertificateBlocking(lw.deviceIdentityBlocking().certificateBytes!!)
             }
         }
     }
@@ -167,25 +167,25 @@ object IdentityTests {
         val other = Organisation.create("Elsewhere PCN")
         dir.linkWorkerStore("a.db").use { a ->
             dir.linkWorkerStore("b.db", "jo").use { b ->
-                val forA = org.issue(a.certificateRequest(), CertificateRole.LINK_WORKER, false, false, 30u)
+                val forA = org.issue(a.certificateRequestBlocking(), CertificateRole.LINK_WORKER, false, false, 30u)
                 assertEquals("for another device",
-                    assertFailsWith<LinkWorkException.Untrusted> { b.installCertificate(forA) }.reason)
+                    assertFailsWith<LinkWorkException.Untrusted> { b.installCertificateBlocking(forA) }.reason)
                 assertEquals("role does not match",
                     assertFailsWith<LinkWorkException.Untrusted> {
-                        org.issue(a.certificateRequest(), CertificateRole.PATIENT, false, false, 30u)
+                        org.issue(a.certificateRequestBlocking(), CertificateRole.PATIENT, false, false, 30u)
                     }.reason)
-                a.installCertificate(forA)
-                val foreign = other.issue(a.certificateRequest(), CertificateRole.ADMIN, true, true, 30u)
+                a.installCertificateBlocking(forA)
+                val foreign = other.issue(a.certificateRequestBlocking(), CertificateRole.ADMIN, true, true, 30u)
                 assertEquals("issued by another organisation",
-                    assertFailsWith<LinkWorkException.Untrusted> { a.installCertificate(foreign) }.reason)
-                assertEquals(CertificateRole.LINK_WORKER, a.deviceIdentity().certificate!!.role)
+                    assertFailsWith<LinkWorkException.Untrusted> { a.installCertificateBlocking(foreign) }.reason)
+                assertEquals(CertificateRole.LINK_WORKER, a.deviceIdentityBlocking().certificate!!.role)
                 val tampered = forA.copyOf().also { it[it.size / 2] = (it[it.size / 2].toInt() xor 1).toByte() }
-                assertFailsWith<LinkWorkException.Untrusted> { a.verifyPeerCertificate(tampered) }
+                assertFailsWith<LinkWorkException.Untrusted> { a.verifyPeerCertificateBlocking(tampered) }
                 assertEquals("not enrolled",
-                    assertFailsWith<LinkWorkException.Untrusted> { b.verifyPeerCertificate(forA) }.reason)
-                val pid = a.addPerson(newPerson())
+                    assertFailsWith<LinkWorkException.Untrusted> { b.verifyPeerCertificateBlocking(forA) }.reason)
+                val pid = a.addPersonBlocking(newPerson())
                 assertEquals("issuer may not enrol patients",
-                    assertFailsWith<LinkWorkException.Untrusted> { a.pairPatient(pid, 30u) }.reason)
+                    assertFailsWith<LinkWorkException.Untrusted> { a.pairPatientBlocking(pid, 30u) }.reason)
             }
         }
     }
@@ -195,19 +195,19 @@ object IdentityTests {
         dir.linkWorkerStore("a.db").use { a ->
             dir.linkWorkerStore("b.db", "jo").use { b ->
                 enrolled(org, a, CertificateRole.LINK_WORKER, false)
-                val bCert = org.issue(b.certificateRequest(), CertificateRole.LINK_WORKER, false, false, 30u)
-                b.installCertificate(bCert)
-                a.verifyPeerCertificate(bCert)
-                val v1 = org.revoke(null, b.deviceIdentity().deviceKey)
+                val bCert = org.issue(b.certificateRequestBlocking(), CertificateRole.LINK_WORKER, false, false, 30u)
+                b.installCertificateBlocking(bCert)
+                a.verifyPeerCertificateBlocking(bCert)
+                val v1 = org.revoke(null, b.deviceIdentityBlocking().deviceKey)
                 val v2 = org.revoke(v1, "ab".repeat(32))
-                val info = a.updateTrust(v2)
+                val info = a.updateTrustBlocking(v2)
                 assertEquals(2uL, info.version)
-                assertTrue(b.deviceIdentity().deviceKey in info.revokedDevices)
+                assertTrue(b.deviceIdentityBlocking().deviceKey in info.revokedDevices)
                 assertEquals("revoked",
-                    assertFailsWith<LinkWorkException.Untrusted> { a.verifyPeerCertificate(bCert) }.reason)
+                    assertFailsWith<LinkWorkException.Untrusted> { a.verifyPeerCertificateBlocking(bCert) }.reason)
                 assertEquals("revocation list is not newer than the installed one",
-                    assertFailsWith<LinkWorkException.Untrusted> { a.updateTrust(v1) }.reason)
-                assertEquals(2uL, a.deviceIdentity().revocationListVersion)
+                    assertFailsWith<LinkWorkException.Untrusted> { a.updateTrustBlocking(v1) }.reason)
+                assertEquals(2uL, a.deviceIdentityBlocking().revocationListVersion)
             }
         }
     }

@@ -18,17 +18,17 @@ object LifecycleTests {
     private fun closeAndUseAfterClose() = withTempDir { dir ->
         val path = dir.path("caseload.db")
         val store = LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER)
-        val pid = store.use { it.addPerson(newPerson()) }
+        val pid = store.use { it.addPersonBlocking(newPerson()) }
         val e = assertFailsWith<IllegalStateException> { store.info() }
         assertTrue("destroyed" in (e.message ?: ""), e.message)
-        assertFailsWith<IllegalStateException> { store.person(pid) }
+        assertFailsWith<IllegalStateException> { store.personBlocking(pid) }
         store.close() // closing twice is a no-op
 
         // The data outlived the object; the file is free to open again.
         val reopened = LinkWorkStore.open(path, StoreKey.Unencrypted)
-        assertEquals("Ada", reopened.person(pid).caseRecord!!.demographics.givenName)
+        assertEquals("Ada", reopened.personBlocking(pid).caseRecord!!.demographics.givenName)
         reopened.close()
-        assertFailsWith<IllegalStateException> { reopened.caseload(CaseloadQuery()) }
+        assertFailsWith<IllegalStateException> { reopened.caseloadBlocking(CaseloadQuery()) }
 
         // Closing a store with a listener registered is fine too.
         LinkWorkStore.open(path, StoreKey.Unencrypted).use { it.addListener(RecordingListener()) }
@@ -53,14 +53,14 @@ object LifecycleTests {
                     try {
                         start.await()
                         repeat(peoplePerThread) { p ->
-                            val pid = store.addPerson(newPerson(given = "Person$t", family = "Number$p", nhs = null))
+                            val pid = store.addPersonBlocking(newPerson(given = "Person$t", family = "Number$p", nhs = null))
                             ids.add(pid)
                             repeat(goalsPerPerson) { g ->
-                                val goal = store.addGoal(pid, NewGoal(text = "Goal $g"))
-                                store.recordProgress(goal, NewProgress(rating = g.toUByte()))
+                                val goal = store.addGoalBlocking(pid, NewGoal(text = "Goal $g"))
+                                store.recordProgressBlocking(goal, NewProgress(rating = g.toUByte()))
                             }
-                            store.caseload(CaseloadQuery(text = "Person$t"))
-                            store.person(pid)
+                            store.caseloadBlocking(CaseloadQuery(text = "Person$t"))
+                            store.personBlocking(pid)
                         }
                     } catch (e: Throwable) {
                         errors.add(e)
@@ -72,12 +72,12 @@ object LifecycleTests {
             assertTrue(workers.none { it.isAlive }, "threads did not finish")
             errors.firstOrNull()?.let { throw AssertionError("a thread failed (${errors.size} errors)", it) }
 
-            val caseload = store.caseload(CaseloadQuery())
+            val caseload = store.caseloadBlocking(CaseloadQuery())
             assertEquals(threads * peoplePerThread, caseload.size)
             assertEquals(ids.toSet(), caseload.map { it.personId }.toSet())
             assertTrue(caseload.all { it.activeGoals == goalsPerPerson.toUInt() })
             for (pid in ids) {
-                val goals = store.plan(pid).goals
+                val goals = store.planBlocking(pid).goals
                 assertEquals(goalsPerPerson, goals.size)
                 assertTrue(goals.all { it.progress.size == 1 })
             }

@@ -22,7 +22,7 @@ object LinkWorkTests {
             ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
             EncryptionTests.all + ClinicalSafetyTests.all + IdentityTests.all +
             DirectoryTests.all + DirectoryShareTests.all + SyncStateTests.all +
-            ReferralReportTests.all + ObservationTests.all + HubTests.all
+            ReferralReportTests.all + ObservationTests.all + HubTests.all + AsyncTests.all
 }
 
 fun main() {

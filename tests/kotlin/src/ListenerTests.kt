@@ -20,23 +20,23 @@ object ListenerTests {
         dir.linkWorkerStore().use { store ->
             val listener = RecordingListener()
             val token = store.addListener(listener)
-            val pid = store.addPerson(newPerson())
-            val other = store.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
-            store.addGoal(pid, NewGoal(text = "Walk"))
-            store.addCaseNote(other, "Phoned")
+            val pid = store.addPersonBlocking(newPerson())
+            val other = store.addPersonBlocking(newPerson(given = "Grace", family = "Hopper", nhs = null))
+            store.addGoalBlocking(pid, NewGoal(text = "Walk"))
+            store.addCaseNoteBlocking(other, "Phoned")
             assertEquals(listOf(listOf(pid), listOf(other), listOf(pid), listOf(other)), listener.calls.toList())
 
             // A refused edit changes nothing and tells nobody.
-            assertFailsWith<LinkWorkException.InvalidInput> { store.addGoal(pid, NewGoal(text = " ")) }
+            assertFailsWith<LinkWorkException.InvalidInput> { store.addGoalBlocking(pid, NewGoal(text = " ")) }
             assertEquals(4, listener.calls.size)
             // Reads tell nobody.
-            store.person(pid)
-            store.caseload(CaseloadQuery())
+            store.personBlocking(pid)
+            store.caseloadBlocking(CaseloadQuery())
             assertEquals(4, listener.calls.size)
 
             assertTrue(store.removeListener(token))
             assertFalse(store.removeListener(token))
-            store.setWhatMatters(pid, "Seeing people")
+            store.setWhatMattersBlocking(pid, "Seeing people")
             assertEquals(4, listener.calls.size)
         }
     }
@@ -47,15 +47,15 @@ object ListenerTests {
             store.addListener(object : ChangeListener {
                 override fun peopleChanged(personIds: List<String>) {
                     // Would deadlock if the store still held its writer lock while calling us.
-                    for (id in personIds) seen.add(store.person(id).caseRecord!!.demographics.givenName)
-                    store.caseload(CaseloadQuery())
+                    for (id in personIds) seen.add(store.personBlocking(id).caseRecord!!.demographics.givenName)
+                    store.caseloadBlocking(CaseloadQuery())
                 }
             })
             val failure = AtomicReference<Throwable?>()
             val worker = thread {
                 try {
-                    val pid = store.addPerson(newPerson())
-                    store.setWhatMatters(pid, "Gardening")
+                    val pid = store.addPersonBlocking(newPerson())
+                    store.setWhatMattersBlocking(pid, "Gardening")
                 } catch (t: Throwable) {
                     failure.set(t)
                 }
@@ -79,9 +79,9 @@ object ListenerTests {
             })
             val healthy = RecordingListener()
             store.addListener(healthy)
-            val pid = store.addPerson(newPerson())
+            val pid = store.addPersonBlocking(newPerson())
             assertEquals(listOf(listOf(pid)), healthy.calls.toList())
-            assertEquals(1, store.caseload(CaseloadQuery()).size)
+            assertEquals(1, store.caseloadBlocking(CaseloadQuery()).size)
         }
     }
 }

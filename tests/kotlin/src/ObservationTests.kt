@@ -45,7 +45,7 @@ object ObservationTests {
                     eventually { seen.isNotEmpty() }
                     assertEquals(emptyList(), seen.first(), "the list at once, before any edit")
                     assertEquals(1uL, store.listenerCount())
-                    val pid = store.addPerson(newPerson())
+                    val pid = store.addPersonBlocking(newPerson())
                     eventually { seen.size >= 2 }
                     assertEquals(listOf(pid), seen.last().map { it.personId })
                     collecting.cancelAndJoin()
@@ -58,8 +58,8 @@ object ObservationTests {
 
     private fun personFlow() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPerson(newPerson())
-            val other = store.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
+            val pid = store.addPersonBlocking(newPerson())
+            val other = store.addPersonBlocking(newPerson(given = "Grace", family = "Hopper", nhs = null))
             runBlocking {
                 withTimeout(60_000) {
                     val seen = CopyOnWriteArrayList<PersonRecord>()
@@ -67,8 +67,8 @@ object ObservationTests {
                         store.personFlow(pid).collect { seen.add(it) }
                     }
                     eventually { seen.isNotEmpty() }
-                    store.addCaseNote(other, "Phoned") // someone else: no new value for pid
-                    store.setWhatMatters(pid, "Gardening")
+                    store.addCaseNoteBlocking(other, "Phoned") // someone else: no new value for pid
+                    store.setWhatMattersBlocking(pid, "Gardening")
                     eventually { seen.size >= 2 }
                     assertEquals(2, seen.size, "one value at once, one for pid's edit, none for the other person")
                     assertEquals("Gardening", seen.last().plan.whatMatters)
@@ -96,12 +96,12 @@ object ObservationTests {
             val subscription = store.subscribe(object : ChangeListener {
                 override fun peopleChanged(personIds: List<String>) { calls.add(personIds) }
             })
-            val pid = store.addPerson(newPerson())
+            val pid = store.addPersonBlocking(newPerson())
             assertEquals(listOf(listOf(pid)), calls.toList())
             assertTrue(subscription.cancel())
             assertFalse(subscription.cancel())
             assertEquals(0uL, store.listenerCount())
-            store.setWhatMatters(pid, "Walking")
+            store.setWhatMattersBlocking(pid, "Walking")
             assertEquals(1, calls.size)
             subscription.close()
             // A subscription outliving its store: cancelling and freeing it is harmless.

@@ -54,28 +54,28 @@ object ReportTests {
         val start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(30, ChronoUnit.DAYS)
         fun at(days: Long) = start.plus(days, ChronoUnit.DAYS)
         // ONS4: a later baseline and an interim review never pair; the latest follow-up does.
-        store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(4L, 5L, 4L, 8L), at(0)))
-        store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(9L, 9L, 9L, 0L), at(1)))
-        store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.REVIEW, listOf(10L, 10L, 10L, 0L), at(10)))
-        store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(6L, 6L, 6L, 5L), at(20)))
-        store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(7L, 5L, 6L, 3L), at(25)))
+        store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(4L, 5L, 4L, 8L), at(0)))
+        store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(9L, 9L, 9L, 0L), at(1)))
+        store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.REVIEW, listOf(10L, 10L, 10L, 0L), at(10)))
+        store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(6L, 6L, 6L, 5L), at(20)))
+        store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(7L, 5L, 6L, 3L), at(25)))
         // MYCaW (lower is better; difference = baseline - follow-up): one concern.
-        store.recordMeasure(pid, measure(Instrument.MYCAW, Timepoint.BASELINE, listOf(5L, null, 4L), at(0), listOf("sleep")))
-        store.recordMeasure(pid, measure(Instrument.MYCAW, Timepoint.FOLLOW_UP, listOf(2L, null, 4L), at(25), listOf("sleep")))
+        store.recordMeasureBlocking(pid, measure(Instrument.MYCAW, Timepoint.BASELINE, listOf(5L, null, 4L), at(0), listOf("sleep")))
+        store.recordMeasureBlocking(pid, measure(Instrument.MYCAW, Timepoint.FOLLOW_UP, listOf(2L, null, 4L), at(25), listOf("sleep")))
         // UCLA 3: the follow-up is incomplete, so it is stored but never paired (nor prorated).
-        store.recordMeasure(pid, measure(Instrument.UCLA3, Timepoint.BASELINE, listOf(3L, 3L, 2L), at(0)))
-        store.recordMeasure(pid, measure(Instrument.UCLA3, Timepoint.FOLLOW_UP, listOf(1L, null, 1L), at(25)))
+        store.recordMeasureBlocking(pid, measure(Instrument.UCLA3, Timepoint.BASELINE, listOf(3L, 3L, 2L), at(0)))
+        store.recordMeasureBlocking(pid, measure(Instrument.UCLA3, Timepoint.FOLLOW_UP, listOf(1L, null, 1L), at(25)))
     }
 
     private fun pairedChangeAfterRecording() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPerson(newPerson())
-            assertTrue(store.pairedChange(pid).isEmpty(), "no measures, no pairs")
+            val pid = store.addPersonBlocking(newPerson())
+            assertTrue(store.pairedChangeBlocking(pid).isEmpty(), "no measures, no pairs")
             recordPairs(store, pid)
-            val ucla = store.plan(pid).measures.single { it.instrument == Instrument.UCLA3 && it.timepoint == Timepoint.FOLLOW_UP }
+            val ucla = store.planBlocking(pid).measures.single { it.instrument == Instrument.UCLA3 && it.timepoint == Timepoint.FOLLOW_UP }
             assertIs<ScoreOutcome.Incomplete>(ucla.outcome)
 
-            val changes = store.pairedChange(pid)
+            val changes = store.pairedChangeBlocking(pid)
             assertEquals(listOf(Instrument.ONS4, Instrument.MYCAW), changes.map { it.instrument }.distinct())
             val ons4 = changes.filter { it.instrument == Instrument.ONS4 }
             assertEquals(listOf("life-satisfaction", "worthwhile", "happiness", "anxiety"), ons4.map { it.quantity })
@@ -97,7 +97,7 @@ object ReportTests {
                 assertTrue(baselineAt.isBefore(followUpAt))
             }
             // Earliest baseline and latest follow-up: the same two responses for every item.
-            val recorded = store.plan(pid).measures.filter { it.instrument == Instrument.ONS4 }.sortedBy { it.recordedAt }
+            val recorded = store.planBlocking(pid).measures.filter { it.instrument == Instrument.ONS4 }.sortedBy { it.recordedAt }
             assertEquals(setOf(recorded.first().id), ons4.map { it.baselineResponse }.toSet())
             assertEquals(setOf(recorded.last().id), ons4.map { it.followUpResponse }.toSet())
             assertEquals(Timepoint.FOLLOW_UP, recorded.last().timepoint)
@@ -112,10 +112,10 @@ object ReportTests {
             assertNull(mycaw[1].improved)
 
             assertEquals("person_id", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.pairedChange("not-an-id")
+                store.pairedChangeBlocking("not-an-id")
             }.field)
             assertFailsWith<LinkWorkException.NotFound> {
-                store.pairedChange("00000000-0000-4000-8000-000000000000")
+                store.pairedChangeBlocking("00000000-0000-4000-8000-000000000000")
             }
         }
     }
@@ -211,33 +211,33 @@ object ReportTests {
 
     /** Builds the generated caseload on `store`; returns the person ids in spec order. */
     private fun generate(store: LinkWorkStore): List<String> = caseload.mapIndexed { i, s ->
-        val pid = store.addPerson(
+        val pid = store.addPersonBlocking(
             NewPerson(
                 givenName = "Person$i", familyName = "Test", nhsNumber = null,
                 referral = NewReferral(source = s.source, received = LocalDate.parse(s.received), consentToContact = true),
             ),
         )
-        for (need in s.needs) store.addNeed(pid, need)
+        for (need in s.needs) store.addNeedBlocking(pid, need)
         for ((outcome, days) in s.attempts) {
-            store.recordContactAttempt(
+            store.recordContactAttemptBlocking(
                 pid, NewContactAttempt(channel = ContactChannel.PHONE, outcome = outcome, at = noon(s.received, days)),
             )
         }
         for ((mode, days) in s.consultations) {
-            store.addConsultation(pid, NewConsultation(mode = mode, start = noon(s.received, days), durationMinutes = 30u))
+            store.addConsultationBlocking(pid, NewConsultation(mode = mode, start = noon(s.received, days), durationMinutes = 30u))
         }
         for ((service, statuses) in s.onward) {
-            val id = store.addOnwardReferral(pid, NewOnwardReferral(service = service))
-            for (to in statuses) store.transitionOnwardReferral(id, to)
+            val id = store.addOnwardReferralBlocking(pid, NewOnwardReferral(service = service))
+            for (to in statuses) store.transitionOnwardReferralBlocking(id, to)
         }
         for (to in s.path) {
             val reason = if (to == EpisodeStatus.DISCHARGED) DischargeReason.GOALS_MET else null
-            store.transitionEpisode(pid, EpisodeTransition(to = to, dischargeReason = reason))
+            store.transitionEpisodeBlocking(pid, EpisodeTransition(to = to, dischargeReason = reason))
         }
         s.anxiety?.let { (before, after) ->
-            store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(5L, 5L, 5L, before), noon(s.received, 1)))
+            store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(5L, 5L, 5L, before), noon(s.received, 1)))
             if (after != null) {
-                store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(5L, 5L, 5L, after), noon(s.received, 30)))
+                store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(5L, 5L, 5L, after), noon(s.received, 30)))
             }
         }
         pid
@@ -260,13 +260,13 @@ object ReportTests {
 
     private fun caseloadReportCounts() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val empty = store.caseloadReport()
+            val empty = store.caseloadReportBlocking()
             assertEquals(0u, empty.people)
             assertEquals(12, empty.pairedChange.size, "one row per quantity, even with no data")
             assertNull(empty.timeToFirstContact.meanDays)
 
             generate(store)
-            val report = store.caseloadReport()
+            val report = store.caseloadReportBlocking()
             val specs = caseload
             assertEquals(12u, report.people)
             assertEquals(12u, report.referrals)
@@ -387,7 +387,7 @@ object ReportTests {
         dir.linkWorkerStore().use { store ->
             generate(store)
             val out = dir.root.resolve("exports/report") // created on demand
-            val written = store.writeReportCsv(out.toString())
+            val written = store.writeReportCsvBlocking(out.toString())
             assertEquals(csvHeaders.keys.map { out.resolve(it).toString() }, written)
             for ((name, header) in csvHeaders) {
                 val text = File(out.toFile(), name).readText()
@@ -405,12 +405,12 @@ object ReportTests {
             assertTrue(paired.any { it.startsWith("ons4,anxiety,true,follow-up-minus-baseline,3,") }, "anxiety row")
 
             // Written again into the same directory: replaced, not appended.
-            store.writeReportCsv(out.toString())
+            store.writeReportCsvBlocking(out.toString())
             assertEquals(needs, File(out.toFile(), "needs.csv").readText().split("\r\n"))
 
             // An unwritable target (a file where the directory should be) is a Storage error.
             val blocker = dir.root.resolve("a-file").toFile().apply { writeText("x") }
-            assertFailsWith<LinkWorkException.Storage> { store.writeReportCsv(blocker.resolve("sub").path) }
+            assertFailsWith<LinkWorkException.Storage> { store.writeReportCsvBlocking(blocker.resolve("sub").path) }
         }
     }
 
@@ -418,25 +418,25 @@ object ReportTests {
 
     /** A person with an accepted referral, a plan with a goal, a measure, consent and an onward referral. */
     private fun fullRecord(store: LinkWorkStore): String {
-        val pid = store.addPerson(newPerson())
-        store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
-        store.setWhatMatters(pid, "Getting out again")
-        store.addNeed(pid, Need.LONELINESS)
-        store.addGoal(pid, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
-        store.recordConsent(
+        val pid = store.addPersonBlocking(newPerson())
+        store.transitionEpisodeBlocking(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+        store.setWhatMattersBlocking(pid, "Getting out again")
+        store.addNeedBlocking(pid, Need.LONELINESS)
+        store.addGoalBlocking(pid, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
+        store.recordConsentBlocking(
             pid,
             NewConsent(
                 purpose = "walking group referral", recipient = "Ramblers", recipientOrg = "LOCAL-RAMBLERS",
                 decision = ConsentDecision.GIVEN, method = ConsentMethod.VERBAL, capacity = Capacity.HAS_CAPACITY,
             ),
         )
-        val onward = store.addOnwardReferral(pid, NewOnwardReferral(service = "Walking group", need = "loneliness"))
-        store.transitionOnwardReferral(onward, OnwardStatus.NO_CAPACITY)
-        store.recordMeasure(
+        val onward = store.addOnwardReferralBlocking(pid, NewOnwardReferral(service = "Walking group", need = "loneliness"))
+        store.transitionOnwardReferralBlocking(onward, OnwardStatus.NO_CAPACITY)
+        store.recordMeasureBlocking(
             pid,
             measure(Instrument.SWEMWBS, Timepoint.BASELINE, List(7) { 3L }, Instant.now().minus(1, ChronoUnit.DAYS)),
         )
-        store.addConsultation(pid, NewConsultation(mode = ConsultationMode.HOME_VISIT))
+        store.addConsultationBlocking(pid, NewConsultation(mode = ConsultationMode.HOME_VISIT))
         return pid
     }
 
@@ -459,7 +459,7 @@ object ReportTests {
     private fun fhirExport() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val pid = fullRecord(store)
-            val full = store.exportFhir(pid, includeCaseData = true)
+            val full = store.exportFhirBlocking(pid, includeCaseData = true)
             // The text checks the brief asks for, whitespace-tolerant (the JSON is pretty-printed).
             assertTrue(Regex("\"resourceType\"\\s*:\\s*\"Bundle\"").containsMatchIn(full))
             assertTrue(NHS_NUMBER_SYSTEM in full)
@@ -484,7 +484,7 @@ object ReportTests {
             assertEquals(ids.size, ids.toSet().size)
 
             // Without case data: no episode, referral, consent or consultation.
-            val minimal = store.exportFhir(pid, includeCaseData = false)
+            val minimal = store.exportFhirBlocking(pid, includeCaseData = false)
             assertFalse(Regex("\"resourceType\"\\s*:\\s*\"Consent\"").containsMatchIn(minimal))
             val mtypes = resources(minimal).map { it["resourceType"] as String }.toSet()
             assertEquals(setOf("Patient", "CarePlan", "Goal", "QuestionnaireResponse", "Observation"), mtypes)
@@ -493,7 +493,7 @@ object ReportTests {
             assertFalse("07700 900123" in minimal, "telecom is case data")
 
             assertFailsWith<LinkWorkException.NotFound> {
-                store.exportFhir("00000000-0000-4000-8000-000000000000", includeCaseData = false)
+                store.exportFhirBlocking("00000000-0000-4000-8000-000000000000", includeCaseData = false)
             }
         }
     }
@@ -504,10 +504,10 @@ object ReportTests {
         dir.linkWorkerStore().use { store ->
             val pid = fullRecord(store)
             // ONS4 pair for the summary's measure change.
-            store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(4L, 5L, 4L, 8L), noon(day(-20))))
-            store.recordMeasure(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(7L, 7L, 6L, 3L), noon(day(-1))))
+            store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.BASELINE, listOf(4L, 5L, 4L, 8L), noon(day(-20))))
+            store.recordMeasureBlocking(pid, measure(Instrument.ONS4, Timepoint.FOLLOW_UP, listOf(7L, 7L, 6L, 3L), noon(day(-1))))
 
-            val message = store.gpMessage(pid, GpEvent.ACCEPTED)
+            val message = store.gpMessageBlocking(pid, GpEvent.ACCEPTED)
             assertEquals(GpEvent.ACCEPTED, message.event)
             val code = message.codes.single()
             assertEquals(SNOMED, code.system)
@@ -516,7 +516,7 @@ object ReportTests {
             assertEquals(day(0), code.date)
             assertEquals(day(0), message.date)
             assertEquals("sam.worker", message.linkWorker)
-            assertEquals(store.person(pid).caseRecord!!.episodes.single().id, message.episodeId)
+            assertEquals(store.personBlocking(pid).caseRecord!!.episodes.single().id, message.episodeId)
             with(message.patient) {
                 assertEquals(pid, personId)
                 assertEquals("9434765919", nhsNumber)
@@ -535,28 +535,28 @@ object ReportTests {
             assertEquals(-5.0, summary.measureChange.single { it.quantity == "anxiety" }.difference)
 
             // The person asked that the GP get codes only: same codes, no summary.
-            store.updateDemographics(pid, DemographicsUpdate(gpCodesOnly = true))
-            val codesOnly = store.gpMessage(pid, GpEvent.ACCEPTED)
+            store.updateDemographicsBlocking(pid, DemographicsUpdate(gpCodesOnly = true))
+            val codesOnly = store.gpMessageBlocking(pid, GpEvent.ACCEPTED)
             assertTrue(codesOnly.codesOnly)
             assertNull(codesOnly.summary)
             assertEquals(message.codes, codesOnly.codes)
 
             // An event the episode is not in is a Conflict; after discharge it fits.
-            assertFailsWith<LinkWorkException.Conflict> { store.gpMessage(pid, GpEvent.DECLINED) }
-            assertFailsWith<LinkWorkException.Conflict> { store.gpMessage(pid, GpEvent.DISCHARGED) }
-            store.updateDemographics(pid, DemographicsUpdate(gpCodesOnly = false))
-            store.transitionEpisode(
+            assertFailsWith<LinkWorkException.Conflict> { store.gpMessageBlocking(pid, GpEvent.DECLINED) }
+            assertFailsWith<LinkWorkException.Conflict> { store.gpMessageBlocking(pid, GpEvent.DISCHARGED) }
+            store.updateDemographicsBlocking(pid, DemographicsUpdate(gpCodesOnly = false))
+            store.transitionEpisodeBlocking(
                 pid, EpisodeTransition(to = EpisodeStatus.DISCHARGED, dischargeReason = DischargeReason.GOALS_MET),
             )
-            val discharged = store.gpMessage(pid, GpEvent.DISCHARGED)
+            val discharged = store.gpMessageBlocking(pid, GpEvent.DISCHARGED)
             assertTrue(discharged.codes.any { it.code == ACCEPTED_CODE })
             assertEquals(DischargeReason.GOALS_MET, discharged.summary?.dischargeReason)
 
             // A declined referral: its own code.
-            val other = store.addPerson(newPerson(given = "Bo", nhs = null))
-            assertFailsWith<LinkWorkException.Conflict> { store.gpMessage(other, GpEvent.ACCEPTED) }
-            store.transitionEpisode(other, EpisodeTransition(to = EpisodeStatus.DECLINED))
-            assertEquals(listOf("871711000000103"), store.gpMessage(other, GpEvent.DECLINED).codes.map { it.code })
+            val other = store.addPersonBlocking(newPerson(given = "Bo", nhs = null))
+            assertFailsWith<LinkWorkException.Conflict> { store.gpMessageBlocking(other, GpEvent.ACCEPTED) }
+            store.transitionEpisodeBlocking(other, EpisodeTransition(to = EpisodeStatus.DECLINED))
+            assertEquals(listOf("871711000000103"), store.gpMessageBlocking(other, GpEvent.DECLINED).codes.map { it.code })
         }
     }
 
@@ -564,22 +564,22 @@ object ReportTests {
 
     private fun patientStore() = withTempDir { dir ->
         val (pid, plan) = dir.linkWorkerStore().use { worker ->
-            val pid = worker.addPerson(newPerson())
+            val pid = worker.addPersonBlocking(newPerson())
             recordPairs(worker, pid)
-            pid to worker.exportDocument(pid, DocKind.PLAN)
+            pid to worker.exportDocumentBlocking(pid, DocKind.PLAN)
         }
         LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
-            phone.importDocument(plan)
+            phone.importDocumentBlocking(plan)
             // Their own paired change and a plan-only export are allowed.
-            assertEquals(6, phone.pairedChange(pid).size)
-            val types = resources(phone.exportFhir(pid, includeCaseData = false)).map { it["resourceType"] }
+            assertEquals(6, phone.pairedChangeBlocking(pid).size)
+            val types = resources(phone.exportFhirBlocking(pid, includeCaseData = false)).map { it["resourceType"] }
             assertTrue("CarePlan" in types && "Consent" !in types)
             // The caseload report, its CSV, case data and GP messages are the link worker's.
-            assertFailsWith<LinkWorkException.NotPermitted> { phone.caseloadReport() }
-            assertFailsWith<LinkWorkException.NotPermitted> { phone.writeReportCsv(dir.path("csv")) }
+            assertFailsWith<LinkWorkException.NotPermitted> { phone.caseloadReportBlocking() }
+            assertFailsWith<LinkWorkException.NotPermitted> { phone.writeReportCsvBlocking(dir.path("csv")) }
             assertFalse(File(dir.path("csv")).exists(), "nothing written")
-            assertFailsWith<LinkWorkException.NotPermitted> { phone.exportFhir(pid, includeCaseData = true) }
-            assertFailsWith<LinkWorkException.NotPermitted> { phone.gpMessage(pid, GpEvent.ACCEPTED) }
+            assertFailsWith<LinkWorkException.NotPermitted> { phone.exportFhirBlocking(pid, includeCaseData = true) }
+            assertFailsWith<LinkWorkException.NotPermitted> { phone.gpMessageBlocking(pid, GpEvent.ACCEPTED) }
         }
     }
 }

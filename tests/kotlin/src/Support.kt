@@ -61,11 +61,13 @@ fun Plan.withoutEpisodes(): Plan = copy(
     measures = measures.map { it.copy(episodeId = null) },
 )
 
-/** Records every notification; thread-safe. */
+/** Records every notification of changed people, and counts completed syncs; thread-safe. */
 class RecordingListener : ChangeListener {
     val calls = CopyOnWriteArrayList<List<String>>()
+    /** Empty notifications: a sync session completed. */
+    val syncsCompleted = java.util.concurrent.atomic.AtomicInteger()
     override fun peopleChanged(personIds: List<String>) {
-        calls.add(personIds)
+        if (personIds.isEmpty()) syncsCompleted.incrementAndGet() else calls.add(personIds)
     }
 }
 

@@ -42,7 +42,7 @@ fun sync(from: LinkWorkStore, to: LinkWorkStore): Exchange {
             while (message != null) {
                 messages++
                 assertTrue(messages < 100, "the exchange did not end")
-                val step = if (toListener) b.receive(message) else a.receive(message)
+                val step = if (toListener) b.receiveBlocking(message) else a.receiveBlocking(message)
                 if (step.changedPersonIds.isNotEmpty()) {
                     (if (toListener) changedB else changedA).add(step.changedPersonIds)
                 }
@@ -65,7 +65,7 @@ fun sync(from: LinkWorkStore, to: LinkWorkStore): Exchange {
 
 /** The caseload without `updatedAt` (when each device itself last changed a row). */
 fun caseload(store: LinkWorkStore): List<CaseloadEntry> =
-    store.caseload(CaseloadQuery()).map { it.copy(updatedAt = Instant.EPOCH) }
+    store.caseloadBlocking(CaseloadQuery()).map { it.copy(updatedAt = Instant.EPOCH) }
 
 object SyncTests {
     val all: List<TestCase> = listOf(
@@ -84,8 +84,8 @@ object SyncTests {
     private fun twoWorkersConverge() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPerson(newPerson())
-                val goal = a.addGoal(pid, NewGoal(text = "Join a walking group"))
+                val pid = a.addPersonBlocking(newPerson())
+                val goal = a.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
                 val heard = RecordingListener()
                 b.addListener(heard)
 
@@ -95,13 +95,13 @@ object SyncTests {
                 assertEquals(PeerInfo(b.info().storeId, Role.LINK_WORKER, null), first.connecting.peer)
                 assertEquals(PeerInfo(a.info().storeId, Role.LINK_WORKER, null), first.listening.peer)
                 assertEquals(first.listening.notices, heard.calls.toList(), "told once per step that changed people")
-                assertEquals(a.person(pid), b.person(pid))
+                assertEquals(a.personBlocking(pid), b.personBlocking(pid))
 
                 // Both edit offline, then b connects this time.
-                a.addCaseNote(pid, "Note from Sam")
-                a.recordProgress(goal, NewProgress(rating = 6u))
-                b.addCaseNote(pid, "Note from Jo")
-                b.updateStep(b.addStep(pid, NewStep(text = "Find boots", owner = StepOwner.PERSON)), StepUpdate(due = day(7)))
+                a.addCaseNoteBlocking(pid, "Note from Sam")
+                a.recordProgressBlocking(goal, NewProgress(rating = 6u))
+                b.addCaseNoteBlocking(pid, "Note from Jo")
+                b.updateStepBlocking(b.addStepBlocking(pid, NewStep(text = "Find boots", owner = StepOwner.PERSON)), StepUpdate(due = day(7)))
 
                 // The receiving store's listener runs after the merge: it already sees both sides.
                 // (Messages may carry the two documents' changes in separate rounds: one call each.)
@@ -110,10 +110,10 @@ object SyncTests {
                 a.addListener(heardA)
                 a.addListener(object : ChangeListener {
                     override fun peopleChanged(personIds: List<String>) {
-                        for (id in personIds) seenInListener.add(a.person(id))
+                        for (id in personIds) seenInListener.add(a.personBlocking(id))
                     }
                 })
-                val beforeSync = a.person(pid)
+                val beforeSync = a.personBlocking(pid)
                 val second = sync(b, a)
                 assertEquals(setOf(pid), second.connecting.changed, "b learned a's edits")
                 assertEquals(setOf(pid), second.listening.changed, "a learned b's edits")
@@ -121,16 +121,16 @@ object SyncTests {
                 assertTrue(heardA.calls.isNotEmpty() && heardA.calls.all { it == listOf(pid) })
                 val both = setOf("Note from Sam", "Note from Jo")
                 assertTrue(seenInListener.none { it == beforeSync }, "every call already sees merged data")
-                assertEquals(a.person(pid), seenInListener.last(), "the last call sees the whole merge")
+                assertEquals(a.personBlocking(pid), seenInListener.last(), "the last call sees the whole merge")
 
-                val merged = a.person(pid)
-                assertEquals(merged, b.person(pid))
+                val merged = a.personBlocking(pid)
+                assertEquals(merged, b.personBlocking(pid))
                 assertEquals(both, merged.caseRecord!!.notes.map { it.text }.toSet())
                 assertEquals(6u, merged.plan.goals.single().progress.single().rating)
                 assertEquals(day(7), merged.plan.steps.single().due)
                 assertTrue(merged.conflicts.isEmpty())
                 assertEquals(caseload(a), caseload(b))
-                assertEquals(setOf("sam.worker", "jo.colleague"), a.history(pid).map { it.user }.toSet())
+                assertEquals(setOf("sam.worker", "jo.colleague"), a.historyBlocking(pid).map { it.user }.toSet())
             }
         }
     }
@@ -138,10 +138,10 @@ object SyncTests {
     private fun idleReconnect() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                repeat(250) { i -> a.addPerson(newPerson(given = "Person$i", nhs = null)) }
+                repeat(250) { i -> a.addPersonBlocking(newPerson(given = "Person$i", nhs = null)) }
                 val initial = sync(a, b)
                 assertEquals(250, initial.listening.changed.size)
-                assertEquals(250, b.caseload(CaseloadQuery()).size)
+                assertEquals(250, b.caseloadBlocking(CaseloadQuery()).size)
 
                 val heard = RecordingListener()
                 a.addListener(heard)
@@ -159,10 +159,11 @@ object SyncTests {
                     assertTrue(idle.connecting.changed.isEmpty() && idle.listening.changed.isEmpty())
                 }
                 assertTrue(heard.calls.isEmpty(), "nobody is told when nothing changed")
+                assertTrue(heard.syncsCompleted.get() > 0, "but the sync status is told the sync completed")
 
                 // One offline edit costs more than an idle reconnect, but far less than the caseload.
-                val pid = a.caseload(CaseloadQuery(text = "Person249")).single().personId
-                a.setWhatMatters(pid, "Gardening")
+                val pid = a.caseloadBlocking(CaseloadQuery(text = "Person249")).single().personId
+                a.setWhatMattersBlocking(pid, "Gardening")
                 val one = sync(a, b)
                 assertEquals(setOf(pid), one.listening.changed)
                 val bytes = one.connecting.stats.bytesSent + one.connecting.stats.bytesReceived
@@ -174,34 +175,34 @@ object SyncTests {
 
     private fun patientGetsOnlyPlan() = withTempDir { dir ->
         dir.linkWorkerStore().use { worker ->
-            val pid = worker.addPerson(newPerson())
-            val other = worker.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
-            val goal = worker.addGoal(pid, NewGoal(text = "Join a walking group"))
-            val step = worker.addStep(pid, NewStep(text = "Find boots", owner = StepOwner.PERSON))
-            worker.addGoal(other, NewGoal(text = "Someone else's goal"))
-            worker.addCaseNote(pid, "Case data stays on the team's devices")
+            val pid = worker.addPersonBlocking(newPerson())
+            val other = worker.addPersonBlocking(newPerson(given = "Grace", family = "Hopper", nhs = null))
+            val goal = worker.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
+            val step = worker.addStepBlocking(pid, NewStep(text = "Find boots", owner = StepOwner.PERSON))
+            worker.addGoalBlocking(other, NewGoal(text = "Someone else's goal"))
+            worker.addCaseNoteBlocking(pid, "Case data stays on the team's devices")
 
             LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                 val first = sync(phone, worker)
                 assertEquals(PeerInfo(phone.info().storeId, Role.PATIENT, pid), first.listening.peer)
                 assertEquals(setOf(pid), first.connecting.changed)
-                assertEquals(worker.plan(pid), phone.plan(pid))
-                assertNull(phone.person(pid).caseRecord)
-                assertEquals(listOf(pid), phone.caseload(CaseloadQuery()).map { it.personId })
-                assertFailsWith<LinkWorkException.NotPermitted> { phone.exportDocument(pid, DocKind.CASE) }
-                assertFailsWith<LinkWorkException.NotPermitted> { phone.plan(other) }
-                assertFailsWith<LinkWorkException.NotPermitted> { phone.erasePerson(pid) }
+                assertEquals(worker.planBlocking(pid), phone.planBlocking(pid))
+                assertNull(phone.personBlocking(pid).caseRecord)
+                assertEquals(listOf(pid), phone.caseloadBlocking(CaseloadQuery()).map { it.personId })
+                assertFailsWith<LinkWorkException.NotPermitted> { phone.exportDocumentBlocking(pid, DocKind.CASE) }
+                assertFailsWith<LinkWorkException.NotPermitted> { phone.planBlocking(other) }
+                assertFailsWith<LinkWorkException.NotPermitted> { phone.erasePersonBlocking(pid) }
 
                 // The person's own edits on their phone reach the worker, with their name.
-                phone.recordProgress(goal, NewProgress(rating = 7u, note = "walked twice"))
-                phone.completeStep(step)
+                phone.recordProgressBlocking(goal, NewProgress(rating = 7u, note = "walked twice"))
+                phone.completeStepBlocking(step)
                 val back = sync(phone, worker)
                 assertEquals(setOf(pid), back.listening.changed)
-                val plan = worker.plan(pid)
+                val plan = worker.planBlocking(pid)
                 assertEquals("ada", plan.goals.single().progress.single().recordedBy)
                 assertEquals("ada", plan.steps.single().doneBy)
-                assertEquals(plan, phone.plan(pid))
-                assertEquals(1, worker.person(pid).caseRecord!!.notes.size)
+                assertEquals(plan, phone.planBlocking(pid))
+                assertEquals(1, worker.personBlocking(pid).caseRecord!!.notes.size)
             }
         }
     }
@@ -209,16 +210,16 @@ object SyncTests {
     private fun patientRefusesCaseData() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPerson(newPerson())
-                a.addGoal(pid, NewGoal(text = "Join a walking group"))
-                a.addCaseNote(pid, "Confidential")
+                val pid = a.addPersonBlocking(newPerson())
+                a.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
+                a.addCaseNoteBlocking(pid, "Confidential")
 
                 // Capture a link-worker <-> link-worker exchange: a's hello, then a's message
                 // carrying its whole documents (plan and case) to b.
                 val (sa, hello) = a.syncStart()
                 val sb = b.syncAccept()
-                val manifest = assertNotNull(sb.receive(hello).reply)
-                val documents = assertNotNull(sa.receive(manifest).reply)
+                val manifest = assertNotNull(sb.receiveBlocking(hello).reply)
+                val documents = assertNotNull(sa.receiveBlocking(manifest).reply)
                 assertTrue(documents.size > hello.size + 500, "the message carries whole documents")
                 sa.close()
                 sb.close()
@@ -227,29 +228,29 @@ object SyncTests {
                     val heard = RecordingListener()
                     phone.addListener(heard)
                     phone.syncAccept().use { session ->
-                        val step = session.receive(hello) // a link worker may talk to the phone
+                        val step = session.receiveBlocking(hello) // a link worker may talk to the phone
                         assertTrue(step.changedPersonIds.isEmpty())
-                        val refused = assertFailsWith<LinkWorkException.NotPermitted> { session.receive(documents) }
+                        val refused = assertFailsWith<LinkWorkException.NotPermitted> { session.receiveBlocking(documents) }
                         assertEquals("receive a case document on a patient store", refused.action)
                         // The session is finished: later calls throw the same error.
-                        assertEquals(describe(refused), describe(assertFailsWith<LinkWorkException.NotPermitted> { session.receive(documents) }))
-                        assertEquals(describe(refused), describe(assertFailsWith<LinkWorkException.NotPermitted> { session.poll() }))
+                        assertEquals(describe(refused), describe(assertFailsWith<LinkWorkException.NotPermitted> { session.receiveBlocking(documents) }))
+                        assertEquals(describe(refused), describe(assertFailsWith<LinkWorkException.NotPermitted> { session.pollBlocking() }))
                         assertFalse(session.isComplete())
                         assertEquals(2u, session.stats().messagesReceived)
                     }
                     // Nothing of the message was stored, not even the plan the phone may hold.
-                    assertFailsWith<LinkWorkException.NotFound> { phone.plan(pid) }
-                    assertTrue(phone.caseload(CaseloadQuery()).isEmpty())
-                    assertTrue(phone.erasedPeople().isEmpty())
+                    assertFailsWith<LinkWorkException.NotFound> { phone.planBlocking(pid) }
+                    assertTrue(phone.caseloadBlocking(CaseloadQuery()).isEmpty())
+                    assertTrue(phone.erasedPeopleBlocking().isEmpty())
                     assertTrue(heard.calls.isEmpty())
 
                     // The same message without the hello before it: out of order for a new session.
                     phone.syncAccept().use { session ->
-                        val e = assertFailsWith<LinkWorkException.Sync> { session.receive(documents) }
+                        val e = assertFailsWith<LinkWorkException.Sync> { session.receiveBlocking(documents) }
                         // Out of order (e.g. the hello was lost): a new session may succeed.
                         assertTrue(e.retryable)
                     }
-                    assertTrue(phone.caseload(CaseloadQuery()).isEmpty())
+                    assertTrue(phone.caseloadBlocking(CaseloadQuery()).isEmpty())
                 }
             }
         }
@@ -258,37 +259,37 @@ object SyncTests {
     private fun brokenMessages() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPerson(newPerson())
+                val pid = a.addPersonBlocking(newPerson())
                 val (sa, first) = a.syncStart()
                 sa.close()
                 for (bad in listOf(first.copyOf(first.size / 2), first.copyOf(first.size - 1), byteArrayOf(), byteArrayOf(1, 2, 3))) {
                     b.syncAccept().use { session ->
-                        val e = assertFailsWith<LinkWorkException.Sync> { session.receive(bad) }
+                        val e = assertFailsWith<LinkWorkException.Sync> { session.receiveBlocking(bad) }
                         // A cut-off message (its checksum fails) may succeed in a new session;
                         // bytes that are not a linkwork message at all will not.
                         assertEquals(bad.size > 3, e.retryable, e.reason)
                         // Abandoned: even the intact message is refused now.
-                        assertEquals(describe(e), describe(assertFailsWith<LinkWorkException.Sync> { session.receive(first) }))
+                        assertEquals(describe(e), describe(assertFailsWith<LinkWorkException.Sync> { session.receiveBlocking(first) }))
                     }
                 }
                 // The documents' messages cut off half-way: same error, nothing stored.
                 val (sa2, hello) = a.syncStart()
                 val sb2 = b.syncAccept()
-                val documents = assertNotNull(sa2.receive(assertNotNull(sb2.receive(hello).reply)).reply)
-                val e = assertFailsWith<LinkWorkException.Sync> { sb2.receive(documents.copyOf(documents.size - 10)) }
+                val documents = assertNotNull(sa2.receiveBlocking(assertNotNull(sb2.receiveBlocking(hello).reply)).reply)
+                val e = assertFailsWith<LinkWorkException.Sync> { sb2.receiveBlocking(documents.copyOf(documents.size - 10)) }
                 assertTrue(e.retryable)
                 sa2.close()
                 sb2.close()
-                assertTrue(b.caseload(CaseloadQuery()).isEmpty())
+                assertTrue(b.caseloadBlocking(CaseloadQuery()).isEmpty())
 
                 // A new session succeeds.
                 assertEquals(setOf(pid), sync(a, b).listening.changed)
-                assertEquals(a.person(pid), b.person(pid))
+                assertEquals(a.personBlocking(pid), b.personBlocking(pid))
 
                 // Closed sessions refuse calls like any closed object.
                 val (closed, _) = a.syncStart()
                 closed.close()
-                assertFailsWith<IllegalStateException> { closed.receive(first) }
+                assertFailsWith<IllegalStateException> { closed.receiveBlocking(first) }
             }
         }
     }
@@ -296,7 +297,7 @@ object SyncTests {
     private fun batchedProgressAndRetry() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val people = (1..30).map { a.addPerson(newPerson(given = "P$it", nhs = null)) }
+                val people = (1..30).map { a.addPersonBlocking(newPerson(given = "P$it", nhs = null)) }
                 // b (a new device) connects; both sides keep messages under 16 KiB.
                 fun session(damageAt: Int?, seen: MutableList<SyncProgress>) {
                     val (sb, first) = b.syncStart()
@@ -313,7 +314,7 @@ object SyncTests {
                                 assertTrue(n < 200, "the exchange did not end")
                                 assertTrue(message.size <= 16_384, "a message of ${message.size} bytes")
                                 if (n == damageAt) message[message.size / 2] = (message[message.size / 2].toInt() xor 0x40).toByte()
-                                val step = if (toA) sa.receive(message) else sb.receive(message)
+                                val step = if (toA) sa.receiveBlocking(message) else sb.receiveBlocking(message)
                                 if (!toA) seen.add(sb.progress())
                                 message = step.reply
                                 toA = !toA
@@ -328,7 +329,7 @@ object SyncTests {
                 assertTrue(e.retryable, e.reason)
                 // While the first batch arrived, the total announced was ahead of what was done.
                 assertTrue(firstRun.any { it.docsTotal > it.docsDone && it.bytesTotal > it.bytesDone }, "$firstRun")
-                val kept = b.caseload(CaseloadQuery()).size
+                val kept = b.caseloadBlocking(CaseloadQuery()).size
                 assertTrue(kept in 1 until 30, "the batch before the damaged one was stored: $kept")
                 // The next session resumes and completes; progress counts up to its total.
                 val seen = mutableListOf<SyncProgress>()
@@ -338,7 +339,7 @@ object SyncTests {
                 assertEquals(last.bytesTotal, last.bytesDone)
                 assertEquals(1.0, last.fraction)
                 assertEquals(((30 - kept) * 2).toULong(), last.docsDone, "what was stored was not sent again")
-                assertEquals(people.toSet(), b.caseload(CaseloadQuery()).map { it.personId }.toSet())
+                assertEquals(people.toSet(), b.caseloadBlocking(CaseloadQuery()).map { it.personId }.toSet())
             }
         }
     }
@@ -346,18 +347,18 @@ object SyncTests {
     private fun conflicts() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPerson(newPerson())
-                val goal = a.addGoal(pid, NewGoal(text = "Join a walking group"))
+                val pid = a.addPersonBlocking(newPerson())
+                val goal = a.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
                 sync(a, b)
                 val before = Instant.now().minusSeconds(2)
 
-                a.updateGoal(goal, GoalUpdate(status = GoalStatus.ACHIEVED))
-                b.updateGoal(goal, GoalUpdate(status = GoalStatus.DROPPED))
-                assertTrue(a.person(pid).conflicts.isEmpty(), "no conflict before the stores meet")
+                a.updateGoalBlocking(goal, GoalUpdate(status = GoalStatus.ACHIEVED))
+                b.updateGoalBlocking(goal, GoalUpdate(status = GoalStatus.DROPPED))
+                assertTrue(a.personBlocking(pid).conflicts.isEmpty(), "no conflict before the stores meet")
                 sync(a, b)
 
-                val record = a.person(pid)
-                assertEquals(record, b.person(pid), "both stores show the same record and conflict")
+                val record = a.personBlocking(pid)
+                assertEquals(record, b.personBlocking(pid), "both stores show the same record and conflict")
                 val conflict = record.conflicts.single()
                 assertEquals(DocKind.PLAN, conflict.document)
                 assertEquals(listOf("goals", goal, "status"), conflict.path)
@@ -375,12 +376,12 @@ object SyncTests {
                 }
 
                 // Resolving is a new edit of the field; the peer learns it on the next sync.
-                b.updateGoal(goal, GoalUpdate(status = GoalStatus.PARTLY_ACHIEVED))
-                assertTrue(b.person(pid).conflicts.isEmpty())
-                assertEquals(1, a.person(pid).conflicts.size)
+                b.updateGoalBlocking(goal, GoalUpdate(status = GoalStatus.PARTLY_ACHIEVED))
+                assertTrue(b.personBlocking(pid).conflicts.isEmpty())
+                assertEquals(1, a.personBlocking(pid).conflicts.size)
                 assertEquals(setOf(pid), sync(b, a).listening.changed)
                 for (store in listOf(a, b)) {
-                    val r = store.person(pid)
+                    val r = store.personBlocking(pid)
                     assertTrue(r.conflicts.isEmpty())
                     assertEquals(GoalStatus.PARTLY_ACHIEVED, r.plan.goals.single().status)
                 }
@@ -391,44 +392,44 @@ object SyncTests {
     private fun erasureTravels() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPerson(newPerson())
-                val kept = a.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
-                a.addGoal(pid, NewGoal(text = "Walk"))
+                val pid = a.addPersonBlocking(newPerson())
+                val kept = a.addPersonBlocking(newPerson(given = "Grace", family = "Hopper", nhs = null))
+                a.addGoalBlocking(pid, NewGoal(text = "Walk"))
                 sync(a, b)
-                val oldPlan = b.exportDocument(pid, DocKind.PLAN)
+                val oldPlan = b.exportDocumentBlocking(pid, DocKind.PLAN)
                 val heardA = RecordingListener()
                 val heardB = RecordingListener()
                 a.addListener(heardA)
                 b.addListener(heardB)
 
                 val before = Instant.now().minusSeconds(1)
-                a.erasePerson(pid)
+                a.erasePersonBlocking(pid)
                 assertEquals(listOf(listOf(pid)), heardA.calls.toList())
-                assertFailsWith<LinkWorkException.NotFound> { a.person(pid) }
-                val erased = a.erasedPeople().single()
+                assertFailsWith<LinkWorkException.NotFound> { a.personBlocking(pid) }
+                val erased = a.erasedPeopleBlocking().single()
                 assertEquals(pid, erased.personId)
                 assertTrue(!erased.erasedAt.isBefore(before) && Duration.between(before, erased.erasedAt).seconds < 60)
-                assertFailsWith<LinkWorkException.NotFound> { a.erasePerson(pid) }
-                assertFailsWith<LinkWorkException.NotFound> { a.erasePerson(java.util.UUID.randomUUID().toString()) }
-                assertFailsWith<LinkWorkException.InvalidInput> { a.erasePerson("not-an-id") }
+                assertFailsWith<LinkWorkException.NotFound> { a.erasePersonBlocking(pid) }
+                assertFailsWith<LinkWorkException.NotFound> { a.erasePersonBlocking(java.util.UUID.randomUUID().toString()) }
+                assertFailsWith<LinkWorkException.InvalidInput> { a.erasePersonBlocking("not-an-id") }
 
                 // b still holds pid until the stores meet; b connecting is enough.
-                assertEquals(2, b.caseload(CaseloadQuery()).size)
+                assertEquals(2, b.caseloadBlocking(CaseloadQuery()).size)
                 val exchange = sync(b, a)
                 assertEquals(setOf(pid), exchange.connecting.changed)
                 assertEquals(listOf(listOf(pid)), heardB.calls.toList())
-                assertFailsWith<LinkWorkException.NotFound> { b.person(pid) }
-                assertEquals(listOf(kept), b.caseload(CaseloadQuery()).map { it.personId })
-                assertEquals(a.erasedPeople(), b.erasedPeople())
+                assertFailsWith<LinkWorkException.NotFound> { b.personBlocking(pid) }
+                assertEquals(listOf(kept), b.caseloadBlocking(CaseloadQuery()).map { it.personId })
+                assertEquals(a.erasedPeopleBlocking(), b.erasedPeopleBlocking())
 
                 // Old copies cannot bring the person back, by import or by sync.
-                val refused = assertFailsWith<LinkWorkException.NotPermitted> { b.importDocument(oldPlan) }
+                val refused = assertFailsWith<LinkWorkException.NotPermitted> { b.importDocumentBlocking(oldPlan) }
                 assertEquals("restore an erased person", refused.action)
                 dir.linkWorkerStore("c.db", "al.hub").use { c ->
-                    c.importDocument(oldPlan) // a device that never heard of the erasure
+                    c.importDocumentBlocking(oldPlan) // a device that never heard of the erasure
                     assertEquals(setOf(pid, kept), sync(a, c).listening.changed, "c erases pid and learns kept")
-                    assertFailsWith<LinkWorkException.NotFound> { c.person(pid) }
-                    assertEquals(a.erasedPeople(), c.erasedPeople())
+                    assertFailsWith<LinkWorkException.NotFound> { c.personBlocking(pid) }
+                    assertEquals(a.erasedPeopleBlocking(), c.erasedPeopleBlocking())
                 }
             }
         }
@@ -436,8 +437,8 @@ object SyncTests {
 
     private fun liveMode() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { worker ->
-            val pid = worker.addPerson(newPerson())
-            val goal = worker.addGoal(pid, NewGoal(text = "Join a walking group"))
+            val pid = worker.addPersonBlocking(newPerson())
+            val goal = worker.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
             LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                 val (sp, hello) = phone.syncStart()
                 val sw = worker.syncAccept()
@@ -448,33 +449,33 @@ object SyncTests {
                             var m: ByteArray? = message
                             var side = to
                             while (m != null) {
-                                m = side.receive(m).reply
+                                m = side.receiveBlocking(m).reply
                                 side = if (side === to) other else to
                             }
                         }
                         deliver(hello, sw, sp)
                         assertTrue(sp.isComplete() && sw.isComplete())
-                        assertEquals(goal, phone.plan(pid).goals.single().id)
-                        assertNull(sp.poll(), "nothing new")
-                        assertNull(sw.poll(), "nothing new")
+                        assertEquals(goal, phone.planBlocking(pid).goals.single().id)
+                        assertNull(sp.pollBlocking(), "nothing new")
+                        assertNull(sw.pollBlocking(), "nothing new")
 
                         // During the call the person records progress; the worker sees it at once.
                         val heard = RecordingListener()
                         worker.addListener(heard)
-                        phone.recordProgress(goal, NewProgress(rating = 8u, note = "on the call"))
-                        val update = assertNotNull(sp.poll())
-                        assertNull(sp.poll(), "a round is in flight")
+                        phone.recordProgressBlocking(goal, NewProgress(rating = 8u, note = "on the call"))
+                        val update = assertNotNull(sp.pollBlocking())
+                        assertNull(sp.pollBlocking(), "a round is in flight")
                         deliver(update, sw, sp)
-                        assertEquals("on the call", worker.plan(pid).goals.single().progress.single().note)
+                        assertEquals("on the call", worker.planBlocking(pid).goals.single().progress.single().note)
                         assertTrue(heard.calls.isNotEmpty() && heard.calls.all { it == listOf(pid) })
 
                         // And the other way.
-                        val s = worker.addStep(pid, NewStep(text = "Try the Tuesday walk", owner = StepOwner.PERSON))
-                        deliver(assertNotNull(sw.poll()), sp, sw)
-                        assertEquals(s, phone.plan(pid).steps.single().id)
-                        assertEquals(worker.plan(pid), phone.plan(pid))
-                        assertNull(sp.poll())
-                        assertNull(sw.poll())
+                        val s = worker.addStepBlocking(pid, NewStep(text = "Try the Tuesday walk", owner = StepOwner.PERSON))
+                        deliver(assertNotNull(sw.pollBlocking()), sp, sw)
+                        assertEquals(s, phone.planBlocking(pid).steps.single().id)
+                        assertEquals(worker.planBlocking(pid), phone.planBlocking(pid))
+                        assertNull(sp.pollBlocking())
+                        assertNull(sw.pollBlocking())
                         assertTrue(sp.isComplete() && sw.isComplete())
                     }
                 }
@@ -484,9 +485,9 @@ object SyncTests {
 
     private fun threadedTransport() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
-            val people = (0 until 5).map { a.addPerson(newPerson(given = "P$it", nhs = null)) }
+            val people = (0 until 5).map { a.addPersonBlocking(newPerson(given = "P$it", nhs = null)) }
             val b = dir.linkWorkerStore("b.db", "jo.colleague")
-            b.addPerson(newPerson(given = "Q", nhs = null))
+            b.addPersonBlocking(newPerson(given = "Q", nhs = null))
             val listening = b.syncAccept()
             val statsSeenByListener = CopyOnWriteArrayList<SyncStats>()
             val peersSeenByListener = CopyOnWriteArrayList<PeerInfo?>()
@@ -514,7 +515,7 @@ object SyncTests {
                         while (true) {
                             val m = inbox.poll(30, TimeUnit.SECONDS) ?: error("the peer went silent")
                             if (m === eof) break
-                            val reply = session.receive(m).reply
+                            val reply = session.receiveBlocking(m).reply
                             if (reply == null) {
                                 outbox.put(eof)
                                 break
@@ -545,7 +546,7 @@ object SyncTests {
             listening.close()
 
             LinkWorkStore.open(dir.path("b.db"), StoreKey.Unencrypted).use { reopened ->
-                assertEquals(6, a.caseload(CaseloadQuery()).size)
+                assertEquals(6, a.caseloadBlocking(CaseloadQuery()).size)
                 assertEquals(caseload(a), caseload(reopened))
             }
         }

@@ -156,3 +156,52 @@ fn several_listeners_are_all_told() {
     assert!(one.take().is_empty());
     assert_eq!(two.take(), vec![vec![p]]);
 }
+
+/// Counts sync completions (and nothing else).
+#[derive(Default)]
+struct SyncCounter {
+    completed: std::sync::atomic::AtomicUsize,
+    changed: std::sync::atomic::AtomicUsize,
+}
+
+impl ChangeListener for SyncCounter {
+    fn people_changed(&self, _: &[Id]) {
+        self.changed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn sync_completed(&self) {
+        self.completed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn listeners_hear_every_completed_sync_also_one_that_changed_nobody() {
+    use crate::sync_support::{sync, Dir};
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = Dir::new();
+    let a = dir.link_worker("a.db");
+    let b = dir.link_worker("b.db");
+    add_person(&a, "Synced", "Person");
+    let on_a = Arc::new(SyncCounter::default());
+    let on_b = Arc::new(SyncCounter::default());
+    let _sa = a.subscribe(on_a.clone());
+    let _sb = b.subscribe(on_b.clone());
+
+    sync(&a, &b);
+    assert!(on_b.changed.load(SeqCst) >= 1, "b received the person");
+    assert!(on_a.completed.load(SeqCst) >= 1 && on_b.completed.load(SeqCst) >= 1);
+
+    // Nothing left to exchange: nobody changes, yet both sides hear the sync completed (the
+    // peers' last sync times moved), so a sync-status screen refreshes.
+    let (changed_a, changed_b) = (on_a.changed.load(SeqCst), on_b.changed.load(SeqCst));
+    let (done_a, done_b) = (on_a.completed.load(SeqCst), on_b.completed.load(SeqCst));
+    sync(&a, &b);
+    assert_eq!(
+        (on_a.changed.load(SeqCst), on_b.changed.load(SeqCst)),
+        (changed_a, changed_b)
+    );
+    assert!(on_a.completed.load(SeqCst) > done_a);
+    assert!(on_b.completed.load(SeqCst) > done_b);
+}

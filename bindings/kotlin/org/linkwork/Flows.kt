@@ -5,17 +5,15 @@
 // Each Flow subscribes when it is collected and cancels its Subscription when the collector is
 // cancelled, so a screen that stops collecting stops listening, and no listener keeps a store
 // alive. The first value is emitted at once; later values after each change that concerns it,
-// conflated (a slow collector sees the latest state, never a backlog). Store reads run on
-// Dispatchers.IO, never on the collector's thread.
+// conflated (a slow collector sees the latest state, never a backlog). Store reads are the
+// suspend calls: they run on the core's I/O threads, never on the collector's thread.
 package org.linkwork
 
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.conflate
-import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.channels.Channel
 import org.linkwork.core.CaseloadEntry
@@ -30,7 +28,8 @@ import org.linkwork.core.KnownPeer
 fun LinkWorkStore.changes(): Flow<List<String>> = callbackFlow {
     val subscription = subscribe(object : ChangeListener {
         override fun peopleChanged(personIds: List<String>) {
-            trySend(personIds)
+            // An empty list is a completed sync that changed nobody: not a change of people.
+            if (personIds.isNotEmpty()) trySend(personIds)
         }
     })
     awaitClose { subscription.close() }
@@ -49,22 +48,22 @@ private fun LinkWorkStore.refreshes(concerns: (List<String>) -> Boolean): Flow<U
 
 /** The caseload list for [query], now and after every change to anyone in the store. */
 fun LinkWorkStore.caseloadFlow(query: CaseloadQuery = CaseloadQuery()): Flow<List<CaseloadEntry>> =
-    refreshes { true }.map { caseload(query) }.flowOn(Dispatchers.IO)
+    refreshes { it.isNotEmpty() }.map { caseload(query) }
 
 /**
  * One person's whole record, now and after every change to that person. Completes with
  * [org.linkwork.core.LinkWorkException.NotFound] when the person is erased.
  */
 fun LinkWorkStore.personFlow(personId: String): Flow<PersonRecord> =
-    refreshes { personId in it }.map { person(personId) }.flowOn(Dispatchers.IO)
+    refreshes { personId in it }.map { person(personId) }
 
 /**
  * Sync status: the stores this one has synced with, each with its last sync time, and the
- * people with unresolved conflicts; now and after every change (a sync that changed somebody,
- * an edit, an import).
+ * people with unresolved conflicts; now and after every change (an edit, an import) and every
+ * completed sync, also one that changed nobody.
  */
 fun LinkWorkStore.syncStatusFlow(): Flow<SyncStatus> =
-    refreshes { true }.map { SyncStatus(peers(), conflictedPeople().map { it.personId }) }.flowOn(Dispatchers.IO)
+    refreshes { true }.map { SyncStatus(peers(), conflictedPeople().map { it.personId }) }
 
 /** What [syncStatusFlow] emits. */
 data class SyncStatus(

@@ -38,7 +38,8 @@ public extension LinkWorkStore {
     func changes() -> AsyncStream<[String]> {
         AsyncStream { continuation in
             let subscription = self.subscribe(listener: ClosureChangeListener { ids in
-                continuation.yield(ids)
+                // An empty array is a completed sync that changed nobody: not a change of people.
+                if !ids.isEmpty { continuation.yield(ids) }
             })
             continuation.onTermination = { _ in _ = subscription.cancel() }
         }
@@ -46,23 +47,24 @@ public extension LinkWorkStore {
 
     /// The caseload list for `query`, now and after every change to anyone in the store.
     func caseloadUpdates(query: CaseloadQuery = CaseloadQuery()) -> AsyncThrowingStream<[CaseloadEntry], Error> {
-        updates(label: "caseload", concerns: { _ in true }) { store in try store.caseload(query: query) }
+        updates(label: "caseload", concerns: { !$0.isEmpty }) { store in try store.caseloadBlocking(query: query) }
     }
 
     /// One person's whole record, now and after every change to that person. Finishes with
     /// `LinkWorkError.NotFound` when the person is erased.
     func personUpdates(personId: String) -> AsyncThrowingStream<PersonRecord, Error> {
         updates(label: "person", concerns: { $0.contains(personId) }) { store in
-            try store.person(personId: personId)
+            try store.personBlocking(personId: personId)
         }
     }
 
     /// Sync status: known peers with their last sync time, and the people with unresolved
-    /// conflicts; now and after every change.
+    /// conflicts; now and after every change and every completed sync, also one that changed
+    /// nobody.
     func syncStatusUpdates() -> AsyncThrowingStream<SyncStatus, Error> {
         updates(label: "sync-status", concerns: { _ in true }) { store in
-            SyncStatus(peers: try store.peers(),
-                       conflictedPersonIds: try store.conflictedPeople().map { $0.personId })
+            SyncStatus(peers: try store.peersBlocking(),
+                       conflictedPersonIds: try store.conflictedPeopleBlocking().map { $0.personId })
         }
     }
 

@@ -13,7 +13,7 @@ public final class PatientAppModel: ObservableModel {
         /// No store yet: pair with the link worker to create it.
         case pairing
         /// The person's plan.
-        case plan(PatientModel)
+        case planBlocking(PatientModel)
         /// The store could not be opened.
         case failed(UserMessage)
     }
@@ -84,7 +84,7 @@ public final class PatientAppModel: ObservableModel {
 
     private func show(_ store: PatientStore) async {
         let patient = PatientModel(store: store, connect: connect)
-        screen = .plan(patient)
+        screen = .planBlocking(patient)
         await patient.reload()
     }
 

@@ -47,7 +47,7 @@ public final class PatientModel: ObservableModel {
     /// Reloads the plan from the store.
     public func reload() async {
         do {
-            let fresh = try await store.plan()
+            let fresh = try await store.planBlocking()
             if fresh != plan { plan = fresh }
             message = nil
         } catch {

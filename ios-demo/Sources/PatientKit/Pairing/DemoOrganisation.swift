@@ -23,10 +23,10 @@ public struct DemoOrganisation {
     /// Enrols the link worker's `store` (allowed to enrol patients' phones) unless it holds a
     /// certificate already. Blocks on disk I/O.
     public func enrolLinkWorker(_ store: LinkWorkStore) throws {
-        guard try store.deviceIdentity().certificate == nil else { return }
-        let certificate = try organisation.issue(request: store.certificateRequest(), role: .linkWorker,
+        guard try store.deviceIdentityBlocking().certificate == nil else { return }
+        let certificate = try organisation.issue(request: store.certificateRequestBlocking(), role: .linkWorker,
                                                  canErase: true, canEnrolPatients: true, days: 365)
-        _ = try store.installCertificate(certificate: certificate)
+        _ = try store.installCertificateBlocking(certificate: certificate)
     }
 }
 
@@ -41,7 +41,7 @@ public struct PairingOfferShown: Equatable, Sendable {
     /// The offer `store` (an enrolled link worker's, allowed to enrol patients) makes for
     /// `personId`, as its app would show it. Blocks on disk I/O.
     public static func make(on store: LinkWorkStore, for personId: String) throws -> PairingOfferShown {
-        let offer = try store.pairPatient(personId: personId, days: 365)
+        let offer = try store.pairPatientBlocking(personId: personId, days: 365)
         return PairingOfferShown(text: PairingOfferText.encode(offer.payload), code: offer.code)
     }
 }

@@ -57,10 +57,10 @@ public enum SyncRunner {
         case .listening:
             session = try store.syncAcceptAuthenticated(channel: channel) // does not block
         }
-        while let sealed = try await transport.receive() {
+        while let sealed = try await transport.receiveBlocking() {
             try Task.checkCancellation()
             let incoming = try channel.open(frame: sealed)
-            let step = try await Background.run { try session.receive(message: incoming) }
+            let step = try await Background.run { try session.receiveBlocking(message: incoming) }
             guard let reply = step.reply else { break } // this side has finished
             try await transport.send(try channel.seal(message: reply))
         }

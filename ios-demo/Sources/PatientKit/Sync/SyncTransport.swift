@@ -10,7 +10,7 @@ public protocol SyncTransport: Sendable {
     /// Sends one whole message.
     func send(_ message: Data) async throws
     /// The next whole message, or nil once the peer has closed (it finished).
-    func receive() async throws -> Data?
+    func receiveBlocking() async throws -> Data?
     /// Closes this side; the peer's `receive` then returns nil once it has read everything.
     func close() async
 }
@@ -39,7 +39,7 @@ public final class InProcessTransport: SyncTransport {
 
     /// The next message from the other end, waiting for it; nil once the other end closed and
     /// every message was read.
-    public func receive() async throws -> Data? {
+    public func receiveBlocking() async throws -> Data? {
         try await inbox.take()
     }
 

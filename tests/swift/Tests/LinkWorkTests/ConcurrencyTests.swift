@@ -23,7 +23,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
 
     func testConcurrentPerformGoalsAndProgressOnOnePersonAllLand() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         let recorder = Recorder()
         _ = store.addListener(listener: recorder)
         let iterations = 8
@@ -32,11 +32,11 @@ final class ConcurrencyTests: LinkWorkTestCase {
 
         DispatchQueue.concurrentPerform(iterations: iterations) { i in
             do {
-                let goal = try store.addGoal(personId: pid, goal: NewGoal(text: "Goal \(i)"))
+                let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Goal \(i)"))
                 for r in 0..<progressPerGoal {
-                    _ = try store.recordProgress(goalId: goal, progress: NewProgress(rating: UInt8(r + i % 5), note: "entry \(r)"))
+                    _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: UInt8(r + i % 5), note: "entry \(r)"))
                 }
-                _ = try store.plan(personId: pid) // reads interleave with the writes
+                _ = try store.planBlocking(personId: pid) // reads interleave with the writes
                 goals.add(goal)
             } catch {
                 goals.fail(error)
@@ -44,18 +44,18 @@ final class ConcurrencyTests: LinkWorkTestCase {
         }
 
         XCTAssertTrue(goals.failures.isEmpty, "\(goals.failures)")
-        let plan = try store.plan(personId: pid)
+        let plan = try store.planBlocking(personId: pid)
         XCTAssertEqual(plan.goals.count, iterations)
         XCTAssertEqual(Set(plan.goals.map(\.id)), Set(goals.all))
         XCTAssertEqual(Set(plan.goals.map(\.text)), Set((0..<iterations).map { "Goal \($0)" }))
         for goal in plan.goals {
             XCTAssertEqual(goal.progress.map(\.note), (0..<progressPerGoal).map { "entry \($0)" }, goal.text)
         }
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.activeGoals, UInt32(iterations))
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).first?.activeGoals, UInt32(iterations))
         XCTAssertEqual(recorder.calls.count, iterations * (1 + progressPerGoal))
         XCTAssertTrue(recorder.calls.allSatisfy { $0 == [pid] })
         XCTAssertEqual(
-            try store.history(personId: pid).filter { $0.action == "goal.progress" }.count,
+            try store.historyBlocking(personId: pid).filter { $0.action == "goal.progress" }.count,
             iterations * progressPerGoal
         )
     }
@@ -72,13 +72,13 @@ final class ConcurrencyTests: LinkWorkTestCase {
         DispatchQueue.concurrentPerform(iterations: iterations) { t in
             do {
                 for p in 0..<peoplePerThread {
-                    let pid = try store.addPerson(person: newPerson(given: "Person\(t)", family: "Number\(p)", nhs: nil))
+                    let pid = try store.addPersonBlocking(person: newPerson(given: "Person\(t)", family: "Number\(p)", nhs: nil))
                     for g in 0..<goalsPerPerson {
-                        let goal = try store.addGoal(personId: pid, goal: NewGoal(text: "Goal \(g)"))
-                        _ = try store.recordProgress(goalId: goal, progress: NewProgress(rating: UInt8(g)))
+                        let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Goal \(g)"))
+                        _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: UInt8(g)))
                     }
-                    _ = try store.caseload(query: CaseloadQuery(text: "Person\(t)"))
-                    _ = try store.person(personId: pid)
+                    _ = try store.caseloadBlocking(query: CaseloadQuery(text: "Person\(t)"))
+                    _ = try store.personBlocking(personId: pid)
                     people.add(pid)
                 }
             } catch {
@@ -87,12 +87,12 @@ final class ConcurrencyTests: LinkWorkTestCase {
         }
 
         XCTAssertTrue(people.failures.isEmpty, "\(people.failures)")
-        let caseload = try store.caseload(query: CaseloadQuery())
+        let caseload = try store.caseloadBlocking(query: CaseloadQuery())
         XCTAssertEqual(caseload.count, iterations * peoplePerThread)
         XCTAssertEqual(Set(caseload.map(\.personId)), Set(people.all))
         XCTAssertTrue(caseload.allSatisfy { $0.activeGoals == UInt32(goalsPerPerson) })
         for pid in people.all {
-            let goals = try store.plan(personId: pid).goals
+            let goals = try store.planBlocking(personId: pid).goals
             XCTAssertEqual(goals.count, goalsPerPerson)
             XCTAssertTrue(goals.allSatisfy { $0.progress.count == 1 })
         }
@@ -102,13 +102,13 @@ final class ConcurrencyTests: LinkWorkTestCase {
 
     func testSwiftTasksShareOneStore() async throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         let tasks = 8
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for i in 0..<tasks {
                 group.addTask {
-                    let goal = try store.addGoal(personId: pid, goal: NewGoal(text: "Task goal \(i)"))
-                    _ = try store.recordProgress(goalId: goal, progress: NewProgress(rating: 7))
+                    let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Task goal \(i)"))
+                    _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 7))
                     return goal
                 }
             }
@@ -117,7 +117,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
             return ids
         }
         XCTAssertEqual(ids.count, tasks)
-        let plan = try store.plan(personId: pid)
+        let plan = try store.planBlocking(personId: pid)
         XCTAssertEqual(Set(plan.goals.map(\.id)), Set(ids))
         XCTAssertTrue(plan.goals.allSatisfy { $0.progress.map(\.rating) == [7] })
     }
@@ -125,7 +125,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
     func testErrorsCrossTasksAsLinkWorkError() async throws {
         let store = try linkWorkerStore()
         let task = Task.detached { () throws -> PersonRecord in
-            try store.person(personId: UUID().uuidString.lowercased())
+            try store.personBlocking(personId: UUID().uuidString.lowercased())
         }
         do {
             _ = try await task.value

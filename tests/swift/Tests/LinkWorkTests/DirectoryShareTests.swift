@@ -38,14 +38,14 @@ final class DirectoryShareTests: LinkWorkTestCase {
     /// The digest a hub announces for the feed: the content hash core computes importing it.
     private func digest(of feed: Data) throws -> [UInt8] {
         let hub = try linkWorkerStore("hub.db")
-        return bytes(hex: try hub.directoryImport(feed: feed, source: "hub").version.contentHash)
+        return bytes(hex: try hub.directoryImportBlocking(feed: feed, source: "hub").version.contentHash)
     }
 
     func testAOneChunkDirectoryIsAppliedThenThePhoneIsUpToDate() throws {
         let feed = Data(directoryFeed.utf8)
         let digest = try digest(of: feed)
         let store = try linkWorkerStore()
-        XCTAssertEqual(Data(magic + [1, 0]), try store.directoryHaveMessage())
+        XCTAssertEqual(Data(magic + [1, 0]), try store.directoryHaveMessageBlocking())
         let download = store.directoryDownload()
         let revocations: [UInt8] = Array("LWN".utf8) + [1, 1, 0]
         guard case .notDirectory = try download.receive(message: Data(revocations)) else {
@@ -55,9 +55,9 @@ final class DirectoryShareTests: LinkWorkTestCase {
         guard case let .applied(report) = step else { return XCTFail("expected applied, got \(step)") }
         XCTAssertEqual(3, report.imported)
         XCTAssertTrue(download.isFinished())
-        XCTAssertEqual("hub", try store.directoryVersion()?.source)
+        XCTAssertEqual("hub", try store.directoryVersionBlocking()?.source)
         let have: [UInt8] = magic + [1, 1]
-        XCTAssertEqual(Data(have + digest), try store.directoryHaveMessage())
+        XCTAssertEqual(Data(have + digest), try store.directoryHaveMessageBlocking())
         guard case .upToDate = try store.directoryDownload().receive(message: Data(magic + [2])) else {
             return XCTFail("expected up to date")
         }
@@ -75,14 +75,14 @@ final class DirectoryShareTests: LinkWorkTestCase {
             message: chunk(digest, total: 64 * 1024 * 1024 + 1, index: 0, [UInt8](repeating: 0, count: 49152))))
         assertUntrusted(try store.directoryDownload().receive(
             message: chunk(digest, total: UInt32(feed.count), index: 1, Array(feed))))
-        XCTAssertNil(try store.directoryVersion())
+        XCTAssertNil(try store.directoryVersionBlocking())
 
         let patient = try LinkWorkStore.create(
             path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient,
             personId: UUID().uuidString.lowercased())
-        assertUntrusted(try patient.directoryHaveMessage())
+        assertUntrusted(try patient.directoryHaveMessageBlocking())
         assertUntrusted(try patient.directoryDownload().receive(
             message: chunk(digest, total: UInt32(feed.count), index: 0, Array(feed))))
-        XCTAssertNil(try patient.directoryVersion())
+        XCTAssertNil(try patient.directoryVersionBlocking())
     }
 }

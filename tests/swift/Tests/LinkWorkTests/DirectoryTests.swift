@@ -35,18 +35,18 @@ let directoryFeed = #"""
 final class DirectoryTests: LinkWorkTestCase {
     private func imported() throws -> LinkWorkStore {
         let store = try linkWorkerStore()
-        _ = try store.directoryImport(feed: Data(directoryFeed.utf8), source: "small.json")
+        _ = try store.directoryImportBlocking(feed: Data(directoryFeed.utf8), source: "small.json")
         return store
     }
 
     private func names(_ store: LinkWorkStore, _ query: DirectoryQuery) throws -> [String] {
-        try store.directorySearch(query: query).hits.map { $0.name }
+        try store.directorySearchBlocking(query: query).hits.map { $0.name }
     }
 
     func testImportReportsEachBadRecordAndStoresAVersion() throws {
         let store = try linkWorkerStore()
-        XCTAssertNil(try store.directoryVersion())
-        let report = try store.directoryImport(feed: Data(directoryFeed.utf8), source: "small.json")
+        XCTAssertNil(try store.directoryVersionBlocking())
+        let report = try store.directoryImportBlocking(feed: Data(directoryFeed.utf8), source: "small.json")
         XCTAssertEqual(report.outcome, .replaced)
         XCTAssertEqual([report.records, report.imported, report.skipped], [5, 3, 2])
         func has(_ index: UInt32, _ field: String, _ kind: FeedIssueKind, _ action: FeedIssueAction) -> Bool {
@@ -58,8 +58,8 @@ final class DirectoryTests: LinkWorkTestCase {
         XCTAssertTrue(has(3, "id", .duplicateId, .skipped))
         XCTAssertTrue(has(4, "name", .missing, .skipped))
         XCTAssertEqual(report.version.services, 3)
-        XCTAssertEqual(try store.directoryVersion(), report.version)
-        let again = try store.directoryImport(feed: Data(directoryFeed.utf8), source: "again.json")
+        XCTAssertEqual(try store.directoryVersionBlocking(), report.version)
+        let again = try store.directoryImportBlocking(feed: Data(directoryFeed.utf8), source: "again.json")
         XCTAssertEqual(again.outcome, .unchanged)
         XCTAssertEqual(again.version, report.version)
     }
@@ -69,7 +69,7 @@ final class DirectoryTests: LinkWorkTestCase {
         XCTAssertEqual(try names(store, DirectoryQuery(text: "lunch clb")).first, "Lunch Club")
         XCTAssertEqual(try names(store, DirectoryQuery(need: "loneliness")), ["Lunch Club"])
         let centre = DirectoryNear.coordinates(latitude: 53.7997, longitude: -1.5492)
-        let near = try store.directorySearch(query: DirectoryQuery(near: centre, withinKm: 3.0))
+        let near = try store.directorySearchBlocking(query: DirectoryQuery(near: centre, withinKm: 3.0))
         XCTAssertEqual(near.hits.map { $0.name }, ["Lunch Club", "Youth Gardening"])
         XCTAssertTrue(near.hits.allSatisfy { ($0.distanceKm ?? 99) <= 3.0 })
         XCTAssertEqual(try names(store, DirectoryQuery(near: .postcode(postcode: "ls7 3hb"), withinKm: 0.5)), ["Lunch Club"])
@@ -77,14 +77,14 @@ final class DirectoryTests: LinkWorkTestCase {
         XCTAssertEqual(try names(store, DirectoryQuery(openOn: "sat")), ["Youth Gardening"])
         let young = try names(store, DirectoryQuery(age: 20))
         XCTAssertTrue(young.contains("Youth Gardening") && !young.contains("Lunch Club"), "\(young)")
-        let page = try store.directorySearch(query: DirectoryQuery(offset: 1, limit: 1))
+        let page = try store.directorySearchBlocking(query: DirectoryQuery(offset: 1, limit: 1))
         XCTAssertEqual(page.total, 3)
         XCTAssertEqual(page.hits.map { $0.name }, ["Lunch Club"])
     }
 
     func testShowReturnsTheFullRecord() throws {
         let store = try imported()
-        let s = try store.directoryService(serviceId: "svc-lunch")
+        let s = try store.directoryServiceBlocking(serviceId: "svc-lunch")
         XCTAssertEqual(s.name, "Lunch Club")
         XCTAssertEqual(s.description, "Hot lunch & a chat")
         XCTAssertEqual(s.organization?.name, "Chapeltown Community Centre")
@@ -94,25 +94,25 @@ final class DirectoryTests: LinkWorkTestCase {
         XCTAssertEqual(s.phones.first?.number, "0113 496 0001")
         XCTAssertEqual(s.taxonomyTerms.first?.taxonomy, "esdNeeds")
         XCTAssertEqual(s.costOptions.first?.amount, 3.5)
-        XCTAssertNil(try store.directoryService(serviceId: "svc-debt").locations.first?.latitude)
-        assertNotFound(try store.directoryService(serviceId: "svc-nope"), kind: "directory service")
+        XCTAssertNil(try store.directoryServiceBlocking(serviceId: "svc-debt").locations.first?.latitude)
+        assertNotFound(try store.directoryServiceBlocking(serviceId: "svc-nope"), kind: "directory service")
     }
 
     func testRefusalsKeepTheDirectory() throws {
         let store = try imported()
-        let before = try store.directoryVersion()
+        let before = try store.directoryVersionBlocking()
         for bad in ["not json", #"{"resourceType":"Bundle"}"#, #"{"contents":[{"name":"x"}]}"#] {
-            assertInvalidInput(try store.directoryImport(feed: Data(bad.utf8), source: "bad.json"), field: "feed")
+            assertInvalidInput(try store.directoryImportBlocking(feed: Data(bad.utf8), source: "bad.json"), field: "feed")
         }
         let older = #"{"contents":[{"id":"old","name":"Old","last_modified":"2020-01-01"}]}"#
-        XCTAssertThrowsError(try store.directoryImport(feed: Data(older.utf8), source: "old.json")) { error in
+        XCTAssertThrowsError(try store.directoryImportBlocking(feed: Data(older.utf8), source: "old.json")) { error in
             guard case LinkWorkError.Conflict = error else { return XCTFail("expected Conflict, got \(error)") }
         }
-        XCTAssertEqual(try store.directoryVersion(), before)
-        XCTAssertEqual(try store.directorySearch(query: DirectoryQuery()).total, 3)
-        assertInvalidInput(try store.directorySearch(query: DirectoryQuery(near: .postcode(postcode: "LS2 9JT"))), field: "near")
-        assertInvalidInput(try store.directorySearch(query: DirectoryQuery(near: .postcode(postcode: "LS1 4AP"))), field: "near")
-        assertInvalidInput(try store.directorySearch(query: DirectoryQuery(openOn: "someday")), field: "open")
-        assertInvalidInput(try store.directorySearch(query: DirectoryQuery(limit: 0)), field: "limit")
+        XCTAssertEqual(try store.directoryVersionBlocking(), before)
+        XCTAssertEqual(try store.directorySearchBlocking(query: DirectoryQuery()).total, 3)
+        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(near: .postcode(postcode: "LS2 9JT"))), field: "near")
+        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(near: .postcode(postcode: "LS1 4AP"))), field: "near")
+        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(openOn: "someday")), field: "open")
+        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(limit: 0)), field: "limit")
     }
 }

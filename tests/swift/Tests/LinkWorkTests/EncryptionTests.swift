@@ -26,16 +26,16 @@ final class EncryptionTests: LinkWorkTestCase {
 
     func testEncryptedStoreReopensWithItsKey() throws {
         let key = newKey()
-        let pid = try createEncrypted("enc.db", key).addPerson(person: newPerson())
+        let pid = try createEncrypted("enc.db", key).addPersonBlocking(person: newPerson())
         let store = try LinkWorkStore.open(path: dir.path("enc.db"), key: key)
-        XCTAssertEqual(try store.person(personId: pid).caseRecord?.demographics.familyName, "Lovelace")
+        XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.demographics.familyName, "Lovelace")
         let colleague = try LinkWorkStore.openAs(path: dir.path("enc.db"), key: key, user: "jo.colleague")
         XCTAssertEqual(colleague.info().user, "jo.colleague")
-        XCTAssertEqual(try colleague.caseload(query: CaseloadQuery()).count, 1)
+        XCTAssertEqual(try colleague.caseloadBlocking(query: CaseloadQuery()).count, 1)
     }
 
     func testWrongKeyIsATypedErrorAndChangesNothing() throws {
-        _ = try createEncrypted("enc.db", newKey()).addPerson(person: newPerson())
+        _ = try createEncrypted("enc.db", newKey()).addPersonBlocking(person: newPerson())
         let before = try files()
         let reason = assertWrongKey(try LinkWorkStore.open(path: dir.path("enc.db"), key: newKey()))
         XCTAssertFalse(reason?.isEmpty ?? true)
@@ -46,13 +46,13 @@ final class EncryptionTests: LinkWorkTestCase {
 
     func testPlainStoreOpenedWithAKeyIsWrongKey() throws {
         _ = try LinkWorkStore.create(path: dir.path("plain.db"), key: .unencrypted, user: "sam", role: .linkWorker)
-            .addPerson(person: newPerson())
+            .addPersonBlocking(person: newPerson())
         let before = try files()
         let reason = assertWrongKey(try LinkWorkStore.open(path: dir.path("plain.db"), key: newKey()))
         XCTAssertTrue(reason?.contains("not encrypted") ?? false, reason ?? "")
         XCTAssertEqual(try files(), before)
         XCTAssertEqual(try LinkWorkStore.open(path: dir.path("plain.db"), key: .unencrypted)
-            .caseload(query: CaseloadQuery()).count, 1)
+            .caseloadBlocking(query: CaseloadQuery()).count, 1)
     }
 
     func testKeyMustBe32Bytes() throws {
@@ -70,21 +70,21 @@ final class EncryptionTests: LinkWorkTestCase {
         let pid: String
         do {
             let store = try createEncrypted("enc.db", old)
-            pid = try store.addPerson(person: newPerson())
-            try store.rekey(newKey: new)
-            _ = try store.addCaseNote(personId: pid, text: "after the re-key")
-            XCTAssertEqual(try store.person(personId: pid).caseRecord?.notes.count, 1)
+            pid = try store.addPersonBlocking(person: newPerson())
+            try store.rekeyBlocking(newKey: new)
+            _ = try store.addCaseNoteBlocking(personId: pid, text: "after the re-key")
+            XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.notes.count, 1)
         }
         assertWrongKey(try LinkWorkStore.open(path: dir.path("enc.db"), key: old))
         let reopened = try LinkWorkStore.open(path: dir.path("enc.db"), key: new)
-        XCTAssertEqual(try reopened.person(personId: pid).caseRecord?.notes.map(\.text), ["after the re-key"])
+        XCTAssertEqual(try reopened.personBlocking(personId: pid).caseRecord?.notes.map(\.text), ["after the re-key"])
     }
 
     func testRekeyRefusesPlainStoresAndPlainKeys() throws {
         let plain = try LinkWorkStore.create(path: dir.path("plain.db"), key: .unencrypted, user: "sam", role: .linkWorker)
-        assertInvalidInput(try plain.rekey(newKey: newKey()), field: "key")
+        assertInvalidInput(try plain.rekeyBlocking(newKey: newKey()), field: "key")
         let encrypted = try createEncrypted("enc.db", newKey())
-        assertInvalidInput(try encrypted.rekey(newKey: .unencrypted), field: "key")
+        assertInvalidInput(try encrypted.rekeyBlocking(newKey: .unencrypted), field: "key")
     }
 
     func testNoNameOrNhsNumberInTheFiles() throws {
@@ -94,7 +94,7 @@ final class EncryptionTests: LinkWorkTestCase {
         defer { plainDir.remove() }
         let plain = try LinkWorkStore.create(
             path: plainDir.path("plain.db"), key: .unencrypted, user: "sam.worker", role: .linkWorker)
-        _ = try plain.addPerson(person: newPerson(given: "Zenobia", family: "Quartermaine"))
+        _ = try plain.addPersonBlocking(person: newPerson(given: "Zenobia", family: "Quartermaine"))
         let plainFiles = try files(in: plainDir)
         for needle in ["Zenobia", "Quartermaine", "9434765919"] {
             XCTAssertTrue(
@@ -103,8 +103,8 @@ final class EncryptionTests: LinkWorkTestCase {
         }
 
         let store = try createEncrypted("enc.db", newKey())
-        let pid = try store.addPerson(person: newPerson(given: "Zenobia", family: "Quartermaine"))
-        _ = try store.addCaseNote(personId: pid, text: "Frightened of the damp stairwell")
+        let pid = try store.addPersonBlocking(person: newPerson(given: "Zenobia", family: "Quartermaine"))
+        _ = try store.addCaseNoteBlocking(personId: pid, text: "Frightened of the damp stairwell")
         for (name, bytes) in try files() {
             for needle in ["Zenobia", "Quartermaine", "9434765919", "damp stairwell"] {
                 XCTAssertNil(bytes.range(of: Data(needle.utf8)), "\(needle) found in \(name)")
@@ -118,14 +118,14 @@ final class EncryptionTests: LinkWorkTestCase {
         let kept: String
         do {
             let store = try createEncrypted("enc.db", key)
-            gone = try store.addPerson(person: newPerson(given: "Gone", family: "Person"))
-            kept = try store.addPerson(person: newPerson(given: "Kept", family: "Person"))
-            try store.erasePerson(personId: gone)
-            XCTAssertEqual(try store.caseload(query: CaseloadQuery()).map(\.personId), [kept])
-            assertNotFound(try store.person(personId: gone))
+            gone = try store.addPersonBlocking(person: newPerson(given: "Gone", family: "Person"))
+            kept = try store.addPersonBlocking(person: newPerson(given: "Kept", family: "Person"))
+            try store.erasePersonBlocking(personId: gone)
+            XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [kept])
+            assertNotFound(try store.personBlocking(personId: gone))
         }
         let reopened = try LinkWorkStore.open(path: dir.path("enc.db"), key: key)
-        XCTAssertEqual(try reopened.erasedPeople().map(\.personId), [gone])
-        XCTAssertEqual(try reopened.caseload(query: CaseloadQuery()).map(\.personId), [kept])
+        XCTAssertEqual(try reopened.erasedPeopleBlocking().map(\.personId), [gone])
+        XCTAssertEqual(try reopened.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [kept])
     }
 }

@@ -9,7 +9,7 @@ final class ErrorTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         let unknown = UUID().uuidString.lowercased()
 
-        XCTAssertThrowsError(try store.person(personId: unknown)) { error in
+        XCTAssertThrowsError(try store.personBlocking(personId: unknown)) { error in
             guard case let LinkWorkError.NotFound(kind, id) = error else {
                 return XCTFail("expected NotFound, got \(error)")
             }
@@ -18,14 +18,14 @@ final class ErrorTests: LinkWorkTestCase {
             XCTAssertEqual(error as? LinkWorkError, .NotFound(kind: "person", id: unknown), "Equatable")
             XCTAssertTrue(describe(error as! LinkWorkError).hasPrefix("not found: person"))
         }
-        assertNotFound(try store.completeStep(stepId: unknown), kind: "step")
-        assertNotFound(try store.recordProgress(goalId: unknown, progress: NewProgress(rating: 5)), kind: "goal")
-        assertNotFound(try store.checkIn(consultationId: unknown), kind: "consultation")
-        assertNotFound(try store.addGoal(personId: unknown, goal: NewGoal(text: "x")))
-        assertNotFound(try store.history(personId: unknown))
+        assertNotFound(try store.completeStepBlocking(stepId: unknown), kind: "step")
+        assertNotFound(try store.recordProgressBlocking(goalId: unknown, progress: NewProgress(rating: 5)), kind: "goal")
+        assertNotFound(try store.checkInBlocking(consultationId: unknown), kind: "consultation")
+        assertNotFound(try store.addGoalBlocking(personId: unknown, goal: NewGoal(text: "x")))
+        assertNotFound(try store.historyBlocking(personId: unknown))
 
-        let pid = try store.addPerson(person: newPerson())
-        assertNotFound(try store.removeNeed(personId: pid, need: .housing), kind: "need")
+        let pid = try store.addPersonBlocking(person: newPerson())
+        assertNotFound(try store.removeNeedBlocking(personId: pid, need: .housing), kind: "need")
     }
 
     func testNotFoundCaughtWithDoCatchPattern() throws {
@@ -33,7 +33,7 @@ final class ErrorTests: LinkWorkTestCase {
         let unknown = UUID().uuidString.lowercased()
         // The way an app would write it: catch the one case it acts on.
         do {
-            _ = try store.plan(personId: unknown)
+            _ = try store.planBlocking(personId: unknown)
             XCTFail("plan of an unknown person returned")
         } catch LinkWorkError.NotFound(let kind, let id) {
             XCTAssertEqual(kind, "person")
@@ -47,7 +47,7 @@ final class ErrorTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
 
         // A bad NHS number (wrong check digit): the field is named, the value never echoed.
-        XCTAssertThrowsError(try store.addPerson(person: newPerson(nhs: "943 476 5918"))) { error in
+        XCTAssertThrowsError(try store.addPersonBlocking(person: newPerson(nhs: "943 476 5918"))) { error in
             guard case let LinkWorkError.InvalidInput(field, reason) = error else {
                 return XCTFail("expected InvalidInput, got \(error)")
             }
@@ -62,49 +62,49 @@ final class ErrorTests: LinkWorkTestCase {
 
         // A day that does not exist (refused while the record is lifted, by core's NaiveDate
         // custom type: field `date`), and a date of birth in the future.
-        XCTAssertThrowsError(try store.addPerson(person: newPerson(dob: ymd(1950, 2, 30)))) { error in
+        XCTAssertThrowsError(try store.addPersonBlocking(person: newPerson(dob: ymd(1950, 2, 30)))) { error in
             guard case LinkWorkError.InvalidInput(field: "date", reason: _) = error else {
                 return XCTFail("expected InvalidInput(date), got \(error)")
             }
         }
-        assertInvalidInput(try store.addPerson(person: newPerson(dob: day(1))), field: "date_of_birth")
-        assertInvalidInput(try store.addPerson(person: newPerson(given: "  ")), field: "given_name")
-        XCTAssertTrue(try store.caseload(query: CaseloadQuery()).isEmpty, "nothing is stored on error")
+        assertInvalidInput(try store.addPersonBlocking(person: newPerson(dob: day(1))), field: "date_of_birth")
+        assertInvalidInput(try store.addPersonBlocking(person: newPerson(given: "  ")), field: "given_name")
+        XCTAssertTrue(try store.caseloadBlocking(query: CaseloadQuery()).isEmpty, "nothing is stored on error")
 
         // A rating of 11, and progress with neither rating nor note.
-        let pid = try store.addPerson(person: newPerson())
-        let goal = try store.addGoal(personId: pid, goal: NewGoal(text: "Walk"))
-        XCTAssertThrowsError(try store.recordProgress(goalId: goal, progress: NewProgress(rating: 11))) { error in
+        let pid = try store.addPersonBlocking(person: newPerson())
+        let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))
+        XCTAssertThrowsError(try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 11))) { error in
             guard case let LinkWorkError.InvalidInput(field, _) = error else {
                 return XCTFail("expected InvalidInput, got \(error)")
             }
             XCTAssertEqual(field, "rating")
         }
-        assertInvalidInput(try store.recordProgress(goalId: goal, progress: NewProgress()), field: "progress")
-        XCTAssertTrue(try store.plan(personId: pid).goals.first?.progress.isEmpty ?? false)
+        assertInvalidInput(try store.recordProgressBlocking(goalId: goal, progress: NewProgress()), field: "progress")
+        XCTAssertTrue(try store.planBlocking(personId: pid).goals.first?.progress.isEmpty ?? false)
 
         // More malformed dates and ids.
-        assertInvalidInput(try store.due(until: ymd(2026, 2, 30)), field: "date")
+        assertInvalidInput(try store.dueBlocking(until: ymd(2026, 2, 30)), field: "date")
         assertInvalidInput(
-            try store.addGoal(personId: pid, goal: NewGoal(text: "Swim", targetDate: ymd(2026, 2, 30))), field: "date"
+            try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Swim", targetDate: ymd(2026, 2, 30))), field: "date"
         )
-        assertInvalidInput(try store.setReviewDate(personId: pid, date: ymd(2026, 13, 1)), field: "date")
-        assertInvalidInput(try store.person(personId: "not-a-uuid"), field: "person_id")
+        assertInvalidInput(try store.setReviewDateBlocking(personId: pid, date: ymd(2026, 13, 1)), field: "date")
+        assertInvalidInput(try store.personBlocking(personId: "not-a-uuid"), field: "person_id")
         assertInvalidInput(
-            try store.addStep(personId: pid, step: NewStep(text: "x", owner: .person, goalId: "nope")), field: "id"
+            try store.addStepBlocking(personId: pid, step: NewStep(text: "x", owner: .person, goalId: "nope")), field: "id"
         )
         assertInvalidInput(
-            try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .phone, durationMinutes: 0)),
+            try store.addConsultationBlocking(personId: pid, consultation: NewConsultation(mode: .phone, durationMinutes: 0)),
             field: "duration_minutes"
         )
-        XCTAssertEqual(try store.plan(personId: pid).goals.count, 1)
+        XCTAssertEqual(try store.planBlocking(personId: pid).goals.count, 1)
     }
 
     func testInvalidInputForMeasureAnswers() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         let outOfRange = assertInvalidInput(
-            try store.recordMeasure(
+            try store.recordMeasureBlocking(
                 personId: pid,
                 response: NewMeasureResponse(instrument: .ons4, timepoint: .baseline, mode: .selfCompleted,
                                              answers: [4, 11, 5, 7])
@@ -113,7 +113,7 @@ final class ErrorTests: LinkWorkTestCase {
         )
         XCTAssertFalse(outOfRange?.reason.contains("11") ?? true, "the answer value is not echoed")
         assertInvalidInput(
-            try store.recordMeasure(
+            try store.recordMeasureBlocking(
                 personId: pid,
                 response: NewMeasureResponse(instrument: .ons4, timepoint: .baseline, mode: .selfCompleted,
                                              answers: [4, 5])
@@ -121,24 +121,24 @@ final class ErrorTests: LinkWorkTestCase {
             field: "answers"
         )
         assertInvalidInput(
-            try store.recordMeasure(
+            try store.recordMeasureBlocking(
                 personId: pid,
                 response: NewMeasureResponse(instrument: .pam, timepoint: .baseline, mode: .selfCompleted,
                                              pam: PamResult(score: 120.0, level: 2, version: "13"))
             ),
             field: "pam"
         )
-        XCTAssertTrue(try store.plan(personId: pid).measures.isEmpty)
+        XCTAssertTrue(try store.planBlocking(personId: pid).measures.isEmpty)
     }
 
     func testConflictForIllegalTransitionsAndAnExistingStore() throws {
         let path = dir.path("caseload.db")
         do {
             let store = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
-            let pid = try store.addPerson(person: newPerson())
+            let pid = try store.addPersonBlocking(person: newPerson())
 
             XCTAssertThrowsError(
-                try store.transitionEpisode(
+                try store.transitionEpisodeBlocking(
                     personId: pid, transition: EpisodeTransition(to: .discharged, dischargeReason: .other)
                 )
             ) { error in
@@ -147,21 +147,21 @@ final class ErrorTests: LinkWorkTestCase {
                 }
                 XCTAssertTrue(reason.contains("referred") && reason.contains("discharged"), reason)
             }
-            XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.status, .referred, "state unchanged")
+            XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).first?.status, .referred, "state unchanged")
 
-            _ = try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted))
-            assertConflict(try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .contacting)))
-            let onward = try store.addOnwardReferral(personId: pid, referral: NewOnwardReferral(service: "Walking group"))
-            assertConflict(try store.transitionOnwardReferral(referralId: onward, to: .gotHelp))
-            let step = try store.addStep(personId: pid, step: NewStep(text: "Call", owner: .linkWorker))
-            try store.completeStep(stepId: step)
-            assertConflict(try store.completeStep(stepId: step))
-            let visit = try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .homeVisit))
-            assertConflict(try store.checkOut(consultationId: visit))
-            try store.checkIn(consultationId: visit)
-            assertConflict(try store.checkIn(consultationId: visit))
-            let phoneCall = try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .phone))
-            assertInvalidInput(try store.checkIn(consultationId: phoneCall))
+            _ = try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted))
+            assertConflict(try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .contacting)))
+            let onward = try store.addOnwardReferralBlocking(personId: pid, referral: NewOnwardReferral(service: "Walking group"))
+            assertConflict(try store.transitionOnwardReferralBlocking(referralId: onward, to: .gotHelp))
+            let step = try store.addStepBlocking(personId: pid, step: NewStep(text: "Call", owner: .linkWorker))
+            try store.completeStepBlocking(stepId: step)
+            assertConflict(try store.completeStepBlocking(stepId: step))
+            let visit = try store.addConsultationBlocking(personId: pid, consultation: NewConsultation(mode: .homeVisit))
+            assertConflict(try store.checkOutBlocking(consultationId: visit))
+            try store.checkInBlocking(consultationId: visit)
+            assertConflict(try store.checkInBlocking(consultationId: visit))
+            let phoneCall = try store.addConsultationBlocking(personId: pid, consultation: NewConsultation(mode: .phone))
+            assertInvalidInput(try store.checkInBlocking(consultationId: phoneCall))
         }
         // A store is already there.
         assertConflict(try LinkWorkStore.create(path: path, key: .unencrypted, user: "someone", role: .linkWorker))
@@ -173,16 +173,16 @@ final class ErrorTests: LinkWorkTestCase {
         XCTAssertEqual(store.info().role, .patient)
         XCTAssertEqual(store.info().personId, pid)
 
-        XCTAssertThrowsError(try store.addPerson(person: newPerson())) { error in
+        XCTAssertThrowsError(try store.addPersonBlocking(person: newPerson())) { error in
             guard case let LinkWorkError.NotPermitted(action) = error else {
                 return XCTFail("expected NotPermitted, got \(error)")
             }
             XCTAssertFalse(action.trimmingCharacters(in: .whitespaces).isEmpty)
         }
-        assertNotPermitted(try store.plan(personId: UUID().uuidString.lowercased()))
-        assertNotPermitted(try store.gpCodes(personId: pid))
-        assertNotPermitted(try store.setWhatMatters(personId: pid, text: "x"))
-        assertNotPermitted(try store.addCaseNote(personId: pid, text: "x"))
+        assertNotPermitted(try store.planBlocking(personId: UUID().uuidString.lowercased()))
+        assertNotPermitted(try store.gpCodesBlocking(personId: pid))
+        assertNotPermitted(try store.setWhatMattersBlocking(personId: pid, text: "x"))
+        assertNotPermitted(try store.addCaseNoteBlocking(personId: pid, text: "x"))
 
         // A patient store must name its person.
         assertInvalidInput(
@@ -212,7 +212,7 @@ final class ErrorTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         var caught: Error?
         do {
-            _ = try store.person(personId: "nope")
+            _ = try store.personBlocking(personId: "nope")
         } catch {
             caught = error
         }

@@ -8,77 +8,77 @@ final class ExchangeTests: LinkWorkTestCase {
     func testExportImportBetweenTwoStoresMergesBothSidesEdits() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPerson(person: newPerson())
-        _ = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let pid = try a.addPersonBlocking(person: newPerson())
+        _ = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
         let recorder = Recorder()
         _ = b.addListener(listener: recorder)
-        XCTAssertTrue(try b.caseload(query: CaseloadQuery()).isEmpty)
+        XCTAssertTrue(try b.caseloadBlocking(query: CaseloadQuery()).isEmpty)
 
         for kind in [DocKind.plan, .case] {
-            let bytes = try a.exportDocument(personId: pid, kind: kind)
+            let bytes = try a.exportDocumentBlocking(personId: pid, kind: kind)
             XCTAssertFalse(bytes.isEmpty)
-            XCTAssertEqual(try b.importDocument(bytes: bytes), ImportOutcome(personId: pid, kind: kind, changed: true))
+            XCTAssertEqual(try b.importDocumentBlocking(bytes: bytes), ImportOutcome(personId: pid, kind: kind, changed: true))
         }
         XCTAssertEqual(recorder.calls, [[pid], [pid]], "an import tells listeners which person changed")
 
         // The merge is visible in the other store's caseload.
-        let entries = try b.caseload(query: CaseloadQuery(text: "lovelace"))
+        let entries = try b.caseloadBlocking(query: CaseloadQuery(text: "lovelace"))
         XCTAssertEqual(entries.map(\.personId), [pid])
         XCTAssertEqual(entries.first?.activeGoals, 1)
         XCTAssertEqual(entries.first?.status, .referred)
 
         // Both edit offline, then exchange: nothing is lost on either side.
-        _ = try a.addCaseNote(personId: pid, text: "Note from Sam")
-        _ = try b.addCaseNote(personId: pid, text: "Note from Jo")
-        _ = try a.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted))
-        XCTAssertTrue(try b.importDocument(bytes: a.exportDocument(personId: pid, kind: .case)).changed)
-        XCTAssertTrue(try a.importDocument(bytes: b.exportDocument(personId: pid, kind: .case)).changed)
+        _ = try a.addCaseNoteBlocking(personId: pid, text: "Note from Sam")
+        _ = try b.addCaseNoteBlocking(personId: pid, text: "Note from Jo")
+        _ = try a.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted))
+        XCTAssertTrue(try b.importDocumentBlocking(bytes: a.exportDocumentBlocking(personId: pid, kind: .case)).changed)
+        XCTAssertTrue(try a.importDocumentBlocking(bytes: b.exportDocumentBlocking(personId: pid, kind: .case)).changed)
         for store in [a, b] {
-            let notes = try store.person(personId: pid).caseRecord?.notes.map(\.text) ?? []
+            let notes = try store.personBlocking(personId: pid).caseRecord?.notes.map(\.text) ?? []
             XCTAssertEqual(Set(notes), ["Note from Sam", "Note from Jo"])
         }
-        XCTAssertEqual(try b.caseload(query: CaseloadQuery(status: .accepted)).map(\.personId), [pid])
+        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery(status: .accepted)).map(\.personId), [pid])
         XCTAssertFalse(
-            try b.importDocument(bytes: a.exportDocument(personId: pid, kind: .case)).changed,
+            try b.importDocumentBlocking(bytes: a.exportDocumentBlocking(personId: pid, kind: .case)).changed,
             "already had every change"
         )
-        XCTAssertEqual(Set(try b.history(personId: pid).map(\.user)), ["sam.worker", "jo.colleague"])
+        XCTAssertEqual(Set(try b.historyBlocking(personId: pid).map(\.user)), ["sam.worker", "jo.colleague"])
 
         // Bad bytes and unknown people.
-        assertInvalidInput(try b.importDocument(bytes: Data([1, 2, 3, 4])), field: "document")
-        assertInvalidInput(try b.importDocument(bytes: Data()), field: "document")
-        assertNotFound(try a.exportDocument(personId: UUID().uuidString.lowercased(), kind: .plan))
+        assertInvalidInput(try b.importDocumentBlocking(bytes: Data([1, 2, 3, 4])), field: "document")
+        assertInvalidInput(try b.importDocumentBlocking(bytes: Data()), field: "document")
+        assertNotFound(try a.exportDocumentBlocking(personId: UUID().uuidString.lowercased(), kind: .plan))
     }
 
     func testAPatientStoreHoldsOnlyItsOwnPlanAndMayRecordProgress() throws {
         let worker = try linkWorkerStore()
-        let pid = try worker.addPerson(person: newPerson())
-        let goal = try worker.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        let step = try worker.addStep(personId: pid, step: NewStep(text: "Find boots", owner: .person))
-        let plan = try worker.exportDocument(personId: pid, kind: .plan)
-        let caseDocument = try worker.exportDocument(personId: pid, kind: .case)
+        let pid = try worker.addPersonBlocking(person: newPerson())
+        let goal = try worker.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let step = try worker.addStepBlocking(personId: pid, step: NewStep(text: "Find boots", owner: .person))
+        let plan = try worker.exportDocumentBlocking(personId: pid, kind: .plan)
+        let caseDocument = try worker.exportDocumentBlocking(personId: pid, kind: .case)
 
         do {
             let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
-            assertNotPermitted(try phone.importDocument(bytes: caseDocument))
-            XCTAssertEqual(try phone.importDocument(bytes: plan).personId, pid)
-            _ = try phone.recordProgress(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))
-            try phone.completeStep(stepId: step)
-            _ = try phone.recordMeasure(
+            assertNotPermitted(try phone.importDocumentBlocking(bytes: caseDocument))
+            XCTAssertEqual(try phone.importDocumentBlocking(bytes: plan).personId, pid)
+            _ = try phone.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))
+            try phone.completeStepBlocking(stepId: step)
+            _ = try phone.recordMeasureBlocking(
                 personId: pid,
                 response: NewMeasureResponse(instrument: .lonelinessDirect, timepoint: .baseline,
                                              mode: .selfCompleted, answers: [5])
             )
-            let record = try phone.person(personId: pid)
+            let record = try phone.personBlocking(personId: pid)
             XCTAssertNil(record.caseRecord, "a patient store never holds the case")
             XCTAssertEqual(record.plan.goals.first?.progress.map(\.note), ["walked twice"])
-            assertNotPermitted(try phone.addGoal(personId: pid, goal: NewGoal(text: "x")))
-            assertNotPermitted(try phone.exportDocument(personId: pid, kind: .case))
+            assertNotPermitted(try phone.addGoalBlocking(personId: pid, goal: NewGoal(text: "x")))
+            assertNotPermitted(try phone.exportDocumentBlocking(personId: pid, kind: .case))
 
             // Back on the worker's device, the person's own edits arrive with their name.
-            XCTAssertTrue(try worker.importDocument(bytes: phone.exportDocument(personId: pid, kind: .plan)).changed)
+            XCTAssertTrue(try worker.importDocumentBlocking(bytes: phone.exportDocumentBlocking(personId: pid, kind: .plan)).changed)
         }
-        let back = try worker.plan(personId: pid)
+        let back = try worker.planBlocking(personId: pid)
         XCTAssertEqual(back.goals.first?.progress.map(\.recordedBy), ["ada"])
         XCTAssertEqual(back.steps.first?.doneBy, "ada")
         guard case let .lonelinessDirect(answer, oftenOrAlways) = try scored(back.measures.first?.outcome) else {

@@ -17,60 +17,60 @@ final class FlowTests: LinkWorkTestCase {
         XCTAssertEqual(store.path(), dir.path("caseload.db"))
 
         // Referral in, contact attempts, contacting -> accepted.
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         XCTAssertNotNil(UUID(uuidString: pid), "ids are UUID text")
         let reachedAt = wholeSecondsAgo(2 * 3600)
-        _ = try store.recordContactAttempt(
+        _ = try store.recordContactAttemptBlocking(
             personId: pid,
             attempt: NewContactAttempt(channel: .phone, outcome: .noAnswer, at: reachedAt.addingTimeInterval(-86400))
         )
-        XCTAssertEqual(try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .contacting)), .contacting)
-        _ = try store.recordContactAttempt(
+        XCTAssertEqual(try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .contacting)), .contacting)
+        _ = try store.recordContactAttemptBlocking(
             personId: pid,
             attempt: NewContactAttempt(channel: .phone, outcome: .reached, at: reachedAt, note: "booked a home visit")
         )
         XCTAssertEqual(
-            try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted, reason: "keen")),
+            try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted, reason: "keen")),
             .accepted
         )
-        XCTAssertEqual(try store.gpCodes(personId: pid).filter { $0.code == acceptedCode }.count, 1)
+        XCTAssertEqual(try store.gpCodesBlocking(personId: pid).filter { $0.code == acceptedCode }.count, 1)
 
         // What matters, needs, review date.
-        try store.setWhatMatters(personId: pid, text: "Getting out of the house and seeing people again")
-        try store.addNeed(personId: pid, need: .loneliness, note: "since her husband died")
-        try store.addNeed(personId: pid, need: .debt)
-        try store.addNeed(personId: pid, need: .bereavement)
-        try store.removeNeed(personId: pid, need: .bereavement)
-        try store.setReviewDate(personId: pid, date: day(90))
+        try store.setWhatMattersBlocking(personId: pid, text: "Getting out of the house and seeing people again")
+        try store.addNeedBlocking(personId: pid, need: .loneliness, note: "since her husband died")
+        try store.addNeedBlocking(personId: pid, need: .debt)
+        try store.addNeedBlocking(personId: pid, need: .bereavement)
+        try store.removeNeedBlocking(personId: pid, need: .bereavement)
+        try store.setReviewDateBlocking(personId: pid, date: day(90))
 
         // Goals with progress, steps (one done).
-        let walking = try store.addGoal(
+        let walking = try store.addGoalBlocking(
             personId: pid, goal: NewGoal(text: "Join a walking group", needs: [.loneliness], targetDate: day(60))
         )
-        let bills = try store.addGoal(personId: pid, goal: NewGoal(text: "Sort out the gas bill arrears", needs: [.debt]))
-        _ = try store.recordProgress(goalId: walking, progress: NewProgress(rating: 3, note: "went once"))
-        _ = try store.recordProgress(goalId: walking, progress: NewProgress(rating: 6))
-        let call = try store.addStep(
+        let bills = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Sort out the gas bill arrears", needs: [.debt]))
+        _ = try store.recordProgressBlocking(goalId: walking, progress: NewProgress(rating: 3, note: "went once"))
+        _ = try store.recordProgressBlocking(goalId: walking, progress: NewProgress(rating: 6))
+        let call = try store.addStepBlocking(
             personId: pid,
             step: NewStep(text: "Call the walking group leader", owner: .linkWorker, goalId: walking, due: day(2))
         )
-        let bring = try store.addStep(
+        let bring = try store.addStepBlocking(
             personId: pid,
             step: NewStep(text: "Bring the bill to the drop-in", owner: .person, goalId: bills, due: day(7))
         )
-        try store.completeStep(stepId: call)
+        try store.completeStepBlocking(stepId: call)
 
         // The home visit with lone-working check-in and check-out.
-        let visit = try store.addConsultation(
+        let visit = try store.addConsultationBlocking(
             personId: pid,
             consultation: NewConsultation(mode: .homeVisit, durationMinutes: 45, attendees: ["daughter"])
         )
-        try store.checkIn(consultationId: visit)
-        try store.setConsultationNotes(consultationId: visit, notes: "Talked about the walking group; daughter present")
-        try store.checkOut(consultationId: visit)
+        try store.checkInBlocking(consultationId: visit)
+        try store.setConsultationNotesBlocking(consultationId: visit, notes: "Talked about the walking group; daughter present")
+        try store.checkOutBlocking(consultationId: visit)
 
         // Consent, an onward referral with no capacity, an ONS4 measure, a flag and a note.
-        _ = try store.recordConsent(
+        _ = try store.recordConsentBlocking(
             personId: pid,
             consent: NewConsent(
                 purpose: "debt support", recipient: "Citizens Advice", recipientOrg: "LOCAL-CAB",
@@ -78,28 +78,28 @@ final class FlowTests: LinkWorkTestCase {
                 capacity: .hasCapacity, expires: day(365)
             )
         )
-        let onward = try store.addOnwardReferral(
+        let onward = try store.addOnwardReferralBlocking(
             personId: pid,
             referral: NewOnwardReferral(service: "Debt advice drop-in", organisation: "Citizens Advice", need: "debt")
         )
-        try store.transitionOnwardReferral(referralId: onward, to: .noCapacity, note: "waitlisted for six weeks")
-        _ = try store.recordMeasure(
+        try store.transitionOnwardReferralBlocking(referralId: onward, to: .noCapacity, note: "waitlisted for six weeks")
+        _ = try store.recordMeasureBlocking(
             personId: pid,
             response: NewMeasureResponse(instrument: .ons4, timepoint: .baseline, mode: .readOut, answers: [4, 6, 5, 7])
         )
-        _ = try store.raiseFlag(personId: pid, kind: .risk, description: "dog on the premises")
-        let note = try store.addCaseNote(personId: pid, text: "First visit went well")
-        try store.editCaseNote(noteId: note, text: "First home visit went well")
+        _ = try store.raiseFlagBlocking(personId: pid, kind: .risk, description: "dog on the premises")
+        let note = try store.addCaseNoteBlocking(personId: pid, text: "First visit went well")
+        try store.editCaseNoteBlocking(noteId: note, text: "First home visit went well")
 
         // Accepting again is refused, and the GP code is still there exactly once.
-        assertConflict(try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted)))
-        let accepted = try store.gpCodes(personId: pid).filter { $0.code == acceptedCode }
+        assertConflict(try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted)))
+        let accepted = try store.gpCodesBlocking(personId: pid).filter { $0.code == acceptedCode }
         XCTAssertEqual(accepted.count, 1)
         XCTAssertEqual(accepted.first?.recordedBy, "sam.worker")
         XCTAssertFalse(accepted.first?.display.isEmpty ?? true)
 
         // Caseload search finds the person by name and NHS number, and filters by status.
-        let hits = try store.caseload(query: CaseloadQuery(text: "ada"))
+        let hits = try store.caseloadBlocking(query: CaseloadQuery(text: "ada"))
         XCTAssertEqual(hits.count, 1)
         let hit = try XCTUnwrap(hits.first)
         XCTAssertEqual(hit.personId, pid)
@@ -110,23 +110,23 @@ final class FlowTests: LinkWorkTestCase {
         XCTAssertEqual(hit.openOnwardReferrals, 1)
         XCTAssertEqual(hit.nextStepDue, day(7))
         XCTAssertLessThan(abs(hit.updatedAt.timeIntervalSinceNow), 300)
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery(text: "943 476")).map(\.personId), [pid])
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery(status: .accepted)).map(\.personId), [pid])
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).map(\.personId), [pid])
-        XCTAssertTrue(try store.caseload(query: CaseloadQuery(text: "zebedee")).isEmpty)
-        XCTAssertTrue(try store.caseload(query: CaseloadQuery(status: .discharged)).isEmpty)
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery(text: "943 476")).map(\.personId), [pid])
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery(status: .accepted)).map(\.personId), [pid])
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [pid])
+        XCTAssertTrue(try store.caseloadBlocking(query: CaseloadQuery(text: "zebedee")).isEmpty)
+        XCTAssertTrue(try store.caseloadBlocking(query: CaseloadQuery(status: .discharged)).isEmpty)
 
-        let due = try store.due(until: day(30))
+        let due = try store.dueBlocking(until: day(30))
         XCTAssertEqual(due.filter { $0.kind == .step }.map(\.itemId), [bring])
         XCTAssertTrue(due.allSatisfy { $0.personId == pid })
-        XCTAssertTrue(try store.due(until: day(90)).contains { $0.kind == .goal && $0.itemId == walking })
-        let open = try store.openOnwardReferrals()
+        XCTAssertTrue(try store.dueBlocking(until: day(90)).contains { $0.kind == .goal && $0.itemId == walking })
+        let open = try store.openOnwardReferralsBlocking()
         XCTAssertEqual(open.map(\.referralId), [onward])
         XCTAssertEqual(open.first?.status, .noCapacity)
         XCTAssertEqual(open.first?.personId, pid)
 
         // The whole record in one call has it all.
-        let record = try store.person(personId: pid)
+        let record = try store.personBlocking(personId: pid)
         XCTAssertEqual(record.personId, pid)
         XCTAssertTrue(record.conflicts.isEmpty, "one device: no concurrent edits")
         let caseRecord = try XCTUnwrap(record.caseRecord, "a link-worker store holds the case")
@@ -216,13 +216,13 @@ final class FlowTests: LinkWorkTestCase {
         XCTAssertEqual(items.map(\.value), [4, 6, 5, 7])
         XCTAssertEqual(items.first { $0.item == .lifeSatisfaction }?.band, .low)
         XCTAssertEqual(items.first { $0.item == .anxiety }?.band, .high)
-        // plan(personId:) is the document as every device holds it: no episode ids (those come
-        // from the case, in person(personId:)).
-        XCTAssertEqual(try store.plan(personId: pid), withoutEpisodes(plan), "plan(personId:) is the record's plan")
+        // planBlocking(personId:) is the document as every device holds it: no episode ids (those come
+        // from the case, in personBlocking(personId:)).
+        XCTAssertEqual(try store.planBlocking(personId: pid), withoutEpisodes(plan), "planBlocking(personId:) is the record's plan")
         XCTAssertTrue(plan.goals.allSatisfy { $0.episodeId != nil })
 
         // History lists every action, by user, oldest first.
-        let history = try store.history(personId: pid)
+        let history = try store.historyBlocking(personId: pid)
         XCTAssertTrue(history.allSatisfy { $0.user == "sam.worker" })
         let actions = Set(history.map(\.action))
         for action in [
@@ -241,12 +241,12 @@ final class FlowTests: LinkWorkTestCase {
 
     func testHistoryNamesEachUserAfterOpenAs() throws {
         let path = dir.path("hub.db")
-        let pid = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker).addPerson(person: newPerson())
+        let pid = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker).addPersonBlocking(person: newPerson())
 
         let colleague = try LinkWorkStore.openAs(path: path, key: .unencrypted, user: "jo.colleague")
         XCTAssertEqual(colleague.info().user, "jo.colleague")
-        _ = try colleague.addCaseNote(personId: pid, text: "Covered a visit for Sam")
-        let byUser = Dictionary(grouping: try colleague.history(personId: pid), by: \.user)
+        _ = try colleague.addCaseNoteBlocking(personId: pid, text: "Covered a visit for Sam")
+        let byUser = Dictionary(grouping: try colleague.historyBlocking(personId: pid), by: \.user)
         XCTAssertEqual(Set(byUser.keys), ["sam.worker", "jo.colleague"])
         XCTAssertEqual(byUser["jo.colleague"]?.map(\.action), ["note.add"])
 
@@ -255,82 +255,82 @@ final class FlowTests: LinkWorkTestCase {
 
     func testDemographicsUpdateSetsAndClearsFields() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
-        try store.updateDemographics(
+        let pid = try store.addPersonBlocking(person: newPerson())
+        try store.updateDemographicsBlocking(
             personId: pid, update: DemographicsUpdate(familyName: "King", email: "ada@example.org", gpCodesOnly: true)
         )
-        var demographics = try XCTUnwrap(try store.person(personId: pid).caseRecord).demographics
+        var demographics = try XCTUnwrap(try store.personBlocking(personId: pid).caseRecord).demographics
         XCTAssertEqual(demographics.email, "ada@example.org")
         XCTAssertEqual(demographics.familyName, "King")
         XCTAssertTrue(demographics.gpCodesOnly)
         XCTAssertEqual(demographics.phone, "07700 900123", "fields not named are unchanged")
 
-        try store.updateDemographics(personId: pid, update: DemographicsUpdate(clear: [.email, .nhsNumber]))
-        demographics = try XCTUnwrap(try store.person(personId: pid).caseRecord).demographics
+        try store.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(clear: [.email, .nhsNumber]))
+        demographics = try XCTUnwrap(try store.personBlocking(personId: pid).caseRecord).demographics
         XCTAssertNil(demographics.email)
         XCTAssertNil(demographics.nhsNumber)
         XCTAssertEqual(demographics.familyName, "King")
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery(text: "king")).map(\.personId), [pid])
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery(text: "king")).map(\.personId), [pid])
 
         assertInvalidInput(
-            try store.updateDemographics(personId: pid, update: DemographicsUpdate(phone: "0", clear: [.phone])),
+            try store.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(phone: "0", clear: [.phone])),
             field: "phone"
         )
     }
 
     func testGoalAndStepUpdatesReopenAndFlags() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
-        let goalId = try store.addGoal(
+        let pid = try store.addPersonBlocking(person: newPerson())
+        let goalId = try store.addGoalBlocking(
             personId: pid, goal: NewGoal(text: "Walk", smartDetail: "twice a week", targetDate: day(30))
         )
-        try store.updateGoal(goalId: goalId, update: GoalUpdate(status: .achieved, clear: [.targetDate]))
-        let goal = try XCTUnwrap(try store.plan(personId: pid).goals.first)
+        try store.updateGoalBlocking(goalId: goalId, update: GoalUpdate(status: .achieved, clear: [.targetDate]))
+        let goal = try XCTUnwrap(try store.planBlocking(personId: pid).goals.first)
         XCTAssertEqual(goal.status, .achieved)
         XCTAssertNil(goal.targetDate)
         XCTAssertEqual(goal.smartDetail, "twice a week")
         XCTAssertEqual(goal.createdBy, "sam.worker")
 
-        let stepId = try store.addStep(
+        let stepId = try store.addStepBlocking(
             personId: pid, step: NewStep(text: "Buy boots", owner: .other, ownerName: "daughter", due: day(3))
         )
-        try store.updateStep(stepId: stepId, update: StepUpdate(due: day(10), clear: [.ownerName]))
-        try store.completeStep(stepId: stepId)
-        XCTAssertNotNil(try store.plan(personId: pid).steps.first?.doneAt)
-        try store.reopenStep(stepId: stepId)
-        let step = try XCTUnwrap(try store.plan(personId: pid).steps.first)
+        try store.updateStepBlocking(stepId: stepId, update: StepUpdate(due: day(10), clear: [.ownerName]))
+        try store.completeStepBlocking(stepId: stepId)
+        XCTAssertNotNil(try store.planBlocking(personId: pid).steps.first?.doneAt)
+        try store.reopenStepBlocking(stepId: stepId)
+        let step = try XCTUnwrap(try store.planBlocking(personId: pid).steps.first)
         XCTAssertEqual(step.due, day(10))
         XCTAssertNil(step.ownerName)
         XCTAssertNil(step.doneAt)
         XCTAssertNil(step.doneBy)
-        assertConflict(try store.reopenStep(stepId: stepId))
+        assertConflict(try store.reopenStepBlocking(stepId: stepId))
 
-        try store.setReviewDate(personId: pid, date: day(14))
-        XCTAssertEqual(try store.plan(personId: pid).reviewDate, day(14))
-        try store.setReviewDate(personId: pid, date: nil)
-        XCTAssertNil(try store.plan(personId: pid).reviewDate)
+        try store.setReviewDateBlocking(personId: pid, date: day(14))
+        XCTAssertEqual(try store.planBlocking(personId: pid).reviewDate, day(14))
+        try store.setReviewDateBlocking(personId: pid, date: nil)
+        XCTAssertNil(try store.planBlocking(personId: pid).reviewDate)
 
-        let flag = try store.raiseFlag(personId: pid, kind: .safeguarding, description: "concern raised by neighbour")
-        try store.resolveFlag(flagId: flag)
-        let resolved = try XCTUnwrap(try store.person(personId: pid).caseRecord?.flags.first)
+        let flag = try store.raiseFlagBlocking(personId: pid, kind: .safeguarding, description: "concern raised by neighbour")
+        try store.resolveFlagBlocking(flagId: flag)
+        let resolved = try XCTUnwrap(try store.personBlocking(personId: pid).caseRecord?.flags.first)
         XCTAssertNotNil(resolved.resolvedAt)
         XCTAssertEqual(resolved.resolvedBy, "sam.worker")
-        assertConflict(try store.resolveFlag(flagId: flag))
+        assertConflict(try store.resolveFlagBlocking(flagId: flag))
     }
 
     func testDischargeThenANewEpisode() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
-        assertConflict(try store.openEpisode(personId: pid, referral: NewReferral()))
-        XCTAssertEqual(try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted)), .accepted)
+        let pid = try store.addPersonBlocking(person: newPerson())
+        assertConflict(try store.openEpisodeBlocking(personId: pid, referral: NewReferral()))
+        XCTAssertEqual(try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted)), .accepted)
         XCTAssertEqual(
-            try store.transitionEpisode(
+            try store.transitionEpisodeBlocking(
                 personId: pid, transition: EpisodeTransition(to: .discharged, dischargeReason: .goalsMet)
             ),
             .discharged
         )
-        let second = try store.openEpisode(personId: pid, referral: NewReferral(source: .selfReferral, received: day(-1)))
-        let episodes = try XCTUnwrap(try store.person(personId: pid).caseRecord).episodes
+        let second = try store.openEpisodeBlocking(personId: pid, referral: NewReferral(source: .selfReferral, received: day(-1)))
+        let episodes = try XCTUnwrap(try store.personBlocking(personId: pid).caseRecord).episodes
         XCTAssertEqual(episodes.count, 2)
         XCTAssertEqual(episodes[0].dischargeReason, .goalsMet)
         XCTAssertEqual(episodes[0].status, .discharged)
@@ -338,23 +338,23 @@ final class FlowTests: LinkWorkTestCase {
         XCTAssertEqual(episodes[1].status, .referred)
         XCTAssertEqual(episodes[1].source, .selfReferral)
         XCTAssertEqual(episodes[1].received, day(-1))
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).first?.status, .referred)
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).first?.status, .referred)
     }
 
     func testStoreMaintenanceCalls() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         for n in 0..<5 {
-            _ = try store.addCaseNote(personId: pid, text: "Note \(n)")
+            _ = try store.addCaseNoteBlocking(personId: pid, text: "Note \(n)")
         }
-        let before = try store.storageSizes()
+        let before = try store.storageSizesBlocking()
         XCTAssertGreaterThan(before.snapshotBytes + before.changeBytes, 0)
-        try store.compact()
-        try store.rebuildProjections()
-        let after = try store.storageSizes()
+        try store.compactBlocking()
+        try store.rebuildProjectionsBlocking()
+        let after = try store.storageSizesBlocking()
         XCTAssertGreaterThan(after.snapshotBytes, 0)
         XCTAssertLessThanOrEqual(after.changeRows, before.changeRows)
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery(text: "lovelace")).map(\.personId), [pid])
-        XCTAssertEqual(try store.person(personId: pid).caseRecord?.notes.count, 5)
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery(text: "lovelace")).map(\.personId), [pid])
+        XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.notes.count, 5)
     }
 }

@@ -209,7 +209,7 @@ final class HubTests: LinkWorkTestCase {
             }
             XCTAssertEqual(refusal, .codeNotValid)
         }
-        XCTAssertNil(try store.deviceIdentity().certificate)
+        XCTAssertNil(try store.deviceIdentityBlocking().certificate)
         XCTAssertThrowsError(try store.hubSession(purpose: .sync)) { error in
             guard case LinkWorkError.Untrusted = error else { return XCTFail("\(error)") }
         }
@@ -223,14 +223,14 @@ final class HubTests: LinkWorkTestCase {
         let lena = try linkWorkerStore("lena.db", user: "lena")
         _ = try enrolWithHub(lena, code: try TestHub.code("LENA"))
 
-        let rose = try ann.addPerson(person: newPerson(given: "Rose", nhs: nil))
+        let rose = try ann.addPersonBlocking(person: newPerson(given: "Rose", nhs: nil))
         let sent = try runHubSession(ann, .sync)
         XCTAssertEqual(sent.hub.organisation, "Northside")
         XCTAssertGreaterThan(sent.stats.messagesSent, 0)
         guard case .noDirectory = sent.directory else { return XCTFail("\(sent.directory)") }
         let received = try runHubSession(lena, .sync)
         XCTAssertEqual(received.changedPersonIds, [rose])
-        XCTAssertEqual(try lena.person(personId: rose).caseRecord?.demographics.givenName, "Rose")
+        XCTAssertEqual(try lena.personBlocking(personId: rose).caseRecord?.demographics.givenName, "Rose")
         let connected = try runHubSession(lena, .connect)
         XCTAssertTrue(connected.changedPersonIds.isEmpty)
     }
@@ -240,7 +240,7 @@ final class HubTests: LinkWorkTestCase {
         _ = try enrolWithHub(rex, code: try TestHub.code("REVOKED"))
         // Admitted before the revocation, so the refusal below is the revocation's.
         _ = try runHubSession(rex, .connect)
-        try TestHub.admin(["device", "revoke", try rex.deviceIdentity().deviceKey])
+        try TestHub.admin(["device", "revoke", try rex.deviceIdentityBlocking().deviceKey])
         XCTAssertThrowsError(try runHubSession(rex, .sync)) { error in
             guard case LinkWorkError.Hub(let retryable, _) = error else {
                 return XCTFail("expected Hub, got \(error)")

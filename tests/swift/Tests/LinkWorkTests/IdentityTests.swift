@@ -29,8 +29,8 @@ final class IdentityTests: LinkWorkTestCase {
     @discardableResult
     private func enrol(_ org: Organisation, _ store: LinkWorkStore, _ role: CertificateRole,
                        canEnrol: Bool) throws -> DeviceCertificate {
-        try store.installCertificate(certificate: org.issue(
-            request: store.certificateRequest(), role: role, canErase: false,
+        try store.installCertificateBlocking(certificate: org.issue(
+            request: store.certificateRequestBlocking(), role: role, canErase: false,
             canEnrolPatients: canEnrol, days: 30))
     }
 
@@ -39,15 +39,15 @@ final class IdentityTests: LinkWorkTestCase {
     func testHistoryShowsTheAuthorItsSignatureProves() throws {
         let org = try Organisation.create(name: "Northtown PCN")
         let store = try linkWorker("a.db")
-        let pid = try store.addPerson(person: newPerson())
-        let key = try store.deviceIdentity().deviceKey
-        guard case let .unverified(device) = try store.history(personId: pid).first?.author else {
+        let pid = try store.addPersonBlocking(person: newPerson())
+        let key = try store.deviceIdentityBlocking().deviceKey
+        guard case let .unverified(device) = try store.historyBlocking(personId: pid).first?.author else {
             return XCTFail("expected an unverified author before enrolment")
         }
         XCTAssertEqual(device, key)
         try enrol(org, store, .linkWorker, canEnrol: false)
         guard case let .verified(name, role, signer, adopted) =
-            try store.history(personId: pid).first?.author
+            try store.historyBlocking(personId: pid).first?.author
         else {
             return XCTFail("expected a verified author once enrolled")
         }
@@ -60,7 +60,7 @@ final class IdentityTests: LinkWorkTestCase {
     func testRequestIssueInstall() throws {
         let org = try Organisation.create(name: "Northtown PCN")
         let store = try linkWorker("a.db")
-        let before = try store.deviceIdentity()
+        let before = try store.deviceIdentityBlocking()
         XCTAssertFalse(before.enrolled)
         XCTAssertEqual(before.deviceKey.count, 64)
         let cert = try enrol(org, store, .teamLead, canEnrol: true)
@@ -72,15 +72,15 @@ final class IdentityTests: LinkWorkTestCase {
         XCTAssertTrue(cert.canEnrolPatients)
         XCTAssertFalse(cert.canErase)
         XCTAssertGreaterThan(cert.expiresAt, cert.issuedAt)
-        XCTAssertTrue(try store.deviceIdentity().enrolled)
+        XCTAssertTrue(try store.deviceIdentityBlocking().enrolled)
     }
 
     func testPairAPatientsPhoneWithItsCode() throws {
         let org = try Organisation.create(name: "Northtown PCN")
         let lw = try linkWorker("lw.db")
         try enrol(org, lw, .linkWorker, canEnrol: true)
-        let pid = try lw.addPerson(person: newPerson())
-        let offer = try lw.pairPatient(personId: pid, days: 365)
+        let pid = try lw.addPersonBlocking(person: newPerson())
+        let offer = try lw.pairPatientBlocking(personId: pid, days: 365)
         XCTAssertEqual(offer.code.count, 6)
         XCTAssertLessThan(offer.payload.count, 1000)
         let wrong = offer.code == "000000" ? "000001" : "000000"
@@ -91,13 +91,13 @@ final class IdentityTests: LinkWorkTestCase {
         let phone = try LinkWorkStore.createPaired(
             path: dir.path("phone.db"), key: .unencrypted, user: "Ada", payload: offer.payload, code: offer.code)
         XCTAssertEqual(phone.info().personId, pid)
-        let identity = try phone.deviceIdentity()
+        let identity = try phone.deviceIdentityBlocking()
         XCTAssertEqual(identity.certificate?.role, .patient)
         XCTAssertEqual(identity.certificate?.personId, pid)
         XCTAssertEqual(identity.certificate?.paired, true)
-        let seen = try lw.verifyPeerCertificate(certificate: XCTUnwrap(identity.certificateBytes))
+        let seen = try lw.verifyPeerCertificateBlocking(certificate: XCTUnwrap(identity.certificateBytes))
         XCTAssertEqual(seen.personId, pid)
-        _ = try phone.verifyPeerCertificate(certificate: XCTUnwrap(lw.deviceIdentity().certificateBytes))
+        _ = try phone.verifyPeerCertificateBlocking(certificate: XCTUnwrap(lw.deviceIdentityBlocking().certificateBytes))
     }
 
     func testRefusalsAreUntrustedAndInstallNothing() throws {
@@ -105,24 +105,24 @@ final class IdentityTests: LinkWorkTestCase {
         let other = try Organisation.create(name: "Elsewhere PCN")
         let a = try linkWorker("a.db")
         let b = try linkWorker("b.db", "jo")
-        let forA = try org.issue(request: a.certificateRequest(), role: .linkWorker, canErase: false,
+        let forA = try org.issue(request: a.certificateRequestBlocking(), role: .linkWorker, canErase: false,
                                  canEnrolPatients: false, days: 30)
-        XCTAssertEqual(assertUntrusted(try b.installCertificate(certificate: forA)), "for another device")
-        XCTAssertEqual(assertUntrusted(try org.issue(request: a.certificateRequest(), role: .patient,
+        XCTAssertEqual(assertUntrusted(try b.installCertificateBlocking(certificate: forA)), "for another device")
+        XCTAssertEqual(assertUntrusted(try org.issue(request: a.certificateRequestBlocking(), role: .patient,
                                                      canErase: false, canEnrolPatients: false, days: 30)),
                        "role does not match")
-        _ = try a.installCertificate(certificate: forA)
-        let foreign = try other.issue(request: a.certificateRequest(), role: .admin, canErase: true,
+        _ = try a.installCertificateBlocking(certificate: forA)
+        let foreign = try other.issue(request: a.certificateRequestBlocking(), role: .admin, canErase: true,
                                       canEnrolPatients: true, days: 30)
-        XCTAssertEqual(assertUntrusted(try a.installCertificate(certificate: foreign)),
+        XCTAssertEqual(assertUntrusted(try a.installCertificateBlocking(certificate: foreign)),
                        "issued by another organisation")
-        XCTAssertEqual(try a.deviceIdentity().certificate?.role, .linkWorker)
+        XCTAssertEqual(try a.deviceIdentityBlocking().certificate?.role, .linkWorker)
         var tampered = forA
         tampered[tampered.count / 2] ^= 1
-        assertUntrusted(try a.verifyPeerCertificate(certificate: tampered))
-        XCTAssertEqual(assertUntrusted(try b.verifyPeerCertificate(certificate: forA)), "not enrolled")
-        let pid = try a.addPerson(person: newPerson())
-        XCTAssertEqual(assertUntrusted(try a.pairPatient(personId: pid, days: 30)), "issuer may not enrol patients")
+        assertUntrusted(try a.verifyPeerCertificateBlocking(certificate: tampered))
+        XCTAssertEqual(assertUntrusted(try b.verifyPeerCertificateBlocking(certificate: forA)), "not enrolled")
+        let pid = try a.addPersonBlocking(person: newPerson())
+        XCTAssertEqual(assertUntrusted(try a.pairPatientBlocking(personId: pid, days: 30)), "issuer may not enrol patients")
     }
 
     func testRevocationListsRefuseRevokedDevicesAndOnlyMoveForward() throws {
@@ -130,19 +130,19 @@ final class IdentityTests: LinkWorkTestCase {
         let a = try linkWorker("a.db")
         let b = try linkWorker("b.db", "jo")
         try enrol(org, a, .linkWorker, canEnrol: false)
-        let bCert = try org.issue(request: b.certificateRequest(), role: .linkWorker, canErase: false,
+        let bCert = try org.issue(request: b.certificateRequestBlocking(), role: .linkWorker, canErase: false,
                                   canEnrolPatients: false, days: 30)
-        _ = try b.installCertificate(certificate: bCert)
-        _ = try a.verifyPeerCertificate(certificate: bCert)
-        let v1 = try org.revoke(previous: nil, deviceKey: b.deviceIdentity().deviceKey)
+        _ = try b.installCertificateBlocking(certificate: bCert)
+        _ = try a.verifyPeerCertificateBlocking(certificate: bCert)
+        let v1 = try org.revoke(previous: nil, deviceKey: b.deviceIdentityBlocking().deviceKey)
         let v2 = try org.revoke(previous: v1, deviceKey: String(repeating: "ab", count: 32))
-        let info = try a.updateTrust(list: v2)
+        let info = try a.updateTrustBlocking(list: v2)
         XCTAssertEqual(info.version, 2)
-        XCTAssertTrue(info.revokedDevices.contains(try b.deviceIdentity().deviceKey))
-        XCTAssertEqual(assertUntrusted(try a.verifyPeerCertificate(certificate: bCert)), "revoked")
-        XCTAssertEqual(assertUntrusted(try a.updateTrust(list: v1)),
+        XCTAssertTrue(info.revokedDevices.contains(try b.deviceIdentityBlocking().deviceKey))
+        XCTAssertEqual(assertUntrusted(try a.verifyPeerCertificateBlocking(certificate: bCert)), "revoked")
+        XCTAssertEqual(assertUntrusted(try a.updateTrustBlocking(list: v1)),
                        "revocation list is not newer than the installed one")
-        XCTAssertEqual(try a.deviceIdentity().revocationListVersion, 2)
+        XCTAssertEqual(try a.deviceIdentityBlocking().revocationListVersion, 2)
     }
 
     func testSecureChannelThenAnAuthenticatedSyncOfSealedMessages() throws {
@@ -151,9 +151,9 @@ final class IdentityTests: LinkWorkTestCase {
         let b = try linkWorker("b.db", "jo")
         try enrol(org, a, .linkWorker, canEnrol: false)
         try enrol(org, b, .linkWorker, canEnrol: false)
-        let pid = try a.addPerson(person: newPerson())
-        let start = try a.secureChannelInitiate(allowUnenrolled: false)
-        let cb = try b.secureChannelAccept(allowUnenrolled: false)
+        let pid = try a.addPersonBlocking(person: newPerson())
+        let start = try a.secureChannelInitiateBlocking(allowUnenrolled: false)
+        let cb = try b.secureChannelAcceptBlocking(allowUnenrolled: false)
         let m2 = try XCTUnwrap(cb.receiveHandshake(message: start.message))
         let m3 = try XCTUnwrap(start.channel.receiveHandshake(message: m2))
         XCTAssertFalse(start.channel.isOpen(), "the connecting side waits for the listener's certificate")
@@ -171,14 +171,14 @@ final class IdentityTests: LinkWorkTestCase {
             rounds += 1
             wire.append(sealed)
             if toB {
-                frame = try sb.receive(message: cb.open(frame: sealed)).reply.map { try cb.seal(message: $0) }
+                frame = try sb.receiveBlocking(message: cb.open(frame: sealed)).reply.map { try cb.seal(message: $0) }
             } else {
-                frame = try sync.session.receive(message: start.channel.open(frame: sealed)).reply
+                frame = try sync.session.receiveBlocking(message: start.channel.open(frame: sealed)).reply
                     .map { try start.channel.seal(message: $0) }
             }
             toB.toggle()
         }
-        XCTAssertEqual(try b.person(personId: pid).caseRecord?.demographics.familyName, "Lovelace")
+        XCTAssertEqual(try b.personBlocking(personId: pid).caseRecord?.demographics.familyName, "Lovelace")
         for sealed in wire {
             XCTAssertNil(sealed.range(of: Data("Lovelace".utf8)))
             XCTAssertNil(sealed.range(of: Data("943 476 5919".utf8)))
@@ -193,11 +193,11 @@ final class IdentityTests: LinkWorkTestCase {
         let a = try linkWorker("a.db")
         let c = try linkWorker("c.db", "stranger")
         try enrol(org, a, .linkWorker, canEnrol: false)
-        XCTAssertEqual(assertUntrusted(try c.secureChannelInitiate(allowUnenrolled: false)), "not enrolled")
+        XCTAssertEqual(assertUntrusted(try c.secureChannelInitiateBlocking(allowUnenrolled: false)), "not enrolled")
         // The unenrolled store (opted in) connects without a certificate; the enrolled listener
         // refuses it before showing anything of its own certificate.
-        let start = try c.secureChannelInitiate(allowUnenrolled: true)
-        let ca = try a.secureChannelAccept(allowUnenrolled: true)
+        let start = try c.secureChannelInitiateBlocking(allowUnenrolled: true)
+        let ca = try a.secureChannelAcceptBlocking(allowUnenrolled: true)
         let m2 = try XCTUnwrap(ca.receiveHandshake(message: start.message))
         let m3 = try XCTUnwrap(start.channel.receiveHandshake(message: m2))
         XCTAssertEqual(assertUntrusted(try ca.receiveHandshake(message: m3)), "peer not authenticated")

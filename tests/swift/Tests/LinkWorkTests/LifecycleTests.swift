@@ -12,8 +12,8 @@ final class LifecycleTests: LinkWorkTestCase {
         let pid: String = try {
             let store = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
             released = store
-            let pid = try store.addPerson(person: newPerson())
-            _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+            let pid = try store.addPersonBlocking(person: newPerson())
+            _ = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
             return pid
         }() // the store goes out of scope here
         XCTAssertNil(released, "the store was freed with its last reference")
@@ -21,10 +21,10 @@ final class LifecycleTests: LinkWorkTestCase {
         // The data outlived the object; the file is free to open again.
         let reopened = try LinkWorkStore.open(path: path, key: .unencrypted)
         XCTAssertEqual(reopened.info().user, "sam.worker")
-        let record = try reopened.person(personId: pid)
+        let record = try reopened.personBlocking(personId: pid)
         XCTAssertEqual(record.caseRecord?.demographics.givenName, "Ada")
         XCTAssertEqual(record.plan.goals.map(\.text), ["Join a walking group"])
-        XCTAssertEqual(try reopened.caseload(query: CaseloadQuery(text: "lovelace")).map(\.personId), [pid])
+        XCTAssertEqual(try reopened.caseloadBlocking(query: CaseloadQuery(text: "lovelace")).map(\.personId), [pid])
     }
 
     func testReopenEditReleaseSeveralTimes() throws {
@@ -32,15 +32,15 @@ final class LifecycleTests: LinkWorkTestCase {
         var pid = ""
         do {
             let store = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
-            pid = try store.addPerson(person: newPerson())
+            pid = try store.addPersonBlocking(person: newPerson())
         }
         for round in 1...5 {
             let store = try LinkWorkStore.open(path: path, key: .unencrypted)
-            _ = try store.addCaseNote(personId: pid, text: "Visit \(round)")
-            XCTAssertEqual(try store.person(personId: pid).caseRecord?.notes.count, round)
+            _ = try store.addCaseNoteBlocking(personId: pid, text: "Visit \(round)")
+            XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.notes.count, round)
         }
         XCTAssertEqual(
-            try LinkWorkStore.open(path: path, key: .unencrypted).person(personId: pid).caseRecord?.notes.map(\.text),
+            try LinkWorkStore.open(path: path, key: .unencrypted).personBlocking(personId: pid).caseRecord?.notes.map(\.text),
             (1...5).map { "Visit \($0)" }
         )
     }
@@ -49,8 +49,8 @@ final class LifecycleTests: LinkWorkTestCase {
         var record: PersonRecord?
         var store: LinkWorkStore? = try linkWorkerStore()
         weak var weakStore = store
-        let pid = try store!.addPerson(person: newPerson())
-        record = try store!.person(personId: pid)
+        let pid = try store!.addPersonBlocking(person: newPerson())
+        record = try store!.personBlocking(personId: pid)
         store = nil
         XCTAssertNil(weakStore)
         // A record is a plain Swift struct: still readable, and copies are independent.
@@ -70,7 +70,7 @@ final class LifecycleTests: LinkWorkTestCase {
             _ = store.addListener(listener: recorder)
             weakStore = store
             weakRecorder = recorder
-            _ = try store.addPerson(person: newPerson())
+            _ = try store.addPersonBlocking(person: newPerson())
             XCTAssertEqual(recorder.calls.count, 1)
         }
         XCTAssertNil(weakStore, "a store with a listener registered is still freed")
@@ -81,10 +81,10 @@ final class LifecycleTests: LinkWorkTestCase {
         let path = dir.path("hub.db")
         let first = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
         let second = try LinkWorkStore.openAs(path: path, key: .unencrypted, user: "jo.colleague")
-        let pid = try first.addPerson(person: newPerson())
-        XCTAssertEqual(try second.caseload(query: CaseloadQuery()).map(\.personId), [pid])
-        _ = try second.addGoal(personId: pid, goal: NewGoal(text: "Walk"))
-        XCTAssertEqual(try first.plan(personId: pid).goals.map(\.createdBy), ["jo.colleague"])
+        let pid = try first.addPersonBlocking(person: newPerson())
+        XCTAssertEqual(try second.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [pid])
+        _ = try second.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))
+        XCTAssertEqual(try first.planBlocking(personId: pid).goals.map(\.createdBy), ["jo.colleague"])
     }
 
     func testAListenerHoldingItsStoreKeepsItAliveUntilRemoved() throws {

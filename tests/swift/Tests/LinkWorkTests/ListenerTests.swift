@@ -10,23 +10,23 @@ final class ListenerTests: LinkWorkTestCase {
         let recorder = Recorder()
         let token = store.addListener(listener: recorder)
 
-        let pid = try store.addPerson(person: newPerson())
-        let other = try store.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
-        _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Walk"))
-        _ = try store.addCaseNote(personId: other, text: "Phoned")
+        let pid = try store.addPersonBlocking(person: newPerson())
+        let other = try store.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        _ = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))
+        _ = try store.addCaseNoteBlocking(personId: other, text: "Phoned")
         XCTAssertEqual(recorder.calls, [[pid], [other], [pid], [other]])
 
         // A refused edit changes nothing and tells nobody; neither do reads.
-        assertInvalidInput(try store.addGoal(personId: pid, goal: NewGoal(text: " ")))
-        _ = try store.person(personId: pid)
-        _ = try store.caseload(query: CaseloadQuery())
-        _ = try store.history(personId: pid)
+        assertInvalidInput(try store.addGoalBlocking(personId: pid, goal: NewGoal(text: " ")))
+        _ = try store.personBlocking(personId: pid)
+        _ = try store.caseloadBlocking(query: CaseloadQuery())
+        _ = try store.historyBlocking(personId: pid)
         XCTAssertEqual(recorder.calls.count, 4)
 
         XCTAssertTrue(store.removeListener(token: token))
         XCTAssertFalse(store.removeListener(token: token), "a token is removed once")
-        try store.setWhatMatters(personId: pid, text: "Seeing people")
-        _ = try store.addCaseNote(personId: other, text: "Phoned again")
+        try store.setWhatMattersBlocking(personId: pid, text: "Seeing people")
+        _ = try store.addCaseNoteBlocking(personId: other, text: "Phoned again")
         XCTAssertEqual(recorder.calls.count, 4, "not told after removal")
     }
 
@@ -38,12 +38,12 @@ final class ListenerTests: LinkWorkTestCase {
         let secondToken = store.addListener(listener: second)
         XCTAssertNotEqual(firstToken, secondToken)
 
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         XCTAssertEqual(first.calls, [[pid]])
         XCTAssertEqual(second.calls, [[pid]])
 
         XCTAssertTrue(store.removeListener(token: firstToken))
-        try store.setWhatMatters(personId: pid, text: "Gardening")
+        try store.setWhatMattersBlocking(personId: pid, text: "Gardening")
         XCTAssertEqual(first.calls, [[pid]])
         XCTAssertEqual(second.calls, [[pid], [pid]])
         XCTAssertFalse(store.removeListener(token: 987_654_321), "unknown token")
@@ -57,7 +57,7 @@ final class ListenerTests: LinkWorkTestCase {
         let failures = Collector<Void>()
         DispatchQueue.global().async {
             do {
-                _ = try store.addPerson(person: newPerson())
+                _ = try store.addPersonBlocking(person: newPerson())
             } catch {
                 failures.fail(error)
             }
@@ -80,10 +80,10 @@ final class ListenerTests: LinkWorkTestCase {
                 do {
                     // Would deadlock if the store still held its writer lock while calling us.
                     for id in personIds {
-                        let name = try store.person(personId: id).caseRecord?.demographics.givenName ?? "?"
+                        let name = try store.personBlocking(personId: id).caseRecord?.demographics.givenName ?? "?"
                         seen.add(name)
                     }
-                    _ = try store.caseload(query: CaseloadQuery())
+                    _ = try store.caseloadBlocking(query: CaseloadQuery())
                 } catch {
                     seen.fail(error)
                 }
@@ -97,8 +97,8 @@ final class ListenerTests: LinkWorkTestCase {
         let failures = Collector<Void>()
         DispatchQueue.global().async {
             do {
-                let pid = try store.addPerson(person: newPerson())
-                try store.setWhatMatters(personId: pid, text: "Gardening")
+                let pid = try store.addPersonBlocking(person: newPerson())
+                try store.setWhatMattersBlocking(personId: pid, text: "Gardening")
             } catch {
                 failures.fail(error)
             }
@@ -123,10 +123,10 @@ final class ListenerTests: LinkWorkTestCase {
         let healthy = Recorder()
         _ = store.addListener(listener: healthy)
 
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         XCTAssertEqual(healthy.calls, [[pid]])
-        XCTAssertEqual(try store.caseload(query: CaseloadQuery()).count, 1)
-        try store.setWhatMatters(personId: pid, text: "Still fine")
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).count, 1)
+        try store.setWhatMattersBlocking(personId: pid, text: "Still fine")
         XCTAssertEqual(healthy.calls, [[pid], [pid]])
     }
 
@@ -139,7 +139,7 @@ final class ListenerTests: LinkWorkTestCase {
             return store.addListener(listener: recorder)
         }()
         XCTAssertNotNil(weakRecorder, "the store holds the listener the app let go of")
-        _ = try store.addPerson(person: newPerson())
+        _ = try store.addPersonBlocking(person: newPerson())
         XCTAssertEqual(weakRecorder?.calls.count, 1)
 
         XCTAssertTrue(store.removeListener(token: token))

@@ -116,20 +116,20 @@ final class MeasureTests: LinkWorkTestCase {
 
     func testRecordedOns4MeasureCarriesItsScore() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         let at = wholeSecondsAgo(600)
-        let id = try store.recordMeasure(
+        let id = try store.recordMeasureBlocking(
             personId: pid,
             response: NewMeasureResponse(instrument: .ons4, timepoint: .baseline, mode: .selfCompleted,
                                          answers: [4, 6, 5, 7], recordedAt: at)
         )
-        _ = try store.recordMeasure(
+        _ = try store.recordMeasureBlocking(
             personId: pid,
             response: NewMeasureResponse(instrument: .ons4, timepoint: .review, mode: .readOut,
                                          answers: [7, nil, 6, 3])
         )
 
-        let measures = try store.plan(personId: pid).measures
+        let measures = try store.planBlocking(personId: pid).measures
         XCTAssertEqual(measures.count, 2)
         let baseline = try XCTUnwrap(measures.first { $0.id == id })
         XCTAssertEqual(baseline.timepoint, .baseline)

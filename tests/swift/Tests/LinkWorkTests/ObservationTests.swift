@@ -20,7 +20,7 @@ final class ObservationTests: LinkWorkTestCase {
         let first = try await iterator.next()
         XCTAssertEqual(first?.count, 0)
         XCTAssertEqual(store.listenerCount(), 1)
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         let second = try await iterator.next()
         XCTAssertEqual(second?.map { $0.personId }, [pid])
 
@@ -32,12 +32,12 @@ final class ObservationTests: LinkWorkTestCase {
 
     func testPersonUpdatesOnlyForThatPerson() async throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
-        let other = try store.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        let pid = try store.addPersonBlocking(person: newPerson())
+        let other = try store.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
         var iterator = store.personUpdates(personId: pid).makeAsyncIterator()
         _ = try await iterator.next()
-        _ = try store.addCaseNote(personId: other, text: "Phoned")
-        try store.setWhatMatters(personId: pid, text: "Gardening")
+        _ = try store.addCaseNoteBlocking(personId: other, text: "Phoned")
+        try store.setWhatMattersBlocking(personId: pid, text: "Gardening")
         let next = try await iterator.next()
         XCTAssertEqual(next?.plan.whatMatters, "Gardening")
     }
@@ -54,12 +54,12 @@ final class ObservationTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         let recorder = Recorder()
         let subscription = store.subscribe(listener: recorder)
-        let pid = try store.addPerson(person: newPerson())
+        let pid = try store.addPersonBlocking(person: newPerson())
         XCTAssertEqual(recorder.calls, [[pid]])
         XCTAssertTrue(subscription.cancel())
         XCTAssertFalse(subscription.cancel(), "cancelled once")
         XCTAssertEqual(store.listenerCount(), 0)
-        try store.setWhatMatters(personId: pid, text: "Walking")
+        try store.setWhatMattersBlocking(personId: pid, text: "Walking")
         XCTAssertEqual(recorder.calls.count, 1)
     }
 }

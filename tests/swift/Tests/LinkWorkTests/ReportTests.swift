@@ -130,29 +130,29 @@ final class ReportTests: LinkWorkTestCase {
             (.followUp, [6, 6, 6, 5], 20), (.followUp, [7, 5, 6, 3], 25),
         ]
         for (timepoint, answers, day) in ons4Responses {
-            _ = try store.recordMeasure(personId: pid, response: response(.ons4, timepoint, answers, at: at(day)))
+            _ = try store.recordMeasureBlocking(personId: pid, response: response(.ons4, timepoint, answers, at: at(day)))
         }
         // MYCaW (lower is better; difference = baseline - follow-up): one concern.
-        _ = try store.recordMeasure(personId: pid, response: response(.mycaw, .baseline, [5, nil, 4], at: at(0),
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.mycaw, .baseline, [5, nil, 4], at: at(0),
                                                                      concernLabels: ["sleep"]))
-        _ = try store.recordMeasure(personId: pid, response: response(.mycaw, .followUp, [2, nil, 4], at: at(25),
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.mycaw, .followUp, [2, nil, 4], at: at(25),
                                                                      concernLabels: ["sleep"]))
         // UCLA 3: the follow-up is incomplete, so it is stored but never paired (nor prorated).
-        _ = try store.recordMeasure(personId: pid, response: response(.ucla3, .baseline, [3, 3, 2], at: at(0)))
-        _ = try store.recordMeasure(personId: pid, response: response(.ucla3, .followUp, [1, nil, 1], at: at(25)))
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.ucla3, .baseline, [3, 3, 2], at: at(0)))
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.ucla3, .followUp, [1, nil, 1], at: at(25)))
     }
 
     func testPairedChangeAfterRecordedMeasuresIsDirectionAware() throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPerson(person: newPerson())
-        XCTAssertTrue(try store.pairedChange(personId: pid).isEmpty, "no measures, no pairs")
+        let pid = try store.addPersonBlocking(person: newPerson())
+        XCTAssertTrue(try store.pairedChangeBlocking(personId: pid).isEmpty, "no measures, no pairs")
         try recordPairs(store, pid)
-        let ucla = try XCTUnwrap(try store.plan(personId: pid).measures.first {
+        let ucla = try XCTUnwrap(try store.planBlocking(personId: pid).measures.first {
             $0.instrument == .ucla3 && $0.timepoint == .followUp
         })
         guard case .incomplete = ucla.outcome else { return XCTFail("expected incomplete, got \(String(describing: ucla.outcome))") }
 
-        let changes = try store.pairedChange(personId: pid)
+        let changes = try store.pairedChangeBlocking(personId: pid)
         XCTAssertEqual(changes.map(\.instrument).reduce(into: [Instrument]()) { if !$0.contains($1) { $0.append($1) } },
                        [.ons4, .mycaw])
         let ons4 = changes.filter { $0.instrument == .ons4 }
@@ -175,7 +175,7 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertLessThan(anxiety.baselineAt, anxiety.followUpAt)
 
         // Earliest baseline and latest follow-up: the same two responses for every item.
-        let recorded = try store.plan(personId: pid).measures.filter { $0.instrument == .ons4 }
+        let recorded = try store.planBlocking(personId: pid).measures.filter { $0.instrument == .ons4 }
             .sorted { $0.recordedAt < $1.recordedAt }
         XCTAssertEqual(Set(ons4.map(\.baselineResponse)), [recorded.first!.id])
         XCTAssertEqual(Set(ons4.map(\.followUpResponse)), [recorded.last!.id])
@@ -188,8 +188,8 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertEqual(mycaw[0].improved, true)
         XCTAssertNil(mycaw[1].improved)
 
-        assertInvalidInput(try store.pairedChange(personId: "not-an-id"), field: "person_id")
-        assertNotFound(try store.pairedChange(personId: "00000000-0000-4000-8000-000000000000"))
+        assertInvalidInput(try store.pairedChangeBlocking(personId: "not-an-id"), field: "person_id")
+        assertNotFound(try store.pairedChangeBlocking(personId: "00000000-0000-4000-8000-000000000000"))
     }
 
     // MARK: the caseload report
@@ -198,37 +198,37 @@ final class ReportTests: LinkWorkTestCase {
     @discardableResult
     private func generate(_ store: LinkWorkStore) throws -> [String] {
         try generatedCaseload.enumerated().map { i, s in
-            let pid = try store.addPerson(person: NewPerson(
+            let pid = try store.addPersonBlocking(person: NewPerson(
                 givenName: "Person\(i)", familyName: "Test", nhsNumber: nil,
                 referral: NewReferral(source: s.source, received: isoDate(s.received), consentToContact: true)
             ))
-            for need in s.needs { try store.addNeed(personId: pid, need: need) }
+            for need in s.needs { try store.addNeedBlocking(personId: pid, need: need) }
             for (outcome, days) in s.attempts {
-                _ = try store.recordContactAttempt(
+                _ = try store.recordContactAttemptBlocking(
                     personId: pid, attempt: NewContactAttempt(channel: .phone, outcome: outcome, at: noon(s.received, days))
                 )
             }
             for (mode, days) in s.consultations {
-                _ = try store.addConsultation(
+                _ = try store.addConsultationBlocking(
                     personId: pid,
                     consultation: NewConsultation(mode: mode, start: noon(s.received, days), durationMinutes: 30)
                 )
             }
             for (service, statuses) in s.onward {
-                let id = try store.addOnwardReferral(personId: pid, referral: NewOnwardReferral(service: service))
-                for to in statuses { try store.transitionOnwardReferral(referralId: id, to: to) }
+                let id = try store.addOnwardReferralBlocking(personId: pid, referral: NewOnwardReferral(service: service))
+                for to in statuses { try store.transitionOnwardReferralBlocking(referralId: id, to: to) }
             }
             for to in s.path {
-                _ = try store.transitionEpisode(
+                _ = try store.transitionEpisodeBlocking(
                     personId: pid, transition: EpisodeTransition(to: to, dischargeReason: to == .discharged ? .goalsMet : nil)
                 )
             }
             if let anxiety = s.anxiety {
                 let (before, after) = anxiety
-                _ = try store.recordMeasure(personId: pid,
+                _ = try store.recordMeasureBlocking(personId: pid,
                                             response: response(.ons4, .baseline, [5, 5, 5, before], at: noon(s.received, 1)))
                 if let after {
-                    _ = try store.recordMeasure(personId: pid,
+                    _ = try store.recordMeasureBlocking(personId: pid,
                                                 response: response(.ons4, .followUp, [5, 5, 5, after], at: noon(s.received, 30)))
                 }
             }
@@ -247,13 +247,13 @@ final class ReportTests: LinkWorkTestCase {
 
     func testCaseloadReportOnAGeneratedCaseloadMatchesCountsComputedHere() throws {
         let store = try linkWorkerStore()
-        let empty = try store.caseloadReport()
+        let empty = try store.caseloadReportBlocking()
         XCTAssertEqual(empty.people, 0)
         XCTAssertEqual(empty.pairedChange.count, 12, "one row per quantity, even with no data")
         XCTAssertNil(empty.timeToFirstContact.meanDays)
 
         try generate(store)
-        let report = try store.caseloadReport()
+        let report = try store.caseloadReportBlocking()
         let specs = generatedCaseload
         XCTAssertEqual(report.people, 12)
         XCTAssertEqual(report.referrals, 12)
@@ -364,7 +364,7 @@ final class ReportTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         try generate(store)
         let out = dir.path("exports/report") // created on demand
-        let written = try store.writeReportCsv(dir: out)
+        let written = try store.writeReportCsvBlocking(dir: out)
         XCTAssertEqual(written, csvHeaders.map { out + "/" + $0.0 })
         for (name, header) in csvHeaders {
             let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
@@ -384,12 +384,12 @@ final class ReportTests: LinkWorkTestCase {
             .contains { $0.hasPrefix("ons4,anxiety,true,follow-up-minus-baseline,3,") }, "anxiety row")
 
         // Written again into the same directory: replaced, not appended.
-        _ = try store.writeReportCsv(dir: out)
+        _ = try store.writeReportCsvBlocking(dir: out)
         XCTAssertEqual(try lines(out + "/needs.csv"), needs)
 
         // An unwritable target (a file where the directory should be) is a Storage error.
         try "x".write(toFile: dir.path("a-file"), atomically: true, encoding: .utf8)
-        assertStorage(try store.writeReportCsv(dir: dir.path("a-file/sub")))
+        assertStorage(try store.writeReportCsvBlocking(dir: dir.path("a-file/sub")))
     }
 
     // MARK: FHIR
@@ -397,23 +397,23 @@ final class ReportTests: LinkWorkTestCase {
     /// A person with an accepted referral, a plan with a goal, a measure, consent and an onward
     /// referral.
     private func fullRecord(_ store: LinkWorkStore) throws -> String {
-        let pid = try store.addPerson(person: newPerson())
-        _ = try store.transitionEpisode(personId: pid, transition: EpisodeTransition(to: .accepted))
-        try store.setWhatMatters(personId: pid, text: "Getting out again")
-        try store.addNeed(personId: pid, need: .loneliness)
-        _ = try store.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group", needs: [.loneliness]))
-        _ = try store.recordConsent(personId: pid, consent: NewConsent(
+        let pid = try store.addPersonBlocking(person: newPerson())
+        _ = try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted))
+        try store.setWhatMattersBlocking(personId: pid, text: "Getting out again")
+        try store.addNeedBlocking(personId: pid, need: .loneliness)
+        _ = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group", needs: [.loneliness]))
+        _ = try store.recordConsentBlocking(personId: pid, consent: NewConsent(
             purpose: "walking group referral", recipient: "Ramblers", recipientOrg: "LOCAL-RAMBLERS",
             decision: .given, method: .verbal,
             capacity: .hasCapacity
         ))
-        let onward = try store.addOnwardReferral(
+        let onward = try store.addOnwardReferralBlocking(
             personId: pid, referral: NewOnwardReferral(service: "Walking group", need: "loneliness")
         )
-        try store.transitionOnwardReferral(referralId: onward, to: .noCapacity)
-        _ = try store.recordMeasure(personId: pid, response: response(.swemwbs, .baseline, Array(repeating: 3, count: 7),
+        try store.transitionOnwardReferralBlocking(referralId: onward, to: .noCapacity)
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.swemwbs, .baseline, Array(repeating: 3, count: 7),
                                                                      at: Date().addingTimeInterval(-86400)))
-        _ = try store.addConsultation(personId: pid, consultation: NewConsultation(mode: .homeVisit))
+        _ = try store.addConsultationBlocking(personId: pid, consultation: NewConsultation(mode: .homeVisit))
         return pid
     }
 
@@ -437,7 +437,7 @@ final class ReportTests: LinkWorkTestCase {
     func testExportFhirIsAnR4BundleThatParsesWithCaseDataOnlyOnRequest() throws {
         let store = try linkWorkerStore()
         let pid = try fullRecord(store)
-        let full = try store.exportFhir(personId: pid, includeCaseData: true)
+        let full = try store.exportFhirBlocking(personId: pid, includeCaseData: true)
         XCTAssertTrue(contains(full, resourceType: "Bundle"))
         XCTAssertTrue(full.contains(nhsNumberSystem))
         XCTAssertTrue(full.contains(acceptedCode))
@@ -460,7 +460,7 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertEqual(ids.count, Set(ids).count, "ids in the bundle are unique")
 
         // Without case data: no episode, referral, consent or consultation.
-        let minimal = try store.exportFhir(personId: pid, includeCaseData: false)
+        let minimal = try store.exportFhirBlocking(personId: pid, includeCaseData: false)
         XCTAssertFalse(contains(minimal, resourceType: "Consent"))
         XCTAssertEqual(Set(try resources(minimal).compactMap { $0["resourceType"] as? String }),
                        ["Patient", "CarePlan", "Goal", "QuestionnaireResponse", "Observation"])
@@ -468,7 +468,7 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertTrue(minimal.contains(nhsNumberSystem), "a minimal Patient keeps its identifiers")
         XCTAssertFalse(minimal.contains("07700 900123"), "telecom is case data")
 
-        assertNotFound(try store.exportFhir(personId: "00000000-0000-4000-8000-000000000000", includeCaseData: false))
+        assertNotFound(try store.exportFhirBlocking(personId: "00000000-0000-4000-8000-000000000000", includeCaseData: false))
     }
 
     // MARK: GP message
@@ -477,10 +477,10 @@ final class ReportTests: LinkWorkTestCase {
         let store = try linkWorkerStore()
         let pid = try fullRecord(store)
         // ONS4 pair for the summary's measure change.
-        _ = try store.recordMeasure(personId: pid, response: response(.ons4, .baseline, [4, 5, 4, 8], at: noon(day(-20))))
-        _ = try store.recordMeasure(personId: pid, response: response(.ons4, .followUp, [7, 7, 6, 3], at: noon(day(-1))))
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.ons4, .baseline, [4, 5, 4, 8], at: noon(day(-20))))
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.ons4, .followUp, [7, 7, 6, 3], at: noon(day(-1))))
 
-        let message = try store.gpMessage(personId: pid, event: .accepted)
+        let message = try store.gpMessageBlocking(personId: pid, event: .accepted)
         XCTAssertEqual(message.event, .accepted)
         XCTAssertEqual(message.codes.count, 1)
         let code = try XCTUnwrap(message.codes.first)
@@ -490,7 +490,7 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertEqual(code.date, day(0))
         XCTAssertEqual(message.date, day(0))
         XCTAssertEqual(message.linkWorker, "sam.worker")
-        XCTAssertEqual(message.episodeId, try store.person(personId: pid).caseRecord?.episodes.first?.id)
+        XCTAssertEqual(message.episodeId, try store.personBlocking(personId: pid).caseRecord?.episodes.first?.id)
         XCTAssertEqual(message.patient.personId, pid)
         XCTAssertEqual(message.patient.nhsNumber, "9434765919")
         XCTAssertEqual(message.patient.dateOfBirth, ymd(1950, 2, 28))
@@ -507,27 +507,27 @@ final class ReportTests: LinkWorkTestCase {
         XCTAssertEqual(summary.measureChange.first { $0.quantity == "anxiety" }?.difference, -5)
 
         // The person asked that the GP get codes only: same codes, no summary.
-        try store.updateDemographics(personId: pid, update: DemographicsUpdate(gpCodesOnly: true))
-        let codesOnly = try store.gpMessage(personId: pid, event: .accepted)
+        try store.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(gpCodesOnly: true))
+        let codesOnly = try store.gpMessageBlocking(personId: pid, event: .accepted)
         XCTAssertTrue(codesOnly.codesOnly)
         XCTAssertNil(codesOnly.summary)
         XCTAssertEqual(codesOnly.codes, message.codes)
 
         // An event the episode is not in is a Conflict; after discharge it fits.
-        assertConflict(try store.gpMessage(personId: pid, event: .declined))
-        assertConflict(try store.gpMessage(personId: pid, event: .discharged))
-        try store.updateDemographics(personId: pid, update: DemographicsUpdate(gpCodesOnly: false))
-        _ = try store.transitionEpisode(personId: pid,
+        assertConflict(try store.gpMessageBlocking(personId: pid, event: .declined))
+        assertConflict(try store.gpMessageBlocking(personId: pid, event: .discharged))
+        try store.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(gpCodesOnly: false))
+        _ = try store.transitionEpisodeBlocking(personId: pid,
                                         transition: EpisodeTransition(to: .discharged, dischargeReason: .goalsMet))
-        let discharged = try store.gpMessage(personId: pid, event: .discharged)
+        let discharged = try store.gpMessageBlocking(personId: pid, event: .discharged)
         XCTAssertTrue(discharged.codes.contains { $0.code == acceptedCode })
         XCTAssertEqual(discharged.summary?.dischargeReason, .goalsMet)
 
         // A declined referral: its own code.
-        let other = try store.addPerson(person: newPerson(given: "Bo", nhs: nil))
-        assertConflict(try store.gpMessage(personId: other, event: .accepted))
-        _ = try store.transitionEpisode(personId: other, transition: EpisodeTransition(to: .declined))
-        XCTAssertEqual(try store.gpMessage(personId: other, event: .declined).codes.map(\.code), ["871711000000103"])
+        let other = try store.addPersonBlocking(person: newPerson(given: "Bo", nhs: nil))
+        assertConflict(try store.gpMessageBlocking(personId: other, event: .accepted))
+        _ = try store.transitionEpisodeBlocking(personId: other, transition: EpisodeTransition(to: .declined))
+        XCTAssertEqual(try store.gpMessageBlocking(personId: other, event: .declined).codes.map(\.code), ["871711000000103"])
     }
 
     // MARK: patient store
@@ -535,22 +535,22 @@ final class ReportTests: LinkWorkTestCase {
     func testPatientStoreOwnPairedChangeAndPlanExportOnly() throws {
         let (pid, plan): (String, Data) = try {
             let worker = try linkWorkerStore()
-            let pid = try worker.addPerson(person: newPerson())
+            let pid = try worker.addPersonBlocking(person: newPerson())
             try recordPairs(worker, pid)
-            return (pid, try worker.exportDocument(personId: pid, kind: .plan))
+            return (pid, try worker.exportDocumentBlocking(personId: pid, kind: .plan))
         }()
         let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
-        _ = try phone.importDocument(bytes: plan)
+        _ = try phone.importDocumentBlocking(bytes: plan)
         // Their own paired change and a plan-only export are allowed.
-        XCTAssertEqual(try phone.pairedChange(personId: pid).count, 6)
-        let types = try resources(try phone.exportFhir(personId: pid, includeCaseData: false))
+        XCTAssertEqual(try phone.pairedChangeBlocking(personId: pid).count, 6)
+        let types = try resources(try phone.exportFhirBlocking(personId: pid, includeCaseData: false))
             .compactMap { $0["resourceType"] as? String }
         XCTAssertTrue(types.contains("CarePlan") && !types.contains("Consent"))
         // The caseload report, its CSV, case data and GP messages are the link worker's.
-        assertNotPermitted(try phone.caseloadReport())
-        assertNotPermitted(try phone.writeReportCsv(dir: dir.path("csv")))
+        assertNotPermitted(try phone.caseloadReportBlocking())
+        assertNotPermitted(try phone.writeReportCsvBlocking(dir: dir.path("csv")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("csv")), "nothing written")
-        assertNotPermitted(try phone.exportFhir(personId: pid, includeCaseData: true))
-        assertNotPermitted(try phone.gpMessage(personId: pid, event: .accepted))
+        assertNotPermitted(try phone.exportFhirBlocking(personId: pid, includeCaseData: true))
+        assertNotPermitted(try phone.gpMessageBlocking(personId: pid, event: .accepted))
     }
 }

@@ -91,7 +91,7 @@ func newPerson(
     )
 }
 
-/// The plan with every item's episode cleared, as `plan(personId:)` and a phone read it.
+/// The plan with every item's episode cleared, as `planBlocking(personId:)` and a phone read it.
 func withoutEpisodes(_ plan: Plan) -> Plan {
     var plan = plan
     plan.needs = plan.needs.map { var n = $0; n.episodeId = nil; return n }
@@ -108,9 +108,14 @@ final class Recorder: ChangeListener, @unchecked Sendable {
     private var recorded: [[String]] = []
     private var recordedThreads: [Bool] = []
 
+    private var completed = 0
+    /// Empty notifications: a sync session completed (not recorded as a change).
+    var syncsCompleted: Int { lock.lock(); defer { lock.unlock() }; return completed }
+
     func peopleChanged(personIds: [String]) throws {
         lock.lock()
         defer { lock.unlock() }
+        if personIds.isEmpty { completed += 1; return }
         recorded.append(personIds)
         recordedThreads.append(Thread.isMainThread)
     }

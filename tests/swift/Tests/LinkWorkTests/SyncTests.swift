@@ -38,7 +38,7 @@ func sync(_ from: LinkWorkStore, _ to: LinkWorkStore,
             XCTFail("the exchange did not end", file: file, line: line)
             break
         }
-        let step = try (toListener ? b : a).receive(message: m)
+        let step = try (toListener ? b : a).receiveBlocking(message: m)
         if toListener {
             changedB.formUnion(step.changedPersonIds)
         } else {
@@ -67,14 +67,14 @@ func deliver(_ message: Data, to: SyncSession, other: SyncSession) throws {
     var next: Data? = message
     var side = to
     while let current = next {
-        next = try side.receive(message: current).reply
+        next = try side.receiveBlocking(message: current).reply
         side = side === to ? other : to
     }
 }
 
 /// The caseload without `updatedAt` (when each device itself last changed a row).
 func comparableCaseload(_ store: LinkWorkStore) throws -> [CaseloadEntry] {
-    try store.caseload(query: CaseloadQuery()).map { entry in
+    try store.caseloadBlocking(query: CaseloadQuery()).map { entry in
         var entry = entry
         entry.updatedAt = Date(timeIntervalSince1970: 0)
         return entry
@@ -110,8 +110,8 @@ final class SyncTests: LinkWorkTestCase {
     func testTwoLinkWorkerStoresSyncAndOfflineEditsMergeOnBoth() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPerson(person: newPerson())
-        let goal = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let pid = try a.addPersonBlocking(person: newPerson())
+        let goal = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
         let heard = Recorder()
         _ = b.addListener(listener: heard)
 
@@ -121,14 +121,14 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertEqual(first.connecting.peer, PeerInfo(storeId: b.info().storeId, role: .linkWorker, personId: nil))
         XCTAssertEqual(first.listening.peer, PeerInfo(storeId: a.info().storeId, role: .linkWorker, personId: nil))
         XCTAssertEqual(heard.calls, [[pid]])
-        XCTAssertEqual(try a.person(personId: pid), try b.person(personId: pid))
+        XCTAssertEqual(try a.personBlocking(personId: pid), try b.personBlocking(personId: pid))
 
         // Both edit offline, then b connects this time.
-        _ = try a.addCaseNote(personId: pid, text: "Note from Sam")
-        _ = try a.recordProgress(goalId: goal, progress: NewProgress(rating: 6))
-        _ = try b.addCaseNote(personId: pid, text: "Note from Jo")
-        let step = try b.addStep(personId: pid, step: NewStep(text: "Find boots", owner: .person))
-        try b.updateStep(stepId: step, update: StepUpdate(due: day(7)))
+        _ = try a.addCaseNoteBlocking(personId: pid, text: "Note from Sam")
+        _ = try a.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 6))
+        _ = try b.addCaseNoteBlocking(personId: pid, text: "Note from Jo")
+        let step = try b.addStepBlocking(personId: pid, step: NewStep(text: "Find boots", owner: .person))
+        try b.updateStepBlocking(stepId: step, update: StepUpdate(due: day(7)))
 
         // The receiving store's listener runs after the merge: it already sees both sides.
         final class NotesSeen: ChangeListener, @unchecked Sendable {
@@ -136,7 +136,7 @@ final class SyncTests: LinkWorkTestCase {
             let seen = Collector<Set<String>>()
             func peopleChanged(personIds: [String]) throws {
                 for id in personIds {
-                    let notes = try store?.person(personId: id).caseRecord?.notes.map(\.text) ?? []
+                    let notes = try store?.personBlocking(personId: id).caseRecord?.notes.map(\.text) ?? []
                     seen.add(Set(notes))
                 }
             }
@@ -156,25 +156,25 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertTrue(seen.allSatisfy { $0.contains("Note from Sam") && $0.isSubset(of: both) }, "\(seen)")
         XCTAssertEqual(seen.last, both)
 
-        let merged = try a.person(personId: pid)
-        XCTAssertEqual(merged, try b.person(personId: pid))
+        let merged = try a.personBlocking(personId: pid)
+        XCTAssertEqual(merged, try b.personBlocking(personId: pid))
         XCTAssertEqual(Set(merged.caseRecord?.notes.map(\.text) ?? []), both)
         XCTAssertEqual(merged.plan.goals.first?.progress.map(\.rating), [6])
         XCTAssertEqual(merged.plan.steps.map(\.due), [day(7)])
         XCTAssertTrue(merged.conflicts.isEmpty)
         XCTAssertEqual(try comparableCaseload(a), try comparableCaseload(b))
-        XCTAssertEqual(Set(try a.history(personId: pid).map(\.user)), ["sam.worker", "jo.colleague"])
+        XCTAssertEqual(Set(try a.historyBlocking(personId: pid).map(\.user)), ["sam.worker", "jo.colleague"])
     }
 
     func testIdleReconnectIsOneRoundTripUnderOneKilobyte() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         for i in 0..<250 {
-            _ = try a.addPerson(person: newPerson(given: "Person\(i)", nhs: nil))
+            _ = try a.addPersonBlocking(person: newPerson(given: "Person\(i)", nhs: nil))
         }
         let initial = try sync(a, b)
         XCTAssertEqual(initial.listening.changed.count, 250)
-        XCTAssertEqual(try b.caseload(query: CaseloadQuery()).count, 250)
+        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery()).count, 250)
 
         let heard = Recorder()
         _ = a.addListener(listener: heard)
@@ -192,10 +192,11 @@ final class SyncTests: LinkWorkTestCase {
             XCTAssertTrue(idle.connecting.changed.isEmpty && idle.listening.changed.isEmpty)
         }
         XCTAssertTrue(heard.calls.isEmpty, "nobody is told when nothing changed")
+        XCTAssertGreaterThan(heard.syncsCompleted, 0, "but the sync status is told the sync completed")
 
         // One offline edit costs more than an idle reconnect, but far less than the caseload.
-        let pid = try XCTUnwrap(try a.caseload(query: CaseloadQuery(text: "Person249")).first).personId
-        try a.setWhatMatters(personId: pid, text: "Gardening")
+        let pid = try XCTUnwrap(try a.caseloadBlocking(query: CaseloadQuery(text: "Person249")).first).personId
+        try a.setWhatMattersBlocking(personId: pid, text: "Gardening")
         let one = try sync(a, b)
         XCTAssertEqual(one.listening.changed, [pid])
         XCTAssertLessThan(one.connecting.stats.bytesSent + one.connecting.stats.bytesReceived, 8192)
@@ -203,49 +204,49 @@ final class SyncTests: LinkWorkTestCase {
 
     func testAPatientStoreSyncsOnlyItsOwnPlanAndProgressFlowsBack() throws {
         let worker = try linkWorkerStore()
-        let pid = try worker.addPerson(person: newPerson())
-        let other = try worker.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
-        let goal = try worker.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        let step = try worker.addStep(personId: pid, step: NewStep(text: "Find boots", owner: .person))
-        _ = try worker.addGoal(personId: other, goal: NewGoal(text: "Someone else's goal"))
-        _ = try worker.addCaseNote(personId: pid, text: "Case data stays on the team's devices")
+        let pid = try worker.addPersonBlocking(person: newPerson())
+        let other = try worker.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        let goal = try worker.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let step = try worker.addStepBlocking(personId: pid, step: NewStep(text: "Find boots", owner: .person))
+        _ = try worker.addGoalBlocking(personId: other, goal: NewGoal(text: "Someone else's goal"))
+        _ = try worker.addCaseNoteBlocking(personId: pid, text: "Case data stays on the team's devices")
 
         let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         let first = try sync(phone, worker)
         XCTAssertEqual(first.listening.peer, PeerInfo(storeId: phone.info().storeId, role: .patient, personId: pid))
         XCTAssertEqual(first.connecting.changed, [pid])
-        XCTAssertEqual(try worker.plan(personId: pid), try phone.plan(personId: pid))
-        XCTAssertNil(try phone.person(personId: pid).caseRecord)
-        XCTAssertEqual(try phone.caseload(query: CaseloadQuery()).map(\.personId), [pid])
-        assertNotPermitted(try phone.exportDocument(personId: pid, kind: .case))
-        assertNotPermitted(try phone.plan(personId: other))
-        assertNotPermitted(try phone.erasePerson(personId: pid))
+        XCTAssertEqual(try worker.planBlocking(personId: pid), try phone.planBlocking(personId: pid))
+        XCTAssertNil(try phone.personBlocking(personId: pid).caseRecord)
+        XCTAssertEqual(try phone.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [pid])
+        assertNotPermitted(try phone.exportDocumentBlocking(personId: pid, kind: .case))
+        assertNotPermitted(try phone.planBlocking(personId: other))
+        assertNotPermitted(try phone.erasePersonBlocking(personId: pid))
 
         // The person's own edits on their phone reach the worker, with their name.
-        _ = try phone.recordProgress(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))
-        try phone.completeStep(stepId: step)
+        _ = try phone.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))
+        try phone.completeStepBlocking(stepId: step)
         let back = try sync(phone, worker)
         XCTAssertEqual(back.listening.changed, [pid])
-        let plan = try worker.plan(personId: pid)
+        let plan = try worker.planBlocking(personId: pid)
         XCTAssertEqual(plan.goals.first?.progress.map(\.recordedBy), ["ada"])
         XCTAssertEqual(plan.steps.first?.doneBy, "ada")
-        XCTAssertEqual(plan, try phone.plan(personId: pid))
-        XCTAssertEqual(try worker.person(personId: pid).caseRecord?.notes.count, 1)
+        XCTAssertEqual(plan, try phone.planBlocking(personId: pid))
+        XCTAssertEqual(try worker.personBlocking(personId: pid).caseRecord?.notes.count, 1)
     }
 
     func testAPatientStoreRefusesAMessageCarryingCaseDataStoringNothing() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPerson(person: newPerson())
-        _ = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        _ = try a.addCaseNote(personId: pid, text: "Confidential")
+        let pid = try a.addPersonBlocking(person: newPerson())
+        _ = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        _ = try a.addCaseNoteBlocking(personId: pid, text: "Confidential")
 
         // Capture a link-worker <-> link-worker exchange: a's hello, then a's message carrying
         // its whole documents (plan and case) to b.
         let start = try a.syncStart()
         let hello = start.message
-        let manifest = try XCTUnwrap(try b.syncAccept().receive(message: hello).reply)
-        let documents = try XCTUnwrap(try start.session.receive(message: manifest).reply)
+        let manifest = try XCTUnwrap(try b.syncAccept().receiveBlocking(message: hello).reply)
+        let documents = try XCTUnwrap(try start.session.receiveBlocking(message: manifest).reply)
         XCTAssertGreaterThan(documents.count, hello.count + 500, "the message carries whole documents")
 
         let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
@@ -253,32 +254,32 @@ final class SyncTests: LinkWorkTestCase {
         _ = phone.addListener(listener: heard)
         do {
             let session = phone.syncAccept()
-            let step = try session.receive(message: hello) // a link worker may talk to the phone
+            let step = try session.receiveBlocking(message: hello) // a link worker may talk to the phone
             XCTAssertTrue(step.changedPersonIds.isEmpty)
-            let refused = assertNotPermitted(try session.receive(message: documents))
+            let refused = assertNotPermitted(try session.receiveBlocking(message: documents))
             XCTAssertEqual(refused, "receive a case document on a patient store")
             // The session is finished: later calls throw the same error.
-            assertThrows(try session.receive(message: documents), refused.map { LinkWorkError.NotPermitted(action: $0) })
-            assertThrows(try session.poll(), refused.map { LinkWorkError.NotPermitted(action: $0) })
+            assertThrows(try session.receiveBlocking(message: documents), refused.map { LinkWorkError.NotPermitted(action: $0) })
+            assertThrows(try session.pollBlocking(), refused.map { LinkWorkError.NotPermitted(action: $0) })
             XCTAssertFalse(session.isComplete())
             XCTAssertEqual(session.stats().messagesReceived, 2)
         }
         // Nothing of the message was stored, not even the plan the phone may hold.
-        assertNotFound(try phone.plan(personId: pid))
-        XCTAssertTrue(try phone.caseload(query: CaseloadQuery()).isEmpty)
-        XCTAssertTrue(try phone.erasedPeople().isEmpty)
+        assertNotFound(try phone.planBlocking(personId: pid))
+        XCTAssertTrue(try phone.caseloadBlocking(query: CaseloadQuery()).isEmpty)
+        XCTAssertTrue(try phone.erasedPeopleBlocking().isEmpty)
         XCTAssertTrue(heard.calls.isEmpty)
 
         // The same message without the hello before it: out of order for a new session (the
         // hello may have been lost): a new session may succeed.
-        assertSyncError(try phone.syncAccept().receive(message: documents), retryable: true)
-        XCTAssertTrue(try phone.caseload(query: CaseloadQuery()).isEmpty)
+        assertSyncError(try phone.syncAccept().receiveBlocking(message: documents), retryable: true)
+        XCTAssertTrue(try phone.caseloadBlocking(query: CaseloadQuery()).isEmpty)
     }
 
     func testCutOffBytesAreRetryableForeignBytesAreNotAndBothFinishTheSession() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPerson(person: newPerson())
+        let pid = try a.addPersonBlocking(person: newPerson())
         let first = try a.syncStart().message
         // Slices of a Data (non-zero start index after dropFirst) cross like any Data.
         let broken: [Data] = [first.prefix(first.count / 2), first.dropLast(), Data(), Data([1, 2, 3]),
@@ -288,21 +289,21 @@ final class SyncTests: LinkWorkTestCase {
             // A cut-off message (its checksum fails) may succeed in a new session; bytes that
             // do not start like a linkwork message will not.
             let cutOff = bad.count > 3 && bad.prefix(3) == first.prefix(3)
-            let error = assertSyncError(try session.receive(message: bad), retryable: cutOff)
+            let error = assertSyncError(try session.receiveBlocking(message: bad), retryable: cutOff)
             // Abandoned: even the intact message is refused now, with the same error.
-            assertThrows(try session.receive(message: first), error)
+            assertThrows(try session.receiveBlocking(message: first), error)
         }
         // The documents' message cut off half-way: same error, nothing stored.
         let start = try a.syncStart()
         let listening = b.syncAccept()
-        let manifest = try XCTUnwrap(try listening.receive(message: start.message).reply)
-        let documents = try XCTUnwrap(try start.session.receive(message: manifest).reply)
-        assertSyncError(try listening.receive(message: documents.prefix(documents.count - 10)), retryable: true)
-        XCTAssertTrue(try b.caseload(query: CaseloadQuery()).isEmpty)
+        let manifest = try XCTUnwrap(try listening.receiveBlocking(message: start.message).reply)
+        let documents = try XCTUnwrap(try start.session.receiveBlocking(message: manifest).reply)
+        assertSyncError(try listening.receiveBlocking(message: documents.prefix(documents.count - 10)), retryable: true)
+        XCTAssertTrue(try b.caseloadBlocking(query: CaseloadQuery()).isEmpty)
 
         // A new session succeeds.
         XCTAssertEqual(try sync(a, b).listening.changed, [pid])
-        XCTAssertEqual(try a.person(personId: pid), try b.person(personId: pid))
+        XCTAssertEqual(try a.personBlocking(personId: pid), try b.personBlocking(personId: pid))
     }
 
     /// A first sync in 16 KiB batches: the second batch is damaged on the way (a retryable
@@ -313,7 +314,7 @@ final class SyncTests: LinkWorkTestCase {
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         var people = Set<String>()
         for i in 1...30 {
-            people.insert(try a.addPerson(person: newPerson(given: "P\(i)", nhs: nil)))
+            people.insert(try a.addPersonBlocking(person: newPerson(given: "P\(i)", nhs: nil)))
         }
         func session(damageAt: Int?, seen: inout [SyncProgress]) throws {
             let start = try b.syncStart()
@@ -332,7 +333,7 @@ final class SyncTests: LinkWorkTestCase {
                     let i = m.startIndex + m.count / 2
                     m[i] ^= 0x40
                 }
-                let step = try (toA ? sa : sb).receive(message: m)
+                let step = try (toA ? sa : sb).receiveBlocking(message: m)
                 if !toA {
                     seen.append(sb.progress())
                 }
@@ -345,7 +346,7 @@ final class SyncTests: LinkWorkTestCase {
         assertSyncError(try session(damageAt: 6, seen: &firstRun), retryable: true)
         // While the first batch arrived, the total announced was ahead of what was done.
         XCTAssertTrue(firstRun.contains { $0.docsTotal > $0.docsDone && $0.bytesTotal > $0.bytesDone }, "\(firstRun)")
-        let kept = try b.caseload(query: CaseloadQuery()).count
+        let kept = try b.caseloadBlocking(query: CaseloadQuery()).count
         XCTAssertTrue((1..<30).contains(kept), "the batch before the damaged one was stored: \(kept)")
         var seen: [SyncProgress] = []
         try session(damageAt: nil, seen: &seen)
@@ -354,24 +355,24 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertEqual(last.bytesTotal, last.bytesDone)
         XCTAssertEqual(last.fraction, 1.0)
         XCTAssertEqual(last.docsDone, UInt64((30 - kept) * 2), "what was stored was not sent again")
-        XCTAssertEqual(Set(try b.caseload(query: CaseloadQuery()).map(\.personId)), people)
+        XCTAssertEqual(Set(try b.caseloadBlocking(query: CaseloadQuery()).map(\.personId)), people)
     }
 
     func testConcurrentGoalStatusEditsSurfaceOneConflictThatAnEditResolves() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPerson(person: newPerson())
-        let goal = try a.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let pid = try a.addPersonBlocking(person: newPerson())
+        let goal = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
         _ = try sync(a, b)
         let before = Date().addingTimeInterval(-2)
 
-        try a.updateGoal(goalId: goal, update: GoalUpdate(status: .achieved))
-        try b.updateGoal(goalId: goal, update: GoalUpdate(status: .dropped))
-        XCTAssertTrue(try a.person(personId: pid).conflicts.isEmpty, "no conflict before the stores meet")
+        try a.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .achieved))
+        try b.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .dropped))
+        XCTAssertTrue(try a.personBlocking(personId: pid).conflicts.isEmpty, "no conflict before the stores meet")
         _ = try sync(a, b)
 
-        let record = try a.person(personId: pid)
-        XCTAssertEqual(record, try b.person(personId: pid), "both stores show the same record and conflict")
+        let record = try a.personBlocking(personId: pid)
+        XCTAssertEqual(record, try b.personBlocking(personId: pid), "both stores show the same record and conflict")
         XCTAssertEqual(record.conflicts.count, 1)
         let conflict = try XCTUnwrap(record.conflicts.first)
         XCTAssertEqual(conflict.document, .plan)
@@ -389,12 +390,12 @@ final class SyncTests: LinkWorkTestCase {
         }
 
         // Resolving is a new edit of the field; the peer learns it on the next sync.
-        try b.updateGoal(goalId: goal, update: GoalUpdate(status: .partlyAchieved))
-        XCTAssertTrue(try b.person(personId: pid).conflicts.isEmpty)
-        XCTAssertEqual(try a.person(personId: pid).conflicts.count, 1)
+        try b.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .partlyAchieved))
+        XCTAssertTrue(try b.personBlocking(personId: pid).conflicts.isEmpty)
+        XCTAssertEqual(try a.personBlocking(personId: pid).conflicts.count, 1)
         XCTAssertEqual(try sync(b, a).listening.changed, [pid])
         for store in [a, b] {
-            let r = try store.person(personId: pid)
+            let r = try store.personBlocking(personId: pid)
             XCTAssertTrue(r.conflicts.isEmpty)
             XCTAssertEqual(r.plan.goals.first?.status, .partlyAchieved)
         }
@@ -403,51 +404,51 @@ final class SyncTests: LinkWorkTestCase {
     func testErasureTravelsToThePeerAndTheErasedPersonCannotComeBack() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPerson(person: newPerson())
-        let kept = try a.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
-        _ = try a.addGoal(personId: pid, goal: NewGoal(text: "Walk"))
+        let pid = try a.addPersonBlocking(person: newPerson())
+        let kept = try a.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        _ = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))
         _ = try sync(a, b)
-        let oldPlan = try b.exportDocument(personId: pid, kind: .plan)
+        let oldPlan = try b.exportDocumentBlocking(personId: pid, kind: .plan)
         let heardA = Recorder()
         let heardB = Recorder()
         _ = a.addListener(listener: heardA)
         _ = b.addListener(listener: heardB)
 
         let before = Date().addingTimeInterval(-1)
-        try a.erasePerson(personId: pid)
+        try a.erasePersonBlocking(personId: pid)
         XCTAssertEqual(heardA.calls, [[pid]])
-        assertNotFound(try a.person(personId: pid))
-        let erased = try a.erasedPeople()
+        assertNotFound(try a.personBlocking(personId: pid))
+        let erased = try a.erasedPeopleBlocking()
         XCTAssertEqual(erased.map(\.personId), [pid])
         let erasedAt = try XCTUnwrap(erased.first).erasedAt
         XCTAssertGreaterThanOrEqual(erasedAt, before)
         XCTAssertLessThan(erasedAt.timeIntervalSince(before), 60)
-        assertNotFound(try a.erasePerson(personId: pid))
-        assertNotFound(try a.erasePerson(personId: UUID().uuidString))
-        assertInvalidInput(try a.erasePerson(personId: "not-an-id"), field: "person_id")
+        assertNotFound(try a.erasePersonBlocking(personId: pid))
+        assertNotFound(try a.erasePersonBlocking(personId: UUID().uuidString))
+        assertInvalidInput(try a.erasePersonBlocking(personId: "not-an-id"), field: "person_id")
 
         // b still holds pid until the stores meet; b connecting is enough.
-        XCTAssertEqual(try b.caseload(query: CaseloadQuery()).count, 2)
+        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery()).count, 2)
         let exchange = try sync(b, a)
         XCTAssertEqual(exchange.connecting.changed, [pid])
         XCTAssertEqual(heardB.calls, [[pid]])
-        assertNotFound(try b.person(personId: pid))
-        XCTAssertEqual(try b.caseload(query: CaseloadQuery()).map(\.personId), [kept])
-        XCTAssertEqual(try a.erasedPeople(), try b.erasedPeople())
+        assertNotFound(try b.personBlocking(personId: pid))
+        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [kept])
+        XCTAssertEqual(try a.erasedPeopleBlocking(), try b.erasedPeopleBlocking())
 
         // Old copies cannot bring the person back, by import or by sync.
-        XCTAssertEqual(assertNotPermitted(try b.importDocument(bytes: oldPlan)), "restore an erased person")
+        XCTAssertEqual(assertNotPermitted(try b.importDocumentBlocking(bytes: oldPlan)), "restore an erased person")
         let c = try linkWorkerStore("c.db", user: "al.hub")
-        _ = try c.importDocument(bytes: oldPlan) // a device that never heard of the erasure
+        _ = try c.importDocumentBlocking(bytes: oldPlan) // a device that never heard of the erasure
         XCTAssertEqual(try sync(a, c).listening.changed, [pid, kept], "c erases pid and learns kept")
-        assertNotFound(try c.person(personId: pid))
-        XCTAssertEqual(try a.erasedPeople(), try c.erasedPeople())
+        assertNotFound(try c.personBlocking(personId: pid))
+        XCTAssertEqual(try a.erasedPeopleBlocking(), try c.erasedPeopleBlocking())
     }
 
     func testLiveModePollCarriesAnEditOverAnOpenSession() throws {
         let worker = try linkWorkerStore("a.db", user: "sam.worker")
-        let pid = try worker.addPerson(person: newPerson())
-        let goal = try worker.addGoal(personId: pid, goal: NewGoal(text: "Join a walking group"))
+        let pid = try worker.addPersonBlocking(person: newPerson())
+        let goal = try worker.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
         let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         let start = try phone.syncStart()
         let sp = start.session
@@ -455,33 +456,33 @@ final class SyncTests: LinkWorkTestCase {
 
         try deliver(start.message, to: sw, other: sp)
         XCTAssertTrue(sp.isComplete() && sw.isComplete())
-        XCTAssertEqual(try phone.plan(personId: pid).goals.map(\.id), [goal])
-        XCTAssertNil(try sp.poll(), "nothing new")
-        XCTAssertNil(try sw.poll(), "nothing new")
+        XCTAssertEqual(try phone.planBlocking(personId: pid).goals.map(\.id), [goal])
+        XCTAssertNil(try sp.pollBlocking(), "nothing new")
+        XCTAssertNil(try sw.pollBlocking(), "nothing new")
 
         // During the call the person records progress; the worker sees it at once.
         let heard = Recorder()
         _ = worker.addListener(listener: heard)
-        _ = try phone.recordProgress(goalId: goal, progress: NewProgress(rating: 8, note: "on the call"))
-        let update = try XCTUnwrap(try sp.poll())
-        XCTAssertNil(try sp.poll(), "a round is in flight")
+        _ = try phone.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 8, note: "on the call"))
+        let update = try XCTUnwrap(try sp.pollBlocking())
+        XCTAssertNil(try sp.pollBlocking(), "a round is in flight")
         try deliver(update, to: sw, other: sp)
-        XCTAssertEqual(try worker.plan(personId: pid).goals.first?.progress.map(\.note), ["on the call"])
+        XCTAssertEqual(try worker.planBlocking(personId: pid).goals.first?.progress.map(\.note), ["on the call"])
         XCTAssertEqual(heard.calls, [[pid]])
 
         // And the other way.
-        let step = try worker.addStep(personId: pid, step: NewStep(text: "Try the Tuesday walk", owner: .person))
-        try deliver(try XCTUnwrap(try sw.poll()), to: sp, other: sw)
-        XCTAssertEqual(try phone.plan(personId: pid).steps.map(\.id), [step])
-        XCTAssertEqual(try worker.plan(personId: pid), try phone.plan(personId: pid))
-        XCTAssertNil(try sp.poll())
-        XCTAssertNil(try sw.poll())
+        let step = try worker.addStepBlocking(personId: pid, step: NewStep(text: "Try the Tuesday walk", owner: .person))
+        try deliver(try XCTUnwrap(try sw.pollBlocking()), to: sp, other: sw)
+        XCTAssertEqual(try phone.planBlocking(personId: pid).steps.map(\.id), [step])
+        XCTAssertEqual(try worker.planBlocking(personId: pid), try phone.planBlocking(personId: pid))
+        XCTAssertNil(try sp.pollBlocking())
+        XCTAssertNil(try sw.pollBlocking())
         XCTAssertTrue(sp.isComplete() && sw.isComplete())
     }
 
     func testEachSideOnItsOwnThreadOverAQueueTransport() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
-        let people = try (0..<5).map { try a.addPerson(person: newPerson(given: "P\($0)", nhs: nil)) }
+        let people = try (0..<5).map { try a.addPersonBlocking(person: newPerson(given: "P\($0)", nhs: nil)) }
 
         // A listener that reads the session's getters while the session applies a message (they
         // must not wait for it). It holds the session weakly: session -> store -> listener.
@@ -499,7 +500,7 @@ final class SyncTests: LinkWorkTestCase {
         let getters = Getters()
         var listening: SyncSession! = try {
             let b = try linkWorkerStore("b.db", user: "jo.colleague")
-            _ = try b.addPerson(person: newPerson(given: "Q", nhs: nil))
+            _ = try b.addPersonBlocking(person: newPerson(given: "Q", nhs: nil))
             _ = b.addListener(listener: getters)
             let session = b.syncAccept()
             getters.session = session
@@ -515,11 +516,11 @@ final class SyncTests: LinkWorkTestCase {
                 do {
                     if let first { outbox.send(.bytes(first)) }
                     while true {
-                        guard let message = inbox.receive(timeout: 30) else {
+                        guard let message = inbox.receiveBlocking(timeout: 30) else {
                             throw LinkWorkError.Unexpected(reason: "the peer went silent")
                         }
                         guard case let .bytes(bytes) = message else { break } // EOF
-                        guard let reply = try session.receive(message: bytes).reply else {
+                        guard let reply = try session.receiveBlocking(message: bytes).reply else {
                             outbox.send(.eof)
                             break
                         }
@@ -550,13 +551,13 @@ final class SyncTests: LinkWorkTestCase {
         connecting = nil
         listening = nil
         let reopened = try LinkWorkStore.open(path: dir.path("b.db"), key: .unencrypted)
-        XCTAssertEqual(try a.caseload(query: CaseloadQuery()).count, 6)
+        XCTAssertEqual(try a.caseloadBlocking(query: CaseloadQuery()).count, 6)
         XCTAssertEqual(try comparableCaseload(a), try comparableCaseload(reopened))
     }
 
     func testASessionKeepsItsStoreOpenAfterTheAppLetGoOfIt() throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
-        let pid = try a.addPerson(person: newPerson())
+        let pid = try a.addPersonBlocking(person: newPerson())
         weak var weakStore: LinkWorkStore?
         weak var weakSession: SyncSession?
         var listening: SyncSession? = try {
@@ -577,7 +578,7 @@ final class SyncTests: LinkWorkTestCase {
         // The store file was written through the session, is closed, and opens again.
         let reopened = try LinkWorkStore.open(path: dir.path("b.db"), key: .unencrypted)
         XCTAssertEqual(reopened.info().user, "jo.colleague")
-        XCTAssertEqual(try reopened.person(personId: pid), try a.person(personId: pid))
+        XCTAssertEqual(try reopened.personBlocking(personId: pid), try a.personBlocking(personId: pid))
     }
 }
 
@@ -599,7 +600,7 @@ final class Channel: @unchecked Sendable {
     }
 
     /// The next message, or nil after `timeout` seconds without one.
-    func receive(timeout: TimeInterval) -> Message? {
+    func receiveBlocking(timeout: TimeInterval) -> Message? {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }

@@ -141,7 +141,7 @@ class CaseloadViewModel(
         return launchAction({ m -> mutableState.update { it.copy(loading = false, message = m) } }) {
             loads.withLock {
                 val query = mutableState.value.let { CaseloadQuery(text = it.query.trim().ifEmpty { null }, status = it.status) }
-                val entries = repository.read { it.caseload(query) }
+                val entries = repository.read { it.caseloadBlocking(query) }
                 val unsynced = repository.unsyncedPeople.value
                 val today = LocalDate.now(clock)
                 mutableState.update { s ->

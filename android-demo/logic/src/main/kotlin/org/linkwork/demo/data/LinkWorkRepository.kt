@@ -33,7 +33,8 @@ class LinkWorkRepository(
     private val subscription = store.subscribe(object : ChangeListener {
         override fun peopleChanged(personIds: List<String>) {
             // Runs on the thread that made the change; never let an exception cross into Rust.
-            runCatching { changed.tryEmit(personIds.toSet()) }
+            // An empty list is a completed sync that changed nobody: sync() refreshes after it.
+            if (personIds.isNotEmpty()) runCatching { changed.tryEmit(personIds.toSet()) }
         }
     })
     private val unsynced = MutableStateFlow<Set<String>>(emptySet())
@@ -61,10 +62,12 @@ class LinkWorkRepository(
         block(store).also { refreshUnsyncedNow() }
     }
 
-    /** Adds a person from a referral; they are unsynced until a link-worker peer has them. */
-    suspend fun addPerson(person: NewPerson): String = withContext(io) {
-        store.addPerson(person).also { refreshUnsyncedNow() }
-    }
+    /**
+     * Adds a person from a referral; they are unsynced until a link-worker peer has them. The
+     * store's suspend call runs on the core's I/O threads: safe from the main dispatcher.
+     */
+    suspend fun addPerson(person: NewPerson): String =
+        store.addPerson(person).also { refreshUnsynced() }
 
     /**
      * Runs one sync session over [transport] ([connect]: this side starts it; otherwise it
@@ -82,11 +85,11 @@ class LinkWorkRepository(
 
     private fun refreshUnsyncedNow() {
         // Peers come most recently synced first.
-        val peer = store.peers().firstOrNull { it.role == Role.LINK_WORKER }
+        val peer = store.peersBlocking().firstOrNull { it.role == Role.LINK_WORKER }
         unsynced.value = if (peer == null) {
-            store.documents().map { it.personId }.toSet()
+            store.documentsBlocking().map { it.personId }.toSet()
         } else {
-            store.unsyncedPeople(peer.storeId).toSet()
+            store.unsyncedPeopleBlocking(peer.storeId).toSet()
         }
     }
 

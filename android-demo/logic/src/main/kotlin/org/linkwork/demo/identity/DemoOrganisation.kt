@@ -12,7 +12,7 @@ import org.linkwork.Organisation
  *
  * In a deployment the organisation's signing key never sits on a link worker's phone: the
  * administrator (`linkwork org init`) or the team's hub keeps it, and a device is enrolled once
- * with `certificateRequest()` → the administrator's `issue` → `installCertificate`
+ * with `certificateRequestBlocking()` → the administrator's `issue` → `installCertificate`
  * (docs/security.md, "Identity"). The demo plays the administrator in-app instead: on first run
  * it creates an organisation named [NAME] and keeps its secret in [keyFile] (the app's private
  * files). A key file written by `linkwork org init --dir ORG` (`ORG/org.key`) put there instead
@@ -37,9 +37,9 @@ class DemoOrganisation private constructor(private val org: Organisation, val ke
      *   certificate (e.g. its role does not fit).
      */
     fun ensureEnrolled(store: LinkWorkStore, role: CertificateRole = CertificateRole.LINK_WORKER): DeviceCertificate {
-        store.deviceIdentity().certificate?.let { return it }
-        val certificate = org.issue(store.certificateRequest(), role, true, true, DAYS)
-        return store.installCertificate(certificate)
+        store.deviceIdentityBlocking().certificate?.let { return it }
+        val certificate = org.issue(store.certificateRequestBlocking(), role, true, true, DAYS)
+        return store.installCertificateBlocking(certificate)
     }
 
     companion object {

@@ -127,7 +127,7 @@ class PersonViewModel(
     fun refresh(): Job = launchAction(::show) {
         loads.withLock { // one at a time: an older read never overwrites a newer one
             try {
-                val (record, change) = repository.read { it.person(personId) to it.pairedChange(personId) }
+                val (record, change) = repository.read { it.personBlocking(personId) to it.pairedChangeBlocking(personId) }
                 mutableState.value = present(record, change).copy(unsynced = personId in repository.unsyncedPeople.value)
             } catch (_: LinkWorkException.NotFound) {
                 mutableState.update { it.copy(loading = false, gone = true) }
@@ -138,15 +138,15 @@ class PersonViewModel(
     /** Ticks a step done, or reopens it if it was done. */
     fun toggleStep(stepId: String): Job = launchAction(::showAndReload) {
         repository.edit(personId) { store ->
-            val step = store.plan(personId).steps.firstOrNull { it.id == stepId }
+            val step = store.planBlocking(personId).steps.firstOrNull { it.id == stepId }
                 ?: throw LinkWorkException.NotFound(kind = "step", id = stepId)
-            if (step.doneAt != null) store.reopenStep(stepId) else store.completeStep(stepId)
+            if (step.doneAt != null) store.reopenStepBlocking(stepId) else store.completeStepBlocking(stepId)
         }
     }
 
     /** Sets a goal's status (achieved, partly achieved, dropped, ...). */
     fun setGoalStatus(goalId: String, status: GoalStatus): Job = launchAction(::showAndReload) {
-        repository.edit(personId) { it.updateGoal(goalId, GoalUpdate(status = status)) }
+        repository.edit(personId) { it.updateGoalBlocking(goalId, GoalUpdate(status = status)) }
     }
 
     /** Dismisses the message on screen. */

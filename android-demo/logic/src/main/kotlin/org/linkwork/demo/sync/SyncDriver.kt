@@ -62,9 +62,9 @@ class SyncDriver(
     private suspend fun handshake(transport: SyncTransport, connect: Boolean): SecureChannel {
         val channel = withContext(io) {
             if (connect) {
-                store.secureChannelInitiate(allowUnenrolled).also { transport.send(it.message) }.channel
+                store.secureChannelInitiateBlocking(allowUnenrolled).also { transport.send(it.message) }.channel
             } else {
-                store.secureChannelAccept(allowUnenrolled)
+                store.secureChannelAcceptBlocking(allowUnenrolled)
             }
         }
         while (!channel.isOpen()) {
@@ -79,7 +79,7 @@ class SyncDriver(
         while (true) {
             val sealed = withTimeout(silenceMillis) { transport.receive() } ?: break
             val message = channel.open(sealed)
-            val step = withContext(io) { session.receive(message) }
+            val step = withContext(io) { session.receiveBlocking(message) }
             val reply = step.reply
             if (reply != null) {
                 transport.send(channel.seal(reply))

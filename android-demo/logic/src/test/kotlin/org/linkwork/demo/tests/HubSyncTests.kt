@@ -117,7 +117,7 @@ object HubSyncTests {
                 screen.enrol()!!.join()
                 assertEquals("Sam, link worker at Northside", screen.state.value.enrolledAs, "${screen.state.value}")
 
-                val ada = sam.addPerson(newPerson(given = "Ada"))
+                val ada = sam.addPersonBlocking(newPerson(given = "Ada"))
                 val sent = samHub.sync(url)
                 assertTrue(sent.stats.messagesSent > 0u)
 
@@ -127,7 +127,7 @@ object HubSyncTests {
                 // The team lead of Sam's team receives his caseload through the hub.
                 val received = tessHub.sync(url)
                 assertEquals(listOf(ada), received.changedPersonIds)
-                assertNotNull(tess.read { it.person(ada) }.caseRecord)
+                assertNotNull(tess.read { it.personBlocking(ada) }.caseRecord)
                 // Connecting again without sync: nothing changes.
                 assertTrue(tessHub.sync(url, HubPurpose.CONNECT).changedPersonIds.isEmpty())
             }

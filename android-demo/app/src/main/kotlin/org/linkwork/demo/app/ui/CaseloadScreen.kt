@@ -26,13 +26,16 @@ import org.linkwork.demo.caseload.CaseloadViewModel
 import org.linkwork.demo.caseload.DueState
 import org.linkwork.demo.ui.label
 
-/** The caseload: search, status filter, people with their next step and unsynced badge. */
+/** The caseload: search, status filter, people with their next step and unsynced badge; Add opens [AddPersonScreen]. */
 @Composable
-fun CaseloadScreen(vm: CaseloadViewModel, onOpen: (String) -> Unit, onSync: () -> Unit) {
+fun CaseloadScreen(vm: CaseloadViewModel, onOpen: (String) -> Unit, onAdd: () -> Unit, onSync: () -> Unit) {
     val state by vm.state.collectAsStateWithLifecycle()
     DemoScaffold(
         title = "Caseload",
-        actions = { TextButton(onClick = onSync) { Text("Sync"); UnsyncedBadge(state.unsyncedTotal) } },
+        actions = {
+            TextButton(onClick = onAdd) { Text("Add") }
+            TextButton(onClick = onSync) { Text("Sync"); UnsyncedBadge(state.unsyncedTotal) }
+        },
     ) { modifier ->
         Column(modifier) {
             OutlinedTextField(

@@ -14,14 +14,23 @@ import org.linkwork.demo.sync.SyncViewModel
 import org.linkwork.demo.visit.HomeVisitViewModel
 import org.linkwork.demo.visit.ServiceSearchModel
 
-/** The screens and how they link: caseload -> person -> home visit or pairing their phone; caseload -> sync. */
+/** The screens and how they link: caseload -> add person -> person; caseload -> person -> home visit or pairing their phone; caseload -> sync. */
 @Composable
 fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
     val nav = rememberNavController()
     NavHost(nav, startDestination = "caseload") {
         composable("caseload") {
             val vm = rememberScreenModel("caseload") { scope -> CaseloadViewModel(repository, scope) }
-            CaseloadScreen(vm, onOpen = { id -> nav.navigate("person/$id") }, onSync = { nav.navigate("sync") })
+            CaseloadScreen(
+                vm,
+                onOpen = { id -> nav.navigate("person/$id") },
+                onAdd = { nav.navigate("add") },
+                onSync = { nav.navigate("sync") },
+            )
+        }
+        composable("add") {
+            val vm = rememberScreenModel("add") { scope -> CaseloadViewModel(repository, scope) }
+            AddPersonScreen(vm, onAdded = { id -> nav.navigate("person/$id") { popUpTo("caseload") } }, onBack = { nav.popBackStack() })
         }
         composable("person/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
