@@ -411,3 +411,22 @@ pub fn run(devices: usize) -> Res<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_counts_out_of_bounds_are_refused_before_anything_starts() {
+        assert!(run(0).is_err());
+        assert!(run(MAX_DEVICES + 1).is_err());
+    }
+
+    #[test]
+    fn par_returns_every_result_in_order_and_stops_on_an_error() {
+        let squares = par(50, 4, |i| Ok(i * i)).unwrap();
+        assert_eq!(squares, (0..50).map(|i| i * i).collect::<Vec<_>>());
+        let failed = par(50, 4, |i| if i == 17 { Err("no".into()) } else { Ok(i) });
+        assert!(failed.is_err());
+    }
+}
