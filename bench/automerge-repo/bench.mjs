@@ -2,8 +2,9 @@
 //   node bench.mjs [devices]
 // Starts server.mjs in its own process, simulates devices (each its own Repo with NodeFS
 // storage and the WebSocket client adapter, one plan document shaped like linkwork's: a
-// person's goals and steps) and measures the same rows as `linkwork-bench hub`: first upload,
-// idle reconnects (bytes, messages, latency), memory per connected client, a morning's
+// person's goals and steps) and measures the same rows as `linkwork-bench hub`: memory per
+// connected client (first, on a fresh server), first upload, idle reconnects (bytes,
+// messages, latency), a morning's
 // catch-up (100 devices x 20 offline edits at once) and fan-out. Bounded: at most 1,000
 // devices, every wait has a deadline, loopback only.
 import { spawn } from "node:child_process"
@@ -61,6 +62,14 @@ const plan = d => ({ person: `person-${d}`, goals: [{ id: `g${d}`, text: "Join t
 
 console.log(`automerge-repo ${JSON.parse(fs.readFileSync(new URL("node_modules/@automerge/automerge-repo/package.json", import.meta.url))).version} sync server, node ${process.version}, ${DEVICES} devices, load average ${os.loadavg().map(x => x.toFixed(2)).join(" ")}`)
 console.log(`  server process idle: RSS ${(rssKb() / 1024).toFixed(1)} MB`)
+// Memory per connected client, first, on a fresh server (as linkwork's is measured): every
+// client connected and joined (the server's peer answer received), held open at once.
+await sleep(500); const before = rssKb()
+const held = await par(DEVICES, THREADS, async d => { const c = connect(d); await withDeadline((async () => { while (c.wire.framesIn < 1) await sleep(1) })(), "join"); return c })
+await sleep(500); const after = rssKb()
+console.log(`  connected: ${DEVICES} idle clients, server RSS ${(before / 1024).toFixed(1)} MB -> ${(after / 1024).toFixed(1)} MB: ${((after - before) / DEVICES).toFixed(1)} KB per client`)
+await Promise.all(held.map(c => c.close()))
+
 const ids = []
 let c0 = cpuS(), t0 = performance.now()
 await par(DEVICES, THREADS, async d => {
@@ -84,13 +93,6 @@ const wall = (performance.now() - t0) / 1000
 const avg = k => rec.reduce((s, r) => s + r[k], 0) / rec.length
 console.log(`  idle reconnects (${DEVICES} devices, ${THREADS} at a time): ${(DEVICES / wall).toFixed(0)} /s, p50 ${pct(rec.map(r => r.ms), 50).toFixed(1)} ms, p99 ${pct(rec.map(r => r.ms), 99).toFixed(1)} ms; server CPU ${((cpuS() - c0) * 1000 / DEVICES).toFixed(2)} ms per reconnect`)
 console.log(`  wire: ${avg("out").toFixed(0)} B out + ${avg("in").toFixed(0)} B in per reconnect (WebSocket payloads, no TLS), ${avg("framesOut").toFixed(1)} + ${avg("framesIn").toFixed(1)} WebSocket messages`)
-
-// Memory per connected client.
-await sleep(500); const before = rssKb()
-const held = await par(DEVICES, THREADS, async d => { const c = connect(d); await withDeadline(c.repo.find(ids[d]), "find"); await withDeadline((async () => { while (c.wire.framesIn < 2) await sleep(1) })(), "answer"); return c })
-await sleep(500); const after = rssKb()
-console.log(`  connected: ${DEVICES} idle clients, server RSS ${(before / 1024).toFixed(1)} MB -> ${(after / 1024).toFixed(1)} MB: ${((after - before) / DEVICES).toFixed(1)} KB per client`)
-await Promise.all(held.map(c => c.close()))
 
 // A morning's catch-up: offline edits, then all connect at once.
 const edited = []
