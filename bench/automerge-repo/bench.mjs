@@ -1,4 +1,4 @@
-// automerge-repo side of linkwork's hub benchmark (docs/performance.md, "Side by side"):
+// automerge-repo side of linkwork's hub benchmark (docs/performance.md, "Hub (issue 18)"):
 //   node bench.mjs [devices]
 // Starts server.mjs in its own process, simulates devices (each its own Repo with NodeFS
 // storage and the WebSocket client adapter, one plan document shaped like linkwork's: a
