@@ -1,4 +1,4 @@
-//! linkwork benchmarks. `cargo run --release -p linkwork-bench -- [all|live|sync|signing|caseload|baseline|prepare|directory] [sizes...]`.
+//! linkwork benchmarks. `cargo run --release -p linkwork-bench -- [all|live|sync|signing|caseload|baseline|prepare|directory|hub] [sizes...]`.
 //!
 //! Prints tables; asserts nothing (timings belong in benchmarks, never in tests). Figures depend
 //! on the machine: report them with the machine noted, or as ratios. `docs/performance.md`
@@ -16,7 +16,10 @@
 //!   size from the one below, the largest on both cores: see `caseload::generate`);
 //! - `directory [services]`: the community services directory (default 5,000 services):
 //!   import time and search latency (median, p99) per filter kind;
-//! - `all`: everything (except `directory`, which runs on its own).
+//! - `hub [devices]`: the team hub under load (default 1,000 devices): real `linkwork-hub`
+//!   processes on loopback, SQLite and (with `LINKWORK_BENCH_POSTGRES_URL`) PostgreSQL with one
+//!   and two nodes; `scripts/bench-hub.sh` runs it with a throwaway PostgreSQL cluster;
+//! - `all`: everything (except `directory` and `hub`, which run on their own).
 //!
 //! Every database is encrypted with SQLCipher, as in a deployment, the raw baseline's with the
 //! same key; `LINKWORK_BENCH_PLAIN=1` runs on plain SQLite files instead. Generated caseloads
@@ -28,6 +31,7 @@ mod caseload;
 mod directory;
 mod gen;
 mod harness;
+mod hub;
 mod live;
 mod raw;
 mod report;
@@ -101,6 +105,14 @@ fn main() {
                 .map_err(support::e)
                 .and_then(directory::run),
         },
+        "hub" => match rest.first() {
+            None => hub::run(hub::DEFAULT_DEVICES),
+            Some(n) => n
+                .replace([',', '_'], "")
+                .parse()
+                .map_err(support::e)
+                .and_then(hub::run),
+        },
         "caseload" => sizes(rest).and_then(|s| caseloads(&s, true, true)),
         "baseline" => sizes(rest).and_then(|s| caseloads(&s, false, true)),
         "prepare" => sizes(rest).and_then(|s| {
@@ -113,7 +125,7 @@ fn main() {
             .and_then(|()| sizes(rest))
             .and_then(|s| caseloads(&s, true, true)),
         other => Err(format!(
-            "unknown benchmark {other}: use all, live, sync, signing, caseload, baseline, prepare or directory"
+            "unknown benchmark {other}: use all, live, sync, signing, caseload, baseline, prepare, directory or hub"
         )),
     };
     if let Err(e) = result {

@@ -115,10 +115,16 @@ impl Running {
     }
 }
 
+/// The WebSocket read buffer each connection starts with: one TLS record. tungstenite's
+/// default (128 KiB, allocated per connection) was most of an idle device's memory on the hub
+/// (`docs/performance.md#hub`); the buffer still grows for a larger message.
+const READ_BUFFER: usize = 16 * 1024;
+
 pub(crate) fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE))
+        .read_buffer_size(READ_BUFFER)
 }
 
 /// Starts a hub node on `listen` with `tls`.
