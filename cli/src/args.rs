@@ -131,7 +131,7 @@ pub enum Command {
     /// Export and import whole documents (automerge bytes).
     #[command(subcommand)]
     Doc(DocCmd),
-    /// Compact every document into a single snapshot.
+    /// Compact every document into a single snapshot, then give the freed pages back (VACUUM).
     Compact,
     /// Sync with another store over TCP (the reference transport): both devices prove their
     /// certificates over an encrypted channel first (`--allow-unenrolled` for two unenrolled

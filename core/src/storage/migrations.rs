@@ -415,6 +415,9 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             .iter()
             .any(|row| !row.contains("Integer(0), Integer(0)")));
         let source_items = dump_sql(&source, "SELECT item_id, person_id, kind FROM items");
+        let signatures_sql = "SELECT * FROM change_signatures";
+        let source_signatures = dump_sql(&source, signatures_sql);
+        assert!(!source_signatures.is_empty());
 
         // The store as the released steps before this one leave it, with the same rows (heads
         // and counters back on `documents`, every item kind in the index, ids as text).
@@ -501,6 +504,11 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             dump_sql(&old, "SELECT item_id, person_id, kind FROM items"),
             source_items,
             "the item index is not the looked-up kinds, by 16-byte id"
+        );
+        assert_eq!(
+            dump_sql(&old, signatures_sql),
+            source_signatures,
+            "a change signature changed"
         );
         assert_eq!(s.person(person).unwrap(), record);
         // Items are found by id: the goal and the note are editable; counters keep counting.

@@ -50,3 +50,22 @@ CREATE INDEX items_by_person ON items (person_id);
 -- episode, or only one), the current episode's `opened_at` (ms) when there are several, the
 -- largest integer when a newer version's episode is current. Filled by the projection rebuild.
 ALTER TABLE people ADD COLUMN episode_from INTEGER;
+
+-- Change signatures without a rowid, keyed by the change hash: one b-tree instead of a table
+-- and its key index (2.3 KB per person, and one page fewer written per signed action).
+CREATE TABLE change_signatures_v10 (
+    hash       BLOB PRIMARY KEY CHECK (length(hash) = 32),
+    person_id  TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('plan', 'case')),
+    signer     BLOB NOT NULL CHECK (length(signer) = 32),
+    signature  BLOB NOT NULL CHECK (length(signature) = 64),
+    adopted    INTEGER NOT NULL CHECK (adopted IN (0, 1)),
+    valid_at   INTEGER
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO change_signatures_v10 (hash, person_id, kind, signer, signature, adopted, valid_at)
+    SELECT hash, person_id, kind, signer, signature, adopted, valid_at FROM change_signatures;
+
+DROP TABLE change_signatures;
+ALTER TABLE change_signatures_v10 RENAME TO change_signatures;
+CREATE INDEX change_signatures_doc ON change_signatures (person_id, kind);
