@@ -116,6 +116,19 @@ pub(crate) fn erase(tx: &Transaction<'_>, person: Id, at: DateTime<Utc>) -> Resu
     Ok(())
 }
 
+/// Deletes this store's copy of `person` at its hub's request (issue 16): documents, changes,
+/// sync states, change signatures and projections. No tombstone is recorded and pairing grants
+/// stay: the person is not erased, this device stops holding them.
+pub(crate) fn drop_copy(tx: &Transaction<'_>, person: Id) -> Result<()> {
+    let key = person.to_string();
+    tx.execute("DELETE FROM doc_changes WHERE person_id = ?1", params![key])?;
+    tx.execute("DELETE FROM documents WHERE person_id = ?1", params![key])?;
+    tx.execute("DELETE FROM sync_state WHERE person_id = ?1", params![key])?;
+    super::projections::remove(tx, person)?;
+    super::signatures::erase(tx, person)?;
+    Ok(())
+}
+
 /// Every persisted sync state with one peer: `(person, kind, state bytes)`.
 pub(crate) fn states_for_peer(conn: &Connection, peer: Id) -> Result<Vec<(Id, DocKind, Vec<u8>)>> {
     let mut stmt =
