@@ -646,7 +646,12 @@ impl HubStore for SqliteStore {
         .await
     }
 
-    async fn assign_person(&self, person: &str, to: i64, entry: &AuditEntry) -> Result<Option<i64>> {
+    async fn assign_person(
+        &self,
+        person: &str,
+        to: i64,
+        entry: &AuditEntry,
+    ) -> Result<Option<i64>> {
         let person = person.to_owned();
         let e = entry.clone();
         self.with(move |conn| {

@@ -3,6 +3,7 @@
 //! (`scripts/postgres.sh`; without it the PostgreSQL cases say loudly that they are skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod caseload;
 mod common;
 mod connection;
 mod directory;

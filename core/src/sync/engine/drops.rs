@@ -65,9 +65,20 @@ pub(super) fn receive(
         });
     }
     let mut dropped = Vec::new();
+    // The hub's message says what it holds of the documents it shares with this device: when
+    // that is exactly what this side holds, the hub has every change.
+    let mut same_digest = None;
     for person in &msg.drops {
         if storage.has_person(*person)? {
-            if !hub_has_everything(storage, s, peer, *person)? {
+            let in_sync = match same_digest {
+                Some(same) => same,
+                None => {
+                    let same = super::Scope::of(storage, Some(peer))?.digest() == msg.digest;
+                    same_digest = Some(same);
+                    same
+                }
+            };
+            if !in_sync && !hub_has_everything(storage, s, peer, *person)? {
                 // Unsynced changes: they go to the hub first; it asks again.
                 continue;
             }
@@ -93,15 +104,21 @@ fn hub_has_everything(
         let Some(heads) = storage.document(key)?.map(automerge::Automerge::get_heads) else {
             continue;
         };
-        let shared: Vec<ChangeHash> = match s.states.get(&key) {
-            Some(state) => state.shared_heads.clone(),
-            None => storage
-                .load_state(peer.store_id, key)?
-                .and_then(|b| sync::State::decode(&b).ok())
-                .map(|state| state.shared_heads)
-                .unwrap_or_default(),
-        };
-        if !heads.iter().all(|h| shared.contains(h)) {
+        // What this session's exchange established, or what was stored when a session (this
+        // one included) completed with both sides in sync.
+        let shares = |shared: &[ChangeHash]| heads.iter().all(|h| shared.contains(h));
+        if s.states
+            .get(&key)
+            .is_some_and(|st| shares(&st.shared_heads))
+        {
+            continue;
+        }
+        let stored = storage
+            .load_state(peer.store_id, key)?
+            .and_then(|b| sync::State::decode(&b).ok())
+            .map(|state| state.shared_heads)
+            .unwrap_or_default();
+        if !shares(&stored) {
             return Ok(false);
         }
     }
