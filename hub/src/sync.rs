@@ -16,6 +16,12 @@
 //! caseload. Everything else is left out of what the device is sent and refused when it sends
 //! it.
 //!
+//! A person moved out of a device's caseload (`caseload move`) whom the device holds (the hub
+//! has sync state with it for them) stays shared with it until it drops its copy: every message
+//! to it asks it to ("drop your copy", `linkwork_core::sync::engine`), its unsynced changes are
+//! still accepted meanwhile, and its acknowledgement removes that sync state (audited as
+//! `copy-dropped`).
+//!
 //! Limit of this slice: every step loads the organisation's documents (fine for the embedded
 //! hub's small teams; a large deployment needs the load narrowed to the device's caseload).
 
