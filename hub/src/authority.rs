@@ -226,6 +226,61 @@ impl<S: HubStore> Hub<S> {
         Ok(user)
     }
 
+    /// Moves `person` (their id) into the caseload of the link worker or team lead `to`, as the
+    /// admin `by`, audited (`caseload-move`, with the admin as the user and the new holder as
+    /// the detail). The new holder's devices receive the person's documents on their next sync;
+    /// the previous holder's devices (unless their access still covers the person, a team lead
+    /// of the same team) are asked to drop their copy on theirs. Moving a person to the user
+    /// who already holds them changes nothing and returns `false`.
+    ///
+    /// # Errors
+    /// [`HubError::Invalid`] for a malformed person id, a `to` user who holds no caseload (an
+    /// admin) or a `by` user who is not an admin; [`HubError::NotFound`] for an unknown user or
+    /// a person the hub does not know.
+    pub async fn move_person(&self, person: &str, to: &str, by: &str) -> Result<bool> {
+        let person = linkwork_core::Id::parse("person", person.trim())?.to_string();
+        let admin = self
+            .store
+            .user_by_name(by.trim())
+            .await?
+            .ok_or(HubError::NotFound("user"))?;
+        if admin.role != UserRole::Admin {
+            return Err(HubError::invalid("by", "must be an admin"));
+        }
+        let target = self
+            .store
+            .user_by_name(to.trim())
+            .await?
+            .ok_or(HubError::NotFound("user"))?;
+        if target.role == UserRole::Admin {
+            return Err(HubError::invalid(
+                "to",
+                "must be a link worker or team lead (an admin holds no caseload)",
+            ));
+        }
+        let current = self
+            .store
+            .person(&person)
+            .await?
+            .ok_or(HubError::NotFound("person"))?;
+        if current.assigned_to == target.id {
+            return Ok(false);
+        }
+        let entry = AuditEntry {
+            at: now(),
+            event: "caseload-move".to_owned(),
+            device: None,
+            user: Some(admin.name.clone()),
+            detail: Some(format!("to {}", target.name)),
+            person: Some(person.clone()),
+        };
+        self.store
+            .assign_person(&person, target.id, &entry)
+            .await?
+            .ok_or(HubError::NotFound("person"))?;
+        Ok(true)
+    }
+
     /// A one-time invite code for one device of `user`, valid `hours` hours. Only its hash is
     /// stored; the code is shown once.
     ///

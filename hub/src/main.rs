@@ -66,6 +66,9 @@ enum Command {
     /// Manages enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Moves people between caseloads.
+    #[command(subcommand)]
+    Caseload(CaseloadCommand),
     /// The organisation's services directory, sent to link workers' and team leads' devices.
     #[command(subcommand)]
     Directory(DirectoryCommand),
@@ -93,6 +96,23 @@ enum UserCommand {
         /// The user's team.
         #[arg(long)]
         team: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseloadCommand {
+    /// Moves PERSON into the caseload of the link worker or team lead USER: their devices
+    /// receive the person's documents on their next sync, and the previous holder's devices
+    /// drop their copy on theirs (after sending any changes not yet synced).
+    Move {
+        /// The person's id.
+        person: String,
+        /// The user who takes the person on.
+        #[arg(long)]
+        to: String,
+        /// The admin making the move (recorded in the audit log).
+        #[arg(long)]
+        by: String,
     },
 }
 
@@ -269,6 +289,14 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
                 "device revoked (revocation list version {}); its connections close within seconds",
                 list.version
             );
+            Ok(())
+        }
+        Command::Caseload(CaseloadCommand::Move { person, to, by }) => {
+            if hub.move_person(&person, &to, &by).await? {
+                println!("moved to the caseload of {to}; devices follow on their next sync");
+            } else {
+                println!("already in the caseload of {to}");
+            }
             Ok(())
         }
         Command::Directory(cmd) => directory(&hub, cmd).await,

@@ -16,6 +16,12 @@
 //! caseload. Everything else is left out of what the device is sent and refused when it sends
 //! it.
 //!
+//! A person moved out of a device's caseload (`caseload move`) whom the device holds (the hub
+//! has sync state with it for them) stays shared with it until it drops its copy: every message
+//! to it asks it to ("drop your copy", `linkwork_core::sync::engine`), its unsynced changes are
+//! still accepted meanwhile, and its acknowledgement removes that sync state (audited as
+//! `copy-dropped`).
+//!
 //! Limit of this slice: every step loads the organisation's documents (fine for the embedded
 //! hub's small teams; a large deployment needs the load narrowed to the device's caseload).
 
@@ -297,6 +303,14 @@ impl<'a> HubSync<'a> {
             .map(|k| entry("changes-received", k))
             .collect();
         audit.extend(received.sent.iter().map(|k| entry("document-sent", k)));
+        audit.extend(received.dropped.iter().map(|person| AuditEntry {
+            at,
+            event: "copy-dropped".to_owned(),
+            device: Some(self.device.key.clone()),
+            user: self.device.user.clone(),
+            detail: None,
+            person: Some(person.to_string()),
+        }));
         self.writes.audit = audit;
         store.sync_commit(self.writes).await
     }
@@ -316,6 +330,12 @@ impl<'a> HubSync<'a> {
             Access::Patient { person: own } => *own == person,
             Access::Nothing => false,
         }
+    }
+
+    /// Whether the device holds `person` (this hub has sync state with it for them) although
+    /// its access no longer covers them: moved out of its caseload, its copy is to be dropped.
+    fn pending_drop(&self, person: Id) -> bool {
+        !self.allowed(person) && self.states.keys().any(|(p, _)| *p == person)
     }
 
     fn load_doc(&mut self, key: DocKey) -> linkwork_core::Result<bool> {
@@ -374,7 +394,29 @@ impl SyncStorage for HubSync<'_> {
     }
 
     fn may_share(&mut self, _peer: &Hello, person: Id) -> linkwork_core::Result<bool> {
-        Ok(self.allowed(person))
+        // A person moved away stays shared with the device until it drops its copy, so that
+        // its unsynced changes reach the hub first.
+        Ok(self.allowed(person) || self.pending_drop(person))
+    }
+
+    fn is_hub(&self) -> bool {
+        true
+    }
+
+    fn drops_for(&mut self, _peer: &Hello) -> linkwork_core::Result<Vec<Id>> {
+        let mut people: Vec<Id> = self.states.keys().map(|(p, _)| *p).collect();
+        people.sort();
+        people.dedup();
+        people.retain(|p| !self.allowed(*p));
+        Ok(people)
+    }
+
+    fn copy_dropped(&mut self, _peer: &Hello, person: Id) -> linkwork_core::Result<()> {
+        self.states.retain(|(p, _), _| *p != person);
+        let text = person.to_string();
+        self.writes.states.retain(|(p, _, _)| *p != text);
+        self.writes.forgotten.push(text);
+        Ok(())
     }
 
     fn heads(&mut self) -> linkwork_core::Result<Vec<(DocKey, Vec<u8>)>> {

@@ -99,21 +99,31 @@ pub(crate) fn is_erased(conn: &Connection, person: Id) -> Result<bool> {
 /// Deletes every stored trace of a person (documents, change rows, projections, sync state)
 /// and records the tombstone.
 pub(crate) fn erase(tx: &Transaction<'_>, person: Id, at: DateTime<Utc>) -> Result<()> {
+    drop_copy(tx, person)?;
+    let key = person.to_string();
+    tx.execute(
+        "DELETE FROM pairing_grants WHERE person_id = ?1",
+        params![key],
+    )?;
+    tx.execute(
+        "INSERT INTO tombstones (person_id, erased_at) VALUES (?1, ?2) ON CONFLICT (person_id) DO NOTHING",
+        params![key, at.timestamp_millis()],
+    )?;
+    Ok(())
+}
+
+/// Deletes this store's copy of `person` at its hub's request (issue 16): documents, changes,
+/// sync states, change signatures and projections (erasure does the same, then forgets the
+/// person's pairing grants and records a tombstone). No tombstone is recorded and pairing grants
+/// stay: the person is not erased, this device stops holding them.
+pub(crate) fn drop_copy(tx: &Transaction<'_>, person: Id) -> Result<()> {
     let key = person.to_string();
     tx.execute("DELETE FROM doc_changes WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM doc_state WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM documents WHERE person_id = ?1", params![key])?;
     tx.execute("DELETE FROM sync_state WHERE person_id = ?1", params![key])?;
-    tx.execute(
-        "DELETE FROM pairing_grants WHERE person_id = ?1",
-        params![key],
-    )?;
     super::projections::remove(tx, person)?;
     super::signatures::erase(tx, person)?;
-    tx.execute(
-        "INSERT INTO tombstones (person_id, erased_at) VALUES (?1, ?2) ON CONFLICT (person_id) DO NOTHING",
-        params![key, at.timestamp_millis()],
-    )?;
     Ok(())
 }
 

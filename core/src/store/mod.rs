@@ -624,6 +624,8 @@ fn read_info(conn: &Conn, user: Option<String>) -> Result<StoreInfo> {
 #[cfg(test)]
 mod directory_tests;
 #[cfg(test)]
+mod drops_tests;
+#[cfg(test)]
 mod signing_tests;
 #[cfg(test)]
 pub(crate) mod test_support;

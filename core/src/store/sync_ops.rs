@@ -267,6 +267,12 @@ impl SyncStorage for StoreSync<'_, '_> {
         Ok(())
     }
 
+    fn drop_copy(&mut self, person: Id) -> Result<()> {
+        self.cache.evict(person, DocKind::Plan);
+        self.cache.evict(person, DocKind::Case);
+        sync_state::drop_copy(self.tx, person)
+    }
+
     fn load_state(&mut self, peer: Id, key: DocKey) -> Result<Option<Vec<u8>>> {
         sync_state::load_state(self.tx, peer, key.0, key.1)
     }

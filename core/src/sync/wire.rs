@@ -10,8 +10,15 @@
 //! docs: count(varint) { person(16) kind(u8) payload(u8: 0 whole document, 1 sync message) len(varint) bytes }*
 //! signatures: count(varint) { hash(32) signer(32) signature(64) adopted(u8) valid_at(i64 LE) }*
 //! certificates: count(varint) { len(varint) certificate }*
+//! [drops: count(varint) { person(16) }*]   (flag 16)
 //! crc32(4, LE: CRC-32 of every byte before it)
 //! ```
+//! The drops section (flag 16, issue 16) is the hub's "drop your copy" request (from a verified
+//! hub: the people this device must stop holding, who were moved out of its caseload) or a
+//! device's acknowledgement (from a device to its hub: the people it dropped or does not hold).
+//! A message without drops is byte for byte a version 3 message, so the version stays 3; an
+//! older version 3 build refuses a message carrying drops ("unknown flags") and stores
+//! nothing.
 //! Version 3 (issue 15, ADR 0007) added the signatures of the changes the documents carry,
 //! the certificates of their signers, and tombstone signatures: a version 2 peer refuses a
 //! version 3 message ("unsupported protocol version 3: update this app") and a version 3 store
@@ -59,6 +66,10 @@ const FLAG_HELLO: u8 = 1;
 const FLAG_DONE: u8 = 2;
 const FLAG_MANIFEST: u8 = 4;
 const FLAG_FULL_MANIFEST: u8 = 8;
+const FLAG_DROPS: u8 = 16;
+/// The most people one message may ask to drop (or acknowledge dropping); a hub with more
+/// spreads them over sessions.
+pub(crate) const MAX_DROPS: usize = 1024;
 
 /// A document's key: its person and kind.
 pub type DocKey = (Id, DocKind);
@@ -107,6 +118,8 @@ pub(crate) struct Message {
     pub signatures: Vec<ChangeSignature>,
     /// Certificates of the signers (canonical bytes), each sent once per session.
     pub certificates: Vec<Vec<u8>>,
+    /// "Drop your copy" requests (from a hub) or their acknowledgements (to a hub), by person.
+    pub drops: Vec<Id>,
 }
 
 impl Message {
@@ -127,6 +140,9 @@ impl Message {
             if self.full_manifest {
                 flags |= FLAG_FULL_MANIFEST;
             }
+        }
+        if !self.drops.is_empty() {
+            flags |= FLAG_DROPS;
         }
         out.push(flags);
         if let Some(h) = &self.hello {
@@ -190,6 +206,12 @@ impl Message {
             put_varint(&mut out, cert.len() as u64);
             out.extend_from_slice(cert);
         }
+        if !self.drops.is_empty() {
+            put_varint(&mut out, self.drops.len() as u64);
+            for p in &self.drops {
+                out.extend_from_slice(p.as_bytes());
+            }
+        }
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
         out
@@ -245,7 +267,8 @@ impl Message {
             )));
         }
         let flags = r.byte()?;
-        if flags & !(FLAG_HELLO | FLAG_DONE | FLAG_MANIFEST | FLAG_FULL_MANIFEST) != 0 {
+        if flags & !(FLAG_HELLO | FLAG_DONE | FLAG_MANIFEST | FLAG_FULL_MANIFEST | FLAG_DROPS) != 0
+        {
             return Err(Error::protocol("unknown flags"));
         }
         let hello = if flags & FLAG_HELLO != 0 {
@@ -354,6 +377,20 @@ impl Message {
             }
             certificates.push(r.take(len)?.to_vec());
         }
+        let mut drops = Vec::new();
+        if flags & FLAG_DROPS != 0 {
+            let n = r.count(16)?;
+            if n == 0 || n > MAX_DROPS {
+                return Err(Error::protocol("bad number of drops in one message"));
+            }
+            for _ in 0..n {
+                let p = r.id()?;
+                if drops.contains(&p) {
+                    return Err(Error::protocol("a person's drop came twice"));
+                }
+                drops.push(p);
+            }
+        }
         if r.pos != body.len() {
             return Err(Error::protocol("trailing bytes"));
         }
@@ -372,6 +409,7 @@ impl Message {
             docs,
             signatures,
             certificates,
+            drops,
         })
     }
 }
@@ -557,6 +595,7 @@ mod tests {
                 valid_at: 1_700_000_000,
             }],
             certificates: vec![vec![7; 40]],
+            drops: vec![Id::new()],
         }
     }
 
@@ -722,5 +761,30 @@ mod tests {
         assert!(Message::decode(&m.encode()).is_ok());
         m.tombstones.push((Id::new(), 0));
         assert!(Message::decode(&m.encode()).is_err());
+    }
+
+    #[test]
+    fn drops_are_bounded_and_unique_and_absent_drops_keep_the_version_3_layout() {
+        let mut m = Message {
+            drops: (0..MAX_DROPS).map(|_| Id::new()).collect(),
+            ..Message::default()
+        };
+        assert_eq!(Message::decode(&m.encode()).unwrap(), m);
+        m.drops.push(Id::new());
+        assert!(Message::decode(&m.encode()).is_err());
+        let twice = Id::new();
+        m.drops = vec![twice, twice];
+        assert!(Message::decode(&m.encode()).is_err());
+        // Without drops, no flag and no section: what an older version 3 build reads.
+        m.drops.clear();
+        let bytes = m.encode();
+        assert_eq!(bytes[4] & FLAG_DROPS, 0);
+        // A drops flag with an empty section is malformed.
+        let mut body = bytes[..bytes.len() - 4].to_vec();
+        body[4] |= FLAG_DROPS;
+        body.push(0);
+        let crc = crc32fast::hash(&body);
+        body.extend_from_slice(&crc.to_le_bytes());
+        assert!(Message::decode(&body).is_err());
     }
 }

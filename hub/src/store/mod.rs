@@ -130,7 +130,8 @@ pub struct AuditEntry {
     pub at: i64,
     /// What: `enrol`, `enrol-refused`, `authenticate`, `authenticate-refused`, `revoke`,
     /// `disconnect-revoked`, `user-add`, `invite`, `document-sent`, `changes-received`,
-    /// `sync-refused`.
+    /// `sync-refused`, `caseload-move` (the admin who moved a person, to whom),
+    /// `copy-dropped` (a device dropped its copy of a person moved out of its caseload).
     pub event: String,
     /// The device's public key (hex) when it was verified (or, for an enrolment, certified).
     pub device: Option<String>,
@@ -252,6 +253,9 @@ pub struct SyncWrites {
     /// People erased: (person, erased at in ms, encoded signature). Their documents, sync
     /// states and signatures go.
     pub erased: Vec<(String, i64, Option<Vec<u8>>)>,
+    /// People the connected device dropped its copy of (moved out of its caseload): their
+    /// sync states with it go.
+    pub forgotten: Vec<String>,
     /// Audit entries of what the step sent and received.
     pub audit: Vec<AuditEntry>,
 }
@@ -355,6 +359,19 @@ pub trait HubStore: Send + Sync + 'static {
     /// Errors: [`crate::error::HubError::Concurrent`] when a document changed since the step
     /// read it (nothing is stored).
     fn sync_commit(&self, writes: SyncWrites) -> impl Future<Output = Result<()>> + Send;
+
+    /// Moves `person` (id text) into the caseload of user `to` and appends `entry` to the audit
+    /// log, in one transaction. Returns the user whose caseload they were in, `None` (storing
+    /// nothing) when the hub does not know the person.
+    fn assign_person(
+        &self,
+        person: &str,
+        to: i64,
+        entry: &AuditEntry,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
+
+    /// Whose caseload `person` (id text) is in, `None` when the hub does not know them.
+    fn person(&self, person: &str) -> impl Future<Output = Result<Option<PersonRow>>> + Send;
 
     /// A channel that receives a unit whenever any node stores a revocation, if this backend
     /// can push (PostgreSQL `LISTEN`); `None` when the hub must poll

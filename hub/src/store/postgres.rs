@@ -411,6 +411,53 @@ impl HubStore for PgStore {
         Ok(true)
     }
 
+    async fn assign_person(&self, person: &str, to: i64, e: &AuditEntry) -> Result<Option<i64>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let before: Option<i64> = tx
+            .query_opt(
+                "SELECT assigned_to FROM people WHERE person_id = $1 FOR UPDATE",
+                &[&person],
+            )
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if before.is_none() {
+            return Ok(None);
+        }
+        tx.execute(
+            "UPDATE people SET assigned_to = $2 WHERE person_id = $1",
+            &[&person, &to],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO audit (at, event, device, user_name, detail, person) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    async fn person(&self, person: &str) -> Result<Option<PersonRow>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                "SELECT person_id, created_by, assigned_to FROM people WHERE person_id = $1",
+                &[&person],
+            )
+            .await?
+            .map(|r| {
+                Ok(PersonRow {
+                    person: r.try_get(0)?,
+                    created_by: r.try_get(1)?,
+                    assigned_to: r.try_get(2)?,
+                })
+            })
+            .transpose()
+    }
+
     async fn audit(&self, e: &AuditEntry) -> Result<()> {
         let client = self.client().await?;
         client
@@ -605,6 +652,13 @@ impl HubStore for PgStore {
                 "INSERT INTO tombstones (person_id, erased_at, signature) VALUES ($1, $2, $3) \
                  ON CONFLICT (person_id) DO NOTHING",
                 &[person, at, sig],
+            )
+            .await?;
+        }
+        for person in &w.forgotten {
+            tx.execute(
+                "DELETE FROM sync_state WHERE peer_id = $1 AND person_id = $2",
+                &[&w.peer, person],
             )
             .await?;
         }

@@ -565,6 +565,12 @@ impl HubStore for SqliteStore {
                     params![person, at, sig],
                 )?;
             }
+            for person in &w.forgotten {
+                tx.execute(
+                    "DELETE FROM sync_state WHERE peer_id = ?1 AND person_id = ?2",
+                    params![w.peer, person],
+                )?;
+            }
             for p in &w.new_people {
                 tx.execute(
                     "INSERT INTO people (person_id, created_by, assigned_to) VALUES (?1, ?2, ?3) \
@@ -636,6 +642,61 @@ impl HubStore for SqliteStore {
             }
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn assign_person(
+        &self,
+        person: &str,
+        to: i64,
+        entry: &AuditEntry,
+    ) -> Result<Option<i64>> {
+        let person = person.to_owned();
+        let e = entry.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let before: Option<i64> = tx
+                .query_row(
+                    "SELECT assigned_to FROM people WHERE person_id = ?1",
+                    [&person],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if before.is_none() {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE people SET assigned_to = ?2 WHERE person_id = ?1",
+                params![person, to],
+            )?;
+            tx.execute(
+                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![e.at, e.event, e.device, e.user, e.detail, e.person],
+            )?;
+            tx.commit()?;
+            Ok(before)
+        })
+        .await
+    }
+
+    async fn person(&self, person: &str) -> Result<Option<PersonRow>> {
+        let person = person.to_owned();
+        self.with(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT person_id, created_by, assigned_to FROM people WHERE person_id = ?1",
+                    [&person],
+                    |r| {
+                        Ok(PersonRow {
+                            person: r.get(0)?,
+                            created_by: r.get(1)?,
+                            assigned_to: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
         })
         .await
     }

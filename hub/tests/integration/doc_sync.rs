@@ -19,13 +19,18 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::common::*;
 
-struct Member {
-    phone: Phone,
-    cert: Certificate,
-    device: Device,
+pub(crate) struct Member {
+    pub(crate) phone: Phone,
+    pub(crate) cert: Certificate,
+    pub(crate) device: Device,
 }
 
-async fn member<S: HubStore>(hub: &Hub<S>, name: &str, role: UserRole, team: &str) -> Member {
+pub(crate) async fn member<S: HubStore>(
+    hub: &Hub<S>,
+    name: &str,
+    role: UserRole,
+    team: &str,
+) -> Member {
     hub.add_user(name, role, Some(team)).await.unwrap();
     let code = hub.invite(name, 1).await.unwrap().0;
     let phone = phone(name);
@@ -60,7 +65,7 @@ async fn member<S: HubStore>(hub: &Hub<S>, name: &str, role: UserRole, team: &st
 
 /// Runs one session from `store` (whose device is `device`, certificate `cert`) to the hub.
 /// Returns every frame the hub sent.
-async fn sync<S: HubStore>(
+pub(crate) async fn sync<S: HubStore>(
     hub: &Hub<S>,
     store: &Store,
     cert: &Certificate,
@@ -86,11 +91,11 @@ async fn sync<S: HubStore>(
     Ok(frames)
 }
 
-async fn sync_member<S: HubStore>(hub: &Hub<S>, m: &Member) -> Vec<Vec<u8>> {
+pub(crate) async fn sync_member<S: HubStore>(hub: &Hub<S>, m: &Member) -> Vec<Vec<u8>> {
     sync(hub, &m.phone.store, &m.cert, &m.device).await.unwrap()
 }
 
-fn person(store: &Store, given: &str) -> Id {
+pub(crate) fn person(store: &Store, given: &str) -> Id {
     store
         .add_person(NewPerson {
             given_name: given.into(),
@@ -100,7 +105,7 @@ fn person(store: &Store, given: &str) -> Id {
         .unwrap()
 }
 
-fn held(store: &Store) -> Vec<Id> {
+pub(crate) fn held(store: &Store) -> Vec<Id> {
     let mut people: Vec<Id> = store
         .documents()
         .unwrap()
@@ -112,7 +117,7 @@ fn held(store: &Store) -> Vec<Id> {
     people
 }
 
-fn mentions(frames: &[Vec<u8>], person: Id) -> bool {
+pub(crate) fn mentions(frames: &[Vec<u8>], person: Id) -> bool {
     let id = person.as_bytes();
     let text = person.to_string();
     frames.iter().any(|f| {
@@ -120,7 +125,7 @@ fn mentions(frames: &[Vec<u8>], person: Id) -> bool {
     })
 }
 
-fn heads(store: &Store, person: Id, kind: DocKind) -> Vec<automerge::ChangeHash> {
+pub(crate) fn heads(store: &Store, person: Id, kind: DocKind) -> Vec<automerge::ChangeHash> {
     let mut heads = Automerge::load(&store.export_document(person, kind).unwrap())
         .unwrap()
         .get_heads();

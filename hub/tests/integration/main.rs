@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod backup;
+mod caseload;
 mod common;
 mod connection;
 mod database_tls;

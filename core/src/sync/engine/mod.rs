@@ -11,6 +11,7 @@
 //! to.
 
 mod apply;
+mod drops;
 mod fill;
 mod reply;
 mod session;
@@ -70,6 +71,51 @@ pub trait SyncStorage {
     fn may_share(&mut self, peer: &Hello, person: Id) -> Result<bool> {
         let _ = (peer, person);
         Ok(true)
+    }
+
+    /// Whether this storage is a team hub's: a hub sends "drop your copy" requests and takes
+    /// devices' acknowledgements; a device's store takes requests from its verified hub only.
+    fn is_hub(&self) -> bool {
+        false
+    }
+
+    /// The people `peer` holds (this storage has sync state with it for them) that its access
+    /// no longer covers (moved out of its caseload): each message to it asks it to drop its
+    /// copy until it acknowledges ([`SyncStorage::copy_dropped`]). Until then [`may_share`]
+    /// must still say yes for them, so that the device's unsynced changes reach this storage
+    /// before it drops. A device's store has none.
+    ///
+    /// [`may_share`]: SyncStorage::may_share
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn drops_for(&mut self, peer: &Hello) -> Result<Vec<Id>> {
+        let _ = peer;
+        Ok(Vec::new())
+    }
+
+    /// `peer` acknowledged dropping its copy of `person` (one of [`SyncStorage::drops_for`]):
+    /// forget what was shared with it, so the person is neither offered to it nor asked again.
+    ///
+    /// # Errors
+    /// Storage errors.
+    fn copy_dropped(&mut self, peer: &Hello, person: Id) -> Result<()> {
+        let _ = (peer, person);
+        Ok(())
+    }
+
+    /// Deletes this device's copy of `person` at its hub's request: their documents, changes,
+    /// change signatures, sync states and projections, and nothing else (no tombstone: the
+    /// record is not erased, this device just stops holding it). Storages that never hold a
+    /// copy for a hub refuse.
+    ///
+    /// # Errors
+    /// [`Error::NotPermitted`] by default; storage errors.
+    fn drop_copy(&mut self, person: Id) -> Result<()> {
+        let _ = person;
+        Err(Error::NotPermitted {
+            action: "drop a person's copy on this storage",
+        })
     }
 
     /// Every stored document with its encoded heads, ordered by person id, then kind code (a
@@ -285,6 +331,9 @@ pub struct Received {
     /// The documents the reply carries (whole or as automerge sync messages), in message
     /// order: what a hub audits as sent.
     pub sent: Vec<DocKey>,
+    /// On a device: the people whose copy it dropped at its hub's request. On a hub: the
+    /// people the device acknowledged dropping (what a hub audits as `copy-dropped`).
+    pub dropped: Vec<Id>,
 }
 
 /// A message this side makes on its own (live mode, [`poll`]).
@@ -562,8 +611,12 @@ pub fn receive(
         tags.extend(m.iter().copied());
         s.peer_has.extend(m.iter().map(|(k, _)| *k));
     }
-    let (changed, stored, prepared) =
+    let (mut changed, stored, prepared) =
         apply::apply_message(storage, s, &peer, &msg, check.as_ref())?;
+    let dropped = drops::receive(storage, s, &peer, &msg)?;
+    if !storage.is_hub() {
+        changed.extend(dropped.iter().copied());
+    }
     if s.held.is_empty() {
         // Every change that came is applied: signatures not used by now sign changes this
         // store already had.
@@ -585,6 +638,7 @@ pub fn receive(
         complete: s.phase == Phase::Complete,
         stored,
         sent,
+        dropped,
     })
 }
 

@@ -109,6 +109,15 @@ pub(super) fn build_reply(
             }
         }
     }
+    // "Drop your copy" (`engine::drops`): a hub's pending requests ride on every message; a
+    // device's acknowledgements make it send.
+    if !msg.docs.is_empty() {
+        s.drops_asked_in_sync = false;
+    }
+    out.drops = super::drops::outgoing(storage, s, peer)?;
+    if !storage.is_hub() && !out.drops.is_empty() {
+        sending = true;
+    }
     // Answers not sent (the digests agree, or the peer's manifest has not come): automerge's
     // state goes back to before them, as if they had never been made.
     for (key, answer) in prepared {
@@ -127,6 +136,13 @@ pub(super) fn build_reply(
         remember_shared_heads(storage, peer, &scope)?;
     }
     if msg.done {
+        // Both sides are in sync with drops still pending (the device's changes reached this
+        // hub in the exchange that just ended): ask once more, in a closing message.
+        if storage.is_hub() && !out.drops.is_empty() && !s.drops_asked_in_sync {
+            s.drops_asked_in_sync = true;
+            out.done = true;
+            return Ok(Some(out));
+        }
         Ok(None)
     } else {
         out.done = true;

@@ -129,6 +129,13 @@ pub struct SyncSession {
     pub(super) stats: SyncStats,
     /// Signatures and certificates in flight (ADR 0007, `sync::signed`).
     pub(super) signing: SessionSigning,
+    /// A device: the hub's "drop your copy" requests it honoured (or had nothing to drop for),
+    /// acknowledged in its next message (`engine::drops`).
+    pub(super) drops_to_ack: BTreeSet<Id>,
+    /// A hub: whether it asked again, in a closing message, for drops still pending once both
+    /// sides were in sync (asked once per exchange, so a device that cannot drop yet does not
+    /// loop).
+    pub(super) drops_asked_in_sync: bool,
 }
 
 impl Default for SyncSession {
@@ -160,6 +167,8 @@ impl Default for SyncSession {
             changed: BTreeSet::new(),
             stats: SyncStats::default(),
             signing: SessionSigning::default(),
+            drops_to_ack: BTreeSet::new(),
+            drops_asked_in_sync: false,
         }
     }
 }
