@@ -117,7 +117,7 @@ object HubSyncTests {
                 screen.enrol()!!.join()
                 assertEquals("Sam, link worker at Northside", screen.state.value.enrolledAs, "${screen.state.value}")
 
-                val ada = sam.addPersonBlocking(newPerson(given = "Ada"))
+                val ada = sam.addPerson(newPerson(given = "Ada"))
                 val sent = samHub.sync(url)
                 assertTrue(sent.stats.messagesSent > 0u)
 
