@@ -9,7 +9,7 @@ use linkwork_core::{Id, Store};
 use crate::support::{e, Res};
 
 /// Bump when the generated content or the store format changes, so cached caseloads are
-/// regenerated (2: store migration `0010_document_state.sql`; an older cache would be migrated
+/// regenerated (2: store migration `0009_document_state.sql`; an older cache would be migrated
 /// again in every scenario's child process).
 pub const GEN_VERSION: u32 = 2;
 

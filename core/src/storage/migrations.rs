@@ -15,7 +15,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0006_signatures.sql"),
     include_str!("migrations/0007_sync_state.sql"),
     include_str!("migrations/0008_grant_redemptions.sql"),
-    include_str!("migrations/0010_document_state.sql"),
+    include_str!("migrations/0009_document_state.sql"),
 ];
 
 /// The store format this build writes.
@@ -38,7 +38,7 @@ const REBUILDS_PROJECTIONS: &[i64] = &[2, 3, SYNC_STATE_STEP, DOC_STATE_STEP];
 const SYNC_STATE_STEP: i64 = 7;
 
 /// The version of the step that moves heads and counters to `doc_state`
-/// (`0010_document_state.sql`): it adds `people.episode_from`, filled by the rebuild.
+/// (`0009_document_state.sql`): it adds `people.episode_from`, filled by the rebuild.
 const DOC_STATE_STEP: i64 = 9;
 
 /// Brings the schema up to the version of the last of `steps` ([`STEPS`] in every build; a
@@ -347,7 +347,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         assert_eq!(user_version(&path), CURRENT_VERSION + 1);
     }
 
-    /// The `documents` and `items` tables as the released steps before `0010_document_state.sql`
+    /// The `documents` and `items` tables as the released steps before `0009_document_state.sql`
     /// left them (copies, so that edits of those steps cannot change what this test migrates
     /// from).
     const FROZEN_BEFORE_DOC_STATE: &[&str] = &[
