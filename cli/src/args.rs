@@ -288,8 +288,28 @@ pub enum HubCmd {
     /// (link workers and team leads).
     Connect(HubConnectArgs),
     /// Sync this store's documents with the hub (the caseload the hub gives this device),
-    /// inside the authenticated connection; installs newer revocation lists on the way.
-    Sync(HubConnectArgs),
+    /// inside the authenticated connection; installs newer revocation lists on the way. With
+    /// --live, stays connected: local edits go to the hub as they happen, and other devices'
+    /// edits arrive as the hub receives them.
+    Sync(HubSyncArgs),
+}
+
+/// `hub sync` options.
+#[derive(Debug, Args)]
+pub struct HubSyncArgs {
+    /// The hub's address, `wss://HOST[:PORT]`.
+    pub url: String,
+    /// Trust only this CA certificate (PEM) for the hub's TLS certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Keep the connection open after the sync (a video consultation): sends local edits as
+    /// they happen and prints a line for each merge of another device's edits. Ends when the
+    /// hub closes the connection, on Ctrl-C, or after --duration.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: stop after this many seconds (a fraction is allowed).
+    #[arg(long, value_name = "SECS", requires = "live")]
+    pub duration: Option<String>,
 }
 
 /// `hub connect` options.

@@ -237,6 +237,20 @@ fn run(
     ca_cert: Option<&Path>,
     purpose: HubPurpose,
 ) -> CliResult<HubOutcome> {
+    let (mut ws, session) = run_open(store, url, ca_cert, purpose)?;
+    let _ = ws.close(None);
+    session
+        .outcome()
+        .ok_or_else(|| CliError::Failed("the hub session did not complete".into()))
+}
+
+/// As [`run`], leaving the connection open.
+fn run_open(
+    store: &Store,
+    url: &str,
+    ca_cert: Option<&Path>,
+    purpose: HubPurpose,
+) -> CliResult<(Ws, HubSession)> {
     let (mut session, first) = HubSession::start(store, purpose)?;
     let mut ws = open(url, "/connect", ca_cert)?;
     send(&mut ws, first)?;
@@ -253,10 +267,7 @@ fn run(
             break;
         }
     }
-    let _ = ws.close(None);
-    session
-        .outcome()
-        .ok_or_else(|| CliError::Failed("the hub session did not complete".into()))
+    Ok((ws, session))
 }
 
 /// Connects the enrolled store's device to its hub: runs the authenticated channel (each
@@ -286,6 +297,100 @@ pub fn connect(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<Hu
 /// message: nothing of it was stored).
 pub fn sync(store: &Store, url: &str, ca_cert: Option<&Path>) -> CliResult<HubOutcome> {
     run(store, url, ca_cert, HubPurpose::Sync)
+}
+
+/// How long a live connection waits for a frame before it looks for local edits to send.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Why a live connection to the hub ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveEnd {
+    /// The hub closed the connection (it stopped, or revoked this device).
+    HubClosed,
+    /// The `--duration` deadline passed.
+    Duration,
+}
+
+/// What a live connection to the hub reports as it runs.
+#[derive(Debug)]
+pub enum LiveEvent<'a> {
+    /// The catch-up sync completed: live mode starts.
+    Started(&'a HubOutcome),
+    /// A frame from the hub changed these people's documents here.
+    Merged(&'a [linkwork_core::Id]),
+}
+
+/// [`sync`], then live mode on the same connection until the hub closes it or `deadline`
+/// passes: every [`TICK`] without a frame from the hub, the store's edits since (including
+/// those made by another process on the same file) go to the hub (`HubSession::poll`); the
+/// hub starts a round whenever another device's edits to a document this device shares reach
+/// it. `on_event` hears when live mode starts and of every frame that changed people here.
+/// Returns the outcome of
+/// the whole connection and why it ended.
+///
+/// # Errors
+/// As [`sync`]; the core's refusals of a live message (the session is then over).
+pub fn sync_live(
+    store: &Store,
+    url: &str,
+    ca_cert: Option<&Path>,
+    deadline: Option<std::time::Instant>,
+    on_event: &mut dyn FnMut(LiveEvent<'_>) -> CliResult,
+) -> CliResult<(HubOutcome, LiveEnd)> {
+    let (mut ws, mut session) = run_open(store, url, ca_cert, HubPurpose::Sync)?;
+    let caught_up = session
+        .outcome()
+        .ok_or_else(|| CliError::Failed("the hub session did not complete".into()))?;
+    on_event(LiveEvent::Started(&caught_up))?;
+    let tcp = match ws.get_ref() {
+        Stream::Tls(s) => &s.sock,
+        Stream::Plain(s) => s,
+    };
+    tcp.set_read_timeout(Some(TICK))
+        .map_err(|source| CliError::Net {
+            action: "configure the hub connection",
+            source,
+        })?;
+    let ended = loop {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            break LiveEnd::Duration;
+        }
+        match ws.read() {
+            Ok(Message::Binary(frame)) => {
+                let step = session.receive(store, &frame)?;
+                if !step.changed.is_empty() {
+                    on_event(LiveEvent::Merged(&step.changed))?;
+                }
+                for frame in step.send {
+                    send(&mut ws, frame)?;
+                }
+            }
+            Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
+            Ok(Message::Close(_) | Message::Text(_)) => break LiveEnd::HubClosed,
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                break LiveEnd::HubClosed
+            }
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if let Some(frame) = session.poll(store)? {
+                    send(&mut ws, frame)?;
+                }
+            }
+            Err(e) => return Err(net("read from the hub", e)),
+        }
+    };
+    if ended == LiveEnd::Duration {
+        let _ = ws.close(None);
+        let _ = ws.flush();
+    }
+    let outcome = session
+        .outcome()
+        .ok_or_else(|| CliError::Failed("the hub session did not complete".into()))?;
+    Ok((outcome, ended))
 }
 
 #[cfg(test)]

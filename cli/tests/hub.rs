@@ -299,3 +299,65 @@ fn a_hub_on_loopback_serves_plain_websocket_and_only_there() {
         "a plain hub off loopback is refused"
     );
 }
+
+#[test]
+fn hub_sync_live_receives_another_devices_edits_as_they_reach_the_hub() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap();
+    let ann = hub.enrolled("Ann", UserRole::LinkWorker, Some("North"));
+    let lead = hub.enrolled("Lena", UserRole::TeamLead, Some("North"));
+    let rose = ann.person();
+    ann.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+
+    // --duration ends live mode; --duration needs --live.
+    let text = ann.ok(&[
+        "hub",
+        "sync",
+        &hub.url,
+        "--ca-cert",
+        ca,
+        "--live",
+        "--duration",
+        "0.2",
+    ]);
+    assert!(text.contains("live: waiting for edits"), "{text}");
+    assert!(
+        text.contains("live mode ended: --duration passed"),
+        "{text}"
+    );
+    ann.fail(&["hub", "sync", &hub.url, "--duration", "1"], 2);
+    let err = ann.fail(&["hub", "sync", &hub.url, "--live", "--duration", "0"], 3);
+    assert!(err.contains("duration"), "{err}");
+
+    // Lena stays connected (her process ends after --duration at the latest); Ann's edit,
+    // synced by another process, reaches her without Lena's side asking.
+    let mut lena = Command::new(env!("CARGO_BIN_EXE_linkwork"))
+        .arg("--db")
+        .arg(lead.db())
+        .arg("--key-file")
+        .arg(lead.key())
+        .args(["--json", "hub", "sync", &hub.url, "--ca-cert", ca])
+        .args(["--live", "--duration", "120"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(lena.stdout.take().unwrap()).lines();
+    let mut next = || -> serde_json::Value {
+        let line = lines.next().expect("a line before the end").unwrap();
+        serde_json::from_str(&line).unwrap()
+    };
+    let started = next();
+    assert_eq!(started["event"], "live");
+    assert_eq!(started["changed_people"], serde_json::json!([rose]));
+    ann.ok(&["goal", "add", &rose, "--text", "Walk to the shops"]);
+    ann.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    let merged = next();
+    assert_eq!(merged["event"], "merged");
+    assert_eq!(merged["people"], serde_json::json!([rose]));
+    lena.kill().unwrap();
+    lena.wait().unwrap();
+    assert_eq!(lead.snapshot(&rose), ann.snapshot(&rose));
+}

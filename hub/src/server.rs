@@ -17,6 +17,14 @@
 //!   storage) and answered with [`HubMessage::Sync`], or [`HubMessage::SyncDone`] when the
 //!   hub's session is complete; a refused sync message (nothing of it stored) is audited
 //!   (`sync-refused`) and closes the connection, as does any other frame.
+//!   **Live mode**: the connection stays open after the device's session completes. When a
+//!   document changes on the hub (a sync step of any device, on this node or another one:
+//!   [`crate::store::HubStore::document_events`], relayed to every connection of the node
+//!   through one bounded `broadcast` ring of [`DOCUMENT_EVENTS`] announcements), the hub starts
+//!   a round with each live device that may share it ([`crate::sync::poll`], the core engine's
+//!   `poll`): the device answers as to any sync message. A connection that falls behind the
+//!   ring catches up on everything instead; one with a round in flight keeps a single
+//!   "changes waiting" flag and starts its round once the current one completes.
 //!   A sealed frame that is a services-directory message (`linkwork_core::directory::share`,
 //!   told apart by its magic) is a request for the organisation's services directory (a
 //!   `DirectoryMessage::Have`; [`crate::directory`] answers, by the admitted device's role).
@@ -38,7 +46,7 @@ use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
 use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::{rustls, TlsAcceptor};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -49,7 +57,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::authority::{now, Hub};
 use crate::error::{HubError, Result};
 use crate::preauth::PreAuth;
-use crate::store::{Device, HubStore};
+use crate::store::{Device, DocumentsChanged, HubStore, DOCUMENT_EVENTS};
 
 /// The largest WebSocket message the hub reads: a sealed sync message (each side keeps its
 /// batches under [`SYNC_BATCH_BYTES`]; a person larger than that travels alone, up to this).
@@ -188,12 +196,25 @@ async fn start<S: HubStore>(
         options,
         stopped.clone(),
     ));
+    let documents = hub.store.document_events().await?;
+    let (changes, _) = broadcast::channel(DOCUMENT_EVENTS);
+    tokio::spawn(watch_documents(
+        Arc::clone(&hub),
+        documents,
+        changes.clone(),
+        options,
+        stopped.clone(),
+    ));
+    let signals = Signals {
+        revoked: revoked_rx,
+        changes,
+        stopped,
+    };
     let task = tokio::spawn(accept_loop(
         hub,
         listener,
         acceptor,
-        revoked_rx,
-        stopped,
+        signals,
         options.max_unauthenticated,
     ));
     Ok(Running { addr, stop, task })
@@ -238,14 +259,63 @@ async fn watch_revocations<S: HubStore>(
     }
 }
 
+/// Relays what the database announces about changed documents to every live connection of
+/// this node ([`live_round`]). When the push stops (the `LISTEN` connection is gone) it
+/// subscribes again every [`ServeOptions::poll`] and, once back, has every connection catch up
+/// (announcements may have been missed meanwhile).
+async fn watch_documents<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    events: broadcast::Receiver<DocumentsChanged>,
+    changes: broadcast::Sender<DocumentsChanged>,
+    options: ServeOptions,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut events = Some(events);
+    loop {
+        let Some(rx) = events.as_mut() else {
+            tokio::select! {
+                _ = stopped.changed() => return,
+                _ = tokio::time::sleep(options.poll) => {}
+            }
+            if let Ok(rx) = hub.store.document_events().await {
+                events = Some(rx);
+                let _ = changes.send(DocumentsChanged::Unknown);
+            }
+            continue;
+        };
+        tokio::select! {
+            _ = stopped.changed() => return,
+            event = rx.recv() => match event {
+                // No live connection (no receiver) is not an error.
+                Ok(event) => {
+                    let _ = changes.send(event);
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let _ = changes.send(DocumentsChanged::Unknown);
+                }
+                Err(broadcast::error::RecvError::Closed) => events = None,
+            },
+        }
+    }
+}
+
+/// What a node tells its connections: the newest revocation version, documents that changed,
+/// and that it is stopping.
+#[derive(Clone)]
+struct Signals {
+    revoked: watch::Receiver<u64>,
+    changes: broadcast::Sender<DocumentsChanged>,
+    stopped: watch::Receiver<bool>,
+}
+
 async fn accept_loop<S: HubStore>(
     hub: Arc<Hub<S>>,
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
-    revoked: watch::Receiver<u64>,
-    mut stopped: watch::Receiver<bool>,
+    signals: Signals,
     max_unauthenticated: usize,
 ) {
+    let mut stopped = signals.stopped.clone();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let unauthenticated = Arc::new(Semaphore::new(max_unauthenticated));
     let mut connections = tokio::task::JoinSet::new();
@@ -265,15 +335,10 @@ async fn accept_loop<S: HubStore>(
             drop(tcp);
             continue;
         };
-        let (hub, acceptor, revoked, stopped) = (
-            Arc::clone(&hub),
-            acceptor.clone(),
-            revoked.clone(),
-            stopped.clone(),
-        );
+        let (hub, acceptor, signals) = (Arc::clone(&hub), acceptor.clone(), signals.clone());
         connections.spawn(async move {
             let _slot = slot;
-            let _ = connection(hub, acceptor, tcp, remote, revoked, stopped, preauth).await;
+            let _ = connection(hub, acceptor, tcp, remote, signals, preauth).await;
         });
         while connections.try_join_next().is_some() {}
     }
@@ -292,8 +357,7 @@ async fn connection<S: HubStore>(
     acceptor: Option<TlsAcceptor>,
     tcp: TcpStream,
     remote: SocketAddr,
-    revoked: watch::Receiver<u64>,
-    stopped: watch::Receiver<bool>,
+    signals: Signals,
     preauth: OwnedSemaphorePermit,
 ) -> Result<()> {
     let _ = tcp.set_nodelay(true);
@@ -305,9 +369,9 @@ async fn connection<S: HubStore>(
             let tls = tokio::time::timeout_at(deadline, acceptor.accept(tcp))
                 .await
                 .map_err(|_| HubError::Tls("handshake timed out".into()))??;
-            route(hub, tls, deadline, preauth, remote, revoked, stopped).await
+            route(hub, tls, deadline, preauth, remote, signals).await
         }
-        None => route(hub, tcp, deadline, preauth, remote, revoked, stopped).await,
+        None => route(hub, tcp, deadline, preauth, remote, signals).await,
     }
 }
 
@@ -319,8 +383,7 @@ async fn route<S: HubStore, T>(
     deadline: tokio::time::Instant,
     preauth: OwnedSemaphorePermit,
     remote: SocketAddr,
-    revoked: watch::Receiver<u64>,
-    stopped: watch::Receiver<bool>,
+    signals: Signals,
 ) -> Result<()>
 where
     T: AsyncRead + AsyncWrite + Unpin,
@@ -355,7 +418,7 @@ where
         Some(Route::Enrol) => enrol(&hub, ws, &remote, deadline).await,
         Some(Route::Connect) => {
             let pre = PreAuthStage { deadline, preauth };
-            authenticated(&hub, ws, &remote, pre, revoked, stopped).await
+            authenticated(&hub, ws, &remote, pre, signals).await
         }
         None => Ok(()),
     }
@@ -483,12 +546,16 @@ async fn authenticated<S: HubStore, T>(
     mut ws: WebSocketStream<PreAuth<T>>,
     remote: &str,
     pre: PreAuthStage,
-    mut revoked: watch::Receiver<u64>,
-    mut stopped: watch::Receiver<bool>,
+    signals: Signals,
 ) -> Result<()>
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
+    let Signals {
+        mut revoked,
+        changes,
+        mut stopped,
+    } = signals;
     let mut channel = Channel::accept(hub_policy(hub)?)?;
     if let Err(why) = handshake(&mut ws, &mut channel, pre.deadline).await {
         // No device was proven: the refusal is recorded with the reason and the address.
@@ -542,6 +609,9 @@ where
     ws.get_mut().admitted();
     drop(pre.preauth);
     revoked.borrow_and_update();
+    // Subscribed before the first sync message: nothing stored from here on is missed.
+    let mut changes = changes.subscribe();
+    let mut live = true;
     send_revocations(hub, &mut ws, &mut channel).await?;
     let user = hub.store.user_by_name(&device.user).await?;
     let mut sync = DeviceSync {
@@ -552,12 +622,27 @@ where
             store_id: cert.store_id,
         },
         session: None,
+        pending: false,
     };
     loop {
         tokio::select! {
             _ = stopped.changed() => {
                 close(&mut ws, CloseCode::Away, "hub stopping").await;
                 return Ok(());
+            }
+            event = changes.recv(), if live => {
+                match event {
+                    Ok(event) => {
+                        if sync.concerns(&event) {
+                            sync.pending = true;
+                        }
+                    }
+                    // This connection fell more than DOCUMENT_EVENTS announcements behind: the
+                    // queue dropped the oldest, and the device catches up on everything.
+                    Err(broadcast::error::RecvError::Lagged(_)) => sync.pending = true,
+                    Err(broadcast::error::RecvError::Closed) => live = false,
+                }
+                live_round(hub, &mut ws, &mut channel, &mut sync).await?;
             }
             changed = revoked.changed() => {
                 if changed.is_err() {
@@ -586,6 +671,7 @@ where
                     if !handled {
                         return Ok(());
                     }
+                    live_round(hub, &mut ws, &mut channel, &mut sync).await?;
                 }
                 Some(Ok(_)) => {
                     close(&mut ws, CloseCode::Unsupported, "not supported").await;
@@ -596,10 +682,57 @@ where
     }
 }
 
-/// A connected device's document sync: who it is, and its session once it started one.
+/// A connected device's document sync: who it is, its session once it started one, and whether
+/// documents it may share changed since its last round (live mode).
 struct DeviceSync {
     device: crate::sync::Device,
     session: Option<linkwork_core::SyncSession>,
+    pending: bool,
+}
+
+impl DeviceSync {
+    /// Whether `event` may concern this device: it has a sync session and may see documents
+    /// (a patient's phone: only when its person is named). The caseload itself is checked by
+    /// the engine's live round, which sends nothing outside it.
+    fn concerns(&self, event: &DocumentsChanged) -> bool {
+        if self.session.is_none() {
+            return false;
+        }
+        match (&self.device.access, event) {
+            (crate::sync::Access::Nothing, _) => false,
+            (crate::sync::Access::Patient { person }, DocumentsChanged::People(people)) => {
+                let person = person.to_string();
+                people.contains(&person)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Live mode on the hub's side: when documents the device may share changed since its last
+/// round and its session is complete, starts a round ([`crate::sync::poll`]) with what changed
+/// for it. While a round is in flight the change stays pending and is sent once it completes.
+async fn live_round<S: HubStore, T>(
+    hub: &Hub<S>,
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+    sync: &mut DeviceSync,
+) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let Some(session) = sync.session.as_mut() else {
+        sync.pending = false;
+        return Ok(());
+    };
+    if !sync.pending || !session.is_complete() {
+        return Ok(());
+    }
+    sync.pending = false;
+    if let Some(message) = crate::sync::poll(hub, &sync.device, session).await? {
+        send_sealed(ws, channel, &HubMessage::Sync(message).encode()).await?;
+    }
+    Ok(())
 }
 
 /// Handles one sealed frame from an admitted device (`admitted`: its record in the hub's store,

@@ -287,7 +287,20 @@ impl<'a> HubSync<'a> {
     ///
     /// # Errors
     /// Database errors (nothing of the step is stored).
-    pub async fn commit<S: HubStore>(mut self, store: &S, received: &Received) -> Result<()> {
+    pub async fn commit<S: HubStore>(self, store: &S, received: &Received) -> Result<()> {
+        self.commit_audited(store, &received.stored, &received.sent, &received.dropped)
+            .await
+    }
+
+    /// Stores what the step wrote, with an audit entry for every document `stored` (received)
+    /// and `sent`, and for every person whose copy the device said it `dropped`.
+    async fn commit_audited<S: HubStore>(
+        mut self,
+        store: &S,
+        stored: &[DocKey],
+        sent: &[DocKey],
+        dropped: &[Id],
+    ) -> Result<()> {
         let at = now();
         let entry = |event: &str, (person, kind): &DocKey| AuditEntry {
             at,
@@ -297,13 +310,12 @@ impl<'a> HubSync<'a> {
             detail: Some(kind.code().to_owned()),
             person: Some(person.to_string()),
         };
-        let mut audit: Vec<AuditEntry> = received
-            .stored
+        let mut audit: Vec<AuditEntry> = stored
             .iter()
             .map(|k| entry("changes-received", k))
             .collect();
-        audit.extend(received.sent.iter().map(|k| entry("document-sent", k)));
-        audit.extend(received.dropped.iter().map(|person| AuditEntry {
+        audit.extend(sent.iter().map(|k| entry("document-sent", k)));
+        audit.extend(dropped.iter().map(|person| AuditEntry {
             at,
             event: "copy-dropped".to_owned(),
             device: Some(self.device.key.clone()),
@@ -635,4 +647,31 @@ pub async fn receive<S: HubStore>(
     let received = engine::receive(&mut storage, session, bytes)?;
     storage.commit(&hub.store, &received).await?;
     Ok(received)
+}
+
+/// Live mode, once `session` with `device` has completed: when documents it shares with the
+/// device changed on the hub since (another device's edits, through this node or another one),
+/// a message carrying them, which starts a round the device answers as usual ([`receive`]);
+/// the documents sent are audited. `None` when nothing it shares changed, or a round is in
+/// flight. The decision is the core's ([`engine::poll`], the call a phone makes for its own
+/// edits).
+///
+/// # Errors
+/// Database errors; [`linkwork_core::Error::Schema`] (as `HubError::Core`) for damaged rows.
+pub async fn poll<S: HubStore>(
+    hub: &crate::Hub<S>,
+    device: &Device,
+    session: &mut SyncSession,
+) -> Result<Option<Vec<u8>>> {
+    if !session.is_complete() {
+        return Ok(None);
+    }
+    let revoked = hub.revocations().await?;
+    let mut storage =
+        HubSync::load(&hub.store, &hub.certificate, &hub.root, revoked, device).await?;
+    let Some(out) = engine::poll(&mut storage, session)? else {
+        return Ok(None);
+    };
+    storage.commit_audited(&hub.store, &[], &out.sent, &[]).await?;
+    Ok(Some(out.bytes))
 }

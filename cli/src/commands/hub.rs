@@ -2,13 +2,20 @@
 //! directory) and `linkwork hub sync URL` (documents): the device side of the organisation's hub
 //! (`crate::hub_client` moves the bytes; the protocol is the core's).
 
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
 use linkwork_core::directory::share::DirectoryStep;
 use serde_json::json;
 
 use crate::args::{EnrolArgs, HubCmd};
+use crate::commands::number;
+use crate::commands::sync::{json_line, people_list};
 use crate::commands::Ctx;
+use crate::error::CliError;
 use crate::error::CliResult;
-use crate::hub_client::DirectoryOutcome;
+use crate::hub_client::{DirectoryOutcome, LiveEnd, LiveEvent};
+use crate::output::print_text;
 
 /// Enrols the store's device with the hub using a one-time invite code.
 ///
@@ -78,13 +85,75 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
             )
         }
         HubCmd::Sync(a) => {
+            let deadline = a
+                .duration
+                .as_deref()
+                .map(|text| {
+                    let secs: f64 = number("duration", text, "must be a number of seconds")?;
+                    if !(secs.is_finite() && secs > 0.0 && secs <= 1e9) {
+                        return Err(CliError::from(linkwork_core::Error::invalid(
+                            "duration",
+                            "must be more than 0 seconds",
+                        )));
+                    }
+                    Ok(Instant::now() + Duration::from_secs_f64(secs))
+                })
+                .transpose()?;
             let store = ctx.store()?;
-            let r = crate::hub_client::sync(&store, &a.url, a.ca_cert.as_deref())?;
+            let (r, ended) = if a.live {
+                let out = ctx.out;
+                let mut on_event = |event: LiveEvent<'_>| match event {
+                    LiveEvent::Started(caught_up) if out.is_json() => json_line(&json!({
+                        "event": "live",
+                        "at": Utc::now(),
+                        "changed_people": caught_up.changed,
+                    })),
+                    LiveEvent::Started(caught_up) => print_text(&format!(
+                        "{} synced ({} people changed here); live: waiting for edits\n",
+                        Utc::now().format("%H:%M:%S%.3f"),
+                        caught_up.changed.len()
+                    )),
+                    LiveEvent::Merged(people) if out.is_json() => json_line(&json!({
+                        "event": "merged",
+                        "at": Utc::now(),
+                        "people": people,
+                    })),
+                    LiveEvent::Merged(people) => print_text(&format!(
+                        "{} merged changes to {}\n",
+                        Utc::now().format("%H:%M:%S%.3f"),
+                        people_list(people)
+                    )),
+                };
+                let (r, ended) = crate::hub_client::sync_live(
+                    &store,
+                    &a.url,
+                    a.ca_cert.as_deref(),
+                    deadline,
+                    &mut on_event,
+                )?;
+                (r, Some(ended))
+            } else {
+                (
+                    crate::hub_client::sync(&store, &a.url, a.ca_cert.as_deref())?,
+                    None,
+                )
+            };
+            let (ended_text, ended_json) = match ended {
+                None => (String::new(), None),
+                Some(LiveEnd::Duration) => (
+                    "; live mode ended: --duration passed".into(),
+                    Some("duration"),
+                ),
+                Some(LiveEnd::HubClosed) => (
+                    "; live mode ended: the hub closed the connection".into(),
+                    Some("hub_closed"),
+                ),
+            };
             let (directory_text, directory_json) = directory_outcome(r.directory.as_ref());
             ctx.out.done(
                 Some(format!(
                     "synced with the hub of {}: {} people changed here ({} messages, {} bytes); \
-                     {directory_text}",
+                     {directory_text}{ended_text}",
                     r.hub.org_name,
                     r.changed.len(),
                     r.stats.messages_sent + r.stats.messages_received,
@@ -98,6 +167,8 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CliResult {
                     "bytes": r.stats.bytes_sent + r.stats.bytes_received,
                     "revocations_installed": r.revocations_installed,
                     "directory": directory_json,
+                    "live": ended.is_some(),
+                    "ended": ended_json,
                 }),
             )
         }

@@ -198,7 +198,7 @@ fn print_report(out: Output, report: &Report) -> CliResult {
 }
 
 /// "1 person: ID" / "2 people: ID, ID" / "nobody".
-fn people_list(people: &[Id]) -> String {
+pub(crate) fn people_list(people: &[Id]) -> String {
     let ids: Vec<String> = people.iter().map(Id::to_string).collect();
     match people.len() {
         0 => "nobody".into(),
@@ -239,7 +239,7 @@ pub fn report_text(r: &Report) -> String {
 }
 
 /// Prints one compact JSON object on its own line.
-fn json_line<T: Serialize>(value: &T) -> CliResult {
+pub(crate) fn json_line<T: Serialize>(value: &T) -> CliResult {
     let text = serde_json::to_string(value).map_err(|e| CliError::File {
         action: "write JSON output",
         source: io::Error::other(e),

@@ -280,6 +280,9 @@ impl HubSession {
                 match received.reply {
                     Some(reply) => step.send.push(self.seal_sync(reply)?),
                     None if received.complete => self.phase = HubPhase::Done,
+                    // Live mode: rounds started by either side may cross (as over the TCP
+                    // transport); the session settles with the next message either way.
+                    None if self.phase == HubPhase::Done => {}
                     None => {
                         return Err(HubClientError::Unexpected(
                             "a sync message that left the session waiting with nothing to send",
@@ -288,7 +291,10 @@ impl HubSession {
                     }
                 }
             }
-            (HubPhase::Syncing | HubPhase::Done, HubMessage::SyncDone) => {
+            // Live mode: the hub's answer to a round this device started (crossing rounds may
+            // leave this side not yet complete: the next message settles it).
+            (HubPhase::Done, HubMessage::SyncDone) => {}
+            (HubPhase::Syncing, HubMessage::SyncDone) => {
                 let complete = self.sync.as_ref().is_some_and(SyncSession::is_complete);
                 if !complete {
                     return Err(HubClientError::Unexpected(

@@ -289,9 +289,38 @@ fn a_sync_session_installs_revocations_asks_for_the_directory_and_syncs() {
         .unwrap()
         .expect("the new person goes out");
     let answer = hub.answer(&frame, &DirectoryMessage::NoDirectory);
-    let step = session.receive(&phone, &answer).unwrap();
+    let mut step = session.receive(&phone, &answer).unwrap();
     assert_eq!(step.phase, HubPhase::Done);
     assert!(held(&hub.answering).contains(&lily));
+    // Live mode started by the hub (another device's edit reached it): the hub's own poll
+    // sends it, the device applies it and answers, and stays in live mode throughout, the
+    // hub's "done" included.
+    for _ in 0..10 {
+        let Some(frame) = step.send.pop() else { break };
+        step = session
+            .receive(&phone, &hub.answer(&frame, &DirectoryMessage::NoDirectory))
+            .unwrap();
+    }
+    let violet = person(&hub.answering, "Violet");
+    let message = hub
+        .answering
+        .sync_poll(hub.session.as_mut().unwrap())
+        .unwrap()
+        .expect("the hub's change goes out");
+    let mut frame = hub.seal(&HubMessage::Sync(message));
+    let mut changed = Vec::new();
+    for _ in 0..10 {
+        let step = session.receive(&phone, &frame).unwrap();
+        assert_eq!(step.phase, HubPhase::Done);
+        changed.extend(step.changed);
+        let Some(reply) = step.send.into_iter().next() else {
+            break;
+        };
+        frame = hub.answer(&reply, &DirectoryMessage::NoDirectory);
+    }
+    assert_eq!(changed, vec![violet]);
+    assert!(held(&phone).contains(&violet));
+    assert_eq!(session.poll(&phone).unwrap(), None);
 }
 
 #[test]

@@ -260,6 +260,71 @@ pub struct SyncWrites {
     pub audit: Vec<AuditEntry>,
 }
 
+/// The most people a [`DocumentsChanged::People`] announcement names; a step that changed
+/// more announces [`DocumentsChanged::Unknown`] (a PostgreSQL `NOTIFY` payload must stay under
+/// 8000 bytes).
+pub const MAX_ANNOUNCED_PEOPLE: usize = 100;
+
+/// How many announcements a [`HubStore::document_events`] channel holds for a receiver that
+/// has not read them yet; one that falls further behind catches up instead.
+pub const DOCUMENT_EVENTS: usize = 64;
+
+/// Whose documents a committed sync step changed, as announced to every hub node (live mode:
+/// each node starts a sync round with its connected devices that share them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocumentsChanged {
+    /// The documents of these people (ids as text, at most [`MAX_ANNOUNCED_PEOPLE`]) changed.
+    People(Vec<String>),
+    /// Some documents changed, which is not known: too many to name, an announcement that did
+    /// not parse, or announcements lost (a slow listener): every live connection catches up.
+    Unknown,
+}
+
+impl DocumentsChanged {
+    /// The announcement of what `writes` changed (documents stored or people erased), or
+    /// `None` when it changed no document.
+    pub fn of(writes: &SyncWrites) -> Option<DocumentsChanged> {
+        let mut people: Vec<String> = writes
+            .documents
+            .iter()
+            .map(|(d, _)| d.person.clone())
+            .chain(writes.erased.iter().map(|(p, _, _)| p.clone()))
+            .collect();
+        people.sort();
+        people.dedup();
+        match people.len() {
+            0 => None,
+            n if n > MAX_ANNOUNCED_PEOPLE => Some(DocumentsChanged::Unknown),
+            _ => Some(DocumentsChanged::People(people)),
+        }
+    }
+
+    /// The announcement as a `NOTIFY` payload: the ids separated by commas, or `*`.
+    pub fn encode(&self) -> String {
+        match self {
+            DocumentsChanged::People(people) => people.join(","),
+            DocumentsChanged::Unknown => "*".to_owned(),
+        }
+    }
+
+    /// Reads a payload of [`DocumentsChanged::encode`] (untrusted: any other database client
+    /// may `NOTIFY`): anything that is not a list of at most [`MAX_ANNOUNCED_PEOPLE`] person ids
+    /// reads as [`DocumentsChanged::Unknown`], which costs a catch-up round, never a lost
+    /// change.
+    pub fn decode(payload: &str) -> DocumentsChanged {
+        let people: Vec<String> = payload.split(',').map(str::to_owned).collect();
+        let valid = people.len() <= MAX_ANNOUNCED_PEOPLE
+            && people
+                .iter()
+                .all(|p| linkwork_core::Id::parse("person", p).is_ok());
+        if valid {
+            DocumentsChanged::People(people)
+        } else {
+            DocumentsChanged::Unknown
+        }
+    }
+}
+
 /// The hub's storage. Every call is one atomic step: in particular
 /// [`HubStore::claim_invite`] marks a code used in one statement, so that with several hub
 /// processes on one database exactly one enrolment wins a code, and
@@ -379,6 +444,16 @@ pub trait HubStore: Send + Sync + 'static {
     fn revocation_events(
         &self,
     ) -> impl Future<Output = Result<Option<tokio::sync::mpsc::Receiver<()>>>> + Send;
+
+    /// A channel that receives an announcement whenever a sync step stored by any node (this
+    /// one included) changed documents: PostgreSQL `LISTEN linkwork_documents` (one connection
+    /// per call), SQLite an in-process broadcast from [`HubStore::sync_commit`]. The channel is
+    /// bounded: a receiver that falls behind gets `Lagged` and must catch up as for
+    /// [`DocumentsChanged::Unknown`]; it is closed when the push stops (the `LISTEN`
+    /// connection is gone: call again).
+    fn document_events(
+        &self,
+    ) -> impl Future<Output = Result<tokio::sync::broadcast::Receiver<DocumentsChanged>>> + Send;
 }
 
 /// Parses a stored role code.
@@ -389,4 +464,68 @@ pub(crate) fn role_from_db(code: &str) -> Result<UserRole> {
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writes(people: &[String]) -> SyncWrites {
+        SyncWrites {
+            documents: people
+                .iter()
+                .map(|p| {
+                    let row = DocumentRow {
+                        person: p.clone(),
+                        kind: "plan".into(),
+                        bytes: vec![],
+                        heads: vec![],
+                    };
+                    (row, None)
+                })
+                .collect(),
+            ..SyncWrites::default()
+        }
+    }
+
+    #[test]
+    fn announcements_name_the_people_changed_and_read_anything_else_as_unknown() {
+        let ids: Vec<String> = (0..3)
+            .map(|_| linkwork_core::Id::new().to_string())
+            .collect();
+        // A step that changed no document announces nothing.
+        assert_eq!(DocumentsChanged::of(&SyncWrites::default()), None);
+        let mut w = writes(&ids);
+        w.erased.push((ids[0].clone(), 1, None));
+        let mut sorted = ids.clone();
+        sorted.sort();
+        let changed = DocumentsChanged::of(&w).unwrap();
+        assert_eq!(changed, DocumentsChanged::People(sorted));
+        assert_eq!(DocumentsChanged::decode(&changed.encode()), changed);
+
+        // Too many to name: unknown, and the payload stays short.
+        let many: Vec<String> = (0..=MAX_ANNOUNCED_PEOPLE)
+            .map(|_| linkwork_core::Id::new().to_string())
+            .collect();
+        assert_eq!(
+            DocumentsChanged::of(&writes(&many)),
+            Some(DocumentsChanged::Unknown)
+        );
+        assert_eq!(DocumentsChanged::Unknown.encode(), "*");
+
+        // Any other client may NOTIFY: what does not parse costs a catch-up, never a lost change.
+        for payload in [
+            "*",
+            "",
+            "not-an-id",
+            &format!("{},x", ids[0]),
+            &many.join(","),
+        ] {
+            assert_eq!(
+                DocumentsChanged::decode(payload),
+                DocumentsChanged::Unknown,
+                "{payload}"
+            );
+        }
+    }
 }

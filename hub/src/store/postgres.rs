@@ -15,8 +15,9 @@ use tokio::sync::{mpsc, Mutex};
 use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
 
 use super::{
-    role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, HubDirectory, HubStore,
-    NewDevice, OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole, DIRECTORY_VERSIONS_KEPT,
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
+    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole,
+    DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
 };
 use crate::error::{HubError, Result};
 
@@ -29,6 +30,10 @@ const MIGRATIONS: &[&str] = &[
 
 /// The channel a stored revocation is announced on.
 pub const REVOCATION_CHANNEL: &str = "linkwork_revocations";
+
+/// The channel a sync step that changed documents is announced on (payload:
+/// [`DocumentsChanged::encode`]).
+pub const DOCUMENT_CHANNEL: &str = "linkwork_documents";
 
 /// An advisory-lock key that serialises schema migrations across nodes ("linkwork").
 const MIGRATION_LOCK: i64 = 0x6c69_6e6b_776f_726b;
@@ -638,6 +643,7 @@ impl HubStore for PgStore {
     }
 
     async fn sync_commit(&self, w: SyncWrites) -> Result<()> {
+        let changed = DocumentsChanged::of(&w);
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         for (person, at, sig) in &w.erased {
@@ -746,6 +752,14 @@ impl HubStore for PgStore {
             )
             .await?;
         }
+        if let Some(changed) = changed {
+            // Delivered to every listening node (this one too) when the transaction commits.
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&DOCUMENT_CHANNEL, &changed.encode()],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -782,6 +796,51 @@ impl HubStore for PgStore {
                 .batch_execute(&format!("LISTEN {REVOCATION_CHANNEL}"))
                 .await?;
             Ok(Some(rx))
+        }
+    }
+
+    fn document_events(
+        &self,
+    ) -> impl Future<Output = Result<tokio::sync::broadcast::Receiver<DocumentsChanged>>> + Send
+    {
+        let url = self.url.clone();
+        async move {
+            let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+            let client = std::sync::Arc::new(client);
+            let keep = std::sync::Arc::clone(&client);
+            let (tx, rx) = tokio::sync::broadcast::channel(DOCUMENT_EVENTS);
+            tokio::spawn(async move {
+                use futures_util::StreamExt;
+                // As for revocations: this task holds the client until every receiver is gone
+                // or the connection ends (the sender then drops: receivers see `Closed`).
+                let _client = keep;
+                let mut messages = Notifications { connection };
+                let mut idle = tokio::time::interval(std::time::Duration::from_secs(5));
+                loop {
+                    tokio::select! {
+                        _ = idle.tick() => {
+                            if tx.receiver_count() == 0 {
+                                break;
+                            }
+                        }
+                        message = messages.next() => match message {
+                            Some(Ok(AsyncMessage::Notification(n)))
+                                if n.channel() == DOCUMENT_CHANNEL =>
+                            {
+                                if tx.send(DocumentsChanged::decode(n.payload())).is_err() {
+                                    break;
+                                }
+                            }
+                            Some(Ok(_)) => {}
+                            Some(Err(_)) | None => break,
+                        },
+                    }
+                }
+            });
+            client
+                .batch_execute(&format!("LISTEN {DOCUMENT_CHANNEL}"))
+                .await?;
+            Ok(rx)
         }
     }
 }

@@ -10,8 +10,9 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use super::{
-    role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, HubDirectory, HubStore,
-    NewDevice, OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole, DIRECTORY_VERSIONS_KEPT,
+    role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
+    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole,
+    DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
 };
 use crate::error::{HubError, Result};
 
@@ -26,6 +27,9 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// What committed sync steps changed, for this process's hub node (the embedded hub is
+    /// one node: an in-process broadcast is its `NOTIFY`).
+    changes: tokio::sync::broadcast::Sender<DocumentsChanged>,
 }
 
 impl SqliteStore {
@@ -58,6 +62,7 @@ impl SqliteStore {
         )?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            changes: tokio::sync::broadcast::channel(DOCUMENT_EVENTS).0,
         })
     }
 
@@ -553,6 +558,7 @@ impl HubStore for SqliteStore {
     }
 
     async fn sync_commit(&self, w: SyncWrites) -> Result<()> {
+        let changed = DocumentsChanged::of(&w);
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for (person, at, sig) in &w.erased {
@@ -643,7 +649,12 @@ impl HubStore for SqliteStore {
             tx.commit()?;
             Ok(())
         })
-        .await
+        .await?;
+        if let Some(changed) = changed {
+            // No receiver (no node serving) is not an error.
+            let _ = self.changes.send(changed);
+        }
+        Ok(())
     }
 
     async fn assign_person(
@@ -703,6 +714,10 @@ impl HubStore for SqliteStore {
 
     async fn revocation_events(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>> {
         Ok(None)
+    }
+
+    async fn document_events(&self) -> Result<tokio::sync::broadcast::Receiver<DocumentsChanged>> {
+        Ok(self.changes.subscribe())
     }
 }
 

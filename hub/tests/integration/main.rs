@@ -11,4 +11,5 @@ mod database_tls;
 mod directory;
 mod doc_sync;
 mod enrolment;
+mod live;
 mod preauth;
