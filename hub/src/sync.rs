@@ -672,6 +672,8 @@ pub async fn poll<S: HubStore>(
     let Some(out) = engine::poll(&mut storage, session)? else {
         return Ok(None);
     };
-    storage.commit_audited(&hub.store, &[], &out.sent, &[]).await?;
+    storage
+        .commit_audited(&hub.store, &[], &out.sent, &[])
+        .await?;
     Ok(Some(out.bytes))
 }
