@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use linkwork_core::hub_client::{HubPurpose, HubSession};
-use linkwork_core::identity::enrolment::{EnrolReply, EnrolRequest};
 use linkwork_core::model::{NewGoal, NewPerson};
 use linkwork_core::{Id, Store};
 use linkwork_hub::store::{HubStore, UserRole};
@@ -33,25 +32,7 @@ struct LiveDevice {
 }
 
 async fn enrolled<S: HubStore>(hub: &Hub<S>, name: &str, role: UserRole, team: &str) -> Phone {
-    hub.add_user(name, role, Some(team)).await.unwrap();
-    let code = hub.invite(name, 1).await.unwrap().0;
-    let phone = phone(name);
-    let request = EnrolRequest {
-        code,
-        request: phone.store.certificate_request().unwrap(),
-    };
-    let EnrolReply::Enrolled {
-        certificate,
-        trust_root,
-    } = hub.enrol(&request.encode(), "test").await
-    else {
-        panic!("enrolment refused");
-    };
-    phone
-        .store
-        .install_enrolment(&certificate, &trust_root)
-        .unwrap();
-    phone
+    crate::doc_sync::member(hub, name, role, team).await.phone
 }
 
 /// Connects `phone` to the node at `url` and runs the catch-up sync to completion, leaving the
