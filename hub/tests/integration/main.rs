@@ -12,3 +12,4 @@ mod directory;
 mod doc_sync;
 mod enrolment;
 mod preauth;
+mod sync_scope;
