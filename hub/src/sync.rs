@@ -2,11 +2,11 @@
 //! same code a phone runs) over the hub's storage, with caseload access control.
 //!
 //! Each message from a device is one step: [`HubSync::load`] reads what the step may need from
-//! the [`HubStore`] in one read (the documents, the people and whose caseload they are in, the
-//! device's sync states, signatures, certificates, tombstones), the engine applies the message
-//! and decides the reply in memory, and [`HubSync::commit`] stores what it wrote, with an
-//! audit entry for every document received and sent, in one transaction. A refused message
-//! stores nothing.
+//! the [`HubStore`] in one read (the documents and signatures of the device's caseload, every
+//! person and whose caseload they are in, the device's sync states, certificates, tombstones),
+//! the engine applies the message and decides the reply in memory, and [`HubSync::commit`]
+//! stores what it wrote, with an audit entry for every document received and sent, in one
+//! transaction. A refused message stores nothing.
 //!
 //! Access comes from the device's verified certificate and the hub's tables, never from its
 //! hello ([`Access`]): a link worker's device shares the people in that user's caseload (those
@@ -22,8 +22,13 @@
 //! still accepted meanwhile, and its acknowledgement removes that sync state (audited as
 //! `copy-dropped`).
 //!
-//! Limit of this slice: every step loads the organisation's documents (fine for the embedded
-//! hub's small teams; a large deployment needs the load narrowed to the device's caseload).
+//! A step reads only the documents (and their change signatures) of the people its device's
+//! access may cover ([`Device::sync_scope`], selected in the database): its caseload, the
+//! people it still holds pending a drop, and, for a device that may bring new people, any
+//! document of a person the hub has no caseload row for. Whose caseload every person is in,
+//! the users, certificates, grant redemptions and tombstones are read whole (small rows):
+//! access is decided from them, so a person outside the scope is refused as before, never
+//! taken for one new to the hub.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,7 +45,7 @@ use linkwork_core::{Id, SyncSession};
 use crate::authority::now;
 use crate::error::Result;
 use crate::store::{
-    AuditEntry, DocumentRow, HubStore, PersonRow, SyncData, SyncWrites, User, UserRole,
+    AuditEntry, DocumentRow, HubStore, PersonRow, SyncData, SyncScope, SyncWrites, User, UserRole,
 };
 
 /// What a connected device may see and send, from its verified certificate and the hub's
@@ -112,6 +117,32 @@ pub struct Device {
     pub user: Option<String>,
     /// Its store id (from its certificate): its sync states are kept under it.
     pub store_id: Id,
+}
+
+impl Device {
+    /// What a sync step with this device reads of the hub's documents: every person its
+    /// access may cover — its user's caseload, for a team lead their team's, for a patient's
+    /// phone its person — and every person it holds (has sync state for, such as one moved
+    /// out of its caseload and not yet dropped); for a device that may bring people new to the
+    /// hub, documents of people without a caseload row too. A superset of what the step may
+    /// share with it: the step's access control still decides each person.
+    pub fn sync_scope(&self) -> SyncScope {
+        let mut scope = SyncScope {
+            peer: self.store_id.to_string(),
+            unassigned: self.access.creator().is_some(),
+            ..SyncScope::default()
+        };
+        match &self.access {
+            Access::Caseload { user } => scope.user = Some(*user),
+            Access::Team { user, team } => {
+                scope.user = Some(*user);
+                scope.team.clone_from(team);
+            }
+            Access::Patient { person } => scope.person = Some(person.to_string()),
+            Access::Nothing => {}
+        }
+        scope
+    }
 }
 
 fn damaged(what: &'static str) -> linkwork_core::Error {
@@ -197,7 +228,7 @@ pub struct HubSync<'a> {
 }
 
 impl<'a> HubSync<'a> {
-    /// Loads what one step with `device` may read.
+    /// Loads what one step with `device` may read ([`Device::sync_scope`]).
     ///
     /// # Errors
     /// Database errors; [`linkwork_core::Error::Schema`] (as `HubError::Core`) for damaged rows.
@@ -208,8 +239,9 @@ impl<'a> HubSync<'a> {
         revoked: Option<RevocationList>,
         device: &'a Device,
     ) -> Result<HubSync<'a>> {
-        let peer = device.store_id.to_string();
-        let data: SyncData = store.sync_load(&peer).await?;
+        let scope = device.sync_scope();
+        let data: SyncData = store.sync_load(&scope).await?;
+        let peer = scope.peer;
         let mut docs = BTreeMap::new();
         for d in data.documents {
             docs.insert(key_of(&d.person, &d.kind)?, (d.bytes, d.heads));

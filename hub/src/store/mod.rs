@@ -207,18 +207,40 @@ pub struct PersonRow {
     pub assigned_to: i64,
 }
 
+/// Whose documents one sync step reads ([`HubStore::sync_load`]): the union of the people its
+/// fields name, so that a step reads the device's caseload and not the organisation's. Made
+/// from the device's access by `crate::sync::Device::sync_scope`; an empty scope (only `peer`)
+/// reads no documents beyond those the device holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncScope {
+    /// The connected device's store id (text): its sync states are read, and the documents of
+    /// every person it has sync state for (it holds them, even if moved out of its caseload
+    /// since: see "drop your copy" in `crate::sync`).
+    pub peer: String,
+    /// A user whose caseload is read: the people assigned to them.
+    pub user: Option<i64>,
+    /// A team whose caseloads are read: the people assigned to any user of this team.
+    pub team: Option<String>,
+    /// One person (id text) whose documents are read (a patient's phone).
+    pub person: Option<String>,
+    /// Also read documents of people the hub has no caseload row for (for a device that may
+    /// bring people new to the hub, to whom such documents would be shared).
+    pub unassigned: bool,
+}
+
 /// What one sync step may read, loaded in one read (see `crate::sync`).
 #[derive(Clone, Debug, Default)]
 pub struct SyncData {
-    /// Every stored document.
+    /// The stored documents of the people in the step's [`SyncScope`].
     pub documents: Vec<DocumentRow>,
-    /// Every person the hub knows.
+    /// Every person the hub knows (whose caseload each is in: access is decided from these).
     pub people: Vec<PersonRow>,
     /// Every user (for teams).
     pub users: Vec<User>,
     /// The connected device's sync states: (person, kind, automerge sync state).
     pub states: Vec<(String, String, Vec<u8>)>,
-    /// Change signatures: (person, kind, encoded signature).
+    /// Change signatures of the documents of the people in the step's [`SyncScope`]: (person,
+    /// kind, encoded signature).
     pub signatures: Vec<(String, String, Vec<u8>)>,
     /// Signers' certificates: (device key, encoded certificate).
     pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
@@ -417,8 +439,11 @@ pub trait HubStore: Send + Sync + 'static {
         feed: &[u8],
     ) -> impl Future<Output = Result<HubDirectory>> + Send;
 
-    /// What a sync step with the device whose store id is `peer` may read.
-    fn sync_load(&self, peer: &str) -> impl Future<Output = Result<SyncData>> + Send;
+    /// What a sync step may read: documents and signatures of the people in `scope` only
+    /// (selected in the database, so that a step's cost follows the device's caseload, not the
+    /// organisation's size), the device's sync states (`scope.peer`), and every person, user,
+    /// certificate, grant redemption and tombstone.
+    fn sync_load(&self, scope: &SyncScope) -> impl Future<Output = Result<SyncData>> + Send;
 
     /// Stores what a sync step wrote, with its audit entries, in one transaction.
     /// Errors: [`crate::error::HubError::Concurrent`] when a document changed since the step

@@ -16,10 +16,21 @@ use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
 
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
-    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole,
-    DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
+    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
+    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
 };
 use crate::error::{HubError, Result};
+
+/// The people whose documents and signatures a sync step reads ([`SyncScope`]), as a condition
+/// on a table's `person_id` (one `IN` over a union, which the table's index on `person_id`
+/// serves): $1 user, $2 team, $3 person, $4 peer, $5 unassigned.
+const SYNC_SCOPE: &str = "person_id IN (\
+     SELECT person_id FROM people WHERE assigned_to = $1::BIGINT \
+       OR assigned_to IN (SELECT id FROM users WHERE team = $2::TEXT) \
+     UNION SELECT $3::TEXT \
+     UNION SELECT person_id FROM sync_state WHERE peer_id = $4::TEXT \
+     UNION SELECT person_id FROM documents WHERE $5::BOOLEAN \
+       AND person_id NOT IN (SELECT person_id FROM people))";
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0001_init.sql"),
@@ -556,7 +567,15 @@ impl HubStore for PgStore {
         Ok(stored)
     }
 
-    async fn sync_load(&self, peer: &str) -> Result<SyncData> {
+    async fn sync_load(&self, scope: &SyncScope) -> Result<SyncData> {
+        let peer = scope.peer.as_str();
+        let in_scope: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+            &scope.user,
+            &scope.team,
+            &scope.person,
+            &peer,
+            &scope.unassigned,
+        ];
         let mut client = self.client().await?;
         // One snapshot for every read.
         let tx = client
@@ -568,8 +587,11 @@ impl HubStore for PgStore {
         let mut data = SyncData::default();
         for r in tx
             .query(
-                "SELECT person_id, kind, bytes, heads FROM documents ORDER BY person_id, kind",
-                &[],
+                &format!(
+                    "SELECT person_id, kind, bytes, heads FROM documents WHERE {SYNC_SCOPE} \
+                     ORDER BY person_id, kind"
+                ),
+                &in_scope,
             )
             .await?
         {
@@ -608,8 +630,10 @@ impl HubStore for PgStore {
         }
         for r in tx
             .query(
-                "SELECT person_id, kind, signature FROM change_signatures",
-                &[],
+                &format!(
+                    "SELECT person_id, kind, signature FROM change_signatures WHERE {SYNC_SCOPE}"
+                ),
+                &in_scope,
             )
             .await?
         {

@@ -11,10 +11,21 @@ use zeroize::Zeroizing;
 
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
-    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncWrites, User, UserRole,
-    DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
+    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
+    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
 };
 use crate::error::{HubError, Result};
+
+/// The people whose documents and signatures a sync step reads ([`SyncScope`]), as a condition
+/// on a table's `person_id` (one `IN` over a union, which the table's index on `person_id`
+/// serves): ?1 user, ?2 team, ?3 person, ?4 peer, ?5 unassigned.
+const SYNC_SCOPE: &str = "person_id IN (\
+     SELECT person_id FROM people WHERE assigned_to = ?1 \
+       OR assigned_to IN (SELECT id FROM users WHERE team = ?2) \
+     UNION SELECT ?3 \
+     UNION SELECT person_id FROM sync_state WHERE peer_id = ?4 \
+     UNION SELECT person_id FROM documents WHERE ?5 \
+       AND person_id NOT IN (SELECT person_id FROM people))";
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_init.sql"),
@@ -466,16 +477,25 @@ impl HubStore for SqliteStore {
         .await
     }
 
-    async fn sync_load(&self, peer: &str) -> Result<SyncData> {
-        let peer = peer.to_owned();
+    async fn sync_load(&self, scope: &SyncScope) -> Result<SyncData> {
+        let scope = scope.clone();
         self.with(move |conn| {
             let tx = conn.transaction()?;
             let mut data = SyncData::default();
+            let peer = &scope.peer;
+            let in_scope = params![
+                scope.user,
+                scope.team,
+                scope.person,
+                scope.peer,
+                scope.unassigned
+            ];
             {
-                let mut stmt = tx.prepare(
-                    "SELECT person_id, kind, bytes, heads FROM documents ORDER BY person_id, kind",
-                )?;
-                let rows = stmt.query_map([], |r| {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT person_id, kind, bytes, heads FROM documents WHERE {SYNC_SCOPE} \
+                     ORDER BY person_id, kind"
+                ))?;
+                let rows = stmt.query_map(in_scope, |r| {
                     Ok(DocumentRow {
                         person: r.get(0)?,
                         kind: r.get(1)?,
@@ -501,11 +521,12 @@ impl HubStore for SqliteStore {
                 }
                 let mut stmt =
                     tx.prepare("SELECT person_id, kind, state FROM sync_state WHERE peer_id = ?1")?;
-                let rows = stmt.query_map([&peer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                let rows = stmt.query_map([peer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 data.states = rows.collect::<rusqlite::Result<_>>()?;
-                let mut stmt =
-                    tx.prepare("SELECT person_id, kind, signature FROM change_signatures")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT person_id, kind, signature FROM change_signatures WHERE {SYNC_SCOPE}"
+                ))?;
+                let rows = stmt.query_map(in_scope, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 data.signatures = rows.collect::<rusqlite::Result<_>>()?;
                 let mut stmt = tx.prepare("SELECT device, certificate FROM certificates")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -448,7 +448,11 @@ async fn a_stale_step_stores_nothing<S: HubStore>(hub: Hub<S>) {
     let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
     let rose = person(&ann.phone.store, "Rose");
     sync_member(&hub, &ann).await;
-    let data = hub.store.sync_load("reader").await.unwrap();
+    let reader = linkwork_hub::store::SyncScope {
+        peer: "reader".into(),
+        ..ann.device.sync_scope()
+    };
+    let data = hub.store.sync_load(&reader).await.unwrap();
     let plan = data
         .documents
         .iter()
@@ -479,7 +483,7 @@ async fn a_stale_step_stores_nothing<S: HubStore>(hub: Hub<S>) {
     };
     let err = hub.store.sync_commit(created).await.unwrap_err();
     assert!(matches!(err, HubError::Concurrent), "{err:?}");
-    let now = hub.store.sync_load("reader").await.unwrap();
+    let now = hub.store.sync_load(&reader).await.unwrap();
     let stored = now.documents.iter().find(|d| d.kind == "plan").unwrap();
     assert_eq!(stored.heads, vec![9; 32], "the first step's write stands");
     assert_eq!(now.states.len(), 1, "the refused commit stored nothing");

@@ -13,3 +13,4 @@ mod doc_sync;
 mod enrolment;
 mod live;
 mod preauth;
+mod sync_scope;

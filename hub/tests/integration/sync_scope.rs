@@ -1,0 +1,124 @@
+//! What one sync step reads (issue 16, the hub's per-step load): only the documents and
+//! signatures of the device's caseload and of the people it still holds pending a drop, on the
+//! embedded SQLite hub and on PostgreSQL. A link worker's step never reads another caseload.
+
+use linkwork_core::Id;
+use linkwork_hub::store::{DocumentRow, HubStore, SyncData, SyncWrites, UserRole};
+use linkwork_hub::sync::{Access, Device};
+use linkwork_hub::Hub;
+
+use crate::common::*;
+use crate::doc_sync::{held, member, person, sync_member};
+
+/// The people whose documents, and whose signatures, a step with `device` reads.
+async fn read_by<S: HubStore>(hub: &Hub<S>, device: &Device) -> (Vec<String>, Vec<String>) {
+    let data: SyncData = hub.store.sync_load(&device.sync_scope()).await.unwrap();
+    let mut docs: Vec<String> = data.documents.into_iter().map(|d| d.person).collect();
+    docs.dedup();
+    let mut signed: Vec<String> = data.signatures.into_iter().map(|s| s.0).collect();
+    signed.sort();
+    signed.dedup();
+    (docs, signed)
+}
+
+fn ids(people: &[Id]) -> Vec<String> {
+    let mut out: Vec<String> = people.iter().map(Id::to_string).collect();
+    out.sort();
+    out
+}
+
+async fn a_step_reads_only_the_caseload<S: HubStore>(hub: Hub<S>) {
+    hub.add_user("Ada Admin", UserRole::Admin, None)
+        .await
+        .unwrap();
+    let asha = member(&hub, "Asha Patel", UserRole::LinkWorker, "North").await;
+    let ben = member(&hub, "Ben Ode", UserRole::LinkWorker, "South").await;
+    let tess = member(&hub, "Tess Lead", UserRole::TeamLead, "North").await;
+    let ivy = person(&asha.phone.store, "Ivy");
+    let kit = person(&asha.phone.store, "Kit");
+    let sam = person(&ben.phone.store, "Sam");
+    sync_member(&hub, &asha).await;
+    sync_member(&hub, &ben).await;
+    sync_member(&hub, &tess).await;
+    assert_eq!(held(&tess.phone.store), {
+        let mut v = vec![ivy, kit];
+        v.sort();
+        v
+    });
+
+    // Each link worker's step reads their own people only; the hub holds all three.
+    let (docs, signed) = read_by(&hub, &asha.device).await;
+    assert_eq!(docs, ids(&[ivy, kit]));
+    assert!(!signed.is_empty(), "enrolled devices sign their changes");
+    assert!(signed.iter().all(|p| docs.contains(p)), "{signed:?}");
+    assert_eq!(read_by(&hub, &ben.device).await.0, ids(&[sam]));
+    // A team lead's: their team's caseloads (Ben is in another team).
+    assert_eq!(read_by(&hub, &tess.device).await.0, ids(&[ivy, kit]));
+    // A patient's phone: its person; an admin's device: nothing.
+    let patient = Device {
+        access: Access::Patient { person: sam },
+        key: "00".repeat(32),
+        user: None,
+        store_id: Id::new(),
+    };
+    assert_eq!(read_by(&hub, &patient).await, (ids(&[sam]), ids(&[sam])));
+    let nothing = Device {
+        access: Access::Nothing,
+        ..patient.clone()
+    };
+    assert_eq!(read_by(&hub, &nothing).await, (vec![], vec![]));
+
+    // Moved to Ben: Asha's device still reads Ivy while it holds her (pending the drop), then
+    // no more; Ben's reads her at once.
+    hub.move_person(&ivy.to_string(), "Ben Ode", "Ada Admin")
+        .await
+        .unwrap();
+    assert_eq!(read_by(&hub, &asha.device).await.0, ids(&[ivy, kit]));
+    assert_eq!(read_by(&hub, &ben.device).await.0, ids(&[ivy, sam]));
+    sync_member(&hub, &asha).await;
+    assert_eq!(held(&asha.phone.store), vec![kit]);
+    assert_eq!(read_by(&hub, &asha.device).await.0, ids(&[kit]));
+    // Tess (North) holds Ivy, now in a South caseload, until her device drops its copy too.
+    assert_eq!(read_by(&hub, &tess.device).await.0, ids(&[ivy, kit]));
+    sync_member(&hub, &tess).await;
+    assert_eq!(held(&tess.phone.store), vec![kit]);
+    assert_eq!(read_by(&hub, &tess.device).await.0, ids(&[kit]));
+
+    // A document of a person the hub has no caseload row for would be shared with any device
+    // that may bring new people, so such a device reads it; a patient's phone does not.
+    let orphan = Id::new();
+    hub.store
+        .sync_commit(SyncWrites {
+            peer: "elsewhere".into(),
+            documents: vec![(
+                DocumentRow {
+                    person: orphan.to_string(),
+                    kind: "plan".into(),
+                    bytes: vec![1],
+                    heads: vec![2; 32],
+                },
+                None,
+            )],
+            ..SyncWrites::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(read_by(&hub, &asha.device).await.0, ids(&[kit, orphan]));
+    assert_eq!(read_by(&hub, &patient).await.0, ids(&[sam]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_reads_only_the_caseload_on_the_embedded_hub() {
+    let (_d, hub) = init_sqlite("Northside").await;
+    a_step_reads_only_the_caseload(hub).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_reads_only_the_caseload_on_postgres() {
+    let Some((_d, hub)) =
+        init_postgres("a_step_reads_only_the_caseload_on_postgres", "Northside").await
+    else {
+        return;
+    };
+    a_step_reads_only_the_caseload(hub).await;
+}
