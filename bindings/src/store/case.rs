@@ -11,7 +11,7 @@ use crate::LinkWorkError;
 
 blocking_and_async! {
 impl LinkWorkStore {
-    /// Records an attempt to contact the person and returns its id. Blocks on disk I/O.
+    /// Records an attempt to contact the person and returns its id.
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
     pub fn record_contact_attempt / record_contact_attempt_blocking(
@@ -26,7 +26,7 @@ impl LinkWorkStore {
     }
 
     /// Records consent for a purpose and recipient and returns its id; it supersedes the latest
-    /// earlier record for the same purpose and recipient. Blocks on disk I/O.
+    /// earlier record for the same purpose and recipient.
     ///
     /// Errors: `InvalidInput` for empty purpose or recipient, an incomplete proxy, or no proxy
     /// when the person lacks capacity; `NotFound`; `NotPermitted`.
@@ -42,7 +42,6 @@ impl LinkWorkStore {
     }
 
     /// Records a consultation in the current episode (which must be open) and returns its id.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `Conflict` when the episode is closed; `InvalidInput` for a duration outside
     /// 1-1440 minutes; `NotFound`; `NotPermitted`.
@@ -57,7 +56,7 @@ impl LinkWorkStore {
             .to_string())
     }
 
-    /// Lone-working safety: checks in at the start of a home visit. Blocks on disk I/O.
+    /// Lone-working safety: checks in at the start of a home visit.
     ///
     /// Errors: `InvalidInput` for a consultation that is not a home visit; `Conflict` when
     /// already checked in; `NotFound`; `NotPermitted`.
@@ -67,7 +66,7 @@ impl LinkWorkStore {
             .check_in(id("consultation_id", &consultation_id)?)?)
     }
 
-    /// Lone-working safety: checks out at the end of a home visit. Blocks on disk I/O.
+    /// Lone-working safety: checks out at the end of a home visit.
     ///
     /// Errors: as `check_in`; `Conflict` when not checked in or already checked out.
     pub fn check_out / check_out_blocking(&self, consultation_id: String) -> Result<(), LinkWorkError> {
@@ -77,7 +76,7 @@ impl LinkWorkStore {
     }
 
     /// Replaces a consultation's notes (merged character by character with concurrent edits
-    /// from other devices). Blocks on disk I/O.
+    /// from other devices).
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
     pub fn set_consultation_notes / set_consultation_notes_blocking(
@@ -91,7 +90,6 @@ impl LinkWorkStore {
     }
 
     /// Refers the person to a community service (state `Sent`) and returns the referral's id.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for an empty service; `NotFound`; `NotPermitted`.
     pub fn add_onward_referral / add_onward_referral_blocking(
@@ -106,7 +104,6 @@ impl LinkWorkStore {
     }
 
     /// Moves an onward referral to a new state (e.g. `NoCapacity` when waitlisted).
-    /// Blocks on disk I/O.
     ///
     /// Errors: `Conflict` for a move the state machine refuses; `NotFound`; `NotPermitted`.
     #[uniffi::method(default(note = None))]
@@ -123,7 +120,7 @@ impl LinkWorkStore {
         )?)
     }
 
-    /// Raises a risk or safeguarding flag and returns its id. Blocks on disk I/O.
+    /// Raises a risk or safeguarding flag and returns its id.
     ///
     /// Errors: `InvalidInput` for an empty description; `NotFound`; `NotPermitted`.
     pub fn raise_flag / raise_flag_blocking(
@@ -138,14 +135,14 @@ impl LinkWorkStore {
             .to_string())
     }
 
-    /// Resolves a flag. Blocks on disk I/O.
+    /// Resolves a flag.
     ///
     /// Errors: `Conflict` when already resolved; `NotFound`; `NotPermitted`.
     pub fn resolve_flag / resolve_flag_blocking(&self, flag_id: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.resolve_flag(id("flag_id", &flag_id)?)?)
     }
 
-    /// Adds a case note and returns its id. Blocks on disk I/O.
+    /// Adds a case note and returns its id.
     ///
     /// Errors: `InvalidInput` for empty text; `NotFound`; `NotPermitted`.
     pub fn add_case_note / add_case_note_blocking(&self, person_id: String, text: String) -> Result<String, LinkWorkError> {
@@ -155,7 +152,7 @@ impl LinkWorkStore {
             .to_string())
     }
 
-    /// Edits a case note's text (merged character by character). Blocks on disk I/O.
+    /// Edits a case note's text (merged character by character).
     ///
     /// Errors: `InvalidInput` for empty text; `NotFound`; `NotPermitted`.
     pub fn edit_case_note / edit_case_note_blocking(&self, note_id: String, text: String) -> Result<(), LinkWorkError> {

@@ -159,7 +159,7 @@ impl LinkWorkStore {
     }
 
     /// One of a person's documents as plain automerge bytes (for backup, transfer or any
-    /// automerge implementation). Blocks on disk I/O.
+    /// automerge implementation).
     ///
     /// Errors: `NotFound`; `NotPermitted` for case documents on a patient store or another
     /// person's plan; `InvalidInput` for a bad id.
@@ -175,7 +175,6 @@ impl LinkWorkStore {
 
     /// Merges exported document bytes into the store: a new person's document is added, an
     /// existing one is merged without losing either side's edits; listeners are told.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` (field `document`) for oversized, undecodable or schema-violating
     /// bytes or a document unrelated to the stored one; `NotPermitted` when this store's role
@@ -200,7 +199,7 @@ impl LinkWorkStore {
         Ok(self.inner.rebuild_projections()?)
     }
 
-    /// Storage figures over all documents, for diagnostics. Blocks on disk I/O.
+    /// Storage figures over all documents, for diagnostics.
     ///
     /// Errors: `Storage`.
     pub fn storage_sizes / storage_sizes_blocking(&self) -> Result<StorageSizes, LinkWorkError> {

@@ -27,14 +27,13 @@ impl LinkWorkStore {
     }
 
     /// One page of the open steps and active goals due on or before `until`.
-    /// Blocks on disk I/O.
     ///
     /// Errors: as `caseloadPage`; `InvalidInput` for a malformed date.
     pub fn due_page / due_page_blocking(&self, until: NaiveDate, page: PageRequest) -> Result<DuePage, LinkWorkError> {
         Ok(self.inner.due_page(until, &page)?.into())
     }
 
-    /// One page of a person's history, oldest first. Blocks on disk I/O.
+    /// One page of a person's history, oldest first.
     ///
     /// Errors: as `caseloadPage` (also `after` for another person's cursor); `NotFound`;
     /// `NotPermitted` for another person on a patient store.

@@ -16,7 +16,7 @@ use crate::LinkWorkError;
 blocking_and_async! {
 impl LinkWorkStore {
     /// Adds a person with their referral (opening their first episode, state `Referred`) and
-    /// returns their id. Blocks on disk I/O.
+    /// returns their id.
     ///
     /// Errors: `InvalidInput` for empty names, a future or malformed date of birth, an invalid
     /// NHS number or referral date; `NotPermitted` on a patient store.
@@ -24,7 +24,7 @@ impl LinkWorkStore {
         Ok(self.inner.add_person(person)?.to_string())
     }
 
-    /// Updates demographics (see `DemographicsUpdate`). Blocks on disk I/O.
+    /// Updates demographics (see `DemographicsUpdate`).
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
     pub fn update_demographics / update_demographics_blocking(
@@ -38,7 +38,6 @@ impl LinkWorkStore {
     }
 
     /// Opens a new episode for a new referral (the current one must be closed); returns its id.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `Conflict` while the current episode is open; as `add_person`; `NotFound`.
     pub fn open_episode / open_episode_blocking(
@@ -54,7 +53,6 @@ impl LinkWorkStore {
 
     /// Moves the person's current episode to a new state and returns it. Accepting records the
     /// SNOMED CT code 871731000000106 once per episode; declining records 871711000000103.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `Conflict` for a move the state machine refuses; `InvalidInput` for a discharge
     /// without a reason (or a reason without a discharge); `NotFound`; `NotPermitted`.
@@ -69,14 +67,13 @@ impl LinkWorkStore {
     }
 
     /// A person's full record in one call: the case (link-worker stores) and the plan.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
     pub fn person / person_blocking(&self, person_id: String) -> Result<PersonRecord, LinkWorkError> {
         Ok(self.inner.person(id("person_id", &person_id)?)?.into())
     }
 
-    /// A person's plan (all a patient store holds). Blocks on disk I/O.
+    /// A person's plan (all a patient store holds).
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
     pub fn plan / plan_blocking(&self, person_id: String) -> Result<Plan, LinkWorkError> {
@@ -84,7 +81,6 @@ impl LinkWorkStore {
     }
 
     /// The caseload list, filtered by `query` (an empty query lists everyone), in one call.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
     pub fn caseload / caseload_blocking(&self, query: CaseloadQuery) -> Result<Vec<CaseloadEntry>, LinkWorkError> {
@@ -93,14 +89,14 @@ impl LinkWorkStore {
     }
 
     /// Open steps and active goals due on or before `until`, across the
-    /// caseload. Blocks on disk I/O.
+    /// caseload.
     ///
     /// Errors: `InvalidInput` for a malformed date; `Storage`.
     pub fn due / due_blocking(&self, until: NaiveDate) -> Result<Vec<DueItem>, LinkWorkError> {
         Ok(list(self.inner.due(until)?))
     }
 
-    /// Onward referrals not yet in a final state, across the caseload. Blocks on disk I/O.
+    /// Onward referrals not yet in a final state, across the caseload.
     ///
     /// Errors: `Storage`.
     pub fn open_onward_referrals / open_onward_referrals_blocking(&self) -> Result<Vec<OpenOnwardReferral>, LinkWorkError> {
@@ -108,14 +104,13 @@ impl LinkWorkStore {
     }
 
     /// The SNOMED CT codes the GP record should receive for this person, oldest first.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `NotFound`; `NotPermitted` on a patient store.
     pub fn gp_codes / gp_codes_blocking(&self, person_id: String) -> Result<Vec<GpCode>, LinkWorkError> {
         Ok(list(self.inner.gp_codes(id("person_id", &person_id)?)?))
     }
 
-    /// Who changed what and when in this person's documents, oldest first. Blocks on disk I/O.
+    /// Who changed what and when in this person's documents, oldest first.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store.
     pub fn history / history_blocking(&self, person_id: String) -> Result<Vec<HistoryEntry>, LinkWorkError> {
@@ -125,7 +120,7 @@ impl LinkWorkStore {
     /// Erases a person: deletes both of their documents with every stored change, their
     /// indexes and sync state, and records a tombstone that makes every peer syncing with this
     /// store erase them too (their documents are never accepted again, by sync or import).
-    /// Listeners are told. Irreversible. Blocks on disk I/O.
+    /// Listeners are told. Irreversible.
     ///
     /// Errors: `NotFound` for an unknown person; `NotPermitted` on a patient store;
     /// `InvalidInput` for a bad id; `Storage` (nothing changes on error).
@@ -133,7 +128,7 @@ impl LinkWorkStore {
         Ok(self.inner.erase_person(id("person_id", &person_id)?)?)
     }
 
-    /// People erased on this store or by a peer, with when. Blocks on disk I/O.
+    /// People erased on this store or by a peer, with when.
     ///
     /// Errors: `Storage`.
     pub fn erased_people / erased_people_blocking(&self) -> Result<Vec<ErasedPerson>, LinkWorkError> {

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 
 blocking_and_async! {
 impl LinkWorkStore {
-    /// Sets "what matters to me", in the person's words. Blocks on disk I/O.
+    /// Sets "what matters to me", in the person's words.
     ///
     /// Errors: `InvalidInput` for oversized text; `NotFound`; `NotPermitted`.
     pub fn set_what_matters / set_what_matters_blocking(&self, person_id: String, text: String) -> Result<(), LinkWorkError> {
@@ -22,7 +22,7 @@ impl LinkWorkStore {
             .set_what_matters(id("person_id", &person_id)?, &text)?)
     }
 
-    /// Records a need (or replaces its note). Blocks on disk I/O.
+    /// Records a need (or replaces its note).
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
     #[uniffi::method(default(note = None))]
@@ -37,14 +37,14 @@ impl LinkWorkStore {
             .add_need(id("person_id", &person_id)?, need, note.as_deref())?)
     }
 
-    /// Removes a recorded need. Blocks on disk I/O.
+    /// Removes a recorded need.
     ///
     /// Errors: `NotFound` (also when the need is not recorded); `NotPermitted`.
     pub fn remove_need / remove_need_blocking(&self, person_id: String, need: Need) -> Result<(), LinkWorkError> {
         Ok(self.inner.remove_need(id("person_id", &person_id)?, need)?)
     }
 
-    /// Sets or clears (`null`/`nil`) the plan's review date. Blocks on disk I/O.
+    /// Sets or clears (`null`/`nil`) the plan's review date.
     ///
     /// Errors: `InvalidInput` for a malformed date; `NotFound`; `NotPermitted`.
     pub fn set_review_date / set_review_date_blocking(
@@ -58,7 +58,6 @@ impl LinkWorkStore {
     }
 
     /// Adds a goal in the person's own words (status `Active`) and returns its id.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` for empty text or a malformed date; `NotFound`; `NotPermitted`.
     pub fn add_goal / add_goal_blocking(&self, person_id: String, goal: NewGoal) -> Result<String, LinkWorkError> {
@@ -68,7 +67,7 @@ impl LinkWorkStore {
             .to_string())
     }
 
-    /// Changes a goal's text, detail, target date, status or needs. Blocks on disk I/O.
+    /// Changes a goal's text, detail, target date, status or needs.
     ///
     /// Errors: `InvalidInput`; `NotFound` for an unknown goal; `NotPermitted`.
     pub fn update_goal / update_goal_blocking(&self, goal_id: String, update: GoalUpdate) -> Result<(), LinkWorkError> {
@@ -78,7 +77,7 @@ impl LinkWorkStore {
     }
 
     /// Records progress on a goal (a 0-10 rating, a note, or both) and returns the entry's id.
-    /// Allowed on the person's own store. Blocks on disk I/O.
+    /// Allowed on the person's own store.
     ///
     /// Errors: `InvalidInput` (field `rating`) above 10, or neither rating nor note;
     /// `NotFound` for an unknown goal; `NotPermitted`.
@@ -93,7 +92,7 @@ impl LinkWorkStore {
             .to_string())
     }
 
-    /// Adds an action-plan step and returns its id. Blocks on disk I/O.
+    /// Adds an action-plan step and returns its id.
     ///
     /// Errors: `InvalidInput` for empty text; `NotFound` for an unknown person or goal;
     /// `NotPermitted`.
@@ -104,7 +103,7 @@ impl LinkWorkStore {
             .to_string())
     }
 
-    /// Changes a step's text, owner or due date (rescheduling). Blocks on disk I/O.
+    /// Changes a step's text, owner or due date (rescheduling).
     ///
     /// Errors: `InvalidInput`; `NotFound`; `NotPermitted`.
     pub fn update_step / update_step_blocking(&self, step_id: String, update: StepUpdate) -> Result<(), LinkWorkError> {
@@ -113,14 +112,14 @@ impl LinkWorkStore {
             .update_step(id("step_id", &step_id)?, update.try_into()?)?)
     }
 
-    /// Marks a step done. Allowed on the person's own store. Blocks on disk I/O.
+    /// Marks a step done. Allowed on the person's own store.
     ///
     /// Errors: `Conflict` when already done; `NotFound`; `NotPermitted`.
     pub fn complete_step / complete_step_blocking(&self, step_id: String) -> Result<(), LinkWorkError> {
         Ok(self.inner.complete_step(id("step_id", &step_id)?)?)
     }
 
-    /// Marks a done step as not done. Allowed on the person's own store. Blocks on disk I/O.
+    /// Marks a done step as not done. Allowed on the person's own store.
     ///
     /// Errors: `Conflict` when not done; `NotFound`; `NotPermitted`.
     pub fn reopen_step / reopen_step_blocking(&self, step_id: String) -> Result<(), LinkWorkError> {
@@ -129,7 +128,6 @@ impl LinkWorkStore {
 
     /// Records an outcome-measure response (raw answers; incomplete answers are stored as
     /// incomplete, never prorated) and returns its id. Allowed on the person's own store.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` (field `answers`, `pam`, `concern_labels`, ...) for wrong-length
     /// or out-of-range answers, a bad PAM result or misplaced labels; `NotFound`;

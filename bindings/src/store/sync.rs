@@ -122,8 +122,7 @@ blocking_and_async! {
 impl SyncSession {
     /// Applies one message received from the peer, in one transaction, and returns the reply
     /// to send (if any), the people whose documents changed (listeners are told as well, on
-    /// this thread) and whether the session is complete. Blocks on disk I/O: call it off the
-    /// main thread.
+    /// this thread) and whether the session is complete.
     ///
     /// Errors (each finishes the session; nothing of the message is stored): `Sync` for a
     /// malformed, truncated, out-of-order or non-converging exchange (`retryable` when a new
@@ -141,7 +140,7 @@ impl SyncSession {
     /// session is complete, returns a message carrying local edits made since, or `null`/`nil`
     /// when there is nothing new or a round is still in flight. Send it; the peer's reply goes
     /// to `receive` as usual. Cheap enough to call every few hundred milliseconds while the
-    /// line is quiet. Blocks on disk I/O: call it off the main thread.
+    /// line is quiet.
     ///
     /// Errors: `Storage` (finishes the session).
     pub fn poll / poll_blocking(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {

@@ -9,7 +9,7 @@ use crate::LinkWorkError;
 
 blocking_and_async! {
 impl LinkWorkStore {
-    /// The peers this store has synced with, most recently synced first. Blocks on disk I/O.
+    /// The peers this store has synced with, most recently synced first.
     ///
     /// Errors: `Storage`.
     pub fn peers / peers_blocking(&self) -> Result<Vec<KnownPeer>, LinkWorkError> {
@@ -17,7 +17,6 @@ impl LinkWorkStore {
     }
 
     /// Every document the store holds (person, kind, size, heads), without loading any.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `Storage`.
     pub fn documents / documents_blocking(&self) -> Result<Vec<DocumentInfo>, LinkWorkError> {
@@ -26,7 +25,6 @@ impl LinkWorkStore {
 
     /// Ids of the people with changes the peer `peer_store_id` (a `KnownPeer.storeId`, e.g.
     /// the team hub's) has not seen yet, within what the share policy gives that peer.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `NotFound` for a store this one has never synced with; `InvalidInput` for a
     /// malformed id.
@@ -38,7 +36,7 @@ impl LinkWorkStore {
     }
 
     /// The people with conflicted fields and how many per document, from the conflict index
-    /// (no record is loaded; `person` gives the conflicts). Blocks on disk I/O.
+    /// (no record is loaded; `person` gives the conflicts).
     ///
     /// Errors: `Storage`.
     pub fn conflicted_people / conflicted_people_blocking(&self) -> Result<Vec<ConflictedPerson>, LinkWorkError> {
@@ -47,7 +45,6 @@ impl LinkWorkStore {
 
     /// Resolves the conflicted field at `path` of `document` (a `FieldConflict`'s document
     /// and path) by keeping one of its values or setting a new one. Listeners are told.
-    /// Blocks on disk I/O.
     ///
     /// Errors: `InvalidInput` with field `path` (no conflict there) or `value` (a kept value
     /// not among the conflict's, a new value that does not fit the field); `NotFound`;
