@@ -13,8 +13,8 @@ use crate::identity::{
     Permissions, Refusal, SecretKey,
 };
 use crate::ids::Id;
-use crate::model::{NewPerson, Role};
-use crate::store::test_support::test_store;
+use crate::model::Role;
+use crate::store::test_support::{held, person, test_store};
 use crate::{Error, Store};
 
 fn now() -> i64 {
@@ -46,25 +46,6 @@ fn certified(org: &OrgSigner, role: CertRole, store_id: Id) -> (Certificate, Sec
         .issue(&request, role, Permissions::default(), now(), 30)
         .unwrap();
     (cert, key)
-}
-
-fn person(store: &Store, given: &str) -> Id {
-    store
-        .add_person(NewPerson {
-            given_name: given.into(),
-            family_name: "Hill".into(),
-            ..Default::default()
-        })
-        .unwrap()
-}
-
-fn held(store: &Store) -> HashSet<Id> {
-    store
-        .documents()
-        .unwrap()
-        .into_iter()
-        .map(|d| d.person_id)
-        .collect()
 }
 
 /// The hub's side of one connection: its channel and, once the device syncs, a session of

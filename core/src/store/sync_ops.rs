@@ -342,8 +342,8 @@ mod tests {
 
     use super::*;
     use crate::identity::TombstoneSignature;
-    use crate::model::{NewPerson, Role};
-    use crate::store::test_support::test_store;
+    use crate::model::Role;
+    use crate::store::test_support::{held, person, test_store};
     use crate::sync::engine::Received;
     use crate::Error;
 
@@ -482,25 +482,6 @@ mod tests {
 
     fn link_worker(dir: &tempfile::TempDir, name: &str) -> Store {
         test_store(dir.path(), &format!("{name}.db"), name, Role::LinkWorker)
-    }
-
-    fn person(store: &Store, given: &str) -> Id {
-        store
-            .add_person(NewPerson {
-                given_name: given.into(),
-                family_name: "Hill".into(),
-                ..Default::default()
-            })
-            .unwrap()
-    }
-
-    fn held(store: &Store) -> HashSet<Id> {
-        store
-            .documents()
-            .unwrap()
-            .into_iter()
-            .map(|d| d.person_id)
-            .collect()
     }
 
     fn mentions(frame: &[u8], person: Id) -> bool {
