@@ -75,7 +75,15 @@ impl From<rusqlite::Error> for HubError {
 
 impl From<tokio_postgres::Error> for HubError {
     fn from(e: tokio_postgres::Error) -> Self {
-        HubError::Database(e.to_string())
+        // tokio-postgres says only "error performing TLS handshake" or "error connecting to
+        // server": the cause (a certificate from another CA, a refused connection) is what an
+        // operator needs. A server's own error is left at its kind: its details may quote
+        // values.
+        use std::error::Error as _;
+        match e.source() {
+            Some(cause) if e.as_db_error().is_none() => HubError::Database(format!("{e}: {cause}")),
+            _ => HubError::Database(e.to_string()),
+        }
     }
 }
 

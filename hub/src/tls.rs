@@ -13,7 +13,7 @@ use crate::error::{HubError, Result};
 /// The `ring` provider: chosen over aws-lc-rs, whose C build needs cmake and minutes of CPU.
 /// rustls deprecates it for lacking post-quantum key exchange (`docs/deploy.md#tls`).
 #[allow(deprecated)]
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 

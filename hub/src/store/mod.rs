@@ -13,6 +13,7 @@
 //! directory, by version; see `crate::directory`); from version 4, `grant_redemptions` (the
 //! first device seen taking up each pairing grant).
 
+pub mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 

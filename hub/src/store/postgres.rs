@@ -3,8 +3,10 @@
 //! key, schema migrations run under an advisory lock, and a stored revocation is announced with
 //! `NOTIFY linkwork_revocations` in its transaction, which every node `LISTEN`s for.
 //!
-//! The connection to PostgreSQL is not encrypted by this slice: run the database on the hub's
-//! host or a private network (`docs/deploy.md#postgresql`).
+//! The connection to PostgreSQL is TLS (rustls, verifying the server's chain and host name)
+//! when the URL asks for it with `sslmode=verify-full` (or `require`), with the CA from
+//! `sslrootcert=FILE`; plaintext with `sslmode=disable` or no `sslmode` (a Unix socket, the
+//! hub's own host). See [`super::pg_tls`] and `docs/deploy.md#postgresql`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,8 +14,9 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use tokio::sync::{mpsc, Mutex};
-use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
+use tokio_postgres::{AsyncMessage, Client, Row, Socket};
 
+use super::pg_tls::{PgTarget, PgTlsStream};
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
     HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
@@ -51,13 +54,21 @@ const MIGRATION_LOCK: i64 = 0x6c69_6e6b_776f_726b;
 
 /// The PostgreSQL hub database.
 pub struct PgStore {
-    url: String,
+    target: PgTarget,
     client: Mutex<Client>,
 }
 
+/// A connection to the database, TLS or not as its URL asked.
+type Connection = tokio_postgres::Connection<Socket, PgTlsStream>;
+
+/// Connects (the caller drives the connection).
+async fn open_connection(target: &PgTarget) -> Result<(Client, Connection)> {
+    Ok(target.config.connect(target.tls.clone()).await?)
+}
+
 /// Connects and drives the connection on a task.
-async fn connect(url: &str) -> Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+async fn connect(target: &PgTarget) -> Result<Client> {
+    let (client, connection) = open_connection(target).await?;
     tokio::spawn(async move {
         // Ends when the client is dropped or the server goes away; the next call reconnects.
         let _ = connection.await;
@@ -67,8 +78,7 @@ async fn connect(url: &str) -> Result<Client> {
 
 /// Adapts a connection's notifications into a stream.
 struct Notifications {
-    connection:
-        tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+    connection: Connection,
 }
 
 impl Stream for Notifications {
@@ -126,22 +136,44 @@ fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
 }
 
 impl PgStore {
-    /// Connects to the database at `url` (`postgres://user@host:port/db`).
+    /// Connects to the database at `url` (`postgres://user@host:port/db`, or libpq's
+    /// `key=value` form), over TLS when it says `sslmode=verify-full` (see the module notes).
     ///
     /// # Errors
-    /// [`HubError::Database`] when it cannot connect.
+    /// [`HubError::Invalid`] for a malformed URL or a TLS mode that could fall back to
+    /// plaintext; [`HubError::Tls`] for an unusable `sslrootcert` file;
+    /// [`HubError::Database`] when it cannot connect (the server is unreachable, refuses TLS,
+    /// or presents a certificate that its CA did not sign or that is not for its host name).
     pub async fn open(url: &str) -> Result<PgStore> {
+        let target = PgTarget::parse(url)?;
+        let client = connect(&target).await?;
         Ok(PgStore {
-            url: url.to_owned(),
-            client: Mutex::new(connect(url).await?),
+            target,
+            client: Mutex::new(client),
         })
+    }
+
+    /// Whether the server reports this hub's connection as encrypted (`pg_stat_ssl`), for an
+    /// operator checking a deployment's URL.
+    ///
+    /// # Errors
+    /// [`HubError::Database`].
+    pub async fn connection_uses_tls(&self) -> Result<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(false))
     }
 
     /// The client, reconnected first if the server dropped the connection.
     async fn client(&self) -> Result<tokio::sync::MutexGuard<'_, Client>> {
         let mut guard = self.client.lock().await;
         if guard.is_closed() {
-            *guard = connect(&self.url).await?;
+            *guard = connect(&self.target).await?;
         }
         Ok(guard)
     }
@@ -789,9 +821,9 @@ impl HubStore for PgStore {
     }
 
     fn revocation_events(&self) -> impl Future<Output = Result<Option<mpsc::Receiver<()>>>> + Send {
-        let url = self.url.clone();
+        let target = self.target.clone();
         async move {
-            let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+            let (client, connection) = open_connection(&target).await?;
             let client = std::sync::Arc::new(client);
             let keep = std::sync::Arc::clone(&client);
             let (tx, rx) = mpsc::channel(16);
@@ -827,9 +859,9 @@ impl HubStore for PgStore {
         &self,
     ) -> impl Future<Output = Result<tokio::sync::broadcast::Receiver<DocumentsChanged>>> + Send
     {
-        let url = self.url.clone();
+        let target = self.target.clone();
         async move {
-            let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+            let (client, connection) = open_connection(&target).await?;
             let client = std::sync::Arc::new(client);
             let keep = std::sync::Arc::clone(&client);
             let (tx, rx) = tokio::sync::broadcast::channel(DOCUMENT_EVENTS);
