@@ -2,8 +2,9 @@
 //! same code a phone runs) over the hub's storage, with caseload access control.
 //!
 //! Each message from a device is one step: [`HubSync::load`] reads what the step may need from
-//! the [`HubStore`] in one read (the documents and signatures of the device's caseload, every
-//! person and whose caseload they are in, the device's sync states, certificates, tombstones),
+//! the [`HubStore`] in one read (the documents and signatures of the device's caseload, whose
+//! caseload each person it or the message names is in, the device's sync states, signers'
+//! certificates, tombstones),
 //! the engine applies the message and decides the reply in memory, and [`HubSync::commit`]
 //! stores what it wrote, with an audit entry for every document received and sent, in one
 //! transaction. A refused message stores nothing.
@@ -25,10 +26,12 @@
 //! A step reads only the documents (and their change signatures) of the people its device's
 //! access may cover ([`Device::sync_scope`], selected in the database): its caseload, the
 //! people it still holds pending a drop, and, for a device that may bring new people, any
-//! document of a person the hub has no caseload row for. Whose caseload every person is in,
-//! the users, certificates, grant redemptions and tombstones are read whole (small rows):
-//! access is decided from them, so a person outside the scope is refused as before, never
-//! taken for one new to the hub.
+//! document of a person the hub has no caseload row for. Of the caseload rows it reads those
+//! people's and those of every person the message names (`linkwork_core::sync::mentions`,
+//! decoded before the step): access is decided from them, so a person in another caseload is
+//! refused as before, never taken for one new to the hub. It reads the users of its caseloads,
+//! and the certificates of the signers of what it read and of what the message carries. Grant
+//! redemptions and tombstones are still read whole.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,6 +43,7 @@ use linkwork_core::identity::{
 };
 use linkwork_core::model::{CaseRecord, Code, DocKind, Plan, StoreInfo};
 use linkwork_core::sync::engine::{self, DocKey, Hello, Received, SyncStorage, Trust};
+use linkwork_core::sync::Mentions;
 use linkwork_core::{Id, SyncSession};
 
 use crate::authority::now;
@@ -228,7 +232,9 @@ pub struct HubSync<'a> {
 }
 
 impl<'a> HubSync<'a> {
-    /// Loads what one step with `device` may read ([`Device::sync_scope`]).
+    /// Loads what one step with `device` may read ([`Device::sync_scope`]) for a message that
+    /// names `mentions` (its people's caseload rows and its signers' certificates are read
+    /// too; nobody for a round the hub starts).
     ///
     /// # Errors
     /// Database errors; [`linkwork_core::Error::Schema`] (as `HubError::Core`) for damaged rows.
@@ -238,8 +244,17 @@ impl<'a> HubSync<'a> {
         root: &TrustRoot,
         revoked: Option<RevocationList>,
         device: &'a Device,
+        mentions: &Mentions,
     ) -> Result<HubSync<'a>> {
-        let scope = device.sync_scope();
+        let scope = SyncScope {
+            mentioned: mentions.people.iter().map(Id::to_string).collect(),
+            signers: mentions
+                .signers
+                .iter()
+                .map(|k| k.as_bytes().to_vec())
+                .collect(),
+            ..device.sync_scope()
+        };
         let data: SyncData = store.sync_load(&scope).await?;
         let peer = scope.peer;
         let mut docs = BTreeMap::new();
@@ -674,8 +689,17 @@ pub async fn receive<S: HubStore>(
     bytes: &[u8],
 ) -> Result<Received> {
     let revoked = hub.revocations().await?;
-    let mut storage =
-        HubSync::load(&hub.store, &hub.certificate, &hub.root, revoked, device).await?;
+    // A message that does not decode names nobody: the engine refuses it.
+    let mentions = linkwork_core::sync::mentions(bytes).unwrap_or_default();
+    let mut storage = HubSync::load(
+        &hub.store,
+        &hub.certificate,
+        &hub.root,
+        revoked,
+        device,
+        &mentions,
+    )
+    .await?;
     let received = engine::receive(&mut storage, session, bytes)?;
     storage.commit(&hub.store, &received).await?;
     Ok(received)
@@ -699,8 +723,15 @@ pub async fn poll<S: HubStore>(
         return Ok(None);
     }
     let revoked = hub.revocations().await?;
-    let mut storage =
-        HubSync::load(&hub.store, &hub.certificate, &hub.root, revoked, device).await?;
+    let mut storage = HubSync::load(
+        &hub.store,
+        &hub.certificate,
+        &hub.root,
+        revoked,
+        device,
+        &Mentions::default(),
+    )
+    .await?;
     let Some(out) = engine::poll(&mut storage, session)? else {
         return Ok(None);
     };

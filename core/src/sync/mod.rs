@@ -42,3 +42,45 @@ pub use session::{
 pub fn check_message(bytes: &[u8]) -> crate::Result<()> {
     wire::Message::decode(bytes).map(|_| ())
 }
+
+/// Whom one sync message names: every person (its hello's, its manifest's, its tombstones',
+/// its documents', its drops') and every signer (of its change and tombstone signatures),
+/// each once, sorted. What a team hub reads the rows of before applying the message, so that
+/// a step reads the device's caseload and what the message names rather than the whole
+/// organisation (`linkwork-hub`'s per-step load).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// The people the message names.
+    pub people: Vec<crate::Id>,
+    /// The devices whose signatures it carries.
+    pub signers: Vec<crate::identity::PublicKey>,
+}
+
+/// [`Mentions`] of the sync message `bytes`, decoded as [`check_message`] does.
+///
+/// # Errors
+/// As [`check_message`].
+pub fn mentions(bytes: &[u8]) -> crate::Result<Mentions> {
+    let msg = wire::Message::decode(bytes)?;
+    let mut people: Vec<crate::Id> = msg
+        .hello
+        .iter()
+        .filter_map(|h| h.person)
+        .chain(msg.manifest.iter().flatten().map(|((p, _), _)| *p))
+        .chain(msg.tombstones.iter().map(|(p, _)| *p))
+        .chain(msg.tombstone_signatures.keys().copied())
+        .chain(msg.docs.iter().map(|((p, _), _)| *p))
+        .chain(msg.drops.iter().copied())
+        .collect();
+    people.sort();
+    people.dedup();
+    let mut signers: Vec<crate::identity::PublicKey> = msg
+        .signatures
+        .iter()
+        .map(|s| s.signer)
+        .chain(msg.tombstone_signatures.values().map(|t| t.signer))
+        .collect();
+    signers.sort();
+    signers.dedup();
+    Ok(Mentions { people, signers })
+}

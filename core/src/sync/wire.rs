@@ -600,6 +600,25 @@ mod tests {
     }
 
     #[test]
+    fn mentions_name_every_person_and_signer_once() {
+        let m = sample();
+        let got = crate::sync::mentions(&m.encode()).unwrap();
+        let mut people: Vec<Id> = m
+            .tombstones
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(m.drops.iter().copied())
+            .chain(m.hello.as_ref().and_then(|h| h.person))
+            .collect();
+        people.sort();
+        people.dedup();
+        // The manifest's and documents' person is the first tombstone's: named once.
+        assert_eq!(got.people, people);
+        assert_eq!(got.signers, vec![PublicKey::from_bytes([3; 32])]);
+        assert!(crate::sync::mentions(b"garbage").is_err());
+    }
+
+    #[test]
     fn round_trips() {
         let m = sample();
         assert_eq!(Message::decode(&m.encode()).unwrap(), m);

@@ -11,7 +11,8 @@
 //! each is in, `documents`, per-device `sync_state`, `change_signatures`, `certificates`,
 //! `tombstones`; see `crate::sync`); from version 3, `directory_feeds` (the services
 //! directory, by version; see `crate::directory`); from version 4, `grant_redemptions` (the
-//! first device seen taking up each pairing grant).
+//! first device seen taking up each pairing grant); from version 5, an index on
+//! `people.assigned_to` (a sync step reads its device's caseload rows by it).
 
 pub mod pg_tls;
 pub mod postgres;
@@ -227,6 +228,13 @@ pub struct SyncScope {
     /// Also read documents of people the hub has no caseload row for (for a device that may
     /// bring people new to the hub, to whom such documents would be shared).
     pub unassigned: bool,
+    /// People (id text) the step's message names (`linkwork_core::sync::mentions`): their
+    /// caseload rows are read too, so that a person in another caseload is refused rather than
+    /// taken for one new to the hub. Their documents are not read.
+    pub mentioned: Vec<String>,
+    /// Devices (public keys) whose signatures the step's message carries: their certificates
+    /// are read too.
+    pub signers: Vec<Vec<u8>>,
 }
 
 /// What one sync step may read, loaded in one read (see `crate::sync`).
@@ -234,16 +242,18 @@ pub struct SyncScope {
 pub struct SyncData {
     /// The stored documents of the people in the step's [`SyncScope`].
     pub documents: Vec<DocumentRow>,
-    /// Every person the hub knows (whose caseload each is in: access is decided from these).
+    /// Whose caseload each person in the step's [`SyncScope`] is in, and each person its
+    /// message names (access is decided from these; a person without a row is new to the hub).
     pub people: Vec<PersonRow>,
-    /// Every user (for teams).
+    /// The users whose caseloads the scope reads: its user and the users of its team.
     pub users: Vec<User>,
     /// The connected device's sync states: (person, kind, automerge sync state).
     pub states: Vec<(String, String, Vec<u8>)>,
     /// Change signatures of the documents of the people in the step's [`SyncScope`]: (person,
     /// kind, encoded signature).
     pub signatures: Vec<(String, String, Vec<u8>)>,
-    /// Signers' certificates: (device key, encoded certificate).
+    /// Signers' certificates, (device key, encoded certificate): of the signers of the
+    /// signatures and tombstones read, and of the scope's `signers`.
     pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
     /// Pairing grants taken up: (grant id, the device holding it).
     pub redemptions: Vec<(Vec<u8>, Vec<u8>)>,
@@ -440,10 +450,12 @@ pub trait HubStore: Send + Sync + 'static {
         feed: &[u8],
     ) -> impl Future<Output = Result<HubDirectory>> + Send;
 
-    /// What a sync step may read: documents and signatures of the people in `scope` only
-    /// (selected in the database, so that a step's cost follows the device's caseload, not the
-    /// organisation's size), the device's sync states (`scope.peer`), and every person, user,
-    /// certificate, grant redemption and tombstone.
+    /// What a sync step may read, selected in the database so that a step's cost follows the
+    /// device's caseload, not the organisation's size: documents and signatures of the people
+    /// in `scope`; the caseload rows of those people and of the people its message names; the
+    /// users of its caseloads; the device's sync states (`scope.peer`); the certificates of the
+    /// signers of what it reads and of those the message names; and every grant redemption
+    /// and tombstone (see [`SyncData`]).
     fn sync_load(&self, scope: &SyncScope) -> impl Future<Output = Result<SyncData>> + Send;
 
     /// Stores what a sync step wrote, with its audit entries, in one transaction.
@@ -480,6 +492,27 @@ pub trait HubStore: Send + Sync + 'static {
     fn document_events(
         &self,
     ) -> impl Future<Output = Result<tokio::sync::broadcast::Receiver<DocumentsChanged>>> + Send;
+}
+
+/// The devices whose certificates a sync step reads: the signers of the change signatures and
+/// tombstones in `data` (an encoded change signature holds its signer at bytes 32..64, a
+/// tombstone signature at 0..32; see `crate::sync`) and `named` (the message's), each once.
+pub(crate) fn signers_of(data: &SyncData, named: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut signers: Vec<Vec<u8>> = data
+        .signatures
+        .iter()
+        .filter_map(|(_, _, sig)| sig.get(32..64))
+        .chain(
+            data.tombstones
+                .iter()
+                .filter_map(|(_, _, sig)| sig.as_deref().and_then(|s| s.get(0..32))),
+        )
+        .map(<[u8]>::to_vec)
+        .chain(named.iter().cloned())
+        .collect();
+    signers.sort();
+    signers.dedup();
+    signers
 }
 
 /// Parses a stored role code.

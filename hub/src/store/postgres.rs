@@ -24,22 +24,43 @@ use super::{
 };
 use crate::error::{HubError, Result};
 
+/// The people a sync step's device may hold ([`SyncScope`] but its unassigned documents): $1
+/// user, $2 team, $3 person, $4 peer. Each arm is one index search (`people_assigned_to`, the
+/// primary keys).
+macro_rules! caseload {
+    () => {
+        "SELECT person_id FROM people WHERE assigned_to = $1::BIGINT \
+         UNION SELECT person_id FROM people \
+           WHERE assigned_to IN (SELECT id FROM users WHERE team = $2::TEXT) \
+         UNION SELECT $3::TEXT \
+         UNION SELECT person_id FROM sync_state WHERE peer_id = $4::TEXT"
+    };
+}
+
 /// The people whose documents and signatures a sync step reads ([`SyncScope`]), as a condition
 /// on a table's `person_id` (one `IN` over a union, which the table's index on `person_id`
 /// serves): $1 user, $2 team, $3 person, $4 peer, $5 unassigned.
-const SYNC_SCOPE: &str = "person_id IN (\
-     SELECT person_id FROM people WHERE assigned_to = $1::BIGINT \
-       OR assigned_to IN (SELECT id FROM users WHERE team = $2::TEXT) \
-     UNION SELECT $3::TEXT \
-     UNION SELECT person_id FROM sync_state WHERE peer_id = $4::TEXT \
-     UNION SELECT person_id FROM documents WHERE $5::BOOLEAN \
-       AND person_id NOT IN (SELECT person_id FROM people))";
+const SYNC_SCOPE: &str = concat!(
+    "person_id IN (",
+    caseload!(),
+    " UNION SELECT person_id FROM documents WHERE $5::BOOLEAN \
+       AND person_id NOT IN (SELECT person_id FROM people))"
+);
+
+/// The caseload rows a sync step reads: those of `caseload!` and of the people its message
+/// names ($5, an array of ids).
+const PEOPLE_SCOPE: &str = concat!(
+    "SELECT person_id, created_by, assigned_to FROM people WHERE person_id IN (",
+    caseload!(),
+    " UNION SELECT unnest($5::TEXT[]))"
+);
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0001_init.sql"),
     include_str!("migrations/postgres/0002_documents.sql"),
     include_str!("migrations/postgres/0003_directory.sql"),
     include_str!("migrations/postgres/0004_grant_redemptions.sql"),
+    include_str!("migrations/postgres/0005_people_assigned_to.sql"),
 ];
 
 /// The channel a stored revocation is announced on.
@@ -635,7 +656,16 @@ impl HubStore for PgStore {
             });
         }
         for r in tx
-            .query("SELECT person_id, created_by, assigned_to FROM people", &[])
+            .query(
+                PEOPLE_SCOPE,
+                &[
+                    &scope.user,
+                    &scope.team,
+                    &scope.person,
+                    &peer,
+                    &scope.mentioned,
+                ],
+            )
             .await?
         {
             data.people.push(PersonRow {
@@ -645,7 +675,10 @@ impl HubStore for PgStore {
             });
         }
         for r in tx
-            .query("SELECT id, name, role, team FROM users", &[])
+            .query(
+                "SELECT id, name, role, team FROM users WHERE id = $1 OR team = $2",
+                &[&scope.user, &scope.team],
+            )
             .await?
         {
             data.users.push(user(&r)?);
@@ -673,12 +706,6 @@ impl HubStore for PgStore {
                 .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
         for r in tx
-            .query("SELECT device, certificate FROM certificates", &[])
-            .await?
-        {
-            data.certificates.push((r.try_get(0)?, r.try_get(1)?));
-        }
-        for r in tx
             .query("SELECT grant_id, device FROM grant_redemptions", &[])
             .await?
         {
@@ -693,6 +720,17 @@ impl HubStore for PgStore {
         {
             data.tombstones
                 .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        // The certificates of the signers of what was read and of what the message carries.
+        let signers = super::signers_of(&data, &scope.signers);
+        for r in tx
+            .query(
+                "SELECT device, certificate FROM certificates WHERE device = ANY($1)",
+                &[&signers],
+            )
+            .await?
+        {
+            data.certificates.push((r.try_get(0)?, r.try_get(1)?));
         }
         tx.commit().await?;
         Ok(data)

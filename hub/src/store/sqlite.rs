@@ -16,22 +16,43 @@ use super::{
 };
 use crate::error::{HubError, Result};
 
+/// The people a sync step's device may hold ([`SyncScope`] but its unassigned documents): ?1
+/// user, ?2 team, ?3 person, ?4 peer. Each arm is one index search (`people_assigned_to`, the
+/// primary keys).
+macro_rules! caseload {
+    () => {
+        "SELECT person_id FROM people WHERE assigned_to = ?1 \
+         UNION SELECT person_id FROM people \
+           WHERE assigned_to IN (SELECT id FROM users WHERE team = ?2) \
+         UNION SELECT ?3 \
+         UNION SELECT person_id FROM sync_state WHERE peer_id = ?4"
+    };
+}
+
 /// The people whose documents and signatures a sync step reads ([`SyncScope`]), as a condition
 /// on a table's `person_id` (one `IN` over a union, which the table's index on `person_id`
 /// serves): ?1 user, ?2 team, ?3 person, ?4 peer, ?5 unassigned.
-const SYNC_SCOPE: &str = "person_id IN (\
-     SELECT person_id FROM people WHERE assigned_to = ?1 \
-       OR assigned_to IN (SELECT id FROM users WHERE team = ?2) \
-     UNION SELECT ?3 \
-     UNION SELECT person_id FROM sync_state WHERE peer_id = ?4 \
-     UNION SELECT person_id FROM documents WHERE ?5 \
-       AND person_id NOT IN (SELECT person_id FROM people))";
+const SYNC_SCOPE: &str = concat!(
+    "person_id IN (",
+    caseload!(),
+    " UNION SELECT person_id FROM documents WHERE ?5 \
+       AND person_id NOT IN (SELECT person_id FROM people))"
+);
+
+/// The caseload rows a sync step reads: those of [`caseload!`] and of the people its message
+/// names (?5, a JSON array of ids).
+const PEOPLE_SCOPE: &str = concat!(
+    "SELECT person_id, created_by, assigned_to FROM people WHERE person_id IN (",
+    caseload!(),
+    " UNION SELECT value FROM json_each(?5))"
+);
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_init.sql"),
     include_str!("migrations/sqlite/0002_documents.sql"),
     include_str!("migrations/sqlite/0003_directory.sql"),
     include_str!("migrations/sqlite/0004_grant_redemptions.sql"),
+    include_str!("migrations/sqlite/0005_people_assigned_to.sql"),
 ];
 
 /// The embedded SQLite hub database.
@@ -504,18 +525,23 @@ impl HubStore for SqliteStore {
                     })
                 })?;
                 data.documents = rows.collect::<rusqlite::Result<_>>()?;
-                let mut stmt =
-                    tx.prepare("SELECT person_id, created_by, assigned_to FROM people")?;
-                let rows = stmt.query_map([], |r| {
-                    Ok(PersonRow {
-                        person: r.get(0)?,
-                        created_by: r.get(1)?,
-                        assigned_to: r.get(2)?,
-                    })
-                })?;
+                let mentioned = serde_json::to_string(&scope.mentioned)
+                    .map_err(|e| HubError::Database(e.to_string()))?;
+                let mut stmt = tx.prepare(PEOPLE_SCOPE)?;
+                let rows = stmt.query_map(
+                    params![scope.user, scope.team, scope.person, scope.peer, mentioned],
+                    |r| {
+                        Ok(PersonRow {
+                            person: r.get(0)?,
+                            created_by: r.get(1)?,
+                            assigned_to: r.get(2)?,
+                        })
+                    },
+                )?;
                 data.people = rows.collect::<rusqlite::Result<_>>()?;
-                let mut stmt = tx.prepare("SELECT id, name, role, team FROM users")?;
-                let rows = stmt.query_map([], user_row)?;
+                let mut stmt = tx
+                    .prepare("SELECT id, name, role, team FROM users WHERE id = ?1 OR team = ?2")?;
+                let rows = stmt.query_map(params![scope.user, scope.team], user_row)?;
                 for row in rows {
                     data.users.push(to_user(row?)?);
                 }
@@ -528,9 +554,6 @@ impl HubStore for SqliteStore {
                 ))?;
                 let rows = stmt.query_map(in_scope, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 data.signatures = rows.collect::<rusqlite::Result<_>>()?;
-                let mut stmt = tx.prepare("SELECT device, certificate FROM certificates")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                data.certificates = rows.collect::<rusqlite::Result<_>>()?;
                 let mut stmt = tx.prepare("SELECT grant_id, device FROM grant_redemptions")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 data.redemptions = rows.collect::<rusqlite::Result<_>>()?;
@@ -538,6 +561,15 @@ impl HubStore for SqliteStore {
                     tx.prepare("SELECT person_id, erased_at, signature FROM tombstones")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 data.tombstones = rows.collect::<rusqlite::Result<_>>()?;
+                // The certificates of the signers of what was read and of what the message
+                // carries: one primary-key lookup each.
+                let mut stmt =
+                    tx.prepare("SELECT certificate FROM certificates WHERE device = ?1")?;
+                for device in super::signers_of(&data, &scope.signers) {
+                    if let Some(cert) = stmt.query_row([&device], |r| r.get(0)).optional()? {
+                        data.certificates.push((device, cert));
+                    }
+                }
             }
             tx.finish()?;
             Ok(data)
@@ -767,6 +799,85 @@ mod tests {
             assert!(conn.execute("DELETE FROM audit", []).is_err());
         }
         assert_eq!(store.audit_log().await.unwrap()[0].entry, entry);
+    }
+
+    fn schema(store: &SqliteStore) -> Vec<(String, String, Option<String>)> {
+        let conn = store.conn.lock().unwrap();
+        let mut stmt = conn
+            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// A database frozen at schema version 4 (the migrations of that release, with a person
+    /// in a caseload) migrates to this build's schema: the same as a fresh database's, the row
+    /// kept.
+    #[tokio::test]
+    async fn a_version_4_database_migrates_to_the_fresh_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = SqliteStore::open(&dir.path().join("old.db"), &[7; 32]).unwrap();
+        {
+            let mut conn = old.conn.lock().unwrap();
+            let tx = conn.transaction().unwrap();
+            for sql in &MIGRATIONS[..4] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.execute_batch(
+                "PRAGMA user_version = 4; \
+                 INSERT INTO users (id, name, role) VALUES (1, 'Asha', 'link-worker'); \
+                 INSERT INTO people VALUES ('p1', 1, 1);",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        assert!(!schema(&old)
+            .iter()
+            .any(|(_, n, _)| n == "people_assigned_to"));
+        old.migrate().await.unwrap();
+        let fresh = SqliteStore::open(&dir.path().join("fresh.db"), &[7; 32]).unwrap();
+        fresh.migrate().await.unwrap();
+        assert_eq!(schema(&old), schema(&fresh));
+        let conn = old.conn.lock().unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 5);
+        let assigned: i64 = conn
+            .query_row(
+                "SELECT assigned_to FROM people WHERE person_id = 'p1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(assigned, 1);
+    }
+
+    /// The caseload rows a sync step reads are found by index, never by reading every person.
+    #[tokio::test]
+    async fn a_step_finds_its_caseload_rows_by_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hub.db"), &[7; 32]).unwrap();
+        store.migrate().await.unwrap();
+        let conn = store.conn.lock().unwrap();
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {PEOPLE_SCOPE}"))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params![1, "North", "p", "peer", "[]"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|d| d.contains("people_assigned_to")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.starts_with("SCAN people")),
+            "{plan:?}"
+        );
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 //! embedded SQLite hub and on PostgreSQL. A link worker's step never reads another caseload.
 
 use linkwork_core::Id;
-use linkwork_hub::store::{DocumentRow, HubStore, SyncData, SyncWrites, UserRole};
+use linkwork_hub::store::{DocumentRow, HubStore, SyncData, SyncScope, SyncWrites, UserRole};
 use linkwork_hub::sync::{Access, Device};
 use linkwork_hub::Hub;
 
@@ -105,6 +105,83 @@ async fn a_step_reads_only_the_caseload<S: HubStore>(hub: Hub<S>) {
         .unwrap();
     assert_eq!(read_by(&hub, &asha.device).await.0, ids(&[kit, orphan]));
     assert_eq!(read_by(&hub, &patient).await.0, ids(&[sam]));
+}
+
+/// The caseload rows, users and certificates a step reads: its own caseload's and its team's,
+/// plus the people and signers its message names; never the rest of the organisation.
+async fn a_step_reads_only_its_rows<S: HubStore>(hub: Hub<S>) {
+    let asha = member(&hub, "Asha Patel", UserRole::LinkWorker, "North").await;
+    let ben = member(&hub, "Ben Ode", UserRole::LinkWorker, "South").await;
+    let tess = member(&hub, "Tess Lead", UserRole::TeamLead, "North").await;
+    let ivy = person(&asha.phone.store, "Ivy");
+    let sam = person(&ben.phone.store, "Sam");
+    sync_member(&hub, &asha).await;
+    sync_member(&hub, &ben).await;
+    let key = |m: &crate::doc_sync::Member| m.cert.device.as_bytes().to_vec();
+    let rows = |data: &SyncData| {
+        let mut people: Vec<String> = data.people.iter().map(|p| p.person.clone()).collect();
+        people.sort();
+        let mut users: Vec<String> = data.users.iter().map(|u| u.name.clone()).collect();
+        users.sort();
+        let mut certs: Vec<Vec<u8>> = data.certificates.iter().map(|c| c.0.clone()).collect();
+        certs.sort();
+        (people, users, certs)
+    };
+
+    // Asha's step: Ivy's row, her own user, the certificate of Ivy's signer (her device).
+    let data = hub
+        .store
+        .sync_load(&asha.device.sync_scope())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(&data),
+        (ids(&[ivy]), vec!["Asha Patel".to_owned()], vec![key(&asha)])
+    );
+
+    // A message of hers naming Sam and Ben's device (as one that sent Sam's documents would):
+    // Sam's caseload row is read, so the step refuses him instead of taking him for someone
+    // new to the hub; his documents are not read; Ben's certificate is.
+    let scope = SyncScope {
+        mentioned: vec![sam.to_string()],
+        signers: vec![key(&ben)],
+        ..asha.device.sync_scope()
+    };
+    let data = hub.store.sync_load(&scope).await.unwrap();
+    let (people, users, certs) = rows(&data);
+    assert_eq!(people, ids(&[ivy, sam]));
+    assert_eq!(users, vec!["Asha Patel".to_owned()]);
+    let mut both = vec![key(&asha), key(&ben)];
+    both.sort();
+    assert_eq!(certs, both);
+    let docs: Vec<String> = data.documents.iter().map(|d| d.person.clone()).collect();
+    assert!(!docs.contains(&sam.to_string()), "{docs:?}");
+
+    // A team lead's step: the team's users and caseloads (Ben is in another team).
+    let data = hub
+        .store
+        .sync_load(&tess.device.sync_scope())
+        .await
+        .unwrap();
+    let (people, users, _) = rows(&data);
+    assert_eq!(people, ids(&[ivy]));
+    assert_eq!(users, vec!["Asha Patel".to_owned(), "Tess Lead".to_owned()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_reads_only_its_rows_on_the_embedded_hub() {
+    let (_d, hub) = init_sqlite("Northside").await;
+    a_step_reads_only_its_rows(hub).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_reads_only_its_rows_on_postgres() {
+    let Some((_d, hub)) =
+        init_postgres("a_step_reads_only_its_rows_on_postgres", "Northside").await
+    else {
+        return;
+    };
+    a_step_reads_only_its_rows(hub).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
