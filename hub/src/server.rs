@@ -189,6 +189,7 @@ async fn start<S: HubStore>(
     let version = hub.store.revocation_list().await?.map_or(0, |(v, _)| v);
     let (revoked_tx, revoked_rx) = watch::channel(version);
     let events = hub.store.revocation_events().await?;
+    let pushes = events.is_some();
     tokio::spawn(watch_revocations(
         Arc::clone(&hub),
         events,
@@ -203,6 +204,18 @@ async fn start<S: HubStore>(
         documents,
         changes.clone(),
         options,
+        stopped.clone(),
+    ));
+    let (_, moves_seen) = hub.store.caseload_moves(None).await?;
+    tokio::spawn(watch_moves(
+        Arc::clone(&hub),
+        moves_seen,
+        changes.clone(),
+        if pushes {
+            options.poll_with_push
+        } else {
+            options.poll
+        },
         stopped.clone(),
     ));
     let signals = Signals {
@@ -296,6 +309,41 @@ async fn watch_documents<S: HubStore>(
                 Err(broadcast::error::RecvError::Closed) => events = None,
             },
         }
+    }
+}
+
+/// Relays caseload moves made outside this process (the `linkwork-hub caseload move` command
+/// beside a running `serve` on the embedded database, which has no `NOTIFY`) to every live
+/// connection of this node, read from the audit log every `every`: the old holder's devices
+/// are asked to drop their copy, the new holder's receive the person. On PostgreSQL the move's
+/// own `NOTIFY` is what arrives first; this is a backstop there.
+async fn watch_moves<S: HubStore>(
+    hub: Arc<Hub<S>>,
+    mut seen: i64,
+    changes: broadcast::Sender<DocumentsChanged>,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        // A failed read is tried again at the next tick (from the same entry).
+        let Ok((people, newest)) = hub.store.caseload_moves(Some(seen)).await else {
+            continue;
+        };
+        seen = newest;
+        if people.is_empty() {
+            continue;
+        }
+        let event = if people.len() > crate::store::MAX_ANNOUNCED_PEOPLE {
+            DocumentsChanged::Unknown
+        } else {
+            DocumentsChanged::People(people)
+        };
+        // No live connection (no receiver) is not an error.
+        let _ = changes.send(event);
     }
 }
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ReadDoc, ROOT};
 use linkwork_core::model::*;
-use linkwork_core::Store;
+use linkwork_core::{Id, Store};
 use linkwork_tests::{add_person, full_person, TestDir};
 use targets::join_frames;
 
@@ -67,6 +67,20 @@ fn with_prefix(prefix: &[u8], frames: &[&[u8]]) -> Vec<u8> {
     let mut out = prefix.to_vec();
     out.extend(join_frames(frames));
     out
+}
+
+/// `message` with a "drop your copy" section naming `people` (flag 16, after the certificates,
+/// before the CRC; `core/src/sync/wire.rs`): what a hub sends a device after a caseload move.
+fn with_drops(message: &[u8], people: &[Id]) -> Vec<u8> {
+    let mut body = message[..message.len() - 4].to_vec();
+    body[4] |= 16;
+    body.push(u8::try_from(people.len()).unwrap()); // a varint below 128
+    for p in people {
+        body.extend_from_slice(p.as_bytes());
+    }
+    let crc = crc32fast::hash(&body);
+    body.extend_from_slice(&crc.to_le_bytes());
+    body
 }
 
 fn main() {
@@ -173,6 +187,15 @@ fn main() {
     {
         c.put("sync_envelope", &format!("message-{i}"), m);
     }
+    // Drops: a message carrying a "drop your copy" request, and a link worker's store that
+    // receives one from a peer phone (only a verified hub may ask: refused).
+    let drops = with_drops(&first[0], &[x]);
+    c.put("sync_envelope", "message-drops", &drops);
+    c.put(
+        "sync_session",
+        "lw-listener-drops-from-a-phone",
+        &with_prefix(&[0], &[&drops]),
+    );
     c.put("sync_envelope", "empty", b"");
     c.put("sync_envelope", "magic-only", b"LWS\x03\x00");
 

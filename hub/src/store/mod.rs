@@ -464,14 +464,26 @@ pub trait HubStore: Send + Sync + 'static {
     fn sync_commit(&self, writes: SyncWrites) -> impl Future<Output = Result<()>> + Send;
 
     /// Moves `person` (id text) into the caseload of user `to` and appends `entry` to the audit
-    /// log, in one transaction. Returns the user whose caseload they were in, `None` (storing
-    /// nothing) when the hub does not know the person.
+    /// log, in one transaction, and announces the person as changed
+    /// ([`HubStore::document_events`]: the live devices of both caseloads start a round).
+    /// Returns the user whose caseload they were in, `None` (storing nothing) when the hub does
+    /// not know the person.
     fn assign_person(
         &self,
         person: &str,
         to: i64,
         entry: &AuditEntry,
     ) -> impl Future<Output = Result<Option<i64>>> + Send;
+
+    /// The people moved between caseloads since audit entry `after` (the `caseload-move`
+    /// entries after it, at most [`MAX_ANNOUNCED_PEOPLE`] + 1 of them: more reads as "some"),
+    /// and the newest audit entry's sequence number, to pass as `after` next time. With
+    /// `after = None`: nobody, and where the log ends now. How a serving node learns of a move
+    /// made by the `linkwork-hub` command in another process (live mode).
+    fn caseload_moves(
+        &self,
+        after: Option<i64>,
+    ) -> impl Future<Output = Result<(Vec<String>, i64)>> + Send;
 
     /// Whose caseload `person` (id text) is in, `None` when the hub does not know them.
     fn person(&self, person: &str) -> impl Future<Output = Result<Option<PersonRow>>> + Send;

@@ -20,7 +20,7 @@ use super::pg_tls::{PgTarget, PgTlsStream};
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
     HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
-    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
+    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS, MAX_ANNOUNCED_PEOPLE,
 };
 use crate::error::{HubError, Result};
 
@@ -505,8 +505,40 @@ impl HubStore for PgStore {
             &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
         )
         .await?;
+        // Every node's live devices of both caseloads start a round when this commits.
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[
+                &DOCUMENT_CHANNEL,
+                &DocumentsChanged::People(vec![person.to_owned()]).encode(),
+            ],
+        )
+        .await?;
         tx.commit().await?;
         Ok(before)
+    }
+
+    async fn caseload_moves(&self, after: Option<i64>) -> Result<(Vec<String>, i64)> {
+        let client = self.client().await?;
+        let newest: i64 = client
+            .query_one("SELECT coalesce(max(seq), 0)::BIGINT FROM audit", &[])
+            .await?
+            .try_get(0)?;
+        let Some(after) = after else {
+            return Ok((Vec::new(), newest));
+        };
+        let limit = i64::try_from(MAX_ANNOUNCED_PEOPLE + 1).unwrap_or(i64::MAX);
+        let people = client
+            .query(
+                "SELECT person FROM audit WHERE seq > $1 AND seq <= $2 \
+                 AND event = 'caseload-move' AND person IS NOT NULL ORDER BY seq LIMIT $3",
+                &[&after, &newest, &limit],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        Ok((people, newest))
     }
 
     async fn person(&self, person: &str) -> Result<Option<PersonRow>> {

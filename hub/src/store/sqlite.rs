@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
     HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
-    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
+    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS, MAX_ANNOUNCED_PEOPLE,
 };
 use crate::error::{HubError, Result};
 
@@ -716,31 +716,62 @@ impl HubStore for SqliteStore {
         to: i64,
         entry: &AuditEntry,
     ) -> Result<Option<i64>> {
-        let person = person.to_owned();
+        let moved = person.to_owned();
         let e = entry.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let before: Option<i64> = tx
-                .query_row(
-                    "SELECT assigned_to FROM people WHERE person_id = ?1",
-                    [&person],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if before.is_none() {
-                return Ok(None);
-            }
-            tx.execute(
-                "UPDATE people SET assigned_to = ?2 WHERE person_id = ?1",
-                params![person, to],
-            )?;
-            tx.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
+        let before = self
+            .with(move |conn| {
+                let person = moved;
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let before: Option<i64> = tx
+                    .query_row(
+                        "SELECT assigned_to FROM people WHERE person_id = ?1",
+                        [&person],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if before.is_none() {
+                    return Ok(None);
+                }
+                tx.execute(
+                    "UPDATE people SET assigned_to = ?2 WHERE person_id = ?1",
+                    params![person, to],
+                )?;
+                tx.execute(
+                    "INSERT INTO audit (at, event, device, user_name, detail, person) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.at, e.event, e.device, e.user, e.detail, e.person],
-            )?;
-            tx.commit()?;
-            Ok(before)
+                    params![e.at, e.event, e.device, e.user, e.detail, e.person],
+                )?;
+                tx.commit()?;
+                Ok(before)
+            })
+            .await?;
+        if before.is_some() {
+            // No receiver (no node serving in this process) is not an error; a node in
+            // another process learns of the move from the audit log (`caseload_moves`).
+            let _ = self
+                .changes
+                .send(DocumentsChanged::People(vec![person.to_owned()]));
+        }
+        Ok(before)
+    }
+
+    async fn caseload_moves(&self, after: Option<i64>) -> Result<(Vec<String>, i64)> {
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            let newest: i64 =
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM audit", [], |r| r.get(0))?;
+            let mut people = Vec::new();
+            if let Some(after) = after {
+                let mut stmt = tx.prepare(
+                    "SELECT person FROM audit WHERE seq > ?1 AND seq <= ?2 \
+                     AND event = 'caseload-move' AND person IS NOT NULL ORDER BY seq LIMIT ?3",
+                )?;
+                let limit = i64::try_from(MAX_ANNOUNCED_PEOPLE + 1).unwrap_or(i64::MAX);
+                let rows = stmt.query_map(params![after, newest, limit], |r| r.get(0))?;
+                people = rows.collect::<rusqlite::Result<_>>()?;
+            }
+            drop(tx);
+            Ok((people, newest))
         })
         .await
     }

@@ -292,3 +292,119 @@ async fn live_edits_reach_a_device_on_another_node_of_the_postgres_database() {
     node_a.stop().await;
     node_b.stop().await;
 }
+
+/// Runs `a` and `b`, both only answering the hub, until both satisfy their conditions.
+async fn until_both(
+    a: &mut LiveDevice,
+    until_a: impl Fn(&Store) -> bool,
+    b: &mut LiveDevice,
+    until_b: impl Fn(&Store) -> bool,
+) {
+    let both = async {
+        tokio::join!(pump(a, false, until_a), pump(b, false, until_b));
+    };
+    tokio::time::timeout(HANG, both)
+        .await
+        .expect("the move reached both live devices");
+}
+
+/// Asha and Ben, link workers, are connected live (to `url_a` and `url_b`); the admin moves
+/// Ivy from Asha's caseload to Ben's with the `linkwork-hub caseload move` command, another
+/// process. Without reconnecting, and only answering what the hub sends, Asha's phone drops
+/// its copy of Ivy (not erased: no tombstone) and Ben's receives her with Asha's edits; Kit
+/// stays with Asha. The drop is audited.
+async fn a_move_reaches_live_devices<S: HubStore>(
+    d: &Deployment,
+    hub: &Hub<S>,
+    url_a: &str,
+    url_b: &str,
+    tls: &Tls,
+) {
+    hub.add_user("Ada Admin", UserRole::Admin, None)
+        .await
+        .unwrap();
+    let asha = enrolled(hub, "Asha Patel", UserRole::LinkWorker, "North").await;
+    let ben = enrolled(hub, "Ben Ode", UserRole::LinkWorker, "North").await;
+    let ivy = person(&asha.store, "Ivy");
+    let kit = person(&asha.store, "Kit");
+    add_goal(&asha.store, ivy, "walk to the allotment");
+    let mut asha = go_live(asha, url_a, tls).await;
+    let mut ben = go_live(ben, url_b, tls).await;
+    assert_eq!(held(&ben.phone.store), Vec::<Id>::new());
+    asha.changed.clear();
+
+    let id = ivy.to_string();
+    let out = hub_cli(
+        d,
+        &[
+            "caseload",
+            "move",
+            &id,
+            "--to",
+            "Ben Ode",
+            "--by",
+            "Ada Admin",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+
+    until_both(
+        &mut asha,
+        |s| !held(s).contains(&ivy),
+        &mut ben,
+        |s| has_goal(s, ivy, "walk to the allotment"),
+    )
+    .await;
+    assert_eq!(held(&asha.phone.store), vec![kit]);
+    assert!(asha.changed.contains(&ivy));
+    assert!(asha.phone.store.erased_people().unwrap().is_empty());
+    assert_eq!(held(&ben.phone.store), vec![ivy]);
+
+    // The acknowledgement reaches the hub (Asha's answer to its request): audited.
+    let dropped = || async {
+        hub.store
+            .audit_log()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| {
+                r.entry.event == "copy-dropped"
+                    && r.entry.device.as_deref() == Some(asha.key.as_str())
+                    && r.entry.person.as_deref() == Some(id.as_str())
+            })
+            .count()
+    };
+    tokio::time::timeout(HANG, async {
+        while dropped().await == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the drop is audited");
+    assert_eq!(dropped().await, 1);
+}
+
+#[tokio::test]
+async fn a_caseload_move_reaches_live_devices_on_sqlite() {
+    let (d, hub) = init_sqlite("Northside").await;
+    let tls = tls();
+    let hub = Arc::new(hub);
+    let (node, url) = start(hub.clone(), &tls, fast()).await;
+    a_move_reaches_live_devices(&d, &*hub, &url, &url, &tls).await;
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn a_caseload_move_reaches_live_devices_on_two_postgres_nodes() {
+    let Some((d, hub)) = init_postgres("live_caseload_move", "Northside").await else {
+        return;
+    };
+    let tls = tls();
+    let hub = Arc::new(hub);
+    let other = Arc::new(second_node(&d).await);
+    let (node_a, url_a) = start(hub.clone(), &tls, fast()).await;
+    let (node_b, url_b) = start(other.clone(), &tls, fast()).await;
+    a_move_reaches_live_devices(&d, &*hub, &url_a, &url_b, &tls).await;
+    node_a.stop().await;
+    node_b.stop().await;
+}

@@ -50,13 +50,14 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The kinds a sync message's flags byte says it is (hello, done, manifest, full manifest; a
-/// message with none of them is "data").
-const KINDS: [(u8, &str); 4] = [
+/// The kinds a sync message's flags byte says it is (hello, done, manifest, full manifest,
+/// drops; a message with none of them is "data").
+const KINDS: [(u8, &str); 5] = [
     (1, "hello"),
     (2, "done"),
     (4, "manifest"),
     (8, "full manifest"),
+    (16, "drops"),
 ];
 
 /// Which of [`KINDS`] a message is, and whether this build's decoder accepts it (past the
@@ -97,7 +98,7 @@ fn sync_envelope_seeds() {
             accepted.extend(one);
         }
     }
-    for kind in ["any", "hello", "done", "manifest", "data"] {
+    for kind in ["any", "hello", "done", "manifest", "data", "drops"] {
         assert!(accepted.contains(&kind), "no accepted {kind} message seed");
     }
 }

@@ -643,8 +643,10 @@ pub fn receive(
 }
 
 /// Live mode: when the session has completed and local edits have changed shared documents
-/// since, a message carrying them (the peer's reply goes to [`receive`] as usual). `None`
-/// when there is nothing new or a round is in flight. Writes nothing.
+/// since, a message carrying them (the peer's reply goes to [`receive`] as usual); on a hub,
+/// also when a person was moved out of the peer's caseload since ("drop your copy" requests
+/// not yet made in this session, `engine::drops`). `None` when there is nothing new or a
+/// round is in flight. Writes nothing.
 ///
 /// # Errors
 /// Storage errors.
@@ -657,12 +659,24 @@ pub fn poll(storage: &mut impl SyncStorage, s: &mut SyncSession) -> Result<Optio
     }
     let scope = Scope::of(storage, Some(&peer))?;
     let tags = scope.tags();
-    if tags == s.settled_tags {
+    // A hub also starts a round to ask for copies to be dropped (a caseload move since the
+    // last round), once per person and session: a device that cannot drop yet (its changes
+    // have not reached the hub) is asked again in every round that follows.
+    let drops = if storage.is_hub() {
+        drops::outgoing(storage, s, &peer)?
+    } else {
+        Vec::new()
+    };
+    s.drops_polled.retain(|p| drops.contains(p));
+    let new_drops = drops.iter().any(|p| !s.drops_polled.contains(p));
+    if tags == s.settled_tags && !new_drops {
         return Ok(None);
     }
+    s.drops_polled.extend(drops.iter().copied());
     let mut out = Message {
         digest: scope.digest(),
         doc_count: scope.docs.len() as u64,
+        drops,
         ..Message::default()
     };
     for (key, tag) in &tags {

@@ -136,6 +136,9 @@ pub struct SyncSession {
     /// sides were in sync (asked once per exchange, so a device that cannot drop yet does not
     /// loop).
     pub(super) drops_asked_in_sync: bool,
+    /// A hub in live mode: the people whose drop a round it started ([`super::poll`]) asked
+    /// for, so that a pending drop starts one round, not one per poll.
+    pub(super) drops_polled: BTreeSet<Id>,
 }
 
 impl Default for SyncSession {
@@ -169,6 +172,7 @@ impl Default for SyncSession {
             signing: SessionSigning::default(),
             drops_to_ack: BTreeSet::new(),
             drops_asked_in_sync: false,
+            drops_polled: BTreeSet::new(),
         }
     }
 }
