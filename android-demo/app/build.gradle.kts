@@ -24,6 +24,10 @@ android {
         buildConfigField("String", "HUB_HOST", "\"10.0.2.2\"")
         buildConfigField("int", "HUB_PORT", "7700")
         buildConfigField("String", "DEMO_USER", "\"sam.patel\"")
+        // true: the app enrols itself with an in-app demo organisation on first run. false: a
+        // fresh install enrols with the organisation's `linkwork-hub` (Sync -> Team hub) using
+        // an invite code; see README, "Team hub through linkwork-hub".
+        buildConfigField("boolean", "DEMO_ORGANISATION", "true")
     }
 
     buildFeatures {
@@ -52,6 +56,7 @@ dependencies {
     implementation(project(":logic"))
     implementation("net.java.dev.jna:jna:${libs.versions.jna.get()}@aar") // with its Android dispatch library
     implementation(libs.kotlinx.coroutines.android)
+    implementation(libs.okhttp) // the WebSocket to the team hub (OkHttpHubSocket)
     implementation(libs.androidx.core.ktx)
     implementation(libs.androidx.activity.compose)
     implementation(libs.androidx.lifecycle.viewmodel.compose)

@@ -5,9 +5,11 @@ import java.io.File
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
+import org.linkwork.LinkWorkStore
 import org.linkwork.demo.data.DeviceSession
 import org.linkwork.demo.data.StoreProvider
 import org.linkwork.demo.identity.DemoOrganisation
+import org.linkwork.demo.sync.HubConnector
 import org.linkwork.demo.sync.SocketTransport
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncTargetKind
@@ -27,6 +29,9 @@ class LinkWorkDemoApp : Application() {
         },
     )
 
+    /** Sockets to the organisation's `linkwork-hub` (enrolment, and hub sync through `HubSync`). */
+    val hubConnector: HubConnector by lazy { OkHttpHubSocket.connector(OkHttpHubSocket.client()) }
+
     override fun onCreate() {
         super.onCreate()
         val provider = StoreProvider(filesDir, KeystoreKeySupplier(File(noBackupFilesDir, "keys")))
@@ -36,9 +41,19 @@ class LinkWorkDemoApp : Application() {
             user = BuildConfig.DEMO_USER,
             io = Dispatchers.IO,
             scope = appScope,
-            // Demo only: the app plays the organisation's administrator (see DemoOrganisation).
-            enrol = { store -> DemoOrganisation.loadOrCreate(File(noBackupFilesDir, "demo-org")).ensureEnrolled(store) },
+            enrol = demoEnrolment(),
         )
         session.open()
     }
+
+    /**
+     * Demo only: the app plays the organisation's administrator (see DemoOrganisation), unless
+     * built to enrol with a real `linkwork-hub` instead (`DEMO_ORGANISATION = false`).
+     */
+    private fun demoEnrolment(): ((LinkWorkStore) -> Unit)? =
+        if (!BuildConfig.DEMO_ORGANISATION) {
+            null
+        } else {
+            { store -> DemoOrganisation.loadOrCreate(File(noBackupFilesDir, "demo-org")).ensureEnrolled(store) }
+        }
 }

@@ -1,22 +1,29 @@
 package org.linkwork.demo.app.ui
 
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.produceState
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
+import kotlinx.coroutines.Dispatchers
+import org.linkwork.LinkWorkStore
 import org.linkwork.demo.app.rememberScreenModel
 import org.linkwork.demo.caseload.CaseloadViewModel
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.identity.PairingViewModel
 import org.linkwork.demo.person.PersonViewModel
+import org.linkwork.demo.sync.EnrolViewModel
+import org.linkwork.demo.sync.HubConnector
+import org.linkwork.demo.sync.HubSync
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncViewModel
 import org.linkwork.demo.visit.HomeVisitViewModel
 import org.linkwork.demo.visit.ServiceSearchModel
 
-/** The screens and how they link: caseload -> add person -> person; caseload -> person -> home visit or pairing their phone; caseload -> sync. */
+/** The screens and how they link: caseload -> add person -> person; caseload -> person -> home visit or pairing their phone; caseload -> sync -> enrol with the team hub. */
 @Composable
-fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
+fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>, hubConnector: HubConnector) {
     val nav = rememberNavController()
     NavHost(nav, startDestination = "caseload") {
         composable("caseload") {
@@ -50,7 +57,17 @@ fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>) {
         }
         composable("sync") {
             val vm = rememberScreenModel("sync") { scope -> SyncViewModel(repository, targets, scope) }
-            SyncScreen(vm, onBack = { nav.popBackStack() })
+            SyncScreen(vm, onEnrol = { nav.navigate("enrol") }, onBack = { nav.popBackStack() })
+        }
+        composable("enrol") {
+            // The store is the repository's; HubSync only moves frames over the app's sockets.
+            val store by produceState<LinkWorkStore?>(null, repository) { value = repository.read { it } }
+            store?.let { s ->
+                val vm = rememberScreenModel("enrol") { scope ->
+                    EnrolViewModel(HubSync(s, hubConnector, Dispatchers.IO), scope)
+                }
+                EnrolScreen(vm, onDone = { nav.popBackStack() }, onBack = { nav.popBackStack() })
+            }
         }
     }
 }

@@ -15,9 +15,12 @@ import androidx.compose.runtime.getValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.linkwork.demo.sync.SyncViewModel
 
-/** Sync with the team hub or a colleague's phone; what merged; conflicts to resolve. */
+/**
+ * Sync with the team hub or a colleague's phone; what merged; conflicts to resolve; the way to
+ * enrol with the organisation's `linkwork-hub` ([EnrolScreen]).
+ */
 @Composable
-fun SyncScreen(vm: SyncViewModel, onBack: () -> Unit) {
+fun SyncScreen(vm: SyncViewModel, onEnrol: () -> Unit, onBack: () -> Unit) {
     val s by vm.state.collectAsStateWithLifecycle()
     DemoScaffold(title = "Sync", onBack = onBack, actions = { UnsyncedBadge(s.unsyncedTotal) }) { modifier ->
         LazyColumn(modifier) {
@@ -26,6 +29,9 @@ fun SyncScreen(vm: SyncViewModel, onBack: () -> Unit) {
                 s.running?.let { Section("Syncing with $it") { LinearProgressIndicator() } }
                 Section("Sync with") {
                     s.targets.forEach { t -> Button(onClick = { vm.sync(t.id) }, enabled = s.running == null) { Text(t.label) } }
+                }
+                Section("The organisation's team hub") {
+                    OutlinedButton(onClick = onEnrol, enabled = s.running == null) { Text("Enrol with an invite code") }
                 }
                 Section("A colleague's phone (same Wi-Fi)") {
                     val waiting = s.waitingOn
