@@ -673,6 +673,25 @@ impl SyncStorage for HubSync<'_> {
     }
 }
 
+/// What one step with `device` may read ([`HubSync::load`]) under the hub's current revocation
+/// list, for a message naming `mentions`.
+async fn load_step<'a, S: HubStore>(
+    hub: &crate::Hub<S>,
+    device: &'a Device,
+    mentions: &Mentions,
+) -> Result<HubSync<'a>> {
+    let revoked = hub.revocations().await?;
+    HubSync::load(
+        &hub.store,
+        &hub.certificate,
+        &hub.root,
+        revoked,
+        device,
+        mentions,
+    )
+    .await
+}
+
 /// Applies one sync message from `device` in `session` (made with
 /// [`linkwork_core::sync::engine::accept_authenticated`] from the device's verified
 /// certificate): loads, runs the engine, stores what it wrote and audits it. Returns the reply
@@ -688,18 +707,9 @@ pub async fn receive<S: HubStore>(
     session: &mut SyncSession,
     bytes: &[u8],
 ) -> Result<Received> {
-    let revoked = hub.revocations().await?;
     // A message that does not decode names nobody: the engine refuses it.
     let mentions = linkwork_core::sync::mentions(bytes).unwrap_or_default();
-    let mut storage = HubSync::load(
-        &hub.store,
-        &hub.certificate,
-        &hub.root,
-        revoked,
-        device,
-        &mentions,
-    )
-    .await?;
+    let mut storage = load_step(hub, device, &mentions).await?;
     let received = engine::receive(&mut storage, session, bytes)?;
     storage.commit(&hub.store, &received).await?;
     Ok(received)
@@ -722,16 +732,7 @@ pub async fn poll<S: HubStore>(
     if !session.is_complete() {
         return Ok(None);
     }
-    let revoked = hub.revocations().await?;
-    let mut storage = HubSync::load(
-        &hub.store,
-        &hub.certificate,
-        &hub.root,
-        revoked,
-        device,
-        &Mentions::default(),
-    )
-    .await?;
+    let mut storage = load_step(hub, device, &Mentions::default()).await?;
     let Some(out) = engine::poll(&mut storage, session)? else {
         return Ok(None);
     };

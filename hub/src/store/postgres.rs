@@ -63,6 +63,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0005_people_assigned_to.sql"),
 ];
 
+/// Appends an audit entry: $1 at, $2 event, $3 device, $4 user, $5 detail, $6 person.
+const AUDIT_INSERT: &str = "INSERT INTO audit (at, event, device, user_name, detail, person) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
 /// The channel a stored revocation is announced on.
 pub const REVOCATION_CHANNEL: &str = "linkwork_revocations";
 
@@ -500,8 +504,7 @@ impl HubStore for PgStore {
         )
         .await?;
         tx.execute(
-            "INSERT INTO audit (at, event, device, user_name, detail, person) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            AUDIT_INSERT,
             &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
         )
         .await?;
@@ -563,8 +566,7 @@ impl HubStore for PgStore {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                AUDIT_INSERT,
                 &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
             )
             .await?;
@@ -872,8 +874,7 @@ impl HubStore for PgStore {
         }
         for e in &w.audit {
             tx.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                AUDIT_INSERT,
                 &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
             )
             .await?;

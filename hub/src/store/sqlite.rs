@@ -116,6 +116,15 @@ impl SqliteStore {
     }
 }
 
+/// Appends `e` to the audit log (inside the caller's transaction, if any).
+fn append_audit(conn: &Connection, e: &AuditEntry) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO audit (at, event, device, user_name, detail, person) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![e.at, e.event, e.device, e.user, e.detail, e.person],
+    )
+}
+
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, Option<String>)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
@@ -448,11 +457,7 @@ impl HubStore for SqliteStore {
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {
         let e = entry.clone();
         self.with(move |conn| {
-            conn.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.at, e.event, e.device, e.user, e.detail, e.person],
-            )?;
+            append_audit(conn, &e)?;
             Ok(())
         })
         .await
@@ -693,11 +698,7 @@ impl HubStore for SqliteStore {
                 }
             }
             for e in &w.audit {
-                tx.execute(
-                    "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![e.at, e.event, e.device, e.user, e.detail, e.person],
-                )?;
+                append_audit(&tx, e)?;
             }
             tx.commit()?;
             Ok(())
@@ -736,11 +737,7 @@ impl HubStore for SqliteStore {
                     "UPDATE people SET assigned_to = ?2 WHERE person_id = ?1",
                     params![person, to],
                 )?;
-                tx.execute(
-                    "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![e.at, e.event, e.device, e.user, e.detail, e.person],
-                )?;
+                append_audit(&tx, &e)?;
                 tx.commit()?;
                 Ok(before)
             })

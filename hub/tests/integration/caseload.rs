@@ -23,6 +23,15 @@ impl ChangeListener for Seen {
     }
 }
 
+/// Moves `person` into the caseload of `to` as the admin "Ada Admin", with the
+/// `linkwork-hub caseload move` command (another process, as an operator runs it).
+pub(crate) fn move_by_cli(d: &Deployment, person: Id, to: &str) {
+    let id = person.to_string();
+    let args = ["caseload", "move", &id, "--to", to, "--by", "Ada Admin"];
+    let out = hub_cli(d, &args);
+    assert!(out.status.success(), "{out:?}");
+}
+
 async fn a_move_hands_the_person_over<S: HubStore>(d: &Deployment, hub: Hub<S>) {
     hub.add_user("Ada Admin", UserRole::Admin, None)
         .await
@@ -74,19 +83,7 @@ async fn a_move_hands_the_person_over<S: HubStore>(d: &Deployment, hub: Hub<S>) 
     let last_heads = heads(&asha.phone.store, ivy, DocKind::Plan);
 
     // Moved by the admin, through the CLI (the same call as `Hub::move_person`).
-    let out = hub_cli(
-        d,
-        &[
-            "caseload",
-            "move",
-            &id,
-            "--to",
-            "Ben Ode",
-            "--by",
-            "Ada Admin",
-        ],
-    );
-    assert!(out.status.success(), "{out:?}");
+    move_by_cli(d, ivy, "Ben Ode");
     assert!(hub
         .move_person(&id, "Ben Ode", "Ada Admin")
         .await

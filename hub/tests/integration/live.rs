@@ -12,6 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use linkwork_core::hub_client::{HubPurpose, HubSession};
 use linkwork_core::model::{NewGoal, NewPerson};
 use linkwork_core::{Id, Store};
+use linkwork_hub::server::Running;
 use linkwork_hub::store::{HubStore, UserRole};
 use linkwork_hub::Hub;
 use tokio_tungstenite::tungstenite::Message;
@@ -256,14 +257,47 @@ async fn edits_reach_the_other_device_live<S: HubStore, T: HubStore>(
         && r.entry.person.as_deref() == Some(rose_text.as_str())));
 }
 
+/// Nodes of one hub deployment serving over TLS on loopback (one, or two on one PostgreSQL
+/// database), stopped by [`Serving::stop`].
+struct Serving {
+    tls: Tls,
+    nodes: Vec<Running>,
+    urls: Vec<String>,
+}
+
+impl Serving {
+    async fn start<S: HubStore>(hubs: &[&Arc<Hub<S>>]) -> Serving {
+        let tls = tls();
+        let (mut nodes, mut urls) = (Vec::new(), Vec::new());
+        for hub in hubs {
+            let (node, url) = start(Arc::clone(hub), &tls, fast()).await;
+            nodes.push(node);
+            urls.push(url);
+        }
+        Serving { tls, nodes, urls }
+    }
+
+    /// The first node's URL, and the last one's (the same with one node).
+    fn urls(&self) -> (&str, &str) {
+        let first = self.urls.first().map_or("", String::as_str);
+        (first, self.urls.last().map_or(first, String::as_str))
+    }
+
+    async fn stop(self) {
+        for node in self.nodes {
+            node.stop().await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn live_edits_reach_the_other_device_through_one_hub_on_sqlite() {
     let (_d, hub) = init_sqlite("Northside").await;
-    let tls = tls();
     let hub = Arc::new(hub);
-    let (node, url) = start(hub.clone(), &tls, fast()).await;
-    edits_reach_the_other_device_live(&*hub, &*hub, &url, &url, &tls).await;
-    node.stop().await;
+    let s = Serving::start(&[&hub]).await;
+    let (a, b) = s.urls();
+    edits_reach_the_other_device_live(&*hub, &*hub, a, b, &s.tls).await;
+    s.stop().await;
 }
 
 #[tokio::test]
@@ -271,11 +305,11 @@ async fn live_edits_reach_the_other_device_through_one_hub_on_postgres() {
     let Some((_d, hub)) = init_postgres("live_one_node", "Northside").await else {
         return;
     };
-    let tls = tls();
     let hub = Arc::new(hub);
-    let (node, url) = start(hub.clone(), &tls, fast()).await;
-    edits_reach_the_other_device_live(&*hub, &*hub, &url, &url, &tls).await;
-    node.stop().await;
+    let s = Serving::start(&[&hub]).await;
+    let (a, b) = s.urls();
+    edits_reach_the_other_device_live(&*hub, &*hub, a, b, &s.tls).await;
+    s.stop().await;
 }
 
 #[tokio::test]
@@ -283,14 +317,12 @@ async fn live_edits_reach_a_device_on_another_node_of_the_postgres_database() {
     let Some((d, hub)) = init_postgres("live_two_nodes", "Northside").await else {
         return;
     };
-    let tls = tls();
     let hub = Arc::new(hub);
     let other = Arc::new(second_node(&d).await);
-    let (node_a, url_a) = start(hub.clone(), &tls, fast()).await;
-    let (node_b, url_b) = start(other.clone(), &tls, fast()).await;
-    edits_reach_the_other_device_live(&*hub, &*other, &url_a, &url_b, &tls).await;
-    node_a.stop().await;
-    node_b.stop().await;
+    let s = Serving::start(&[&hub, &other]).await;
+    let (a, b) = s.urls();
+    edits_reach_the_other_device_live(&*hub, &*other, a, b, &s.tls).await;
+    s.stop().await;
 }
 
 /// Runs `a` and `b`, both only answering the hub, until both satisfy their conditions.
@@ -333,20 +365,8 @@ async fn a_move_reaches_live_devices<S: HubStore>(
     assert_eq!(held(&ben.phone.store), Vec::<Id>::new());
     asha.changed.clear();
 
+    crate::caseload::move_by_cli(d, ivy, "Ben Ode");
     let id = ivy.to_string();
-    let out = hub_cli(
-        d,
-        &[
-            "caseload",
-            "move",
-            &id,
-            "--to",
-            "Ben Ode",
-            "--by",
-            "Ada Admin",
-        ],
-    );
-    assert!(out.status.success(), "{out:?}");
 
     until_both(
         &mut asha,
@@ -387,11 +407,11 @@ async fn a_move_reaches_live_devices<S: HubStore>(
 #[tokio::test]
 async fn a_caseload_move_reaches_live_devices_on_sqlite() {
     let (d, hub) = init_sqlite("Northside").await;
-    let tls = tls();
     let hub = Arc::new(hub);
-    let (node, url) = start(hub.clone(), &tls, fast()).await;
-    a_move_reaches_live_devices(&d, &*hub, &url, &url, &tls).await;
-    node.stop().await;
+    let s = Serving::start(&[&hub]).await;
+    let (a, b) = s.urls();
+    a_move_reaches_live_devices(&d, &*hub, a, b, &s.tls).await;
+    s.stop().await;
 }
 
 #[tokio::test]
@@ -399,12 +419,10 @@ async fn a_caseload_move_reaches_live_devices_on_two_postgres_nodes() {
     let Some((d, hub)) = init_postgres("live_caseload_move", "Northside").await else {
         return;
     };
-    let tls = tls();
     let hub = Arc::new(hub);
     let other = Arc::new(second_node(&d).await);
-    let (node_a, url_a) = start(hub.clone(), &tls, fast()).await;
-    let (node_b, url_b) = start(other.clone(), &tls, fast()).await;
-    a_move_reaches_live_devices(&d, &*hub, &url_a, &url_b, &tls).await;
-    node_a.stop().await;
-    node_b.stop().await;
+    let s = Serving::start(&[&hub, &other]).await;
+    let (a, b) = s.urls();
+    a_move_reaches_live_devices(&d, &*hub, a, b, &s.tls).await;
+    s.stop().await;
 }
