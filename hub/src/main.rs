@@ -17,8 +17,9 @@ use linkwork_hub::{Hub, HubError, HubStore, Result};
 #[derive(Parser)]
 #[command(name = "linkwork-hub", version)]
 struct Cli {
-    /// The database: a `postgres://` URL (several nodes may share it) or a file path for the
-    /// embedded, encrypted SQLite database.
+    /// The database: a `postgres://` URL (several nodes may share it; over TLS with
+    /// `?sslmode=verify-full&sslrootcert=CA.pem`, see docs/deploy.md#tls) or a file path for
+    /// the embedded, encrypted SQLite database.
     #[arg(long)]
     database: String,
     /// The key file holding the organisation's signing key and the hub's key (mode 0600).
