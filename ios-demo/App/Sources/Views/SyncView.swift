@@ -7,8 +7,13 @@ struct SyncView: View {
 
     var body: some View {
         VStack(spacing: 24) {
-            Text("When you meet your link worker, open Sync on both phones and tap the button.")
+            Text("When you meet your link worker, they open Sync on their phone and wait for yours. Type the address it shows, then tap the button.")
                 .multilineTextAlignment(.center)
+            TextField("Address, like 192.168.1.20:7701", text: $sync.address)
+                .keyboardType(.numbersAndPunctuation)
+                .textInputAutocapitalization(.never)
+                .autocorrectionDisabled()
+                .textFieldStyle(.roundedBorder)
             Button { Task { await sync.sync() } } label: {
                 Label("Sync now", systemImage: "arrow.triangle.2.circlepath")
             }
