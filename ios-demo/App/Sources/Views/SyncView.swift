@@ -4,6 +4,8 @@ import SwiftUI
 /// Sync with the link worker's phone when you meet.
 struct SyncView: View {
     @ViewModel var sync: SyncModel
+    /// The last address typed, offered again at the next meeting.
+    @AppStorage("linkWorkerAddress") private var savedAddress = ""
 
     var body: some View {
         VStack(spacing: 24) {
@@ -24,6 +26,8 @@ struct SyncView: View {
         }
         .padding()
         .navigationTitle("Sync")
+        .onAppear { if sync.address.isEmpty { sync.address = savedAddress } }
+        .onChange(of: sync.address) { savedAddress = $0 }
     }
 
     @ViewBuilder private var status: some View {
