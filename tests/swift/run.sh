@@ -20,6 +20,7 @@
 #   SWIFT_TEST_ARGS       extra args for `swift test`, e.g. "--filter LinkWorkTests.testFoo"
 #   LINKWORK_SUITE_TIMEOUT seconds one `swift test` may run before it is stopped (900)
 #   LINKWORK_SKIP_IOS_DEMO=1 skip the ios-demo package (build, CLI and tests)
+#   PATIENTKIT_TEST_ARGS  extra args for the ios-demo's `swift test`, e.g. "--filter NetworkSyncTests"
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -84,6 +85,8 @@ if [[ ${LINKWORK_SKIP_BUILD:-0} != 1 ]]; then
     pkgs=(--workspace --all-targets)
   else
     pkgs=(-p "$FFI_PKG" -p "$BINDGEN_PKG" -p linkwork-hub)  # the hub HubTests.swift uses
+    # the reference server the demo's tests sync with once (`linkwork sync serve`)
+    [[ ${LINKWORK_SKIP_IOS_DEMO:-0} == 1 ]] || pkgs+=(-p linkwork-cli)
   fi
   (cd "$REPO" && cargo build --locked "${release[@]}" "${pkgs[@]}")
 fi
@@ -124,6 +127,9 @@ if [[ $demo == 1 ]]; then
   step "staging into ${DEMO_PKG#"$REPO"/}"
   stage_sources "$DEMO_PKG"
   ln "$SWIFT_PKG/lib/lib$LIBNAME.so" "$DEMO_PKG/lib/" 2>/dev/null || cp "$SWIFT_PKG/lib/lib$LIBNAME.so" "$DEMO_PKG/lib/"
+  # The command line, for the test that syncs with `linkwork sync serve` (skipped without it).
+  rm -f "$DEMO_PKG/lib/linkwork"
+  if [[ -x $LIBDIR/linkwork ]]; then cp "$LIBDIR/linkwork" "$DEMO_PKG/lib/"; fi
 fi
 
 if [[ -n $bg_pid ]]; then
@@ -154,6 +160,16 @@ in_chroot() {
     bash -c "cd '$1' && $2"
 }
 
+# in_chroot_net DIR COMMAND: in_chroot with the loopback interface up (the demo's patient app
+# syncs over TCP on 127.0.0.1, as the app does on the local network) and LINKWORK_CLI set.
+in_chroot_net() {
+  # shellcheck disable=SC2016  # $@ is expanded by the inner bash
+  "${ns[@]}" bash -c 'ip -o link show lo | grep -q "state UNKNOWN\|UP" || ip link set lo up; exec "$@"' lo-up \
+    chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LINKWORK_CLI="$DEMO_PKG/lib/linkwork" \
+    bash -c "cd '$1' && $2"
+}
+
 step "swift build --build-tests (in chroot)"
 in_chroot "$SWIFT_PKG" "swift build --build-tests"
 
@@ -181,9 +197,9 @@ if [[ $demo == 1 ]]; then
   step "ios-demo: swift build --build-tests (in chroot)"
   if in_chroot "$DEMO_PKG" "swift build --build-tests"; then
     step "ios-demo: patient-demo (the patient's flow on the command line)"
-    in_chroot "$DEMO_PKG" ".build/debug/patient-demo" || demo_failed+=' patient-demo'
+    in_chroot_net "$DEMO_PKG" ".build/debug/patient-demo" || demo_failed+=' patient-demo'
     step "ios-demo: swift test (PatientKitTests)"
-    in_chroot "$DEMO_PKG" "timeout --kill-after=30 ${LINKWORK_SUITE_TIMEOUT:-900} swift test --skip-build --disable-swift-testing" || demo_failed+=' PatientKitTests'
+    in_chroot_net "$DEMO_PKG" "timeout --kill-after=30 ${LINKWORK_SUITE_TIMEOUT:-900} swift test --skip-build --disable-swift-testing ${PATIENTKIT_TEST_ARGS:-}" || demo_failed+=' PatientKitTests'
   else
     demo_failed+=' build'
   fi

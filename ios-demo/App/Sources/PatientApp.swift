@@ -8,7 +8,7 @@ import SwiftUI
 struct PatientApp: App {
     @ViewModel private var app = PatientAppModel(
         provider: StoreProvider(directory: PatientApp.storeDirectory, keySupplier: KeychainKeys.key(for:)),
-        connect: { try await NearbyTransport.connectToLinkWorker() }
+        connect: { address in try await StreamTransport.connect(to: address, using: NearbyConnection.open) }
     )
 
     var body: some Scene {

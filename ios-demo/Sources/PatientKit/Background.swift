@@ -1,8 +1,9 @@
 import Dispatch
 
-/// Runs blocking work (every LinkWorkStore and SyncSession call may block on disk I/O) on a
-/// global dispatch queue, so it holds neither the main actor nor a thread of Swift's
-/// cooperative pool while it waits for the disk.
+/// Runs the few store calls the core offers only blocking (opening or creating a store,
+/// starting a sync session; every other call is `async` and runs on the core's own threads) on
+/// a global dispatch queue, so they hold neither the main actor nor a thread of Swift's
+/// cooperative pool while they wait for the disk.
 enum Background {
     /// Runs `work` on a background queue and returns its result (or rethrows its error).
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {

@@ -11,8 +11,9 @@ public enum PatientKitError: Error, Equatable, Sendable {
     case peerNotALinkWorker
 }
 
-/// The patient's own store on their phone: their plan, and nothing else. Every call runs off
-/// the main actor (store calls block on disk I/O).
+/// The patient's own store on their phone: their plan, and nothing else. Every call is the
+/// core's `async` API: it runs on the core's own I/O threads, never on the main actor or a
+/// thread of Swift's cooperative pool. `planUpdates()` observes the plan.
 ///
 /// The store's share policy is the core's: a patient's store holds only the person's plan and
 /// may record progress, tick or reopen steps and answer measures; anything else is refused
@@ -37,80 +38,115 @@ public final class PatientStore: Sendable {
     }
 
     /// The plan, or nil before the first sync with the link worker brought it.
-    public func planBlocking() async throws -> Plan? {
+    public func plan() async throws -> Plan? {
+        do {
+            return try await store.plan(personId: personId)
+        } catch LinkWorkError.NotFound {
+            return nil
+        }
+    }
+
+    /// Calls `onPlan` with the plan now and after every change to it (an edit here, a sync),
+    /// until the calling task is cancelled, then returns: nil while the store does not hold it
+    /// (before the first sync, or after the link worker erased the person), the plan once it
+    /// does. Runs in the caller's task, so once it has returned the store holds no listener of
+    /// it. Throws the store's error (e.g. `Storage`) if a read fails for another reason.
+    public func followPlan(_ onPlan: (Plan?) async -> Void) async throws {
         let (store, personId) = (store, personId)
-        return try await Background.run {
+        while !Task.isCancelled {
             do {
-                return try store.planBlocking(personId: personId)
+                for try await record in store.personUpdates(personId: personId) {
+                    await onPlan(record.plan)
+                }
+                return // cancelled, or the store is gone
             } catch LinkWorkError.NotFound {
-                return nil
+                // Not held (yet): wait for the person's documents to arrive. Listening starts
+                // before the second look, so an arrival in between is not missed.
+                let arrivals = store.changes()
+                let arrived: Bool
+                do {
+                    _ = try await store.plan(personId: personId)
+                    arrived = true
+                } catch LinkWorkError.NotFound {
+                    arrived = false
+                }
+                if !arrived {
+                    await onPlan(nil)
+                    for await ids in arrivals where ids.contains(personId) { break }
+                }
             }
         }
     }
 
-    /// Records progress on a goal: a 0-10 rating, a note, or both.
-    public func recordProgressBlocking(goalId: String, rating: UInt8?, note: String?) async throws {
-        let store = store
-        _ = try await Background.run {
-            try store.recordProgressBlocking(goalId: goalId, progress: NewProgress(rating: rating, note: note))
+    /// `followPlan` as a stream, until the consuming task is cancelled or the loop breaks; only
+    /// the newest value is kept for a slow consumer.
+    public func planUpdates() -> AsyncThrowingStream<Plan?, Error> {
+        AsyncThrowingStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let follow = Task {
+                do {
+                    try await self.followPlan { _ = continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in follow.cancel() }
         }
+    }
+
+    /// Records progress on a goal: a 0-10 rating, a note, or both.
+    public func recordProgress(goalId: String, rating: UInt8?, note: String?) async throws {
+        _ = try await store.recordProgress(goalId: goalId, progress: NewProgress(rating: rating, note: note))
     }
 
     /// Ticks a step done.
-    public func completeStepBlocking(_ stepId: String) async throws {
-        let store = store
-        try await Background.run { try store.completeStepBlocking(stepId: stepId) }
+    public func completeStep(_ stepId: String) async throws {
+        try await store.completeStep(stepId: stepId)
     }
 
     /// Marks a ticked step as not done after all.
-    public func reopenStepBlocking(_ stepId: String) async throws {
-        let store = store
-        try await Background.run { try store.reopenStepBlocking(stepId: stepId) }
+    public func reopenStep(_ stepId: String) async throws {
+        try await store.reopenStep(stepId: stepId)
     }
 
     /// Stores the person's own answers to a questionnaire (self-completed).
-    public func recordMeasureBlocking(_ instrument: Instrument, answers: [Int64?], timepoint: Timepoint) async throws {
-        let (store, personId) = (store, personId)
-        _ = try await Background.run {
-            try store.recordMeasureBlocking(
-                personId: personId,
-                response: NewMeasureResponse(instrument: instrument, timepoint: timepoint,
-                                             mode: .selfCompleted, answers: answers))
-        }
+    public func recordMeasure(_ instrument: Instrument, answers: [Int64?], timepoint: Timepoint) async throws {
+        _ = try await store.recordMeasure(
+            personId: personId,
+            response: NewMeasureResponse(instrument: instrument, timepoint: timepoint,
+                                         mode: .selfCompleted, answers: answers))
     }
 
     /// What this store holds and refuses, checked through the public API: shown by the
     /// command line, asserted by the tests.
     public func privacyCheck() async throws -> PrivacyCheck {
         let (store, personId) = (store, personId)
-        return try await Background.run {
-            let people = try store.caseloadBlocking(query: CaseloadQuery()).map(\.personId)
-            let record: PersonRecord?
-            do {
-                record = try store.personBlocking(personId: personId)
-            } catch LinkWorkError.NotFound {
-                record = nil
-            }
-            func refused(_ call: () throws -> Void) -> Bool {
-                do {
-                    try call()
-                    return false
-                } catch LinkWorkError.NotPermitted {
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            return PrivacyCheck(
-                peopleHeld: people.count,
-                holdsOnlyOwnPlan: people.allSatisfy { $0 == personId },
-                holdsCaseRecord: record?.caseRecord != nil,
-                caseExportRefused: refused { _ = try store.exportDocumentBlocking(personId: personId, kind: .case) },
-                gpCodesRefused: refused { _ = try store.gpCodesBlocking(personId: personId) },
-                caseNoteRefused: refused { _ = try store.addCaseNoteBlocking(personId: personId, text: "probe") },
-                newGoalRefused: refused { _ = try store.addGoalBlocking(personId: personId, goal: NewGoal(text: "probe")) }
-            )
+        let people = try await store.caseload(query: CaseloadQuery()).map(\.personId)
+        let record: PersonRecord?
+        do {
+            record = try await store.person(personId: personId)
+        } catch LinkWorkError.NotFound {
+            record = nil
         }
+        func refused(_ call: () async throws -> Void) async -> Bool {
+            do {
+                try await call()
+                return false
+            } catch LinkWorkError.NotPermitted {
+                return true
+            } catch {
+                return false
+            }
+        }
+        return PrivacyCheck(
+            peopleHeld: people.count,
+            holdsOnlyOwnPlan: people.allSatisfy { $0 == personId },
+            holdsCaseRecord: record?.caseRecord != nil,
+            caseExportRefused: await refused { _ = try await store.exportDocument(personId: personId, kind: .case) },
+            gpCodesRefused: await refused { _ = try await store.gpCodes(personId: personId) },
+            caseNoteRefused: await refused { _ = try await store.addCaseNote(personId: personId, text: "probe") },
+            newGoalRefused: await refused { _ = try await store.addGoal(personId: personId, goal: NewGoal(text: "probe")) }
+        )
     }
 }
 

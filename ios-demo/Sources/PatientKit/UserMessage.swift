@@ -23,6 +23,7 @@ public struct UserMessage: Equatable, Sendable {
         case let error as LinkWorkError: self = UserMessage(error)
         case let error as PatientKitError: self = UserMessage(error)
         case is TransportClosed: self = UserMessage(PatientKitError.peerLeftEarly)
+        case let error as TransportError: self = UserMessage(error)
         case is CancellationError:
             self.init(title: "Stopped", detail: "Nothing was lost.", canRetry: true)
         default:
@@ -89,6 +90,27 @@ public struct UserMessage: Equatable, Sendable {
         case .peerNotALinkWorker:
             self.init(title: "That is not your link worker's phone",
                       detail: "Your plan only syncs with your link worker.")
+        }
+    }
+
+    /// The message for a connection to the link worker's phone that failed.
+    public init(_ error: TransportError) {
+        switch error {
+        case .badAddress:
+            self.init(title: "Please check the address",
+                      detail: "Type the address your link worker's phone shows on its Sync screen, like 192.168.1.20:7701.")
+        case .unreachable:
+            self.init(title: "Could not reach your link worker's phone",
+                      detail: "Check that both phones are on the same Wi-Fi and that your link worker's phone is waiting for you, then try again.",
+                      canRetry: true)
+        case .timedOut:
+            self.init(title: "Sync did not finish",
+                      detail: "The other phone stopped answering. Stay close and try again.", canRetry: true)
+        case .cutOff:
+            self = UserMessage(PatientKitError.peerLeftEarly)
+        case .oversized:
+            self.init(title: "That is not your link worker's phone",
+                      detail: "Something else answered at that address. Check the address and try again.")
         }
     }
 

@@ -1,7 +1,8 @@
 // patient-demo: the patient's flow of the iOS demo, on the command line, through the same
 // models the SwiftUI app uses. A link worker's store and the patient's store live in a
-// temporary directory and sync through an in-process transport (the app would use a nearby
-// network connection). Exits non-zero if any check fails.
+// temporary directory and sync over TCP on loopback, as the app does on the local network: the
+// link worker's phone waits at an address (`NetworkPeer`), which Ada types into her app. Exits
+// non-zero if any check fails.
 import Foundation
 import LinkWork
 import PatientKit
@@ -29,26 +30,32 @@ func runDemo(in directory: URL) async throws {
     // Android demo (the link worker's app) does on its first run.
     try DemoOrganisation().enrolLinkWorker(worker)
     let (pid, walking, _) = try LinkWorker.setUpPlan(worker)
-    let linkWorkersPhone = InProcessPeer(store: worker)
+    let linkWorkersPhone = try NetworkPeer(store: worker)
+    defer { linkWorkersPhone.stop() }
+    print("  the link worker's phone waits for Ada's at \(linkWorkersPhone.address)")
+    let connect: SyncModel.Connect = { address in
+        try await StreamTransport.connect(to: address, using: { try await SocketStream.connect(to: $0) })
+    }
     let offer = try PairingOfferShown.make(on: worker, for: pid)
     print("  pairing offer shown to Ada (a QR code): \(offer.text.prefix(40))... (\(offer.text.count) characters)")
     print("  code beside it: \(offer.code)")
 
     Screens.heading("Ada's phone: first start, pairing")
-    let app = PatientAppModel(provider: provider, connect: { await linkWorkersPhone.connect() })
+    let app = PatientAppModel(provider: provider, connect: connect)
     await app.start()
     guard case .pairing = app.screen else { throw DemoError("expected the pairing screen on first start") }
     app.name = "Ada"
     app.pairingOffer = offer.text
     app.pairingCode = offer.code
     await app.pair()
-    guard case let .planBlocking(ada) = app.screen else { throw DemoError("pairing did not open the plan") }
+    guard case let .plan(ada) = app.screen else { throw DemoError("pairing did not open the plan") }
     let certificate = try ada.store.store.deviceIdentityBlocking().certificate
     check(certificate?.role == .patient && certificate?.personId == pid && certificate?.paired == true,
           "Ada's phone made its own key and a certificate for Ada only, under the offer")
     Screens.goals(ada.goals)
 
-    Screens.heading("They meet: Ada's phone syncs with the link worker's")
+    Screens.heading("They meet: Ada types the address the link worker's phone shows and syncs")
+    ada.sync.address = linkWorkersPhone.address
     await ada.sync.sync()
     Screens.sync(ada.sync)
     Screens.goals(ada.goals)
@@ -89,7 +96,7 @@ func runDemo(in directory: URL) async throws {
     let stranger = try provider.createPatientStore("stranger.db", user: "someone", personId: pid)
     let refused: Bool
     do {
-        _ = try await SyncRunner.run(stranger, over: await linkWorkersPhone.connect(), as: .connecting)
+        _ = try await SyncRunner.run(stranger, over: try await connect(linkWorkersPhone.address), as: .connecting)
         refused = false
     } catch {
         refused = true
@@ -108,7 +115,7 @@ func runDemo(in directory: URL) async throws {
     check(progress?.recordedBy == "Ada" && progress?.rating == 6, "Ada's progress arrived with her name")
     check(plan.steps.contains { $0.id == ring.id && $0.doneBy == "Ada" }, "the ticked step arrived")
     check(plan.measures.map(\.instrument) == [.ons4, .swemwbs], "both questionnaires arrived")
-    let onPhone = try await ada.store.planBlocking()
+    let onPhone = try await ada.store.plan()
     check(try worker.planBlocking(personId: pid) == onPhone, "both phones hold the same plan")
 
     Screens.heading("What Ada's phone holds: her plan and no case data")
@@ -130,7 +137,7 @@ func runDemo(in directory: URL) async throws {
     guard let manifest, let documents = try start.session.receiveBlocking(message: manifest).reply else {
         throw DemoError("no documents message between the two link workers")
     }
-    let before = try await ada.store.planBlocking()
+    let before = try await ada.store.plan()
     let session = ada.store.store.syncAccept()
     _ = try session.receiveBlocking(message: start.message)
     do {
@@ -139,7 +146,7 @@ func runDemo(in directory: URL) async throws {
     } catch LinkWorkError.NotPermitted(let action) {
         check(true, "a message carrying case data is refused (NotPermitted: \(action))")
     }
-    let after = try await ada.store.planBlocking()
+    let after = try await ada.store.plan()
     let stillPrivate = try await ada.store.privacyCheck()
     check(after == before && stillPrivate.holdsNoCaseData, "nothing of it was stored")
 }

@@ -142,7 +142,7 @@ final class PatientFlowTests: PatientKitTestCase {
                                            newGoalRefused: true))
         XCTAssertTrue(check.holdsNoCaseData)
         XCTAssertEqual(try fixture.worker.personBlocking(personId: fixture.personId).caseRecord?.notes.map(\.text), [Fixture.caseNote])
-        let onPhone = try await patient.store.planBlocking()
+        let onPhone = try await patient.store.plan()
         XCTAssertEqual(try fixture.worker.planBlocking(personId: fixture.personId), onPhone)
     }
 
@@ -150,7 +150,7 @@ final class PatientFlowTests: PatientKitTestCase {
         _ = try await fixture.paired()
         let again = fixture.app()
         await again.start()
-        guard case let .planBlocking(patient) = again.screen else { return XCTFail("expected the plan, got \(again.screen)") }
+        guard case let .plan(patient) = again.screen else { return XCTFail("expected the plan, got \(again.screen)") }
         XCTAssertTrue(patient.hasLoaded)
         XCTAssertEqual(patient.goals.rows.count, 2, "the plan is on the phone: no sync needed to see it")
     }

@@ -35,12 +35,12 @@ final class PlumbingTests: XCTestCase {
         let (a, b) = InProcessTransport.pair()
         try await a.send(Data([1]))
         try await a.send(Data([2]))
-        let waiting = Task { try await b.receiveBlocking() }
+        let waiting = Task { try await b.receive() }
         let first = try await waiting.value
-        let second = try await b.receiveBlocking()
+        let second = try await b.receive()
         XCTAssertEqual(first, Data([1]))
         XCTAssertEqual(second, Data([2]))
-        let pending = Task { try await b.receiveBlocking() }
+        let pending = Task { try await b.receive() }
         await a.close()
         let afterClose = try await pending.value
         XCTAssertNil(afterClose, "nil once the other end closed")

@@ -44,7 +44,7 @@ final class Fixture {
     /// The app on Ada's phone, with `connect` reaching the link worker's phone by default.
     func app(connect: SyncModel.Connect? = nil) -> PatientAppModel {
         let peer = peer
-        return PatientAppModel(provider: provider, connect: connect ?? { await peer.connect() })
+        return PatientAppModel(provider: provider, connect: connect ?? { _ in await peer.connect() })
     }
 
     /// Ada's app, paired and (unless `synced` is false) synced once.
@@ -56,7 +56,7 @@ final class Fixture {
         app.pairingOffer = offer.text
         app.pairingCode = offer.code
         await app.pair()
-        guard case let .planBlocking(patient) = app.screen else {
+        guard case let .plan(patient) = app.screen else {
             XCTFail("pairing did not open the plan: \(app.screen)")
             throw FixtureError.notPaired
         }

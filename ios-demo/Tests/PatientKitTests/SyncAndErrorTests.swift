@@ -8,7 +8,7 @@ import LinkWork
 final class SyncAndErrorTests: PatientKitTestCase {
     func testNoConnectionIsARetryableFailureAndNothingChanges() async throws {
         struct Unreachable: Error {}
-        let patient = try await fixture.paired(synced: false, connect: { throw Unreachable() })
+        let patient = try await fixture.paired(synced: false, connect: { _ in throw Unreachable() })
         await patient.sync.sync()
         guard case let .failed(message) = patient.sync.status else { return XCTFail("\(patient.sync.status)") }
         XCTAssertTrue(message.canRetry)
@@ -17,7 +17,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
     }
 
     func testThePeerLeavingEarlyIsReported() async throws {
-        let patient = try await fixture.paired(synced: false, connect: {
+        let patient = try await fixture.paired(synced: false, connect: { _ in
             let (mine, theirs) = InProcessTransport.pair()
             await theirs.close() // the other phone went away at once
             return mine
@@ -27,10 +27,10 @@ final class SyncAndErrorTests: PatientKitTestCase {
     }
 
     func testABrokenMessageFailsTheSessionAsNotRetryable() async throws {
-        let patient = try await fixture.paired(synced: false, connect: {
+        let patient = try await fixture.paired(synced: false, connect: { _ in
             let (mine, theirs) = InProcessTransport.pair()
             Task {
-                _ = try await theirs.receiveBlocking()           // the phone's first handshake message
+                _ = try await theirs.receive()           // the phone's first handshake message
                 try await theirs.send(Data("garbage".utf8))
             }
             return mine
@@ -65,7 +65,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
         _ = try await fixture.paired()
         // Same directory, other keys: as if the Keychain item were lost.
         let stranger = PatientAppModel(provider: StoreProvider.ephemeral(directory: fixture.directory),
-                                       connect: { throw TransportClosed() })
+                                       connect: { _ in throw TransportClosed() })
         await stranger.start()
         guard case let .failed(message) = stranger.screen else { return XCTFail("expected failure, got \(stranger.screen)") }
         XCTAssertEqual(message, UserMessage(LinkWorkError.WrongKey(reason: "")))

@@ -82,7 +82,7 @@ public final class GoalDetailModel: ObservableModel {
         defer { isSaving = false }
         let (store, goalId, rating, note) = (patient.store, goalId, rating, trimmedNote)
         message = await patient.perform {
-            try await store.recordProgressBlocking(goalId: goalId, rating: rating, note: note.isEmpty ? nil : note)
+            try await store.recordProgress(goalId: goalId, rating: rating, note: note.isEmpty ? nil : note)
         }
         guard message == nil else { return false }
         self.rating = nil

@@ -12,8 +12,8 @@ public final class PatientAppModel: ObservableModel {
         case starting
         /// No store yet: pair with the link worker to create it.
         case pairing
-        /// The person's plan.
-        case planBlocking(PatientModel)
+        /// The person's plan, observed (`PatientModel.startObserving()`).
+        case plan(PatientModel)
         /// The store could not be opened.
         case failed(UserMessage)
     }
@@ -84,8 +84,9 @@ public final class PatientAppModel: ObservableModel {
 
     private func show(_ store: PatientStore) async {
         let patient = PatientModel(store: store, connect: connect)
-        screen = .planBlocking(patient)
+        screen = .plan(patient)
         await patient.reload()
+        patient.startObserving() // from now on the plan follows the store by itself
     }
 
     /// The offer's payload, or nil when the text does not read.

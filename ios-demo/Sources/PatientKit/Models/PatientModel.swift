@@ -1,9 +1,10 @@
 import Foundation
 import LinkWork
 
-/// The person's plan as the screens see it: loaded from their own store, reloaded after every
-/// change made here and every sync. The screen models (`goals`, `steps`, `sync`, ...) read it
-/// and act through it.
+/// The person's plan as the screens see it: loaded from their own store and, once
+/// `startObserving()` was called, kept current by the store's `AsyncStream` of it (every
+/// change made here, by a sync, or by anything else holding the store). The screen models
+/// (`goals`, `steps`, `sync`, ...) read it and act through it.
 @MainActor
 public final class PatientModel: ObservableModel {
     /// Observers of this model.
@@ -26,6 +27,7 @@ public final class PatientModel: ObservableModel {
     public private(set) lazy var sync = SyncModel(patient: self, connect: connect)
 
     private let connect: SyncModel.Connect
+    private var observation: Task<Void, Never>?
 
     /// A model over `store`; `connect` opens a transport to the link worker's phone when the
     /// person taps Sync.
@@ -44,16 +46,54 @@ public final class PatientModel: ObservableModel {
         QuestionnaireModel(patient: self, instrument: instrument)
     }
 
-    /// Reloads the plan from the store.
+    /// Reloads the plan from the store (pull to refresh; observing keeps it current anyway).
     public func reload() async {
         do {
-            let fresh = try await store.planBlocking()
-            if fresh != plan { plan = fresh }
+            show(try await store.plan())
             message = nil
         } catch {
             message = UserMessage(error)
         }
         if !hasLoaded { hasLoaded = true }
+    }
+
+    /// Whether the plan follows the store (between `startObserving()` and `stopObserving()`).
+    public var isObserving: Bool { observation != nil }
+
+    /// Follows the plan in the store (`PatientStore.followPlan`) until `stopObserving()`: each
+    /// version is shown as the store reports it. The task holds this model weakly, and freeing
+    /// the model cancels it. Idempotent.
+    public func startObserving() {
+        guard observation == nil else { return }
+        let store = store
+        observation = Task { [weak self] in
+            do {
+                try await store.followPlan { plan in
+                    guard let self else { return }
+                    self.show(plan)
+                    if !self.hasLoaded { self.hasLoaded = true }
+                }
+            } catch {
+                self?.message = UserMessage(error)
+            }
+        }
+    }
+
+    /// Stops following the plan; when it returns, the store no longer has this model's
+    /// listener (the stream's subscription is cancelled).
+    public func stopObserving() async {
+        guard let observation else { return }
+        self.observation = nil
+        observation.cancel()
+        await observation.value
+    }
+
+    deinit {
+        observation?.cancel()
+    }
+
+    private func show(_ fresh: Plan?) {
+        if fresh != plan { plan = fresh }
     }
 
     /// Hides the current message.

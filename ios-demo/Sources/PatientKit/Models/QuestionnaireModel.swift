@@ -121,7 +121,7 @@ public final class QuestionnaireModel: ObservableModel {
         defer { isSubmitting = false }
         let (store, instrument, answers, timepoint) = (patient.store, instrument, answers, timepoint)
         message = await patient.perform {
-            try await store.recordMeasureBlocking(instrument, answers: answers, timepoint: timepoint)
+            try await store.recordMeasure(instrument, answers: answers, timepoint: timepoint)
         }
         guard message == nil else { return false }
         let responses = allResponses

@@ -70,9 +70,9 @@ public final class StepsModel: ObservableModel {
         let store = patient.store
         message = await patient.perform {
             if row.isDone {
-                try await store.reopenStepBlocking(stepId)
+                try await store.reopenStep(stepId)
             } else {
-                try await store.completeStepBlocking(stepId)
+                try await store.completeStep(stepId)
             }
         }
     }

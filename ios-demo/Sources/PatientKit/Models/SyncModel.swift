@@ -5,9 +5,11 @@ import LinkWork
 /// progress, ticks and answers go across, the plan's changes come back.
 @MainActor
 public final class SyncModel: ObservableModel {
-    /// Opens a transport to the link worker's phone (the app: a nearby network connection;
-    /// tests and the command line: one end of an `InProcessTransport` pair).
-    public typealias Connect = @Sendable () async throws -> SyncTransport
+    /// Opens a transport to the link worker's phone at `address`, the text the person typed
+    /// from the link worker's Sync screen (the app: `StreamTransport.connect` over a Network
+    /// framework connection; the command line: over a `SocketStream`; tests: also one end of an
+    /// `InProcessTransport` pair, the address ignored).
+    public typealias Connect = @Sendable (_ address: String) async throws -> SyncTransport
 
     /// Where a sync is.
     public enum Status: Equatable, Sendable {
@@ -27,6 +29,9 @@ public final class SyncModel: ObservableModel {
     public private(set) var status: Status = .idle { didSet { changes.send() } }
     /// What the last successful sync did (messages and bytes), for the details line.
     public private(set) var lastOutcome: SyncOutcome? { didSet { changes.send() } }
+    /// Where the link worker's phone waits, as its Sync screen shows it ("192.168.1.20:7701";
+    /// the port may be left out: `PeerAddress.defaultPort`).
+    public var address = "" { didSet { changes.send() } }
 
     private unowned let patient: PatientModel
     private let connect: Connect
@@ -47,12 +52,13 @@ public final class SyncModel: ObservableModel {
         return "\(messages) messages, " + (bytes < 1024 ? "\(Int(bytes)) bytes" : String(format: "%.1f KB", bytes / 1024))
     }
 
-    /// Connects to the link worker's phone, runs one sync to the end, then reloads the plan.
+    /// Connects to the link worker's phone at `address`, runs one sync to the end, then reloads
+    /// the plan.
     public func sync() async {
         guard canSync else { return }
         status = .syncing
         do {
-            let transport = try await connect()
+            let transport = try await connect(address)
             let outcome = try await SyncRunner.run(patient.store.store, over: transport, as: .connecting)
             guard outcome.peer?.role == .linkWorker else { throw PatientKitError.peerNotALinkWorker }
             lastOutcome = outcome

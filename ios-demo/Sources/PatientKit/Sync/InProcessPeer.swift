@@ -15,11 +15,12 @@ public final class InProcessPeer: Sendable {
         self.store = store
     }
 
-    /// Opens a connection: the caller's end of the transport (pass it as a `SyncModel.Connect`).
+    /// Opens a connection: the caller's end of the transport (a `SyncModel.Connect` that
+    /// ignores the address returns it).
     public func connect() async -> SyncTransport {
         let (mine, theirs) = InProcessTransport.pair()
         let store = store
-        await sessions.append(Task { try await SyncRunner.run(store, over: theirs, as: .listening) })
+        await sessions.start { try await SyncRunner.run(store, over: theirs, as: .listening) }
         return mine
     }
 
@@ -29,7 +30,13 @@ public final class InProcessPeer: Sendable {
     }
 }
 
-private actor SessionLog {
+/// The sessions a peer answered: the most recent one.
+actor SessionLog {
     private(set) var last: Task<SyncOutcome, Error>?
-    func append(_ task: Task<SyncOutcome, Error>) { last = task }
+
+    /// Starts a session and records it at once: before it can answer its first message, so a
+    /// phone that finished a sync always finds it here.
+    func start(_ session: @escaping @Sendable () async throws -> SyncOutcome) {
+        last = Task { try await session() }
+    }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Whole messages over a byte stream (a TCP or Bluetooth connection): each message goes as a
 /// 4-byte big-endian length and then its bytes, as the reference TCP transport of the `linkwork`
-/// command line (`sync serve|connect`). Used by the app's network transport; kept here so it is
-/// tested on Linux.
+/// command line (`sync serve|connect`) and the link worker's app (`SocketTransport`). Used by
+/// `StreamTransport`, the app's network transport.
 public enum MessageFraming {
     /// The largest message accepted (a whole caseload syncs in messages well under this).
     public static let maxMessageBytes = 64 * 1024 * 1024

@@ -15,15 +15,15 @@ enum SecureHandshake {
         let channel: SecureChannel
         switch side {
         case .connecting:
-            let start = try await Background.run { try store.secureChannelInitiateBlocking(allowUnenrolled: allowUnenrolled) }
+            let start = try await store.secureChannelInitiate(allowUnenrolled: allowUnenrolled)
             try await transport.send(start.message)
             channel = start.channel
         case .listening:
-            channel = try await Background.run { try store.secureChannelAcceptBlocking(allowUnenrolled: allowUnenrolled) }
+            channel = try await store.secureChannelAccept(allowUnenrolled: allowUnenrolled)
         }
         while !channel.isOpen() {
             try Task.checkCancellation()
-            guard let message = try await transport.receiveBlocking() else { throw PatientKitError.peerLeftEarly }
+            guard let message = try await transport.receive() else { throw PatientKitError.peerLeftEarly }
             if let reply = try channel.receiveHandshake(message: message) {
                 try await transport.send(reply)
             }

@@ -23,7 +23,8 @@ public struct SyncOutcome: Equatable, Sendable {
 /// Runs one sync session between a store and a peer over a transport, to the end: first the
 /// authenticated channel's handshake (`SecureHandshake`), then every message received is opened
 /// with the channel and goes to the session, every reply goes back sealed, until one side has
-/// nothing to reply. Store calls run off the main actor. See bindings/README.md, "Sync".
+/// nothing to reply. Store and session calls are the core's `async` calls (on its I/O threads);
+/// the one it offers only blocking, starting the session, runs on a dispatch queue. See bindings/README.md, "Sync".
 public enum SyncRunner {
     /// Runs the session and returns what it changed here. Closes the transport when done.
     /// `allowUnenrolled` lets two unenrolled demo stores sync (both must pass it); an enrolled
@@ -57,10 +58,10 @@ public enum SyncRunner {
         case .listening:
             session = try store.syncAcceptAuthenticated(channel: channel) // does not block
         }
-        while let sealed = try await transport.receiveBlocking() {
+        while let sealed = try await transport.receive() {
             try Task.checkCancellation()
             let incoming = try channel.open(frame: sealed)
-            let step = try await Background.run { try session.receiveBlocking(message: incoming) }
+            let step = try await session.receive(message: incoming)
             guard let reply = step.reply else { break } // this side has finished
             try await transport.send(try channel.seal(message: reply))
         }

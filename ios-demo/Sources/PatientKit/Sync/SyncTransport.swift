@@ -2,15 +2,16 @@ import Foundation
 
 /// A channel to one other device that carries whole sync messages both ways.
 ///
-/// The app owns the transport: on the phone, a Network framework connection to the link
-/// worker's phone (App/NearbyTransport.swift, using `MessageFraming`); in the command line and
-/// the tests, an `InProcessTransport` pair. **A real transport must authenticate the peer**:
-/// the hello inside the first sync message is only a claim.
+/// The app owns the transport: on the phone, a TCP connection to the address the link worker's
+/// phone shows (`StreamTransport` over App/Sources/NearbyTransport.swift's Network-framework
+/// stream; `SocketStream` in the command line and the tests); also, in the command line and
+/// the tests, an `InProcessTransport` pair. The peer is authenticated inside the transport,
+/// by `SecureHandshake`, before any sync message.
 public protocol SyncTransport: Sendable {
     /// Sends one whole message.
     func send(_ message: Data) async throws
     /// The next whole message, or nil once the peer has closed (it finished).
-    func receiveBlocking() async throws -> Data?
+    func receive() async throws -> Data?
     /// Closes this side; the peer's `receive` then returns nil once it has read everything.
     func close() async
 }
@@ -39,7 +40,7 @@ public final class InProcessTransport: SyncTransport {
 
     /// The next message from the other end, waiting for it; nil once the other end closed and
     /// every message was read.
-    public func receiveBlocking() async throws -> Data? {
+    public func receive() async throws -> Data? {
         try await inbox.take()
     }
 

@@ -9,8 +9,6 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.sync.Mutex
-import kotlinx.coroutines.sync.withLock
 import org.linkwork.core.CaseloadEntry
 import org.linkwork.core.CaseloadQuery
 import org.linkwork.core.EpisodeStatus
@@ -18,11 +16,13 @@ import org.linkwork.core.NewPerson
 import org.linkwork.core.NewReferral
 import org.linkwork.core.ReferralSource
 import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.ui.LiveQuery
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage
 import org.linkwork.demo.ui.displayDate
 import org.linkwork.demo.ui.displayName
 import org.linkwork.demo.ui.label
+import org.linkwork.demo.ui.userMessage
 
 /** How the next step's due date compares with today. */
 enum class DueState { NONE, LATER, TODAY, OVERDUE }
@@ -60,8 +60,9 @@ data class CaseloadState(
 
 /**
  * The caseload screen: search by name or NHS number, filter by status, the next step due and a
- * badge for people with changes the team has not seen. Reloads when the store reports a change
- * (a local edit or a merge from a sync) and when the unsynced people change.
+ * badge for people with changes the team has not seen. The list observes the store (the
+ * bindings' `caseloadFlow`): it follows every change the store reports (a local edit, a merge
+ * from a sync) while [scope] is active, and a new search or filter restarts the observation.
  */
 class CaseloadViewModel(
     private val repository: LinkWorkRepository,
@@ -69,14 +70,18 @@ class CaseloadViewModel(
     private val clock: Clock = Clock.systemDefaultZone(),
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(CaseloadState())
-    private val loads = Mutex()
+    private val list = LiveQuery(
+        scope,
+        initial = CaseloadQuery(),
+        source = repository::caseload,
+        onValue = { _, entries -> show(entries) },
+        onError = { _, e -> mutableState.update { it.copy(loading = false, message = userMessage(e)) } },
+    )
 
     /** The screen's state. */
     val state: StateFlow<CaseloadState> = mutableState.asStateFlow()
 
     init {
-        refresh()
-        scope.launch { repository.changes.collect { refresh() } }
         scope.launch {
             repository.unsyncedPeople.collect { people ->
                 mutableState.update { s ->
@@ -104,8 +109,8 @@ class CaseloadViewModel(
     /**
      * Adds a person referred by [source] (a fresh install starts here) and returns their id, or
      * `null` with a message on screen naming the field to correct (e.g. an NHS number whose
-     * check digit is wrong). Blank optional fields are left out. The list reloads through the
-     * store's change notification.
+     * check digit is wrong). Blank optional fields are left out. The list shows them through
+     * its observation of the store.
      */
     suspend fun addPerson(
         givenName: String,
@@ -132,26 +137,25 @@ class CaseloadViewModel(
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
     /**
-     * Reloads the list for the current search and filter. Loads run one at a time, each reading
-     * the search and filter when it starts, so when a returned job completes the list is at
-     * least as new as the call.
+     * Reads the list again for the current search and filter (pull to refresh; the list also
+     * follows changes by itself). When the returned job completes, the list shown was read
+     * after the call.
      */
     fun refresh(): Job {
         mutableState.update { it.copy(loading = true) }
-        return launchAction({ m -> mutableState.update { it.copy(loading = false, message = m) } }) {
-            loads.withLock {
-                val query = mutableState.value.let { CaseloadQuery(text = it.query.trim().ifEmpty { null }, status = it.status) }
-                val entries = repository.read { it.caseloadBlocking(query) }
-                val unsynced = repository.unsyncedPeople.value
-                val today = LocalDate.now(clock)
-                mutableState.update { s ->
-                    s.copy(
-                        rows = entries.map { row(it, today, it.personId in unsynced) },
-                        unsyncedTotal = unsynced.size,
-                        loading = false,
-                    )
-                }
-            }
+        val s = mutableState.value
+        return list.load(CaseloadQuery(text = s.query.trim().ifEmpty { null }, status = s.status))
+    }
+
+    private fun show(entries: List<CaseloadEntry>) {
+        val unsynced = repository.unsyncedPeople.value
+        val today = LocalDate.now(clock)
+        mutableState.update { s ->
+            s.copy(
+                rows = entries.map { row(it, today, it.personId in unsynced) },
+                unsyncedTotal = unsynced.size,
+                loading = false,
+            )
         }
     }
 

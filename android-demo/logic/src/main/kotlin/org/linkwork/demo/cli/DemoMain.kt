@@ -85,20 +85,20 @@ private suspend fun story() {
         // Referrals already on Sam's phone: Ada accepted with a plan and a baseline ONS4; Grace being contacted.
         val ada = phone.addPerson(person("Ada", "Lovelace", "943 476 5919"))
         val (walk, boots) = phone.edit(ada) { s ->
-            s.transitionEpisodeBlocking(ada, EpisodeTransition(to = EpisodeStatus.CONTACTING))
-            s.transitionEpisodeBlocking(ada, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
-            s.setWhatMattersBlocking(ada, "Getting out of the house and seeing people again")
-            s.addNeedBlocking(ada, Need.LONELINESS, null)
-            val walk = s.addGoalBlocking(ada, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
-            s.recordProgressBlocking(walk, NewProgress(rating = 3u, note = "went once"))
-            val boots = s.addStepBlocking(ada, NewStep(text = "Find walking boots", owner = StepOwner.PERSON, goalId = walk, due = java.time.LocalDate.now().minusDays(1)))
-            s.addStepBlocking(ada, NewStep(text = "Call the group leader", owner = StepOwner.LINK_WORKER, goalId = walk, due = java.time.LocalDate.now().plusDays(3)))
-            s.addConsultationBlocking(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20u))
-            s.recordMeasureBlocking(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE, mode = AdministrationMode.READ_OUT, answers = listOf(4L, 5L, 4L, 7L)))
+            s.transitionEpisode(ada, EpisodeTransition(to = EpisodeStatus.CONTACTING))
+            s.transitionEpisode(ada, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+            s.setWhatMatters(ada, "Getting out of the house and seeing people again")
+            s.addNeed(ada, Need.LONELINESS, null)
+            val walk = s.addGoal(ada, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
+            s.recordProgress(walk, NewProgress(rating = 3u, note = "went once"))
+            val boots = s.addStep(ada, NewStep(text = "Find walking boots", owner = StepOwner.PERSON, goalId = walk, due = java.time.LocalDate.now().minusDays(1)))
+            s.addStep(ada, NewStep(text = "Call the group leader", owner = StepOwner.LINK_WORKER, goalId = walk, due = java.time.LocalDate.now().plusDays(3)))
+            s.addConsultation(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20u))
+            s.recordMeasure(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE, mode = AdministrationMode.READ_OUT, answers = listOf(4L, 5L, 4L, 7L)))
             walk to boots
         }
         val grace = phone.addPerson(person("Grace", "Hopper", null))
-        phone.edit(grace) { it.transitionEpisodeBlocking(grace, EpisodeTransition(to = EpisodeStatus.CONTACTING)) }
+        phone.edit(grace) { it.transitionEpisode(grace, EpisodeTransition(to = EpisodeStatus.CONTACTING)) }
 
         val hubTarget = SyncTarget("hub", "Team hub", SyncTargetKind.TEAM_HUB) {
             // In the app: a TLS socket to the hub. Here the hub answers in-process.
@@ -146,7 +146,7 @@ private suspend fun story() {
         check(person.state.value.changes.any { it.quantity == "life satisfaction" && it.direction == "better" })
 
         // Meanwhile at the hub, Kim marks the same goal partly achieved: a conflict once they meet.
-        hub.edit(ada) { it.updateGoalBlocking(walk, GoalUpdate(status = GoalStatus.PARTLY_ACHIEVED)) }
+        hub.edit(ada) { it.updateGoal(walk, GoalUpdate(status = GoalStatus.PARTLY_ACHIEVED)) }
 
         caseload.refresh().join()
         screen("Caseload on Sam's phone after the visit", ScreenText.caseload(caseload.state.value))

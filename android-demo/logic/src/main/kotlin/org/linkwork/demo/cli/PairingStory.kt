@@ -48,7 +48,7 @@ internal suspend fun pairingStory(provider: StoreProvider, phone: LinkWorkReposi
     check(wrong.exceptionOrNull() is LinkWorkException.Untrusted && !provider.fileFor("ada-phone").exists()) { "a wrong code creates nothing" }
     val adaPhone = LinkWorkRepository(provider.createPairedPatient("ada-phone", "Ada", payload, offer.code), Dispatchers.IO)
     try {
-        val identity = adaPhone.read { it.deviceIdentityBlocking() }
+        val identity = adaPhone.read { it.deviceIdentity() }
         check(identity.enrolled && identity.certificate?.paired == true && identity.certificate?.personId == adaId)
         println("Ada's phone is paired: its own device key, a certificate for Ada only, signed under the offer.")
 
@@ -57,9 +57,9 @@ internal suspend fun pairingStory(provider: StoreProvider, phone: LinkWorkReposi
         val outcome = adaPhone.sync(mine)
         listening.join()
         check(outcome.peer?.role == Role.LINK_WORKER) { "Ada's phone met Sam's, proven by its certificate" }
-        val plan = adaPhone.read { it.planBlocking(adaId) }
+        val plan = adaPhone.read { it.plan(adaId) }
         check(plan.goals.isNotEmpty()) { "the plan arrived" }
-        val seen = phone.read { it.peersBlocking() }.single { it.role == Role.PATIENT }
+        val seen = phone.read { it.peers() }.single { it.role == Role.PATIENT }
         check(seen.certificateRole == "patient" && seen.certificateName == "Ada") { "Sam's phone knows the peer by its certificate" }
         println("They synced inside the secure channel: Ada's phone holds her plan (goals: ${plan.goals.size}); " +
             "Sam's phone shows the peer as ${seen.certificateName} (${seen.certificateRole}).")
@@ -74,7 +74,7 @@ internal suspend fun pairingStory(provider: StoreProvider, phone: LinkWorkReposi
         scope.launch(Dispatchers.IO) { runCatching { phone.sync(theirs, connect = false) } }
         val refused = runCatching { stranger.sync(mine) }.exceptionOrNull()
         check(refused is LinkWorkException) { "the stranger was refused: $refused" }
-        check(stranger.read { it.documentsBlocking() }.isEmpty()) { "and received nothing" }
+        check(stranger.read { it.documents() }.isEmpty()) { "and received nothing" }
         println("A stranger's phone claiming to be Ada's was refused during the handshake and received nothing.")
     } finally {
         stranger.close()

@@ -35,7 +35,7 @@ class DeviceSession(
     private val user: String,
     private val io: CoroutineDispatcher,
     scope: CoroutineScope,
-    private val enrol: ((LinkWorkStore) -> Unit)? = null,
+    private val enrol: (suspend (LinkWorkStore) -> Unit)? = null,
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow<SessionState>(SessionState.Opening)
 

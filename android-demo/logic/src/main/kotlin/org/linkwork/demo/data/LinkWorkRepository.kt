@@ -1,15 +1,20 @@
 package org.linkwork.demo.data
 
 import kotlinx.coroutines.CoroutineDispatcher
-import kotlinx.coroutines.flow.MutableSharedFlow
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
-import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.asSharedFlow
 import kotlinx.coroutines.flow.asStateFlow
-import kotlinx.coroutines.withContext
-import org.linkwork.ChangeListener
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import org.linkwork.LinkWorkStore
+import org.linkwork.PersonRecord
+import org.linkwork.caseloadFlow
+import org.linkwork.changes
+import org.linkwork.personFlow
+import org.linkwork.core.CaseloadEntry
+import org.linkwork.core.CaseloadQuery
 import org.linkwork.core.NewPerson
 import org.linkwork.core.Role
 import org.linkwork.core.StoreInfo
@@ -18,29 +23,30 @@ import org.linkwork.demo.sync.SyncOutcome
 import org.linkwork.demo.sync.SyncTransport
 
 /**
- * The screens' access to one open store: every call runs on [io] (store calls block on disk),
- * [changes] tells the screens which people changed, whoever changed them (this device, an
- * import or a sync), and [unsyncedPeople] which people have changes the team has not seen.
+ * The screens' access to one open store, through the core's asynchronous API: every store call
+ * is a `suspend` call that runs on the core's own I/O threads, so it is safe from the main
+ * dispatcher and never occupies it; screens observe their data as Flows ([caseload], [person])
+ * that follow every change the store reports, whoever made it (this device, an import or a
+ * sync). [unsyncedPeople] says which people have changes the team has not seen.
  *
  * The repository owns [store] and closes it in [close].
+ *
+ * @param io runs the calls the core offers only blocking (the sync session's constructors),
+ *   so they never run on the caller's thread either.
  */
 class LinkWorkRepository(
     private val store: LinkWorkStore,
     private val io: CoroutineDispatcher,
 ) : AutoCloseable {
-    private val changed = MutableSharedFlow<Set<String>>(extraBufferCapacity = 64)
-    // Cancelled in close(); it holds the store weakly, so it never keeps the store open.
-    private val subscription = store.subscribe(object : ChangeListener {
-        override fun peopleChanged(personIds: List<String>) {
-            // Runs on the thread that made the change; never let an exception cross into Rust.
-            // An empty list is a completed sync that changed nobody: sync() refreshes after it.
-            if (personIds.isNotEmpty()) runCatching { changed.tryEmit(personIds.toSet()) }
-        }
-    })
     private val unsynced = MutableStateFlow<Set<String>>(emptySet())
+    private val unsyncedReads = Mutex()
 
-    /** People whose records changed, as the store reports them (local edits and merges). */
-    val changes: SharedFlow<Set<String>> = changed.asSharedFlow()
+    /**
+     * People whose records changed, as the store reports them (local edits and merges), for as
+     * long as it is collected: collecting subscribes a store listener, cancelling the collector
+     * removes it.
+     */
+    val changes: Flow<Set<String>> = store.changes().map { it.toSet() }
 
     /**
      * Ids of the people with changes that the link-worker store this device synced with most
@@ -54,18 +60,27 @@ class LinkWorkRepository(
     /** Who this store acts as. Does not block. */
     val info: StoreInfo get() = store.info()
 
-    /** Runs a read on [io]. */
-    suspend fun <T> read(block: (LinkWorkStore) -> T): T = withContext(io) { block(store) }
-
-    /** Runs an edit of [personId]'s record on [io], then refreshes [unsyncedPeople]. */
-    suspend fun <T> edit(personId: String, block: (LinkWorkStore) -> T): T = withContext(io) {
-        block(store).also { refreshUnsyncedNow() }
-    }
+    /** The caseload list for [query], now and after every change to anyone in the store. */
+    fun caseload(query: CaseloadQuery): Flow<List<CaseloadEntry>> = store.caseloadFlow(query)
 
     /**
-     * Adds a person from a referral; they are unsynced until a link-worker peer has them. The
-     * store's suspend call runs on the core's I/O threads: safe from the main dispatcher.
+     * [personId]'s whole record, now and after every change to that person; the Flow fails
+     * with [org.linkwork.core.LinkWorkException.NotFound] when the person is not (or no longer)
+     * on this device.
      */
+    fun person(personId: String): Flow<PersonRecord> = store.personFlow(personId)
+
+    /** Runs a read of the store: [block] makes the store's suspend calls. */
+    suspend fun <T> read(block: suspend (LinkWorkStore) -> T): T = block(store)
+
+    /**
+     * Runs an edit of [personId]'s record ([block] makes the store's suspend calls), then
+     * refreshes [unsyncedPeople].
+     */
+    suspend fun <T> edit(personId: String, block: suspend (LinkWorkStore) -> T): T =
+        block(store).also { refreshUnsynced() }
+
+    /** Adds a person from a referral; they are unsynced until a link-worker peer has them. */
     suspend fun addPerson(person: NewPerson): String =
         store.addPerson(person).also { refreshUnsynced() }
 
@@ -80,22 +95,22 @@ class LinkWorkRepository(
         return outcome
     }
 
-    /** Asks the core again which people the team has not seen changes of (on [io]). */
-    suspend fun refreshUnsynced() = withContext(io) { refreshUnsyncedNow() }
-
-    private fun refreshUnsyncedNow() {
+    /**
+     * Asks the core again which people the team has not seen changes of. Reads run one at a
+     * time, so an older answer never replaces a newer one.
+     */
+    suspend fun refreshUnsynced() = unsyncedReads.withLock {
         // Peers come most recently synced first.
-        val peer = store.peersBlocking().firstOrNull { it.role == Role.LINK_WORKER }
+        val peer = store.peers().firstOrNull { it.role == Role.LINK_WORKER }
         unsynced.value = if (peer == null) {
-            store.documentsBlocking().map { it.personId }.toSet()
+            store.documents().map { it.personId }.toSet()
         } else {
-            store.unsyncedPeopleBlocking(peer.storeId).toSet()
+            store.unsyncedPeople(peer.storeId).toSet()
         }
     }
 
-    /** Stops listening and closes the store. */
+    /** Closes the store (Flows still collected fail from then on). */
     override fun close() {
-        subscription.close()
         store.close()
     }
 }

@@ -12,7 +12,7 @@ import org.linkwork.Organisation
  *
  * In a deployment the organisation's signing key never sits on a link worker's phone: the
  * administrator (`linkwork org init`) or the team's hub keeps it, and a device is enrolled once
- * with `certificateRequestBlocking()` → the administrator's `issue` → `installCertificate`
+ * with `certificateRequest()` → the administrator's `issue` → `installCertificate`
  * (docs/security.md, "Identity"). The demo plays the administrator in-app instead: on first run
  * it creates an organisation named [NAME] and keeps its secret in [keyFile] (the app's private
  * files). A key file written by `linkwork org init --dir ORG` (`ORG/org.key`) put there instead
@@ -31,15 +31,16 @@ class DemoOrganisation private constructor(private val org: Organisation, val ke
      * to the organisation, which issues [role] (a link worker's phone or the team hub, allowed to
      * enrol patients' phones and to erase) for [DAYS] days, and the store installs it with the
      * organisation's trust root. A store already enrolled (by this organisation or another) is
-     * left as it is. Returns the store's certificate. Blocks on disk I/O: call off the main thread.
+     * left as it is. Returns the store's certificate. The store calls are the core's suspend calls
+     * (on its I/O threads); issuing signs in memory.
      *
      * @throws org.linkwork.core.LinkWorkException.Untrusted when the store cannot take the
      *   certificate (e.g. its role does not fit).
      */
-    fun ensureEnrolled(store: LinkWorkStore, role: CertificateRole = CertificateRole.LINK_WORKER): DeviceCertificate {
-        store.deviceIdentityBlocking().certificate?.let { return it }
-        val certificate = org.issue(store.certificateRequestBlocking(), role, true, true, DAYS)
-        return store.installCertificateBlocking(certificate)
+    suspend fun ensureEnrolled(store: LinkWorkStore, role: CertificateRole = CertificateRole.LINK_WORKER): DeviceCertificate {
+        store.deviceIdentity().certificate?.let { return it }
+        val certificate = org.issue(store.certificateRequest(), role, true, true, DAYS)
+        return store.installCertificate(certificate)
     }
 
     companion object {

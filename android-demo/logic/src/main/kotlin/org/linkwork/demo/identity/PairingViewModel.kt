@@ -75,7 +75,7 @@ class PairingViewModel(
 
     /** Loads the person's name. */
     fun load(): Job = launchAction(::fail) {
-        val record = repository.read { it.personBlocking(personId) }
+        val record = repository.read { it.person(personId) }
         val name = record.caseRecord?.demographics?.let { displayName(it.givenName, it.familyName) }
         mutableState.update { it.copy(personName = name) }
     }
@@ -84,7 +84,7 @@ class PairingViewModel(
     fun makeOffer(): Job {
         mutableState.update { it.copy(running = true, message = null) }
         return launchAction(::fail) {
-            val offer = repository.read { it.pairPatientBlocking(personId, days) }
+            val offer = repository.read { it.pairPatient(personId, days) }
             mutableState.update {
                 it.copy(
                     offer = OfferShown(PairingText.encode(offer.payload), offer.code, offer.pairBy),

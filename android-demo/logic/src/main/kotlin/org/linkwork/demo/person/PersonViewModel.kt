@@ -9,8 +9,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.sync.Mutex
-import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.flow.map
 import org.linkwork.core.Consultation
 import org.linkwork.core.ConsultationMode
 import org.linkwork.core.Goal
@@ -22,6 +21,7 @@ import org.linkwork.core.PersonChange
 import org.linkwork.PersonRecord
 import org.linkwork.core.Step
 import org.linkwork.demo.data.LinkWorkRepository
+import org.linkwork.demo.ui.LiveQuery
 import org.linkwork.demo.ui.ScreenModel
 import org.linkwork.demo.ui.UserMessage
 import org.linkwork.demo.ui.displayDate
@@ -31,6 +31,7 @@ import org.linkwork.demo.ui.displayTime
 import org.linkwork.demo.ui.instrumentName
 import org.linkwork.demo.ui.label
 import org.linkwork.demo.ui.outcomeText
+import org.linkwork.demo.ui.userMessage
 
 /** A goal with its progress ratings (0-10), oldest first. */
 data class GoalRow(
@@ -101,7 +102,9 @@ data class PersonState(
 
 /**
  * The person screen: plan (what matters, needs, goals with progress, steps), consultations,
- * measures with the change from baseline to the latest follow-up, and the unsynced badge.
+ * measures with the change from baseline to the latest follow-up, and the unsynced badge. The
+ * record observes the store (the bindings' `personFlow`): it follows every change to the
+ * person while [scope] is active, and shows [PersonState.gone] once the person is erased.
  */
 class PersonViewModel(
     private val repository: LinkWorkRepository,
@@ -110,55 +113,56 @@ class PersonViewModel(
     private val clock: Clock = Clock.systemDefaultZone(),
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(PersonState())
-    private val loads = Mutex()
+    private val record = LiveQuery(
+        scope,
+        initial = personId,
+        // The paired change is read with each new version of the record.
+        source = { id -> repository.person(id).map { it to repository.read { s -> s.pairedChange(id) } } },
+        onValue = { _, (record, change) ->
+            mutableState.value = present(record, change).copy(unsynced = personId in repository.unsyncedPeople.value)
+        },
+        onError = { _, e ->
+            if (e is LinkWorkException.NotFound) {
+                mutableState.update { it.copy(loading = false, gone = true) }
+            } else {
+                show(userMessage(e))
+            }
+        },
+    )
 
     /** The screen's state. */
     val state: StateFlow<PersonState> = mutableState.asStateFlow()
 
     init {
-        refresh()
-        scope.launch { repository.changes.collect { if (personId in it) refresh() } }
         scope.launch {
             repository.unsyncedPeople.collect { p -> mutableState.update { it.copy(unsynced = personId in p) } }
         }
     }
 
-    /** Reloads the record. */
-    fun refresh(): Job = launchAction(::show) {
-        loads.withLock { // one at a time: an older read never overwrites a newer one
-            try {
-                val (record, change) = repository.read { it.personBlocking(personId) to it.pairedChangeBlocking(personId) }
-                mutableState.value = present(record, change).copy(unsynced = personId in repository.unsyncedPeople.value)
-            } catch (_: LinkWorkException.NotFound) {
-                mutableState.update { it.copy(loading = false, gone = true) }
-            }
-        }
-    }
+    /**
+     * Reads the record again (pull to refresh; it also follows changes by itself). When the
+     * returned job completes, the record shown was read after the call.
+     */
+    fun refresh(): Job = record.load()
 
-    /** Ticks a step done, or reopens it if it was done. */
-    fun toggleStep(stepId: String): Job = launchAction(::showAndReload) {
+    /** Ticks a step done, or reopens it if it was done. The record shows it through its observation. */
+    fun toggleStep(stepId: String): Job = launchAction(::show) {
         repository.edit(personId) { store ->
-            val step = store.planBlocking(personId).steps.firstOrNull { it.id == stepId }
+            val step = store.plan(personId).steps.firstOrNull { it.id == stepId }
                 ?: throw LinkWorkException.NotFound(kind = "step", id = stepId)
-            if (step.doneAt != null) store.reopenStepBlocking(stepId) else store.completeStepBlocking(stepId)
+            if (step.doneAt != null) store.reopenStep(stepId) else store.completeStep(stepId)
         }
     }
 
     /** Sets a goal's status (achieved, partly achieved, dropped, ...). */
-    fun setGoalStatus(goalId: String, status: GoalStatus): Job = launchAction(::showAndReload) {
-        repository.edit(personId) { it.updateGoalBlocking(goalId, GoalUpdate(status = status)) }
+    fun setGoalStatus(goalId: String, status: GoalStatus): Job = launchAction(::show) {
+        repository.edit(personId) { it.updateGoal(goalId, GoalUpdate(status = status)) }
     }
 
     /** Dismisses the message on screen. */
     fun dismissMessage() = mutableState.update { it.copy(message = null) }
 
     private fun show(message: UserMessage) = mutableState.update { it.copy(loading = false, message = message) }
-
-    /** After a failed action: the message, and the record as it is now. */
-    private fun showAndReload(message: UserMessage) {
-        show(message)
-        refresh()
-    }
 
     private fun present(r: PersonRecord, change: List<PersonChange>): PersonState {
         val zone = clock.zone

@@ -30,7 +30,8 @@ data class SyncOutcome(
  * sealed; a side
  * whose step has no reply has finished and says so with [SyncTransport.finishSending]; the
  * stream ending before the session completed is a retryable failure (nothing received is lost:
- * every message is stored as it arrives).
+ * every message is stored as it arrives). Store and session calls are the core's suspend calls;
+ * the two it offers only blocking (starting or accepting the session) run on [io].
  */
 class SyncDriver(
     private val store: LinkWorkStore,
@@ -60,12 +61,10 @@ class SyncDriver(
 
     /** Runs the channel's handshake until the peer is proven (or refused: `Untrusted`). */
     private suspend fun handshake(transport: SyncTransport, connect: Boolean): SecureChannel {
-        val channel = withContext(io) {
-            if (connect) {
-                store.secureChannelInitiateBlocking(allowUnenrolled).also { transport.send(it.message) }.channel
-            } else {
-                store.secureChannelAcceptBlocking(allowUnenrolled)
-            }
+        val channel = if (connect) {
+            store.secureChannelInitiate(allowUnenrolled).also { transport.send(it.message) }.channel
+        } else {
+            store.secureChannelAccept(allowUnenrolled)
         }
         while (!channel.isOpen()) {
             val message = withTimeout(silenceMillis) { transport.receive() }
@@ -79,7 +78,7 @@ class SyncDriver(
         while (true) {
             val sealed = withTimeout(silenceMillis) { transport.receive() } ?: break
             val message = channel.open(sealed)
-            val step = withContext(io) { session.receiveBlocking(message) }
+            val step = session.receive(message)
             val reply = step.reply
             if (reply != null) {
                 transport.send(channel.seal(reply))

@@ -143,7 +143,8 @@ class SyncViewModel(
     }
 
     /**
-     * Waits for a colleague's phone on the same network to connect, then answers its session.
+     * Waits for a colleague's phone, or a person's own (the iOS demo types this address on its
+     * Sync screen), on the same network to connect, then answers its session.
      * [SyncState.waitingOn] tells the user which address to give. [cancelWaiting] stops.
      */
     fun waitForColleague(): Job {
@@ -171,7 +172,7 @@ class SyncViewModel(
         val conflict = synchronized(resolutions) { resolutions[key] } ?: return@launchAction
         val value = conflict.values.getOrNull(choice)?.value ?: return@launchAction
         repository.edit(row.personId) {
-            it.resolveConflictBlocking(row.personId, conflict.document, conflict.path, ConflictResolution.Keep(value))
+            it.resolveConflict(row.personId, conflict.document, conflict.path, ConflictResolution.Keep(value))
         }
         scanConflicts(listOf(row.personId))
     }
@@ -191,8 +192,8 @@ class SyncViewModel(
             val outcome = session()
             val changed = outcome.changedPersonIds
             val (names, erased) = repository.read { store ->
-                val byId = store.caseloadBlocking(CaseloadQuery()).associateBy { it.personId }
-                val gone = store.erasedPeopleBlocking().map { it.personId }.toSet()
+                val byId = store.caseload(CaseloadQuery()).associateBy { it.personId }
+                val gone = store.erasedPeople().map { it.personId }.toSet()
                 changed.mapNotNull { byId[it]?.let { e -> displayName(e.givenName, e.familyName) } }.sorted() to
                     changed.count { it in gone }
             }
@@ -221,8 +222,8 @@ class SyncViewModel(
     private suspend fun scanConflicts(personIds: Collection<String>?) = scans.withLock {
         val found = repository.read { store ->
             // The conflict index names the people with conflicts: no other record is loaded.
-            val ids = personIds?.distinct() ?: store.conflictedPeopleBlocking().map { it.personId }
-            ids.associateWith { id -> runCatching { store.personBlocking(id) }.getOrNull() }
+            val ids = personIds?.distinct() ?: store.conflictedPeople().map { it.personId }
+            ids.associateWith { id -> runCatching { store.person(id) }.getOrNull() }
         }
         val rows = mutableListOf<ConflictRow>()
         synchronized(resolutions) {

@@ -124,7 +124,7 @@ class HomeVisitViewModel(
 
     /** Reloads the record: name, open visit, active goals. */
     fun reload(): Job = action {
-        val record = repository.read { it.personBlocking(personId) }
+        val record = repository.read { it.person(personId) }
         show(record)
     }
 
@@ -132,24 +132,24 @@ class HomeVisitViewModel(
     fun start(attendees: List<String> = emptyList()): Job = action {
         if (mutableState.value.phase == VisitPhase.IN_VISIT) return@action
         repository.edit(personId) { store ->
-            val id = store.addConsultationBlocking(personId, NewConsultation(mode = ConsultationMode.HOME_VISIT, attendees = attendees))
-            store.checkInBlocking(id)
+            val id = store.addConsultation(personId, NewConsultation(mode = ConsultationMode.HOME_VISIT, attendees = attendees))
+            store.checkIn(id)
         }
-        show(repository.read { it.personBlocking(personId) })
+        show(repository.read { it.person(personId) })
     }
 
     /** Records goal progress (0-10) with an optional note, during the visit. */
     fun recordProgress(goalId: String, rating: Int, note: String? = null): Job = duringVisit {
         val goal = mutableState.value.goals.firstOrNull { it.id == goalId }
-        repository.edit(personId) { it.recordProgressBlocking(goalId, NewProgress(rating = rating.toUByte(), note = note?.ifBlank { null })) }
-        val record = repository.read { it.personBlocking(personId) }
+        repository.edit(personId) { it.recordProgress(goalId, NewProgress(rating = rating.toUByte(), note = note?.ifBlank { null })) }
+        val record = repository.read { it.person(personId) }
         show(record, saved = "Progress $rating/10 on \"${goal?.text ?: "goal"}\"")
     }
 
     /** Opens the quick questionnaire for [instrument] (ONS4 or SWEMWBS). */
     fun openMeasure(instrument: Instrument): Job = duringVisit {
         val definition = instrumentDefinition(instrument)
-        val record = repository.read { it.personBlocking(personId) }
+        val record = repository.read { it.person(personId) }
         val hasBaseline = record.plan.measures.any {
             it.instrument == instrument && it.timepoint == Timepoint.BASELINE && it.outcome is ScoreOutcome.Scored
         }
@@ -207,8 +207,8 @@ class HomeVisitViewModel(
             mode = mode,
             answers = form.items.map { it.answer },
         )
-        repository.edit(personId) { it.recordMeasureBlocking(personId, response) }
-        val record = repository.read { it.personBlocking(personId) }
+        repository.edit(personId) { it.recordMeasure(personId, response) }
+        val record = repository.read { it.person(personId) }
         mutableState.update { it.copy(form = null) }
         show(record, saved = "${instrumentName(form.instrument)} ${label(form.timepoint).lowercase()}: ${form.preview}")
     }
@@ -217,10 +217,10 @@ class HomeVisitViewModel(
     fun checkOut(notes: String? = null): Job = duringVisit {
         val id = mutableState.value.consultationId ?: return@duringVisit
         repository.edit(personId) { store ->
-            if (!notes.isNullOrBlank()) store.setConsultationNotesBlocking(id, notes)
-            store.checkOutBlocking(id)
+            if (!notes.isNullOrBlank()) store.setConsultationNotes(id, notes)
+            store.checkOut(id)
         }
-        show(repository.read { it.personBlocking(personId) }, visit = id)
+        show(repository.read { it.person(personId) }, visit = id)
     }
 
     /** Recomputes the lone-working timer from the clock. */
@@ -243,7 +243,7 @@ class HomeVisitViewModel(
             } catch (e: LinkWorkException) {
                 // Show the record as it is now (an item vanished, a state moved on), then the message.
                 if (e is LinkWorkException.NotFound || e is LinkWorkException.Conflict) {
-                    runCatching { show(repository.read { it.personBlocking(personId) }) }
+                    runCatching { show(repository.read { it.person(personId) }) }
                 }
                 throw e
             }

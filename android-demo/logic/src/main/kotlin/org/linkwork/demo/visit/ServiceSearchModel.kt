@@ -47,8 +47,8 @@ class ServiceSearchModel(
     /** Searches the directory for [text] (typo-tolerant; empty lists every service). */
     fun search(text: String): Job = action {
         val (page, outcomes) = repository.read { store ->
-            store.directorySearchBlocking(DirectoryQuery(text = text.ifBlank { null }, limit = 20u)) to
-                store.serviceOutcomesBlocking().associateBy { it.serviceId }
+            store.directorySearch(DirectoryQuery(text = text.ifBlank { null }, limit = 20u)) to
+                store.serviceOutcomes().associateBy { it.serviceId }
         }
         val results = page.hits.map { hit ->
             val o = outcomes[hit.serviceId]
@@ -66,7 +66,7 @@ class ServiceSearchModel(
     /** Refers the person to [serviceId] (state "sent"); the due list shows it until answered. */
     fun refer(serviceId: String, need: String? = null): Job = action {
         val name = mutableState.value.results.firstOrNull { it.id == serviceId }?.name ?: serviceId
-        repository.edit(personId) { it.addOnwardReferralToServiceBlocking(personId, serviceId, need) }
+        repository.edit(personId) { it.addOnwardReferralToService(personId, serviceId, need) }
         mutableState.update { it.copy(referred = it.referred + name) }
         search(mutableState.value.text).join()
     }

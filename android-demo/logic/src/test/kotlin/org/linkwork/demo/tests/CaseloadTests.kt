@@ -34,7 +34,7 @@ object CaseloadTests {
         val listed = vm.state.await("Ada listed") { s -> s.rows.any { it.personId == ada } }
         assertEquals("Ada Lovelace", listed.rows.single().name)
         assertNull(listed.rows.single().nextStepDueDate)
-        repo.edit(ada) { it.addStepBlocking(ada, NewStep(text = "Call", owner = StepOwner.LINK_WORKER, due = day(3))) }
+        repo.edit(ada) { it.addStep(ada, NewStep(text = "Call", owner = StepOwner.LINK_WORKER, due = day(3))) }
         val due = vm.state.await("a typed next step date") { s -> s.rows.single().nextStepDueDate != null }
         assertEquals(LocalDate.now(clock).plusDays(3), due.rows.single().nextStepDueDate)
     }
@@ -45,14 +45,14 @@ object CaseloadTests {
         val grace = repo.addPerson(newPerson("Grace", "Hopper", nhs = null))
         val alan = repo.addPerson(newPerson("Alan", "Turing", nhs = null))
         repo.edit(ada) {
-            it.transitionEpisodeBlocking(ada, EpisodeTransition(to = EpisodeStatus.CONTACTING))
-            it.transitionEpisodeBlocking(ada, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
-            it.addGoalBlocking(ada, NewGoal(text = "Walk"))
-            it.addStepBlocking(ada, NewStep(text = "Boots", owner = StepOwner.PERSON, due = day(-2)))
-            it.addStepBlocking(ada, NewStep(text = "Call", owner = StepOwner.LINK_WORKER, due = day(5)))
+            it.transitionEpisode(ada, EpisodeTransition(to = EpisodeStatus.CONTACTING))
+            it.transitionEpisode(ada, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+            it.addGoal(ada, NewGoal(text = "Walk"))
+            it.addStep(ada, NewStep(text = "Boots", owner = StepOwner.PERSON, due = day(-2)))
+            it.addStep(ada, NewStep(text = "Call", owner = StepOwner.LINK_WORKER, due = day(5)))
         }
-        repo.edit(grace) { it.addStepBlocking(grace, NewStep(text = "Letter", owner = StepOwner.LINK_WORKER, due = day(0))) }
-        repo.edit(alan) { it.addStepBlocking(alan, NewStep(text = "Later", owner = StepOwner.LINK_WORKER, due = day(9))) }
+        repo.edit(grace) { it.addStep(grace, NewStep(text = "Letter", owner = StepOwner.LINK_WORKER, due = day(0))) }
+        repo.edit(alan) { it.addStep(alan, NewStep(text = "Later", owner = StepOwner.LINK_WORKER, due = day(9))) }
 
         val vm = CaseloadViewModel(repo, scope, clock)
         val all = vm.state.await("three rows") { !it.loading && it.rows.size == 3 }
@@ -81,7 +81,7 @@ object CaseloadTests {
         val colleague = linkWorker("colleague", "jo")
         val vm = CaseloadViewModel(phone, scope, clock)
         val ada = phone.addPerson(newPerson())
-        phone.edit(ada) { it.addGoalBlocking(ada, NewGoal(text = "Walk")) }
+        phone.edit(ada) { it.addGoal(ada, NewGoal(text = "Walk")) }
         // The list reloads by itself when the store reports a change.
         var s = vm.state.await("Ada unsynced") { st -> st.rows.any { it.personId == ada && it.unsynced } }
         assertEquals(1, s.unsyncedTotal)

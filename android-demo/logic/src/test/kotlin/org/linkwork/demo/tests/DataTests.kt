@@ -13,6 +13,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 import org.linkwork.core.LinkWorkException
 import org.linkwork.LinkWorkStore
 import org.linkwork.core.NewGoal
@@ -38,11 +39,11 @@ object DataTests {
     )
 
     private fun provider() = world {
-        val pid = provider.openOrCreateLinkWorker("phone", "sam").use { it.addPersonBlocking(newPerson()) }
+        val pid = provider.openOrCreateLinkWorker("phone", "sam").use { it.addPerson(newPerson()) }
         // Reopened by the provider with the same key: the data is there, as the same user.
         provider.openOrCreateLinkWorker("phone", "sam").use { store ->
             assertEquals("sam", store.info().user)
-            assertEquals(pid, store.personBlocking(pid).personId)
+            assertEquals(pid, store.person(pid).personId)
         }
         // The file is not plain SQLite, and neither another key nor no key opens it.
         val file = provider.fileFor("phone")
@@ -83,8 +84,10 @@ object DataTests {
         val a = linkWorker("a", "sam")
         val b = linkWorker("b", "jo")
         val heard = async(start = CoroutineStart.UNDISPATCHED) { withTimeout(10_000) { a.changes.first() } }
+        // The Flow is cold: it subscribes once its producer runs; wait for that before editing.
+        while (a.read { it.listenerCount() }.toLong() == 0L) yield()
         val pid = a.addPerson(newPerson())
-        val goal = a.edit(pid) { it.addGoalBlocking(pid, NewGoal(text = "Walk")) }
+        val goal = a.edit(pid) { it.addGoal(pid, NewGoal(text = "Walk")) }
         assertEquals(setOf(pid), heard.await())
         assertEquals(setOf(pid), a.unsyncedPeople.value, "no link-worker peer has them yet")
 
@@ -97,7 +100,7 @@ object DataTests {
         assertEquals(listOf(pid), other.changedPersonIds)
         assertEquals(emptySet(), a.unsyncedPeople.value, "a link-worker peer has everything now")
         assertEquals(emptySet(), b.unsyncedPeople.value, "b's peer sent everything b has")
-        assertEquals(goal, b.read { it.planBlocking(pid) }.goals.single().id)
+        assertEquals(goal, b.read { it.plan(pid) }.goals.single().id)
     } }
 
     private fun messages() {
@@ -181,6 +184,6 @@ object DataTests {
             assertEquals(listOf(pid), hubOutcome.changedPersonIds)
             assertEquals(outcome.stats.bytesSent, hubOutcome.stats.bytesReceived)
         }
-        assertEquals(phone.read { it.personBlocking(pid) }, hub.read { it.personBlocking(pid) })
+        assertEquals(phone.read { it.person(pid) }, hub.read { it.person(pid) })
     } }
 }

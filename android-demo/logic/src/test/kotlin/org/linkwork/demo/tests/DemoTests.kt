@@ -19,7 +19,7 @@ object DemoTests {
     }
 
     val all: List<DemoTest> =
-        DataTests.all + CaseloadTests.all + PersonTests.all + HomeVisitTests.all + ServiceSearchTests.all + SyncScreenTests.all + PairingTests.all + HubSyncTests.all
+        DataTests.all + AsyncTests.all + CaseloadTests.all + PersonTests.all + HomeVisitTests.all + ServiceSearchTests.all + SyncScreenTests.all + PairingTests.all + HubSyncTests.all
 }
 
 fun main() {

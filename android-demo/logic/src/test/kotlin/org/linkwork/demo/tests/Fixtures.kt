@@ -27,6 +27,9 @@ import org.linkwork.demo.data.InMemoryKeySupplier
 import org.linkwork.demo.data.LinkWorkRepository
 import org.linkwork.demo.data.StoreProvider
 
+/** The name of the thread that plays the app's main thread. */
+const val MAIN_THREAD = "test-main"
+
 /** A clock the test sets; UTC. */
 class MutableClock(var now: Instant = Instant.now()) : Clock() {
     override fun getZone(): ZoneId = ZoneOffset.UTC
@@ -42,7 +45,7 @@ class MutableClock(var now: Instant = Instant.now()) : Clock() {
 class World(val dir: File) {
     val keys = InMemoryKeySupplier()
     val provider = StoreProvider(dir, keys)
-    private val mainThread = Executors.newSingleThreadExecutor { r -> Thread(r, "test-main").apply { isDaemon = true } }
+    private val mainThread = Executors.newSingleThreadExecutor { r -> Thread(r, MAIN_THREAD).apply { isDaemon = true } }
     val main = mainThread.asCoroutineDispatcher()
     val scope = CoroutineScope(SupervisorJob() + main)
     val clock = MutableClock()

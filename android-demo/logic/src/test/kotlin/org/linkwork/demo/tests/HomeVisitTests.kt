@@ -28,7 +28,7 @@ object HomeVisitTests {
         vm.start(listOf("daughter")).join()
         var s = vm.state.value
         assertEquals(VisitPhase.IN_VISIT, s.phase, "message: ${s.message}")
-        val consultation = repo.read { it.personBlocking(ada) }.caseRecord!!.consultations.single()
+        val consultation = repo.read { it.person(ada) }.caseRecord!!.consultations.single()
         assertEquals(ConsultationMode.HOME_VISIT, consultation.mode)
         assertEquals(listOf("daughter"), consultation.attendees)
         val checkedIn = assertNotNull(consultation.checkedInAt)
@@ -44,12 +44,12 @@ object HomeVisitTests {
 
         vm.start().join() // a second start does not open a second visit
         listOf(vm.start(), vm.start()).forEach { it.join() } // nor do quick double taps
-        assertEquals(1, repo.read { it.personBlocking(ada) }.caseRecord!!.consultations.size)
+        assertEquals(1, repo.read { it.person(ada) }.caseRecord!!.consultations.size)
         vm.checkOut("Went well").join()
         s = vm.state.value
         assertEquals(VisitPhase.CHECKED_OUT, s.phase)
         assertNotNull(s.checkedOutAt)
-        val done = repo.read { it.personBlocking(ada) }.caseRecord!!.consultations.single()
+        val done = repo.read { it.person(ada) }.caseRecord!!.consultations.single()
         assertNotNull(done.checkedOutAt)
         assertEquals("Went well", done.notes)
         vm.refreshTimer()
@@ -76,16 +76,16 @@ object HomeVisitTests {
         val repo = linkWorker("phone", "sam")
         val ada = repo.addPerson(newPerson())
         val (walk, dropped) = repo.edit(ada) {
-            val walk = it.addGoalBlocking(ada, NewGoal(text = "Join a walking group"))
-            val old = it.addGoalBlocking(ada, NewGoal(text = "Old goal"))
-            it.updateGoalBlocking(old, GoalUpdate(status = GoalStatus.DROPPED))
+            val walk = it.addGoal(ada, NewGoal(text = "Join a walking group"))
+            val old = it.addGoal(ada, NewGoal(text = "Old goal"))
+            it.updateGoal(old, GoalUpdate(status = GoalStatus.DROPPED))
             walk to old
         }
         val vm = HomeVisitViewModel(repo, ada, scope, clock, tickMillis = null)
         vm.state.await("loaded") { !it.loading }
         vm.recordProgress(walk, 7).join()
         assertEquals("Start the visit first.", vm.state.value.message?.text)
-        assertTrue(repo.read { it.planBlocking(ada) }.goals.first { it.id == walk }.progress.isEmpty())
+        assertTrue(repo.read { it.plan(ada) }.goals.first { it.id == walk }.progress.isEmpty())
         vm.dismissMessage()
 
         vm.start().join()
@@ -94,14 +94,14 @@ object HomeVisitTests {
         var s = vm.state.value
         assertEquals(7, s.goals.single().latestRating)
         assertEquals("Progress 7/10 on \"Join a walking group\"", s.saved.single())
-        val entry = repo.read { it.planBlocking(ada) }.goals.first { it.id == walk }.progress.single()
+        val entry = repo.read { it.plan(ada) }.goals.first { it.id == walk }.progress.single()
         assertEquals("walked on Tuesday", entry.note)
         assertEquals("sam", entry.recordedBy)
 
         vm.recordProgress(walk, 11).join()
         s = vm.state.value
         assertEquals("Please check the rating (0 to 10).", s.message?.text)
-        assertEquals(1, repo.read { it.planBlocking(ada) }.goals.first { it.id == walk }.progress.size, "nothing saved")
+        assertEquals(1, repo.read { it.plan(ada) }.goals.first { it.id == walk }.progress.size, "nothing saved")
     }
 
     private fun measures() = world {
@@ -138,7 +138,7 @@ object HomeVisitTests {
         vm.answer(0, 3L)
         vm.saveMeasure().join()
 
-        val measures = repo.read { it.planBlocking(ada) }.measures
+        val measures = repo.read { it.plan(ada) }.measures
         assertEquals(listOf(Instrument.ONS4, Instrument.SWEMWBS), measures.map { it.instrument })
         assertEquals(listOf(Timepoint.BASELINE, Timepoint.BASELINE), measures.map { it.timepoint })
         assertEquals(2, vm.state.value.saved.size)
@@ -149,7 +149,7 @@ object HomeVisitTests {
         assertEquals(Timepoint.FOLLOW_UP, vm.state.value.form?.timepoint)
         vm.answer(0, 5L)
         vm.saveMeasure().join()
-        val last = repo.read { it.planBlocking(ada) }.measures.last()
+        val last = repo.read { it.plan(ada) }.measures.last()
         assertEquals(listOf<Long?>(5L, null, null, null, null, null, null), last.answers)
         assertTrue(last.outcome is org.linkwork.core.ScoreOutcome.Incomplete)
     }

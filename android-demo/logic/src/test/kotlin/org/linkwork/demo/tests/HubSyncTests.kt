@@ -127,7 +127,7 @@ object HubSyncTests {
                 // The team lead of Sam's team receives his caseload through the hub.
                 val received = tessHub.sync(url)
                 assertEquals(listOf(ada), received.changedPersonIds)
-                assertNotNull(tess.read { it.personBlocking(ada) }.caseRecord)
+                assertNotNull(tess.read { it.person(ada) }.caseRecord)
                 // Connecting again without sync: nothing changes.
                 assertTrue(tessHub.sync(url, HubPurpose.CONNECT).changedPersonIds.isEmpty())
             }

@@ -47,7 +47,7 @@ object PairingTests {
         val session = DeviceSession(provider, "phone", "sam", Dispatchers.IO, scope, enrol = { org.ensureEnrolled(it) })
         session.open().join()
         val repo = assertIs<SessionState.Ready>(session.state.value).repository
-        val cert = assertNotNull(repo.read { it.deviceIdentityBlocking() }.certificate)
+        val cert = assertNotNull(repo.read { it.deviceIdentity() }.certificate)
         assertEquals(DemoOrganisation.NAME, cert.organisation)
         assertEquals(org.key, cert.organisationKey)
         assertEquals(CertificateRole.LINK_WORKER, cert.role)
@@ -63,7 +63,7 @@ object PairingTests {
     private fun pairAndSync() = world {
         val worker = enrolledWorker()
         val ada = worker.addPerson(newPerson())
-        worker.edit(ada) { it.addGoalBlocking(ada, NewGoal(text = "Join a walking group")) }
+        worker.edit(ada) { it.addGoal(ada, NewGoal(text = "Join a walking group")) }
         worker.addPerson(newPerson("Grace", "Hopper", nhs = null))
 
         val vm = PairingViewModel(worker, ada, scope, clock)
@@ -81,17 +81,17 @@ object PairingTests {
         val payload = assertNotNull(PairingText.decode("\n" + offer.text.chunked(40).joinToString(" ") + "\n"))
         val phone = LinkWorkRepository(provider.createPairedPatient("ada-phone", "Ada", payload, offer.code), Dispatchers.IO)
         try {
-            val cert = assertNotNull(phone.read { it.deviceIdentityBlocking() }.certificate)
+            val cert = assertNotNull(phone.read { it.deviceIdentity() }.certificate)
             assertEquals(CertificateRole.PATIENT, cert.role)
             assertEquals(ada, cert.personId)
             assertTrue(cert.paired)
 
             val outcome = syncWith(phone, worker)
             assertEquals(Role.LINK_WORKER, outcome.peer?.role)
-            assertEquals(listOf("Join a walking group"), phone.read { it.planBlocking(ada) }.goals.map { it.text })
-            assertEquals(setOf(ada), phone.read { it.documentsBlocking() }.map { it.personId }.toSet(), "only Ada's plan")
-            assertNull(phone.read { it.personBlocking(ada) }.caseRecord, "no case data on the phone")
-            val seen = worker.read { it.peersBlocking() }.single { it.role == Role.PATIENT }
+            assertEquals(listOf("Join a walking group"), phone.read { it.plan(ada) }.goals.map { it.text })
+            assertEquals(setOf(ada), phone.read { it.documents() }.map { it.personId }.toSet(), "only Ada's plan")
+            assertNull(phone.read { it.person(ada) }.caseRecord, "no case data on the phone")
+            val seen = worker.read { it.peers() }.single { it.role == Role.PATIENT }
             assertEquals("Ada", seen.certificateName)
             assertEquals("patient", seen.certificateRole)
         } finally {
@@ -118,7 +118,7 @@ object PairingTests {
         try {
             syncWith(first, worker)
             val refused = assertFailsWith<LinkWorkException> { syncWith(second, worker) }
-            assertTrue(second.read { it.documentsBlocking() }.isEmpty(), "the second phone received nothing: $refused")
+            assertTrue(second.read { it.documents() }.isEmpty(), "the second phone received nothing: $refused")
             syncWith(first, worker)
         } finally {
             first.close()
@@ -129,7 +129,7 @@ object PairingTests {
         val stranger = LinkWorkRepository(provider.openOrCreatePatient("stranger", "someone", ada), Dispatchers.IO)
         try {
             assertFailsWith<LinkWorkException> { syncWith(stranger, worker) }
-            assertTrue(stranger.read { it.documentsBlocking() }.isEmpty(), "the stranger received nothing")
+            assertTrue(stranger.read { it.documents() }.isEmpty(), "the stranger received nothing")
         } finally {
             stranger.close()
         }

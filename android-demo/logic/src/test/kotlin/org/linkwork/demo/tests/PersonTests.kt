@@ -26,16 +26,16 @@ object PersonTests {
         val repo = linkWorker("phone", "sam")
         val ada = repo.addPerson(newPerson())
         repo.edit(ada) { s ->
-            s.setWhatMattersBlocking(ada, "Seeing people again")
-            s.addNeedBlocking(ada, Need.LONELINESS, "since bereavement")
-            val walk = s.addGoalBlocking(ada, NewGoal(text = "Join a walking group", targetDate = day(60)))
-            s.recordProgressBlocking(walk, NewProgress(rating = 3u))
-            s.recordProgressBlocking(walk, NewProgress(note = "no rating this time"))
-            s.recordProgressBlocking(walk, NewProgress(rating = 6u))
-            s.addStepBlocking(ada, NewStep(text = "Find boots", owner = StepOwner.PERSON, due = day(-1)))
-            s.addConsultationBlocking(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20u))
-            s.recordMeasureBlocking(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE, mode = AdministrationMode.READ_OUT, answers = listOf(4L, 5L, 4L, 7L)))
-            s.recordMeasureBlocking(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.FOLLOW_UP, mode = AdministrationMode.READ_OUT, answers = listOf(7L, 5L, 6L, 3L)))
+            s.setWhatMatters(ada, "Seeing people again")
+            s.addNeed(ada, Need.LONELINESS, "since bereavement")
+            val walk = s.addGoal(ada, NewGoal(text = "Join a walking group", targetDate = day(60)))
+            s.recordProgress(walk, NewProgress(rating = 3u))
+            s.recordProgress(walk, NewProgress(note = "no rating this time"))
+            s.recordProgress(walk, NewProgress(rating = 6u))
+            s.addStep(ada, NewStep(text = "Find boots", owner = StepOwner.PERSON, due = day(-1)))
+            s.addConsultation(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20u))
+            s.recordMeasure(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE, mode = AdministrationMode.READ_OUT, answers = listOf(4L, 5L, 4L, 7L)))
+            s.recordMeasure(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.FOLLOW_UP, mode = AdministrationMode.READ_OUT, answers = listOf(7L, 5L, 6L, 3L)))
         }
         val vm = PersonViewModel(repo, ada, scope, clock)
         val s = vm.state.await("loaded") { !it.loading }
@@ -68,7 +68,7 @@ object PersonTests {
         val repo = linkWorker("phone", "sam")
         val ada = repo.addPerson(newPerson())
         val (goal, step) = repo.edit(ada) {
-            it.addGoalBlocking(ada, NewGoal(text = "Walk")) to it.addStepBlocking(ada, NewStep(text = "Boots", owner = StepOwner.PERSON, due = day(-1)))
+            it.addGoal(ada, NewGoal(text = "Walk")) to it.addStep(ada, NewStep(text = "Boots", owner = StepOwner.PERSON, due = day(-1)))
         }
         val vm = PersonViewModel(repo, ada, scope, clock)
         vm.state.await("loaded") { !it.loading }
@@ -81,7 +81,7 @@ object PersonTests {
         s = vm.state.await("achieved") { it.goals.single().status == "Achieved" }
         assertTrue(s.unsynced)
 
-        repo.edit(ada) { it.erasePersonBlocking(ada) }
+        repo.edit(ada) { it.erasePerson(ada) }
         s = vm.state.await("gone") { it.gone }
         assertNull(s.message)
     }

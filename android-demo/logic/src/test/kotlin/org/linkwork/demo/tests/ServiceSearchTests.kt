@@ -17,7 +17,7 @@ object ServiceSearchTests {
     private fun searchAndRefer() = world {
         val repo = linkWorker("phone", "sam")
         val ada = repo.addPerson(newPerson())
-        repo.read { it.directoryImportBlocking(FEED.toByteArray(), "feed.json") }
+        repo.read { it.directoryImport(FEED.toByteArray(), "feed.json") }
         val vm = ServiceSearchModel(repo, ada, scope)
         vm.search("lunch clb").join()
         val hit = vm.state.value.results.first()
@@ -27,7 +27,7 @@ object ServiceSearchTests {
         assertNull(vm.state.value.message)
         assertEquals(listOf("Lunch Club"), vm.state.value.referred)
         assertEquals("1 referred, 0 accepted, 0 no capacity", vm.state.value.results.first().outcomes)
-        val referral = repo.read { it.personBlocking(ada) }.caseRecord!!.onwardReferrals.single()
+        val referral = repo.read { it.person(ada) }.caseRecord!!.onwardReferrals.single()
         assertEquals("svc-lunch", referral.serviceId)
         assertEquals("Lunch Club", referral.service)
     }
@@ -39,6 +39,6 @@ object ServiceSearchTests {
         vm.refer("svc-gone").join()
         assertNotNull(vm.state.value.message)
         assertTrue(vm.state.value.referred.isEmpty())
-        assertTrue(repo.read { it.personBlocking(ada) }.caseRecord!!.onwardReferrals.isEmpty())
+        assertTrue(repo.read { it.person(ada) }.caseRecord!!.onwardReferrals.isEmpty())
     }
 }

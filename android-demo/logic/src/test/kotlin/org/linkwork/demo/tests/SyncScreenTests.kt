@@ -37,7 +37,7 @@ object SyncScreenTests {
         val phone = linkWorker("phone", "sam")
         val hub = linkWorker("hub", "kim")
         val ada = hub.addPerson(newPerson())
-        val walk = hub.edit(ada) { it.addGoalBlocking(ada, NewGoal(text = "Join a walking group")) }
+        val walk = hub.edit(ada) { it.addGoal(ada, NewGoal(text = "Join a walking group")) }
         phone.addPerson(newPerson("Grace", "Hopper", nhs = null))
         val vm = SyncViewModel(phone, listOf(target(hub)), scope, clock)
         assertEquals(1, vm.state.await("badge") { it.unsyncedTotal == 1 }.unsyncedTotal)
@@ -56,8 +56,8 @@ object SyncScreenTests {
         assertTrue(s.conflicts.isEmpty())
 
         // Both set the goal's status while apart.
-        phone.edit(ada) { it.updateGoalBlocking(walk, GoalUpdate(status = GoalStatus.ACHIEVED)) }
-        hub.edit(ada) { it.updateGoalBlocking(walk, GoalUpdate(status = GoalStatus.DROPPED)) }
+        phone.edit(ada) { it.updateGoal(walk, GoalUpdate(status = GoalStatus.ACHIEVED)) }
+        hub.edit(ada) { it.updateGoal(walk, GoalUpdate(status = GoalStatus.DROPPED)) }
         vm.sync("hub").join()
         s = vm.state.value
         val conflict = s.conflicts.single()
@@ -70,41 +70,42 @@ object SyncScreenTests {
         vm.resolve(conflict.key, conflict.choices.indexOfFirst { it.setBy == "kim" }).join()
         s = vm.state.value
         assertTrue(s.conflicts.isEmpty(), "resolved here at once")
-        assertEquals(1, s.unsyncedTotal, "the resolution is an edit to sync")
-        assertEquals(GoalStatus.DROPPED, phone.read { it.planBlocking(ada) }.goals.single().status)
+        // The badge follows the repository's unsynced people, which the edit refreshed.
+        vm.state.await("the resolution is an edit to sync") { it.unsyncedTotal == 1 }
+        assertEquals(GoalStatus.DROPPED, phone.read { it.plan(ada) }.goals.single().status)
         vm.sync("hub").join()
         vm.state.await("synced") { it.running == null && it.unsyncedTotal == 0 }
-        assertTrue(hub.read { it.personBlocking(ada) }.conflicts.isEmpty(), "and on the hub after the next sync")
-        assertEquals(GoalStatus.DROPPED, hub.read { it.planBlocking(ada) }.goals.single().status)
+        assertTrue(hub.read { it.person(ada) }.conflicts.isEmpty(), "and on the hub after the next sync")
+        assertEquals(GoalStatus.DROPPED, hub.read { it.plan(ada) }.goals.single().status)
 
         // A screen opened later finds open conflicts from the core's conflict index.
-        phone.edit(ada) { it.updateGoalBlocking(walk, GoalUpdate(targetDate = day(10))) }
-        hub.edit(ada) { it.updateGoalBlocking(walk, GoalUpdate(targetDate = day(20))) }
+        phone.edit(ada) { it.updateGoal(walk, GoalUpdate(targetDate = day(10))) }
+        hub.edit(ada) { it.updateGoal(walk, GoalUpdate(targetDate = day(20))) }
         vm.sync("hub").join()
         val later = SyncViewModel(phone, emptyList(), scope, clock)
         val found = later.state.await("scan") { it.conflicts.isNotEmpty() }.conflicts.single()
         assertEquals("Goal \"Join a walking group\": target date", found.field)
         later.resolve(found.key, found.choices.indexOfFirst { it.setBy == "sam" }).join()
-        assertEquals(day(10), phone.read { it.planBlocking(ada) }.goals.single().targetDate)
+        assertEquals(day(10), phone.read { it.plan(ada) }.goals.single().targetDate)
     }
 
     private fun patientPeer() = world {
         val worker = linkWorker("phone", "sam")
         val ada = worker.addPerson(newPerson())
-        val goal = worker.edit(ada) { it.addGoalBlocking(ada, NewGoal(text = "Walk")) }
+        val goal = worker.edit(ada) { it.addGoal(ada, NewGoal(text = "Walk")) }
         val own = LinkWorkRepository(provider.openOrCreatePatient("ada-phone", "ada", ada), Dispatchers.IO)
         try {
             // Ada's phone starts the session with the worker's phone.
             val vm = SyncViewModel(own, listOf(target(worker, "worker", "Sam's phone")), scope, clock)
             vm.sync("worker").join()
             assertNull(vm.state.value.message)
-            assertEquals(goal, own.read { it.planBlocking(ada) }.goals.single().id)
-            assertNull(own.read { it.personBlocking(ada) }.caseRecord, "case data never reaches the person's phone")
+            assertEquals(goal, own.read { it.plan(ada) }.goals.single().id)
+            assertNull(own.read { it.person(ada) }.caseRecord, "case data never reaches the person's phone")
             assertTrue(ada in worker.unsyncedPeople.value, "a patient peer does not clear the worker's badge")
 
-            own.edit(ada) { it.recordProgressBlocking(goal, NewProgress(rating = 8u)) }
+            own.edit(ada) { it.recordProgress(goal, NewProgress(rating = 8u)) }
             vm.sync("worker").join()
-            assertEquals(8, worker.read { it.planBlocking(ada) }.goals.single().progress.single().rating?.toInt())
+            assertEquals(8, worker.read { it.plan(ada) }.goals.single().progress.single().rating?.toInt())
             assertEquals("a link worker's device", vm.state.value.last?.peer)
         } finally {
             own.close()
@@ -175,7 +176,7 @@ object SyncScreenTests {
         assertEquals("Colleague's phone", waiting.state.value.last?.target)
         assertNull(waiting.state.value.waitingOn)
         assertEquals(0, waiting.state.value.unsyncedTotal)
-        assertEquals(colleague.read { it.personBlocking(ada) }, mine.read { it.personBlocking(ada) })
+        assertEquals(colleague.read { it.person(ada) }, mine.read { it.person(ada) })
 
         // Waiting can be called off.
         waiting.waitForColleague()
@@ -191,14 +192,14 @@ object SyncScreenTests {
         val ada = phone.addPerson(newPerson())
         val vm = SyncViewModel(phone, listOf(target(hub)), scope, clock)
         vm.sync("hub").join()
-        phone.edit(ada) { it.updateDemographicsBlocking(ada, DemographicsUpdate(phone = "07700 900001")) }
-        hub.edit(ada) { it.updateDemographicsBlocking(ada, DemographicsUpdate(phone = "07700 900002")) }
+        phone.edit(ada) { it.updateDemographics(ada, DemographicsUpdate(phone = "07700 900001")) }
+        hub.edit(ada) { it.updateDemographics(ada, DemographicsUpdate(phone = "07700 900002")) }
         vm.sync("hub").join()
         val conflict = vm.state.value.conflicts.single()
         assertEquals("Details: phone", conflict.field)
         assertTrue(conflict.resolvable)
         vm.resolve(conflict.key, conflict.choices.indexOfFirst { it.setBy == "kim" }).join()
         assertTrue(vm.state.value.conflicts.isEmpty(), "the core keeps any field's value")
-        assertEquals("07700 900002", phone.read { it.personBlocking(ada) }.caseRecord?.demographics?.phone)
+        assertEquals("07700 900002", phone.read { it.person(ada) }.caseRecord?.demographics?.phone)
     }
 }

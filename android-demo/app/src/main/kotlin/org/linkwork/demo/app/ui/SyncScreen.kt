@@ -33,16 +33,16 @@ fun SyncScreen(vm: SyncViewModel, onEnrol: () -> Unit, onBack: () -> Unit) {
                 Section("The organisation's team hub") {
                     OutlinedButton(onClick = onEnrol, enabled = s.running == null) { Text("Enrol with an invite code") }
                 }
-                Section("A colleague's phone (same Wi-Fi)") {
+                Section("A colleague's or a person's phone (same Wi-Fi)") {
                     val waiting = s.waitingOn
                     if (waiting != null) {
-                        Text("Ask your colleague to connect to $waiting")
+                        Text("Ask them to connect to $waiting (a person types it on their app's Sync screen)")
                         TextButton(onClick = vm::cancelWaiting) { Text("Stop waiting") }
                     } else {
                         OutlinedTextField(value = s.nearbyAddress, onValueChange = vm::editNearbyAddress, label = { Text("Colleague's address") })
                         Row {
                             Button(onClick = { vm.syncNearby() }, enabled = s.running == null) { Text("Connect") }
-                            OutlinedButton(onClick = { vm.waitForColleague() }, enabled = s.running == null) { Text("Wait for colleague") }
+                            OutlinedButton(onClick = { vm.waitForColleague() }, enabled = s.running == null) { Text("Wait for a phone") }
                         }
                     }
                 }
