@@ -16,8 +16,8 @@ use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
 
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
-    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
-    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
+    HubDirectory, HubStore, NewDevice, OrgRecord, Paired, PersonRow, SyncData, SyncScope,
+    SyncWrites, User, UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS,
 };
 use crate::error::{HubError, Result};
 
@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0002_documents.sql"),
     include_str!("migrations/postgres/0003_directory.sql"),
     include_str!("migrations/postgres/0004_grant_redemptions.sql"),
+    include_str!("migrations/postgres/0005_paired_devices.sql"),
 ];
 
 /// The channel a stored revocation is announced on.
@@ -97,6 +98,11 @@ fn device(row: &Row) -> Result<Device> {
         enrolled_at: row.try_get(3)?,
         revoked_at: row.try_get(4)?,
         certificate: row.try_get(5)?,
+        person: row.try_get(6)?,
+        paired_by: row
+            .try_get::<_, Option<Vec<u8>>>(7)?
+            .as_deref()
+            .map(super::hex),
     })
 }
 
@@ -119,7 +125,7 @@ fn directory(row: &Row) -> Result<HubDirectory> {
 }
 
 const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
-     d.certificate FROM devices d JOIN users u ON u.id = d.user_id";
+     d.certificate, d.person, d.paired_by FROM devices d JOIN users u ON u.id = d.user_id";
 
 fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
@@ -241,6 +247,29 @@ impl HubStore for PgStore {
         .transpose()
     }
 
+    async fn set_hub_certificate(&self, certificate: &[u8], e: &AuditEntry) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .execute(
+                "UPDATE organisation SET hub_certificate = $1",
+                &[&certificate],
+            )
+            .await?
+            == 0
+        {
+            return Err(HubError::NotInitialised);
+        }
+        tx.execute(
+            "INSERT INTO audit (at, event, device, user_name, detail, person) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn add_user(&self, name: &str, role: UserRole, team: Option<&str>) -> Result<User> {
         let client = self.client().await?;
         let row = client
@@ -329,15 +358,18 @@ impl HubStore for PgStore {
 
     async fn add_device(&self, d: &NewDevice) -> Result<()> {
         let client = self.client().await?;
+        let (person, paired_by) = d.paired.clone().unzip();
         client
             .execute(
-                "INSERT INTO devices (key, user_id, certificate, enrolled_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at, person, paired_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
                     &d.key.as_slice(),
                     &d.user_id,
                     &d.certificate,
                     &d.enrolled_at,
+                    &person,
+                    &paired_by.as_ref().map(<[u8; 32]>::as_slice),
                 ],
             )
             .await
@@ -362,6 +394,57 @@ impl HubStore for PgStore {
             .as_ref()
             .map(device)
             .transpose()
+    }
+
+    async fn pair_device(&self, d: &NewDevice, grant: [u8; 16]) -> Result<Paired> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // The insert takes the grant's row lock: a phone on another node presenting the same
+        // grant waits, then reads the first one as the holder.
+        tx.execute(
+            "INSERT INTO grant_redemptions (grant_id, device) VALUES ($1, $2) \
+             ON CONFLICT (grant_id) DO NOTHING",
+            &[&grant.as_slice(), &d.key.as_slice()],
+        )
+        .await?;
+        let holder: Vec<u8> = tx
+            .query_one(
+                "SELECT device FROM grant_redemptions WHERE grant_id = $1",
+                &[&grant.as_slice()],
+            )
+            .await?
+            .try_get(0)?;
+        if holder != d.key {
+            return Ok(Paired::GrantUsed);
+        }
+        let (person, paired_by) = d.paired.clone().unzip();
+        let added = tx
+            .execute(
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at, person, paired_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+                &[
+                    &d.key.as_slice(),
+                    &d.user_id,
+                    &d.certificate,
+                    &d.enrolled_at,
+                    &person,
+                    &paired_by.as_ref().map(<[u8; 32]>::as_slice),
+                ],
+            )
+            .await?;
+        let row = tx
+            .query_one(
+                &format!("{DEVICE_SELECT} WHERE d.key = $1"),
+                &[&d.key.as_slice()],
+            )
+            .await?;
+        tx.commit().await?;
+        let device = device(&row)?;
+        Ok(if added == 1 {
+            Paired::New(device)
+        } else {
+            Paired::Known(device)
+        })
     }
 
     async fn devices(&self) -> Result<Vec<Device>> {

@@ -5,12 +5,17 @@
 
 mod backup;
 mod caseload;
+mod certificate;
 mod common;
 mod connection;
 mod database_tls;
 mod directory;
 mod doc_sync;
 mod enrolment;
+mod failures;
+mod large_documents;
 mod live;
+mod own_postgres;
+mod patient_phone;
 mod preauth;
 mod sync_scope;
