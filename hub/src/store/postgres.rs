@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use tokio::sync::{mpsc, Mutex};
-use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
+use tokio_postgres::{AsyncMessage, Client, GenericClient, NoTls, Row};
 
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
@@ -126,6 +126,18 @@ fn directory(row: &Row) -> Result<HubDirectory> {
 
 const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
      d.certificate, d.person, d.paired_by FROM devices d JOIN users u ON u.id = d.user_id";
+
+/// Appends `e` to the audit log (on a connection or in a transaction).
+async fn insert_audit(client: &impl GenericClient, e: &AuditEntry) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO audit (at, event, device, user_name, detail, person) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
+        )
+        .await?;
+    Ok(())
+}
 
 fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
@@ -260,12 +272,7 @@ impl HubStore for PgStore {
         {
             return Err(HubError::NotInitialised);
         }
-        tx.execute(
-            "INSERT INTO audit (at, event, device, user_name, detail, person) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-        )
-        .await?;
+        insert_audit(&tx, e).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -529,12 +536,7 @@ impl HubStore for PgStore {
             &[&person, &to],
         )
         .await?;
-        tx.execute(
-            "INSERT INTO audit (at, event, device, user_name, detail, person) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-        )
-        .await?;
+        insert_audit(&tx, e).await?;
         tx.commit().await?;
         Ok(before)
     }
@@ -559,13 +561,7 @@ impl HubStore for PgStore {
 
     async fn audit(&self, e: &AuditEntry) -> Result<()> {
         let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-            )
-            .await?;
+        insert_audit(&*client, e).await?;
         Ok(())
     }
 
@@ -852,12 +848,7 @@ impl HubStore for PgStore {
             }
         }
         for e in &w.audit {
-            tx.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-            )
-            .await?;
+            insert_audit(&tx, e).await?;
         }
         if let Some(changed) = changed {
             // Delivered to every listening node (this one too) when the transaction commits.

@@ -159,6 +159,15 @@ fn to_device(d: DeviceRow) -> Result<Device> {
 const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
      d.certificate, d.person, d.paired_by FROM devices d JOIN users u ON u.id = d.user_id";
 
+/// Appends `e` to the audit log (on a connection or in a transaction).
+fn insert_audit(conn: &Connection, e: &AuditEntry) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO audit (at, event, device, user_name, detail, person) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![e.at, e.event, e.device, e.user, e.detail, e.person],
+    )
+}
+
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
@@ -270,11 +279,7 @@ impl HubStore for SqliteStore {
             {
                 return Err(HubError::NotInitialised);
             }
-            tx.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.at, e.event, e.device, e.user, e.detail, e.person],
-            )?;
+            insert_audit(&tx, &e)?;
             tx.commit()?;
             Ok(())
         })
@@ -518,11 +523,7 @@ impl HubStore for SqliteStore {
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {
         let e = entry.clone();
         self.with(move |conn| {
-            conn.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.at, e.event, e.device, e.user, e.detail, e.person],
-            )?;
+            insert_audit(conn, &e)?;
             Ok(())
         })
         .await
@@ -752,11 +753,7 @@ impl HubStore for SqliteStore {
                 }
             }
             for e in &w.audit {
-                tx.execute(
-                    "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![e.at, e.event, e.device, e.user, e.detail, e.person],
-                )?;
+                insert_audit(&tx, e)?;
             }
             tx.commit()?;
             Ok(())
@@ -793,11 +790,7 @@ impl HubStore for SqliteStore {
                 "UPDATE people SET assigned_to = ?2 WHERE person_id = ?1",
                 params![person, to],
             )?;
-            tx.execute(
-                "INSERT INTO audit (at, event, device, user_name, detail, person) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.at, e.event, e.device, e.user, e.detail, e.person],
-            )?;
+            insert_audit(&tx, &e)?;
             tx.commit()?;
             Ok(before)
         })

@@ -95,17 +95,21 @@ impl OwnCluster {
         self.dir.path().join("server.log").display().to_string()
     }
 
-    fn run(&self, program: &str, args: &[&str]) {
+    /// `program` of the server's bin directory, run as the cluster's user.
+    fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
-        let out = match &self.user {
-            Some(user) => Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(&path)
-                .args(args)
-                .output(),
-            None => Command::new(&path).args(args).output(),
+        match &self.user {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(path);
+                c
+            }
+            None => Command::new(path),
         }
-        .unwrap();
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let out = self.command(program).args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{program} {args:?}: {}{}",
@@ -133,15 +137,9 @@ impl OwnCluster {
 impl Drop for OwnCluster {
     fn drop(&mut self) {
         let data = self.data();
-        let path = self.bin.join("pg_ctl");
-        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-        let _ = match &self.user {
-            Some(user) => Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(&path)
-                .args(args)
-                .output(),
-            None => Command::new(&path).args(args).output(),
-        };
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", data.as_str(), "-m", "immediate", "stop"])
+            .output();
     }
 }
