@@ -175,8 +175,9 @@ object HubTests {
         },
         TestCase("hub: a patient's phone paired offline syncs its plan through the hub, until revoked") {
             withTempDir { dir ->
-                // A link worker of its own (the suite's invite codes are one-time).
-                TestHub.admin("user", "add", "Pia", "--role", "link-worker", "--team", "North")
+                // A link worker of its own (the suite's invite codes are one-time), in a team of
+                // her own: the suite's team lead of North must not receive her people.
+                TestHub.admin("user", "add", "Pia", "--role", "link-worker", "--team", "East")
                 val pia = dir.linkWorkerStore("pia.db", "pia")
                 enrolWithHub(pia, TestHub.admin("invite", "Pia").trim())
                 val rose = pia.addPersonBlocking(newPerson(given = "Rose"))
