@@ -180,7 +180,8 @@ impl Story {
         story.say(
             "linkwork demo: a social-prescribing home visit, told on three offline devices\n\
              (Sam's, his colleague Kim's, and Rose's own phone) that sync when they meet.\n\
-             Everyone in it is invented; no server is involved.",
+             Everyone in it is invented; until the last chapter (the team's hub, run inside\n\
+             this process) no server is involved.",
         )?;
         story.chapter("1. The organisation certifies Sam's device")?;
         let cert = story.enrol(
