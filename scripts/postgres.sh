@@ -8,7 +8,8 @@
 # root), starts it on a free loopback port with trust authentication on loopback only, and
 # exports LINKWORK_TEST_POSTGRES_URL (the hub's tests create one database each in it) and
 # LINKWORK_TEST_POSTGRES_MARKER (a file the tests that used it append their names to, so the
-# caller can prove they ran). postgres_stop stops the cluster and deletes the directory; it is
+# caller can prove they ran), and LINKWORK_TEST_POSTGRES_BIN / _USER (for a test that runs a
+# cluster of its own, to restart it mid-sync). postgres_stop stops the cluster and deletes the directory; it is
 # also registered on EXIT, so a failing run cleans up too.
 
 # The newest server's bin directory (one with initdb: a client-only install has the directory too).
@@ -60,6 +61,10 @@ postgres_start() {
     || { cat "$POSTGRES_DIR/server.log" >&2; return 1; }
 
   export LINKWORK_TEST_POSTGRES_URL="postgres://linkwork@127.0.0.1:$port/postgres"
+  # For a test that needs a cluster of its own (one it stops and starts mid-sync): the server's
+  # bin directory, and the user to run it as ("" for the current user).
+  export LINKWORK_TEST_POSTGRES_BIN="$bin"
+  export LINKWORK_TEST_POSTGRES_USER="${as:+postgres}"
   export LINKWORK_TEST_POSTGRES_MARKER="$POSTGRES_DIR/ran"
   : >"$LINKWORK_TEST_POSTGRES_MARKER"
   chmod 666 "$LINKWORK_TEST_POSTGRES_MARKER"

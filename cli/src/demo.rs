@@ -94,20 +94,22 @@ pub fn run(keep: Option<PathBuf>) -> CliResult {
     story.stranger()?;
     story.caseload()?;
     story.who_did_what(rose)?;
-    let hub = hub::chapter(&story, rose)?;
-    if hub.lead.person(rose).is_err() {
+    story.costs(&devices)?;
+    let hub = hub::chapter(&story, &devices, rose, jo)?;
+    if hub.lead.person(rose).is_err() || hub.tablet.person(jo).is_err() {
         return Err(CliError::Failed(
-            "the team lead's device did not receive Rose through the hub".into(),
+            "the team lead's device or Kim's tablet did not receive their people through the hub"
+                .into(),
         ));
     }
-    story.costs(&devices)?;
 
     match &keep {
         Some(d) => story.say(&format!(
             "\nStores kept in {}: link-worker.db (Sam), colleague.db (Kim),\n\
-             rose-phone.db (Rose's phone), team-lead.db (Lena), each encrypted with the key\n\
-             beside it (link-worker.key, ...) and enrolled with {ORGANISATION}, and the hub's\n\
-             database hub.db with its key file hub.key (the organisation's signing key):\n\
+             rose-phone.db (Rose's phone), team-lead.db (Lena), kim-tablet.db (Kim's tablet),\n\
+             each encrypted with the key beside it (link-worker.key, ...) and enrolled with\n\
+             {ORGANISATION}, and the hub's database hub.db with its key file hub.key (the\n\
+             organisation's signing key):\n\
              e.g. linkwork --db link-worker.db --key-file link-worker.key device show,\n\
              linkwork-hub --database hub.db audit",
             d.display()
@@ -178,7 +180,8 @@ impl Story {
         story.say(
             "linkwork demo: a social-prescribing home visit, told on three offline devices\n\
              (Sam's, his colleague Kim's, and Rose's own phone) that sync when they meet.\n\
-             Everyone in it is invented; no server is involved.",
+             Everyone in it is invented; until the last chapter (the team's hub, run inside\n\
+             this process) no server is involved.",
         )?;
         story.chapter("1. The organisation certifies Sam's device")?;
         let cert = story.enrol(
@@ -850,7 +853,7 @@ impl Story {
 
     /// What syncing cost, and what a reconnect with nothing new costs.
     fn costs(&self, d: &Devices) -> CliResult {
-        self.chapter("18. What syncing cost")?;
+        self.chapter("17. What syncing cost")?;
         let (count, bytes, wire) = self.syncs.get();
         self.say(&format!(
             "{count} syncs moved {bytes} bytes of sync messages in all; with the secure\n\

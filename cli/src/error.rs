@@ -19,6 +19,10 @@ pub const EXIT_NOT_FOUND: u8 = 4;
 pub const EXIT_REFUSED: u8 = 5;
 /// Exit code for everything else (storage, files).
 pub const EXIT_OTHER: u8 = 1;
+/// Exit code for a temporary failure (sysexits' `EX_TEMPFAIL`): the hub could not be reached,
+/// the connection to it was lost mid-exchange, or it asked the device to come back later.
+/// Nothing unfinished was stored: run the command again later.
+pub const EXIT_RETRY: u8 = 75;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -41,6 +45,15 @@ pub enum CliError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The hub could not be reached, the connection to it was lost mid-exchange, or it
+    /// closed the connection asking the device to come back later (it was stopping, or busy):
+    /// a new exchange later may succeed ([`EXIT_RETRY`]).
+    Unavailable {
+        /// What was being done ("read from the hub").
+        action: &'static str,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// Something else went wrong (a sync that did not finish, a demo check that failed).
     Failed(String),
 }
@@ -56,6 +69,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::File { .. } | CliError::Net { .. } | CliError::Failed(_) => EXIT_OTHER,
+            CliError::Unavailable { .. } => EXIT_RETRY,
             CliError::Core(e) => match e {
                 Error::InvalidInput { .. }
                 | Error::Measure(_)
@@ -79,6 +93,9 @@ impl fmt::Display for CliError {
             CliError::Usage(m) => f.write_str(m),
             CliError::File { action, source } | CliError::Net { action, source } => {
                 write!(f, "could not {action}: {source}")
+            }
+            CliError::Unavailable { action, source } => {
+                write!(f, "could not {action}: {source} (try again later)")
             }
             CliError::Failed(m) => f.write_str(m),
         }
@@ -129,5 +146,10 @@ mod tests {
         );
         assert_eq!(CliError::Usage("x".into()).code(), EXIT_USAGE);
         assert_eq!(CliError::from(Error::AlreadyExists).code(), EXIT_OTHER);
+        let lost = CliError::Unavailable {
+            action: "read from the hub",
+            source: std::io::Error::other("reset"),
+        };
+        assert_eq!(lost.code(), EXIT_RETRY);
     }
 }

@@ -19,6 +19,7 @@ use linkwork_core::identity::Certificate;
 use linkwork_core::Store;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
+use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Message, WebSocket};
 
@@ -153,7 +154,8 @@ fn tls_config(ca_cert: Option<&Path>) -> CliResult<Arc<rustls::ClientConfig>> {
 fn open(url: &str, path: &str, ca_cert: Option<&Path>) -> CliResult<Ws> {
     let url = parse_url(url)?;
     let host = url.host.trim_start_matches('[').trim_end_matches(']');
-    let tcp = TcpStream::connect((host, url.port)).map_err(|source| CliError::Net {
+    // Nothing listening (the hub is down or restarting) or no route: try again later.
+    let tcp = TcpStream::connect((host, url.port)).map_err(|source| CliError::Unavailable {
         action: "connect to the hub",
         source,
     })?;
@@ -185,24 +187,47 @@ fn open(url: &str, path: &str, ca_cert: Option<&Path>) -> CliResult<Ws> {
     Ok(ws)
 }
 
-/// The next binary message; `None` when the hub closed the connection.
+/// A lost connection while doing `action`: retryable ([`CliError::Unavailable`]).
+fn lost(action: &'static str, e: impl std::fmt::Display) -> CliError {
+    CliError::Unavailable {
+        action,
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// The next binary message; `None` when the hub closed the connection (it refused this
+/// device or a message: the core's session says why).
+///
+/// # Errors
+/// [`CliError::Unavailable`] when the connection was lost (the hub died, the network went) or
+/// the hub closed it asking to come back later (stopping, busy, or another node changed a
+/// document meanwhile).
 fn next_binary(ws: &mut Ws) -> CliResult<Option<Vec<u8>>> {
     loop {
         match ws.read() {
             Ok(Message::Binary(b)) => return Ok(Some(b.to_vec())),
             Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => continue,
+            Ok(Message::Close(Some(frame))) if is_come_back_later(frame.code) => {
+                return Err(lost("sync with the hub", frame.reason.as_str()))
+            }
             Ok(Message::Close(_) | Message::Text(_)) => return Ok(None),
             Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
                 return Ok(None)
             }
-            Err(e) => return Err(net("read from the hub", e)),
+            Err(e) => return Err(lost("read from the hub", e)),
         }
     }
 }
 
+/// Whether the hub's close code asks the device to come back later (the hub stopping, or
+/// "sync again") rather than refusing it.
+fn is_come_back_later(code: CloseCode) -> bool {
+    matches!(code, CloseCode::Away | CloseCode::Again)
+}
+
 fn send(ws: &mut Ws, bytes: Vec<u8>) -> CliResult {
     ws.send(Message::Binary(bytes.into()))
-        .map_err(|e| net("write to the hub", e))
+        .map_err(|e| lost("write to the hub", e))
 }
 
 /// Enrols the store's device with the hub at `url` using the one-time `code`: sends its
@@ -380,7 +405,7 @@ pub fn sync_live(
                     send(&mut ws, frame)?;
                 }
             }
-            Err(e) => return Err(net("read from the hub", e)),
+            Err(e) => return Err(lost("read from the hub", e)),
         }
     };
     if ended == LiveEnd::Duration {

@@ -1,7 +1,8 @@
 //! `linkwork demo` tells its story: an organisation enrols three devices (Rose's phone paired
 //! at the home visit), sync sessions inside the authenticated channel, a conflict, the
-//! patient's phone holding only her plan, strangers' devices refused, the team's hub (embedded:
-//! enrolment with invite codes, sync through it, its audit log) and what every sync cost.
+//! patient's phone holding only her plan, strangers' devices refused, what every sync cost, and
+//! the team's hub (embedded: enrolment with invite codes, sync through it, the patient's phone
+//! through it, a reassignment between two link workers with "drop your copy", its audit log).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
@@ -62,10 +63,23 @@ fn demo_runs_without_arguments_and_tells_the_sync_story() {
         "[hub sync] Sam's device -> hub:",
         "Lena Okafor's new device enrols (team-lead) and syncs: it receives the team's caseload (",
         "The code is spent: trying it again, the hub answers \"the hub refused the enrolment: the invite code is not valid",
-        "The hub's audit log for Rose",
-        "changes-received",
-        "document-sent",
-        "Rose's own phone keeps syncing with Sam's device",
+        // Rose's phone, paired offline by Sam's device, syncs through the hub too.
+        "her phone syncs through the hub",
+        "the hub verifies that chain (organisation -> Sam's device -> pairing -> phone)",
+        "[hub sync] Sam's device: updated: Rose (her progress, without a visit).",
+        // A second link worker: Jo moves from Sam's caseload to Kim's.
+        "Kim starts using the hub from a new tablet: it enrols (link-worker)",
+        "moves Jo to Kim's caseload",
+        "[hub sync] Kim's tablet: receives Jo.",
+        "the hub asks it to drop its copy of Jo (\"drop your copy\"",
+        "it no longer holds Jo.",
+        "The hub's audit log for Rose and Jo",
+        "Rose changes-received",
+        "Rose document-sent",
+        "(Rose's phone) plan",
+        "Rose pair ",
+        "Jo   caseload-move",
+        "Jo   copy-dropped",
         // Costs.
         "bytes from Kim",
         "A reconnect with nothing new",
@@ -142,9 +156,13 @@ fn demo_keeps_its_stores_when_asked() {
         let rows: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
         rows.as_array().unwrap().len()
     };
-    assert_eq!(rows(&sam), 2);
+    // Jo moved to Kim's caseload on the hub: Sam's device dropped its copy, Kim's tablet has
+    // Jo; Kim's own device (which never synced with the hub) still holds both.
+    assert_eq!(rows(&sam), 1);
     assert_eq!(rows(&kim), 2);
     assert_eq!(rows(&phone), 1);
+    assert_eq!(rows(&keep.join("kim-tablet.db")), 1);
+    assert_eq!(rows(&keep.join("team-lead.db")), 2);
     let phone_key = keep.join("rose-phone.key");
     let info = run_bare(&[
         "--db",

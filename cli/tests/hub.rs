@@ -361,3 +361,77 @@ fn hub_sync_live_receives_another_devices_edits_as_they_reach_the_hub() {
     lena.wait().unwrap();
     assert_eq!(lead.snapshot(&rose), ann.snapshot(&rose));
 }
+
+/// The device key `device show` prints for `env`'s store.
+fn device_key(env: &Env) -> String {
+    env.json(&["device", "show"])["device"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("device show names the key"))
+}
+
+#[test]
+fn a_patients_phone_paired_offline_syncs_its_plan_through_the_hub() {
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap();
+    let ann = hub.enrolled("Ann", UserRole::LinkWorker, Some("North"));
+    let rose = ann.person();
+    let iris = ann.person();
+    let goal = ann.id(&["goal", "add", &rose, "--text", "Walk to the shops"]);
+    ann.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+
+    // At the home visit, offline: Ann's phone shows the pairing payload and its code.
+    let pairing = ann.path("rose.pairing");
+    let p = pairing.to_str().unwrap();
+    let code = ann.json(&["patient", "pair", &rose, "--out", p])["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let phone = Env::empty();
+    let init = ["init", "--user", "Rose", "--role", "patient"];
+    phone.id(&[&init[..], &["--pairing", p, "--code", &code]].concat());
+
+    // Rose's phone syncs through the hub: her plan, nobody else.
+    let out = phone.json(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    assert_eq!(out["organisation"], "Northside");
+    assert_eq!(out["changed_people"], serde_json::json!([rose]));
+    assert_eq!(out["directory"]["outcome"], "not_offered");
+    let people = phone.json(&["person", "list"]);
+    assert_eq!(people.as_array().unwrap().len(), 1);
+    assert_eq!(people[0]["person_id"], rose.as_str());
+    assert!(!phone.ok(&["--json", "person", "list"]).contains(&iris));
+    // Her progress reaches Ann's phone through the hub.
+    phone.ok(&["goal", "progress", &goal, "--rating", "7"]);
+    phone.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    let out = ann.json(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+    assert_eq!(out["changed_people"], serde_json::json!([rose]));
+    let plan = ann.json(&["plan", "show", &rose]);
+    assert_eq!(plan["goals"][0]["progress"][0]["rating"], 7);
+
+    // Revoking the phone on the hub refuses it.
+    let key = device_key(&phone);
+    hub.runtime.block_on(hub.hub.revoke(&key)).unwrap();
+    let err = phone.fail(&["hub", "sync", &hub.url, "--ca-cert", ca], 1);
+    assert!(err.contains("refused"), "{err}");
+}
+
+#[test]
+fn an_unreachable_hub_is_a_temporary_failure() {
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap();
+    let ann = hub.enrolled("Ann", UserRole::LinkWorker, None);
+    // A port nothing listens on (the hub down, or restarting).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("wss://localhost:{port}");
+    for command in ["sync", "connect"] {
+        let err = ann.fail(&["hub", command, &url, "--ca-cert", ca], 75);
+        assert!(err.contains("could not connect to the hub"), "{err}");
+        assert!(err.ends_with("(try again later)"), "{err}");
+    }
+    // The hub that is there answers as usual.
+    ann.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
+}

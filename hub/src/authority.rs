@@ -5,18 +5,24 @@
 
 use linkwork_core::identity::enrolment::{EnrolRefused, EnrolReply, EnrolRequest};
 use linkwork_core::identity::{
-    CertRole, Certificate, CertificateRequest, Permissions, PublicKey, Refusal, RevocationList,
-    TrustRoot,
+    CertRole, Certificate, CertificateRequest, Issuer, PairingGrant, Permissions, PublicKey,
+    Refusal, RevocationList, TrustRoot,
 };
 use linkwork_core::Id;
 use sha2::{Digest, Sha256};
 
 use crate::error::{HubError, Result};
 use crate::keyfile::KeyFile;
-use crate::store::{AuditEntry, Claim, Device, HubStore, NewDevice, OrgRecord, User, UserRole};
+use crate::store::{
+    AuditEntry, Claim, Device, HubStore, NewDevice, OrgRecord, Paired, User, UserRole,
+};
 
 /// How long a device certificate issued at enrolment lasts, in days.
 pub const DEVICE_CERT_DAYS: u32 = 365;
+
+/// How many days before the hub's own certificate expires `linkwork-hub serve` warns that it
+/// should be renewed (`linkwork-hub cert renew`).
+pub const RENEW_WITHIN_DAYS: i64 = 60;
 
 /// How long an invite code is valid by default, and at most, in hours.
 pub const INVITE_HOURS: u32 = 24;
@@ -88,6 +94,18 @@ pub fn grant(role: UserRole) -> (CertRole, Permissions) {
     }
 }
 
+/// Decodes the stored hub certificate and checks it certifies the key file's hub key.
+fn own_certificate(bytes: &[u8], keys: &KeyFile) -> Result<Certificate> {
+    let certificate =
+        Certificate::decode(bytes).map_err(|_| HubError::Corrupt("hub certificate"))?;
+    if certificate.device != keys.hub_key.public() {
+        return Err(HubError::KeyFile(
+            "the key file's hub key is not the certified one".into(),
+        ));
+    }
+    Ok(certificate)
+}
+
 /// The organisation's hub: its store, its keys and its public identity.
 pub struct Hub<S> {
     /// The database.
@@ -95,7 +113,7 @@ pub struct Hub<S> {
     keys: KeyFile,
     /// The organisation's trust root.
     pub root: TrustRoot,
-    /// The hub's own certificate (role hub).
+    /// The hub's own certificate (role hub), as read at open (or renewed by this process).
     pub certificate: Certificate,
 }
 
@@ -151,8 +169,66 @@ impl<S: HubStore> Hub<S> {
     ///
     /// # Errors
     /// [`HubError::NotInitialised`]; [`HubError::KeyFile`] when the key file is for another
-    /// organisation; [`HubError::Corrupt`]; database errors.
+    /// organisation; [`HubError::CertificateExpired`] when the hub's own certificate has
+    /// expired (devices would refuse it: [`Hub::renew_certificate`]); [`HubError::Corrupt`];
+    /// database errors.
     pub async fn open(store: S, keys: KeyFile) -> Result<Hub<S>> {
+        let hub = Hub::load(store, keys).await?;
+        if hub.certificate.expires_at <= now() {
+            return Err(HubError::CertificateExpired {
+                expired_at: hub.certificate.expires_at,
+            });
+        }
+        Ok(hub)
+    }
+
+    /// Re-issues the hub's own certificate with the organisation's key: the same hub key,
+    /// store id and name, valid `days` days from now (at most
+    /// [`linkwork_core::identity::organisation::MAX_VALIDITY_DAYS`]); stores it (audited
+    /// `hub-certificate-renew`) and returns the hub with it. Works before or after the old one
+    /// expires. Devices need nothing: they check the hub's certificate against the
+    /// organisation's root on each connection, and every node of the deployment presents the
+    /// stored certificate from its next connection ([`Hub::current_certificate`]).
+    ///
+    /// # Errors
+    /// As [`Hub::open`] (but not for an expired certificate); [`HubError::Core`] for `days` out
+    /// of range.
+    pub async fn renew_certificate(store: S, keys: KeyFile, days: u32) -> Result<Hub<S>> {
+        let mut hub = Hub::load(store, keys).await?;
+        let old = &hub.certificate;
+        let request = CertificateRequest {
+            device: old.device,
+            store_id: old.store_id,
+            user: old.name.clone(),
+            role: CertRole::Hub,
+            person: None,
+        };
+        let now = now();
+        let certificate =
+            hub.keys
+                .org
+                .issue(&request, CertRole::Hub, Permissions::default(), now, days)?;
+        let entry = AuditEntry {
+            at: now,
+            event: "hub-certificate-renew".to_owned(),
+            device: Some(certificate.device.to_hex()),
+            user: None,
+            detail: Some(format!(
+                "valid until {} (was {})",
+                crate::error::utc(&certificate.expires_at),
+                crate::error::utc(&old.expires_at)
+            )),
+            person: None,
+        };
+        hub.store
+            .set_hub_certificate(&certificate.encode(), &entry)
+            .await?;
+        hub.certificate = certificate;
+        Ok(hub)
+    }
+
+    /// Opens the hub without checking its certificate's expiry.
+    async fn load(store: S, keys: KeyFile) -> Result<Hub<S>> {
         store.migrate().await?;
         let org = store
             .organisation()
@@ -165,19 +241,29 @@ impl<S: HubStore> Hub<S> {
                 "the key file is for another organisation than this database".into(),
             ));
         }
-        let certificate = Certificate::decode(&org.hub_certificate)
-            .map_err(|_| HubError::Corrupt("hub certificate"))?;
-        if certificate.device != keys.hub_key.public() {
-            return Err(HubError::KeyFile(
-                "the key file's hub key is not the certified one".into(),
-            ));
-        }
+        let certificate = own_certificate(&org.hub_certificate, &keys)?;
         Ok(Hub {
             store,
             keys,
             root,
             certificate,
         })
+    }
+
+    /// The hub's certificate as stored now: a renewal by another process or node
+    /// ([`Hub::renew_certificate`]) shows here, while [`Hub::certificate`] is the one read at
+    /// open. A running node presents this one on each new connection.
+    ///
+    /// # Errors
+    /// [`HubError::NotInitialised`], [`HubError::Corrupt`], [`HubError::KeyFile`]; database
+    /// errors.
+    pub async fn current_certificate(&self) -> Result<Certificate> {
+        let org = self
+            .store
+            .organisation()
+            .await?
+            .ok_or(HubError::NotInitialised)?;
+        own_certificate(&org.hub_certificate, &self.keys)
     }
 
     /// The hub's device key (for the authenticated channel).
@@ -408,6 +494,7 @@ impl<S: HubStore> Hub<S> {
                 user_id: user.id,
                 certificate: cert.encode(),
                 enrolled_at: now,
+                paired: None,
             })
             .await;
         if let Err(HubError::Exists(_)) = added {
@@ -492,13 +579,17 @@ impl<S: HubStore> Hub<S> {
 
     /// Decides whether the device that proved `cert` on a channel may stay connected: it must
     /// be a device this hub enrolled (the same key), not revoked (in the table or the list) and
-    /// still valid. Returns its record.
+    /// still valid; or a patient's phone paired offline by one ([`Hub::admit_paired`]). Returns
+    /// its record.
     ///
     /// # Errors
     /// [`Refusal::NotEnrolled`] for a device the hub never enrolled, [`Refusal::Revoked`],
     /// [`Refusal::Expired`] and the other refusals of [`Certificate::verify`];
     /// [`HubError`] database errors.
     pub async fn admit(&self, cert: &Certificate) -> Result<std::result::Result<Device, Refusal>> {
+        if let Issuer::Pairing(grant) = &cert.issuer {
+            return self.admit_paired(cert, grant).await;
+        }
         let Some(device) = self.store.device(cert.device.as_bytes()).await? else {
             return Ok(Err(Refusal::NotEnrolled));
         };
@@ -508,6 +599,73 @@ impl<S: HubStore> Hub<S> {
         let list = self.revocations().await?;
         if let Err(why) = cert.verify(&self.root, list.as_ref(), now()) {
             return Ok(Err(why));
+        }
+        Ok(Ok(device))
+    }
+
+    /// [`Hub::admit`] for a patient's phone that took up `grant` (its certificate's issuer):
+    /// the whole chain must verify (the organisation's signature over the link worker's
+    /// certificate, the grant's and the phone's own, validity, neither device on the
+    /// revocation list); the device that signed the grant must be one this hub enrolled (a
+    /// link worker's or team lead's, not another patient's phone) and not revoked; the grant
+    /// must not be held by another phone. The first time, the phone is recorded as a device
+    /// of the user whose device paired it (audited `pair`, with its person), so that it is
+    /// listed and can be revoked; later, it must not be revoked itself.
+    ///
+    /// # Errors
+    /// As [`Hub::admit`]; [`Refusal::NotEnrolled`] when the pairing device is not one the hub
+    /// enrolled; [`Refusal::GrantUsed`].
+    async fn admit_paired(
+        &self,
+        cert: &Certificate,
+        grant: &PairingGrant,
+    ) -> Result<std::result::Result<Device, Refusal>> {
+        let list = self.revocations().await?;
+        if let Err(why) = cert.verify(&self.root, list.as_ref(), now()) {
+            return Ok(Err(why));
+        }
+        let Some(pairer) = self.store.device(grant.issuer.device.as_bytes()).await? else {
+            return Ok(Err(Refusal::NotEnrolled));
+        };
+        // The grant's certificate for that key is the organisation's (verified above); it may
+        // be an earlier one than the hub's record (the device was certified before it
+        // enrolled, or has renewed since).
+        if pairer.person.is_some() {
+            return Ok(Err(Refusal::NotEnrolled));
+        }
+        if pairer.revoked_at.is_some() {
+            return Ok(Err(Refusal::Revoked));
+        }
+        let Some(user) = self.store.user_by_name(&pairer.user).await? else {
+            return Ok(Err(Refusal::NotEnrolled));
+        };
+        let person = grant.person.to_string();
+        let new = NewDevice {
+            key: *cert.device.as_bytes(),
+            user_id: user.id,
+            certificate: cert.encode(),
+            enrolled_at: now(),
+            paired: Some((person.clone(), *grant.issuer.device.as_bytes())),
+        };
+        let device = match self.store.pair_device(&new, grant.grant_id).await? {
+            Paired::GrantUsed => return Ok(Err(Refusal::GrantUsed)),
+            Paired::Known(device) => device,
+            Paired::New(device) => {
+                self.store
+                    .audit(&AuditEntry {
+                        at: now(),
+                        event: "pair".to_owned(),
+                        device: Some(cert.device.to_hex()),
+                        user: Some(pairer.user.clone()),
+                        detail: Some(format!("paired by {}", pairer.key)),
+                        person: Some(person),
+                    })
+                    .await?;
+                device
+            }
+        };
+        if device.revoked_at.is_some() {
+            return Ok(Err(Refusal::Revoked));
         }
         Ok(Ok(device))
     }

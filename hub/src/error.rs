@@ -62,6 +62,23 @@ pub enum HubError {
     /// Core refused an operation.
     #[error("{0}")]
     Core(#[from] linkwork_core::Error),
+    /// The hub's own certificate (its identity on the authenticated channel, issued by the
+    /// organisation) has expired: devices refuse the hub until it is renewed.
+    #[error(
+        "the hub's certificate expired at {} (devices refuse the hub): run `linkwork-hub cert renew`",
+        utc(.expired_at)
+    )]
+    CertificateExpired {
+        /// When it expired (seconds since the epoch).
+        expired_at: i64,
+    },
+}
+
+/// `t` (seconds since the epoch) as a UTC date and time.
+pub fn utc(t: &i64) -> String {
+    chrono::DateTime::from_timestamp(*t, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_else(|| t.to_string())
 }
 
 /// The hub's result type.

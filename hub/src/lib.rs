@@ -12,6 +12,7 @@
 //! - [`directory`]: the organisation's services directory: import, fetch, and what a device
 //!   is sent;
 //! - [`sync`]: the hub's side of document sync (the core's sync engine over the hub's storage);
+//! - [`sync_join`]: a device's sync message larger than one frame, joined from its parts;
 //! - [`server`]: the TLS WebSocket endpoint (`/enrol`, `/connect`);
 //! - [`preauth`]: limits on a connection before its device is admitted;
 //! - [`tls`]: rustls configuration;
@@ -25,6 +26,7 @@ pub mod preauth;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod sync_join;
 pub mod tls;
 
 pub use authority::Hub;

@@ -73,6 +73,9 @@ enum Command {
     /// The organisation's services directory, sent to link workers' and team leads' devices.
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// The hub's own certificate (its identity to devices, issued by the organisation).
+    #[command(subcommand)]
+    Cert(CertCommand),
     /// Prints the audit log.
     Audit {
         /// Only the entries about this person (their id): who had their record (`document-sent`)
@@ -149,8 +152,22 @@ enum DirectoryCommand {
 }
 
 #[derive(Subcommand)]
+enum CertCommand {
+    /// Shows when the hub's certificate expires.
+    Show,
+    /// Re-issues the hub's certificate (same key and identity) with the organisation's key,
+    /// before or after the old one expires; running nodes present it from their next
+    /// revocation poll, and devices keep syncing.
+    Renew {
+        /// How long the new certificate is valid, in days (at most 1830).
+        #[arg(long, default_value_t = linkwork_core::identity::organisation::MAX_VALIDITY_DAYS)]
+        days: u32,
+    },
+}
+
+#[derive(Subcommand)]
 enum DeviceCommand {
-    /// Lists enrolled devices.
+    /// Lists enrolled devices, and patients' phones paired offline that have connected.
     List {
         /// As JSON.
         #[arg(long)]
@@ -179,9 +196,12 @@ fn key_path(cli: &Cli) -> Result<PathBuf> {
 }
 
 fn time(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%SZ").to_string())
-        .unwrap_or_else(|| t.to_string())
+    linkwork_hub::error::utc(&t)
+}
+
+/// Whole days from now until `t` (negative once past).
+fn days_left(t: i64) -> i64 {
+    (t - linkwork_hub::authority::now()).div_euclid(86_400)
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -207,21 +227,56 @@ async fn run(cli: Cli) -> Result<()> {
     let keys = KeyFile::read(&keys_at)?;
     if is_postgres(&cli.database) {
         let store = PgStore::open(&cli.database).await?;
-        command(Hub::open(store, keys).await?, cli.command).await
+        open(store, keys, cli.command).await
     } else {
         let store = SqliteStore::open(Path::new(&cli.database), &keys.database_key())?;
-        command(Hub::open(store, keys).await?, cli.command).await
+        open(store, keys, cli.command).await
     }
 }
 
-async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
+/// Opens the hub and runs `command`; `cert renew` opens it even with an expired certificate
+/// (which every other command refuses, saying to renew it).
+async fn open<S: HubStore>(store: S, keys: KeyFile, command: Command) -> Result<()> {
+    if let Command::Cert(CertCommand::Renew { days }) = command {
+        let hub = Hub::renew_certificate(store, keys, days).await?;
+        println!(
+            "hub certificate renewed: valid until {}; running nodes present it from their next \
+             poll",
+            time(hub.certificate.expires_at)
+        );
+        return Ok(());
+    }
+    run_command(Hub::open(store, keys).await?, command).await
+}
+
+async fn run_command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
     match command {
         Command::Init { .. } => Err(HubError::AlreadyInitialised),
+        Command::Cert(CertCommand::Show) => {
+            let c = &hub.certificate;
+            println!(
+                "hub certificate of {}: issued {}, valid until {} ({} days left)",
+                hub.root.name,
+                time(c.issued_at),
+                time(c.expires_at),
+                days_left(c.expires_at)
+            );
+            Ok(())
+        }
+        Command::Cert(CertCommand::Renew { .. }) => Ok(()),
         Command::Serve {
             listen,
             tls_cert,
             tls_key,
         } => {
+            let left = days_left(hub.certificate.expires_at);
+            if left < linkwork_hub::authority::RENEW_WITHIN_DAYS {
+                eprintln!(
+                    "linkwork-hub: warning: the hub's certificate expires in {left} days ({}): \
+                     run `linkwork-hub cert renew` before then, or devices will refuse the hub",
+                    time(hub.certificate.expires_at)
+                );
+            }
             let hub = std::sync::Arc::new(hub);
             let (running, scheme) = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => {
@@ -272,11 +327,18 @@ async fn command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
                     let state = d
                         .revoked_at
                         .map_or_else(|| "active".to_owned(), |t| format!("revoked {}", time(t)));
+                    // A patient's phone: its person, and the user whose device paired it.
+                    let (role, user) = match &d.person {
+                        Some(person) => {
+                            ("patient", format!("person={person} paired by {}", d.user))
+                        }
+                        None => (d.role.code(), d.user.clone()),
+                    };
                     println!(
                         "{}  {:<11}  {}  enrolled {}  {}",
                         d.key,
-                        d.role.code(),
-                        d.user,
+                        role,
+                        user,
                         time(d.enrolled_at),
                         state
                     );

@@ -8,14 +8,16 @@
 //! - `/connect`: an enrolled device runs the authenticated channel
 //!   ([`linkwork_core::identity::Channel`], Noise XX with certificates) inside the WebSocket,
 //!   one handshake message per binary frame, the device initiating. The hub admits only a
-//!   device it enrolled, not revoked and still valid ([`crate::authority::Hub::admit`]; every
-//!   decision is audited), then sends sealed [`HubMessage`]s: the current revocation list at
-//!   once, and again whenever a device is revoked. When the connected device itself is revoked
-//!   (on this node or another one: the revocation watcher), its connection is closed within
+//!   device it enrolled, not revoked and still valid, or a patient's phone paired offline by
+//!   one ([`crate::authority::Hub::admit`]; every decision is audited), then sends sealed
+//!   [`HubMessage`]s: the current revocation list at once, and again whenever a device is
+//!   revoked. When the connected device itself is revoked (on this node or another one: the
+//!   revocation watcher), or the device that paired it, its connection is closed within
 //!   seconds. A device's sealed frames are [`DeviceMessage`]s: each sync message is applied by
 //!   the hub's side of document sync ([`crate::sync`], the core's sync engine over the hub's
-//!   storage) and answered with [`HubMessage::Sync`], or [`HubMessage::SyncDone`] when the
-//!   hub's session is complete; a refused sync message (nothing of it stored) is audited
+//!   storage; a message larger than one WebSocket message comes in parts, joined by
+//!   [`crate::sync_join`], and goes out in parts) and answered with [`HubMessage::Sync`], or
+//!   [`HubMessage::SyncDone`] when the hub's session is complete; a refused sync message (nothing of it stored) is audited
 //!   (`sync-refused`) and closes the connection, as does any other frame.
 //!   **Live mode**: the connection stays open after the device's session completes. When a
 //!   document changes on the hub (a sync step of any device, on this node or another one:
@@ -43,7 +45,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use linkwork_core::directory::share::is_share_message;
 use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
-use linkwork_core::identity::{Channel, ChannelPolicy, Peer, Refusal, SecretKey};
+use linkwork_core::identity::{Certificate, Channel, ChannelPolicy, Peer, Refusal, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, watch, OwnedSemaphorePermit, Semaphore};
@@ -58,9 +60,11 @@ use crate::authority::{now, Hub};
 use crate::error::{HubError, Result};
 use crate::preauth::PreAuth;
 use crate::store::{Device, DocumentsChanged, HubStore, DOCUMENT_EVENTS};
+use crate::sync_join::{JoinRefused, Joining};
 
 /// The largest WebSocket message the hub reads: a sealed sync message (each side keeps its
-/// batches under [`SYNC_BATCH_BYTES`]; a person larger than that travels alone, up to this).
+/// batches under [`SYNC_BATCH_BYTES`]; a person larger than that travels alone, and a message
+/// larger than this in parts, joined by [`crate::sync_join`]).
 pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
 /// The batch size the hub's sync sessions keep their messages under (devices syncing through
@@ -188,12 +192,16 @@ async fn start<S: HubStore>(
     let (stop, stopped) = watch::channel(false);
     let version = hub.store.revocation_list().await?.map_or(0, |(v, _)| v);
     let (revoked_tx, revoked_rx) = watch::channel(version);
+    let (certificate_tx, certificate_rx) = watch::channel(hub.current_certificate().await?);
     let events = hub.store.revocation_events().await?;
     let pushes = events.is_some();
     tokio::spawn(watch_revocations(
         Arc::clone(&hub),
         events,
-        revoked_tx,
+        Published {
+            version: revoked_tx,
+            certificate: certificate_tx,
+        },
         options,
         stopped.clone(),
     ));
@@ -222,6 +230,8 @@ async fn start<S: HubStore>(
         revoked: revoked_rx,
         changes,
         stopped,
+        joining: crate::sync_join::budget(),
+        certificate: certificate_rx,
     };
     let task = tokio::spawn(accept_loop(
         hub,
@@ -233,14 +243,27 @@ async fn start<S: HubStore>(
     Ok(Running { addr, stop, task })
 }
 
-/// Publishes the newest revocation version: on a push from the database, or on each poll.
+/// What [`watch_revocations`] publishes to the node's connections.
+struct Published {
+    /// The newest revocation version.
+    version: watch::Sender<u64>,
+    /// The hub's current certificate.
+    certificate: watch::Sender<Certificate>,
+}
+
+/// Publishes the newest revocation version (on a push from the database, or on each poll) and,
+/// on each poll, the hub's current certificate (renewed by `linkwork-hub cert renew`).
 async fn watch_revocations<S: HubStore>(
     hub: Arc<Hub<S>>,
     mut events: Option<tokio::sync::mpsc::Receiver<()>>,
-    version: watch::Sender<u64>,
+    published: Published,
     options: ServeOptions,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let Published {
+        version,
+        certificate,
+    } = published;
     loop {
         let poll = if events.is_some() {
             options.poll_with_push
@@ -266,6 +289,13 @@ async fn watch_revocations<S: HubStore>(
             version.send_if_modified(|old| {
                 let changed = *old != v;
                 *old = v;
+                changed
+            });
+        }
+        if let Ok(current) = hub.current_certificate().await {
+            certificate.send_if_modified(|old| {
+                let changed = *old != current;
+                *old = current;
                 changed
             });
         }
@@ -348,12 +378,15 @@ async fn watch_moves<S: HubStore>(
 }
 
 /// What a node tells its connections: the newest revocation version, documents that changed,
-/// and that it is stopping.
+/// the hub's current certificate (a renewal shows here within one revocation poll), and that
+/// it is stopping; and what they share: the budget for sync messages in parts.
 #[derive(Clone)]
 struct Signals {
     revoked: watch::Receiver<u64>,
     changes: broadcast::Sender<DocumentsChanged>,
     stopped: watch::Receiver<bool>,
+    joining: Arc<Semaphore>,
+    certificate: watch::Receiver<Certificate>,
 }
 
 async fn accept_loop<S: HubStore>(
@@ -517,13 +550,14 @@ where
     Ok(())
 }
 
-/// The hub's side of the channel: its certificate and key, the organisation's root. The
+/// The hub's side of the channel: its `certificate` (the current one, [`Signals::certificate`])
+/// and key, the organisation's root. The
 /// revocation list is checked after the handshake ([`Hub::admit`]) so that the refusal is
 /// audited with the device that proved its key.
-fn hub_policy<S: HubStore>(hub: &Hub<S>) -> Result<ChannelPolicy> {
+fn hub_policy<S: HubStore>(hub: &Hub<S>, certificate: Certificate) -> Result<ChannelPolicy> {
     let key = SecretKey::from_secret_bytes(hub.hub_key().to_secret_bytes().as_slice())?;
     Ok(ChannelPolicy {
-        own: Some((hub.certificate.clone(), key)),
+        own: Some((certificate, key)),
         root: Some(hub.root.clone()),
         revoked: None,
         allow_unenrolled: false,
@@ -603,8 +637,11 @@ where
         mut revoked,
         changes,
         mut stopped,
+        joining,
+        certificate: signals_certificate,
     } = signals;
-    let mut channel = Channel::accept(hub_policy(hub)?)?;
+    let certificate = signals_certificate.borrow().clone();
+    let mut channel = Channel::accept(hub_policy(hub, certificate)?)?;
     if let Err(why) = handshake(&mut ws, &mut channel, pre.deadline).await {
         // No device was proven: the refusal is recorded with the reason and the address.
         let why = if ws.get_ref().exceeded() {
@@ -645,10 +682,13 @@ where
             return Ok(());
         }
     };
+    // A patient's phone acts for its person, not for the user whose device paired it: its
+    // audit entries name no user (the `pair` entry says who paired it).
+    let user_name = device.person.is_none().then(|| device.user.clone());
     hub.audit(
         "authenticate",
         Some(&cert.device),
-        Some(&device.user),
+        user_name.as_deref(),
         Some(remote),
     )
     .await?;
@@ -666,11 +706,12 @@ where
         device: crate::sync::Device {
             access: crate::sync::Access::of(&cert, user.as_ref()),
             key: cert.device.to_hex(),
-            user: Some(device.user.clone()),
+            user: user_name.clone(),
             store_id: cert.store_id,
         },
         session: None,
         pending: false,
+        joining: Joining::new(joining),
     };
     loop {
         tokio::select! {
@@ -701,7 +742,7 @@ where
                     hub.audit(
                         "disconnect",
                         Some(&cert.device),
-                        Some(&device.user),
+                        user_name.as_deref(),
                         Some(&why.to_string()),
                     )
                     .await?;
@@ -730,12 +771,14 @@ where
     }
 }
 
-/// A connected device's document sync: who it is, its session once it started one, and whether
-/// documents it may share changed since its last round (live mode).
+/// A connected device's document sync: who it is, its session once it started one, whether
+/// documents it may share changed since its last round (live mode), and the parts of a sync
+/// message larger than one frame.
 struct DeviceSync {
     device: crate::sync::Device,
     session: Option<linkwork_core::SyncSession>,
     pending: bool,
+    joining: Joining,
 }
 
 impl DeviceSync {
@@ -778,7 +821,23 @@ where
     }
     sync.pending = false;
     if let Some(message) = crate::sync::poll(hub, &sync.device, session).await? {
-        send_sealed(ws, channel, &HubMessage::Sync(message).encode()).await?;
+        send_sync(ws, channel, message).await?;
+    }
+    Ok(())
+}
+
+/// Sends sync `message`: one frame, or its parts when it is larger than one
+/// ([`linkwork_core::identity::sync_parts`]).
+async fn send_sync<T>(
+    ws: &mut WebSocketStream<T>,
+    channel: &mut Channel,
+    message: Vec<u8>,
+) -> Result<()>
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    for part in HubMessage::sync_parts(message) {
+        send_sealed(ws, channel, &part.encode()).await?;
     }
     Ok(())
 }
@@ -825,53 +884,76 @@ where
             return Ok(false);
         }
     };
-    match message {
-        DeviceMessage::Sync(bytes) => {
-            let session = sync.session.get_or_insert_with(|| {
-                let mut s = linkwork_core::sync::engine::accept_authenticated(&Peer::Verified(
-                    Box::new(cert.clone()),
-                ));
-                s.set_max_message_bytes(SYNC_BATCH_BYTES);
-                s
-            });
-            match crate::sync::receive(hub, &sync.device, session, &bytes).await {
-                Ok(received) => {
-                    let reply = match received.reply {
-                        Some(reply) => HubMessage::Sync(reply),
-                        None => HubMessage::SyncDone,
-                    };
-                    let frame = channel.seal(&reply.encode())?;
-                    ws.send(Message::Binary(frame.into()))
-                        .await
-                        .map_err(|e| HubError::Io(std::io::Error::other(e.to_string())))?;
-                    Ok(true)
-                }
-                Err(HubError::Concurrent) => {
-                    // Another device or node changed a document this step changed: nothing of
-                    // it was stored, and a new session succeeds.
-                    close(ws, CloseCode::Again, "sync again").await;
-                    Ok(false)
-                }
-                Err(HubError::Core(why)) => {
-                    // The engine refused the message (nothing of it was stored): the device
-                    // starts a new session on a new connection.
-                    sync.session = None;
-                    hub.audit(
-                        "sync-refused",
-                        Some(&cert.device),
-                        sync.device.user.as_deref(),
-                        Some(&why.to_string()),
-                    )
-                    .await?;
-                    close(ws, CloseCode::Policy, "sync refused").await;
-                    Ok(false)
-                }
-                Err(e) => Err(e),
-            }
-        }
+    let joined = match message {
+        DeviceMessage::SyncPart(part) => sync.joining.part(&part).map(|()| None),
+        DeviceMessage::Sync(last) => sync.joining.last(last).map(Some),
         _ => {
             close(ws, CloseCode::Unsupported, "not supported").await;
+            return Ok(false);
+        }
+    };
+    let bytes = match joined {
+        Ok(Some(bytes)) => bytes,
+        // A leading part, held until the message's last part.
+        Ok(None) => return Ok(true),
+        Err(JoinRefused::Busy) => {
+            close(ws, CloseCode::Again, "busy: sync again").await;
+            return Ok(false);
+        }
+        Err(JoinRefused::Refused) => {
+            sync.session = None;
+            hub.audit(
+                "sync-refused",
+                Some(&cert.device),
+                sync.device.user.as_deref(),
+                Some("sync message in parts over the limit or malformed"),
+            )
+            .await?;
+            close(ws, CloseCode::Policy, "sync refused").await;
+            return Ok(false);
+        }
+    };
+    let session = sync.session.get_or_insert_with(|| {
+        let mut s = linkwork_core::sync::engine::accept_authenticated(&Peer::Verified(Box::new(
+            cert.clone(),
+        )));
+        s.set_max_message_bytes(SYNC_BATCH_BYTES);
+        s
+    });
+    match crate::sync::receive(hub, &sync.device, session, &bytes).await {
+        Ok(received) => {
+            match received.reply {
+                Some(reply) => send_sync(ws, channel, reply).await?,
+                None => send_sealed(ws, channel, &HubMessage::SyncDone.encode()).await?,
+            }
+            Ok(true)
+        }
+        Err(HubError::Concurrent) => {
+            // Another device or node changed a document this step changed: nothing of
+            // it was stored, and a new session succeeds.
+            close(ws, CloseCode::Again, "sync again").await;
             Ok(false)
         }
+        Err(HubError::Database(_)) => {
+            // The database failed or restarted mid-step: nothing of it was stored (one
+            // transaction), and a new session once it is back succeeds.
+            close(ws, CloseCode::Again, "database unavailable: sync again").await;
+            Ok(false)
+        }
+        Err(HubError::Core(why)) => {
+            // The engine refused the message (nothing of it was stored): the device
+            // starts a new session on a new connection.
+            sync.session = None;
+            hub.audit(
+                "sync-refused",
+                Some(&cert.device),
+                sync.device.user.as_deref(),
+                Some(&why.to_string()),
+            )
+            .await?;
+            close(ws, CloseCode::Policy, "sync refused").await;
+            Ok(false)
+        }
+        Err(e) => Err(e),
     }
 }

@@ -78,8 +78,9 @@ pub enum Access {
 }
 
 impl Access {
-    /// The access of a device with this verified certificate, enrolled for `user` (`None`
-    /// for a device the hub did not enrol, such as a patient's phone paired by a link worker).
+    /// The access of a device with this verified certificate, enrolled for `user` (`None` for a
+    /// device the hub does not know). A patient's certificate gives its person's plan whoever
+    /// `user` is (for a paired phone, the user whose device paired it).
     pub fn of(cert: &Certificate, user: Option<&User>) -> Access {
         match (cert.role, user) {
             (CertRole::Patient, _) => match cert.person {

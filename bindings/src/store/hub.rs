@@ -202,7 +202,8 @@ impl HubSession {
     }
 
     /// Live mode after a completed sync: a frame with the store's edits made since (send it;
-    /// the hub's answer goes to `receive`), or `null`/`nil` when there is nothing new.
+    /// the hub's answer goes to `receive`), or `null`/`nil` when there is nothing new. A
+    /// message larger than one frame comes one frame per call: call again until `null`/`nil`.
     ///
     /// Errors: `Hub` before the sync completed or without a sync; `Storage`.
     pub fn poll(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {

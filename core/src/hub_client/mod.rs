@@ -17,8 +17,9 @@
 //! [`HubSession`] runs the authenticated channel (the peer must be the organisation's hub),
 //! installs every newer revocation list the hub sends, brings the services directory up to
 //! date (link workers' and team leads' stores) and, for [`HubPurpose::Sync`], runs one sync
-//! session with the hub inside the channel. Every frame is bounded ([`MAX_FRAME_BYTES`]) before
-//! it is opened; every refusal is a typed [`HubClientError`] or the core's own error (the
+//! session with the hub inside the channel (a sync message larger than a frame travels in
+//! parts, joined up to the sync protocol's message limit). Every frame is bounded
+//! ([`MAX_FRAME_BYTES`]) before it is opened; every refusal is a typed [`HubClientError`] or the core's own error (the
 //! channel's, the sync engine's, the directory's), after which the exchange is over.
 
 mod enrol;
@@ -31,8 +32,9 @@ pub use session::{DirectoryOutcome, HubOutcome, HubPhase, HubPurpose, HubSession
 
 use crate::identity::enrolment::EnrolRefused;
 
-/// The largest frame a device accepts from the hub (the hub's own WebSocket message limit: a
-/// sealed sync message, whose batches both sides keep well under it).
+/// The largest frame a device accepts from the hub (the hub's own WebSocket message limit). A
+/// sync message larger than that (a person larger than the batch size travels alone) comes in
+/// parts, each a frame ([`crate::identity::sync_parts`]), and is sent the same way.
 pub const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
 
 /// The batch size a device keeps its sync messages to the hub under (the hub does the same).

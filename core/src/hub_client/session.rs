@@ -4,6 +4,7 @@ use super::{bounded, HubClientError, SYNC_BATCH_BYTES};
 use crate::directory::share::{DirectoryDownload, DirectoryStep};
 use crate::directory::FeedError;
 use crate::identity::enrolment::{require_hub, DeviceMessage, HubMessage};
+use crate::identity::sync_parts::{SyncJoin, MAX_JOINED_BYTES};
 use crate::identity::{Certificate, Channel, Peer, Refusal, RevocationList};
 use crate::model::Role;
 use crate::{Error, Id, Result, Store, SyncProgress, SyncSession, SyncStats};
@@ -51,7 +52,8 @@ pub enum DirectoryOutcome {
 /// What one frame from the hub led to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HubStep {
-    /// Frames to send to the hub, in order (zero, one or two).
+    /// Frames to send to the hub, in order (zero, one or two; more when a sync message is
+    /// larger than one frame and travels in parts, `crate::identity::sync_parts`).
     pub send: Vec<Vec<u8>>,
     /// Whether the exchange is complete: close the connection (or, after a sync, stay for live
     /// mode).
@@ -98,6 +100,11 @@ pub struct HubSession {
     download: Option<DirectoryDownload>,
     directory: Option<DirectoryOutcome>,
     sync: Option<SyncSession>,
+    /// The leading parts of a sync message from the hub larger than one frame.
+    join: SyncJoin,
+    /// Frames of a live-mode message larger than one frame that [`HubSession::poll`] has not
+    /// handed out yet: they go before anything else.
+    outbox: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl HubSession {
@@ -121,6 +128,8 @@ impl HubSession {
                 download: None,
                 directory: None,
                 sync: None,
+                join: SyncJoin::new(MAX_JOINED_BYTES),
+                outbox: std::collections::VecDeque::new(),
             },
             first,
         ))
@@ -186,6 +195,13 @@ impl HubSession {
         };
         match self.step(store, frame, &mut step) {
             Ok(()) => {
+                // What poll has not handed out yet goes first: a sync message's parts must
+                // reach the hub together.
+                if !self.outbox.is_empty() {
+                    let mut send: Vec<Vec<u8>> = self.outbox.drain(..).collect();
+                    send.append(&mut step.send);
+                    step.send = send;
+                }
                 step.phase = self.phase;
                 step.done = self.phase == HubPhase::Done;
                 Ok(step)
@@ -198,7 +214,9 @@ impl HubSession {
     }
 
     /// Live mode, once a sync session completed: a frame carrying the store's edits made since,
-    /// or `None` when there is nothing new or a round is still in flight.
+    /// or `None` when there is nothing new or a round is still in flight. A message larger than
+    /// one frame is handed out a frame per call (call again until `None`; a frame from the hub
+    /// meanwhile sends the rest first, in its [`HubStep::send`]).
     ///
     /// # Errors
     /// [`HubClientError::Finished`] when the session is not done or has no sync session;
@@ -207,6 +225,9 @@ impl HubSession {
         let (HubPhase::Done, Some(session)) = (self.phase, self.sync.as_mut()) else {
             return Err(HubClientError::Finished.into());
         };
+        if let Some(frame) = self.outbox.pop_front() {
+            return Ok(Some(frame));
+        }
         let message = match store.sync_poll(session) {
             Ok(m) => m,
             Err(e) => {
@@ -214,7 +235,12 @@ impl HubSession {
                 return Err(e);
             }
         };
-        message.map(|m| self.seal_sync(m)).transpose()
+        let Some(message) = message else {
+            return Ok(None);
+        };
+        let frames = self.seal_sync(message)?;
+        self.outbox.extend(frames);
+        Ok(self.outbox.pop_front())
     }
 
     /// The transport closed: `Ok` when the exchange was complete, else why it is not.
@@ -271,14 +297,18 @@ impl HubSession {
                 self.download = None;
                 self.after_directory(store, step)?;
             }
-            (HubPhase::Syncing | HubPhase::Done, HubMessage::Sync(bytes)) => {
+            (HubPhase::Syncing | HubPhase::Done, HubMessage::SyncPart(part)) => {
+                self.join.part(&part)?;
+            }
+            (HubPhase::Syncing | HubPhase::Done, HubMessage::Sync(last)) => {
+                let bytes = self.join.last(last)?;
                 let session = self.sync.as_mut().ok_or(HubClientError::Unexpected(
                     "a sync message before a session",
                 ))?;
                 let received = store.sync_receive(session, &bytes)?;
                 step.changed = received.changed_people;
                 match received.reply {
-                    Some(reply) => step.send.push(self.seal_sync(reply)?),
+                    Some(reply) => step.send.extend(self.seal_sync(reply)?),
                     None if received.complete => self.phase = HubPhase::Done,
                     // Live mode: rounds started by either side may cross (as over the TCP
                     // transport); the session settles with the next message either way.
@@ -307,7 +337,7 @@ impl HubSession {
             (_, HubMessage::Directory(_)) => {
                 return Err(HubClientError::Unexpected("a directory message out of place").into())
             }
-            (_, HubMessage::Sync(_) | HubMessage::SyncDone) => {
+            (_, HubMessage::Sync(_) | HubMessage::SyncPart(_) | HubMessage::SyncDone) => {
                 return Err(HubClientError::Unexpected("a sync message out of place").into())
             }
         }
@@ -341,13 +371,18 @@ impl HubSession {
             store.sync_start_authenticated(&Peer::Verified(Box::new(hub)))?;
         session.set_max_message_bytes(SYNC_BATCH_BYTES);
         self.sync = Some(session);
-        step.send.push(self.seal_sync(first)?);
+        step.send.extend(self.seal_sync(first)?);
         self.phase = HubPhase::Syncing;
         Ok(())
     }
 
-    fn seal_sync(&mut self, message: Vec<u8>) -> Result<Vec<u8>> {
-        Ok(self.channel.seal(&DeviceMessage::Sync(message).encode())?)
+    /// The sealed frames that carry sync `message` (one, unless it is larger than a frame).
+    fn seal_sync(&mut self, message: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+        let mut frames = Vec::new();
+        for part in DeviceMessage::sync_parts(message) {
+            frames.push(self.channel.seal(&part.encode())?);
+        }
+        Ok(frames)
     }
 
     /// Installs `list` when it is newer than the installed one.

@@ -110,7 +110,9 @@ impl FakeHub {
         if crate::directory::share::is_share_message(&plain) {
             return self.seal(&HubMessage::Directory(directory.clone()));
         }
-        let DeviceMessage::Sync(bytes) = DeviceMessage::decode(&plain).unwrap();
+        let DeviceMessage::Sync(bytes) = DeviceMessage::decode(&plain).unwrap() else {
+            panic!("a sync message in one frame");
+        };
         let session = self.session.get_or_insert_with(|| {
             // The peer here is only used for the share policy of the answering store.
             crate::sync::engine::accept_authenticated(&Peer::Unenrolled)

@@ -27,6 +27,10 @@ const DEVICE_MAGIC: &[u8; 3] = b"LWD";
 const SYNC_KIND: u8 = 2;
 /// The kind byte of the hub's "this sync session is complete" (nothing follows).
 const SYNC_DONE_KIND: u8 = 3;
+/// The kind byte of a frame that carries a leading part of a sync message too large for one
+/// frame (either way): the bytes follow, as for [`SYNC_KIND`]; the message's last part is a
+/// [`SYNC_KIND`] frame ([`super::sync_parts`]).
+const SYNC_PART_KIND: u8 = 4;
 
 /// The longest invite code accepted, in bytes (a code is 19 characters: four groups of four).
 pub const MAX_CODE_BYTES: usize = 64;
@@ -207,26 +211,33 @@ pub enum HubMessage {
     /// [`crate::directory::share::DirectoryMessage::Have`]: up to date, none, not for this
     /// device, or a chunk of it (its own encoding, `crate::directory::share`).
     Directory(crate::directory::share::DirectoryMessage),
-    /// A sync message for the device's session with the hub (`Store::sync_receive` it).
+    /// A sync message for the device's session with the hub (`Store::sync_receive` it), or
+    /// the last part of one that came in [`HubMessage::SyncPart`]s.
     Sync(Vec<u8>),
+    /// A leading part of a sync message larger than one frame
+    /// ([`super::sync_parts::SYNC_PART_BYTES`]): join it with the parts that follow, up to
+    /// the [`HubMessage::Sync`] that ends it ([`super::sync_parts::SyncJoin`]).
+    SyncPart(Vec<u8>),
     /// The hub's sync session is complete: it has nothing more to send for the device's last
     /// message.
     SyncDone,
 }
 
-/// A frame carrying one sync message: `magic`, the version, [`SYNC_KIND`], the message.
-fn sync_frame(magic: &[u8; 3], message: &[u8]) -> Vec<u8> {
+/// A frame carrying one sync message (`kind` [`SYNC_KIND`]) or a leading part of one
+/// ([`SYNC_PART_KIND`]): `magic`, the version, the kind, the bytes.
+fn sync_frame(magic: &[u8; 3], kind: u8, message: &[u8]) -> Vec<u8> {
     let mut w = Writer::new(magic);
-    w.fixed(&[SYNC_KIND]);
+    w.fixed(&[kind]);
     let mut out = w.finish();
     out.extend_from_slice(message);
     out
 }
 
-/// The sync message a frame of `magic` carries, if it is a sync frame (bounded by the sync
-/// protocol's own message limit; the message itself is checked by the sync engine).
-fn sync_payload(magic: &[u8; 3], bytes: &[u8]) -> Option<Result<Vec<u8>, Refusal>> {
-    if bytes.len() < 5 || &bytes[..3] != magic || bytes[4] != SYNC_KIND {
+/// The kind and bytes a frame of `magic` carries, if it is a sync frame or a sync part (bounded
+/// by the sync protocol's own message limit; the message itself is checked by the sync
+/// engine).
+fn sync_payload(magic: &[u8; 3], bytes: &[u8]) -> Option<Result<(u8, Vec<u8>), Refusal>> {
+    if bytes.len() < 5 || &bytes[..3] != magic || !matches!(bytes[4], SYNC_KIND | SYNC_PART_KIND) {
         return None;
     }
     if bytes[3] != VERSION {
@@ -236,7 +247,7 @@ fn sync_payload(magic: &[u8; 3], bytes: &[u8]) -> Option<Result<Vec<u8>, Refusal
     if message.len() > crate::sync::wire::MAX_MESSAGE_BYTES {
         return Some(Err(Refusal::Malformed));
     }
-    Some(Ok(message.to_vec()))
+    Some(Ok((bytes[4], message.to_vec())))
 }
 
 /// What an enrolled device sends its hub inside the open authenticated channel.
@@ -244,15 +255,19 @@ fn sync_payload(magic: &[u8; 3], bytes: &[u8]) -> Option<Result<Vec<u8>, Refusal
 #[non_exhaustive]
 pub enum DeviceMessage {
     /// A sync message of the device's session with the hub (the hub answers with
-    /// [`HubMessage::Sync`] or [`HubMessage::SyncDone`]).
+    /// [`HubMessage::Sync`] or [`HubMessage::SyncDone`]), or the last part of one that came in
+    /// [`DeviceMessage::SyncPart`]s.
     Sync(Vec<u8>),
+    /// A leading part of a sync message larger than one frame (as [`HubMessage::SyncPart`]).
+    SyncPart(Vec<u8>),
 }
 
 impl DeviceMessage {
     /// The canonical bytes (sealed by the channel before they are sent).
     pub fn encode(&self) -> Vec<u8> {
         match self {
-            DeviceMessage::Sync(message) => sync_frame(DEVICE_MAGIC, message),
+            DeviceMessage::Sync(message) => sync_frame(DEVICE_MAGIC, SYNC_KIND, message),
+            DeviceMessage::SyncPart(part) => sync_frame(DEVICE_MAGIC, SYNC_PART_KIND, part),
         }
     }
 
@@ -263,7 +278,8 @@ impl DeviceMessage {
     /// [`Refusal::UnknownVersion`].
     pub fn decode(bytes: &[u8]) -> Result<DeviceMessage, Refusal> {
         match sync_payload(DEVICE_MAGIC, bytes) {
-            Some(message) => Ok(DeviceMessage::Sync(message?)),
+            Some(Ok((SYNC_PART_KIND, part))) => Ok(DeviceMessage::SyncPart(part)),
+            Some(message) => Ok(DeviceMessage::Sync(message?.1)),
             None => {
                 // No other kind yet: anything else is refused after the usual checks.
                 let mut r = Reader::new(bytes, DEVICE_MAGIC)?;
@@ -286,7 +302,8 @@ impl HubMessage {
                     w.bytes(list);
                 }
             }
-            HubMessage::Sync(message) => return sync_frame(HUB_MAGIC, message),
+            HubMessage::Sync(message) => return sync_frame(HUB_MAGIC, SYNC_KIND, message),
+            HubMessage::SyncPart(part) => return sync_frame(HUB_MAGIC, SYNC_PART_KIND, part),
             HubMessage::SyncDone => {
                 w.fixed(&[SYNC_DONE_KIND]);
             }
@@ -306,8 +323,10 @@ impl HubMessage {
                 .map(HubMessage::Directory)
                 .map_err(|e| e.to_refusal());
         }
-        if let Some(message) = sync_payload(HUB_MAGIC, bytes) {
-            return Ok(HubMessage::Sync(message?));
+        match sync_payload(HUB_MAGIC, bytes) {
+            Some(Ok((SYNC_PART_KIND, part))) => return Ok(HubMessage::SyncPart(part)),
+            Some(message) => return Ok(HubMessage::Sync(message?.1)),
+            None => {}
         }
         let mut r = Reader::new(bytes, HUB_MAGIC)?;
         let out = match r.fixed::<1>()?[0] {
@@ -519,6 +538,7 @@ mod tests {
         let big = vec![7u8; 100 * 1024];
         for m in [
             HubMessage::Sync(big.clone()),
+            HubMessage::SyncPart(big.clone()),
             HubMessage::SyncDone,
             HubMessage::Revocations(None),
         ] {
@@ -526,6 +546,9 @@ mod tests {
         }
         let d = DeviceMessage::Sync(big.clone());
         assert_eq!(DeviceMessage::decode(&d.encode()).unwrap(), d);
+        let part = DeviceMessage::SyncPart(big.clone());
+        assert_eq!(DeviceMessage::decode(&part.encode()).unwrap(), part);
+        assert!(DeviceMessage::decode(&HubMessage::SyncPart(big.clone()).encode()).is_err());
         // A device's frame is not a hub's, and the other way round.
         assert!(HubMessage::decode(&d.encode()).is_err());
         assert!(DeviceMessage::decode(&HubMessage::Sync(big).encode()).is_err());

@@ -31,6 +31,7 @@ pub mod organisation;
 pub mod pairing;
 pub mod revocation;
 pub mod signing;
+pub mod sync_parts;
 
 use serde::Serialize;
 

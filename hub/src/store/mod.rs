@@ -12,7 +12,9 @@
 //! `tombstones`; see `crate::sync`); from version 3, `directory_feeds` (the services
 //! directory, by version; see `crate::directory`); from version 4, `grant_redemptions` (the
 //! first device seen taking up each pairing grant); from version 5, an index on
-//! `people.assigned_to` (a sync step reads its device's caseload rows by it).
+//! `people.assigned_to` (a sync step reads its device's caseload rows by it); from version 6,
+//! patients' phones paired offline are `devices` rows too (with their person and the key of
+//! the device that paired them).
 
 pub mod pg_tls;
 pub mod postgres;
@@ -81,17 +83,20 @@ pub struct User {
     pub team: Option<String>,
 }
 
-/// A device to record at enrolment.
+/// A device to record at enrolment, or a patient's phone at its first admission.
 #[derive(Clone, Debug)]
 pub struct NewDevice {
     /// The device's public key (32 bytes).
     pub key: [u8; 32],
-    /// The user it was enrolled for.
+    /// The user it was enrolled for (for a patient's phone: the user of the device that
+    /// paired it).
     pub user_id: i64,
     /// The device's encoded certificate.
     pub certificate: Vec<u8>,
     /// When (seconds since the epoch).
     pub enrolled_at: i64,
+    /// For a patient's phone: its person (id text) and the key of the device that paired it.
+    pub paired: Option<(String, [u8; 32])>,
 }
 
 /// An enrolled device as the hub knows it.
@@ -99,17 +104,32 @@ pub struct NewDevice {
 pub struct Device {
     /// The device's public key, 64 hex digits.
     pub key: String,
-    /// Its user's name.
+    /// Its user's name (for a patient's phone: the user whose device paired it).
     pub user: String,
     /// Its user's role.
     pub role: UserRole,
-    /// When it enrolled.
+    /// When it enrolled (a patient's phone: when the hub first admitted it).
     pub enrolled_at: i64,
     /// When it was revoked, if it was.
     pub revoked_at: Option<i64>,
     /// Its encoded certificate.
     #[serde(skip)]
     pub certificate: Vec<u8>,
+    /// For a patient's phone paired offline: the person (id) whose phone it is.
+    pub person: Option<String>,
+    /// For a patient's phone: the key (hex) of the link worker's device that paired it.
+    pub paired_by: Option<String>,
+}
+
+/// What [`HubStore::pair_device`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Paired {
+    /// The phone was recorded now (its first admission), holding its grant.
+    New(Device),
+    /// The phone was already recorded (it may be revoked since).
+    Known(Device),
+    /// Another device took up the phone's pairing grant first.
+    GrantUsed,
 }
 
 /// What happened to an invite code at redemption.
@@ -375,6 +395,16 @@ pub trait HubStore: Send + Sync + 'static {
     /// The organisation, if `init` ran.
     fn organisation(&self) -> impl Future<Output = Result<Option<OrgRecord>>> + Send;
 
+    /// Replaces the hub's own certificate (a renewal), appending the audit `entry`, in one
+    /// transaction.
+    ///
+    /// Errors: [`crate::error::HubError::NotInitialised`] before `init`.
+    fn set_hub_certificate(
+        &self,
+        certificate: &[u8],
+        entry: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Adds a user. Errors: [`crate::error::HubError::Exists`] for a name already taken.
     fn add_user(
         &self,
@@ -409,6 +439,16 @@ pub trait HubStore: Send + Sync + 'static {
 
     /// The device with this public key.
     fn device(&self, key: &[u8; 32]) -> impl Future<Output = Result<Option<Device>>> + Send;
+
+    /// Records the patient's phone `device` (its [`NewDevice::paired`] set) unless it is
+    /// already recorded, taking up pairing grant `grant` for it, in one transaction: the first
+    /// device seen with a grant holds it (as [`SyncWrites::redemptions`]), and a phone whose
+    /// grant another device holds is neither recorded nor admitted.
+    fn pair_device(
+        &self,
+        device: &NewDevice,
+        grant: [u8; 16],
+    ) -> impl Future<Output = Result<Paired>> + Send;
 
     /// Every device, in enrolment order.
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use tokio::sync::{mpsc, Mutex};
-use tokio_postgres::{AsyncMessage, Client, Row, Socket};
+use tokio_postgres::{AsyncMessage, Client, GenericClient, Row, Socket};
 
 use super::pg_tls::{PgTarget, PgTlsStream};
 use super::{
@@ -61,11 +61,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0003_directory.sql"),
     include_str!("migrations/postgres/0004_grant_redemptions.sql"),
     include_str!("migrations/postgres/0005_people_assigned_to.sql"),
+    include_str!("migrations/postgres/0006_paired_devices.sql"),
 ];
-
-/// Appends an audit entry: $1 at, $2 event, $3 device, $4 user, $5 detail, $6 person.
-const AUDIT_INSERT: &str = "INSERT INTO audit (at, event, device, user_name, detail, person) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// The channel a stored revocation is announced on.
 pub const REVOCATION_CHANNEL: &str = "linkwork_revocations";
@@ -132,6 +129,11 @@ fn device(row: &Row) -> Result<Device> {
         enrolled_at: row.try_get(3)?,
         revoked_at: row.try_get(4)?,
         certificate: row.try_get(5)?,
+        person: row.try_get(6)?,
+        paired_by: row
+            .try_get::<_, Option<Vec<u8>>>(7)?
+            .as_deref()
+            .map(super::hex),
     })
 }
 
@@ -154,7 +156,19 @@ fn directory(row: &Row) -> Result<HubDirectory> {
 }
 
 const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
-     d.certificate FROM devices d JOIN users u ON u.id = d.user_id";
+     d.certificate, d.person, d.paired_by FROM devices d JOIN users u ON u.id = d.user_id";
+
+/// Appends `e` to the audit log (on a connection or in a transaction).
+async fn insert_audit(client: &impl GenericClient, e: &AuditEntry) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO audit (at, event, device, user_name, detail, person) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
+        )
+        .await?;
+    Ok(())
+}
 
 fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
@@ -298,6 +312,24 @@ impl HubStore for PgStore {
         .transpose()
     }
 
+    async fn set_hub_certificate(&self, certificate: &[u8], e: &AuditEntry) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .execute(
+                "UPDATE organisation SET hub_certificate = $1",
+                &[&certificate],
+            )
+            .await?
+            == 0
+        {
+            return Err(HubError::NotInitialised);
+        }
+        insert_audit(&tx, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn add_user(&self, name: &str, role: UserRole, team: Option<&str>) -> Result<User> {
         let client = self.client().await?;
         let row = client
@@ -386,15 +418,18 @@ impl HubStore for PgStore {
 
     async fn add_device(&self, d: &NewDevice) -> Result<()> {
         let client = self.client().await?;
+        let (person, paired_by) = d.paired.clone().unzip();
         client
             .execute(
-                "INSERT INTO devices (key, user_id, certificate, enrolled_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at, person, paired_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
                     &d.key.as_slice(),
                     &d.user_id,
                     &d.certificate,
                     &d.enrolled_at,
+                    &person,
+                    &paired_by.as_ref().map(<[u8; 32]>::as_slice),
                 ],
             )
             .await
@@ -419,6 +454,57 @@ impl HubStore for PgStore {
             .as_ref()
             .map(device)
             .transpose()
+    }
+
+    async fn pair_device(&self, d: &NewDevice, grant: [u8; 16]) -> Result<Paired> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // The insert takes the grant's row lock: a phone on another node presenting the same
+        // grant waits, then reads the first one as the holder.
+        tx.execute(
+            "INSERT INTO grant_redemptions (grant_id, device) VALUES ($1, $2) \
+             ON CONFLICT (grant_id) DO NOTHING",
+            &[&grant.as_slice(), &d.key.as_slice()],
+        )
+        .await?;
+        let holder: Vec<u8> = tx
+            .query_one(
+                "SELECT device FROM grant_redemptions WHERE grant_id = $1",
+                &[&grant.as_slice()],
+            )
+            .await?
+            .try_get(0)?;
+        if holder != d.key {
+            return Ok(Paired::GrantUsed);
+        }
+        let (person, paired_by) = d.paired.clone().unzip();
+        let added = tx
+            .execute(
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at, person, paired_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+                &[
+                    &d.key.as_slice(),
+                    &d.user_id,
+                    &d.certificate,
+                    &d.enrolled_at,
+                    &person,
+                    &paired_by.as_ref().map(<[u8; 32]>::as_slice),
+                ],
+            )
+            .await?;
+        let row = tx
+            .query_one(
+                &format!("{DEVICE_SELECT} WHERE d.key = $1"),
+                &[&d.key.as_slice()],
+            )
+            .await?;
+        tx.commit().await?;
+        let device = device(&row)?;
+        Ok(if added == 1 {
+            Paired::New(device)
+        } else {
+            Paired::Known(device)
+        })
     }
 
     async fn devices(&self) -> Result<Vec<Device>> {
@@ -503,20 +589,7 @@ impl HubStore for PgStore {
             &[&person, &to],
         )
         .await?;
-        tx.execute(
-            AUDIT_INSERT,
-            &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-        )
-        .await?;
-        // Every node's live devices of both caseloads start a round when this commits.
-        tx.execute(
-            "SELECT pg_notify($1, $2)",
-            &[
-                &DOCUMENT_CHANNEL,
-                &DocumentsChanged::People(vec![person.to_owned()]).encode(),
-            ],
-        )
-        .await?;
+        insert_audit(&tx, e).await?;
         tx.commit().await?;
         Ok(before)
     }
@@ -564,12 +637,7 @@ impl HubStore for PgStore {
 
     async fn audit(&self, e: &AuditEntry) -> Result<()> {
         let client = self.client().await?;
-        client
-            .execute(
-                AUDIT_INSERT,
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-            )
-            .await?;
+        insert_audit(&*client, e).await?;
         Ok(())
     }
 
@@ -873,11 +941,7 @@ impl HubStore for PgStore {
             }
         }
         for e in &w.audit {
-            tx.execute(
-                AUDIT_INSERT,
-                &[&e.at, &e.event, &e.device, &e.user, &e.detail, &e.person],
-            )
-            .await?;
+            insert_audit(&tx, e).await?;
         }
         if let Some(changed) = changed {
             // Delivered to every listening node (this one too) when the transaction commits.

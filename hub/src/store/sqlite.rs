@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0003_directory.sql"),
     include_str!("migrations/sqlite/0004_grant_redemptions.sql"),
     include_str!("migrations/sqlite/0005_people_assigned_to.sql"),
+    include_str!("migrations/sqlite/0006_paired_devices.sql"),
 ];
 
 /// The embedded SQLite hub database.
@@ -116,15 +117,6 @@ impl SqliteStore {
     }
 }
 
-/// Appends `e` to the audit log (inside the caller's transaction, if any).
-fn append_audit(conn: &Connection, e: &AuditEntry) -> rusqlite::Result<usize> {
-    conn.execute(
-        "INSERT INTO audit (at, event, device, user_name, detail, person) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![e.at, e.event, e.device, e.user, e.detail, e.person],
-    )
-}
-
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, Option<String>)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
@@ -147,32 +139,55 @@ fn user_by_id(conn: &Connection, id: i64) -> Result<User> {
     to_user(row)
 }
 
-type DeviceRow = (Vec<u8>, String, String, i64, Option<i64>, Vec<u8>);
-
-fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
+/// A `devices` row joined with its user, as [`DEVICE_SELECT`] reads it.
+struct DeviceRow {
+    key: Vec<u8>,
+    user: String,
+    role: String,
+    enrolled_at: i64,
+    revoked_at: Option<i64>,
+    certificate: Vec<u8>,
+    person: Option<String>,
+    paired_by: Option<Vec<u8>>,
 }
 
-fn to_device((key, user, role, enrolled_at, revoked_at, certificate): DeviceRow) -> Result<Device> {
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok(DeviceRow {
+        key: r.get(0)?,
+        user: r.get(1)?,
+        role: r.get(2)?,
+        enrolled_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+        certificate: r.get(5)?,
+        person: r.get(6)?,
+        paired_by: r.get(7)?,
+    })
+}
+
+fn to_device(d: DeviceRow) -> Result<Device> {
     Ok(Device {
-        key: super::hex(&key),
-        user,
-        role: role_from_db(&role)?,
-        enrolled_at,
-        revoked_at,
-        certificate,
+        key: super::hex(&d.key),
+        user: d.user,
+        role: role_from_db(&d.role)?,
+        enrolled_at: d.enrolled_at,
+        revoked_at: d.revoked_at,
+        certificate: d.certificate,
+        person: d.person,
+        paired_by: d.paired_by.as_deref().map(super::hex),
     })
 }
 
 const DEVICE_SELECT: &str = "SELECT d.key, u.name, u.role, d.enrolled_at, d.revoked_at, \
-     d.certificate FROM devices d JOIN users u ON u.id = d.user_id";
+     d.certificate, d.person, d.paired_by FROM devices d JOIN users u ON u.id = d.user_id";
+
+/// Appends `e` to the audit log (on a connection or in a transaction).
+fn insert_audit(conn: &Connection, e: &AuditEntry) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO audit (at, event, device, user_name, detail, person) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![e.at, e.event, e.device, e.user, e.detail, e.person],
+    )
+}
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
@@ -274,6 +289,24 @@ impl HubStore for SqliteStore {
         .await
     }
 
+    async fn set_hub_certificate(&self, certificate: &[u8], entry: &AuditEntry) -> Result<()> {
+        let (certificate, e) = (certificate.to_vec(), entry.clone());
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if tx.execute(
+                "UPDATE organisation SET hub_certificate = ?1 WHERE id = 1",
+                [&certificate],
+            )? == 0
+            {
+                return Err(HubError::NotInitialised);
+            }
+            insert_audit(&tx, &e)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn add_user(&self, name: &str, role: UserRole, team: Option<&str>) -> Result<User> {
         let (name, team) = (name.to_owned(), team.map(str::to_owned));
         self.with(move |conn| {
@@ -364,10 +397,18 @@ impl HubStore for SqliteStore {
     async fn add_device(&self, device: &NewDevice) -> Result<()> {
         let d = device.clone();
         self.with(move |conn| {
+            let (person, paired_by) = d.paired.clone().unzip();
             conn.execute(
-                "INSERT INTO devices (key, user_id, certificate, enrolled_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![d.key.as_slice(), d.user_id, d.certificate, d.enrolled_at],
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at, person, paired_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    d.key.as_slice(),
+                    d.user_id,
+                    d.certificate,
+                    d.enrolled_at,
+                    person,
+                    paired_by.as_ref().map(<[u8; 32]>::as_slice)
+                ],
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -392,6 +433,52 @@ impl HubStore for SqliteStore {
             .optional()?
             .map(to_device)
             .transpose()
+        })
+        .await
+    }
+
+    async fn pair_device(&self, device: &NewDevice, grant: [u8; 16]) -> Result<Paired> {
+        let d = device.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO grant_redemptions (grant_id, device) VALUES (?1, ?2) \
+                 ON CONFLICT (grant_id) DO NOTHING",
+                params![grant.as_slice(), d.key.as_slice()],
+            )?;
+            let holder: Vec<u8> = tx.query_row(
+                "SELECT device FROM grant_redemptions WHERE grant_id = ?1",
+                [grant.as_slice()],
+                |r| r.get(0),
+            )?;
+            if holder != d.key {
+                return Ok(Paired::GrantUsed);
+            }
+            let (person, paired_by) = d.paired.clone().unzip();
+            let added = tx.execute(
+                "INSERT INTO devices (key, user_id, certificate, enrolled_at, person, paired_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO NOTHING",
+                params![
+                    d.key.as_slice(),
+                    d.user_id,
+                    d.certificate,
+                    d.enrolled_at,
+                    person,
+                    paired_by.as_ref().map(<[u8; 32]>::as_slice)
+                ],
+            )?;
+            let row = tx.query_row(
+                &format!("{DEVICE_SELECT} WHERE d.key = ?1"),
+                [d.key.as_slice()],
+                device_row,
+            )?;
+            tx.commit()?;
+            let device = to_device(row)?;
+            Ok(if added == 1 {
+                Paired::New(device)
+            } else {
+                Paired::Known(device)
+            })
         })
         .await
     }
@@ -457,7 +544,7 @@ impl HubStore for SqliteStore {
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {
         let e = entry.clone();
         self.with(move |conn| {
-            append_audit(conn, &e)?;
+            insert_audit(conn, &e)?;
             Ok(())
         })
         .await
@@ -698,7 +785,7 @@ impl HubStore for SqliteStore {
                 }
             }
             for e in &w.audit {
-                append_audit(&tx, e)?;
+                insert_audit(&tx, e)?;
             }
             tx.commit()?;
             Ok(())
@@ -737,7 +824,7 @@ impl HubStore for SqliteStore {
                     "UPDATE people SET assigned_to = ?2 WHERE person_id = ?1",
                     params![person, to],
                 )?;
-                append_audit(&tx, &e)?;
+                insert_audit(&tx, &e)?;
                 tx.commit()?;
                 Ok(before)
             })
@@ -872,7 +959,7 @@ mod tests {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 5);
+        assert_eq!(version, 6);
         let assigned: i64 = conn
             .query_row(
                 "SELECT assigned_to FROM people WHERE person_id = 'p1'",

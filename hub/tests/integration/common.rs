@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use linkwork_core::hub_client::{HubOutcome, HubPurpose, HubSession};
 use linkwork_core::identity::enrolment::{require_hub, EnrolReply, EnrolRequest, HubMessage};
 use linkwork_core::identity::{Channel, ChannelPolicy, Refusal};
 use linkwork_core::model::{NewStore, Role};
@@ -209,11 +210,19 @@ pub async fn ws(url: &str, path: &str, tls: &Tls) -> Ws {
 }
 
 async fn next_binary(ws: &mut Ws) -> Option<Vec<u8>> {
+    next_binary_within(ws, Duration::from_secs(10)).await
+}
+
+/// The next binary message, `None` once the hub closed the connection or lost it (waiting up
+/// to two minutes: a guard against a hang, not a measure).
+pub async fn next_frame(ws: &mut Ws) -> Option<Vec<u8>> {
+    next_binary_within(ws, Duration::from_secs(120)).await
+}
+
+/// The next binary message, waiting up to `limit` (a guard against a hang, not a measure).
+async fn next_binary_within(ws: &mut Ws, limit: Duration) -> Option<Vec<u8>> {
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .ok()??
-        {
+        match tokio::time::timeout(limit, ws.next()).await.ok()?? {
             Ok(Message::Binary(b)) => return Some(b.to_vec()),
             Ok(Message::Ping(_) | Message::Pong(_)) => continue,
             _ => return None,
@@ -252,8 +261,15 @@ pub struct Live {
 impl Live {
     /// The next message from the hub, `None` once the hub closed the connection.
     pub async fn next(&mut self) -> Option<HubMessage> {
+        let plain = self.next_plain().await?;
+        Some(HubMessage::decode(&plain).unwrap())
+    }
+
+    /// The next message from the hub as the channel opened it (every byte the hub sent in it),
+    /// `None` once the hub closed the connection.
+    pub async fn next_plain(&mut self) -> Option<Vec<u8>> {
         let frame = next_binary(&mut self.ws).await?;
-        Some(HubMessage::decode(&self.channel.open(&frame).unwrap()).unwrap())
+        Some(self.channel.open(&frame).unwrap())
     }
 
     /// Waits up to `limit` for the hub to close the connection; true if it did.
@@ -345,4 +361,107 @@ pub fn hub_cli(d: &Deployment, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// One `linkwork hub sync` as a device runs it: the core's [`HubSession`] (the code the CLI
+/// and the bindings run) over a TLS WebSocket to `/connect`. `Err` when the device refused
+/// something or the hub closed the connection before the exchange was complete.
+pub async fn hub_session_sync(
+    store: &Store,
+    url: &str,
+    tls: &Tls,
+) -> linkwork_core::Result<HubOutcome> {
+    let mut ws = ws(url, "/connect", tls).await;
+    let (mut session, first) = HubSession::start(store, HubPurpose::Sync)?;
+    let mut outgoing = vec![first];
+    loop {
+        for frame in outgoing.drain(..) {
+            // A hub that closed the connection shows as the next read's end.
+            let _ = ws.send(Message::Binary(frame.into())).await;
+        }
+        let Some(frame) = next_frame(&mut ws).await else {
+            session.closed()?;
+            break;
+        };
+        let step = session.receive(store, &frame)?;
+        outgoing = step.send;
+        if step.done {
+            for frame in outgoing.drain(..) {
+                let _ = ws.send(Message::Binary(frame.into())).await;
+            }
+            break;
+        }
+    }
+    Ok(session.outcome().unwrap())
+}
+
+/// `len` characters of pseudo-random text from `seed` (which deflate cannot shrink much: the
+/// documents holding it stay large on the wire).
+pub fn random_text(seed: u64, len: usize) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from(ALPHABET[(state >> 58) as usize])
+        })
+        .collect()
+}
+
+/// A `linkwork-hub serve` process (the real binary) on deployment `d`, over TLS (its stderr
+/// in `serve.stderr` in the deployment's directory); killed when dropped.
+pub struct HubProcess {
+    pub child: std::process::Child,
+    /// Its `wss://localhost:PORT` URL.
+    pub url: String,
+}
+
+impl HubProcess {
+    /// Starts `linkwork-hub serve` on a free loopback port with `tls`, and waits until it
+    /// listens.
+    pub fn spawn(d: &Deployment, tls: &Tls) -> HubProcess {
+        use std::io::BufRead;
+        let (cert, key) = (d.dir.path().join("tls.pem"), d.dir.path().join("tls.key"));
+        std::fs::write(&cert, &tls.cert_pem).unwrap();
+        std::fs::write(&key, &tls.key_pem).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkwork-hub"))
+            .arg("--database")
+            .arg(d.database_arg())
+            .arg("--key-file")
+            .arg(&d.key_file)
+            .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(d.dir.path().join("serve.stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("listening on wss://127.0.0.1:")
+            .unwrap_or_else(|| panic!("linkwork-hub serve printed {line:?}"));
+        let url = format!("wss://localhost:{port}");
+        HubProcess { child, url }
+    }
+
+    /// SIGKILL: the process ends at once, without closing anything.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use automerge::Automerge;
 use futures_util::SinkExt;
 use linkwork_core::identity::enrolment::{DeviceMessage, EnrolReply, EnrolRequest, HubMessage};
+use linkwork_core::identity::sync_parts::{SyncJoin, MAX_JOINED_BYTES};
 use linkwork_core::identity::{Certificate, PairingPayload, Peer, Refusal};
 use linkwork_core::model::{DocKind, NewGoal, NewPerson};
 use linkwork_core::sync::engine;
@@ -256,7 +257,7 @@ async fn team_converges_within_caseloads<S: HubStore>(d: &Deployment, hub: Hub<S
 
 /// A patient's phone paired from `offer` (store file `name` in `dir`), with its certificate
 /// and the device the hub sees.
-fn paired_phone(
+pub(crate) fn paired_phone(
     dir: &tempfile::TempDir,
     offer: &PairingPayload,
     name: &str,
@@ -354,44 +355,51 @@ async fn a_patients_phone_gets_only_its_plan_through_the_postgres_hub() {
 }
 
 /// One sync session over the hub's `/connect` (TLS WebSocket, the authenticated channel), as
-/// `linkwork hub sync` runs it. `Err` when the hub closed the connection mid-session.
-async fn sync_over_network(
+/// `linkwork hub sync` runs it (a sync message larger than a frame in parts, both ways). Returns
+/// every message the hub sent, as the channel opened it (the revocation list first); `Err`
+/// when the hub closed the connection mid-session.
+pub(crate) async fn sync_over_network(
     store: &Store,
     hub_cert: &Certificate,
     url: &str,
     tls: &Tls,
-) -> Result<(), ()> {
-    let Connected::Open(mut live, _revocations) =
+) -> Result<Vec<Vec<u8>>, ()> {
+    let Connected::Open(mut live, revocations) =
         connect(store.channel_policy(false).unwrap(), url, tls).await
     else {
         panic!("an enrolled phone is admitted");
     };
+    let mut received = vec![revocations.encode()];
     let (mut session, first) = store
         .sync_start_authenticated(&Peer::Verified(Box::new(hub_cert.clone())))
         .unwrap();
     let mut outgoing = Some(first);
+    let mut join = SyncJoin::new(MAX_JOINED_BYTES);
     loop {
         if let Some(bytes) = outgoing.take() {
-            let frame = live
-                .channel
-                .seal(&DeviceMessage::Sync(bytes).encode())
-                .unwrap();
-            live.ws.send(Message::Binary(frame.into())).await.unwrap();
+            for part in DeviceMessage::sync_parts(bytes) {
+                let frame = live.channel.seal(&part.encode()).unwrap();
+                live.ws.send(Message::Binary(frame.into())).await.unwrap();
+            }
         }
-        match live.next().await.ok_or(())? {
-            HubMessage::Sync(bytes) => {
+        let plain = live.next_plain().await.ok_or(())?;
+        received.push(plain.clone());
+        match HubMessage::decode(&plain).unwrap() {
+            HubMessage::SyncPart(part) => join.part(&part).unwrap(),
+            HubMessage::Sync(last) => {
+                let bytes = join.last(last).unwrap();
                 let step = store.sync_receive(&mut session, &bytes).unwrap();
                 match step.reply {
                     Some(reply) => outgoing = Some(reply),
                     None => {
                         assert!(step.complete);
-                        return Ok(());
+                        return Ok(received);
                     }
                 }
             }
             HubMessage::SyncDone => {
                 assert!(session.is_complete());
-                return Ok(());
+                return Ok(received);
             }
             _ => {}
         }

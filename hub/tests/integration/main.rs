@@ -5,13 +5,18 @@
 
 mod backup;
 mod caseload;
+mod certificate;
 mod common;
 mod connection;
 mod database_tls;
 mod directory;
 mod doc_sync;
 mod enrolment;
+mod failures;
+mod large_documents;
 mod live;
+mod own_postgres;
+mod patient_phone;
 mod preauth;
 mod schema;
 mod sync_scope;

@@ -81,12 +81,18 @@ object TestHub {
     val url: String get() = env("LINKWORK_TEST_HUB_URL")
     fun code(user: String): String = env("LINKWORK_TEST_HUB_CODE_$user")
 
-    /** Runs the hub's admin command (`linkwork-hub --database FILE ...args`). */
-    fun admin(vararg args: String) {
+    /** Runs the hub's admin command (`linkwork-hub --database FILE ...args`): its stdout. */
+    fun admin(vararg args: String): String {
         val cmd = env("LINKWORK_TEST_HUB_ADMIN").split(" ") + args
-        val p = ProcessBuilder(cmd).redirectErrorStream(true).start()
-        val out = p.inputStream.readBytes().decodeToString()
-        check(p.waitFor() == 0) { "linkwork-hub ${args.joinToString(" ")} failed: $out" }
+        val err = java.io.File.createTempFile("linkwork-hub", ".err")
+        try {
+            val p = ProcessBuilder(cmd).redirectError(err).start()
+            val out = p.inputStream.readBytes().decodeToString()
+            check(p.waitFor() == 0) { "linkwork-hub ${args.joinToString(" ")} failed: $out${err.readText()}" }
+            return out
+        } finally {
+            err.delete()
+        }
     }
 }
 
@@ -165,6 +171,40 @@ object HubTests {
                 assertFalse(connected.revocationsInstalled)
                 ann.close()
                 lena.close()
+            }
+        },
+        TestCase("hub: a patient's phone paired offline syncs its plan through the hub, until revoked") {
+            withTempDir { dir ->
+                // A link worker of its own (the suite's invite codes are one-time), in a team of
+                // her own: the suite's team lead of North must not receive her people.
+                TestHub.admin("user", "add", "Pia", "--role", "link-worker", "--team", "East")
+                val pia = dir.linkWorkerStore("pia.db", "pia")
+                enrolWithHub(pia, TestHub.admin("invite", "Pia").trim())
+                val rose = pia.addPersonBlocking(newPerson(given = "Rose"))
+                val iris = pia.addPersonBlocking(newPerson(given = "Iris"))
+                runHubSession(pia, HubPurpose.SYNC)
+                // Paired offline at the home visit: the hub never enrolled the phone.
+                val offer = pia.pairPatientBlocking(rose, 365u)
+                val phone = LinkWorkStore.createPaired(dir.path("rose.db"), StoreKey.Unencrypted, "Rose", offer.payload, offer.code)
+                val got = runHubSession(phone, HubPurpose.SYNC)
+                assertEquals(listOf(rose), got.changedPersonIds)
+                assertEquals(HubDirectoryOutcome.NotOffered, got.directory)
+                assertEquals(listOf(rose), phone.caseloadBlocking(CaseloadQuery()).map { it.personId })
+                assertFailsWith<LinkWorkException> { phone.planBlocking(iris) }
+                // Her progress reaches the link worker through the hub.
+                val goal = pia.addGoalBlocking(rose, NewGoal(text = "Walk to the shops"))
+                runHubSession(pia, HubPurpose.SYNC)
+                runHubSession(phone, HubPurpose.SYNC)
+                phone.recordProgressBlocking(goal, NewProgress(rating = 7u, note = null))
+                runHubSession(phone, HubPurpose.SYNC)
+                assertEquals(listOf(rose), runHubSession(pia, HubPurpose.SYNC).changedPersonIds)
+                assertEquals(7u.toUByte(), pia.planBlocking(rose).goals.single().progress.single().rating)
+                // Revoked on the hub (`device list` shows the phone once it has connected).
+                assertTrue(TestHub.admin("device", "list").contains("paired by Pia"))
+                TestHub.admin("device", "revoke", phone.deviceIdentityBlocking().deviceKey)
+                assertFailsWith<LinkWorkException.Hub> { runHubSession(phone, HubPurpose.SYNC) }
+                phone.close()
+                pia.close()
             }
         },
         TestCase("hub: a revoked device is refused at its next connection") {

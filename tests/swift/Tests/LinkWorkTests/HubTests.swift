@@ -155,16 +155,21 @@ enum TestHub {
     static func url() throws -> String { try env("LINKWORK_TEST_HUB_URL") }
     static func code(_ user: String) throws -> String { try env("LINKWORK_TEST_HUB_CODE_\(user)") }
 
-    /// Runs the hub's admin command (`linkwork-hub --database FILE ...args`).
-    static func admin(_ args: [String]) throws {
+    /// Runs the hub's admin command (`linkwork-hub --database FILE ...args`): its stdout.
+    @discardableResult
+    static func admin(_ args: [String]) throws -> String {
         let parts = try env("LINKWORK_TEST_HUB_ADMIN").split(separator: " ").map(String.init)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: parts[0])
         p.arguments = Array(parts.dropFirst()) + args
-        p.standardOutput = FileHandle.nullDevice
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
         try p.run()
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, "linkwork-hub \(args.joined(separator: " "))")
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -233,6 +238,39 @@ final class HubTests: LinkWorkTestCase {
         XCTAssertEqual(try lena.personBlocking(personId: rose).caseRecord?.demographics.givenName, "Rose")
         let connected = try runHubSession(lena, .connect)
         XCTAssertTrue(connected.changedPersonIds.isEmpty)
+    }
+
+    func testAPatientsPhonePairedOfflineSyncsItsPlanThroughTheHubUntilRevoked() throws {
+        // A link worker of its own (the suite's invite codes are one-time), in a team of her
+        // own: the suite's team lead of North must not receive her people.
+        try TestHub.admin(["user", "add", "Pia", "--role", "link-worker", "--team", "East"])
+        let pia = try linkWorkerStore("pia.db", user: "pia")
+        let code = try TestHub.admin(["invite", "Pia"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try enrolWithHub(pia, code: code)
+        let rose = try pia.addPersonBlocking(person: newPerson(given: "Rose", nhs: nil))
+        let iris = try pia.addPersonBlocking(person: newPerson(given: "Iris", nhs: nil))
+        let goal = try pia.addGoalBlocking(personId: rose, goal: NewGoal(text: "Walk to the shops"))
+        _ = try runHubSession(pia, .sync)
+        // Paired offline at the home visit: the hub never enrolled the phone.
+        let offer = try pia.pairPatientBlocking(personId: rose, days: 365)
+        let phone = try LinkWorkStore.createPaired(
+            path: dir.path("rose.db"), key: .unencrypted, user: "Rose", payload: offer.payload, code: offer.code)
+        let got = try runHubSession(phone, .sync)
+        XCTAssertEqual(got.changedPersonIds, [rose])
+        guard case .notOffered = got.directory else { return XCTFail("\(got.directory)") }
+        XCTAssertEqual(try phone.caseloadBlocking(query: CaseloadQuery()).map { $0.personId }, [rose])
+        XCTAssertThrowsError(try phone.planBlocking(personId: iris))
+        // Her progress reaches the link worker through the hub.
+        _ = try phone.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 7, note: nil))
+        _ = try runHubSession(phone, .sync)
+        XCTAssertEqual(try runHubSession(pia, .sync).changedPersonIds, [rose])
+        XCTAssertEqual(try pia.planBlocking(personId: rose).goals.first?.progress.first?.rating, 7)
+        // Revoked on the hub (`device list` shows the phone once it has connected).
+        XCTAssertTrue(try TestHub.admin(["device", "list"]).contains("paired by Pia"))
+        try TestHub.admin(["device", "revoke", try phone.deviceIdentityBlocking().deviceKey])
+        XCTAssertThrowsError(try runHubSession(phone, .sync)) { error in
+            guard case LinkWorkError.Hub = error else { return XCTFail("expected Hub, got \(error)") }
+        }
     }
 
     func testARevokedDeviceIsRefusedAtItsNextConnection() throws {
