@@ -11,8 +11,8 @@ use zeroize::Zeroizing;
 
 use super::{
     role_from_db, AuditEntry, AuditRecord, Claim, Device, DocumentRow, DocumentsChanged,
-    HubDirectory, HubStore, NewDevice, OrgRecord, PersonRow, SyncData, SyncScope, SyncWrites, User,
-    UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS, MAX_ANNOUNCED_PEOPLE,
+    HubDirectory, HubStore, NewDevice, OrgRecord, Paired, PersonRow, SyncData, SyncScope,
+    SyncWrites, User, UserRole, DIRECTORY_VERSIONS_KEPT, DOCUMENT_EVENTS, MAX_ANNOUNCED_PEOPLE,
 };
 use crate::error::{HubError, Result};
 
