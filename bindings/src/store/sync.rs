@@ -148,23 +148,26 @@ impl SyncSession {
     }
 }}
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Starts a sync session as the side that connects: returns the session and the first
-    /// message to send. Blocks on disk I/O: call it off the main thread.
+    /// message to send.
     ///
     /// Kotlin: `val (session, first) = store.syncStart()`. Swift:
-    /// `let start = try store.syncStart()`, then `start.session` and `start.message`.
+    /// `let start = try await store.syncStart()`, then `start.session` and `start.message`.
     ///
     /// Errors: `Storage`.
-    pub fn sync_start(self: Arc<Self>) -> Result<SyncStart, LinkWorkError> {
+    pub fn sync_start / sync_start_blocking(self: Arc<Self>) -> Result<SyncStart, LinkWorkError> {
         let (inner, message) = self.inner.sync_start()?;
         Ok(SyncStart {
             session: SyncSession::new(self, inner),
             message,
         })
     }
+}}
 
+#[uniffi::export]
+impl LinkWorkStore {
     /// Starts a sync session as the side that listens: feed it the connecting side's first
     /// message with `receive`. Does not block.
     pub fn sync_accept(self: Arc<Self>) -> Arc<SyncSession> {
