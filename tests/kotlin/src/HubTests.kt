@@ -75,7 +75,7 @@ class HubSocket private constructor() : WebSocket.Listener, AutoCloseable {
 
 /** The test hub's address and invite codes (tests/kotlin/run.sh sets them). */
 object TestHub {
-    private suspend fun env(name: String): String =
+    private fun env(name: String): String =
         System.getenv(name) ?: error("$name is not set: run the suite with tests/kotlin/run.sh, which starts the hub")
 
     val url: String get() = env("LINKWORK_TEST_HUB_URL")

@@ -19,6 +19,11 @@ object IdentityTests {
         TestCase("identity: secure channel, then an authenticated sync of sealed messages") { channel() },
     )
 
+    private fun ByteArray.contains(text: String): Boolean {
+        val needle = text.toByteArray()
+        return (0..size - needle.size).any { i -> needle.indices.all { this[i + it] == needle[it] } }
+    }
+
     private suspend fun channel() = withTempDir { dir ->
         val org = Organisation.create("Northtown PCN")
         dir.linkWorkerStore("a.db").use { a ->

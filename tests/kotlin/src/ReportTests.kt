@@ -111,6 +111,30 @@ object ReportTests {
         }
     }
 
+    /** A person with most of a record: the GP message has something to summarise. */
+    private suspend fun fullRecord(store: LinkWorkStore): String {
+        val pid = store.addPerson(newPerson())
+        store.transitionEpisode(pid, EpisodeTransition(to = EpisodeStatus.ACCEPTED))
+        store.setWhatMatters(pid, "Getting out again")
+        store.addNeed(pid, Need.LONELINESS)
+        store.addGoal(pid, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
+        store.recordConsent(
+            pid,
+            NewConsent(
+                purpose = "walking group referral", recipient = "Ramblers", recipientOrg = "LOCAL-RAMBLERS",
+                decision = ConsentDecision.GIVEN, method = ConsentMethod.VERBAL, capacity = Capacity.HAS_CAPACITY,
+            ),
+        )
+        val onward = store.addOnwardReferral(pid, NewOnwardReferral(service = "Walking group", need = "loneliness"))
+        store.transitionOnwardReferral(onward, OnwardStatus.NO_CAPACITY)
+        store.recordMeasure(
+            pid,
+            measure(Instrument.SWEMWBS, Timepoint.BASELINE, List(7) { 3L }, Instant.now().minus(1, ChronoUnit.DAYS)),
+        )
+        store.addConsultation(pid, NewConsultation(mode = ConsultationMode.HOME_VISIT))
+        return pid
+    }
+
     // ---- GP message ---------------------------------------------------------------------------
 
     private suspend fun gpMessage() = withTempDir { dir ->

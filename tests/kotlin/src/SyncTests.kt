@@ -224,7 +224,7 @@ object SyncTests {
                 sp.use {
                     sw.use {
                         // Drive one round to the end: the message goes to `to`, replies bounce back.
-                        fun deliver(message: ByteArray, to: SyncSession, other: SyncSession) {
+                        suspend fun deliver(message: ByteArray, to: SyncSession, other: SyncSession) {
                             var m: ByteArray? = message
                             var side = to
                             while (m != null) {
