@@ -151,8 +151,7 @@ blocking_and_async! {
 impl LinkWorkStore {
     /// Re-encrypts the store under `new_key`, in place: from now on it opens only with
     /// `new_key` (store the new key before calling, and keep the old one until this returns).
-    /// Waits for calls in flight. Other handles on the same file must be closed first. Blocks
-    /// on disk I/O.
+    /// Waits for calls in flight. Other handles on the same file must be closed first.
     ///
     /// Errors: `InvalidInput` (field `key`) when the store is unencrypted, `new_key` is
     /// `Unencrypted` or not 32 bytes; `Storage` (the store then still opens with the old key).
@@ -186,16 +185,16 @@ impl LinkWorkStore {
         Ok(self.inner.import_document(&bytes)?.into())
     }
 
-    /// Compacts every document into a single snapshot (also done automatically). Blocks on
-    /// disk I/O, for longer than other calls on a big caseload.
+    /// Compacts every document into a single snapshot (also done automatically). Takes longer
+    /// than other calls on a big caseload.
     ///
     /// Errors: `Storage`.
     pub fn compact / compact_blocking(&self) -> Result<(), LinkWorkError> {
         Ok(self.inner.compact()?)
     }
 
-    /// Rebuilds the caseload and search indexes from the documents (repair). Blocks on disk
-    /// I/O, for longer than other calls on a big caseload.
+    /// Rebuilds the caseload and search indexes from the documents (repair). Takes longer than
+    /// other calls on a big caseload.
     ///
     /// Errors: `Storage`.
     pub fn rebuild_projections / rebuild_projections_blocking(&self) -> Result<(), LinkWorkError> {

@@ -42,8 +42,8 @@ pub struct SyncStart {
 /// side that listens); feed every message received from the peer to [`SyncSession::receive`]
 /// and send back its reply, until a step is `complete` with no reply.
 ///
-/// **Threading**: usable from any thread. `receive` and `poll` block on disk I/O (and can take
-/// a while when a whole caseload arrives): call them off the main thread. Calls on one session
+/// **Threading**: usable from any thread. `receive` and `poll` are async (they can take a while
+/// when a whole caseload arrives; their `*Blocking` twins block the caller). Calls on one session
 /// run one at a time (a second caller waits); sessions with different peers may run in
 /// parallel, also on the same store. `stats`, `peer`, `isComplete` and `changedPersonIds` do not
 /// block and may be called at any time, also from a `ChangeListener` while a message is being
