@@ -11,7 +11,7 @@
 #                                   revokes with the admin command
 #   LINKWORK_TEST_HUB_CODE_SAM      link worker "Sam" (team South), for the Android demo's tests
 #   LINKWORK_TEST_HUB_CODE_TESS     team lead "Tess" (team South), for the Android demo's tests
-#   LINKWORK_TEST_HUB_CODE_GIL      link worker "Gil" (team North), for the getting-started
+#   LINKWORK_TEST_HUB_CODE_GIL      link worker "Gil" (team Guide, alone), for the getting-started
 #                                   samples (docs/getting-started-*.md)
 #   LINKWORK_TEST_HUB_ADMIN         the admin command prefix (`linkwork-hub --database FILE`),
 #                                   space-separated; the suite appends `device revoke KEY`
@@ -33,7 +33,7 @@ test_hub_start() {
   local db=$TEST_HUB_DIR/hub.db
   "$bin" --database "$db" init --org Northside >/dev/null
   for user in "Ann link-worker North" "Lena team-lead North" "Rex link-worker North" \
-    "Sam link-worker South" "Tess team-lead South" "Gil link-worker North"; do
+    "Sam link-worker South" "Tess team-lead South" "Gil link-worker Guide"; do
     read -r user role team <<<"$user"
     "$bin" --database "$db" user add "$user" --role "$role" --team "$team" >/dev/null
   done

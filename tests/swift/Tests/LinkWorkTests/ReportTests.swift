@@ -109,6 +109,28 @@ final class ReportTests: LinkWorkTestCase {
         assertNotFound(try store.pairedChangeBlocking(personId: "00000000-0000-4000-8000-000000000000"))
     }
 
+    /// A person with most of a record: the GP message has something to summarise.
+    private func fullRecord(_ store: LinkWorkStore) throws -> String {
+        let pid = try store.addPersonBlocking(person: newPerson())
+        _ = try store.transitionEpisodeBlocking(personId: pid, transition: EpisodeTransition(to: .accepted))
+        try store.setWhatMattersBlocking(personId: pid, text: "Getting out again")
+        try store.addNeedBlocking(personId: pid, need: .loneliness)
+        _ = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group", needs: [.loneliness]))
+        _ = try store.recordConsentBlocking(personId: pid, consent: NewConsent(
+            purpose: "walking group referral", recipient: "Ramblers", recipientOrg: "LOCAL-RAMBLERS",
+            decision: .given, method: .verbal,
+            capacity: .hasCapacity
+        ))
+        let onward = try store.addOnwardReferralBlocking(
+            personId: pid, referral: NewOnwardReferral(service: "Walking group", need: "loneliness")
+        )
+        try store.transitionOnwardReferralBlocking(referralId: onward, to: .noCapacity)
+        _ = try store.recordMeasureBlocking(personId: pid, response: response(.swemwbs, .baseline, Array(repeating: 3, count: 7),
+                                                                     at: Date().addingTimeInterval(-86400)))
+        _ = try store.addConsultationBlocking(personId: pid, consultation: NewConsultation(mode: .homeVisit))
+        return pid
+    }
+
     // MARK: GP message
 
     func testGpMessageCodesAndSummaryCodesOnlyAndWrongEvent() throws {
