@@ -1,6 +1,6 @@
-// Encryption at rest through the Swift API: StoreKey .encrypted(key:) / .unencrypted crossing,
-// WrongKey as a typed error that changes nothing, the key's length, rekey. The rest is tested in
-// Rust (tests/tests/integration/encryption.rs, erasure_raw.rs).
+// Encryption at rest through the Swift API's async calls: StoreKey .encrypted(key:) /
+// .unencrypted crossing, WrongKey as a typed error that changes nothing, the key's length, rekey.
+// The rest is tested in Rust (tests/tests/integration/encryption.rs, erasure_raw.rs).
 import Foundation
 import XCTest
 import LinkWork
@@ -11,8 +11,23 @@ final class EncryptionTests: LinkWorkTestCase {
         return .encrypted(key: Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }))
     }
 
-    private func createEncrypted(_ name: String, _ key: StoreKey) throws -> LinkWorkStore {
-        try LinkWorkStore.createBlocking(path: dir.path(name), key: key, user: "sam.worker", role: .linkWorker)
+    private func createEncrypted(_ name: String, _ key: StoreKey) async throws -> LinkWorkStore {
+        try await LinkWorkStore.create(path: dir.path(name), key: key, user: "sam.worker", role: .linkWorker)
+    }
+
+    /// The reason of the `WrongKey` error `body` throws (XCTest's autoclosures cannot await);
+    /// fails the test on anything else.
+    @discardableResult
+    private func wrongKeyReason<T>(_ body: () async throws -> T, line: UInt = #line) async -> String? {
+        do {
+            _ = try await body()
+            XCTFail("expected WrongKey, nothing thrown", line: line)
+        } catch LinkWorkError.WrongKey(let reason) {
+            return reason
+        } catch {
+            XCTFail("expected WrongKey, got \(error)", line: line)
+        }
+        return nil
     }
 
     /// Every file in the test directory (or `folder`), by name, with its bytes.
@@ -25,48 +40,58 @@ final class EncryptionTests: LinkWorkTestCase {
         return out
     }
 
-    func testEncryptedStoreReopensWithItsKey() throws {
+    func testEncryptedStoreReopensWithItsKey() async throws {
         let key = newKey()
-        let pid = try createEncrypted("enc.db", key).addPersonBlocking(person: newPerson())
-        let store = try LinkWorkStore.openBlocking(path: dir.path("enc.db"), key: key)
-        XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.demographics.familyName, "Lovelace")
-        let colleague = try LinkWorkStore.openAsBlocking(path: dir.path("enc.db"), key: key, user: "jo.colleague")
+        let pid = try await createEncrypted("enc.db", key).addPerson(person: newPerson())
+        let store = try await LinkWorkStore.open(path: dir.path("enc.db"), key: key)
+        let record = try await store.person(personId: pid)
+        XCTAssertEqual(record.caseRecord?.demographics.familyName, "Lovelace")
+        let colleague = try await LinkWorkStore.openAs(path: dir.path("enc.db"), key: key, user: "jo.colleague")
         XCTAssertEqual(colleague.info().user, "jo.colleague")
-        XCTAssertEqual(try colleague.caseloadBlocking(query: CaseloadQuery()).count, 1)
+        let caseload = try await colleague.caseload(query: CaseloadQuery())
+        XCTAssertEqual(caseload.count, 1)
     }
 
-    func testWrongKeyIsATypedErrorAndChangesNothing() throws {
-        _ = try createEncrypted("enc.db", newKey()).addPersonBlocking(person: newPerson())
+    func testWrongKeyIsATypedErrorAndChangesNothing() async throws {
+        _ = try await createEncrypted("enc.db", newKey()).addPerson(person: newPerson())
         let before = try files()
-        let reason = assertWrongKey(try LinkWorkStore.openBlocking(path: dir.path("enc.db"), key: newKey()))
+        let path = dir.path("enc.db")
+        let reason = await wrongKeyReason { try await LinkWorkStore.open(path: path, key: newKey()) }
         XCTAssertFalse(reason?.isEmpty ?? true)
-        assertWrongKey(try LinkWorkStore.openAsBlocking(path: dir.path("enc.db"), key: newKey(), user: "jo"))
-        assertWrongKey(try LinkWorkStore.openBlocking(path: dir.path("enc.db"), key: .unencrypted))
+        await wrongKeyReason { try await LinkWorkStore.openAs(path: path, key: newKey(), user: "jo") }
+        await wrongKeyReason { try await LinkWorkStore.open(path: path, key: .unencrypted) }
         XCTAssertEqual(try files(), before, "a refused open changed or left files")
     }
 
-    func testKeyMustBe32Bytes() throws {
+    func testKeyMustBe32Bytes() async throws {
         for count in [0, 16, 31, 33] {
-            assertInvalidInput(
-                try LinkWorkStore.createBlocking(path: dir.path("k\(count).db"), key: .encrypted(key: Data(count: count)),
-                                         user: "sam", role: .linkWorker),
-                field: "key")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("k\(count).db")))
+            let path = dir.path("k\(count).db")
+            do {
+                _ = try await LinkWorkStore.create(path: path, key: .encrypted(key: Data(count: count)),
+                                                   user: "sam", role: .linkWorker)
+                XCTFail("a \(count)-byte key was accepted")
+            } catch LinkWorkError.InvalidInput(let field, _) {
+                XCTAssertEqual(field, "key")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path))
         }
     }
 
-    func testRekeyThenOnlyTheNewKeyOpens() throws {
+    func testRekeyThenOnlyTheNewKeyOpens() async throws {
         let (old, new) = (newKey(), newKey())
         let pid: String
         do {
-            let store = try createEncrypted("enc.db", old)
-            pid = try store.addPersonBlocking(person: newPerson())
-            try store.rekeyBlocking(newKey: new)
-            _ = try store.addCaseNoteBlocking(personId: pid, text: "after the re-key")
-            XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.notes.count, 1)
+            let store = try await createEncrypted("enc.db", old)
+            pid = try await store.addPerson(person: newPerson())
+            try await store.rekey(newKey: new)
+            _ = try await store.addCaseNote(personId: pid, text: "after the re-key")
+            let notes = try await store.person(personId: pid).caseRecord?.notes
+            XCTAssertEqual(notes?.count, 1)
         }
-        assertWrongKey(try LinkWorkStore.openBlocking(path: dir.path("enc.db"), key: old))
-        let reopened = try LinkWorkStore.openBlocking(path: dir.path("enc.db"), key: new)
-        XCTAssertEqual(try reopened.personBlocking(personId: pid).caseRecord?.notes.map(\.text), ["after the re-key"])
+        let path = dir.path("enc.db")
+        await wrongKeyReason { try await LinkWorkStore.open(path: path, key: old) }
+        let reopened = try await LinkWorkStore.open(path: path, key: new)
+        let notes = try await reopened.person(personId: pid).caseRecord?.notes.map(\.text)
+        XCTAssertEqual(notes, ["after the re-key"])
     }
 }
