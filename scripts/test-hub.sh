@@ -11,6 +11,8 @@
 #                                   revokes with the admin command
 #   LINKWORK_TEST_HUB_CODE_SAM      link worker "Sam" (team South), for the Android demo's tests
 #   LINKWORK_TEST_HUB_CODE_TESS     team lead "Tess" (team South), for the Android demo's tests
+#   LINKWORK_TEST_HUB_CODE_GIL      link worker "Gil" (team Guide, alone), for the getting-started
+#                                   samples (docs/getting-started-*.md)
 #   LINKWORK_TEST_HUB_ADMIN         the admin command prefix (`linkwork-hub --database FILE`),
 #                                   space-separated; the suite appends `device revoke KEY`
 #
@@ -31,7 +33,7 @@ test_hub_start() {
   local db=$TEST_HUB_DIR/hub.db
   "$bin" --database "$db" init --org Northside >/dev/null
   for user in "Ann link-worker North" "Lena team-lead North" "Rex link-worker North" \
-    "Sam link-worker South" "Tess team-lead South"; do
+    "Sam link-worker South" "Tess team-lead South" "Gil link-worker Guide"; do
     read -r user role team <<<"$user"
     "$bin" --database "$db" user add "$user" --role "$role" --team "$team" >/dev/null
   done
@@ -56,8 +58,9 @@ test_hub_start() {
   LINKWORK_TEST_HUB_CODE_REVOKED=$("$bin" --database "$db" invite Rex 2>/dev/null)
   LINKWORK_TEST_HUB_CODE_SAM=$("$bin" --database "$db" invite Sam 2>/dev/null)
   LINKWORK_TEST_HUB_CODE_TESS=$("$bin" --database "$db" invite Tess 2>/dev/null)
+  LINKWORK_TEST_HUB_CODE_GIL=$("$bin" --database "$db" invite Gil 2>/dev/null)
   export LINKWORK_TEST_HUB_CODE_ANN LINKWORK_TEST_HUB_CODE_LENA LINKWORK_TEST_HUB_CODE_REVOKED \
-    LINKWORK_TEST_HUB_CODE_SAM LINKWORK_TEST_HUB_CODE_TESS
+    LINKWORK_TEST_HUB_CODE_SAM LINKWORK_TEST_HUB_CODE_TESS LINKWORK_TEST_HUB_CODE_GIL
   export LINKWORK_TEST_HUB_ADMIN="$bin --database $db"
 }
 

@@ -27,34 +27,69 @@ where
     }
 }
 
-/// `impl Obj { /// docs  pub fn name / name_blocking(&self, args...) -> Result<..> { body } ... }`
-/// exports, for every method, `name_blocking` with that body and `async fn name` running it on
-/// the pool (holding the object until it ran).
+/// `impl Obj { /// docs  pub fn name / name_blocking(RECEIVER, args...) -> Result<..> { body } ... }`
+/// exports, for every item, `name_blocking` with that body and `async fn name` running it on the
+/// pool (holding the object until it ran). RECEIVER is `&self`, `self: Arc<Self>` (a method
+/// whose result keeps the object, e.g. a session bound to its store) or absent: an associated
+/// function such as a constructor (put `#[uniffi::constructor]` among its attributes: both
+/// variants get every attribute).
 macro_rules! blocking_and_async {
-    (impl $obj:ident { $(
+    (impl $obj:ident { $($items:tt)* }) => {
+        $crate::asyncify::blocking_and_async!(@each $obj $($items)*);
+    };
+    (@each $obj:ident) => {};
+    (@each $obj:ident
         $(#[$meta:meta])*
         pub fn $name:ident / $blocking:ident (&$self:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
-    )* }) => {
+        $($rest:tt)*
+    ) => {
+        $crate::asyncify::blocking_and_async!(@pair $obj [$(#[$meta])*]
+            [$blocking(&$self $(, $arg: $ty)*) -> $ret $body]
+            [$name($self: std::sync::Arc<Self> $(, $arg: $ty)*) -> $ret {
+                $crate::asyncify::on_pool(move || $self.$blocking($($arg),*)).await
+            }]);
+        $crate::asyncify::blocking_and_async!(@each $obj $($rest)*);
+    };
+    (@each $obj:ident
+        $(#[$meta:meta])*
+        pub fn $name:ident / $blocking:ident ($self:ident : Arc<Self> $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
+        $($rest:tt)*
+    ) => {
+        $crate::asyncify::blocking_and_async!(@pair $obj [$(#[$meta])*]
+            [$blocking($self: std::sync::Arc<Self> $(, $arg: $ty)*) -> $ret $body]
+            [$name($self: std::sync::Arc<Self> $(, $arg: $ty)*) -> $ret {
+                $crate::asyncify::on_pool(move || $self.$blocking($($arg),*)).await
+            }]);
+        $crate::asyncify::blocking_and_async!(@each $obj $($rest)*);
+    };
+    (@each $obj:ident
+        $(#[$meta:meta])*
+        pub fn $name:ident / $blocking:ident ($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty $body:block
+        $($rest:tt)*
+    ) => {
+        $crate::asyncify::blocking_and_async!(@pair $obj [$(#[$meta])*]
+            [$blocking($($arg: $ty),*) -> $ret $body]
+            [$name($($arg: $ty),*) -> $ret {
+                $crate::asyncify::on_pool(move || Self::$blocking($($arg),*)).await
+            }]);
+        $crate::asyncify::blocking_and_async!(@each $obj $($rest)*);
+    };
+    (@pair $obj:ident [$(#[$meta:meta])*] [$($blocking:tt)*] [$($async:tt)*]) => {
         #[uniffi::export]
-        impl $obj { $(
+        impl $obj {
             $(#[$meta])*
             ///
             /// Blocking variant of the async call of the same name without `Blocking`: runs on
             /// the caller's thread (for scripts and tests; never the UI thread).
-            pub fn $blocking(&$self $(, $arg: $ty)*) -> $ret $body
-        )* }
+            pub fn $($blocking)*
 
-        #[uniffi::export]
-        impl $obj { $(
             $(#[$meta])*
             ///
             /// Async (Kotlin `suspend`, Swift `async`): runs on the core's few I/O threads,
             /// never on the caller's; cancelling the caller does not undo a call already
             /// started. Pool refusals are `Unexpected`.
-            pub async fn $name($self: std::sync::Arc<Self> $(, $arg: $ty)*) -> $ret {
-                $crate::asyncify::on_pool(move || $self.$blocking($($arg),*)).await
-            }
-        )* }
+            pub async fn $($async)*
+        }
     };
 }
 pub(crate) use blocking_and_async;

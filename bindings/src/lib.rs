@@ -16,9 +16,10 @@
 //!   through `use_remote_type!`.
 //!
 //! Threading: every object is `Send + Sync` and every method may be called from any thread.
-//! Every store method that touches disk is exported twice from one definition
-//! (`asyncify::blocking_and_async!`): `async fn x` (Kotlin `suspend`, Swift `async`), run on the
-//! core's [`linkwork_core::blocking_pool`], and `x_blocking` on the caller's thread.
+//! Every call that touches disk (store methods, the constructors, sync and hub starts, the
+//! sessions' `receive`/`poll`, `DirectoryDownload::receive`) is exported twice from one
+//! definition (`asyncify::blocking_and_async!`): `async fn x` (Kotlin `suspend`, Swift `async`),
+//! run on the core's [`linkwork_core::blocking_pool`], and `x_blocking` on the caller's thread.
 
 pub(crate) mod asyncify;
 mod convert;

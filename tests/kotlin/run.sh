@@ -2,6 +2,7 @@
 # Kotlin/JVM tests of the uniffi bindings: cargo build -> uniffi-bindgen (kotlin) ->
 # kotlinc (generated code, then test sources against it) -> java <main class>. No Gradle/Android
 # SDK; JNA loads lib$LIBNAME.so. Recipe: shared/recipes/kotlin-jvm.md.
+# Also compiles the samples of docs/getting-started-android.md with the suite, which runs them.
 # Also compiles and runs the Android demo's plain-Kotlin logic (android-demo/logic: its tests,
 # then its command-line entry point), which CI cannot build with Gradle.
 #
@@ -124,6 +125,14 @@ compile_jar() {
 }
 
 source_dirs "$SRC_DIRS"; test_srcs=("${dirs[@]}")
+# The getting-started guide's samples (```kotlin sample blocks of docs/getting-started-android.md):
+# extracted into package org.linkwork.samples and compiled with the suite, against the stand-ins
+# of the Android Keystore classes (bindings/android/stubs); GettingStartedTests.kt runs them. A
+# guide without samples fails the run.
+SAMPLES=$OUT/samples
+samples=$(bash "$REPO/scripts/extract-doc-samples.sh" kotlin "$REPO/docs/getting-started-android.md" "$SAMPLES")
+step "extracted $samples samples of docs/getting-started-android.md"
+test_srcs+=("$SAMPLES" "$REPO/bindings/android/stubs")
 if [[ $SKIP_DEMO != 1 ]]; then source_dirs "$DEMO_SRC_DIRS"; demo_srcs=("${dirs[@]}"); fi
 # the generated Kotlin and the hand-written Flows shipped beside it (bindings/kotlin)
 compile_jar "$BINDINGS_JAR" "$KCP" "$GEN" "$REPO/bindings/kotlin"

@@ -4,6 +4,7 @@
 //   Sources/LinkWorkFFI/{LinkWorkFFI.h, LinkWorkCoreFFI.h, module.modulemap}   C module of the FFI
 //   Sources/LinkWork/{LinkWork.swift, LinkWorkCore.swift}                      Swift module `LinkWork`
 //   lib/liblinkwork_ffi.so                                           the Rust cdylib
+//   Sources/GettingStarted/*.swift    the ```swift sample blocks of docs/getting-started-ios.md
 // tools-version 5.9 on purpose: Swift 6 language mode crashes Debian's swift 6.0.3 on
 // uniffi async foreign traits (shared/recipes/swift-linux.md, pitfall 6).
 import PackageDescription
@@ -25,6 +26,8 @@ let package = Package(
                 .unsafeFlags(["-L\(libDir)", "-Xlinker", "-rpath", "-Xlinker", libDir]),
             ]
         ),
-        .testTarget(name: "LinkWorkTests", dependencies: ["LinkWork"], path: "Tests/LinkWorkTests"),
+        // The samples of docs/getting-started-ios.md, extracted by run.sh (git-ignored).
+        .target(name: "GettingStarted", dependencies: ["LinkWork"], path: "Sources/GettingStarted"),
+        .testTarget(name: "LinkWorkTests", dependencies: ["LinkWork", "GettingStarted"], path: "Tests/LinkWorkTests"),
     ]
 )

@@ -4,7 +4,8 @@
 # Debian trixie chroot with Debian's swiftlang (bookworm has none).
 # Then the iOS demo's logic (ios-demo/, package PatientDemo) against the same generated
 # bindings and library: `swift build --build-tests`, its command line `patient-demo`, and its
-# XCTest suite PatientKitTests. The bindings suite's tests run last.
+# XCTest suite PatientKitTests. The bindings suite's tests run last; they include the samples of
+# docs/getting-started-ios.md, extracted into the target GettingStarted.
 # Recipe: shared/recipes/swift-linux.md. Needs root (debootstrap, chroot, mount, unshare).
 #
 #   bash tests/swift/run.sh          # exit code: non-zero if any build, test or the CLI failed
@@ -121,6 +122,18 @@ stage_sources() {  # stage_sources PACKAGE_DIR
 step "staging into ${SWIFT_PKG#"$REPO"/}"
 stage_sources "$SWIFT_PKG"
 cp "$LIBDIR/lib$LIBNAME.so" "$SWIFT_PKG/lib/"
+# The getting-started guide's samples (```swift sample blocks of docs/getting-started-ios.md)
+# become the target GettingStarted, which GettingStartedTests.swift runs. A guide without
+# samples fails the run.
+samples_tmp=$(mktemp -d)
+samples=$(bash "$REPO/scripts/extract-doc-samples.sh" swift "$REPO/docs/getting-started-ios.md" "$samples_tmp")
+mkdir -p "$SWIFT_PKG/Sources/GettingStarted"
+find "$SWIFT_PKG/Sources/GettingStarted" -name '*.swift' | while read -r f; do
+  [[ -f $samples_tmp/${f##*/} ]] || rm -f "$f"
+done
+for f in "$samples_tmp"/*.swift; do stage_changed "$f" "$SWIFT_PKG/Sources/GettingStarted/${f##*/}"; done
+rm -rf "$samples_tmp"
+step "extracted $samples samples of docs/getting-started-ios.md"
 
 demo=0; [[ ${LINKWORK_SKIP_IOS_DEMO:-0} != 1 && -f $DEMO_PKG/Package.swift ]] && demo=1
 if [[ $demo == 1 ]]; then

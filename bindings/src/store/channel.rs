@@ -98,14 +98,14 @@ impl SecureChannel {
     }
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// `syncStart` with the peer proven on `channel`: the share policy follows the peer's
     /// certificate, and a hello claiming another store, role or person is refused
     /// (`Untrusted`). Seal the messages with the channel.
     ///
     /// Errors: `Untrusted` when the channel is not open; `Storage`.
-    pub fn sync_start_authenticated(
+    pub fn sync_start_authenticated / sync_start_authenticated_blocking(
         self: Arc<Self>,
         channel: Arc<SecureChannel>,
     ) -> Result<SyncStart, LinkWorkError> {
@@ -116,7 +116,10 @@ impl LinkWorkStore {
             message,
         })
     }
+}}
 
+#[uniffi::export]
+impl LinkWorkStore {
     /// `syncAccept` with the peer proven on `channel` (see `syncStartAuthenticated`).
     ///
     /// Errors: `Untrusted` when the channel is not open.

@@ -1,7 +1,7 @@
 //! The community services directory: import a feed, search offline, a service's full record,
 //! the directory's version. Reference data: no person's record changes and no listener is
-//! told. Every method blocks on disk I/O (import and search for longer on a big directory):
-//! call them off the main (UI) thread.
+//! told. Every method touches disk (import and search for longer on a big directory): each is
+//! async, with a `*Blocking` twin.
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;

@@ -77,16 +77,16 @@ pub struct DirectoryDownload {
     inner: Mutex<CoreDownload>,
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl DirectoryDownload {
-    /// Takes one message opened from the hub's channel. Blocks on disk I/O when the last chunk
+    /// Takes one message opened from the hub's channel. Touches disk when the last chunk
     /// arrives (the import).
     ///
     /// Errors: `Untrusted` for a directory message that is malformed, over 64 MiB, out of
     /// order, or does not match its digest, or for any message after the transfer ended;
     /// `InvalidInput` (field `feed`) or `Conflict` (older) for a directory the import refuses;
     /// `Storage`. The store's directory is then unchanged.
-    pub fn receive(&self, message: Vec<u8>) -> Result<DirectoryStep, LinkWorkError> {
+    pub fn receive / receive_blocking(&self, message: Vec<u8>) -> Result<DirectoryStep, LinkWorkError> {
         if !share::is_share_message(&message) {
             return Ok(DirectoryStep::NotDirectory);
         }
@@ -94,7 +94,10 @@ impl DirectoryDownload {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(inner.receive(&self.store.inner, &decoded)?.into())
     }
+}}
 
+#[uniffi::export]
+impl DirectoryDownload {
     /// Whether the transfer ended (answered, applied or refused).
     pub fn is_finished(&self) -> bool {
         self.inner

@@ -25,6 +25,7 @@ use linkwork_core::hub_client::{
 };
 
 use super::LinkWorkStore;
+use crate::asyncify::blocking_and_async;
 use crate::types::{DeviceCertificate, SyncProgress, SyncStats};
 use crate::LinkWorkError;
 
@@ -50,21 +51,24 @@ pub struct HubEnrolmentStart {
     pub message: Vec<u8>,
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl HubEnrolment {
     /// Takes the hub's answer: installs the certificate and the organisation's trust root and
-    /// returns the certificate. Blocks on disk I/O.
+    /// returns the certificate.
     ///
     /// Errors: `EnrolmentRefused` (`CodeNotValid`, `RequestRefused`, `Unavailable`; nothing
     /// installed); `Hub` for an answer over the size limit or a second answer; `Untrusted` for
     /// an answer that does not decode or that the store refuses to install; `Storage`.
-    pub fn receive(&self, frame: Vec<u8>) -> Result<DeviceCertificate, LinkWorkError> {
+    pub fn receive / receive_blocking(&self, frame: Vec<u8>) -> Result<DeviceCertificate, LinkWorkError> {
         let cert = lock(&self.inner).receive(&self.store.inner, &frame)?;
         Ok(cert.into())
     }
+}}
 
+#[uniffi::export]
+impl HubEnrolment {
     /// Call when the hub closed the connection: throws `Hub` (`retryable`) when no answer had
-    /// arrived.
+    /// arrived. Does not block.
     pub fn closed(&self) -> Result<(), LinkWorkError> {
         Ok(lock(&self.inner).closed()?)
     }
@@ -76,8 +80,8 @@ impl HubEnrolment {
 /// one sync session of the store's documents. After any error it is finished: drop it and
 /// (when the error is retryable) connect again later.
 ///
-/// **Threading**: usable from any thread; calls run one at a time. `receive` and `poll` block
-/// on disk I/O: call them off the main thread.
+/// **Threading**: usable from any thread; calls run one at a time. `receive` and `poll` are
+/// async (their `*Blocking` variants block on disk I/O); the getters do not block.
 #[derive(uniffi::Object)]
 pub struct HubSession {
     store: Arc<LinkWorkStore>,
@@ -174,17 +178,16 @@ impl From<CoreOutcome> for HubOutcome {
     }
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl HubSession {
     /// Takes one binary message from the hub; send every frame of the step's `send`, in order.
-    /// Blocks on disk I/O.
     ///
     /// Errors (each finishes the session; nothing of the refused frame was stored): `Untrusted`
     /// when the peer is not the organisation's hub or a frame was altered; `Hub` for a frame
     /// over the limit or a message out of place; `Sync`, `NotPermitted`, `InvalidInput` from
     /// the sync session; `Untrusted`/`InvalidInput`/`Conflict` for a refused directory;
     /// `Storage`.
-    pub fn receive(&self, frame: Vec<u8>) -> Result<HubStep, LinkWorkError> {
+    pub fn receive / receive_blocking(&self, frame: Vec<u8>) -> Result<HubStep, LinkWorkError> {
         let step = lock(&self.inner).receive(&self.store.inner, &frame)?;
         Ok(HubStep {
             send: step.send,
@@ -194,20 +197,23 @@ impl HubSession {
         })
     }
 
-    /// Call when the hub closed the connection: throws `Hub` (`retryable`) when the exchange
-    /// was not complete (closed during the handshake or before the revocation list: the hub
-    /// refused this device, e.g. revoked).
-    pub fn closed(&self) -> Result<(), LinkWorkError> {
-        Ok(lock(&self.inner).closed()?)
-    }
-
     /// Live mode after a completed sync: a frame with the store's edits made since (send it;
     /// the hub's answer goes to `receive`), or `null`/`nil` when there is nothing new. A
     /// message larger than one frame comes one frame per call: call again until `null`/`nil`.
     ///
     /// Errors: `Hub` before the sync completed or without a sync; `Storage`.
-    pub fn poll(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {
+    pub fn poll / poll_blocking(&self) -> Result<Option<Vec<u8>>, LinkWorkError> {
         Ok(lock(&self.inner).poll(&self.store.inner)?)
+    }
+}}
+
+#[uniffi::export]
+impl HubSession {
+    /// Call when the hub closed the connection: throws `Hub` (`retryable`) when the exchange
+    /// was not complete (closed during the handshake or before the revocation list: the hub
+    /// refused this device, e.g. revoked). Does not block.
+    pub fn closed(&self) -> Result<(), LinkWorkError> {
+        Ok(lock(&self.inner).closed()?)
     }
 
     /// Where the session is.
@@ -226,13 +232,13 @@ impl HubSession {
     }
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Starts enrolling this store's device with a hub using the one-time invite `code` its
     /// user was given: send the returned message to `wss://HOST[:PORT]/enrol`.
     ///
     /// Errors: `InvalidInput` (field `code`) for an empty or over-long code; `Storage`.
-    pub fn hub_enrol(self: Arc<Self>, code: String) -> Result<HubEnrolmentStart, LinkWorkError> {
+    pub fn hub_enrol / hub_enrol_blocking(self: Arc<Self>, code: String) -> Result<HubEnrolmentStart, LinkWorkError> {
         let (inner, message) = Enrolment::start(&self.inner, &code)?;
         Ok(HubEnrolmentStart {
             enrolment: Arc::new(HubEnrolment {
@@ -247,7 +253,7 @@ impl LinkWorkStore {
     /// returned message to `wss://HOST[:PORT]/connect`.
     ///
     /// Errors: `Untrusted` (`not enrolled`) for a store not enrolled; `Storage`.
-    pub fn hub_session(
+    pub fn hub_session / hub_session_blocking(
         self: Arc<Self>,
         purpose: HubPurpose,
     ) -> Result<HubSessionStart, LinkWorkError> {
@@ -260,4 +266,4 @@ impl LinkWorkStore {
             message,
         })
     }
-}
+}}

@@ -21,7 +21,7 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Creates a patient's store on their phone from the pairing payload their link worker's
     /// device shows, once the patient confirmed `code` matches the link worker's screen. The
@@ -30,7 +30,7 @@ impl LinkWorkStore {
     /// Errors: `Untrusted` for a tampered or expired payload (15 minutes), a wrong code or an
     /// issuer that may not enrol patients (no file is created); as `create` otherwise.
     #[uniffi::constructor]
-    pub fn create_paired(
+    pub fn create_paired / create_paired_blocking(
         path: String,
         key: StoreKey,
         user: String,
@@ -42,10 +42,7 @@ impl LinkWorkStore {
             inner: Store::create_paired(path, &payload, &code, &user, &key)?,
         }))
     }
-}
 
-blocking_and_async! {
-impl LinkWorkStore {
     /// The device's key, certificate and revocation list version.
     ///
     /// Errors: `Storage`.

@@ -9,8 +9,8 @@
 //! concurrent calls are safe (writes are serialised inside the core, reads run in parallel).
 //! Methods that touch disk are written once inside `blocking_and_async!`, which exports them
 //! as `async fn x` (run on the core's I/O pool: safe from the UI thread) and `x_blocking`
-//! (blocks the caller: scripts and tests). Constructors still block: call them off the main
-//! thread.
+//! (blocks the caller: scripts and tests); so are the constructors (`create`/`createBlocking`,
+//! ...), the sync and hub starts and the sessions' `receive`/`poll`.
 
 mod case;
 mod channel;
@@ -51,17 +51,17 @@ pub struct LinkWorkStore {
     inner: Store,
 }
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Creates a new store file at `path` for its owner `user` (the name stamped on every edit),
     /// encrypted with `key` (`StoreKey.Unencrypted` only for tests). A patient store names its
-    /// `person_id`; a link-worker store must not. Blocks on disk I/O.
+    /// `person_id`; a link-worker store must not.
     ///
     /// Errors: `Conflict` when a store (or any non-empty file) is already there;
     /// `InvalidInput` for an empty user, a wrong `person_id` or a key that is not 32 bytes
     /// (field `key`); `Storage`.
     #[uniffi::constructor(default(person_id = None))]
-    pub fn create(
+    pub fn create / create_blocking(
         path: String,
         key: StoreKey,
         user: String,
@@ -80,14 +80,14 @@ impl LinkWorkStore {
     }
 
     /// Opens an existing store with its `key`, as the user it was created for (migrating an
-    /// older format). Blocks on disk I/O.
+    /// older format).
     ///
     /// Errors: `WrongKey` when the key does not open the store (another key, or encrypted vs
     /// unencrypted); `Storage` for a missing file, a file that is not a linkwork store, or a
     /// store written by a newer version; `InvalidInput` for a key that is not 32 bytes. The
     /// file is left untouched on every error.
     #[uniffi::constructor]
-    pub fn open(path: String, key: StoreKey) -> Result<Arc<Self>, LinkWorkError> {
+    pub fn open / open_blocking(path: String, key: StoreKey) -> Result<Arc<Self>, LinkWorkError> {
         let key = key.try_into()?;
         Ok(Arc::new(Self {
             inner: Store::open(path, &key)?,
@@ -95,17 +95,20 @@ impl LinkWorkStore {
     }
 
     /// Opens an existing store with its `key`, acting as `user` (e.g. a colleague on a shared
-    /// hub device). Blocks on disk I/O.
+    /// hub device).
     ///
     /// Errors: as `open`; `InvalidInput` for an empty user.
     #[uniffi::constructor]
-    pub fn open_as(path: String, key: StoreKey, user: String) -> Result<Arc<Self>, LinkWorkError> {
+    pub fn open_as / open_as_blocking(path: String, key: StoreKey, user: String) -> Result<Arc<Self>, LinkWorkError> {
         let key = key.try_into()?;
         Ok(Arc::new(Self {
             inner: Store::open_as(path, &key, Some(&user))?,
         }))
     }
+}}
 
+#[uniffi::export]
+impl LinkWorkStore {
     /// The store's identity: id, acting user, role and (patient stores) person. Does not block.
     pub fn info(&self) -> StoreInfo {
         self.inner.info().clone()
@@ -148,8 +151,7 @@ blocking_and_async! {
 impl LinkWorkStore {
     /// Re-encrypts the store under `new_key`, in place: from now on it opens only with
     /// `new_key` (store the new key before calling, and keep the old one until this returns).
-    /// Waits for calls in flight. Other handles on the same file must be closed first. Blocks
-    /// on disk I/O.
+    /// Waits for calls in flight. Other handles on the same file must be closed first.
     ///
     /// Errors: `InvalidInput` (field `key`) when the store is unencrypted, `new_key` is
     /// `Unencrypted` or not 32 bytes; `Storage` (the store then still opens with the old key).
@@ -183,16 +185,16 @@ impl LinkWorkStore {
         Ok(self.inner.import_document(&bytes)?.into())
     }
 
-    /// Compacts every document into a single snapshot (also done automatically). Blocks on
-    /// disk I/O, for longer than other calls on a big caseload.
+    /// Compacts every document into a single snapshot (also done automatically). Takes longer
+    /// than other calls on a big caseload.
     ///
     /// Errors: `Storage`.
     pub fn compact / compact_blocking(&self) -> Result<(), LinkWorkError> {
         Ok(self.inner.compact()?)
     }
 
-    /// Rebuilds the caseload and search indexes from the documents (repair). Blocks on disk
-    /// I/O, for longer than other calls on a big caseload.
+    /// Rebuilds the caseload and search indexes from the documents (repair). Takes longer than
+    /// other calls on a big caseload.
     ///
     /// Errors: `Storage`.
     pub fn rebuild_projections / rebuild_projections_blocking(&self) -> Result<(), LinkWorkError> {

@@ -12,8 +12,7 @@ use crate::LinkWorkError;
 blocking_and_async! {
 impl LinkWorkStore {
     /// One page of the caseload list filtered by `query` (its `limit` is ignored). A person
-    /// added or renamed between pages makes no other row repeat or go missing. Blocks on disk
-    /// I/O.
+    /// added or renamed between pages makes no other row repeat or go missing.
     ///
     /// Errors: `InvalidInput` with field `limit` (outside 1 to 1000) or `after` (a cursor
     /// this list did not make).

@@ -1,6 +1,6 @@
 //! Referrals to directory services, their outcomes, the response deadline, a person's
-//! reporting fields and the commissioner's period report. Every method blocks on disk I/O
-//! (outcomes and the period report read every record): call them off the main (UI) thread.
+//! reporting fields and the commissioner's period report. Every method touches disk (outcomes
+//! and the period report read every record): each is async, with a `*Blocking` twin.
 
 use chrono::NaiveDate;
 use linkwork_core::reports::period::ReportPeriod;

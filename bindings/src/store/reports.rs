@@ -1,8 +1,8 @@
 //! Reports and exports: the caseload report and its CSV files, paired change, the FHIR R4
 //! export and the message back to the GP. Read-only: nothing here changes a document.
 //!
-//! Every method blocks on disk I/O (the caseload report reads every record on the store):
-//! call them off the main (UI) thread.
+//! Every method touches disk (the caseload report reads every record on the store): each is
+//! async, with a `*Blocking` twin (`blocking_and_async!`).
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
@@ -18,8 +18,7 @@ impl LinkWorkStore {
     /// The caseload report over every person on this store, computed offline: referrals by
     /// source and month, outcomes, needs, consultations by mode, onward referrals by service
     /// with unmet need, time to first contact and paired change per measure. Reflects one
-    /// committed state. **Blocks** on disk I/O for longer than other reads on a big caseload:
-    /// call it off the main thread.
+    /// committed state. Takes longer than other reads on a big caseload.
     ///
     /// Errors: `NotPermitted` on a patient store (use `paired_change` for the person's own
     /// measures); `Storage`.
@@ -31,8 +30,7 @@ impl LinkWorkStore {
     /// (created if missing; files of the same names are replaced): `referrals_by_source.csv`,
     /// `referrals_by_month.csv`, `outcomes.csv`, `needs.csv`, `consultations_by_mode.csv`,
     /// `onward_by_service.csv`, `time_to_first_contact.csv`, `paired_change.csv` (RFC 4180,
-    /// CRLF, a header row). Returns the paths written, in that order. **Blocks** on disk I/O:
-    /// call it off the main thread.
+    /// CRLF, a header row). Returns the paths written, in that order.
     ///
     /// Errors: `NotPermitted` on a patient store; `Storage` when the directory or a file
     /// cannot be written.
@@ -47,7 +45,7 @@ impl LinkWorkStore {
     /// As `write_report_csv`, for a commissioner: every count from 1 to `threshold - 1` is
     /// written `*` and every statistic over fewer than `threshold` people is left empty
     /// (small-number suppression; pass 5 unless your governance sets another threshold).
-    /// **Blocks** on disk I/O: call it off the main thread.
+    ///
     ///
     /// Errors: as `write_report_csv`.
     pub fn write_commissioner_report_csv / write_commissioner_report_csv_blocking(
@@ -68,7 +66,7 @@ impl LinkWorkStore {
     /// What onward referral `referral_id` may send to its community service: the person's
     /// name, phone, preferred contact and communication needs only when a consent in force
     /// today names the referral's organisation (or service) as recipient; otherwise they are
-    /// left out and listed in `withheld`. **Blocks** on disk I/O: call it off the main thread.
+    /// left out and listed in `withheld`.
     ///
     /// Errors: `NotFound` for an unknown referral; `NotPermitted` on a patient store;
     /// `InvalidInput` for a bad id.
@@ -80,7 +78,7 @@ impl LinkWorkStore {
     }
 
     /// One person's paired change within `episode_id` (a past episode stays readable).
-    /// **Blocks** on disk I/O: call it off the main thread.
+    ///
     ///
     /// Errors: `NotFound` for an unknown person or an episode not theirs; `NotPermitted` on a
     /// patient store; `InvalidInput` for a bad id.
@@ -97,7 +95,7 @@ impl LinkWorkStore {
 
     /// The instruments with responses but no paired change in the person's current episode
     /// (or `episode_id`), and why: no baseline, no follow-up, or a follow-up answered before
-    /// its baseline. **Blocks** on disk I/O: call it off the main thread.
+    /// its baseline.
     ///
     /// Errors: as `paired_change`; with `episode_id`, as `paired_change_in_episode`.
     pub fn refused_pairs / refused_pairs_blocking(
@@ -115,8 +113,7 @@ impl LinkWorkStore {
     /// As `export_fhir`, with the list of what consent kept out of the bundle: when the
     /// person asked for codes only, or their consent to share with the GP (purpose
     /// `gp-summary`) is withdrawn or expired now, goals, the care plan, measures, onward
-    /// referrals, consultations and flags are left out and listed. **Blocks** on disk I/O:
-    /// call it off the main thread.
+    /// referrals, consultations and flags are left out and listed.
     ///
     /// Errors: as `export_fhir`.
     pub fn fhir_export / fhir_export_blocking(
@@ -137,8 +134,7 @@ impl LinkWorkStore {
     /// plan on a patient store): for each instrument with a complete baseline and a complete
     /// follow-up answered after it, the earliest baseline against the latest follow-up,
     /// one entry per reported quantity, direction-aware (ONS4 anxiety, UCLA 3, loneliness and
-    /// MYCaW: lower is better). Allowed on a patient store for its own person. **Blocks** on
-    /// disk I/O: call it off the main thread.
+    /// MYCaW: lower is better). Allowed on a patient store for its own person.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store;
     /// `InvalidInput` for a bad id.
@@ -153,8 +149,7 @@ impl LinkWorkStore {
     /// measures as QuestionnaireResponse and Observation; with `include_case_data` also the
     /// episode (EpisodeOfCare), the referral (ServiceRequest, SNOMED CT 871731000000106),
     /// onward referrals, consent, consultations, flags, address and telecom. Case data leaves
-    /// only when `include_case_data` is true. **Blocks** on disk I/O: call it off the main
-    /// thread.
+    /// only when `include_case_data` is true.
     ///
     /// Errors: `NotFound`; `NotPermitted` for another person on a patient store, or for
     /// `include_case_data` on a patient store; `InvalidInput` for a bad id.
@@ -171,7 +166,7 @@ impl LinkWorkStore {
     /// The message back to the GP for `event` about the person's current episode: the SNOMED
     /// CT codes with their dates, the event date, the link worker, the patient's identifiers
     /// and, unless the person asked for codes only (`DemographicsUpdate.gpCodesOnly`), a
-    /// short structured summary. **Blocks** on disk I/O: call it off the main thread.
+    /// short structured summary.
     ///
     /// Errors: `Conflict` when the episode is not in a state the event fits (`Accepted` for
     /// an episode never accepted, `Declined` for one not declined, `Discharged` for one not

@@ -42,8 +42,8 @@ pub struct SyncStart {
 /// side that listens); feed every message received from the peer to [`SyncSession::receive`]
 /// and send back its reply, until a step is `complete` with no reply.
 ///
-/// **Threading**: usable from any thread. `receive` and `poll` block on disk I/O (and can take
-/// a while when a whole caseload arrives): call them off the main thread. Calls on one session
+/// **Threading**: usable from any thread. `receive` and `poll` are async (they can take a while
+/// when a whole caseload arrives; their `*Blocking` twins block the caller). Calls on one session
 /// run one at a time (a second caller waits); sessions with different peers may run in
 /// parallel, also on the same store. `stats`, `peer`, `isComplete` and `changedPersonIds` do not
 /// block and may be called at any time, also from a `ChangeListener` while a message is being
@@ -148,23 +148,26 @@ impl SyncSession {
     }
 }}
 
-#[uniffi::export]
+blocking_and_async! {
 impl LinkWorkStore {
     /// Starts a sync session as the side that connects: returns the session and the first
-    /// message to send. Blocks on disk I/O: call it off the main thread.
+    /// message to send.
     ///
     /// Kotlin: `val (session, first) = store.syncStart()`. Swift:
-    /// `let start = try store.syncStart()`, then `start.session` and `start.message`.
+    /// `let start = try await store.syncStart()`, then `start.session` and `start.message`.
     ///
     /// Errors: `Storage`.
-    pub fn sync_start(self: Arc<Self>) -> Result<SyncStart, LinkWorkError> {
+    pub fn sync_start / sync_start_blocking(self: Arc<Self>) -> Result<SyncStart, LinkWorkError> {
         let (inner, message) = self.inner.sync_start()?;
         Ok(SyncStart {
             session: SyncSession::new(self, inner),
             message,
         })
     }
+}}
 
+#[uniffi::export]
+impl LinkWorkStore {
     /// Starts a sync session as the side that listens: feed it the connecting side's first
     /// message with `receive`. Does not block.
     pub fn sync_accept(self: Arc<Self>) -> Arc<SyncSession> {

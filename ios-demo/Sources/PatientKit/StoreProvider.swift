@@ -60,7 +60,7 @@ public struct StoreProvider: Sendable {
     /// disk I/O. Throws `LinkWorkError.Untrusted` for a wrong code or an expired or altered offer
     /// (no file is created).
     public func createPairedPatientStore(_ name: String, user: String, payload: Data, code: String) throws -> LinkWorkStore {
-        try LinkWorkStore.createPaired(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,
+        try LinkWorkStore.createPairedBlocking(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,
                                        payload: payload, code: code)
     }
 
@@ -74,12 +74,12 @@ public struct StoreProvider: Sendable {
     // (SQLCipher, AES-256) with the 32-byte key the supplier returns for its name.
 
     private func create(_ name: String, user: String, role: Role, personId: String?) throws -> LinkWorkStore {
-        try LinkWorkStore.create(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,
+        try LinkWorkStore.createBlocking(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,
                                  role: role, personId: personId)
     }
 
     private func open(_ name: String) throws -> LinkWorkStore {
-        try LinkWorkStore.open(path: path(name), key: .encrypted(key: keySupplier(name)))
+        try LinkWorkStore.openBlocking(path: path(name), key: .encrypted(key: keySupplier(name)))
     }
 
     /// 32 random bytes from the system's secure generator.

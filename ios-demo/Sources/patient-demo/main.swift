@@ -132,7 +132,7 @@ func runDemo(in directory: URL) async throws {
     // Defence in depth: a message that does carry case data (captured between two link
     // workers' phones) is refused by Ada's phone, and nothing of it is stored.
     let colleague = try provider.createLinkWorkerStore("colleague.db", user: "jo.colleague")
-    let start = try worker.syncStart()
+    let start = try worker.syncStartBlocking()
     let manifest = try colleague.syncAccept().receiveBlocking(message: start.message).reply
     guard let manifest, let documents = try start.session.receiveBlocking(message: manifest).reply else {
         throw DemoError("no documents message between the two link workers")

@@ -69,7 +69,7 @@ final class SyncAndErrorTests: PatientKitTestCase {
         await stranger.start()
         guard case let .failed(message) = stranger.screen else { return XCTFail("expected failure, got \(stranger.screen)") }
         XCTAssertEqual(message, UserMessage(LinkWorkError.WrongKey(reason: "")))
-        XCTAssertThrowsError(try LinkWorkStore.open(path: fixture.provider.path(PatientAppModel.storeName), key: .unencrypted)) {
+        XCTAssertThrowsError(try LinkWorkStore.openBlocking(path: fixture.provider.path(PatientAppModel.storeName), key: .unencrypted)) {
             XCTAssertEqual(($0 as? LinkWorkError).map { if case .WrongKey = $0 { return true } else { return false } }, true)
         }
     }

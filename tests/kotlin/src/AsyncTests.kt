@@ -32,13 +32,14 @@ object AsyncTests {
         TestCase("a single-threaded dispatcher keeps running while a call is in flight", ::uiThreadNotBlocked),
         TestCase("a cancelled caller leaves the store usable", ::cancelledCaller),
         TestCase("syncStatusFlow refreshes after a sync that changed nobody", ::syncStatusAfterIdleSync),
+        TestCase("constructors are suspend: create, open, openAs on one UI-like thread; typed errors", ::suspendConstructors),
     )
 
     private suspend fun eventually(condition: () -> Boolean) = withTimeout(30_000) {
         while (!condition()) delay(5)
     }
 
-    private fun suspendRoundTrip() = withTempDir { dir ->
+    private suspend fun suspendRoundTrip() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 val pid = store.addPerson(newPerson())
@@ -50,7 +51,7 @@ object AsyncTests {
         }
     }
 
-    private fun suspendErrors() = withTempDir { dir ->
+    private suspend fun suspendErrors() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 val unknown = UUID.randomUUID().toString()
@@ -63,7 +64,7 @@ object AsyncTests {
         }
     }
 
-    private fun manyCoroutines() = withTempDir { dir ->
+    private suspend fun manyCoroutines() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 val ids = (0 until 100).map { n ->
@@ -80,7 +81,7 @@ object AsyncTests {
     // thread. It holds that call until the single-threaded dispatcher has run other work; had
     // the call blocked the dispatcher's only thread, that work could not run and the latch
     // would time out.
-    private fun uiThreadNotBlocked() = withTempDir { dir ->
+    private suspend fun uiThreadNotBlocked() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val released = CountDownLatch(1)
             val releasedInTime = CopyOnWriteArrayList<Boolean>()
@@ -110,7 +111,7 @@ object AsyncTests {
         }
     }
 
-    private fun cancelledCaller() = withTempDir { dir ->
+    private suspend fun cancelledCaller() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 val job = launch(Dispatchers.Default) {
@@ -129,7 +130,7 @@ object AsyncTests {
         }
     }
 
-    private fun syncStatusAfterIdleSync() = withTempDir { dir ->
+    private suspend fun syncStatusAfterIdleSync() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "a").use { a ->
             dir.linkWorkerStore("b.db", "b").use { b ->
                 a.addPersonBlocking(newPerson())
@@ -149,6 +150,33 @@ object AsyncTests {
                     }
                 }
             }
+        }
+    }
+
+    // The constructors run on the core's pool like every other disk call: a single-threaded
+    // dispatcher (the app's main thread) awaits them, and their refusals arrive as the typed
+    // exceptions. The blocking variants (`createBlocking`, ...) remain for scripts.
+    private suspend fun suspendConstructors() = withTempDir { dir ->
+        val executor = Executors.newSingleThreadExecutor { r -> Thread(r, "ui") }
+        val ui = executor.asCoroutineDispatcher()
+        try {
+            withContext(ui) {
+                val path = dir.path("opened.db")
+                val key = StoreKey.Encrypted(ByteArray(32) { it.toByte() })
+                val pid = LinkWorkStore.create(path, key, "sam.worker", Role.LINK_WORKER).use { it.addPerson(newPerson()) }
+                LinkWorkStore.open(path, key).use { store ->
+                    assertEquals("sam.worker", store.info().user)
+                    assertEquals("Ada", store.person(pid).caseRecord!!.demographics.givenName)
+                }
+                LinkWorkStore.openAs(path, key, "jo.colleague").use { assertEquals("jo.colleague", it.info().user) }
+                assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.open(path, StoreKey.Encrypted(ByteArray(32))) }
+                assertFailsWith<LinkWorkException.Conflict> { LinkWorkStore.create(path, key, "x", Role.LINK_WORKER) }
+                val e = assertFailsWith<LinkWorkException.InvalidInput> { LinkWorkStore.open(path, StoreKey.Encrypted(ByteArray(3))) }
+                assertEquals("key", e.field)
+                assertEquals("ui", Thread.currentThread().name)
+            }
+        } finally {
+            ui.close()
         }
     }
 }

@@ -1,6 +1,6 @@
-// The community services directory (Open Referral UK) through the Kotlin API: import with its
-// per-record report, search with each filter, a service's full record, and refusals that keep
-// the stored directory.
+// The community services directory (Open Referral UK) through the Kotlin API: the import report
+// and a service's full record crossing. Search filters and refusals are tested in Rust
+// (core/src/directory/tests.rs).
 package org.linkwork.tests
 
 import kotlin.test.*
@@ -10,9 +10,7 @@ import org.linkwork.core.*
 object DirectoryTests {
     val all: List<TestCase> = listOf(
         TestCase("directory import: per-record report, version, same content unchanged", ::importReports),
-        TestCase("directory search: text (typo-tolerant), need, near (coordinates, postcode), open day, age, paging", ::searchFilters),
         TestCase("directory service: the full record; unknown id is NotFound", ::showService),
-        TestCase("directory refusals: bad feed, older feed, unknown postcode, bad day keep the directory", ::refusals),
     )
 
     /** A real-shaped ORUK `/services` page with the messy cases: HTML, a latitude of 100, an
@@ -42,19 +40,16 @@ object DirectoryTests {
  ]}
 """.trimIndent()
 
-    private fun imported(dir: TempDir): LinkWorkStore {
+    private suspend fun imported(dir: TempDir): LinkWorkStore {
         val store = dir.linkWorkerStore()
-        store.directoryImportBlocking(FEED.toByteArray(), "small.json")
+        store.directoryImport(FEED.toByteArray(), "small.json")
         return store
     }
 
-    private fun names(store: LinkWorkStore, query: DirectoryQuery): List<String> =
-        store.directorySearchBlocking(query).hits.map { it.name }
-
-    private fun importReports() = withTempDir { dir ->
+    private suspend fun importReports() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            assertNull(store.directoryVersionBlocking())
-            val report = store.directoryImportBlocking(FEED.toByteArray(), "small.json")
+            assertNull(store.directoryVersion())
+            val report = store.directoryImport(FEED.toByteArray(), "small.json")
             assertEquals(DirectoryImportOutcome.REPLACED, report.outcome)
             assertEquals(listOf(5u, 3u, 2u), listOf(report.records, report.imported, report.skipped))
             fun has(index: UInt, field: String, kind: FeedIssueKind, action: FeedIssueAction) =
@@ -66,36 +61,16 @@ object DirectoryTests {
             assertTrue(has(4u, "name", FeedIssueKind.MISSING, FeedIssueAction.SKIPPED))
             assertEquals(3u, report.version.services)
             assertEquals(64, report.version.contentHash.length)
-            assertEquals(report.version, store.directoryVersionBlocking())
-            val again = store.directoryImportBlocking(FEED.toByteArray(), "again.json")
+            assertEquals(report.version, store.directoryVersion())
+            val again = store.directoryImport(FEED.toByteArray(), "again.json")
             assertEquals(DirectoryImportOutcome.UNCHANGED, again.outcome)
             assertEquals(report.version, again.version)
         }
     }
 
-    private fun searchFilters() = withTempDir { dir ->
+    private suspend fun showService() = withTempDir { dir ->
         imported(dir).use { store ->
-            assertEquals("Lunch Club", names(store, DirectoryQuery(text = "lunch clb")).first())
-            assertEquals(listOf("Lunch Club"), names(store, DirectoryQuery(need = "loneliness")))
-            val centre = DirectoryNear.Coordinates(latitude = 53.7997, longitude = -1.5492)
-            val near = store.directorySearchBlocking(DirectoryQuery(near = centre, withinKm = 3.0))
-            assertEquals(listOf("Lunch Club", "Youth Gardening"), near.hits.map { it.name })
-            assertTrue(near.hits.all { it.distanceKm != null && it.distanceKm!! <= 3.0 })
-            assertEquals(listOf("Lunch Club"),
-                names(store, DirectoryQuery(near = DirectoryNear.Postcode("ls7 3hb"), withinKm = 0.5)))
-            assertEquals(listOf("Lunch Club"), names(store, DirectoryQuery(openOn = "tuesday")))
-            assertEquals(listOf("Youth Gardening"), names(store, DirectoryQuery(openOn = "sat")))
-            val young = names(store, DirectoryQuery(age = 20u))
-            assertTrue("Youth Gardening" in young && "Lunch Club" !in young, young.toString())
-            val page = store.directorySearchBlocking(DirectoryQuery(limit = 1u, offset = 1u))
-            assertEquals(3u, page.total)
-            assertEquals(listOf("Lunch Club"), page.hits.map { it.name })
-        }
-    }
-
-    private fun showService() = withTempDir { dir ->
-        imported(dir).use { store ->
-            val s = store.directoryServiceBlocking("svc-lunch")
+            val s = store.directoryService("svc-lunch")
             assertEquals("Lunch Club", s.name)
             assertEquals("Hot lunch & a chat", s.description)
             assertEquals("Chapeltown Community Centre", s.organization?.name)
@@ -105,35 +80,9 @@ object DirectoryTests {
             assertEquals("0113 496 0001", s.phones.single().number)
             assertEquals("esdNeeds", s.taxonomyTerms.single().taxonomy)
             assertEquals(3.5, s.costOptions.single().amount)
-            assertNull(store.directoryServiceBlocking("svc-debt").locations.single().latitude)
-            val e = assertFailsWith<LinkWorkException.NotFound> { store.directoryServiceBlocking("svc-nope") }
+            assertNull(store.directoryService("svc-debt").locations.single().latitude)
+            val e = assertFailsWith<LinkWorkException.NotFound> { store.directoryService("svc-nope") }
             assertEquals("directory service", e.kind)
-        }
-    }
-
-    private fun refusals() = withTempDir { dir ->
-        imported(dir).use { store ->
-            val before = store.directoryVersionBlocking()
-            for (bad in listOf("not json", "{\"resourceType\":\"Bundle\"}", "{\"contents\":[{\"name\":\"x\"}]}")) {
-                val e = assertFailsWith<LinkWorkException.InvalidInput> { store.directoryImportBlocking(bad.toByteArray(), "bad.json") }
-                assertEquals("feed", e.field)
-            }
-            val older = "{\"contents\":[{\"id\":\"old\",\"name\":\"Old\",\"last_modified\":\"2020-01-01\"}]}"
-            assertFailsWith<LinkWorkException.Conflict> { store.directoryImportBlocking(older.toByteArray(), "old.json") }
-            assertEquals(before, store.directoryVersionBlocking())
-            assertEquals(3u, store.directorySearchBlocking(DirectoryQuery()).total)
-            assertEquals("near", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.directorySearchBlocking(DirectoryQuery(near = DirectoryNear.Postcode("LS2 9JT")))
-            }.field)
-            assertEquals("near", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.directorySearchBlocking(DirectoryQuery(near = DirectoryNear.Postcode("LS1 4AP")))
-            }.field)
-            assertEquals("open", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.directorySearchBlocking(DirectoryQuery(openOn = "someday"))
-            }.field)
-            assertEquals("limit", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.directorySearchBlocking(DirectoryQuery(limit = 0u))
-            }.field)
         }
     }
 }

@@ -97,7 +97,7 @@ object TestHub {
 }
 
 /** Enrols `store` with the test hub using `code`: the certificate. */
-fun enrolWithHub(store: LinkWorkStore, code: String): DeviceCertificate {
+suspend fun enrolWithHub(store: LinkWorkStore, code: String): DeviceCertificate {
     val start = store.hubEnrol(code)
     HubSocket.open("${TestHub.url}/enrol").use { ws ->
         ws.send(start.message)
@@ -111,7 +111,7 @@ fun enrolWithHub(store: LinkWorkStore, code: String): DeviceCertificate {
 }
 
 /** One hub session of `store` for `purpose`, to the end: what it did. */
-fun runHubSession(store: LinkWorkStore, purpose: HubPurpose): HubOutcome {
+suspend fun runHubSession(store: LinkWorkStore, purpose: HubPurpose): HubOutcome {
     val start = store.hubSession(purpose)
     HubSocket.open("${TestHub.url}/connect").use { ws ->
         ws.send(start.message)
@@ -139,7 +139,7 @@ object HubTests {
                     enrolWithHub(store, "AAAA-BBBB-CCCC-DDDD")
                 }
                 assertEquals(EnrolmentRefusal.CODE_NOT_VALID, e.refusal)
-                assertEquals(null, store.deviceIdentityBlocking().certificate)
+                assertEquals(null, store.deviceIdentity().certificate)
                 assertFailsWith<LinkWorkException.InvalidInput> { store.hubEnrol("  ") }
                 // Not enrolled: no session can start.
                 assertFailsWith<LinkWorkException.Untrusted> { store.hubSession(HubPurpose.SYNC) }
@@ -152,11 +152,11 @@ object HubTests {
                 val cert = enrolWithHub(ann, TestHub.code("ANN"))
                 assertEquals("Ann", cert.name)
                 assertEquals("Northside", cert.organisation)
-                assertNotNull(ann.deviceIdentityBlocking().certificate)
+                assertNotNull(ann.deviceIdentity().certificate)
                 val lena = dir.linkWorkerStore("lena.db", "lena")
                 enrolWithHub(lena, TestHub.code("LENA"))
 
-                val rose = ann.addPersonBlocking(newPerson(given = "Rose"))
+                val rose = ann.addPerson(newPerson(given = "Rose"))
                 val sent = runHubSession(ann, HubPurpose.SYNC)
                 assertEquals("Northside", sent.hub.organisation)
                 assertTrue(sent.stats.messagesSent > 0u)
@@ -164,7 +164,7 @@ object HubTests {
                 // The team lead's store receives the team's caseload through the hub.
                 val received = runHubSession(lena, HubPurpose.SYNC)
                 assertEquals(listOf(rose), received.changedPersonIds)
-                assertEquals("Rose", assertNotNull(lena.personBlocking(rose).caseRecord).demographics.givenName)
+                assertEquals("Rose", assertNotNull(lena.person(rose).caseRecord).demographics.givenName)
                 // A connection without sync: no documents, the revocation list and directory.
                 val connected = runHubSession(lena, HubPurpose.CONNECT)
                 assertTrue(connected.changedPersonIds.isEmpty())
@@ -213,7 +213,7 @@ object HubTests {
                 enrolWithHub(rex, TestHub.code("REVOKED"))
                 // Admitted before the revocation, so the refusal below is the revocation's.
                 runHubSession(rex, HubPurpose.CONNECT)
-                TestHub.admin("device", "revoke", rex.deviceIdentityBlocking().deviceKey)
+                TestHub.admin("device", "revoke", rex.deviceIdentity().deviceKey)
                 val e = assertFailsWith<LinkWorkException.Hub> { runHubSession(rex, HubPurpose.SYNC) }
                 assertTrue(e.retryable, describe(e))
                 rex.close()

@@ -15,26 +15,26 @@ object LifecycleTests {
         TestCase("8 threads editing one store concurrently all land", ::concurrentCalls),
     )
 
-    private fun closeAndUseAfterClose() = withTempDir { dir ->
+    private suspend fun closeAndUseAfterClose() = withTempDir { dir ->
         val path = dir.path("caseload.db")
         val store = LinkWorkStore.create(path, StoreKey.Unencrypted, "sam.worker", Role.LINK_WORKER)
-        val pid = store.use { it.addPersonBlocking(newPerson()) }
+        val pid = store.use { it.addPerson(newPerson()) }
         val e = assertFailsWith<IllegalStateException> { store.info() }
         assertTrue("destroyed" in (e.message ?: ""), e.message)
-        assertFailsWith<IllegalStateException> { store.personBlocking(pid) }
+        assertFailsWith<IllegalStateException> { store.person(pid) }
         store.close() // closing twice is a no-op
 
         // The data outlived the object; the file is free to open again.
         val reopened = LinkWorkStore.open(path, StoreKey.Unencrypted)
-        assertEquals("Ada", reopened.personBlocking(pid).caseRecord!!.demographics.givenName)
+        assertEquals("Ada", reopened.person(pid).caseRecord!!.demographics.givenName)
         reopened.close()
-        assertFailsWith<IllegalStateException> { reopened.caseloadBlocking(CaseloadQuery()) }
+        assertFailsWith<IllegalStateException> { reopened.caseload(CaseloadQuery()) }
 
         // Closing a store with a listener registered is fine too.
         LinkWorkStore.open(path, StoreKey.Unencrypted).use { it.addListener(RecordingListener()) }
     }
 
-    private fun concurrentCalls() = withTempDir { dir ->
+    private suspend fun concurrentCalls() = withTempDir { dir ->
         val threads = 8
         val peoplePerThread = 3
         val goalsPerPerson = 3
@@ -72,12 +72,12 @@ object LifecycleTests {
             assertTrue(workers.none { it.isAlive }, "threads did not finish")
             errors.firstOrNull()?.let { throw AssertionError("a thread failed (${errors.size} errors)", it) }
 
-            val caseload = store.caseloadBlocking(CaseloadQuery())
+            val caseload = store.caseload(CaseloadQuery())
             assertEquals(threads * peoplePerThread, caseload.size)
             assertEquals(ids.toSet(), caseload.map { it.personId }.toSet())
             assertTrue(caseload.all { it.activeGoals == goalsPerPerson.toUInt() })
             for (pid in ids) {
-                val goals = store.planBlocking(pid).goals
+                val goals = store.plan(pid).goals
                 assertEquals(goalsPerPerson, goals.size)
                 assertTrue(goals.all { it.progress.size == 1 })
             }

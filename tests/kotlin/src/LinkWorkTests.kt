@@ -4,10 +4,11 @@
 package org.linkwork.tests
 
 import kotlin.system.exitProcess
+import kotlinx.coroutines.runBlocking
 import org.linkwork.uniffiEnsureInitialized
 
-/** A named test body. */
-class TestCase(val name: String, val body: () -> Unit)
+/** A named test body: a suspend function, so tests call the async API as an app does. */
+class TestCase(val name: String, val body: suspend () -> Unit)
 
 /** Every test of the suite, in run order. */
 object LinkWorkTests {
@@ -20,9 +21,10 @@ object LinkWorkTests {
     val all: List<TestCase> =
         FlowTests.all + ErrorTests.all + ListenerTests.all + LifecycleTests.all +
             ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
-            EncryptionTests.all + ClinicalSafetyTests.all + IdentityTests.all +
+            EncryptionTests.all + IdentityTests.all +
             DirectoryTests.all + DirectoryShareTests.all + SyncStateTests.all +
-            ReferralReportTests.all + ObservationTests.all + HubTests.all + AsyncTests.all
+            ReferralReportTests.all + ObservationTests.all + HubTests.all + AsyncTests.all +
+            GettingStartedTests.all
 }
 
 fun main() {
@@ -39,7 +41,7 @@ fun main() {
     for (test in tests) {
         val started = System.nanoTime()
         try {
-            test.body()
+            runBlocking { test.body() }
             passed++
             println("PASS ${test.name} (${(System.nanoTime() - started) / 1_000_000} ms)")
         } catch (t: Throwable) {

@@ -16,32 +16,32 @@ object ListenerTests {
         TestCase("throwing listeners neither fail the edit nor starve others", ::throwingListener),
     )
 
-    private fun notifiedAfterEdits() = withTempDir { dir ->
+    private suspend fun notifiedAfterEdits() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val listener = RecordingListener()
             val token = store.addListener(listener)
-            val pid = store.addPersonBlocking(newPerson())
-            val other = store.addPersonBlocking(newPerson(given = "Grace", family = "Hopper", nhs = null))
-            store.addGoalBlocking(pid, NewGoal(text = "Walk"))
-            store.addCaseNoteBlocking(other, "Phoned")
+            val pid = store.addPerson(newPerson())
+            val other = store.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
+            store.addGoal(pid, NewGoal(text = "Walk"))
+            store.addCaseNote(other, "Phoned")
             assertEquals(listOf(listOf(pid), listOf(other), listOf(pid), listOf(other)), listener.calls.toList())
 
             // A refused edit changes nothing and tells nobody.
-            assertFailsWith<LinkWorkException.InvalidInput> { store.addGoalBlocking(pid, NewGoal(text = " ")) }
+            assertFailsWith<LinkWorkException.InvalidInput> { store.addGoal(pid, NewGoal(text = " ")) }
             assertEquals(4, listener.calls.size)
             // Reads tell nobody.
-            store.personBlocking(pid)
-            store.caseloadBlocking(CaseloadQuery())
+            store.person(pid)
+            store.caseload(CaseloadQuery())
             assertEquals(4, listener.calls.size)
 
             assertTrue(store.removeListener(token))
             assertFalse(store.removeListener(token))
-            store.setWhatMattersBlocking(pid, "Seeing people")
+            store.setWhatMatters(pid, "Seeing people")
             assertEquals(4, listener.calls.size)
         }
     }
 
-    private fun reentrantListener() = withTempDir { dir ->
+    private suspend fun reentrantListener() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val seen = CopyOnWriteArrayList<String>()
             store.addListener(object : ChangeListener {
@@ -67,7 +67,7 @@ object ListenerTests {
         }
     }
 
-    private fun throwingListener() = withTempDir { dir ->
+    private suspend fun throwingListener() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             store.addListener(object : ChangeListener {
                 override fun peopleChanged(personIds: List<String>): Unit =
@@ -79,9 +79,9 @@ object ListenerTests {
             })
             val healthy = RecordingListener()
             store.addListener(healthy)
-            val pid = store.addPersonBlocking(newPerson())
+            val pid = store.addPerson(newPerson())
             assertEquals(listOf(listOf(pid)), healthy.calls.toList())
-            assertEquals(1, store.caseloadBlocking(CaseloadQuery()).size)
+            assertEquals(1, store.caseload(CaseloadQuery()).size)
         }
     }
 }

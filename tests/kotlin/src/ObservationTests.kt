@@ -33,7 +33,7 @@ object ObservationTests {
     // merges with it into one value. So each test waits for the first value before it edits,
     // and a whole test is bounded in time, so a missing value fails it instead of hanging.
 
-    private fun caseloadFlow() = withTempDir { dir ->
+    private suspend fun caseloadFlow() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 withTimeout(60_000) {
@@ -45,7 +45,7 @@ object ObservationTests {
                     eventually { seen.isNotEmpty() }
                     assertEquals(emptyList(), seen.first(), "the list at once, before any edit")
                     assertEquals(1uL, store.listenerCount())
-                    val pid = store.addPersonBlocking(newPerson())
+                    val pid = store.addPerson(newPerson())
                     eventually { seen.size >= 2 }
                     assertEquals(listOf(pid), seen.last().map { it.personId })
                     collecting.cancelAndJoin()
@@ -56,10 +56,10 @@ object ObservationTests {
         }
     }
 
-    private fun personFlow() = withTempDir { dir ->
+    private suspend fun personFlow() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            val pid = store.addPersonBlocking(newPerson())
-            val other = store.addPersonBlocking(newPerson(given = "Grace", family = "Hopper", nhs = null))
+            val pid = store.addPerson(newPerson())
+            val other = store.addPerson(newPerson(given = "Grace", family = "Hopper", nhs = null))
             runBlocking {
                 withTimeout(60_000) {
                     val seen = CopyOnWriteArrayList<PersonRecord>()
@@ -67,8 +67,8 @@ object ObservationTests {
                         store.personFlow(pid).collect { seen.add(it) }
                     }
                     eventually { seen.isNotEmpty() }
-                    store.addCaseNoteBlocking(other, "Phoned") // someone else: no new value for pid
-                    store.setWhatMattersBlocking(pid, "Gardening")
+                    store.addCaseNote(other, "Phoned") // someone else: no new value for pid
+                    store.setWhatMatters(pid, "Gardening")
                     eventually { seen.size >= 2 }
                     assertEquals(2, seen.size, "one value at once, one for pid's edit, none for the other person")
                     assertEquals("Gardening", seen.last().plan.whatMatters)
@@ -79,7 +79,7 @@ object ObservationTests {
         }
     }
 
-    private fun syncStatusFlow() = withTempDir { dir ->
+    private suspend fun syncStatusFlow() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 val status = store.syncStatusFlow().first()
@@ -90,18 +90,18 @@ object ObservationTests {
         }
     }
 
-    private fun cancelledSubscription() = withTempDir { dir ->
+    private suspend fun cancelledSubscription() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val calls = CopyOnWriteArrayList<List<String>>()
             val subscription = store.subscribe(object : ChangeListener {
                 override fun peopleChanged(personIds: List<String>) { calls.add(personIds) }
             })
-            val pid = store.addPersonBlocking(newPerson())
+            val pid = store.addPerson(newPerson())
             assertEquals(listOf(listOf(pid)), calls.toList())
             assertTrue(subscription.cancel())
             assertFalse(subscription.cancel())
             assertEquals(0uL, store.listenerCount())
-            store.setWhatMattersBlocking(pid, "Walking")
+            store.setWhatMatters(pid, "Walking")
             assertEquals(1, calls.size)
             subscription.close()
             // A subscription outliving its store: cancelling and freeing it is harmless.

@@ -1,5 +1,6 @@
-// Onward referrals to directory services, per-service outcomes, the response deadline in the
-// due list, reporting fields and the commissioner's period report through the Kotlin API.
+// The commissioner's period report through the Kotlin API: reporting fields, suppressed counts
+// as null, HTML and CSV. Referrals to directory services, outcomes and deadlines are tested in
+// Rust (tests/tests/integration/onward_directory.rs).
 package org.linkwork.tests
 
 import kotlin.test.*
@@ -8,85 +9,24 @@ import org.linkwork.core.*
 
 object ReferralReportTests {
     val all: List<TestCase> = listOf(
-        TestCase("referral by service id keeps id and name; unknown id is NotFound and writes nothing", ::referByServiceId),
-        TestCase("per-service outcomes count accepted, attended, no capacity", ::serviceOutcomes),
-        TestCase("an unanswered referral is due at its response deadline; bad deadlines refused", ::responseDeadline),
         TestCase("period report: reporting fields, suppression (null) and secondary suppression, HTML and CSV", ::periodReport),
     )
 
-    private fun referByServiceId() = withTempDir { dir ->
+    private suspend fun periodReport() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
-            store.directoryImportBlocking(DirectoryTests.FEED.toByteArray(), "small.json")
-            val pid = store.addPersonBlocking(newPerson())
-            val rid = store.addOnwardReferralToServiceBlocking(pid, "svc-lunch", "loneliness")
-            val o = store.personBlocking(pid).caseRecord!!.onwardReferrals.single { it.id == rid }
-            assertEquals("svc-lunch", o.serviceId)
-            assertEquals("Lunch Club", o.service)
-            assertEquals("Chapeltown Community Centre", o.organisation)
-            val e = assertFailsWith<LinkWorkException.NotFound> {
-                store.addOnwardReferralToServiceBlocking(pid, "svc-nope", null)
-            }
-            assertEquals("directory service", e.kind)
-            assertEquals(1, store.personBlocking(pid).caseRecord!!.onwardReferrals.size)
-            val free = store.addOnwardReferralBlocking(pid, NewOnwardReferral(service = "Allotments"))
-            assertNull(store.personBlocking(pid).caseRecord!!.onwardReferrals.single { it.id == free }.serviceId)
-        }
-    }
-
-    private fun serviceOutcomes() = withTempDir { dir ->
-        dir.linkWorkerStore().use { store ->
-            store.directoryImportBlocking(DirectoryTests.FEED.toByteArray(), "small.json")
-            val pid = store.addPersonBlocking(newPerson())
-            val a = store.addOnwardReferralToServiceBlocking(pid, "svc-lunch", null)
-            store.addOnwardReferralToServiceBlocking(pid, "svc-lunch", null)
-            store.transitionOnwardReferralBlocking(a, OnwardStatus.NO_CAPACITY)
-            store.transitionOnwardReferralBlocking(a, OnwardStatus.ACCEPTED)
-            store.transitionOnwardReferralBlocking(a, OnwardStatus.ATTENDING)
-            val lunch = store.outcomesForServiceBlocking("svc-lunch")
-            assertEquals(listOf(2u, 1u, 1u, 1u, 1u), listOf(lunch.referrals, lunch.accepted, lunch.attended, lunch.noCapacity, lunch.awaitingResponse))
-            assertNotNull(lunch.meanWaitDays)
-            assertEquals(listOf("svc-lunch"), store.serviceOutcomesBlocking().map { it.serviceId })
-            assertEquals(0u, store.outcomesForServiceBlocking("svc-garden").referrals)
-        }
-    }
-
-    private fun responseDeadline() = withTempDir { dir ->
-        dir.linkWorkerStore().use { store ->
-            store.directoryImportBlocking(DirectoryTests.FEED.toByteArray(), "small.json")
-            val pid = store.addPersonBlocking(newPerson())
-            assertEquals(14u, store.referralResponseDaysBlocking())
-            val rid = store.addOnwardReferralToServiceBlocking(pid, "svc-lunch", null)
-            fun onwardDue(until: java.time.LocalDate) = store.dueBlocking(until).filter { it.kind == DueKind.ONWARD_RESPONSE }
-            assertTrue(onwardDue(day(13)).isEmpty())
-            val due = onwardDue(day(14)).single()
-            assertEquals(rid, due.itemId)
-            assertEquals(day(14), due.due)
-            store.setReferralResponseDaysBlocking(2u)
-            assertEquals(day(2), onwardDue(day(2)).single().due)
-            for (bad in listOf(0u, 366u)) {
-                assertEquals("days", assertFailsWith<LinkWorkException.InvalidInput> { store.setReferralResponseDaysBlocking(bad) }.field)
-            }
-            assertEquals(2u, store.referralResponseDaysBlocking())
-            store.transitionOnwardReferralBlocking(rid, OnwardStatus.ACKNOWLEDGED)
-            assertTrue(onwardDue(day(400)).isEmpty())
-        }
-    }
-
-    private fun periodReport() = withTempDir { dir ->
-        dir.linkWorkerStore().use { store ->
-            val people = (0 until 7).map { i -> store.addPersonBlocking(newPerson(given = "P$i", nhs = null)) }
+            val people = (0 until 7).map { i -> store.addPerson(newPerson(given = "P$i", nhs = null)) }
             people.forEachIndexed { i, p ->
-                store.setReportingFieldsBlocking(p, ReportingFields(
+                store.setReportingFields(p, ReportingFields(
                     sex = if (i == 0) Sex.FEMALE else null,
                     ethnicity = EthnicCategory.WHITE_IRISH,
                     gpPractice = if (i < 6) "b82005" else "B82099",
                 ))
             }
-            assertEquals("B82005", store.personBlocking(people[0]).caseRecord!!.demographics.reporting.gpPractice)
+            assertEquals("B82005", store.person(people[0]).caseRecord!!.demographics.reporting.gpPractice)
             assertEquals("gp_practice", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.setReportingFieldsBlocking(people[0], ReportingFields(gpPractice = "B8 2"))
+                store.setReportingFields(people[0], ReportingFields(gpPractice = "B8 2"))
             }.field)
-            val report = store.periodReportBlocking(day(-30), day(0), null)
+            val report = store.periodReport(day(-30), day(0), null)
             assertEquals(5u, report.suppressionThreshold)
             val practice = report.tables.single { it.name == "referrals_by_practice" }
             // 6 and 1: the 1 is suppressed, and the 6 with it, since the total (7) is shown.
@@ -96,11 +36,11 @@ object ReferralReportTests {
             assertNull(sex.rows.single { it.label == "female" }.cells.single())
             val ethnicity = report.tables.single { it.name == "referrals_by_ethnicity" }
             assertEquals(7u, ethnicity.rows.single { it.label == "B" }.cells.single())
-            assertEquals("to", assertFailsWith<LinkWorkException.InvalidInput> { store.periodReportBlocking(day(0), day(-1), null) }.field)
-            assertEquals("suppress_below", assertFailsWith<LinkWorkException.InvalidInput> { store.periodReportBlocking(day(-1), day(0), 1u) }.field)
-            val html = store.periodReportHtmlBlocking(day(-30), day(0), null)
+            assertEquals("to", assertFailsWith<LinkWorkException.InvalidInput> { store.periodReport(day(0), day(-1), null) }.field)
+            assertEquals("suppress_below", assertFailsWith<LinkWorkException.InvalidInput> { store.periodReport(day(-1), day(0), 1u) }.field)
+            val html = store.periodReportHtml(day(-30), day(0), null)
             assertTrue(html.contains("<svg") && html.contains("chart-referrals"))
-            val files = store.periodReportCsvBlocking(day(-30), day(0), null, dir.path("csv"))
+            val files = store.periodReportCsv(day(-30), day(0), null, dir.path("csv"))
             assertTrue(files.any { it.endsWith("referrals_by_practice.csv") })
             assertEquals(
                 "practice,referrals\r\nB82005,*\r\nB82099,*\r\ntotal,7\r\n",

@@ -9,8 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList
 import org.linkwork.*
 import org.linkwork.core.*
 
-/** A temporary directory deleted after `block`, with helpers to make stores in it. */
-fun <T> withTempDir(block: (TempDir) -> T): T {
+/**
+ * A temporary directory deleted after `block`, with helpers to make stores in it. Inline, so
+ * `block` may call the suspend API.
+ */
+inline fun <T> withTempDir(block: (TempDir) -> T): T {
     val dir = TempDir(Files.createTempDirectory("linkwork-kotlin-"))
     try {
         return block(dir)
@@ -23,8 +26,8 @@ class TempDir(val root: Path) {
     /** A path for a new file in the directory. */
     fun path(name: String): String = root.resolve(name).toString()
 
-    /** A new link-worker store acting as `user`. */
-    fun linkWorkerStore(name: String = "caseload.db", user: String = "sam.worker"): LinkWorkStore =
+    /** A new link-worker store acting as `user` (the async constructor). */
+    suspend fun linkWorkerStore(name: String = "caseload.db", user: String = "sam.worker"): LinkWorkStore =
         LinkWorkStore.create(path(name), StoreKey.Unencrypted, user, Role.LINK_WORKER)
 }
 

@@ -14,87 +14,87 @@ object SyncStateTests {
         TestCase("caseload, due and history pages concatenate; a bad cursor is InvalidInput(after)", ::paging),
     )
 
-    private fun peersAndUnsynced() = withTempDir { dir ->
+    private suspend fun peersAndUnsynced() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPersonBlocking(newPerson())
-                assertTrue(a.peersBlocking().isEmpty())
+                val pid = a.addPerson(newPerson())
+                assertTrue(a.peers().isEmpty())
                 sync(a, b)
-                val peer = a.peersBlocking().single()
+                val peer = a.peers().single()
                 assertEquals(b.info().storeId, peer.storeId)
                 assertEquals(Role.LINK_WORKER, peer.role)
                 assertNull(peer.personId)
                 assertNull(peer.certificateName, "an unauthenticated session records no certificate")
-                assertEquals(emptyList(), a.unsyncedPeopleBlocking(peer.storeId))
-                a.setWhatMattersBlocking(pid, "Getting out more")
-                assertEquals(listOf(pid), a.unsyncedPeopleBlocking(peer.storeId))
+                assertEquals(emptyList(), a.unsyncedPeople(peer.storeId))
+                a.setWhatMatters(pid, "Getting out more")
+                assertEquals(listOf(pid), a.unsyncedPeople(peer.storeId))
                 sync(a, b)
-                assertEquals(emptyList(), a.unsyncedPeopleBlocking(peer.storeId))
-                val e = assertFailsWith<LinkWorkException.NotFound> { a.unsyncedPeopleBlocking(a.info().storeId) }
+                assertEquals(emptyList(), a.unsyncedPeople(peer.storeId))
+                val e = assertFailsWith<LinkWorkException.NotFound> { a.unsyncedPeople(a.info().storeId) }
                 assertEquals("peer", e.kind)
-                assertFailsWith<LinkWorkException.InvalidInput> { a.unsyncedPeopleBlocking("not an id") }
-                val docs = a.documentsBlocking()
+                assertFailsWith<LinkWorkException.InvalidInput> { a.unsyncedPeople("not an id") }
+                val docs = a.documents()
                 assertEquals(setOf(DocKind.PLAN, DocKind.CASE), docs.map { it.kind }.toSet())
                 assertTrue(docs.all { it.personId == pid && it.bytes > 0uL && it.heads == 1u })
             }
         }
     }
 
-    private fun resolveByKeeping() = withTempDir { dir ->
+    private suspend fun resolveByKeeping() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { a ->
             dir.linkWorkerStore("b.db", "jo.colleague").use { b ->
-                val pid = a.addPersonBlocking(newPerson())
-                val goal = a.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
+                val pid = a.addPerson(newPerson())
+                val goal = a.addGoal(pid, NewGoal(text = "Join a walking group"))
                 sync(a, b)
-                a.updateGoalBlocking(goal, GoalUpdate(status = GoalStatus.ACHIEVED))
-                b.updateGoalBlocking(goal, GoalUpdate(status = GoalStatus.DROPPED))
+                a.updateGoal(goal, GoalUpdate(status = GoalStatus.ACHIEVED))
+                b.updateGoal(goal, GoalUpdate(status = GoalStatus.DROPPED))
                 sync(a, b)
-                assertEquals(listOf(ConflictedPerson(pid, 1u, 0u)), a.conflictedPeopleBlocking())
-                val conflict = a.personBlocking(pid).conflicts.single()
+                assertEquals(listOf(ConflictedPerson(pid, 1u, 0u)), a.conflictedPeople())
+                val conflict = a.person(pid).conflicts.single()
                 val refused = assertFailsWith<LinkWorkException.InvalidInput> {
-                    a.resolveConflictBlocking(pid, conflict.document, conflict.path, ConflictResolution.Keep("active"))
+                    a.resolveConflict(pid, conflict.document, conflict.path, ConflictResolution.Keep("active"))
                 }
                 assertEquals("value", refused.field)
                 val noConflict = assertFailsWith<LinkWorkException.InvalidInput> {
-                    a.resolveConflictBlocking(pid, DocKind.PLAN, listOf("what_matters"), ConflictResolution.New("x"))
+                    a.resolveConflict(pid, DocKind.PLAN, listOf("what_matters"), ConflictResolution.New("x"))
                 }
                 assertEquals("path", noConflict.field)
-                a.resolveConflictBlocking(pid, conflict.document, conflict.path, ConflictResolution.Keep("dropped"))
-                assertTrue(a.conflictedPeopleBlocking().isEmpty())
-                assertEquals(GoalStatus.DROPPED, a.planBlocking(pid).goals.single().status)
+                a.resolveConflict(pid, conflict.document, conflict.path, ConflictResolution.Keep("dropped"))
+                assertTrue(a.conflictedPeople().isEmpty())
+                assertEquals(GoalStatus.DROPPED, a.plan(pid).goals.single().status)
                 sync(a, b)
-                assertTrue(b.conflictedPeopleBlocking().isEmpty())
-                assertEquals(GoalStatus.DROPPED, b.planBlocking(pid).goals.single().status)
+                assertTrue(b.conflictedPeople().isEmpty())
+                assertEquals(GoalStatus.DROPPED, b.plan(pid).goals.single().status)
             }
         }
     }
 
-    private fun paging() = withTempDir { dir ->
+    private suspend fun paging() = withTempDir { dir ->
         dir.linkWorkerStore().use { s ->
-            val ids = (1..5).map { s.addPersonBlocking(newPerson(family = "Family$it", nhs = null)) }
-            for (d in 1..4L) s.addStepBlocking(ids[0], NewStep(text = "step $d", owner = StepOwner.PERSON, due = day(d)))
-            val whole = s.caseloadBlocking(CaseloadQuery()).map { it.personId }
+            val ids = (1..5).map { s.addPerson(newPerson(family = "Family$it", nhs = null)) }
+            for (d in 1..4L) s.addStep(ids[0], NewStep(text = "step $d", owner = StepOwner.PERSON, due = day(d)))
+            val whole = s.caseload(CaseloadQuery()).map { it.personId }
             val seen = mutableListOf<String>()
-            var page = s.caseloadPageBlocking(CaseloadQuery(), PageRequest(limit = 2u))
+            var page = s.caseloadPage(CaseloadQuery(), PageRequest(limit = 2u))
             while (true) {
                 seen += page.items.map { it.personId }
                 val next = page.next ?: break
-                page = s.caseloadPageBlocking(CaseloadQuery(), PageRequest(limit = 2u, after = next))
+                page = s.caseloadPage(CaseloadQuery(), PageRequest(limit = 2u, after = next))
             }
             assertEquals(whole, seen)
-            val due = s.duePageBlocking(day(10), PageRequest(limit = 3u))
+            val due = s.duePage(day(10), PageRequest(limit = 3u))
             assertEquals(3, due.items.size)
-            val rest = s.duePageBlocking(day(10), PageRequest(limit = 3u, after = due.next))
-            assertEquals(s.dueBlocking(day(10)), due.items + rest.items)
+            val rest = s.duePage(day(10), PageRequest(limit = 3u, after = due.next))
+            assertEquals(s.due(day(10)), due.items + rest.items)
             assertNull(rest.next)
-            val history = s.historyPageBlocking(ids[0], PageRequest(limit = 1u))
-            assertEquals(s.historyBlocking(ids[0]).first(), history.items.single())
+            val history = s.historyPage(ids[0], PageRequest(limit = 1u))
+            assertEquals(s.history(ids[0]).first(), history.items.single())
             val bad = assertFailsWith<LinkWorkException.InvalidInput> {
-                s.caseloadPageBlocking(CaseloadQuery(), PageRequest(limit = 2u, after = due.next))
+                s.caseloadPage(CaseloadQuery(), PageRequest(limit = 2u, after = due.next))
             }
             assertEquals("after", bad.field)
             val limit = assertFailsWith<LinkWorkException.InvalidInput> {
-                s.historyPageBlocking(ids[0], PageRequest(limit = 0u))
+                s.historyPage(ids[0], PageRequest(limit = 0u))
             }
             assertEquals("limit", limit.field)
         }

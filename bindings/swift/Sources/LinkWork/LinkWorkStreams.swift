@@ -5,9 +5,9 @@
 // Each stream subscribes when it is made and cancels its Subscription when it terminates (the
 // consuming task is cancelled or the loop breaks), so no listener keeps a store alive. The first
 // value comes at once; later ones after each change that concerns the stream, keeping only the
-// newest (a slow consumer sees the latest state, never a backlog). Store reads run on a serial
-// dispatch queue of the stream's own, never on Swift's cooperative thread pool, which blocking
-// calls must not occupy.
+// newest (a slow consumer sees the latest state, never a backlog). Store reads are the async
+// calls (`caseload(query:)`, ...): they run on the core's I/O threads, never on Swift's
+// cooperative thread pool, which the stream's task only awaits on.
 import Foundation
 
 /// Adapts a closure to the generated `ChangeListener` protocol.
@@ -24,7 +24,7 @@ final class WeakStore: @unchecked Sendable {
 }
 
 /// What `LinkWorkStore.syncStatusUpdates()` yields.
-public struct SyncStatus: Equatable {
+public struct SyncStatus: Equatable, Sendable {
     /// Every store this one has synced with, with its last sync time.
     public let peers: [KnownPeer]
     /// The people with fields devices set concurrently and nobody resolved yet.
@@ -47,14 +47,14 @@ public extension LinkWorkStore {
 
     /// The caseload list for `query`, now and after every change to anyone in the store.
     func caseloadUpdates(query: CaseloadQuery = CaseloadQuery()) -> AsyncThrowingStream<[CaseloadEntry], Error> {
-        updates(label: "caseload", concerns: { !$0.isEmpty }) { store in try store.caseloadBlocking(query: query) }
+        updates(concerns: { !$0.isEmpty }) { store in try await store.caseload(query: query) }
     }
 
     /// One person's whole record, now and after every change to that person. Finishes with
     /// `LinkWorkError.NotFound` when the person is erased.
     func personUpdates(personId: String) -> AsyncThrowingStream<PersonRecord, Error> {
-        updates(label: "person", concerns: { $0.contains(personId) }) { store in
-            try store.personBlocking(personId: personId)
+        updates(concerns: { $0.contains(personId) }) { store in
+            try await store.person(personId: personId)
         }
     }
 
@@ -62,29 +62,42 @@ public extension LinkWorkStore {
     /// conflicts; now and after every change and every completed sync, also one that changed
     /// nobody.
     func syncStatusUpdates() -> AsyncThrowingStream<SyncStatus, Error> {
-        updates(label: "sync-status", concerns: { _ in true }) { store in
-            SyncStatus(peers: try store.peersBlocking(),
-                       conflictedPersonIds: try store.conflictedPeopleBlocking().map { $0.personId })
+        updates(concerns: { _ in true }) { store in
+            SyncStatus(peers: try await store.peers(),
+                       conflictedPersonIds: try await store.conflictedPeople().map { $0.personId })
         }
     }
 
-    /// A stream of `read()` now and after each change for which `concerns` holds.
-    private func updates<T>(label: String, concerns: @escaping @Sendable ([String]) -> Bool,
-                            read: @escaping (LinkWorkStore) throws -> T) -> AsyncThrowingStream<T, Error> {
+    /// A stream of `read()` now and after each change for which `concerns` holds. One task
+    /// per stream awaits the reads in turn; changes that arrive meanwhile are conflated into
+    /// one pending refresh. The task holds the store only during a read.
+    private func updates<T: Sendable>(concerns: @escaping @Sendable ([String]) -> Bool,
+                                      read: @escaping @Sendable (LinkWorkStore) async throws -> T)
+        -> AsyncThrowingStream<T, Error> {
         AsyncThrowingStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
-            let queue = DispatchQueue(label: "org.linkwork.\(label)")
-            let weakStore = WeakStore(self)
-            let refresh: @Sendable () -> Void = {
-                queue.async {
-                    guard let store = weakStore.store else { continuation.finish(); return }
-                    do { continuation.yield(try read(store)) } catch { continuation.finish(throwing: error) }
-                }
-            }
+            let (refreshes, refresh) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
             let subscription = self.subscribe(listener: ClosureChangeListener { ids in
-                if concerns(ids) { refresh() }
+                if concerns(ids) { refresh.yield() }
             })
-            refresh()
-            continuation.onTermination = { _ in _ = subscription.cancel() }
+            refresh.yield()
+            let weakStore = WeakStore(self)
+            let task = Task {
+                for await _ in refreshes {
+                    guard let store = weakStore.store else { break }
+                    do {
+                        continuation.yield(try await read(store))
+                    } catch {
+                        continuation.finish(throwing: error)
+                        return
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in
+                _ = subscription.cancel()
+                refresh.finish()
+                task.cancel()
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ public enum SyncRunner {
         let session: SyncSession
         switch side {
         case .connecting:
-            let start = try await Background.run { try store.syncStartAuthenticated(channel: channel) }
+            let start = try await Background.run { try store.syncStartAuthenticatedBlocking(channel: channel) }
             try await transport.send(try channel.seal(message: start.message))
             session = start.session
         case .listening:

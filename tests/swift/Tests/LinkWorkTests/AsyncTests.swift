@@ -87,11 +87,51 @@ final class AsyncTests: LinkWorkTestCase {
         let task = Task { for try await status in a.syncStatusUpdates() { seen.add(status) } }
         defer { task.cancel() }
         try await eventually { !seen.all.isEmpty }
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         try await eventually { seen.all.last?.peers.count == 1 }
         let before = seen.all.count
-        let second = try sync(a, b)
+        let second = try await sync(a, b)
         XCTAssertTrue(second.connecting.changed.isEmpty && second.listening.changed.isEmpty)
         try await eventually { seen.all.count > before }
+    }
+
+    // Constructors and sync starts are async like every other disk call; their refusals arrive
+    // as typed errors. The blocking variants (`createBlocking`, ...) remain for scripts.
+    func testConstructorsAndSyncStartAreAsyncWithTypedErrors() async throws {
+        let path = dir.path("opened.db")
+        let key = StoreKey.encrypted(key: Data((0..<32).map { UInt8($0) }))
+        let created = try await LinkWorkStore.create(path: path, key: key, user: "sam.worker", role: .linkWorker)
+        let pid = try await created.addPerson(person: newPerson())
+        let opened = try await LinkWorkStore.open(path: path, key: key)
+        let record = try await opened.person(personId: pid)
+        XCTAssertEqual(record.caseRecord?.demographics.givenName, "Ada")
+        let colleague = try await LinkWorkStore.openAs(path: path, key: key, user: "jo.colleague")
+        XCTAssertEqual(colleague.info().user, "jo.colleague")
+        do {
+            _ = try await LinkWorkStore.open(path: path, key: .encrypted(key: Data(count: 32)))
+            XCTFail("opened with a wrong key")
+        } catch LinkWorkError.WrongKey {
+        }
+        do {
+            _ = try await LinkWorkStore.create(path: path, key: key, user: "x", role: .linkWorker)
+            XCTFail("created over an existing store")
+        } catch LinkWorkError.Conflict {
+        }
+
+        // A session started and run to its end with the async calls only.
+        let other = try linkWorkerStore("other.db", user: "jo.colleague")
+        let start = try await created.syncStart()
+        let listening = other.syncAccept()
+        var message: Data? = start.message
+        var toListener = true
+        while let next = message {
+            let step = try await (toListener ? listening : start.session).receive(message: next)
+            message = step.reply
+            toListener.toggle()
+        }
+        XCTAssertTrue(start.session.isComplete())
+        XCTAssertTrue(listening.isComplete())
+        let synced = try await other.person(personId: pid)
+        XCTAssertEqual(synced.caseRecord?.demographics.givenName, "Ada")
     }
 }

@@ -15,7 +15,7 @@ final class ConversionTests: LinkWorkTestCase {
         XCTAssertEqual(try store.personBlocking(personId: uuid.uuidString).personId, pid)
 
         let own = UUID()
-        let patient = try LinkWorkStore.create(
+        let patient = try LinkWorkStore.createBlocking(
             path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: own.uuidString
         )
         let stored = try XCTUnwrap(patient.info().personId)

@@ -1,6 +1,6 @@
-// The community services directory (Open Referral UK) through the Swift API: import with its
-// per-record report, search with each filter, a service's full record, and refusals that keep
-// the stored directory.
+// The community services directory (Open Referral UK) through the Swift API: the import report
+// and a service's full record crossing. Search filters and refusals are tested in Rust
+// (core/src/directory/tests.rs).
 import Foundation
 import XCTest
 import LinkWork
@@ -64,24 +64,6 @@ final class DirectoryTests: LinkWorkTestCase {
         XCTAssertEqual(again.version, report.version)
     }
 
-    func testSearchByTextNeedDistanceDayAgeAndPage() throws {
-        let store = try imported()
-        XCTAssertEqual(try names(store, DirectoryQuery(text: "lunch clb")).first, "Lunch Club")
-        XCTAssertEqual(try names(store, DirectoryQuery(need: "loneliness")), ["Lunch Club"])
-        let centre = DirectoryNear.coordinates(latitude: 53.7997, longitude: -1.5492)
-        let near = try store.directorySearchBlocking(query: DirectoryQuery(near: centre, withinKm: 3.0))
-        XCTAssertEqual(near.hits.map { $0.name }, ["Lunch Club", "Youth Gardening"])
-        XCTAssertTrue(near.hits.allSatisfy { ($0.distanceKm ?? 99) <= 3.0 })
-        XCTAssertEqual(try names(store, DirectoryQuery(near: .postcode(postcode: "ls7 3hb"), withinKm: 0.5)), ["Lunch Club"])
-        XCTAssertEqual(try names(store, DirectoryQuery(openOn: "tuesday")), ["Lunch Club"])
-        XCTAssertEqual(try names(store, DirectoryQuery(openOn: "sat")), ["Youth Gardening"])
-        let young = try names(store, DirectoryQuery(age: 20))
-        XCTAssertTrue(young.contains("Youth Gardening") && !young.contains("Lunch Club"), "\(young)")
-        let page = try store.directorySearchBlocking(query: DirectoryQuery(offset: 1, limit: 1))
-        XCTAssertEqual(page.total, 3)
-        XCTAssertEqual(page.hits.map { $0.name }, ["Lunch Club"])
-    }
-
     func testShowReturnsTheFullRecord() throws {
         let store = try imported()
         let s = try store.directoryServiceBlocking(serviceId: "svc-lunch")
@@ -96,23 +78,5 @@ final class DirectoryTests: LinkWorkTestCase {
         XCTAssertEqual(s.costOptions.first?.amount, 3.5)
         XCTAssertNil(try store.directoryServiceBlocking(serviceId: "svc-debt").locations.first?.latitude)
         assertNotFound(try store.directoryServiceBlocking(serviceId: "svc-nope"), kind: "directory service")
-    }
-
-    func testRefusalsKeepTheDirectory() throws {
-        let store = try imported()
-        let before = try store.directoryVersionBlocking()
-        for bad in ["not json", #"{"resourceType":"Bundle"}"#, #"{"contents":[{"name":"x"}]}"#] {
-            assertInvalidInput(try store.directoryImportBlocking(feed: Data(bad.utf8), source: "bad.json"), field: "feed")
-        }
-        let older = #"{"contents":[{"id":"old","name":"Old","last_modified":"2020-01-01"}]}"#
-        XCTAssertThrowsError(try store.directoryImportBlocking(feed: Data(older.utf8), source: "old.json")) { error in
-            guard case LinkWorkError.Conflict = error else { return XCTFail("expected Conflict, got \(error)") }
-        }
-        XCTAssertEqual(try store.directoryVersionBlocking(), before)
-        XCTAssertEqual(try store.directorySearchBlocking(query: DirectoryQuery()).total, 3)
-        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(near: .postcode(postcode: "LS2 9JT"))), field: "near")
-        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(near: .postcode(postcode: "LS1 4AP"))), field: "near")
-        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(openOn: "someday")), field: "open")
-        assertInvalidInput(try store.directorySearchBlocking(query: DirectoryQuery(limit: 0)), field: "limit")
     }
 }

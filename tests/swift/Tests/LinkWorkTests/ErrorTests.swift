@@ -134,7 +134,7 @@ final class ErrorTests: LinkWorkTestCase {
     func testConflictForIllegalTransitionsAndAnExistingStore() throws {
         let path = dir.path("caseload.db")
         do {
-            let store = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
+            let store = try LinkWorkStore.createBlocking(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
             let pid = try store.addPersonBlocking(person: newPerson())
 
             XCTAssertThrowsError(
@@ -164,12 +164,12 @@ final class ErrorTests: LinkWorkTestCase {
             assertInvalidInput(try store.checkInBlocking(consultationId: phoneCall))
         }
         // A store is already there.
-        assertConflict(try LinkWorkStore.create(path: path, key: .unencrypted, user: "someone", role: .linkWorker))
+        assertConflict(try LinkWorkStore.createBlocking(path: path, key: .unencrypted, user: "someone", role: .linkWorker))
     }
 
     func testNotPermittedOnAPatientStore() throws {
         let pid = UUID().uuidString.lowercased()
-        let store = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
+        let store = try LinkWorkStore.createBlocking(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
         XCTAssertEqual(store.info().role, .patient)
         XCTAssertEqual(store.info().personId, pid)
 
@@ -186,7 +186,7 @@ final class ErrorTests: LinkWorkTestCase {
 
         // A patient store must name its person.
         assertInvalidInput(
-            try LinkWorkStore.create(path: dir.path("phone2.db"), key: .unencrypted, user: "ada", role: .patient), field: "person"
+            try LinkWorkStore.createBlocking(path: dir.path("phone2.db"), key: .unencrypted, user: "ada", role: .patient), field: "person"
         )
     }
 
@@ -195,7 +195,7 @@ final class ErrorTests: LinkWorkTestCase {
         let path = dir.path("notes.txt")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
 
-        XCTAssertThrowsError(try LinkWorkStore.open(path: path, key: .unencrypted)) { error in
+        XCTAssertThrowsError(try LinkWorkStore.openBlocking(path: path, key: .unencrypted)) { error in
             guard case let LinkWorkError.Storage(reason) = error else {
                 return XCTFail("expected Storage, got \(error)")
             }
@@ -203,8 +203,8 @@ final class ErrorTests: LinkWorkTestCase {
             XCTAssertTrue(describe(error as! LinkWorkError).hasPrefix("storage"))
         }
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), text, "left untouched")
-        assertStorage(try LinkWorkStore.open(path: dir.path("missing.db"), key: .unencrypted))
-        assertStorage(try LinkWorkStore.openAs(path: path, key: .unencrypted, user: "jo.colleague"))
+        assertStorage(try LinkWorkStore.openBlocking(path: dir.path("missing.db"), key: .unencrypted))
+        assertStorage(try LinkWorkStore.openAsBlocking(path: path, key: .unencrypted, user: "jo.colleague"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("missing.db")), "open never creates")
     }
 

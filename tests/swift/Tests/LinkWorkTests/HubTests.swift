@@ -173,9 +173,9 @@ enum TestHub {
     }
 }
 
-/// Enrols `store` with the test hub using `code`: the certificate.
-func enrolWithHub(_ store: LinkWorkStore, code: String) throws -> DeviceCertificate {
-    let start = try store.hubEnrol(code: code)
+/// Enrols `store` with the test hub using `code`: the certificate (the async API throughout).
+func enrolWithHub(_ store: LinkWorkStore, code: String) async throws -> DeviceCertificate {
+    let start = try await store.hubEnrol(code: code)
     let ws = try HubSocket(url: try TestHub.url() + "/enrol")
     defer { ws.close() }
     try ws.send(start.message)
@@ -183,12 +183,12 @@ func enrolWithHub(_ store: LinkWorkStore, code: String) throws -> DeviceCertific
         try start.enrolment.closed()
         throw HubSocketError.io("closed() throws before an answer")
     }
-    return try start.enrolment.receive(frame: answer)
+    return try await start.enrolment.receive(frame: answer)
 }
 
 /// One hub session of `store` for `purpose`, to the end: what it did.
-func runHubSession(_ store: LinkWorkStore, _ purpose: HubPurpose) throws -> HubOutcome {
-    let start = try store.hubSession(purpose: purpose)
+func runHubSession(_ store: LinkWorkStore, _ purpose: HubPurpose) async throws -> HubOutcome {
+    let start = try await store.hubSession(purpose: purpose)
     let ws = try HubSocket(url: try TestHub.url() + "/connect")
     defer { ws.close() }
     try ws.send(start.message)
@@ -197,7 +197,7 @@ func runHubSession(_ store: LinkWorkStore, _ purpose: HubPurpose) throws -> HubO
             try start.session.closed()
             break
         }
-        let step = try start.session.receive(frame: frame)
+        let step = try await start.session.receive(frame: frame)
         for out in step.send { try ws.send(out) }
         if step.done { break }
     }
@@ -206,83 +206,91 @@ func runHubSession(_ store: LinkWorkStore, _ purpose: HubPurpose) throws -> HubO
 }
 
 final class HubTests: LinkWorkTestCase {
-    func testAWrongInviteCodeIsRefusedWithATypedError() throws {
-        let store = try linkWorkerStore("wrong.db", user: "ann")
-        XCTAssertThrowsError(try enrolWithHub(store, code: "AAAA-BBBB-CCCC-DDDD")) { error in
-            guard case LinkWorkError.EnrolmentRefused(let refusal) = error else {
-                return XCTFail("expected EnrolmentRefused, got \(error)")
-            }
+    func testAWrongInviteCodeIsRefusedWithATypedError() async throws {
+        let store = try await LinkWorkStore.create(path: dir.path("wrong.db"), key: .unencrypted, user: "ann",
+                                                   role: .linkWorker)
+        do {
+            _ = try await enrolWithHub(store, code: "AAAA-BBBB-CCCC-DDDD")
+            XCTFail("enrolled with a wrong code")
+        } catch LinkWorkError.EnrolmentRefused(let refusal) {
             XCTAssertEqual(refusal, .codeNotValid)
         }
-        XCTAssertNil(try store.deviceIdentityBlocking().certificate)
-        XCTAssertThrowsError(try store.hubSession(purpose: .sync)) { error in
-            guard case LinkWorkError.Untrusted = error else { return XCTFail("\(error)") }
+        let identity = try await store.deviceIdentity()
+        XCTAssertNil(identity.certificate)
+        do {
+            _ = try await store.hubSession(purpose: .sync)
+            XCTFail("a session started without enrolment")
+        } catch LinkWorkError.Untrusted {
         }
     }
 
-    func testAPersonSyncsThroughTheHubToASecondEnrolledStore() throws {
+    func testAPersonSyncsThroughTheHubToASecondEnrolledStore() async throws {
         let ann = try linkWorkerStore("ann.db", user: "ann")
-        let cert = try enrolWithHub(ann, code: try TestHub.code("ANN"))
+        let cert = try await enrolWithHub(ann, code: try TestHub.code("ANN"))
         XCTAssertEqual(cert.name, "Ann")
         XCTAssertEqual(cert.organisation, "Northside")
         let lena = try linkWorkerStore("lena.db", user: "lena")
-        _ = try enrolWithHub(lena, code: try TestHub.code("LENA"))
+        _ = try await enrolWithHub(lena, code: try TestHub.code("LENA"))
 
-        let rose = try ann.addPersonBlocking(person: newPerson(given: "Rose", nhs: nil))
-        let sent = try runHubSession(ann, .sync)
+        let rose = try await ann.addPerson(person: newPerson(given: "Rose", nhs: nil))
+        let sent = try await runHubSession(ann, .sync)
         XCTAssertEqual(sent.hub.organisation, "Northside")
         XCTAssertGreaterThan(sent.stats.messagesSent, 0)
         guard case .noDirectory = sent.directory else { return XCTFail("\(sent.directory)") }
-        let received = try runHubSession(lena, .sync)
+        let received = try await runHubSession(lena, .sync)
         XCTAssertEqual(received.changedPersonIds, [rose])
-        XCTAssertEqual(try lena.personBlocking(personId: rose).caseRecord?.demographics.givenName, "Rose")
-        let connected = try runHubSession(lena, .connect)
+        let record = try await lena.person(personId: rose)
+        XCTAssertEqual(record.caseRecord?.demographics.givenName, "Rose")
+        let connected = try await runHubSession(lena, .connect)
         XCTAssertTrue(connected.changedPersonIds.isEmpty)
     }
 
-    func testAPatientsPhonePairedOfflineSyncsItsPlanThroughTheHubUntilRevoked() throws {
+    func testAPatientsPhonePairedOfflineSyncsItsPlanThroughTheHubUntilRevoked() async throws {
         // A link worker of its own (the suite's invite codes are one-time), in a team of her
         // own: the suite's team lead of North must not receive her people.
         try TestHub.admin(["user", "add", "Pia", "--role", "link-worker", "--team", "East"])
         let pia = try linkWorkerStore("pia.db", user: "pia")
         let code = try TestHub.admin(["invite", "Pia"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try enrolWithHub(pia, code: code)
+        _ = try await enrolWithHub(pia, code: code)
         let rose = try pia.addPersonBlocking(person: newPerson(given: "Rose", nhs: nil))
         let iris = try pia.addPersonBlocking(person: newPerson(given: "Iris", nhs: nil))
         let goal = try pia.addGoalBlocking(personId: rose, goal: NewGoal(text: "Walk to the shops"))
-        _ = try runHubSession(pia, .sync)
+        _ = try await runHubSession(pia, .sync)
         // Paired offline at the home visit: the hub never enrolled the phone.
         let offer = try pia.pairPatientBlocking(personId: rose, days: 365)
-        let phone = try LinkWorkStore.createPaired(
+        let phone = try await LinkWorkStore.createPaired(
             path: dir.path("rose.db"), key: .unencrypted, user: "Rose", payload: offer.payload, code: offer.code)
-        let got = try runHubSession(phone, .sync)
+        let got = try await runHubSession(phone, .sync)
         XCTAssertEqual(got.changedPersonIds, [rose])
         guard case .notOffered = got.directory else { return XCTFail("\(got.directory)") }
         XCTAssertEqual(try phone.caseloadBlocking(query: CaseloadQuery()).map { $0.personId }, [rose])
         XCTAssertThrowsError(try phone.planBlocking(personId: iris))
         // Her progress reaches the link worker through the hub.
         _ = try phone.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 7, note: nil))
-        _ = try runHubSession(phone, .sync)
-        XCTAssertEqual(try runHubSession(pia, .sync).changedPersonIds, [rose])
+        _ = try await runHubSession(phone, .sync)
+        let back = try await runHubSession(pia, .sync)
+        XCTAssertEqual(back.changedPersonIds, [rose])
         XCTAssertEqual(try pia.planBlocking(personId: rose).goals.first?.progress.first?.rating, 7)
         // Revoked on the hub (`device list` shows the phone once it has connected).
         XCTAssertTrue(try TestHub.admin(["device", "list"]).contains("paired by Pia"))
         try TestHub.admin(["device", "revoke", try phone.deviceIdentityBlocking().deviceKey])
-        XCTAssertThrowsError(try runHubSession(phone, .sync)) { error in
-            guard case LinkWorkError.Hub = error else { return XCTFail("expected Hub, got \(error)") }
+        do {
+            _ = try await runHubSession(phone, .sync)
+            XCTFail("a revoked phone synced")
+        } catch LinkWorkError.Hub {
         }
     }
 
-    func testARevokedDeviceIsRefusedAtItsNextConnection() throws {
+    func testARevokedDeviceIsRefusedAtItsNextConnection() async throws {
         let rex = try linkWorkerStore("rex.db", user: "rex")
-        _ = try enrolWithHub(rex, code: try TestHub.code("REVOKED"))
+        _ = try await enrolWithHub(rex, code: try TestHub.code("REVOKED"))
         // Admitted before the revocation, so the refusal below is the revocation's.
-        _ = try runHubSession(rex, .connect)
-        try TestHub.admin(["device", "revoke", try rex.deviceIdentityBlocking().deviceKey])
-        XCTAssertThrowsError(try runHubSession(rex, .sync)) { error in
-            guard case LinkWorkError.Hub(let retryable, _) = error else {
-                return XCTFail("expected Hub, got \(error)")
-            }
+        _ = try await runHubSession(rex, .connect)
+        try TestHub.admin(["device", "revoke", try await rex.deviceIdentity().deviceKey])
+        do {
+            _ = try await runHubSession(rex, .sync)
+            XCTFail("a revoked device connected")
+        } catch LinkWorkError.Hub(let retryable, _) {
             XCTAssertTrue(retryable)
         }
     }

@@ -10,7 +10,7 @@ final class LifecycleTests: LinkWorkTestCase {
         let path = dir.path("caseload.db")
         weak var released: LinkWorkStore?
         let pid: String = try {
-            let store = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
+            let store = try LinkWorkStore.createBlocking(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
             released = store
             let pid = try store.addPersonBlocking(person: newPerson())
             _ = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
@@ -19,7 +19,7 @@ final class LifecycleTests: LinkWorkTestCase {
         XCTAssertNil(released, "the store was freed with its last reference")
 
         // The data outlived the object; the file is free to open again.
-        let reopened = try LinkWorkStore.open(path: path, key: .unencrypted)
+        let reopened = try LinkWorkStore.openBlocking(path: path, key: .unencrypted)
         XCTAssertEqual(reopened.info().user, "sam.worker")
         let record = try reopened.personBlocking(personId: pid)
         XCTAssertEqual(record.caseRecord?.demographics.givenName, "Ada")
@@ -31,16 +31,16 @@ final class LifecycleTests: LinkWorkTestCase {
         let path = dir.path("caseload.db")
         var pid = ""
         do {
-            let store = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
+            let store = try LinkWorkStore.createBlocking(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
             pid = try store.addPersonBlocking(person: newPerson())
         }
         for round in 1...5 {
-            let store = try LinkWorkStore.open(path: path, key: .unencrypted)
+            let store = try LinkWorkStore.openBlocking(path: path, key: .unencrypted)
             _ = try store.addCaseNoteBlocking(personId: pid, text: "Visit \(round)")
             XCTAssertEqual(try store.personBlocking(personId: pid).caseRecord?.notes.count, round)
         }
         XCTAssertEqual(
-            try LinkWorkStore.open(path: path, key: .unencrypted).personBlocking(personId: pid).caseRecord?.notes.map(\.text),
+            try LinkWorkStore.openBlocking(path: path, key: .unencrypted).personBlocking(personId: pid).caseRecord?.notes.map(\.text),
             (1...5).map { "Visit \($0)" }
         )
     }
@@ -79,8 +79,8 @@ final class LifecycleTests: LinkWorkTestCase {
 
     func testTwoOpenStoresOnOneFileSeeEachOthersWrites() throws {
         let path = dir.path("hub.db")
-        let first = try LinkWorkStore.create(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
-        let second = try LinkWorkStore.openAs(path: path, key: .unencrypted, user: "jo.colleague")
+        let first = try LinkWorkStore.createBlocking(path: path, key: .unencrypted, user: "sam.worker", role: .linkWorker)
+        let second = try LinkWorkStore.openAsBlocking(path: path, key: .unencrypted, user: "jo.colleague")
         let pid = try first.addPersonBlocking(person: newPerson())
         XCTAssertEqual(try second.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [pid])
         _ = try second.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))

@@ -1,5 +1,6 @@
 // Outcome measures: the pure functions (no store) for scoring, definitions and paired change,
-// and an ONS4 response recorded in a store with its score.
+// and an ONS4 response recorded in a store with its score. The scoring rules are tested in Rust
+// (core/src/measures).
 import Foundation
 import XCTest
 import LinkWork
@@ -61,57 +62,6 @@ final class MeasureTests: LinkWorkTestCase {
         XCTAssertEqual(anxiety.convention, .followUpMinusBaseline)
         XCTAssertNil(measureChange(instrument: .wemwbs, baseline: baseline, followUp: followUp),
                      "scores of another instrument")
-    }
-
-    func testScoringRulesSwemwbsMetricOns4BandEdgesNeverProratedRangeErrors() throws {
-        // SWEMWBS: the raw sum is converted with the metric table (7 -> 7.00, 23 -> 20.73, 35 -> 35.00).
-        let swemwbs: [([Int64?], Int64, Double)] = [
-            (Array(repeating: 1, count: 7), 7, 7.00),
-            ([3, 3, 3, 3, 3, 4, 4], 23, 20.73),
-            (Array(repeating: 5, count: 7), 35, 35.00),
-        ]
-        for (answers, raw, metric) in swemwbs {
-            XCTAssertEqual(try scoreMeasure(instrument: .swemwbs, answers: answers),
-                           .scored(score: .swemwbs(raw: raw, metric: metric)))
-        }
-
-        // ONS4 band edges: items 1-3 low 0-4, medium 5-6, high 7-8, very high 9-10; anxiety
-        // very low 0-1, low 2-3, medium 4-5, high 6-10.
-        let edges: [(Int64, Ons4Band, Ons4Band)] = [
-            (0, .low, .veryLow), (1, .low, .veryLow), (2, .low, .low), (3, .low, .low), (4, .low, .medium),
-            (5, .medium, .medium), (6, .medium, .high), (7, .high, .high), (8, .high, .high),
-            (9, .veryHigh, .high), (10, .veryHigh, .high),
-        ]
-        for (value, positive, anxiety) in edges {
-            guard case let .ons4(items) = try scored(try scoreMeasure(instrument: .ons4, answers: [value, value, value, value])) else {
-                return XCTFail("expected an ONS4 score")
-            }
-            XCTAssertEqual(items.map(\.band), [positive, positive, positive, anxiety], "ONS4 answer \(value)")
-        }
-        // Each item is reported on its own: the ONS4 score has no total (only `items`).
-        guard case let .ons4(items) = try scored(try scoreMeasure(instrument: .ons4, answers: [8, 9, 7, 2])) else {
-            return XCTFail("expected an ONS4 score")
-        }
-        XCTAssertEqual(items.map(\.value), [8, 9, 7, 2])
-
-        // Incomplete answers are never prorated: no score, just the missing items.
-        XCTAssertEqual(try scoreMeasure(instrument: .swemwbs, answers: Array(repeating: 4, count: 6) + [nil]),
-                       .incomplete(missing: [6]))
-        XCTAssertEqual(try scoreMeasure(instrument: .wemwbs, answers: [nil] + Array(repeating: 5, count: 13)),
-                       .incomplete(missing: [0]))
-        guard case .incomplete = try scoreMeasure(instrument: .mycaw, answers: [nil, nil, 3]) else {
-            return XCTFail("MYCaW without a concern rating is incomplete")
-        }
-
-        // Out of range (either side) and wrong length: InvalidInput on `answers`.
-        let bad: [(Instrument, [Int64?])] = [
-            (.ons4, [11, 5, 5, 5]), (.ons4, [5, 5, 5, -1]), (.swemwbs, Array(repeating: 0, count: 7)),
-            (.wemwbs, Array(repeating: 6, count: 14)), (.mycaw, [7, nil, 3]), (.lonelinessDirect, [0]),
-            (.swemwbs, Array(repeating: 3, count: 8)),
-        ]
-        for (instrument, answers) in bad {
-            assertInvalidInput(try scoreMeasure(instrument: instrument, answers: answers), field: "answers")
-        }
     }
 
     func testRecordedOns4MeasureCarriesItsScore() throws {

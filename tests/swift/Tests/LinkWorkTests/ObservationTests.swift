@@ -1,7 +1,8 @@
 // Observation: the hand-written AsyncStreams over LinkWorkStore.subscribe
-// (bindings/swift/Sources/LinkWork/LinkWorkStreams.swift) against the real library: the first
-// value at once, a new one after a change, cancellation unsubscribing (the store's listener
-// count goes back), and a cancelled Subscription told nothing.
+// (bindings/swift/Sources/LinkWork/LinkWorkStreams.swift, reading through the async calls)
+// against the real library, edits made with the async calls: the first value at once, a new
+// one after a change, cancellation unsubscribing (the store's listener count goes back), and a
+// cancelled Subscription told nothing.
 import Foundation
 import XCTest
 import LinkWork
@@ -20,7 +21,7 @@ final class ObservationTests: LinkWorkTestCase {
         let first = try await iterator.next()
         XCTAssertEqual(first?.count, 0)
         XCTAssertEqual(store.listenerCount(), 1)
-        let pid = try store.addPersonBlocking(person: newPerson())
+        let pid = try await store.addPerson(person: newPerson())
         let second = try await iterator.next()
         XCTAssertEqual(second?.map { $0.personId }, [pid])
 
@@ -32,12 +33,12 @@ final class ObservationTests: LinkWorkTestCase {
 
     func testPersonUpdatesOnlyForThatPerson() async throws {
         let store = try linkWorkerStore()
-        let pid = try store.addPersonBlocking(person: newPerson())
-        let other = try store.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
+        let pid = try await store.addPerson(person: newPerson())
+        let other = try await store.addPerson(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
         var iterator = store.personUpdates(personId: pid).makeAsyncIterator()
         _ = try await iterator.next()
-        _ = try store.addCaseNoteBlocking(personId: other, text: "Phoned")
-        try store.setWhatMattersBlocking(personId: pid, text: "Gardening")
+        _ = try await store.addCaseNote(personId: other, text: "Phoned")
+        try await store.setWhatMatters(personId: pid, text: "Gardening")
         let next = try await iterator.next()
         XCTAssertEqual(next?.plan.whatMatters, "Gardening")
     }
@@ -50,16 +51,16 @@ final class ObservationTests: LinkWorkTestCase {
         XCTAssertEqual(status?.conflictedPersonIds, [])
     }
 
-    func testACancelledSubscriptionIsToldNothing() throws {
+    func testACancelledSubscriptionIsToldNothing() async throws {
         let store = try linkWorkerStore()
         let recorder = Recorder()
         let subscription = store.subscribe(listener: recorder)
-        let pid = try store.addPersonBlocking(person: newPerson())
+        let pid = try await store.addPerson(person: newPerson())
         XCTAssertEqual(recorder.calls, [[pid]])
         XCTAssertTrue(subscription.cancel())
         XCTAssertFalse(subscription.cancel(), "cancelled once")
         XCTAssertEqual(store.listenerCount(), 0)
-        try store.setWhatMattersBlocking(personId: pid, text: "Walking")
+        try await store.setWhatMatters(personId: pid, text: "Walking")
         XCTAssertEqual(recorder.calls.count, 1)
     }
 }

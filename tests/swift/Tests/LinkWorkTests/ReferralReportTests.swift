@@ -1,5 +1,6 @@
-// Onward referrals to directory services, per-service outcomes, the response deadline in the
-// due list, reporting fields and the commissioner's period report through the Swift API.
+// The commissioner's period report through the Swift API: reporting fields, suppressed counts
+// as nil, HTML and CSV. Referrals to directory services, outcomes and deadlines are tested in
+// Rust (tests/tests/integration/onward_directory.rs).
 import Foundation
 import XCTest
 import LinkWork
@@ -13,58 +14,6 @@ final class ReferralReportTests: LinkWorkTestCase {
 
     private func onward(_ store: LinkWorkStore, _ pid: String) throws -> [OnwardReferral] {
         try XCTUnwrap(try store.personBlocking(personId: pid).caseRecord).onwardReferrals
-    }
-
-    func testReferralByServiceIdKeepsIdAndNameAndUnknownIdWritesNothing() throws {
-        let store = try imported()
-        let pid = try store.addPersonBlocking(person: newPerson())
-        let rid = try store.addOnwardReferralToServiceBlocking(personId: pid, serviceId: "svc-lunch", need: "loneliness")
-        let o = try XCTUnwrap(try onward(store, pid).first { $0.id == rid })
-        XCTAssertEqual(o.serviceId, "svc-lunch")
-        XCTAssertEqual(o.service, "Lunch Club")
-        XCTAssertEqual(o.organisation, "Chapeltown Community Centre")
-        assertNotFound(try store.addOnwardReferralToServiceBlocking(personId: pid, serviceId: "svc-nope", need: nil),
-                       kind: "directory service")
-        XCTAssertEqual(try onward(store, pid).count, 1)
-        let free = try store.addOnwardReferralBlocking(personId: pid, referral: NewOnwardReferral(service: "Allotments"))
-        XCTAssertNil(try XCTUnwrap(try onward(store, pid).first { $0.id == free }).serviceId)
-    }
-
-    func testOutcomesPerServiceCountTheReferrals() throws {
-        let store = try imported()
-        let pid = try store.addPersonBlocking(person: newPerson())
-        let a = try store.addOnwardReferralToServiceBlocking(personId: pid, serviceId: "svc-lunch", need: nil)
-        _ = try store.addOnwardReferralToServiceBlocking(personId: pid, serviceId: "svc-lunch", need: nil)
-        try store.transitionOnwardReferralBlocking(referralId: a, to: .noCapacity, note: nil)
-        try store.transitionOnwardReferralBlocking(referralId: a, to: .accepted, note: nil)
-        try store.transitionOnwardReferralBlocking(referralId: a, to: .attending, note: nil)
-        let lunch = try store.outcomesForServiceBlocking(serviceId: "svc-lunch")
-        XCTAssertEqual([lunch.referrals, lunch.accepted, lunch.attended, lunch.noCapacity, lunch.awaitingResponse],
-                       [2, 1, 1, 1, 1])
-        XCTAssertNotNil(lunch.meanWaitDays)
-        XCTAssertEqual(try store.serviceOutcomesBlocking().map { $0.serviceId }, ["svc-lunch"])
-        XCTAssertEqual(try store.outcomesForServiceBlocking(serviceId: "svc-garden").referrals, 0)
-    }
-
-    func testAnUnansweredReferralIsDueAtItsDeadline() throws {
-        let store = try imported()
-        let pid = try store.addPersonBlocking(person: newPerson())
-        XCTAssertEqual(try store.referralResponseDaysBlocking(), 14)
-        let rid = try store.addOnwardReferralToServiceBlocking(personId: pid, serviceId: "svc-lunch", need: nil)
-        func onwardDue(_ until: DateComponents) throws -> [DueItem] {
-            try store.dueBlocking(until: until).filter { $0.kind == .onwardResponse }
-        }
-        XCTAssertTrue(try onwardDue(day(13)).isEmpty)
-        let due = try onwardDue(day(14))
-        XCTAssertEqual(due.map { $0.itemId }, [rid])
-        XCTAssertEqual(due.first?.due, day(14))
-        try store.setReferralResponseDaysBlocking(days: 2)
-        XCTAssertEqual(try onwardDue(day(2)).first?.due, day(2))
-        assertInvalidInput(try store.setReferralResponseDaysBlocking(days: 0), field: "days")
-        assertInvalidInput(try store.setReferralResponseDaysBlocking(days: 366), field: "days")
-        XCTAssertEqual(try store.referralResponseDaysBlocking(), 2)
-        try store.transitionOnwardReferralBlocking(referralId: rid, to: .acknowledged, note: nil)
-        XCTAssertTrue(try onwardDue(day(400)).isEmpty)
     }
 
     func testPeriodReportSuppressesAndRendersHtmlAndCsv() throws {

@@ -22,7 +22,7 @@ class LinkWorkTestCase: XCTestCase {
 
     /// A new link-worker store acting as `user`.
     func linkWorkerStore(_ name: String = "caseload.db", user: String = "sam.worker") throws -> LinkWorkStore {
-        try LinkWorkStore.create(path: dir.path(name), key: .unencrypted, user: user, role: .linkWorker)
+        try LinkWorkStore.createBlocking(path: dir.path(name), key: .unencrypted, user: user, role: .linkWorker)
     }
 }
 

@@ -6,12 +6,12 @@ import XCTest
 import LinkWork
 
 final class SyncStateTests: LinkWorkTestCase {
-    func testPeersUnsyncedPeopleAndDocuments() throws {
+    func testPeersUnsyncedPeopleAndDocuments() async throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPersonBlocking(person: newPerson())
         XCTAssertEqual(try a.peersBlocking(), [])
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         let peers = try a.peersBlocking()
         XCTAssertEqual(peers.count, 1)
         let peer = try XCTUnwrap(peers.first)
@@ -22,7 +22,7 @@ final class SyncStateTests: LinkWorkTestCase {
         XCTAssertEqual(try a.unsyncedPeopleBlocking(peerStoreId: peer.storeId), [])
         try a.setWhatMattersBlocking(personId: pid, text: "Getting out more")
         XCTAssertEqual(try a.unsyncedPeopleBlocking(peerStoreId: peer.storeId), [pid])
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         XCTAssertEqual(try a.unsyncedPeopleBlocking(peerStoreId: peer.storeId), [])
         assertNotFound(try a.unsyncedPeopleBlocking(peerStoreId: a.info().storeId), kind: "peer")
         assertInvalidInput(try a.unsyncedPeopleBlocking(peerStoreId: "not an id"), field: "peer_store_id")
@@ -31,15 +31,15 @@ final class SyncStateTests: LinkWorkTestCase {
         XCTAssertTrue(docs.allSatisfy { $0.personId == pid && $0.bytes > 0 && $0.heads == 1 })
     }
 
-    func testResolveAConflictByKeepingAValue() throws {
+    func testResolveAConflictByKeepingAValue() async throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPersonBlocking(person: newPerson())
         let goal = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         try a.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .achieved))
         try b.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .dropped))
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         XCTAssertEqual(try a.conflictedPeopleBlocking(), [ConflictedPerson(personId: pid, planFields: 1, caseFields: 0)])
         let conflict = try XCTUnwrap(a.personBlocking(personId: pid).conflicts.first)
         assertInvalidInput(try a.resolveConflictBlocking(personId: pid, document: conflict.document, path: conflict.path,
@@ -49,7 +49,7 @@ final class SyncStateTests: LinkWorkTestCase {
         try a.resolveConflictBlocking(personId: pid, document: conflict.document, path: conflict.path,
                               resolution: .keep(value: "dropped"))
         XCTAssertEqual(try a.conflictedPeopleBlocking(), [])
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         XCTAssertEqual(try b.conflictedPeopleBlocking(), [])
         XCTAssertEqual(try b.planBlocking(personId: pid).goals.first?.status, .dropped)
     }

@@ -1,7 +1,7 @@
-// Sync through the byte API (Data in, Data out): two link-worker stores converging, cheap
-// reconnects, a patient's store getting only its plan and refusing case data, broken messages,
-// conflicts surfaced and resolved, erasure travelling, live mode, and sessions driven from their
-// own threads.
+// Sync through the byte API (Data in, Data out; `sync` uses the async calls): two link-worker
+// stores converging, broken messages as typed errors, conflicts surfaced and resolved, live
+// mode, and sessions driven from their own threads. Costs, share policy, batching and erasure
+// are tested in Rust (tests/tests/integration/sync_*.rs).
 import Foundation
 import XCTest
 import LinkWork
@@ -21,10 +21,11 @@ struct Exchange {
 }
 
 /// Runs a whole session in memory: `from` connects, `to` listens, and every reply is handed to
-/// the other side until a step has no reply. Checks that both sessions end complete.
+/// the other side until a step has no reply, with the async API. Checks that both sessions end
+/// complete.
 func sync(_ from: LinkWorkStore, _ to: LinkWorkStore,
-          file: StaticString = #filePath, line: UInt = #line) throws -> Exchange {
-    let start = try from.syncStart()
+          file: StaticString = #filePath, line: UInt = #line) async throws -> Exchange {
+    let start = try await from.syncStart()
     let a = start.session
     let b = to.syncAccept()
     var changedA = Set<String>()
@@ -38,7 +39,7 @@ func sync(_ from: LinkWorkStore, _ to: LinkWorkStore,
             XCTFail("the exchange did not end", file: file, line: line)
             break
         }
-        let step = try (toListener ? b : a).receiveBlocking(message: m)
+        let step = try await (toListener ? b : a).receive(message: m)
         if toListener {
             changedB.formUnion(step.changedPersonIds)
         } else {
@@ -107,7 +108,7 @@ func assertThrows<T>(_ expression: @autoclosure () throws -> T, _ expected: Link
 }
 
 final class SyncTests: LinkWorkTestCase {
-    func testTwoLinkWorkerStoresSyncAndOfflineEditsMergeOnBoth() throws {
+    func testTwoLinkWorkerStoresSyncAndOfflineEditsMergeOnBoth() async throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPersonBlocking(person: newPerson())
@@ -115,7 +116,7 @@ final class SyncTests: LinkWorkTestCase {
         let heard = Recorder()
         _ = b.addListener(listener: heard)
 
-        let first = try sync(a, b)
+        let first = try await sync(a, b)
         XCTAssertEqual(first.listening.changed, [pid])
         XCTAssertEqual(first.connecting.changed, [])
         XCTAssertEqual(first.connecting.peer, PeerInfo(storeId: b.info().storeId, role: .linkWorker, personId: nil))
@@ -144,7 +145,7 @@ final class SyncTests: LinkWorkTestCase {
         let notesSeen = NotesSeen()
         notesSeen.store = a
         _ = a.addListener(listener: notesSeen)
-        let second = try sync(b, a)
+        let second = try await sync(b, a)
         XCTAssertEqual(second.connecting.changed, [pid], "b learned a's edits")
         XCTAssertEqual(second.listening.changed, [pid], "a learned b's edits")
         let both: Set<String> = ["Note from Sam", "Note from Jo"]
@@ -166,121 +167,11 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertEqual(Set(try a.historyBlocking(personId: pid).map(\.user)), ["sam.worker", "jo.colleague"])
     }
 
-    func testIdleReconnectIsOneRoundTripUnderOneKilobyte() throws {
-        let a = try linkWorkerStore("a.db", user: "sam.worker")
-        let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        for i in 0..<250 {
-            _ = try a.addPersonBlocking(person: newPerson(given: "Person\(i)", nhs: nil))
-        }
-        let initial = try sync(a, b)
-        XCTAssertEqual(initial.listening.changed.count, 250)
-        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery()).count, 250)
-
-        let heard = Recorder()
-        _ = a.addListener(listener: heard)
-        _ = b.addListener(listener: heard)
-        for (from, to) in [(a, b), (b, a)] {
-            let idle = try sync(from, to)
-            let s = idle.connecting.stats
-            XCTAssertEqual(idle.messages, 2)
-            XCTAssertEqual(s.roundTrips, 1)
-            XCTAssertEqual(s.messagesSent, 1)
-            XCTAssertEqual(s.messagesReceived, 1)
-            XCTAssertEqual(s.bytesSent, idle.listening.stats.bytesReceived)
-            XCTAssertEqual(s.bytesReceived, idle.listening.stats.bytesSent)
-            XCTAssertLessThan(s.bytesSent + s.bytesReceived, 1024, "idle reconnect cost")
-            XCTAssertTrue(idle.connecting.changed.isEmpty && idle.listening.changed.isEmpty)
-        }
-        XCTAssertTrue(heard.calls.isEmpty, "nobody is told when nothing changed")
-        XCTAssertGreaterThan(heard.syncsCompleted, 0, "but the sync status is told the sync completed")
-
-        // One offline edit costs more than an idle reconnect, but far less than the caseload.
-        let pid = try XCTUnwrap(try a.caseloadBlocking(query: CaseloadQuery(text: "Person249")).first).personId
-        try a.setWhatMattersBlocking(personId: pid, text: "Gardening")
-        let one = try sync(a, b)
-        XCTAssertEqual(one.listening.changed, [pid])
-        XCTAssertLessThan(one.connecting.stats.bytesSent + one.connecting.stats.bytesReceived, 8192)
-    }
-
-    func testAPatientStoreSyncsOnlyItsOwnPlanAndProgressFlowsBack() throws {
-        let worker = try linkWorkerStore()
-        let pid = try worker.addPersonBlocking(person: newPerson())
-        let other = try worker.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
-        let goal = try worker.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        let step = try worker.addStepBlocking(personId: pid, step: NewStep(text: "Find boots", owner: .person))
-        _ = try worker.addGoalBlocking(personId: other, goal: NewGoal(text: "Someone else's goal"))
-        _ = try worker.addCaseNoteBlocking(personId: pid, text: "Case data stays on the team's devices")
-
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
-        let first = try sync(phone, worker)
-        XCTAssertEqual(first.listening.peer, PeerInfo(storeId: phone.info().storeId, role: .patient, personId: pid))
-        XCTAssertEqual(first.connecting.changed, [pid])
-        XCTAssertEqual(try worker.planBlocking(personId: pid), try phone.planBlocking(personId: pid))
-        XCTAssertNil(try phone.personBlocking(personId: pid).caseRecord)
-        XCTAssertEqual(try phone.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [pid])
-        assertNotPermitted(try phone.exportDocumentBlocking(personId: pid, kind: .case))
-        assertNotPermitted(try phone.planBlocking(personId: other))
-        assertNotPermitted(try phone.erasePersonBlocking(personId: pid))
-
-        // The person's own edits on their phone reach the worker, with their name.
-        _ = try phone.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 7, note: "walked twice"))
-        try phone.completeStepBlocking(stepId: step)
-        let back = try sync(phone, worker)
-        XCTAssertEqual(back.listening.changed, [pid])
-        let plan = try worker.planBlocking(personId: pid)
-        XCTAssertEqual(plan.goals.first?.progress.map(\.recordedBy), ["ada"])
-        XCTAssertEqual(plan.steps.first?.doneBy, "ada")
-        XCTAssertEqual(plan, try phone.planBlocking(personId: pid))
-        XCTAssertEqual(try worker.personBlocking(personId: pid).caseRecord?.notes.count, 1)
-    }
-
-    func testAPatientStoreRefusesAMessageCarryingCaseDataStoringNothing() throws {
+    func testCutOffBytesAreRetryableForeignBytesAreNotAndBothFinishTheSession() async throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPersonBlocking(person: newPerson())
-        _ = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        _ = try a.addCaseNoteBlocking(personId: pid, text: "Confidential")
-
-        // Capture a link-worker <-> link-worker exchange: a's hello, then a's message carrying
-        // its whole documents (plan and case) to b.
-        let start = try a.syncStart()
-        let hello = start.message
-        let manifest = try XCTUnwrap(try b.syncAccept().receiveBlocking(message: hello).reply)
-        let documents = try XCTUnwrap(try start.session.receiveBlocking(message: manifest).reply)
-        XCTAssertGreaterThan(documents.count, hello.count + 500, "the message carries whole documents")
-
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
-        let heard = Recorder()
-        _ = phone.addListener(listener: heard)
-        do {
-            let session = phone.syncAccept()
-            let step = try session.receiveBlocking(message: hello) // a link worker may talk to the phone
-            XCTAssertTrue(step.changedPersonIds.isEmpty)
-            let refused = assertNotPermitted(try session.receiveBlocking(message: documents))
-            XCTAssertEqual(refused, "receive a case document on a patient store")
-            // The session is finished: later calls throw the same error.
-            assertThrows(try session.receiveBlocking(message: documents), refused.map { LinkWorkError.NotPermitted(action: $0) })
-            assertThrows(try session.pollBlocking(), refused.map { LinkWorkError.NotPermitted(action: $0) })
-            XCTAssertFalse(session.isComplete())
-            XCTAssertEqual(session.stats().messagesReceived, 2)
-        }
-        // Nothing of the message was stored, not even the plan the phone may hold.
-        assertNotFound(try phone.planBlocking(personId: pid))
-        XCTAssertTrue(try phone.caseloadBlocking(query: CaseloadQuery()).isEmpty)
-        XCTAssertTrue(try phone.erasedPeopleBlocking().isEmpty)
-        XCTAssertTrue(heard.calls.isEmpty)
-
-        // The same message without the hello before it: out of order for a new session (the
-        // hello may have been lost): a new session may succeed.
-        assertSyncError(try phone.syncAccept().receiveBlocking(message: documents), retryable: true)
-        XCTAssertTrue(try phone.caseloadBlocking(query: CaseloadQuery()).isEmpty)
-    }
-
-    func testCutOffBytesAreRetryableForeignBytesAreNotAndBothFinishTheSession() throws {
-        let a = try linkWorkerStore("a.db", user: "sam.worker")
-        let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPersonBlocking(person: newPerson())
-        let first = try a.syncStart().message
+        let first = try a.syncStartBlocking().message
         // Slices of a Data (non-zero start index after dropFirst) cross like any Data.
         let broken: [Data] = [first.prefix(first.count / 2), first.dropLast(), Data(), Data([1, 2, 3]),
                               first.dropFirst()]
@@ -294,7 +185,7 @@ final class SyncTests: LinkWorkTestCase {
             assertThrows(try session.receiveBlocking(message: first), error)
         }
         // The documents' message cut off half-way: same error, nothing stored.
-        let start = try a.syncStart()
+        let start = try a.syncStartBlocking()
         let listening = b.syncAccept()
         let manifest = try XCTUnwrap(try listening.receiveBlocking(message: start.message).reply)
         let documents = try XCTUnwrap(try start.session.receiveBlocking(message: manifest).reply)
@@ -302,74 +193,23 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertTrue(try b.caseloadBlocking(query: CaseloadQuery()).isEmpty)
 
         // A new session succeeds.
-        XCTAssertEqual(try sync(a, b).listening.changed, [pid])
+        let exchange = try await sync(a, b)
+        XCTAssertEqual(exchange.listening.changed, [pid])
         XCTAssertEqual(try a.personBlocking(personId: pid), try b.personBlocking(personId: pid))
     }
 
-    /// A first sync in 16 KiB batches: the second batch is damaged on the way (a retryable
-    /// error, the first batch already stored), the next session resumes without sending again
-    /// what was stored, and progress counts up to the total both sides announced.
-    func testABatchedFirstSyncReportsProgressAndResumesAfterARetryableError() throws {
-        let a = try linkWorkerStore("a.db", user: "sam.worker")
-        let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        var people = Set<String>()
-        for i in 1...30 {
-            people.insert(try a.addPersonBlocking(person: newPerson(given: "P\(i)", nhs: nil)))
-        }
-        func session(damageAt: Int?, seen: inout [SyncProgress]) throws {
-            let start = try b.syncStart()
-            let sb = start.session
-            let sa = a.syncAccept()
-            sb.setMaxMessageBytes(bytes: 16_384)
-            sa.setMaxMessageBytes(bytes: 16_384)
-            var message: Data? = start.message
-            var toA = true
-            var n = 0
-            while var m = message {
-                n += 1
-                XCTAssertLessThan(n, 200, "the exchange did not end")
-                XCTAssertLessThanOrEqual(m.count, 16_384)
-                if n == damageAt {
-                    let i = m.startIndex + m.count / 2
-                    m[i] ^= 0x40
-                }
-                let step = try (toA ? sa : sb).receiveBlocking(message: m)
-                if !toA {
-                    seen.append(sb.progress())
-                }
-                message = step.reply
-                toA.toggle()
-            }
-            XCTAssertTrue(sa.isComplete() && sb.isComplete())
-        }
-        var firstRun: [SyncProgress] = []
-        assertSyncError(try session(damageAt: 6, seen: &firstRun), retryable: true)
-        // While the first batch arrived, the total announced was ahead of what was done.
-        XCTAssertTrue(firstRun.contains { $0.docsTotal > $0.docsDone && $0.bytesTotal > $0.bytesDone }, "\(firstRun)")
-        let kept = try b.caseloadBlocking(query: CaseloadQuery()).count
-        XCTAssertTrue((1..<30).contains(kept), "the batch before the damaged one was stored: \(kept)")
-        var seen: [SyncProgress] = []
-        try session(damageAt: nil, seen: &seen)
-        let last = try XCTUnwrap(seen.last)
-        XCTAssertEqual(last.docsTotal, last.docsDone)
-        XCTAssertEqual(last.bytesTotal, last.bytesDone)
-        XCTAssertEqual(last.fraction, 1.0)
-        XCTAssertEqual(last.docsDone, UInt64((30 - kept) * 2), "what was stored was not sent again")
-        XCTAssertEqual(Set(try b.caseloadBlocking(query: CaseloadQuery()).map(\.personId)), people)
-    }
-
-    func testConcurrentGoalStatusEditsSurfaceOneConflictThatAnEditResolves() throws {
+    func testConcurrentGoalStatusEditsSurfaceOneConflictThatAnEditResolves() async throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPersonBlocking(person: newPerson())
         let goal = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         let before = Date().addingTimeInterval(-2)
 
         try a.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .achieved))
         try b.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .dropped))
         XCTAssertTrue(try a.personBlocking(personId: pid).conflicts.isEmpty, "no conflict before the stores meet")
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
 
         let record = try a.personBlocking(personId: pid)
         XCTAssertEqual(record, try b.personBlocking(personId: pid), "both stores show the same record and conflict")
@@ -393,7 +233,8 @@ final class SyncTests: LinkWorkTestCase {
         try b.updateGoalBlocking(goalId: goal, update: GoalUpdate(status: .partlyAchieved))
         XCTAssertTrue(try b.personBlocking(personId: pid).conflicts.isEmpty)
         XCTAssertEqual(try a.personBlocking(personId: pid).conflicts.count, 1)
-        XCTAssertEqual(try sync(b, a).listening.changed, [pid])
+        let back = try await sync(b, a)
+        XCTAssertEqual(back.listening.changed, [pid])
         for store in [a, b] {
             let r = try store.personBlocking(personId: pid)
             XCTAssertTrue(r.conflicts.isEmpty)
@@ -401,56 +242,12 @@ final class SyncTests: LinkWorkTestCase {
         }
     }
 
-    func testErasureTravelsToThePeerAndTheErasedPersonCannotComeBack() throws {
-        let a = try linkWorkerStore("a.db", user: "sam.worker")
-        let b = try linkWorkerStore("b.db", user: "jo.colleague")
-        let pid = try a.addPersonBlocking(person: newPerson())
-        let kept = try a.addPersonBlocking(person: newPerson(given: "Grace", family: "Hopper", nhs: nil))
-        _ = try a.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))
-        _ = try sync(a, b)
-        let oldPlan = try b.exportDocumentBlocking(personId: pid, kind: .plan)
-        let heardA = Recorder()
-        let heardB = Recorder()
-        _ = a.addListener(listener: heardA)
-        _ = b.addListener(listener: heardB)
-
-        let before = Date().addingTimeInterval(-1)
-        try a.erasePersonBlocking(personId: pid)
-        XCTAssertEqual(heardA.calls, [[pid]])
-        assertNotFound(try a.personBlocking(personId: pid))
-        let erased = try a.erasedPeopleBlocking()
-        XCTAssertEqual(erased.map(\.personId), [pid])
-        let erasedAt = try XCTUnwrap(erased.first).erasedAt
-        XCTAssertGreaterThanOrEqual(erasedAt, before)
-        XCTAssertLessThan(erasedAt.timeIntervalSince(before), 60)
-        assertNotFound(try a.erasePersonBlocking(personId: pid))
-        assertNotFound(try a.erasePersonBlocking(personId: UUID().uuidString))
-        assertInvalidInput(try a.erasePersonBlocking(personId: "not-an-id"), field: "person_id")
-
-        // b still holds pid until the stores meet; b connecting is enough.
-        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery()).count, 2)
-        let exchange = try sync(b, a)
-        XCTAssertEqual(exchange.connecting.changed, [pid])
-        XCTAssertEqual(heardB.calls, [[pid]])
-        assertNotFound(try b.personBlocking(personId: pid))
-        XCTAssertEqual(try b.caseloadBlocking(query: CaseloadQuery()).map(\.personId), [kept])
-        XCTAssertEqual(try a.erasedPeopleBlocking(), try b.erasedPeopleBlocking())
-
-        // Old copies cannot bring the person back, by import or by sync.
-        XCTAssertEqual(assertNotPermitted(try b.importDocumentBlocking(bytes: oldPlan)), "restore an erased person")
-        let c = try linkWorkerStore("c.db", user: "al.hub")
-        _ = try c.importDocumentBlocking(bytes: oldPlan) // a device that never heard of the erasure
-        XCTAssertEqual(try sync(a, c).listening.changed, [pid, kept], "c erases pid and learns kept")
-        assertNotFound(try c.personBlocking(personId: pid))
-        XCTAssertEqual(try a.erasedPeopleBlocking(), try c.erasedPeopleBlocking())
-    }
-
     func testLiveModePollCarriesAnEditOverAnOpenSession() throws {
         let worker = try linkWorkerStore("a.db", user: "sam.worker")
         let pid = try worker.addPersonBlocking(person: newPerson())
         let goal = try worker.addGoalBlocking(personId: pid, goal: NewGoal(text: "Join a walking group"))
-        let phone = try LinkWorkStore.create(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
-        let start = try phone.syncStart()
+        let phone = try LinkWorkStore.createBlocking(path: dir.path("phone.db"), key: .unencrypted, user: "ada", role: .patient, personId: pid)
+        let start = try phone.syncStartBlocking()
         let sp = start.session
         let sw = worker.syncAccept()
 
@@ -532,7 +329,7 @@ final class SyncTests: LinkWorkTestCase {
                 }
             }
         }
-        let start = try a.syncStart()
+        let start = try a.syncStartBlocking()
         var connecting: SyncSession! = start.session
         side(connecting, inbox: toA, outbox: toB, first: start.message)
         side(listening, inbox: toB, outbox: toA, first: nil)
@@ -550,7 +347,7 @@ final class SyncTests: LinkWorkTestCase {
 
         connecting = nil
         listening = nil
-        let reopened = try LinkWorkStore.open(path: dir.path("b.db"), key: .unencrypted)
+        let reopened = try LinkWorkStore.openBlocking(path: dir.path("b.db"), key: .unencrypted)
         XCTAssertEqual(try a.caseloadBlocking(query: CaseloadQuery()).count, 6)
         XCTAssertEqual(try comparableCaseload(a), try comparableCaseload(reopened))
     }
@@ -568,7 +365,7 @@ final class SyncTests: LinkWorkTestCase {
         weakSession = listening
         // The Swift wrapper is freed; the native store lives on inside the session.
         XCTAssertNil(weakStore)
-        let start = try a.syncStart()
+        let start = try a.syncStartBlocking()
         try deliver(start.message, to: try XCTUnwrap(listening), other: start.session)
         XCTAssertEqual(listening?.isComplete(), true)
         XCTAssertEqual(listening?.changedPersonIds(), [pid])
@@ -576,7 +373,7 @@ final class SyncTests: LinkWorkTestCase {
         listening = nil
         XCTAssertNil(weakSession, "the session is freed with its last reference")
         // The store file was written through the session, is closed, and opens again.
-        let reopened = try LinkWorkStore.open(path: dir.path("b.db"), key: .unencrypted)
+        let reopened = try LinkWorkStore.openBlocking(path: dir.path("b.db"), key: .unencrypted)
         XCTAssertEqual(reopened.info().user, "jo.colleague")
         XCTAssertEqual(try reopened.personBlocking(personId: pid), try a.personBlocking(personId: pid))
     }

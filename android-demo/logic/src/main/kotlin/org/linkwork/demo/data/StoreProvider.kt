@@ -73,7 +73,7 @@ class StoreProvider(private val directory: File, private val keys: KeySupplier) 
      */
     fun createPairedPatient(name: String, user: String, payload: ByteArray, code: String): LinkWorkStore {
         directory.mkdirs()
-        return LinkWorkStore.createPaired(fileFor(name).path, StoreKey.Encrypted(keys.key(name)), user, payload, code)
+        return LinkWorkStore.createPairedBlocking(fileFor(name).path, StoreKey.Encrypted(keys.key(name)), user, payload, code)
     }
 
     private fun openOrCreate(name: String, user: String, role: Role, personId: String?): LinkWorkStore {
@@ -81,9 +81,9 @@ class StoreProvider(private val directory: File, private val keys: KeySupplier) 
         directory.mkdirs()
         val key = StoreKey.Encrypted(keys.key(name))
         return if (file.exists()) {
-            LinkWorkStore.openAs(file.path, key, user)
+            LinkWorkStore.openAsBlocking(file.path, key, user)
         } else {
-            LinkWorkStore.create(file.path, key, user, role, personId)
+            LinkWorkStore.createBlocking(file.path, key, user, role, personId)
         }
     }
 }

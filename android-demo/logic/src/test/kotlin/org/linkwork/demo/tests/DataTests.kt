@@ -49,9 +49,9 @@ object DataTests {
         val file = provider.fileFor("phone")
         assertFalse(file.readBytes().copyOf(16).decodeToString().startsWith("SQLite format 3"), "the file is encrypted")
         assertFailsWith<LinkWorkException.WrongKey> {
-            LinkWorkStore.open(file.path, StoreKey.Encrypted(InMemoryKeySupplier().key("phone")))
+            LinkWorkStore.openBlocking(file.path, StoreKey.Encrypted(InMemoryKeySupplier().key("phone")))
         }
-        assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.open(file.path, StoreKey.Unencrypted) }
+        assertFailsWith<LinkWorkException.WrongKey> { LinkWorkStore.openBlocking(file.path, StoreKey.Unencrypted) }
         val other = StoreProvider(dir, InMemoryKeySupplier())
         val e = assertFailsWith<LinkWorkException.WrongKey> { other.openOrCreateLinkWorker("phone", "sam") }
         assertTrue("unlocked" in userMessage(e).text)
