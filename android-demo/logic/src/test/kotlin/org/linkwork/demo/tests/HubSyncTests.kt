@@ -207,6 +207,26 @@ object HubSyncTests {
                 assertTrue(tessHub.sync(url, HubPurpose.CONNECT).changedPersonIds.isEmpty())
             }
         },
+        DemoTest("hub: the remembered hub is read back as untrusted") {
+            world {
+                val file = File(dir, "hub-settings")
+                val settings = FileHubSettingsStore(file, Dispatchers.IO)
+                assertNull(settings.load())
+                settings.save(HubSettings("wss://hub.example:8443/"))
+                assertEquals(HubSettings("wss://hub.example:8443"), settings.load())
+                // Edited or damaged on disk: not a hub address, or far too long, reads as none.
+                file.writeText("http://hub.example\n")
+                assertNull(settings.load())
+                file.writeText("wss://hub.example:8443\n" + " ".repeat(FileHubSettingsStore.MAX_SETTINGS_BYTES.toInt()))
+                assertNull(settings.load())
+                assertFailsWith<IllegalArgumentException> { settings.save(HubSettings("ws://hub.example")) }
+                settings.save(HubSettings("ws://127.0.0.1:9000"))
+                assertEquals(HubSettings("ws://127.0.0.1:9000"), FileHubSettingsStore(file, Dispatchers.IO).load())
+                settings.clear()
+                assertNull(settings.load())
+                assertFalse(file.exists())
+            }
+        },
         DemoTest("hub: a message is bounded at core's frame bound, in parts or whole") {
             val bound = HubMessageBound()
             bound.count(HUB_MAX_MESSAGE_BYTES, last = true)

@@ -32,8 +32,10 @@ fun SyncScreen(vm: SyncViewModel, hub: HubSyncViewModel, onEnrol: () -> Unit, on
             item {
                 MessageCard(s.message, vm::dismissMessage)
                 s.running?.let { Section("Syncing with $it") { LinearProgressIndicator() } }
-                Section("Sync with") {
-                    s.targets.forEach { t -> Button(onClick = { vm.sync(t.id) }, enabled = s.running == null) { Text(t.label) } }
+                if (s.targets.isNotEmpty()) {
+                    Section("Sync with") {
+                        s.targets.forEach { t -> Button(onClick = { vm.sync(t.id) }, enabled = s.running == null) { Text(t.label) } }
+                    }
                 }
                 Section("The organisation's team hub") {
                     MessageCard(h.message, hub::dismissMessage)
