@@ -12,7 +12,8 @@
 //! `tombstones`; see `crate::sync`); from version 3, `directory_feeds` (the services
 //! directory, by version; see `crate::directory`); from version 4, `grant_redemptions` (the
 //! first device seen taking up each pairing grant); from version 5, an index on
-//! `people.assigned_to` (a sync step reads its device's caseload rows by it).
+//! `people.assigned_to` (a sync step reads its device's caseload rows by it); from version 6,
+//! an index on `users.team` (a team lead's step finds its team's users by it).
 
 pub mod pg_tls;
 pub mod postgres;

@@ -76,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0003_directory.sql"),
     include_str!("migrations/postgres/0004_grant_redemptions.sql"),
     include_str!("migrations/postgres/0005_people_assigned_to.sql"),
+    include_str!("migrations/postgres/0006_users_team.sql"),
 ];
 
 /// Appends an audit entry: $1 at, $2 event, $3 device, $4 user, $5 detail, $6 person.

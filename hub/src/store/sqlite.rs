@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0003_directory.sql"),
     include_str!("migrations/sqlite/0004_grant_redemptions.sql"),
     include_str!("migrations/sqlite/0005_people_assigned_to.sql"),
+    include_str!("migrations/sqlite/0006_users_team.sql"),
 ];
 
 /// The embedded SQLite hub database.
@@ -891,7 +892,7 @@ mod tests {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 5);
+        assert_eq!(version, 6);
         let assigned: i64 = conn
             .query_row(
                 "SELECT assigned_to FROM people WHERE person_id = 'p1'",
@@ -923,6 +924,23 @@ mod tests {
         );
         assert!(
             !plan.iter().any(|d| d.starts_with("SCAN people")),
+            "{plan:?}"
+        );
+        // Nor does it read every user (a team lead's team, by `users_team`) or every tombstone.
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {TOMBSTONES_SCOPE}"))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params![1, "North", "p", "peer", "[]"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().any(|d| d.contains("users_team")), "{plan:?}");
+        let tables = ["tombstones", "people", "users", "sync_state"];
+        assert!(
+            !plan
+                .iter()
+                .any(|d| tables.iter().any(|t| d.starts_with(&format!("SCAN {t}")))),
             "{plan:?}"
         );
     }
