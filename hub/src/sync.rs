@@ -30,8 +30,12 @@
 //! people's and those of every person the message names (`linkwork_core::sync::mentions`,
 //! decoded before the step): access is decided from them, so a person in another caseload is
 //! refused as before, never taken for one new to the hub. It reads the users of its caseloads,
-//! and the certificates of the signers of what it read and of what the message carries. Grant
-//! redemptions and tombstones are still read whole.
+//! the certificates of the signers of what it read and of what the message carries, the
+//! tombstones of the people whose caseload rows it reads, and the redemptions of the pairing
+//! grants it may record or refuse (the connected phone's, at its first message, and those of
+//! the certificates the message carries). A document of a person without a caseload row (none
+//! arise: the row is stored with the person's first documents) is read only when the message
+//! names that person.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -254,6 +258,7 @@ impl<'a> HubSync<'a> {
                 .iter()
                 .map(|k| k.as_bytes().to_vec())
                 .collect(),
+            grants: mentions.grants.iter().map(|g| g.to_vec()).collect(),
             ..device.sync_scope()
         };
         let data: SyncData = store.sync_load(&scope).await?;
@@ -709,7 +714,9 @@ pub async fn receive<S: HubStore>(
     bytes: &[u8],
 ) -> Result<Received> {
     // A message that does not decode names nobody: the engine refuses it.
-    let mentions = linkwork_core::sync::mentions(bytes).unwrap_or_default();
+    let mut mentions = linkwork_core::sync::mentions(bytes).unwrap_or_default();
+    // A paired phone's grant is recorded (or refused) at its first message.
+    mentions.grants.extend(session.pending_grant());
     let mut storage = load_step(hub, device, &mentions).await?;
     let received = engine::receive(&mut storage, session, bytes)?;
     storage.commit(&hub.store, &received).await?;

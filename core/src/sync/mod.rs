@@ -44,8 +44,8 @@ pub fn check_message(bytes: &[u8]) -> crate::Result<()> {
 }
 
 /// Whom one sync message names: every person (its hello's, its manifest's, its tombstones',
-/// its documents', its drops') and every signer (of its change and tombstone signatures),
-/// each once, sorted. What a team hub reads the rows of before applying the message, so that
+/// its documents', its drops'), every signer (of its change and tombstone signatures) and
+/// every pairing grant its certificates take up, each once, sorted. What a team hub reads the rows of before applying the message, so that
 /// a step reads the device's caseload and what the message names rather than the whole
 /// organisation (`linkwork-hub`'s per-step load).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -54,6 +54,10 @@ pub struct Mentions {
     pub people: Vec<crate::Id>,
     /// The devices whose signatures it carries.
     pub signers: Vec<crate::identity::PublicKey>,
+    /// The pairing grants (grant ids) taken up by the paired phones whose certificates it
+    /// carries: the grants a store records or refuses while applying it. Certificates that do
+    /// not decode name none (the message is refused when applied).
+    pub grants: Vec<[u8; 16]>,
 }
 
 /// [`Mentions`] of the sync message `bytes`, decoded as [`check_message`] does.
@@ -82,5 +86,20 @@ pub fn mentions(bytes: &[u8]) -> crate::Result<Mentions> {
         .collect();
     signers.sort();
     signers.dedup();
-    Ok(Mentions { people, signers })
+    let mut grants: Vec<[u8; 16]> = msg
+        .certificates
+        .iter()
+        .filter_map(|c| crate::identity::Certificate::decode(c).ok())
+        .filter_map(|c| match c.issuer {
+            crate::identity::Issuer::Pairing(grant) => Some(grant.grant_id),
+            crate::identity::Issuer::Organisation => None,
+        })
+        .collect();
+    grants.sort();
+    grants.dedup();
+    Ok(Mentions {
+        people,
+        signers,
+        grants,
+    })
 }

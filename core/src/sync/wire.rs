@@ -615,7 +615,55 @@ mod tests {
         // The manifest's and documents' person is the first tombstone's: named once.
         assert_eq!(got.people, people);
         assert_eq!(got.signers, vec![PublicKey::from_bytes([3; 32])]);
+        // Its one certificate does not decode: it names no grant.
+        assert!(got.grants.is_empty());
         assert!(crate::sync::mentions(b"garbage").is_err());
+    }
+
+    #[test]
+    fn mentions_name_the_grant_a_paired_phones_certificate_takes_up() {
+        use crate::identity::certificate::CertificateBody;
+        use crate::identity::keys::SecretKey;
+        use crate::identity::pairing::{patient_certificate, PairingGrant, PairingPayload};
+        use crate::identity::{CertRole, Issuer, Permissions};
+        let now = chrono::Utc::now().timestamp();
+        let (org, worker) = (
+            SecretKey::generate().unwrap(),
+            SecretKey::generate().unwrap(),
+        );
+        let worker_cert = CertificateBody {
+            org: org.public(),
+            org_name: "Org".into(),
+            device: worker.public(),
+            store_id: Id::new(),
+            role: CertRole::LinkWorker,
+            name: "Asha".into(),
+            person: None,
+            permissions: Permissions {
+                can_erase: false,
+                can_enrol_patients: true,
+            },
+            issued_at: now,
+            expires_at: now + 3600,
+            issuer: Issuer::Organisation,
+        }
+        .sign(&org);
+        let person = Id::new();
+        let grant =
+            PairingGrant::issue(&worker, worker_cert.clone(), person, now, now + 3600).unwrap();
+        let grant_id = grant.grant_id;
+        let payload = PairingPayload { grant };
+        let phone = SecretKey::generate().unwrap();
+        let paired = patient_certificate(&payload, &phone, Id::new(), "Rose".into(), now);
+        let m = Message {
+            // An organisation's certificate takes up no grant; the paired phone's twice, once.
+            certificates: vec![worker_cert.encode(), paired.encode(), paired.encode()],
+            ..sample()
+        };
+        assert_eq!(
+            crate::sync::mentions(&m.encode()).unwrap().grants,
+            vec![grant_id]
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! first device seen taking up each pairing grant); from version 5, an index on
 //! `people.assigned_to` (a sync step reads its device's caseload rows by it); from version 6,
 //! patients' phones paired offline are `devices` rows too (with their person and the key of
-//! the device that paired them).
+//! the device that paired them); from version 7, an index on `users.team` (a team lead's step
+//! finds its team's users by it).
 
 pub mod pg_tls;
 pub mod postgres;
@@ -245,16 +246,23 @@ pub struct SyncScope {
     pub team: Option<String>,
     /// One person (id text) whose documents are read (a patient's phone).
     pub person: Option<String>,
-    /// Also read documents of people the hub has no caseload row for (for a device that may
-    /// bring people new to the hub, to whom such documents would be shared).
+    /// Also read the documents of the people the message names (`mentioned`) that the hub has
+    /// no caseload row for (for a device that may bring people new to the hub, to whom such
+    /// documents would be shared). None arise in practice: a person's caseload row is stored
+    /// with their first documents. Probed per person named, never by scanning the documents.
     pub unassigned: bool,
     /// People (id text) the step's message names (`linkwork_core::sync::mentions`): their
-    /// caseload rows are read too, so that a person in another caseload is refused rather than
-    /// taken for one new to the hub. Their documents are not read.
+    /// caseload rows and tombstones are read too, so that a person in another caseload is
+    /// refused rather than taken for one new to the hub, and one erased is known as erased.
+    /// Their documents are not read (but see `unassigned`).
     pub mentioned: Vec<String>,
     /// Devices (public keys) whose signatures the step's message carries: their certificates
     /// are read too.
     pub signers: Vec<Vec<u8>>,
+    /// Pairing grants (grant ids) the step may record or refuse: the one the connected
+    /// device's certificate takes up, before its first message, and those of the certificates
+    /// the message carries. Their redemption rows are read.
+    pub grants: Vec<Vec<u8>>,
 }
 
 /// What one sync step may read, loaded in one read (see `crate::sync`).
@@ -275,9 +283,11 @@ pub struct SyncData {
     /// Signers' certificates, (device key, encoded certificate): of the signers of the
     /// signatures and tombstones read, and of the scope's `signers`.
     pub certificates: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Pairing grants taken up: (grant id, the device holding it).
+    /// Pairing grants taken up, of the step's [`SyncScope`] `grants`: (grant id, the device
+    /// holding it).
     pub redemptions: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Tombstones: (person, erased at in ms, encoded signature).
+    /// Tombstones of the people in the step's [`SyncScope`] and of the people its message
+    /// names: (person, erased at in ms, encoded signature).
     pub tombstones: Vec<(String, i64, Option<Vec<u8>>)>,
 }
 
@@ -494,8 +504,9 @@ pub trait HubStore: Send + Sync + 'static {
     /// device's caseload, not the organisation's size: documents and signatures of the people
     /// in `scope`; the caseload rows of those people and of the people its message names; the
     /// users of its caseloads; the device's sync states (`scope.peer`); the certificates of the
-    /// signers of what it reads and of those the message names; and every grant redemption
-    /// and tombstone (see [`SyncData`]).
+    /// signers of what it reads and of those the message names; the redemptions of the
+    /// scope's grants; and the tombstones of the people whose caseload rows it reads (see
+    /// [`SyncData`]). Nothing is read by scanning a whole table.
     fn sync_load(&self, scope: &SyncScope) -> impl Future<Output = Result<SyncData>> + Send;
 
     /// Stores what a sync step wrote, with its audit entries, in one transaction.

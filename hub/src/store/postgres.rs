@@ -37,22 +37,37 @@ macro_rules! caseload {
     };
 }
 
+/// The people a sync step's device may hold and those its message names ($5, an array of ids):
+/// whose caseload rows and tombstones the step reads.
+macro_rules! named {
+    () => {
+        concat!(caseload!(), " UNION SELECT unnest($5::TEXT[])")
+    };
+}
+
 /// The people whose documents and signatures a sync step reads ([`SyncScope`]), as a condition
 /// on a table's `person_id` (one `IN` over a union, which the table's index on `person_id`
-/// serves): $1 user, $2 team, $3 person, $4 peer, $5 unassigned.
+/// serves): `caseload!`, and when $6 (`unassigned`) the people of $5 (the message's) the hub
+/// has no caseload row for, each one primary-key probe.
 const SYNC_SCOPE: &str = concat!(
     "person_id IN (",
     caseload!(),
-    " UNION SELECT person_id FROM documents WHERE $5::BOOLEAN \
-       AND person_id NOT IN (SELECT person_id FROM people))"
+    " UNION SELECT m FROM unnest($5::TEXT[]) AS m WHERE $6::BOOLEAN \
+       AND NOT EXISTS (SELECT 1 FROM people WHERE people.person_id = m))"
 );
 
-/// The caseload rows a sync step reads: those of `caseload!` and of the people its message
-/// names ($5, an array of ids).
+/// The caseload rows a sync step reads: those of `named!`.
 const PEOPLE_SCOPE: &str = concat!(
     "SELECT person_id, created_by, assigned_to FROM people WHERE person_id IN (",
-    caseload!(),
-    " UNION SELECT unnest($5::TEXT[]))"
+    named!(),
+    ")"
+);
+
+/// The tombstones a sync step reads: those of `named!`.
+const TOMBSTONES_SCOPE: &str = concat!(
+    "SELECT person_id, erased_at, signature FROM tombstones WHERE person_id IN (",
+    named!(),
+    ")"
 );
 
 const MIGRATIONS: &[&str] = &[
@@ -62,6 +77,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0004_grant_redemptions.sql"),
     include_str!("migrations/postgres/0005_people_assigned_to.sql"),
     include_str!("migrations/postgres/0006_paired_devices.sql"),
+    include_str!("migrations/postgres/0007_users_team.sql"),
 ];
 
 /// The channel a stored revocation is announced on.
@@ -724,11 +740,19 @@ impl HubStore for PgStore {
 
     async fn sync_load(&self, scope: &SyncScope) -> Result<SyncData> {
         let peer = scope.peer.as_str();
-        let in_scope: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+        let named: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
             &scope.user,
             &scope.team,
             &scope.person,
             &peer,
+            &scope.mentioned,
+        ];
+        let in_scope: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
+            &scope.user,
+            &scope.team,
+            &scope.person,
+            &peer,
+            &scope.mentioned,
             &scope.unassigned,
         ];
         let mut client = self.client().await?;
@@ -757,19 +781,7 @@ impl HubStore for PgStore {
                 heads: r.try_get(3)?,
             });
         }
-        for r in tx
-            .query(
-                PEOPLE_SCOPE,
-                &[
-                    &scope.user,
-                    &scope.team,
-                    &scope.person,
-                    &peer,
-                    &scope.mentioned,
-                ],
-            )
-            .await?
-        {
+        for r in tx.query(PEOPLE_SCOPE, &named).await? {
             data.people.push(PersonRow {
                 person: r.try_get(0)?,
                 created_by: r.try_get(1)?,
@@ -807,19 +819,17 @@ impl HubStore for PgStore {
             data.signatures
                 .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
+        // The holders of the grants the step may record or refuse (primary-key lookups).
         for r in tx
-            .query("SELECT grant_id, device FROM grant_redemptions", &[])
+            .query(
+                "SELECT grant_id, device FROM grant_redemptions WHERE grant_id = ANY($1)",
+                &[&scope.grants],
+            )
             .await?
         {
             data.redemptions.push((r.try_get(0)?, r.try_get(1)?));
         }
-        for r in tx
-            .query(
-                "SELECT person_id, erased_at, signature FROM tombstones",
-                &[],
-            )
-            .await?
-        {
+        for r in tx.query(TOMBSTONES_SCOPE, &named).await? {
             data.tombstones
                 .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }

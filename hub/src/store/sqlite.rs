@@ -29,22 +29,37 @@ macro_rules! caseload {
     };
 }
 
+/// The people a sync step's device may hold and those its message names (?5, a JSON array of
+/// ids): whose caseload rows and tombstones the step reads.
+macro_rules! named {
+    () => {
+        concat!(caseload!(), " UNION SELECT value FROM json_each(?5)")
+    };
+}
+
 /// The people whose documents and signatures a sync step reads ([`SyncScope`]), as a condition
 /// on a table's `person_id` (one `IN` over a union, which the table's index on `person_id`
-/// serves): ?1 user, ?2 team, ?3 person, ?4 peer, ?5 unassigned.
+/// serves): [`caseload!`], and when ?6 (`unassigned`) the people of ?5 (the message's) the hub
+/// has no caseload row for, each one primary-key probe.
 const SYNC_SCOPE: &str = concat!(
     "person_id IN (",
     caseload!(),
-    " UNION SELECT person_id FROM documents WHERE ?5 \
-       AND person_id NOT IN (SELECT person_id FROM people))"
+    " UNION SELECT value FROM json_each(?5) WHERE ?6 \
+       AND NOT EXISTS (SELECT 1 FROM people WHERE people.person_id = value))"
 );
 
-/// The caseload rows a sync step reads: those of [`caseload!`] and of the people its message
-/// names (?5, a JSON array of ids).
+/// The caseload rows a sync step reads: those of [`named!`].
 const PEOPLE_SCOPE: &str = concat!(
     "SELECT person_id, created_by, assigned_to FROM people WHERE person_id IN (",
-    caseload!(),
-    " UNION SELECT value FROM json_each(?5))"
+    named!(),
+    ")"
+);
+
+/// The tombstones a sync step reads: those of [`named!`].
+const TOMBSTONES_SCOPE: &str = concat!(
+    "SELECT person_id, erased_at, signature FROM tombstones WHERE person_id IN (",
+    named!(),
+    ")"
 );
 
 const MIGRATIONS: &[&str] = &[
@@ -54,6 +69,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0004_grant_redemptions.sql"),
     include_str!("migrations/sqlite/0005_people_assigned_to.sql"),
     include_str!("migrations/sqlite/0006_paired_devices.sql"),
+    include_str!("migrations/sqlite/0007_users_team.sql"),
 ];
 
 /// The embedded SQLite hub database.
@@ -596,11 +612,15 @@ impl HubStore for SqliteStore {
             let tx = conn.transaction()?;
             let mut data = SyncData::default();
             let peer = &scope.peer;
+            let mentioned = serde_json::to_string(&scope.mentioned)
+                .map_err(|e| HubError::Database(e.to_string()))?;
+            let named = params![scope.user, scope.team, scope.person, scope.peer, mentioned];
             let in_scope = params![
                 scope.user,
                 scope.team,
                 scope.person,
                 scope.peer,
+                mentioned,
                 scope.unassigned
             ];
             {
@@ -617,19 +637,14 @@ impl HubStore for SqliteStore {
                     })
                 })?;
                 data.documents = rows.collect::<rusqlite::Result<_>>()?;
-                let mentioned = serde_json::to_string(&scope.mentioned)
-                    .map_err(|e| HubError::Database(e.to_string()))?;
                 let mut stmt = tx.prepare(PEOPLE_SCOPE)?;
-                let rows = stmt.query_map(
-                    params![scope.user, scope.team, scope.person, scope.peer, mentioned],
-                    |r| {
-                        Ok(PersonRow {
-                            person: r.get(0)?,
-                            created_by: r.get(1)?,
-                            assigned_to: r.get(2)?,
-                        })
-                    },
-                )?;
+                let rows = stmt.query_map(named, |r| {
+                    Ok(PersonRow {
+                        person: r.get(0)?,
+                        created_by: r.get(1)?,
+                        assigned_to: r.get(2)?,
+                    })
+                })?;
                 data.people = rows.collect::<rusqlite::Result<_>>()?;
                 let mut stmt = tx
                     .prepare("SELECT id, name, role, team FROM users WHERE id = ?1 OR team = ?2")?;
@@ -646,12 +661,17 @@ impl HubStore for SqliteStore {
                 ))?;
                 let rows = stmt.query_map(in_scope, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 data.signatures = rows.collect::<rusqlite::Result<_>>()?;
-                let mut stmt = tx.prepare("SELECT grant_id, device FROM grant_redemptions")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                data.redemptions = rows.collect::<rusqlite::Result<_>>()?;
+                // The holders of the grants the step may record or refuse: one primary-key
+                // lookup each.
                 let mut stmt =
-                    tx.prepare("SELECT person_id, erased_at, signature FROM tombstones")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    tx.prepare("SELECT device FROM grant_redemptions WHERE grant_id = ?1")?;
+                for grant in &scope.grants {
+                    if let Some(device) = stmt.query_row([grant], |r| r.get(0)).optional()? {
+                        data.redemptions.push((grant.clone(), device));
+                    }
+                }
+                let mut stmt = tx.prepare(TOMBSTONES_SCOPE)?;
+                let rows = stmt.query_map(named, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 data.tombstones = rows.collect::<rusqlite::Result<_>>()?;
                 // The certificates of the signers of what was read and of what the message
                 // carries: one primary-key lookup each.
@@ -959,7 +979,7 @@ mod tests {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 6);
+        assert_eq!(version, 7);
         let assigned: i64 = conn
             .query_row(
                 "SELECT assigned_to FROM people WHERE person_id = 'p1'",
@@ -991,6 +1011,23 @@ mod tests {
         );
         assert!(
             !plan.iter().any(|d| d.starts_with("SCAN people")),
+            "{plan:?}"
+        );
+        // Nor does it read every user (a team lead's team, by `users_team`) or every tombstone.
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {TOMBSTONES_SCOPE}"))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params![1, "North", "p", "peer", "[]"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().any(|d| d.contains("users_team")), "{plan:?}");
+        let tables = ["tombstones", "people", "users", "sync_state"];
+        assert!(
+            !plan
+                .iter()
+                .any(|d| tables.iter().any(|t| d.starts_with(&format!("SCAN {t}")))),
             "{plan:?}"
         );
     }

@@ -60,7 +60,9 @@ async fn a_version_4_postgres_database_migrates_to_the_fresh_schema() {
     .await
     .unwrap();
     let before = schema(&old).await;
-    assert!(!before.iter().any(|s| s.contains("people_assigned_to")));
+    assert!(!before
+        .iter()
+        .any(|s| s.contains("people_assigned_to") || s.contains("users_team")));
 
     PgStore::open(&old_url)
         .await
@@ -81,7 +83,7 @@ async fn a_version_4_postgres_database_migrates_to_the_fresh_schema() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let kept: i64 = old
         .query_one("SELECT count(*) FROM people WHERE person_id = 'p1'", &[])
         .await

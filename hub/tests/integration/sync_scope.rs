@@ -85,7 +85,8 @@ async fn a_step_reads_only_the_caseload<S: HubStore>(hub: Hub<S>) {
     assert_eq!(read_by(&hub, &tess.device).await.0, ids(&[kit]));
 
     // A document of a person the hub has no caseload row for would be shared with any device
-    // that may bring new people, so such a device reads it; a patient's phone does not.
+    // that may bring new people, so such a device reads it when its message names the person
+    // (probed by id: no step scans the stored documents); a patient's phone does not.
     let orphan = Id::new();
     hub.store
         .sync_commit(SyncWrites {
@@ -103,8 +104,20 @@ async fn a_step_reads_only_the_caseload<S: HubStore>(hub: Hub<S>) {
         })
         .await
         .unwrap();
-    assert_eq!(read_by(&hub, &asha.device).await.0, ids(&[kit, orphan]));
-    assert_eq!(read_by(&hub, &patient).await.0, ids(&[sam]));
+    assert_eq!(read_by(&hub, &asha.device).await.0, ids(&[kit]));
+    let naming = |device: &Device| SyncScope {
+        mentioned: vec![orphan.to_string()],
+        ..device.sync_scope()
+    };
+    let read = |data: SyncData| -> Vec<String> {
+        let mut people: Vec<String> = data.documents.into_iter().map(|d| d.person).collect();
+        people.dedup();
+        people
+    };
+    let data = hub.store.sync_load(&naming(&asha.device)).await.unwrap();
+    assert_eq!(read(data), ids(&[kit, orphan]));
+    let data = hub.store.sync_load(&naming(&patient)).await.unwrap();
+    assert_eq!(read(data), ids(&[sam]));
 }
 
 /// The caseload rows, users and certificates a step reads: its own caseload's and its team's,
@@ -166,6 +179,52 @@ async fn a_step_reads_only_its_rows<S: HubStore>(hub: Hub<S>) {
     let (people, users, _) = rows(&data);
     assert_eq!(people, ids(&[ivy]));
     assert_eq!(users, vec!["Asha Patel".to_owned(), "Tess Lead".to_owned()]);
+
+    // Tombstones: those of the step's caseload and of the people its message names.
+    hub.store
+        .sync_commit(SyncWrites {
+            peer: "elsewhere".into(),
+            erased: vec![
+                (ivy.to_string(), 1_000, None),
+                (sam.to_string(), 2_000, None),
+            ],
+            ..SyncWrites::default()
+        })
+        .await
+        .unwrap();
+    let erased = |data: &SyncData| -> Vec<String> {
+        let mut people: Vec<String> = data.tombstones.iter().map(|t| t.0.clone()).collect();
+        people.sort();
+        people
+    };
+    let store = &hub.store;
+    let read = |scope: SyncScope| async move { store.sync_load(&scope).await.unwrap() };
+    assert_eq!(erased(&read(asha.device.sync_scope()).await), ids(&[ivy]));
+    assert_eq!(erased(&read(ben.device.sync_scope()).await), ids(&[sam]));
+    assert_eq!(erased(&read(tess.device.sync_scope()).await), ids(&[ivy]));
+    let naming_sam = SyncScope {
+        mentioned: vec![sam.to_string()],
+        ..asha.device.sync_scope()
+    };
+    assert_eq!(erased(&read(naming_sam).await), ids(&[ivy, sam]));
+
+    // Grant redemptions: those of the grants the step names (a paired phone's own, the
+    // certificates its message carries), never the organisation's.
+    let (g1, g2) = (vec![1u8; 16], vec![2u8; 16]);
+    hub.store
+        .sync_commit(SyncWrites {
+            peer: "elsewhere".into(),
+            redemptions: vec![(g1.clone(), vec![7; 32]), (g2.clone(), vec![8; 32])],
+            ..SyncWrites::default()
+        })
+        .await
+        .unwrap();
+    assert!(read(asha.device.sync_scope()).await.redemptions.is_empty());
+    let naming_g1 = SyncScope {
+        grants: vec![g1.clone(), vec![3; 16]],
+        ..asha.device.sync_scope()
+    };
+    assert_eq!(read(naming_g1).await.redemptions, vec![(g1, vec![7; 32])]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

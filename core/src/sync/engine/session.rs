@@ -224,6 +224,14 @@ impl SyncSession {
         self.phase == Phase::Complete
     }
 
+    /// The pairing grant (grant id) the peer's verified certificate takes up, while it is
+    /// still to be recorded or refused at the peer's first message (a paired phone met on an
+    /// authenticated channel, [`super::accept_authenticated`]); `None` otherwise. What a team
+    /// hub reads the redemption row of before that message's step.
+    pub fn pending_grant(&self) -> Option<[u8; 16]> {
+        self.pairing.map(|(grant, _)| grant)
+    }
+
     /// Message and byte counts so far.
     pub fn stats(&self) -> SyncStats {
         self.stats

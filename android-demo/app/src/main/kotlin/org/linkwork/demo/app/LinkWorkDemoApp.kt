@@ -9,7 +9,9 @@ import org.linkwork.LinkWorkStore
 import org.linkwork.demo.data.DeviceSession
 import org.linkwork.demo.data.StoreProvider
 import org.linkwork.demo.identity.DemoOrganisation
+import org.linkwork.demo.sync.FileHubSettingsStore
 import org.linkwork.demo.sync.HubConnector
+import org.linkwork.demo.sync.HubSettingsStore
 import org.linkwork.demo.sync.SocketTransport
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncTargetKind
@@ -22,15 +24,26 @@ class LinkWorkDemoApp : Application() {
     lateinit var session: DeviceSession
         private set
 
-    /** Where the sync screen can sync to (a colleague's phone is reached by address). */
-    val syncTargets: List<SyncTarget> = listOf(
-        SyncTarget("hub", "Team hub", SyncTargetKind.TEAM_HUB) {
-            SocketTransport.connect(BuildConfig.HUB_HOST, BuildConfig.HUB_PORT, Dispatchers.IO)
-        },
-    )
+    /**
+     * Other places the sync screen can sync to (a colleague's phone is reached by address; the
+     * organisation's `linkwork-hub` through [hubConnector] and [hubSettings]): with the in-app
+     * demo organisation, the reference hub (`linkwork sync serve`), which needs no enrolment.
+     */
+    val syncTargets: List<SyncTarget> = if (!BuildConfig.DEMO_ORGANISATION) {
+        emptyList()
+    } else {
+        listOf(
+            SyncTarget("demo-hub", "Demo hub (linkwork sync serve)", SyncTargetKind.TEAM_HUB) {
+                SocketTransport.connect(BuildConfig.HUB_HOST, BuildConfig.HUB_PORT, Dispatchers.IO)
+            },
+        )
+    }
 
     /** Sockets to the organisation's `linkwork-hub` (enrolment, and hub sync through `HubSync`). */
     val hubConnector: HubConnector by lazy { OkHttpHubSocket.connector(OkHttpHubSocket.client()) }
+
+    /** The `linkwork-hub` this phone enrolled with (its address), kept in the app's files. */
+    val hubSettings: HubSettingsStore by lazy { FileHubSettingsStore(File(filesDir, "hub-settings"), Dispatchers.IO) }
 
     override fun onCreate() {
         super.onCreate()

@@ -38,7 +38,7 @@ class MainActivity : ComponentActivity() {
                             Text(s.message.text)
                             Button(onClick = { app.session.open() }) { Text("Try again") }
                         }
-                        is SessionState.Ready -> DemoNavHost(s.repository, app.syncTargets, app.hubConnector)
+                        is SessionState.Ready -> DemoNavHost(s.repository, app.syncTargets, app.hubConnector, app.hubSettings)
                     }
                 }
             }

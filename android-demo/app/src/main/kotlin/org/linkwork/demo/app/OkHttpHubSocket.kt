@@ -16,18 +16,27 @@ import okhttp3.WebSocket
 import okhttp3.WebSocketListener
 import okio.ByteString
 import okio.ByteString.Companion.toByteString
+import org.linkwork.demo.sync.HUB_MAX_MESSAGE_BYTES
 import org.linkwork.demo.sync.HubConnector
+import org.linkwork.demo.sync.HubMessageBound
+import org.linkwork.demo.sync.HubMessageTooLargeException
 import org.linkwork.demo.sync.HubSocket
 
 /**
  * The logic module's [HubSocket] over an OkHttp WebSocket: one binary message per frame, as the
  * hub speaks. TLS (`wss://`) is OkHttp's, with the platform's trusted CAs (a deployment with
  * its own CA adds it in a network security config). Received frames wait in a small bounded
- * queue: when it is full, OkHttp's reader thread blocks, so a fast hub cannot fill memory.
+ * queue: when it is full, OkHttp's reader thread blocks, so a fast hub cannot fill memory. A
+ * message over core's frame bound ([HubMessageBound], [HUB_MAX_MESSAGE_BYTES]) is not queued:
+ * the connection is cancelled and [receive] throws [HubMessageTooLargeException]. OkHttp has no
+ * incoming size limit of its own and hands over a message only once it has read it whole, so
+ * this bounds what the app keeps and passes to core (at most [FRAMES_QUEUED] messages of 4 MiB),
+ * not OkHttp's buffer for the one message it is reading.
  */
 class OkHttpHubSocket private constructor() : HubSocket, WebSocketListener() {
     private val opened = CompletableDeferred<Unit>()
     private val inbox = Channel<ByteArray>(capacity = FRAMES_QUEUED)
+    private val bound = HubMessageBound()
     private lateinit var socket: WebSocket
 
     override fun onOpen(webSocket: WebSocket, response: Response) {
@@ -35,6 +44,14 @@ class OkHttpHubSocket private constructor() : HubSocket, WebSocketListener() {
     }
 
     override fun onMessage(webSocket: WebSocket, bytes: ByteString) {
+        try {
+            bound.count(bytes.size, last = true)
+        } catch (e: HubMessageTooLargeException) {
+            // Not copied, not queued: the connection ends and receive() throws the reason.
+            inbox.close(e)
+            webSocket.cancel()
+            return
+        }
         // Blocks the reader thread while the queue is full (back-pressure); fails only once
         // the socket was closed on this side.
         inbox.trySendBlocking(bytes.toByteArray())

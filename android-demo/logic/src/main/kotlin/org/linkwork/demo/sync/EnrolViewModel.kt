@@ -26,9 +26,14 @@ data class EnrolState(
 /**
  * The enrol screen: the hub's address and the invite code the administrator gave, then
  * [enrol]. Bad input is told before any connection; the hub's refusal (a wrong, used or expired
- * code) and network failures become a [UserMessage].
+ * code) and network failures become a [UserMessage]. Once enrolled, the hub's address is kept in
+ * [settings] (the sync screen's [HubSyncViewModel] syncs with it).
  */
-class EnrolViewModel(private val hub: HubSync, scope: CoroutineScope) : ScreenModel(scope) {
+class EnrolViewModel(
+    private val hub: HubSync,
+    scope: CoroutineScope,
+    private val settings: HubSettingsStore = InMemoryHubSettingsStore(),
+) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(EnrolState())
 
     /** The screen's state. */
@@ -54,6 +59,7 @@ class EnrolViewModel(private val hub: HubSync, scope: CoroutineScope) : ScreenMo
         mutableState.update { it.copy(enrolling = true, message = null) }
         return launchAction({ m -> mutableState.update { it.copy(enrolling = false, message = m) } }) {
             val cert = hub.enrol(address, s.code)
+            settings.save(HubSettings(address))
             val role = cert.role.name.lowercase().replace("_", " ")
             mutableState.update {
                 it.copy(enrolling = false, enrolledAs = "${cert.name}, $role at ${cert.organisation}")

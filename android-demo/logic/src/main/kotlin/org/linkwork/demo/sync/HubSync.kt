@@ -7,7 +7,9 @@ import kotlinx.coroutines.withContext
 import org.linkwork.DeviceCertificate
 import org.linkwork.HubOutcome
 import org.linkwork.LinkWorkStore
+import org.linkwork.core.HubPhase
 import org.linkwork.core.HubPurpose
+import org.linkwork.core.LinkWorkException
 
 /**
  * One WebSocket to the team hub, supplied by the app (OkHttp on Android, `java.net.http` in the
@@ -17,12 +19,26 @@ interface HubSocket : AutoCloseable {
     /** Sends one binary message. */
     suspend fun send(message: ByteArray)
 
-    /** The next binary message, or `null` once the hub closed the connection. */
+    /**
+     * The next binary message, or `null` once the hub closed the connection. Throws
+     * [HubMessageTooLargeException] (after closing the connection) for a message over
+     * [HUB_MAX_MESSAGE_BYTES] ([HubMessageBound] decides), `IOException` when the connection
+     * failed.
+     */
     suspend fun receive(): ByteArray?
 
     /** Closes the connection. Idempotent. */
     override fun close()
 }
+
+/**
+ * The hub closed the connection before admitting this device (core's `HubPhase.HANDSHAKE` or
+ * `REVOCATIONS`): it refused the device, which was revoked, is not enrolled with it, or belongs
+ * to another organisation. Nothing was shared. [cause] is core's typed error
+ * (`LinkWorkException.Hub`). Trying again will not help until an administrator acts.
+ */
+class HubRefusedDeviceException(override val cause: LinkWorkException.Hub) :
+    IOException("the hub refused this device", cause)
 
 /** Opens a [HubSocket] to a full URL (`wss://HOST[:PORT]/enrol` or `/connect`). */
 fun interface HubConnector {
@@ -79,9 +95,10 @@ class HubSync(
 
     /**
      * One connection to the hub at [address] for [purpose] (sync by default), to the end: what
-     * it did. Throws `LinkWorkException.Hub` (retryable) when the hub closes early, e.g. because
-     * this device was revoked, and the core's errors for anything the hub sent that this
-     * device refuses.
+     * it did. Throws [HubRefusedDeviceException] when the hub closes before admitting this
+     * device (revoked, not enrolled with it, another organisation's hub), `LinkWorkException.Hub`
+     * (retryable) when it closes later, [HubMessageTooLargeException] for a message over the
+     * bound, and the core's errors for anything the hub sent that this device refuses.
      */
     suspend fun sync(address: String, purpose: HubPurpose = HubPurpose.SYNC): HubOutcome {
         val start = withContext(io) { store.hubSession(purpose) }
@@ -91,7 +108,13 @@ class HubSync(
                 while (true) {
                     val frame = socket.receive()
                     if (frame == null) {
-                        withContext(io) { session.closed() }
+                        val phase = session.phase()
+                        try {
+                            withContext(io) { session.closed() }
+                        } catch (e: LinkWorkException.Hub) {
+                            if (phase == HubPhase.HANDSHAKE || phase == HubPhase.REVOCATIONS) throw HubRefusedDeviceException(e)
+                            throw e
+                        }
                         break
                     }
                     val step = withContext(io) { session.receive(frame) }

@@ -5,6 +5,8 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.TimeoutCancellationException
 import org.linkwork.core.EnrolmentRefusal
 import org.linkwork.core.LinkWorkException
+import org.linkwork.demo.sync.HubMessageTooLargeException
+import org.linkwork.demo.sync.HubRefusedDeviceException
 
 /**
  * A message a screen can show. Built from the error's kind and field names only: never from
@@ -34,6 +36,10 @@ fun userMessage(error: Throwable): UserMessage = when (error) {
     is LinkWorkException -> userMessage(error)
     is TimeoutCancellationException -> UserMessage("The other device stopped answering. Try again.", canRetry = true)
     is CancellationException -> UserMessage("Cancelled.")
+    is HubRefusedDeviceException ->
+        UserMessage("The team hub did not accept this device (it may have been revoked, or the hub is not your organisation's). Nothing was shared. Ask your administrator.")
+    is HubMessageTooLargeException ->
+        UserMessage("The team hub sent more than this app accepts. Update the app or ask your administrator.")
     is IOException -> UserMessage("The connection to the other device failed. Try again when you are together or online.", canRetry = true)
     else -> UserMessage("Something went wrong. Please report it.")
 }

@@ -15,7 +15,9 @@ import org.linkwork.demo.identity.PairingViewModel
 import org.linkwork.demo.person.PersonViewModel
 import org.linkwork.demo.sync.EnrolViewModel
 import org.linkwork.demo.sync.HubConnector
+import org.linkwork.demo.sync.HubSettingsStore
 import org.linkwork.demo.sync.HubSync
+import org.linkwork.demo.sync.HubSyncViewModel
 import org.linkwork.demo.sync.SyncTarget
 import org.linkwork.demo.sync.SyncViewModel
 import org.linkwork.demo.visit.HomeVisitViewModel
@@ -23,8 +25,15 @@ import org.linkwork.demo.visit.ServiceSearchModel
 
 /** The screens and how they link: caseload -> add person -> person; caseload -> person -> home visit or pairing their phone; caseload -> sync -> enrol with the team hub. */
 @Composable
-fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>, hubConnector: HubConnector) {
+fun DemoNavHost(
+    repository: LinkWorkRepository,
+    targets: List<SyncTarget>,
+    hubConnector: HubConnector,
+    hubSettings: HubSettingsStore,
+) {
     val nav = rememberNavController()
+    // The store is the repository's; HubSync only moves frames over the app's sockets.
+    val store by produceState<LinkWorkStore?>(null, repository) { value = repository.read { it } }
     NavHost(nav, startDestination = "caseload") {
         composable("caseload") {
             val vm = rememberScreenModel("caseload") { scope -> CaseloadViewModel(repository, scope) }
@@ -57,14 +66,17 @@ fun DemoNavHost(repository: LinkWorkRepository, targets: List<SyncTarget>, hubCo
         }
         composable("sync") {
             val vm = rememberScreenModel("sync") { scope -> SyncViewModel(repository, targets, scope) }
-            SyncScreen(vm, onEnrol = { nav.navigate("enrol") }, onBack = { nav.popBackStack() })
+            store?.let { s ->
+                val hub = rememberScreenModel("hub-sync") { scope ->
+                    HubSyncViewModel(repository, HubSync(s, hubConnector, Dispatchers.IO), hubSettings, scope)
+                }
+                SyncScreen(vm, hub, onEnrol = { nav.navigate("enrol") }, onBack = { nav.popBackStack() })
+            }
         }
         composable("enrol") {
-            // The store is the repository's; HubSync only moves frames over the app's sockets.
-            val store by produceState<LinkWorkStore?>(null, repository) { value = repository.read { it } }
             store?.let { s ->
                 val vm = rememberScreenModel("enrol") { scope ->
-                    EnrolViewModel(HubSync(s, hubConnector, Dispatchers.IO), scope)
+                    EnrolViewModel(HubSync(s, hubConnector, Dispatchers.IO), scope, hubSettings)
                 }
                 EnrolScreen(vm, onDone = { nav.popBackStack() }, onBack = { nav.popBackStack() })
             }

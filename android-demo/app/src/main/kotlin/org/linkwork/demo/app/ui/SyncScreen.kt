@@ -11,8 +11,10 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.linkwork.demo.sync.HubSyncViewModel
 import org.linkwork.demo.sync.SyncViewModel
 
 /**
@@ -20,18 +22,37 @@ import org.linkwork.demo.sync.SyncViewModel
  * enrol with the organisation's `linkwork-hub` ([EnrolScreen]).
  */
 @Composable
-fun SyncScreen(vm: SyncViewModel, onEnrol: () -> Unit, onBack: () -> Unit) {
+fun SyncScreen(vm: SyncViewModel, hub: HubSyncViewModel, onEnrol: () -> Unit, onBack: () -> Unit) {
     val s by vm.state.collectAsStateWithLifecycle()
+    val h by hub.state.collectAsStateWithLifecycle()
+    // Back from the enrol screen: the hub it saved.
+    LaunchedEffect(Unit) { hub.refresh() }
     DemoScaffold(title = "Sync", onBack = onBack, actions = { UnsyncedBadge(s.unsyncedTotal) }) { modifier ->
         LazyColumn(modifier) {
             item {
                 MessageCard(s.message, vm::dismissMessage)
                 s.running?.let { Section("Syncing with $it") { LinearProgressIndicator() } }
-                Section("Sync with") {
-                    s.targets.forEach { t -> Button(onClick = { vm.sync(t.id) }, enabled = s.running == null) { Text(t.label) } }
+                if (s.targets.isNotEmpty()) {
+                    Section("Sync with") {
+                        s.targets.forEach { t -> Button(onClick = { vm.sync(t.id) }, enabled = s.running == null) { Text(t.label) } }
+                    }
                 }
                 Section("The organisation's team hub") {
-                    OutlinedButton(onClick = onEnrol, enabled = s.running == null) { Text("Enrol with an invite code") }
+                    MessageCard(h.message, hub::dismissMessage)
+                    if (h.syncing) LinearProgressIndicator()
+                    val address = h.hub
+                    if (address == null) {
+                        OutlinedButton(onClick = onEnrol, enabled = s.running == null) { Text("Enrol with an invite code") }
+                    } else {
+                        Text("Enrolled with $address")
+                        Button(onClick = { hub.sync() }, enabled = !h.syncing && s.running == null) { Text("Sync with the team hub") }
+                    }
+                    h.last?.let { r ->
+                        Text("Last sync with ${r.hub}, ${r.finishedAt}: ${r.messages} messages, ${r.bytes} bytes")
+                        Text("Merged: " + r.merged.joinToString().ifEmpty { "nothing new" })
+                        r.directory?.let { Text("Services directory: $it") }
+                        if (r.revocationsInstalled) Text("Revoked devices updated.")
+                    }
                 }
                 Section("A colleague's or a person's phone (same Wi-Fi)") {
                     val waiting = s.waitingOn
