@@ -49,7 +49,7 @@ public final class PatientStore: Sendable {
     }
 
     /// Records progress on a goal: a 0-10 rating, a note, or both.
-    public func recordProgressBlocking(goalId: String, rating: UInt8?, note: String?) async throws {
+    public func recordProgressBlocking(goalId: String, rating: Int32?, note: String?) async throws {
         let store = store
         _ = try await Background.run {
             try store.recordProgressBlocking(goalId: goalId, progress: NewProgress(rating: rating, note: note))

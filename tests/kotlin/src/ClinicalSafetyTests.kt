@@ -171,7 +171,7 @@ object ClinicalSafetyTests {
         dir.linkWorkerStore().use { store ->
             accepted(store)
             val plain = store.writeReportCsvBlocking(dir.path("plain"))
-            val suppressed = store.writeCommissionerReportCsvBlocking(dir.path("commissioner"), 5u)
+            val suppressed = store.writeCommissionerReportCsvBlocking(dir.path("commissioner"), 5)
             assertEquals(plain.map { File(it).name }, suppressed.map { File(it).name })
             val outcomes = File(suppressed.single { it.endsWith("outcomes.csv") }).readText()
             assertTrue("referral-outcome,accepted,*\r\n" in outcomes, outcomes)

@@ -56,15 +56,15 @@ object DirectoryTests {
             assertNull(store.directoryVersionBlocking())
             val report = store.directoryImportBlocking(FEED.toByteArray(), "small.json")
             assertEquals(DirectoryImportOutcome.REPLACED, report.outcome)
-            assertEquals(listOf(5u, 3u, 2u), listOf(report.records, report.imported, report.skipped))
-            fun has(index: UInt, field: String, kind: FeedIssueKind, action: FeedIssueAction) =
+            assertEquals(listOf(5, 3, 2), listOf(report.records, report.imported, report.skipped))
+            fun has(index: Int, field: String, kind: FeedIssueKind, action: FeedIssueAction) =
                 report.issues.any { it.index == index && it.field == field && it.kind == kind && it.action == action }
-            assertTrue(has(0u, "description", FeedIssueKind.HTML, FeedIssueAction.CLEANED))
-            assertTrue(has(1u, "attributes[0].taxonomy_term.taxonomy", FeedIssueKind.UNKNOWN_TAXONOMY, FeedIssueAction.KEPT))
-            assertTrue(has(2u, "service_at_locations[0].location.latitude", FeedIssueKind.INVALID_VALUE, FeedIssueAction.FIELD_DROPPED))
-            assertTrue(has(3u, "id", FeedIssueKind.DUPLICATE_ID, FeedIssueAction.SKIPPED))
-            assertTrue(has(4u, "name", FeedIssueKind.MISSING, FeedIssueAction.SKIPPED))
-            assertEquals(3u, report.version.services)
+            assertTrue(has(0, "description", FeedIssueKind.HTML, FeedIssueAction.CLEANED))
+            assertTrue(has(1, "attributes[0].taxonomy_term.taxonomy", FeedIssueKind.UNKNOWN_TAXONOMY, FeedIssueAction.KEPT))
+            assertTrue(has(2, "service_at_locations[0].location.latitude", FeedIssueKind.INVALID_VALUE, FeedIssueAction.FIELD_DROPPED))
+            assertTrue(has(3, "id", FeedIssueKind.DUPLICATE_ID, FeedIssueAction.SKIPPED))
+            assertTrue(has(4, "name", FeedIssueKind.MISSING, FeedIssueAction.SKIPPED))
+            assertEquals(3, report.version.services)
             assertEquals(64, report.version.contentHash.length)
             assertEquals(report.version, store.directoryVersionBlocking())
             val again = store.directoryImportBlocking(FEED.toByteArray(), "again.json")
@@ -85,10 +85,10 @@ object DirectoryTests {
                 names(store, DirectoryQuery(near = DirectoryNear.Postcode("ls7 3hb"), withinKm = 0.5)))
             assertEquals(listOf("Lunch Club"), names(store, DirectoryQuery(openOn = "tuesday")))
             assertEquals(listOf("Youth Gardening"), names(store, DirectoryQuery(openOn = "sat")))
-            val young = names(store, DirectoryQuery(age = 20u))
+            val young = names(store, DirectoryQuery(age = 20))
             assertTrue("Youth Gardening" in young && "Lunch Club" !in young, young.toString())
-            val page = store.directorySearchBlocking(DirectoryQuery(limit = 1u, offset = 1u))
-            assertEquals(3u, page.total)
+            val page = store.directorySearchBlocking(DirectoryQuery(limit = 1, offset = 1))
+            assertEquals(3, page.total)
             assertEquals(listOf("Lunch Club"), page.hits.map { it.name })
         }
     }
@@ -101,7 +101,7 @@ object DirectoryTests {
             assertEquals("Chapeltown Community Centre", s.organization?.name)
             assertEquals("LS7 3HB", s.locations.single().postcode)
             assertEquals("TU,TH", s.schedules.single().byday)
-            assertEquals(60u, s.minimumAge)
+            assertEquals(60, s.minimumAge)
             assertEquals("0113 496 0001", s.phones.single().number)
             assertEquals("esdNeeds", s.taxonomyTerms.single().taxonomy)
             assertEquals(3.5, s.costOptions.single().amount)
@@ -121,7 +121,7 @@ object DirectoryTests {
             val older = "{\"contents\":[{\"id\":\"old\",\"name\":\"Old\",\"last_modified\":\"2020-01-01\"}]}"
             assertFailsWith<LinkWorkException.Conflict> { store.directoryImportBlocking(older.toByteArray(), "old.json") }
             assertEquals(before, store.directoryVersionBlocking())
-            assertEquals(3u, store.directorySearchBlocking(DirectoryQuery()).total)
+            assertEquals(3, store.directorySearchBlocking(DirectoryQuery()).total)
             assertEquals("near", assertFailsWith<LinkWorkException.InvalidInput> {
                 store.directorySearchBlocking(DirectoryQuery(near = DirectoryNear.Postcode("LS2 9JT")))
             }.field)
@@ -132,7 +132,7 @@ object DirectoryTests {
                 store.directorySearchBlocking(DirectoryQuery(openOn = "someday"))
             }.field)
             assertEquals("limit", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.directorySearchBlocking(DirectoryQuery(limit = 0u))
+                store.directorySearchBlocking(DirectoryQuery(limit = 0))
             }.field)
         }
     }

@@ -50,7 +50,7 @@ object ErrorTests {
             assertEquals(unknown, e.id)
             assertEquals("step", assertFailsWith<LinkWorkException.NotFound> { store.completeStepBlocking(unknown) }.kind)
             assertEquals("goal", assertFailsWith<LinkWorkException.NotFound> {
-                store.recordProgressBlocking(unknown, NewProgress(rating = 5u))
+                store.recordProgressBlocking(unknown, NewProgress(rating = 5))
             }.kind)
             assertFailsWith<LinkWorkException.NotFound> { store.addGoalBlocking(unknown, NewGoal(text = "x")) }
             assertTrue(describe(e).startsWith("not found: person"))
@@ -85,7 +85,7 @@ object ErrorTests {
             val pid = store.addPersonBlocking(newPerson())
             val goal = store.addGoalBlocking(pid, NewGoal(text = "Walk"))
             val rating = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordProgressBlocking(goal, NewProgress(rating = 11u))
+                store.recordProgressBlocking(goal, NewProgress(rating = 11))
             }
             assertEquals("rating", rating.field)
             assertEquals("progress", assertFailsWith<LinkWorkException.InvalidInput> {
@@ -105,7 +105,7 @@ object ErrorTests {
                 store.addStepBlocking(pid, NewStep(text = "x", owner = StepOwner.PERSON, goalId = "nope"))
             }.field)
             assertEquals("duration_minutes", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addConsultationBlocking(pid, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 0u))
+                store.addConsultationBlocking(pid, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 0))
             }.field)
             assertEquals(1, store.planBlocking(pid).goals.size)
         }
@@ -130,7 +130,7 @@ object ErrorTests {
                     pid,
                     NewMeasureResponse(
                         instrument = Instrument.PAM, timepoint = Timepoint.BASELINE,
-                        mode = AdministrationMode.SELF_COMPLETED, pam = PamResult(score = 120.0, level = 2u, version = "13"),
+                        mode = AdministrationMode.SELF_COMPLETED, pam = PamResult(score = 120.0, level = 2, version = "13"),
                     ),
                 )
             }.field)

@@ -27,7 +27,7 @@ object ExchangeTests {
                 assertEquals(listOf(listOf(pid), listOf(pid)), listener.calls.toList())
                 val entry = b.caseloadBlocking(CaseloadQuery(text = "lovelace")).single()
                 assertEquals(pid, entry.personId)
-                assertEquals(1u, entry.activeGoals)
+                assertEquals(1, entry.activeGoals)
 
                 // Both edit offline, then exchange: nothing is lost on either side.
                 a.addCaseNoteBlocking(pid, "Note from Sam")
@@ -64,7 +64,7 @@ object ExchangeTests {
             LinkWorkStore.create(dir.path("phone.db"), StoreKey.Unencrypted, "ada", Role.PATIENT, pid).use { phone ->
                 assertFailsWith<LinkWorkException.NotPermitted> { phone.importDocumentBlocking(case) }
                 assertEquals(pid, phone.importDocumentBlocking(plan).personId)
-                phone.recordProgressBlocking(goal, NewProgress(rating = 7u, note = "walked twice"))
+                phone.recordProgressBlocking(goal, NewProgress(rating = 7, note = "walked twice"))
                 phone.completeStepBlocking(step)
                 phone.recordMeasureBlocking(
                     pid,

@@ -112,7 +112,7 @@ object IdentityTests {
     }
 
     private fun enrolled(org: Organisation, store: LinkWorkStore, role: CertificateRole, enrol: Boolean): DeviceCertificate =
-        store.installCertificateBlocking(org.issue(store.certificateRequestBlocking(), role, false, enrol, 30u))
+        store.installCertificateBlocking(org.issue(store.certificateRequestBlocking(), role, false, enrol, 30))
 
     private fun enrol() = withTempDir { dir ->
         val org = Organisation.create("Northtown PCN")
@@ -138,7 +138,7 @@ object IdentityTests {
         dir.linkWorkerStore().use { lw ->
             enrolled(org, lw, CertificateRole.LINK_WORKER, true)
             val pid = lw.addPersonBlocking(newPerson())
-            val offer = lw.pairPatientBlocking(pid, 365u)
+            val offer = lw.pairPatientBlocking(pid, 365)
             assertEquals(6, offer.code.length)
             assertTrue(offer.payload.size < 1000)
             val wrong = if (offer.code == "000000") "000001" else "000000"
@@ -167,15 +167,15 @@ object IdentityTests {
         val other = Organisation.create("Elsewhere PCN")
         dir.linkWorkerStore("a.db").use { a ->
             dir.linkWorkerStore("b.db", "jo").use { b ->
-                val forA = org.issue(a.certificateRequestBlocking(), CertificateRole.LINK_WORKER, false, false, 30u)
+                val forA = org.issue(a.certificateRequestBlocking(), CertificateRole.LINK_WORKER, false, false, 30)
                 assertEquals("for another device",
                     assertFailsWith<LinkWorkException.Untrusted> { b.installCertificateBlocking(forA) }.reason)
                 assertEquals("role does not match",
                     assertFailsWith<LinkWorkException.Untrusted> {
-                        org.issue(a.certificateRequestBlocking(), CertificateRole.PATIENT, false, false, 30u)
+                        org.issue(a.certificateRequestBlocking(), CertificateRole.PATIENT, false, false, 30)
                     }.reason)
                 a.installCertificateBlocking(forA)
-                val foreign = other.issue(a.certificateRequestBlocking(), CertificateRole.ADMIN, true, true, 30u)
+                val foreign = other.issue(a.certificateRequestBlocking(), CertificateRole.ADMIN, true, true, 30)
                 assertEquals("issued by another organisation",
                     assertFailsWith<LinkWorkException.Untrusted> { a.installCertificateBlocking(foreign) }.reason)
                 assertEquals(CertificateRole.LINK_WORKER, a.deviceIdentityBlocking().certificate!!.role)
@@ -185,7 +185,7 @@ object IdentityTests {
                     assertFailsWith<LinkWorkException.Untrusted> { b.verifyPeerCertificateBlocking(forA) }.reason)
                 val pid = a.addPersonBlocking(newPerson())
                 assertEquals("issuer may not enrol patients",
-                    assertFailsWith<LinkWorkException.Untrusted> { a.pairPatientBlocking(pid, 30u) }.reason)
+                    assertFailsWith<LinkWorkException.Untrusted> { a.pairPatientBlocking(pid, 30) }.reason)
             }
         }
     }
@@ -195,19 +195,19 @@ object IdentityTests {
         dir.linkWorkerStore("a.db").use { a ->
             dir.linkWorkerStore("b.db", "jo").use { b ->
                 enrolled(org, a, CertificateRole.LINK_WORKER, false)
-                val bCert = org.issue(b.certificateRequestBlocking(), CertificateRole.LINK_WORKER, false, false, 30u)
+                val bCert = org.issue(b.certificateRequestBlocking(), CertificateRole.LINK_WORKER, false, false, 30)
                 b.installCertificateBlocking(bCert)
                 a.verifyPeerCertificateBlocking(bCert)
                 val v1 = org.revoke(null, b.deviceIdentityBlocking().deviceKey)
                 val v2 = org.revoke(v1, "ab".repeat(32))
                 val info = a.updateTrustBlocking(v2)
-                assertEquals(2uL, info.version)
+                assertEquals(2L, info.version)
                 assertTrue(b.deviceIdentityBlocking().deviceKey in info.revokedDevices)
                 assertEquals("revoked",
                     assertFailsWith<LinkWorkException.Untrusted> { a.verifyPeerCertificateBlocking(bCert) }.reason)
                 assertEquals("revocation list is not newer than the installed one",
                     assertFailsWith<LinkWorkException.Untrusted> { a.updateTrustBlocking(v1) }.reason)
-                assertEquals(2uL, a.deviceIdentityBlocking().revocationListVersion)
+                assertEquals(2L, a.deviceIdentityBlocking().revocationListVersion)
             }
         }
     }

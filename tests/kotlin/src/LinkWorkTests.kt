@@ -22,7 +22,8 @@ object LinkWorkTests {
             ExchangeTests.all + MeasureTests.all + ReportTests.all + SyncTests.all +
             EncryptionTests.all + ClinicalSafetyTests.all + IdentityTests.all +
             DirectoryTests.all + DirectoryShareTests.all + SyncStateTests.all +
-            ReferralReportTests.all + ObservationTests.all + HubTests.all + AsyncTests.all
+            ReferralReportTests.all + ObservationTests.all + HubTests.all + AsyncTests.all +
+            SignedIntegerTests.all
 }
 
 fun main() {

@@ -46,11 +46,11 @@ object MeasureTests {
 
         // Incomplete answers are never prorated: no score, just the missing items.
         assertEquals(
-            ScoreOutcome.Incomplete(missing = listOf(6u)),
+            ScoreOutcome.Incomplete(missing = listOf(6)),
             scoreMeasure(Instrument.SWEMWBS, List(6) { 4L } + listOf(null)),
         )
         assertEquals(
-            ScoreOutcome.Incomplete(missing = listOf(0u)),
+            ScoreOutcome.Incomplete(missing = listOf(0)),
             scoreMeasure(Instrument.WEMWBS, listOf(null) + List(13) { 5L }),
         )
         assertIs<ScoreOutcome.Incomplete>(scoreMeasure(Instrument.MYCAW, listOf(null, null, 3L)))
@@ -87,7 +87,7 @@ object MeasureTests {
         assertEquals(Score.Mycaw(concerns = listOf(5L), wellbeing = 4L), mycaw.score)
 
         assertEquals(
-            ScoreOutcome.Incomplete(missing = listOf(1u, 3u)),
+            ScoreOutcome.Incomplete(missing = listOf(1, 3)),
             scoreMeasure(Instrument.ONS4, listOf(8L, null, 7L, null)),
         )
         assertEquals("answers", assertFailsWith<LinkWorkException.InvalidInput> {

@@ -224,7 +224,7 @@ object ReportTests {
             )
         }
         for ((mode, days) in s.consultations) {
-            store.addConsultationBlocking(pid, NewConsultation(mode = mode, start = noon(s.received, days), durationMinutes = 30u))
+            store.addConsultationBlocking(pid, NewConsultation(mode = mode, start = noon(s.received, days), durationMinutes = 30))
         }
         for ((service, statuses) in s.onward) {
             val id = store.addOnwardReferralBlocking(pid, NewOnwardReferral(service = service))
@@ -244,10 +244,10 @@ object ReportTests {
     }
 
     /** Counts of `keys` as a map, with every code of `all` present (zeros included). */
-    private fun <E : Enum<E>> tally(all: List<E>, keys: List<E>): Map<String, UInt> =
-        all.associate { e -> code(e) to keys.count { it == e }.toUInt() }
+    private fun <E : Enum<E>> tally(all: List<E>, keys: List<E>): Map<String, Int> =
+        all.associate { e -> code(e) to keys.count { it == e } }
 
-    private fun List<Count>.asMap(): Map<String, UInt> = associate { it.key to it.count }
+    private fun List<Count>.asMap(): Map<String, Int> = associate { it.key to it.count }
 
     private fun referralOutcome(path: List<EpisodeStatus>): String = when {
         EpisodeStatus.ACCEPTED in path -> "accepted"
@@ -261,23 +261,23 @@ object ReportTests {
     private fun caseloadReportCounts() = withTempDir { dir ->
         dir.linkWorkerStore().use { store ->
             val empty = store.caseloadReportBlocking()
-            assertEquals(0u, empty.people)
+            assertEquals(0, empty.people)
             assertEquals(12, empty.pairedChange.size, "one row per quantity, even with no data")
             assertNull(empty.timeToFirstContact.meanDays)
 
             generate(store)
             val report = store.caseloadReportBlocking()
             val specs = caseload
-            assertEquals(12u, report.people)
-            assertEquals(12u, report.referrals)
+            assertEquals(12, report.people)
+            assertEquals(12, report.referrals)
 
             // Referrals by source: every source in vocabulary order, then not-recorded.
             val bySource = tally(ReferralSource.entries, specs.mapNotNull { it.source }) +
-                ("not-recorded" to specs.count { it.source == null }.toUInt())
+                ("not-recorded" to specs.count { it.source == null })
             assertEquals(bySource.keys.toList(), report.referralsBySource.map { it.key })
             assertEquals(bySource, report.referralsBySource.asMap())
             assertEquals(
-                specs.groupingBy { it.received.take(7) }.eachCount().mapValues { it.value.toUInt() }.toSortedMap(),
+                specs.groupingBy { it.received.take(7) }.eachCount().mapValues { it.value }.toSortedMap(),
                 report.referralsByMonth.asMap(),
             )
             assertEquals(listOf("2024-01", "2024-02", "2024-03"), report.referralsByMonth.map { it.key })
@@ -286,11 +286,11 @@ object ReportTests {
             val outcomes = specs.map { referralOutcome(it.path) }
             val expectedOutcomes = listOf(
                 "accepted", "declined", "unable-to-contact", "redirected", "discharged-before-acceptance", "pending",
-            ).associateWith { o -> outcomes.count { it == o }.toUInt() }
+            ).associateWith { o -> outcomes.count { it == o } }
             assertEquals(expectedOutcomes, report.outcomes.referralOutcome.asMap())
             assertEquals(expectedOutcomes.keys.toList(), report.outcomes.referralOutcome.map { it.key })
             assertEquals(
-                listOf(5u, 2u, 1u),
+                listOf(5, 2, 1),
                 listOf(report.outcomes.accepted, report.outcomes.declined, report.outcomes.unableToContact),
             )
             assertEquals(expectedOutcomes["accepted"], report.outcomes.accepted)
@@ -301,7 +301,7 @@ object ReportTests {
 
             // Needs (people), consultations by mode.
             assertEquals(tally(Need.entries, specs.flatMap { it.needs.distinct() }), report.needs.asMap())
-            assertEquals(3u, report.needs.asMap()["loneliness"])
+            assertEquals(3, report.needs.asMap()["loneliness"])
             assertEquals(
                 tally(ConsultationMode.entries, specs.flatMap { s -> s.consultations.map { it.first } }),
                 report.consultationsByMode.asMap(),
@@ -314,18 +314,18 @@ object ReportTests {
             for (row in report.onwardByService) {
                 val mine = onward.filter { it.first == row.service }
                 val current = mine.map { it.second.lastOrNull() ?: OnwardStatus.SENT }
-                assertEquals(mine.size.toUInt(), row.total, row.service)
+                assertEquals(mine.size, row.total, row.service)
                 assertEquals(tally(OnwardStatus.entries, current), row.byStatus.asMap(), row.service)
-                assertEquals(current.count { it == OnwardStatus.NO_CAPACITY }.toUInt(), row.unmetNeed, row.service)
+                assertEquals(current.count { it == OnwardStatus.NO_CAPACITY }, row.unmetNeed, row.service)
                 assertEquals(
-                    mine.count { OnwardStatus.NO_CAPACITY in it.second }.toUInt(), row.everWaitlisted, row.service,
+                    mine.count { OnwardStatus.NO_CAPACITY in it.second }, row.everWaitlisted, row.service,
                 )
             }
             val debt = report.onwardByService.single { it.service == "Debt advice" }
-            assertEquals(Triple(3u, 1u, 2u), Triple(debt.total, debt.unmetNeed, debt.everWaitlisted))
+            assertEquals(Triple(3, 1, 2), Triple(debt.total, debt.unmetNeed, debt.everWaitlisted))
             val allCurrent = onward.map { it.second.lastOrNull() ?: OnwardStatus.SENT }
             assertEquals(tally(OnwardStatus.entries, allCurrent), report.onwardByStatus.asMap())
-            assertEquals(1u, report.unmetNeed)
+            assertEquals(1, report.unmetNeed)
 
             // Time to first contact: the earlier of the first reached attempt and the first
             // consultation, in days from the referral.
@@ -335,8 +335,8 @@ object ReportTests {
             }.sorted()
             assertEquals(listOf(0L, 1L, 2L, 2L, 3L, 4L, 5L, 7L), days)
             with(report.timeToFirstContact) {
-                assertEquals(days.size.toUInt(), n)
-                assertEquals((specs.size - days.size).toUInt(), notContacted)
+                assertEquals(days.size, n)
+                assertEquals((specs.size - days.size), notContacted)
                 assertEquals(days.first(), minDays)
                 assertEquals(days.last(), maxDays)
                 assertEquals(days.average(), assertNotNull(meanDays), 1e-9)
@@ -349,9 +349,9 @@ object ReportTests {
             val anxiety = report.pairedChange.single { it.instrument == Instrument.ONS4 && it.quantity == "anxiety" }
             with(anxiety) {
                 assertTrue(lowerIsBetter)
-                assertEquals(pairs.size.toUInt(), n)
+                assertEquals(pairs.size, n)
                 assertEquals(pairs.average(), assertNotNull(meanChange), 1e-9)
-                assertEquals(listOf(1u, 1u, 1u), listOf(improved, same, worse))
+                assertEquals(listOf(1, 1, 1), listOf(improved, same, worse))
                 assertEquals(pairs.first(), min)
                 assertEquals(pairs[1], median)
                 assertEquals(pairs.last(), max)
@@ -359,9 +359,9 @@ object ReportTests {
                 assertEquals(14.0 / 3, assertNotNull(meanFollowUp), 1e-9)
             }
             val happiness = report.pairedChange.single { it.quantity == "happiness" }
-            assertEquals(Triple(3u, 0.0, 3u), Triple(happiness.n, happiness.meanChange, happiness.same))
+            assertEquals(Triple(3, 0.0, 3), Triple(happiness.n, happiness.meanChange, happiness.same))
             val wemwbs = report.pairedChange.single { it.instrument == Instrument.WEMWBS }
-            assertEquals(0u, wemwbs.n)
+            assertEquals(0, wemwbs.n)
             assertNull(wemwbs.meanChange)
         }
     }
@@ -530,7 +530,7 @@ object ReportTests {
             val onward = summary.onwardReferrals.single()
             assertEquals(OnwardStatus.NO_CAPACITY, onward.status)
             assertTrue(onward.unmetNeed)
-            assertEquals(1u, summary.consultations)
+            assertEquals(1, summary.consultations)
             assertNull(summary.dischargeReason)
             assertEquals(-5.0, summary.measureChange.single { it.quantity == "anxiety" }.difference)
 

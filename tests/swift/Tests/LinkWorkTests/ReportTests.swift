@@ -290,10 +290,10 @@ final class ReportTests: LinkWorkTestCase {
         for row in report.onwardByService {
             let mine = onward.filter { $0.0 == row.service }
             let current = mine.map { $0.1.last ?? .sent }
-            XCTAssertEqual(row.total, UInt32(mine.count), row.service)
+            XCTAssertEqual(row.total, Int32(mine.count), row.service)
             XCTAssertEqual(rows(row.byStatus), tally(allOnwardStatuses, current), row.service)
-            XCTAssertEqual(row.unmetNeed, UInt32(current.filter { $0 == .noCapacity }.count), row.service)
-            XCTAssertEqual(row.everWaitlisted, UInt32(mine.filter { $0.1.contains(.noCapacity) }.count), row.service)
+            XCTAssertEqual(row.unmetNeed, Int32(current.filter { $0 == .noCapacity }.count), row.service)
+            XCTAssertEqual(row.everWaitlisted, Int32(mine.filter { $0.1.contains(.noCapacity) }.count), row.service)
         }
         let debt = try XCTUnwrap(report.onwardByService.first { $0.service == "Debt advice" })
         XCTAssertEqual([debt.total, debt.unmetNeed, debt.everWaitlisted], [3, 1, 2])
@@ -307,8 +307,8 @@ final class ReportTests: LinkWorkTestCase {
         }.sorted()
         XCTAssertEqual(days, [0, 1, 2, 2, 3, 4, 5, 7])
         let ttfc = report.timeToFirstContact
-        XCTAssertEqual(ttfc.n, UInt32(days.count))
-        XCTAssertEqual(ttfc.notContacted, UInt32(specs.count - days.count))
+        XCTAssertEqual(ttfc.n, Int32(days.count))
+        XCTAssertEqual(ttfc.notContacted, Int32(specs.count - days.count))
         XCTAssertEqual(ttfc.minDays, Int64(days.first!))
         XCTAssertEqual(ttfc.maxDays, Int64(days.last!))
         XCTAssertEqual(try XCTUnwrap(ttfc.meanDays), Double(days.reduce(0, +)) / Double(days.count), accuracy: 1e-9)
@@ -322,7 +322,7 @@ final class ReportTests: LinkWorkTestCase {
         }.sorted()
         let anxiety = try XCTUnwrap(report.pairedChange.first { $0.instrument == .ons4 && $0.quantity == "anxiety" })
         XCTAssertTrue(anxiety.lowerIsBetter)
-        XCTAssertEqual(anxiety.n, UInt32(pairs.count))
+        XCTAssertEqual(anxiety.n, Int32(pairs.count))
         XCTAssertEqual(try XCTUnwrap(anxiety.meanChange), pairs.reduce(0, +) / Double(pairs.count), accuracy: 1e-9)
         XCTAssertEqual([anxiety.improved, anxiety.same, anxiety.worse], [1, 1, 1])
         XCTAssertEqual(anxiety.min, pairs.first)

@@ -141,7 +141,7 @@ class HomeVisitViewModel(
     /** Records goal progress (0-10) with an optional note, during the visit. */
     fun recordProgress(goalId: String, rating: Int, note: String? = null): Job = duringVisit {
         val goal = mutableState.value.goals.firstOrNull { it.id == goalId }
-        repository.edit(personId) { it.recordProgressBlocking(goalId, NewProgress(rating = rating.toUByte(), note = note?.ifBlank { null })) }
+        repository.edit(personId) { it.recordProgressBlocking(goalId, NewProgress(rating = rating, note = note?.ifBlank { null })) }
         val record = repository.read { it.personBlocking(personId) }
         show(record, saved = "Progress $rating/10 on \"${goal?.text ?: "goal"}\"")
     }
