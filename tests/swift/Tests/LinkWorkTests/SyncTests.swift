@@ -320,8 +320,8 @@ final class SyncTests: LinkWorkTestCase {
             let start = try b.syncStart()
             let sb = start.session
             let sa = a.syncAccept()
-            sb.setMaxMessageBytes(bytes: 16_384)
-            sa.setMaxMessageBytes(bytes: 16_384)
+            try sb.setMaxMessageBytes(bytes: 16_384)
+            try sa.setMaxMessageBytes(bytes: 16_384)
             var message: Data? = start.message
             var toA = true
             var n = 0

@@ -206,9 +206,9 @@ class SyncViewModel(
                 },
                 merged = names,
                 erased = erased,
-                messages = (s.messagesSent + s.messagesReceived).toInt(),
-                bytes = (s.bytesSent + s.bytesReceived).toLong(),
-                roundTrips = s.roundTrips.toInt(),
+                messages = s.messagesSent + s.messagesReceived,
+                bytes = s.bytesSent + s.bytesReceived,
+                roundTrips = s.roundTrips,
                 finishedAt = displayTime(clock.instant(), clock.zone),
                 clearedBadges = outcome.peer?.role == Role.LINK_WORKER,
             )

@@ -284,7 +284,7 @@ class HomeVisitViewModel(
                 checkedInAt = shown?.checkedInAt?.let { displayTime(it, zone) },
                 checkedOutAt = shown?.checkedOutAt?.let { displayTime(it, zone) },
                 goals = record.plan.goals.filter { it.status == GoalStatus.ACTIVE }
-                    .map { g -> QuickGoal(g.id, g.text, g.progress.lastOrNull { it.rating != null }?.rating?.toInt()) },
+                    .map { g -> QuickGoal(g.id, g.text, g.progress.lastOrNull { it.rating != null }?.rating) },
                 saved = if (saved != null) s.saved + saved else s.saved,
             )
         }

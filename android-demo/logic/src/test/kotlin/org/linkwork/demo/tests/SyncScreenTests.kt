@@ -106,7 +106,7 @@ object SyncScreenTests {
 
             own.edit(ada) { it.recordProgressBlocking(goal, NewProgress(rating = 8)) }
             vm.sync("worker").join()
-            assertEquals(8, worker.read { it.planBlocking(ada) }.goals.single().progress.single().rating?.toInt())
+            assertEquals(8, worker.read { it.planBlocking(ada) }.goals.single().progress.single().rating)
             assertEquals("a link worker's device", vm.state.value.last?.peer)
         } finally {
             own.close()
