@@ -4,13 +4,17 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, Value, ROOT};
 
-use super::fields;
 use super::write::copy_object;
+use super::{fields, keys};
 use crate::error::{Error, Result};
 use crate::model::{ConflictResolution, DocKind};
 
 /// The most path segments a caller may name (documents are a few maps deep).
 const MAX_PATH: usize = 8;
+
+/// Root keys that say what the document is (its schema, version and person): a conflict on
+/// one can only be resolved by keeping one of its values, never by a new value.
+const STRUCTURAL: [&str; 3] = [keys::SCHEMA, keys::VERSION, keys::PERSON];
 
 /// Writes `how` at `path` of a `kind` document (from the root, as
 /// [`crate::model::FieldConflict::path`]), which must hold concurrent values.
@@ -60,10 +64,61 @@ pub(crate) fn resolve<T: Transactable>(
                 }
             }
         }
+        ConflictResolution::New(_) if parents.is_empty() && STRUCTURAL.contains(&key.as_str()) => {
+            return Err(Error::invalid(
+                "value",
+                "the document's identity: keep one of its values",
+            ));
+        }
         ConflictResolution::New(new) => {
             let current = values.swap_remove(0).0.into_owned();
             fields::write_new(tx, &obj, key, &field, &current, new)?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::{ActorId, AutoCommit, ReadDoc};
+
+    use super::*;
+    use crate::model::FieldValue;
+
+    /// A document whose root `key` holds two concurrent values.
+    fn conflicted(key: &str) -> AutoCommit {
+        let mut a = AutoCommit::new();
+        a.put(ROOT, key, "a").unwrap();
+        let mut b = a.fork().with_actor(ActorId::random());
+        a.put(ROOT, key, "x").unwrap();
+        b.put(ROOT, key, "y").unwrap();
+        a.merge(&mut b).unwrap();
+        a
+    }
+
+    #[test]
+    fn the_documents_identity_takes_no_new_value_but_can_be_kept() {
+        let mut doc = conflicted("person_id");
+        let path = vec!["person_id".to_string()];
+        let new = ConflictResolution::New(FieldValue::ItemId {
+            value: crate::Id::new(),
+        });
+        let err = resolve(&mut doc, DocKind::Plan, &path, &new).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput { field: "value", .. }),
+            "{err:?}"
+        );
+        assert_eq!(doc.get_all(ROOT, "person_id").unwrap().len(), 2);
+        // Not UUIDs, so listed (and kept) as unreadable text.
+        let keep = ConflictResolution::Keep(FieldValue::Unreadable { text: "y".into() });
+        resolve(&mut doc, DocKind::Plan, &path, &keep).unwrap();
+        assert_eq!(doc.get_all(ROOT, "person_id").unwrap().len(), 1);
+        // Another root key takes a new value of its type.
+        let mut doc = conflicted("review_date");
+        let date = ConflictResolution::New(FieldValue::Date {
+            value: chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap(),
+        });
+        resolve(&mut doc, DocKind::Plan, &["review_date".to_string()], &date).unwrap();
+        assert_eq!(doc.get_all(ROOT, "review_date").unwrap().len(), 1);
+    }
 }
