@@ -338,7 +338,7 @@ pub fn action(db: &Path, count: usize) -> Res<()> {
             .record_progress(
                 goal,
                 NewProgress {
-                    rating: Some(r.below(11) as u8),
+                    rating: Some(r.below(11) as i32),
                     note,
                 },
             )
@@ -594,7 +594,7 @@ pub fn week_of_edits(s: &Store, people: &[Person], first: usize, seed: u64) -> R
                 s.record_progress(
                     p.goal,
                     NewProgress {
-                        rating: Some(r.below(11) as u8),
+                        rating: Some(r.below(11) as i32),
                         note: None,
                     },
                 )

@@ -310,7 +310,7 @@ pub fn run(n: usize) -> Res<()> {
             let t = Instant::now();
             let page = store.directory_search(&q).map_err(e)?;
             samples.push(ms(t.elapsed()));
-            hits += u64::from(page.total);
+            hits += u64::try_from(page.total).unwrap_or(0);
         }
         println!(
             "{:<34} {:>10.2} {:>10.2} {:>10.0}",

@@ -438,7 +438,7 @@ pub fn add_person(s: &Store, i: usize) -> Res<Person> {
             NewConsultation {
                 mode: *r.pick(&modes),
                 start: Some(at(received + Duration::days(day as i64), 14)),
-                duration_minutes: Some(30 + r.below(4) as u32 * 15),
+                duration_minutes: Some(30 + r.below(4) as i32 * 15),
                 attendees: Vec::new(),
                 notes: Some(prose(&mut r, len)),
             },
@@ -448,7 +448,7 @@ pub fn add_person(s: &Store, i: usize) -> Res<Person> {
         s.record_progress(
             goals[c % goals.len()],
             NewProgress {
-                rating: Some(r.below(11) as u8),
+                rating: Some(r.below(11) as i32),
                 note: (r.below(2) == 0).then(|| prose(&mut r, 80)),
             },
         )

@@ -94,7 +94,7 @@ pub fn run() -> Res<()> {
         from.record_progress(
             goal,
             NewProgress {
-                rating: Some((i % 11) as u8),
+                rating: Some((i % 11) as i32),
                 note: None,
             },
         )

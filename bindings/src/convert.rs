@@ -32,6 +32,8 @@ pub(crate) fn opt_instant(t: Option<DateTime<Utc>>) -> Option<SystemTime> {
     t.map(instant)
 }
 
+pub(crate) use linkwork_core::model::signed::{to_i32, to_i64, to_unsigned};
+
 /// Converts every element of a list.
 pub(crate) fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()

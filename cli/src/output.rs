@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use linkwork_core::gp_message::GpMessage;
 use linkwork_core::measures::{DifferenceConvention, Score, ScoreOutcome};
 use linkwork_core::model::{
-    CaseRecord, CaseloadEntry, DueItem, DueKind, GpCode, HistoryEntry, MeasureResponse,
+    CaseRecord, CaseloadEntry, DueItem, DueKind, FieldType, GpCode, HistoryEntry, MeasureResponse,
     OpenOnwardReferral, PersonRecord, Plan,
 };
 use linkwork_core::reports::{CaseloadReport, Count, MeasureChange, PersonChange};
@@ -245,15 +245,16 @@ pub fn conflicts(record: &PersonRecord) -> String {
     for c in &record.conflicts {
         let _ = writeln!(
             out,
-            "  {} {}{}",
+            "  {} {}{} [{}]",
             c.document,
             c.path.join("/"),
-            conflict_subject(&record.plan, &c.path)
+            conflict_subject(&record.plan, &c.path),
+            field_type_text(&c.field)
         );
         let width = c
             .values
             .iter()
-            .map(|v| v.value.chars().count())
+            .map(|v| v.value.to_string().chars().count())
             .max()
             .unwrap_or(0);
         for v in &c.values {
@@ -261,13 +262,25 @@ pub fn conflicts(record: &PersonRecord) -> String {
             let _ = writeln!(
                 out,
                 "    {:<width$}  set by {who} at {}{}",
-                v.value,
+                v.value.to_string(),
                 v.set_at.format("%Y-%m-%d %H:%M:%S"),
                 if v.shown { " (shown)" } else { "" }
             );
         }
     }
     out
+}
+
+/// A conflicted field's type as `resolve --new` takes it: `date`, `code: a, b, c`,
+/// `object: keep a value`, ...
+fn field_type_text(field: &FieldType) -> String {
+    match field {
+        FieldType::Code { codes, .. } => format!("code: {}", codes.join(", ")),
+        FieldType::Object | FieldType::Other => format!("{}: keep a value", field.name()),
+        FieldType::Date => "date YYYY-MM-DD".into(),
+        FieldType::Time => "time RFC 3339".into(),
+        other => other.name().into(),
+    }
 }
 
 /// ` (goal "text")` or ` (step "text")` when the path names a goal or step of the plan.
@@ -711,7 +724,7 @@ pub fn caseload_report(r: &CaseloadReport) -> String {
         "Consultations by mode: {}",
         counts(&r.consultations_by_mode)
     );
-    let onward_total: u32 = r.onward_by_service.iter().map(|s| s.total).sum();
+    let onward_total: i32 = r.onward_by_service.iter().map(|s| s.total).sum();
     if onward_total == 0 {
         let _ = writeln!(out, "Onward referrals: none");
     } else {

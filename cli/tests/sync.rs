@@ -361,6 +361,9 @@ fn conflicts_are_shown_with_every_value_and_resolved_by_a_new_edit() {
         conflicts[0]["path"],
         serde_json::json!(["goals", goal, "status"])
     );
+    assert_eq!(conflicts[0]["field"]["type"], "code");
+    assert_eq!(conflicts[0]["field"]["vocabulary"], "goal-status");
+    assert_eq!(conflicts[0]["values"][0]["value"]["type"], "code");
     let mut values: Vec<(String, String)> = conflicts[0]["values"]
         .as_array()
         .unwrap()
@@ -369,7 +372,7 @@ fn conflicts_are_shown_with_every_value_and_resolved_by_a_new_edit() {
             assert!(v["set_at"].is_string());
             (
                 v["set_by"].as_str().unwrap().to_string(),
-                v["value"].as_str().unwrap().to_string(),
+                v["value"]["value"].as_str().unwrap().to_string(),
             )
         })
         .collect();
@@ -391,7 +394,9 @@ fn conflicts_are_shown_with_every_value_and_resolved_by_a_new_edit() {
         .nth(1)
         .unwrap_or_else(|| panic!("no Conflicts section:\n{text}"));
     assert!(
-        section.contains(&format!("plan goals/{goal}/status (goal \"Get out more\")")),
+        section.contains(&format!(
+            "plan goals/{goal}/status (goal \"Get out more\") [code: active, achieved,"
+        )),
         "{text}"
     );
     assert!(section.contains("achieved  set by sam at "), "{text}");
@@ -775,7 +780,11 @@ fn peers_unsynced_documents_and_conflicts_resolved_with_keep() {
         env.fail(&refs, code)
     };
     assert!(run(&sam, resolve(&["--keep", "active"]), 3).contains("value"));
-    assert!(run(&sam, resolve(&["--new", "finished"]), 3).contains("value"));
+    let wrong_type = run(&sam, resolve(&["--new", "finished"]), 3);
+    assert!(
+        wrong_type.contains("value") && wrong_type.contains("partly-achieved"),
+        "says which codes the field takes: {wrong_type}"
+    );
     run(&sam, resolve(&[]), 2);
     run(&sam, resolve(&["--keep", "dropped", "--new", "x"]), 2);
     let wrong_path = vec![

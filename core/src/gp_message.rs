@@ -132,7 +132,7 @@ pub struct GpSummary {
     /// Paired change in outcome measures (baseline against latest follow-up).
     pub measure_change: Vec<PersonChange>,
     /// Consultations in this episode.
-    pub consultations: u32,
+    pub consultations: i32,
     /// Why the episode ended (discharge messages).
     pub discharge_reason: Option<DischargeReason>,
 }
@@ -293,7 +293,9 @@ pub fn gp_message_at(
             .consultations
             .iter()
             .filter(|c| c.episode_id == episode.id)
-            .count() as u32,
+            .count()
+            .try_into()
+            .unwrap_or(i32::MAX),
         discharge_reason: episode
             .discharge_reason
             .filter(|_| event == GpEvent::Discharged),

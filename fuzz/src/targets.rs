@@ -405,7 +405,7 @@ pub fn directory_feed(data: &[u8]) {
             assert!(report.imported >= 1);
             assert_eq!(report.imported + report.skipped, report.records);
             let parsed = linkwork_core::directory::parse_feed(data).expect("parses again");
-            assert_eq!(parsed.services.len() as u32, report.imported);
+            assert_eq!(parsed.services.len() as i32, report.imported);
             for s in &parsed.services {
                 assert!(s.name.chars().count() <= feed::MAX_NAME_CHARS);
                 assert!(s.id.chars().count() <= feed::MAX_ID_CHARS);

@@ -9,6 +9,7 @@
 //! that fails anywhere stores nothing, so the directory phones receive is always the last
 //! good one.
 
+use linkwork_core::model::signed::to_i32;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -240,7 +241,7 @@ fn version_of(d: &HubDirectory) -> DirectoryVersion {
         feed_date: d.feed_date.clone(),
         imported_at: DateTime::<Utc>::from_timestamp(d.imported_at, 0).unwrap_or_default(),
         content_hash: d.digest.clone(),
-        services: u32::try_from(d.services).unwrap_or(u32::MAX),
+        services: i32::try_from(d.services).unwrap_or(i32::MAX),
     }
 }
 
@@ -323,11 +324,11 @@ impl<S: HubStore> Hub<S> {
         let report = |outcome, d: &HubDirectory, parsed: ParsedFeed| DirectoryImportReport {
             outcome,
             version: version_of(d),
-            records: parsed.records,
-            imported: u32::try_from(parsed.services.len()).unwrap_or(u32::MAX),
-            skipped: parsed.skipped,
+            records: to_i32(parsed.records),
+            imported: i32::try_from(parsed.services.len()).unwrap_or(i32::MAX),
+            skipped: to_i32(parsed.skipped),
             issues: parsed.issues,
-            issues_not_listed: parsed.issues_not_listed,
+            issues_not_listed: to_i32(parsed.issues_not_listed),
         };
         if let Some(current) = &current {
             if current.digest == digest {

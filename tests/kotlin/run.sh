@@ -82,6 +82,8 @@ rm -rf "$GEN"
 # run inside the workspace: the generator calls `cargo metadata` to find bindings/uniffi.toml
 (cd "$REPO" && "$LIBDIR/uniffi-bindgen" generate --no-format \
   "$LIBDIR/lib$LIBNAME.so" --language kotlin --out-dir "$GEN")
+# Every integer that crosses the FFI is signed: no UInt/ULong in what apps compile against.
+bash "$here/../../scripts/ci/check-signed-kotlin.sh" "$GEN"
 
 KCP=/usr/share/java/jna.jar:$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar:$KOTLIN_HOME/lib/kotlin-test.jar
 [[ -n ${KOTLIN_EXTRA_CP:-} ]] && KCP=$KCP:$KOTLIN_EXTRA_CP

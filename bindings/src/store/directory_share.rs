@@ -27,6 +27,7 @@ use linkwork_core::Error as CoreError;
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
+use crate::convert::to_i64;
 use crate::LinkWorkError;
 use linkwork_core::directory::DirectoryImportReport;
 
@@ -38,9 +39,9 @@ pub enum DirectoryStep {
     /// A chunk was taken; read the next message.
     Receiving {
         /// Bytes received so far.
-        received: u64,
+        received: i64,
         /// The directory's size in bytes.
-        total: u64,
+        total: i64,
     },
     /// The store holds the hub's directory; done.
     UpToDate,
@@ -58,7 +59,10 @@ pub enum DirectoryStep {
 impl From<CoreStep> for DirectoryStep {
     fn from(s: CoreStep) -> Self {
         match s {
-            CoreStep::Receiving { received, total } => DirectoryStep::Receiving { received, total },
+            CoreStep::Receiving { received, total } => DirectoryStep::Receiving {
+                received: to_i64(received),
+                total: to_i64(total),
+            },
             CoreStep::UpToDate => DirectoryStep::UpToDate,
             CoreStep::NoDirectory => DirectoryStep::NoDirectory,
             CoreStep::NotOffered => DirectoryStep::NotOffered,

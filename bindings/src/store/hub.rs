@@ -26,6 +26,7 @@ use linkwork_core::hub_client::{
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
+use crate::convert::to_i64;
 use crate::types::{DeviceCertificate, SyncProgress, SyncStats};
 use crate::LinkWorkError;
 
@@ -154,7 +155,7 @@ pub struct HubOutcome {
     pub hub: DeviceCertificate,
     /// The version of the newest revocation list the hub sent (`null`/`nil`: the organisation
     /// never revoked a device).
-    pub revocation_version: Option<u64>,
+    pub revocation_version: Option<i64>,
     /// Whether a list newer than the installed one was installed.
     pub revocations_installed: bool,
     /// What became of the services directory.
@@ -169,7 +170,7 @@ impl From<CoreOutcome> for HubOutcome {
     fn from(o: CoreOutcome) -> Self {
         HubOutcome {
             hub: o.hub.into(),
-            revocation_version: o.revocations.map(|l| l.version),
+            revocation_version: o.revocations.map(|l| to_i64(l.version)),
             revocations_installed: o.revocations_installed,
             directory: o.directory.into(),
             changed_person_ids: o.changed.iter().map(ToString::to_string).collect(),

@@ -11,7 +11,7 @@ use linkwork_core::{Error as CoreError, Store};
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
-use crate::convert::id;
+use crate::convert::{id, to_unsigned};
 use crate::types::{
     CertificateRole, DeviceCertificate, DeviceIdentity, PairingOffer, RevocationInfo, StoreKey,
 };
@@ -97,11 +97,11 @@ impl LinkWorkStore {
     pub fn pair_patient / pair_patient_blocking(
         &self,
         person_id: String,
-        days: u32,
+        days: i32,
     ) -> Result<PairingOffer, LinkWorkError> {
         Ok(self
             .inner
-            .pair_patient(id("person_id", &person_id)?, days)?
+            .pair_patient(id("person_id", &person_id)?, to_unsigned("days", days)?)?
             .into())
     }
 }}
@@ -159,8 +159,9 @@ impl Organisation {
         role: CertificateRole,
         can_erase: bool,
         can_enrol_patients: bool,
-        days: u32,
+        days: i32,
     ) -> Result<Vec<u8>, LinkWorkError> {
+        let days = to_unsigned("days", days)?;
         let request = CertificateRequest::decode(&request).map_err(CoreError::from)?;
         let permissions = Permissions {
             can_erase,

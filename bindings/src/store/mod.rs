@@ -32,7 +32,7 @@ use linkwork_core::model::NewStore;
 use linkwork_core::{ListenerId, Store};
 
 use crate::asyncify::blocking_and_async;
-use crate::convert::{id, opt_id};
+use crate::convert::{id, opt_id, to_i64};
 use crate::listener::{ChangeListener, ListenerBridge, Subscription};
 use crate::types::{DocKind, ImportOutcome, Role, StorageSizes, StoreInfo, StoreKey};
 use crate::LinkWorkError;
@@ -121,15 +121,18 @@ impl LinkWorkStore {
 
     /// Registers a listener told which people changed after every local edit and every
     /// import or merge. Returns a token for `remove_listener`. Does not block.
-    pub fn add_listener(&self, listener: Arc<dyn ChangeListener>) -> u64 {
-        self.inner
-            .add_listener(Arc::new(ListenerBridge(listener)))
-            .0
+    pub fn add_listener(&self, listener: Arc<dyn ChangeListener>) -> i64 {
+        to_i64(
+            self.inner
+                .add_listener(Arc::new(ListenerBridge(listener)))
+                .0,
+        )
     }
 
-    /// Removes a listener; `false` when the token was not registered. Does not block.
-    pub fn remove_listener(&self, token: u64) -> bool {
-        self.inner.remove_listener(ListenerId(token))
+    /// Removes a listener; `false` when the token was not registered (a negative token never
+    /// is). Does not block.
+    pub fn remove_listener(&self, token: i64) -> bool {
+        u64::try_from(token).is_ok_and(|t| self.inner.remove_listener(ListenerId(t)))
     }
 
     /// Registers a listener until the returned [`Subscription`] is cancelled or freed (Kotlin
@@ -142,8 +145,8 @@ impl LinkWorkStore {
 
     /// How many listeners are registered (subscriptions and `addListener` alike): for
     /// diagnostics, e.g. to check that a cancelled Flow stopped listening. Does not block.
-    pub fn listener_count(&self) -> u64 {
-        u64::try_from(self.inner.listener_count()).unwrap_or(u64::MAX)
+    pub fn listener_count(&self) -> i64 {
+        i64::try_from(self.inner.listener_count()).unwrap_or(i64::MAX)
     }
 }
 

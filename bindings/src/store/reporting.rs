@@ -8,7 +8,7 @@ use linkwork_core::reports::DEFAULT_SUPPRESSION_THRESHOLD;
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
-use crate::convert::{id, list};
+use crate::convert::{id, list, to_i32, to_unsigned};
 use crate::types::{PeriodReport, ReportingFields, ServiceOutcomes};
 use crate::LinkWorkError;
 
@@ -64,16 +64,16 @@ impl LinkWorkStore {
     /// it (default 14).
     ///
     /// Errors: `Storage`.
-    pub fn referral_response_days / referral_response_days_blocking(&self) -> Result<u32, LinkWorkError> {
-        Ok(self.inner.referral_response_days()?)
+    pub fn referral_response_days / referral_response_days_blocking(&self) -> Result<i32, LinkWorkError> {
+        Ok(to_i32(self.inner.referral_response_days()?))
     }
 
     /// Sets the onward-referral response deadline in days.
     ///
-    /// Errors: `InvalidInput` (field `days`) outside 1 to 365; `NotPermitted` on a patient
-    /// store.
-    pub fn set_referral_response_days / set_referral_response_days_blocking(&self, days: u32) -> Result<(), LinkWorkError> {
-        Ok(self.inner.set_referral_response_days(days)?)
+    /// Errors: `InvalidInput` (field `days`) outside 1 to 365 (negative too); `NotPermitted`
+    /// on a patient store.
+    pub fn set_referral_response_days / set_referral_response_days_blocking(&self, days: i32) -> Result<(), LinkWorkError> {
+        Ok(self.inner.set_referral_response_days(to_unsigned("days", days)?)?)
     }
 
     /// Replaces the person's reporting fields (sex, ethnic category, GP practice, PCN); each
@@ -101,10 +101,10 @@ impl LinkWorkStore {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-        suppress_below: Option<u32>,
+        suppress_below: Option<i32>,
     ) -> Result<PeriodReport, LinkWorkError> {
         let period = self.period(from, to)?;
-        let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
+        let threshold = threshold(suppress_below)?;
         Ok(self.inner.period_report(period, threshold)?.into())
     }
 
@@ -116,10 +116,10 @@ impl LinkWorkStore {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-        suppress_below: Option<u32>,
+        suppress_below: Option<i32>,
     ) -> Result<String, LinkWorkError> {
         let period = self.period(from, to)?;
-        let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
+        let threshold = threshold(suppress_below)?;
         Ok(self.inner.period_report(period, threshold)?.html())
     }
 
@@ -131,11 +131,11 @@ impl LinkWorkStore {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-        suppress_below: Option<u32>,
+        suppress_below: Option<i32>,
         dir: String,
     ) -> Result<Vec<String>, LinkWorkError> {
         let period = self.period(from, to)?;
-        let threshold = suppress_below.unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD);
+        let threshold = threshold(suppress_below)?;
         let written = self
             .inner
             .period_report(period, threshold)?
@@ -143,3 +143,12 @@ impl LinkWorkStore {
         Ok(written.iter().map(|p| p.display().to_string()).collect())
     }
 }}
+
+/// The suppression threshold an app gave (`None`: the default), refused when negative
+/// (`InvalidInput`, field `suppress_below`).
+fn threshold(suppress_below: Option<i32>) -> Result<u32, LinkWorkError> {
+    Ok(suppress_below
+        .map(|t| to_unsigned("suppress_below", t))
+        .transpose()?
+        .unwrap_or(DEFAULT_SUPPRESSION_THRESHOLD))
+}

@@ -6,7 +6,7 @@
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
-use crate::convert::{id, list};
+use crate::convert::{id, list, to_unsigned};
 use crate::types::{
     CaseloadReport, FhirExport, GpEvent, GpMessage, OnwardMessage, PersonChange, RefusedPair,
     Withheld,
@@ -51,8 +51,9 @@ impl LinkWorkStore {
     pub fn write_commissioner_report_csv / write_commissioner_report_csv_blocking(
         &self,
         dir: String,
-        threshold: u32,
+        threshold: i32,
     ) -> Result<Vec<String>, LinkWorkError> {
+        let threshold = to_unsigned("threshold", threshold)?;
         let written = self
             .inner
             .caseload_report()?

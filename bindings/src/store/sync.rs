@@ -25,6 +25,7 @@ use linkwork_core::{SessionSummary, SharedSession, SyncSession as CoreSession};
 
 use super::LinkWorkStore;
 use crate::asyncify::blocking_and_async;
+use crate::convert::to_unsigned;
 use crate::types::{PeerInfo, SyncProgress, SyncStats, SyncStep};
 use crate::LinkWorkError;
 
@@ -96,9 +97,15 @@ impl SyncSession {
     /// it arrives, so a cut-off first sync resumes where it stopped. A document larger than the
     /// bound still travels, alone. Applies from the next message; waits for a message being
     /// applied.
-    pub fn set_max_message_bytes(&self, bytes: u64) {
-        self.inner
-            .set_max_message_bytes(usize::try_from(bytes).unwrap_or(usize::MAX));
+    ///
+    /// Errors: `InvalidInput` (field `bytes`) for a negative size.
+    pub fn set_max_message_bytes(&self, bytes: i64) -> Result<(), LinkWorkError> {
+        self.inner.set_max_message_bytes(
+            to_unsigned::<u64>("bytes", bytes)?
+                .try_into()
+                .unwrap_or(usize::MAX),
+        );
+        Ok(())
     }
 
     /// Who the peer says it is, once its first message arrived. Does not block.

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use linkwork_core::directory as d;
 
 use super::*;
-use crate::convert::list;
+use crate::convert::{list, to_i32, to_unsigned};
 use crate::LinkWorkError;
 
 /// One service of the directory with its organisation, locations, schedules, contacts,
@@ -39,9 +39,9 @@ pub struct DirectoryService {
     /// Who it is for, in words.
     pub eligibility_description: Option<String>,
     /// Youngest eligible age in years.
-    pub minimum_age: Option<u32>,
+    pub minimum_age: Option<i32>,
     /// Oldest eligible age in years.
-    pub maximum_age: Option<u32>,
+    pub maximum_age: Option<i32>,
     /// When the feed last changed it (ISO 8601 text, UTC).
     pub last_modified: Option<String>,
     /// The providing organisation.
@@ -66,7 +66,7 @@ pub struct DirectorySchedule {
     /// `WEEKLY` or `MONTHLY`.
     pub freq: Option<String>,
     /// Every how many weeks or months.
-    pub interval: Option<u32>,
+    pub interval: Option<i32>,
     /// Days, e.g. `TU,TH` or `2MO`.
     pub byday: Option<String>,
     /// Days of the month, e.g. `1,15`.
@@ -121,15 +121,15 @@ pub struct DirectoryQuery {
     /// Open on a weekday (`monday`, `mon`, `mo`) or a date `YYYY-MM-DD`.
     #[uniffi(default)]
     pub open_on: Option<String>,
-    /// Eligible at this age in years.
+    /// Eligible at this age in years (a negative age is `InvalidInput`, field `age`).
     #[uniffi(default)]
-    pub age: Option<u32>,
-    /// Results to skip.
+    pub age: Option<i32>,
+    /// Results to skip (a negative offset is `InvalidInput`, field `offset`).
     #[uniffi(default = 0)]
-    pub offset: u32,
+    pub offset: i32,
     /// Results per page, 1 to 100.
     #[uniffi(default = 20)]
-    pub limit: u32,
+    pub limit: i32,
 }
 
 impl TryFrom<DirectoryQuery> for d::DirectoryQuery {
@@ -154,9 +154,9 @@ impl TryFrom<DirectoryQuery> for d::DirectoryQuery {
                 .transpose()?,
             within_km: q.within_km,
             open_on: q.open_on.as_deref().map(d::OpenOn::parse).transpose()?,
-            age: q.age,
-            offset: q.offset,
-            limit: q.limit,
+            age: q.age.map(|a| to_unsigned("age", a)).transpose()?,
+            offset: to_unsigned("offset", q.offset)?,
+            limit: to_unsigned("limit", q.limit)?,
         })
     }
 }
@@ -174,8 +174,8 @@ impl From<d::DirectoryService> for DirectoryService {
             application_process: s.application_process,
             fees_description: s.fees_description,
             eligibility_description: s.eligibility_description,
-            minimum_age: s.minimum_age,
-            maximum_age: s.maximum_age,
+            minimum_age: s.minimum_age.map(to_i32),
+            maximum_age: s.maximum_age.map(to_i32),
             last_modified: s.last_modified,
             organization: s.organization.map(|o| DirectoryOrganization {
                 id: o.id,
@@ -225,7 +225,7 @@ impl From<d::ScheduleRule> for DirectorySchedule {
     fn from(r: d::ScheduleRule) -> Self {
         DirectorySchedule {
             freq: r.freq,
-            interval: r.interval,
+            interval: r.interval.map(to_i32),
             byday: r.byday,
             bymonthday: r.bymonthday,
             dtstart: r.dtstart,

@@ -10,6 +10,8 @@ use super::*;
 use linkwork_core::identity::{self as core, Issuer};
 use linkwork_core::store::DeviceIdentity as CoreIdentity;
 
+use crate::convert::to_i64;
+
 mirror_enum! {
     /// The role a certificate grants. Team leads and admins hold a link worker's store.
     pub enum CertificateRole = core::CertRole {
@@ -96,7 +98,7 @@ pub struct DeviceIdentity {
     /// `verify_peer_certificate`).
     pub certificate_bytes: Option<Vec<u8>>,
     /// The version of the installed revocation list.
-    pub revocation_list_version: Option<u64>,
+    pub revocation_list_version: Option<i64>,
 }
 
 impl From<CoreIdentity> for DeviceIdentity {
@@ -106,7 +108,7 @@ impl From<CoreIdentity> for DeviceIdentity {
             enrolled: i.is_enrolled(),
             certificate_bytes: i.certificate.as_ref().map(|c| c.encode()),
             certificate: i.certificate.map(Into::into),
-            revocation_list_version: i.revocations.map(|r| r.version),
+            revocation_list_version: i.revocations.map(|r| to_i64(r.version)),
         }
     }
 }
@@ -137,7 +139,7 @@ impl From<core::PairingPayload> for PairingOffer {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct RevocationInfo {
     /// Its version (each list the organisation issues is one higher).
-    pub version: u64,
+    pub version: i64,
     /// The revoked device keys.
     pub revoked_devices: Vec<String>,
 }
@@ -145,7 +147,7 @@ pub struct RevocationInfo {
 impl From<core::RevocationList> for RevocationInfo {
     fn from(l: core::RevocationList) -> Self {
         RevocationInfo {
-            version: l.version,
+            version: to_i64(l.version),
             revoked_devices: l.revoked.iter().map(|k| k.to_hex()).collect(),
         }
     }

@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use linkwork_core::reports::period as lp;
 
-use crate::convert::list;
+use crate::convert::{list, to_i32};
 
 /// One row of a published period-report table.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -17,7 +17,7 @@ pub struct PeriodTableRow {
     pub label: String,
     /// One count per column, then the row's total when the table has several columns;
     /// absent where disclosure control suppressed the count.
-    pub cells: Vec<Option<u32>>,
+    pub cells: Vec<Option<i32>>,
 }
 
 /// A published period-report table (after small-number and secondary suppression).
@@ -35,7 +35,7 @@ pub struct PeriodTable {
     pub rows: Vec<PeriodTableRow>,
     /// The total row (one per column, then the grand total with several columns); absent
     /// where suppressed.
-    pub totals: Vec<Option<u32>>,
+    pub totals: Vec<Option<i32>>,
 }
 
 /// A published statistic of the period report (a wait, episode length, contacts per
@@ -49,7 +49,7 @@ pub struct PeriodStatistic {
     /// Unit of mean and median.
     pub unit: String,
     /// How many values; absent when suppressed.
-    pub n: Option<u32>,
+    pub n: Option<i32>,
     /// Mean, when published.
     pub mean: Option<f64>,
     /// Median, when published.
@@ -64,7 +64,7 @@ pub struct PeriodReport {
     /// Last day (included).
     pub to: NaiveDate,
     /// Counts from 1 to one below this were suppressed (and others with them).
-    pub suppression_threshold: u32,
+    pub suppression_threshold: i32,
     /// The tables, in report order.
     pub tables: Vec<PeriodTable>,
     /// The statistics.
@@ -79,7 +79,7 @@ impl From<lp::TableRow> for PeriodTableRow {
                 .cells
                 .iter()
                 .chain(r.total.iter())
-                .map(|c| c.value())
+                .map(|c| c.value().map(to_i32))
                 .collect(),
         }
     }
@@ -93,7 +93,7 @@ impl From<lp::ReportTable> for PeriodTable {
             row_label: t.row_label,
             columns: t.columns,
             rows: list(t.rows),
-            totals: t.totals.iter().map(|c| c.value()).collect(),
+            totals: t.totals.iter().map(|c| c.value().map(to_i32)).collect(),
         }
     }
 }
@@ -104,7 +104,7 @@ impl From<lp::Statistic> for PeriodStatistic {
             name: s.name,
             title: s.title,
             unit: s.unit,
-            n: s.n.value(),
+            n: s.n.value().map(to_i32),
             mean: s.mean,
             median: s.median,
         }
@@ -116,7 +116,7 @@ impl From<lp::PeriodReport> for PeriodReport {
         PeriodReport {
             from: r.period.from,
             to: r.period.to,
-            suppression_threshold: r.suppression_threshold,
+            suppression_threshold: to_i32(r.suppression_threshold),
             tables: list(r.tables),
             statistics: list(r.statistics),
         }

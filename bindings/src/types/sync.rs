@@ -7,6 +7,8 @@
 
 use std::time::SystemTime;
 
+use crate::convert::{to_i32, to_i64};
+
 use super::*;
 
 /// What one received sync message led to (see `SyncSession.receive`).
@@ -37,26 +39,26 @@ impl From<linkwork_core::SyncStep> for SyncStep {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, uniffi::Record)]
 pub struct SyncStats {
     /// Messages this side produced.
-    pub messages_sent: u32,
+    pub messages_sent: i32,
     /// Messages this side received.
-    pub messages_received: u32,
+    pub messages_received: i32,
     /// Bytes this side produced.
-    pub bytes_sent: u64,
+    pub bytes_sent: i64,
     /// Bytes this side received.
-    pub bytes_received: u64,
+    pub bytes_received: i64,
     /// Round trips so far: one message each way; an unanswered last message counts as half,
     /// rounded up. Reconnecting with nothing to exchange costs one.
-    pub round_trips: u32,
+    pub round_trips: i32,
 }
 
 impl From<linkwork_core::SyncStats> for SyncStats {
     fn from(s: linkwork_core::SyncStats) -> Self {
         SyncStats {
-            messages_sent: s.messages_sent,
-            messages_received: s.messages_received,
-            bytes_sent: s.bytes_sent,
-            bytes_received: s.bytes_received,
-            round_trips: s.round_trips(),
+            messages_sent: to_i32(s.messages_sent),
+            messages_received: to_i32(s.messages_received),
+            bytes_sent: to_i64(s.bytes_sent),
+            bytes_received: to_i64(s.bytes_received),
+            round_trips: to_i32(s.round_trips()),
         }
     }
 }
@@ -68,13 +70,13 @@ impl From<linkwork_core::SyncStats> for SyncStats {
 #[derive(Clone, Copy, Debug, Default, PartialEq, uniffi::Record)]
 pub struct SyncProgress {
     /// Documents carried so far, both ways.
-    pub docs_done: u64,
+    pub docs_done: i64,
     /// `docs_done` plus the documents both sides said they still have to send.
-    pub docs_total: u64,
+    pub docs_total: i64,
     /// Message bytes exchanged so far, both ways.
-    pub bytes_done: u64,
+    pub bytes_done: i64,
     /// `bytes_done` plus the bytes of whole documents both sides still have to send.
-    pub bytes_total: u64,
+    pub bytes_total: i64,
     /// Done from 0.0 to 1.0, by bytes (what takes the time on a slow link).
     pub fraction: f64,
 }
@@ -82,10 +84,10 @@ pub struct SyncProgress {
 impl From<linkwork_core::SyncProgress> for SyncProgress {
     fn from(p: linkwork_core::SyncProgress) -> Self {
         SyncProgress {
-            docs_done: p.docs_done,
-            docs_total: p.docs_total,
-            bytes_done: p.bytes_done,
-            bytes_total: p.bytes_total,
+            docs_done: to_i64(p.docs_done),
+            docs_total: to_i64(p.docs_total),
+            bytes_done: to_i64(p.bytes_done),
+            bytes_total: to_i64(p.bytes_total),
             fraction: p.fraction(),
         }
     }

@@ -51,7 +51,7 @@ fn consultation_add(ctx: &Ctx, a: ConsultationAddArgs) -> CliResult {
         duration_minutes: a
             .duration
             .as_deref()
-            .map(|d| number::<u32>("duration_minutes", d, "must be between 1 and 1440"))
+            .map(|d| number::<i32>("duration_minutes", d, "must be between 1 and 1440"))
             .transpose()?,
         attendees: a.attendees,
         notes: a.notes,

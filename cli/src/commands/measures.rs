@@ -65,7 +65,7 @@ fn record(ctx: &Ctx, a: MeasureRecordArgs) -> CliResult {
                 score.as_deref().unwrap_or(""),
                 "a PAM result needs --pam-score (0-100)",
             )?,
-            level: number::<u8>(
+            level: number::<i32>(
                 "pam",
                 level.as_deref().unwrap_or(""),
                 "a PAM result needs --pam-level (1-4)",

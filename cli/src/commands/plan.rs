@@ -79,7 +79,7 @@ fn goal_progress(ctx: &Ctx, a: GoalProgressArgs) -> CliResult {
     let rating = a
         .rating
         .as_deref()
-        .map(|r| number::<u8>("rating", r, "must be between 0 and 10"))
+        .map(|r| number::<i32>("rating", r, "must be between 0 and 10"))
         .transpose()?;
     let store = ctx.store()?;
     let entry = store.record_progress(

@@ -2,8 +2,10 @@
 //! `resolve`, and the paged forms of `person list`, `due` and `history`.
 
 use linkwork_core::model::{
-    ConflictResolution, ConflictedPerson, DocKind, DocumentInfo, KnownPeer, Page, PageRequest,
+    ConflictResolution, ConflictedPerson, DocKind, DocumentInfo, FieldValue, KnownPeer, Page,
+    PageRequest,
 };
+use linkwork_core::Error;
 use serde::Serialize;
 use serde_json::json;
 
@@ -18,7 +20,7 @@ pub fn page_request(a: &PageArgs) -> Option<PageRequest> {
     match (a.limit, &a.after) {
         (None, None) => None,
         (limit, after) => Some(PageRequest {
-            limit: limit.unwrap_or(50),
+            limit: limit.map_or(50, |l| i32::try_from(l).unwrap_or(i32::MAX)),
             after: after.clone(),
         }),
     }
@@ -148,25 +150,45 @@ fn conflicted_text(people: &[ConflictedPerson]) -> String {
     table(&["PERSON", "PLAN FIELDS", "CASE FIELDS"], &rows)
 }
 
-/// `resolve PERSON --document KIND --path PATH (--keep VALUE | --new VALUE)`.
+/// `resolve PERSON --document KIND --path PATH (--keep VALUE | --new VALUE)`: `--keep` names
+/// one of the conflict's values as `conflicts PERSON` shows it; `--new` is parsed as the
+/// field's type (a date, a code of its vocabulary, ...).
 ///
 /// # Errors
-/// A bad person id or document kind; the core's refusals (no conflict at the path, a value
-/// not among the conflict's, a new value that does not fit the field, a patient store).
+/// A bad person id or document kind; no conflict at the path; a kept value not among the
+/// conflict's; a new value that does not parse as the field's type (the message says what it
+/// expects); the core's refusals (a value the field does not accept, a patient store).
 pub fn resolve(ctx: &Ctx, a: ResolveArgs) -> CliResult {
     let person = id("person", &a.person)?;
     let document: DocKind = code("document", &a.document)?;
     let path: Vec<String> = a.path.split('/').map(str::to_string).collect();
+    let store = ctx.store()?;
     let how = match (a.keep, a.new) {
-        (Some(v), None) => ConflictResolution::Keep(v),
-        (None, Some(v)) => ConflictResolution::New(v),
+        (Some(v), None) => {
+            let record = store.person(person)?;
+            let conflict = record
+                .conflicts
+                .into_iter()
+                .find(|c| c.document == document && c.path == path)
+                .ok_or_else(|| Error::invalid("path", "no conflicted field at this path"))?;
+            let kept = conflict
+                .values
+                .into_iter()
+                .map(|c| c.value)
+                .find(|value| value.to_string() == v)
+                .ok_or_else(|| Error::invalid("value", "not one of the conflict's values"))?;
+            ConflictResolution::Keep(kept)
+        }
+        (None, Some(v)) => {
+            let field = linkwork_core::doc::field_type(document, &path);
+            ConflictResolution::New(FieldValue::parse(&field, &v)?)
+        }
         _ => {
             return Err(CliError::Usage(
                 "resolve needs exactly one of --keep VALUE and --new VALUE".into(),
             ))
         }
     };
-    ctx.store()?
-        .resolve_conflict(person, document, &path, &how)?;
+    store.resolve_conflict(person, document, &path, &how)?;
     ctx.out.done(Some("resolved".into()), json!({}))
 }

@@ -197,7 +197,7 @@ impl Issues {
     ) {
         if self.list.len() < MAX_REPORT_ENTRIES {
             self.list.push(FeedIssue {
-                index,
+                index: index.map(crate::model::signed::to_i32),
                 service_id,
                 field,
                 kind,

@@ -186,7 +186,7 @@ pub struct DirectoryVersion {
     /// Lower-case hex SHA-256 of the cleaned services.
     pub content_hash: String,
     /// How many services it holds.
-    pub services: u32,
+    pub services: i32,
 }
 
 /// What an import did with the store's directory.
@@ -251,7 +251,7 @@ pub enum FeedIssueAction {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FeedIssue {
     /// Position of the record in the feed (counting across pages), or `None` for the feed.
-    pub index: Option<u32>,
+    pub index: Option<i32>,
     /// The record's id, when it had a usable one.
     pub service_id: Option<String>,
     /// The field, as an HSDS path (e.g. `service_at_locations[0].location.latitude`).
@@ -271,15 +271,15 @@ pub struct DirectoryImportReport {
     /// The directory now on the store.
     pub version: DirectoryVersion,
     /// Service records read from the feed.
-    pub records: u32,
+    pub records: i32,
     /// Services imported.
-    pub imported: u32,
+    pub imported: i32,
     /// Records left out.
-    pub skipped: u32,
+    pub skipped: i32,
     /// The problems, in feed order (at most [`MAX_REPORT_ENTRIES`]).
     pub issues: Vec<FeedIssue>,
     /// Problems found beyond [`MAX_REPORT_ENTRIES`], counted only.
-    pub issues_not_listed: u32,
+    pub issues_not_listed: i32,
 }
 
 /// Why a whole feed was refused. The directory already stored is unchanged.

@@ -211,9 +211,9 @@ pub struct DirectoryHit {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DirectoryPage {
     /// Results matching the query, over all pages.
-    pub total: u32,
+    pub total: i32,
     /// The offset of this page.
-    pub offset: u32,
+    pub offset: i32,
     /// This page's results, best first.
     pub hits: Vec<DirectoryHit>,
 }

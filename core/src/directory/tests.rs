@@ -14,7 +14,7 @@ pub(crate) const FIXTURE: &str =
 fn issues_of(feed: &ParsedFeed, index: u32) -> Vec<&FeedIssue> {
     feed.issues
         .iter()
-        .filter(|i| i.index == Some(index))
+        .filter(|i| i.index == Some(crate::model::signed::to_i32(index)))
         .collect()
 }
 

@@ -750,7 +750,8 @@ fn read_consultation<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Res
         start: r.req_time(o, "start")?,
         duration_minutes: r
             .int(o, "duration_minutes")
-            .and_then(|d| u32::try_from(d).ok()),
+            .and_then(|d| u32::try_from(d).ok())
+            .and_then(|d| i32::try_from(d).ok()),
         attendees: r.str_list(o, "attendees"),
         notes: r.str(o, "notes").unwrap_or_default(),
         checked_in_at: r.time(o, "checked_in_at"),

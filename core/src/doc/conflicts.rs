@@ -1,9 +1,11 @@
-//! Finding fields with concurrent values (automerge keeps them all; readers see one).
+//! Finding fields with concurrent values (automerge keeps them all; readers see one), each
+//! value typed like its field (`fields.rs`).
 
-use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ValueRef, ROOT};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value, ValueRef, ROOT};
 use chrono::{TimeZone, Utc};
 
-use crate::model::{ConflictValue, DocKind, FieldConflict};
+use super::fields;
+use crate::model::{ConflictValue, DocKind, FieldConflict, FieldType};
 
 /// Every conflicted map key in `doc`, depth first.
 pub(crate) fn find(doc: &Automerge, kind: DocKind) -> Vec<FieldConflict> {
@@ -52,6 +54,7 @@ fn walk(
     for (key, conflict, is_map, child) in items {
         path.push(key.clone());
         if conflict {
+            let field = fields::field_type(kind, path);
             // `get_all` lists values in op order and readers see the last one (automerge's
             // winner), so reverse: the shown value first.
             let values = doc
@@ -60,11 +63,12 @@ fn walk(
                 .into_iter()
                 .rev()
                 .enumerate()
-                .map(|(i, (v, id))| describe(doc, &v, &id, i == 0))
+                .map(|(i, (v, id))| describe(doc, &field, &v, &id, i == 0))
                 .collect::<Vec<_>>();
             out.push(FieldConflict {
                 document: kind,
                 path: path.clone(),
+                field,
                 values,
             });
         }
@@ -75,8 +79,13 @@ fn walk(
     }
 }
 
-fn describe(doc: &Automerge, value: &Value<'_>, id: &ObjId, shown: bool) -> ConflictValue {
-    let text = value_text(doc, value, id);
+fn describe(
+    doc: &Automerge,
+    field: &FieldType,
+    value: &Value<'_>,
+    id: &ObjId,
+    shown: bool,
+) -> ConflictValue {
     let change = doc
         .hash_for_opid(id)
         .and_then(|h| doc.get_change_by_hash(&h));
@@ -90,32 +99,9 @@ fn describe(doc: &Automerge, value: &Value<'_>, id: &ObjId, shown: bool) -> Conf
         None => (String::new(), chrono::DateTime::<Utc>::default()),
     };
     ConflictValue {
-        value: text,
+        value: fields::read_value(doc, field, value, id),
         set_by,
         set_at,
         shown,
-    }
-}
-
-/// A conflicting value as text (what [`ConflictValue::value`] holds).
-pub(crate) fn value_text<D: ReadDoc>(doc: &D, value: &Value<'_>, id: &ObjId) -> String {
-    match value {
-        Value::Scalar(s) => match s.as_ref() {
-            ScalarValue::Str(s) => s.to_string(),
-            ScalarValue::Int(i) => i.to_string(),
-            ScalarValue::Uint(u) => u.to_string(),
-            ScalarValue::F64(f) => f.to_string(),
-            ScalarValue::Boolean(b) => b.to_string(),
-            ScalarValue::Timestamp(ms) => Utc
-                .timestamp_millis_opt(*ms)
-                .single()
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
-            ScalarValue::Null => "null".into(),
-            _ => "<value>".into(),
-        },
-        Value::Object(ObjType::Text) => doc.text(id).unwrap_or_default(),
-        Value::Object(ObjType::Map | ObjType::Table) => "<map>".into(),
-        Value::Object(ObjType::List) => "<list>".into(),
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod case_doc;
 pub(crate) mod conflicts;
+pub mod fields;
 pub(crate) mod keys;
 pub mod plan_doc;
 mod read;
@@ -17,6 +18,7 @@ pub mod received;
 pub(crate) mod resolve;
 mod write;
 
+pub use fields::field_type;
 pub use keys::{CASE_SCHEMA, PLAN_SCHEMA, SCHEMA_VERSION};
 
 use chrono::{DateTime, Utc};

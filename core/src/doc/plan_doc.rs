@@ -356,7 +356,10 @@ fn read_goal<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<Goal
     for (k, e) in r.items(o, PROGRESS) {
         progress.push(ProgressEntry {
             id: item_id(&k)?,
-            rating: r.int(&e, "rating").and_then(|v| u8::try_from(v).ok()),
+            rating: r
+                .int(&e, "rating")
+                .and_then(|v| u8::try_from(v).ok())
+                .map(i32::from),
             note: r.str(&e, "note"),
             recorded_by: r.req_str(&e, "recorded_by")?,
             recorded_at: r.req_time(&e, "recorded_at")?,
@@ -406,7 +409,7 @@ fn read_measure<D: ReadDoc>(r: &Reader<'_, D>, key: &str, o: &ObjId) -> Result<M
     let pam = r.map(o, "pam").and_then(|p| {
         Some(PamResult {
             score: r.f64(&p, "score")?,
-            level: u8::try_from(r.int(&p, "level")?).ok()?,
+            level: i32::try_from(r.int(&p, "level")?).ok()?,
             version: r.str(&p, "version")?,
         })
     });

@@ -1,27 +1,31 @@
 //! Resolving a conflicted field: one new value at its key supersedes every concurrent value,
-//! whether it is a copy of one of them (keep) or a new value of the same type.
+//! whether it is a copy of one of them (keep) or a new value of the field's type.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjType, ScalarValue, Value, ROOT};
-use chrono::DateTime;
+use automerge::{ObjType, Value, ROOT};
 
-use super::conflicts::value_text;
 use super::write::copy_object;
+use super::{fields, keys};
 use crate::error::{Error, Result};
-use crate::model::ConflictResolution;
+use crate::model::{ConflictResolution, DocKind};
 
 /// The most path segments a caller may name (documents are a few maps deep).
 const MAX_PATH: usize = 8;
 
-/// Writes `how` at `path` (from the document root, as [`crate::model::FieldConflict::path`]),
-/// which must hold concurrent values.
+/// Root keys that say what the document is (its schema, version and person): a conflict on
+/// one can only be resolved by keeping one of its values, never by a new value.
+const STRUCTURAL: [&str; 3] = [keys::SCHEMA, keys::VERSION, keys::PERSON];
+
+/// Writes `how` at `path` of a `kind` document (from the root, as
+/// [`crate::model::FieldConflict::path`]), which must hold concurrent values.
 ///
 /// # Errors
 /// [`Error::InvalidInput`]: field `path` when no conflicted field is there; field `value` when
-/// a kept value is not among the conflict's values, or a new value does not parse as the
-/// field's type, or the field holds maps or lists (which can only be kept).
+/// a kept value is not among the conflict's values (as the conflict lists them, typed like the
+/// field), or a new value is not of the field's type ([`fields::write_new`]).
 pub(crate) fn resolve<T: Transactable>(
     tx: &mut T,
+    kind: DocKind,
     path: &[String],
     how: &ConflictResolution,
 ) -> Result<()> {
@@ -43,11 +47,12 @@ pub(crate) fn resolve<T: Transactable>(
     if values.len() < 2 {
         return Err(no_conflict());
     }
+    let field = fields::field_type(kind, path);
     match how {
         ConflictResolution::Keep(wanted) => {
             let (value, id) = values
                 .into_iter()
-                .find(|(v, id)| value_text(tx, v, id) == *wanted)
+                .find(|(v, id)| fields::read_value(tx, &field, v, id) == *wanted)
                 .ok_or_else(|| Error::invalid("value", "not one of the conflict's values"))?;
             match value {
                 Value::Scalar(s) => {
@@ -59,45 +64,61 @@ pub(crate) fn resolve<T: Transactable>(
                 }
             }
         }
-        ConflictResolution::New(text) => {
-            let bad = || Error::invalid("value", "not a value of this field's type");
-            match &values[0].0 {
-                Value::Object(ObjType::Text) => {
-                    let new = tx.put_object(&obj, key.as_str(), ObjType::Text)?;
-                    tx.splice_text(&new, 0, 0, text)?;
-                }
-                Value::Object(_) => {
-                    return Err(Error::invalid(
-                        "value",
-                        "this field holds a map or list: keep one of its values",
-                    ))
-                }
-                Value::Scalar(s) => {
-                    let new = match s.as_ref() {
-                        ScalarValue::Str(_) => ScalarValue::Str(text.as_str().into()),
-                        ScalarValue::Int(_) => ScalarValue::Int(text.parse().map_err(|_| bad())?),
-                        ScalarValue::Uint(_) => ScalarValue::Uint(text.parse().map_err(|_| bad())?),
-                        ScalarValue::F64(_) => {
-                            let f: f64 = text.parse().map_err(|_| bad())?;
-                            if !f.is_finite() {
-                                return Err(bad());
-                            }
-                            ScalarValue::F64(f)
-                        }
-                        ScalarValue::Boolean(_) => {
-                            ScalarValue::Boolean(text.parse().map_err(|_| bad())?)
-                        }
-                        ScalarValue::Timestamp(_) => ScalarValue::Timestamp(
-                            DateTime::parse_from_rfc3339(text)
-                                .map_err(|_| bad())?
-                                .timestamp_millis(),
-                        ),
-                        _ => return Err(bad()),
-                    };
-                    tx.put(&obj, key.as_str(), new)?;
-                }
-            }
+        ConflictResolution::New(_) if parents.is_empty() && STRUCTURAL.contains(&key.as_str()) => {
+            return Err(Error::invalid(
+                "value",
+                "the document's identity: keep one of its values",
+            ));
+        }
+        ConflictResolution::New(new) => {
+            let current = values.swap_remove(0).0.into_owned();
+            fields::write_new(tx, &obj, key, &field, &current, new)?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::{ActorId, AutoCommit, ReadDoc};
+
+    use super::*;
+    use crate::model::FieldValue;
+
+    /// A document whose root `key` holds two concurrent values.
+    fn conflicted(key: &str) -> AutoCommit {
+        let mut a = AutoCommit::new();
+        a.put(ROOT, key, "a").unwrap();
+        let mut b = a.fork().with_actor(ActorId::random());
+        a.put(ROOT, key, "x").unwrap();
+        b.put(ROOT, key, "y").unwrap();
+        a.merge(&mut b).unwrap();
+        a
+    }
+
+    #[test]
+    fn the_documents_identity_takes_no_new_value_but_can_be_kept() {
+        let mut doc = conflicted("person_id");
+        let path = vec!["person_id".to_string()];
+        let new = ConflictResolution::New(FieldValue::ItemId {
+            value: crate::Id::new(),
+        });
+        let err = resolve(&mut doc, DocKind::Plan, &path, &new).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput { field: "value", .. }),
+            "{err:?}"
+        );
+        assert_eq!(doc.get_all(ROOT, "person_id").unwrap().len(), 2);
+        // Not UUIDs, so listed (and kept) as unreadable text.
+        let keep = ConflictResolution::Keep(FieldValue::Unreadable { text: "y".into() });
+        resolve(&mut doc, DocKind::Plan, &path, &keep).unwrap();
+        assert_eq!(doc.get_all(ROOT, "person_id").unwrap().len(), 1);
+        // Another root key takes a new value of its type.
+        let mut doc = conflicted("review_date");
+        let date = ConflictResolution::New(FieldValue::Date {
+            value: chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap(),
+        });
+        resolve(&mut doc, DocKind::Plan, &["review_date".to_string()], &date).unwrap();
+        assert_eq!(doc.get_all(ROOT, "review_date").unwrap().len(), 1);
+    }
 }

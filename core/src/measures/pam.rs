@@ -11,7 +11,7 @@ use super::error::MeasureError;
 /// `docs/clinical.md`). Scores between two ranges (47.0 to 47.1, ...) belong to the level
 /// below. linkwork never derives a level: it only refuses a scorer output whose level
 /// contradicts its score (a score of 92 reported as level 1).
-pub const PAM_LEVEL_RANGES: [(u8, f64, f64); 4] = [
+pub const PAM_LEVEL_RANGES: [(i32, f64, f64); 4] = [
     (1, 0.0, 47.05),
     (2, 47.05, 55.15),
     (3, 55.15, 72.45),
@@ -25,7 +25,7 @@ pub struct PamResult {
     /// Activation score, 0-100.
     pub score: f64,
     /// Activation level, 1-4.
-    pub level: u8,
+    pub level: i32,
     /// The scorer's version string (non-empty).
     pub version: String,
 }
@@ -35,7 +35,7 @@ impl PamResult {
     ///
     /// # Errors
     /// [`MeasureError::InvalidPam`] naming the first bad field.
-    pub fn new(score: f64, level: u8, version: impl Into<String>) -> Result<Self, MeasureError> {
+    pub fn new(score: f64, level: i32, version: impl Into<String>) -> Result<Self, MeasureError> {
         let result = PamResult {
             score,
             level,
@@ -74,7 +74,7 @@ impl PamResult {
 mod tests {
     use super::*;
 
-    fn pam(score: f64, level: u8, version: &str) -> PamResult {
+    fn pam(score: f64, level: i32, version: &str) -> PamResult {
         PamResult {
             score,
             level,
@@ -124,6 +124,8 @@ mod tests {
             (72.5, 3),
             (72.4, 4),
             (10.0, 4),
+            (10.0, -1),
+            (10.0, 0),
         ] {
             assert!(
                 pam(score, level, "v").validate().is_err(),
@@ -134,7 +136,7 @@ mod tests {
 
     #[test]
     fn bad_level_and_version() {
-        for level in [0, 5, u8::MAX] {
+        for level in [0, 5, -1, i32::MAX, i32::MIN] {
             assert_eq!(
                 pam(50.0, level, "v").validate(),
                 Err(MeasureError::InvalidPam { field: "level" })

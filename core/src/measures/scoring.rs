@@ -76,7 +76,7 @@ pub enum ScoreOutcome {
     /// Required items are unanswered: no score (never prorated).
     Incomplete {
         /// Zero-based indexes of the unanswered required items.
-        missing: Vec<u32>,
+        missing: Vec<i32>,
     },
     /// Every required item was answered.
     Scored(#[cfg_attr(feature = "uniffi", uniffi(name = "score"))] Score),
@@ -112,7 +112,7 @@ pub fn score(
         // Instruments have a few dozen items at most: an index always fits.
         let missing = missing
             .into_iter()
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
             .collect();
         return Ok(ScoreOutcome::Incomplete { missing });
     }

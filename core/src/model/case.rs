@@ -213,7 +213,7 @@ pub struct Consultation {
     /// Start time.
     pub start: DateTime<Utc>,
     /// Duration in minutes.
-    pub duration_minutes: Option<u32>,
+    pub duration_minutes: Option<i32>,
     /// Who attended besides the person and link worker.
     pub attendees: Vec<String>,
     /// Notes (a mergeable text: two people may edit it).
@@ -238,7 +238,7 @@ pub struct NewConsultation {
     pub start: Option<DateTime<Utc>>,
     /// Duration in minutes (1 to 1440).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub duration_minutes: Option<u32>,
+    pub duration_minutes: Option<i32>,
     /// Other attendees.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub attendees: Vec<String>,

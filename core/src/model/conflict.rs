@@ -3,14 +3,15 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::DocKind;
+use super::{DocKind, FieldType, FieldValue};
 
 /// One of the values two or more devices set concurrently.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConflictValue {
-    /// The value, as text (dates `YYYY-MM-DD`, instants RFC 3339, objects as `<map>` etc.).
-    pub value: String,
+    /// The value, typed like its field ([`FieldConflict::field`]); [`FieldValue::Unreadable`]
+    /// when it does not read as that type.
+    pub value: FieldValue,
     /// The user whose edit set it.
     pub set_by: String,
     /// When that edit was committed (the editing device's clock).
@@ -20,13 +21,16 @@ pub struct ConflictValue {
 }
 
 /// A field that devices set concurrently. Any new edit of the field resolves it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FieldConflict {
     /// Which document.
     pub document: DocKind,
     /// The path from the document root, e.g. `["goals", "<goal id>", "status"]`.
     pub path: Vec<String>,
+    /// What the field holds (from the schema's field table): the type of its values and of a
+    /// new value that resolves it; [`FieldType::Other`] for a key this build does not know.
+    pub field: FieldType,
     /// Every concurrent value, the shown one first.
     pub values: Vec<ConflictValue>,
 }

@@ -16,7 +16,7 @@ const MAX_CURSOR_CHARS: usize = 4_096;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PageRequest {
     /// At most this many rows, 1 to [`MAX_PAGE_SIZE`].
-    pub limit: u32,
+    pub limit: i32,
     /// The cursor of the previous page ([`Page::next`]); `None` for the first page.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub after: Option<String>,
@@ -24,7 +24,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     /// The first page of `limit` rows.
-    pub fn first(limit: u32) -> PageRequest {
+    pub fn first(limit: i32) -> PageRequest {
         PageRequest { limit, after: None }
     }
 }
@@ -89,12 +89,13 @@ impl Cursor {
 /// Checks a page size.
 ///
 /// # Errors
-/// [`Error::InvalidInput`] (field `limit`) for 0 or more than [`MAX_PAGE_SIZE`].
-pub(crate) fn check_limit(limit: u32) -> Result<usize> {
-    if limit == 0 || limit > MAX_PAGE_SIZE {
-        return Err(Error::invalid("limit", "must be between 1 and 1000"));
+/// [`Error::InvalidInput`] (field `limit`) for 0, a negative limit or more than
+/// [`MAX_PAGE_SIZE`].
+pub(crate) fn check_limit(limit: i32) -> Result<usize> {
+    match u32::try_from(limit) {
+        Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n as usize),
+        _ => Err(Error::invalid("limit", "must be between 1 and 1000")),
     }
-    Ok(limit as usize)
 }
 
 #[cfg(test)]
@@ -132,7 +133,12 @@ mod tests {
     #[test]
     fn page_sizes_are_bounded() {
         assert!(check_limit(0).is_err());
-        assert!(check_limit(MAX_PAGE_SIZE + 1).is_err());
-        assert_eq!(check_limit(MAX_PAGE_SIZE).unwrap(), 1000);
+        assert!(check_limit(-1).is_err());
+        assert!(check_limit(i32::MIN).is_err());
+        assert!(check_limit(1001).is_err());
+        assert_eq!(
+            check_limit(1000).unwrap(),
+            usize::try_from(MAX_PAGE_SIZE).unwrap()
+        );
     }
 }

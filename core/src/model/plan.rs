@@ -79,7 +79,7 @@ pub struct ProgressEntry {
     /// Id.
     pub id: Id,
     /// Rating 0 to 10.
-    pub rating: Option<u8>,
+    pub rating: Option<i32>,
     /// Note.
     pub note: Option<String>,
     /// Who recorded it (the person themselves or a link worker).
@@ -153,18 +153,18 @@ pub struct GoalUpdate {
 pub struct NewProgress {
     /// Rating 0 to 10.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub rating: Option<u8>,
+    pub rating: Option<i32>,
     /// Note.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 
-/// Refuses a rating above 10.
+/// Refuses a rating below 0 or above 10.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for field `rating`.
-pub fn check_rating(rating: u8) -> Result<u8> {
-    if rating > 10 {
+pub fn check_rating(rating: i32) -> Result<i32> {
+    if !(0..=10).contains(&rating) {
         return Err(Error::invalid("rating", "must be between 0 and 10"));
     }
     Ok(rating)
@@ -331,5 +331,6 @@ mod tests {
         assert!(check_rating(0).is_ok());
         assert!(check_rating(10).is_ok());
         assert!(check_rating(11).is_err());
+        assert!(check_rating(-1).is_err());
     }
 }

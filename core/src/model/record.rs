@@ -127,9 +127,9 @@ pub struct CaseloadEntry {
     /// The earliest due date of an open step.
     pub next_step_due: Option<NaiveDate>,
     /// Number of active goals.
-    pub active_goals: u32,
+    pub active_goals: i32,
     /// Number of open onward referrals.
-    pub open_onward_referrals: u32,
+    pub open_onward_referrals: i32,
     /// When either document last changed on this device.
     pub updated_at: DateTime<Utc>,
 }
@@ -145,9 +145,9 @@ pub struct CaseloadQuery {
     /// Only people whose current episode has this status.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub status: Option<EpisodeStatus>,
-    /// At most this many rows (all when `None`).
+    /// At most this many rows (all when `None`); a negative limit is refused (`limit`).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub limit: Option<u32>,
+    pub limit: Option<i32>,
 }
 
 /// What a "due" list row is about.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{DocKind, Role};
+use super::{DocKind, FieldValue, Role};
 use crate::ids::Id;
 
 /// A peer this store has synced with, as recorded at the end of its latest applied message.
@@ -38,12 +38,12 @@ pub struct DocumentInfo {
     pub kind: DocKind,
     /// Stored bytes: the snapshot plus the incremental change rows (what a sync sends to a
     /// peer that lacks the document).
-    pub bytes: u64,
+    pub bytes: i64,
     /// How many heads the document has: 1 after a linear history, more after concurrent
     /// edits that no later change has joined.
-    pub heads: u32,
+    pub heads: i32,
     /// Incremental change rows stored since the last compaction.
-    pub change_rows: u32,
+    pub change_rows: i32,
 }
 
 /// A person with at least one field devices set concurrently, from the conflict index.
@@ -53,21 +53,22 @@ pub struct ConflictedPerson {
     /// The person.
     pub person_id: Id,
     /// How many fields conflict in the plan document.
-    pub plan_fields: u32,
+    pub plan_fields: i32,
     /// How many fields conflict in the case document.
-    pub case_fields: u32,
+    pub case_fields: i32,
 }
 
 /// How to resolve a conflicted field ([`crate::Store::resolve_conflict`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "resolution", content = "value")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConflictResolution {
-    /// Keep one of the conflict's values: the text exactly as the conflict lists it
-    /// ([`super::ConflictValue::value`]).
-    Keep(#[cfg_attr(feature = "uniffi", uniffi(name = "value"))] String),
-    /// Set a new value, written as text the way conflicts list values (`YYYY-MM-DD` for dates,
-    /// RFC 3339 for instants, `true`/`false`, digits for numbers), of the same type as the
-    /// field's current values. Fields that hold maps or lists cannot take a new value: keep one.
-    New(#[cfg_attr(feature = "uniffi", uniffi(name = "value"))] String),
+    /// Keep one of the conflict's values: equal to one of its [`super::ConflictValue::value`]s
+    /// (an [`FieldValue::Object`] or [`FieldValue::Unreadable`] one too).
+    Keep(#[cfg_attr(feature = "uniffi", uniffi(name = "value"))] FieldValue),
+    /// Set a new value of the field's type ([`super::FieldConflict::field`]): a date for a
+    /// date field, a known code of the field's vocabulary for a code field, and so on. Fields
+    /// of type [`super::FieldType::Object`] or [`super::FieldType::Other`] cannot take one:
+    /// keep one of their values.
+    New(#[cfg_attr(feature = "uniffi", uniffi(name = "value"))] FieldValue),
 }

@@ -39,7 +39,7 @@ pub struct Count {
     /// What is counted (a code, or a month `YYYY-MM`).
     pub key: String,
     /// How many.
-    pub count: u32,
+    pub count: i32,
 }
 
 /// The key used for referrals with no recorded source.
@@ -62,11 +62,11 @@ pub struct Outcomes {
     /// Each referral once, by outcome ([`REFERRAL_OUTCOMES`] order, zeros included).
     pub referral_outcome: Vec<Count>,
     /// Referrals ever accepted (the same as the `accepted` outcome).
-    pub accepted: u32,
+    pub accepted: i32,
     /// Referrals declined (and never accepted).
-    pub declined: u32,
+    pub declined: i32,
     /// Referrals closed as unable to contact (and never accepted).
-    pub unable_to_contact: u32,
+    pub unable_to_contact: i32,
     /// Each referral once, by current episode state (every code, zeros included).
     pub by_status: Vec<Count>,
 }
@@ -78,13 +78,13 @@ pub struct ServiceOnward {
     /// The service name, as recorded.
     pub service: String,
     /// Referrals to it.
-    pub total: u32,
+    pub total: i32,
     /// By current state (every [`OnwardStatus`] code, zeros included).
     pub by_status: Vec<Count>,
     /// Referrals waitlisted now (current state `no-capacity`): unmet need.
-    pub unmet_need: u32,
+    pub unmet_need: i32,
     /// Referrals that were ever `no-capacity`, whatever happened after.
-    pub ever_waitlisted: u32,
+    pub ever_waitlisted: i32,
 }
 
 /// Days from referral received to first contact.
@@ -92,7 +92,7 @@ pub struct ServiceOnward {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TimeToFirstContact {
     /// Referrals with a first contact.
-    pub n: u32,
+    pub n: i32,
     /// Median days; `None` when `n` is 0.
     pub median_days: Option<f64>,
     /// Mean days; `None` when `n` is 0.
@@ -103,7 +103,7 @@ pub struct TimeToFirstContact {
     pub max_days: Option<i64>,
     /// Referrals with no reached contact attempt and no consultation yet (declined referrals
     /// are not counted: the person answered).
-    pub not_contacted: u32,
+    pub not_contacted: i32,
 }
 
 /// The caseload report. Aggregates only: no names, numbers, notes or ids of people.
@@ -111,9 +111,9 @@ pub struct TimeToFirstContact {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CaseloadReport {
     /// People on the caseload.
-    pub people: u32,
+    pub people: i32,
     /// Referrals (episodes).
-    pub referrals: u32,
+    pub referrals: i32,
     /// Referrals by source.
     pub referrals_by_source: Vec<Count>,
     /// Referrals by month received.
@@ -129,7 +129,7 @@ pub struct CaseloadReport {
     /// Onward referrals by current state over all services (every code, zeros included).
     pub onward_by_status: Vec<Count>,
     /// Onward referrals waitlisted now over all services (unmet need).
-    pub unmet_need: u32,
+    pub unmet_need: i32,
     /// Days from referral to first contact.
     pub time_to_first_contact: TimeToFirstContact,
     /// Paired change per measure quantity.
@@ -138,7 +138,7 @@ pub struct CaseloadReport {
 
 /// Counts of every code of a vocabulary, zeros included, in vocabulary order.
 struct Tally<C: Code> {
-    counts: Vec<(C, u32)>,
+    counts: Vec<(C, i32)>,
 }
 
 impl<C: Code + PartialEq> Tally<C> {
@@ -154,7 +154,7 @@ impl<C: Code + PartialEq> Tally<C> {
         }
     }
 
-    fn get(&self, code: C) -> u32 {
+    fn get(&self, code: C) -> i32 {
         self.counts
             .iter()
             .find(|(c, _)| *c == code)
@@ -212,17 +212,17 @@ impl CaseloadReport {
     /// only their plan: needs and measures).
     pub fn from_records(records: &[PersonRecord]) -> CaseloadReport {
         let mut sources = Tally::<ReferralSource>::new();
-        let mut no_source = 0u32;
-        let mut months: BTreeMap<String, u32> = BTreeMap::new();
-        let mut outcome_counts = [0u32; REFERRAL_OUTCOMES.len()];
+        let mut no_source = 0i32;
+        let mut months: BTreeMap<String, i32> = BTreeMap::new();
+        let mut outcome_counts = [0i32; REFERRAL_OUTCOMES.len()];
         let mut statuses = Tally::<EpisodeStatus>::new();
         let mut needs = Tally::<Need>::new();
         let mut modes = Tally::<ConsultationMode>::new();
-        let mut services: BTreeMap<String, (Tally<OnwardStatus>, u32)> = BTreeMap::new();
+        let mut services: BTreeMap<String, (Tally<OnwardStatus>, i32)> = BTreeMap::new();
         let mut onward_statuses = Tally::<OnwardStatus>::new();
         let mut first_contact_days: Vec<i64> = Vec::new();
-        let mut not_contacted = 0u32;
-        let mut referrals = 0u32;
+        let mut not_contacted = 0i32;
+        let mut referrals = 0i32;
 
         for record in records {
             let mut seen_needs: Vec<Need> = Vec::new();
@@ -314,7 +314,7 @@ impl CaseloadReport {
             })
             .collect();
         CaseloadReport {
-            people: records.len() as u32,
+            people: i32::try_from(records.len()).unwrap_or(i32::MAX),
             referrals,
             referrals_by_source,
             referrals_by_month: months
@@ -334,7 +334,7 @@ impl CaseloadReport {
             unmet_need: onward_statuses.get(OnwardStatus::NoCapacity),
             onward_by_status: onward_statuses.rows(),
             time_to_first_contact: TimeToFirstContact {
-                n: first_contact_days.len() as u32,
+                n: i32::try_from(first_contact_days.len()).unwrap_or(i32::MAX),
                 median_days: paired::median_sorted(&as_f64),
                 mean_days: paired::mean(&mut as_f64.iter().copied()),
                 min_days: first_contact_days.first().copied(),

@@ -65,11 +65,12 @@ impl Table {
 struct Suppress(Option<u32>);
 
 impl Suppress {
-    fn hides(self, n: u32) -> bool {
-        self.0.is_some_and(|min| n > 0 && n < min)
+    fn hides(self, n: i32) -> bool {
+        self.0
+            .is_some_and(|min| u32::try_from(n).is_ok_and(|n| n > 0 && n < min))
     }
 
-    fn count(self, n: u32) -> String {
+    fn count(self, n: i32) -> String {
         if self.hides(n) {
             "*".to_string()
         } else {
@@ -78,7 +79,7 @@ impl Suppress {
     }
 
     /// A statistic over `n` people.
-    fn stat(self, n: u32, value: String) -> String {
+    fn stat(self, n: i32, value: String) -> String {
         if self.hides(n) {
             String::new()
         } else {

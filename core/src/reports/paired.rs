@@ -101,7 +101,7 @@ pub struct MeasureChange {
     /// How the differences are taken.
     pub convention: DifferenceConvention,
     /// People with a baseline and a follow-up for this quantity.
-    pub n: u32,
+    pub n: i32,
     /// Mean difference (per `convention`); `None` when `n` is 0, and always for the direct
     /// loneliness question (see `often_always_baseline`).
     pub mean_change: Option<f64>,
@@ -110,11 +110,11 @@ pub struct MeasureChange {
     /// Mean follow-up value of the pairs; `None` when `n` is 0.
     pub mean_follow_up: Option<f64>,
     /// People whose value got better (direction-aware).
-    pub improved: u32,
+    pub improved: i32,
     /// People whose value did not change.
-    pub same: u32,
+    pub same: i32,
     /// People whose value got worse (direction-aware).
-    pub worse: u32,
+    pub worse: i32,
     /// Smallest difference; `None` when `n` is 0.
     pub min: Option<f64>,
     /// Median difference (the mean of the middle two for an even `n`); `None` when `n` is 0.
@@ -124,9 +124,9 @@ pub struct MeasureChange {
     /// The published meaningful-change threshold; `None` when none is published.
     pub meaningful_threshold: Option<f64>,
     /// Pairs that improved by at least the threshold; `None` without a threshold.
-    pub meaningfully_improved: Option<u32>,
+    pub meaningfully_improved: Option<i32>,
     /// Pairs that got worse by at least the threshold; `None` without a threshold.
-    pub meaningfully_worse: Option<u32>,
+    pub meaningfully_worse: Option<i32>,
     /// The direct loneliness question only (ONS reports the share, not a mean of answer
     /// codes): the share of the pairs answering "often/always" at baseline, 0 to 1.
     pub often_always_baseline: Option<f64>,
@@ -324,14 +324,18 @@ fn summarise(
     };
     let mut diffs: Vec<f64> = changes.iter().map(|c| c.difference).collect();
     diffs.sort_by(f64::total_cmp);
-    let count = |want: Option<bool>| changes.iter().filter(|c| c.improved == want).count() as u32;
+    let count = |want: Option<bool>| {
+        i32::try_from(changes.iter().filter(|c| c.improved == want).count()).unwrap_or(i32::MAX)
+    };
     let threshold = measures::meaningful_change(instrument, quantity).map(|m| m.threshold);
     let meaningfully = |better: bool| {
         threshold.map(|t| {
             changes
                 .iter()
                 .filter(|c| c.improved == Some(better) && c.difference.abs() >= t)
-                .count() as u32
+                .count()
+                .try_into()
+                .unwrap_or(i32::MAX)
         })
     };
     let loneliness = instrument == Instrument::LonelinessDirect;
@@ -357,7 +361,7 @@ fn summarise(
         quantity: quantity.to_string(),
         lower_is_better,
         convention,
-        n: changes.len() as u32,
+        n: i32::try_from(changes.len()).unwrap_or(i32::MAX),
         mean_change: mean_of(&mut diffs.iter().copied()),
         mean_baseline: mean_of(&mut changes.iter().map(|c| c.baseline)),
         mean_follow_up: mean_of(&mut changes.iter().map(|c| c.follow_up)),

@@ -15,15 +15,15 @@ pub struct ServiceOutcomes {
     /// The directory service's id.
     pub service_id: String,
     /// Referrals made to it (every state).
-    pub referrals: u32,
+    pub referrals: i32,
     /// Referrals the service accepted at some point (reached `accepted`).
-    pub accepted: u32,
+    pub accepted: i32,
     /// Referrals where the person attended (reached `attending`).
-    pub attended: u32,
+    pub attended: i32,
     /// Referrals that met "no capacity" at some point (waitlisted: unmet need).
-    pub no_capacity: u32,
+    pub no_capacity: i32,
     /// Referrals still waiting for the service's answer (state `sent`).
-    pub awaiting_response: u32,
+    pub awaiting_response: i32,
     /// Mean days from sending to acceptance over the accepted referrals; `None` when none
     /// was accepted.
     pub mean_wait_days: Option<f64>,
@@ -48,10 +48,10 @@ pub(crate) fn wait_days(o: &OnwardReferral) -> Option<f64> {
 /// Adds one referral to a service's figures; `waits` collects accepted referrals' waits.
 fn add(out: &mut ServiceOutcomes, waits: &mut Vec<f64>, o: &OnwardReferral) {
     out.referrals += 1;
-    out.accepted += u32::from(ever(o, OnwardStatus::Accepted));
-    out.attended += u32::from(ever(o, OnwardStatus::Attending));
-    out.no_capacity += u32::from(ever(o, OnwardStatus::NoCapacity));
-    out.awaiting_response += u32::from(o.status == OnwardStatus::Sent);
+    out.accepted += i32::from(ever(o, OnwardStatus::Accepted));
+    out.attended += i32::from(ever(o, OnwardStatus::Attending));
+    out.no_capacity += i32::from(ever(o, OnwardStatus::NoCapacity));
+    out.awaiting_response += i32::from(o.status == OnwardStatus::Sent);
     if let Some(w) = wait_days(o) {
         waits.push(w);
     }

@@ -52,7 +52,7 @@ pub(crate) fn version(conn: &Connection) -> Result<Option<DirectoryVersion>> {
             imported_at: DateTime::<Utc>::from_timestamp_millis(at)
                 .ok_or_else(|| Error::schema("directory import time out of range"))?,
             content_hash,
-            services: u32::try_from(services).unwrap_or(u32::MAX),
+            services: i32::try_from(services).unwrap_or(i32::MAX),
         })
     })
     .transpose()

@@ -575,8 +575,8 @@ pub(crate) fn caseload_rows(
             nhs_number: nhs,
             status: status.as_deref().and_then(EpisodeStatus::from_code),
             next_step_due: parse_date(due),
-            active_goals: u32::try_from(goals).unwrap_or(0),
-            open_onward_referrals: u32::try_from(onward).unwrap_or(0),
+            active_goals: i32::try_from(goals).unwrap_or(0),
+            open_onward_referrals: i32::try_from(onward).unwrap_or(0),
             updated_at: Utc
                 .timestamp_millis_opt(updated)
                 .single()

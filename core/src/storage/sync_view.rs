@@ -63,8 +63,8 @@ pub(crate) fn conflicted_people(conn: &Connection) -> Result<Vec<ConflictedPerso
         let (p, plan, case) = row?;
         out.push(ConflictedPerson {
             person_id: person_id(&p)?,
-            plan_fields: u32::try_from(plan).unwrap_or(0),
-            case_fields: u32::try_from(case).unwrap_or(0),
+            plan_fields: i32::try_from(plan).unwrap_or(0),
+            case_fields: i32::try_from(case).unwrap_or(0),
         });
     }
     Ok(out)
@@ -144,9 +144,9 @@ pub(crate) fn documents(conn: &Connection) -> Result<Vec<DocumentInfo>> {
         out.push(DocumentInfo {
             person_id: person_id(&p)?,
             kind: DocKind::from_code(&k).ok_or_else(|| Error::schema("stored document kind"))?,
-            bytes: u64::try_from(bytes).unwrap_or(0),
-            heads: u32::try_from(heads / 32).unwrap_or(0),
-            change_rows: u32::try_from(rows).unwrap_or(0),
+            bytes: bytes.max(0),
+            heads: i32::try_from(heads / 32).unwrap_or(0),
+            change_rows: i32::try_from(rows).unwrap_or(0),
         });
     }
     Ok(out)

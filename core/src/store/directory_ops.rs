@@ -2,6 +2,7 @@
 //! transaction), offline search and a service's full record (`docs/directory.md`). Reference
 //! data: no person's document changes and no listener is told.
 
+use crate::model::signed::to_i32;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -94,11 +95,11 @@ impl Store {
             let report = |outcome, version| DirectoryImportReport {
                 outcome,
                 version,
-                records: parsed.records,
-                imported: u32::try_from(parsed.services.len()).unwrap_or(u32::MAX),
-                skipped: parsed.skipped,
+                records: to_i32(parsed.records),
+                imported: i32::try_from(parsed.services.len()).unwrap_or(i32::MAX),
+                skipped: to_i32(parsed.skipped),
                 issues: parsed.issues.clone(),
-                issues_not_listed: parsed.issues_not_listed,
+                issues_not_listed: to_i32(parsed.issues_not_listed),
             };
             if let Some(current) = current {
                 if current.content_hash == content_hash {
@@ -117,7 +118,7 @@ impl Store {
                 imported_at: DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
                     .unwrap_or_default(),
                 content_hash,
-                services: u32::try_from(stored.len()).unwrap_or(u32::MAX),
+                services: i32::try_from(stored.len()).unwrap_or(i32::MAX),
             };
             table::replace(tx, &stored, &version)?;
             Ok((report(DirectoryImportOutcome::Replaced, version), true))
@@ -236,7 +237,7 @@ impl Store {
                 }
                 let mut ordered: Vec<Candidate> = candidates.into_values().collect();
                 search::order(&mut ordered);
-                let total = u32::try_from(ordered.len()).unwrap_or(u32::MAX);
+                let total = i32::try_from(ordered.len()).unwrap_or(i32::MAX);
                 let mut hits = Vec::new();
                 for c in ordered
                     .into_iter()
@@ -255,7 +256,7 @@ impl Store {
                 }
                 Ok(DirectoryPage {
                     total,
-                    offset: query.offset,
+                    offset: to_i32(query.offset),
                     hits,
                 })
             })

@@ -150,8 +150,11 @@ impl Store {
     /// The caseload list, from projections (no document is loaded).
     ///
     /// # Errors
-    /// Storage errors.
+    /// [`Error::InvalidInput`] (field `limit`) for a negative limit; storage errors.
     pub fn caseload(&self, query: &CaseloadQuery) -> Result<Vec<CaseloadEntry>> {
+        if query.limit.is_some_and(|l| l < 0) {
+            return Err(Error::invalid("limit", "must not be negative"));
+        }
         self.read(|conn| crate::storage::projections::caseload(conn, query))
     }
 

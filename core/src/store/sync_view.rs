@@ -9,9 +9,7 @@ use super::{Projected, Store};
 use crate::doc::{case_doc, conflicts, plan_doc, resolve};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::{
-    ConflictResolution, ConflictedPerson, DocKind, DocumentInfo, KnownPeer, NhsNumber,
-};
+use crate::model::{ConflictResolution, ConflictedPerson, DocKind, DocumentInfo, KnownPeer};
 use crate::storage::{sync_view, WriteTx};
 use crate::sync::wire::Hello;
 
@@ -79,8 +77,10 @@ impl Store {
     /// [`Error::NotPermitted`] on a patient store; [`Error::NotFound`] for an unknown person;
     /// [`Error::InvalidInput`]: field `path` when the field has no conflict (or does not
     /// exist), field `value` when a kept value is not one of the conflict's values, or a new
-    /// value does not fit the field (wrong type, an unknown code, a date or NHS number that
-    /// does not parse, a map or list). Nothing changes on error.
+    /// value does not fit the field: not of its [`crate::model::FieldType`] (the table in
+    /// `doc/fields.rs`), a code its vocabulary does not hold, a map, list or unknown key
+    /// (which can only be kept), or a value the typed readers refuse. Nothing changes on
+    /// error.
     pub fn resolve_conflict(
         &self,
         person: Id,
@@ -89,19 +89,6 @@ impl Store {
         how: &ConflictResolution,
     ) -> Result<()> {
         self.require_link_worker("resolve a conflict")?;
-        let how = match how {
-            ConflictResolution::New(text)
-                if path.last().map(String::as_str) == Some("nhs_number") =>
-            {
-                let nhs = NhsNumber::parse(text)
-                    .map_err(|_| Error::invalid("value", "not an NHS number"))?;
-                ConflictResolution::New(nhs.as_str().to_string())
-            }
-            ConflictResolution::New(text) => {
-                ConflictResolution::New(crate::model::text::bounded("value", text)?)
-            }
-            keep => keep.clone(),
-        };
         self.edit_projecting(
             person,
             document,
@@ -110,7 +97,7 @@ impl Store {
             Projected::Refresh,
             |tx, _| {
                 let before = visible_items(&*tx, document)?;
-                resolve::resolve(tx, path, &how)?;
+                resolve::resolve(tx, document, path, how)?;
                 // A value the typed readers refuse (a bad date) fails here; one that hides its
                 // item (an unknown code reads as written by a newer version) shows in the count.
                 let after = visible_items(&*tx, document)

@@ -95,7 +95,7 @@ public final class PatientStore: Sendable {
     }
 
     /// Records progress on a goal: a 0-10 rating, a note, or both.
-    public func recordProgress(goalId: String, rating: UInt8?, note: String?) async throws {
+    public func recordProgress(goalId: String, rating: Int32?, note: String?) async throws {
         _ = try await store.recordProgress(goalId: goalId, progress: NewProgress(rating: rating, note: note))
     }
 

@@ -40,7 +40,7 @@ object DirectoryShareTests {
             assertIs<DirectoryStep.NotDirectory>(download.receive("LWN".toByteArray() + byteArrayOf(1, 1, 0)))
             val step = download.receive(chunk(digest, feed.size, 0, feed))
             assertIs<DirectoryStep.Applied>(step)
-            assertEquals(3u, step.report.imported)
+            assertEquals(3, step.report.imported)
             assertTrue(download.isFinished())
             assertEquals("hub", store.directoryVersion()!!.source)
             assertContentEquals(MAGIC + byteArrayOf(1, 1) + digest, store.directoryHaveMessage())

@@ -50,7 +50,7 @@ object ErrorTests {
             assertEquals(unknown, e.id)
             assertEquals("step", assertFailsWith<LinkWorkException.NotFound> { store.completeStep(unknown) }.kind)
             assertEquals("goal", assertFailsWith<LinkWorkException.NotFound> {
-                store.recordProgress(unknown, NewProgress(rating = 5u))
+                store.recordProgress(unknown, NewProgress(rating = 5))
             }.kind)
             assertFailsWith<LinkWorkException.NotFound> { store.addGoal(unknown, NewGoal(text = "x")) }
             assertTrue(describe(e).startsWith("not found: person"))
@@ -85,7 +85,7 @@ object ErrorTests {
             val pid = store.addPerson(newPerson())
             val goal = store.addGoal(pid, NewGoal(text = "Walk"))
             val rating = assertFailsWith<LinkWorkException.InvalidInput> {
-                store.recordProgress(goal, NewProgress(rating = 11u))
+                store.recordProgress(goal, NewProgress(rating = 11))
             }
             assertEquals("rating", rating.field)
             assertEquals("progress", assertFailsWith<LinkWorkException.InvalidInput> {
@@ -105,7 +105,7 @@ object ErrorTests {
                 store.addStep(pid, NewStep(text = "x", owner = StepOwner.PERSON, goalId = "nope"))
             }.field)
             assertEquals("duration_minutes", assertFailsWith<LinkWorkException.InvalidInput> {
-                store.addConsultation(pid, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 0u))
+                store.addConsultation(pid, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 0))
             }.field)
             assertEquals(1, store.plan(pid).goals.size)
         }
@@ -130,7 +130,7 @@ object ErrorTests {
                     pid,
                     NewMeasureResponse(
                         instrument = Instrument.PAM, timepoint = Timepoint.BASELINE,
-                        mode = AdministrationMode.SELF_COMPLETED, pam = PamResult(score = 120.0, level = 2u, version = "13"),
+                        mode = AdministrationMode.SELF_COMPLETED, pam = PamResult(score = 120.0, level = 2, version = "13"),
                     ),
                 )
             }.field)

@@ -26,7 +26,7 @@ object ExchangeTests {
                 assertEquals(listOf(listOf(pid), listOf(pid)), listener.calls.toList())
                 val entry = b.caseload(CaseloadQuery(text = "lovelace")).single()
                 assertEquals(pid, entry.personId)
-                assertEquals(1u, entry.activeGoals)
+                assertEquals(1, entry.activeGoals)
 
                 // Both edit offline, then exchange: nothing is lost on either side.
                 a.addCaseNote(pid, "Note from Sam")

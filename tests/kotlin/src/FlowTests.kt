@@ -65,8 +65,8 @@ object FlowTests {
                 pid, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS), targetDate = day(60)),
             )
             val bills = store.addGoal(pid, NewGoal(text = "Sort out the gas bill arrears", needs = listOf(Need.DEBT)))
-            store.recordProgress(walking, NewProgress(rating = 3u, note = "went once"))
-            store.recordProgress(walking, NewProgress(rating = 6u))
+            store.recordProgress(walking, NewProgress(rating = 3, note = "went once"))
+            store.recordProgress(walking, NewProgress(rating = 6))
             val call = store.addStep(
                 pid, NewStep(text = "Call the walking group leader", owner = StepOwner.LINK_WORKER, goalId = walking, due = day(2)),
             )
@@ -78,7 +78,7 @@ object FlowTests {
             // The home visit with lone-working check-in and check-out.
             val visit = store.addConsultation(
                 pid,
-                NewConsultation(mode = ConsultationMode.HOME_VISIT, durationMinutes = 45u, attendees = listOf("daughter")),
+                NewConsultation(mode = ConsultationMode.HOME_VISIT, durationMinutes = 45, attendees = listOf("daughter")),
             )
             store.checkIn(visit)
             store.setConsultationNotes(visit, "Talked about the walking group; daughter present")
@@ -121,8 +121,8 @@ object FlowTests {
             assertEquals(pid, hit.personId)
             assertEquals("Lovelace", hit.familyName)
             assertEquals(EpisodeStatus.ACCEPTED, hit.status)
-            assertEquals(2u, hit.activeGoals)
-            assertEquals(1u, hit.openOnwardReferrals)
+            assertEquals(2, hit.activeGoals)
+            assertEquals(1, hit.openOnwardReferrals)
             assertEquals(day(7), hit.nextStepDue)
             assertEquals(listOf(pid), store.caseload(CaseloadQuery(text = "943 476")).map { it.personId })
             assertEquals(listOf(pid), store.caseload(CaseloadQuery(status = EpisodeStatus.ACCEPTED)).map { it.personId })
@@ -156,7 +156,7 @@ object FlowTests {
             assertEquals(reachedAt, case.contactAttempts[1].at)
             val consultation = case.consultations.single()
             assertEquals(ConsultationMode.HOME_VISIT, consultation.mode)
-            assertEquals(45u, consultation.durationMinutes)
+            assertEquals(45, consultation.durationMinutes)
             assertEquals("Talked about the walking group; daughter present", consultation.notes)
             val checkedIn = assertNotNull(consultation.checkedInAt)
             val checkedOut = assertNotNull(consultation.checkedOutAt)
@@ -181,7 +181,7 @@ object FlowTests {
             assertEquals(day(90), plan.reviewDate)
             val goal = plan.goals.single { it.id == walking }
             assertEquals(GoalStatus.ACTIVE, goal.status)
-            assertEquals(listOf<UByte?>(3u, 6u), goal.progress.map { it.rating })
+            assertEquals(listOf<Int?>(3, 6), goal.progress.map { it.rating })
             assertEquals(day(60), goal.targetDate)
             assertEquals(1, plan.steps.count { it.doneAt != null })
             assertEquals("sam.worker", plan.steps.single { it.id == call }.doneBy)

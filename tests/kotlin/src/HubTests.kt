@@ -159,7 +159,7 @@ object HubTests {
                 val rose = ann.addPerson(newPerson(given = "Rose"))
                 val sent = runHubSession(ann, HubPurpose.SYNC)
                 assertEquals("Northside", sent.hub.organisation)
-                assertTrue(sent.stats.messagesSent > 0u)
+                assertTrue(sent.stats.messagesSent > 0)
                 assertEquals(HubDirectoryOutcome.NoDirectory, sent.directory)
                 // The team lead's store receives the team's caseload through the hub.
                 val received = runHubSession(lena, HubPurpose.SYNC)
@@ -184,7 +184,7 @@ object HubTests {
                 val iris = pia.addPersonBlocking(newPerson(given = "Iris"))
                 runHubSession(pia, HubPurpose.SYNC)
                 // Paired offline at the home visit: the hub never enrolled the phone.
-                val offer = pia.pairPatientBlocking(rose, 365u)
+                val offer = pia.pairPatientBlocking(rose, 365)
                 val phone = LinkWorkStore.createPaired(dir.path("rose.db"), StoreKey.Unencrypted, "Rose", offer.payload, offer.code)
                 val got = runHubSession(phone, HubPurpose.SYNC)
                 assertEquals(listOf(rose), got.changedPersonIds)
@@ -195,10 +195,10 @@ object HubTests {
                 val goal = pia.addGoalBlocking(rose, NewGoal(text = "Walk to the shops"))
                 runHubSession(pia, HubPurpose.SYNC)
                 runHubSession(phone, HubPurpose.SYNC)
-                phone.recordProgressBlocking(goal, NewProgress(rating = 7u, note = null))
+                phone.recordProgressBlocking(goal, NewProgress(rating = 7, note = null))
                 runHubSession(phone, HubPurpose.SYNC)
                 assertEquals(listOf(rose), runHubSession(pia, HubPurpose.SYNC).changedPersonIds)
-                assertEquals(7u.toUByte(), pia.planBlocking(rose).goals.single().progress.single().rating)
+                assertEquals(7, pia.planBlocking(rose).goals.single().progress.single().rating)
                 // Revoked on the hub (`device list` shows the phone once it has connected).
                 assertTrue(TestHub.admin("device", "list").contains("paired by Pia"))
                 TestHub.admin("device", "revoke", phone.deviceIdentityBlocking().deviceKey)

@@ -69,7 +69,7 @@ object IdentityTests {
     }
 
     private suspend fun enrolled(org: Organisation, store: LinkWorkStore, role: CertificateRole, enrol: Boolean): DeviceCertificate =
-        store.installCertificate(org.issue(store.certificateRequest(), role, false, enrol, 30u))
+        store.installCertificate(org.issue(store.certificateRequest(), role, false, enrol, 30))
 
     private suspend fun enrol() = withTempDir { dir ->
         val org = Organisation.create("Northtown PCN")
@@ -95,7 +95,7 @@ object IdentityTests {
         dir.linkWorkerStore().use { lw ->
             enrolled(org, lw, CertificateRole.LINK_WORKER, true)
             val pid = lw.addPerson(newPerson())
-            val offer = lw.pairPatient(pid, 365u)
+            val offer = lw.pairPatient(pid, 365)
             assertEquals(6, offer.code.length)
             assertTrue(offer.payload.size < 1000)
             val wrong = if (offer.code == "000000") "000001" else "000000"

@@ -57,7 +57,7 @@ object LifecycleTests {
                             ids.add(pid)
                             repeat(goalsPerPerson) { g ->
                                 val goal = store.addGoalBlocking(pid, NewGoal(text = "Goal $g"))
-                                store.recordProgressBlocking(goal, NewProgress(rating = g.toUByte()))
+                                store.recordProgressBlocking(goal, NewProgress(rating = g))
                             }
                             store.caseloadBlocking(CaseloadQuery(text = "Person$t"))
                             store.personBlocking(pid)
@@ -75,7 +75,7 @@ object LifecycleTests {
             val caseload = store.caseload(CaseloadQuery())
             assertEquals(threads * peoplePerThread, caseload.size)
             assertEquals(ids.toSet(), caseload.map { it.personId }.toSet())
-            assertTrue(caseload.all { it.activeGoals == goalsPerPerson.toUInt() })
+            assertTrue(caseload.all { it.activeGoals == goalsPerPerson })
             for (pid in ids) {
                 val goals = store.plan(pid).goals
                 assertEquals(goalsPerPerson, goals.size)

@@ -24,7 +24,8 @@ object LinkWorkTests {
             EncryptionTests.all + IdentityTests.all +
             DirectoryTests.all + DirectoryShareTests.all + SyncStateTests.all +
             ReferralReportTests.all + ObservationTests.all + HubTests.all + AsyncTests.all +
-            GettingStartedTests.all
+            GettingStartedTests.all +
+            SignedIntegerTests.all
 }
 
 fun main() {

@@ -29,7 +29,7 @@ object MeasureTests {
         assertEquals(Score.Mycaw(concerns = listOf(5L), wellbeing = 4L), mycaw.score)
 
         assertEquals(
-            ScoreOutcome.Incomplete(missing = listOf(1u, 3u)),
+            ScoreOutcome.Incomplete(missing = listOf(1, 3)),
             scoreMeasure(Instrument.ONS4, listOf(8L, null, 7L, null)),
         )
         assertEquals("answers", assertFailsWith<LinkWorkException.InvalidInput> {

@@ -37,20 +37,20 @@ object ObservationTests {
         dir.linkWorkerStore().use { store ->
             runBlocking {
                 withTimeout(60_000) {
-                    assertEquals(0uL, store.listenerCount())
+                    assertEquals(0L, store.listenerCount())
                     val seen = CopyOnWriteArrayList<List<CaseloadEntry>>()
                     val collecting = launch(Dispatchers.Default) {
                         store.caseloadFlow().collect { seen.add(it) }
                     }
                     eventually { seen.isNotEmpty() }
                     assertEquals(emptyList(), seen.first(), "the list at once, before any edit")
-                    assertEquals(1uL, store.listenerCount())
+                    assertEquals(1L, store.listenerCount())
                     val pid = store.addPerson(newPerson())
                     eventually { seen.size >= 2 }
                     assertEquals(listOf(pid), seen.last().map { it.personId })
                     collecting.cancelAndJoin()
                     // Cancelling the collector cancelled its subscription.
-                    eventually { store.listenerCount() == 0uL }
+                    eventually { store.listenerCount() == 0L }
                 }
             }
         }
@@ -73,7 +73,7 @@ object ObservationTests {
                     assertEquals(2, seen.size, "one value at once, one for pid's edit, none for the other person")
                     assertEquals("Gardening", seen.last().plan.whatMatters)
                     collecting.cancelAndJoin()
-                    eventually { store.listenerCount() == 0uL }
+                    eventually { store.listenerCount() == 0L }
                 }
             }
         }
@@ -86,7 +86,7 @@ object ObservationTests {
                 assertEquals(emptyList(), status.peers)
                 assertEquals(emptyList(), status.conflictedPersonIds)
             }
-            assertEquals(0uL, store.listenerCount())
+            assertEquals(0L, store.listenerCount())
         }
     }
 
@@ -100,7 +100,7 @@ object ObservationTests {
             assertEquals(listOf(listOf(pid)), calls.toList())
             assertTrue(subscription.cancel())
             assertFalse(subscription.cancel())
-            assertEquals(0uL, store.listenerCount())
+            assertEquals(0L, store.listenerCount())
             store.setWhatMatters(pid, "Walking")
             assertEquals(1, calls.size)
             subscription.close()

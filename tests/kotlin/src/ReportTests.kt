@@ -167,7 +167,7 @@ object ReportTests {
             val onward = summary.onwardReferrals.single()
             assertEquals(OnwardStatus.NO_CAPACITY, onward.status)
             assertTrue(onward.unmetNeed)
-            assertEquals(1u, summary.consultations)
+            assertEquals(1, summary.consultations)
             assertNull(summary.dischargeReason)
             assertEquals(-5.0, summary.measureChange.single { it.quantity == "anxiety" }.difference)
 

@@ -140,7 +140,7 @@ fn goal(n: u64) -> NewGoal {
 
 fn progress(n: u64) -> NewProgress {
     NewProgress {
-        rating: Some((n % 11) as u8),
+        rating: Some((n % 11) as i32),
         note: Some(format!("progress {n}")),
     }
 }

@@ -65,7 +65,7 @@ fn consultations_store_every_field() {
 fn consultation_bad_inputs_change_nothing() {
     let (_dir, s) = link_worker_store();
     let f = full_person(&s);
-    for minutes in [0, 1441, u32::MAX] {
+    for minutes in [0, 1441, -1, i32::MAX, i32::MIN] {
         let err = assert_refused_unchanged(&s, f.person, || {
             s.add_consultation(
                 f.person,

@@ -51,7 +51,7 @@ fn concurrent_writes_and_reads_on_one_store_all_land() {
                 s.record_progress(
                     goal,
                     NewProgress {
-                        rating: Some((g % 11) as u8),
+                        rating: Some((g % 11) as i32),
                         note: None,
                     },
                 )
@@ -245,7 +245,7 @@ fn reads_never_see_a_compaction_half_done() {
         s.record_progress(
             f.goal,
             NewProgress {
-                rating: Some(i % 11),
+                rating: Some((i % 11).into()),
                 note: None,
             },
         )

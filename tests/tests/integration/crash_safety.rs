@@ -257,7 +257,7 @@ fn check_store(store: &Store, reported: &[Edit], context: &str) {
             goals.insert(g.id, (*p, n));
             for e in &g.progress {
                 let n = number(e.note.as_deref().unwrap_or_default(), "progress ");
-                assert_eq!(e.rating, Some((n % 11) as u8), "{context}");
+                assert_eq!(e.rating, Some((n % 11) as i32), "{context}");
                 progress.insert(e.id, (g.id, n));
             }
         }

@@ -145,7 +145,7 @@ fn many_quick_actions_stay_in_order() {
             s.record_progress(
                 f.goal,
                 NewProgress {
-                    rating: Some(i % 11),
+                    rating: Some((i % 11).into()),
                     note: None,
                 },
             )
@@ -171,11 +171,11 @@ fn many_quick_actions_stay_in_order() {
     }
     // Goal progress, notes and steps read back in the order they were made.
     let rec = s.person(f.person).unwrap();
-    let ratings: Vec<Option<u8>> = rec.plan.goals[0].progress[2..]
+    let ratings: Vec<Option<i32>> = rec.plan.goals[0].progress[2..]
         .iter()
         .map(|e| e.rating)
         .collect();
-    let want: Vec<Option<u8>> = (0..40u8)
+    let want: Vec<Option<i32>> = (0..40i32)
         .filter(|i| i % 3 != 0)
         .map(|i| Some(i % 11))
         .collect();
@@ -230,7 +230,7 @@ fn history_is_the_same_on_both_devices_after_a_merge() {
         a.record_progress(
             f.goal,
             NewProgress {
-                rating: Some(i),
+                rating: Some(i.into()),
                 note: None,
             },
         )

@@ -21,6 +21,7 @@ mod encryption;
 mod episode;
 mod erasure_raw;
 mod fhir_export;
+mod field_types;
 mod fuzz_corpus;
 mod history;
 mod identity_signing;

@@ -166,7 +166,7 @@ impl Side {
                     .record_progress(
                         g,
                         NewProgress {
-                            rating: rating.or(if *note { None } else { Some(5) }),
+                            rating: rating.map(i32::from).or(if *note { None } else { Some(5) }),
                             note: note.then(|| format!("{side} progress")),
                         },
                     )

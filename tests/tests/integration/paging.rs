@@ -7,7 +7,7 @@ use linkwork_tests::*;
 
 /// Every page of a list, concatenated, checking each page's size.
 fn all_pages<T: Clone>(
-    limit: u32,
+    limit: i32,
     mut page: impl FnMut(&PageRequest) -> Page<T>,
 ) -> (Vec<T>, usize) {
     let mut out = Vec::new();
@@ -194,7 +194,7 @@ fn bad_limits_and_cursors_are_refused() {
         .unwrap();
     let q = CaseloadQuery::default();
     let until = date(2031, 1, 1);
-    for limit in [0, MAX_PAGE_SIZE + 1] {
+    for limit in [0, -1, MAX_PAGE_SIZE as i32 + 1] {
         assert_invalid(
             &s.caseload_page(&q, &PageRequest::first(limit)).unwrap_err(),
             "limit",

@@ -222,7 +222,7 @@ fn progress_ratings_zero_to_ten_notes_and_order() {
             s.record_progress(
                 f.goal,
                 NewProgress {
-                    rating: Some(r),
+                    rating: Some(r.into()),
                     note: None,
                 },
             )
@@ -242,7 +242,7 @@ fn progress_ratings_zero_to_ten_notes_and_order() {
     let goal = s.plan(f.person).unwrap().goals[0].clone();
     let got: Vec<Id> = goal.progress.iter().map(|e| e.id).collect();
     assert_eq!(got, ids, "oldest first");
-    let ratings: Vec<Option<u8>> = goal.progress[2..13].iter().map(|e| e.rating).collect();
+    let ratings: Vec<Option<i32>> = goal.progress[2..13].iter().map(|e| e.rating).collect();
     assert_eq!(ratings, (0..=10).map(Some).collect::<Vec<_>>());
     let last = goal.progress.last().unwrap();
     assert_eq!(
@@ -264,7 +264,7 @@ fn progress_bad_inputs_change_nothing() {
             s.record_progress(
                 f.goal,
                 NewProgress {
-                    rating: Some(rating),
+                    rating: Some(rating.into()),
                     note: Some("fine".into()),
                 },
             )

@@ -371,7 +371,7 @@ fn record(s: &Store, i: usize, plan: &PersonPlan) {
 
 // ---- the expected report, from the generator's inputs ------------------------------------
 
-fn counts<K: Ord + Clone>(keys: impl IntoIterator<Item = K>) -> BTreeMap<K, u32> {
+fn counts<K: Ord + Clone>(keys: impl IntoIterator<Item = K>) -> BTreeMap<K, i32> {
     let mut out = BTreeMap::new();
     for k in keys {
         *out.entry(k).or_insert(0) += 1;
@@ -379,12 +379,12 @@ fn counts<K: Ord + Clone>(keys: impl IntoIterator<Item = K>) -> BTreeMap<K, u32>
     out
 }
 
-fn as_map(rows: &[Count]) -> BTreeMap<String, u32> {
+fn as_map(rows: &[Count]) -> BTreeMap<String, i32> {
     rows.iter().map(|c| (c.key.clone(), c.count)).collect()
 }
 
 /// Every code of a vocabulary with its expected count (zeros included), as the report lists it.
-fn full<C: Code>(got: &BTreeMap<String, u32>) -> Vec<(String, u32)> {
+fn full<C: Code>(got: &BTreeMap<String, i32>) -> Vec<(String, i32)> {
     C::ALL
         .iter()
         .map(|c| {
@@ -396,7 +396,7 @@ fn full<C: Code>(got: &BTreeMap<String, u32>) -> Vec<(String, u32)> {
         .collect()
 }
 
-fn rows(list: &[Count]) -> Vec<(String, u32)> {
+fn rows(list: &[Count]) -> Vec<(String, i32)> {
     list.iter().map(|c| (c.key.clone(), c.count)).collect()
 }
 
@@ -524,7 +524,7 @@ fn check_report(report: &CaseloadReport, plans: &[PersonPlan]) {
         }
     };
     let by_outcome = counts(episodes.iter().map(|e| outcome(e)));
-    let expected: Vec<(String, u32)> = [
+    let expected: Vec<(String, i32)> = [
         "accepted",
         "declined",
         "unable-to-contact",
@@ -824,7 +824,7 @@ fn check_csv(report: &CaseloadReport, dir: &std::path::Path) {
     assert_eq!(onward[0], onward_header);
 
     // Content equals the report, row by row.
-    let pairs = |rows: &[Vec<String>]| -> Vec<(String, u32)> {
+    let pairs = |rows: &[Vec<String>]| -> Vec<(String, i32)> {
         rows[1..]
             .iter()
             .map(|r| (r[0].clone(), r[1].parse().unwrap()))

@@ -238,7 +238,7 @@ fn many_edits_are_compacted_and_reopen_to_the_same_record() {
         s.record_progress(
             f.goal,
             NewProgress {
-                rating: Some(i % 11),
+                rating: Some((i % 11).into()),
                 note: Some(format!("entry {i}")),
             },
         )

@@ -40,13 +40,13 @@ fn assert_one_conflict(
     let c = &first.conflicts[0];
     assert_eq!(c.document, document);
     assert_eq!(c.path, path);
-    let mut got: Vec<(&str, &str)> = c
+    let mut got: Vec<(&str, String)> = c
         .values
         .iter()
-        .map(|v| (v.set_by.as_str(), v.value.as_str()))
+        .map(|v| (v.set_by.as_str(), v.value.to_string()))
         .collect();
     got.sort();
-    let mut want = want.to_vec();
+    let mut want: Vec<(&str, String)> = want.iter().map(|(u, v)| (*u, v.to_string())).collect();
     want.sort();
     assert_eq!(got, want);
     assert_eq!(c.values.iter().filter(|v| v.shown).count(), 1);
@@ -54,7 +54,7 @@ fn assert_one_conflict(
     for v in &c.values {
         assert!(v.set_at.timestamp() > 0, "when it was set");
     }
-    c.values[0].value.clone()
+    c.values[0].value.to_string()
 }
 
 fn path(parts: &[&str]) -> Vec<String> {
@@ -377,7 +377,7 @@ fn a_conflict_on_the_plan_reaches_the_patient_store() {
         .iter()
         .find(|c| c.path.last().unwrap() == "done_by")
         .unwrap();
-    let mut users: Vec<&str> = by.values.iter().map(|v| v.value.as_str()).collect();
+    let mut users: Vec<String> = by.values.iter().map(|v| v.value.to_string()).collect();
     users.sort();
     assert_eq!(users, vec!["pat", "sam"]);
     assert_patient_matches(&phone, &lw, p.person);

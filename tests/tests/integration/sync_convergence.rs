@@ -73,7 +73,7 @@ fn holds_every_edit(s: &Store, d: &Diverged) {
         assert!(people.contains(&p), "{} lacks {p}", s.info().user);
     }
     let r = s.person(d.shared.person).unwrap();
-    let ratings: Vec<Option<u8>> = r.plan.goals[0].progress.iter().map(|p| p.rating).collect();
+    let ratings: Vec<Option<i32>> = r.plan.goals[0].progress.iter().map(|p| p.rating).collect();
     let mut sorted = ratings.clone();
     sorted.sort();
     assert_eq!(sorted, vec![Some(3), Some(5), Some(6)], "progress entries");
@@ -191,7 +191,7 @@ fn three_stores_converge_in_every_order() {
         let mut own = Vec::new();
         for (i, store) in s.iter().enumerate() {
             own.push(planned_person(store, &format!("Own{i}")));
-            progress(store, shared.goal, i as u8 + 4);
+            progress(store, shared.goal, i as i32 + 4);
             add_step(store, shared.person, None, &format!("step by {i}"), None);
         }
         s[1].complete_step(shared.step).unwrap();

@@ -42,7 +42,7 @@ fn edits_on_either_side_reach_the_other_while_the_session_stays_open() {
     // Messages each live edit took after the first one.
     let mut costs = Vec::new();
     for round in 0..4u8 {
-        let id = progress(&a, p.goal, round);
+        let id = progress(&a, p.goal, round.into());
         let n = pump(&mut pair, To::A);
         eprintln!("live edit a->b, round {round}: {n} messages");
         // The first live edit of a document sent whole earlier also sets up automerge's sync

@@ -18,7 +18,7 @@ fn a_new_device_holds_the_caseload_as_the_sender_stored_it() {
             // Some documents compact on the way (many rows), others keep change rows.
             let extra = if i % 2 == 0 { 12 } else { 2 };
             for r in 0..extra {
-                progress(&a, p.goal, (r % 10) as u8);
+                progress(&a, p.goal, r % 10);
             }
             p
         })

@@ -223,7 +223,7 @@ impl World {
                     s(store).record_progress(
                         g,
                         NewProgress {
-                            rating: Some(rating),
+                            rating: Some(rating.into()),
                             note: None,
                         },
                     )?;

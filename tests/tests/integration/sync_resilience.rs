@@ -671,7 +671,7 @@ mod faults {
                     if rng.chance(40) {
                         let held = people(s);
                         if let Some(p) = plans.iter().find(|p| held.contains(&p.person) && rng.chance(30)) {
-                            progress(s, p.goal, (round % 10) as u8 + 1);
+                            progress(s, p.goal, round % 10 + 1);
                         }
                     }
                 }

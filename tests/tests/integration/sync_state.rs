@@ -132,8 +132,8 @@ fn documents_are_listed_from_their_rows() {
     }
     let (snapshots, changes, rows) = a.storage_sizes().unwrap();
     assert_eq!(
-        docs.iter().map(|d| d.bytes).sum::<u64>(),
-        (snapshots + changes) as u64,
+        docs.iter().map(|d| d.bytes).sum::<i64>(),
+        snapshots + changes,
         "sizes are the stored bytes"
     );
     assert_eq!(
@@ -186,7 +186,7 @@ fn conflicted_people_come_from_the_index_and_follow_merges_and_resolutions() {
         p.person,
         DocKind::Plan,
         &field,
-        &ConflictResolution::Keep("dropped".into()),
+        &ConflictResolution::Keep(code("dropped")),
     )
     .unwrap();
     assert!(a.conflicted_people().unwrap().is_empty());
@@ -242,11 +242,57 @@ fn a_new_value_resolves_a_conflict_of_any_field_type() {
             case_fields: 1
         }]
     );
-    let new = |doc, path: &[String], v: &str| {
-        a.resolve_conflict(p.person, doc, path, &ConflictResolution::New(v.into()))
+    // Each listed typed like its field.
+    let review = record
+        .conflicts
+        .iter()
+        .find(|c| c.path == path(&["review_date"]))
+        .unwrap();
+    assert_eq!(review.field, FieldType::Date);
+    let mut dates: Vec<FieldValue> = review.values.iter().map(|v| v.value.clone()).collect();
+    dates.sort_by_key(|v| v.to_string());
+    assert_eq!(
+        dates,
+        [
+            FieldValue::Date {
+                value: date(2031, 1, 1)
+            },
+            FieldValue::Date {
+                value: date(2031, 2, 2)
+            }
+        ]
+    );
+    let status = record.conflicts.iter().find(|c| c.path == field).unwrap();
+    assert_eq!(status.field, FieldType::code(Vocabulary::GoalStatus));
+    assert!(status
+        .values
+        .iter()
+        .all(|v| matches!(&v.value, FieldValue::Code { value } if value == "achieved" || value == "dropped")));
+    let new = |doc, path: &[String], v: FieldValue| {
+        a.resolve_conflict(p.person, doc, path, &ConflictResolution::New(v))
     };
-    new(DocKind::Plan, &field, "partly-achieved").unwrap();
-    new(DocKind::Plan, &path(&["review_date"]), "2031-03-03").unwrap();
+    // A value of another type is refused and stores nothing.
+    let err = new(DocKind::Plan, &path(&["review_date"]), text("2031-03-03")).unwrap_err();
+    assert_invalid(&err, "value");
+    let err = new(
+        DocKind::Plan,
+        &field,
+        FieldValue::Date {
+            value: date(2031, 3, 3),
+        },
+    )
+    .unwrap_err();
+    assert_invalid(&err, "value");
+    assert_eq!(a.person(p.person).unwrap(), record);
+    new(DocKind::Plan, &field, code("partly-achieved")).unwrap();
+    new(
+        DocKind::Plan,
+        &path(&["review_date"]),
+        FieldValue::Date {
+            value: date(2031, 3, 3),
+        },
+    )
+    .unwrap();
     let name = record
         .conflicts
         .iter()
@@ -254,7 +300,7 @@ fn a_new_value_resolves_a_conflict_of_any_field_type() {
         .unwrap()
         .path
         .clone();
-    new(DocKind::Case, &name, "Sam").unwrap();
+    new(DocKind::Case, &name, text("Sam")).unwrap();
     assert!(a.conflicted_people().unwrap().is_empty());
     let plan = a.plan(p.person).unwrap();
     assert_eq!(plan.goals[0].status, GoalStatus::PartlyAchieved);
@@ -263,6 +309,14 @@ fn a_new_value_resolves_a_conflict_of_any_field_type() {
     sync(&a, &b);
     assert_converged(&[&a, &b]);
     assert!(b.conflicted_people().unwrap().is_empty());
+}
+
+fn text(v: &str) -> FieldValue {
+    FieldValue::Text { value: v.into() }
+}
+
+fn code(v: &str) -> FieldValue {
+    FieldValue::Code { value: v.into() }
 }
 
 fn entry_name(s: &Store, person: Id) -> String {
@@ -287,7 +341,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Plan,
             &path(&["what_matters"]),
-            ConflictResolution::Keep("x".into()),
+            ConflictResolution::Keep(text("x")),
         ),
         "path",
     );
@@ -295,7 +349,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Plan,
             &path(&["goals", "nope", "status"]),
-            ConflictResolution::Keep("dropped".into()),
+            ConflictResolution::Keep(code("dropped")),
         ),
         "path",
     );
@@ -303,7 +357,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Plan,
             &[],
-            ConflictResolution::Keep("dropped".into()),
+            ConflictResolution::Keep(code("dropped")),
         ),
         "path",
     );
@@ -311,7 +365,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Case,
             &field,
-            ConflictResolution::Keep("dropped".into()),
+            ConflictResolution::Keep(code("dropped")),
         ),
         "path",
     );
@@ -320,7 +374,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Plan,
             &field,
-            ConflictResolution::Keep("active".into()),
+            ConflictResolution::Keep(code("active")),
         ),
         "value",
     );
@@ -329,7 +383,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Plan,
             &field,
-            ConflictResolution::New("finished".into()),
+            ConflictResolution::New(code("finished")),
         ),
         "value",
     );
@@ -352,7 +406,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
         &resolve(
             DocKind::Plan,
             &plain_status,
-            ConflictResolution::New("finished".into()),
+            ConflictResolution::New(code("finished")),
         ),
         "value",
     );
@@ -363,7 +417,7 @@ fn resolving_refuses_unknown_fields_foreign_values_and_bad_new_values() {
             Id::new(),
             DocKind::Plan,
             &field,
-            &ConflictResolution::Keep("dropped".into()),
+            &ConflictResolution::Keep(code("dropped")),
         )
         .unwrap_err(),
         "person",
@@ -405,7 +459,7 @@ fn bad_dates_and_nhs_numbers_are_refused_as_new_values() {
             p.person,
             DocKind::Plan,
             &path(&["review_date"]),
-            &ConflictResolution::New("2031-02-30".into()),
+            &ConflictResolution::New(text("2031-02-30")),
         )
         .unwrap_err();
     assert_invalid(&err, "value");
@@ -414,7 +468,7 @@ fn bad_dates_and_nhs_numbers_are_refused_as_new_values() {
             p.person,
             DocKind::Case,
             &nhs_path,
-            &ConflictResolution::New("943 476 5918".into()),
+            &ConflictResolution::New(text("943 476 5918")),
         )
         .unwrap_err();
     assert_invalid(&err, "value");
@@ -424,7 +478,9 @@ fn bad_dates_and_nhs_numbers_are_refused_as_new_values() {
         p.person,
         DocKind::Case,
         &nhs_path,
-        &ConflictResolution::New("943 476 5919".into()),
+        &ConflictResolution::New(FieldValue::Nhs {
+            value: NhsNumber::parse("943 476 5919").unwrap(),
+        }),
     )
     .unwrap();
     let row = a
@@ -448,7 +504,7 @@ fn a_patient_store_may_not_resolve_conflicts() {
             p.person,
             DocKind::Plan,
             &path(&["what_matters"]),
-            &ConflictResolution::Keep("x".into()),
+            &ConflictResolution::Keep(text("x")),
         )
         .unwrap_err();
     assert_not_permitted(&err);

@@ -62,7 +62,7 @@ fn assert_projections_as_rebuilt(s: &Store) {
 
 /// A week's edits of one person on one device: both documents, several changes each.
 fn week_of_edits(s: &Store, p: &Planned, round: usize) {
-    progress(s, p.goal, (round % 10) as u8);
+    progress(s, p.goal, (round % 10) as i32);
     consultation(
         s,
         p.person,

@@ -128,7 +128,7 @@ pub(crate) fn figures(
         columns: vec!["improved".into(), "same".into(), "worse".into()],
         rows: summary
             .iter()
-            .map(|m| (quantity_label(m), vec![m.improved, m.same, m.worse]))
+            .map(|m| (quantity_label(m), counts(&[m.improved, m.same, m.worse])))
             .collect(),
     };
     let meaningful = RawTable {
@@ -142,10 +142,10 @@ pub(crate) fn figures(
             .map(|m| {
                 (
                     quantity_label(m),
-                    vec![
+                    counts(&[
                         m.meaningfully_improved.unwrap_or(0),
                         m.meaningfully_worse.unwrap_or(0),
-                    ],
+                    ]),
                 )
             })
             .collect(),
@@ -207,4 +207,10 @@ pub(crate) fn figures(
         meaningful,
     ];
     (tables, stats)
+}
+
+/// Counts of the paired-change summary (signed, as apps see them) as table cells; a count is
+/// never negative.
+fn counts(n: &[i32]) -> Vec<u32> {
+    n.iter().map(|n| u32::try_from(*n).unwrap_or(0)).collect()
 }

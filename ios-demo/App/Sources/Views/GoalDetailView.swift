@@ -13,9 +13,9 @@ struct GoalDetailView: View {
             }
             Section("How is it going?") {
                 Picker("Rating", selection: $detail.rating) {
-                    Text("No rating").tag(UInt8?.none)
+                    Text("No rating").tag(Int32?.none)
                     ForEach(detail.ratingChoices, id: \.self) { value in
-                        Text("\(value)").tag(UInt8?.some(value))
+                        Text("\(value)").tag(Int32?.some(value))
                     }
                 }
                 TextField("A note, in your own words", text: $detail.note, axis: .vertical)

@@ -25,7 +25,7 @@ public final class GoalDetailModel: ObservableModel {
     private var token: ObservationToken?
 
     /// The rating being entered, 0-10, or nil for none.
-    public var rating: UInt8? { didSet { changes.send() } }
+    public var rating: Int32? { didSet { changes.send() } }
     /// The note being entered.
     public var note = "" { didSet { changes.send() } }
     /// Whether a save is running.
@@ -34,7 +34,7 @@ public final class GoalDetailModel: ObservableModel {
     public private(set) var message: UserMessage? { didSet { changes.send() } }
 
     /// The ratings the form offers.
-    public let ratingChoices: [UInt8] = Array(0...10)
+    public let ratingChoices: [Int32] = Array(0...10)
 
     init(patient: PatientModel, goalId: String) {
         self.patient = patient

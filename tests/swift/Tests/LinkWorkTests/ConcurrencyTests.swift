@@ -34,7 +34,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
             do {
                 let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Goal \(i)"))
                 for r in 0..<progressPerGoal {
-                    _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: UInt8(r + i % 5), note: "entry \(r)"))
+                    _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: Int32(r + i % 5), note: "entry \(r)"))
                 }
                 _ = try store.planBlocking(personId: pid) // reads interleave with the writes
                 goals.add(goal)
@@ -51,7 +51,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
         for goal in plan.goals {
             XCTAssertEqual(goal.progress.map(\.note), (0..<progressPerGoal).map { "entry \($0)" }, goal.text)
         }
-        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).first?.activeGoals, UInt32(iterations))
+        XCTAssertEqual(try store.caseloadBlocking(query: CaseloadQuery()).first?.activeGoals, Int32(iterations))
         XCTAssertEqual(recorder.calls.count, iterations * (1 + progressPerGoal))
         XCTAssertTrue(recorder.calls.allSatisfy { $0 == [pid] })
         XCTAssertEqual(
@@ -75,7 +75,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
                     let pid = try store.addPersonBlocking(person: newPerson(given: "Person\(t)", family: "Number\(p)", nhs: nil))
                     for g in 0..<goalsPerPerson {
                         let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Goal \(g)"))
-                        _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: UInt8(g)))
+                        _ = try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: Int32(g)))
                     }
                     _ = try store.caseloadBlocking(query: CaseloadQuery(text: "Person\(t)"))
                     _ = try store.personBlocking(personId: pid)
@@ -90,7 +90,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
         let caseload = try store.caseloadBlocking(query: CaseloadQuery())
         XCTAssertEqual(caseload.count, iterations * peoplePerThread)
         XCTAssertEqual(Set(caseload.map(\.personId)), Set(people.all))
-        XCTAssertTrue(caseload.allSatisfy { $0.activeGoals == UInt32(goalsPerPerson) })
+        XCTAssertTrue(caseload.allSatisfy { $0.activeGoals == Int32(goalsPerPerson) })
         for pid in people.all {
             let goals = try store.planBlocking(personId: pid).goals
             XCTAssertEqual(goals.count, goalsPerPerson)

@@ -49,7 +49,7 @@ final class DirectoryTests: LinkWorkTestCase {
         let report = try store.directoryImportBlocking(feed: Data(directoryFeed.utf8), source: "small.json")
         XCTAssertEqual(report.outcome, .replaced)
         XCTAssertEqual([report.records, report.imported, report.skipped], [5, 3, 2])
-        func has(_ index: UInt32, _ field: String, _ kind: FeedIssueKind, _ action: FeedIssueAction) -> Bool {
+        func has(_ index: Int32, _ field: String, _ kind: FeedIssueKind, _ action: FeedIssueAction) -> Bool {
             report.issues.contains { $0.index == index && $0.field == field && $0.kind == kind && $0.action == action }
         }
         XCTAssertTrue(has(0, "description", .html, .cleaned))

@@ -95,7 +95,7 @@ final class LifecycleTests: LinkWorkTestCase {
         }
         weak var weakStore: LinkWorkStore?
         weak var weakListener: Holding?
-        let token: UInt64 = try {
+        let token: Int64 = try {
             let store = try linkWorkerStore()
             let listener = Holding(store)
             weakStore = store

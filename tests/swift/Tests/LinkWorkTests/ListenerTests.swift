@@ -133,7 +133,7 @@ final class ListenerTests: LinkWorkTestCase {
     func testStoreKeepsItsListenerAliveUntilRemoved() throws {
         let store = try linkWorkerStore()
         weak var weakRecorder: Recorder?
-        let token: UInt64 = {
+        let token: Int64 = {
             let recorder = Recorder()
             weakRecorder = recorder
             return store.addListener(listener: recorder)

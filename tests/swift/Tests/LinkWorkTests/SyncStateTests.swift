@@ -42,16 +42,62 @@ final class SyncStateTests: LinkWorkTestCase {
         _ = try await sync(a, b)
         XCTAssertEqual(try a.conflictedPeopleBlocking(), [ConflictedPerson(personId: pid, planFields: 1, caseFields: 0)])
         let conflict = try XCTUnwrap(a.personBlocking(personId: pid).conflicts.first)
+        guard case .code(let vocabulary, let codes) = conflict.field else { return XCTFail("\(conflict.field)") }
+        XCTAssertEqual(vocabulary, .goalStatus)
+        XCTAssertTrue(codes.contains("partly-achieved"))
+        XCTAssertEqual(Set(conflict.values.map { codeOf($0.value) }), ["achieved", "dropped"])
         assertInvalidInput(try a.resolveConflictBlocking(personId: pid, document: conflict.document, path: conflict.path,
-                                                 resolution: .keep(value: "active")), field: "value")
+                                                 resolution: .keep(value: .code(value: "active"))), field: "value")
+        assertInvalidInput(try a.resolveConflictBlocking(personId: pid, document: conflict.document, path: conflict.path,
+                                                 resolution: .new(value: .code(value: "finished"))), field: "value")
         assertInvalidInput(try a.resolveConflictBlocking(personId: pid, document: .plan, path: ["what_matters"],
-                                                 resolution: .new(value: "x")), field: "path")
+                                                 resolution: .new(value: .text(value: "x"))), field: "path")
         try a.resolveConflictBlocking(personId: pid, document: conflict.document, path: conflict.path,
-                              resolution: .keep(value: "dropped"))
+                              resolution: .keep(value: .code(value: "dropped")))
         XCTAssertEqual(try a.conflictedPeopleBlocking(), [])
         _ = try await sync(a, b)
         XCTAssertEqual(try b.conflictedPeopleBlocking(), [])
         XCTAssertEqual(try b.planBlocking(personId: pid).goals.first?.status, .dropped)
+    }
+
+    func testDateAndTextConflictsResolveWithTypedValues() throws {
+        let a = try linkWorkerStore("a.db", user: "sam.worker")
+        let b = try linkWorkerStore("b.db", user: "jo.colleague")
+        let pid = try a.addPersonBlocking(person: newPerson())
+        _ = try sync(a, b)
+        try a.setReviewDateBlocking(personId: pid, date: day(30))
+        try b.setReviewDateBlocking(personId: pid, date: day(40))
+        try a.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(givenName: "Samuel"))
+        try b.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(givenName: "Sammy"))
+        _ = try sync(a, b)
+        let record = try a.personBlocking(personId: pid)
+        let review = try XCTUnwrap(record.conflicts.first { $0.path == ["review_date"] })
+        XCTAssertEqual(review.field, .date)
+        XCTAssertEqual(Set(review.values.map(\.value)), [.date(value: day(30)), .date(value: day(40))])
+        let name = try XCTUnwrap(record.conflicts.first { $0.document == .case })
+        XCTAssertEqual(name.path, ["demographics", "given_name"])
+        XCTAssertEqual(name.field, .text)
+        XCTAssertEqual(Set(name.values.map(\.value)), [.text(value: "Samuel"), .text(value: "Sammy")])
+
+        // A value of another type is refused and nothing changes.
+        assertInvalidInput(try a.resolveConflictBlocking(personId: pid, document: .plan, path: review.path,
+                                                 resolution: .new(value: .text(value: "2031-01-01"))), field: "value")
+        assertInvalidInput(try a.resolveConflictBlocking(personId: pid, document: .case, path: name.path,
+                                                 resolution: .new(value: .date(value: day(50)))), field: "value")
+        XCTAssertEqual(try a.personBlocking(personId: pid), record)
+
+        try a.resolveConflictBlocking(personId: pid, document: .plan, path: review.path,
+                                      resolution: .new(value: .date(value: day(50))))
+        try a.resolveConflictBlocking(personId: pid, document: .case, path: name.path,
+                                      resolution: .keep(value: .text(value: "Sammy")))
+        XCTAssertEqual(try a.conflictedPeopleBlocking(), [])
+        _ = try sync(a, b)
+        for s in [a, b] {
+            let r = try s.personBlocking(personId: pid)
+            XCTAssertTrue(r.conflicts.isEmpty)
+            XCTAssertEqual(r.plan.reviewDate, day(50))
+            XCTAssertEqual(r.caseRecord?.demographics.givenName, "Sammy")
+        }
     }
 
     func testPagesConcatenateAndABadCursorIsRefused() throws {
@@ -78,4 +124,10 @@ final class SyncStateTests: LinkWorkTestCase {
                            field: "after")
         assertInvalidInput(try s.historyPageBlocking(personId: ids[0], page: PageRequest(limit: 0)), field: "limit")
     }
+}
+
+/// The code of a conflict value listed for a code field ("" for another kind of value).
+func codeOf(_ value: FieldValue) -> String {
+    if case .code(let code) = value { return code }
+    return ""
 }

@@ -218,12 +218,12 @@ final class SyncTests: LinkWorkTestCase {
         XCTAssertEqual(conflict.document, .plan)
         XCTAssertEqual(conflict.path, ["goals", goal, "status"])
         XCTAssertEqual(
-            Dictionary(uniqueKeysWithValues: conflict.values.map { ($0.value, $0.setBy) }),
+            Dictionary(uniqueKeysWithValues: conflict.values.map { (codeOf($0.value), $0.setBy) }),
             ["achieved": "sam.worker", "dropped": "jo.colleague"]
         )
         XCTAssertEqual(conflict.values.map(\.shown), [true, false], "the shown value comes first")
         let shown = try XCTUnwrap(record.plan.goals.first).status
-        XCTAssertEqual(shown, conflict.values[0].value == "achieved" ? .achieved : .dropped)
+        XCTAssertEqual(shown, codeOf(conflict.values[0].value) == "achieved" ? .achieved : .dropped)
         for value in conflict.values {
             XCTAssertGreaterThanOrEqual(value.setAt, before)
             XCTAssertLessThanOrEqual(value.setAt, Date().addingTimeInterval(2))

@@ -453,7 +453,7 @@ pub fn add_step(s: &Store, person: Id, goal: Option<Id>, text: &str, due: Option
     .expect("add step")
 }
 
-pub fn progress(s: &Store, goal: Id, rating: u8) -> Id {
+pub fn progress(s: &Store, goal: Id, rating: i32) -> Id {
     s.record_progress(
         goal,
         NewProgress {

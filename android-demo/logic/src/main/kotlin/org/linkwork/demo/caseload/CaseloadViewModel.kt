@@ -173,8 +173,8 @@ class CaseloadViewModel(
                 due == today -> DueState.TODAY
                 else -> DueState.LATER
             },
-            activeGoals = e.activeGoals.toInt(),
-            openOnwardReferrals = e.openOnwardReferrals.toInt(),
+            activeGoals = e.activeGoals,
+            openOnwardReferrals = e.openOnwardReferrals,
             unsynced = unsynced,
         )
     }

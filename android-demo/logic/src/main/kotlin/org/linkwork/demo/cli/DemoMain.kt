@@ -90,10 +90,10 @@ private suspend fun story() {
             s.setWhatMatters(ada, "Getting out of the house and seeing people again")
             s.addNeed(ada, Need.LONELINESS, null)
             val walk = s.addGoal(ada, NewGoal(text = "Join a walking group", needs = listOf(Need.LONELINESS)))
-            s.recordProgress(walk, NewProgress(rating = 3u, note = "went once"))
+            s.recordProgress(walk, NewProgress(rating = 3, note = "went once"))
             val boots = s.addStep(ada, NewStep(text = "Find walking boots", owner = StepOwner.PERSON, goalId = walk, due = java.time.LocalDate.now().minusDays(1)))
             s.addStep(ada, NewStep(text = "Call the group leader", owner = StepOwner.LINK_WORKER, goalId = walk, due = java.time.LocalDate.now().plusDays(3)))
-            s.addConsultation(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20u))
+            s.addConsultation(ada, NewConsultation(mode = ConsultationMode.PHONE, durationMinutes = 20))
             s.recordMeasure(ada, NewMeasureResponse(instrument = Instrument.ONS4, timepoint = Timepoint.BASELINE, mode = AdministrationMode.READ_OUT, answers = listOf(4L, 5L, 4L, 7L)))
             walk to boots
         }

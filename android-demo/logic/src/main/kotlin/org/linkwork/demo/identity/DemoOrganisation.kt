@@ -48,7 +48,7 @@ class DemoOrganisation private constructor(private val org: Organisation, val ke
         const val NAME = "Demo organisation (not for real use)"
 
         /** How long the demo's certificates last, in days. */
-        const val DAYS = 365u
+        const val DAYS = 365
 
         /** The key file's name in the app's files directory (the name `linkwork org init` uses). */
         const val KEY_FILE = "org.key"

@@ -66,7 +66,7 @@ class PairingViewModel(
     scope: CoroutineScope,
     private val clock: Clock = Clock.systemUTC(),
     /** How long the phone's certificate lasts, in days. */
-    private val days: UInt = PHONE_DAYS,
+    private val days: Int = PHONE_DAYS,
 ) : ScreenModel(scope) {
     private val mutableState = MutableStateFlow(PairingState())
 
@@ -106,6 +106,6 @@ class PairingViewModel(
 
     companion object {
         /** How long a paired phone's certificate lasts by default, in days (the core's default). */
-        const val PHONE_DAYS = 365u
+        const val PHONE_DAYS = 365
     }
 }

@@ -186,7 +186,7 @@ class PersonViewModel(
     }
 
     private fun goalRow(g: Goal): GoalRow {
-        val ratings = g.progress.mapNotNull { it.rating?.toInt() }
+        val ratings = g.progress.mapNotNull { it.rating }
         return GoalRow(g.id, g.text, label(g.status), g.targetDate?.let { displayDate(it) }, ratings, ratings.lastOrNull(), g.progress.size)
     }
 
@@ -202,7 +202,7 @@ class PersonViewModel(
         id = c.id,
         mode = label(c.mode),
         start = displayTime(c.start, zone),
-        durationMinutes = c.durationMinutes?.toInt(),
+        durationMinutes = c.durationMinutes,
         visitOpen = c.mode == ConsultationMode.HOME_VISIT && c.checkedInAt != null && c.checkedOutAt == null,
         checkedOut = c.checkedOutAt != null,
     )

@@ -3,7 +3,6 @@ package org.linkwork.demo.sync
 import java.net.Inet4Address
 import java.net.NetworkInterface
 import java.time.Clock
-import java.time.LocalDate
 import java.util.Locale
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
@@ -20,6 +19,7 @@ import org.linkwork.core.CaseloadQuery
 import org.linkwork.core.ConflictResolution
 import org.linkwork.core.DocKind
 import org.linkwork.core.FieldConflict
+import org.linkwork.core.FieldValue
 import org.linkwork.PersonRecord
 import org.linkwork.core.Role
 import org.linkwork.demo.data.LinkWorkRepository
@@ -207,9 +207,9 @@ class SyncViewModel(
                 },
                 merged = names,
                 erased = erased,
-                messages = (s.messagesSent + s.messagesReceived).toInt(),
-                bytes = (s.bytesSent + s.bytesReceived).toLong(),
-                roundTrips = s.roundTrips.toInt(),
+                messages = s.messagesSent + s.messagesReceived,
+                bytes = s.bytesSent + s.bytesReceived,
+                roundTrips = s.roundTrips,
                 finishedAt = displayTime(clock.instant(), clock.zone),
                 clearedBadges = outcome.peer?.role == Role.LINK_WORKER,
             )
@@ -245,7 +245,7 @@ class SyncViewModel(
         r.caseRecord?.demographics?.let { displayName(it.givenName, it.familyName) } ?: "(plan only)"
 
     private fun choices(c: FieldConflict) = c.values.map {
-        ConflictChoice(valueLabel(c.path.lastOrNull(), it.value), it.setBy, displayTime(it.setAt, clock.zone), it.shown)
+        ConflictChoice(valueLabel(it.value), it.setBy, displayTime(it.setAt, clock.zone), it.shown)
     }
 
     private fun fieldLabel(r: PersonRecord, c: FieldConflict): String {
@@ -262,10 +262,19 @@ class SyncViewModel(
         }
     }
 
-    private fun valueLabel(field: String?, value: String): String = when {
-        field == "status" -> value.replace('-', ' ').replaceFirstChar { it.titlecase(Locale.UK) }
-        runCatching { LocalDate.parse(value) }.isSuccess -> displayDate(value)
-        else -> value
+    /** A conflict value as the screen shows it: the core types it like its field. */
+    private fun valueLabel(value: FieldValue): String = when (value) {
+        is FieldValue.Code -> value.value.replace('-', ' ').replaceFirstChar { it.titlecase(Locale.UK) }
+        is FieldValue.Date -> displayDate(value.value)
+        is FieldValue.Time -> displayTime(value.value, clock.zone)
+        is FieldValue.Text -> value.value
+        is FieldValue.Integer -> value.value.toString()
+        is FieldValue.Decimal -> value.value.toString()
+        is FieldValue.Bool -> if (value.value) "Yes" else "No"
+        is FieldValue.ItemId -> value.value
+        is FieldValue.Nhs -> value.value
+        is FieldValue.Object -> "(a group of details)"
+        is FieldValue.Unreadable -> value.text
     }
 
     private fun parseAddress(text: String): Pair<String, Int>? {

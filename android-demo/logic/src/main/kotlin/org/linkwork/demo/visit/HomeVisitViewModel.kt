@@ -141,7 +141,7 @@ class HomeVisitViewModel(
     /** Records goal progress (0-10) with an optional note, during the visit. */
     fun recordProgress(goalId: String, rating: Int, note: String? = null): Job = duringVisit {
         val goal = mutableState.value.goals.firstOrNull { it.id == goalId }
-        repository.edit(personId) { it.recordProgress(goalId, NewProgress(rating = rating.toUByte(), note = note?.ifBlank { null })) }
+        repository.edit(personId) { it.recordProgress(goalId, NewProgress(rating = rating, note = note?.ifBlank { null })) }
         val record = repository.read { it.person(personId) }
         show(record, saved = "Progress $rating/10 on \"${goal?.text ?: "goal"}\"")
     }
@@ -284,7 +284,7 @@ class HomeVisitViewModel(
                 checkedInAt = shown?.checkedInAt?.let { displayTime(it, zone) },
                 checkedOutAt = shown?.checkedOutAt?.let { displayTime(it, zone) },
                 goals = record.plan.goals.filter { it.status == GoalStatus.ACTIVE }
-                    .map { g -> QuickGoal(g.id, g.text, g.progress.lastOrNull { it.rating != null }?.rating?.toInt()) },
+                    .map { g -> QuickGoal(g.id, g.text, g.progress.lastOrNull { it.rating != null }?.rating) },
                 saved = if (saved != null) s.saved + saved else s.saved,
             )
         }

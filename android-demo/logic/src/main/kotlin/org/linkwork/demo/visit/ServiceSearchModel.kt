@@ -47,7 +47,7 @@ class ServiceSearchModel(
     /** Searches the directory for [text] (typo-tolerant; empty lists every service). */
     fun search(text: String): Job = action {
         val (page, outcomes) = repository.read { store ->
-            store.directorySearch(DirectoryQuery(text = text.ifBlank { null }, limit = 20u)) to
+            store.directorySearch(DirectoryQuery(text = text.ifBlank { null }, limit = 20)) to
                 store.serviceOutcomes().associateBy { it.serviceId }
         }
         val results = page.hits.map { hit ->

@@ -194,7 +194,7 @@ object HubSyncTests {
 
                 val ada = sam.addPerson(newPerson(given = "Ada"))
                 val sent = samHub.sync(url)
-                assertTrue(sent.stats.messagesSent > 0u)
+                assertTrue(sent.stats.messagesSent > 0)
 
                 val tess = linkWorker("tess.db", "tess")
                 val tessHub = tess.read { HubSync(it, JdkHubSocket.connector, Dispatchers.IO) }

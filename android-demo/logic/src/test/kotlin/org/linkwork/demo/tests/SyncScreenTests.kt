@@ -1,6 +1,7 @@
 // The sync screen's view model: targets, what merged, conflicts resolved, failures shown.
 package org.linkwork.demo.tests
 
+import java.time.LocalDate
 import kotlin.test.*
 import kotlinx.coroutines.launch
 import org.linkwork.DemographicsUpdate
@@ -23,6 +24,7 @@ object SyncScreenTests {
         DemoTest("sync screen: cut-off and broken sessions become messages; retry works", ::failures),
         DemoTest("sync screen: two phones on one network, one waiting, one connecting", ::nearby),
         DemoTest("sync screen: a case-data conflict is resolved by keeping a value", ::caseDataConflict),
+        DemoTest("sync screen: a date conflict lists its values as dates", ::dateConflict),
     )
 
     /** A target answered in-process by [peer] (the hub, or a colleague's phone). */
@@ -103,9 +105,9 @@ object SyncScreenTests {
             assertNull(own.read { it.person(ada) }.caseRecord, "case data never reaches the person's phone")
             assertTrue(ada in worker.unsyncedPeople.value, "a patient peer does not clear the worker's badge")
 
-            own.edit(ada) { it.recordProgress(goal, NewProgress(rating = 8u)) }
+            own.edit(ada) { it.recordProgress(goal, NewProgress(rating = 8)) }
             vm.sync("worker").join()
-            assertEquals(8, worker.read { it.plan(ada) }.goals.single().progress.single().rating?.toInt())
+            assertEquals(8, worker.read { it.plan(ada) }.goals.single().progress.single().rating)
             assertEquals("a link worker's device", vm.state.value.last?.peer)
         } finally {
             own.close()
@@ -201,5 +203,22 @@ object SyncScreenTests {
         vm.resolve(conflict.key, conflict.choices.indexOfFirst { it.setBy == "kim" }).join()
         assertTrue(vm.state.value.conflicts.isEmpty(), "the core keeps any field's value")
         assertEquals("07700 900002", phone.read { it.person(ada) }.caseRecord?.demographics?.phone)
+    }
+
+    private fun dateConflict() = world {
+        val phone = linkWorker("phone", "sam")
+        val hub = linkWorker("hub", "kim")
+        val ada = phone.addPerson(newPerson())
+        val vm = SyncViewModel(phone, listOf(target(hub)), scope, clock)
+        vm.sync("hub").join()
+        phone.edit(ada) { it.setReviewDateBlocking(ada, LocalDate.of(2031, 3, 1)) }
+        hub.edit(ada) { it.setReviewDateBlocking(ada, LocalDate.of(2031, 4, 2)) }
+        vm.sync("hub").join()
+        val conflict = vm.state.value.conflicts.single()
+        assertEquals("Review date", conflict.field)
+        assertEquals(setOf("1 Mar 2031" to "sam", "2 Apr 2031" to "kim"), conflict.choices.map { it.value to it.setBy }.toSet())
+        vm.resolve(conflict.key, conflict.choices.indexOfFirst { it.setBy == "kim" }).join()
+        assertTrue(vm.state.value.conflicts.isEmpty())
+        assertEquals(LocalDate.of(2031, 4, 2), phone.read { it.planBlocking(ada) }.reviewDate)
     }
 }
