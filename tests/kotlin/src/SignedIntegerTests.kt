@@ -14,7 +14,7 @@ object SignedIntegerTests {
 
     private fun refusedField(block: () -> Unit): String = assertFailsWith<LinkWorkException.InvalidInput> { block() }.field
 
-    private fun negativesRefused() = withTempDir { dir ->
+    private suspend fun negativesRefused() = withTempDir { dir ->
         dir.linkWorkerStore("a.db", "sam.worker").use { s ->
             val pid = s.addPersonBlocking(newPerson())
             val goal = s.addGoalBlocking(pid, NewGoal(text = "Join a walking group"))
@@ -48,7 +48,7 @@ object SignedIntegerTests {
                 )
             }
             assertFalse(s.removeListener(-1L), "a negative token was never registered")
-            val (session, _) = s.syncStart()
+            val (session, _) = s.syncStartBlocking()
             session.use { assertEquals("bytes", refusedField { it.setMaxMessageBytes(-1L) }) }
 
             // Nothing was stored, and the defaults still hold.
