@@ -26,7 +26,7 @@ final class SignedIntegerTests: LinkWorkTestCase {
         assertInvalidInput(try org.issue(request: s.certificateRequestBlocking(), role: .linkWorker, canErase: false,
                                          canEnrolPatients: false, days: -30), field: "days")
         XCTAssertFalse(s.removeListener(token: -1), "a negative token was never registered")
-        let start = try s.syncStart()
+        let start = try s.syncStartBlocking()
         assertInvalidInput(try start.session.setMaxMessageBytes(bytes: -1), field: "bytes")
 
         XCTAssertEqual(try s.personBlocking(personId: pid), before, "nothing was stored")

@@ -60,16 +60,16 @@ final class SyncStateTests: LinkWorkTestCase {
         XCTAssertEqual(try b.planBlocking(personId: pid).goals.first?.status, .dropped)
     }
 
-    func testDateAndTextConflictsResolveWithTypedValues() throws {
+    func testDateAndTextConflictsResolveWithTypedValues() async throws {
         let a = try linkWorkerStore("a.db", user: "sam.worker")
         let b = try linkWorkerStore("b.db", user: "jo.colleague")
         let pid = try a.addPersonBlocking(person: newPerson())
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         try a.setReviewDateBlocking(personId: pid, date: day(30))
         try b.setReviewDateBlocking(personId: pid, date: day(40))
         try a.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(givenName: "Samuel"))
         try b.updateDemographicsBlocking(personId: pid, update: DemographicsUpdate(givenName: "Sammy"))
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         let record = try a.personBlocking(personId: pid)
         let review = try XCTUnwrap(record.conflicts.first { $0.path == ["review_date"] })
         XCTAssertEqual(review.field, .date)
@@ -91,7 +91,7 @@ final class SyncStateTests: LinkWorkTestCase {
         try a.resolveConflictBlocking(personId: pid, document: .case, path: name.path,
                                       resolution: .keep(value: .text(value: "Sammy")))
         XCTAssertEqual(try a.conflictedPeopleBlocking(), [])
-        _ = try sync(a, b)
+        _ = try await sync(a, b)
         for s in [a, b] {
             let r = try s.personBlocking(personId: pid)
             XCTAssertTrue(r.conflicts.isEmpty)
