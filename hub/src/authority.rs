@@ -24,6 +24,33 @@ pub const DEVICE_CERT_DAYS: u32 = 365;
 /// should be renewed (`linkwork-hub cert renew`).
 pub const RENEW_WITHIN_DAYS: i64 = 60;
 
+/// How many days before the TLS certificate of `linkwork-hub serve --tls-cert` expires the
+/// hub warns that it should be renewed.
+pub const TLS_RENEW_WITHIN_DAYS: i64 = 30;
+
+/// Whole days from `now` until `t` (negative once past), both in seconds since the epoch.
+pub fn days_left(t: i64, now: i64) -> i64 {
+    (t - now).div_euclid(86_400)
+}
+
+/// The warning `serve` prints when `what` (a certificate) expires at `expires_at`, fewer than
+/// `within_days` days after `now`, saying what to do (`remedy`); `None` when it does not.
+pub fn expiry_warning(
+    what: &str,
+    expires_at: i64,
+    now: i64,
+    within_days: i64,
+    remedy: &str,
+) -> Option<String> {
+    let left = days_left(expires_at, now);
+    (left < within_days).then(|| {
+        format!(
+            "linkwork-hub: warning: {what} expires in {left} days ({}): {remedy}",
+            crate::error::utc(&expires_at)
+        )
+    })
+}
+
 /// How long an invite code is valid by default, and at most, in hours.
 pub const INVITE_HOURS: u32 = 24;
 /// The longest an invite may be made valid for, in hours (a week).

@@ -364,18 +364,7 @@ async fn a_phone_paired_outside_the_pairers_caseload_is_refused<S: HubStore>(hub
     sync_over_network(&bob.phone.store, &hub_cert, &url, &tls)
         .await
         .unwrap();
-    bob.phone
-        .store
-        .add_goal(
-            rose,
-            NewGoal {
-                text: "join the walking group".into(),
-                smart_detail: None,
-                needs: vec![],
-                target_date: None,
-            },
-        )
-        .unwrap();
+    add_goal(&bob.phone.store, rose, "join the walking group");
     sync_over_network(&bob.phone.store, &hub_cert, &url, &tls)
         .await
         .unwrap();
