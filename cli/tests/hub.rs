@@ -435,3 +435,102 @@ fn an_unreachable_hub_is_a_temporary_failure() {
     // The hub that is there answers as usual.
     ann.ok(&["hub", "sync", &hub.url, "--ca-cert", ca]);
 }
+
+/// A loopback TCP relay to `upstream` for one connection that dies as a SIGKILLed hub does:
+/// once the client has sent more than `after` bytes it closes both sides at once, forwarding
+/// nothing more, and `killed` receives a unit.
+fn relay(upstream: std::net::SocketAddr, after: usize) -> (u16, std::sync::mpsc::Receiver<()>) {
+    use std::io::{Read, Write};
+    use std::net::Shutdown;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (killed, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        let hub = std::net::TcpStream::connect(upstream).unwrap();
+        let (mut down_from, mut down_to) = (hub.try_clone().unwrap(), client.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = vec![0; 64 * 1024];
+            while let Ok(n @ 1..) = down_from.read(&mut buf) {
+                if down_to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+        let (mut up_from, mut up_to) = (client, hub);
+        let (mut buf, mut sent) = (vec![0; 64 * 1024], 0);
+        while let Ok(n @ 1..) = up_from.read(&mut buf) {
+            if up_to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            sent += n;
+            if sent > after {
+                let _ = up_from.shutdown(Shutdown::Both);
+                let _ = up_to.shutdown(Shutdown::Both);
+                let _ = killed.send(());
+                return;
+            }
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn a_hub_killed_mid_sync_is_a_temporary_failure() {
+    let hub = start_hub();
+    let ca = hub.ca.to_str().unwrap().to_owned();
+    let ann = hub.enrolled("Ann", UserRole::LinkWorker, None);
+    // A caseload of about 1.5 MB on the wire: its first sync takes several 512 KiB batches.
+    let store = linkwork_core::Store::open(
+        ann.db(),
+        &linkwork_core::StoreKey::from_bytes(&[0x7e; 32]).unwrap(),
+    )
+    .unwrap();
+    for i in 0..100 {
+        let mut noise = [0u8; 15_000];
+        getrandom::fill(&mut noise).unwrap();
+        let person = store
+            .add_person(linkwork_core::model::NewPerson {
+                given_name: format!("P{i}"),
+                family_name: "Hill".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        store
+            .add_goal(
+                person,
+                linkwork_core::model::NewGoal {
+                    text: "keep a diary".into(),
+                    smart_detail: Some(noise.iter().map(|b| char::from(b'A' + b % 26)).collect()),
+                    needs: vec![],
+                    target_date: None,
+                },
+            )
+            .unwrap();
+    }
+    drop(store);
+    let port: u16 = hub.url.rsplit(':').next().unwrap().parse().unwrap();
+    let (relayed, killed) = relay(([127, 0, 0, 1], port).into(), 600 * 1024);
+    let url = format!("wss://localhost:{relayed}");
+    let sync = ann
+        .command(&["hub", "sync", &url, "--ca-cert", &ca])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Past the first batch the connection dies with nothing more from the hub, as when its
+    // process is killed; the node is gone too.
+    killed.recv().expect("the sync went past its first batch");
+    let TestHub { runtime, .. } = hub;
+    runtime.shutdown_background();
+    let out = sync.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{err}");
+    // Reading the hub's answer, or sending the next batch, found the connection gone.
+    assert!(
+        err.contains("could not read from the hub") || err.contains("could not write to the hub"),
+        "{err}"
+    );
+    assert!(err.trim_end().ends_with("(try again later)"), "{err}");
+    assert!(out.stdout.is_empty());
+}

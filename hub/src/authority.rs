@@ -24,6 +24,33 @@ pub const DEVICE_CERT_DAYS: u32 = 365;
 /// should be renewed (`linkwork-hub cert renew`).
 pub const RENEW_WITHIN_DAYS: i64 = 60;
 
+/// How many days before the TLS certificate of `linkwork-hub serve --tls-cert` expires the
+/// hub warns that it should be renewed.
+pub const TLS_RENEW_WITHIN_DAYS: i64 = 30;
+
+/// Whole days from `now` until `t` (negative once past), both in seconds since the epoch.
+pub fn days_left(t: i64, now: i64) -> i64 {
+    (t - now).div_euclid(86_400)
+}
+
+/// The warning `serve` prints when `what` (a certificate) expires at `expires_at`, fewer than
+/// `within_days` days after `now`, saying what to do (`remedy`); `None` when it does not.
+pub fn expiry_warning(
+    what: &str,
+    expires_at: i64,
+    now: i64,
+    within_days: i64,
+    remedy: &str,
+) -> Option<String> {
+    let left = days_left(expires_at, now);
+    (left < within_days).then(|| {
+        format!(
+            "linkwork-hub: warning: {what} expires in {left} days ({}): {remedy}",
+            crate::error::utc(&expires_at)
+        )
+    })
+}
+
 /// How long an invite code is valid by default, and at most, in hours.
 pub const INVITE_HOURS: u32 = 24;
 /// The longest an invite may be made valid for, in hours (a week).
@@ -603,18 +630,44 @@ impl<S: HubStore> Hub<S> {
         Ok(Ok(device))
     }
 
+    /// Whether `person` (id text) is in `user`'s caseload as the hub knows it: assigned to
+    /// them, or for a team lead to any user of their team. A person the hub has no caseload
+    /// row for is in nobody's.
+    ///
+    /// # Errors
+    /// Database errors.
+    async fn holds(&self, user: &User, person: &str) -> Result<bool> {
+        let Some(row) = self.store.person(person).await? else {
+            return Ok(false);
+        };
+        if row.assigned_to == user.id {
+            return Ok(true);
+        }
+        Ok(match (user.role, &user.team) {
+            (UserRole::TeamLead, Some(team)) => self
+                .store
+                .user_by_id(row.assigned_to)
+                .await?
+                .is_some_and(|assignee| assignee.team.as_ref() == Some(team)),
+            _ => false,
+        })
+    }
+
     /// [`Hub::admit`] for a patient's phone that took up `grant` (its certificate's issuer):
     /// the whole chain must verify (the organisation's signature over the link worker's
     /// certificate, the grant's and the phone's own, validity, neither device on the
     /// revocation list); the device that signed the grant must be one this hub enrolled (a
     /// link worker's or team lead's, not another patient's phone) and not revoked; the grant
-    /// must not be held by another phone. The first time, the phone is recorded as a device
-    /// of the user whose device paired it (audited `pair`, with its person), so that it is
-    /// listed and can be revoked; later, it must not be revoked itself.
+    /// must not be held by another phone. The first time, the grant's person must be in the
+    /// caseload of the user whose device paired it (their own, or their team's for a team
+    /// lead; refused and audited `pair-refused` otherwise), and the phone is recorded as a
+    /// device of that user (audited `pair`, with its person), so that it is listed and can be
+    /// revoked; later, it must not be revoked itself, and keeps its person's plan wherever
+    /// their caseload moves.
     ///
     /// # Errors
     /// As [`Hub::admit`]; [`Refusal::NotEnrolled`] when the pairing device is not one the hub
-    /// enrolled; [`Refusal::GrantUsed`].
+    /// enrolled; [`Refusal::NotInCaseload`]; [`Refusal::GrantUsed`].
     async fn admit_paired(
         &self,
         cert: &Certificate,
@@ -640,6 +693,31 @@ impl<S: HubStore> Hub<S> {
             return Ok(Err(Refusal::NotEnrolled));
         };
         let person = grant.person.to_string();
+        // Only a phone's first admission is checked against the pairing user's caseload: once
+        // recorded, it keeps syncing its person's plan when they move to another link worker
+        // (docs/security.md, "Patients' phones paired offline").
+        let known = self
+            .store
+            .device(cert.device.as_bytes())
+            .await?
+            .is_some_and(|d| d.person.as_deref() == Some(person.as_str()));
+        if !known && !self.holds(&user, &person).await? {
+            self.store
+                .audit(&AuditEntry {
+                    at: now(),
+                    event: "pair-refused".to_owned(),
+                    device: Some(cert.device.to_hex()),
+                    user: Some(pairer.user.clone()),
+                    detail: Some(format!(
+                        "{} (paired by {})",
+                        Refusal::NotInCaseload,
+                        pairer.key
+                    )),
+                    person: Some(person),
+                })
+                .await?;
+            return Ok(Err(Refusal::NotInCaseload));
+        }
         let new = NewDevice {
             key: *cert.device.as_bytes(),
             user_id: user.id,

@@ -72,6 +72,17 @@ pub enum HubError {
         /// When it expired (seconds since the epoch).
         expired_at: i64,
     },
+    /// The TLS certificate `serve` was given (`--tls-cert`) has expired, or one of its chain
+    /// has: every device would refuse the handshake until a renewed one is installed.
+    #[error(
+        "the TLS certificate (--tls-cert) expired at {} (devices refuse it): install a renewed \
+         certificate and key",
+        utc(.expired_at)
+    )]
+    TlsCertificateExpired {
+        /// When it (the first of its chain to expire) expired, seconds since the epoch.
+        expired_at: i64,
+    },
 }
 
 /// `t` (seconds since the epoch) as a UTC date and time.

@@ -201,7 +201,7 @@ fn time(t: i64) -> String {
 
 /// Whole days from now until `t` (negative once past).
 fn days_left(t: i64) -> i64 {
-    (t - linkwork_hub::authority::now()).div_euclid(86_400)
+    linkwork_hub::authority::days_left(t, linkwork_hub::authority::now())
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -269,18 +269,32 @@ async fn run_command<S: HubStore>(hub: Hub<S>, command: Command) -> Result<()> {
             tls_cert,
             tls_key,
         } => {
-            let left = days_left(hub.certificate.expires_at);
-            if left < linkwork_hub::authority::RENEW_WITHIN_DAYS {
-                eprintln!(
-                    "linkwork-hub: warning: the hub's certificate expires in {left} days ({}): \
-                     run `linkwork-hub cert renew` before then, or devices will refuse the hub",
-                    time(hub.certificate.expires_at)
-                );
+            use linkwork_hub::authority::{
+                expiry_warning, now, RENEW_WITHIN_DAYS, TLS_RENEW_WITHIN_DAYS,
+            };
+            if let Some(warning) = expiry_warning(
+                "the hub's certificate",
+                hub.certificate.expires_at,
+                now(),
+                RENEW_WITHIN_DAYS,
+                "run `linkwork-hub cert renew` before then, or devices will refuse the hub",
+            ) {
+                eprintln!("{warning}");
             }
             let hub = std::sync::Arc::new(hub);
             let (running, scheme) = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => {
-                    let tls = linkwork_hub::tls::server_config_from_files(&cert, &key)?;
+                    let (tls, validity) = linkwork_hub::tls::server_config_from_files(&cert, &key)?;
+                    if let Some(warning) = expiry_warning(
+                        "the TLS certificate (--tls-cert)",
+                        validity.not_after,
+                        now(),
+                        TLS_RENEW_WITHIN_DAYS,
+                        "install a renewed certificate and key before then, or devices will \
+                         refuse the hub",
+                    ) {
+                        eprintln!("{warning}");
+                    }
                     let running = serve(hub, &listen, tls, ServeOptions::default()).await?;
                     (running, "wss")
                 }

@@ -82,14 +82,19 @@ impl Env {
 
     /// Runs `linkwork --db <store> --key-file <key> args...`.
     pub fn run(&self, args: &[&str]) -> Output {
-        bin()
+        self.command(args).output().expect("run linkwork")
+    }
+
+    /// `linkwork --db <store> --key-file <key> args...`, not started (to run in the background).
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = bin();
+        command
             .arg("--db")
             .arg(&self.db)
             .arg("--key-file")
             .arg(&self.key)
-            .args(args)
-            .output()
-            .expect("run linkwork")
+            .args(args);
+        command
     }
 
     /// Runs and asserts success; returns stdout.

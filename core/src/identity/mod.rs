@@ -114,6 +114,11 @@ pub enum Refusal {
     /// offer enrols one phone.
     #[error("pairing offer already taken up by another device")]
     GrantUsed,
+    /// A patient's phone was paired by a device whose user does not hold its person: the
+    /// person is not (or not yet, before the link worker's first sync) in that user's
+    /// caseload — their own for a link worker, their team's for a team lead.
+    #[error("person not in the pairing user's caseload")]
+    NotInCaseload,
 }
 
 /// Clock skew allowed between devices when checking `issued_at`, in seconds.

@@ -426,6 +426,9 @@ pub trait HubStore: Send + Sync + 'static {
     /// The user called `name`.
     fn user_by_name(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
 
+    /// The user with the hub's id `id` (such as a [`PersonRow::assigned_to`]).
+    fn user_by_id(&self, id: i64) -> impl Future<Output = Result<Option<User>>> + Send;
+
     /// Stores an invite for `user_id` by the hash of its code, valid until `expires_at`.
     fn create_invite(
         &self,

@@ -378,6 +378,19 @@ impl HubStore for PgStore {
             .transpose()
     }
 
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                "SELECT id, name, role, team FROM users WHERE id = $1",
+                &[&id],
+            )
+            .await?
+            .as_ref()
+            .map(user)
+            .transpose()
+    }
+
     async fn create_invite(
         &self,
         user_id: i64,

@@ -357,6 +357,20 @@ impl HubStore for SqliteStore {
         .await
     }
 
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT id, name, role, team FROM users WHERE id = ?1",
+                [id],
+                user_row,
+            )
+            .optional()?
+            .map(to_user)
+            .transpose()
+        })
+        .await
+    }
+
     async fn create_invite(
         &self,
         user_id: i64,

@@ -185,3 +185,50 @@ async fn devices_keep_syncing_across_a_hub_certificate_renewal() {
     );
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_refuses_an_expired_tls_certificate_and_warns_of_one_expiring_soon() {
+    let (d, _hub) = init_sqlite("Northside").await;
+    let now = chrono::Utc::now().timestamp();
+    // Expired yesterday: refused before listening, saying when and what to do.
+    let expired = tls_valid(now - 90 * 86_400, now - 86_400);
+    let (cert, key) = (d.dir.path().join("old.pem"), d.dir.path().join("old.key"));
+    std::fs::write(&cert, &expired.cert_pem).unwrap();
+    std::fs::write(&key, &expired.key_pem).unwrap();
+    let out = hub_cli(
+        &d,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("the TLS certificate (--tls-cert) expired at ")
+            && said.contains(&linkwork_hub::error::utc(&(now - 86_400))[..10])
+            && said.contains("install a renewed certificate"),
+        "{said}"
+    );
+    // Expiring in 20 days less an hour: 19 whole days left, within the 30 days' warning.
+    let soon = tls_valid(now - 86_400, now + 20 * 86_400 - 3600);
+    let _node = HubProcess::spawn(&d, &soon);
+    let warned = std::fs::read_to_string(d.dir.path().join("serve.stderr")).unwrap();
+    assert!(
+        warned.contains("the TLS certificate (--tls-cert) expires in 19 days"),
+        "{warned}"
+    );
+    // The hub's own certificate is years from expiry: no warning about it.
+    assert!(!warned.contains("the hub's certificate"), "{warned}");
+    drop(_node);
+    // Forty days left: no warning.
+    let _node = HubProcess::spawn(&d, &tls_valid(now - 86_400, now + 40 * 86_400));
+    let warned = std::fs::read_to_string(d.dir.path().join("serve.stderr")).unwrap();
+    assert!(!warned.contains("warning"), "{warned}");
+}

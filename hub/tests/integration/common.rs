@@ -11,7 +11,7 @@ use linkwork_core::hub_client::{HubOutcome, HubPurpose, HubSession};
 use linkwork_core::identity::enrolment::{require_hub, EnrolReply, EnrolRequest, HubMessage};
 use linkwork_core::identity::{Channel, ChannelPolicy, Refusal};
 use linkwork_core::model::{NewStore, Role};
-use linkwork_core::{Store, StoreKey};
+use linkwork_core::{Id, Store, StoreKey};
 use linkwork_hub::keyfile::KeyFile;
 use linkwork_hub::server::{serve, Running, ServeOptions};
 use linkwork_hub::store::postgres::PgStore;
@@ -40,6 +40,37 @@ pub fn tls() -> Tls {
         cert_pem: cert.cert.pem(),
         key_pem: cert.signing_key.serialize_pem(),
     }
+}
+
+/// A self-signed TLS certificate for `localhost` valid from `not_before` to `not_after`
+/// (seconds since the epoch).
+pub fn tls_valid(not_before: i64, not_after: i64) -> Tls {
+    let at = |t: i64| {
+        rcgen::date_time_ymd(1970, 1, 1) + std::time::Duration::from_secs(t.try_into().unwrap())
+    };
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+    params.not_before = at(not_before);
+    params.not_after = at(not_after);
+    let key = rcgen::KeyPair::generate().unwrap();
+    Tls {
+        cert_pem: params.self_signed(&key).unwrap().pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+/// Adds a goal with `text` to `person`'s plan in `store`.
+pub fn add_goal(store: &Store, person: Id, text: &str) {
+    store
+        .add_goal(
+            person,
+            linkwork_core::model::NewGoal {
+                text: text.into(),
+                smart_detail: None,
+                needs: vec![],
+                target_date: None,
+            },
+        )
+        .unwrap();
 }
 
 /// A fresh database in the test command's PostgreSQL cluster, or `None` (said loudly) when

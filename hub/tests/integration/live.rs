@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use linkwork_core::hub_client::{HubPurpose, HubSession};
-use linkwork_core::model::{NewGoal, NewPerson};
+use linkwork_core::model::NewPerson;
 use linkwork_core::{Id, Store};
 use linkwork_hub::server::Running;
 use linkwork_hub::store::{HubStore, UserRole};
@@ -134,20 +134,6 @@ fn person(store: &Store, given: &str) -> Id {
             ..Default::default()
         })
         .unwrap()
-}
-
-fn add_goal(store: &Store, person: Id, text: &str) {
-    store
-        .add_goal(
-            person,
-            NewGoal {
-                text: text.into(),
-                smart_detail: None,
-                needs: vec![],
-                target_date: None,
-            },
-        )
-        .unwrap();
 }
 
 fn has_goal(store: &Store, person: Id, text: &str) -> bool {

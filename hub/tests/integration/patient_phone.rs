@@ -237,3 +237,161 @@ async fn a_paired_phone_syncs_its_plan_through_the_postgres_hub() {
     };
     a_paired_phone_syncs_its_plan_through_the_hub(hub).await;
 }
+
+/// The hole this closes: any enrolled link worker's device could sign a pairing for anyone.
+/// A phone's first admission needs its person in the caseload of the user whose device paired
+/// it (a team lead's: their team's); refused (`NotInCaseload`, audited `pair-refused` without
+/// names) otherwise, and for a person the hub does not know yet (until the link worker syncs
+/// them). Once admitted, the phone keeps its plan when the person moves to another worker.
+async fn a_phone_paired_outside_the_pairers_caseload_is_refused<S: HubStore>(hub: Hub<S>) {
+    let ann = member(&hub, "ann", UserRole::LinkWorker, "North").await;
+    let bob = member(&hub, "bob", UserRole::LinkWorker, "South").await;
+    let lena = member(&hub, "lena", UserRole::TeamLead, "North").await;
+    hub.add_user("ada", UserRole::Admin, None).await.unwrap();
+    let rose = add(
+        &ann.phone.store,
+        &Someone {
+            nhs: "9434765919",
+            given: "Roseanna",
+            family: "Pemberton",
+        },
+    );
+    let iris = add(
+        &ann.phone.store,
+        &Someone {
+            nhs: "9434765870",
+            given: "Iridessa",
+            family: "Quarrington",
+        },
+    );
+    let hub_cert = hub.certificate.clone();
+    let tls = tls();
+    let hub = Arc::new(hub);
+    let (running, url) = start(Arc::clone(&hub), &tls, fast()).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Paired before Ann's device ever synced Rose: the hub has her in nobody's caseload yet.
+    let (early, early_cert) = paired(
+        &dir,
+        &ann.phone.store.pair_patient(rose, 30).unwrap(),
+        "early.db",
+    );
+    let before = early.documents().unwrap().len();
+    assert!(refused(&early, &url, &tls).await);
+    assert_eq!(early.documents().unwrap().len(), before);
+    sync_over_network(&ann.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    // Once she is in Ann's caseload, the same phone is admitted on its next try.
+    sync_over_network(&early, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    assert_eq!(held(&early), vec![rose]);
+
+    // Iris moves to Bob; Ann's device still holds her copy (it has not synced since) and
+    // signs a pairing for her: refused, audited, and the phone gets nothing.
+    assert!(hub
+        .move_person(&iris.to_string(), "bob", "ada")
+        .await
+        .unwrap());
+    let (stolen, stolen_cert) = paired(
+        &dir,
+        &ann.phone.store.pair_patient(iris, 30).unwrap(),
+        "stolen.db",
+    );
+    let before = stolen.plan(iris).ok().map(|p| p.goals.len());
+    assert!(refused(&stolen, &url, &tls).await);
+    assert_eq!(stolen.plan(iris).ok().map(|p| p.goals.len()), before);
+    assert!(hub
+        .store
+        .device(stolen_cert.device.as_bytes())
+        .await
+        .unwrap()
+        .is_none());
+    let log = hub.store.audit_log().await.unwrap();
+    let refusals = events(&log, "pair-refused");
+    assert_eq!(refusals.len(), 2);
+    let last = refusals[1];
+    assert_eq!(
+        last.entry.device.as_deref(),
+        Some(stolen_cert.device.to_hex().as_str())
+    );
+    assert_eq!(last.entry.user.as_deref(), Some("ann"));
+    assert_eq!(last.entry.person, Some(iris.to_string()));
+    let detail = last.entry.detail.as_deref().unwrap();
+    assert!(detail.starts_with("person not in the pairing user's caseload"));
+    assert!(!detail.contains("Iridessa") && !detail.contains("9434765870"));
+    assert_eq!(
+        refusals[0].entry.device.as_deref(),
+        Some(early_cert.device.to_hex().as_str())
+    );
+    assert!(events(&log, "pair")
+        .iter()
+        .all(|r| r.entry.device.as_deref() != Some(stolen_cert.device.to_hex().as_str())));
+
+    // Bob, who holds Iris now, pairs her phone: admitted. Ann's team lead pairs a phone for
+    // Rose (Ann's, in her team): admitted. Bob pairing for Rose (another team's): refused.
+    sync_over_network(&bob.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    let (iris_phone, _) = paired(
+        &dir,
+        &bob.phone.store.pair_patient(iris, 30).unwrap(),
+        "iris.db",
+    );
+    sync_over_network(&iris_phone, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    assert_eq!(held(&iris_phone), vec![iris]);
+    sync_over_network(&lena.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    let (by_lead, _) = paired(
+        &dir,
+        &lena.phone.store.pair_patient(rose, 30).unwrap(),
+        "lead.db",
+    );
+    sync_over_network(&by_lead, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    assert_eq!(held(&by_lead), vec![rose]);
+
+    // Rose moves to Bob: the phone Ann paired keeps syncing her plan (her consent is to the
+    // service, not to one worker), and receives what Bob adds.
+    assert!(hub
+        .move_person(&rose.to_string(), "bob", "ada")
+        .await
+        .unwrap());
+    sync_over_network(&bob.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    add_goal(&bob.phone.store, rose, "join the walking group");
+    sync_over_network(&bob.phone.store, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    sync_over_network(&early, &hub_cert, &url, &tls)
+        .await
+        .unwrap();
+    assert_eq!(held(&early), vec![rose]);
+    assert_eq!(early.plan(rose).unwrap().goals.len(), 1);
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_embedded_hub() {
+    let (_d, hub) = init_sqlite("Northside").await;
+    a_phone_paired_outside_the_pairers_caseload_is_refused(hub).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_postgres_hub() {
+    let Some((_d, hub)) = init_postgres(
+        "a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_postgres_hub",
+        "Northside",
+    )
+    .await
+    else {
+        return;
+    };
+    a_phone_paired_outside_the_pairers_caseload_is_refused(hub).await;
+}
