@@ -13,4 +13,5 @@ mod doc_sync;
 mod enrolment;
 mod live;
 mod preauth;
+mod round_trips;
 mod sync_scope;
