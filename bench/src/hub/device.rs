@@ -190,6 +190,22 @@ impl Conn {
         })
     }
 
+    /// [`Conn::open`], retried as a device retries a refused connection: the hub closes one
+    /// at once over its cap of connections not yet admitted (64 by default), which a
+    /// catch-up of 100 devices connecting at the same moment meets. Up to 100 tries, 20 ms
+    /// apart; the tries made are counted in the latency the caller measures.
+    pub fn open_retrying(addr: &str, transport: &Transport) -> Res<Conn> {
+        let mut last = String::new();
+        for _ in 0..100 {
+            match Conn::open(addr, transport) {
+                Ok(c) => return Ok(c),
+                Err(why) => last = why,
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(last)
+    }
+
     fn send(&mut self, bytes: Vec<u8>) -> Res<()> {
         if !self.sending {
             self.sending = true;

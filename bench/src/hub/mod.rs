@@ -281,7 +281,7 @@ fn catch_up(f: &Fleet, nodes: &[Node], tls: &Transport, round: usize) -> Res<()>
     let c0 = cpu(nodes)?;
     let t = Instant::now();
     let done = par(n, n, |i| {
-        let mut c = Conn::open(addr_of(nodes, i), tls)?;
+        let mut c = Conn::open_retrying(addr_of(nodes, i), tls)?;
         c.run(&f.stores[i], HubPurpose::Sync)?;
         let d = t.elapsed();
         c.close();
