@@ -20,7 +20,11 @@ const DEVICES = Math.min(1000, Number(process.argv[2] ?? 1000))
 const CATCHUP = Math.min(100, DEVICES), EDITS = 20, THREADS = 8, DEADLINE = 120_000
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "perfhub-amrepo-"))
 
-const server = spawn(process.execPath, [new URL("server.mjs", import.meta.url).pathname, path.join(root, "server")], { stdio: ["ignore", "pipe", "inherit"] })
+// LINKWORK_BENCH_SAMOD: the samod sync server's binary (bench/samod), run instead of
+// server.mjs; the clients stay automerge-repo's (samod speaks its protocol).
+const samod = process.env.LINKWORK_BENCH_SAMOD
+const [command, args] = samod ? [samod, []] : [process.execPath, [new URL("server.mjs", import.meta.url).pathname]]
+const server = spawn(command, [...args, path.join(root, "server")], { stdio: ["ignore", "pipe", "inherit"] })
 const url = await new Promise((ok, fail) => {
   readline.createInterface({ input: server.stdout }).once("line", l => ok(l.replace("listening on ", "")))
   server.once("exit", () => fail(new Error("server exited")))
@@ -60,7 +64,8 @@ function converged(handle) {
 }
 const plan = d => ({ person: `person-${d}`, goals: [{ id: `g${d}`, text: "Join the walking group on Tuesdays", steps: [{ id: `s${d}`, text: "Phone the group", owner: "person" }] }] })
 
-console.log(`automerge-repo ${JSON.parse(fs.readFileSync(new URL("node_modules/@automerge/automerge-repo/package.json", import.meta.url))).version} sync server, node ${process.version}, ${DEVICES} devices, load average ${os.loadavg().map(x => x.toFixed(2)).join(" ")}`)
+const amVersion = JSON.parse(fs.readFileSync(new URL("node_modules/@automerge/automerge-repo/package.json", import.meta.url))).version
+console.log(`${samod ? "samod 0.16.0 sync server (automerge-repo" : "automerge-repo"} ${amVersion}${samod ? " clients)" : " sync server"}, node ${process.version}, ${DEVICES} devices, load average ${os.loadavg().map(x => x.toFixed(2)).join(" ")}`)
 console.log(`  server process idle: RSS ${(rssKb() / 1024).toFixed(1)} MB`)
 // Memory per connected client, first, on a fresh server (as linkwork's is measured): every
 // client connected and joined (the server's peer answer received), held open at once.

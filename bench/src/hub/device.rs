@@ -1,17 +1,16 @@
 //! A simulated device: a linkwork store talking to a real `linkwork-hub` process over loopback,
-//! as `linkwork hub connect|sync` does (cli/src/hub_client.rs: TLS WebSocket, the core's
-//! authenticated channel, one sync session), with every wire byte and frame counted.
+//! as `linkwork hub connect|sync [--live]` does (cli/src/hub_client.rs): a WebSocket (TLS, or
+//! plain `ws://` to a node serving loopback without TLS) carrying the core's
+//! [`HubSession`], with every wire byte, frame and round trip counted.
 //!
-//! The CLI's client is a binary crate's private module, so its few steps are repeated here;
-//! the protocol is the core's either way (this file only moves bytes and counts them).
+//! The protocol is the core's ([`linkwork_core::hub_client`]); this file only moves bytes.
 
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use linkwork_core::identity::enrolment::{DeviceMessage, HubMessage};
-use linkwork_core::identity::{Certificate, Channel, Peer};
+use linkwork_core::hub_client::{HubPurpose, HubSession};
 use linkwork_core::Store;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -24,10 +23,7 @@ use crate::support::{e, Res};
 const DEADLINE: Duration = Duration::from_secs(120);
 
 /// The largest message read from the hub.
-const MAX_MESSAGE: usize = 4 * 1024 * 1024;
-
-/// The batch size of the device's sync messages (the CLI's).
-const SYNC_BATCH_BYTES: usize = 512 * 1024;
+const MAX_MESSAGE: usize = linkwork_core::hub_client::MAX_FRAME_BYTES;
 
 /// Counts the bytes a stream reads and writes (TLS records included: what crosses the wire).
 pub struct Counted {
@@ -57,13 +53,61 @@ impl std::io::Write for Counted {
     }
 }
 
-type Ws = WebSocket<rustls::StreamOwned<rustls::ClientConnection, Counted>>;
+/// The stream under the WebSocket: TLS as deployed, or plain on loopback.
+pub enum Stream {
+    /// `wss://`.
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, Counted>>),
+    /// `ws://` (a node serving loopback without TLS).
+    Plain(Counted),
+}
+
+impl Stream {
+    fn counted(&self) -> &Counted {
+        match self {
+            Stream::Tls(s) => s.get_ref(),
+            Stream::Plain(c) => c,
+        }
+    }
+}
+
+impl std::io::Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tls(s) => s.read(buf),
+            Stream::Plain(c) => c.read(buf),
+        }
+    }
+}
+
+impl std::io::Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tls(s) => s.write(buf),
+            Stream::Plain(c) => c.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Tls(s) => s.flush(),
+            Stream::Plain(c) => c.flush(),
+        }
+    }
+}
+
+/// How devices reach a node: TLS trusting the bench's certificate, or plain WebSocket.
+#[derive(Clone)]
+pub enum Transport {
+    /// `wss://` with this client configuration.
+    Tls(Arc<rustls::ClientConfig>),
+    /// `ws://`, loopback only.
+    Plain,
+}
 
 /// The TLS client configuration trusting only the bench's self-signed certificate.
 ///
 /// # Errors
 /// A certificate that does not parse.
-pub fn tls_config(ca_pem: &[u8]) -> Res<Arc<rustls::ClientConfig>> {
+pub fn tls_config(ca_pem: &[u8]) -> Res<Transport> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem) {
         roots.add(cert.map_err(e)?).map_err(e)?;
@@ -79,7 +123,7 @@ pub fn tls_config(ca_pem: &[u8]) -> Res<Arc<rustls::ClientConfig>> {
     // Every `linkwork hub sync` is a new process with a new configuration: no TLS session
     // resumption, a full handshake each time, as here.
     config.resumption = rustls::client::Resumption::disabled();
-    Ok(Arc::new(config))
+    Ok(Transport::Tls(Arc::new(config)))
 }
 
 /// What one connection cost on the wire.
@@ -93,53 +137,80 @@ pub struct Wire {
     pub frames_out: u32,
     /// WebSocket messages the device received.
     pub frames_in: u32,
+    /// Round trips inside the WebSocket: flights of the device (what it sends before it waits
+    /// for the hub again), each answered by the hub.
+    pub round_trips: u32,
 }
 
 /// One open connection of a device to its hub.
 pub struct Conn {
-    ws: Ws,
-    channel: Option<Channel>,
-    hub: Option<Certificate>,
+    ws: WebSocket<Stream>,
+    session: Option<HubSession>,
     frames_out: u32,
     frames_in: u32,
+    flights: u32,
+    /// Whether the device sent since it last read (the current flight is open).
+    sending: bool,
 }
 
 impl Conn {
-    /// Opens TCP, TLS and the WebSocket to `addr` + `/connect` (no channel yet).
-    pub fn open(addr: &str, tls: &Arc<rustls::ClientConfig>) -> Res<Conn> {
+    /// Opens TCP, TLS (unless plain) and the WebSocket to `addr` + `/connect` (no channel
+    /// yet).
+    pub fn open(addr: &str, transport: &Transport) -> Res<Conn> {
         let tcp = TcpStream::connect(addr).map_err(e)?;
         tcp.set_nodelay(true).map_err(e)?;
         tcp.set_read_timeout(Some(DEADLINE)).map_err(e)?;
         tcp.set_write_timeout(Some(DEADLINE)).map_err(e)?;
-        let name = ServerName::try_from("localhost").map_err(e)?;
-        let conn = rustls::ClientConnection::new(Arc::clone(tls), name).map_err(e)?;
-        let stream = rustls::StreamOwned::new(
-            conn,
-            Counted {
-                tcp,
-                read: 0,
-                written: 0,
-            },
-        );
+        let counted = Counted {
+            tcp,
+            read: 0,
+            written: 0,
+        };
+        let (stream, url) = match transport {
+            Transport::Tls(tls) => {
+                let name = ServerName::try_from("localhost").map_err(e)?;
+                let conn = rustls::ClientConnection::new(Arc::clone(tls), name).map_err(e)?;
+                let tls = rustls::StreamOwned::new(conn, counted);
+                (Stream::Tls(Box::new(tls)), "wss://localhost/connect")
+            }
+            Transport::Plain => (Stream::Plain(counted), "ws://localhost/connect"),
+        };
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE))
             .max_frame_size(Some(MAX_MESSAGE));
-        let (ws, _) = tungstenite::client::client_with_config(
-            "wss://localhost/connect",
-            stream,
-            Some(config),
-        )
-        .map_err(e)?;
+        let (ws, _) =
+            tungstenite::client::client_with_config(url, stream, Some(config)).map_err(e)?;
         Ok(Conn {
             ws,
-            channel: None,
-            hub: None,
+            session: None,
             frames_out: 0,
             frames_in: 0,
+            flights: 0,
+            sending: false,
         })
     }
 
+    /// [`Conn::open`], retried as a device retries a refused connection: the hub closes one
+    /// at once over its cap of connections not yet admitted (64 by default), which a
+    /// catch-up of 100 devices connecting at the same moment meets. Up to 100 tries, 20 ms
+    /// apart; the tries made are counted in the latency the caller measures.
+    pub fn open_retrying(addr: &str, transport: &Transport) -> Res<Conn> {
+        let mut last = String::new();
+        for _ in 0..100 {
+            match Conn::open(addr, transport) {
+                Ok(c) => return Ok(c),
+                Err(why) => last = why,
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(last)
+    }
+
     fn send(&mut self, bytes: Vec<u8>) -> Res<()> {
+        if !self.sending {
+            self.sending = true;
+            self.flights += 1;
+        }
         self.frames_out += 1;
         self.ws.send(Message::Binary(bytes.into())).map_err(e)
     }
@@ -148,6 +219,7 @@ impl Conn {
         loop {
             match self.ws.read().map_err(e)? {
                 Message::Binary(b) => {
+                    self.sending = false;
                     self.frames_in += 1;
                     return Ok(b.to_vec());
                 }
@@ -159,95 +231,73 @@ impl Conn {
         }
     }
 
-    fn next_message(&mut self) -> Res<HubMessage> {
+    /// Takes one frame from the hub into the session and sends its answer: whether the
+    /// session is done and how many people changed on the store.
+    fn step(&mut self, store: &Store) -> Res<(bool, usize)> {
         let frame = self.next()?;
-        let channel = self.channel.as_mut().ok_or("no channel")?;
-        let plain = channel.open(&frame).map_err(e)?;
-        HubMessage::decode(&plain).map_err(e)
+        let session = self.session.as_mut().ok_or("no session")?;
+        let step = session.receive(store, &frame).map_err(e)?;
+        let sent_any = !step.send.is_empty();
+        for f in step.send {
+            self.send(f)?;
+        }
+        Ok((step.done && !sent_any, step.changed.len()))
     }
 
-    fn send_sealed(&mut self, plain: &[u8]) -> Res<()> {
-        let channel = self.channel.as_mut().ok_or("no channel")?;
-        let frame = channel.seal(plain).map_err(e)?;
-        self.send(frame)
-    }
-
-    /// Runs the authenticated channel (the store's certificate against the hub's) and reads
-    /// the revocation list the hub sends first.
-    pub fn authenticate(&mut self, store: &Store) -> Res<()> {
-        let (mut channel, first) =
-            Channel::initiate(store.channel_policy(false).map_err(e)?).map_err(e)?;
+    /// Runs one [`HubSession`] for `purpose` to completion (the channel, the revocation list,
+    /// the directory and, for `Sync`, a sync session); the number of people whose documents
+    /// changed on the store. The connection stays open (live mode after a sync).
+    pub fn run(&mut self, store: &Store, purpose: HubPurpose) -> Res<usize> {
+        let (session, first) = HubSession::start(store, purpose).map_err(e)?;
+        self.session = Some(session);
         self.send(first)?;
-        while !channel.is_open() {
-            let message = self.next()?;
-            if let Some(reply) = channel.receive_handshake(&message).map_err(e)? {
-                self.send(reply)?;
+        let mut changed = 0;
+        loop {
+            let frame = self.next()?;
+            let session = self.session.as_mut().ok_or("no session")?;
+            let step = session.receive(store, &frame).map_err(e)?;
+            changed += step.changed.len();
+            for f in step.send {
+                self.send(f)?;
+            }
+            if step.done {
+                return Ok(changed);
             }
         }
-        let Some(Peer::Verified(cert)) = channel.peer().cloned() else {
-            return Err("the hub did not prove a certificate".into());
+    }
+
+    /// Live mode: sends the store's edits made since the last round, then answers the hub
+    /// until it has nothing more to say about them.
+    pub fn push(&mut self, store: &Store) -> Res<()> {
+        let session = self.session.as_mut().ok_or("no session")?;
+        let Some(frame) = session.poll(store).map_err(e)? else {
+            return Err("live mode: nothing to send after an edit".into());
         };
-        self.hub = Some(*cert);
-        self.channel = Some(channel);
-        match self.next_message()? {
-            HubMessage::Revocations(_) => Ok(()),
-            _ => Err("the hub did not send the revocation list first".into()),
-        }
+        self.send(frame)?;
+        while !self.step(store)?.0 {}
+        Ok(())
     }
 
-    /// Asks for the services directory as a link worker's device does on every connect
-    /// (the store holds none in the bench: the hub has none either, so one small answer).
-    pub fn directory(&mut self, store: &Store) -> Res<()> {
-        let have = store.directory_have().map_err(e)?.encode();
-        self.send_sealed(&have)?;
+    /// Live mode: answers the hub until a frame of it changed people on the store (a round
+    /// the hub started); how many.
+    pub fn receive_pushed(&mut self, store: &Store) -> Res<usize> {
         loop {
-            match self.next_message()? {
-                HubMessage::Directory(_) => return Ok(()),
-                HubMessage::Revocations(_) => {}
-                _ => return Err("unexpected message while asking for the directory".into()),
-            }
-        }
-    }
-
-    /// One sync session with the hub until both sides are complete; the number of people
-    /// whose documents changed on the device.
-    pub fn sync(&mut self, store: &Store) -> Res<usize> {
-        let hub = self.hub.clone().ok_or("not authenticated")?;
-        let (mut session, first) = store
-            .sync_start_authenticated(&Peer::Verified(Box::new(hub)))
-            .map_err(e)?;
-        session.set_max_message_bytes(SYNC_BATCH_BYTES);
-        let mut outgoing = Some(first);
-        loop {
-            if let Some(bytes) = outgoing.take() {
-                self.send_sealed(&DeviceMessage::Sync(bytes).encode())?;
-            }
-            match self.next_message()? {
-                HubMessage::Revocations(_) => {}
-                HubMessage::Sync(bytes) => {
-                    let step = store.sync_receive(&mut session, &bytes).map_err(e)?;
-                    match step.reply {
-                        Some(reply) => outgoing = Some(reply),
-                        None if step.complete => return Ok(session.changed_people().len()),
-                        None => return Err("the sync session stalled".into()),
-                    }
-                }
-                HubMessage::SyncDone if session.is_complete() => {
-                    return Ok(session.changed_people().len())
-                }
-                _ => return Err("unexpected message during sync".into()),
+            let (_, changed) = self.step(store)?;
+            if changed > 0 {
+                return Ok(changed);
             }
         }
     }
 
     /// What the connection has cost so far.
     pub fn wire(&self) -> Wire {
-        let counted = self.ws.get_ref().get_ref();
+        let counted = self.ws.get_ref().counted();
         Wire {
             bytes_out: counted.written,
             bytes_in: counted.read,
             frames_out: self.frames_out,
             frames_in: self.frames_in,
+            round_trips: self.flights,
         }
     }
 
@@ -259,18 +309,13 @@ impl Conn {
     }
 }
 
-/// One reconnect of an idle device as `linkwork hub sync` makes it: connect, authenticate,
-/// directory, a sync session with nothing to do, close. Its latency and wire cost.
-pub fn reconnect(
-    store: &Store,
-    addr: &str,
-    tls: &Arc<rustls::ClientConfig>,
-) -> Res<(Duration, Wire)> {
+/// One reconnect of an idle device as `linkwork hub sync` makes it: connect, the session
+/// (authenticate, revocations, directory, a sync session with nothing to do), close. Its
+/// latency and wire cost.
+pub fn reconnect(store: &Store, addr: &str, transport: &Transport) -> Res<(Duration, Wire)> {
     let t = Instant::now();
-    let mut c = Conn::open(addr, tls)?;
-    c.authenticate(store)?;
-    c.directory(store)?;
-    c.sync(store)?;
+    let mut c = Conn::open(addr, transport)?;
+    c.run(store, HubPurpose::Sync)?;
     let d = t.elapsed();
     Ok((d, c.close()))
 }

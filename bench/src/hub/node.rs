@@ -157,21 +157,26 @@ fn hub_binary() -> Res<PathBuf> {
 }
 
 impl Node {
-    /// Starts `linkwork-hub serve` on a free loopback port for `org`, and waits until it
-    /// listens.
-    pub fn start(org: &Org) -> Res<Node> {
-        let mut child = Command::new(hub_binary()?)
+    /// Starts `linkwork-hub serve` on a free loopback port for `org` over TLS (or, `tls`
+    /// false, plain WebSocket), and waits until it listens.
+    pub fn start(org: &Org, tls: bool) -> Res<Node> {
+        let mut command = Command::new(hub_binary()?);
+        command
             .arg("--database")
             .arg(&org.database)
             .arg("--key-file")
             .arg(&org.key_file)
             .arg("serve")
             .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--tls-cert")
-            .arg(&org.cert)
-            .arg("--tls-key")
-            .arg(&org.key)
+            .arg("127.0.0.1:0");
+        if tls {
+            command
+                .arg("--tls-cert")
+                .arg(&org.cert)
+                .arg("--tls-key")
+                .arg(&org.key);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -179,7 +184,11 @@ impl Node {
         let stdout = child.stdout.take().ok_or("no stdout of the hub")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).map_err(e)?;
-        let Some(addr) = line.trim().strip_prefix("listening on wss://") else {
+        let listening = line.trim();
+        let Some(addr) = listening
+            .strip_prefix("listening on wss://")
+            .or_else(|| listening.strip_prefix("listening on ws://"))
+        else {
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!("the hub did not start: {line}"));

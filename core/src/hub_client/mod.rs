@@ -14,6 +14,14 @@
 //! outcome = session.outcome()
 //! ```
 //!
+//! Round trips inside the WebSocket: the channel's first handshake message goes out, the hub's
+//! answer proves the hub, and the device's last handshake message travels in one flight with
+//! its directory request and its sync session's first message ([`EARLY_FRAMES`]). The hub
+//! admits the device, then answers all of it at once: the revocation list, the directory, and
+//! the sync answer, which for a device with nothing to do ends the session. An idle reconnect
+//! is therefore two round trips after the WebSocket upgrade, the least Noise XX allows (the
+//! device proves itself only in the third handshake message, and nothing is answered before).
+//!
 //! [`HubSession`] runs the authenticated channel (the peer must be the organisation's hub),
 //! installs every newer revocation list the hub sends, brings the services directory up to
 //! date (link workers' and team leads' stores) and, for [`HubPurpose::Sync`], runs one sync
@@ -39,6 +47,14 @@ pub const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
 
 /// The batch size a device keeps its sync messages to the hub under (the hub does the same).
 pub const SYNC_BATCH_BYTES: usize = 512 * 1024;
+
+/// The most sealed frames a device sends right behind its last handshake message, before the
+/// hub has admitted it: the services-directory request (not from a patient's phone) and the
+/// sync session's first message (a hello and a 32-byte digest, whatever the caseload's size).
+/// Both are small and fixed in size, well within what the hub reads from a connection before
+/// admitting its device (`linkwork_hub::preauth::PREAUTH_BYTES`); the hub opens them only
+/// after admitting it.
+pub const EARLY_FRAMES: usize = 2;
 
 /// Why an exchange with the hub failed on the device's side (besides the core's refusals of
 /// what the hub sent: `Untrusted`, `Sync`, `DirectoryShare`, `Feed`).

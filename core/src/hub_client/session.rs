@@ -5,7 +5,7 @@ use crate::directory::share::{DirectoryDownload, DirectoryStep};
 use crate::directory::FeedError;
 use crate::identity::enrolment::{require_hub, DeviceMessage, HubMessage};
 use crate::identity::sync_parts::{SyncJoin, MAX_JOINED_BYTES};
-use crate::identity::{Certificate, Channel, Peer, Refusal, RevocationList};
+use crate::identity::{Certificate, Channel, Refusal, RevocationList};
 use crate::model::Role;
 use crate::{Error, Id, Result, Store, SyncProgress, SyncSession, SyncStats};
 
@@ -52,8 +52,9 @@ pub enum DirectoryOutcome {
 /// What one frame from the hub led to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HubStep {
-    /// Frames to send to the hub, in order (zero, one or two; more when a sync message is
-    /// larger than one frame and travels in parts, `crate::identity::sync_parts`).
+    /// Frames to send to the hub, in order, all at once (zero or more: up to
+    /// [`EARLY_FRAMES`](super::EARLY_FRAMES) with the last handshake message; more when a sync
+    /// message is larger than one frame and travels in parts, `crate::identity::sync_parts`).
     pub send: Vec<Vec<u8>>,
     /// Whether the exchange is complete: close the connection (or, after a sync, stay for live
     /// mode).
@@ -266,14 +267,21 @@ impl HubSession {
     fn step(&mut self, store: &Store, frame: &[u8], step: &mut HubStep) -> Result<()> {
         let frame = bounded(frame)?;
         if self.phase == HubPhase::Handshake {
-            if let Some(reply) = self.channel.receive_handshake(frame)? {
-                step.send.push(reply);
+            if let Some(last) = self.channel.receive_handshake(frame)? {
+                // The device's last handshake message (message 3): its first requests go with it.
+                step.send.push(last);
+                self.send_early(store, step)?;
             }
             if !self.channel.is_open() {
                 return Ok(());
             }
+            // Message 4 proved the hub: from here on its frames are opened and applied.
             let peer = self.channel.peer().ok_or(Refusal::ChannelBroken)?;
-            self.hub = Some(require_hub(peer)?.clone());
+            let hub = require_hub(peer)?.clone();
+            if let Some(session) = self.sync.as_mut() {
+                crate::sync::engine::bind_peer(session, peer);
+            }
+            self.hub = Some(hub);
             self.phase = HubPhase::Revocations;
             return Ok(());
         }
@@ -282,7 +290,7 @@ impl HubSession {
             (_, HubMessage::Revocations(list)) => {
                 self.install_revocations(store, list)?;
                 if self.phase == HubPhase::Revocations {
-                    self.after_revocations(store, step)?;
+                    self.after_revocations();
                 }
             }
             (HubPhase::Directory, HubMessage::Directory(m)) => {
@@ -295,7 +303,7 @@ impl HubSession {
                 };
                 self.directory = Some(outcome);
                 self.download = None;
-                self.after_directory(store, step)?;
+                self.phase = self.after_directory();
             }
             (HubPhase::Syncing | HubPhase::Done, HubMessage::SyncPart(part)) => {
                 self.join.part(&part)?;
@@ -344,36 +352,49 @@ impl HubSession {
         Ok(())
     }
 
-    /// The revocation list arrived (first thing after the channel opened): ask for the
-    /// directory, or go on without it.
-    fn after_revocations(&mut self, store: &Store, step: &mut HubStep) -> Result<()> {
-        if self.patient {
-            return self.after_directory(store, step);
+    /// This step sends the device's last handshake message (message 3): the directory request
+    /// and the sync session's first message go in the same flight ([`EARLY_FRAMES`](super::EARLY_FRAMES)), so that
+    /// the hub answers everything with its own last handshake message and an idle reconnect
+    /// needs no round trip after the handshake. Neither carries a document or anything of a
+    /// person: the request names the directory version this store holds; the first sync
+    /// message is this store's hello (its store id, role and person, as its certificate in
+    /// message 3 says) and a 32-byte digest of its documents' heads. They are sealed for the
+    /// peer of message 2, which proves itself the organisation's hub only in message 4: until
+    /// then nothing it sends is opened, and the session is bound to the hub's certificate
+    /// before its first sync message is applied. The hub opens them only once it has admitted
+    /// this device.
+    fn send_early(&mut self, store: &Store, step: &mut HubStep) -> Result<()> {
+        if !self.patient {
+            let have = store.directory_have()?.encode();
+            step.send.push(self.channel.seal_early(&have)?);
+            self.download = Some(DirectoryDownload::new());
         }
-        let have = store.directory_have()?.encode();
-        step.send.push(self.channel.seal(&have)?);
-        self.download = Some(DirectoryDownload::new());
-        self.phase = HubPhase::Directory;
+        if self.purpose == HubPurpose::Sync {
+            let (mut session, first) = store.sync_start()?;
+            session.set_max_message_bytes(SYNC_BATCH_BYTES);
+            self.sync = Some(session);
+            let frame = DeviceMessage::Sync(first).encode();
+            step.send.push(self.channel.seal_early(&frame)?);
+        }
         Ok(())
     }
 
-    /// The directory is settled: done, or start the sync session.
-    fn after_directory(&mut self, store: &Store, step: &mut HubStep) -> Result<()> {
-        if self.purpose == HubPurpose::Connect {
-            self.phase = HubPhase::Done;
-            return Ok(());
+    /// The revocation list arrived (first thing after the channel opened): wait for the
+    /// directory this device asked for, or go on without it.
+    fn after_revocations(&mut self) {
+        self.phase = if self.patient {
+            self.after_directory()
+        } else {
+            HubPhase::Directory
+        };
+    }
+
+    /// The directory is settled: done, or the sync session (already started) goes on.
+    fn after_directory(&self) -> HubPhase {
+        match self.purpose {
+            HubPurpose::Connect => HubPhase::Done,
+            HubPurpose::Sync => HubPhase::Syncing,
         }
-        let hub = self
-            .hub
-            .clone()
-            .ok_or(HubClientError::Unexpected("a message before the handshake"))?;
-        let (mut session, first) =
-            store.sync_start_authenticated(&Peer::Verified(Box::new(hub)))?;
-        session.set_max_message_bytes(SYNC_BATCH_BYTES);
-        self.sync = Some(session);
-        step.send.extend(self.seal_sync(first)?);
-        self.phase = HubPhase::Syncing;
-        Ok(())
     }
 
     /// The sealed frames that carry sync `message` (one, unless it is larger than a frame).

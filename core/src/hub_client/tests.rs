@@ -83,24 +83,36 @@ impl FakeHub {
         self.channel.seal(&message.encode()).unwrap()
     }
 
-    /// Runs the handshake to the end: the device's frames, the hub's answers, until the channel
-    /// is open on both sides. Returns the device's last step.
-    fn handshake(&mut self, device: &mut HubSession, store: &Store, first: Vec<u8>) -> HubStep {
-        let mut to_hub = vec![first];
-        loop {
-            let frame = to_hub.pop().expect("the device has something to send");
-            let reply = self.channel.receive_handshake(&frame).unwrap();
-            let reply = reply.expect("the hub answers every handshake frame of the device");
-            let step = device.receive(store, &reply).unwrap();
-            if device.phase() != HubPhase::Handshake {
-                assert!(
-                    step.send.is_empty(),
-                    "nothing more once the channel is open"
-                );
-                return step;
-            }
-            to_hub = step.send;
-        }
+    /// Runs the handshake to the end: message 1 from the device, the hub's message 2, the
+    /// device's message 3 with its early requests, the hub's message 4. Returns the early
+    /// requests (sealed frames), which the hub answers after the revocation list.
+    fn handshake(
+        &mut self,
+        device: &mut HubSession,
+        store: &Store,
+        first: Vec<u8>,
+    ) -> Vec<Vec<u8>> {
+        let m2 = self
+            .channel
+            .receive_handshake(&first)
+            .unwrap()
+            .expect("message 2");
+        let step = device.receive(store, &m2).unwrap();
+        assert_eq!(step.phase, HubPhase::Handshake);
+        let mut frames = step.send.into_iter();
+        let m3 = frames.next().expect("message 3");
+        let m4 = self
+            .channel
+            .receive_handshake(&m3)
+            .unwrap()
+            .expect("message 4");
+        let step = device.receive(store, &m4).unwrap();
+        assert_ne!(device.phase(), HubPhase::Handshake);
+        assert!(
+            step.send.is_empty(),
+            "nothing more once the channel is open"
+        );
+        frames.collect()
     }
 
     /// Answers one sealed frame from the device as the hub does: a directory request with
@@ -211,18 +223,23 @@ fn a_sync_session_installs_revocations_asks_for_the_directory_and_syncs() {
 
     let (mut session, first) = HubSession::start(&phone, HubPurpose::Sync).unwrap();
     assert!(session.outcome().is_none());
-    hub.handshake(&mut session, &phone, first);
+    let early = hub.handshake(&mut session, &phone, first);
+    assert_eq!(
+        early.len(),
+        EARLY_FRAMES,
+        "the directory request and the sync hello"
+    );
     assert_eq!(session.phase(), HubPhase::Revocations);
     assert_eq!(session.hub().unwrap().role, CertRole::Hub);
 
-    // The revocation list first: installed, and the directory request goes out.
+    // The revocation list first: installed (the directory request already went out).
     let list = org
         .revoke(None, SecretKey::generate().unwrap().public(), now())
         .unwrap();
     let frame = hub.seal(&HubMessage::Revocations(Some(list.encode())));
     let step = session.receive(&phone, &frame).unwrap();
     assert_eq!(step.phase, HubPhase::Directory);
-    assert_eq!(step.send.len(), 1);
+    assert!(step.send.is_empty());
     assert_eq!(
         phone
             .device_identity()
@@ -233,8 +250,12 @@ fn a_sync_session_installs_revocations_asks_for_the_directory_and_syncs() {
         1
     );
 
-    // The hub has no directory: the sync session starts.
-    let mut to_hub = step.send;
+    // The hub has no directory; then it answers the sync session's first message.
+    let answer = hub.answer(&early[0], &DirectoryMessage::NoDirectory);
+    let step = session.receive(&phone, &answer).unwrap();
+    assert_eq!(step.phase, HubPhase::Syncing);
+    assert!(step.send.is_empty());
+    let mut to_hub = vec![early[1].clone()];
     let mut changed = Vec::new();
     let mut rounds = 0;
     while let Some(frame) = to_hub.pop() {
@@ -315,11 +336,13 @@ fn a_connection_without_sync_ends_with_the_directory_and_a_patient_asks_for_none
     let answering = test_store(dir.path(), "hub.db", "hub", Role::LinkWorker);
     let mut hub = FakeHub::new(&org, CertRole::Hub, answering);
     let (mut session, first) = HubSession::start(&phone, HubPurpose::Connect).unwrap();
-    hub.handshake(&mut session, &phone, first);
+    let early = hub.handshake(&mut session, &phone, first);
+    assert_eq!(early.len(), 1, "the directory request alone");
     let step = session
         .receive(&phone, &hub.seal(&HubMessage::Revocations(None)))
         .unwrap();
-    let answer = hub.answer(&step.send[0], &DirectoryMessage::UpToDate);
+    assert!(step.send.is_empty());
+    let answer = hub.answer(&early[0], &DirectoryMessage::UpToDate);
     let step = session.receive(&phone, &answer).unwrap();
     assert!(step.done && step.send.is_empty());
     let outcome = session.outcome().unwrap();
@@ -342,7 +365,7 @@ fn a_connection_without_sync_ends_with_the_directory_and_a_patient_asks_for_none
     let answering = test_store(dir.path(), "hub2.db", "hub", Role::LinkWorker);
     let mut hub = FakeHub::new(&org, CertRole::Hub, answering);
     let (mut session, first) = HubSession::start(&patient, HubPurpose::Connect).unwrap();
-    hub.handshake(&mut session, &patient, first);
+    assert!(hub.handshake(&mut session, &patient, first).is_empty());
     let step = session
         .receive(&patient, &hub.seal(&HubMessage::Revocations(None)))
         .unwrap();
@@ -356,6 +379,7 @@ fn a_peer_that_is_not_the_hub_is_refused_and_the_session_stays_failed() {
     let org = OrgSigner::create("Northside").unwrap();
     let phone = test_store(dir.path(), "p.db", "Asha", Role::LinkWorker);
     enrol_directly(&org, &phone, CertRole::LinkWorker);
+    person(&phone, "Rose");
     let answering = test_store(dir.path(), "x.db", "x", Role::LinkWorker);
     // Another link worker's device posing as the hub.
     let mut impostor = FakeHub::new(&org, CertRole::LinkWorker, answering);
@@ -367,6 +391,18 @@ fn a_peer_that_is_not_the_hub_is_refused_and_the_session_stays_failed() {
         .receive_handshake(&step.send[0])
         .unwrap()
         .unwrap();
+    // What went to the unproven peer with message 3: the directory version and a hello with
+    // a digest, no document, no person, no signature or certificate of anyone else.
+    assert_eq!(step.send.len(), 1 + EARLY_FRAMES);
+    let have = impostor.channel.open(&step.send[1]).unwrap();
+    assert!(crate::directory::share::is_share_message(&have));
+    let DeviceMessage::Sync(hello) =
+        DeviceMessage::decode(&impostor.channel.open(&step.send[2]).unwrap()).unwrap();
+    let hello = crate::sync::wire::Message::decode(&hello).unwrap();
+    assert!(hello.hello.is_some());
+    assert!(hello.docs.is_empty() && hello.manifest.is_none() && hello.tombstones.is_empty());
+    assert!(hello.signatures.is_empty() && hello.certificates.is_empty() && hello.drops.is_empty());
+    assert_eq!(hello.doc_count, 0, "not even the caseload's size");
     assert!(matches!(
         session.receive(&phone, &last),
         Err(Error::Untrusted(Refusal::RoleMismatch))
@@ -396,12 +432,12 @@ fn messages_out_of_place_oversized_frames_and_early_closes_end_the_session() {
         let answering = test_store(dir.path(), name, "hub", Role::LinkWorker);
         let mut hub = FakeHub::new(&org, CertRole::Hub, answering);
         let (mut session, first) = HubSession::start(&phone, HubPurpose::Sync).unwrap();
-        hub.handshake(&mut session, &phone, first);
-        (hub, session)
+        let early = hub.handshake(&mut session, &phone, first);
+        (hub, session, early)
     };
 
     // A sync message before the revocation list and the directory.
-    let (mut hub, mut session) = open("a.db");
+    let (mut hub, mut session, _) = open("a.db");
     let frame = hub.seal(&HubMessage::SyncDone);
     assert!(matches!(
         session.receive(&phone, &frame),
@@ -410,11 +446,11 @@ fn messages_out_of_place_oversized_frames_and_early_closes_end_the_session() {
     assert_eq!(session.phase(), HubPhase::Failed);
 
     // A directory message while syncing; the end of a session before this side completed.
-    let (mut hub, mut session) = open("b.db");
-    let step = session
+    let (mut hub, mut session, early) = open("b.db");
+    session
         .receive(&phone, &hub.seal(&HubMessage::Revocations(None)))
         .unwrap();
-    let answer = hub.answer(&step.send[0], &DirectoryMessage::NoDirectory);
+    let answer = hub.answer(&early[0], &DirectoryMessage::NoDirectory);
     session.receive(&phone, &answer).unwrap();
     assert_eq!(session.phase(), HubPhase::Syncing);
     let frame = hub.seal(&HubMessage::Directory(DirectoryMessage::UpToDate));
@@ -422,11 +458,11 @@ fn messages_out_of_place_oversized_frames_and_early_closes_end_the_session() {
         session.receive(&phone, &frame),
         Err(Error::Hub(HubClientError::Unexpected(_)))
     ));
-    let (mut hub, mut session) = open("c.db");
-    let step = session
+    let (mut hub, mut session, early) = open("c.db");
+    session
         .receive(&phone, &hub.seal(&HubMessage::Revocations(None)))
         .unwrap();
-    let answer = hub.answer(&step.send[0], &DirectoryMessage::NoDirectory);
+    let answer = hub.answer(&early[0], &DirectoryMessage::NoDirectory);
     session.receive(&phone, &answer).unwrap();
     assert!(matches!(
         session.receive(&phone, &hub.seal(&HubMessage::SyncDone)),
@@ -434,12 +470,12 @@ fn messages_out_of_place_oversized_frames_and_early_closes_end_the_session() {
     ));
 
     // A frame over the bound is refused before it is opened; a frame that does not open.
-    let (_hub, mut session) = open("d.db");
+    let (_hub, mut session, _) = open("d.db");
     assert!(matches!(
         session.receive(&phone, &vec![0; MAX_FRAME_BYTES + 1]),
         Err(Error::Hub(HubClientError::TooLarge { .. }))
     ));
-    let (_hub, mut session) = open("e.db");
+    let (_hub, mut session, _) = open("e.db");
     assert!(matches!(
         session.receive(&phone, b"not sealed"),
         Err(Error::Untrusted(_))
@@ -451,7 +487,7 @@ fn messages_out_of_place_oversized_frames_and_early_closes_end_the_session() {
         session.closed(),
         Err(Error::Hub(e @ HubClientError::Closed(_))) if e.retryable()
     ));
-    let (mut hub, mut session) = open("f.db");
+    let (mut hub, mut session, _) = open("f.db");
     session
         .receive(&phone, &hub.seal(&HubMessage::Revocations(None)))
         .unwrap();
@@ -459,4 +495,105 @@ fn messages_out_of_place_oversized_frames_and_early_closes_end_the_session() {
         session.closed(),
         Err(Error::Hub(HubClientError::Closed(_)))
     ));
+}
+
+#[test]
+fn an_idle_reconnect_is_answered_with_the_hubs_last_handshake_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = OrgSigner::create("Northside").unwrap();
+    let phone = test_store(dir.path(), "p.db", "Asha", Role::LinkWorker);
+    enrol_directly(&org, &phone, CertRole::LinkWorker);
+    let answering = test_store(dir.path(), "hub.db", "hub", Role::LinkWorker);
+    enrol_directly(&org, &answering, CertRole::LinkWorker);
+    let rose = person(&phone, "Rose");
+    let mut hub = FakeHub::new(&org, CertRole::Hub, answering);
+    // A first session brings both sides in step.
+    let (mut session, first) = HubSession::start(&phone, HubPurpose::Sync).unwrap();
+    let early = hub.handshake(&mut session, &phone, first);
+    session
+        .receive(&phone, &hub.seal(&HubMessage::Revocations(None)))
+        .unwrap();
+    let answer = hub.answer(&early[0], &DirectoryMessage::NoDirectory);
+    session.receive(&phone, &answer).unwrap();
+    let mut to_hub = vec![early[1].clone()];
+    while let Some(frame) = to_hub.pop() {
+        let step = session
+            .receive(&phone, &hub.answer(&frame, &DirectoryMessage::NoDirectory))
+            .unwrap();
+        to_hub = step.send;
+    }
+    assert_eq!(session.phase(), HubPhase::Done);
+    assert!(held(&hub.answering).contains(&rose));
+
+    // The reconnect with nothing to do: after message 3 and its early requests, the device
+    // sends nothing more; the hub's flight (message 4, the revocation list, the directory,
+    // the sync answer) completes it.
+    let answering = hub.answering;
+    let mut hub = FakeHub::new(&org, CertRole::Hub, answering);
+    let (mut session, first) = HubSession::start(&phone, HubPurpose::Sync).unwrap();
+    let m2 = hub.channel.receive_handshake(&first).unwrap().unwrap();
+    let step = session.receive(&phone, &m2).unwrap();
+    assert_eq!(step.send.len(), 1 + EARLY_FRAMES);
+    let mut frames = step.send.into_iter();
+    let m4 = hub
+        .channel
+        .receive_handshake(&frames.next().unwrap())
+        .unwrap()
+        .unwrap();
+    let mut flight = vec![m4, hub.seal(&HubMessage::Revocations(None))];
+    for early in frames {
+        flight.push(hub.answer(&early, &DirectoryMessage::UpToDate));
+    }
+    let mut last = None;
+    for frame in flight {
+        let step = session.receive(&phone, &frame).unwrap();
+        assert!(
+            step.send.is_empty(),
+            "the device waits for nothing: {:?}",
+            step.phase
+        );
+        last = Some(step);
+    }
+    let last = last.unwrap();
+    assert!(last.done);
+    let outcome = session.outcome().unwrap();
+    assert!(outcome.changed.is_empty());
+    assert_eq!(
+        outcome.directory,
+        Some(DirectoryOutcome::Step(DirectoryStep::UpToDate))
+    );
+    assert_eq!(outcome.stats.messages_sent, 1);
+    assert_eq!(outcome.stats.messages_received, 1);
+}
+
+#[test]
+fn nothing_the_hub_sends_is_opened_before_it_proves_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = OrgSigner::create("Northside").unwrap();
+    let phone = test_store(dir.path(), "p.db", "Asha", Role::LinkWorker);
+    enrol_directly(&org, &phone, CertRole::LinkWorker);
+    let answering = test_store(dir.path(), "hub.db", "hub", Role::LinkWorker);
+    let iris = person(&answering, "Iris");
+    let mut hub = FakeHub::new(&org, CertRole::Hub, answering);
+    let (mut session, first) = HubSession::start(&phone, HubPurpose::Sync).unwrap();
+    let m2 = hub.channel.receive_handshake(&first).unwrap().unwrap();
+    let step = session.receive(&phone, &m2).unwrap();
+    let mut frames = step.send.into_iter();
+    hub.channel
+        .receive_handshake(&frames.next().unwrap())
+        .unwrap()
+        .unwrap();
+    let have = frames.next().unwrap();
+    let hello = frames.next().unwrap();
+    hub.answer(&have, &DirectoryMessage::NoDirectory);
+    // The hub's sync answer (it carries Iris) arrives in place of message 4: refused, and
+    // nothing of it stored.
+    let answer = hub.answer(&hello, &DirectoryMessage::NoDirectory);
+    assert!(matches!(
+        session.receive(&phone, &answer),
+        Err(Error::Untrusted(Refusal::ChannelBroken))
+    ));
+    assert_eq!(session.phase(), HubPhase::Failed);
+    assert!(!held(&phone).contains(&iris));
+    assert!(session.outcome().is_none());
 }

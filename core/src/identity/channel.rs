@@ -335,24 +335,26 @@ impl Channel {
         let State::Open(t) = &mut self.state else {
             return Err(Refusal::ChannelBroken);
         };
-        let total = u32::try_from(plaintext.len())
-            .ok()
-            .filter(|n| (*n as usize) <= MAX_SEALED)
-            .ok_or(Refusal::ChannelBroken)?;
-        let mut out =
-            Vec::with_capacity(plaintext.len() + 4 + plaintext.len() / MAX_CHUNK * 18 + 18);
-        out.extend_from_slice(&total.to_be_bytes());
-        let mut buf = vec![0u8; MAX_NOISE];
-        let mut chunks = plaintext.chunks(MAX_CHUNK).peekable();
-        if chunks.peek().is_none() {
-            let n = t.write_message(&[], &mut buf).map_err(broken)?;
-            push_chunk(&mut out, &buf[..n]);
-        }
-        for chunk in chunks {
-            let n = t.write_message(chunk, &mut buf).map_err(broken)?;
-            push_chunk(&mut out, &buf[..n]);
-        }
-        Ok(out)
+        seal_with(t, plaintext)
+    }
+
+    /// [`Channel::seal`] for the connecting side between message 3 and message 4, so that a
+    /// first request travels with message 3 instead of a round trip later. The frame is
+    /// encrypted with the session's transport keys, which only the holder of the static key
+    /// of message 2 can derive, but that responder has **not yet proven a certificate**: seal
+    /// early only what this side would show any peer it chose to connect to (what repeats its
+    /// own certificate, sent in message 3 anyway), never a document or anything of a person.
+    /// The responder opens it as any frame, once its channel is open; this side opens nothing
+    /// before message 4 proves the responder.
+    ///
+    /// # Errors
+    /// [`Refusal::ChannelBroken`] on the listening side, before message 3 was written, after
+    /// message 4 (use [`Channel::seal`]), or for an oversized message.
+    pub fn seal_early(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, Refusal> {
+        let State::AwaitingPeer(t) = &mut self.state else {
+            return Err(Refusal::ChannelBroken);
+        };
+        seal_with(t, plaintext)
     }
 
     /// Decrypts one frame from the peer.
@@ -403,6 +405,28 @@ fn push_chunk(out: &mut Vec<u8>, chunk: &[u8]) {
     let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(chunk);
+}
+
+/// Encrypts `plaintext` into one frame: its length, then Noise messages of at most
+/// [`MAX_CHUNK`] bytes each, each behind its own length.
+fn seal_with(t: &mut TransportState, plaintext: &[u8]) -> Result<Vec<u8>, Refusal> {
+    let total = u32::try_from(plaintext.len())
+        .ok()
+        .filter(|n| (*n as usize) <= MAX_SEALED)
+        .ok_or(Refusal::ChannelBroken)?;
+    let mut out = Vec::with_capacity(plaintext.len() + 4 + plaintext.len() / MAX_CHUNK * 18 + 18);
+    out.extend_from_slice(&total.to_be_bytes());
+    let mut buf = vec![0u8; MAX_NOISE];
+    let mut chunks = plaintext.chunks(MAX_CHUNK).peekable();
+    if chunks.peek().is_none() {
+        let n = t.write_message(&[], &mut buf).map_err(broken)?;
+        push_chunk(&mut out, &buf[..n]);
+    }
+    for chunk in chunks {
+        let n = t.write_message(chunk, &mut buf).map_err(broken)?;
+        push_chunk(&mut out, &buf[..n]);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -493,6 +517,48 @@ mod tests {
         assert_eq!(b.open(&frame).unwrap(), secret);
         let empty = b.seal(&[]).unwrap();
         assert_eq!(a.open(&empty).unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn the_initiator_seals_early_only_between_message_3_and_message_4() {
+        let org = OrgSigner::create("Org").unwrap();
+        let x = device(&org, CertRole::LinkWorker, now(), 30);
+        let y = device(&org, CertRole::Hub, now(), 30);
+        let (mut a, m1) = Channel::initiate(policy(&org, Some(&x), None)).unwrap();
+        let mut b = Channel::accept(policy(&org, Some(&y), None)).unwrap();
+        assert_eq!(
+            a.seal_early(b"hello"),
+            Err(Refusal::ChannelBroken),
+            "before message 3"
+        );
+        let m2 = b.receive_handshake(&m1).unwrap().unwrap();
+        assert_eq!(
+            b.seal_early(b"hello"),
+            Err(Refusal::ChannelBroken),
+            "the listener"
+        );
+        let m3 = a.receive_handshake(&m2).unwrap().unwrap();
+        assert_eq!(
+            a.seal(b"hello"),
+            Err(Refusal::ChannelBroken),
+            "not open yet"
+        );
+        let early = [
+            a.seal_early(b"first").unwrap(),
+            a.seal_early(b"second").unwrap(),
+        ];
+        let m4 = b.receive_handshake(&m3).unwrap().unwrap();
+        // The listener opens them as any frame, in order, once the initiator is proven.
+        assert_eq!(b.open(&early[0]).unwrap(), b"first");
+        assert_eq!(b.open(&early[1]).unwrap(), b"second");
+        assert!(a.receive_handshake(&m4).unwrap().is_none());
+        assert_eq!(
+            a.seal_early(b"late"),
+            Err(Refusal::ChannelBroken),
+            "after message 4"
+        );
+        let frame = a.seal(b"third").unwrap();
+        assert_eq!(b.open(&frame).unwrap(), b"third");
     }
 
     #[test]

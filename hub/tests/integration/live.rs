@@ -71,7 +71,7 @@ async fn go_live(phone: Phone, url: &str, tls: &Tls) -> LiveDevice {
     }
 }
 
-async fn next_frame(ws: &mut Ws) -> Option<Vec<u8>> {
+pub(crate) async fn next_frame(ws: &mut Ws) -> Option<Vec<u8>> {
     loop {
         match tokio::time::timeout(HANG, ws.next()).await.ok()?? {
             Ok(Message::Binary(b)) => return Some(b.to_vec()),

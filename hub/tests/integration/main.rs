@@ -19,4 +19,5 @@ mod own_postgres;
 mod patient_phone;
 mod preauth;
 mod schema;
+mod round_trips;
 mod sync_scope;

@@ -486,6 +486,15 @@ pub fn accept_authenticated(peer: &crate::identity::Peer) -> SyncSession {
     s
 }
 
+/// Binds a session started before its peer proved itself ([`start`], on the connecting side of
+/// a channel whose responder shows its certificate last: the hub's) to that peer's verified
+/// identity, before any of its sync messages is applied; its hello must then match it. For a
+/// peer that takes up no pairing grant (a hub; [`pairing_of`] is `None`): a paired peer goes
+/// through `Store::sync_start_authenticated`, which records the grant.
+pub(crate) fn bind_peer(s: &mut SyncSession, peer: &crate::identity::Peer) {
+    s.authenticate(peer.peer_info(), certificate_of(peer));
+}
+
 /// The pairing grant a peer's verified certificate takes up, and the peer's device key (a
 /// patient's phone paired by a link worker's device).
 pub(crate) fn pairing_of(peer: &crate::identity::Peer) -> Option<([u8; 16], [u8; 32])> {
