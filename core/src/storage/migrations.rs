@@ -202,6 +202,31 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         p
     }
 
+    /// An accepted person with a goal and a progress entry of each rating in `ratings`.
+    fn person_with_goal(s: &Store, ratings: &[u8]) -> (crate::ids::Id, crate::ids::Id) {
+        let p = accepted_person(s);
+        let goal = s
+            .add_goal(
+                p,
+                NewGoal {
+                    text: "Join a walking group".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        for rating in ratings {
+            s.record_progress(
+                goal,
+                crate::model::NewProgress {
+                    rating: Some(*rating),
+                    note: None,
+                },
+            )
+            .unwrap();
+        }
+        (p, goal)
+    }
+
     #[test]
     fn a_frozen_version_1_store_migrates_to_the_fresh_schema() {
         let dir = tempfile::tempdir().unwrap();
@@ -379,24 +404,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let source = dir.path().join("source.db");
         let (person, goal, note, record) = {
             let s = new_store(&source);
-            let p = accepted_person(&s);
-            let goal = s
-                .add_goal(
-                    p,
-                    NewGoal {
-                        text: "Join a walking group".into(),
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            s.record_progress(
-                goal,
-                crate::model::NewProgress {
-                    rating: Some(6),
-                    note: None,
-                },
-            )
-            .unwrap();
+            let (p, goal) = person_with_goal(&s, &[6]);
             s.add_step(
                 p,
                 NewStep {
@@ -590,26 +598,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let source = dir.path().join("source.db");
         let (person, goal, record, history) = {
             let s = new_store(&source);
-            let p = accepted_person(&s);
-            let goal = s
-                .add_goal(
-                    p,
-                    NewGoal {
-                        text: "Join a walking group".into(),
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            for rating in [3, 5] {
-                s.record_progress(
-                    goal,
-                    crate::model::NewProgress {
-                        rating: Some(rating),
-                        note: None,
-                    },
-                )
-                .unwrap();
-            }
+            let (p, goal) = person_with_goal(&s, &[3, 5]);
             s.add_case_note(p, "before the upgrade").unwrap();
             (p, goal, s.person(p).unwrap(), s.history(p).unwrap())
         };
