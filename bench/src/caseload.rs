@@ -324,6 +324,9 @@ fn scratch(db: &Path) -> Res<(tempfile::TempDir, PathBuf)> {
     Ok((dir, path))
 }
 
+/// Spread actions whose WAL frames are attributed to tables, after the timed ones.
+pub const PAGE_ACTIONS: usize = 100;
+
 /// One user action committed to disk: record goal progress, `count` times spread over the
 /// caseload (cache misses), then 100 times over four people (the writer's document cache hit).
 pub fn action(db: &Path, count: usize) -> Res<()> {
@@ -365,7 +368,15 @@ pub fn action(db: &Path, count: usize) -> Res<()> {
     out("max_ms", pct(&spread_ms, 1.0));
     out("warm_median_ms", pct(&warm_ms, 0.5));
     out("warm_p99_ms", pct(&warm_ms, 0.99));
-    Ok(())
+    // Which tables the WAL frames of an action belong to: more spread actions, not timed.
+    let mut frames = crate::pages::FrameCounter::new(&path);
+    for i in 0..PAGE_ACTIONS {
+        let p = people[spread(count + i, people.len())];
+        frames.before()?;
+        progress(&mut r, p.goal)?;
+        frames.after()?;
+    }
+    frames.report()
 }
 
 /// Cold open (a new process) and the first caseload screen, then the whole list.

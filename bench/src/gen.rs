@@ -9,9 +9,9 @@ use linkwork_core::{Id, Store};
 use crate::support::{e, Res};
 
 /// Bump when the generated content or the store format changes, so cached caseloads are
-/// regenerated (2: store migration `0009_document_state.sql`; an older cache would be migrated
-/// again in every scenario's child process).
-pub const GEN_VERSION: u32 = 2;
+/// regenerated (2: store migration `0009_document_state.sql`, 3: `0010_compact_signatures.sql`;
+/// an older cache would be migrated again in every scenario's child process).
+pub const GEN_VERSION: u32 = 3;
 
 /// A small deterministic generator (splitmix64): the same seed gives the same caseload.
 pub struct Rng(u64);

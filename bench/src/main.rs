@@ -33,6 +33,7 @@ mod gen;
 mod harness;
 mod hub;
 mod live;
+mod pages;
 mod raw;
 mod report;
 mod signing;
@@ -82,6 +83,9 @@ fn caseloads(sizes: &[usize], linkwork: bool, raw: bool) -> Res<()> {
     if linkwork && raw {
         if let Some(f) = all.iter().find(|f| f.n == 1000) {
             report::print_targets(f);
+        }
+        for f in &all {
+            report::print_targets_18(f);
         }
     }
     Ok(())

@@ -301,7 +301,7 @@ fn put_case_text(
 
 /// The same actions as `caseload::action`, raw.
 pub fn action(dir: &Path, count: usize) -> Res<()> {
-    let (_tmp, mut conn, people) = scratch(dir)?;
+    let (tmp, mut conn, people) = scratch(dir)?;
     let actor = actor(&conn)?;
     let mut r = Rng::new(77);
     let progress = |conn: &mut Connection, r: &mut Rng, p: Person| -> Res<f64> {
@@ -332,7 +332,16 @@ pub fn action(dir: &Path, count: usize) -> Res<()> {
     );
     out("median_ms", pct(&times, 0.5));
     out("p99_ms", pct(&times, 0.99));
-    Ok(())
+    // The same attribution of WAL frames to tables as linkwork's (`caseload::action`).
+    let db = tmp.path().join("raw.db");
+    let mut frames = crate::pages::FrameCounter::new(&db);
+    for i in 0..crate::caseload::PAGE_ACTIONS {
+        frames.before()?;
+        progress(&mut conn, &mut r, people[spread(count + i, people.len())])?;
+        frames.after()?;
+    }
+    drop(conn);
+    frames.report()
 }
 
 /// The first screen without projections: open, then load case documents for names.

@@ -75,6 +75,24 @@ fn sync_bytes(f: &Figures, s: &str) -> f64 {
     f.get(s, "sync_a_to_b") + f.get(s, "sync_b_to_a")
 }
 
+fn frames(f: &Figures, s: &str, key: &str) -> String {
+    format!("{:.2}", f.get(s, key))
+}
+
+/// `table n` for each table whose pages an action's WAL frames held (`pages::FrameCounter`).
+fn by_table(f: &Figures, s: &str) -> String {
+    f.figs
+        .get(s)
+        .map(|fig| {
+            fig.iter()
+                .filter_map(|(k, v)| k.strip_prefix("frames:").map(|n| (n, *v)))
+                .map(|(name, v)| format!("{name} {v:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// Prints the table of one caseload size.
 pub fn print_size(f: &Figures) {
     let n = f.n;
@@ -252,10 +270,95 @@ pub fn print_size(f: &Figures) {
             t(f.get(s, "compact_ms"))
         );
     }
+    if f.figs.contains_key(a) && f.figs.contains_key(ra) {
+        println!();
+        println!(
+            "WAL frames (4 KB pages) per action before checkpoints, by table: linkwork {} ({}); \
+             raw {} ({}).",
+            frames(f, a, "frames_per_action"),
+            by_table(f, a),
+            frames(f, ra, "frames_per_action"),
+            by_table(f, ra)
+        );
+    }
     println!(
         "Bench time for this size: {:.0} s. Arrows: → from the caseload's device to the other \
          (for a new device: to it), ← back. RT = round trips.",
         f.seconds
+    );
+}
+
+/// Prints issue 18's phone targets for one caseload size with PASS or MISS, every ratio from
+/// this run's linkwork and raw figures.
+pub fn print_targets_18(f: &Figures) {
+    println!();
+    println!("### Targets of issue 18 ({} people)", f.n);
+    println!();
+    println!("| target | linkwork | raw | linkwork / raw | result |");
+    println!("| --- | --- | --- | --- | --- |");
+    let line = |target: &str, lw: String, raw: String, x: f64, limit: f64| {
+        let verdict = if x.is_nan() {
+            "not run"
+        } else if x <= limit {
+            "PASS"
+        } else {
+            "MISS"
+        };
+        let r = if x.is_nan() {
+            "–".to_string()
+        } else {
+            format!("{x:.2}x")
+        };
+        println!("| {target} | {lw} | {raw} | {r} | {verdict} |");
+    };
+    let pair = |s: &str, rs: &str, key: &str| (f.get(s, key), f.get(rs, key));
+    let (lw, raw) = pair("action", "raw-action", "median_ms");
+    line(
+        "one action, median ≤ 1.2x raw",
+        t(lw),
+        t(raw),
+        lw / raw,
+        1.2,
+    );
+    let (lw, raw) = pair("action", "raw-action", "p99_ms");
+    line("one action, p99 ≤ 2x raw", t(lw), t(raw), lw / raw, 2.0);
+    let (lw, raw) = pair("action", "raw-action", "written_per_action");
+    line(
+        "bytes written per action ≤ 2x raw",
+        b(lw),
+        b(raw),
+        lw / raw,
+        2.0,
+    );
+    let (lw, raw) = (
+        f.get("size", "after_per_person"),
+        f.get("raw-build", "after_per_person"),
+    );
+    line(
+        "disk per person after compaction ≤ 1.5x raw",
+        b(lw),
+        b(raw),
+        lw / raw,
+        1.5,
+    );
+    let (lw, raw) = pair("sync-new", "raw-sync-new", "sync_ms");
+    let m = |s: &str| f.get(s, "peak_kb") / 1024.0;
+    line(
+        "a new device receives the caseload no slower than raw",
+        format!(
+            "{}, {} RT, peak {:.0} MB",
+            t(lw),
+            f.get("sync-new", "sync_round_trips"),
+            m("sync-new")
+        ),
+        format!(
+            "{}, {} RT, peak {:.0} MB",
+            t(raw),
+            f.get("raw-sync-new", "sync_round_trips"),
+            m("raw-sync-new")
+        ),
+        lw / raw,
+        1.0,
     );
 }
 

@@ -155,7 +155,8 @@ pub fn db_bytes(path: &std::path::Path) -> u64 {
     len(path) + len(&wal_of(path))
 }
 
-fn wal_of(path: &std::path::Path) -> std::path::PathBuf {
+/// The WAL file beside a SQLite database.
+pub fn wal_of(path: &std::path::Path) -> std::path::PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push("-wal");
     s.into()

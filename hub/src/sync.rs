@@ -653,8 +653,16 @@ impl SyncStorage for HubSync<'_> {
         Ok(())
     }
 
-    fn signature(&mut self, hash: &[u8; 32]) -> linkwork_core::Result<Option<ChangeSignature>> {
-        Ok(self.signatures.get(hash).map(|(_, s)| *s))
+    fn signature(
+        &mut self,
+        key: DocKey,
+        hash: &[u8; 32],
+    ) -> linkwork_core::Result<Option<ChangeSignature>> {
+        Ok(self
+            .signatures
+            .get(hash)
+            .filter(|(k, _)| *k == key)
+            .map(|(_, s)| *s))
     }
 
     fn document_signatures(&mut self, key: DocKey) -> linkwork_core::Result<Vec<ChangeSignature>> {

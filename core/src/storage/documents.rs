@@ -1,6 +1,8 @@
-//! Document rows: a compacted snapshot plus incremental change rows per document, and each
-//! document's heads and sizes in `doc_state` (apart from the snapshot, so an action rewrites a
-//! small row, not the snapshot's last page).
+//! Document rows: a compacted snapshot plus incremental change rows per document. Each
+//! document's heads and snapshot size as of its last compaction are in `doc_state` (apart from
+//! the snapshot); a change row carries the heads after it and, for a change this device made,
+//! its signature, so an action writes its change row and no other document row (migration
+//! 0010). The view `doc_current` gives each document's current heads and sizes.
 
 use std::collections::HashMap;
 
@@ -8,6 +10,7 @@ use automerge::Automerge;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::error::{Error, Result};
+use crate::identity::ChangeSignature;
 use crate::ids::Id;
 use crate::model::{Code, DocKind};
 
@@ -67,7 +70,7 @@ pub(crate) fn saved_bytes(conn: &Connection, person: Id, kind: DocKind) -> Resul
 /// [`saved_bytes`] would return), from the size columns, without reading any document.
 pub(crate) fn saved_sizes(conn: &Connection) -> Result<HashMap<(Id, DocKind), u64>> {
     let mut stmt = conn
-        .prepare_cached("SELECT person_id, kind, snapshot_bytes + change_bytes FROM doc_state")?;
+        .prepare_cached("SELECT person_id, kind, snapshot_bytes + change_bytes FROM doc_current")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -127,22 +130,34 @@ pub(crate) fn insert_saved(
     Ok(())
 }
 
-/// Records a document's current heads.
+/// Records a document's current heads where `doc_current` reads them: on its latest change
+/// row, or on `doc_state` when it has none.
 pub(crate) fn set_heads(
     tx: &Transaction<'_>,
     person: Id,
     kind: DocKind,
     doc: &Automerge,
 ) -> Result<()> {
-    tx.prepare_cached("UPDATE doc_state SET heads = ?3 WHERE person_id = ?1 AND kind = ?2")?
-        .execute(params![person.to_string(), kind.code(), encode_heads(doc)])?;
+    let (key, heads) = (person.to_string(), encode_heads(doc));
+    let on_row = tx
+        .prepare_cached(
+            "UPDATE doc_changes SET heads = ?3
+             WHERE person_id = ?1 AND kind = ?2
+               AND id = (SELECT max(id) FROM doc_changes WHERE person_id = ?1 AND kind = ?2)",
+        )?
+        .execute(params![key, kind.code(), heads])?;
+    if on_row == 0 {
+        tx.prepare_cached("UPDATE doc_state SET heads = ?3 WHERE person_id = ?1 AND kind = ?2")?
+            .execute(params![key, kind.code(), heads])?;
+    }
     Ok(())
 }
 
 /// Every document with its stored heads: `(person, kind, heads)`.
 pub(crate) fn all_heads(conn: &Connection) -> Result<Vec<(Id, DocKind, Vec<u8>)>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT person_id, kind, heads FROM doc_state ORDER BY person_id, kind")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT person_id, kind, heads FROM doc_current ORDER BY person_id, kind",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -160,8 +175,9 @@ pub(crate) fn all_heads(conn: &Connection) -> Result<Vec<(Id, DocKind, Vec<u8>)>
     Ok(out)
 }
 
-/// Appends incremental bytes; compacts into a new snapshot when the increments have grown to
-/// the snapshot's size or [`COMPACT_AFTER_ROWS`] rows.
+/// Appends incremental bytes (a merge: no signature of this device); compacts into a new
+/// snapshot when the increments have grown to the snapshot's size or [`COMPACT_AFTER_ROWS`]
+/// rows.
 pub(crate) fn append(
     tx: &Transaction<'_>,
     person: Id,
@@ -169,13 +185,34 @@ pub(crate) fn append(
     bytes: &[u8],
     doc: &Automerge,
 ) -> Result<()> {
+    append_signed(tx, person, kind, bytes, doc, &[])
+}
+
+/// Appends the incremental bytes of changes this device made with their signatures `signed`,
+/// as [`append`] does. One signature (an action's one change) is kept on the change row, the
+/// page the row is written to anyway; otherwise (a compaction, several changes) each goes to
+/// `change_signatures`.
+pub(crate) fn append_signed(
+    tx: &Transaction<'_>,
+    person: Id,
+    kind: DocKind,
+    bytes: &[u8],
+    doc: &Automerge,
+    signed: &[ChangeSignature],
+) -> Result<()> {
+    let put_all = || -> Result<()> {
+        for sig in signed {
+            super::signatures::put(tx, person, kind, sig)?;
+        }
+        Ok(())
+    };
     if bytes.is_empty() {
-        return Ok(());
+        return put_all();
     }
     let key = person.to_string();
     let (snapshot_bytes, change_bytes, change_rows): (i64, i64, i64) = tx
         .prepare_cached(
-            "SELECT snapshot_bytes, change_bytes, change_rows FROM doc_state
+            "SELECT snapshot_bytes, change_bytes, change_rows FROM doc_current
              WHERE person_id = ?1 AND kind = ?2",
         )?
         .query_row(params![key, kind.code()], |r| {
@@ -183,21 +220,50 @@ pub(crate) fn append(
         })?;
     let change_bytes = change_bytes + bytes.len() as i64;
     if change_rows + 1 >= COMPACT_AFTER_ROWS || change_bytes >= snapshot_bytes {
-        return compact(tx, person, kind, doc);
+        compact(tx, person, kind, doc)?;
+        return put_all();
     }
-    tx.prepare_cached("INSERT INTO doc_changes (person_id, kind, bytes) VALUES (?1, ?2, ?3)")?
-        .execute(params![key, kind.code(), bytes])?;
-    // Heads and counters live in `doc_state`, not beside the snapshot: this rewrites one
-    // small row, not the snapshot's last overflow page.
-    tx.prepare_cached(
-        "UPDATE doc_state SET heads = ?4, change_bytes = ?3, change_rows = change_rows + 1
-         WHERE person_id = ?1 AND kind = ?2",
-    )?
-    .execute(params![key, kind.code(), change_bytes, encode_heads(doc)])?;
-    Ok(())
+    let heads = encode_heads(doc);
+    // Keyed by document (migration 0010): the row lands beside the document's other change
+    // rows, on the page the next `load` reads, with the heads and the signature, so nothing
+    // else about the document is written.
+    let next_id = "(SELECT coalesce(max(id), 0) + 1 FROM doc_changes
+                   WHERE person_id = ?1 AND kind = ?2)";
+    match signed {
+        [sig] => {
+            // A new change: no other row holds its hash or its signature.
+            let signer = super::signatures::signer_number(tx, &sig.signer)?;
+            tx.prepare_cached(&format!(
+                "INSERT INTO doc_changes (person_id, kind, id, bytes, heads, hash, signer,
+                                          signature, adopted, valid_at)
+                 VALUES (?1, ?2, {next_id}, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ))?
+            .execute(params![
+                key,
+                kind.code(),
+                bytes,
+                heads,
+                sig.hash.as_slice(),
+                signer,
+                sig.signature.as_slice(),
+                i64::from(sig.adopted),
+                (sig.valid_at != 0).then_some(sig.valid_at),
+            ])?;
+            Ok(())
+        }
+        _ => {
+            tx.prepare_cached(&format!(
+                "INSERT INTO doc_changes (person_id, kind, id, bytes, heads)
+                 VALUES (?1, ?2, {next_id}, ?3, ?4)"
+            ))?
+            .execute(params![key, kind.code(), bytes, heads])?;
+            put_all()
+        }
+    }
 }
 
-/// Replaces a document's snapshot and change rows with one compacted snapshot.
+/// Replaces a document's snapshot and change rows with one compacted snapshot; the signatures
+/// the change rows held move to `change_signatures` (their hashes do not change).
 pub(crate) fn compact(
     tx: &Transaction<'_>,
     person: Id,
@@ -206,15 +272,19 @@ pub(crate) fn compact(
 ) -> Result<()> {
     let key = person.to_string();
     let snapshot = doc.save();
-    tx.execute(
-        "DELETE FROM doc_changes WHERE person_id = ?1 AND kind = ?2",
-        params![key, kind.code()],
-    )?;
+    tx.prepare_cached(
+        "INSERT INTO change_signatures (person_id, kind, hash, signer, signature, adopted, valid_at)
+         SELECT ?3, kind, hash, signer, signature, adopted, valid_at FROM doc_changes
+         WHERE person_id = ?1 AND kind = ?2 AND hash IS NOT NULL
+         ON CONFLICT (person_id, kind, hash) DO NOTHING",
+    )?
+    .execute(params![key, kind.code(), person.as_bytes().as_slice()])?;
+    tx.prepare_cached("DELETE FROM doc_changes WHERE person_id = ?1 AND kind = ?2")?
+        .execute(params![key, kind.code()])?;
     tx.prepare_cached("UPDATE documents SET snapshot = ?3 WHERE person_id = ?1 AND kind = ?2")?
         .execute(params![key, kind.code(), snapshot])?;
     tx.prepare_cached(
-        "UPDATE doc_state SET snapshot_bytes = ?3, change_bytes = 0, change_rows = 0, heads = ?4
-         WHERE person_id = ?1 AND kind = ?2",
+        "UPDATE doc_state SET snapshot_bytes = ?3, heads = ?4 WHERE person_id = ?1 AND kind = ?2",
     )?
     .execute(params![
         key,
@@ -250,7 +320,7 @@ pub(crate) fn people(conn: &Connection) -> Result<Vec<Id>> {
 pub(crate) fn sizes(conn: &Connection) -> Result<(i64, i64, i64)> {
     Ok(conn.query_row(
         "SELECT coalesce(sum(snapshot_bytes), 0), coalesce(sum(change_bytes), 0),
-                coalesce(sum(change_rows), 0) FROM doc_state",
+                coalesce(sum(change_rows), 0) FROM doc_current",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?)

@@ -16,6 +16,7 @@ pub(crate) const STEPS: &[&str] = &[
     include_str!("migrations/0007_sync_state.sql"),
     include_str!("migrations/0008_grant_redemptions.sql"),
     include_str!("migrations/0009_document_state.sql"),
+    include_str!("migrations/0010_compact_signatures.sql"),
 ];
 
 /// The store format this build writes.
@@ -201,6 +202,31 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         p
     }
 
+    /// An accepted person with a goal and a progress entry of each rating in `ratings`.
+    fn person_with_goal(s: &Store, ratings: &[u8]) -> (crate::ids::Id, crate::ids::Id) {
+        let p = accepted_person(s);
+        let goal = s
+            .add_goal(
+                p,
+                NewGoal {
+                    text: "Join a walking group".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        for rating in ratings {
+            s.record_progress(
+                goal,
+                crate::model::NewProgress {
+                    rating: Some(*rating),
+                    note: None,
+                },
+            )
+            .unwrap();
+        }
+        (p, goal)
+    }
+
     #[test]
     fn a_frozen_version_1_store_migrates_to_the_fresh_schema() {
         let dir = tempfile::tempdir().unwrap();
@@ -235,9 +261,11 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
                      (person_id, kind, snapshot, snapshot_bytes, change_bytes, change_rows)
                      SELECT d.person_id, d.kind, d.snapshot, s.snapshot_bytes, s.change_bytes,
                             s.change_rows
-                     FROM src.documents d JOIN src.doc_state s USING (person_id, kind);
+                     FROM src.documents d JOIN src.doc_current s USING (person_id, kind);
                  INSERT INTO doc_changes (id, person_id, kind, bytes)
-                     SELECT id, person_id, kind, bytes FROM src.doc_changes;
+                     SELECT row_number() OVER (ORDER BY person_id, kind, id), person_id, kind,
+                            bytes
+                     FROM src.doc_changes;
                  DETACH DATABASE src;"
             ))
             .unwrap();
@@ -376,24 +404,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         let source = dir.path().join("source.db");
         let (person, goal, note, record) = {
             let s = new_store(&source);
-            let p = accepted_person(&s);
-            let goal = s
-                .add_goal(
-                    p,
-                    NewGoal {
-                        text: "Join a walking group".into(),
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            s.record_progress(
-                goal,
-                crate::model::NewProgress {
-                    rating: Some(6),
-                    note: None,
-                },
-            )
-            .unwrap();
+            let (p, goal) = person_with_goal(&s, &[6]);
             s.add_step(
                 p,
                 NewStep {
@@ -409,13 +420,13 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             (p, goal, note, s.person(p).unwrap())
         };
         let state_sql = "SELECT person_id, kind, heads, snapshot_bytes, change_bytes, change_rows \
-                         FROM doc_state";
+                         FROM doc_current";
         let source_state = dump_sql(&source, state_sql);
         assert!(source_state
             .iter()
             .any(|row| !row.contains("Integer(0), Integer(0)")));
         let source_items = dump_sql(&source, "SELECT item_id, person_id, kind FROM items");
-        let signatures_sql = "SELECT * FROM change_signatures";
+        let signatures_sql = SIGNATURES_SQL;
         let source_signatures = dump_sql(&source, signatures_sql);
         assert!(!source_signatures.is_empty());
 
@@ -442,6 +453,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
             conn.execute("ATTACH DATABASE ?1 AS src", [source.to_str().unwrap()])
                 .unwrap();
             let (item, owner) = (uuid_text("item_id"), uuid_text("person_id"));
+            let old_signatures = old_signatures_from_src();
             conn.execute_batch(&format!(
                 "INSERT INTO meta SELECT * FROM src.meta;
                  INSERT INTO device_identity SELECT * FROM src.device_identity;
@@ -449,9 +461,12 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
                                         change_rows, heads)
                      SELECT d.person_id, d.kind, d.snapshot, s.snapshot_bytes, s.change_bytes,
                             s.change_rows, s.heads
-                     FROM src.documents d JOIN src.doc_state s USING (person_id, kind);
-                 INSERT INTO doc_changes SELECT * FROM src.doc_changes;
-                 INSERT INTO change_signatures SELECT * FROM src.change_signatures;
+                     FROM src.documents d JOIN src.doc_current s USING (person_id, kind);
+                 INSERT INTO doc_changes (id, person_id, kind, bytes)
+                     SELECT row_number() OVER (ORDER BY person_id, kind, id), person_id, kind,
+                            bytes
+                     FROM src.doc_changes;
+                 {old_signatures}
                  INSERT INTO people (person_id, given_name, family_name, given_lc, family_lc,
                                      date_of_birth, nhs_number, status, next_step_due,
                                      active_goals, open_onward, updated_at)
@@ -521,6 +536,215 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
         )
         .unwrap();
         s.edit_case_note(note, "after the upgrade").unwrap();
+    }
+
+    /// Every change row with its place among its document's rows (row ids are numbered per
+    /// document since `0010_compact_signatures.sql`, and across the table before).
+    const CHANGES_SQL: &str = "SELECT person_id, kind, \
+                               (SELECT count(*) FROM doc_changes d WHERE d.person_id = c.person_id \
+                                AND d.kind = c.kind AND d.id <= c.id), bytes \
+                               FROM doc_changes c";
+
+    /// Every change signature with its signer's key (what a signature says, whatever number
+    /// its signer has, in `change_signatures` or waiting on its change row).
+    const SIGNATURES_SQL: &str = "SELECT c.person_id, c.kind, c.hash, s.key, c.signature, \
+                                  c.adopted, c.valid_at \
+                                  FROM change_signatures c JOIN signers s ON s.id = c.signer \
+                                  UNION ALL \
+                                  SELECT unhex(replace(c.person_id, '-', '')), c.kind, c.hash, \
+                                  s.key, c.signature, c.adopted, c.valid_at \
+                                  FROM doc_changes c JOIN signers s ON s.id = c.signer";
+
+    /// SQL copying the attached current store `src`'s change signatures (stored, and waiting on
+    /// change rows) into a store from before `0010_compact_signatures.sql` (person ids as text,
+    /// signers by key).
+    fn old_signatures_from_src() -> String {
+        format!(
+            "INSERT INTO change_signatures (hash, person_id, kind, signer, signature, adopted,
+                                            valid_at)
+                 SELECT c.hash, {}, c.kind, s.key, c.signature, c.adopted, c.valid_at
+                 FROM src.change_signatures c JOIN src.signers s ON s.id = c.signer;
+             INSERT INTO change_signatures (hash, person_id, kind, signer, signature, adopted,
+                                            valid_at)
+                 SELECT c.hash, c.person_id, c.kind, s.key, c.signature, c.adopted, c.valid_at
+                 FROM src.doc_changes c JOIN src.signers s ON s.id = c.signer;",
+            uuid_text("c.person_id")
+        )
+    }
+
+    /// Bytes as lower-case hex, for an SQL blob literal.
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `doc_changes` and `change_signatures` as the released steps before
+    /// `0010_compact_signatures.sql` left them (copies, so that edits of those steps cannot
+    /// change what this test migrates from).
+    const FROZEN_BEFORE_COMPACT_SIGNATURES: &[&str] = &[
+        "CREATE TABLE \"change_signatures\" ( hash BLOB PRIMARY KEY CHECK (length(hash) = 32), \
+         person_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('plan', 'case')), signer \
+         BLOB NOT NULL CHECK (length(signer) = 32), signature BLOB NOT NULL CHECK \
+         (length(signature) = 64), adopted INTEGER NOT NULL CHECK (adopted IN (0, 1)), valid_at \
+         INTEGER ) STRICT, WITHOUT ROWID",
+        "CREATE TABLE doc_changes ( id INTEGER PRIMARY KEY, person_id TEXT NOT NULL, kind TEXT \
+         NOT NULL, bytes BLOB NOT NULL, FOREIGN KEY (person_id, kind) REFERENCES documents \
+         (person_id, kind) ON DELETE CASCADE ) STRICT",
+    ];
+
+    #[test]
+    fn a_store_from_before_compact_signatures_keeps_every_change_row_and_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        // A person written by this build, with change rows pending on both documents.
+        let source = dir.path().join("source.db");
+        let (person, goal, record, history) = {
+            let s = new_store(&source);
+            let (p, goal) = person_with_goal(&s, &[3, 5]);
+            s.add_case_note(p, "before the upgrade").unwrap();
+            (p, goal, s.person(p).unwrap(), s.history(p).unwrap())
+        };
+        assert!(matches!(
+            history[0].author,
+            crate::model::Author::Unverified { .. }
+        ));
+        let changes_sql = CHANGES_SQL;
+        let source_changes = dump_sql(&source, changes_sql);
+        assert!(source_changes.len() >= 2, "no change rows to carry over");
+        let current_sql = "SELECT * FROM doc_current";
+        let source_current = dump_sql(&source, current_sql);
+        let source_signatures = dump_sql(&source, SIGNATURES_SQL);
+        // This build keeps an action's signature on its change row until compaction.
+        let on_rows = dump_sql(
+            &source,
+            "SELECT hash FROM doc_changes WHERE hash IS NOT NULL",
+        );
+        assert!(!on_rows.is_empty() && on_rows.len() < source_signatures.len());
+
+        // The store as the released steps before this one leave it, holding the same rows,
+        // plus a second signer's signature.
+        let step = STEPS
+            .iter()
+            .position(|s| s.contains("CREATE TABLE signers"))
+            .unwrap();
+        let old = dir.path().join("old.db");
+        let (other_signer, other_hash, other_signature) = ([7u8; 32], [9u8; 32], [5u8; 64]);
+        {
+            let mut conn = Connection::open(&old).unwrap();
+            migrate(&mut conn, &STEPS[..step]).unwrap();
+            let tables: Vec<String> = schema(&old)
+                .into_iter()
+                .filter(|(t, name, _, _)| {
+                    t == "table" && (name == "doc_changes" || name == "change_signatures")
+                })
+                .filter_map(|(_, _, _, sql)| sql)
+                .collect();
+            let frozen: Vec<String> = FROZEN_BEFORE_COMPACT_SIGNATURES
+                .iter()
+                .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            assert_eq!(tables, frozen, "a released step was edited");
+            conn.execute("ATTACH DATABASE ?1 AS src", [source.to_str().unwrap()])
+                .unwrap();
+            let old_signatures = old_signatures_from_src();
+            conn.execute_batch(&format!(
+                "INSERT INTO meta SELECT * FROM src.meta;
+                 INSERT INTO device_identity SELECT * FROM src.device_identity;
+                 INSERT INTO documents SELECT * FROM src.documents;
+                 INSERT INTO doc_state (person_id, kind, heads, snapshot_bytes, change_bytes,
+                                        change_rows)
+                     SELECT person_id, kind, heads, snapshot_bytes, change_bytes, change_rows
+                     FROM src.doc_current;
+                 INSERT INTO doc_changes (id, person_id, kind, bytes)
+                     SELECT row_number() OVER (ORDER BY person_id, kind, id), person_id, kind,
+                            bytes
+                     FROM src.doc_changes;
+                 {old_signatures}
+                 INSERT INTO people SELECT * FROM src.people;
+                 INSERT INTO due_items SELECT * FROM src.due_items;
+                 INSERT INTO items SELECT * FROM src.items;
+                 DETACH DATABASE src;"
+            ))
+            .unwrap();
+            conn.execute(
+                "INSERT INTO change_signatures (hash, person_id, kind, signer, signature,
+                                                adopted, valid_at)
+                 VALUES (?1, ?2, 'case', ?3, ?4, 1, 1700000000)",
+                rusqlite::params![
+                    other_hash.as_slice(),
+                    person.to_string(),
+                    other_signer.as_slice(),
+                    other_signature.as_slice()
+                ],
+            )
+            .unwrap();
+        }
+        assert_eq!(user_version(&old), step as i64);
+
+        let fresh = dir.path().join("fresh.db");
+        drop(new_store(&fresh));
+        let s = open(&old).unwrap();
+        assert_eq!(user_version(&old), CURRENT_VERSION);
+        assert_eq!(schema(&old), schema(&fresh));
+        assert_eq!(
+            dump_sql(&old, changes_sql),
+            source_changes,
+            "a change row changed"
+        );
+        assert_eq!(
+            dump_sql(&old, current_sql),
+            source_current,
+            "heads, sizes or row counts changed"
+        );
+        let mut expected = source_signatures.clone();
+        expected.extend(dump_sql(
+            &old,
+            &format!(
+                "SELECT x'{}', 'case', x'{}', x'{}', x'{}', 1, 1700000000",
+                hex(person.as_bytes()),
+                hex(&other_hash),
+                hex(&other_signer),
+                hex(&other_signature)
+            ),
+        ));
+        expected.sort();
+        assert_eq!(
+            dump_sql(&old, SIGNATURES_SQL),
+            expected,
+            "a change signature changed"
+        );
+        let signers: i64 = Connection::open(&old)
+            .unwrap()
+            .query_row("SELECT count(*) FROM signers", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(signers, 2, "each signer numbered once");
+        // The documents read as before, each change keeps its author, and the store keeps
+        // appending change rows and signatures after the carried-over ones.
+        assert_eq!(s.person(person).unwrap(), record);
+        assert_eq!(s.history(person).unwrap(), history);
+        s.record_progress(
+            goal,
+            crate::model::NewProgress {
+                rating: Some(8),
+                note: None,
+            },
+        )
+        .unwrap();
+        let after = s.history(person).unwrap();
+        assert_eq!(after.len(), history.len() + 1);
+        assert!(after.iter().all(|e| e.author == history[0].author));
+        assert_eq!(s.plan(person).unwrap().goals[0].progress.len(), 3);
+        assert_eq!(dump_sql(&old, SIGNATURES_SQL).len(), expected.len() + 1);
+
+        // The signatures waiting on the source's change rows move to `change_signatures` when
+        // it is compacted, and every signature stays readable and the same.
+        let src = open(&source).unwrap();
+        src.compact().unwrap();
+        assert!(dump_sql(&source, changes_sql).is_empty());
+        assert_eq!(dump_sql(&source, SIGNATURES_SQL), source_signatures);
+        assert_eq!(
+            dump_sql(&source, "SELECT count(*) FROM change_signatures"),
+            [format!("[Integer({})]", source_signatures.len())]
+        );
+        assert_eq!(src.history(person).unwrap(), history);
     }
 
     /// Every row `sql` returns, as text, sorted.

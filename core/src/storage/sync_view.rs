@@ -127,7 +127,7 @@ pub(crate) fn peers(conn: &Connection) -> Result<Vec<KnownPeer>> {
 pub(crate) fn documents(conn: &Connection) -> Result<Vec<DocumentInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT person_id, kind, snapshot_bytes + change_bytes, length(heads), change_rows
-         FROM doc_state ORDER BY person_id, kind",
+         FROM doc_current ORDER BY person_id, kind",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((

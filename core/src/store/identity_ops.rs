@@ -456,16 +456,26 @@ mod key_storage_tests {
                 .iter()
                 .position(|sql| sql.contains("CREATE TABLE device_identity"))
                 .unwrap();
-            // Undo the identity step and every later one: drop the tables they create.
-            let mut sql = String::new();
-            for step in &crate::storage::migrations::STEPS[before..] {
-                for table in step
-                    .split("CREATE TABLE ")
-                    .skip(1)
+            // Undo the identity step and every later one: drop the views and tables they
+            // create (views first: a view over a dropped table stops later ALTERs).
+            let later = &crate::storage::migrations::STEPS[before..];
+            let created = |what: &str| -> Vec<String> {
+                later
+                    .iter()
+                    .flat_map(|step| step.split(what).skip(1))
                     .filter_map(|rest| rest.split_whitespace().next())
-                {
-                    sql.push_str(&format!("DROP TABLE IF EXISTS {table};"));
-                }
+                    .map(str::to_string)
+                    .collect()
+            };
+            let tables = created("CREATE TABLE ");
+            let mut sql = String::new();
+            for view in created("CREATE VIEW ") {
+                sql.push_str(&format!("DROP VIEW IF EXISTS {view};"));
+            }
+            for table in &tables {
+                sql.push_str(&format!("DROP TABLE IF EXISTS {table};"));
+            }
+            for step in later {
                 // Columns later steps added to older tables go too.
                 for line in step.lines() {
                     let words: Vec<&str> = line.trim_end_matches(';').split_whitespace().collect();
@@ -473,11 +483,13 @@ mod key_storage_tests {
                         sql.push_str(&format!("ALTER TABLE {table} DROP COLUMN {column};"));
                     }
                     // Columns later steps moved to a table of their own come back (the store
-                    // has no documents, so no values are needed).
+                    // has no documents, so no values are needed), on tables still there.
                     if let ["ALTER", "TABLE", table, "DROP", "COLUMN", column] = words[..] {
-                        sql.push_str(&format!(
-                            "ALTER TABLE {table} ADD COLUMN {column} ANY NOT NULL DEFAULT x'';"
-                        ));
+                        if !tables.iter().any(|t| t == table) {
+                            sql.push_str(&format!(
+                                "ALTER TABLE {table} ADD COLUMN {column} ANY NOT NULL DEFAULT x'';"
+                            ));
+                        }
                     }
                 }
             }

@@ -423,9 +423,10 @@ impl Store {
             let made: Vec<_> = committed.hash.into_iter().collect();
             let bytes = doc.save_after(&before);
             let stored = match cache.get(person, kind) {
-                Some(doc) => documents::append(tx, person, kind, &bytes, doc).and_then(|()| {
-                    // The change this action made, signed by this device (ADR 0007).
-                    signing_ops::sign_changes(tx, person, kind, &made, false)
+                // The change this action made, signed by this device (ADR 0007), stored with
+                // its change row.
+                Some(doc) => signing_ops::sign(tx, &made, false).and_then(|signed| {
+                    documents::append_signed(tx, person, kind, &bytes, doc, &signed)
                 }),
                 None => Ok(()),
             }

@@ -218,7 +218,7 @@ impl Store {
         // Commit times have one-second resolution: a stable sort keeps each document's commit
         // order (automerge returns changes causally ordered) among actions of the same second.
         out.sort_by_key(|e| e.at);
-        self.read(|conn| super::signing_ops::authors(conn, &mut out))?;
+        self.read(|conn| super::signing_ops::authors(conn, person, &mut out))?;
         Ok(out)
     }
 }

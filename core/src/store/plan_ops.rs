@@ -294,6 +294,15 @@ impl Store {
         if self.info.role != Role::LinkWorker {
             return Ok(());
         }
+        // The caseload row says where the current episode begins (kept with the case in every
+        // transaction), so the case document is not loaded: it was half of a progress entry's
+        // time (`linkwork-bench`). With no earlier episode (most people) the item's time is not
+        // needed either: reading it reads the whole goal, 16% of a progress entry's
+        // instructions (callgrind, docs/performance.md).
+        let from = projections::current_episode_from(tx, person)?;
+        if from == Some(None) {
+            return Ok(());
+        }
         let at = match cache.get(person, DocKind::Plan) {
             Some(plan) => plan_doc::episode_time(plan, item)?,
             None => None,
@@ -301,10 +310,7 @@ impl Store {
         let Some(at) = at else {
             return Ok(());
         };
-        // The caseload row says where the current episode begins (kept with the case in every
-        // transaction), so the case document is not loaded: it was half of a progress entry's
-        // time (`linkwork-bench`).
-        if let Some(from) = projections::current_episode_from(tx, person)? {
+        if let Some(from) = from {
             return match from {
                 Some(from) if at.timestamp_millis() < from => Err(Error::NotPermitted {
                     action: "change an item of a past episode (past episodes are read-only)",

@@ -16,7 +16,7 @@ use crate::storage::{documents, identity, signatures, Conn, WriteTx};
 use crate::sync::engine::Trust;
 
 /// Signs the changes `hashes` of `person`'s `kind` document with this device's key, as their
-/// author (`adopted` false) or as the device vouching for them.
+/// author (`adopted` false) or as the device vouching for them, and stores the signatures.
 pub(super) fn sign_changes(
     tx: &WriteTx<'_>,
     person: Id,
@@ -24,8 +24,21 @@ pub(super) fn sign_changes(
     hashes: &[ChangeHash],
     adopted: bool,
 ) -> Result<()> {
+    for sig in sign(tx, hashes, adopted)? {
+        signatures::put(tx, person, kind, &sig)?;
+    }
+    Ok(())
+}
+
+/// The signatures of the changes `hashes` by this device's key, as their author (`adopted`
+/// false) or as the device vouching for them, not yet stored.
+pub(super) fn sign(
+    tx: &WriteTx<'_>,
+    hashes: &[ChangeHash],
+    adopted: bool,
+) -> Result<Vec<ChangeSignature>> {
     if hashes.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let key = identity::secret_key(tx)?;
     let valid_at = if identity::is_enrolled(tx)? {
@@ -33,11 +46,10 @@ pub(super) fn sign_changes(
     } else {
         0
     };
-    for h in hashes {
-        let sig = ChangeSignature::sign(&key, h.0, adopted, valid_at);
-        signatures::put(tx, person, kind, &sig)?;
-    }
-    Ok(())
+    Ok(hashes
+        .iter()
+        .map(|h| ChangeSignature::sign(&key, h.0, adopted, valid_at))
+        .collect())
 }
 
 /// The changes of `doc` that are not in the history of `before` (the heads before an edit or
@@ -59,7 +71,7 @@ pub(super) fn adopt_unproven(
 ) -> Result<()> {
     let mut unproven = Vec::new();
     for h in hashes {
-        let proven = match signatures::get(tx, &h.0)? {
+        let proven = match signatures::get(tx, person, kind, &h.0)? {
             Some(sig) => signatures::certificate(tx, &sig.signer)?.is_some(),
             None => false,
         };
@@ -118,12 +130,12 @@ impl Store {
 /// The author of each entry (by its change hash), from the stored signatures: verified when
 /// a certificate chained to the organisation was found valid for the signer, unverified when
 /// signed by a device whose certificate this store does not hold, unsigned otherwise.
-pub(super) fn authors(conn: &Conn, entries: &mut [HistoryEntry]) -> Result<()> {
+pub(super) fn authors(conn: &Conn, person: Id, entries: &mut [HistoryEntry]) -> Result<()> {
     for e in entries.iter_mut() {
         let Ok(hash) = e.change.parse::<ChangeHash>() else {
             continue;
         };
-        e.author = match signatures::get(conn, &hash.0)? {
+        e.author = match signatures::get(conn, person, e.document, &hash.0)? {
             None => Author::Unsigned,
             Some(sig) => {
                 let cert = match sig.valid_at {

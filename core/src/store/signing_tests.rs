@@ -190,7 +190,7 @@ fn a_patient_signed_change_to_a_link_workers_field_is_refused_even_from_a_link_w
     assert_eq!(goal_text(&t.receiver, t.rose), "walk to the shops");
     assert!(t
         .receiver
-        .read(|c| signatures::get(c, &hash))
+        .read(|c| signatures::get(c, t.rose, DocKind::Plan, &hash))
         .unwrap()
         .is_none());
 
@@ -275,7 +275,7 @@ fn a_change_with_a_missing_bad_or_untrusted_signature_is_refused_and_nothing_is_
     );
     assert!(t
         .receiver
-        .read(|c| signatures::get(c, &hash))
+        .read(|c| signatures::get(c, t.rose, DocKind::Plan, &hash))
         .unwrap()
         .is_none());
     for k in [

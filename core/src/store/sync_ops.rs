@@ -314,8 +314,8 @@ impl SyncStorage for StoreSync<'_, '_> {
         signatures::put(self.tx, key.0, key.1, signature)
     }
 
-    fn signature(&mut self, hash: &[u8; 32]) -> Result<Option<ChangeSignature>> {
-        signatures::get(self.tx, hash)
+    fn signature(&mut self, key: DocKey, hash: &[u8; 32]) -> Result<Option<ChangeSignature>> {
+        signatures::get(self.tx, key.0, key.1, hash)
     }
 
     fn document_signatures(&mut self, key: DocKey) -> Result<Vec<ChangeSignature>> {
@@ -442,8 +442,8 @@ mod tests {
         fn put_signature(&mut self, key: DocKey, signature: &ChangeSignature) -> Result<()> {
             self.inner.put_signature(key, signature)
         }
-        fn signature(&mut self, hash: &[u8; 32]) -> Result<Option<ChangeSignature>> {
-            self.inner.signature(hash)
+        fn signature(&mut self, key: DocKey, hash: &[u8; 32]) -> Result<Option<ChangeSignature>> {
+            self.inner.signature(key, hash)
         }
         fn document_signatures(&mut self, key: DocKey) -> Result<Vec<ChangeSignature>> {
             self.inner.document_signatures(key)

@@ -1,4 +1,4 @@
--- Version 10 (issue 18, performance): fewer pages written per action, fewer bytes per person.
+-- Version 9 (issue 18, performance): fewer pages written per action, fewer bytes per person.
 
 -- Each document's heads, sizes and change-row count, apart from its snapshot. In `documents`
 -- they sat after the snapshot, on its last overflow page, so every action rewrote that page

@@ -265,11 +265,11 @@ pub trait SyncStorage {
     /// Storage errors.
     fn put_signature(&mut self, key: DocKey, signature: &ChangeSignature) -> Result<()>;
 
-    /// The stored signature of the change with `hash`.
+    /// The stored signature of the change with `hash` of the document `key`.
     ///
     /// # Errors
     /// Storage errors.
-    fn signature(&mut self, hash: &[u8; 32]) -> Result<Option<ChangeSignature>>;
+    fn signature(&mut self, key: DocKey, hash: &[u8; 32]) -> Result<Option<ChangeSignature>>;
 
     /// The stored signatures of every change of `key`.
     ///

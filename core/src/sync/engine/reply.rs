@@ -277,7 +277,7 @@ pub(super) fn attach_signatures(
                 let hashes = s.signing.answered.get(key).cloned().unwrap_or_default();
                 for h in hashes {
                     if seen.insert(h.0) {
-                        if let Some(sig) = storage.signature(&h.0)? {
+                        if let Some(sig) = storage.signature(*key, &h.0)? {
                             out.signatures.push(sig);
                         }
                     }
