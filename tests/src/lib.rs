@@ -136,7 +136,11 @@ pub fn nhs_number(seed: u32) -> String {
             c => Some(format!("{body}{c}")),
         };
         match number {
-            Some(number) if number.bytes().any(|b| Some(&b) != number.as_bytes().first()) => {
+            Some(number)
+                if number
+                    .bytes()
+                    .any(|b| Some(&b) != number.as_bytes().first()) =>
+            {
                 return number
             }
             _ => n = n.wrapping_add(1),

@@ -18,6 +18,6 @@ mod live;
 mod own_postgres;
 mod patient_phone;
 mod preauth;
-mod schema;
 mod round_trips;
+mod schema;
 mod sync_scope;
