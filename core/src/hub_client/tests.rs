@@ -397,7 +397,10 @@ fn a_peer_that_is_not_the_hub_is_refused_and_the_session_stays_failed() {
     let have = impostor.channel.open(&step.send[1]).unwrap();
     assert!(crate::directory::share::is_share_message(&have));
     let DeviceMessage::Sync(hello) =
-        DeviceMessage::decode(&impostor.channel.open(&step.send[2]).unwrap()).unwrap();
+        DeviceMessage::decode(&impostor.channel.open(&step.send[2]).unwrap()).unwrap()
+    else {
+        panic!("the early sync frame is one whole message, not a part");
+    };
     let hello = crate::sync::wire::Message::decode(&hello).unwrap();
     assert!(hello.hello.is_some());
     assert!(hello.docs.is_empty() && hello.manifest.is_none() && hello.tombstones.is_empty());

@@ -203,7 +203,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (person_id, kind, id);
     }
 
     /// An accepted person with a goal and a progress entry of each rating in `ratings`.
-    fn person_with_goal(s: &Store, ratings: &[u8]) -> (crate::ids::Id, crate::ids::Id) {
+    fn person_with_goal(s: &Store, ratings: &[i32]) -> (crate::ids::Id, crate::ids::Id) {
         let p = accepted_person(s);
         let goal = s
             .add_goal(
