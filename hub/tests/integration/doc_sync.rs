@@ -335,24 +335,11 @@ async fn a_team_converges_through_the_postgres_hub_within_caseloads() {
     team_converges_within_caseloads(&d, hub).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_patients_phone_gets_only_its_plan_through_the_embedded_hub() {
-    let (_d, hub) = init_sqlite("Northside").await;
-    a_patients_phone_gets_only_its_plan(hub).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_patients_phone_gets_only_its_plan_through_the_postgres_hub() {
-    let Some((_d, hub)) = init_postgres(
-        "a_patients_phone_gets_only_its_plan_through_the_postgres_hub",
-        "Northside",
-    )
-    .await
-    else {
-        return;
-    };
-    a_patients_phone_gets_only_its_plan(hub).await;
-}
+on_both_hubs!(
+    a_patients_phone_gets_only_its_plan_through_the_embedded_hub,
+    a_patients_phone_gets_only_its_plan_through_the_postgres_hub,
+    a_patients_phone_gets_only_its_plan
+);
 
 /// One sync session over the hub's `/connect` (TLS WebSocket, the authenticated channel), as
 /// `linkwork hub sync` runs it (a sync message larger than a frame in parts, both ways). Returns
@@ -497,21 +484,11 @@ async fn a_stale_step_stores_nothing<S: HubStore>(hub: Hub<S>) {
     assert_eq!(now.states.len(), 1, "the refused commit stored nothing");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_stale_step_stores_nothing_on_the_embedded_hub() {
-    let (_d, hub) = init_sqlite("Northside").await;
-    a_stale_step_stores_nothing(hub).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_stale_step_stores_nothing_on_postgres() {
-    let Some((_d, hub)) =
-        init_postgres("a_stale_step_stores_nothing_on_postgres", "Northside").await
-    else {
-        return;
-    };
-    a_stale_step_stores_nothing(hub).await;
-}
+on_both_hubs!(
+    a_stale_step_stores_nothing_on_the_embedded_hub,
+    a_stale_step_stores_nothing_on_postgres,
+    a_stale_step_stores_nothing
+);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hub_nodes_on_one_postgres_database_converge() {

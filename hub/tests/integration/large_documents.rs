@@ -72,21 +72,8 @@ async fn a_plan_over_one_frame_syncs_through_the_hub<S: HubStore>(hub: Hub<S>) {
     running.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_plan_over_one_frame_syncs_through_the_embedded_hub() {
-    let (_d, hub) = init_sqlite("Northside").await;
-    a_plan_over_one_frame_syncs_through_the_hub(hub).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_plan_over_one_frame_syncs_through_the_postgres_hub() {
-    let Some((_d, hub)) = init_postgres(
-        "a_plan_over_one_frame_syncs_through_the_postgres_hub",
-        "Northside",
-    )
-    .await
-    else {
-        return;
-    };
-    a_plan_over_one_frame_syncs_through_the_hub(hub).await;
-}
+on_both_hubs!(
+    a_plan_over_one_frame_syncs_through_the_embedded_hub,
+    a_plan_over_one_frame_syncs_through_the_postgres_hub,
+    a_plan_over_one_frame_syncs_through_the_hub
+);

@@ -3,6 +3,29 @@
 //! (`scripts/postgres.sh`; without it the PostgreSQL cases say loudly that they are skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+/// Two tests running `$body(hub)` (an `async fn` taking the initialised hub of organisation
+/// "Northside"): `$embedded` on the embedded SQLite hub, `$postgres` on the test cluster's
+/// PostgreSQL (a database named after the test; skipped loudly without the cluster).
+macro_rules! on_both_hubs {
+    ($embedded:ident, $postgres:ident, $body:path) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $embedded() {
+            let (_d, hub) = crate::common::init_sqlite("Northside").await;
+            $body(hub).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $postgres() {
+            let Some((_d, hub)) =
+                crate::common::init_postgres(stringify!($postgres), "Northside").await
+            else {
+                return;
+            };
+            $body(hub).await;
+        }
+    };
+}
+
 mod backup;
 mod caseload;
 mod certificate;

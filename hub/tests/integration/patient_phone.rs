@@ -219,24 +219,11 @@ async fn a_paired_phone_syncs_its_plan_through_the_hub<S: HubStore>(hub: Hub<S>)
     running.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_paired_phone_syncs_its_plan_through_the_embedded_hub() {
-    let (_d, hub) = init_sqlite("Northside").await;
-    a_paired_phone_syncs_its_plan_through_the_hub(hub).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_paired_phone_syncs_its_plan_through_the_postgres_hub() {
-    let Some((_d, hub)) = init_postgres(
-        "a_paired_phone_syncs_its_plan_through_the_postgres_hub",
-        "Northside",
-    )
-    .await
-    else {
-        return;
-    };
-    a_paired_phone_syncs_its_plan_through_the_hub(hub).await;
-}
+on_both_hubs!(
+    a_paired_phone_syncs_its_plan_through_the_embedded_hub,
+    a_paired_phone_syncs_its_plan_through_the_postgres_hub,
+    a_paired_phone_syncs_its_plan_through_the_hub
+);
 
 /// The hole this closes: any enrolled link worker's device could sign a pairing for anyone.
 /// A phone's first admission needs its person in the caseload of the user whose device paired
@@ -377,21 +364,8 @@ async fn a_phone_paired_outside_the_pairers_caseload_is_refused<S: HubStore>(hub
     running.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_embedded_hub() {
-    let (_d, hub) = init_sqlite("Northside").await;
-    a_phone_paired_outside_the_pairers_caseload_is_refused(hub).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_postgres_hub() {
-    let Some((_d, hub)) = init_postgres(
-        "a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_postgres_hub",
-        "Northside",
-    )
-    .await
-    else {
-        return;
-    };
-    a_phone_paired_outside_the_pairers_caseload_is_refused(hub).await;
-}
+on_both_hubs!(
+    a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_embedded_hub,
+    a_phone_paired_outside_the_pairers_caseload_is_refused_by_the_postgres_hub,
+    a_phone_paired_outside_the_pairers_caseload_is_refused
+);
