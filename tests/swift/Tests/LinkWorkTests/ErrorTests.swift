@@ -228,6 +228,6 @@ final class ErrorTests: LinkWorkTestCase {
         XCTAssertEqual(set.count, 2)
         // LocalizedError: localizedDescription is for logs (it names the case and field).
         XCTAssertTrue(error.localizedDescription.contains("person_id"), error.localizedDescription)
-        XCTAssertTrue(error.localizedDescription.contains("InvalidInput"), error.localizedDescription)
+        XCTAssertTrue(error.localizedDescription.contains("invalidInput"), error.localizedDescription)
     }
 }
