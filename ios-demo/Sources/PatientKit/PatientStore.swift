@@ -17,7 +17,7 @@ public enum PatientKitError: Error, Equatable, Sendable {
 ///
 /// The store's share policy is the core's: a patient's store holds only the person's plan and
 /// may record progress, tick or reopen steps and answer measures; anything else is refused
-/// with `LinkWorkError.NotPermitted`, and sync refuses case data.
+/// with `LinkWorkError.notPermitted`, and sync refuses case data.
 public final class PatientStore: Sendable {
     /// The underlying store.
     public let store: LinkWorkStore
@@ -41,7 +41,7 @@ public final class PatientStore: Sendable {
     public func plan() async throws -> Plan? {
         do {
             return try await store.plan(personId: personId)
-        } catch LinkWorkError.NotFound {
+        } catch LinkWorkError.notFound {
             return nil
         }
     }
@@ -59,7 +59,7 @@ public final class PatientStore: Sendable {
                     await onPlan(record.plan)
                 }
                 return // cancelled, or the store is gone
-            } catch LinkWorkError.NotFound {
+            } catch LinkWorkError.notFound {
                 // Not held (yet): wait for the person's documents to arrive. Listening starts
                 // before the second look, so an arrival in between is not missed.
                 let arrivals = store.changes()
@@ -67,7 +67,7 @@ public final class PatientStore: Sendable {
                 do {
                     _ = try await store.plan(personId: personId)
                     arrived = true
-                } catch LinkWorkError.NotFound {
+                } catch LinkWorkError.notFound {
                     arrived = false
                 }
                 if !arrived {
@@ -125,14 +125,14 @@ public final class PatientStore: Sendable {
         let record: PersonRecord?
         do {
             record = try await store.person(personId: personId)
-        } catch LinkWorkError.NotFound {
+        } catch LinkWorkError.notFound {
             record = nil
         }
         func refused(_ call: () async throws -> Void) async -> Bool {
             do {
                 try await call()
                 return false
-            } catch LinkWorkError.NotPermitted {
+            } catch LinkWorkError.notPermitted {
                 return true
             } catch {
                 return false
@@ -150,7 +150,7 @@ public final class PatientStore: Sendable {
     }
 }
 
-/// What a patient's store holds and what it refuses (`LinkWorkError.NotPermitted`).
+/// What a patient's store holds and what it refuses (`LinkWorkError.notPermitted`).
 public struct PrivacyCheck: Equatable, Sendable {
     /// People whose records the store holds (0 before the first sync, then 1).
     public var peopleHeld: Int

@@ -6,7 +6,7 @@ import LinkWork
 ///
 /// Every store is encrypted with a 32-byte key from `keySupplier`: on the phone, a random key
 /// kept in the iOS Keychain (App/KeychainKeys.swift); in the command line and the tests, random
-/// bytes held in memory. A store opened with another key throws `LinkWorkError.WrongKey`.
+/// bytes held in memory. A store opened with another key throws `LinkWorkError.wrongKey`.
 public struct StoreProvider: Sendable {
     /// Returns the 32-byte key of the store file named `name`, creating it on first use.
     public typealias KeySupplier = @Sendable (_ name: String) throws -> Data
@@ -49,7 +49,7 @@ public struct StoreProvider: Sendable {
     /// Creates an unenrolled patient's store `name` for `personId`, acting as `user` (tests of
     /// what an unenrolled store gets; the app pairs with `createPairedPatientStore`). Blocks on
     /// disk I/O.
-    /// Throws `LinkWorkError.Conflict` when it already exists.
+    /// Throws `LinkWorkError.conflict` when it already exists.
     public func createPatientStore(_ name: String, user: String, personId: String) throws -> LinkWorkStore {
         try create(name, user: user, role: .patient, personId: personId)
     }
@@ -57,7 +57,7 @@ public struct StoreProvider: Sendable {
     /// Creates the patient's own store `name` from the pairing offer their link worker's phone
     /// shows (`payload`) once the person confirmed `code`: the store belongs to the offer's person
     /// and is enrolled with a certificate for that person only, made on this phone. Blocks on
-    /// disk I/O. Throws `LinkWorkError.Untrusted` for a wrong code or an expired or altered offer
+    /// disk I/O. Throws `LinkWorkError.untrusted` for a wrong code or an expired or altered offer
     /// (no file is created).
     public func createPairedPatientStore(_ name: String, user: String, payload: Data, code: String) throws -> LinkWorkStore {
         try LinkWorkStore.createPairedBlocking(path: path(name), key: .encrypted(key: keySupplier(name)), user: user,

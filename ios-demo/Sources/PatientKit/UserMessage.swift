@@ -35,44 +35,44 @@ public struct UserMessage: Equatable, Sendable {
     /// The message for a store or sync error.
     public init(_ error: LinkWorkError) {
         switch error {
-        case .NotFound:
+        case .notFound:
             self.init(title: "This is no longer in your plan",
                       detail: "Your link worker may have changed it. Your plan has been reloaded.")
-        case let .InvalidInput(field, _):
+        case let .invalidInput(field, _):
             self.init(title: "Please check your answer", detail: Self.advice(forField: field))
-        case .Conflict:
+        case .conflict:
             self.init(title: "Already done", detail: "Your plan has been reloaded to show where things are.")
-        case .NotPermitted:
+        case .notPermitted:
             self.init(title: "Only your link worker can do that",
                       detail: "Talk to them next time you meet.")
-        case .WrongKey:
+        case .wrongKey:
             self.init(title: "Your plan could not be unlocked",
                       detail: "This phone's key for your plan is missing. Your link worker can set the app up again and sync your plan back.")
-        case .UpdateRequired:
+        case .updateRequired:
             self.init(title: "Please update the app",
                       detail: "A newer version of the app changed your plan. Update to see and edit everything; nothing has been lost.")
-        case .Storage:
+        case .storage:
             self.init(title: "Your plan could not be opened",
                       detail: "Restart the app. If it keeps happening, your link worker can help you set it up again.")
-        case .Untrusted:
+        case .untrusted:
             self.init(title: "Not paired, or the other phone is not trusted",
                       detail: "Nothing was shared. Check the code with your link worker's phone and try again while you are together.")
-        case let .Sync(retryable, _):
+        case let .sync(retryable, _):
             self.init(title: "Sync did not finish",
                       detail: retryable ? "Stay close to your link worker's phone and try again."
                                         : "Try again with your link worker. If it keeps happening, they can help.",
                       canRetry: retryable)
-        case .EnrolmentRefused(.codeNotValid), .EnrolmentRefused(.requestRefused):
+        case .enrolmentRefused(.codeNotValid), .enrolmentRefused(.requestRefused):
             self.init(title: "That code did not work",
                       detail: "Ask your link worker for a new code.")
-        case .EnrolmentRefused(.unavailable):
+        case .enrolmentRefused(.unavailable):
             self.init(title: "Your team's service is unavailable",
                       detail: "Try again later.", canRetry: true)
-        case let .Hub(retryable, _):
+        case let .hub(retryable, _):
             self.init(title: "Sync with your team did not finish",
                       detail: retryable ? "Try again when you have signal." : "Update the app and try again.",
                       canRetry: retryable)
-        case .Unexpected:
+        case .unexpected:
             self.init(title: "Something went wrong",
                       detail: "Please try again. If it keeps happening, tell your link worker.", canRetry: true)
         }

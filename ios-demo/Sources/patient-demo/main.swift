@@ -143,7 +143,7 @@ func runDemo(in directory: URL) async throws {
     do {
         _ = try session.receiveBlocking(message: documents)
         check(false, "a message carrying case data is refused")
-    } catch LinkWorkError.NotPermitted(let action) {
+    } catch LinkWorkError.notPermitted(let action) {
         check(true, "a message carrying case data is refused (NotPermitted: \(action))")
     }
     let after = try await ada.store.plan()

@@ -19,7 +19,7 @@ final class PairingTests: PatientKitTestCase {
         app.pairingCode = offer.code == "000000" ? "000001" : "000000"
         await app.pair()
         guard case .pairing = app.screen else { return XCTFail("a wrong code paired: \(app.screen)") }
-        XCTAssertEqual(app.message, UserMessage(LinkWorkError.Untrusted(reason: "")))
+        XCTAssertEqual(app.message, UserMessage(LinkWorkError.untrusted(reason: "")))
         XCTAssertFalse(fixture.provider.exists(PatientAppModel.storeName), "no store was created")
 
         let patient = try await fixture.paired(synced: false)

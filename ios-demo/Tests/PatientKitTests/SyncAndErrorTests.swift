@@ -37,27 +37,27 @@ final class SyncAndErrorTests: PatientKitTestCase {
         })
         await patient.sync.sync()
         guard case let .failed(message) = patient.sync.status else { return XCTFail("\(patient.sync.status)") }
-        XCTAssertEqual(message, UserMessage(LinkWorkError.Untrusted(reason: "")), "the secure channel refused it")
+        XCTAssertEqual(message, UserMessage(LinkWorkError.untrusted(reason: "")), "the secure channel refused it")
         XCTAssertFalse(message.canRetry)
     }
 
     func testMessagesComeFromTheErrorKindOnly() async {
         let secret = "Ada Lovelace 943 476 5919"
         let errors: [LinkWorkError] = [
-            .NotFound(kind: "goal", id: secret), .InvalidInput(field: "rating", reason: secret),
-            .Conflict(reason: secret), .NotPermitted(action: secret), .Storage(reason: secret),
-            .Sync(retryable: true, reason: secret), .Sync(retryable: false, reason: secret), .Unexpected(reason: secret),
-            .WrongKey(reason: secret), .UpdateRequired(reason: secret), .Untrusted(reason: secret),
+            .notFound(kind: "goal", id: secret), .invalidInput(field: "rating", reason: secret),
+            .conflict(reason: secret), .notPermitted(action: secret), .storage(reason: secret),
+            .sync(retryable: true, reason: secret), .sync(retryable: false, reason: secret), .unexpected(reason: secret),
+            .wrongKey(reason: secret), .updateRequired(reason: secret), .untrusted(reason: secret),
         ]
         for error in errors {
             let message = UserMessage(error)
             XCTAssertFalse(message.title.contains(secret) || message.detail.contains(secret), "\(error)")
             XCTAssertFalse(message.title.isEmpty || message.detail.isEmpty)
         }
-        XCTAssertEqual(UserMessage(LinkWorkError.InvalidInput(field: "rating", reason: "x")).detail, "Choose a number from 0 to 10.")
-        XCTAssertTrue(UserMessage(LinkWorkError.Sync(retryable: true, reason: "x")).canRetry)
-        XCTAssertFalse(UserMessage(LinkWorkError.NotPermitted(action: "x")).canRetry)
-        XCTAssertEqual(UserMessage(LinkWorkError.UpdateRequired(reason: "x")).title, "Please update the app")
+        XCTAssertEqual(UserMessage(LinkWorkError.invalidInput(field: "rating", reason: "x")).detail, "Choose a number from 0 to 10.")
+        XCTAssertTrue(UserMessage(LinkWorkError.sync(retryable: true, reason: "x")).canRetry)
+        XCTAssertFalse(UserMessage(LinkWorkError.notPermitted(action: "x")).canRetry)
+        XCTAssertEqual(UserMessage(LinkWorkError.updateRequired(reason: "x")).title, "Please update the app")
         XCTAssertEqual(UserMessage(PatientKitError.notAPatientStore).title, "This phone is not set up for you yet")
     }
 
@@ -68,9 +68,9 @@ final class SyncAndErrorTests: PatientKitTestCase {
                                        connect: { _ in throw TransportClosed() })
         await stranger.start()
         guard case let .failed(message) = stranger.screen else { return XCTFail("expected failure, got \(stranger.screen)") }
-        XCTAssertEqual(message, UserMessage(LinkWorkError.WrongKey(reason: "")))
+        XCTAssertEqual(message, UserMessage(LinkWorkError.wrongKey(reason: "")))
         XCTAssertThrowsError(try LinkWorkStore.openBlocking(path: fixture.provider.path(PatientAppModel.storeName), key: .unencrypted)) {
-            XCTAssertEqual(($0 as? LinkWorkError).map { if case .WrongKey = $0 { return true } else { return false } }, true)
+            XCTAssertEqual(($0 as? LinkWorkError).map { if case .wrongKey = $0 { return true } else { return false } }, true)
         }
     }
 

@@ -51,7 +51,7 @@ public extension LinkWorkStore {
     }
 
     /// One person's whole record, now and after every change to that person. Finishes with
-    /// `LinkWorkError.NotFound` when the person is erased.
+    /// `LinkWorkError.notFound` when the person is erased.
     func personUpdates(personId: String) -> AsyncThrowingStream<PersonRecord, Error> {
         updates(concerns: { $0.contains(personId) }) { store in
             try await store.person(personId: personId)

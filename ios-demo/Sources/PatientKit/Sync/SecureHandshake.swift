@@ -7,7 +7,7 @@ import LinkWork
 /// enrolled phone prove each other; two unenrolled demo stores connect only because both pass
 /// `allowUnenrolled` (never in a release: an enrolled store ignores it and refuses them).
 enum SecureHandshake {
-    /// Runs the handshake as `side` until the peer is proven. Throws `LinkWorkError.Untrusted`
+    /// Runs the handshake as `side` until the peer is proven. Throws `LinkWorkError.untrusted`
     /// when the peer is refused (or refuses this side), `PatientKitError.peerLeftEarly` when
     /// the transport ends first.
     static func open(_ store: LinkWorkStore, over transport: SyncTransport, as side: SyncSide,

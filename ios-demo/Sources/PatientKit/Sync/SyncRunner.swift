@@ -30,9 +30,9 @@ public enum SyncRunner {
     /// `allowUnenrolled` lets two unenrolled demo stores sync (both must pass it); an enrolled
     /// store (a paired phone) ignores it and accepts only peers of its organisation.
     ///
-    /// Throws `LinkWorkError` (`.Untrusted` when the peer was refused or refused this phone,
-    /// `.Sync` with `retryable`, `.NotPermitted` when the peer broke the share policy,
-    /// `.Storage`), `PatientKitError.peerLeftEarly` when the transport ended before the stores
+    /// Throws `LinkWorkError` (`.untrusted` when the peer was refused or refused this phone,
+    /// `.sync` with `retryable`, `.notPermitted` when the peer broke the share policy,
+    /// `.storage`), `PatientKitError.peerLeftEarly` when the transport ended before the stores
     /// were in sync, or the transport's own errors.
     public static func run(_ store: LinkWorkStore, over transport: SyncTransport,
                            as side: SyncSide, allowUnenrolled: Bool = true) async throws -> SyncOutcome {

@@ -40,7 +40,7 @@ final class AsyncTests: LinkWorkTestCase {
         do {
             _ = try await store.person(personId: UUID().uuidString.lowercased())
             XCTFail("expected NotFound")
-        } catch LinkWorkError.NotFound(let kind, _) {
+        } catch LinkWorkError.notFound(let kind, _) {
             XCTAssertEqual(kind, "person")
         }
         let empty = try await store.caseload(query: CaseloadQuery())
@@ -110,12 +110,12 @@ final class AsyncTests: LinkWorkTestCase {
         do {
             _ = try await LinkWorkStore.open(path: path, key: .encrypted(key: Data(count: 32)))
             XCTFail("opened with a wrong key")
-        } catch LinkWorkError.WrongKey {
+        } catch LinkWorkError.wrongKey {
         }
         do {
             _ = try await LinkWorkStore.create(path: path, key: key, user: "x", role: .linkWorker)
             XCTFail("created over an existing store")
-        } catch LinkWorkError.Conflict {
+        } catch LinkWorkError.conflict {
         }
 
         // A session started and run to its end with the async calls only.

@@ -130,7 +130,7 @@ final class ConcurrencyTests: LinkWorkTestCase {
         do {
             _ = try await task.value
             XCTFail("person of an unknown id returned")
-        } catch LinkWorkError.NotFound(let kind, _) {
+        } catch LinkWorkError.notFound(let kind, _) {
             XCTAssertEqual(kind, "person")
         }
     }

@@ -22,7 +22,7 @@ final class EncryptionTests: LinkWorkTestCase {
         do {
             _ = try await body()
             XCTFail("expected WrongKey, nothing thrown", line: line)
-        } catch LinkWorkError.WrongKey(let reason) {
+        } catch LinkWorkError.wrongKey(let reason) {
             return reason
         } catch {
             XCTFail("expected WrongKey, got \(error)", line: line)
@@ -70,7 +70,7 @@ final class EncryptionTests: LinkWorkTestCase {
                 _ = try await LinkWorkStore.create(path: path, key: .encrypted(key: Data(count: count)),
                                                    user: "sam", role: .linkWorker)
                 XCTFail("a \(count)-byte key was accepted")
-            } catch LinkWorkError.InvalidInput(let field, _) {
+            } catch LinkWorkError.invalidInput(let field, _) {
                 XCTAssertEqual(field, "key")
             }
             XCTAssertFalse(FileManager.default.fileExists(atPath: path))

@@ -10,12 +10,12 @@ final class ErrorTests: LinkWorkTestCase {
         let unknown = UUID().uuidString.lowercased()
 
         XCTAssertThrowsError(try store.personBlocking(personId: unknown)) { error in
-            guard case let LinkWorkError.NotFound(kind, id) = error else {
+            guard case let LinkWorkError.notFound(kind, id) = error else {
                 return XCTFail("expected NotFound, got \(error)")
             }
             XCTAssertEqual(kind, "person")
             XCTAssertEqual(id, unknown)
-            XCTAssertEqual(error as? LinkWorkError, .NotFound(kind: "person", id: unknown), "Equatable")
+            XCTAssertEqual(error as? LinkWorkError, .notFound(kind: "person", id: unknown), "Equatable")
             XCTAssertTrue(describe(error as! LinkWorkError).hasPrefix("not found: person"))
         }
         assertNotFound(try store.completeStepBlocking(stepId: unknown), kind: "step")
@@ -35,7 +35,7 @@ final class ErrorTests: LinkWorkTestCase {
         do {
             _ = try store.planBlocking(personId: unknown)
             XCTFail("plan of an unknown person returned")
-        } catch LinkWorkError.NotFound(let kind, let id) {
+        } catch LinkWorkError.notFound(let kind, let id) {
             XCTAssertEqual(kind, "person")
             XCTAssertEqual(id, unknown)
         } catch {
@@ -48,7 +48,7 @@ final class ErrorTests: LinkWorkTestCase {
 
         // A bad NHS number (wrong check digit): the field is named, the value never echoed.
         XCTAssertThrowsError(try store.addPersonBlocking(person: newPerson(nhs: "943 476 5918"))) { error in
-            guard case let LinkWorkError.InvalidInput(field, reason) = error else {
+            guard case let LinkWorkError.invalidInput(field, reason) = error else {
                 return XCTFail("expected InvalidInput, got \(error)")
             }
             XCTAssertEqual(field, "nhs_number")
@@ -63,7 +63,7 @@ final class ErrorTests: LinkWorkTestCase {
         // A day that does not exist (refused while the record is lifted, by core's NaiveDate
         // custom type: field `date`), and a date of birth in the future.
         XCTAssertThrowsError(try store.addPersonBlocking(person: newPerson(dob: ymd(1950, 2, 30)))) { error in
-            guard case LinkWorkError.InvalidInput(field: "date", reason: _) = error else {
+            guard case LinkWorkError.invalidInput(field: "date", reason: _) = error else {
                 return XCTFail("expected InvalidInput(date), got \(error)")
             }
         }
@@ -75,7 +75,7 @@ final class ErrorTests: LinkWorkTestCase {
         let pid = try store.addPersonBlocking(person: newPerson())
         let goal = try store.addGoalBlocking(personId: pid, goal: NewGoal(text: "Walk"))
         XCTAssertThrowsError(try store.recordProgressBlocking(goalId: goal, progress: NewProgress(rating: 11))) { error in
-            guard case let LinkWorkError.InvalidInput(field, _) = error else {
+            guard case let LinkWorkError.invalidInput(field, _) = error else {
                 return XCTFail("expected InvalidInput, got \(error)")
             }
             XCTAssertEqual(field, "rating")
@@ -142,7 +142,7 @@ final class ErrorTests: LinkWorkTestCase {
                     personId: pid, transition: EpisodeTransition(to: .discharged, dischargeReason: .other)
                 )
             ) { error in
-                guard case let LinkWorkError.Conflict(reason) = error else {
+                guard case let LinkWorkError.conflict(reason) = error else {
                     return XCTFail("expected Conflict, got \(error)")
                 }
                 XCTAssertTrue(reason.contains("referred") && reason.contains("discharged"), reason)
@@ -174,7 +174,7 @@ final class ErrorTests: LinkWorkTestCase {
         XCTAssertEqual(store.info().personId, pid)
 
         XCTAssertThrowsError(try store.addPersonBlocking(person: newPerson())) { error in
-            guard case let LinkWorkError.NotPermitted(action) = error else {
+            guard case let LinkWorkError.notPermitted(action) = error else {
                 return XCTFail("expected NotPermitted, got \(error)")
             }
             XCTAssertFalse(action.trimmingCharacters(in: .whitespaces).isEmpty)
@@ -196,7 +196,7 @@ final class ErrorTests: LinkWorkTestCase {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
 
         XCTAssertThrowsError(try LinkWorkStore.openBlocking(path: path, key: .unencrypted)) { error in
-            guard case let LinkWorkError.Storage(reason) = error else {
+            guard case let LinkWorkError.storage(reason) = error else {
                 return XCTFail("expected Storage, got \(error)")
             }
             XCTAssertFalse(reason.isEmpty)
@@ -217,17 +217,17 @@ final class ErrorTests: LinkWorkTestCase {
             caught = error
         }
         let error = try XCTUnwrap(caught as? LinkWorkError, "thrown as LinkWorkError")
-        guard case let .InvalidInput(field, reason) = error else {
+        guard case let .invalidInput(field, reason) = error else {
             return XCTFail("expected InvalidInput, got \(error)")
         }
         XCTAssertEqual(field, "person_id")
         // Equatable and Hashable: compare whole errors, put them in sets.
-        XCTAssertEqual(error, .InvalidInput(field: "person_id", reason: reason))
-        XCTAssertNotEqual(error, .InvalidInput(field: "goal_id", reason: reason))
-        let set: Set<LinkWorkError> = [error, error, .Conflict(reason: "x")]
+        XCTAssertEqual(error, .invalidInput(field: "person_id", reason: reason))
+        XCTAssertNotEqual(error, .invalidInput(field: "goal_id", reason: reason))
+        let set: Set<LinkWorkError> = [error, error, .conflict(reason: "x")]
         XCTAssertEqual(set.count, 2)
         // LocalizedError: localizedDescription is for logs (it names the case and field).
         XCTAssertTrue(error.localizedDescription.contains("person_id"), error.localizedDescription)
-        XCTAssertTrue(error.localizedDescription.contains("InvalidInput"), error.localizedDescription)
+        XCTAssertTrue(error.localizedDescription.contains("invalidInput"), error.localizedDescription)
     }
 }

@@ -212,7 +212,7 @@ final class HubTests: LinkWorkTestCase {
         do {
             _ = try await enrolWithHub(store, code: "AAAA-BBBB-CCCC-DDDD")
             XCTFail("enrolled with a wrong code")
-        } catch LinkWorkError.EnrolmentRefused(let refusal) {
+        } catch LinkWorkError.enrolmentRefused(let refusal) {
             XCTAssertEqual(refusal, .codeNotValid)
         }
         let identity = try await store.deviceIdentity()
@@ -220,7 +220,7 @@ final class HubTests: LinkWorkTestCase {
         do {
             _ = try await store.hubSession(purpose: .sync)
             XCTFail("a session started without enrolment")
-        } catch LinkWorkError.Untrusted {
+        } catch LinkWorkError.untrusted {
         }
     }
 
@@ -277,7 +277,7 @@ final class HubTests: LinkWorkTestCase {
         do {
             _ = try await runHubSession(phone, .sync)
             XCTFail("a revoked phone synced")
-        } catch LinkWorkError.Hub {
+        } catch LinkWorkError.hub {
         }
     }
 
@@ -290,7 +290,7 @@ final class HubTests: LinkWorkTestCase {
         do {
             _ = try await runHubSession(rex, .sync)
             XCTFail("a revoked device connected")
-        } catch LinkWorkError.Hub(let retryable, _) {
+        } catch LinkWorkError.hub(let retryable, _) {
             XCTAssertTrue(retryable)
         }
     }

@@ -6,7 +6,7 @@ import Foundation
 import XCTest
 import LinkWork
 
-/// Asserts that `expression` throws `LinkWorkError.Untrusted`; returns its reason.
+/// Asserts that `expression` throws `LinkWorkError.untrusted`; returns its reason.
 @discardableResult
 func assertUntrusted<T>(
     _ expression: @autoclosure () throws -> T,
@@ -14,8 +14,8 @@ func assertUntrusted<T>(
 ) -> String? {
     var reason: String?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.Untrusted(r) = error else {
-            return XCTFail("expected LinkWorkError.Untrusted, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.untrusted(r) = error else {
+            return XCTFail("expected LinkWorkError.untrusted, got \(error)", file: file, line: line)
         }
         reason = r
     }

@@ -119,7 +119,7 @@ final class ListenerTests: LinkWorkTestCase {
         }
         let store = try linkWorkerStore()
         _ = store.addListener(listener: Throwing(ListenerBug()))
-        _ = store.addListener(listener: Throwing(LinkWorkError.Unexpected(reason: "declared error (expected in this test)")))
+        _ = store.addListener(listener: Throwing(LinkWorkError.unexpected(reason: "declared error (expected in this test)")))
         let healthy = Recorder()
         _ = store.addListener(listener: healthy)
 

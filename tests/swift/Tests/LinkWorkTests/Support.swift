@@ -150,24 +150,24 @@ final class Collector<T>: @unchecked Sendable {
 /// Exhaustive over the error's cases: a case added in Rust fails to compile here.
 func describe(_ error: LinkWorkError) -> String {
     switch error {
-    case let .NotFound(kind, id): return "not found: \(kind) \(id)"
-    case let .InvalidInput(field, reason): return "invalid \(field): \(reason)"
-    case let .Conflict(reason): return "conflict: \(reason)"
-    case let .NotPermitted(action): return "not permitted: \(action)"
-    case let .Storage(reason): return "storage: \(reason)"
-    case let .WrongKey(reason): return "wrong key: \(reason)"
-    case let .UpdateRequired(reason): return "update required: \(reason)"
-    case let .Untrusted(reason): return "untrusted: \(reason)"
-    case let .Sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
-    case let .EnrolmentRefused(refusal): return "enrolment refused: \(refusal)"
-    case let .Hub(retryable, reason): return "hub (retryable=\(retryable)): \(reason)"
-    case let .Unexpected(reason): return "unexpected: \(reason)"
+    case let .notFound(kind, id): return "not found: \(kind) \(id)"
+    case let .invalidInput(field, reason): return "invalid \(field): \(reason)"
+    case let .conflict(reason): return "conflict: \(reason)"
+    case let .notPermitted(action): return "not permitted: \(action)"
+    case let .storage(reason): return "storage: \(reason)"
+    case let .wrongKey(reason): return "wrong key: \(reason)"
+    case let .updateRequired(reason): return "update required: \(reason)"
+    case let .untrusted(reason): return "untrusted: \(reason)"
+    case let .sync(retryable, reason): return "sync (retryable=\(retryable)): \(reason)"
+    case let .enrolmentRefused(refusal): return "enrolment refused: \(refusal)"
+    case let .hub(retryable, reason): return "hub (retryable=\(retryable)): \(reason)"
+    case let .unexpected(reason): return "unexpected: \(reason)"
     }
 }
 
 // MARK: - Asserting one error case
 
-/// Asserts that `expression` throws `LinkWorkError.NotFound`; returns its payload.
+/// Asserts that `expression` throws `LinkWorkError.notFound`; returns its payload.
 @discardableResult
 func assertNotFound<T>(
     _ expression: @autoclosure () throws -> T,
@@ -176,8 +176,8 @@ func assertNotFound<T>(
 ) -> (kind: String, id: String)? {
     var payload: (kind: String, id: String)?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.NotFound(kind, id) = error else {
-            return XCTFail("expected LinkWorkError.NotFound, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.notFound(kind, id) = error else {
+            return XCTFail("expected LinkWorkError.notFound, got \(error)", file: file, line: line)
         }
         payload = (kind, id)
     }
@@ -187,7 +187,7 @@ func assertNotFound<T>(
     return payload
 }
 
-/// Asserts that `expression` throws `LinkWorkError.InvalidInput` (naming `field` when given);
+/// Asserts that `expression` throws `LinkWorkError.invalidInput` (naming `field` when given);
 /// returns its payload.
 @discardableResult
 func assertInvalidInput<T>(
@@ -197,8 +197,8 @@ func assertInvalidInput<T>(
 ) -> (field: String, reason: String)? {
     var payload: (field: String, reason: String)?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.InvalidInput(field, reason) = error else {
-            return XCTFail("expected LinkWorkError.InvalidInput, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.invalidInput(field, reason) = error else {
+            return XCTFail("expected LinkWorkError.invalidInput, got \(error)", file: file, line: line)
         }
         payload = (field, reason)
     }
@@ -208,7 +208,7 @@ func assertInvalidInput<T>(
     return payload
 }
 
-/// Asserts that `expression` throws `LinkWorkError.WrongKey`; returns its reason.
+/// Asserts that `expression` throws `LinkWorkError.wrongKey`; returns its reason.
 @discardableResult
 func assertWrongKey<T>(
     _ expression: @autoclosure () throws -> T,
@@ -216,15 +216,15 @@ func assertWrongKey<T>(
 ) -> String? {
     var reason: String?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.WrongKey(r) = error else {
-            return XCTFail("expected LinkWorkError.WrongKey, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.wrongKey(r) = error else {
+            return XCTFail("expected LinkWorkError.wrongKey, got \(error)", file: file, line: line)
         }
         reason = r
     }
     return reason
 }
 
-/// Asserts that `expression` throws `LinkWorkError.Conflict`; returns its reason.
+/// Asserts that `expression` throws `LinkWorkError.conflict`; returns its reason.
 @discardableResult
 func assertConflict<T>(
     _ expression: @autoclosure () throws -> T,
@@ -232,15 +232,15 @@ func assertConflict<T>(
 ) -> String? {
     var reason: String?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.Conflict(r) = error else {
-            return XCTFail("expected LinkWorkError.Conflict, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.conflict(r) = error else {
+            return XCTFail("expected LinkWorkError.conflict, got \(error)", file: file, line: line)
         }
         reason = r
     }
     return reason
 }
 
-/// Asserts that `expression` throws `LinkWorkError.NotPermitted`; returns its action.
+/// Asserts that `expression` throws `LinkWorkError.notPermitted`; returns its action.
 @discardableResult
 func assertNotPermitted<T>(
     _ expression: @autoclosure () throws -> T,
@@ -248,15 +248,15 @@ func assertNotPermitted<T>(
 ) -> String? {
     var action: String?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.NotPermitted(a) = error else {
-            return XCTFail("expected LinkWorkError.NotPermitted, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.notPermitted(a) = error else {
+            return XCTFail("expected LinkWorkError.notPermitted, got \(error)", file: file, line: line)
         }
         action = a
     }
     return action
 }
 
-/// Asserts that `expression` throws `LinkWorkError.Storage`; returns its reason.
+/// Asserts that `expression` throws `LinkWorkError.storage`; returns its reason.
 @discardableResult
 func assertStorage<T>(
     _ expression: @autoclosure () throws -> T,
@@ -264,8 +264,8 @@ func assertStorage<T>(
 ) -> String? {
     var reason: String?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.Storage(r) = error else {
-            return XCTFail("expected LinkWorkError.Storage, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.storage(r) = error else {
+            return XCTFail("expected LinkWorkError.storage, got \(error)", file: file, line: line)
         }
         reason = r
     }

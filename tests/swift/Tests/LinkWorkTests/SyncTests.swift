@@ -82,14 +82,14 @@ func comparableCaseload(_ store: LinkWorkStore) throws -> [CaseloadEntry] {
     }
 }
 
-/// Asserts that `expression` throws `LinkWorkError.Sync`; returns the error.
+/// Asserts that `expression` throws `LinkWorkError.sync`; returns the error.
 @discardableResult
 func assertSyncError<T>(_ expression: @autoclosure () throws -> T, retryable expected: Bool? = nil,
                         file: StaticString = #filePath, line: UInt = #line) -> LinkWorkError? {
     var thrown: LinkWorkError?
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-        guard case let LinkWorkError.Sync(retryable, reason) = error else {
-            return XCTFail("expected LinkWorkError.Sync, got \(error)", file: file, line: line)
+        guard case let LinkWorkError.sync(retryable, reason) = error else {
+            return XCTFail("expected LinkWorkError.sync, got \(error)", file: file, line: line)
         }
         if let expected {
             XCTAssertEqual(retryable, expected, reason, file: file, line: line)
@@ -314,7 +314,7 @@ final class SyncTests: LinkWorkTestCase {
                     if let first { outbox.send(.bytes(first)) }
                     while true {
                         guard let message = inbox.receiveBlocking(timeout: 30) else {
-                            throw LinkWorkError.Unexpected(reason: "the peer went silent")
+                            throw LinkWorkError.unexpected(reason: "the peer went silent")
                         }
                         guard case let .bytes(bytes) = message else { break } // EOF
                         guard let reply = try session.receiveBlocking(message: bytes).reply else {
