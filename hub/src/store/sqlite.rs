@@ -1011,14 +1011,15 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("hub.db"), &[7; 32]).unwrap();
         store.migrate().await.unwrap();
         let conn = store.conn.lock().unwrap();
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {PEOPLE_SCOPE}"))
-            .unwrap();
-        let plan: Vec<String> = stmt
-            .query_map(params![1, "North", "p", "peer", "[]"], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        // The plan's detail lines for `sql`, with one set of step parameters.
+        let query_plan = |sql: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            stmt.query_map(params![1, "North", "p", "peer", "[]"], |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let plan = query_plan(PEOPLE_SCOPE);
         assert!(
             plan.iter().any(|d| d.contains("people_assigned_to")),
             "{plan:?}"
@@ -1028,14 +1029,7 @@ mod tests {
             "{plan:?}"
         );
         // Nor does it read every user (a team lead's team, by `users_team`) or every tombstone.
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {TOMBSTONES_SCOPE}"))
-            .unwrap();
-        let plan: Vec<String> = stmt
-            .query_map(params![1, "North", "p", "peer", "[]"], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = query_plan(TOMBSTONES_SCOPE);
         assert!(plan.iter().any(|d| d.contains("users_team")), "{plan:?}");
         let tables = ["tombstones", "people", "users", "sync_state"];
         assert!(
